@@ -1,0 +1,520 @@
+// The CLI: argument parsing, JSON output, progress on stderr, exit codes (0 ok, 1 failure, 2 usage).
+#include "app/cli/Cli.h"
+
+#include "core/catalog/Catalog.h"
+#include "core/data/FashionMnist.h"
+#include "core/ingest/Ingestor.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+
+#include <unistd.h>
+
+namespace pw::cli {
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+void onSignal(int)
+{
+    g_cancel.store(true);
+}
+
+struct UsageError
+{
+    QString message;
+};
+
+struct Command
+{
+    const char *name;
+    const char *synopsis;
+    const char *description;
+};
+
+const std::vector<Command> &commands()
+{
+    static const std::vector<Command> list = {
+        {"ingest", "pipewright ingest SOURCE [--table NAME] [--glob PATTERN] [--labels caltech|folder|none] "
+                   "[--max-megapixels N] [--commit-every N] [--threads N]",
+         "Discovers image files under the folder SOURCE (recursively) and appends the new and changed ones to\n"
+         "a catalog table as one new catalog version (like Auto Loader's \"available now\" trigger). A rerun\n"
+         "reads only files that are new or whose size or modification time changed; a changed file becomes a\n"
+         "new version of its row and is counted as updated.\n\n"
+         "Every file is decoded to validate it; its width, height, channels, format, SHA-256 content hash and\n"
+         "a thumbnail (<= 256 px) are recorded. A file that cannot be used is recorded as rejected with its\n"
+         "reason (empty file, not an image, truncated or corrupt, dimensions over --max-megapixels, unreadable)\n"
+         "and never stops the batch. Interrupted runs (Ctrl-C, kill -9, a crash) keep every committed batch;\n"
+         "rerunning the same ingest finishes the version with exact counts.\n\n"
+         "  --table NAME           catalog table (default: images)\n"
+         "  --glob PATTERN         file filter (fnmatch); without '/' it matches file names, with '/' the path\n"
+         "                         under SOURCE. Default: png, jpg, jpeg, bmp, tif, tiff, webp in any case\n"
+         "  --labels RULE          caltech (default): top folder NNN.name gives label id NNN and name \"name\";\n"
+         "                         folder: the top folder's name is the label; none: unlabeled\n"
+         "  --max-megapixels N     reject images larger than N megapixels, read from the header before any\n"
+         "                         decoding (default: 100)\n"
+         "  --commit-every N       files per committed batch (default: 2000)\n"
+         "  --threads N            decoding threads (default: one per core)\n\n"
+         "JSON: {\"version\", \"discovered\", \"added\", \"updated\", \"unchanged\", \"rejected\", \"resumed\",\n"
+         "       \"warnings\", \"rejected_files\": [{\"path\", \"reason\"}]}"},
+        {"catalog", "pipewright catalog history|stats|rejected [options]",
+         "Reads the versioned image catalog.\n\n"
+         "  catalog history [--limit N]\n"
+         "      The catalog versions, newest first (like DESCRIBE HISTORY).\n"
+         "      JSON: [{\"version\", \"timestamp\", \"operation\", \"parameters\", \"metrics\"}]\n"
+         "  catalog stats [--table NAME] [--as-of-version V]\n"
+         "      Image counts of a table (all tables without --table) at the latest or a past version.\n"
+         "      JSON: {\"version\", \"images\", \"labeled\", \"unlabeled\", \"rejected\", \"labels\": {name: count}}\n"
+         "  catalog rejected [--table NAME] [--as-of-version V]\n"
+         "      The rejected files and why. JSON: [{\"table\", \"path\", \"reason\"}]"},
+        {"demo-data", "pipewright demo-data fashion-mnist --out DIR [--split train|test] [--limit N]",
+         "Converts Debian's Fashion-MNIST (package dataset-fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
+         "into PNG files in Caltech layout: DIR/000.t-shirt_top/00000.png ... DIR/009.ankle_boot/...\n\n"
+         "  --split train|test     which split (default: train; 60,000 and 10,000 images)\n"
+         "  --limit N              only the first N images of the split\n\n"
+         "JSON: {\"dataset\", \"split\", \"out\", \"images\", \"classes\"}"},
+        {"demo", "pipewright demo DIR",
+         "Creates (or completes) a demo workspace in DIR: the Fashion-MNIST train split ingested as table\n"
+         "\"fashion\" and the test split as \"fashion-test\" (PNG files under DIR/data/). Rerunning is cheap.\n\n"
+         "JSON: {\"workspace\", \"tables\": {NAME: ingest result}}"},
+        {"help", "pipewright help [COMMAND]", "Shows the commands, or the documentation of one command."},
+    };
+    return list;
+}
+
+void printJson(const QJsonDocument &doc)
+{
+    std::fputs(doc.toJson(QJsonDocument::Indented).constData(), stdout);
+    std::fflush(stdout);
+}
+
+// Progress lines on stderr: redrawn in place on a terminal, a line every few seconds otherwise.
+class ProgressPrinter
+{
+public:
+    explicit ProgressPrinter(std::string what)
+        : m_what(std::move(what))
+        , m_tty(isatty(STDERR_FILENO))
+    {
+    }
+    ~ProgressPrinter()
+    {
+        if (m_tty && m_drawn)
+            std::fputc('\n', stderr);
+    }
+    void update(long long done, long long total, const std::string &extra = {})
+    {
+        const auto now = std::chrono::steady_clock::now();
+        if (!m_tty && done < total && now - m_last < std::chrono::seconds(3))
+            return;
+        m_last = now;
+        const double pct = total > 0 ? 100.0 * double(done) / double(total) : 100.0;
+        std::fprintf(stderr, "%s%s: %lld/%lld (%.0f%%)%s%s", m_tty ? "\r" : "", m_what.c_str(), done, total, pct,
+                     extra.c_str(), m_tty ? "   " : "\n");
+        std::fflush(stderr);
+        m_drawn = true;
+    }
+
+private:
+    std::string m_what;
+    bool m_tty;
+    bool m_drawn = false;
+    std::chrono::steady_clock::time_point m_last{};
+};
+
+QJsonObject ingestJson(const ingest::IngestResult &r)
+{
+    QJsonArray warnings;
+    for (const auto &w : r.warnings)
+        warnings.append(QString::fromStdString(w));
+    QJsonArray rejected;
+    for (const auto &f : r.rejectedFiles)
+        rejected.append(QJsonObject{{"path", QString::fromStdString(f.path)},
+                                    {"reason", QString::fromStdString(f.reason)}});
+    return QJsonObject{{"version", qint64(r.version)},     {"discovered", qint64(r.discovered)},
+                       {"added", qint64(r.added)},         {"updated", qint64(r.updated)},
+                       {"unchanged", qint64(r.unchanged)}, {"rejected", qint64(r.rejected)},
+                       {"resumed", r.resumed},            {"warnings", warnings},
+                       {"rejected_files", rejected},
+                       {"seconds", QJsonObject{{"discover", r.discoverSeconds},
+                                               {"write", r.writeSeconds},
+                                               {"total", r.totalSeconds}}}};
+}
+
+class Context
+{
+public:
+    Context(QString name, const QStringList &args)
+        : m_name(std::move(name))
+    {
+        m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+        m_parser.addOption({"workspace", "workspace folder", "DIR"});
+        m_parser.addOption({"json", "print one JSON document on stdout"});
+        m_args = args;
+    }
+    void addValueOption(const QString &name, const QString &valueName) { m_parser.addOption({name, name, valueName}); }
+    void parse()
+    {
+        if (!m_parser.parse(m_args))
+            throw UsageError{m_parser.errorText()};
+        m_positional = m_parser.positionalArguments();
+        m_positional.removeFirst(); // the command itself
+    }
+    bool json() const { return m_parser.isSet("json"); }
+    bool isSet(const QString &o) const { return m_parser.isSet(o); }
+    QString value(const QString &o) const { return m_parser.value(o); }
+    const QStringList &positional() const { return m_positional; }
+    long long intValue(const QString &o, long long def, long long min) const
+    {
+        if (!m_parser.isSet(o))
+            return def;
+        bool ok = false;
+        const long long v = m_parser.value(o).toLongLong(&ok);
+        if (!ok || v < min)
+            throw UsageError{"--" + o + ": '" + m_parser.value(o) + "' is not a whole number >= " + QString::number(min)};
+        return v;
+    }
+    double realValue(const QString &o, double def) const
+    {
+        if (!m_parser.isSet(o))
+            return def;
+        bool ok = false;
+        const double v = m_parser.value(o).toDouble(&ok);
+        if (!ok || !(v > 0))
+            throw UsageError{"--" + o + ": '" + m_parser.value(o) + "' is not a positive number"};
+        return v;
+    }
+    std::string workspaceRoot() const
+    {
+        return m_parser.isSet("workspace") ? m_parser.value("workspace").toStdString() : store::Workspace::defaultRoot();
+    }
+    void expectPositional(int min, int max, const char *what) const
+    {
+        if (m_positional.size() < min)
+            throw UsageError{QString("missing ") + what};
+        if (m_positional.size() > max)
+            throw UsageError{"unexpected argument '" + m_positional.value(max) + "'"};
+    }
+
+private:
+    QString m_name;
+    QCommandLineParser m_parser;
+    QStringList m_args;
+    QStringList m_positional;
+};
+
+std::string sizeText(long long n)
+{
+    return std::to_string(n);
+}
+
+int cmdIngest(const QStringList &args)
+{
+    Context c("ingest", args);
+    for (const char *o : {"table", "glob", "labels", "max-megapixels", "commit-every", "threads"})
+        c.addValueOption(o, "VALUE");
+    c.parse();
+    c.expectPositional(1, 1, "SOURCE folder (pipewright ingest SOURCE)");
+    ingest::IngestOptions o;
+    o.source = c.positional().at(0).toStdString();
+    if (c.isSet("table"))
+        o.table = c.value("table").toStdString();
+    if (c.isSet("glob"))
+        o.glob = c.value("glob").toStdString();
+    if (c.isSet("labels")) {
+        const auto rule = ingest::parseLabelRule(c.value("labels").toStdString());
+        if (!rule)
+            throw UsageError{"--labels: '" + c.value("labels") + "' is not caltech, folder or none"};
+        o.labels = *rule;
+    }
+    o.maxMegapixels = c.realValue("max-megapixels", ingest::kDefaultMaxMegapixels);
+    o.commitEvery = int(c.intValue("commit-every", ingest::kDefaultCommitEvery, 1));
+    o.threads = int(c.intValue("threads", 0, 0));
+
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    ProgressPrinter printer("ingest " + o.table);
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = ingest::ingest(
+        ws, o,
+        [&](const ingest::IngestProgress &p) {
+            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            char extra[64];
+            std::snprintf(extra, sizeof extra, " of %lld new or changed, %lld discovered, %.0f files/s",
+                          static_cast<long long>(p.toProcess), static_cast<long long>(p.discovered),
+                          s > 0 ? double(p.processed) / s : 0.0);
+            printer.update(p.processed, p.toProcess, extra);
+        },
+        &g_cancel);
+    for (const auto &w : r.warnings)
+        std::cerr << "warning: " << w << "\n";
+    for (const auto &f : r.rejectedFiles)
+        std::cerr << "rejected: " << f.path << ": " << f.reason << "\n";
+    if (r.cancelled) {
+        std::cerr << "pipewright ingest: cancelled; the batches already committed are kept (not yet visible); "
+                     "rerun the same command to finish the version\n";
+        return kFailure;
+    }
+    if (c.json()) {
+        printJson(QJsonDocument(ingestJson(r)));
+    } else {
+        std::cout << "version " << r.version << ": " << r.discovered << " discovered, " << r.added << " added, "
+                  << r.updated << " updated, " << r.unchanged << " unchanged, " << r.rejected << " rejected"
+                  << (r.resumed ? " (finished an interrupted ingest)" : "") << "\n";
+    }
+    return kSuccess;
+}
+
+int cmdCatalog(const QStringList &args)
+{
+    Context c("catalog", args);
+    for (const char *o : {"table", "as-of-version", "limit"})
+        c.addValueOption(o, "VALUE");
+    c.parse();
+    c.expectPositional(1, 1, "catalog command: history, stats or rejected");
+    const QString sub = c.positional().at(0);
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    auto db = ws.openCatalog();
+    catalog::Catalog cat(*db);
+    const std::string table = c.value("table").toStdString();
+    std::optional<std::int64_t> asOf;
+    if (c.isSet("as-of-version"))
+        asOf = c.intValue("as-of-version", 0, 0);
+
+    if (sub == "history") {
+        const auto history = cat.history(int(c.intValue("limit", -1, 1)));
+        QJsonArray arr;
+        for (const auto &v : history) {
+            arr.append(QJsonObject{
+                {"version", qint64(v.version)},
+                {"timestamp", QString::fromStdString(v.timestamp)},
+                {"operation", QString::fromStdString(v.operation)},
+                {"parameters", QJsonDocument::fromJson(QByteArray::fromStdString(v.parameters)).object()},
+                {"metrics", QJsonDocument::fromJson(QByteArray::fromStdString(v.metrics)).object()}});
+        }
+        if (c.json()) {
+            printJson(QJsonDocument(arr));
+        } else {
+            for (const auto &v : history)
+                std::cout << v.version << "  " << v.timestamp << "  " << v.operation << "  " << v.metrics << "\n";
+            if (history.empty())
+                std::cout << "the catalog has no versions yet\n";
+        }
+        return kSuccess;
+    }
+    if (sub == "stats") {
+        const auto s = cat.stats(table, asOf);
+        QJsonObject labels;
+        for (const auto &[name, n] : s.labels)
+            labels.insert(QString::fromStdString(name), qint64(n));
+        if (c.json()) {
+            printJson(QJsonDocument(QJsonObject{{"version", qint64(s.version)},
+                                                {"images", qint64(s.images)},
+                                                {"labeled", qint64(s.labeled)},
+                                                {"unlabeled", qint64(s.unlabeled)},
+                                                {"rejected", qint64(s.rejected)},
+                                                {"labels", labels}}));
+        } else {
+            std::cout << (table.empty() ? std::string("all tables") : "table " + table) << " as of version "
+                      << s.version << ": " << s.images << " images (" << s.labeled << " labeled, " << s.unlabeled
+                      << " unlabeled), " << s.rejected << " rejected\n";
+            for (const auto &[name, n] : s.labels)
+                std::cout << "  " << name << ": " << sizeText(n) << "\n";
+        }
+        return kSuccess;
+    }
+    if (sub == "rejected") {
+        const auto files = cat.rejected(table, asOf);
+        if (c.json()) {
+            QJsonArray arr;
+            for (const auto &f : files)
+                arr.append(QJsonObject{{"table", QString::fromStdString(f.table)},
+                                       {"path", QString::fromStdString(f.path)},
+                                       {"reason", QString::fromStdString(f.reason)}});
+            printJson(QJsonDocument(arr));
+        } else {
+            for (const auto &f : files)
+                std::cout << f.table << "  " << f.path << ": " << f.reason << "\n";
+            if (files.empty())
+                std::cout << "no rejected files\n";
+        }
+        return kSuccess;
+    }
+    throw UsageError{"unknown catalog command '" + sub + "' (expected history, stats or rejected)"};
+}
+
+int cmdDemoData(const QStringList &args)
+{
+    Context c("demo-data", args);
+    for (const char *o : {"out", "split", "limit"})
+        c.addValueOption(o, "VALUE");
+    c.parse();
+    c.expectPositional(1, 1, "data set name (pipewright demo-data fashion-mnist --out DIR)");
+    if (c.positional().at(0) != "fashion-mnist")
+        throw UsageError{"unknown data set '" + c.positional().at(0) + "' (available: fashion-mnist)"};
+    if (!c.isSet("out"))
+        throw UsageError{"missing --out DIR"};
+    const QString split = c.isSet("split") ? c.value("split") : "train";
+    if (split != "train" && split != "test")
+        throw UsageError{"--split: '" + split + "' is not train or test"};
+    const long long limit = c.intValue("limit", -1, 0);
+    const std::string out = QDir(c.value("out")).absolutePath().toStdString();
+    ProgressPrinter printer("fashion-mnist " + split.toStdString());
+    const auto n = data::writeFashionMnist(out, split.toStdString(), limit, data::kFashionMnistDir,
+                                           [&](std::int64_t done, std::int64_t total) { printer.update(done, total); });
+    if (c.json())
+        printJson(QJsonDocument(QJsonObject{{"dataset", "fashion-mnist"},
+                                            {"split", split},
+                                            {"out", QString::fromStdString(out)},
+                                            {"images", qint64(n)},
+                                            {"classes", int(data::fashionMnistFolders().size())}}));
+    else
+        std::cout << "wrote " << n << " Fashion-MNIST " << split.toStdString() << " images to " << out << "\n";
+    return kSuccess;
+}
+
+int cmdDemo(const QStringList &args)
+{
+    Context c("demo", args);
+    c.parse();
+    c.expectPositional(0, 1, "");
+    if (c.positional().isEmpty() && !c.isSet("workspace"))
+        throw UsageError{"missing the workspace folder DIR (pipewright demo DIR)"};
+    const std::string root = c.positional().isEmpty() ? c.workspaceRoot() : c.positional().at(0).toStdString();
+    const auto ws = store::Workspace::open(root);
+    QJsonObject tables;
+    for (const auto &[split, table] : {std::pair{"train", "fashion"}, std::pair{"test", "fashion-test"}}) {
+        const std::string dir = ws.root() + "/data/fashion-mnist/" + split;
+        {
+            ProgressPrinter printer(std::string("fashion-mnist ") + split);
+            data::writeFashionMnist(dir, split, -1, data::kFashionMnistDir,
+                                    [&](std::int64_t done, std::int64_t total) { printer.update(done, total); });
+        }
+        ingest::IngestOptions o;
+        o.source = dir;
+        o.table = table;
+        ProgressPrinter printer(std::string("ingest ") + table);
+        const auto r = ingest::ingest(
+            ws, o, [&](const ingest::IngestProgress &p) { printer.update(p.processed, p.toProcess); }, &g_cancel);
+        if (r.cancelled)
+            throw std::runtime_error("cancelled; rerun pipewright demo to finish");
+        tables.insert(table, ingestJson(r));
+    }
+    if (c.json())
+        printJson(QJsonDocument(QJsonObject{{"workspace", QString::fromStdString(ws.root())}, {"tables", tables}}));
+    else
+        std::cout << "demo workspace ready: " << ws.root() << "\nopen it with: pipewright --workspace " << ws.root()
+                  << "\n";
+    return kSuccess;
+}
+
+int cmdHelp(const QStringList &args)
+{
+    const QString topic = args.size() > 2 ? args.at(2) : QString();
+    const QString text = helpText(topic);
+    if (text.isEmpty()) {
+        std::cerr << "pipewright help: unknown command '" << topic.toStdString() << "'\n";
+        return kUsage;
+    }
+    std::cout << text.toStdString();
+    return kSuccess;
+}
+
+} // namespace
+
+QString helpText(const QString &command)
+{
+    if (command.isEmpty()) {
+        QString t = "Pipewright: a workbench for the whole life of an image classifier.\n\n"
+                    "Usage: pipewright [--workspace DIR]            open the workbench\n"
+                    "       pipewright COMMAND [options] [--json] [--workspace DIR]\n\n"
+                    "Commands:\n";
+        for (const auto &c : commands())
+            t += QString("  %1\n").arg(QString::fromUtf8(c.synopsis));
+        t += "\nCommon options: --workspace DIR (default: $PIPEWRIGHT_WORKSPACE, else "
+             "$XDG_DATA_HOME/pipewright/default),\n"
+             "--json (one JSON document on stdout; messages and progress go to stderr).\n"
+             "Exit codes: 0 success, 1 failure, 2 usage error. `pipewright help COMMAND` documents each.\n";
+        return t;
+    }
+    for (const auto &c : commands()) {
+        if (command == QLatin1String(c.name))
+            return QString("Usage: %1\n\n%2\n").arg(QString::fromUtf8(c.synopsis), QString::fromUtf8(c.description));
+    }
+    return {};
+}
+
+static int findCommandIndex(const QStringList &args)
+{
+    for (int i = 1; i < args.size(); ++i) {
+        const QString &a = args.at(i);
+        if (a == "--workspace" || a == "--screenshot") {
+            ++i; // skip the option's value
+            continue;
+        }
+        if (a.startsWith('-'))
+            continue;
+        return i;
+    }
+    return -1;
+}
+
+QString findCommand(const QStringList &args)
+{
+    const int i = findCommandIndex(args);
+    return i < 0 ? QString() : args.at(i);
+}
+
+bool isCommand(const QString &name)
+{
+    for (const auto &c : commands()) {
+        if (name == QLatin1String(c.name))
+            return true;
+    }
+    return false;
+}
+
+int run(const QStringList &args)
+{
+    const QString command = findCommand(args);
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    static const std::map<QString, std::function<int(const QStringList &)>> handlers = {
+        {"ingest", cmdIngest}, {"catalog", cmdCatalog}, {"demo-data", cmdDemoData}, {"demo", cmdDemo},
+        {"help", cmdHelp}};
+    const auto it = handlers.find(command);
+    if (it == handlers.end()) {
+        std::cerr << "pipewright: unknown command '" << command.toStdString() << "'; see `pipewright help`\n";
+        return kUsage;
+    }
+    // The command follows the program name, so "pipewright --json ingest X" and "pipewright ingest X --json"
+    // both parse: move the command to the front of the positional arguments.
+    QStringList ordered = args;
+    ordered.removeAt(findCommandIndex(args));
+    ordered.insert(1, command);
+    try {
+        return it->second(ordered);
+    } catch (const UsageError &e) {
+        std::cerr << "pipewright " << command.toStdString() << ": " << e.message.toStdString()
+                  << "\nsee `pipewright help " << command.toStdString() << "`\n";
+        return kUsage;
+    } catch (const std::exception &e) {
+        std::cerr << "pipewright " << command.toStdString() << ": error: " << e.what() << "\n";
+        return kFailure;
+    }
+}
+
+} // namespace pw::cli

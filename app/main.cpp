@@ -1,0 +1,85 @@
+// pipewright: with a command it runs headless (no display needed); without one it opens the workbench.
+#include "app/cli/Cli.h"
+#include "core/store/Workspace.h"
+#include "ui/MainWindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QTimer>
+
+#include <cstdio>
+#include <iostream>
+
+static void setIdentity()
+{
+    QCoreApplication::setOrganizationName("Pipewright");
+    QCoreApplication::setApplicationName("pipewright");
+    QCoreApplication::setApplicationVersion(PIPEWRIGHT_VERSION);
+}
+
+static int runGui(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    setIdentity();
+    QApplication::setApplicationDisplayName("Pipewright");
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Pipewright workbench. Run `pipewright help` for the commands.");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOption({"workspace", "Open the workspace folder DIR.", "DIR"});
+    parser.addOption({"screenshot", "Save a PNG of the window once its data is shown, then quit.", "FILE"});
+    if (!parser.parse(QApplication::arguments())) {
+        std::cerr << "pipewright: " << parser.errorText().toStdString() << "\nsee `pipewright help`\n";
+        return pw::cli::kUsage;
+    }
+    if (parser.isSet("help")) {
+        std::cout << pw::cli::helpText().toStdString();
+        return 0;
+    }
+    if (parser.isSet("version")) {
+        std::cout << "pipewright " << PIPEWRIGHT_VERSION << "\n";
+        return 0;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        std::cerr << "pipewright: unknown command '" << parser.positionalArguments().first().toStdString()
+                  << "'; see `pipewright help`\n";
+        return pw::cli::kUsage;
+    }
+
+    const QString root = parser.isSet("workspace") ? parser.value("workspace")
+                                                   : QString::fromStdString(pw::store::Workspace::defaultRoot());
+    pw::ui::MainWindow window;
+    window.openWorkspace(root);
+    window.show();
+
+    if (parser.isSet("screenshot")) {
+        const QString file = parser.value("screenshot");
+        QObject::connect(&window, &pw::ui::MainWindow::workspaceLoaded, &window, [&window, file] {
+            // One more turn of the event loop so that layouts settle before the grab.
+            QTimer::singleShot(200, &window, [&window, file] {
+                const bool ok = window.grab().save(file, "PNG");
+                std::cerr << (ok ? "screenshot saved: " : "cannot save screenshot: ") << file.toStdString() << "\n";
+                QApplication::exit(ok ? 0 : 1);
+            });
+        });
+    }
+    return QApplication::exec();
+}
+
+int main(int argc, char **argv)
+{
+    QStringList args;
+    for (int i = 0; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
+    const QString command = pw::cli::findCommand(args);
+    if (command.isEmpty() && (args.contains("--version") || args.contains("-v"))) {
+        std::cout << "pipewright " << PIPEWRIGHT_VERSION << "\n";
+        return 0;
+    }
+    if (command.isEmpty())
+        return runGui(argc, argv);
+    QCoreApplication app(argc, argv);
+    setIdentity();
+    return pw::cli::run(args);
+}

@@ -1,0 +1,235 @@
+// SQLite connection, statements, transactions and migrations (see Database.h).
+#include "core/store/Database.h"
+
+#include <sqlite3.h>
+
+namespace pw::store {
+
+Database::Database(const std::string &path, int busyTimeoutMs)
+    : m_path(path)
+{
+    const int rc = sqlite3_open_v2(path.c_str(), &m_db,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw DatabaseError("cannot open database '" + path + "': " + msg);
+    }
+    sqlite3_busy_timeout(m_db, busyTimeoutMs);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=ON");
+    // A page cache big enough for the indexes of a large ingest (allocated only as used), and
+    // memory-mapped reads instead of a pread and a copy per page.
+    exec("PRAGMA cache_size=-65536");
+    exec("PRAGMA mmap_size=268435456");
+}
+
+Database::~Database()
+{
+    sqlite3_close_v2(m_db);
+}
+
+void Database::fail(std::string_view what) const
+{
+    throw DatabaseError("database '" + m_path + "': " + std::string(what) + ": " + sqlite3_errmsg(m_db));
+}
+
+void Database::exec(std::string_view sql)
+{
+    char *err = nullptr;
+    const std::string s(sql);
+    if (sqlite3_exec(m_db, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        throw DatabaseError("database '" + m_path + "': " + msg + " in: " + s.substr(0, 200));
+    }
+}
+
+std::int64_t Database::lastInsertRowId() const
+{
+    return sqlite3_last_insert_rowid(m_db);
+}
+
+int Database::changes() const
+{
+    return sqlite3_changes(m_db);
+}
+
+int Database::userVersion()
+{
+    Statement st(*this, "PRAGMA user_version");
+    st.step();
+    return st.int32(0);
+}
+
+void Database::setUserVersion(int version)
+{
+    exec("PRAGMA user_version=" + std::to_string(version));
+}
+
+Statement::Statement(Database &db, std::string_view sql)
+    : m_db(&db)
+{
+    if (sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &m_stmt, nullptr)
+        != SQLITE_OK)
+        db.fail("cannot prepare '" + std::string(sql.substr(0, 200)) + "'");
+}
+
+Statement::Statement(Statement &&other) noexcept
+    : m_db(other.m_db)
+    , m_stmt(other.m_stmt)
+{
+    other.m_stmt = nullptr;
+}
+
+Statement::~Statement()
+{
+    sqlite3_finalize(m_stmt);
+}
+
+Statement &Statement::bind(int index, std::int64_t value)
+{
+    if (sqlite3_bind_int64(m_stmt, index, value) != SQLITE_OK)
+        m_db->fail("bind");
+    return *this;
+}
+
+Statement &Statement::bind(int index, double value)
+{
+    if (sqlite3_bind_double(m_stmt, index, value) != SQLITE_OK)
+        m_db->fail("bind");
+    return *this;
+}
+
+Statement &Statement::bind(int index, std::string_view text)
+{
+    if (sqlite3_bind_text64(m_stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK)
+        m_db->fail("bind");
+    return *this;
+}
+
+Statement &Statement::bindBlob(int index, const void *data, std::size_t size)
+{
+    if (sqlite3_bind_blob64(m_stmt, index, data, size, SQLITE_TRANSIENT) != SQLITE_OK)
+        m_db->fail("bind");
+    return *this;
+}
+
+Statement &Statement::bindNull(int index)
+{
+    if (sqlite3_bind_null(m_stmt, index) != SQLITE_OK)
+        m_db->fail("bind");
+    return *this;
+}
+
+bool Statement::step()
+{
+    const int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        return false;
+    const std::string sql = sqlite3_sql(m_stmt) ? sqlite3_sql(m_stmt) : "";
+    sqlite3_reset(m_stmt);
+    m_db->fail("cannot run '" + sql.substr(0, 200) + "'");
+}
+
+void Statement::exec()
+{
+    while (step()) {
+    }
+    reset();
+}
+
+void Statement::reset()
+{
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+}
+
+bool Statement::isNull(int column) const
+{
+    return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
+}
+
+std::int64_t Statement::int64(int column) const
+{
+    return sqlite3_column_int64(m_stmt, column);
+}
+
+double Statement::real(int column) const
+{
+    return sqlite3_column_double(m_stmt, column);
+}
+
+std::string Statement::text(int column) const
+{
+    const auto *p = sqlite3_column_text(m_stmt, column);
+    return p ? std::string(reinterpret_cast<const char *>(p), sqlite3_column_bytes(m_stmt, column)) : std::string();
+}
+
+std::optional<std::string> Statement::optText(int column) const
+{
+    if (isNull(column))
+        return std::nullopt;
+    return text(column);
+}
+
+std::optional<std::int64_t> Statement::optInt64(int column) const
+{
+    if (isNull(column))
+        return std::nullopt;
+    return int64(column);
+}
+
+std::vector<unsigned char> Statement::blob(int column) const
+{
+    const auto *p = static_cast<const unsigned char *>(sqlite3_column_blob(m_stmt, column));
+    const int n = sqlite3_column_bytes(m_stmt, column);
+    return p ? std::vector<unsigned char>(p, p + n) : std::vector<unsigned char>();
+}
+
+Transaction::Transaction(Database &db)
+    : m_db(db)
+{
+    m_db.exec("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction()
+{
+    if (!m_done)
+        sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit()
+{
+    m_db.exec("COMMIT");
+    m_done = true;
+}
+
+void migrate(Database &db, const std::vector<Migration> &migrations)
+{
+    const int current = db.userVersion();
+    const int latest = migrations.empty() ? 0 : migrations.back().version;
+    if (current > latest)
+        throw DatabaseError("database '" + db.path() + "' has schema version " + std::to_string(current)
+                            + ", newer than this Pipewright understands (" + std::to_string(latest)
+                            + "); upgrade Pipewright");
+    for (const Migration &m : migrations) {
+        if (m.version <= current)
+            continue;
+        Transaction tx(db);
+        // Re-read inside the write lock: another process may have migrated meanwhile.
+        if (db.userVersion() >= m.version)
+            continue;
+        db.exec(m.sql);
+        db.setUserVersion(m.version);
+        tx.commit();
+    }
+}
+
+} // namespace pw::store

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Pipewright needs to build, test and run.
+# Idempotent; run as root (or with sudo available). Refreshes the package
+# lists itself when they are empty or when a package cannot be found.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build ccache pkg-config
+  qt6-base-dev qt6-base-dev-tools qt6-svg-dev libxkbcommon-dev
+  libqcustomplot-dev libopencv-dev libsqlite3-dev libssl-dev zlib1g-dev
+  # run: Qt's platform plugins and SVG icon loader
+  qt6-image-formats-plugins libqt6svg6
+  # test and benchmark: the real Fashion-MNIST set, a display for screenshots,
+  # Pillow for the baseline ingest script
+  dataset-fashion-mnist xvfb xauth python3 python3-pil
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed" >&2
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine starts with empty package lists: update before installing.
+if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi

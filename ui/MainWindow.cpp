@@ -1,0 +1,133 @@
+// MainWindow builds pages, actions and the status bar; the pages do the work.
+#include "ui/MainWindow.h"
+
+#include "ui/catalog/CatalogPage.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+
+namespace pw::ui {
+
+namespace {
+constexpr int kMaxRecent = 8;
+}
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent)
+    , m_nav(new QListWidget)
+    , m_pages(new QStackedWidget)
+    , m_catalogPage(new CatalogPage)
+    , m_statusWorkspace(new QLabel)
+    , m_statusActivity(new QLabel)
+{
+    setWindowTitle(tr("Pipewright"));
+    m_nav->setObjectName("navigation");
+    m_nav->setFixedWidth(160);
+    m_nav->setIconSize(QSize(20, 20));
+    m_nav->addItem(tr("Catalog"));
+    m_nav->item(0)->setToolTip(tr("Image counts per table and label, version history, rejected files"));
+    m_pages->addWidget(m_catalogPage);
+    connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    m_nav->setCurrentRow(0);
+
+    auto *central = new QWidget;
+    auto *layout = new QHBoxLayout(central);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_nav);
+    layout->addWidget(m_pages, 1);
+    setCentralWidget(central);
+
+    statusBar()->addWidget(m_statusWorkspace, 1);
+    statusBar()->addPermanentWidget(m_statusActivity);
+    connect(m_catalogPage, &CatalogPage::loadingChanged, this,
+            [this](bool loading) { m_statusActivity->setText(loading ? tr("Reading the catalog…") : QString()); });
+    connect(m_catalogPage, &CatalogPage::loaded, this, &MainWindow::workspaceLoaded);
+
+    buildActions();
+    QSettings settings;
+    if (!restoreGeometry(settings.value("window/geometry").toByteArray()))
+        resize(1280, 800);
+    restoreState(settings.value("window/state").toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *open = file->addAction(tr("&Open Workspace…"), this, &MainWindow::chooseWorkspace);
+    open->setShortcut(QKeySequence::Open);
+    open->setToolTip(tr("Open or create a workspace folder (%1)").arg(open->shortcut().toString(QKeySequence::NativeText)));
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *refresh = view->addAction(tr("&Refresh"), m_catalogPage, &CatalogPage::reload);
+    refresh->setShortcut(QKeySequence::Refresh);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Pipewright"), this, [this] {
+        QMessageBox::about(this, tr("About Pipewright"),
+                           tr("<b>Pipewright %1</b><p>A workbench for the whole life of an image classifier: "
+                              "a versioned image catalog, training, tracking, a model registry, scoring and "
+                              "review.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value("workspaces/recent").toStringList();
+    for (const QString &path : recent)
+        m_recentMenu->addAction(path, this, [this, path] { openWorkspace(path); });
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::chooseWorkspace()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open or create a workspace folder"), m_workspace);
+    if (!dir.isEmpty())
+        openWorkspace(dir);
+}
+
+void MainWindow::openWorkspace(const QString &root)
+{
+    m_workspace = QDir(root).absolutePath();
+    setWindowTitle(tr("%1 — Pipewright").arg(QDir(m_workspace).dirName()));
+    m_statusWorkspace->setText(tr("Workspace: %1").arg(m_workspace));
+    m_catalogPage->setWorkspace(m_workspace);
+
+    QSettings settings;
+    QStringList recent = settings.value("workspaces/recent").toStringList();
+    recent.removeAll(m_workspace);
+    recent.prepend(m_workspace);
+    while (recent.size() > kMaxRecent)
+        recent.removeLast();
+    settings.setValue("workspaces/recent", recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
+    event->accept();
+}
+
+} // namespace pw::ui

@@ -1,0 +1,48 @@
+// The workbench window: navigation between pages, menus and actions, the status bar.
+#pragma once
+
+#include <QMainWindow>
+
+class QListWidget;
+class QStackedWidget;
+class QLabel;
+class QMenu;
+
+namespace pw::ui {
+
+class CatalogPage;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    /** Opens the workspace folder `root` (created when missing) and remembers it as recent. */
+    void openWorkspace(const QString &root);
+    QString workspace() const { return m_workspace; }
+    CatalogPage *catalogPage() const { return m_catalogPage; }
+
+Q_SIGNALS:
+    /** The first data of a newly opened workspace is on screen. */
+    void workspaceLoaded();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void buildActions();
+    void rebuildRecentMenu();
+    void chooseWorkspace();
+
+    QString m_workspace;
+    QListWidget *m_nav;
+    QStackedWidget *m_pages;
+    CatalogPage *m_catalogPage;
+    QLabel *m_statusWorkspace;
+    QLabel *m_statusActivity;
+    QMenu *m_recentMenu = nullptr;
+};
+
+} // namespace pw::ui

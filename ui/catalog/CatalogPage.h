@@ -1,0 +1,58 @@
+// The Catalog page: image counts per table and label, the version history, the rejected files.
+#pragma once
+
+#include "ui/catalog/CatalogSnapshot.h"
+
+#include <QFutureWatcher>
+#include <QWidget>
+
+class QLabel;
+class QTreeView;
+class QTableView;
+class QTimer;
+
+namespace pw::ui {
+
+class TableCountsModel;
+class HistoryModel;
+class RejectedModel;
+
+class CatalogPage : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit CatalogPage(QWidget *parent = nullptr);
+
+    /** Shows the catalog of the workspace at `root` (loads it in the background). */
+    void setWorkspace(const QString &root);
+    /** Reloads in the background; a reload asked for while one runs follows it. */
+    void reload();
+
+    TableCountsModel *tableModel() const { return m_tableModel; }
+    HistoryModel *historyModel() const { return m_historyModel; }
+    RejectedModel *rejectedModel() const { return m_rejectedModel; }
+
+Q_SIGNALS:
+    /** A snapshot was loaded and shown (or its error shown). */
+    void loaded();
+    void loadingChanged(bool loading);
+
+private:
+    void showSnapshot(const CatalogSnapshot &snapshot);
+
+    QString m_root;
+    bool m_reloadQueued = false;
+    std::int64_t m_shownVersion = -1;
+    QFutureWatcher<CatalogSnapshot> m_watcher;
+    QLabel *m_summary;
+    QTreeView *m_tables;
+    QTableView *m_history;
+    QTableView *m_rejected;
+    QLabel *m_rejectedTitle;
+    TableCountsModel *m_tableModel;
+    HistoryModel *m_historyModel;
+    RejectedModel *m_rejectedModel;
+    QTimer *m_refreshTimer;
+};
+
+} // namespace pw::ui
