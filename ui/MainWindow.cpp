@@ -9,6 +9,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QHBoxLayout>
+#include <QIcon>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
@@ -32,6 +33,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_statusActivity(new QLabel)
 {
     setWindowTitle(tr("Pipewright"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/pipewright.svg")));
     m_nav->setObjectName("navigation");
     m_nav->setFixedWidth(160);
     m_nav->setIconSize(QSize(20, 20));

@@ -253,10 +253,8 @@ int cmdIngest(const QStringList &args)
         [&](const ingest::IngestProgress &p) {
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             char extra[64];
-            std::snprintf(extra, sizeof extra, " of %lld new or changed, %lld discovered, %.0f files/s",
-                          static_cast<long long>(p.toProcess), static_cast<long long>(p.discovered),
-                          s > 0 ? double(p.processed) / s : 0.0);
-            printer.update(p.processed, p.toProcess, extra);
+            std::snprintf(extra, sizeof extra, " files checked, %.0f files/s", s > 0 ? double(p.processed) / s : 0.0);
+            printer.update(p.processed, p.discovered, extra);
         },
         &g_cancel);
     for (const auto &w : r.warnings)
@@ -408,7 +406,7 @@ int cmdDemo(const QStringList &args)
         o.table = table;
         ProgressPrinter printer(std::string("ingest ") + table);
         const auto r = ingest::ingest(
-            ws, o, [&](const ingest::IngestProgress &p) { printer.update(p.processed, p.toProcess); }, &g_cancel);
+            ws, o, [&](const ingest::IngestProgress &p) { printer.update(p.processed, p.discovered); }, &g_cancel);
         if (r.cancelled)
             throw std::runtime_error("cancelled; rerun pipewright demo to finish");
         tables.insert(table, ingestJson(r));

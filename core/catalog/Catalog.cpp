@@ -142,6 +142,11 @@ void Catalog::commitVersion(std::int64_t version, const std::string &metrics)
 void Catalog::discardVersion(std::int64_t version)
 {
     store::Transaction tx(m_db);
+    Statement check(m_db, "SELECT 1 FROM versions WHERE version = ? AND state = 'PENDING'");
+    check.bind(1, version);
+    if (!check.step())
+        throw std::runtime_error("catalog version " + std::to_string(version)
+                                 + " is not pending: a committed version is never discarded");
     Statement del(m_db, "DELETE FROM images WHERE valid_from = ?");
     del.bind(1, version).exec();
     Statement reopen(m_db, "UPDATE images SET valid_to = NULL WHERE valid_to = ?");

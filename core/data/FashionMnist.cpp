@@ -56,9 +56,15 @@ IdxImages readIdxImages(const std::string &path)
         throw std::runtime_error("'" + path + "': not an IDX image file (magic must be 0x00000803)");
     IdxImages img;
     img.count = be32(bytes.data() + 4);
-    img.rows = int(be32(bytes.data() + 8));
-    img.cols = int(be32(bytes.data() + 12));
-    const std::size_t need = std::size_t(img.count) * img.rows * img.cols;
+    const std::uint32_t rows = be32(bytes.data() + 8);
+    const std::uint32_t cols = be32(bytes.data() + 12);
+    // Each side fits in 16 bits, so rows * cols * count stays far from overflowing 64 bits.
+    if (rows == 0 || cols == 0 || rows > 65535 || cols > 65535)
+        throw std::runtime_error("'" + path + "': image size " + std::to_string(rows) + "x" + std::to_string(cols)
+                                 + " in the header is not 1..65535 on each side");
+    img.rows = int(rows);
+    img.cols = int(cols);
+    const std::uint64_t need = std::uint64_t(img.count) * rows * cols;
     if (bytes.size() - 16 < need)
         throw std::runtime_error("'" + path + "': truncated: header says " + std::to_string(img.count)
                                  + " images, the file holds fewer");

@@ -37,6 +37,9 @@ double secondsSince(Clock::time_point t)
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// Size and mtime recorded for a file that could not be stat'ed or read.
+constexpr std::int64_t kUnknownSize = -1;
+
 // A path's current row: the ingest checkpoint entry.
 struct CurrentRow
 {
@@ -320,11 +323,12 @@ IngestResult ingest(const store::Workspace &workspace, const IngestOptions &opti
                 const DiscoveredFile &f = files[i];
                 const auto it = current.find(f.path);
                 const bool known = it != current.end();
-                if (known && f.statError.empty()) {
+                if (known) {
                     struct stat st {};
-                    if (::stat(f.path.c_str(), &st) == 0 && st.st_size == it->second.size
-                        && mtimeOf(st) == it->second.mtimeNs)
-                        continue; // unchanged since the checkpoint
+                    const bool readable = f.statError.empty() && ::stat(f.path.c_str(), &st) == 0;
+                    if (readable ? st.st_size == it->second.size && mtimeOf(st) == it->second.mtimeNs
+                                 : it->second.size == kUnknownSize)
+                        continue; // unchanged since the checkpoint (or still unreadable)
                 }
                 Processed p;
                 p.file = &f;
@@ -335,6 +339,7 @@ IngestResult ingest(const store::Workspace &workspace, const IngestOptions &opti
                     p.hash = hasher.hex(buf.data(), buf.size());
                     p.probe = probeImage(buf.data(), buf.size(), maxMp);
                 } else {
+                    p.size = p.mtimeNs = kUnknownSize;
                     p.probe.reason = "unreadable: " + error;
                 }
                 local.push_back(std::move(p));
@@ -397,35 +402,42 @@ IngestResult ingest(const store::Workspace &workspace, const IngestOptions &opti
         if (batchDelayMs > 0)
             std::this_thread::sleep_for(std::chrono::milliseconds(batchDelayMs));
     };
-    IngestProgress prog{result.discovered, result.discovered, 0};
+    IngestProgress prog{result.discovered, 0};
     auto lastProgress = Clock::now();
     if (progress)
         progress(prog);
+    auto stopDecoders = [&] {
+        next.store(files.size());
+        queue.discard();
+        for (auto &t : pool)
+            t.join();
+    };
     std::vector<Processed> batch;
+    bool stopped = false; // cancelled: the batch in flight was committed, the rest is left for a rerun
     try {
-        while (queue.popAll(batch, std::chrono::milliseconds(200))) {
+        while (!stopped && queue.popAll(batch, std::chrono::milliseconds(200))) {
             for (auto &p : batch) {
+                if (stopped)
+                    break;
                 pendingRows.push_back(std::move(p));
-                if (std::int64_t(pendingRows.size()) >= options.commitEvery)
+                if (std::int64_t(pendingRows.size()) >= options.commitEvery) {
                     flush();
+                    stopped = cancel && cancel->load();
+                }
             }
             if (progress && Clock::now() - lastProgress > std::chrono::milliseconds(200)) {
                 lastProgress = Clock::now();
                 prog.processed = examined.load();
                 progress(prog);
             }
+            stopped = stopped || (cancel && cancel->load());
         }
         flush();
     } catch (...) {
-        // Stop the decoders before unwinding: they use this frame.
-        next.store(files.size());
-        queue.discard();
-        for (auto &t : pool)
-            t.join();
+        stopDecoders(); // they use this frame: stop them before unwinding
         throw;
     }
-    for (auto &t : pool)
-        t.join();
+    stopDecoders();
     prog.processed = examined.load();
     if (progress)
         progress(prog);
@@ -434,7 +446,7 @@ IngestResult ingest(const store::Workspace &workspace, const IngestOptions &opti
     result.updated = baseUpdated + updated;
     result.rejected = baseRejected + rejected;
     result.unchanged = std::max<std::int64_t>(0, result.discovered - result.added - result.updated - result.rejected);
-    if (cancel && cancel->load() && prog.processed < result.discovered) {
+    if (stopped) {
         result.cancelled = true;
         result.version = catalog.latestVersion();
         result.totalSeconds = secondsSince(started);

@@ -34,8 +34,7 @@ struct IngestOptions
 struct IngestProgress
 {
     std::int64_t discovered = 0;
-    std::int64_t toProcess = 0; // new or changed files this run reads and decodes
-    std::int64_t processed = 0;
+    std::int64_t processed = 0; // discovered files checked so far (skipped as unchanged, or read and decoded)
 };
 
 /** The outcome, with the CLI's JSON keys. Counts cover the whole version, also when a run resumed one. */

@@ -44,6 +44,10 @@ PathLabel labelFromPath(LabelRule rule, std::string_view relativePath)
     const auto dot = top.find('.');
     if (dot == std::string_view::npos || dot == 0 || dot + 1 == top.size())
         return {};
+    for (std::size_t i = 0; i < dot; ++i) {
+        if (top[i] < '0' || top[i] > '9')
+            return {}; // digits only: no sign, no spaces
+    }
     int id = 0;
     const auto [end, ec] = std::from_chars(top.data(), top.data() + dot, id);
     if (ec != std::errc() || end != top.data() + dot)

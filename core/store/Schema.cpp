@@ -44,7 +44,6 @@ CREATE TABLE images (
     valid_to     INTEGER REFERENCES versions(version)
 );
 CREATE UNIQUE INDEX images_current ON images(table_name, path) WHERE valid_to IS NULL;
-CREATE INDEX images_table_version ON images(table_name, valid_from);
 
 -- Per (table, source): when the ingest checkpoint last completed. The files already seen are the
 -- current rows of that table and source (path, size, mtime_ns, content_hash).

@@ -8,18 +8,23 @@
 
 namespace pw::ui {
 
-QString summariseJson(const std::string &json)
+QString summariseJson(const std::string &json, const QStringList &skip)
 {
     const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
     QStringList parts;
     for (auto it = o.begin(); it != o.end(); ++it) {
         const QJsonValue v = it.value();
-        if (v.isNull())
+        if (v.isNull() || (v.isDouble() && v.toDouble() == 0) || skip.contains(it.key()))
             continue;
         const QString value = v.isDouble() ? QLocale().toString(v.toDouble(), 'g', 12) : v.toVariant().toString();
-        parts << it.key() + "=" + value;
+        parts << it.key() + " " + value;
     }
-    return parts.join(", ");
+    return parts.join(QStringLiteral(" · "));
+}
+
+static QString jsonField(const std::string &json, const char *key)
+{
+    return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object().value(QLatin1String(key)).toString();
 }
 
 HistoryModel::HistoryModel(QObject *parent)
@@ -60,10 +65,12 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
         }
         case OperationColumn:
             return QString::fromStdString(v.operation);
+        case TableColumn:
+            return jsonField(v.parameters, "table");
         case MetricsColumn:
             return summariseJson(v.metrics);
         case ParametersColumn:
-            return summariseJson(v.parameters);
+            return summariseJson(v.parameters, {QStringLiteral("table")});
         }
     }
     if (role == Qt::ToolTipRole && index.column() == TimeColumn)
@@ -77,8 +84,8 @@ QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int 
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char *names[] = {QT_TR_NOOP("Version"), QT_TR_NOOP("Time"), QT_TR_NOOP("Operation"),
-                                  QT_TR_NOOP("Metrics"), QT_TR_NOOP("Parameters")};
+    static const char *names[] = {QT_TR_NOOP("Version"), QT_TR_NOOP("Time"),    QT_TR_NOOP("Operation"),
+                                  QT_TR_NOOP("Table"),   QT_TR_NOOP("Metrics"), QT_TR_NOOP("Parameters")};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

@@ -11,7 +11,7 @@ class HistoryModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { VersionColumn, TimeColumn, OperationColumn, MetricsColumn, ParametersColumn, ColumnCount };
+    enum Column { VersionColumn, TimeColumn, OperationColumn, TableColumn, MetricsColumn, ParametersColumn, ColumnCount };
 
     explicit HistoryModel(QObject *parent = nullptr);
     void setHistory(std::vector<catalog::VersionInfo> history);
@@ -25,7 +25,10 @@ private:
     std::vector<catalog::VersionInfo> m_rows;
 };
 
-/** "added 60000, rejected 2" from a JSON object of counts (keys in the object's order). */
-QString summariseJson(const std::string &json);
+/**
+ * "added 60,000 · rejected 2" from a JSON object (keys in the object's order); zero counts and null
+ * values are left out, as are the keys in `skip`.
+ */
+QString summariseJson(const std::string &json, const QStringList &skip = {});
 
 } // namespace pw::ui

@@ -1,0 +1,27 @@
+// Builders of test data: encoded images of every accepted format, broken files, folder trees.
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+namespace pw::test {
+
+/**
+ * An image of w x h pixels with `channels` (1, 3 or 4) encoded in the format of `ext`
+ * ("png", "jpg", "bmp", "tif", "webp"); its pixels depend on `seed`, so different seeds give different bytes.
+ */
+QByteArray encodeImage(const QString &ext, int w, int h, int channels = 3, int seed = 0);
+
+/** A PNG whose header claims w x h pixels but which holds no pixel data (a decompression bomb's header). */
+QByteArray pngHeaderOnly(long long w, long long h);
+
+/** Writes `bytes` to `path`, creating parent folders; fails the calling test (QVERIFY) on error. */
+bool writeFile(const QString &path, const QByteArray &bytes);
+
+/** Writes encodeImage(suffix of path, ...) to `path`. */
+bool writeImage(const QString &path, int w, int h, int channels = 3, int seed = 0);
+
+/** Sets a file's modification time `secondsAgo` seconds in the past (to make a change visible to ingest). */
+bool touchFile(const QString &path, int secondsAgo);
+
+} // namespace pw::test

@@ -1,0 +1,191 @@
+// The CLI contract: command names, JSON keys, exit codes (0 ok, 1 failure, 2 usage) and messages
+// that name what is at fault.
+#include "tests/TestData.h"
+
+#include <QDirIterator>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+class tst_Cli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void usageErrors_data();
+    void usageErrors();
+    void failures_data();
+    void failures();
+    void help();
+    void ingestJson();
+    void catalogJson();
+    void demoData();
+
+private:
+    struct Result
+    {
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+        QJsonDocument json() const { return QJsonDocument::fromJson(out); }
+    };
+    Result run(const QStringList &args);
+
+    QTemporaryDir m_dir;
+    QString m_ws;
+};
+
+tst_Cli::Result tst_Cli::run(const QStringList &args)
+{
+    QProcess p;
+    p.start(PIPEWRIGHT_BIN, args);
+    Result r;
+    if (!p.waitForFinished(120000))
+        return r;
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+void tst_Cli::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_ws = m_dir.filePath("ws");
+    QVERIFY(pw::test::writeImage(m_dir.filePath("src/001.ant/a.png"), 10, 10));
+    QVERIFY(pw::test::writeImage(m_dir.filePath("src/002.bee/b.png"), 10, 10, 3, 1));
+    QVERIFY(pw::test::writeFile(m_dir.filePath("src/002.bee/broken.png"), "not a png"));
+}
+
+void tst_Cli::usageErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command 'frobnicate'";
+    QTest::newRow("unknown option") << QStringList{"ingest", "x", "--bogus"} << "bogus";
+    QTest::newRow("missing source") << QStringList{"ingest"} << "missing SOURCE";
+    QTest::newRow("bad label rule") << QStringList{"ingest", "x", "--labels", "colour"} << "--labels: 'colour'";
+    QTest::newRow("bad megapixels") << QStringList{"ingest", "x", "--max-megapixels", "-3"} << "--max-megapixels";
+    QTest::newRow("bad version number") << QStringList{"catalog", "stats", "--as-of-version", "abc"} << "--as-of-version: 'abc'";
+    QTest::newRow("unknown catalog command") << QStringList{"catalog", "drop"} << "unknown catalog command 'drop'";
+    QTest::newRow("unknown data set") << QStringList{"demo-data", "cifar", "--out", "x"} << "unknown data set 'cifar'";
+    QTest::newRow("bad split") << QStringList{"demo-data", "fashion-mnist", "--out", "x", "--split", "val"} << "--split: 'val'";
+    QTest::newRow("help of unknown") << QStringList{"help", "nope"} << "unknown command 'nope'";
+}
+
+void tst_Cli::usageErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const Result r = run(args + QStringList{"--workspace", m_ws});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+    QVERIFY(r.out.isEmpty());
+}
+
+void tst_Cli::failures_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("missing source folder") << QStringList{"ingest", m_dir.filePath("no-such-folder")} << "no-such-folder";
+    QTest::newRow("version that does not exist") << QStringList{"catalog", "stats", "--as-of-version", "99"} << "catalog version 99";
+    QTest::newRow("workspace is a file") << QStringList{"catalog", "history", "--workspace", m_dir.filePath("src/001.ant/a.png")} << "is not a folder";
+}
+
+void tst_Cli::failures()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const Result r = run(args.contains("--workspace") ? args : args + QStringList{"--workspace", m_ws});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+}
+
+void tst_Cli::help()
+{
+    const Result all = run({"help"});
+    QCOMPARE(all.exitCode, 0);
+    for (const char *command : {"ingest", "catalog", "demo-data", "demo"})
+        QVERIFY2(all.out.contains(command), command);
+    const Result ingest = run({"help", "ingest"});
+    QCOMPARE(ingest.exitCode, 0);
+    QVERIFY(ingest.out.contains("--max-megapixels"));
+    QVERIFY(ingest.out.contains("--glob"));
+    const Result version = run({"--version"});
+    QCOMPARE(version.exitCode, 0);
+    QVERIFY(version.out.startsWith("pipewright "));
+}
+
+void tst_Cli::ingestJson()
+{
+    // Options may come before the command too.
+    const Result r = run({"--json", "ingest", m_dir.filePath("src"), "--workspace", m_ws, "--table", "bugs"});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject o = r.json().object();
+    for (const char *key : {"version", "discovered", "added", "updated", "unchanged", "rejected"})
+        QVERIFY2(o.contains(key), key);
+    QCOMPARE(o.value("discovered").toInteger(), 3);
+    QCOMPARE(o.value("added").toInteger(), 2);
+    QCOMPARE(o.value("rejected").toInteger(), 1);
+    QVERIFY(r.err.contains("broken.png")); // the rejected file is named on stderr
+}
+
+void tst_Cli::catalogJson()
+{
+    QCOMPARE(run({"ingest", m_dir.filePath("src"), "--workspace", m_ws, "--table", "insects"}).exitCode, 0);
+    const Result history = run({"catalog", "history", "--workspace", m_ws, "--json"});
+    QCOMPARE(history.exitCode, 0);
+    const QJsonArray versions = history.json().array();
+    QVERIFY(!versions.isEmpty());
+    const QJsonObject newest = versions.first().toObject();
+    for (const char *key : {"version", "timestamp", "operation", "parameters", "metrics"})
+        QVERIFY2(newest.contains(key), key);
+    QCOMPARE(newest.value("operation").toString(), "INGEST");
+    QCOMPARE(newest.value("parameters").toObject().value("table").toString(), "insects");
+    QVERIFY(versions.size() < 2 || versions.at(1).toObject().value("version").toInteger() < newest.value("version").toInteger());
+
+    const Result stats = run({"catalog", "stats", "--table", "insects", "--workspace", m_ws, "--json"});
+    QCOMPARE(stats.exitCode, 0);
+    const QJsonObject s = stats.json().object();
+    for (const char *key : {"version", "images", "labeled", "unlabeled", "rejected", "labels"})
+        QVERIFY2(s.contains(key), key);
+    QCOMPARE(s.value("images").toInteger(), 2);
+    QCOMPARE(s.value("rejected").toInteger(), 1);
+    QCOMPARE(s.value("labels").toObject().value("ant").toInteger(), 1);
+    QCOMPARE(s.value("labels").toObject().value("bee").toInteger(), 1);
+
+    const Result rejected = run({"catalog", "rejected", "--table", "insects", "--workspace", m_ws, "--json"});
+    QCOMPARE(rejected.exitCode, 0);
+    const QJsonArray files = rejected.json().array();
+    QCOMPARE(files.size(), 1);
+    QVERIFY(files.at(0).toObject().value("path").toString().endsWith("002.bee/broken.png"));
+    QVERIFY(files.at(0).toObject().value("reason").toString().startsWith("not an image"));
+}
+
+void tst_Cli::demoData()
+{
+    const QString out = m_dir.filePath("fm");
+    const Result r = run({"demo-data", "fashion-mnist", "--out", out, "--split", "test", "--limit", "30", "--json"});
+    if (!QFile::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")) {
+        QCOMPARE(r.exitCode, 1); // a clear failure naming the package
+        QVERIFY(r.err.contains("dataset-fashion-mnist"));
+        return;
+    }
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject o = r.json().object();
+    QCOMPARE(o.value("images").toInteger(), 30);
+    QCOMPARE(o.value("classes").toInt(), 10);
+    QCOMPARE(o.value("split").toString(), "test");
+    int pngs = 0;
+    for (QDirIterator it(out, {"*.png"}, QDir::Files, QDirIterator::Subdirectories); it.hasNext(); it.next())
+        ++pngs;
+    QCOMPARE(pngs, 30);
+    QVERIFY(QFile::exists(out + "/009.ankle_boot/00000.png")); // the first test image is an ankle boot
+}
+
+QTEST_GUILESS_MAIN(tst_Cli)
+#include "tst_cli.moc"
