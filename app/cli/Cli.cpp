@@ -151,6 +151,7 @@ QJsonObject ingestJson(const ingest::IngestResult &r)
                        {"resumed", r.resumed},            {"warnings", warnings},
                        {"rejected_files", rejected},
                        {"seconds", QJsonObject{{"discover", r.discoverSeconds},
+                                               {"checkpoint", r.checkpointSeconds},
                                                {"write", r.writeSeconds},
                                                {"total", r.totalSeconds}}}};
 }

@@ -1,8 +1,7 @@
 // Fashion-MNIST IDX reader and PNG writer (the demo data set every user and test has offline).
 #include "core/data/FashionMnist.h"
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include "core/imaging/ImagingModule.h"
 
 #include <zlib.h>
 
@@ -100,6 +99,7 @@ std::int64_t writeFashionMnist(const std::string &outDir, const std::string &spl
     for (const auto &f : folders)
         fs::create_directories(fs::path(outDir) / f);
 
+    const imaging::ModuleApi &codecs = imaging::module();
     std::atomic<std::int64_t> next{0}, done{0};
     std::atomic<bool> failed{false};
     std::string error;
@@ -118,9 +118,11 @@ std::int64_t writeFashionMnist(const std::string &outDir, const std::string &spl
                      + " of image " + std::to_string(i) + " is not a class 0-9");
                 return;
             }
-            const cv::Mat m(images.rows, images.cols, CV_8U,
-                            const_cast<unsigned char *>(images.pixels.data()) + i * images.rows * images.cols);
-            cv::imencode(".png", m, png);
+            if (!codecs.encodePng(images.pixels.data() + i * images.rows * images.cols, images.rows, images.cols, 1,
+                                  png)) {
+                fail("cannot encode image " + std::to_string(i) + " as PNG");
+                return;
+            }
             char name[32];
             std::snprintf(name, sizeof name, "%05lld.png", static_cast<long long>(i));
             const fs::path path = fs::path(outDir) / folders[labels[std::size_t(i)]] / name;

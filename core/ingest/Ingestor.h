@@ -47,6 +47,7 @@ struct IngestResult
     std::int64_t unchanged = 0;
     std::int64_t rejected = 0;
     double discoverSeconds = 0; // walking the source folder
+    double checkpointSeconds = 0; // taking the writer lock and loading the checkpoint
     double writeSeconds = 0;    // the writer's time inside transactions
     double totalSeconds = 0;
     bool resumed = false;   // this run finished a version an interrupted run had begun

@@ -1,0 +1,35 @@
+// The image-codec module: everything that needs OpenCV, in a shared module loaded on first use.
+//
+// Debian's OpenCV pulls in ~140 shared libraries (GDAL, GDCM, ...), which cost ~0.13 s at every
+// process start. Loading them only when pixels are decoded or encoded keeps `pipewright help`,
+// `catalog`, the GUI start and an ingest with nothing new fast.
+#pragma once
+
+#include "core/ingest/ImageProbe.h"
+
+#include <cstddef>
+#include <vector>
+
+namespace pw::imaging {
+
+inline constexpr int kModuleAbiVersion = 1;
+
+/** Entry points of libpipewright-imaging.so; built from the same sources, so C++ types pass across. */
+struct ModuleApi
+{
+    int abiVersion;
+    /** Quiet logging and one thread per call: parallelism comes from the caller's own threads. */
+    void (*configure)();
+    /** Fully decodes `data` (header already checked): fills width, height, channels and the thumbnail, or
+     *  sets ok = false with a reason. */
+    void (*decode)(const unsigned char *data, std::size_t size, ingest::ProbeResult &result);
+    /** Encodes 8-bit pixels (rows x cols x channels, row-major) as PNG. */
+    bool (*encodePng)(const unsigned char *pixels, int rows, int cols, int channels, std::vector<unsigned char> &out);
+};
+
+/** The loaded module (loaded once, thread-safe). Throws std::runtime_error naming the places searched. */
+const ModuleApi &module();
+
+} // namespace pw::imaging
+
+extern "C" const pw::imaging::ModuleApi *pipewright_imaging_module();
