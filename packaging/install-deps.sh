@@ -6,9 +6,9 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libxkbcommon-dev
-  libqcustomplot-dev libopencv-dev libsqlite3-dev libssl-dev zlib1g-dev
+  libopencv-dev libsqlite3-dev libssl-dev zlib1g-dev
   # run: Qt's platform plugins and SVG icon loader
   qt6-image-formats-plugins libqt6svg6
   # test and benchmark: the real Fashion-MNIST set, a display for screenshots,

@@ -42,6 +42,22 @@ void Catalog::checkVersion(std::int64_t asOf) const
                                  + std::to_string(latestVersion()) + ")");
 }
 
+void Catalog::checkTable(const std::string &table) const
+{
+    if (table.empty())
+        return;
+    Statement st(m_db, "SELECT 1 FROM images JOIN versions ON versions.version = images.valid_from "
+                       "WHERE table_name = ? AND state = 'COMMITTED' LIMIT 1");
+    st.bind(1, table);
+    if (st.step())
+        return;
+    std::string known;
+    for (const std::string &t : tables())
+        known += (known.empty() ? "" : ", ") + t;
+    throw std::runtime_error("the catalog has no table '" + table + "'"
+                             + (known.empty() ? std::string(" (it has no tables yet)") : " (tables: " + known + ")"));
+}
+
 std::vector<VersionInfo> Catalog::history(int limit) const
 {
     Statement st(m_db, "SELECT version, timestamp, operation, parameters, metrics FROM versions "
@@ -58,6 +74,7 @@ TableStats Catalog::stats(const std::string &table, std::optional<std::int64_t> 
     TableStats s;
     s.version = asOf ? *asOf : latestVersion();
     checkVersion(s.version);
+    checkTable(table);
     Statement st(m_db, std::string("SELECT status, label, count(*) FROM images WHERE (?1 = '' OR table_name = ?1) AND ")
                            + kAsOf + " GROUP BY status, label");
     st.bind(1, table).bind(2, s.version);
@@ -82,6 +99,7 @@ std::vector<RejectedFile> Catalog::rejected(const std::string &table, std::optio
 {
     const std::int64_t v = asOf ? *asOf : latestVersion();
     checkVersion(v);
+    checkTable(table);
     Statement st(m_db, std::string("SELECT table_name, path, coalesce(reason, '') FROM images "
                                    "WHERE status = 'rejected' AND (?1 = '' OR table_name = ?1) AND ")
                            + kAsOf + " ORDER BY table_name, path");

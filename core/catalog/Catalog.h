@@ -62,7 +62,7 @@ public:
     std::int64_t latestVersion() const;
     /** Committed versions, newest first; `limit` < 0 for all. */
     std::vector<VersionInfo> history(int limit = -1) const;
-    /** Stats of `table` (all tables when empty) as of `asOf` (latest when unset). */
+    /** Stats of `table` (all tables when empty) as of `asOf` (latest when unset). Throws for an unknown table. */
     TableStats stats(const std::string &table = {}, std::optional<std::int64_t> asOf = {}) const;
     /** Rejected files of `table` (all when empty) as of the latest version. */
     std::vector<RejectedFile> rejected(const std::string &table = {}, std::optional<std::int64_t> asOf = {}) const;
@@ -70,6 +70,8 @@ public:
     std::vector<std::string> tables() const;
     /** Throws when `asOf` names no committed version. */
     void checkVersion(std::int64_t asOf) const;
+    /** Throws, listing the tables there are, when no committed version ever had a table named `table`. */
+    void checkTable(const std::string &table) const;
 
     // Writing a version. The caller holds a store::WriterLock for the whole operation.
     /** The pending version left by an operation that did not finish (crash, kill, cancel), if any. */

@@ -93,6 +93,7 @@ void tst_Cli::failures_data()
     QTest::addColumn<QString>("message");
     QTest::newRow("missing source folder") << QStringList{"ingest", m_dir.filePath("no-such-folder")} << "no-such-folder";
     QTest::newRow("version that does not exist") << QStringList{"catalog", "stats", "--as-of-version", "99"} << "catalog version 99";
+    QTest::newRow("table that does not exist") << QStringList{"catalog", "stats", "--table", "nope"} << "no table 'nope'";
     QTest::newRow("workspace is a file") << QStringList{"catalog", "history", "--workspace", m_dir.filePath("src/001.ant/a.png")} << "is not a folder";
 }
 

@@ -103,6 +103,8 @@ private Q_SLOTS:
 
     void stats_data();
     void stats();
+    void unknownTableIsAnError_data();
+    void unknownTableIsAnError();
     void statsDefaultsToLatestVersion();
     void rejected_data();
     void rejected();
@@ -351,8 +353,33 @@ void tst_Catalog::stats_data()
     QTest::newRow("all v3") << "" << qint64(3) << qint64(4) << qint64(3) << qint64(1) << qint64(2) << "cat=3";
     QTest::newRow("all v4") << "" << qint64(4) << qint64(5) << qint64(4) << qint64(1) << qint64(1) << "cat=3,dog=1";
     QTest::newRow("all v0 (empty catalog)") << "" << qint64(0) << qint64(0) << qint64(0) << qint64(0) << qint64(0) << "";
-    QTest::newRow("unknown table") << "nope" << qint64(4) << qint64(0) << qint64(0) << qint64(0) << qint64(0) << "";
-    QTest::newRow("pending-only table") << "valid" << qint64(4) << qint64(0) << qint64(0) << qint64(0) << qint64(0) << "";
+    QTest::newRow("table before it existed") << "test" << qint64(0) << qint64(0) << qint64(0) << qint64(0) << qint64(0) << "";
+}
+
+void tst_Catalog::unknownTableIsAnError_data()
+{
+    QTest::addColumn<QString>("table");
+    QTest::newRow("never existed") << "nope";
+    QTest::newRow("only in the pending version") << "valid";
+}
+
+void tst_Catalog::unknownTableIsAnError()
+{
+    QFETCH(QString, table);
+    buildFixture();
+    for (const bool rejectedList : {false, true}) {
+        try {
+            if (rejectedList)
+                m_catalog->rejected(table.toStdString());
+            else
+                m_catalog->stats(table.toStdString(), 4);
+            QFAIL("no error for an unknown table");
+        } catch (const std::runtime_error &e) {
+            const QString message = QString::fromUtf8(e.what());
+            QVERIFY2(message.contains("no table '" + table + "'"), e.what());
+            QVERIFY2(message.contains("train") && message.contains("test"), e.what()); // lists what there is
+        }
+    }
 }
 
 void tst_Catalog::stats()

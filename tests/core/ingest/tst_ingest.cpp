@@ -310,8 +310,9 @@ void tst_Ingest::cancelKeepsBatchesAndRerunResumes()
         *m_ws, o, [&](const ingest::IngestProgress &p) { if (p.processed > 0) cancel = true; }, &cancel);
     qunsetenv("PIPEWRIGHT_TEST_BATCH_DELAY_MS");
     QVERIFY(first.cancelled);
-    QCOMPARE(first.version, 0); // nothing visible yet
-    QCOMPARE(stats().images, 0);
+    QCOMPARE(first.version, 0); // nothing visible yet: not even the table
+    QCOMPARE(stats("").images, 0);
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, stats("images"));
     {
         auto db = m_ws->openCatalog();
         store::Statement st(*db, "SELECT count(*) FROM images");
