@@ -8,7 +8,7 @@ packages=(
   # build
   build-essential cmake ninja-build ccache
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libxkbcommon-dev
-  libopencv-dev libsqlite3-dev libssl-dev zlib1g-dev
+  libopencv-dev libsqlite3-dev libssl-dev zlib1g-dev libtorch-dev
   # run: Qt's platform plugins and SVG icon loader
   qt6-image-formats-plugins libqt6svg6
   # test and benchmark: the real Fashion-MNIST set, a display for screenshots,

@@ -2,6 +2,9 @@
 #include "app/cli/Cli.h"
 
 #include "core/catalog/Catalog.h"
+#include "core/compute/Training.h"
+#include "core/track/Tracker.h"
+#include "core/train/ModelZoo.h"
 #include "core/data/FashionMnist.h"
 #include "core/ingest/Ingestor.h"
 #include "core/store/Database.h"
@@ -20,6 +23,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include <unistd.h>
 
@@ -91,6 +95,47 @@ const std::vector<Command> &commands()
          "Creates (or completes) a demo workspace in DIR: the Fashion-MNIST train split ingested as table\n"
          "\"fashion\" and the test split as \"fashion-test\" (PNG files under DIR/data/). Rerunning is cheap.\n\n"
          "JSON: {\"workspace\", \"tables\": {NAME: ingest result}}"},
+        {"train", "pipewright train [--table T] [--experiment NAME] [--model NAME] [--epochs N] [--batch-size B] [--lr X] "
+                  "[--optimizer adam|sgd] [--image-size S] [--val-fraction F] [--seed S] [--device auto|cpu|cuda] "
+                  "[--precision auto|fp32|bf16] [--as-of-version V] [--name RUN_NAME]",
+         "Trains a classifier on the labeled images of a table (default: images) at a catalog version (default:\n"
+         "the latest), as a tracked run of an experiment (default: Default). The images are materialised once into\n"
+         "shards (NumPy arrays, cached under the workspace's shards/ folder, split into train and validation by\n"
+         "content hash), then pipewright-worker trains in its own process; every metric it reports is logged with\n"
+         "the run. Progress (epoch, loss, accuracy, images/s, ETA) goes to stderr. Ctrl-C or SIGTERM stops the\n"
+         "worker after the current batch and ends the run KILLED.\n\n"
+         "  --model NAME           the network (default: small-cnn), see below\n"
+         "  --epochs N             default: the model's (small-cnn: 8; early stopping on validation loss)\n"
+         "  --batch-size B         default: the model's (small-cnn: 128)\n"
+         "  --lr X                 peak learning rate of the one-cycle schedule (default: the model's)\n"
+         "  --optimizer adam|sgd   AdamW (default) or SGD with Nesterov momentum 0.9\n"
+         "  --image-size S         images are resized to S x S (default: the model's input size)\n"
+         "  --val-fraction F       share held out for validation, by content hash (default: 0.1)\n"
+         "  --seed S               seeds initialisation, shuffling and augmentation (default: 42)\n"
+         "  --device D             auto (CUDA when this libtorch has it), cpu or cuda\n"
+         "  --precision P          auto (bf16 where the CPU has AVX512_BF16/AMX or on a GPU, else fp32), fp32, bf16\n\n"
+         "Models:\n"
+         "MODELS"
+         "\nJSON: {\"run_id\", \"status\", \"data_version\", \"epochs\", \"metrics\": {\"val_accuracy\", \"val_loss\",\n"
+         "       \"train_loss\"}, \"images_per_second\", \"message\", \"seconds\"}. Exit 1 when the run did not finish."},
+        {"runs", "pipewright runs list [--experiment NAME] | runs show RUN | runs compare RUN RUN...",
+         "The tracked runs (RUN: a run id or a unique prefix of at least 4 characters).\n\n"
+         "  runs list [--experiment NAME]\n"
+         "      JSON: [{\"run_id\", \"experiment\", \"name\", \"status\", \"start\", \"end\", \"table\", \"data_version\",\n"
+         "             \"metrics\": {key: last value}}], newest first\n"
+         "  runs show RUN\n"
+         "      JSON: {\"run_id\", \"status\", \"params\", \"metrics\": {key: last value}, \"history\": {key: [{\"step\",\n"
+         "             \"epoch\", \"value\", \"timestamp\"}]}, \"data_version\", \"artifacts\", ...}\n"
+         "  runs compare RUN RUN...\n"
+         "      JSON: {\"runs\": [ids], \"params\": {key: [value per run]} (only params that differ),\n"
+         "             \"metrics\": {key: [last value per run]}}"},
+        {"evaluate", "pipewright evaluate --run RUN --table T [--as-of-version V]",
+         "Evaluates a run's model on the labeled images of a table (matched to the model's classes by name):\n"
+         "accuracy, per-class accuracy and the confusion matrix (rows: true class, columns: predicted, in the\n"
+         "model's class order). The result is stored with the run as an artifact and logged as the metric\n"
+         "eval_<table>_accuracy.\n\n"
+         "JSON: {\"accuracy\", \"per_class\": {name: accuracy}, \"confusion\": [[...]], \"classes\", \"images\", \"skipped\",\n"
+         "       \"run_id\", \"table\", \"data_version\"}"},
         {"help", "pipewright help [COMMAND]", "Shows the commands, or the documentation of one command."},
     };
     return list;
@@ -420,6 +465,294 @@ int cmdDemo(const QStringList &args)
     return kSuccess;
 }
 
+QJsonObject metricsJson(const std::map<std::string, double> &metrics)
+{
+    QJsonObject o;
+    for (const auto &[key, value] : metrics)
+        o.insert(QString::fromStdString(key), value);
+    return o;
+}
+
+int cmdTrain(const QStringList &args)
+{
+    Context c("train", args);
+    for (const char *o : {"table", "experiment", "model", "epochs", "batch-size", "lr", "optimizer", "image-size",
+                          "val-fraction", "seed", "device", "precision", "as-of-version", "name"})
+        c.addValueOption(o, "VALUE");
+    c.parse();
+    c.expectPositional(0, 0, "");
+    compute::TrainRequest r;
+    if (c.isSet("table"))
+        r.table = c.value("table").toStdString();
+    if (c.isSet("experiment"))
+        r.experiment = c.value("experiment").toStdString();
+    if (c.isSet("model"))
+        r.model = c.value("model").toStdString();
+    if (c.isSet("optimizer"))
+        r.optimizer = c.value("optimizer").toStdString();
+    if (c.isSet("device"))
+        r.device = c.value("device").toStdString();
+    if (c.isSet("precision"))
+        r.precision = c.value("precision").toStdString();
+    r.runName = c.value("name").toStdString();
+    r.epochs = int(c.intValue("epochs", 0, 1));
+    r.batchSize = int(c.intValue("batch-size", 0, 2));
+    r.imageSize = int(c.intValue("image-size", 0, 1));
+    r.seed = std::uint64_t(c.intValue("seed", 42, 0));
+    if (c.isSet("lr"))
+        r.lr = c.realValue("lr", 0);
+    if (c.isSet("val-fraction")) {
+        bool ok = false;
+        r.valFraction = c.value("val-fraction").toDouble(&ok);
+        if (!ok || r.valFraction < 0 || r.valFraction > 0.9)
+            throw UsageError{"--val-fraction: '" + c.value("val-fraction") + "' is not a number from 0 to 0.9"};
+    }
+    if (c.isSet("as-of-version"))
+        r.asOfVersion = c.intValue("as-of-version", 0, 0);
+    for (const auto &[name, value] : {std::pair{"--device", r.device}, std::pair{"--precision", r.precision}}) {
+        const bool ok = std::string(name) == "--device" ? (value == "auto" || value == "cpu" || value == "cuda")
+                                                        : (value == "auto" || value == "fp32" || value == "bf16");
+        if (!ok)
+            throw UsageError{QString(name) + ": '" + QString::fromStdString(value) + "' is not allowed"};
+    }
+
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    ProgressPrinter shardPrinter("shards " + r.table);
+    auto lastLine = std::chrono::steady_clock::now();
+    const auto outcome = compute::runTraining(
+        ws, r,
+        [&](const QJsonObject &e) {
+            const QString type = e.value("event").toString();
+            if (type == "shards") {
+                shardPrinter.update(e.value("done").toInteger(), e.value("total").toInteger());
+            } else if (type == "shards_ready") {
+                std::cerr << "shards: " << e.value("train_images").toInteger() << " train, "
+                          << e.value("val_images").toInteger() << " validation images"
+                          << (e.value("reused").toBool() ? " (cached)" : "") << "\n";
+            } else if (type == "started") {
+                std::cerr << "training " << e.value("model").toString().toStdString() << " on "
+                          << e.value("device").toString().toStdString() << " (" << e.value("threads").toInt()
+                          << " threads, " << e.value("precision").toString().toStdString() << "), "
+                          << e.value("epochs").toInt() << " epochs of " << e.value("train_images").toInteger()
+                          << " images\n";
+            } else if (type == "progress") {
+                const auto now = std::chrono::steady_clock::now();
+                if (now - lastLine < std::chrono::seconds(isatty(STDERR_FILENO) ? 0 : 10))
+                    return;
+                lastLine = now;
+                std::fprintf(stderr, "%sepoch %d/%d  batch %d/%d  loss %.4f  %.0f images/s  ETA %.0f s%s",
+                             isatty(STDERR_FILENO) ? "\r" : "", e.value("epoch").toInt(), e.value("epochs").toInt(),
+                             e.value("batch").toInt(), e.value("batches").toInt(), e.value("loss").toDouble(),
+                             e.value("images_per_second").toDouble(), e.value("eta_seconds").toDouble(),
+                             isatty(STDERR_FILENO) ? "   " : "\n");
+            } else if (type == "metric" && e.value("key").toString() == "val_accuracy") {
+                std::fprintf(stderr, "%sepoch %lld: validation accuracy %.4f\n", isatty(STDERR_FILENO) ? "\n" : "",
+                             static_cast<long long>(e.value("epoch").toInteger()), e.value("value").toDouble());
+            }
+        },
+        &g_cancel);
+    QJsonObject metrics;
+    for (const char *key : {"val_accuracy", "val_loss", "train_loss"}) {
+        const auto it = outcome.metrics.find(key);
+        if (it != outcome.metrics.end())
+            metrics.insert(key, it->second);
+    }
+    const QJsonObject out{{"run_id", QString::fromStdString(outcome.runId)},
+                          {"status", QString::fromStdString(outcome.status)},
+                          {"data_version", qint64(outcome.dataVersion)},
+                          {"epochs", qint64(outcome.epochs)},
+                          {"metrics", metrics},
+                          {"images_per_second", outcome.imagesPerSecond},
+                          {"message", QString::fromStdString(outcome.message)},
+                          {"seconds", outcome.seconds}};
+    if (c.json())
+        printJson(QJsonDocument(out));
+    else
+        std::cout << "run " << outcome.runId << " " << outcome.status << " after " << outcome.epochs << " epochs"
+                  << (metrics.contains("val_accuracy")
+                          ? ", validation accuracy " + QString::number(metrics.value("val_accuracy").toDouble(), 'f', 4).toStdString()
+                          : std::string())
+                  << (outcome.message.empty() ? "" : " (" + outcome.message + ")") << "\n";
+    if (outcome.status != "FINISHED")
+        std::cerr << "pipewright train: run " << outcome.runId << " " << outcome.status << ": " << outcome.message << "\n";
+    return outcome.status == "FINISHED" ? kSuccess : kFailure;
+}
+
+QJsonObject runJson(const track::RunInfo &run, const std::map<std::string, double> &metrics)
+{
+    return QJsonObject{{"run_id", QString::fromStdString(run.runId)},
+                       {"experiment", QString::fromStdString(run.experiment)},
+                       {"name", QString::fromStdString(run.name)},
+                       {"status", QString::fromStdString(run.status)},
+                       {"start", QString::fromStdString(run.startTime)},
+                       {"end", run.endTime.empty() ? QJsonValue() : QJsonValue(QString::fromStdString(run.endTime))},
+                       {"table", QString::fromStdString(run.table)},
+                       {"data_version", qint64(run.dataVersion)},
+                       {"device", QString::fromStdString(run.device)},
+                       {"images_per_second", run.imagesPerSecond},
+                       {"failure_reason", QString::fromStdString(run.failureReason)},
+                       {"metrics", metricsJson(metrics)}};
+}
+
+int cmdRuns(const QStringList &args)
+{
+    Context c("runs", args);
+    c.addValueOption("experiment", "NAME");
+    c.parse();
+    c.expectPositional(1, 1000, "runs command: list, show or compare");
+    const QString sub = c.positional().at(0);
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    auto db = ws.openCatalog();
+    track::Tracker tracker(*db);
+    tracker.failOrphanedRuns();
+    if (sub == "list") {
+        c.expectPositional(1, 1, "");
+        QJsonArray arr;
+        for (const auto &run : tracker.runs(c.value("experiment").toStdString())) {
+            const auto metrics = tracker.latestMetrics(run.runId);
+            arr.append(runJson(run, metrics));
+            if (!c.json()) {
+                const auto acc = metrics.find("val_accuracy");
+                std::cout << run.runId << "  " << run.status << "  " << run.experiment << "  " << run.startTime << "  "
+                          << run.table << "@v" << run.dataVersion
+                          << (acc != metrics.end() ? "  val_accuracy " + QString::number(acc->second, 'f', 4).toStdString() : "")
+                          << "\n";
+            }
+        }
+        if (c.json())
+            printJson(QJsonDocument(arr));
+        else if (arr.isEmpty())
+            std::cout << "no runs\n";
+        return kSuccess;
+    }
+    if (sub == "show") {
+        c.expectPositional(2, 2, "RUN (pipewright runs show RUN)");
+        const auto run = tracker.run(c.positional().at(1).toStdString());
+        QJsonObject o = runJson(run, tracker.latestMetrics(run.runId));
+        QJsonObject params;
+        for (const auto &[k, v] : tracker.params(run.runId))
+            params.insert(QString::fromStdString(k), QString::fromStdString(v));
+        QJsonObject tags;
+        for (const auto &[k, v] : tracker.tags(run.runId))
+            tags.insert(QString::fromStdString(k), QString::fromStdString(v));
+        QJsonObject history;
+        for (const auto &m : tracker.metricHistory(run.runId)) {
+            QJsonArray list = history.value(QString::fromStdString(m.key)).toArray();
+            list.append(QJsonObject{{"step", qint64(m.step)}, {"epoch", qint64(m.epoch)}, {"value", m.value},
+                                    {"timestamp", qint64(m.timestampMs)}});
+            history.insert(QString::fromStdString(m.key), list);
+        }
+        QJsonArray artifacts;
+        for (const auto &a : tracker.artifacts(run.runId))
+            artifacts.append(QJsonObject{{"path", QString::fromStdString(a.path)},
+                                         {"kind", QString::fromStdString(a.kind)},
+                                         {"size", qint64(a.size)},
+                                         {"location", QString::fromStdString(ws.artifactsDir() + "/" + run.runId + "/" + a.path)}});
+        o.insert("params", params);
+        o.insert("tags", tags);
+        o.insert("history", history);
+        o.insert("artifacts", artifacts);
+        if (c.json()) {
+            printJson(QJsonDocument(o));
+        } else {
+            std::cout << "run " << run.runId << " (" << run.status << "), experiment " << run.experiment << ", "
+                      << run.table << " at version " << run.dataVersion << "\nparams:\n";
+            for (const auto &[k, v] : tracker.params(run.runId))
+                std::cout << "  " << k << " = " << v << "\n";
+            std::cout << "metrics (last value):\n";
+            for (const auto &[k, v] : tracker.latestMetrics(run.runId))
+                std::cout << "  " << k << " = " << v << "\n";
+            std::cout << "artifacts:\n";
+            for (const auto &a : tracker.artifacts(run.runId))
+                std::cout << "  " << a.path << " (" << a.kind << ", " << a.size << " bytes)\n";
+        }
+        return kSuccess;
+    }
+    if (sub == "compare") {
+        if (c.positional().size() < 3)
+            throw UsageError{"runs compare needs at least two runs"};
+        std::vector<track::RunInfo> runs;
+        for (int i = 1; i < c.positional().size(); ++i)
+            runs.push_back(tracker.run(c.positional().at(i).toStdString()));
+        std::vector<std::map<std::string, std::string>> params;
+        std::vector<std::map<std::string, double>> metrics;
+        std::set<std::string> paramKeys, metricKeys;
+        for (const auto &run : runs) {
+            params.push_back(tracker.params(run.runId));
+            metrics.push_back(tracker.latestMetrics(run.runId));
+            for (const auto &[k, v] : params.back())
+                paramKeys.insert(k);
+            for (const auto &[k, v] : metrics.back())
+                metricKeys.insert(k);
+        }
+        QJsonArray ids;
+        for (const auto &run : runs)
+            ids.append(QString::fromStdString(run.runId));
+        QJsonObject differing, finalMetrics;
+        for (const auto &key : paramKeys) {
+            QJsonArray values;
+            std::set<std::string> distinct;
+            for (const auto &p : params) {
+                const auto it = p.find(key);
+                values.append(it == p.end() ? QJsonValue() : QJsonValue(QString::fromStdString(it->second)));
+                distinct.insert(it == p.end() ? std::string("\x01missing") : it->second);
+            }
+            if (distinct.size() > 1)
+                differing.insert(QString::fromStdString(key), values);
+        }
+        for (const auto &key : metricKeys) {
+            QJsonArray values;
+            for (const auto &m : metrics) {
+                const auto it = m.find(key);
+                values.append(it == m.end() ? QJsonValue() : QJsonValue(it->second));
+            }
+            finalMetrics.insert(QString::fromStdString(key), values);
+        }
+        const QJsonObject o{{"runs", ids}, {"params", differing}, {"metrics", finalMetrics}};
+        if (c.json()) {
+            printJson(QJsonDocument(o));
+        } else {
+            std::cout << "params that differ:\n";
+            for (auto it = differing.begin(); it != differing.end(); ++it)
+                std::cout << "  " << it.key().toStdString() << ": "
+                          << QJsonDocument(it.value().toArray()).toJson(QJsonDocument::Compact).toStdString() << "\n";
+            std::cout << "final metrics:\n";
+            for (auto it = finalMetrics.begin(); it != finalMetrics.end(); ++it)
+                std::cout << "  " << it.key().toStdString() << ": "
+                          << QJsonDocument(it.value().toArray()).toJson(QJsonDocument::Compact).toStdString() << "\n";
+        }
+        return kSuccess;
+    }
+    throw UsageError{"unknown runs command '" + sub + "' (expected list, show or compare)"};
+}
+
+int cmdEvaluate(const QStringList &args)
+{
+    Context c("evaluate", args);
+    for (const char *o : {"run", "table", "as-of-version"})
+        c.addValueOption(o, "VALUE");
+    c.parse();
+    c.expectPositional(0, 0, "");
+    if (!c.isSet("run"))
+        throw UsageError{"missing --run RUN"};
+    if (!c.isSet("table"))
+        throw UsageError{"missing --table T"};
+    std::optional<std::int64_t> asOf;
+    if (c.isSet("as-of-version"))
+        asOf = c.intValue("as-of-version", 0, 0);
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    const auto r = compute::evaluateRun(ws, c.value("run").toStdString(), c.value("table").toStdString(), asOf, &g_cancel);
+    if (c.json()) {
+        printJson(QJsonDocument(compute::evaluationJson(r)));
+    } else {
+        std::cout << "run " << r.runId << " on " << r.table << " (version " << r.dataVersion << ", " << r.images
+                  << " images): accuracy " << QString::number(r.accuracy, 'f', 4).toStdString() << "\n";
+        for (const auto &[name, acc] : r.perClass)
+            std::cout << "  " << name << ": " << QString::number(acc, 'f', 4).toStdString() << "\n";
+    }
+    return kSuccess;
+}
+
 int cmdHelp(const QStringList &args)
 {
     const QString topic = args.size() > 2 ? args.at(2) : QString();
@@ -450,8 +783,15 @@ QString helpText(const QString &command)
         return t;
     }
     for (const auto &c : commands()) {
-        if (command == QLatin1String(c.name))
-            return QString("Usage: %1\n\n%2\n").arg(QString::fromUtf8(c.synopsis), QString::fromUtf8(c.description));
+        if (command != QLatin1String(c.name))
+            continue;
+        QString description = QString::fromUtf8(c.description);
+        QString models;
+        for (const auto &m : train::kModelZoo)
+            models += QString("  %1: %2\n").arg(QString::fromUtf8(m.name.data(), qsizetype(m.name.size())),
+                                                QString::fromUtf8(m.summary.data(), qsizetype(m.summary.size())));
+        description.replace("MODELS", models);
+        return QString("Usage: %1\n\n%2\n").arg(QString::fromUtf8(c.synopsis), description);
     }
     return {};
 }
@@ -493,7 +833,7 @@ int run(const QStringList &args)
     std::signal(SIGTERM, onSignal);
     static const std::map<QString, std::function<int(const QStringList &)>> handlers = {
         {"ingest", cmdIngest}, {"catalog", cmdCatalog}, {"demo-data", cmdDemoData}, {"demo", cmdDemo},
-        {"help", cmdHelp}};
+        {"train", cmdTrain}, {"runs", cmdRuns}, {"evaluate", cmdEvaluate}, {"help", cmdHelp}};
     const auto it = handlers.find(command);
     if (it == handlers.end()) {
         std::cerr << "pipewright: unknown command '" << command.toStdString() << "'; see `pipewright help`\n";

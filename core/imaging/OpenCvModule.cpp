@@ -1,4 +1,4 @@
-// libpipewright-imaging.so: decoding, thumbnails and PNG encoding with OpenCV.
+// libpipewright-imaging.so: decoding, thumbnails, PNG encoding and training-size decoding with OpenCV.
 #include "core/imaging/ImagingModule.h"
 
 #include <opencv2/core.hpp>
@@ -7,6 +7,10 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <exception>
+#include <limits>
+#include <string>
+#include <utility>
 
 namespace {
 
@@ -82,7 +86,61 @@ bool encodePng(const unsigned char *pixels, int rows, int cols, int channels, st
     return cv::imencode(".png", m, out);
 }
 
-const pw::imaging::ModuleApi kApi{pw::imaging::kModuleAbiVersion, configure, decode, encodePng};
+bool decodeResized(const unsigned char *data, std::size_t size, int targetSize, int channels, unsigned char *out,
+                   std::string &error)
+{
+    if (targetSize < 1 || (channels != 1 && channels != 3)) {
+        error = "cannot decode to " + std::to_string(targetSize) + " px with " + std::to_string(channels)
+                + " channels (1 or 3)";
+        return false;
+    }
+    if (size > std::size_t(std::numeric_limits<int>::max())) {
+        error = "the file is too large to decode (" + std::to_string(size) + " bytes)";
+        return false;
+    }
+    try {
+        // Without IMREAD_ANYDEPTH, imdecode converts 16-bit samples to 8 bits itself. (Decoding straight into
+        // `out` through imdecode's `dst` is not used: when no decoder accepts the data it leaves `dst` as it
+        // was, so a failure could not be told from a success.)
+        cv::Mat decoded;
+        const cv::Mat buf(1, int(size), CV_8U, const_cast<unsigned char *>(data));
+        cv::imdecode(buf, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR, &decoded);
+        if (decoded.empty()) {
+            error = "the image data does not decode";
+            return false;
+        }
+        cv::Mat target(targetSize, targetSize, channels == 1 ? CV_8UC1 : CV_8UC3, out);
+        bool swapInPlace = false;
+        if (decoded.cols == targetSize && decoded.rows == targetSize) {
+            // Already the size: one pass into `out`, swapping OpenCV's BGR to RGB on the way.
+            if (channels == 3)
+                cv::cvtColor(decoded, target, cv::COLOR_BGR2RGB);
+            else
+                decoded.copyTo(target);
+        } else {
+            const bool shrinks = decoded.cols > targetSize || decoded.rows > targetSize;
+            cv::resize(decoded, target, target.size(), 0, 0, shrinks ? cv::INTER_AREA : cv::INTER_LINEAR);
+            swapInPlace = channels == 3;
+        }
+        if (target.data != out) { // same size and type: OpenCV writes into the given buffer
+            error = "the decoded image was not written to the output buffer";
+            return false;
+        }
+        if (swapInPlace) {
+            // Cheaper than cvtColor, which clones its input when it is also the output.
+            for (unsigned char *p = out, *end = out + target.total() * 3; p != end; p += 3)
+                std::swap(p[0], p[2]);
+        }
+        return true;
+    } catch (const cv::Exception &e) {
+        error = "decoder: " + e.msg;
+    } catch (const std::exception &e) {
+        error = std::string("decoder: ") + e.what();
+    }
+    return false;
+}
+
+const pw::imaging::ModuleApi kApi{pw::imaging::kModuleAbiVersion, configure, decode, encodePng, decodeResized};
 
 } // namespace
 

@@ -55,6 +55,71 @@ CREATE TABLE ingest_sources (
     PRIMARY KEY (table_name, source)
 ) WITHOUT ROWID;
 )sql"},
+        {2, R"sql(
+-- Experiment tracking: the MLflow data model. Times are ISO 8601 UTC with milliseconds, so they
+-- sort as text; metric timestamps are milliseconds since the Unix epoch, as in MLflow.
+CREATE TABLE experiments (
+    experiment_id INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    created       TEXT
+);
+
+-- run_id: 32 lower-case hex characters, like an MLflow run id. data_version is the catalog
+-- version trained on; worker_pid the local worker process, to find runs orphaned by a crash.
+CREATE TABLE runs (
+    run_id            TEXT PRIMARY KEY
+                      CHECK (length(run_id) = 32 AND run_id NOT GLOB '*[^0-9a-f]*'),
+    experiment_id     INTEGER NOT NULL REFERENCES experiments(experiment_id),
+    name              TEXT,
+    status            TEXT NOT NULL CHECK (status IN ('RUNNING', 'FINISHED', 'FAILED', 'KILLED')),
+    start_time        TEXT NOT NULL,
+    end_time          TEXT,
+    table_name        TEXT,
+    data_version      INTEGER,
+    device            TEXT,
+    images_per_second REAL,
+    pipeline_run_id   TEXT,
+    failure_reason    TEXT,
+    worker_pid        INTEGER
+);
+CREATE INDEX runs_experiment ON runs(experiment_id, start_time);
+CREATE INDEX runs_running ON runs(status) WHERE status = 'RUNNING';
+
+CREATE TABLE params (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+
+-- The full history of every metric. value is NULL for NaN (SQLite stores a NaN as NULL).
+CREATE TABLE metrics (
+    run_id       TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    key          TEXT NOT NULL,
+    value        REAL,
+    step         INTEGER NOT NULL DEFAULT 0,
+    epoch        INTEGER NOT NULL DEFAULT 0,
+    timestamp_ms INTEGER NOT NULL
+);
+CREATE INDEX metrics_run_key_step ON metrics(run_id, key, step);
+
+CREATE TABLE tags (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+
+-- Files of a run; path is relative to the workspace's artifacts/<run_id>/ folder.
+CREATE TABLE artifacts (
+    run_id  TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    path    TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    size    INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    PRIMARY KEY (run_id, path)
+) WITHOUT ROWID;
+)sql"},
     };
     return migrations;
 }

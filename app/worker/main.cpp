@@ -1,0 +1,187 @@
+// pipewright-worker: the compute process. Trains or predicts from prepared shards and reports JSON-line
+// events on stdout. Configured by flags only; depends on libtorch and the C++ standard library.
+#include "core/train/ModelZoo.h"
+#include "core/train/Trainer.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#ifndef PIPEWRIGHT_VERSION
+#define PIPEWRIGHT_VERSION "0"
+#endif
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void onSignal(int)
+{
+    g_stop.store(true);
+}
+
+constexpr const char *kUsage =
+    "Usage: pipewright-worker train --shards DIR --out DIR [--model NAME] [--epochs N] [--batch-size B] [--lr X]\n"
+    "                         [--optimizer adam|sgd] [--weight-decay X] [--schedule onecycle|cosine] [--patience N]\n"
+    "                         [--label-smoothing X] [--flip 0|1] [--crop 0|1] [--seed S] [--device auto|cpu|cuda]\n"
+    "                         [--precision auto|fp32|bf16] [--threads N] [--resume]\n"
+    "       pipewright-worker predict --model FILE --images FILE.npy --out FILE.npy [--batch-size B] [--device D] [--threads N]\n"
+    "       pipewright-worker info\n"
+    "Events are JSON lines on stdout. Exit codes: 0 finished, 1 failed, 2 usage, 3 stopped by SIGTERM/SIGINT\n"
+    "(a checkpoint is written; train --resume continues).\n";
+
+struct Args
+{
+    std::map<std::string, std::string> values;
+    std::vector<std::string> flags;
+};
+
+// --key value pairs; `switches` take no value.
+bool parse(int argc, char **argv, const std::vector<std::string> &known, const std::vector<std::string> &switches, Args &out)
+{
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a.rfind("--", 0) != 0) {
+            std::cerr << "pipewright-worker: unexpected argument '" << a << "'\n" << kUsage;
+            return false;
+        }
+        const std::string key = a.substr(2);
+        if (std::find(switches.begin(), switches.end(), key) != switches.end()) {
+            out.flags.push_back(key);
+            continue;
+        }
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
+            std::cerr << "pipewright-worker: unknown option '" << a << "'\n" << kUsage;
+            return false;
+        }
+        if (i + 1 >= argc) {
+            std::cerr << "pipewright-worker: option '" << a << "' needs a value\n";
+            return false;
+        }
+        out.values[key] = argv[++i];
+    }
+    return true;
+}
+
+bool number(const Args &a, const std::string &key, double &out)
+{
+    const auto it = a.values.find(key);
+    if (it == a.values.end())
+        return true;
+    char *end = nullptr;
+    out = std::strtod(it->second.c_str(), &end);
+    if (end == it->second.c_str() || *end != '\0') {
+        std::cerr << "pipewright-worker: --" << key << ": '" << it->second << "' is not a number\n";
+        return false;
+    }
+    return true;
+}
+
+template<typename T>
+bool integer(const Args &a, const std::string &key, T &out)
+{
+    double v = double(out);
+    if (!number(a, key, v))
+        return false;
+    if (v != double(static_cast<long long>(v)) || v < 0) {
+        std::cerr << "pipewright-worker: --" << key << ": '" << a.values.at(key) << "' is not a whole number >= 0\n";
+        return false;
+    }
+    out = static_cast<T>(v);
+    return true;
+}
+
+std::string value(const Args &a, const std::string &key, const std::string &def = {})
+{
+    const auto it = a.values.find(key);
+    return it == a.values.end() ? def : it->second;
+}
+
+int runTrain(int argc, char **argv)
+{
+    Args a;
+    if (!parse(argc, argv,
+               {"shards", "out", "model", "epochs", "batch-size", "lr", "optimizer", "weight-decay", "schedule", "patience",
+                "label-smoothing", "flip", "crop", "seed", "device", "precision", "threads"},
+               {"resume"}, a))
+        return pw::train::kTrainUsage;
+    pw::train::TrainOptions o;
+    o.shardDir = value(a, "shards");
+    o.outDir = value(a, "out");
+    if (o.shardDir.empty() || o.outDir.empty()) {
+        std::cerr << "pipewright-worker train: --shards DIR and --out DIR are required\n";
+        return pw::train::kTrainUsage;
+    }
+    o.model = value(a, "model", o.model);
+    o.optimizer = value(a, "optimizer", o.optimizer);
+    o.schedule = value(a, "schedule", o.schedule);
+    o.device = value(a, "device", o.device);
+    o.precision = value(a, "precision", o.precision);
+    if (!integer(a, "epochs", o.epochs) || !integer(a, "batch-size", o.batchSize) || !number(a, "lr", o.lr)
+        || !number(a, "weight-decay", o.weightDecay) || !integer(a, "patience", o.patience)
+        || !number(a, "label-smoothing", o.labelSmoothing) || !integer(a, "seed", o.seed) || !integer(a, "threads", o.threads))
+        return pw::train::kTrainUsage;
+    for (const char *key : {"flip", "crop"}) {
+        const std::string v = value(a, key, "-1");
+        if (v != "0" && v != "1" && v != "-1") {
+            std::cerr << "pipewright-worker: --" << key << ": '" << v << "' is not 0 or 1\n";
+            return pw::train::kTrainUsage;
+        }
+        (std::string(key) == "flip" ? o.flip : o.crop) = std::stoi(v);
+    }
+    o.resume = std::find(a.flags.begin(), a.flags.end(), "resume") != a.flags.end();
+    return pw::train::train(o, std::cout, g_stop);
+}
+
+int runPredict(int argc, char **argv)
+{
+    Args a;
+    if (!parse(argc, argv, {"model", "images", "out", "batch-size", "device", "threads"}, {}, a))
+        return pw::train::kTrainUsage;
+    pw::train::PredictOptions o;
+    o.modelPath = value(a, "model");
+    o.imagesPath = value(a, "images");
+    o.outPath = value(a, "out");
+    o.device = value(a, "device", o.device);
+    if (o.modelPath.empty() || o.imagesPath.empty() || o.outPath.empty()) {
+        std::cerr << "pipewright-worker predict: --model FILE, --images FILE.npy and --out FILE.npy are required\n";
+        return pw::train::kTrainUsage;
+    }
+    if (!integer(a, "batch-size", o.batchSize) || !integer(a, "threads", o.threads))
+        return pw::train::kTrainUsage;
+    return pw::train::predict(o, std::cout, g_stop);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    std::signal(SIGTERM, onSignal);
+    std::signal(SIGINT, onSignal);
+    const std::string command = argc > 1 ? argv[1] : "";
+    if (command == "train")
+        return runTrain(argc, argv);
+    if (command == "predict")
+        return runPredict(argc, argv);
+    if (command == "info") {
+        std::cout << pw::train::infoJson(PIPEWRIGHT_VERSION) << std::endl;
+        return 0;
+    }
+    if (command == "--version") {
+        std::cout << "pipewright-worker " << PIPEWRIGHT_VERSION << "\n";
+        return 0;
+    }
+    if (command == "help" || command == "--help" || command == "-h") {
+        std::cout << kUsage << "\nModels:\n";
+        for (const auto &m : pw::train::kModelZoo)
+            std::cout << "  " << m.name << ": " << m.summary << "\n";
+        return 0;
+    }
+    std::cerr << "pipewright-worker: unknown command '" << command << "'\n" << kUsage;
+    return pw::train::kTrainUsage;
+}

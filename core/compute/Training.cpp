@@ -1,0 +1,343 @@
+// Training and evaluation runs: shards (core/data), tracking (core/track), the worker process.
+#include "core/compute/Training.h"
+
+#include "core/compute/WorkerProcess.h"
+#include "core/data/Npy.h"
+#include "core/data/Shards.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+#include "core/track/Tracker.h"
+#include "core/train/ModelZoo.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace pw::compute {
+
+namespace {
+
+std::string availableModels()
+{
+    std::string out;
+    for (const auto &m : train::kModelZoo)
+        out += (out.empty() ? "" : ", ") + std::string(m.name);
+    return out;
+}
+
+const train::ModelSpec &requireModel(const std::string &name)
+{
+    const train::ModelSpec *spec = train::findModel(name);
+    if (!spec)
+        throw std::invalid_argument("--model: unknown model '" + name + "' (available: " + availableModels() + ")");
+    return *spec;
+}
+
+std::string toStd(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString().toStdString();
+    if (v.isBool())
+        return v.toBool() ? "true" : "false";
+    if (v.isDouble()) {
+        const double d = v.toDouble();
+        return d == std::floor(d) && std::abs(d) < 1e15 ? std::to_string(static_cast<long long>(d))
+                                                        : QString::number(d, 'g', 10).toStdString();
+    }
+    return {};
+}
+
+std::string runDir(const store::Workspace &ws, const std::string &runId)
+{
+    return ws.artifactsDir() + "/" + runId;
+}
+
+// Records files the worker reported (absolute paths) as artifacts of the run.
+void recordArtifacts(track::Tracker &tracker, const std::string &runId, const std::string &dir, const QJsonArray &list)
+{
+    for (const QJsonValue &v : list) {
+        const QString abs = v.toObject().value("path").toString();
+        const QFileInfo info(abs);
+        if (!info.exists())
+            continue;
+        const QString rel = QDir(QString::fromStdString(dir)).relativeFilePath(info.absoluteFilePath());
+        tracker.addArtifact(runId, {rel.toStdString(), v.toObject().value("kind").toString().toStdString(), info.size(), {}});
+    }
+}
+
+} // namespace
+
+TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request, const TrainObserver &observer,
+                         const std::atomic<bool> *cancel)
+{
+    QElapsedTimer clock;
+    clock.start();
+    const train::ModelSpec &spec = requireModel(request.model);
+    const int imageSize = request.imageSize > 0 ? request.imageSize : spec.defaultInputSize;
+    if (imageSize < spec.minInputSize || imageSize > spec.maxInputSize)
+        throw std::invalid_argument("--image-size: " + std::to_string(imageSize) + " px is outside what " + std::string(spec.name)
+                                    + " takes (" + std::to_string(spec.minInputSize) + " to "
+                                    + std::to_string(spec.maxInputSize) + " px)");
+    if (request.optimizer != "adam" && request.optimizer != "sgd")
+        throw std::invalid_argument("--optimizer: '" + request.optimizer + "' is not adam or sgd");
+
+    data::ShardSpec shardSpec;
+    shardSpec.table = request.table;
+    shardSpec.asOfVersion = request.asOfVersion;
+    shardSpec.imageSize = imageSize;
+    shardSpec.channels = request.model == "resnet18" ? 3 : 0;
+    shardSpec.valFraction = request.valFraction;
+    const data::ShardSet shards = data::materialise(
+        ws, shardSpec,
+        [&](std::int64_t done, std::int64_t total) {
+            if (observer)
+                observer(QJsonObject{{"event", "shards"}, {"done", qint64(done)}, {"total", qint64(total)}});
+        },
+        cancel);
+    if (observer)
+        observer(QJsonObject{{"event", "shards_ready"},
+                             {"dir", QString::fromStdString(shards.dir)},
+                             {"reused", shards.reused},
+                             {"train_images", qint64(shards.trainCount)},
+                             {"val_images", qint64(shards.valCount)},
+                             {"seconds", shards.seconds}});
+
+    auto db = ws.openCatalog();
+    track::Tracker tracker(*db);
+    TrainOutcome outcome;
+    outcome.dataVersion = shards.dataVersion;
+    outcome.runId = tracker.createRun({request.experiment, request.runName, request.table, shards.dataVersion,
+                                       request.pipelineRunId});
+    const std::string dir = runDir(ws, outcome.runId);
+    QDir().mkpath(QString::fromStdString(dir));
+    tracker.logParams(outcome.runId, {{"table", request.table},
+                                      {"data_version", std::to_string(shards.dataVersion)},
+                                      {"val_fraction", QString::number(request.valFraction).toStdString()},
+                                      {"device_requested", request.device},
+                                      {"precision_requested", request.precision},
+                                      {"shard", QFileInfo(QString::fromStdString(shards.dir)).fileName().toStdString()}});
+    QFile::copy(QString::fromStdString(shards.dir + "/classes.txt"), QString::fromStdString(dir + "/classes.txt"));
+    tracker.addArtifact(outcome.runId, {"classes.txt", "classes", QFileInfo(QString::fromStdString(dir + "/classes.txt")).size(), {}});
+
+    QStringList args{"train", "--shards", QString::fromStdString(shards.dir), "--out", QString::fromStdString(dir),
+                     "--model", QString::fromStdString(request.model), "--optimizer",
+                     QString::fromStdString(request.optimizer), "--seed", QString::number(request.seed), "--device",
+                     QString::fromStdString(request.device), "--precision", QString::fromStdString(request.precision)};
+    if (request.epochs > 0)
+        args << "--epochs" << QString::number(request.epochs);
+    if (request.batchSize > 0)
+        args << "--batch-size" << QString::number(request.batchSize);
+    if (request.lr > 0)
+        args << "--lr" << QString::number(request.lr, 'g', 10);
+
+    std::vector<track::MetricPoint> buffered;
+    QElapsedTimer sinceFlush;
+    sinceFlush.start();
+    auto flushMetrics = [&] {
+        if (!buffered.empty())
+            tracker.logMetrics(outcome.runId, buffered);
+        buffered.clear();
+        sinceFlush.restart();
+    };
+    WorkerExit exit;
+    try {
+        exit = runWorker(
+            args,
+            [&](const QJsonObject &event) {
+                const QString type = event.value("event").toString();
+                if (type == "metric") {
+                    buffered.push_back({event.value("key").toString().toStdString(), event.value("value").toDouble(NAN),
+                                        event.value("step").toInteger(), event.value("epoch").toInteger(),
+                                        event.value("timestamp").toInteger()});
+                    if (buffered.size() >= 32 || sinceFlush.elapsed() > 2000)
+                        flushMetrics();
+                } else if (type == "started") {
+                    std::map<std::string, std::string> params;
+                    for (const char *key : {"model", "threads", "precision", "memory_format", "parameters", "epochs",
+                                            "batch_size", "lr", "optimizer", "schedule", "flip", "crop", "seed",
+                                            "image_size", "channels", "train_images", "val_images", "classes"})
+                        params[key] = toStd(event.value(key));
+                    if (event.value("resumed_at_epoch").toInteger() == 0)
+                        tracker.logParams(outcome.runId, params);
+                    tracker.setDevice(outcome.runId, event.value("device").toString().toStdString());
+                }
+                if (observer)
+                    observer(event);
+            },
+            cancel, {}, [&](qint64 pid) { tracker.setWorkerPid(outcome.runId, pid); });
+    } catch (const std::exception &e) {
+        flushMetrics();
+        tracker.endRun(outcome.runId, "FAILED", e.what());
+        outcome.status = "FAILED";
+        outcome.message = e.what();
+        return outcome;
+    }
+    flushMetrics();
+
+    if (!exit.finished.isEmpty()) {
+        outcome.status = exit.finished.value("status").toString().toStdString();
+        outcome.message = exit.finished.value("message").toString().toStdString();
+        outcome.imagesPerSecond = exit.finished.value("images_per_second").toDouble();
+        recordArtifacts(tracker, outcome.runId, dir, exit.finished.value("artifacts").toArray());
+    } else if (exit.cancelled) {
+        outcome.status = "KILLED";
+        outcome.message = "cancelled; the worker was stopped";
+    } else {
+        outcome.status = "FAILED";
+        outcome.message = !exit.started ? exit.error.toStdString()
+                          : exit.crashed ? "the worker crashed (killed by a signal or out of memory)"
+                                         : "the worker exited with code " + std::to_string(exit.exitCode) + " without reporting";
+        if (exit.started && !exit.error.isEmpty())
+            outcome.message += ": " + exit.error.right(600).toStdString();
+    }
+    if (outcome.status != "FINISHED" && outcome.status != "FAILED" && outcome.status != "KILLED") {
+        outcome.message = "the worker reported an unknown status '" + outcome.status + "'";
+        outcome.status = "FAILED";
+    }
+    if (outcome.imagesPerSecond > 0)
+        tracker.setImagesPerSecond(outcome.runId, outcome.imagesPerSecond);
+    tracker.endRun(outcome.runId, outcome.status, outcome.status == "FINISHED" ? std::string() : outcome.message);
+    outcome.metrics = tracker.latestMetrics(outcome.runId);
+    const auto epochs = tracker.metricHistory(outcome.runId, "train_loss");
+    outcome.epochs = epochs.empty() ? 0 : epochs.back().epoch;
+    outcome.seconds = double(clock.elapsed()) / 1000.0;
+    return outcome;
+}
+
+EvaluationResult evaluateRun(const store::Workspace &ws, const std::string &runIdOrPrefix, const std::string &table,
+                             std::optional<std::int64_t> asOfVersion, const std::atomic<bool> *cancel)
+{
+    auto db = ws.openCatalog();
+    track::Tracker tracker(*db);
+    const track::RunInfo run = tracker.run(runIdOrPrefix);
+    const std::string dir = runDir(ws, run.runId);
+    const std::string modelPath = dir + "/model.pt";
+    if (!QFileInfo::exists(QString::fromStdString(modelPath)))
+        throw std::runtime_error("run " + run.runId + " (" + run.status + ") has no model file: nothing to evaluate");
+    const auto params = tracker.params(run.runId);
+    auto param = [&](const char *key) {
+        const auto it = params.find(key);
+        if (it == params.end())
+            throw std::runtime_error("run " + run.runId + " lacks the param '" + key + "' needed to prepare its input");
+        return std::stoi(it->second);
+    };
+    QFile classesFile(QString::fromStdString(dir + "/classes.txt"));
+    if (!classesFile.open(QIODevice::ReadOnly))
+        throw std::runtime_error("run " + run.runId + " has no classes.txt artifact");
+    std::vector<std::string> classes;
+    for (const QByteArray &line : classesFile.readAll().split('\n')) {
+        if (!line.trimmed().isEmpty())
+            classes.push_back(line.trimmed().toStdString());
+    }
+
+    data::ShardSpec spec;
+    spec.table = table;
+    spec.asOfVersion = asOfVersion;
+    spec.imageSize = param("image_size");
+    spec.channels = param("channels");
+    spec.valFraction = 0;
+    const data::ShardSet shards = data::materialise(ws, spec, {}, cancel);
+
+    const QString probsPath = QString::fromStdString(shards.dir) + QString("/probabilities-%1.npy").arg(QString::fromStdString(run.runId));
+    const WorkerExit exit = runWorker({"predict", "--model", QString::fromStdString(modelPath), "--images",
+                                       QString::fromStdString(shards.dir + "/train_images.npy"), "--out", probsPath},
+                                      {}, cancel);
+    if (exit.finished.value("status").toString() != "FINISHED")
+        throw std::runtime_error("prediction for run " + run.runId + " failed: "
+                                 + (exit.finished.isEmpty() ? exit.error : exit.finished.value("message").toString()).toStdString());
+    const data::NpyFile probs(probsPath.toStdString());
+    const data::NpyFile labels(shards.dir + "/train_labels.npy");
+    const auto k = std::int64_t(classes.size());
+    if (probs.shape().size() != 2 || probs.shape()[1] != k)
+        throw std::runtime_error("'" + probs.path() + "': expected " + std::to_string(k) + " class probabilities per image");
+
+    // Table class index -> model class index, by name.
+    std::vector<std::int64_t> toModel(shards.classes.size(), -1);
+    for (std::size_t i = 0; i < shards.classes.size(); ++i) {
+        for (std::size_t j = 0; j < classes.size(); ++j) {
+            if (shards.classes[i] == classes[j])
+                toModel[i] = std::int64_t(j);
+        }
+    }
+    EvaluationResult r;
+    r.runId = run.runId;
+    r.table = table;
+    r.dataVersion = shards.dataVersion;
+    r.classes = classes;
+    r.confusion.assign(std::size_t(k), std::vector<std::int64_t>(std::size_t(k), 0));
+    const float *p = probs.values<float>();
+    const std::int64_t *y = labels.values<std::int64_t>();
+    const std::int64_t n = labels.shape()[0];
+    std::int64_t correct = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::int64_t truth = toModel[std::size_t(y[i])];
+        if (truth < 0) {
+            ++r.skipped;
+            continue;
+        }
+        std::int64_t best = 0;
+        for (std::int64_t c = 1; c < k; ++c) {
+            if (p[i * k + c] > p[i * k + best])
+                best = c;
+        }
+        ++r.confusion[std::size_t(truth)][std::size_t(best)];
+        correct += best == truth;
+        ++r.images;
+    }
+    QFile::remove(probsPath);
+    if (r.images == 0)
+        throw std::runtime_error("table '" + table + "' has no images of the classes run " + run.runId + " was trained on");
+    r.accuracy = double(correct) / double(r.images);
+    for (std::int64_t c = 0; c < k; ++c) {
+        std::int64_t total = 0;
+        for (auto v : r.confusion[std::size_t(c)])
+            total += v;
+        if (total > 0)
+            r.perClass[classes[std::size_t(c)]] = double(r.confusion[std::size_t(c)][std::size_t(c)]) / double(total);
+    }
+
+    r.artifact = "evaluation-" + QFileInfo(QString::fromStdString(shards.dir)).fileName().toStdString() + ".json";
+    const QByteArray json = QJsonDocument(evaluationJson(r)).toJson(QJsonDocument::Indented);
+    QFile out(QString::fromStdString(dir + "/" + r.artifact));
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(json) != json.size())
+        throw std::runtime_error("cannot write '" + dir + "/" + r.artifact + "'");
+    out.close();
+    tracker.addArtifact(run.runId, {r.artifact, "evaluation", json.size(), {}});
+    tracker.logMetrics(run.runId, {{"eval_" + table + "_accuracy", r.accuracy, 0, 0, QDateTime::currentMSecsSinceEpoch()}});
+    return r;
+}
+
+QJsonObject evaluationJson(const EvaluationResult &r)
+{
+    QJsonObject perClass;
+    for (const auto &[name, acc] : r.perClass)
+        perClass.insert(QString::fromStdString(name), acc);
+    QJsonArray confusion;
+    for (const auto &row : r.confusion) {
+        QJsonArray a;
+        for (auto v : row)
+            a.append(qint64(v));
+        confusion.append(a);
+    }
+    QJsonArray classes;
+    for (const auto &c : r.classes)
+        classes.append(QString::fromStdString(c));
+    return QJsonObject{{"run_id", QString::fromStdString(r.runId)},
+                       {"table", QString::fromStdString(r.table)},
+                       {"data_version", qint64(r.dataVersion)},
+                       {"images", qint64(r.images)},
+                       {"skipped", qint64(r.skipped)},
+                       {"accuracy", r.accuracy},
+                       {"per_class", perClass},
+                       {"classes", classes},
+                       {"confusion", confusion}};
+}
+
+} // namespace pw::compute

@@ -1,0 +1,89 @@
+// A training run end to end: shards from the catalog, a tracked run, the worker, its events into the tracker.
+#pragma once
+
+#include <QJsonObject>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace pw::store {
+class Workspace;
+}
+
+namespace pw::compute {
+
+struct TrainRequest
+{
+    std::string table = "images";
+    std::string experiment = "Default";
+    std::string runName;
+    std::string model = "small-cnn";
+    int epochs = 0;        // 0: the model's default
+    int batchSize = 0;     // 0: the model's default
+    double lr = 0;         // 0: the model's default
+    std::string optimizer = "adam";
+    int imageSize = 0;     // 0: the model's default input size
+    double valFraction = 0.1;
+    std::uint64_t seed = 42;
+    std::string device = "auto";
+    std::string precision = "auto";
+    std::optional<std::int64_t> asOfVersion;
+    std::string pipelineRunId;
+};
+
+struct TrainOutcome
+{
+    std::string runId;
+    std::string status; // FINISHED | FAILED | KILLED
+    std::string message;
+    std::int64_t dataVersion = 0;
+    std::int64_t epochs = 0; // epochs completed
+    std::map<std::string, double> metrics; // last value per key
+    double imagesPerSecond = 0;
+    double seconds = 0;
+};
+
+/** What a caller watching the run sees: shard progress and every worker event. */
+using TrainObserver = std::function<void(const QJsonObject &event)>;
+
+/**
+ * Materialises the table's shards, creates a tracked run (params: the request and the worker's resolved
+ * settings), runs pipewright-worker train and logs every metric it reports; records the model, checkpoint
+ * and classes as artifacts. A worker that crashes leaves the run FAILED with the reason and the metrics
+ * logged until then; `cancel` stops the worker (SIGTERM) and the run ends KILLED.
+ * Throws (before any run is created) for a bad request: unknown model, image size outside the model's
+ * range, unknown table, an empty or one-class table.
+ */
+TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request, const TrainObserver &observer = {},
+                         const std::atomic<bool> *cancel = nullptr);
+
+struct EvaluationResult
+{
+    std::string runId;
+    std::string table;
+    std::int64_t dataVersion = 0;
+    std::int64_t images = 0;      // evaluated images (labels the model knows)
+    std::int64_t skipped = 0;     // labeled images whose class the model does not know
+    double accuracy = 0;
+    std::map<std::string, double> perClass;   // class name -> accuracy (recall)
+    std::vector<std::string> classes;         // the model's classes: the confusion matrix order
+    std::vector<std::vector<std::int64_t>> confusion; // rows: true class, columns: predicted
+    std::string artifact;        // the stored JSON, relative to the run's artifact folder
+};
+
+/**
+ * Evaluates a run's model on the labeled images of `table` (latest version, or `asOfVersion`): predicts
+ * with the worker, compares with the labels by class name, stores the result as a JSON artifact of the
+ * run and logs eval metrics. Throws naming the run or table at fault.
+ */
+EvaluationResult evaluateRun(const store::Workspace &ws, const std::string &runId, const std::string &table,
+                             std::optional<std::int64_t> asOfVersion = {}, const std::atomic<bool> *cancel = nullptr);
+
+/** The evaluation as the JSON of `pipewright evaluate`. */
+QJsonObject evaluationJson(const EvaluationResult &r);
+
+} // namespace pw::compute

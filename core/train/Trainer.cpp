@@ -1,0 +1,599 @@
+// The training loop, prediction and environment info (libtorch). Batches are gathered from the
+// memory-mapped shard with one index_select per batch: no per-image work in the hot loop.
+#include "core/train/detail/Networks.h"
+
+#include "core/train/JsonLine.h"
+#include "core/train/ModelZoo.h"
+#include "core/train/ShardReader.h"
+#include "core/train/Trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+#include <thread>
+
+namespace pw::train {
+
+using detail::ClassifierImpl;
+using detail::ModelMeta;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+int resolveThreads(int requested)
+{
+    if (requested > 0)
+        return requested;
+    if (const char *env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0)
+        return std::atoi(env);
+    return std::max(1, int(std::thread::hardware_concurrency()));
+}
+
+torch::Device resolveDevice(const std::string &name)
+{
+    if (name == "cpu")
+        return torch::kCPU;
+    if (name == "cuda") {
+        if (!torch::cuda::is_available())
+            throw std::invalid_argument("--device cuda: CUDA is not available (this libtorch was built without CUDA, "
+                                        "or no GPU is visible); use --device cpu or auto");
+        return torch::kCUDA;
+    }
+    if (name == "auto")
+        return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    throw std::invalid_argument("--device: '" + name + "' is not auto, cpu or cuda");
+}
+
+bool cpuHasBf16()
+{
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("flags", 0) == 0)
+            return line.find(" avx512_bf16") != std::string::npos || line.find(" amx_bf16") != std::string::npos;
+    }
+    return false;
+}
+
+std::string resolvePrecision(const std::string &name, const torch::Device &device)
+{
+    if (name == "fp32" || name == "bf16")
+        return name;
+    if (name != "auto")
+        throw std::invalid_argument("--precision: '" + name + "' is not auto, fp32 or bf16");
+    if (device.is_cuda())
+        return "bf16"; // Ampere and newer run bf16 natively; older GPUs emulate it
+    return cpuHasBf16() ? "bf16" : "fp32";
+}
+
+// Turns autocast on for the scope when the run uses bf16.
+struct AutocastScope
+{
+    AutocastScope(bool on, const torch::Device &device)
+        : m_on(on)
+        , m_cuda(device.is_cuda())
+    {
+        if (!m_on)
+            return;
+        if (m_cuda) {
+            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+            at::autocast::set_enabled(true);
+        } else {
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(true);
+        }
+    }
+    ~AutocastScope()
+    {
+        if (!m_on)
+            return;
+        if (m_cuda)
+            at::autocast::set_enabled(false);
+        else
+            at::autocast::set_cpu_enabled(false);
+        at::autocast::clear_cache();
+    }
+    bool m_on;
+    bool m_cuda;
+};
+
+void toChannelsLast(ClassifierImpl &net)
+{
+    for (auto &p : net.parameters()) {
+        if (p.dim() == 4)
+            p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+    }
+}
+
+double scheduledLr(const std::string &schedule, double peak, std::int64_t step, std::int64_t total)
+{
+    const double t = total > 1 ? double(step) / double(total - 1) : 1.0;
+    if (schedule == "cosine")
+        return peak * 0.5 * (1.0 + std::cos(M_PI * t));
+    // One-cycle (Smith 2018): cosine warm-up from peak/25 over the first 30%, then cosine annealing to peak/1e4.
+    constexpr double kWarm = 0.3;
+    if (t < kWarm)
+        return peak / 25.0 + (peak - peak / 25.0) * 0.5 * (1.0 - std::cos(M_PI * t / kWarm));
+    const double u = (t - kWarm) / (1.0 - kWarm);
+    return peak / 1e4 + (peak - peak / 1e4) * 0.5 * (1.0 + std::cos(M_PI * u));
+}
+
+// Per-channel mean and standard deviation (0..1 scale) of up to 10,000 training images.
+void imageStatistics(const torch::Tensor &images, ModelMeta &meta)
+{
+    const auto n = std::min<std::int64_t>(images.size(0), 10000);
+    auto x = images.slice(0, 0, n).to(torch::kFloat32).div_(255.0);
+    const auto c = images.size(3);
+    x = x.reshape({-1, c});
+    auto mean = x.mean(0);
+    auto sd = x.std(0).clamp_min(1e-3);
+    meta.mean.assign(c, 0.0);
+    meta.std.assign(c, 0.0);
+    for (std::int64_t i = 0; i < c; ++i) {
+        meta.mean[std::size_t(i)] = mean[i].item<double>();
+        meta.std[std::size_t(i)] = sd[i].item<double>();
+    }
+}
+
+struct EvalResult
+{
+    double loss = 0;
+    double accuracy = 0;
+};
+
+EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torch::Tensor &labels, const ModelMeta &meta,
+                    const torch::Device &device, bool bf16, bool channelsLast)
+{
+    EvalResult r;
+    const auto n = images.size(0);
+    if (n == 0)
+        return r;
+    torch::NoGradGuard noGrad;
+    net.eval();
+    AutocastScope autocast(bf16, device);
+    double lossSum = 0;
+    std::int64_t correct = 0;
+    constexpr std::int64_t kBatch = 1024;
+    for (std::int64_t i = 0; i < n; i += kBatch) {
+        const auto end = std::min(n, i + kBatch);
+        auto x = detail::normalise(images.slice(0, i, end).to(device), meta);
+        if (channelsLast)
+            x = x.contiguous(at::MemoryFormat::ChannelsLast);
+        const auto y = labels.slice(0, i, end).to(device);
+        const auto out = net.forward(x).to(torch::kFloat32);
+        lossSum += torch::nn::functional::cross_entropy(out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+        correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
+    }
+    r.loss = lossSum / double(n);
+    r.accuracy = double(correct) / double(n);
+    return r;
+}
+
+void metric(std::ostream &events, const std::string &key, double value, std::int64_t step, std::int64_t epoch)
+{
+    JsonLine("metric").add("key", key).add("value", value).add("step", step).add("epoch", epoch).add("timestamp", nowMs()).write(events);
+}
+
+void finished(std::ostream &events, const std::string &status, const std::string &message, const std::string &artifacts,
+              double imagesPerSecond)
+{
+    JsonLine line("finished");
+    line.add("status", status).addRaw("artifacts", artifacts.empty() ? "[]" : "[" + artifacts + "]");
+    if (imagesPerSecond > 0)
+        line.add("images_per_second", imagesPerSecond);
+    if (!message.empty())
+        line.add("message", message);
+    line.write(events);
+}
+
+std::string artifact(const std::string &path, const std::string &kind)
+{
+    return "{\"path\":" + JsonLine::quote(path) + ",\"kind\":" + JsonLine::quote(kind) + "}";
+}
+
+// Training state that a checkpoint carries besides the weights and the optimizer.
+struct Progress
+{
+    std::int64_t epoch = 0; // the epoch in progress (0-based)
+    std::int64_t batch = 0; // the next batch of that epoch
+    std::int64_t step = 0;  // optimizer steps taken
+    double bestValLoss = 1e300;
+    std::int64_t badEpochs = 0;
+    double lossSum = 0; // of the epoch in progress
+    std::int64_t correct = 0;
+    std::int64_t seen = 0;
+    double trainSeconds = 0;
+    std::int64_t imagesTrained = 0;
+};
+
+void saveCheckpoint(const std::string &path, ClassifierImpl &net, torch::optim::Optimizer &optimizer,
+                    const Progress &p, const ModelMeta &meta)
+{
+    torch::serialize::OutputArchive archive, netArchive, optArchive;
+    net.save(netArchive);
+    optimizer.save(optArchive);
+    archive.write("net", netArchive);
+    archive.write("optimizer", optArchive);
+    archive.write("progress.ints", torch::tensor({p.epoch, p.batch, p.step, p.badEpochs, p.correct, p.seen, p.imagesTrained}));
+    archive.write("progress.reals", torch::tensor({p.bestValLoss, p.lossSum, p.trainSeconds}, torch::kFloat64));
+    archive.write("meta.mean", torch::tensor(meta.mean, torch::kFloat64));
+    archive.write("meta.std", torch::tensor(meta.std, torch::kFloat64));
+    const std::string tmp = path + ".tmp";
+    archive.save_to(tmp);
+    std::filesystem::rename(tmp, path);
+}
+
+void loadCheckpoint(const std::string &path, ClassifierImpl &net, torch::optim::Optimizer &optimizer, Progress &p,
+                    ModelMeta &meta)
+{
+    torch::serialize::InputArchive archive, netArchive, optArchive;
+    archive.load_from(path);
+    archive.read("net", netArchive);
+    archive.read("optimizer", optArchive);
+    net.load(netArchive);
+    optimizer.load(optArchive);
+    torch::Tensor ints, reals, mean, sd;
+    archive.read("progress.ints", ints);
+    archive.read("progress.reals", reals);
+    archive.read("meta.mean", mean);
+    archive.read("meta.std", sd);
+    const auto *i = ints.data_ptr<std::int64_t>();
+    const auto *r = reals.data_ptr<double>();
+    p = Progress{i[0], i[1], i[2], r[0], i[3], r[1], i[4], i[5], r[2], i[6]};
+    meta.mean.assign(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel());
+    meta.std.assign(sd.data_ptr<double>(), sd.data_ptr<double>() + sd.numel());
+}
+
+torch::Tensor tensorOf(const NpyArray &a, torch::ScalarType type)
+{
+    // A view over the mapped file: nothing is copied.
+    return torch::from_blob(const_cast<void *>(a.data()), a.shape(), torch::TensorOptions().dtype(type));
+}
+
+} // namespace
+
+int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &stop)
+{
+    std::string phase = "setup";
+    try {
+        const ModelSpec *spec = findModel(o.model);
+        if (!spec)
+            throw std::invalid_argument("--model: unknown model '" + o.model + "' (available: small-cnn, resnet18)");
+        if (o.optimizer != "adam" && o.optimizer != "sgd")
+            throw std::invalid_argument("--optimizer: '" + o.optimizer + "' is not adam or sgd");
+        if (o.schedule != "onecycle" && o.schedule != "cosine")
+            throw std::invalid_argument("--schedule: '" + o.schedule + "' is not onecycle or cosine");
+        const int threads = resolveThreads(o.threads);
+        torch::set_num_threads(threads);
+        const torch::Device device = resolveDevice(o.device);
+        const std::string precision = resolvePrecision(o.precision, device);
+        const bool bf16 = precision == "bf16";
+        const bool channelsLast = true;
+
+        ShardSplit trainSplit = openSplit(o.shardDir, "train");
+        ShardSplit valSplit = openSplit(o.shardDir, "val");
+        ModelMeta meta;
+        meta.arch = o.model;
+        meta.classes = readClasses(o.shardDir);
+        meta.inputSize = trainSplit.height();
+        meta.channels = trainSplit.channels();
+        if (trainSplit.width() != trainSplit.height())
+            throw std::invalid_argument("shard images are " + std::to_string(trainSplit.width()) + "x"
+                                        + std::to_string(trainSplit.height()) + ": the zoo's networks take square inputs");
+        if (trainSplit.count() < 2)
+            throw std::invalid_argument("the training split has " + std::to_string(trainSplit.count()) + " images: too few to train");
+
+        const auto trainImages = tensorOf(trainSplit.images, torch::kUInt8);
+        const auto trainLabels = tensorOf(trainSplit.labels, torch::kInt64);
+        const auto valImages = tensorOf(valSplit.images, torch::kUInt8);
+        const auto valLabels = tensorOf(valSplit.labels, torch::kInt64);
+        const std::int64_t maxLabel = trainLabels.max().item<std::int64_t>();
+        if (trainLabels.min().item<std::int64_t>() < 0 || maxLabel >= std::int64_t(meta.classes.size()))
+            throw std::invalid_argument("shard labels run outside the " + std::to_string(meta.classes.size()) + " classes of classes.txt");
+        imageStatistics(trainImages, meta);
+
+        torch::manual_seed(o.seed);
+        auto net = detail::buildNetwork(meta);
+        net->to(device);
+        if (channelsLast)
+            toChannelsLast(*net);
+
+        const int epochs = o.epochs > 0 ? o.epochs : spec->defaultEpochs;
+        const std::int64_t batch = o.batchSize > 0 ? o.batchSize : spec->defaultBatchSize;
+        const double peakLr = o.lr > 0 ? o.lr : (o.optimizer == "sgd" ? 50 * spec->defaultLr : spec->defaultLr);
+        const bool flip = o.flip < 0 ? spec->flipByDefault : o.flip == 1;
+        const bool crop = o.crop < 0 ? spec->cropByDefault : o.crop == 1;
+        std::unique_ptr<torch::optim::Optimizer> optimizer;
+        if (o.optimizer == "sgd")
+            optimizer = std::make_unique<torch::optim::SGD>(
+                net->parameters(), torch::optim::SGDOptions(peakLr).momentum(0.9).nesterov(true).weight_decay(o.weightDecay));
+        else
+            optimizer = std::make_unique<torch::optim::AdamW>(
+                net->parameters(), torch::optim::AdamWOptions(peakLr).weight_decay(o.weightDecay));
+
+        const std::int64_t n = trainSplit.count();
+        // The last partial batch is dropped (batch norm needs more than one sample; the next epoch's
+        // shuffle covers those images).
+        const std::int64_t batchesPerEpoch = std::max<std::int64_t>(1, n / batch);
+        const std::int64_t totalSteps = batchesPerEpoch * epochs;
+        std::filesystem::create_directories(o.outDir);
+        const std::string checkpointPath = o.outDir + "/checkpoint.pt";
+        const std::string modelPath = o.outDir + "/model.pt";
+
+        Progress p;
+        if (o.resume) {
+            if (!std::filesystem::exists(checkpointPath))
+                throw std::invalid_argument("--resume: no checkpoint at '" + checkpointPath + "'");
+            loadCheckpoint(checkpointPath, *net, *optimizer, p, meta);
+        }
+        std::int64_t parameters = 0;
+        for (const auto &t : net->parameters())
+            parameters += t.numel();
+        JsonLine("started")
+            .add("model", o.model)
+            .add("device", device.str())
+            .add("threads", threads)
+            .add("precision", precision)
+            .add("memory_format", channelsLast ? "channels_last" : "contiguous")
+            .add("parameters", parameters)
+            .add("train_images", n)
+            .add("val_images", valSplit.count())
+            .add("classes", std::int64_t(meta.classes.size()))
+            .add("image_size", meta.inputSize)
+            .add("channels", meta.channels)
+            .add("epochs", epochs)
+            .add("batch_size", batch)
+            .add("lr", peakLr)
+            .add("optimizer", o.optimizer)
+            .add("schedule", o.schedule)
+            .add("flip", flip)
+            .add("crop", crop)
+            .add("seed", std::int64_t(o.seed))
+            .add("resumed_at_epoch", o.resume ? p.epoch + 1 : 0)
+            .write(events);
+
+        // Keep the whole training set on the GPU when it fits in a quarter of its memory (here: always
+        // on the CPU, where the mapped file is the tensor).
+        torch::Tensor images = trainImages, labels = trainLabels;
+        if (device.is_cuda()) {
+            images = trainImages.to(device, /*non_blocking=*/false);
+            labels = trainLabels.to(device);
+        }
+
+        phase = "training";
+        double lastTrainLoss = 0;
+        EvalResult lastVal;
+        std::string status = "FINISHED";
+        std::string message;
+        auto lastProgress = Clock::now();
+        for (; p.epoch < epochs; ++p.epoch, p.batch = 0) {
+            // One generator per epoch, seeded from (seed, epoch): resuming replays the same order.
+            auto gen = at::detail::createCPUGenerator(o.seed * 1000003ULL + std::uint64_t(p.epoch));
+            const auto perm = torch::randperm(n, gen);
+            const auto flips = torch::rand({batchesPerEpoch, batch}, gen).lt(0.5);
+            const auto shifts = torch::randint(0, 9, {batchesPerEpoch, 2}, gen);
+            net->train();
+            const auto epochStart = Clock::now();
+            for (; p.batch < batchesPerEpoch; ++p.batch, ++p.step) {
+                const auto idx = perm.slice(0, p.batch * batch, (p.batch + 1) * batch).to(device);
+                auto x = detail::normalise(images.index_select(0, idx), meta);
+                const auto y = labels.index_select(0, idx);
+                if (flip) {
+                    const auto mask = flips[p.batch].to(device).view({batch, 1, 1, 1});
+                    x = torch::where(mask, x.flip({3}), x);
+                }
+                if (crop) { // pad 4 px and cut the image back out at one random offset per batch
+                    const auto s = meta.inputSize;
+                    const auto dy = shifts[p.batch][0].item<std::int64_t>(), dx = shifts[p.batch][1].item<std::int64_t>();
+                    x = torch::nn::functional::pad(x, torch::nn::functional::PadFuncOptions({4, 4, 4, 4}).mode(torch::kReflect))
+                            .slice(2, dy, dy + s)
+                            .slice(3, dx, dx + s);
+                }
+                if (channelsLast)
+                    x = x.contiguous(at::MemoryFormat::ChannelsLast);
+                const double lr = scheduledLr(o.schedule, peakLr, p.step, totalSteps);
+                for (auto &group : optimizer->param_groups())
+                    group.options().set_lr(lr);
+                optimizer->zero_grad();
+                torch::Tensor out;
+                {
+                    AutocastScope autocast(bf16, device);
+                    out = net->forward(x);
+                }
+                out = out.to(torch::kFloat32);
+                const auto loss = torch::nn::functional::cross_entropy(
+                    out, y, torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.labelSmoothing));
+                loss.backward();
+                optimizer->step();
+                const double lossValue = loss.item<double>();
+                if (!std::isfinite(lossValue)) {
+                    status = "FAILED";
+                    message = "the training loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite")
+                              + " at epoch " + std::to_string(p.epoch + 1) + ", batch " + std::to_string(p.batch + 1)
+                              + " (learning rate " + std::to_string(lr) + "): try a lower --lr";
+                    break;
+                }
+                p.lossSum += lossValue * double(batch);
+                p.correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
+                p.seen += batch;
+                p.imagesTrained += batch;
+                if (p.step % 50 == 0)
+                    metric(events, "batch_loss", lossValue, p.step, p.epoch + 1);
+                if (since(lastProgress) >= 1.0) {
+                    lastProgress = Clock::now();
+                    const double elapsed = p.trainSeconds + since(epochStart);
+                    const double ips = elapsed > 0 ? double(p.imagesTrained) / elapsed : 0;
+                    const double remaining = double((epochs - p.epoch) * batchesPerEpoch - p.batch) * double(batch);
+                    JsonLine("progress")
+                        .add("epoch", p.epoch + 1)
+                        .add("epochs", epochs)
+                        .add("batch", p.batch + 1)
+                        .add("batches", batchesPerEpoch)
+                        .add("loss", p.lossSum / double(std::max<std::int64_t>(1, p.seen)))
+                        .add("images_per_second", ips)
+                        .add("eta_seconds", ips > 0 ? remaining / ips : 0.0)
+                        .write(events);
+                }
+                if (stop.load()) {
+                    p.trainSeconds += since(epochStart);
+                    ++p.batch;
+                    ++p.step;
+                    saveCheckpoint(checkpointPath, *net, *optimizer, p, meta);
+                    JsonLine("checkpoint").add("path", checkpointPath).add("epoch", p.epoch + 1).add("batch", p.batch).write(events);
+                    finished(events, "KILLED", "stopped by a signal after epoch " + std::to_string(p.epoch + 1) + ", batch "
+                                                   + std::to_string(p.batch) + "; --resume continues",
+                             artifact(checkpointPath, "checkpoint"), p.imagesTrained / std::max(1e-9, p.trainSeconds));
+                    return kTrainStopped;
+                }
+            }
+            p.trainSeconds += since(epochStart);
+            if (status == "FAILED")
+                break;
+            const std::int64_t epoch = p.epoch + 1;
+            lastTrainLoss = p.lossSum / double(std::max<std::int64_t>(1, p.seen));
+            metric(events, "train_loss", lastTrainLoss, epoch, epoch);
+            metric(events, "train_accuracy", double(p.correct) / double(std::max<std::int64_t>(1, p.seen)), epoch, epoch);
+            metric(events, "images_per_second", double(p.imagesTrained) / std::max(1e-9, p.trainSeconds), epoch, epoch);
+            metric(events, "lr", scheduledLr(o.schedule, peakLr, std::max<std::int64_t>(0, p.step - 1), totalSteps), epoch, epoch);
+            p.lossSum = 0;
+            p.correct = p.seen = 0;
+            lastVal = evaluate(*net, valImages, valLabels, meta, device, bf16, channelsLast);
+            const bool haveVal = valSplit.count() > 0;
+            if (haveVal) {
+                metric(events, "val_loss", lastVal.loss, epoch, epoch);
+                metric(events, "val_accuracy", lastVal.accuracy, epoch, epoch);
+            }
+            // The model file holds the best epoch by validation loss (the last one without validation data).
+            bool stopEarly = false;
+            if (!haveVal || lastVal.loss < p.bestValLoss - 1e-4) {
+                p.bestValLoss = haveVal ? lastVal.loss : p.bestValLoss;
+                p.badEpochs = 0;
+                saveModel(modelPath, *net, meta);
+            } else if (++p.badEpochs >= o.patience) {
+                stopEarly = true;
+            }
+            p.epoch += 1; // the checkpoint resumes at the next epoch
+            p.batch = 0;
+            saveCheckpoint(checkpointPath, *net, *optimizer, p, meta);
+            p.epoch -= 1;
+            JsonLine("checkpoint").add("path", checkpointPath).add("epoch", epoch).write(events);
+            if (stopEarly) {
+                message = "early stop: validation loss did not improve for " + std::to_string(o.patience) + " epochs";
+                p.epoch += 1;
+                break;
+            }
+        }
+        const double ips = double(p.imagesTrained) / std::max(1e-9, p.trainSeconds);
+        if (status == "FAILED") {
+            finished(events, status, message, {}, ips);
+            return kTrainFailed;
+        }
+        finished(events, status, message, artifact(modelPath, "model") + "," + artifact(checkpointPath, "checkpoint"), ips);
+        return kTrainFinished;
+    } catch (const std::invalid_argument &e) {
+        JsonLine("error").add("message", e.what()).write(events);
+        finished(events, "FAILED", e.what(), {}, 0);
+        return kTrainUsage;
+    } catch (const c10::Error &e) {
+        finished(events, "FAILED", "torch error during " + phase + ": " + e.what_without_backtrace(), {}, 0);
+        return kTrainFailed;
+    } catch (const std::exception &e) {
+        finished(events, "FAILED", e.what(), {}, 0);
+        return kTrainFailed;
+    }
+}
+
+int predict(const PredictOptions &o, std::ostream &events, const std::atomic<bool> &stop)
+{
+    try {
+        torch::set_num_threads(resolveThreads(o.threads));
+        const torch::Device device = resolveDevice(o.device);
+        ModelMeta meta;
+        auto net = detail::loadModel(o.modelPath, meta);
+        net->to(device);
+        toChannelsLast(*net);
+        net->eval();
+        NpyArray arr = openImages(o.imagesPath);
+        const auto &shape = arr.shape();
+        if (shape[1] != meta.inputSize || shape[2] != meta.inputSize || shape[3] != meta.channels)
+            throw std::invalid_argument("'" + o.imagesPath + "' holds " + std::to_string(shape[1]) + "x" + std::to_string(shape[2])
+                                        + "x" + std::to_string(shape[3]) + " images; the model takes "
+                                        + std::to_string(meta.inputSize) + "x" + std::to_string(meta.inputSize) + "x"
+                                        + std::to_string(meta.channels));
+        const auto images = tensorOf(arr, torch::kUInt8);
+        const std::int64_t n = shape[0];
+        const auto k = std::int64_t(meta.classes.size());
+        JsonLine("started").add("model", meta.arch).add("device", device.str()).add("images", n).add("classes", k).write(events);
+        std::vector<float> probs(std::size_t(n * k));
+        torch::NoGradGuard noGrad;
+        const auto start = Clock::now();
+        auto lastProgress = start;
+        const std::int64_t batch = std::max(1, o.batchSize);
+        for (std::int64_t i = 0; i < n; i += batch) {
+            if (stop.load()) {
+                finished(events, "KILLED", "stopped by a signal", {}, 0);
+                return kTrainStopped;
+            }
+            const auto end = std::min(n, i + batch);
+            auto x = detail::normalise(images.slice(0, i, end).to(device), meta).contiguous(at::MemoryFormat::ChannelsLast);
+            const auto p = torch::softmax(net->forward(x).to(torch::kFloat32), 1).to(torch::kCPU).contiguous();
+            std::copy(p.data_ptr<float>(), p.data_ptr<float>() + p.numel(), probs.begin() + i * k);
+            if (since(lastProgress) >= 1.0) {
+                lastProgress = Clock::now();
+                JsonLine("progress").add("done", end).add("total", n).add("images_per_second", double(end) / since(start)).write(events);
+            }
+        }
+        const double seconds = since(start);
+        writeNpyFloat(o.outPath, {n, k}, probs.data());
+        finished(events, "FINISHED", {}, artifact(o.outPath, "probabilities"), seconds > 0 ? double(n) / seconds : 0);
+        return kTrainFinished;
+    } catch (const std::invalid_argument &e) {
+        finished(events, "FAILED", e.what(), {}, 0);
+        return kTrainUsage;
+    } catch (const c10::Error &e) {
+        finished(events, "FAILED", std::string("torch error: ") + e.what_without_backtrace(), {}, 0);
+        return kTrainFailed;
+    } catch (const std::exception &e) {
+        finished(events, "FAILED", e.what(), {}, 0);
+        return kTrainFailed;
+    }
+}
+
+std::string infoJson(const char *workerVersion)
+{
+    const bool cuda = torch::cuda::is_available();
+    std::string devices = "[{\"type\":\"cpu\",\"threads\":" + std::to_string(resolveThreads(0)) + "}";
+    for (std::size_t i = 0; cuda && i < torch::cuda::device_count(); ++i)
+        devices += ",{\"type\":\"cuda\",\"index\":" + std::to_string(i) + "}";
+    devices += "]";
+    JsonLine line("info");
+    line.add("worker_version", workerVersion)
+        .add("torch_version", std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "."
+                                  + std::to_string(TORCH_VERSION_PATCH))
+        .add("cuda_available", cuda)
+        .add("cuda_devices", std::int64_t(cuda ? torch::cuda::device_count() : 0))
+        .addRaw("devices", devices)
+        .add("cpu_bf16", cpuHasBf16())
+        .add("precision_auto", cuda ? "bf16" : (cpuHasBf16() ? "bf16" : "fp32"))
+        .add("default_threads", resolveThreads(0));
+    std::string models = "[";
+    for (const ModelSpec &m : kModelZoo)
+        models += std::string(models.size() > 1 ? "," : "") + JsonLine::quote(m.name);
+    line.addRaw("models", models + "]");
+    return line.str();
+}
+
+} // namespace pw::train

@@ -1,0 +1,59 @@
+// Training, prediction and environment info with libtorch. The header is torch-free.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+namespace pw::train {
+
+struct TrainOptions
+{
+    std::string shardDir;   // train_*.npy, val_*.npy, classes.txt (written by core/data)
+    std::string outDir;     // model.pt and checkpoint.pt go here
+    std::string model = "small-cnn";
+    int epochs = 0;         // 0: the model's default
+    int batchSize = 0;      // 0: the model's default
+    double lr = 0;          // peak learning rate; 0: the model's default for the optimizer
+    std::string optimizer = "adam"; // adam | sgd (momentum 0.9, Nesterov)
+    double weightDecay = 5e-4;
+    std::string schedule = "onecycle"; // onecycle | cosine
+    int patience = 3;       // early stopping: epochs without a better validation loss
+    double labelSmoothing = 0.1;
+    int flip = -1;          // horizontal flips: 1 on, 0 off, -1 the model's default
+    int crop = -1;          // random crops (pad 4, crop back): 1, 0, -1 the model's default
+    std::uint64_t seed = 42;
+    std::string device = "auto";    // auto | cpu | cuda
+    std::string precision = "auto"; // auto | fp32 | bf16
+    int threads = 0;        // intra-op threads; 0: $OMP_NUM_THREADS, else every core
+    bool resume = false;    // continue from outDir/checkpoint.pt
+};
+
+/** Exit codes of `pipewright-worker train`. */
+enum TrainExit { kTrainFinished = 0, kTrainFailed = 1, kTrainUsage = 2, kTrainStopped = 3 };
+
+/**
+ * Trains per `options`, writing JSON-line events to `events`: started, progress, metric, checkpoint,
+ * finished {status FINISHED | FAILED | KILLED}. `stop` (set by SIGTERM) ends the run after the
+ * current batch with a checkpoint that --resume continues from. Returns the exit code.
+ */
+int train(const TrainOptions &options, std::ostream &events, const std::atomic<bool> &stop);
+
+struct PredictOptions
+{
+    std::string modelPath;
+    std::string imagesPath; // uint8 N x H x W x C .npy, at the model's input size
+    std::string outPath;    // float32 N x K probabilities .npy
+    int batchSize = 512;
+    std::string device = "auto";
+    int threads = 0;
+};
+
+/** Class probabilities for every image; events: started, progress, finished. Returns the exit code. */
+int predict(const PredictOptions &options, std::ostream &events, const std::atomic<bool> &stop);
+
+/** One JSON object: worker version, torch version, CUDA availability and devices, threads, precision. */
+std::string infoJson(const char *workerVersion);
+
+} // namespace pw::train

@@ -1,0 +1,38 @@
+// The networks of the model zoo and the self-describing model file. Internal to core/train: includes torch.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace pw::train::detail {
+
+/** What a model file says about itself: enough to rebuild the network and to preprocess its input. */
+struct ModelMeta
+{
+    std::string arch;
+    int inputSize = 0;
+    int channels = 0;
+    std::vector<std::string> classes;
+    std::vector<double> mean; // per channel, on the 0..1 scale
+    std::vector<double> std;
+};
+
+struct ClassifierImpl : torch::nn::Module
+{
+    virtual torch::Tensor forward(torch::Tensor x) = 0;
+};
+
+/** Builds the zoo network `meta.arch` for meta.inputSize, meta.channels and meta.classes.size(). */
+std::shared_ptr<ClassifierImpl> buildNetwork(const ModelMeta &meta);
+
+/** Writes weights and meta to `path` atomically (a temporary file renamed into place). */
+void saveModel(const std::string &path, ClassifierImpl &net, const ModelMeta &meta);
+/** Reads a model file: the network rebuilt from its meta, with its weights. Throws naming the file. */
+std::shared_ptr<ClassifierImpl> loadModel(const std::string &path, ModelMeta &meta);
+
+/** uint8 N x H x W x C -> normalised float N x C x H x W (on `x`'s device). */
+torch::Tensor normalise(const torch::Tensor &uint8Nhwc, const ModelMeta &meta);
+
+} // namespace pw::train::detail

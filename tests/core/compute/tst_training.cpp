@@ -1,0 +1,222 @@
+// Training runs end to end through the real worker process: shards, tracking, events, evaluation,
+// cancel (KILLED, no worker left) and a worker killed mid-run (FAILED, metrics kept).
+#include "core/compute/Training.h"
+#include "core/ingest/Ingestor.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+#include "core/track/Tracker.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <csignal>
+#include <random>
+
+using namespace pw;
+
+class tst_Training : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void trainTracksEverything();
+    void evaluateStoresTheResult();
+    void cancelEndsKilledWithNoWorkerLeft();
+    void killedWorkerLeavesAFailedRun();
+    void badRequests_data();
+    void badRequests();
+
+private:
+    compute::TrainRequest request(int epochs) const;
+    QTemporaryDir m_dir;
+    std::optional<store::Workspace> m_ws;
+    std::string m_finishedRun;
+};
+
+// 3 classes of 16x16 gray PNGs: bright top half, bright left half, dark with a bright centre; with noise.
+void tst_Training::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<int> noise(0, 50);
+    const char *folders[] = {"001.top", "002.left", "003.centre"};
+    for (int c = 0; c < 3; ++c) {
+        for (int i = 0; i < 80; ++i) {
+            cv::Mat m(16, 16, CV_8U);
+            for (int y = 0; y < 16; ++y)
+                for (int x = 0; x < 16; ++x) {
+                    const bool on = c == 0 ? y < 8 : c == 1 ? x < 8 : (x >= 5 && x < 11 && y >= 5 && y < 11);
+                    m.at<unsigned char>(y, x) = static_cast<unsigned char>((on ? 190 : 30) + noise(rng));
+                }
+            const QString path = m_dir.filePath(QString("src/%1/%2.png").arg(folders[c]).arg(i));
+            QDir().mkpath(QFileInfo(path).absolutePath());
+            QVERIFY(cv::imwrite(path.toStdString(), m));
+        }
+    }
+    QDir().mkpath(m_dir.filePath("one/001.only"));
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(cv::imwrite(m_dir.filePath(QString("one/001.only/%1.png").arg(i)).toStdString(), cv::Mat(16, 16, CV_8U, cv::Scalar(i * 40))));
+    m_ws = store::Workspace::open(m_dir.filePath("ws").toStdString());
+    for (const auto &[src, table] : {std::pair{"src", "shapes"}, std::pair{"one", "single"}}) {
+        ingest::IngestOptions o;
+        o.source = m_dir.filePath(src).toStdString();
+        o.table = table;
+        ingest::ingest(*m_ws, o);
+    }
+}
+
+compute::TrainRequest tst_Training::request(int epochs) const
+{
+    compute::TrainRequest r;
+    r.table = "shapes";
+    r.experiment = "tests";
+    r.imageSize = 16;
+    r.epochs = epochs;
+    r.batchSize = 16;
+    r.valFraction = 0.2;
+    r.device = "cpu";
+    return r;
+}
+
+void tst_Training::trainTracksEverything()
+{
+    QStringList seen;
+    const auto outcome = compute::runTraining(*m_ws, request(3), [&](const QJsonObject &e) { seen << e.value("event").toString(); });
+    QCOMPARE(outcome.status, std::string("FINISHED"));
+    QCOMPARE(outcome.epochs, 3);
+    QCOMPARE(outcome.dataVersion, 1);
+    QVERIFY2(outcome.metrics.at("val_accuracy") > 0.6, qPrintable(QString::number(outcome.metrics.at("val_accuracy"))));
+    for (const char *type : {"shards_ready", "started", "metric", "checkpoint", "finished"})
+        QVERIFY2(seen.contains(type), type);
+    m_finishedRun = outcome.runId;
+
+    auto db = m_ws->openCatalog();
+    track::Tracker tracker(*db);
+    const auto run = tracker.run(outcome.runId);
+    QCOMPARE(run.status, std::string("FINISHED"));
+    QCOMPARE(run.experiment, std::string("tests"));
+    QCOMPARE(run.table, std::string("shapes"));
+    QCOMPARE(run.device, std::string("cpu"));
+    QVERIFY(run.imagesPerSecond > 0);
+    const auto params = tracker.params(outcome.runId);
+    QCOMPARE(params.at("model"), std::string("small-cnn"));
+    QCOMPARE(params.at("epochs"), std::string("3"));
+    QCOMPARE(params.at("image_size"), std::string("16"));
+    QCOMPARE(params.at("table"), std::string("shapes"));
+    QCOMPARE(params.at("data_version"), std::string("1"));
+    QCOMPARE(qsizetype(tracker.metricHistory(outcome.runId, "val_accuracy").size()), 3);
+    QStringList kinds;
+    for (const auto &a : tracker.artifacts(outcome.runId)) {
+        kinds << QString::fromStdString(a.kind);
+        QVERIFY(a.size > 0);
+        QVERIFY(QFile::exists(QString::fromStdString(m_ws->artifactsDir() + "/" + outcome.runId + "/" + a.path)));
+    }
+    QVERIFY(kinds.contains("model") && kinds.contains("checkpoint") && kinds.contains("classes"));
+}
+
+void tst_Training::evaluateStoresTheResult()
+{
+    QVERIFY(!m_finishedRun.empty());
+    const auto r = compute::evaluateRun(*m_ws, m_finishedRun.substr(0, 8), "shapes");
+    QCOMPARE(r.images, 240);
+    QCOMPARE(r.skipped, 0);
+    QCOMPARE(qsizetype(r.classes.size()), 3);
+    std::int64_t total = 0, diagonal = 0;
+    for (std::size_t i = 0; i < r.confusion.size(); ++i)
+        for (std::size_t j = 0; j < r.confusion[i].size(); ++j) {
+            total += r.confusion[i][j];
+            diagonal += i == j ? r.confusion[i][j] : 0;
+        }
+    QCOMPARE(total, 240);
+    QCOMPARE(r.accuracy, double(diagonal) / 240.0);
+    QVERIFY(r.accuracy > 0.6);
+    QVERIFY(QFile::exists(QString::fromStdString(m_ws->artifactsDir() + "/" + m_finishedRun + "/" + r.artifact)));
+    const auto json = compute::evaluationJson(r);
+    for (const char *key : {"accuracy", "per_class", "confusion"})
+        QVERIFY2(json.contains(key), key);
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, compute::evaluateRun(*m_ws, "ffffffff", "shapes"));
+}
+
+void tst_Training::cancelEndsKilledWithNoWorkerLeft()
+{
+    std::atomic<bool> cancel{false};
+    const auto outcome = compute::runTraining(*m_ws, request(200), [&](const QJsonObject &e) {
+        if (e.value("event").toString() == "metric")
+            cancel = true;
+    }, &cancel);
+    QCOMPARE(outcome.status, std::string("KILLED"));
+    auto db = m_ws->openCatalog();
+    track::Tracker tracker(*db);
+    const auto run = tracker.run(outcome.runId);
+    QCOMPARE(run.status, std::string("KILLED"));
+    QVERIFY(run.workerPid > 0);
+    QCOMPARE(::kill(pid_t(run.workerPid), 0), -1); // the worker is gone
+    QVERIFY(QFile::exists(QString::fromStdString(m_ws->artifactsDir() + "/" + outcome.runId + "/checkpoint.pt")));
+}
+
+void tst_Training::killedWorkerLeavesAFailedRun()
+{
+    auto db = m_ws->openCatalog();
+    bool killed = false;
+    const auto outcome = compute::runTraining(*m_ws, request(200), [&](const QJsonObject &e) {
+        if (killed || e.value("event").toString() != "metric" || e.value("key").toString() != "val_loss")
+            return;
+        // After the first epoch's metrics: kill -9 the worker, as an out-of-memory kill would.
+        store::Statement st(*db, "SELECT worker_pid FROM runs WHERE status = 'RUNNING'");
+        if (st.step()) {
+            ::kill(pid_t(st.int64(0)), SIGKILL);
+            killed = true;
+        }
+    });
+    QVERIFY(killed);
+    QCOMPARE(outcome.status, std::string("FAILED"));
+    QVERIFY2(outcome.message.find("crashed") != std::string::npos, outcome.message.c_str());
+    track::Tracker tracker(*db);
+    const auto run = tracker.run(outcome.runId);
+    QCOMPARE(run.status, std::string("FAILED"));
+    QVERIFY(!run.failureReason.empty());
+    QVERIFY(!tracker.metricHistory(outcome.runId, "train_loss").empty()); // what was logged is kept
+}
+
+void tst_Training::badRequests_data()
+{
+    QTest::addColumn<QString>("table");
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<int>("imageSize");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("unknown model") << "shapes" << "alexnet" << 16 << "unknown model 'alexnet'";
+    QTest::newRow("image size too small") << "shapes" << "small-cnn" << 4 << "--image-size: 4 px";
+    QTest::newRow("unknown table") << "nope" << "small-cnn" << 16 << "nope";
+    QTest::newRow("one class") << "single" << "small-cnn" << 16 << "only one class";
+}
+
+void tst_Training::badRequests()
+{
+    QFETCH(QString, table);
+    QFETCH(QString, model);
+    QFETCH(int, imageSize);
+    QFETCH(QString, message);
+    auto r = request(1);
+    r.table = table.toStdString();
+    r.model = model.toStdString();
+    r.imageSize = imageSize;
+    auto db = m_ws->openCatalog();
+    track::Tracker tracker(*db);
+    const auto before = tracker.runs().size();
+    try {
+        compute::runTraining(*m_ws, r);
+        QFAIL("no error");
+    } catch (const std::exception &e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
+    }
+    QCOMPARE(tracker.runs().size(), before); // no run was created
+}
+
+QTEST_GUILESS_MAIN(tst_Training)
+#include "tst_training.moc"
