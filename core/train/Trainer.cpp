@@ -88,23 +88,31 @@ struct AutocastScope
     {
         if (!m_on)
             return;
-        if (m_cuda) {
-            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-            at::autocast::set_enabled(true);
-        } else {
-            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-            at::autocast::set_cpu_enabled(true);
-        }
+        enable(true);
     }
     ~AutocastScope()
     {
         if (!m_on)
             return;
-        if (m_cuda)
-            at::autocast::set_enabled(false);
-        else
-            at::autocast::set_cpu_enabled(false);
+        enable(false);
         at::autocast::clear_cache();
+    }
+    void enable(bool on) const
+    {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        // torch 2.4 replaced the per-device functions (the old ones warn on every call).
+        const auto type = m_cuda ? at::kCUDA : at::kCPU;
+        at::autocast::set_autocast_dtype(type, at::kBFloat16);
+        at::autocast::set_autocast_enabled(type, on);
+#else
+        if (m_cuda) {
+            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+            at::autocast::set_enabled(on);
+        } else {
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(on);
+        }
+#endif
     }
     bool m_on;
     bool m_cuda;
