@@ -105,7 +105,7 @@ const std::vector<Command> &commands()
          "the run. Progress (epoch, loss, accuracy, images/s, ETA) goes to stderr. Ctrl-C or SIGTERM stops the\n"
          "worker after the current batch and ends the run KILLED.\n\n"
          "  --model NAME           the network (default: small-cnn), see below\n"
-         "  --epochs N             default: the model's (small-cnn: 6; early stopping on validation loss)\n"
+         "  --epochs N             default: the model's (small-cnn: 7; early stopping on validation loss)\n"
          "  --batch-size B         default: the model's (small-cnn: 128)\n"
          "  --lr X                 peak learning rate of the one-cycle schedule (default: the model's)\n"
          "  --optimizer adam|sgd   AdamW (default) or SGD with Nesterov momentum 0.9\n"

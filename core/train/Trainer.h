@@ -45,7 +45,7 @@ struct PredictOptions
     std::string modelPath;
     std::string imagesPath; // uint8 N x H x W x C .npy, at the model's input size
     std::string outPath;    // float32 N x K probabilities .npy
-    int batchSize = 512;
+    int batchSize = 1024;
     std::string device = "auto";
     int threads = 0;
 };

@@ -47,9 +47,9 @@ echo "-- PyTorch baselines (${BATCHES} batches each)"
 "$PY" "$HERE/train_baseline_imagefolder.py" "$WS/data/fashion-mnist/train" --max-batches "$BATCHES" --json > "$WORK/base_folder.jsonl" 2> "$WORK/base_folder.err"
 "$PY" "$HERE/train_baseline_tensors.py" --max-batches "$BATCHES" --json > "$WORK/base_tensors.jsonl" 2> "$WORK/base_tensors.err"
 pick() { grep -h "\"$2\"" "$1" | tail -1 | $PY -c "import json,sys; print(round(json.loads(sys.stdin.read())['$2']))"; }
-FOLDER_IPS=$(pick "$WORK/base_folder.jsonl" train_images_per_second)
-TENSOR_IPS=$(pick "$WORK/base_tensors.jsonl" train_images_per_second)
-TENSOR_INFER=$(pick "$WORK/base_tensors.jsonl" infer_images_per_second)
+FOLDER_IPS=$(pick "$WORK/base_folder.jsonl" train_images_per_s)
+TENSOR_IPS=$(pick "$WORK/base_tensors.jsonl" train_images_per_s)
+TENSOR_INFER=$(pick "$WORK/base_tensors.jsonl" inference_images_per_s)
 ratio() { $PY -c "print(f'{$1/$2:.2f}x')"; }
 echo
 printf '%-52s %10s\n' "training images/s: pipewright-worker (training loop)" "$TRAIN_IPS"
