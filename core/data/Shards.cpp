@@ -2,6 +2,8 @@
 // parallel straight into mapped .npy files, compact, and rename the finished folder into place.
 #include "core/data/Shards.h"
 
+#include "core/store/FileIo.h"
+
 #include "core/catalog/Catalog.h"
 #include "core/data/Npy.h"
 #include "core/imaging/ImagingModule.h"
@@ -79,41 +81,6 @@ struct Skip
     std::string reason;
     bool missing = false;
 };
-
-// Reads the whole file; on failure sets `error` (and `missing` when it does not exist).
-bool readFile(const std::string &path, std::vector<unsigned char> &buf, std::string &error, bool &missing)
-{
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        missing = errno == ENOENT;
-        error = std::strerror(errno);
-        return false;
-    }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        error = std::strerror(errno);
-        ::close(fd);
-        return false;
-    }
-    buf.resize(std::size_t(st.st_size));
-    std::size_t got = 0;
-    while (got < buf.size()) {
-        const ssize_t n = ::read(fd, buf.data() + got, buf.size() - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            error = std::strerror(errno);
-            ::close(fd);
-            return false;
-        }
-        if (n == 0)
-            break; // shrank while reading: the hash check below catches it
-        got += std::size_t(n);
-    }
-    buf.resize(got);
-    ::close(fd);
-    return true;
-}
 
 void syncPath(const std::string &path, bool directory)
 {
@@ -536,10 +503,10 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
                         break;
                     }
                     const Row &r = rows[i];
-                    bool isMissing = false;
-                    if (!readFile(r.path, buf, why, isMissing)) {
+                    store::FileFacts facts;
+                    if (!store::readWholeFile(r.path, buf, why, &facts)) {
                         reasons[i] = "cannot read: " + why;
-                        missing[i] = isMissing;
+                        missing[i] = facts.missing;
                     } else if (hasher.hex(buf.data(), buf.size()) != r.hash) {
                         reasons[i] = "changed since it was ingested (its content hash differs from the catalog's)";
                     } else if (!codecs.decodeResized(buf.data(), buf.size(), size, channels,

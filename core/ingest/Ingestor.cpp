@@ -5,6 +5,7 @@
 #include "core/ingest/Discovery.h"
 #include "core/ingest/ImageProbe.h"
 #include "core/store/Database.h"
+#include "core/store/FileIo.h"
 #include "core/store/Workspace.h"
 
 #include <QJsonDocument>
@@ -62,44 +63,6 @@ struct Processed
 std::int64_t mtimeOf(const struct stat &st)
 {
     return std::int64_t(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-}
-
-// Reads the whole file; on failure returns false with `error` set. Size and mtime come from the
-// open file, so they describe exactly the bytes that were read.
-bool readFile(const std::string &path, std::vector<unsigned char> &buf, std::int64_t &size, std::int64_t &mtimeNs,
-              std::string &error)
-{
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        error = std::strerror(errno);
-        return false;
-    }
-    struct stat st {};
-    if (fstat(fd, &st) != 0) {
-        error = std::strerror(errno);
-        ::close(fd);
-        return false;
-    }
-    size = st.st_size;
-    mtimeNs = mtimeOf(st);
-    buf.resize(std::size_t(st.st_size));
-    std::size_t got = 0;
-    while (got < buf.size()) {
-        const ssize_t n = ::read(fd, buf.data() + got, buf.size() - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            error = std::strerror(errno);
-            ::close(fd);
-            return false;
-        }
-        if (n == 0)
-            break; // shrank while reading
-        got += std::size_t(n);
-    }
-    buf.resize(got);
-    ::close(fd);
-    return true;
 }
 
 std::string toJson(const QJsonObject &o)
@@ -390,7 +353,11 @@ IngestResult ingest(const store::Workspace &workspace, const IngestOptions &opti
                 p.isUpdate = known[i] != nullptr;
                 p.label = labelFromPath(options.labels, f.relative);
                 std::string error = f.statError;
-                if (error.empty() && readFile(f.path, buf, p.size, p.mtimeNs, error)) {
+                store::FileFacts facts;
+                if (error.empty() && store::readWholeFile(f.path, buf, error, &facts)) {
+                    // Size and mtime of the open file: they describe exactly the bytes that were read.
+                    p.size = facts.size;
+                    p.mtimeNs = facts.mtimeNs;
                     p.hash = hasher.hex(buf.data(), buf.size());
                     p.probe = probeImage(buf.data(), buf.size(), maxMp);
                 } else {
@@ -480,6 +447,13 @@ IngestResult ingest(const store::Workspace &workspace, const IngestOptions &opti
     std::vector<Processed> batch;
     bool stopped = false; // cancelled: the batch in flight was committed, the rest is left for a rerun
     try {
+        auto reportProgress = [&] {
+            if (progress && Clock::now() - lastProgress > std::chrono::milliseconds(200)) {
+                lastProgress = Clock::now();
+                prog.processed = examined.load();
+                progress(prog);
+            }
+        };
         while (!stopped && queue.popAll(batch, std::chrono::milliseconds(200))) {
             for (auto &p : batch) {
                 if (stopped)
@@ -487,14 +461,11 @@ IngestResult ingest(const store::Workspace &workspace, const IngestOptions &opti
                 pendingRows.push_back(std::move(p));
                 if (std::int64_t(pendingRows.size()) >= options.commitEvery) {
                     flush();
+                    reportProgress();
                     stopped = cancel && cancel->load();
                 }
             }
-            if (progress && Clock::now() - lastProgress > std::chrono::milliseconds(200)) {
-                lastProgress = Clock::now();
-                prog.processed = examined.load();
-                progress(prog);
-            }
+            reportProgress();
             stopped = stopped || (cancel && cancel->load());
         }
         flush();
