@@ -11,9 +11,9 @@ packages=(
   libopencv-dev libsqlite3-dev libssl-dev zlib1g-dev libtorch-dev
   # run: Qt's platform plugins and SVG icon loader
   qt6-image-formats-plugins libqt6svg6
-  # test and benchmark: the real Fashion-MNIST set, a display for screenshots,
-  # Pillow for the baseline ingest script
-  dataset-fashion-mnist xvfb xauth python3 python3-pil
+  # test and benchmark: the real Fashion-MNIST set, a display for screenshots, numpy (the shard
+  # read-back test), Pillow and PyTorch for the baseline scripts in tests/bench/
+  dataset-fashion-mnist xvfb xauth python3 python3-numpy python3-pil python3-torch python3-torchvision
 )
 
 SUDO=""
