@@ -263,11 +263,6 @@ private:
     QStringList m_positional;
 };
 
-std::string sizeText(long long n)
-{
-    return std::to_string(n);
-}
-
 int cmdIngest(const QStringList &args)
 {
     Context c("ingest", args);
@@ -376,7 +371,7 @@ int cmdCatalog(const QStringList &args)
                       << s.version << ": " << s.images << " images (" << s.labeled << " labeled, " << s.unlabeled
                       << " unlabeled), " << s.rejected << " rejected\n";
             for (const auto &[name, n] : s.labels)
-                std::cout << "  " << name << ": " << sizeText(n) << "\n";
+                std::cout << "  " << name << ": " << n << "\n";
         }
         return kSuccess;
     }

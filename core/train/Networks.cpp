@@ -223,8 +223,9 @@ torch::Tensor normalise(const torch::Tensor &uint8Nhwc, const ModelMeta &meta)
     const auto c = std::int64_t(meta.mean.size());
     auto mean = torch::tensor(std::vector<float>(meta.mean.begin(), meta.mean.end()), opts).view({1, c, 1, 1});
     auto invStd = (1.0 / torch::tensor(std::vector<float>(meta.std.begin(), meta.std.end()), opts)).view({1, c, 1, 1});
-    // NHWC bytes -> NCHW view; the arithmetic below writes a new (channels-last strided) float tensor.
-    auto x = uint8Nhwc.permute({0, 3, 1, 2}).to(torch::kFloat32).mul_(1.0 / 255.0);
+    // NHWC bytes viewed as NCHW are already channels-last strided: the conversion keeps that layout (the
+    // contiguous() call only copies for an input that is not densely NHWC).
+    auto x = uint8Nhwc.permute({0, 3, 1, 2}).to(torch::kFloat32).contiguous(at::MemoryFormat::ChannelsLast).mul_(1.0 / 255.0);
     return x.sub_(mean).mul_(invStd);
 }
 

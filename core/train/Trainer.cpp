@@ -163,7 +163,7 @@ struct EvalResult
 };
 
 EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torch::Tensor &labels, const ModelMeta &meta,
-                    const torch::Device &device, bool bf16, bool channelsLast)
+                    const torch::Device &device, bool bf16)
 {
     EvalResult r;
     const auto n = images.size(0);
@@ -177,9 +177,7 @@ EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torc
     constexpr std::int64_t kBatch = 1024;
     for (std::int64_t i = 0; i < n; i += kBatch) {
         const auto end = std::min(n, i + kBatch);
-        auto x = detail::normalise(images.slice(0, i, end).to(device), meta);
-        if (channelsLast)
-            x = x.contiguous(at::MemoryFormat::ChannelsLast);
+        const auto x = detail::normalise(images.slice(0, i, end).to(device), meta);
         const auto y = labels.slice(0, i, end).to(device);
         const auto out = net.forward(x).to(torch::kFloat32);
         lossSum += torch::nn::functional::cross_entropy(out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
@@ -289,7 +287,6 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
         const torch::Device device = resolveDevice(o.device);
         const std::string precision = resolvePrecision(o.precision, device);
         const bool bf16 = precision == "bf16";
-        const bool channelsLast = true;
 
         ShardSplit trainSplit = openSplit(o.shardDir, "train");
         ShardSplit valSplit = openSplit(o.shardDir, "val");
@@ -316,8 +313,7 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
         torch::manual_seed(o.seed);
         auto net = detail::buildNetwork(meta);
         net->to(device);
-        if (channelsLast)
-            toChannelsLast(*net);
+        toChannelsLast(*net);
 
         const int epochs = o.epochs > 0 ? o.epochs : spec->defaultEpochs;
         const std::int64_t batch = o.batchSize > 0 ? o.batchSize : spec->defaultBatchSize;
@@ -355,7 +351,7 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
             .add("device", device.str())
             .add("threads", threads)
             .add("precision", precision)
-            .add("memory_format", channelsLast ? "channels_last" : "contiguous")
+            .add("memory_format", "channels_last")
             .add("parameters", parameters)
             .add("train_images", n)
             .add("val_images", valSplit.count())
@@ -382,8 +378,6 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
         }
 
         phase = "training";
-        double lastTrainLoss = 0;
-        EvalResult lastVal;
         std::string status = "FINISHED";
         std::string message;
         auto lastProgress = Clock::now();
@@ -410,8 +404,7 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
                             .slice(2, dy, dy + s)
                             .slice(3, dx, dx + s);
                 }
-                if (channelsLast)
-                    x = x.contiguous(at::MemoryFormat::ChannelsLast);
+                x = x.contiguous(at::MemoryFormat::ChannelsLast); // flips and crops may leave other strides
                 const double lr = scheduledLr(o.schedule, peakLr, p.step, totalSteps);
                 for (auto &group : optimizer->param_groups())
                     group.options().set_lr(lr);
@@ -471,14 +464,14 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
             if (status == "FAILED")
                 break;
             const std::int64_t epoch = p.epoch + 1;
-            lastTrainLoss = p.lossSum / double(std::max<std::int64_t>(1, p.seen));
+            const double lastTrainLoss = p.lossSum / double(std::max<std::int64_t>(1, p.seen));
             metric(events, "train_loss", lastTrainLoss, epoch, epoch);
             metric(events, "train_accuracy", double(p.correct) / double(std::max<std::int64_t>(1, p.seen)), epoch, epoch);
             metric(events, "images_per_second", double(p.imagesTrained) / std::max(1e-9, p.trainSeconds), epoch, epoch);
             metric(events, "lr", scheduledLr(o.schedule, peakLr, std::max<std::int64_t>(0, p.step - 1), totalSteps), epoch, epoch);
             p.lossSum = 0;
             p.correct = p.seen = 0;
-            lastVal = evaluate(*net, valImages, valLabels, meta, device, bf16, channelsLast);
+            const EvalResult lastVal = evaluate(*net, valImages, valLabels, meta, device, bf16);
             const bool haveVal = valSplit.count() > 0;
             if (haveVal) {
                 metric(events, "val_loss", lastVal.loss, epoch, epoch);
@@ -556,7 +549,7 @@ int predict(const PredictOptions &o, std::ostream &events, const std::atomic<boo
                 return kTrainStopped;
             }
             const auto end = std::min(n, i + batch);
-            auto x = detail::normalise(images.slice(0, i, end).to(device), meta).contiguous(at::MemoryFormat::ChannelsLast);
+            const auto x = detail::normalise(images.slice(0, i, end).to(device), meta);
             const auto p = torch::softmax(net->forward(x).to(torch::kFloat32), 1).to(torch::kCPU).contiguous();
             std::copy(p.data_ptr<float>(), p.data_ptr<float>() + p.numel(), probs.begin() + i * k);
             if (since(lastProgress) >= 1.0) {

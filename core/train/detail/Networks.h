@@ -32,7 +32,7 @@ void saveModel(const std::string &path, ClassifierImpl &net, const ModelMeta &me
 /** Reads a model file: the network rebuilt from its meta, with its weights. Throws naming the file. */
 std::shared_ptr<ClassifierImpl> loadModel(const std::string &path, ModelMeta &meta);
 
-/** uint8 N x H x W x C -> normalised float N x C x H x W (on `x`'s device). */
+/** uint8 N x H x W x C -> normalised float N x C x H x W in channels-last memory (on the input's device). */
 torch::Tensor normalise(const torch::Tensor &uint8Nhwc, const ModelMeta &meta);
 
 } // namespace pw::train::detail
