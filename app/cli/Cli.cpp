@@ -1,5 +1,6 @@
 // The CLI: argument parsing, JSON output, progress on stderr, exit codes (0 ok, 1 failure, 2 usage).
 #include "app/cli/Cli.h"
+#include "app/cli/CliSupport.h"
 
 #include "core/catalog/Catalog.h"
 #include "core/compute/Training.h"
@@ -29,19 +30,14 @@
 
 namespace pw::cli {
 
-namespace {
-
 std::atomic<bool> g_cancel{false};
+
+namespace {
 
 void onSignal(int)
 {
     g_cancel.store(true);
 }
-
-struct UsageError
-{
-    QString message;
-};
 
 struct Command
 {
@@ -136,50 +132,66 @@ const std::vector<Command> &commands()
          "eval_<table>_accuracy.\n\n"
          "JSON: {\"accuracy\", \"per_class\": {name: accuracy}, \"confusion\": [[...]], \"classes\", \"images\", \"skipped\",\n"
          "       \"run_id\", \"table\", \"data_version\"}"},
+        {"models", "pipewright models register|list|transition|history|alias ...",
+         "The model registry: numbered versions of a named model, each copied from a FINISHED training run, in\n"
+         "stages None, Staging, Production or Archived (MLflow's names), with an audit trail and aliases.\n\n"
+         "  models register --run RUN --name NAME [--description TEXT]\n"
+         "      Registers the run's model as the next version of NAME (stage None). The model file and classes are\n"
+         "      copied under artifacts/registry/NAME/vN/. NAME: letters, digits, '.', '_', '-'.\n"
+         "      JSON: {\"name\", \"version\", \"stage\", \"run_id\", ...}\n"
+         "  models list [NAME]\n"
+         "      JSON: [{\"name\", \"version\", \"stage\", \"run_id\", \"aliases\", \"created\", ...}]\n"
+         "  models transition NAME VERSION STAGE [--archive-existing|--keep-existing] [--comment TEXT]\n"
+         "                    [--gate-table T]\n"
+         "      Moves a version to STAGE. Into Production it archives the current Production version (at most one\n"
+         "      version is ever in Production; --keep-existing refuses instead); into Staging it keeps the other\n"
+         "      Staging versions unless --archive-existing. Every change is recorded with who ($USER), when and the\n"
+         "      comment. --gate-table T evaluates the candidate and the current Production version on the labeled\n"
+         "      images of table T at the same catalog version and refuses (exit 1) when the candidate is less\n"
+         "      accurate, printing both accuracies.\n"
+         "      JSON: the version, with \"transitions\": [{\"version\", \"from\", \"to\", ...}] and \"gate\"\n"
+         "  models history NAME\n"
+         "      JSON: [{\"version\", \"from\", \"to\", \"at\", \"by\", \"comment\"}], oldest first\n"
+         "  models alias NAME ALIAS VERSION   |   models alias NAME ALIAS --delete\n"
+         "      Points NAME@ALIAS at a version (like MLflow's aliases, e.g. champion).\n\n"
+         "Model references (score --model, ...): NAME@Production, NAME@Staging, NAME@ALIAS, NAME:VERSION, NAME:latest."},
+        {"score", "pipewright score --model REF [--table T] [--threshold X] [--review-fraction F] [--seed S] [--rescore]",
+         "Scores the images of a table (default: images) that have no prediction from the model version REF resolves\n"
+         "to (--rescore: all of them), and MERGEs the predictions into the catalog by image, as one new catalog\n"
+         "version (MERGE PREDICTIONS): predicted label, confidence (top-1 probability), top-5 labels with\n"
+         "probabilities, model name and version. A rerun updates, never duplicates. Images whose confidence is below\n"
+         "the threshold (default 0.95) and that no person has labeled enter the review queue, least confident first;\n"
+         "--review-fraction F queues only a seeded sample of them (--seed, default 42). Unreadable images are\n"
+         "reported and left out; they never stop the batch.\n\n"
+         "JSON: {\"version\", \"model_version\", \"scored\", \"skipped\" (already scored), \"failed\", \"failures\",\n"
+         "       \"queued_for_review\", \"model\", \"inserted\", \"updated\", \"wrote_version\", \"seconds\"}"},
+        {"predictions", "pipewright predictions export FILE.csv [--table T]",
+         "Writes one CSV row per image of the table (default: images) with its most recent prediction:\n"
+         "path, predicted_label, confidence, model, model_version, scored_at.\n\n"
+         "JSON: {\"file\", \"table\", \"rows\"}"},
+        {"review", "pipewright review list|label|accept|skip|commit|export|import ...",
+         "The review queue: images a model was unsure of, for a person to label.\n\n"
+         "  review list [--state pending|labeled|skipped] [--table T] [--limit N] [--all]\n"
+         "      Open entries (--all: merged ones too), least confident first.\n"
+         "      JSON: [{\"id\", \"path\", \"confidence\", \"predicted\", \"top5\", \"state\", \"label\", ...}]\n"
+         "  review label ID|PATH LABEL     the label must be one of the scoring model's classes\n"
+         "  review accept ID|PATH          labels the entry with its prediction\n"
+         "  review skip ID|PATH            leaves it out of the merge until it is labeled\n"
+         "  review commit [--table T]\n"
+         "      Merges the labeled entries into the catalog as one new version (MERGE LABELS), label_source human\n"
+         "      (import for imported labels): the next training run on the table learns from them.\n"
+         "      JSON: {\"version\", \"labels_merged\", \"not_merged\": [{\"path\", \"reason\"}]}\n"
+         "  review export --format csv|labelstudio FILE [--state S]\n"
+         "      The pending entries (or those of --state) as CSV (id, table, path, predicted, confidence, top5, model,\n"
+         "      label) or as Label Studio tasks with the model's prediction.\n"
+         "  review import FILE\n"
+         "      Labels from a CSV with a header naming 'label' and 'path' (or 'id') columns, or from a Label Studio\n"
+         "      JSON export. Unknown paths and labels outside the model's classes are reported and skipped.\n"
+         "      JSON: {\"format\", \"imported\", \"skipped\": [{\"where\", \"reason\"}]}"},
         {"help", "pipewright help [COMMAND]", "Shows the commands, or the documentation of one command."},
     };
     return list;
 }
-
-void printJson(const QJsonDocument &doc)
-{
-    std::fputs(doc.toJson(QJsonDocument::Indented).constData(), stdout);
-    std::fflush(stdout);
-}
-
-// Progress lines on stderr: redrawn in place on a terminal, a line every few seconds otherwise.
-class ProgressPrinter
-{
-public:
-    explicit ProgressPrinter(std::string what)
-        : m_what(std::move(what))
-        , m_tty(isatty(STDERR_FILENO))
-    {
-    }
-    ~ProgressPrinter()
-    {
-        if (m_tty && m_drawn)
-            std::fputc('\n', stderr);
-    }
-    void update(long long done, long long total, const std::string &extra = {})
-    {
-        const auto now = std::chrono::steady_clock::now();
-        if (!m_tty && done < total && now - m_last < std::chrono::seconds(3))
-            return;
-        m_last = now;
-        const double pct = total > 0 ? 100.0 * double(done) / double(total) : 100.0;
-        std::fprintf(stderr, "%s%s: %lld/%lld (%.0f%%)%s%s", m_tty ? "\r" : "", m_what.c_str(), done, total, pct,
-                     extra.c_str(), m_tty ? "   " : "\n");
-        std::fflush(stderr);
-        m_drawn = true;
-    }
-
-private:
-    std::string m_what;
-    bool m_tty;
-    bool m_drawn = false;
-    std::chrono::steady_clock::time_point m_last{};
-};
 
 QJsonObject ingestJson(const ingest::IngestResult &r)
 {
@@ -200,68 +212,6 @@ QJsonObject ingestJson(const ingest::IngestResult &r)
                                                {"write", r.writeSeconds},
                                                {"total", r.totalSeconds}}}};
 }
-
-class Context
-{
-public:
-    Context(QString name, const QStringList &args)
-        : m_name(std::move(name))
-    {
-        m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-        m_parser.addOption({"workspace", "workspace folder", "DIR"});
-        m_parser.addOption({"json", "print one JSON document on stdout"});
-        m_args = args;
-    }
-    void addValueOption(const QString &name, const QString &valueName) { m_parser.addOption({name, name, valueName}); }
-    void parse()
-    {
-        if (!m_parser.parse(m_args))
-            throw UsageError{m_parser.errorText()};
-        m_positional = m_parser.positionalArguments();
-        m_positional.removeFirst(); // the command itself
-    }
-    bool json() const { return m_parser.isSet("json"); }
-    bool isSet(const QString &o) const { return m_parser.isSet(o); }
-    QString value(const QString &o) const { return m_parser.value(o); }
-    const QStringList &positional() const { return m_positional; }
-    long long intValue(const QString &o, long long def, long long min) const
-    {
-        if (!m_parser.isSet(o))
-            return def;
-        bool ok = false;
-        const long long v = m_parser.value(o).toLongLong(&ok);
-        if (!ok || v < min)
-            throw UsageError{"--" + o + ": '" + m_parser.value(o) + "' is not a whole number >= " + QString::number(min)};
-        return v;
-    }
-    double realValue(const QString &o, double def) const
-    {
-        if (!m_parser.isSet(o))
-            return def;
-        bool ok = false;
-        const double v = m_parser.value(o).toDouble(&ok);
-        if (!ok || !(v > 0))
-            throw UsageError{"--" + o + ": '" + m_parser.value(o) + "' is not a positive number"};
-        return v;
-    }
-    std::string workspaceRoot() const
-    {
-        return m_parser.isSet("workspace") ? m_parser.value("workspace").toStdString() : store::Workspace::defaultRoot();
-    }
-    void expectPositional(int min, int max, const char *what) const
-    {
-        if (m_positional.size() < min)
-            throw UsageError{QString("missing ") + what};
-        if (m_positional.size() > max)
-            throw UsageError{"unexpected argument '" + m_positional.value(max) + "'"};
-    }
-
-private:
-    QString m_name;
-    QCommandLineParser m_parser;
-    QStringList m_args;
-    QStringList m_positional;
-};
 
 int cmdIngest(const QStringList &args)
 {
@@ -828,7 +778,8 @@ int run(const QStringList &args)
     std::signal(SIGTERM, onSignal);
     static const std::map<QString, std::function<int(const QStringList &)>> handlers = {
         {"ingest", cmdIngest}, {"catalog", cmdCatalog}, {"demo-data", cmdDemoData}, {"demo", cmdDemo},
-        {"train", cmdTrain}, {"runs", cmdRuns}, {"evaluate", cmdEvaluate}, {"help", cmdHelp}};
+        {"train", cmdTrain}, {"runs", cmdRuns}, {"evaluate", cmdEvaluate}, {"models", cmdModels},
+        {"score", cmdScore}, {"predictions", cmdPredictions}, {"review", cmdReview}, {"help", cmdHelp}};
     const auto it = handlers.find(command);
     if (it == handlers.end()) {
         std::cerr << "pipewright: unknown command '" << command.toStdString() << "'; see `pipewright help`\n";

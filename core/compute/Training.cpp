@@ -20,6 +20,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include <unistd.h>
+
 namespace pw::compute {
 
 namespace {
@@ -211,49 +213,42 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     return outcome;
 }
 
-EvaluationResult evaluateRun(const store::Workspace &ws, const std::string &runIdOrPrefix, const std::string &table,
-                             std::optional<std::int64_t> asOfVersion, const std::atomic<bool> *cancel)
+void predictFile(const std::string &modelPath, const std::string &imagesNpy, const std::string &outNpy,
+                 const std::atomic<bool> *cancel, const std::function<void(const QJsonObject &)> &onEvent)
 {
-    auto db = ws.openCatalog();
-    track::Tracker tracker(*db);
-    const track::RunInfo run = tracker.run(runIdOrPrefix);
-    const std::string dir = runDir(ws, run.runId);
-    const std::string modelPath = dir + "/model.pt";
-    if (!QFileInfo::exists(QString::fromStdString(modelPath)))
-        throw std::runtime_error("run " + run.runId + " (" + run.status + ") has no model file: nothing to evaluate");
-    const auto params = tracker.params(run.runId);
-    auto param = [&](const char *key) {
-        const auto it = params.find(key);
-        if (it == params.end())
-            throw std::runtime_error("run " + run.runId + " lacks the param '" + key + "' needed to prepare its input");
-        return std::stoi(it->second);
-    };
-    QFile classesFile(QString::fromStdString(dir + "/classes.txt"));
-    if (!classesFile.open(QIODevice::ReadOnly))
-        throw std::runtime_error("run " + run.runId + " has no classes.txt artifact");
-    std::vector<std::string> classes;
-    for (const QByteArray &line : classesFile.readAll().split('\n')) {
-        if (!line.trimmed().isEmpty())
-            classes.push_back(line.trimmed().toStdString());
-    }
+    const WorkerExit exit = runWorker({"predict", "--model", QString::fromStdString(modelPath), "--images",
+                                       QString::fromStdString(imagesNpy), "--out", QString::fromStdString(outNpy)},
+                                      onEvent ? onEvent : std::function<void(const QJsonObject &)>(), cancel);
+    if (exit.cancelled)
+        throw std::runtime_error("prediction with '" + modelPath + "' was cancelled");
+    if (exit.finished.value("status").toString() != "FINISHED")
+        throw std::runtime_error("prediction with '" + modelPath + "' failed: "
+                                 + (exit.finished.isEmpty() ? exit.error : exit.finished.value("message").toString()).toStdString());
+}
 
+EvaluationResult evaluateModel(const store::Workspace &ws, const ModelFiles &model, const std::string &table,
+                               std::optional<std::int64_t> asOfVersion, const std::atomic<bool> *cancel)
+{
     data::ShardSpec spec;
     spec.table = table;
     spec.asOfVersion = asOfVersion;
-    spec.imageSize = param("image_size");
-    spec.channels = param("channels");
+    spec.imageSize = model.imageSize;
+    spec.channels = model.channels;
     spec.valFraction = 0;
     const data::ShardSet shards = data::materialise(ws, spec, {}, cancel);
 
-    const QString probsPath = QString::fromStdString(shards.dir) + QString("/probabilities-%1.npy").arg(QString::fromStdString(run.runId));
-    const WorkerExit exit = runWorker({"predict", "--model", QString::fromStdString(modelPath), "--images",
-                                       QString::fromStdString(shards.dir + "/train_images.npy"), "--out", probsPath},
-                                      {}, cancel);
-    if (exit.finished.value("status").toString() != "FINISHED")
-        throw std::runtime_error("prediction for run " + run.runId + " failed: "
-                                 + (exit.finished.isEmpty() ? exit.error : exit.finished.value("message").toString()).toStdString());
-    const data::NpyFile probs(probsPath.toStdString());
+    static std::atomic<int> counter{0};
+    const std::string probsPath = shards.dir + "/.probabilities-" + std::to_string(::getpid())
+                                  + "-" + std::to_string(counter.fetch_add(1)) + ".npy";
+    struct Remove
+    {
+        std::string path;
+        ~Remove() { QFile::remove(QString::fromStdString(path)); }
+    } remove{probsPath};
+    predictFile(model.modelPath, shards.dir + "/train_images.npy", probsPath, cancel);
+    const data::NpyFile probs(probsPath);
     const data::NpyFile labels(shards.dir + "/train_labels.npy");
+    const auto &classes = model.classes;
     const auto k = std::int64_t(classes.size());
     if (probs.shape().size() != 2 || probs.shape()[1] != k)
         throw std::runtime_error("'" + probs.path() + "': expected " + std::to_string(k) + " class probabilities per image");
@@ -267,7 +262,6 @@ EvaluationResult evaluateRun(const store::Workspace &ws, const std::string &runI
         }
     }
     EvaluationResult r;
-    r.runId = run.runId;
     r.table = table;
     r.dataVersion = shards.dataVersion;
     r.classes = classes;
@@ -291,9 +285,8 @@ EvaluationResult evaluateRun(const store::Workspace &ws, const std::string &runI
         correct += best == truth;
         ++r.images;
     }
-    QFile::remove(probsPath);
     if (r.images == 0)
-        throw std::runtime_error("table '" + table + "' has no images of the classes run " + run.runId + " was trained on");
+        throw std::runtime_error("table '" + table + "' has no images of the classes the model was trained on");
     r.accuracy = double(correct) / double(r.images);
     for (std::int64_t c = 0; c < k; ++c) {
         std::int64_t total = 0;
@@ -302,8 +295,45 @@ EvaluationResult evaluateRun(const store::Workspace &ws, const std::string &runI
         if (total > 0)
             r.perClass[classes[std::size_t(c)]] = double(r.confusion[std::size_t(c)][std::size_t(c)]) / double(total);
     }
-
     r.artifact = "evaluation-" + QFileInfo(QString::fromStdString(shards.dir)).fileName().toStdString() + ".json";
+    return r;
+}
+
+EvaluationResult evaluateRun(const store::Workspace &ws, const std::string &runIdOrPrefix, const std::string &table,
+                             std::optional<std::int64_t> asOfVersion, const std::atomic<bool> *cancel)
+{
+    auto db = ws.openCatalog();
+    track::Tracker tracker(*db);
+    const track::RunInfo run = tracker.run(runIdOrPrefix);
+    const std::string dir = runDir(ws, run.runId);
+    ModelFiles model;
+    model.modelPath = dir + "/model.pt";
+    if (!QFileInfo::exists(QString::fromStdString(model.modelPath)))
+        throw std::runtime_error("run " + run.runId + " (" + run.status + ") has no model file: nothing to evaluate");
+    const auto params = tracker.params(run.runId);
+    auto param = [&](const char *key) {
+        const auto it = params.find(key);
+        if (it == params.end())
+            throw std::runtime_error("run " + run.runId + " lacks the param '" + key + "' needed to prepare its input");
+        return std::stoi(it->second);
+    };
+    QFile classesFile(QString::fromStdString(dir + "/classes.txt"));
+    if (!classesFile.open(QIODevice::ReadOnly))
+        throw std::runtime_error("run " + run.runId + " has no classes.txt artifact");
+    for (const QByteArray &line : classesFile.readAll().split('\n')) {
+        if (!line.trimmed().isEmpty())
+            model.classes.push_back(line.trimmed().toStdString());
+    }
+    model.imageSize = param("image_size");
+    model.channels = param("channels");
+
+    EvaluationResult r;
+    try {
+        r = evaluateModel(ws, model, table, asOfVersion, cancel);
+    } catch (const std::exception &e) {
+        throw std::runtime_error("evaluating run " + run.runId + ": " + e.what());
+    }
+    r.runId = run.runId;
     const QByteArray json = QJsonDocument(evaluationJson(r)).toJson(QJsonDocument::Indented);
     QFile out(QString::fromStdString(dir + "/" + r.artifact));
     if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(json) != json.size())

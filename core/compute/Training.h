@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pw::store {
 class Workspace;
@@ -74,6 +75,30 @@ struct EvaluationResult
     std::vector<std::vector<std::int64_t>> confusion; // rows: true class, columns: predicted
     std::string artifact;        // the stored JSON, relative to the run's artifact folder
 };
+
+/** A model file and what it needs to prepare its input. */
+struct ModelFiles
+{
+    std::string modelPath;
+    std::vector<std::string> classes; // the model's output order
+    int imageSize = 0;
+    int channels = 0;
+};
+
+/**
+ * Runs `pipewright-worker predict` on a .npy of uint8 N x H x W x C images, writing float32 N x K
+ * probabilities to `outNpy`. Throws with the worker's message when it fails or `cancel` stopped it.
+ */
+void predictFile(const std::string &modelPath, const std::string &imagesNpy, const std::string &outNpy,
+                 const std::atomic<bool> *cancel = nullptr,
+                 const std::function<void(const QJsonObject &)> &onEvent = {});
+
+/**
+ * Evaluates a model on the labeled images of `table` (latest version, or `asOfVersion`), matching classes by
+ * name. Stores nothing (runId and the written artifact stay empty; artifact holds the name evaluateRun uses).
+ */
+EvaluationResult evaluateModel(const store::Workspace &ws, const ModelFiles &model, const std::string &table,
+                               std::optional<std::int64_t> asOfVersion = {}, const std::atomic<bool> *cancel = nullptr);
 
 /**
  * Evaluates a run's model on the labeled images of `table` (latest version, or `asOfVersion`): predicts

@@ -193,6 +193,104 @@ std::string uniqueSuffix()
            + std::to_string(Clock::now().time_since_epoch().count() % 1000000);
 }
 
+// What decodeParallel() found, per row.
+struct DecodeStatus
+{
+    std::vector<char> ok, missing;
+    std::vector<std::string> reasons;
+};
+
+// Reads row i's file (path(i)), checks its bytes against hash(i), and decodes it resized into dest(i), on
+// `threadsWanted` threads (0: one per core). progress(doneBase + rows done, total) on the calling thread;
+// when `cancel` is set the rows not yet done are left undone (the caller throws the result away).
+DecodeStatus decodeParallel(std::size_t n, const std::function<const std::string &(std::size_t)> &path,
+                            const std::function<const std::string &(std::size_t)> &hash,
+                            const std::function<unsigned char *(std::size_t)> &dest, int size, int channels,
+                            int threadsWanted, const imaging::ModuleApi &codecs,
+                            const std::function<void(std::int64_t, std::int64_t)> &progress, std::int64_t doneBase,
+                            std::int64_t total, const std::atomic<bool> *cancel)
+{
+    const int threads = int(std::clamp<std::size_t>(
+        threadsWanted > 0 ? std::size_t(threadsWanted) : std::size_t(std::thread::hardware_concurrency()), 1,
+        std::max<std::size_t>(1, n)));
+    const std::size_t chunk = std::clamp<std::size_t>(n / (std::size_t(threads) * 8), 1, kMaxChunk);
+    DecodeStatus status;
+    status.ok.assign(n, 0);
+    status.missing.assign(n, 0);
+    status.reasons.resize(n); // each element written by the one thread that owns the row
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::int64_t> done{doneBase};
+    std::mutex mutex;
+    std::condition_variable finishedCv;
+    int finished = 0;
+    std::exception_ptr error;
+    auto work = [&] {
+        try {
+            std::vector<unsigned char> buf;
+            std::string why;
+            ingest::ContentHasher hasher;
+            for (bool cancelled = false; !cancelled;) {
+                const std::size_t begin = next.fetch_add(chunk);
+                if (begin >= n)
+                    break;
+                const std::size_t end = std::min(n, begin + chunk);
+                for (std::size_t i = begin; i < end; ++i) {
+                    if (cancel && cancel->load()) {
+                        cancelled = true; // the rows not done are never looked at: the build is thrown away
+                        break;
+                    }
+                    store::FileFacts facts;
+                    if (!store::readWholeFile(path(i), buf, why, &facts)) {
+                        status.reasons[i] = "cannot read: " + why;
+                        status.missing[i] = facts.missing;
+                    } else if (hasher.hex(buf.data(), buf.size()) != hash(i)) {
+                        status.reasons[i] = "changed since it was ingested (its content hash differs from the catalog's)";
+                    } else if (!codecs.decodeResized(buf.data(), buf.size(), size, channels, dest(i), why)) {
+                        status.reasons[i] = "cannot decode: " + why;
+                    } else {
+                        status.ok[i] = 1;
+                    }
+                }
+                done.fetch_add(std::int64_t(end - begin));
+            }
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!error)
+                error = std::current_exception();
+            next.store(n); // the others stop too
+        }
+        std::lock_guard lock(mutex);
+        ++finished;
+        finishedCv.notify_all();
+    };
+    std::vector<std::thread> pool;
+    pool.reserve(std::size_t(threads));
+    try {
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back(work);
+        std::unique_lock lock(mutex);
+        while (finished < threads) {
+            finishedCv.wait_for(lock, std::chrono::milliseconds(100), [&] { return finished == threads; });
+            if (progress && finished < threads) {
+                lock.unlock();
+                progress(done.load(), total);
+                lock.lock();
+            }
+        }
+    } catch (...) {
+        // A thread that cannot start, or a progress callback that throws: the threads use this frame.
+        next.store(n);
+        for (auto &t : pool)
+            t.join();
+        throw;
+    }
+    for (auto &t : pool)
+        t.join();
+    if (error)
+        std::rethrow_exception(error);
+    return status;
+}
+
 // What a complete shard for this request must say about itself.
 struct Expected
 {
@@ -475,84 +573,14 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
     for (const Row &r : rows)
         (r.val ? valLabels : trainLabels)[std::size_t(r.index)] = r.cls;
 
-    const int threads = int(std::clamp<std::size_t>(
-        spec.threads > 0 ? std::size_t(spec.threads) : std::size_t(std::thread::hardware_concurrency()), 1,
-        std::max<std::size_t>(1, rows.size())));
-    const std::size_t chunk = std::clamp<std::size_t>(rows.size() / (std::size_t(threads) * 8), 1, kMaxChunk);
-    std::vector<char> ok(rows.size(), 0), missing(rows.size(), 0);
-    std::vector<std::string> reasons(rows.size()); // each element written by the one thread that owns the row
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::int64_t> done{std::int64_t(skips.size())};
-    std::mutex mutex;
-    std::condition_variable finishedCv;
-    int finished = 0;
-    std::exception_ptr error;
-    auto work = [&] {
-        try {
-            std::vector<unsigned char> buf;
-            std::string why;
-            ingest::ContentHasher hasher;
-            for (bool cancelled = false; !cancelled;) {
-                const std::size_t begin = next.fetch_add(chunk);
-                if (begin >= rows.size())
-                    break;
-                const std::size_t end = std::min(rows.size(), begin + chunk);
-                for (std::size_t i = begin; i < end; ++i) {
-                    if (cancel && cancel->load()) {
-                        cancelled = true; // the rows not done are never looked at: the build is thrown away
-                        break;
-                    }
-                    const Row &r = rows[i];
-                    store::FileFacts facts;
-                    if (!store::readWholeFile(r.path, buf, why, &facts)) {
-                        reasons[i] = "cannot read: " + why;
-                        missing[i] = facts.missing;
-                    } else if (hasher.hex(buf.data(), buf.size()) != r.hash) {
-                        reasons[i] = "changed since it was ingested (its content hash differs from the catalog's)";
-                    } else if (!codecs.decodeResized(buf.data(), buf.size(), size, channels,
-                                                     (r.val ? valImages : trainImages).row(r.index), why)) {
-                        reasons[i] = "cannot decode: " + why;
-                    } else {
-                        ok[i] = 1;
-                    }
-                }
-                done.fetch_add(std::int64_t(end - begin));
-            }
-        } catch (...) {
-            std::lock_guard lock(mutex);
-            if (!error)
-                error = std::current_exception();
-            next.store(rows.size()); // the others stop too
-        }
-        std::lock_guard lock(mutex);
-        ++finished;
-        finishedCv.notify_all();
-    };
-    std::vector<std::thread> pool;
-    pool.reserve(std::size_t(threads));
-    try {
-        for (int t = 0; t < threads; ++t)
-            pool.emplace_back(work);
-        std::unique_lock lock(mutex);
-        while (finished < threads) {
-            finishedCv.wait_for(lock, std::chrono::milliseconds(100), [&] { return finished == threads; });
-            if (progress && finished < threads) {
-                lock.unlock();
-                progress(done.load(), total);
-                lock.lock();
-            }
-        }
-    } catch (...) {
-        // A thread that cannot start, or a progress callback that throws: the threads use this frame.
-        next.store(rows.size());
-        for (auto &t : pool)
-            t.join();
-        throw;
-    }
-    for (auto &t : pool)
-        t.join();
-    if (error)
-        std::rethrow_exception(error);
+    const DecodeStatus status = decodeParallel(
+        rows.size(), [&](std::size_t i) -> const std::string & { return rows[i].path; },
+        [&](std::size_t i) -> const std::string & { return rows[i].hash; },
+        [&](std::size_t i) { return (rows[i].val ? valImages : trainImages).row(rows[i].index); }, size, channels,
+        spec.threads, codecs, progress, std::int64_t(skips.size()), total, cancel);
+    const auto &ok = status.ok;
+    const auto &missing = status.missing;
+    const auto &reasons = status.reasons;
     if (cancel && cancel->load())
         throw MaterialiseCancelled("materialising " + where + "as of version " + std::to_string(asOf)
                                    + " was cancelled");
@@ -665,6 +693,55 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
         progress(total, total);
     set.seconds = secondsSince(started);
     return set;
+}
+
+DecodedImages decodeImages(const std::vector<ImageRef> &images, int size, int channels, const std::string &npyPath,
+                           const std::function<void(std::int64_t, std::int64_t)> &progress,
+                           const std::atomic<bool> *cancel, int threads)
+{
+    const auto started = Clock::now();
+    if (size < 8 || size > 1024)
+        throw std::runtime_error("image size " + std::to_string(size) + ": must be 8 to 1024 pixels");
+    if (channels != 1 && channels != 3)
+        throw std::runtime_error("channels " + std::to_string(channels) + ": must be 1 or 3");
+    const imaging::ModuleApi &codecs = imaging::module();
+    const auto n = std::int64_t(images.size());
+    DecodedImages out;
+    out.rowOf.assign(images.size(), -1);
+    out.reasons.resize(images.size());
+    {
+        NpyWriter writer(npyPath + ".part", NpyType::UInt8, {n, size, size, channels});
+        const DecodeStatus status = decodeParallel(
+            images.size(), [&](std::size_t i) -> const std::string & { return images[i].path; },
+            [&](std::size_t i) -> const std::string & { return images[i].contentHash; },
+            [&](std::size_t i) { return writer.row(std::int64_t(i)); }, size, channels, threads, codecs, progress, 0,
+            n, cancel);
+        if (cancel && cancel->load()) {
+            std::error_code ec;
+            fs::remove(npyPath + ".part", ec);
+            throw MaterialiseCancelled("decoding " + std::to_string(n) + " images was cancelled");
+        }
+        std::int64_t kept = 0;
+        for (std::size_t i = 0; i < images.size(); ++i) {
+            if (!status.ok[i]) {
+                out.reasons[i] = status.reasons[i];
+                continue;
+            }
+            if (kept != std::int64_t(i))
+                std::memcpy(writer.row(kept), writer.row(std::int64_t(i)), writer.rowBytes());
+            out.rowOf[i] = kept++;
+        }
+        if (kept != n)
+            writer.truncateRows(kept);
+        writer.finish(false); // a temporary: read once, by the worker, then removed
+        out.rows = kept;
+    }
+    if (::rename((npyPath + ".part").c_str(), npyPath.c_str()) != 0)
+        throw std::runtime_error("cannot rename '" + npyPath + ".part' to '" + npyPath + "': " + std::strerror(errno));
+    if (progress)
+        progress(n, n);
+    out.seconds = secondsSince(started);
+    return out;
 }
 
 } // namespace pw::data

@@ -93,4 +93,30 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
                      const std::function<void(std::int64_t done, std::int64_t total)> &progress = {},
                      const std::atomic<bool> *cancel = nullptr);
 
+/** An image to decode for scoring: its file and the content hash the catalog has for it. */
+struct ImageRef
+{
+    std::string path;
+    std::string contentHash;
+};
+
+/** What decodeImages() wrote. */
+struct DecodedImages
+{
+    std::int64_t rows = 0;           // images in the array
+    std::vector<std::int64_t> rowOf; // per input: its row in the array, -1 when left out
+    std::vector<std::string> reasons; // per input left out: why (empty for the others)
+    double seconds = 0;
+};
+
+/**
+ * Decodes `images` (in parallel, `threads` 0: one per core) resized to size x size with `channels` channels
+ * into a uint8 N x size x size x channels .npy at `npyPath`, leaving out (and saying why) any file that cannot
+ * be read or decoded or whose bytes no longer match its content hash; the array is compacted in input order.
+ * Writes nothing and throws MaterialiseCancelled when `cancel` was set.
+ */
+DecodedImages decodeImages(const std::vector<ImageRef> &images, int size, int channels, const std::string &npyPath,
+                           const std::function<void(std::int64_t done, std::int64_t total)> &progress = {},
+                           const std::atomic<bool> *cancel = nullptr, int threads = 0);
+
 } // namespace pw::data

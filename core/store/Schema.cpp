@@ -120,6 +120,111 @@ CREATE TABLE artifacts (
     PRIMARY KEY (run_id, path)
 ) WITHOUT ROWID;
 )sql"},
+        {3, R"sql(
+-- Model registry (MLflow's names): registered models, their versions and stages, the audit trail of
+-- stage transitions, and aliases. A version's model file is copied under artifacts/registry/.
+CREATE TABLE registered_models (
+    name        TEXT PRIMARY KEY,
+    description TEXT NOT NULL DEFAULT '',
+    created     TEXT NOT NULL,
+    updated     TEXT NOT NULL
+);
+
+CREATE TABLE registered_model_tags (
+    name  TEXT NOT NULL REFERENCES registered_models(name) ON DELETE CASCADE,
+    key   TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (name, key)
+) WITHOUT ROWID;
+
+-- artifact: the model file, relative to the workspace's artifacts/ folder. classes: a JSON array of
+-- the class names in the model's output order; image_size and channels: what the model reads.
+CREATE TABLE model_versions (
+    name         TEXT NOT NULL REFERENCES registered_models(name) ON DELETE CASCADE,
+    version      INTEGER NOT NULL CHECK (version >= 1),
+    run_id       TEXT REFERENCES runs(run_id),
+    artifact     TEXT NOT NULL,
+    classes      TEXT NOT NULL,
+    image_size   INTEGER NOT NULL,
+    channels     INTEGER NOT NULL,
+    data_table   TEXT,
+    data_version INTEGER,
+    stage        TEXT NOT NULL DEFAULT 'None' CHECK (stage IN ('None', 'Staging', 'Production', 'Archived')),
+    description  TEXT NOT NULL DEFAULT '',
+    created      TEXT NOT NULL,
+    updated      TEXT NOT NULL,
+    PRIMARY KEY (name, version)
+);
+-- At most one Production version per model, whatever the writers do.
+CREATE UNIQUE INDEX model_versions_one_production ON model_versions(name) WHERE stage = 'Production';
+
+CREATE TABLE stage_transitions (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    from_stage TEXT NOT NULL,
+    to_stage   TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    by         TEXT NOT NULL,
+    comment    TEXT NOT NULL DEFAULT '',
+    FOREIGN KEY (name, version) REFERENCES model_versions(name, version) ON DELETE CASCADE
+);
+CREATE INDEX stage_transitions_model ON stage_transitions(name, id);
+
+CREATE TABLE model_aliases (
+    name    TEXT NOT NULL,
+    alias   TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (name, alias),
+    FOREIGN KEY (name, version) REFERENCES model_versions(name, version) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+-- Predictions merged by (table, path, model, model version): a rescoring updates its row. version is the
+-- catalog version (MERGE PREDICTIONS) that last wrote the row; content_hash the bytes that were scored.
+-- top5: a JSON array of {"label", "probability"}, most probable first.
+CREATE TABLE predictions (
+    table_name    TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    model_name    TEXT NOT NULL,
+    model_version INTEGER NOT NULL,
+    content_hash  TEXT,
+    predicted     TEXT NOT NULL,
+    confidence    REAL NOT NULL,
+    top5          TEXT NOT NULL,
+    version       INTEGER NOT NULL REFERENCES versions(version),
+    scored_at     TEXT NOT NULL,
+    PRIMARY KEY (table_name, path, model_name, model_version)
+) WITHOUT ROWID;
+CREATE INDEX predictions_version ON predictions(table_name, version);
+
+-- The review queue: images a model was unsure of, waiting for a person. state pending | labeled | skipped;
+-- merged_version is the catalog version (MERGE LABELS) that took the label into the table.
+CREATE TABLE review_queue (
+    id             INTEGER PRIMARY KEY,
+    table_name     TEXT NOT NULL,
+    path           TEXT NOT NULL,
+    content_hash   TEXT,
+    model_name     TEXT NOT NULL,
+    model_version  INTEGER NOT NULL,
+    predicted      TEXT NOT NULL,
+    confidence     REAL NOT NULL,
+    top5           TEXT NOT NULL,
+    reason         TEXT NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'labeled', 'skipped')),
+    label          TEXT,
+    label_source   TEXT CHECK (label_source IN ('human', 'import')),
+    labeled_by     TEXT,
+    labeled_at     TEXT,
+    queued_at      TEXT NOT NULL,
+    queued_version INTEGER,
+    merged_version INTEGER REFERENCES versions(version)
+);
+-- One open entry (not yet merged) per image.
+CREATE UNIQUE INDEX review_queue_open ON review_queue(table_name, path) WHERE merged_version IS NULL;
+CREATE INDEX review_queue_state ON review_queue(state, confidence);
+CREATE INDEX review_queue_path ON review_queue(path);
+)sql"},
     };
     return migrations;
 }

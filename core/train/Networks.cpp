@@ -171,6 +171,7 @@ void saveModel(const std::string &path, ClassifierImpl &net, const ModelMeta &me
     archive.write("pipewright.classes", c10::IValue(joinLines(meta.classes)));
     archive.write("pipewright.mean", torch::tensor(meta.mean, torch::kFloat64));
     archive.write("pipewright.std", torch::tensor(meta.std, torch::kFloat64));
+    archive.write("pipewright.temperature", torch::tensor(meta.temperature, torch::kFloat64));
     torch::serialize::OutputArchive weights;
     net.save(weights);
     archive.write("weights", weights);
@@ -207,6 +208,10 @@ std::shared_ptr<ClassifierImpl> loadModel(const std::string &path, ModelMeta &me
         const auto sd = tensor("pipewright.std").contiguous();
         meta.mean.assign(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel());
         meta.std.assign(sd.data_ptr<double>(), sd.data_ptr<double>() + sd.numel());
+        torch::Tensor temperature; // absent from files written before calibration: 1
+        meta.temperature = archive.try_read("pipewright.temperature", temperature) ? temperature.item<double>() : 1.0;
+        if (!(meta.temperature > 0) || !std::isfinite(meta.temperature))
+            throw std::runtime_error("'" + path + "': temperature " + std::to_string(meta.temperature) + " is not positive");
     } catch (const c10::Error &e) {
         throw std::runtime_error("'" + path + "' is not a Pipewright model file: " + e.what_without_backtrace());
     }

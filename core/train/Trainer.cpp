@@ -160,7 +160,35 @@ struct EvalResult
 {
     double loss = 0;
     double accuracy = 0;
+    torch::Tensor logits; // float32 N x K on the CPU
 };
+
+// Temperature scaling (Guo et al. 2017): the T > 0 that minimises the validation NLL of softmax(logits / T),
+// by golden-section search on log T in [1/20, 20]. A model trained with label smoothing is under-confident
+// (its best top-1 probability is 1 - 0.9 * smoothing): T < 1 sharpens it back.
+double fitTemperature(const torch::Tensor &logits, const torch::Tensor &labels)
+{
+    if (logits.size(0) == 0)
+        return 1.0;
+    const auto y = labels.to(torch::kCPU);
+    auto nll = [&](double logT) {
+        return torch::nn::functional::cross_entropy(logits / std::exp(logT), y).item<double>();
+    };
+    const double phi = (std::sqrt(5.0) - 1) / 2;
+    double a = std::log(0.05), b = std::log(20.0);
+    double c = b - phi * (b - a), d = a + phi * (b - a);
+    double fc = nll(c), fd = nll(d);
+    for (int i = 0; i < 40; ++i) {
+        if (fc < fd) {
+            b = d, d = c, fd = fc;
+            c = b - phi * (b - a), fc = nll(c);
+        } else {
+            a = c, c = d, fc = fd;
+            d = a + phi * (b - a), fd = nll(d);
+        }
+    }
+    return std::exp((a + b) / 2);
+}
 
 EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torch::Tensor &labels, const ModelMeta &meta,
                     const torch::Device &device, bool bf16)
@@ -174,17 +202,20 @@ EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torc
     AutocastScope autocast(bf16, device);
     double lossSum = 0;
     std::int64_t correct = 0;
-    constexpr std::int64_t kBatch = 1024;
-    for (std::int64_t i = 0; i < n; i += kBatch) {
-        const auto end = std::min(n, i + kBatch);
+    const std::int64_t batch = defaultPredictBatch(meta.inputSize);
+    std::vector<torch::Tensor> logits;
+    for (std::int64_t i = 0; i < n; i += batch) {
+        const auto end = std::min(n, i + batch);
         const auto x = detail::normalise(images.slice(0, i, end).to(device), meta);
         const auto y = labels.slice(0, i, end).to(device);
         const auto out = net.forward(x).to(torch::kFloat32);
+        logits.push_back(out.to(torch::kCPU));
         lossSum += torch::nn::functional::cross_entropy(out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
         correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
     }
     r.loss = lossSum / double(n);
     r.accuracy = double(correct) / double(n);
+    r.logits = torch::cat(logits);
     return r;
 }
 
@@ -482,6 +513,10 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
             if (!haveVal || lastVal.loss < p.bestValLoss - 1e-4) {
                 p.bestValLoss = haveVal ? lastVal.loss : p.bestValLoss;
                 p.badEpochs = 0;
+                if (haveVal) {
+                    meta.temperature = fitTemperature(lastVal.logits, valLabels);
+                    metric(events, "temperature", meta.temperature, epoch, epoch);
+                }
                 saveModel(modelPath, *net, meta);
             } else if (++p.badEpochs >= o.patience) {
                 stopEarly = true;
@@ -517,6 +552,17 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
     }
 }
 
+int defaultPredictBatch(int inputSize)
+{
+    // Measured on the 2-core machine with small-cnn at 28 px: 12,400 images/s in batches of 256, 7,000 in
+    // batches of 1024 (a batch's activations no longer fit in cache), and the same in PyTorch.
+    const long pixels = long(std::max(1, inputSize)) * std::max(1, inputSize);
+    int batch = 256;
+    while (batch > 8 && long(batch) * pixels > 256L * 28 * 28)
+        batch /= 2;
+    return batch;
+}
+
 int predict(const PredictOptions &o, std::ostream &events, const std::atomic<bool> &stop)
 {
     try {
@@ -542,7 +588,7 @@ int predict(const PredictOptions &o, std::ostream &events, const std::atomic<boo
         torch::NoGradGuard noGrad;
         const auto start = Clock::now();
         auto lastProgress = start;
-        const std::int64_t batch = std::max(1, o.batchSize);
+        const std::int64_t batch = o.batchSize > 0 ? o.batchSize : defaultPredictBatch(meta.inputSize);
         for (std::int64_t i = 0; i < n; i += batch) {
             if (stop.load()) {
                 finished(events, "KILLED", "stopped by a signal", {}, 0);
@@ -550,7 +596,7 @@ int predict(const PredictOptions &o, std::ostream &events, const std::atomic<boo
             }
             const auto end = std::min(n, i + batch);
             const auto x = detail::normalise(images.slice(0, i, end).to(device), meta);
-            const auto p = torch::softmax(net->forward(x).to(torch::kFloat32), 1).to(torch::kCPU).contiguous();
+            const auto p = torch::softmax(net->forward(x).to(torch::kFloat32) / meta.temperature, 1).to(torch::kCPU).contiguous();
             std::copy(p.data_ptr<float>(), p.data_ptr<float>() + p.numel(), probs.begin() + i * k);
             if (since(lastProgress) >= 1.0) {
                 lastProgress = Clock::now();

@@ -38,30 +38,39 @@ echo "-- worker alone: peak RSS of one training epoch and inference speed"
 SHARD=$(ls -d "$WS"/shards/fashion-v*-28px-1ch-val0.10 | head -1)
 /usr/bin/time -f '%e %M' -o "$WORK/worker.time" "$BUILD/bin/pipewright-worker" train --shards "$SHARD" --out "$WORK/worker-run" --epochs 1 > "$WORK/worker.jsonl"
 read -r _ WORKER_RSS < "$WORK/worker.time"
+WORKER_IPS=$(grep '"finished"' "$WORK/worker.jsonl" | $PY -c 'import json,sys; print(round(json.loads(sys.stdin.read())["images_per_second"]))')
 TEST_SHARD=$(ls -d "$WS"/shards/fashion-test-v*-28px-1ch-val0.00 2>/dev/null | head -1)
 "$BUILD/bin/pipewright-worker" predict --model "$WS/artifacts/$RUN/model.pt" --images "$TEST_SHARD/train_images.npy" --out "$WORK/probs.npy" > "$WORK/predict.jsonl"
 INFER_IPS=$(grep '"finished"' "$WORK/predict.jsonl" | $PY -c 'import json,sys; print(round(json.loads(sys.stdin.read())["images_per_second"]))')
-echo "   worker peak RSS $((WORKER_RSS / 1024)) MB; inference ${INFER_IPS} images/s"
+echo "   worker peak RSS $((WORKER_RSS / 1024)) MB; one epoch at ${WORKER_IPS} training images/s; inference ${INFER_IPS} images/s"
 
 echo "-- PyTorch baselines (${BATCHES} batches each)"
 "$PY" "$HERE/train_baseline_imagefolder.py" "$WS/data/fashion-mnist/train" --max-batches "$BATCHES" --json > "$WORK/base_folder.jsonl" 2> "$WORK/base_folder.err"
 "$PY" "$HERE/train_baseline_tensors.py" --max-batches "$BATCHES" --json > "$WORK/base_tensors.jsonl" 2> "$WORK/base_tensors.err"
+# Inference speed depends on the batch (activations in cache or not): PyTorch's is taken at the worker's
+# default (256 at 28 px) and at 1024, and the faster of the two is the baseline.
+"$PY" "$HERE/train_baseline_tensors.py" --max-batches 1 --infer-batch 1024 --json > "$WORK/base_infer1024.jsonl" 2> "$WORK/base_infer1024.err"
 pick() { grep -h "\"$2\"" "$1" | tail -1 | $PY -c "import json,sys; print(round(json.loads(sys.stdin.read())['$2']))"; }
 FOLDER_IPS=$(pick "$WORK/base_folder.jsonl" train_images_per_s)
 TENSOR_IPS=$(pick "$WORK/base_tensors.jsonl" train_images_per_s)
 TENSOR_INFER=$(pick "$WORK/base_tensors.jsonl" inference_images_per_s)
+TENSOR_INFER_1024=$(pick "$WORK/base_infer1024.jsonl" inference_images_per_s)
+TENSOR_INFER=$(( TENSOR_INFER > TENSOR_INFER_1024 ? TENSOR_INFER : TENSOR_INFER_1024 ))
 ratio() { $PY -c "print(f'{$1/$2:.2f}x')"; }
 echo
-printf '%-52s %10s\n' "training images/s: pipewright-worker (training loop)" "$TRAIN_IPS"
-printf '%-52s %10s  ratio %s\n' "  PyTorch ImageFolder + DataLoader(2 workers)" "$FOLDER_IPS" "$(ratio "$TRAIN_IPS" "$FOLDER_IPS")"
-printf '%-52s %10s  ratio %s\n' "  PyTorch, tensors in memory" "$TENSOR_IPS" "$(ratio "$TRAIN_IPS" "$TENSOR_IPS")"
+# The baselines are short runs (BATCHES batches of one epoch): the like-for-like figure is the worker's own
+# one-epoch run; the average over the whole 7-epoch `pipewright train` is shown beside it.
+printf '%-52s %10s\n' "training images/s: pipewright-worker, one epoch" "$WORKER_IPS"
+printf '%-52s %10s\n' "  (average over the whole pipewright train run)" "$TRAIN_IPS"
+printf '%-52s %10s  ratio %s (whole run %s)\n' "  PyTorch ImageFolder + DataLoader(2 workers)" "$FOLDER_IPS" "$(ratio "$WORKER_IPS" "$FOLDER_IPS")" "$(ratio "$TRAIN_IPS" "$FOLDER_IPS")"
+printf '%-52s %10s  ratio %s (whole run %s)\n' "  PyTorch, tensors in memory" "$TENSOR_IPS" "$(ratio "$WORKER_IPS" "$TENSOR_IPS")" "$(ratio "$TRAIN_IPS" "$TENSOR_IPS")"
 printf '%-52s %10s\n' "inference images/s: pipewright-worker predict" "$INFER_IPS"
-printf '%-52s %10s  ratio %s\n' "  PyTorch, tensors in memory" "$TENSOR_INFER" "$(ratio "$INFER_IPS" "$TENSOR_INFER")"
+printf '%-52s %10s  ratio %s\n' "  PyTorch, tensors in memory (best of batch 256, 1024)" "$TENSOR_INFER" "$(ratio "$INFER_IPS" "$TENSOR_INFER")"
 echo
 check() { if $PY -c "import sys; sys.exit(0 if ($1) else 1)"; then echo "PASS  $2"; else echo "FAIL  $2"; fi; }
 check "$ACC >= 0.92" "test accuracy >= 92.0%: $ACC"
 check "$TRAIN_S <= 120" "pipewright train (shards included) <= 120 s: ${TRAIN_S} s"
-check "$TRAIN_IPS >= 3 * $FOLDER_IPS" "training >= 3x ImageFolder recipe"
-check "$TRAIN_IPS >= $TENSOR_IPS" "training >= 1.0x tensors in memory"
+check "$WORKER_IPS >= 3 * $FOLDER_IPS" "training >= 3x ImageFolder recipe"
+check "$WORKER_IPS >= $TENSOR_IPS" "training >= 1.0x tensors in memory"
 check "$INFER_IPS >= $TENSOR_INFER" "inference >= 1.0x tensors in memory"
 check "$WORKER_RSS <= 1.5 * 1024 * 1024" "worker peak RSS <= 1.5 GB: $((WORKER_RSS / 1024)) MB"

@@ -137,7 +137,7 @@ def main():
     ap.add_argument("--no-flip", action="store_true", help="no random left/right flip")
     ap.add_argument("--memory-format", choices=["channels_last", "contiguous"], default="channels_last")
     ap.add_argument("--val-fraction", type=float, default=0.1)
-    ap.add_argument("--infer-batch", type=int, default=1024)
+    ap.add_argument("--infer-batch", type=int, default=256)
     ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
                     help="torch intra-op threads (default: all cores, %(default)s)")
     ap.add_argument("--seed", type=int, default=0)

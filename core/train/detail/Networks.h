@@ -17,6 +17,9 @@ struct ModelMeta
     std::vector<std::string> classes;
     std::vector<double> mean; // per channel, on the 0..1 scale
     std::vector<double> std;
+    /** Softmax temperature fitted on the validation split (temperature scaling): probabilities are
+     *  softmax(logits / temperature), so that a confidence of 0.95 means right about 95% of the time. */
+    double temperature = 1.0;
 };
 
 struct ClassifierImpl : torch::nn::Module

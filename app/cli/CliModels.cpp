@@ -1,0 +1,457 @@
+// CLI commands of the registry, scoring and review loop: models, score, predictions, review.
+#include "app/cli/Cli.h"
+#include "app/cli/CliSupport.h"
+
+#include "core/compute/Training.h"
+#include "core/registry/Registry.h"
+#include "core/review/Review.h"
+#include "core/score/Scoring.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <iostream>
+
+namespace pw::cli {
+
+namespace {
+
+QString qs(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+QJsonObject versionJson(const registry::ModelVersion &v)
+{
+    QJsonArray aliases;
+    for (const auto &a : v.aliases)
+        aliases.append(qs(a));
+    QJsonArray classes;
+    for (const auto &c : v.classes)
+        classes.append(qs(c));
+    return QJsonObject{{"name", qs(v.name)},
+                       {"version", qint64(v.version)},
+                       {"stage", registry::stageName(v.stage)},
+                       {"run_id", qs(v.runId)},
+                       {"aliases", aliases},
+                       {"created", qs(v.created)},
+                       {"updated", qs(v.updated)},
+                       {"description", qs(v.description)},
+                       {"data_table", qs(v.dataTable)},
+                       {"data_version", qint64(v.dataVersion)},
+                       {"image_size", v.imageSize},
+                       {"channels", v.channels},
+                       {"classes", classes},
+                       {"artifact", qs(v.artifact)}};
+}
+
+QJsonObject transitionJson(const registry::Transition &t)
+{
+    return QJsonObject{{"name", qs(t.name)}, {"version", qint64(t.version)}, {"from", qs(t.from)}, {"to", qs(t.to)},
+                       {"at", qs(t.at)},     {"by", qs(t.by)},              {"comment", qs(t.comment)}};
+}
+
+QJsonObject reviewJson(const review::ReviewItem &r)
+{
+    QJsonArray top5;
+    for (const auto &[label, p] : r.top5)
+        top5.append(QJsonObject{{"label", qs(label)}, {"probability", p}});
+    QJsonObject o{{"id", qint64(r.id)},
+                  {"path", qs(r.path)},
+                  {"table", qs(r.table)},
+                  {"confidence", r.confidence},
+                  {"predicted", qs(r.predicted)},
+                  {"top5", top5},
+                  {"state", qs(r.state)},
+                  {"model", qs(r.model)},
+                  {"model_version", qint64(r.modelVersion)},
+                  {"reason", qs(r.reason)},
+                  {"queued_at", qs(r.queuedAt)}};
+    o.insert("label", r.label.empty() ? QJsonValue() : QJsonValue(qs(r.label)));
+    if (!r.labelSource.empty())
+        o.insert("label_source", qs(r.labelSource));
+    if (!r.labeledBy.empty()) {
+        o.insert("by", qs(r.labeledBy));
+        o.insert("at", qs(r.labeledAt));
+    }
+    if (r.mergedVersion)
+        o.insert("merged_version", qint64(r.mergedVersion));
+    return o;
+}
+
+std::string percent(double v)
+{
+    return QString::number(100.0 * v, 'f', 2).toStdString() + "%";
+}
+
+} // namespace
+
+int cmdModels(const QStringList &args)
+{
+    Context c("models", args);
+    for (const char *o : {"run", "name", "comment", "gate-table", "description"})
+        c.addValueOption(o, "VALUE");
+    for (const char *f : {"archive-existing", "keep-existing", "delete"})
+        c.addFlag(f);
+    c.parse();
+    c.expectPositional(1, 5, "models command: register, list, transition, history or alias");
+    const QString sub = c.positional().at(0);
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    auto db = ws.openCatalog();
+    registry::Registry reg(ws, *db);
+
+    if (sub == "register") {
+        c.expectPositional(1, 1, "");
+        if (!c.isSet("run"))
+            throw UsageError{"missing --run RUN"};
+        if (!c.isSet("name"))
+            throw UsageError{"missing --name NAME"};
+        const auto v = reg.registerRun(c.value("run").toStdString(), c.value("name").toStdString(),
+                                       c.value("description").toStdString());
+        if (c.json())
+            printJson(QJsonDocument(versionJson(v)));
+        else
+            std::cout << "registered " << v.name << " version " << v.version << " (stage " << registry::stageName(v.stage)
+                      << ") from run " << v.runId << "\n";
+        return kSuccess;
+    }
+    if (sub == "list") {
+        c.expectPositional(1, 2, "");
+        const auto versions = reg.versions(c.positional().value(1).toStdString());
+        QJsonArray arr;
+        for (const auto &v : versions) {
+            arr.append(versionJson(v));
+            if (!c.json()) {
+                std::string aliases;
+                for (const auto &a : v.aliases)
+                    aliases += (aliases.empty() ? "  @" : ", @") + a;
+                std::cout << v.name << ":" << v.version << "  " << registry::stageName(v.stage) << "  run " << v.runId
+                          << "  " << v.created << aliases << "\n";
+            }
+        }
+        if (c.json())
+            printJson(QJsonDocument(arr));
+        else if (versions.empty())
+            std::cout << "no registered models\n";
+        return kSuccess;
+    }
+    if (sub == "transition") {
+        c.expectPositional(4, 4, "NAME VERSION STAGE (pipewright models transition NAME VERSION STAGE)");
+        registry::TransitionRequest r;
+        r.name = c.positional().at(1).toStdString();
+        bool ok = false;
+        r.version = c.positional().at(2).toLongLong(&ok);
+        if (!ok || r.version < 1)
+            throw UsageError{"VERSION: '" + c.positional().at(2) + "' is not a version number"};
+        const auto stage = registry::parseStage(c.positional().at(3).toStdString());
+        if (!stage)
+            throw UsageError{"STAGE: '" + c.positional().at(3) + "' is not one of None, Staging, Production, Archived"};
+        r.to = *stage;
+        if (c.isSet("archive-existing") && c.isSet("keep-existing"))
+            throw UsageError{"--archive-existing and --keep-existing exclude each other"};
+        r.existing = c.isSet("archive-existing") ? registry::Existing::Archive
+                     : c.isSet("keep-existing") ? registry::Existing::Keep
+                                                : registry::Existing::Default;
+        r.comment = c.value("comment").toStdString();
+        QJsonObject gate;
+        if (c.isSet("gate-table")) {
+            if (r.to != registry::Stage::Production)
+                throw UsageError{"--gate-table applies to a transition to Production"};
+            const std::string table = c.value("gate-table").toStdString();
+            const auto candidate = reg.version(r.name, r.version);
+            const auto current = reg.inStage(r.name, registry::Stage::Production);
+            // Both on the same catalog version of the table.
+            std::int64_t asOf = 0;
+            {
+                store::Statement st(*db, "SELECT coalesce(max(version), 0) FROM versions WHERE state = 'COMMITTED'");
+                st.step();
+                asOf = st.int64(0);
+            }
+            auto evaluate = [&](const registry::ModelVersion &v) {
+                compute::ModelFiles files{v.artifact, v.classes, v.imageSize, v.channels};
+                return compute::evaluateModel(ws, files, table, asOf, &g_cancel);
+            };
+            const auto candidateEval = evaluate(candidate);
+            gate.insert("table", qs(table));
+            gate.insert("data_version", qint64(candidateEval.dataVersion));
+            gate.insert("candidate", QJsonObject{{"version", qint64(r.version)}, {"accuracy", candidateEval.accuracy}});
+            r.expectProduction = current ? current->version : 0;
+            if (current) {
+                const auto currentEval = evaluate(*current);
+                gate.insert("production",
+                            QJsonObject{{"version", qint64(current->version)}, {"accuracy", currentEval.accuracy}});
+                std::cerr << "gate on " << table << " (version " << candidateEval.dataVersion << "): candidate version "
+                          << r.version << " " << percent(candidateEval.accuracy) << ", Production version "
+                          << current->version << " " << percent(currentEval.accuracy) << "\n";
+                if (candidateEval.accuracy < currentEval.accuracy) {
+                    gate.insert("passed", false);
+                    if (c.json())
+                        printJson(QJsonDocument(QJsonObject{{"promoted", false}, {"gate", gate}}));
+                    throw std::runtime_error("promotion refused: version " + std::to_string(r.version) + " of model '"
+                                             + r.name + "' scores " + percent(candidateEval.accuracy) + " on table '"
+                                             + table + "', below Production version "
+                                             + std::to_string(current->version) + " at "
+                                             + percent(currentEval.accuracy));
+                }
+            } else {
+                std::cerr << "gate on " << table << ": candidate version " << r.version << " "
+                          << percent(candidateEval.accuracy) << "; no version in Production to compare with\n";
+            }
+            gate.insert("passed", true);
+        }
+        const auto recorded = reg.transition(r);
+        if (c.json()) {
+            QJsonArray arr;
+            for (const auto &t : recorded)
+                arr.append(transitionJson(t));
+            QJsonObject o = versionJson(reg.version(r.name, r.version));
+            o.insert("transitions", arr);
+            if (!gate.isEmpty())
+                o.insert("gate", gate);
+            printJson(QJsonDocument(o));
+        } else {
+            for (const auto &t : recorded)
+                std::cout << t.name << " version " << t.version << ": " << t.from << " -> " << t.to << "\n";
+        }
+        return kSuccess;
+    }
+    if (sub == "history") {
+        c.expectPositional(2, 2, "NAME (pipewright models history NAME)");
+        QJsonArray arr;
+        for (const auto &t : reg.history(c.positional().at(1).toStdString())) {
+            arr.append(transitionJson(t));
+            if (!c.json())
+                std::cout << t.at << "  version " << t.version << "  " << t.from << " -> " << t.to << "  by " << t.by
+                          << (t.comment.empty() ? "" : "  (" + t.comment + ")") << "\n";
+        }
+        if (c.json())
+            printJson(QJsonDocument(arr));
+        return kSuccess;
+    }
+    if (sub == "alias") {
+        const std::string name = c.positional().value(1).toStdString();
+        const std::string alias = c.positional().value(2).toStdString();
+        if (c.isSet("delete")) {
+            c.expectPositional(3, 3, "NAME ALIAS (pipewright models alias NAME ALIAS --delete)");
+            reg.deleteAlias(name, alias);
+            if (c.json())
+                printJson(QJsonDocument(QJsonObject{{"name", qs(name)}, {"alias", qs(alias)}, {"deleted", true}}));
+            else
+                std::cout << "removed alias " << name << "@" << alias << "\n";
+            return kSuccess;
+        }
+        c.expectPositional(4, 4, "NAME ALIAS VERSION (pipewright models alias NAME ALIAS VERSION)");
+        bool ok = false;
+        const qint64 version = c.positional().at(3).toLongLong(&ok);
+        if (!ok || version < 1)
+            throw UsageError{"VERSION: '" + c.positional().at(3) + "' is not a version number"};
+        reg.setAlias(name, alias, version);
+        if (c.json())
+            printJson(QJsonDocument(QJsonObject{{"name", qs(name)}, {"alias", qs(alias)}, {"version", version}}));
+        else
+            std::cout << name << "@" << alias << " -> version " << version << "\n";
+        return kSuccess;
+    }
+    throw UsageError{"unknown models command '" + sub + "' (expected register, list, transition, history or alias)"};
+}
+
+int cmdScore(const QStringList &args)
+{
+    Context c("score", args);
+    for (const char *o : {"model", "table", "threshold", "review-fraction", "seed"})
+        c.addValueOption(o, "VALUE");
+    c.addFlag("rescore");
+    c.parse();
+    c.expectPositional(0, 0, "");
+    if (!c.isSet("model"))
+        throw UsageError{"missing --model REF (NAME@Production, NAME@Staging, NAME@ALIAS or NAME:VERSION)"};
+    score::ScoreRequest r;
+    r.model = c.value("model").toStdString();
+    if (c.isSet("table"))
+        r.table = c.value("table").toStdString();
+    r.threshold = c.fractionValue("threshold", r.threshold);
+    r.reviewFraction = c.fractionValue("review-fraction", r.reviewFraction);
+    r.seed = std::uint64_t(c.intValue("seed", 42, 0));
+    r.rescore = c.isSet("rescore");
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    ProgressPrinter decodeProgress("decoding"), predictProgress("predicting");
+    const auto res = score::score(
+        ws, r,
+        [&](const std::string &phase, std::int64_t done, std::int64_t total) {
+            (phase == "decode" ? decodeProgress : predictProgress).update(done, total);
+        },
+        &g_cancel);
+    for (const auto &w : res.warnings)
+        std::cerr << "warning: " << w << "\n";
+    for (const auto &f : res.failures)
+        std::cerr << "not scored: " << f.path << ": " << f.reason << "\n";
+    if (c.json()) {
+        QJsonArray failures;
+        for (const auto &f : res.failures)
+            failures.append(QJsonObject{{"path", qs(f.path)}, {"reason", qs(f.reason)}});
+        printJson(QJsonDocument(QJsonObject{
+            {"version", qint64(res.version)},
+            {"wrote_version", res.wrote},
+            {"model", qs(res.model)},
+            {"model_version", qint64(res.modelVersion)},
+            {"table", qs(r.table)},
+            {"scored", qint64(res.scored)},
+            {"inserted", qint64(res.inserted)},
+            {"updated", qint64(res.updated)},
+            {"skipped", qint64(res.skipped)},
+            {"failed", qint64(res.failed)},
+            {"failures", failures},
+            {"queued_for_review", qint64(res.queuedForReview)},
+            {"seconds", QJsonObject{{"select", res.selectSeconds},
+                                    {"decode", res.decodeSeconds},
+                                    {"predict", res.predictSeconds},
+                                    {"merge", res.mergeSeconds},
+                                    {"total", res.seconds}}}}));
+    } else {
+        std::cout << "scored " << res.scored << " images of " << r.table << " with " << res.model << ":"
+                  << res.modelVersion << " (" << res.skipped << " already scored, " << res.failed << " unreadable); "
+                  << res.queuedForReview << " queued for review"
+                  << (res.wrote ? "; catalog version " + std::to_string(res.version) : std::string("; nothing written"))
+                  << "\n";
+    }
+    return kSuccess;
+}
+
+int cmdPredictions(const QStringList &args)
+{
+    Context c("predictions", args);
+    c.addValueOption("table", "T");
+    c.parse();
+    c.expectPositional(2, 2, "predictions export FILE.csv");
+    if (c.positional().at(0) != "export")
+        throw UsageError{"unknown predictions command '" + c.positional().at(0) + "' (expected export)"};
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    auto db = ws.openCatalog();
+    const std::string table = c.isSet("table") ? c.value("table").toStdString() : std::string("images");
+    const std::string file = c.positional().at(1).toStdString();
+    const auto rows = score::exportPredictionsCsv(*db, table, file);
+    if (c.json())
+        printJson(QJsonDocument(QJsonObject{{"file", qs(file)}, {"table", qs(table)}, {"rows", qint64(rows)}}));
+    else
+        std::cout << "wrote " << rows << " predictions of " << table << " to " << file << "\n";
+    return kSuccess;
+}
+
+int cmdReview(const QStringList &args)
+{
+    Context c("review", args);
+    for (const char *o : {"state", "table", "format", "limit"})
+        c.addValueOption(o, "VALUE");
+    c.addFlag("all");
+    c.parse();
+    c.expectPositional(1, 3, "review command: list, label, accept, skip, commit, export or import");
+    const QString sub = c.positional().at(0);
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    auto db = ws.openCatalog();
+    review::ReviewQueue queue(ws, *db);
+    auto printItem = [&](const review::ReviewItem &r) {
+        if (c.json())
+            printJson(QJsonDocument(reviewJson(r)));
+        else
+            std::cout << r.id << "  " << r.state << (r.label.empty() ? "" : " as " + r.label) << "  " << r.path << "\n";
+        return kSuccess;
+    };
+
+    if (sub == "list") {
+        c.expectPositional(1, 1, "");
+        review::ListOptions o;
+        o.state = c.value("state").toStdString();
+        o.table = c.value("table").toStdString();
+        o.includeMerged = c.isSet("all");
+        o.limit = c.intValue("limit", -1, 0);
+        const auto items = queue.list(o);
+        if (c.json()) {
+            QJsonArray arr;
+            for (const auto &r : items)
+                arr.append(reviewJson(r));
+            printJson(QJsonDocument(arr));
+        } else {
+            for (const auto &r : items)
+                std::cout << r.id << "  " << r.state << "  " << QString::number(r.confidence, 'f', 3).toStdString()
+                          << "  " << r.predicted << (r.label.empty() ? "" : " -> " + r.label) << "  " << r.path << "\n";
+            if (items.empty())
+                std::cout << "the review queue is empty\n";
+        }
+        return kSuccess;
+    }
+    if (sub == "label") {
+        c.expectPositional(3, 3, "ID|PATH LABEL (pipewright review label ID|PATH LABEL)");
+        return printItem(queue.label(c.positional().at(1).toStdString(), c.positional().at(2).toStdString()));
+    }
+    if (sub == "accept") {
+        c.expectPositional(2, 2, "ID|PATH (pipewright review accept ID|PATH)");
+        return printItem(queue.accept(c.positional().at(1).toStdString()));
+    }
+    if (sub == "skip") {
+        c.expectPositional(2, 2, "ID|PATH (pipewright review skip ID|PATH)");
+        return printItem(queue.skip(c.positional().at(1).toStdString()));
+    }
+    if (sub == "commit") {
+        c.expectPositional(1, 1, "");
+        const auto res = queue.commit(c.value("table").toStdString());
+        for (const auto &w : res.warnings)
+            std::cerr << "warning: " << w << "\n";
+        for (const auto &[path, why] : res.notMerged)
+            std::cerr << "not merged: " << path << ": " << why << "\n";
+        if (c.json()) {
+            QJsonArray notMerged;
+            for (const auto &[path, why] : res.notMerged)
+                notMerged.append(QJsonObject{{"path", qs(path)}, {"reason", qs(why)}});
+            printJson(QJsonDocument(QJsonObject{{"version", qint64(res.version)},
+                                                {"labels_merged", qint64(res.labelsMerged)},
+                                                {"not_merged", notMerged}}));
+        } else {
+            std::cout << "merged " << res.labelsMerged << " labels"
+                      << (res.labelsMerged ? " as catalog version " + std::to_string(res.version) : std::string())
+                      << "\n";
+        }
+        return kSuccess;
+    }
+    if (sub == "export") {
+        c.expectPositional(2, 2, "FILE (pipewright review export --format csv|labelstudio FILE)");
+        const QString format = c.isSet("format") ? c.value("format") : QString("csv");
+        const std::string file = c.positional().at(1).toStdString();
+        const std::string state = c.isSet("state") ? c.value("state").toStdString() : std::string("pending");
+        std::int64_t n = 0;
+        if (format == "csv")
+            n = queue.exportCsv(file, state);
+        else if (format == "labelstudio")
+            n = queue.exportLabelStudio(file, state);
+        else
+            throw UsageError{"--format: '" + format + "' is not csv or labelstudio"};
+        if (c.json())
+            printJson(QJsonDocument(QJsonObject{{"file", qs(file)}, {"format", format}, {"entries", qint64(n)}}));
+        else
+            std::cout << "wrote " << n << " " << state << " entries to " << file << "\n";
+        return kSuccess;
+    }
+    if (sub == "import") {
+        c.expectPositional(2, 2, "FILE (pipewright review import FILE)");
+        const auto res = queue.importFile(c.positional().at(1).toStdString());
+        for (const auto &[where, why] : res.skipped)
+            std::cerr << "skipped " << where << ": " << why << "\n";
+        if (c.json()) {
+            QJsonArray skipped;
+            for (const auto &[where, why] : res.skipped)
+                skipped.append(QJsonObject{{"where", qs(where)}, {"reason", qs(why)}});
+            printJson(QJsonDocument(QJsonObject{{"format", qs(res.format)},
+                                                {"imported", qint64(res.imported)},
+                                                {"skipped", skipped}}));
+        } else {
+            std::cout << "imported " << res.imported << " labels (" << res.format << "), skipped " << res.skipped.size()
+                      << "\n";
+        }
+        return kSuccess;
+    }
+    throw UsageError{"unknown review command '" + sub
+                     + "' (expected list, label, accept, skip, commit, export or import)"};
+}
+
+} // namespace pw::cli

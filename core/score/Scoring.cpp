@@ -1,0 +1,348 @@
+// Scoring: select the unscored images, decode them, predict with the worker, merge and queue.
+#include "core/score/Scoring.h"
+
+#include "core/catalog/Catalog.h"
+#include "core/compute/Training.h"
+#include "core/data/Npy.h"
+#include "core/data/Shards.h"
+#include "core/registry/Registry.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+
+#include <unistd.h>
+
+namespace pw::score {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+void appendJsonString(std::string &out, const std::string &s)
+{
+    out += '"';
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out += ch;
+            }
+        }
+    }
+    out += '"';
+}
+
+// A temporary folder under shards/, removed with everything in it.
+struct ScratchDir
+{
+    std::string path;
+    ~ScratchDir()
+    {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+} // namespace
+
+bool inReviewSample(const std::string &path, double fraction, std::uint64_t seed)
+{
+    if (fraction >= 1.0)
+        return true;
+    std::uint64_t h = 1469598103934665603ULL ^ seed; // FNV-1a, seeded
+    for (const unsigned char c : path)
+        h = (h ^ c) * 1099511628211ULL;
+    h ^= h >> 33; // FNV's low bits mix poorly: fold the high ones in
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return double(h >> 11) / 9007199254740992.0 < fraction; // 53 bits / 2^53
+}
+
+std::string topKJson(const float *p, const std::vector<std::string> &classes, int k, int *best)
+{
+    std::vector<int> order(classes.size());
+    std::iota(order.begin(), order.end(), 0);
+    k = std::min<int>(k, int(order.size()));
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
+        return p[a] > p[b] || (p[a] == p[b] && a < b);
+    });
+    if (best)
+        *best = order.empty() ? -1 : order.front();
+    std::string out = "[";
+    char buf[32];
+    for (int i = 0; i < k; ++i) {
+        out += i ? ",{\"label\":" : "{\"label\":";
+        appendJsonString(out, classes[std::size_t(order[std::size_t(i)])]);
+        std::snprintf(buf, sizeof buf, ",\"probability\":%.6g}", double(p[order[std::size_t(i)]]));
+        out += buf;
+    }
+    return out + "]";
+}
+
+MergeStats mergePredictions(store::Database &db, const MergeOptions &o, const std::vector<PredictionRow> &rows)
+{
+    MergeStats stats;
+    catalog::Catalog cat(db);
+    store::Transaction tx(db);
+    stats.version = cat.beginVersion("MERGE PREDICTIONS", o.parameters, {});
+    const std::string now = catalog::nowIso();
+    store::Statement exists(db, "SELECT 1 FROM predictions WHERE table_name = ?1 AND path = ?2 AND model_name = ?3 "
+                                "AND model_version = ?4");
+    store::Statement upsert(db, "INSERT INTO predictions (table_name, path, model_name, model_version, content_hash, "
+                                "predicted, confidence, top5, version, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                                "?8, ?9, ?10) ON CONFLICT(table_name, path, model_name, model_version) DO UPDATE SET "
+                                "content_hash = excluded.content_hash, predicted = excluded.predicted, confidence = "
+                                "excluded.confidence, top5 = excluded.top5, version = excluded.version, "
+                                "scored_at = excluded.scored_at");
+    // The image's current label source: a person's label (human, import) keeps it out of the queue.
+    store::Statement humanLabel(db, "SELECT 1 FROM images WHERE table_name = ?1 AND path = ?2 AND valid_to IS NULL "
+                                    "AND label_source IN ('human', 'import')");
+    // One open entry per image: a pending one is refreshed with the newer prediction; one a person already
+    // labeled or skipped is left as it is.
+    store::Statement queue(db, "INSERT INTO review_queue (table_name, path, content_hash, model_name, model_version, "
+                               "predicted, confidence, top5, reason, queued_at, queued_version) VALUES (?1, ?2, ?3, ?4, "
+                               "?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(table_name, path) WHERE merged_version IS NULL "
+                               "DO UPDATE SET content_hash = excluded.content_hash, model_name = excluded.model_name, "
+                               "model_version = excluded.model_version, predicted = excluded.predicted, confidence = "
+                               "excluded.confidence, top5 = excluded.top5, reason = excluded.reason, queued_version = "
+                               "excluded.queued_version WHERE review_queue.state = 'pending'");
+    char reason[96];
+    std::snprintf(reason, sizeof reason, "confidence below %.4g", o.threshold);
+    for (const PredictionRow &r : rows) {
+        exists.bind(1, o.table).bind(2, r.path).bind(3, o.model).bind(4, o.modelVersion);
+        const bool had = exists.step();
+        exists.reset();
+        upsert.bind(1, o.table).bind(2, r.path).bind(3, o.model).bind(4, o.modelVersion).bind(5, r.contentHash);
+        upsert.bind(6, r.predicted).bind(7, r.confidence).bind(8, r.top5).bind(9, stats.version).bind(10, now);
+        upsert.exec();
+        ++(had ? stats.updated : stats.inserted);
+        if (!(r.confidence < o.threshold) || !inReviewSample(r.path, o.reviewFraction, o.seed))
+            continue;
+        humanLabel.bind(1, o.table).bind(2, r.path);
+        const bool labeledByPerson = humanLabel.step();
+        humanLabel.reset();
+        if (labeledByPerson)
+            continue;
+        queue.bind(1, o.table).bind(2, r.path).bind(3, r.contentHash).bind(4, o.model).bind(5, o.modelVersion);
+        queue.bind(6, r.predicted).bind(7, r.confidence).bind(8, r.top5).bind(9, reason).bind(10, now);
+        queue.bind(11, stats.version);
+        queue.exec();
+        stats.queued += db.changes();
+    }
+    const QJsonObject metrics{{"scored", qint64(rows.size())},
+                              {"inserted", qint64(stats.inserted)},
+                              {"updated", qint64(stats.updated)},
+                              {"queued_for_review", qint64(stats.queued)}};
+    cat.commitVersion(stats.version, QJsonDocument(metrics).toJson(QJsonDocument::Compact).toStdString());
+    tx.commit();
+    return stats;
+}
+
+std::int64_t exportPredictionsCsv(store::Database &db, const std::string &table, const std::string &file)
+{
+    catalog::Catalog(db).checkTable(table);
+    store::Statement st(db, "SELECT p.path, p.predicted, p.confidence, p.model_name, p.model_version, p.scored_at "
+                            "FROM predictions p JOIN images i ON i.table_name = p.table_name AND i.path = p.path AND "
+                            "i.valid_to IS NULL AND i.status = 'ok' WHERE p.table_name = ?1 "
+                            "ORDER BY p.path, p.version DESC, p.model_version DESC");
+    st.bind(1, table);
+    const std::string tmp = file + ".tmp";
+    std::FILE *out = std::fopen(tmp.c_str(), "wb");
+    if (!out)
+        throw std::runtime_error("cannot create '" + tmp + "'");
+    auto field = [](const std::string &v) {
+        if (v.find_first_of(",\"\r\n") == std::string::npos)
+            return v;
+        std::string q = "\"";
+        for (const char c : v)
+            q += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return q + "\"";
+    };
+    std::fputs("path,predicted_label,confidence,model,model_version,scored_at\n", out);
+    std::int64_t rows = 0;
+    std::string last;
+    bool first = true;
+    while (st.step()) {
+        std::string path = st.text(0);
+        if (!first && path == last)
+            continue; // an older prediction of the same image
+        first = false;
+        std::fprintf(out, "%s,%s,%.6f,%s,%lld,%s\n", field(path).c_str(), field(st.text(1)).c_str(), st.real(2),
+                     field(st.text(3)).c_str(), static_cast<long long>(st.int64(4)), st.text(5).c_str());
+        last = std::move(path);
+        ++rows;
+    }
+    const bool ok = std::ferror(out) == 0;
+    if (std::fclose(out) != 0 || !ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error("cannot write '" + file + "'");
+    }
+    return rows;
+}
+
+ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const ScoreProgress &progress,
+                  const std::atomic<bool> *cancel)
+{
+    const auto started = Clock::now();
+    if (!(request.threshold > 0 && request.threshold <= 1))
+        throw std::runtime_error("threshold " + std::to_string(request.threshold) + ": must be above 0 and at most 1");
+    if (!(request.reviewFraction > 0 && request.reviewFraction <= 1))
+        throw std::runtime_error("review fraction " + std::to_string(request.reviewFraction)
+                                 + ": must be above 0 and at most 1");
+    auto db = ws.openCatalog();
+    registry::Registry reg(ws, *db);
+    const registry::ModelVersion model = reg.resolve(request.model);
+    ScoreResult result;
+    result.model = model.name;
+    result.modelVersion = model.version;
+
+    store::WriterLock lock(ws);
+    catalog::Catalog cat(*db);
+    cat.checkTable(request.table);
+    if (auto pending = cat.pendingVersion()) {
+        cat.discardVersion(pending->version);
+        result.warnings.push_back("discarded unfinished catalog version " + std::to_string(pending->version) + " ("
+                                  + pending->operation + "), left by an interrupted run");
+    }
+
+    // --- Select: the table's usable images without a prediction of this model version for their bytes.
+    std::vector<data::ImageRef> todo;
+    {
+        store::Statement st(*db, "SELECT i.path, coalesce(i.content_hash, ''), p.content_hash IS NOT NULL AND "
+                                 "p.content_hash = i.content_hash FROM images i LEFT JOIN predictions p ON "
+                                 "p.table_name = i.table_name AND p.path = i.path AND p.model_name = ?2 AND "
+                                 "p.model_version = ?3 WHERE i.table_name = ?1 AND i.valid_to IS NULL AND "
+                                 "i.status = 'ok' ORDER BY i.path");
+        st.bind(1, request.table).bind(2, model.name).bind(3, model.version);
+        while (st.step()) {
+            if (st.int64(2) && !request.rescore) {
+                ++result.skipped;
+                continue;
+            }
+            todo.push_back({st.text(0), st.text(1)});
+        }
+    }
+    result.selectSeconds = secondsSince(started);
+    if (todo.empty()) {
+        result.version = cat.latestVersion();
+        result.seconds = secondsSince(started);
+        return result;
+    }
+
+    // --- Decode and predict, in a scratch folder.
+    std::error_code ec;
+    fs::create_directories(ws.shardsDir(), ec);
+    static std::atomic<int> counter{0};
+    ScratchDir scratch{ws.shardsDir() + "/.score-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)};
+    fs::create_directories(scratch.path, ec);
+    if (ec)
+        throw std::runtime_error("cannot create folder '" + scratch.path + "': " + ec.message());
+    auto phase = Clock::now();
+    const data::DecodedImages decoded = data::decodeImages(
+        todo, model.imageSize, model.channels, scratch.path + "/images.npy",
+        [&](std::int64_t done, std::int64_t total) {
+            if (progress)
+                progress("decode", done, total);
+        },
+        cancel);
+    result.decodeSeconds = secondsSince(phase);
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+        if (decoded.rowOf[i] < 0)
+            result.failures.push_back({todo[i].path, decoded.reasons[i]});
+    }
+    result.failed = std::int64_t(result.failures.size());
+
+    std::vector<PredictionRow> rows;
+    if (decoded.rows > 0) {
+        phase = Clock::now();
+        const std::string probsPath = scratch.path + "/probabilities.npy";
+        compute::predictFile(model.artifact, scratch.path + "/images.npy", probsPath, cancel, [&](const QJsonObject &e) {
+            if (progress && e.value("event").toString() == "progress")
+                progress("predict", e.value("done").toInteger(), e.value("total").toInteger());
+        });
+        result.predictSeconds = secondsSince(phase);
+        const data::NpyFile probs(probsPath);
+        const auto k = std::int64_t(model.classes.size());
+        if (probs.shape().size() != 2 || probs.shape()[0] != decoded.rows || probs.shape()[1] != k)
+            throw std::runtime_error("'" + probsPath + "': expected " + std::to_string(decoded.rows) + " x "
+                                     + std::to_string(k) + " probabilities");
+        const float *p = probs.values<float>();
+        rows.reserve(std::size_t(decoded.rows));
+        for (std::size_t i = 0; i < todo.size(); ++i) {
+            const std::int64_t row = decoded.rowOf[i];
+            if (row < 0)
+                continue;
+            PredictionRow r;
+            int best = 0;
+            r.top5 = topKJson(p + row * k, model.classes, 5, &best);
+            r.path = todo[i].path;
+            r.contentHash = todo[i].contentHash;
+            r.predicted = model.classes[std::size_t(best)];
+            r.confidence = double(p[row * k + best]);
+            rows.push_back(std::move(r));
+        }
+    }
+    if (cancel && cancel->load())
+        throw std::runtime_error("scoring was cancelled; nothing was written");
+    if (rows.empty()) {
+        result.version = cat.latestVersion();
+        result.seconds = secondsSince(started);
+        return result;
+    }
+
+    // --- Merge: one catalog version.
+    phase = Clock::now();
+    MergeOptions mo;
+    mo.table = request.table;
+    mo.model = model.name;
+    mo.modelVersion = model.version;
+    mo.threshold = request.threshold;
+    mo.reviewFraction = request.reviewFraction;
+    mo.seed = request.seed;
+    mo.parameters = QJsonDocument(QJsonObject{{"table", QString::fromStdString(request.table)},
+                                              {"model", QString::fromStdString(model.name)},
+                                              {"model_version", qint64(model.version)},
+                                              {"threshold", request.threshold},
+                                              {"review_fraction", request.reviewFraction},
+                                              {"rescore", request.rescore}})
+                        .toJson(QJsonDocument::Compact)
+                        .toStdString();
+    const MergeStats merged = mergePredictions(*db, mo, rows);
+    result.mergeSeconds = secondsSince(phase);
+    result.version = merged.version;
+    result.wrote = true;
+    result.scored = std::int64_t(rows.size());
+    result.inserted = merged.inserted;
+    result.updated = merged.updated;
+    result.queuedForReview = merged.queued;
+    result.seconds = secondsSince(started);
+    return result;
+}
+
+} // namespace pw::score

@@ -1,0 +1,566 @@
+// The scoring and review loop on real data: train on a Fashion-MNIST subset, register, promote, ingest
+// unlabeled images, score (MERGE PREDICTIONS), queue the unsure ones, label some, commit (MERGE LABELS), and
+// the next shard includes them with their human labels. Also export/import round trips and bad input.
+#include "core/catalog/Catalog.h"
+#include "core/compute/Training.h"
+#include "core/data/FashionMnist.h"
+#include "core/data/Npy.h"
+#include "core/data/Shards.h"
+#include "core/ingest/Ingestor.h"
+#include "core/registry/Registry.h"
+#include "core/review/Review.h"
+#include "core/score/Scoring.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrl>
+
+#include <map>
+#include <optional>
+
+using namespace pw;
+
+class tst_Scoring : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void scoreMergesAndQueues();
+    void scoringTwiceKeepsOnePredictionPerImage();
+    void reviewLabelAcceptSkip();
+    void commitMergesLabelsIntoTheNextShard();
+    void csvRoundTrip();
+    void labelStudioRoundTrip();
+    void predictionsExport();
+    void unreadableImageDoesNotStopTheBatch();
+    void badInput();
+    void cliContract();
+
+private:
+    std::int64_t count(const std::string &sql) const;
+    // The true class folder ("003.dress") of an unlabeled test image, from its path.
+    static std::string truthOf(const std::string &path);
+    QTemporaryDir m_dir;
+    std::optional<store::Workspace> m_ws;
+    std::string m_runId;
+    std::int64_t m_trainImages = 0;
+    std::int64_t m_unlabeled = 0;
+};
+
+std::int64_t tst_Scoring::count(const std::string &sql) const
+{
+    auto db = m_ws->openCatalog();
+    store::Statement st(*db, sql);
+    return st.step() ? st.int64(0) : -1;
+}
+
+std::string tst_Scoring::truthOf(const std::string &path)
+{
+    const QString folder = QFileInfo(QString::fromStdString(path)).dir().dirName(); // "003.dress"
+    return folder.mid(4).toStdString();
+}
+
+void tst_Scoring::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    QVERIFY2(QFile::exists(QString(data::kFashionMnistDir) + "/train-images-idx3-ubyte.gz"),
+             "dataset-fashion-mnist is not installed (run packaging/install-deps.sh)");
+    const std::string train = m_dir.filePath("train").toStdString();
+    const std::string incoming = m_dir.filePath("incoming").toStdString();
+    m_trainImages = data::writeFashionMnist(train, "train", 3000);
+    m_unlabeled = data::writeFashionMnist(incoming, "test", 300);
+    QCOMPARE(m_trainImages, 3000);
+    m_ws = store::Workspace::open(m_dir.filePath("ws").toStdString());
+    ingest::IngestOptions o;
+    o.source = train;
+    o.table = "fashion";
+    QCOMPARE(ingest::ingest(*m_ws, o).added, 3000);
+
+    compute::TrainRequest r;
+    r.table = "fashion";
+    r.experiment = "loop";
+    r.epochs = 3;
+    r.device = "cpu";
+    const auto outcome = compute::runTraining(*m_ws, r);
+    QCOMPARE(outcome.status, std::string("FINISHED"));
+    QVERIFY2(outcome.metrics.at("val_accuracy") > 0.6, qPrintable(QString::number(outcome.metrics.at("val_accuracy"))));
+    m_runId = outcome.runId;
+
+    auto db = m_ws->openCatalog();
+    registry::Registry reg(*m_ws, *db);
+    const auto v = reg.registerRun(m_runId, "fashion");
+    QCOMPARE(v.version, 1);
+    reg.transition({"fashion", 1, registry::Stage::Production, registry::Existing::Default, "test", {}, {}});
+
+    // The new images arrive unlabeled in the same table (their folders say the truth, the rule ignores it).
+    ingest::IngestOptions u;
+    u.source = incoming;
+    u.table = "fashion";
+    u.labels = ingest::LabelRule::None;
+    QCOMPARE(ingest::ingest(*m_ws, u).added, 300);
+    catalog::Catalog cat(*db);
+    QCOMPARE(cat.stats("fashion").unlabeled, 300);
+}
+
+void tst_Scoring::scoreMergesAndQueues()
+{
+    score::ScoreRequest r;
+    r.model = "fashion@Production";
+    r.table = "fashion";
+    QStringList phases;
+    const auto res = score::score(*m_ws, r, [&](const std::string &phase, std::int64_t, std::int64_t) {
+        if (!phases.contains(QString::fromStdString(phase)))
+            phases << QString::fromStdString(phase);
+    });
+    QVERIFY(res.wrote);
+    QCOMPARE(res.model, std::string("fashion"));
+    QCOMPARE(res.modelVersion, 1);
+    QCOMPARE(res.scored, 3300);
+    QCOMPARE(res.inserted, 3300);
+    QCOMPARE(res.skipped, 0);
+    QCOMPARE(res.failed, 0);
+    QVERIFY(phases.contains("decode"));
+    QCOMPARE(count("SELECT count(*) FROM predictions WHERE table_name = 'fashion'"), 3300);
+    QCOMPARE(count("SELECT operation = 'MERGE PREDICTIONS' FROM versions WHERE version = " + std::to_string(res.version)), 1);
+
+    // The queue: exactly the scored images below 0.95 (nobody has labeled any yet), least confident first.
+    const auto below = count("SELECT count(*) FROM predictions WHERE table_name = 'fashion' AND confidence < 0.95");
+    QVERIFY(below > 0);
+    QCOMPARE(res.queuedForReview, below);
+    auto db = m_ws->openCatalog();
+    review::ReviewQueue queue(*m_ws, *db);
+    const auto items = queue.list({"pending", {}, false, -1});
+    QCOMPARE(std::int64_t(items.size()), below);
+    for (std::size_t i = 1; i < items.size(); ++i)
+        QVERIFY(items[i - 1].confidence <= items[i].confidence);
+    for (const auto &it : items) {
+        QVERIFY(it.confidence < 0.95);
+        QVERIFY(!it.top5.empty() && it.top5.size() <= 5);
+        QCOMPARE(it.top5.front().first, it.predicted);
+        QVERIFY(qAbs(it.top5.front().second - it.confidence) < 1e-5);
+    }
+    // A calibrated model trained on 3,000 images is right on most of the images it is confident about.
+    const auto confidentRight = count("SELECT count(*) FROM predictions p JOIN images i ON i.table_name = p.table_name "
+                                      "AND i.path = p.path AND i.valid_to IS NULL WHERE p.confidence >= 0.95 AND "
+                                      "i.label = p.predicted");
+    const auto confident = count("SELECT count(*) FROM predictions p JOIN images i ON i.table_name = p.table_name "
+                                 "AND i.path = p.path AND i.valid_to IS NULL WHERE p.confidence >= 0.95 AND "
+                                 "i.label IS NOT NULL");
+    QVERIFY(confident > 0);
+    QVERIFY2(double(confidentRight) / double(confident) > 0.9,
+             qPrintable(QString("%1 of %2").arg(confidentRight).arg(confident)));
+}
+
+void tst_Scoring::scoringTwiceKeepsOnePredictionPerImage()
+{
+    score::ScoreRequest r;
+    r.model = "fashion:1";
+    r.table = "fashion";
+    const auto latest = catalog::Catalog(*m_ws->openCatalog()).latestVersion();
+    const auto again = score::score(*m_ws, r);
+    QVERIFY(!again.wrote);
+    QCOMPARE(again.scored, 0);
+    QCOMPARE(again.skipped, 3300);
+    QCOMPARE(again.version, latest); // nothing written: no new version
+    QCOMPARE(catalog::Catalog(*m_ws->openCatalog()).latestVersion(), latest);
+    const auto queued = count("SELECT count(*) FROM review_queue");
+
+    r.rescore = true;
+    const auto rescored = score::score(*m_ws, r);
+    QVERIFY(rescored.wrote);
+    QCOMPARE(rescored.scored, 3300);
+    QCOMPARE(rescored.updated, 3300);
+    QCOMPARE(rescored.inserted, 0);
+    QCOMPARE(rescored.version, latest + 1);
+    QCOMPARE(count("SELECT count(*) FROM predictions"), 3300);
+    QCOMPARE(count("SELECT count(*) FROM predictions WHERE version = " + std::to_string(rescored.version)), 3300);
+    QCOMPARE(count("SELECT count(*) FROM review_queue"), queued); // refreshed, not duplicated
+    QCOMPARE(count("SELECT count(*) FROM (SELECT path FROM review_queue GROUP BY table_name, path HAVING count(*) > 1)"), 0);
+}
+
+void tst_Scoring::reviewLabelAcceptSkip()
+{
+    auto db = m_ws->openCatalog();
+    review::ReviewQueue queue(*m_ws, *db);
+    std::vector<review::ReviewItem> unlabeled;
+    for (const auto &it : queue.list({"pending", "fashion", false, -1})) {
+        if (it.path.find("/incoming/") != std::string::npos)
+            unlabeled.push_back(it);
+    }
+    QVERIFY2(unlabeled.size() >= 8, qPrintable(QString::number(unlabeled.size())));
+
+    // Label by id and by path with the truth; a label outside the model's classes is refused.
+    const auto a = queue.label(std::to_string(unlabeled[0].id), truthOf(unlabeled[0].path));
+    QCOMPARE(a.state, std::string("labeled"));
+    QCOMPARE(a.label, truthOf(unlabeled[0].path));
+    QCOMPARE(a.labelSource, std::string("human"));
+    QVERIFY(!a.labeledBy.empty());
+    queue.label(unlabeled[1].path, truthOf(unlabeled[1].path));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, queue.label(unlabeled[2].path, "not-a-class"));
+    QCOMPARE(queue.find(unlabeled[2].path).state, std::string("pending"));
+    // Accept takes the prediction; skip leaves it out.
+    const auto accepted = queue.accept(std::to_string(unlabeled[2].id));
+    QCOMPARE(accepted.label, unlabeled[2].predicted);
+    const auto skipped = queue.skip(std::to_string(unlabeled[3].id));
+    QCOMPARE(skipped.state, std::string("skipped"));
+    QVERIFY(skipped.label.empty());
+    // Relabeling a labeled entry replaces its label.
+    queue.label(unlabeled[4].path, "bag");
+    QCOMPARE(queue.label(unlabeled[4].path, truthOf(unlabeled[4].path)).label, truthOf(unlabeled[4].path));
+    QCOMPARE(queue.list({"labeled", {}, false, -1}).size(), std::size_t(4));
+    QCOMPARE(queue.list({"skipped", {}, false, -1}).size(), std::size_t(1));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, queue.find("999999"));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, queue.find("/no/such/image.png"));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, queue.list({"done", {}, false, -1}));
+}
+
+void tst_Scoring::commitMergesLabelsIntoTheNextShard()
+{
+    auto db = m_ws->openCatalog();
+    review::ReviewQueue queue(*m_ws, *db);
+    std::map<std::string, std::string> labeled;
+    for (const auto &it : queue.list({"labeled", {}, false, -1}))
+        labeled[it.path] = it.label;
+    QCOMPARE(labeled.size(), std::size_t(4));
+    catalog::Catalog cat(*db);
+    const auto before = cat.stats("fashion");
+
+    const auto res = queue.commit();
+    QCOMPARE(res.labelsMerged, 4);
+    QVERIFY(res.notMerged.empty());
+    QCOMPARE(res.version, cat.latestVersion());
+    QCOMPARE(count("SELECT operation = 'MERGE LABELS' FROM versions WHERE version = " + std::to_string(res.version)), 1);
+    const auto after = cat.stats("fashion");
+    QCOMPARE(after.labeled, before.labeled + 4);
+    QCOMPARE(after.unlabeled, before.unlabeled - 4);
+    QCOMPARE(after.images, before.images);
+    QCOMPARE(count("SELECT count(*) FROM images WHERE table_name = 'fashion' AND valid_to IS NULL AND label_source = 'human'"), 4);
+    // Time travel: as of the version before, those images were unlabeled.
+    QCOMPARE(cat.stats("fashion", res.version - 1).unlabeled, before.unlabeled);
+    // The merged entries leave the open queue; a second commit merges nothing and writes no version.
+    QCOMPARE(queue.list({"labeled", {}, false, -1}).size(), std::size_t(0));
+    QCOMPARE(queue.list({"labeled", {}, true, -1}).size(), std::size_t(4));
+    const auto again = queue.commit();
+    QCOMPARE(again.labelsMerged, 0);
+    QCOMPARE(again.version, res.version);
+
+    // Scoring again does not queue images a person labeled.
+    score::ScoreRequest r;
+    r.model = "fashion@Production";
+    r.table = "fashion";
+    r.rescore = true;
+    score::score(*m_ws, r);
+    for (const auto &[path, label] : labeled)
+        QCOMPARE(count("SELECT count(*) FROM review_queue WHERE merged_version IS NULL AND path = '" + path + "'"), 0);
+
+    // The next shard holds them, with their human labels.
+    data::ShardSpec spec;
+    spec.table = "fashion";
+    spec.valFraction = 0;
+    const auto shard = data::materialise(*m_ws, spec);
+    QCOMPARE(shard.dataVersion, res.version);
+    QCOMPARE(shard.trainCount, m_trainImages + 4);
+    QCOMPARE(shard.classes.size(), std::size_t(10));
+    QCOMPARE(shard.classes.front(), std::string("t-shirt_top")); // Caltech order kept
+    const data::NpyFile labels(shard.dir + "/train_labels.npy");
+    const data::NpyFile images(shard.dir + "/train_images.npy");
+    // Rows are in path order: find each labeled image's row among the paths of the table.
+    std::vector<std::string> paths;
+    {
+        store::Statement st(*db, "SELECT path FROM images WHERE table_name = 'fashion' AND valid_to IS NULL AND "
+                                 "label IS NOT NULL AND status = 'ok' ORDER BY path");
+        while (st.step())
+            paths.push_back(st.text(0));
+    }
+    QCOMPARE(std::int64_t(paths.size()), shard.trainCount);
+    for (const auto &[path, label] : labeled) {
+        const auto row = std::find(paths.begin(), paths.end(), path) - paths.begin();
+        QVERIFY(row < std::int64_t(paths.size()));
+        const auto cls = labels.values<std::int64_t>()[row];
+        QCOMPARE(shard.classes[std::size_t(cls)], label);
+    }
+    Q_UNUSED(images);
+}
+
+void tst_Scoring::csvRoundTrip()
+{
+    auto db = m_ws->openCatalog();
+    review::ReviewQueue queue(*m_ws, *db);
+    const QString file = m_dir.filePath("queue.csv");
+    const auto pending = queue.list({"pending", {}, false, -1});
+    QCOMPARE(queue.exportCsv(file.toStdString()), std::int64_t(pending.size()));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QList<QByteArray> lines = f.readAll().split('\n');
+    f.close();
+    QCOMPARE(lines.front(), QByteArray("id,table,path,predicted,confidence,top5,model,label"));
+    // A person fills in the label column of three incoming images, writes one unknown label, and one row
+    // names an image that is not queued.
+    QByteArray out = lines.front() + "\n";
+    int filled = 0;
+    std::vector<std::string> expectLabeled;
+    std::string badLabelPath;
+    for (int i = 1; i < lines.size(); ++i) {
+        if (lines[i].isEmpty())
+            continue;
+        const auto fields = review::parseCsvRecord(lines[i].toStdString());
+        QCOMPARE(fields.size(), std::size_t(8));
+        if (fields[2].find("/incoming/") != std::string::npos && filled < 3) {
+            out += lines[i] + truthOf(fields[2]).c_str() + "\n";
+            expectLabeled.push_back(fields[2]);
+            ++filled;
+        } else if (badLabelPath.empty() && fields[2].find("/incoming/") != std::string::npos) {
+            out += lines[i] + "zebra\n";
+            badLabelPath = fields[2];
+        } else {
+            out += lines[i] + "\n"; // left empty
+        }
+    }
+    out += ",fashion,/nowhere/x.png,bag,0.5,,fashion:1,bag\n"; // no id: matched by path
+    QCOMPARE(filled, 3);
+    QVERIFY(!badLabelPath.empty());
+    QFile w(file);
+    QVERIFY(w.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    w.write(out);
+    w.close();
+
+    const auto res = queue.importFile(file.toStdString());
+    QCOMPARE(res.format, std::string("csv"));
+    QCOMPARE(res.imported, 3);
+    bool sawBadLabel = false, sawUnknown = false;
+    for (const auto &[where, why] : res.skipped) {
+        sawBadLabel = sawBadLabel || (why.find("zebra") != std::string::npos);
+        sawUnknown = sawUnknown || (why.find("/nowhere/x.png") != std::string::npos || where.find("/nowhere/x.png") != std::string::npos);
+    }
+    QVERIFY(sawBadLabel);
+    QVERIFY(sawUnknown);
+    for (const auto &p : expectLabeled) {
+        const auto it = queue.find(p);
+        QCOMPARE(it.state, std::string("labeled"));
+        QCOMPARE(it.label, truthOf(p));
+        QCOMPARE(it.labelSource, std::string("import"));
+    }
+    QCOMPARE(queue.find(badLabelPath).state, std::string("pending"));
+    // A CSV without the needed columns is refused as a whole.
+    QFile bad(m_dir.filePath("bad.csv"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("file,class\nx.png,bag\n");
+    bad.close();
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, queue.importFile(m_dir.filePath("bad.csv").toStdString()));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, queue.importFile(m_dir.filePath("missing.csv").toStdString()));
+}
+
+void tst_Scoring::labelStudioRoundTrip()
+{
+    auto db = m_ws->openCatalog();
+    review::ReviewQueue queue(*m_ws, *db);
+    const QString file = m_dir.filePath("tasks.json");
+    const auto n = queue.exportLabelStudio(file.toStdString());
+    QVERIFY(n > 2);
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QJsonArray tasks = QJsonDocument::fromJson(f.readAll()).array();
+    f.close();
+    QCOMPARE(tasks.size(), n);
+    const QJsonObject first = tasks.at(0).toObject();
+    QVERIFY(first.value("data").toObject().contains("image"));
+    const QJsonArray predictions = first.value("predictions").toArray();
+    QCOMPARE(predictions.size(), 1);
+    QVERIFY(predictions.at(0).toObject().value("score").toDouble() < 0.95);
+    QCOMPARE(predictions.at(0).toObject().value("result").toArray().at(0).toObject().value("type").toString(), QString("choices"));
+
+    // What Label Studio exports after annotation: the tasks with "annotations" (the data kept as we sent it,
+    // except one task that only has an image URL of Label Studio's local-files form).
+    std::vector<std::string> expect;
+    QJsonArray exported;
+    for (int i = 0; i < 3; ++i) {
+        QJsonObject t = tasks.at(i).toObject();
+        QJsonObject data = t.value("data").toObject();
+        const std::string path = data.value("path").toString().toStdString();
+        const std::string label = truthOf(path).empty() ? std::string("bag") : truthOf(path);
+        if (i == 2) {
+            data = QJsonObject{{"image", "/data/local-files/?d=" + QString::fromUtf8(QUrl::toPercentEncoding(QString::fromStdString(path), "/"))}};
+            t.insert("data", data);
+        }
+        // An image from the labeled training set has no truth folder of the test split: label it as predicted.
+        const std::string chosen = path.find("/incoming/") != std::string::npos
+                                       ? label
+                                       : t.value("predictions").toArray().at(0).toObject().value("result").toArray()
+                                             .at(0).toObject().value("value").toObject().value("choices").toArray()
+                                             .at(0).toString().toStdString();
+        t.insert("annotations", QJsonArray{QJsonObject{
+                                    {"was_cancelled", false},
+                                    {"result", QJsonArray{QJsonObject{
+                                                   {"from_name", "label"}, {"to_name", "image"}, {"type", "choices"},
+                                                   {"value", QJsonObject{{"choices", QJsonArray{QString::fromStdString(chosen)}}}}}}}}});
+        exported.append(t);
+        expect.push_back(path + "\n" + chosen);
+    }
+    exported.append(QJsonObject{{"data", QJsonObject{{"image", "/elsewhere/unknown.png"}}},
+                                {"annotations", QJsonArray{QJsonObject{{"result", QJsonArray{QJsonObject{
+                                    {"value", QJsonObject{{"choices", QJsonArray{"bag"}}}}}}}}}}});
+    exported.append(QJsonObject{{"data", tasks.at(3).toObject().value("data")}, {"annotations", QJsonArray{}}});
+    QFile w(m_dir.filePath("export.json"));
+    QVERIFY(w.open(QIODevice::WriteOnly));
+    w.write(QJsonDocument(exported).toJson());
+    w.close();
+    const auto res = queue.importFile(m_dir.filePath("export.json").toStdString());
+    QCOMPARE(res.format, std::string("labelstudio"));
+    QCOMPARE(res.imported, 3);
+    QCOMPARE(res.skipped.size(), std::size_t(2)); // the unknown image, the task without annotation
+    for (const auto &e : expect) {
+        const auto cut = e.find('\n');
+        const auto it = queue.find(e.substr(0, cut));
+        QCOMPARE(it.state, std::string("labeled"));
+        QCOMPARE(it.label, e.substr(cut + 1));
+    }
+    QFile broken(m_dir.filePath("broken.json"));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("[{\"data\": ");
+    broken.close();
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, queue.importFile(m_dir.filePath("broken.json").toStdString()));
+}
+
+void tst_Scoring::predictionsExport()
+{
+    auto db = m_ws->openCatalog();
+    const QString file = m_dir.filePath("predictions.csv");
+    const auto rows = score::exportPredictionsCsv(*db, "fashion", file.toStdString());
+    QCOMPARE(rows, 3300);
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 3301);
+    QCOMPARE(lines.front(), QByteArray("path,predicted_label,confidence,model,model_version,scored_at"));
+    const auto fields = review::parseCsvRecord(lines.at(1).toStdString());
+    QCOMPARE(fields.size(), std::size_t(6));
+    QCOMPARE(fields[3], std::string("fashion"));
+    QCOMPARE(fields[4], std::string("1"));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, score::exportPredictionsCsv(*db, "nope", file.toStdString()));
+}
+
+void tst_Scoring::unreadableImageDoesNotStopTheBatch()
+{
+    // Two new unlabeled images; one of them is then corrupted on disk after ingest.
+    const QString dir = m_dir.filePath("late");
+    QDir().mkpath(dir);
+    for (const auto &[folder, name] : {std::pair{"000.t-shirt_top", "a.png"}, std::pair{"001.trouser", "b.png"}}) {
+        const QDir incoming(m_dir.filePath(QString("incoming/") + folder));
+        const QStringList files = incoming.entryList({"*.png"}, QDir::Files, QDir::Name);
+        QVERIFY(!files.isEmpty());
+        QVERIFY(QFile::copy(incoming.filePath(files.first()), dir + "/" + name));
+    }
+    ingest::IngestOptions u;
+    u.source = dir.toStdString();
+    u.table = "late";
+    u.labels = ingest::LabelRule::None;
+    QCOMPARE(ingest::ingest(*m_ws, u).added, 2);
+    QFile b(dir + "/b.png");
+    QVERIFY(b.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    b.write("not a png any more");
+    b.close();
+
+    score::ScoreRequest r;
+    r.model = "fashion@Production";
+    r.table = "late";
+    const auto res = score::score(*m_ws, r);
+    QCOMPARE(res.scored, 1);
+    QCOMPARE(res.failed, 1);
+    QCOMPARE(res.failures.size(), std::size_t(1));
+    QVERIFY(res.failures.front().path.find("b.png") != std::string::npos);
+    QVERIFY2(res.failures.front().reason.find("changed") != std::string::npos, res.failures.front().reason.c_str());
+    QCOMPARE(count("SELECT count(*) FROM predictions WHERE table_name = 'late'"), 1);
+}
+
+void tst_Scoring::badInput()
+{
+    score::ScoreRequest r;
+    r.table = "fashion";
+    auto fails = [&](const std::string &model, const std::string &mention) {
+        r.model = model;
+        try {
+            score::score(*m_ws, r);
+        } catch (const std::runtime_error &e) {
+            return std::string(e.what()).find(mention) != std::string::npos;
+        }
+        return false;
+    };
+    QVERIFY(fails("nope@Production", "nope"));
+    QVERIFY(fails("fashion@Staging", "Staging"));
+    QVERIFY(fails("fashion@champion", "champion"));
+    QVERIFY(fails("fashion:7", "7"));
+    QVERIFY(fails("fashion", "NAME@Production"));
+    r.table = "no-such-table";
+    QVERIFY(fails("fashion@Production", "no-such-table"));
+    r.table = "fashion";
+    r.threshold = 1.5;
+    QVERIFY(fails("fashion@Production", "threshold"));
+    r.threshold = 0.95;
+    r.reviewFraction = 0;
+    QVERIFY(fails("fashion@Production", "fraction"));
+}
+
+void tst_Scoring::cliContract()
+{
+    auto run = [&](const QStringList &args, QJsonDocument *json = nullptr, QByteArray *err = nullptr) {
+        QProcess p;
+        p.start(PIPEWRIGHT_BIN, args + QStringList{"--workspace", QString::fromStdString(m_ws->root()), "--json"});
+        p.waitForFinished(120000);
+        if (json)
+            *json = QJsonDocument::fromJson(p.readAllStandardOutput());
+        if (err)
+            *err = p.readAllStandardError();
+        return p.exitCode();
+    };
+    QJsonDocument doc;
+    QByteArray err;
+    QCOMPARE(run({"score", "--model", "fashion@Production", "--table", "fashion", "--review-fraction", "0.5"}, &doc), 0);
+    for (const char *key : {"version", "model_version", "scored", "skipped", "queued_for_review"})
+        QVERIFY2(doc.object().contains(key), key);
+    QCOMPARE(doc.object().value("scored").toInteger(), 0);
+    QCOMPARE(run({"review", "list", "--state", "pending"}, &doc), 0);
+    QVERIFY(doc.isArray() && !doc.array().isEmpty());
+    const QJsonObject item = doc.array().at(0).toObject();
+    for (const char *key : {"id", "path", "confidence", "predicted", "top5", "state"})
+        QVERIFY2(item.contains(key), key);
+    const QString id = QString::number(item.value("id").toInteger());
+    QCOMPARE(run({"review", "label", id, "zebra"}, nullptr, &err), 1);
+    QVERIFY2(err.contains("zebra"), err.constData());
+    QCOMPARE(run({"review", "accept", id}, &doc), 0);
+    QCOMPARE(doc.object().value("state").toString(), QString("labeled"));
+    QCOMPARE(run({"review", "commit"}, &doc), 0);
+    QVERIFY(doc.object().contains("version"));
+    QVERIFY(doc.object().value("labels_merged").toInteger() >= 1);
+    QCOMPARE(run({"review", "skip", "/no/such.png"}, nullptr, &err), 1);
+    QVERIFY2(err.contains("/no/such.png"), err.constData());
+    QCOMPARE(run({"review", "export", "--format", "xml", m_dir.filePath("x")}, nullptr, &err), 2);
+    QCOMPARE(run({"score", "--table", "fashion"}, nullptr, &err), 2);
+    QVERIFY(err.contains("--model"));
+    QCOMPARE(run({"score", "--model", "fashion@Production", "--threshold", "2"}, nullptr, &err), 2);
+    QCOMPARE(run({"predictions", "export", m_dir.filePath("p.csv"), "--table", "fashion"}, &doc), 0);
+    QCOMPARE(doc.object().value("rows").toInteger(), 3300);
+
+    // The review sample is seeded: the same fraction and seed pick the same images.
+    QVERIFY(score::inReviewSample("/a/b.png", 1.0, 1));
+    int in = 0;
+    for (int i = 0; i < 1000; ++i)
+        in += score::inReviewSample("/img/" + std::to_string(i) + ".png", 0.1, 42);
+    QVERIFY2(in > 60 && in < 140, qPrintable(QString::number(in)));
+    for (int i = 0; i < 50; ++i) {
+        const std::string p = "/img/" + std::to_string(i) + ".png";
+        QCOMPARE(score::inReviewSample(p, 0.3, 7), score::inReviewSample(p, 0.3, 7));
+    }
+}
+
+QTEST_GUILESS_MAIN(tst_Scoring)
+#include "tst_scoring.moc"
