@@ -18,7 +18,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
+#include <unordered_set>
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 namespace pw::score {
@@ -69,6 +71,20 @@ struct ScratchDir
     }
 };
 
+// pw_in_review_sample(path, fraction, seed): inReviewSample() as an SQL function on this connection.
+void registerSampleFunction(store::Database &db)
+{
+    auto fn = [](sqlite3_context *ctx, int, sqlite3_value **argv) {
+        const auto *text = reinterpret_cast<const char *>(sqlite3_value_text(argv[0]));
+        const std::string path = text ? std::string(text, std::size_t(sqlite3_value_bytes(argv[0]))) : std::string();
+        sqlite3_result_int(ctx, inReviewSample(path, sqlite3_value_double(argv[1]),
+                                               std::uint64_t(sqlite3_value_int64(argv[2]))) ? 1 : 0);
+    };
+    if (sqlite3_create_function(db.handle(), "pw_in_review_sample", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, fn,
+                                nullptr, nullptr) != SQLITE_OK)
+        db.fail("registering pw_in_review_sample");
+}
+
 } // namespace
 
 bool inReviewSample(const std::string &path, double fraction, std::uint64_t seed)
@@ -112,49 +128,52 @@ MergeStats mergePredictions(store::Database &db, const MergeOptions &o, const st
     store::Transaction tx(db);
     stats.version = cat.beginVersion("MERGE PREDICTIONS", o.parameters, {});
     const std::string now = catalog::nowIso();
-    store::Statement exists(db, "SELECT 1 FROM predictions WHERE table_name = ?1 AND path = ?2 AND model_name = ?3 "
-                                "AND model_version = ?4");
+    // Inserted vs updated, from the count of this model version's predictions before and after.
+    store::Statement countRows(db, "SELECT count(*) FROM predictions WHERE table_name = ?1 AND model_name = ?2 "
+                                   "AND model_version = ?3");
+    auto predictionCount = [&] {
+        countRows.bind(1, o.table).bind(2, o.model).bind(3, o.modelVersion);
+        const std::int64_t c = countRows.step() ? countRows.int64(0) : 0;
+        countRows.reset();
+        return c;
+    };
+    const std::int64_t before = predictionCount();
     store::Statement upsert(db, "INSERT INTO predictions (table_name, path, model_name, model_version, content_hash, "
                                 "predicted, confidence, top5, version, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
                                 "?8, ?9, ?10) ON CONFLICT(table_name, path, model_name, model_version) DO UPDATE SET "
                                 "content_hash = excluded.content_hash, predicted = excluded.predicted, confidence = "
                                 "excluded.confidence, top5 = excluded.top5, version = excluded.version, "
                                 "scored_at = excluded.scored_at");
-    // The image's current label source: a person's label (human, import) keeps it out of the queue.
-    store::Statement humanLabel(db, "SELECT 1 FROM images WHERE table_name = ?1 AND path = ?2 AND valid_to IS NULL "
-                                    "AND label_source IN ('human', 'import')");
-    // One open entry per image: a pending one is refreshed with the newer prediction; one a person already
-    // labeled or skipped is left as it is.
+    for (const PredictionRow &r : rows) {
+        upsert.bind(1, o.table).bind(2, r.path).bind(3, o.model).bind(4, o.modelVersion).bind(5, r.contentHash);
+        upsert.bind(6, r.predicted).bind(7, r.confidence).bind(8, r.top5).bind(9, stats.version).bind(10, now);
+        upsert.exec();
+    }
+    // The queue, in one statement over the predictions this version wrote: those below the threshold, in the
+    // seeded sample, whose image no person has labeled (label_source human or import). One open entry per
+    // image: a pending one is refreshed with the newer prediction; one a person labeled or skipped stays.
+    registerSampleFunction(db);
+    char reason[96];
+    std::snprintf(reason, sizeof reason, "confidence below %.4g", o.threshold);
     store::Statement queue(db, "INSERT INTO review_queue (table_name, path, content_hash, model_name, model_version, "
-                               "predicted, confidence, top5, reason, queued_at, queued_version) VALUES (?1, ?2, ?3, ?4, "
-                               "?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(table_name, path) WHERE merged_version IS NULL "
+                               "predicted, confidence, top5, reason, queued_at, queued_version) SELECT p.table_name, "
+                               "p.path, p.content_hash, p.model_name, p.model_version, p.predicted, p.confidence, "
+                               "p.top5, ?5, ?6, ?4 FROM predictions p WHERE p.table_name = ?1 AND p.model_name = ?2 "
+                               "AND p.model_version = ?3 AND p.version = ?4 AND p.confidence < ?7 AND "
+                               "pw_in_review_sample(p.path, ?8, ?9) AND NOT EXISTS (SELECT 1 FROM images i WHERE "
+                               "i.table_name = p.table_name AND i.path = p.path AND i.valid_to IS NULL AND "
+                               "i.label_source IN ('human', 'import')) ORDER BY p.path "
+                               "ON CONFLICT(table_name, path) WHERE merged_version IS NULL "
                                "DO UPDATE SET content_hash = excluded.content_hash, model_name = excluded.model_name, "
                                "model_version = excluded.model_version, predicted = excluded.predicted, confidence = "
                                "excluded.confidence, top5 = excluded.top5, reason = excluded.reason, queued_version = "
                                "excluded.queued_version WHERE review_queue.state = 'pending'");
-    char reason[96];
-    std::snprintf(reason, sizeof reason, "confidence below %.4g", o.threshold);
-    for (const PredictionRow &r : rows) {
-        exists.bind(1, o.table).bind(2, r.path).bind(3, o.model).bind(4, o.modelVersion);
-        const bool had = exists.step();
-        exists.reset();
-        upsert.bind(1, o.table).bind(2, r.path).bind(3, o.model).bind(4, o.modelVersion).bind(5, r.contentHash);
-        upsert.bind(6, r.predicted).bind(7, r.confidence).bind(8, r.top5).bind(9, stats.version).bind(10, now);
-        upsert.exec();
-        ++(had ? stats.updated : stats.inserted);
-        if (!(r.confidence < o.threshold) || !inReviewSample(r.path, o.reviewFraction, o.seed))
-            continue;
-        humanLabel.bind(1, o.table).bind(2, r.path);
-        const bool labeledByPerson = humanLabel.step();
-        humanLabel.reset();
-        if (labeledByPerson)
-            continue;
-        queue.bind(1, o.table).bind(2, r.path).bind(3, r.contentHash).bind(4, o.model).bind(5, o.modelVersion);
-        queue.bind(6, r.predicted).bind(7, r.confidence).bind(8, r.top5).bind(9, reason).bind(10, now);
-        queue.bind(11, stats.version);
-        queue.exec();
-        stats.queued += db.changes();
-    }
+    queue.bind(1, o.table).bind(2, o.model).bind(3, o.modelVersion).bind(4, stats.version).bind(5, reason);
+    queue.bind(6, now).bind(7, o.threshold).bind(8, o.reviewFraction).bind(9, std::int64_t(o.seed));
+    queue.exec();
+    stats.queued = db.changes();
+    stats.inserted = predictionCount() - before;
+    stats.updated = std::int64_t(rows.size()) - stats.inserted;
     const QJsonObject metrics{{"scored", qint64(rows.size())},
                               {"inserted", qint64(stats.inserted)},
                               {"updated", qint64(stats.updated)},

@@ -194,9 +194,8 @@ CREATE TABLE predictions (
     top5          TEXT NOT NULL,
     version       INTEGER NOT NULL REFERENCES versions(version),
     scored_at     TEXT NOT NULL,
-    PRIMARY KEY (table_name, path, model_name, model_version)
-) WITHOUT ROWID;
-CREATE INDEX predictions_version ON predictions(table_name, version);
+    UNIQUE (table_name, path, model_name, model_version)
+);
 
 -- The review queue: images a model was unsure of, waiting for a person. state pending | labeled | skipped;
 -- merged_version is the catalog version (MERGE LABELS) that took the label into the table.
@@ -222,8 +221,6 @@ CREATE TABLE review_queue (
 );
 -- One open entry (not yet merged) per image.
 CREATE UNIQUE INDEX review_queue_open ON review_queue(table_name, path) WHERE merged_version IS NULL;
-CREATE INDEX review_queue_state ON review_queue(state, confidence);
-CREATE INDEX review_queue_path ON review_queue(path);
 )sql"},
     };
     return migrations;

@@ -1,8 +1,7 @@
 // Benchmark: materialise one table of an existing workspace into shards, first from scratch, then again
-// (the reuse path). Not part of the build; compile by hand (see tests/bench/README.md):
+// (the reuse path). Built with -DPIPEWRIGHT_BENCHMARKS=ON (see tests/bench/README.md):
 //
-//   g++ -std=c++20 -O2 -fPIC -I. tests/bench/bench_shards.cpp BUILD/core/libpipewright_core.a
-//       $(pkg-config --cflags --libs Qt6Core) -lsqlite3 -lssl -lcrypto -lz -ldl -pthread -o BUILD/bin/bench_shards
+//   cmake -B build -DPIPEWRIGHT_BENCHMARKS=ON && cmake --build build --target bench_shards
 //   pipewright demo /tmp/shard-demo     # Fashion-MNIST as tables fashion and fashion-test
 //   BUILD/bin/bench_shards /tmp/shard-demo fashion [SIZE [CHANNELS [VAL_FRACTION [THREADS]]]]
 //
