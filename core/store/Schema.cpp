@@ -221,6 +221,8 @@ CREATE TABLE review_queue (
 );
 -- One open entry (not yet merged) per image.
 CREATE UNIQUE INDEX review_queue_open ON review_queue(table_name, path) WHERE merged_version IS NULL;
+-- The open queue, least confident first (what a reviewer lists).
+CREATE INDEX review_queue_open_confidence ON review_queue(confidence) WHERE merged_version IS NULL;
 )sql"},
     };
     return migrations;
