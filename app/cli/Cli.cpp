@@ -7,12 +7,14 @@
 #include "core/track/Tracker.h"
 #include "core/train/ModelZoo.h"
 #include "core/data/FashionMnist.h"
+#include "core/pipeline/Pipeline.h"
 #include "core/ingest/Ingestor.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -89,8 +91,11 @@ const std::vector<Command> &commands()
          "JSON: {\"dataset\", \"split\", \"out\", \"images\", \"classes\"}"},
         {"demo", "pipewright demo DIR",
          "Creates (or completes) a demo workspace in DIR: the Fashion-MNIST train split ingested as table\n"
-         "\"fashion\" and the test split as \"fashion-test\" (PNG files under DIR/data/). Rerunning is cheap.\n\n"
-         "JSON: {\"workspace\", \"tables\": {NAME: ingest result}}"},
+         "\"fashion\" and the test split as \"fashion-test\" (PNG files under DIR/data/), and the sample pipelines\n"
+         "DIR/pipelines/training.json (ingest, train, register, promote to Staging) and scoring.json (ingest the\n"
+         "new images of DIR/data/incoming, score them with fashion@Production, export the unsure ones for\n"
+         "labeling). Rerunning is cheap and keeps edited pipeline files.\n\n"
+         "JSON: {\"workspace\", \"tables\": {NAME: ingest result}, \"pipelines\": [FILE]}"},
         {"train", "pipewright train [--table T] [--experiment NAME] [--model NAME] [--epochs N] [--batch-size B] [--lr X] "
                   "[--optimizer adam|sgd] [--image-size S] [--val-fraction F] [--seed S] [--device auto|cpu|cuda] "
                   "[--precision auto|fp32|bf16] [--as-of-version V] [--name RUN_NAME]",
@@ -188,6 +193,46 @@ const std::vector<Command> &commands()
          "      Labels from a CSV with a header naming 'label' and 'path' (or 'id') columns, or from a Label Studio\n"
          "      JSON export. Unknown paths and labels outside the model's classes are reported and skipped.\n"
          "      JSON: {\"format\", \"imported\", \"skipped\": [{\"where\", \"reason\"}]}"},
+        {"pipeline", "pipewright pipeline validate|run|runs|show|repair|cancel|import-databricks|export-databricks ...",
+         "Pipelines: DAGs of tasks in a JSON file (names after Databricks Jobs 2.1), run by the local executor.\n\n"
+         "  pipeline validate FILE\n"
+         "      Every problem at once (cycles, missing tasks, unknown types, bad parameters and references...).\n"
+         "      JSON: {\"valid\", \"errors\": [{\"task_key\", \"field\", \"message\"}]}; exit 1 when invalid\n"
+         "  pipeline run FILE [--param NAME=VALUE]... [--only KEY[,KEY]]... [--from KEY] [--to KEY]\n"
+         "      Runs the tasks in dependency order, independent ones in parallel (max_parallel_tasks), each attempt\n"
+         "      as its own process with its log under the workspace's logs/RUN_ID/; run_if, retries, timeouts.\n"
+         "      --only runs just those tasks, --from a task and everything downstream, --to a task and everything\n"
+         "      upstream; outputs of tasks left out come from their last successful run. Progress on stderr;\n"
+         "      Ctrl-C cancels. JSON: {\"run_id\", \"result_state\", \"tasks\": [{\"task_key\", \"result_state\",\n"
+         "      \"attempts\", \"duration_s\", \"outputs\"}], ...}; exit 1 when the run did not succeed\n"
+         "  pipeline runs [FILE] [--limit N]       runs, newest first (of FILE's pipeline)\n"
+         "  pipeline show RUN_ID                   tasks, attempts, log paths and outputs\n"
+         "  pipeline repair RUN_ID                 reruns the failed tasks and everything downstream of them,\n"
+         "                                         reusing the outputs of the tasks that succeeded\n"
+         "  pipeline cancel RUN_ID                 cancels a run (from any process)\n\n"
+         "Task types and their params (outputs in brackets; refer to them as {{tasks.KEY.OUTPUT}}, to pipeline\n"
+         "parameters as {{params.NAME}}, to the run as {{run.id}}):\n"
+         "TASKTYPES"},
+        {"schedule", "pipewright schedule next|install|uninstall FILE [--count N] [--after TIME] [--method systemd|cron] [--dry-run]",
+         "The schedule of a pipeline file: \"schedule\": {\"quartz_cron_expression\": \"0 30 2 * * ?\" (Quartz, 6-7 fields,\n"
+         "as Databricks) or \"cron\": \"30 2 * * *\" (5 fields), \"timezone_id\": IANA name, \"pause_status\"}.\n\n"
+         "  schedule next FILE [--count N] [--after TIME]\n"
+         "      The next fire times in the schedule's time zone (daylight saving as Quartz: a time in the spring\n"
+         "      gap does not fire that day; a time in the autumn overlap fires once).\n"
+         "      JSON: {\"pipeline\", \"expression\", \"timezone_id\", \"paused\", \"next\": [TIME]}\n"
+         "  schedule install FILE\n"
+         "      Lets the operating system keep time: writes a systemd user timer and service (OnCalendar= in the\n"
+         "      schedule's time zone) running `pipewright pipeline run FILE --workspace WS`, and enables it; where\n"
+         "      there is no systemd user session, a crontab line (with CRON_TZ=, for crons that honour it).\n"
+         "      --method forces one; --dry-run prints what it would write and run.\n"
+         "  schedule uninstall FILE\n"
+         "      Removes what install wrote."},
+        {"scheduler", "pipewright scheduler [--pipelines DIR] [--for SECONDS]",
+         "Runs the schedules and file-arrival triggers of the pipelines in the workspace's pipelines/ folder (or\n"
+         "DIR) while it runs (the workbench does the same while it is open). A file-arrival trigger\n"
+         "(\"trigger\": {\"file_arrival\": {\"path\": DIR, \"min_seconds_between_triggers\": N}}) starts the pipeline\n"
+         "when new image files land under DIR, never twice for the same file. Edits to the pipeline files are\n"
+         "picked up. Ctrl-C stops it (cancelling runs in progress); --for stops it after SECONDS, letting runs end."},
         {"help", "pipewright help [COMMAND]", "Shows the commands, or the documentation of one command."},
     };
     return list;
@@ -402,8 +447,49 @@ int cmdDemo(const QStringList &args)
             throw std::runtime_error("cancelled; rerun pipewright demo to finish");
         tables.insert(table, ingestJson(r));
     }
+    // The sample pipelines, pointed at the demo's data (a pipeline file the user has since edited is kept).
+    QJsonArray pipelines;
+    {
+        const QString incoming = QString::fromStdString(ws.root() + "/data/incoming");
+        QDir().mkpath(incoming);
+        QDir().mkpath(QString::fromStdString(ws.pipelinesDir()));
+        const std::map<QString, std::map<QString, QString>> params = {
+            {"training",
+             {{"image_path", QString::fromStdString(ws.root() + "/data/fashion-mnist/train")},
+              {"table", "fashion"},
+              {"model_name", "fashion"},
+              {"epochs", "7"}}},
+            {"scoring",
+             {{"incoming_path", incoming},
+              {"table", "fashion"},
+              {"model", "fashion@Production"},
+              {"threshold", "0.95"},
+              {"review_file", QString::fromStdString(ws.root() + "/review-tasks.json")}}}};
+        for (const auto &[name, values] : params) {
+            const QString target = QString::fromStdString(ws.pipelinesDir()) + "/" + name + ".json";
+            pipelines.append(target);
+            if (QFile::exists(target))
+                continue;
+            QFile sample(":/pipelines/" + name + ".json");
+            if (!sample.open(QIODevice::ReadOnly))
+                throw std::runtime_error("the sample pipeline " + name.toStdString() + " is missing from this build");
+            QJsonObject o = QJsonDocument::fromJson(sample.readAll()).object();
+            QJsonObject p = o.value("parameters").toObject();
+            for (const auto &[k, v] : values)
+                p.insert(k, v);
+            o.insert("parameters", p);
+            if (name == "scoring")
+                o.insert("trigger", QJsonObject{{"file_arrival", QJsonObject{{"path", incoming},
+                                                                             {"min_seconds_between_triggers", 60}}}});
+            QFile out(target);
+            if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(o).toJson()) < 0)
+                throw std::runtime_error("cannot write '" + target.toStdString() + "'");
+        }
+    }
     if (c.json())
-        printJson(QJsonDocument(QJsonObject{{"workspace", QString::fromStdString(ws.root())}, {"tables", tables}}));
+        printJson(QJsonDocument(QJsonObject{{"workspace", QString::fromStdString(ws.root())},
+                                            {"tables", tables},
+                                            {"pipelines", pipelines}}));
     else
         std::cout << "demo workspace ready: " << ws.root() << "\nopen it with: pipewright --workspace " << ws.root()
                   << "\n";
@@ -736,6 +822,20 @@ QString helpText(const QString &command)
             models += QString("  %1: %2\n").arg(QString::fromUtf8(m.name.data(), qsizetype(m.name.size())),
                                                 QString::fromUtf8(m.summary.data(), qsizetype(m.summary.size())));
         description.replace("MODELS", models);
+        QString types;
+        for (const auto &t : pipeline::taskTypes()) {
+            QStringList params;
+            for (const auto &p : t.params)
+                params << QString("%1%2").arg(QString::fromUtf8(p.name), p.required ? "*" : "");
+            QStringList outputs;
+            for (const char *o : t.outputs)
+                outputs << QString::fromUtf8(o);
+            types += QString("  %1: %2 [%3]\n      %4\n")
+                         .arg(QString::fromUtf8(t.name), params.join(", "),
+                              t.anyOutput ? outputs.join(", ") + ", NAME=VALUE lines of $PIPEWRIGHT_OUTPUTS" : outputs.join(", "),
+                              QString::fromUtf8(t.summary));
+        }
+        description.replace("TASKTYPES", types + "  (* required)\n");
         return QString("Usage: %1\n\n%2\n").arg(QString::fromUtf8(c.synopsis), description);
     }
     return {};
@@ -779,7 +879,8 @@ int run(const QStringList &args)
     static const std::map<QString, std::function<int(const QStringList &)>> handlers = {
         {"ingest", cmdIngest}, {"catalog", cmdCatalog}, {"demo-data", cmdDemoData}, {"demo", cmdDemo},
         {"train", cmdTrain}, {"runs", cmdRuns}, {"evaluate", cmdEvaluate}, {"models", cmdModels},
-        {"score", cmdScore}, {"predictions", cmdPredictions}, {"review", cmdReview}, {"help", cmdHelp}};
+        {"score", cmdScore}, {"predictions", cmdPredictions}, {"review", cmdReview}, {"pipeline", cmdPipeline},
+        {"schedule", cmdSchedule}, {"scheduler", cmdScheduler}, {"help", cmdHelp}};
     const auto it = handlers.find(command);
     if (it == handlers.end()) {
         std::cerr << "pipewright: unknown command '" << command.toStdString() << "'; see `pipewright help`\n";

@@ -2,7 +2,7 @@
 #include "app/cli/Cli.h"
 #include "app/cli/CliSupport.h"
 
-#include "core/compute/Training.h"
+#include "core/registry/Gate.h"
 #include "core/registry/Registry.h"
 #include "core/review/Review.h"
 #include "core/score/Scoring.h"
@@ -81,10 +81,6 @@ QJsonObject reviewJson(const review::ReviewItem &r)
     return o;
 }
 
-std::string percent(double v)
-{
-    return QString::number(100.0 * v, 'f', 2).toStdString() + "%";
-}
 
 } // namespace
 
@@ -159,47 +155,24 @@ int cmdModels(const QStringList &args)
         if (c.isSet("gate-table")) {
             if (r.to != registry::Stage::Production)
                 throw UsageError{"--gate-table applies to a transition to Production"};
-            const std::string table = c.value("gate-table").toStdString();
-            const auto candidate = reg.version(r.name, r.version);
-            const auto current = reg.inStage(r.name, registry::Stage::Production);
-            // Both on the same catalog version of the table.
-            std::int64_t asOf = 0;
-            {
-                store::Statement st(*db, "SELECT coalesce(max(version), 0) FROM versions WHERE state = 'COMMITTED'");
-                st.step();
-                asOf = st.int64(0);
+            const auto g = registry::checkPromotionGate(ws, r.name, r.version, c.value("gate-table").toStdString(),
+                                                        &g_cancel);
+            gate = QJsonObject{{"table", qs(g.table)},
+                               {"data_version", qint64(g.dataVersion)},
+                               {"candidate", QJsonObject{{"version", qint64(g.candidateVersion)},
+                                                         {"accuracy", g.candidateAccuracy}}},
+                               {"passed", g.passed}};
+            if (g.productionVersion)
+                gate.insert("production", QJsonObject{{"version", qint64(g.productionVersion)},
+                                                      {"accuracy", g.productionAccuracy}});
+            std::cerr << "gate: " << g.summary() << "\n";
+            if (!g.passed) {
+                if (c.json())
+                    printJson(QJsonDocument(QJsonObject{{"promoted", false}, {"gate", gate}}));
+                throw std::runtime_error("promotion refused: " + g.summary()
+                                         + ": the candidate is less accurate than the Production version");
             }
-            auto evaluate = [&](const registry::ModelVersion &v) {
-                compute::ModelFiles files{v.artifact, v.classes, v.imageSize, v.channels};
-                return compute::evaluateModel(ws, files, table, asOf, &g_cancel);
-            };
-            const auto candidateEval = evaluate(candidate);
-            gate.insert("table", qs(table));
-            gate.insert("data_version", qint64(candidateEval.dataVersion));
-            gate.insert("candidate", QJsonObject{{"version", qint64(r.version)}, {"accuracy", candidateEval.accuracy}});
-            r.expectProduction = current ? current->version : 0;
-            if (current) {
-                const auto currentEval = evaluate(*current);
-                gate.insert("production",
-                            QJsonObject{{"version", qint64(current->version)}, {"accuracy", currentEval.accuracy}});
-                std::cerr << "gate on " << table << " (version " << candidateEval.dataVersion << "): candidate version "
-                          << r.version << " " << percent(candidateEval.accuracy) << ", Production version "
-                          << current->version << " " << percent(currentEval.accuracy) << "\n";
-                if (candidateEval.accuracy < currentEval.accuracy) {
-                    gate.insert("passed", false);
-                    if (c.json())
-                        printJson(QJsonDocument(QJsonObject{{"promoted", false}, {"gate", gate}}));
-                    throw std::runtime_error("promotion refused: version " + std::to_string(r.version) + " of model '"
-                                             + r.name + "' scores " + percent(candidateEval.accuracy) + " on table '"
-                                             + table + "', below Production version "
-                                             + std::to_string(current->version) + " at "
-                                             + percent(currentEval.accuracy));
-                }
-            } else {
-                std::cerr << "gate on " << table << ": candidate version " << r.version << " "
-                          << percent(candidateEval.accuracy) << "; no version in Production to compare with\n";
-            }
-            gate.insert("passed", true);
+            r.expectProduction = g.productionVersion;
         }
         const auto recorded = reg.transition(r);
         if (c.json()) {

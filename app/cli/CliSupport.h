@@ -88,6 +88,7 @@ public:
     bool json() const { return m_parser.isSet("json"); }
     bool isSet(const QString &o) const { return m_parser.isSet(o); }
     QString value(const QString &o) const { return m_parser.value(o); }
+    QStringList values(const QString &o) const { return m_parser.values(o); }
     const QStringList &positional() const { return m_positional; }
     long long intValue(const QString &o, long long def, long long min) const
     {
@@ -141,5 +142,12 @@ int cmdModels(const QStringList &args);
 int cmdScore(const QStringList &args);
 int cmdPredictions(const QStringList &args);
 int cmdReview(const QStringList &args);
+// CliPipeline.cpp
+int cmdPipeline(const QStringList &args);
+// CliSchedule.cpp
+int cmdSchedule(const QStringList &args);
+int cmdScheduler(const QStringList &args);
+/** A desktop notification through the freedesktop notification service (stderr when there is none). */
+void desktopNotify(const std::string &title, const std::string &body);
 
 } // namespace pw::cli

@@ -224,6 +224,60 @@ CREATE UNIQUE INDEX review_queue_open ON review_queue(table_name, path) WHERE me
 -- The open queue, least confident first (what a reviewer lists).
 CREATE INDEX review_queue_open_confidence ON review_queue(confidence) WHERE merged_version IS NULL;
 )sql"},
+        {4, R"sql(
+-- Pipeline runs (Databricks Jobs 2.1 names). definition: the pipeline JSON as the run started with it;
+-- parameters: the resolved parameter values. executor_pid: the process running it, to find runs orphaned
+-- by a crash; cancel_requested: set by `pipeline cancel` from any process, polled by the executor.
+CREATE TABLE pipeline_runs (
+    run_id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    pipeline         TEXT NOT NULL,
+    file             TEXT,
+    definition       TEXT NOT NULL,
+    parameters       TEXT NOT NULL DEFAULT '{}',
+    trigger          TEXT NOT NULL DEFAULT 'manual',
+    repair_of        INTEGER REFERENCES pipeline_runs(run_id),
+    life_cycle_state TEXT NOT NULL,
+    result_state     TEXT,
+    state_message    TEXT NOT NULL DEFAULT '',
+    start_time       TEXT NOT NULL,
+    end_time         TEXT,
+    executor_pid     INTEGER,
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX pipeline_runs_pipeline ON pipeline_runs(pipeline, run_id);
+
+-- One row per task attempt (attempt 0 for a task that never ran: skipped, excluded, reused by a repair).
+CREATE TABLE pipeline_task_runs (
+    run_id           INTEGER NOT NULL REFERENCES pipeline_runs(run_id) ON DELETE CASCADE,
+    task_key         TEXT NOT NULL,
+    attempt          INTEGER NOT NULL,
+    life_cycle_state TEXT NOT NULL,
+    result_state     TEXT,
+    state_message    TEXT NOT NULL DEFAULT '',
+    start_time       TEXT,
+    end_time         TEXT,
+    exit_code        INTEGER,
+    log_path         TEXT,
+    outputs          TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (run_id, task_key, attempt)
+) WITHOUT ROWID;
+
+-- Files a file-arrival trigger has handed to a run: a later trigger never starts a run for them again.
+CREATE TABLE pipeline_trigger_files (
+    pipeline TEXT NOT NULL,
+    path     TEXT NOT NULL,
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    run_id   INTEGER,
+    PRIMARY KEY (pipeline, path)
+) WITHOUT ROWID;
+
+-- When a scheduled pipeline last fired (so the scheduler neither misses nor repeats a fire time).
+CREATE TABLE pipeline_schedule_state (
+    pipeline  TEXT PRIMARY KEY,
+    last_fire TEXT NOT NULL
+) WITHOUT ROWID;
+)sql"},
     };
     return migrations;
 }

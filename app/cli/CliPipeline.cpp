@@ -1,0 +1,435 @@
+// CLI commands of pipelines: pipeline validate|run|runs|show|repair|cancel|import-databricks|export-databricks,
+// and run-task, which the executor uses to run a built-in task type in its own process.
+#include "app/cli/Cli.h"
+#include "app/cli/CliSupport.h"
+
+#include "core/compute/Training.h"
+#include "core/ingest/Ingestor.h"
+#include "core/pipeline/Executor.h"
+#include "core/pipeline/Pipeline.h"
+#include "core/registry/Gate.h"
+#include "core/registry/Registry.h"
+#include "core/review/Review.h"
+#include "core/score/Scoring.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+
+namespace pw::cli {
+
+namespace {
+
+QString qs(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+// Task parameters after substitution: numbers may arrive as text ("{{tasks.register.version}}" -> "3").
+class TaskParams
+{
+public:
+    explicit TaskParams(QJsonObject o)
+        : m_o(std::move(o))
+    {
+    }
+    bool has(const char *k) const { return m_o.contains(QLatin1String(k)) && !m_o.value(QLatin1String(k)).isNull(); }
+    std::string text(const char *k, const std::string &def = {}) const
+    {
+        const QJsonValue v = m_o.value(QLatin1String(k));
+        if (v.isUndefined() || v.isNull())
+            return def;
+        if (v.isString())
+            return v.toString().toStdString();
+        if (v.isDouble())
+            return QString::number(v.toDouble(), 'g', 17).toStdString();
+        if (v.isBool())
+            return v.toBool() ? "true" : "false";
+        throw std::runtime_error(std::string("params.") + k + ": expected a single value");
+    }
+    double number(const char *k, double def) const
+    {
+        const QJsonValue v = m_o.value(QLatin1String(k));
+        if (v.isUndefined() || v.isNull())
+            return def;
+        if (v.isDouble())
+            return v.toDouble();
+        bool ok = false;
+        const double d = v.toString().toDouble(&ok);
+        if (!ok)
+            throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is not a number");
+        return d;
+    }
+    long long integer(const char *k, long long def) const
+    {
+        const double d = number(k, double(def));
+        if (d != std::floor(d))
+            throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is not a whole number");
+        return static_cast<long long>(d);
+    }
+    bool boolean(const char *k, bool def) const
+    {
+        const QJsonValue v = m_o.value(QLatin1String(k));
+        if (v.isUndefined() || v.isNull())
+            return def;
+        if (v.isBool())
+            return v.toBool();
+        const std::string t = text(k);
+        if (t == "true" || t == "1")
+            return true;
+        if (t == "false" || t == "0")
+            return false;
+        throw std::runtime_error(std::string("params.") + k + ": '" + t + "' is not true or false");
+    }
+
+private:
+    QJsonObject m_o;
+};
+
+// Runs one built-in task type in this process and returns its outputs. Progress goes to stdout (the log).
+QJsonObject runTask(const store::Workspace &ws, const std::string &type, const TaskParams &p)
+{
+    if (type == "ingest") {
+        ingest::IngestOptions o;
+        o.source = p.text("source");
+        o.table = p.text("table", "images");
+        const std::string labels = p.text("labels", "caltech");
+        o.labels = labels == "folder" ? ingest::LabelRule::Folder
+                   : labels == "none" ? ingest::LabelRule::None
+                                      : ingest::LabelRule::Caltech;
+        if (p.has("glob"))
+            o.glob = p.text("glob");
+        if (p.has("max_megapixels"))
+            o.maxMegapixels = p.number("max_megapixels", o.maxMegapixels);
+        if (p.has("commit_every"))
+            o.commitEvery = int(p.integer("commit_every", o.commitEvery));
+        const auto r = ingest::ingest(ws, o, {}, &g_cancel);
+        std::cout << "ingest " << o.source << " -> " << o.table << ": version " << r.version << ", added " << r.added
+                  << ", updated " << r.updated << ", unchanged " << r.unchanged << ", rejected " << r.rejected << "\n";
+        for (const auto &f : r.rejectedFiles)
+            std::cout << "  rejected " << f.path << ": " << f.reason << "\n";
+        return QJsonObject{{"version", qint64(r.version)},     {"added", qint64(r.added)},
+                           {"updated", qint64(r.updated)},     {"unchanged", qint64(r.unchanged)},
+                           {"rejected", qint64(r.rejected)},   {"table", qs(o.table)}};
+    }
+    if (type == "train") {
+        compute::TrainRequest r;
+        r.table = p.text("table", r.table);
+        r.experiment = p.text("experiment", r.experiment);
+        r.model = p.text("model", r.model);
+        r.epochs = int(p.integer("epochs", 0));
+        r.batchSize = int(p.integer("batch_size", 0));
+        r.lr = p.number("lr", 0);
+        r.optimizer = p.text("optimizer", r.optimizer);
+        r.imageSize = int(p.integer("image_size", 0));
+        r.valFraction = p.number("val_fraction", r.valFraction);
+        r.seed = std::uint64_t(p.integer("seed", 42));
+        r.device = p.text("device", r.device);
+        r.precision = p.text("precision", r.precision);
+        if (p.has("as_of_version"))
+            r.asOfVersion = p.integer("as_of_version", 0);
+        if (const char *run = std::getenv("PIPEWRIGHT_RUN_ID"))
+            r.pipelineRunId = run;
+        std::mutex printing;
+        const auto outcome = compute::runTraining(
+            ws, r,
+            [&](const QJsonObject &e) {
+                const QString event = e.value("event").toString();
+                if (event == "metric" && e.value("key").toString().startsWith("val_")) {
+                    std::lock_guard lock(printing);
+                    std::cout << "epoch " << e.value("epoch").toInteger() << ": " << e.value("key").toString().toStdString()
+                              << " " << e.value("value").toDouble() << std::endl;
+                }
+            },
+            &g_cancel);
+        std::cout << "run " << outcome.runId << " " << outcome.status
+                  << (outcome.message.empty() ? "" : ": " + outcome.message) << "\n";
+        if (outcome.status != "FINISHED")
+            throw std::runtime_error("training run " + outcome.runId + " ended " + outcome.status
+                                     + (outcome.message.empty() ? "" : ": " + outcome.message));
+        auto metric = [&](const char *k) {
+            const auto it = outcome.metrics.find(k);
+            return it == outcome.metrics.end() ? QJsonValue() : QJsonValue(it->second);
+        };
+        return QJsonObject{{"run_id", qs(outcome.runId)},
+                           {"status", qs(outcome.status)},
+                           {"data_version", qint64(outcome.dataVersion)},
+                           {"val_accuracy", metric("val_accuracy")},
+                           {"val_loss", metric("val_loss")},
+                           {"epochs", qint64(outcome.epochs)}};
+    }
+    if (type == "evaluate") {
+        std::optional<std::int64_t> asOf;
+        if (p.has("as_of_version"))
+            asOf = p.integer("as_of_version", 0);
+        const auto r = compute::evaluateRun(ws, p.text("run"), p.text("table"), asOf, &g_cancel);
+        std::cout << "run " << r.runId << " on " << r.table << ": accuracy " << r.accuracy << "\n";
+        return QJsonObject{{"accuracy", r.accuracy}, {"images", qint64(r.images)}, {"run_id", qs(r.runId)}};
+    }
+    if (type == "register") {
+        auto db = ws.openCatalog();
+        registry::Registry reg(ws, *db);
+        const auto v = reg.registerRun(p.text("run"), p.text("name"), p.text("description"));
+        std::cout << "registered " << v.name << " version " << v.version << "\n";
+        return QJsonObject{{"name", qs(v.name)}, {"version", qint64(v.version)}, {"stage", registry::stageName(v.stage)}};
+    }
+    if (type == "promote") {
+        auto db = ws.openCatalog();
+        registry::Registry reg(ws, *db);
+        registry::TransitionRequest r;
+        r.name = p.text("name");
+        r.version = p.integer("version", 0);
+        const auto stage = registry::parseStage(p.text("stage"));
+        if (!stage)
+            throw std::runtime_error("params.stage: '" + p.text("stage") + "' is not None, Staging, Production or Archived");
+        r.to = *stage;
+        if (p.boolean("archive_existing", false))
+            r.existing = registry::Existing::Archive;
+        else if (p.boolean("keep_existing", false))
+            r.existing = registry::Existing::Keep;
+        r.comment = p.text("comment");
+        if (p.has("gate_table")) {
+            const auto g = registry::checkPromotionGate(ws, r.name, r.version, p.text("gate_table"), &g_cancel);
+            std::cout << "gate: " << g.summary() << "\n";
+            if (!g.passed)
+                throw std::runtime_error("promotion refused: " + g.summary());
+            r.expectProduction = g.productionVersion;
+        }
+        for (const auto &t : reg.transition(r))
+            std::cout << t.name << " version " << t.version << ": " << t.from << " -> " << t.to << "\n";
+        return QJsonObject{{"name", qs(r.name)}, {"version", qint64(r.version)}, {"stage", registry::stageName(r.to)}};
+    }
+    if (type == "score") {
+        score::ScoreRequest r;
+        r.model = p.text("model");
+        r.table = p.text("table", r.table);
+        r.threshold = p.number("threshold", r.threshold);
+        r.reviewFraction = p.number("review_fraction", r.reviewFraction);
+        r.rescore = p.boolean("rescore", false);
+        const auto res = score::score(ws, r, {}, &g_cancel);
+        std::cout << "scored " << res.scored << " images with " << res.model << ":" << res.modelVersion << "; "
+                  << res.queuedForReview << " queued for review\n";
+        for (const auto &f : res.failures)
+            std::cout << "  not scored: " << f.path << ": " << f.reason << "\n";
+        return QJsonObject{{"version", qint64(res.version)},        {"model_version", qint64(res.modelVersion)},
+                           {"scored", qint64(res.scored)},           {"skipped", qint64(res.skipped)},
+                           {"failed", qint64(res.failed)},           {"queued_for_review", qint64(res.queuedForReview)}};
+    }
+    if (type == "review-export") {
+        auto db = ws.openCatalog();
+        review::ReviewQueue queue(ws, *db);
+        const std::string file = p.text("file");
+        const std::string state = p.text("state", "pending");
+        const std::int64_t n = p.text("format", "csv") == "labelstudio" ? queue.exportLabelStudio(file, state)
+                                                                         : queue.exportCsv(file, state);
+        std::cout << "wrote " << n << " entries to " << file << "\n";
+        return QJsonObject{{"file", qs(file)}, {"entries", qint64(n)}};
+    }
+    if (type == "labels-merge") {
+        auto db = ws.openCatalog();
+        review::ReviewQueue queue(ws, *db);
+        const auto r = queue.commit(p.text("table"));
+        for (const auto &[path, why] : r.notMerged)
+            std::cout << "  not merged: " << path << ": " << why << "\n";
+        std::cout << "merged " << r.labelsMerged << " labels\n";
+        return QJsonObject{{"version", qint64(r.version)}, {"labels_merged", qint64(r.labelsMerged)}};
+    }
+    throw UsageError{"run-task: unknown task type '" + qs(type) + "'"};
+}
+
+void printValidation(const std::vector<pipeline::ValidationError> &errors)
+{
+    for (const auto &e : errors)
+        std::cerr << (e.taskKey.empty() ? std::string() : "task " + e.taskKey + ": ")
+                  << (e.field.empty() ? std::string() : e.field + ": ") << e.message << "\n";
+}
+
+// Progress of a run on stderr: one line per state change.
+pipeline::Observer progressObserver()
+{
+    return [](const pipeline::Event &e) {
+        static std::mutex m;
+        std::lock_guard lock(m);
+        if (e.taskKey.empty())
+            std::cerr << "run " << e.runId << ": " << e.lifeCycle << (e.result.empty() ? "" : " " + e.result)
+                      << (e.message.empty() ? "" : " (" + e.message + ")") << "\n";
+        else
+            std::cerr << "  " << e.taskKey << (e.attempt > 1 ? " (attempt " + std::to_string(e.attempt) + ")" : "")
+                      << ": " << e.lifeCycle << (e.result.empty() ? "" : " " + e.result)
+                      << (e.message.empty() ? "" : " - " + e.message) << "\n";
+    };
+}
+
+void printRunSummary(const pipeline::RunInfo &r)
+{
+    std::cout << "run " << r.runId << " of " << r.pipeline << ": " << r.lifeCycle
+              << (r.result.empty() ? "" : " " + r.result) << (r.message.empty() ? "" : " - " + r.message) << "\n";
+    for (const auto &t : r.tasks)
+        std::cout << "  " << t.key << "  " << t.lifeCycle << (t.result.empty() ? "" : " " + t.result) << "  attempts "
+                  << t.attempts << "  " << QString::number(t.durationSeconds, 'f', 2).toStdString() << " s"
+                  << (t.message.empty() ? "" : "  " + t.message) << "\n";
+}
+
+} // namespace
+
+int cmdPipeline(const QStringList &args)
+{
+    Context c("pipeline", args);
+    for (const char *o : {"param", "only", "from", "to", "params-json", "out", "map", "limit"})
+        c.addValueOption(o, "VALUE");
+    c.parse();
+    c.expectPositional(1, 1000, "pipeline command: validate, run, runs, show, repair, cancel, import-databricks or "
+                                "export-databricks");
+    const QString sub = c.positional().at(0);
+
+    if (sub == "validate") {
+        c.expectPositional(2, 2, "FILE (pipewright pipeline validate FILE)");
+        std::vector<pipeline::ValidationError> errors;
+        const auto p = pipeline::loadPipeline(c.positional().at(1).toStdString(), errors);
+        if (errors.empty() || !p.tasks.empty()) {
+            for (auto &e : pipeline::validate(p))
+                errors.push_back(std::move(e));
+        }
+        if (c.json())
+            printJson(QJsonDocument(QJsonObject{{"valid", errors.empty()}, {"errors", pipeline::errorsJson(errors)}}));
+        else if (errors.empty())
+            std::cout << "valid: " << p.tasks.size() << " tasks\n";
+        printValidation(errors);
+        return errors.empty() ? kSuccess : kFailure;
+    }
+    if (sub == "run-task") {
+        c.expectPositional(2, 2, "TYPE");
+        const QJsonObject params = QJsonDocument::fromJson(c.value("params-json").toUtf8()).object();
+        const auto ws = store::Workspace::open(c.workspaceRoot());
+        const QJsonObject outputs = runTask(ws, c.positional().at(1).toStdString(), TaskParams(params));
+        if (const char *file = std::getenv("PIPEWRIGHT_OUTPUTS"); file && *file) {
+            QFile f(QString::fromLocal8Bit(file));
+            if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+                throw std::runtime_error(std::string("cannot write the outputs file '") + file + "'");
+            f.write(QJsonDocument(outputs).toJson(QJsonDocument::Compact));
+        }
+        std::cout << QJsonDocument(outputs).toJson(QJsonDocument::Compact).toStdString() << "\n";
+        return kSuccess;
+    }
+
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    if (sub == "run") {
+        c.expectPositional(2, 2, "FILE (pipewright pipeline run FILE)");
+        const std::string file = QFileInfo(c.positional().at(1)).absoluteFilePath().toStdString();
+        std::vector<pipeline::ValidationError> errors;
+        const auto p = pipeline::loadPipeline(file, errors);
+        for (auto &e : pipeline::validate(p))
+            errors.push_back(std::move(e));
+        if (!errors.empty()) {
+            printValidation(errors);
+            throw std::runtime_error("'" + file + "' is not a valid pipeline (" + std::to_string(errors.size())
+                                     + " errors above)");
+        }
+        pipeline::RunOptions o;
+        o.file = file;
+        for (const QString &kv : c.values("param")) {
+            const int eq = kv.indexOf('=');
+            if (eq <= 0)
+                throw UsageError{"--param: '" + kv + "' is not NAME=VALUE"};
+            const std::string name = kv.left(eq).toStdString();
+            const bool declared = std::any_of(p.parameters.begin(), p.parameters.end(),
+                                              [&](const auto &pv) { return pv.first == name; });
+            if (!declared)
+                throw UsageError{"--param: pipeline '" + qs(p.name) + "' has no parameter '" + kv.left(eq) + "'"};
+            o.params[name] = kv.mid(eq + 1).toStdString();
+        }
+        for (const QString &k : c.values("only"))
+            for (const QString &part : k.split(',', Qt::SkipEmptyParts))
+                o.only.push_back(part.toStdString());
+        o.from = c.value("from").toStdString();
+        o.to = c.value("to").toStdString();
+        o.pipewrightPath = QCoreApplication::applicationFilePath().toStdString();
+        o.desktopNotifier = desktopNotify;
+        const auto r = pipeline::runPipeline(ws, p, o, progressObserver(), &g_cancel);
+        if (c.json())
+            printJson(QJsonDocument(pipeline::runJson(r)));
+        else
+            printRunSummary(r);
+        return r.result == "SUCCESS" ? kSuccess : kFailure;
+    }
+    auto db = ws.openCatalog();
+    auto runIdArg = [&](const char *what) {
+        c.expectPositional(2, 2, what);
+        bool ok = false;
+        const qint64 id = c.positional().at(1).toLongLong(&ok);
+        if (!ok || id < 1)
+            throw UsageError{"RUN_ID: '" + c.positional().at(1) + "' is not a run id"};
+        return std::int64_t(id);
+    };
+    if (sub == "runs") {
+        c.expectPositional(1, 2, "");
+        pipeline::failOrphanedRuns(*db);
+        std::string name;
+        if (c.positional().size() == 2) {
+            std::vector<pipeline::ValidationError> errors;
+            const auto p = pipeline::loadPipeline(c.positional().at(1).toStdString(), errors);
+            name = p.name.empty() ? c.positional().at(1).toStdString() : p.name;
+        }
+        const auto runs = pipeline::listRuns(*db, name, int(c.intValue("limit", 50, 1)));
+        QJsonArray arr;
+        for (const auto &r : runs) {
+            arr.append(pipeline::runJson(r));
+            if (!c.json())
+                std::cout << r.runId << "  " << r.pipeline << "  " << r.lifeCycle << (r.result.empty() ? "" : " " + r.result)
+                          << "  " << r.trigger << "  " << r.start << "\n";
+        }
+        if (c.json())
+            printJson(QJsonDocument(arr));
+        else if (runs.empty())
+            std::cout << "no pipeline runs\n";
+        return kSuccess;
+    }
+    if (sub == "show") {
+        const auto id = runIdArg("RUN_ID (pipewright pipeline show RUN_ID)");
+        pipeline::failOrphanedRuns(*db);
+        const auto r = pipeline::loadRun(*db, id);
+        if (c.json()) {
+            printJson(QJsonDocument(pipeline::runJson(r, true)));
+        } else {
+            printRunSummary(r);
+            for (const auto &t : r.tasks)
+                for (const auto &a : t.attemptList)
+                    if (!a.logPath.empty())
+                        std::cout << "  " << t.key << " attempt " << a.attempt << " log: " << a.logPath << "\n";
+        }
+        return kSuccess;
+    }
+    if (sub == "repair") {
+        const auto id = runIdArg("RUN_ID (pipewright pipeline repair RUN_ID)");
+        pipeline::RunOptions o;
+        o.pipewrightPath = QCoreApplication::applicationFilePath().toStdString();
+        o.desktopNotifier = desktopNotify;
+        const auto r = pipeline::repairRun(ws, id, o, progressObserver(), &g_cancel);
+        if (c.json())
+            printJson(QJsonDocument(pipeline::runJson(r)));
+        else
+            printRunSummary(r);
+        return r.result == "SUCCESS" ? kSuccess : kFailure;
+    }
+    if (sub == "cancel") {
+        const auto id = runIdArg("RUN_ID (pipewright pipeline cancel RUN_ID)");
+        const bool asked = pipeline::requestCancel(*db, id);
+        if (c.json())
+            printJson(QJsonDocument(QJsonObject{{"run_id", qint64(id)}, {"cancel_requested", asked}}));
+        else
+            std::cout << (asked ? "cancel requested for run " : "run has already ended: ") << id << "\n";
+        return kSuccess;
+    }
+    throw UsageError{"unknown pipeline command '" + sub + "'"};
+}
+
+} // namespace pw::cli

@@ -1,0 +1,806 @@
+// Pipeline files: parsing, validation, ordering and the task types.
+#include "core/pipeline/Pipeline.h"
+
+#include "core/pipeline/Schedule.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <set>
+
+namespace pw::pipeline {
+
+namespace {
+
+std::string quoted(const std::string &s)
+{
+    return "'" + s + "'";
+}
+
+QString qs(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+// JSON parse errors carry a byte offset: turn it into line and column (1-based).
+std::string lineAndColumn(const QByteArray &json, int offset)
+{
+    int line = 1, column = 1;
+    for (int i = 0; i < offset && i < json.size(); ++i) {
+        if (json[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+const char *jsonTypeName(const QJsonValue &v)
+{
+    switch (v.type()) {
+    case QJsonValue::Null: return "null";
+    case QJsonValue::Bool: return "a boolean";
+    case QJsonValue::Double: return "a number";
+    case QJsonValue::String: return "a string";
+    case QJsonValue::Array: return "an array";
+    case QJsonValue::Object: return "an object";
+    default: return "undefined";
+    }
+}
+
+// Reads fields of one JSON object, recording an error for each field of the wrong type.
+class Reader
+{
+public:
+    Reader(const QJsonObject &o, std::string taskKey, std::string prefix, std::vector<ValidationError> &errors)
+        : m_o(o)
+        , m_key(std::move(taskKey))
+        , m_prefix(std::move(prefix))
+        , m_errors(errors)
+    {
+    }
+    bool has(const char *f) const { return m_o.contains(QLatin1String(f)); }
+    std::string string(const char *f, const std::string &def = {})
+    {
+        const QJsonValue v = m_o.value(QLatin1String(f));
+        if (v.isUndefined() || v.isNull())
+            return def;
+        if (!v.isString()) {
+            wrong(f, "a string", v);
+            return def;
+        }
+        return v.toString().toStdString();
+    }
+    int integer(const char *f, int def)
+    {
+        const QJsonValue v = m_o.value(QLatin1String(f));
+        if (v.isUndefined() || v.isNull())
+            return def;
+        const double d = v.toDouble();
+        if (!v.isDouble() || d != std::floor(d) || std::abs(d) > 2e9) {
+            wrong(f, "a whole number", v);
+            return def;
+        }
+        return int(d);
+    }
+    bool boolean(const char *f, bool def)
+    {
+        const QJsonValue v = m_o.value(QLatin1String(f));
+        if (v.isUndefined() || v.isNull())
+            return def;
+        if (!v.isBool()) {
+            wrong(f, "true or false", v);
+            return def;
+        }
+        return v.toBool();
+    }
+    QJsonObject object(const char *f)
+    {
+        const QJsonValue v = m_o.value(QLatin1String(f));
+        if (v.isUndefined() || v.isNull())
+            return {};
+        if (!v.isObject()) {
+            wrong(f, "an object", v);
+            return {};
+        }
+        return v.toObject();
+    }
+    QJsonArray array(const char *f)
+    {
+        const QJsonValue v = m_o.value(QLatin1String(f));
+        if (v.isUndefined() || v.isNull())
+            return {};
+        if (!v.isArray()) {
+            wrong(f, "an array", v);
+            return {};
+        }
+        return v.toArray();
+    }
+    void error(const std::string &field, const std::string &message)
+    {
+        m_errors.push_back({m_key, m_prefix + field, message});
+    }
+    void wrong(const char *f, const char *expected, const QJsonValue &v)
+    {
+        error(f, std::string("must be ") + expected + ", not " + jsonTypeName(v));
+    }
+
+private:
+    QJsonObject m_o;
+    std::string m_key;
+    std::string m_prefix;
+    std::vector<ValidationError> &m_errors;
+};
+
+std::vector<Notification> readNotifications(const QJsonArray &a, const std::string &field,
+                                            std::vector<ValidationError> &errors)
+{
+    std::vector<Notification> out;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        const std::string where = field + "[" + std::to_string(i) + "]";
+        const QJsonObject o = a.at(i).toObject();
+        Notification n;
+        n.desktop = o.value("desktop").toBool();
+        for (const QJsonValue &v : o.value("argv").toArray()) {
+            if (!v.isString())
+                errors.push_back({{}, where + ".argv", "every element must be a string"});
+            n.argv.push_back(v.toString().toStdString());
+        }
+        if (!a.at(i).isObject() || (!n.desktop && n.argv.empty()))
+            errors.push_back({{}, where, "must be {\"desktop\": true} or {\"argv\": [\"program\", ...]}"});
+        out.push_back(std::move(n));
+    }
+    return out;
+}
+
+QJsonArray notificationsJson(const std::vector<Notification> &list)
+{
+    QJsonArray a;
+    for (const auto &n : list) {
+        if (n.desktop) {
+            a.append(QJsonObject{{"desktop", true}});
+        } else {
+            QJsonArray argv;
+            for (const auto &s : n.argv)
+                argv.append(qs(s));
+            a.append(QJsonObject{{"argv", argv}});
+        }
+    }
+    return a;
+}
+
+// Checks one parameter value against its kind; returns the problem, or empty.
+std::string checkKind(const QJsonValue &v, const std::string &kind)
+{
+    if (kind == "string")
+        return v.isString() ? "" : std::string("must be a string, not ") + jsonTypeName(v);
+    if (kind == "integer") {
+        if (v.isString() && v.toString().contains("{{"))
+            return {}; // a reference, checked when resolved
+        return v.isDouble() && v.toDouble() == std::floor(v.toDouble())
+                   ? ""
+                   : std::string("must be a whole number, not ") + jsonTypeName(v);
+    }
+    if (kind == "number") {
+        if (v.isString() && v.toString().contains("{{"))
+            return {};
+        return v.isDouble() ? "" : std::string("must be a number, not ") + jsonTypeName(v);
+    }
+    if (kind == "boolean")
+        return v.isBool() ? "" : std::string("must be true or false, not ") + jsonTypeName(v);
+    if (kind == "object")
+        return v.isObject() ? "" : std::string("must be an object, not ") + jsonTypeName(v);
+    if (kind == "string-list") {
+        if (!v.isArray() || v.toArray().isEmpty())
+            return "must be a non-empty array of strings";
+        for (const QJsonValue &e : v.toArray()) {
+            if (!e.isString())
+                return std::string("must hold only strings, not ") + jsonTypeName(e);
+        }
+        return {};
+    }
+    if (kind.rfind("choice:", 0) == 0) {
+        if (!v.isString())
+            return std::string("must be a string, not ") + jsonTypeName(v);
+        const std::string value = v.toString().toStdString();
+        if (value.find("{{") != std::string::npos)
+            return {};
+        std::string options = kind.substr(7);
+        std::string list;
+        std::size_t start = 0;
+        while (start <= options.size()) {
+            const auto bar = options.find('|', start);
+            const std::string option = options.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+            if (option == value)
+                return {};
+            list += (list.empty() ? "" : ", ") + option;
+            if (bar == std::string::npos)
+                break;
+            start = bar + 1;
+        }
+        return quoted(value) + " is not one of " + list;
+    }
+    return {};
+}
+
+// Every string inside a JSON value (recursively), for reference checks.
+void collectStrings(const QJsonValue &v, const std::string &path, std::vector<std::pair<std::string, std::string>> &out)
+{
+    if (v.isString()) {
+        out.emplace_back(path, v.toString().toStdString());
+    } else if (v.isArray()) {
+        const QJsonArray a = v.toArray();
+        for (qsizetype i = 0; i < a.size(); ++i)
+            collectStrings(a.at(i), path + "[" + std::to_string(i) + "]", out);
+    } else if (v.isObject()) {
+        const QJsonObject o = v.toObject();
+        for (auto it = o.begin(); it != o.end(); ++it)
+            collectStrings(it.value(), path + "." + it.key().toStdString(), out);
+    }
+}
+
+} // namespace
+
+const Task *Pipeline::task(const std::string &key) const
+{
+    for (const Task &t : tasks) {
+        if (t.key == key)
+            return &t;
+    }
+    return nullptr;
+}
+
+Task *Pipeline::task(const std::string &key)
+{
+    for (Task &t : tasks) {
+        if (t.key == key)
+            return &t;
+    }
+    return nullptr;
+}
+
+const std::vector<TaskType> &taskTypes()
+{
+    static const std::vector<TaskType> types = {
+        {"ingest",
+         "Appends the new and changed image files under a folder to a catalog table (one catalog version).",
+         {{"source", "string", true, "the folder to discover images under"},
+          {"table", "string", false, "catalog table (default images)"},
+          {"labels", "choice:caltech|folder|none", false, "label rule (default caltech)"},
+          {"glob", "string", false, "file filter"},
+          {"max_megapixels", "number", false, "reject larger images (default 100)"},
+          {"commit_every", "integer", false, "files per committed batch"}},
+         {"version", "added", "updated", "unchanged", "rejected", "table"}},
+        {"train",
+         "Trains a classifier on a table's labeled images as a tracked run (pipewright-worker).",
+         {{"table", "string", false, "catalog table (default images)"},
+          {"experiment", "string", false, "experiment (default Default)"},
+          {"model", "string", false, "network (default small-cnn)"},
+          {"epochs", "integer", false, ""},
+          {"batch_size", "integer", false, ""},
+          {"lr", "number", false, ""},
+          {"optimizer", "choice:adam|sgd", false, ""},
+          {"image_size", "integer", false, ""},
+          {"val_fraction", "number", false, ""},
+          {"seed", "integer", false, ""},
+          {"device", "choice:auto|cpu|cuda", false, ""},
+          {"precision", "choice:auto|fp32|bf16", false, ""},
+          {"as_of_version", "integer", false, "catalog version (default latest)"}},
+         {"run_id", "status", "data_version", "val_accuracy", "val_loss", "epochs"}},
+        {"evaluate",
+         "Evaluates a run's model on a table's labeled images.",
+         {{"run", "string", true, "run id"}, {"table", "string", true, "catalog table"},
+          {"as_of_version", "integer", false, ""}},
+         {"accuracy", "images", "run_id"}},
+        {"register",
+         "Registers a FINISHED run's model as the next version of a registered model.",
+         {{"run", "string", true, "run id"}, {"name", "string", true, "registered model name"},
+          {"description", "string", false, ""}},
+         {"name", "version", "stage"}},
+        {"promote",
+         "Moves a model version to a stage (None, Staging, Production, Archived), optionally gated.",
+         {{"name", "string", true, "registered model"},
+          {"version", "integer", true, "version number (or a reference to a register task's version)"},
+          {"stage", "choice:None|Staging|Production|Archived", true, ""},
+          {"archive_existing", "boolean", false, ""},
+          {"keep_existing", "boolean", false, ""},
+          {"comment", "string", false, ""},
+          {"gate_table", "string", false, "refuse when the candidate is less accurate than Production on it"}},
+         {"name", "version", "stage"}},
+        {"score",
+         "Scores a table's unscored images with a registered model and queues the unsure ones for review.",
+         {{"model", "string", true, "NAME@Production, NAME@ALIAS, NAME:VERSION"},
+          {"table", "string", false, "catalog table (default images)"},
+          {"threshold", "number", false, "review below this confidence (default 0.95)"},
+          {"review_fraction", "number", false, ""},
+          {"rescore", "boolean", false, ""}},
+         {"version", "model_version", "scored", "skipped", "failed", "queued_for_review"}},
+        {"review-export",
+         "Writes the review queue for an external labeling tool (CSV or Label Studio tasks).",
+         {{"file", "string", true, "output file"}, {"format", "choice:csv|labelstudio", false, "default csv"},
+          {"state", "choice:pending|labeled|skipped", false, "default pending"}},
+         {"file", "entries"}},
+        {"labels-merge",
+         "Merges the reviewed labels into the catalog as one new version (MERGE LABELS).",
+         {{"table", "string", false, "only this table's entries"}},
+         {"version", "labels_merged"}},
+        {"shell",
+         "Runs a program directly (never through a shell unless argv names one). Lines NAME=VALUE it writes to "
+         "the file $PIPEWRIGHT_OUTPUTS become its outputs.",
+         {{"argv", "string-list", true, "the program and its arguments"},
+          {"cwd", "string", false, "working folder"},
+          {"env", "object", false, "extra environment variables"}},
+         {"exit_code"},
+         true},
+    };
+    return types;
+}
+
+const TaskType *taskType(const std::string &name)
+{
+    for (const TaskType &t : taskTypes()) {
+        if (name == t.name)
+            return &t;
+    }
+    return nullptr;
+}
+
+std::vector<std::string> knownTargets()
+{
+    return {"local"};
+}
+
+std::vector<Reference> referencesIn(const std::string &text)
+{
+    static const QRegularExpression re(R"(\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([^.}\s]+)(?:\.([^}\s]+))?\s*\}\})");
+    std::vector<Reference> out;
+    auto it = re.globalMatch(qs(text));
+    while (it.hasNext()) {
+        const auto m = it.next();
+        out.push_back({m.captured(1).toStdString(), m.captured(2).toStdString(), m.captured(3).toStdString(),
+                       m.captured(0).toStdString()});
+    }
+    return out;
+}
+
+Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &errors)
+{
+    Pipeline p;
+    QJsonParseError perr{};
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
+    if (perr.error != QJsonParseError::NoError) {
+        errors.push_back({{}, {}, "malformed JSON at " + lineAndColumn(json, perr.offset) + ": "
+                                      + perr.errorString().toStdString()});
+        return p;
+    }
+    if (!doc.isObject()) {
+        errors.push_back({{}, {}, "a pipeline file holds one JSON object"});
+        return p;
+    }
+    const QJsonObject root = doc.object();
+    Reader r(root, {}, {}, errors);
+    p.name = r.string("name");
+    p.description = r.string("description");
+    p.formatVersion = r.integer("format_version", kFormatVersion);
+    p.maxConcurrentRuns = r.integer("max_concurrent_runs", 1);
+    p.maxParallelTasks = r.integer("max_parallel_tasks", 2);
+    const QJsonObject params = r.object("parameters");
+    for (auto it = params.begin(); it != params.end(); ++it) {
+        const QJsonValue v = it.value();
+        if (v.isString())
+            p.parameters.emplace_back(it.key().toStdString(), v.toString().toStdString());
+        else if (v.isDouble() || v.isBool())
+            p.parameters.emplace_back(it.key().toStdString(),
+                                      QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).mid(1).chopped(1).toStdString());
+        else
+            errors.push_back({{}, "parameters." + it.key().toStdString(), "must be a string, number or boolean"});
+    }
+    if (r.has("schedule")) {
+        const QJsonObject s = r.object("schedule");
+        Reader sr(s, {}, "schedule.", errors);
+        ScheduleSpec spec;
+        if (s.contains("quartz_cron_expression")) {
+            spec.expression = sr.string("quartz_cron_expression");
+            spec.quartz = true;
+        } else {
+            spec.expression = sr.string("cron");
+            spec.quartz = false;
+        }
+        spec.timezone = sr.string("timezone_id", "UTC");
+        const std::string pause = sr.string("pause_status", "UNPAUSED");
+        if (pause != "PAUSED" && pause != "UNPAUSED")
+            sr.error("pause_status", quoted(pause) + " is not PAUSED or UNPAUSED");
+        spec.paused = pause == "PAUSED";
+        p.schedule = spec;
+    }
+    if (r.has("trigger")) {
+        const QJsonObject t = r.object("trigger");
+        if (t.contains("file_arrival")) {
+            Reader fr(t.value("file_arrival").toObject(), {}, "trigger.file_arrival.", errors);
+            FileArrivalTrigger fa;
+            fa.path = fr.string("path");
+            fa.minSecondsBetweenTriggers = fr.integer("min_seconds_between_triggers", 0);
+            p.fileArrival = fa;
+        }
+    }
+    if (r.has("notifications")) {
+        const QJsonObject n = r.object("notifications");
+        p.notifications.onStart = readNotifications(n.value("on_start").toArray(), "notifications.on_start", errors);
+        p.notifications.onSuccess = readNotifications(n.value("on_success").toArray(), "notifications.on_success", errors);
+        p.notifications.onFailure = readNotifications(n.value("on_failure").toArray(), "notifications.on_failure", errors);
+    }
+    const QJsonArray tasks = r.array("tasks");
+    for (qsizetype i = 0; i < tasks.size(); ++i) {
+        if (!tasks.at(i).isObject()) {
+            errors.push_back({{}, "tasks[" + std::to_string(i) + "]", "must be an object"});
+            continue;
+        }
+        const QJsonObject to = tasks.at(i).toObject();
+        Task t;
+        t.key = to.value("task_key").toString().toStdString();
+        Reader tr(to, t.key, {}, errors);
+        tr.string("task_key");
+        t.type = tr.string("type");
+        t.description = tr.string("description");
+        t.params = tr.object("params");
+        for (const QJsonValue &d : tr.array("depends_on")) {
+            if (d.isObject() && d.toObject().value("task_key").isString())
+                t.dependsOn.push_back(d.toObject().value("task_key").toString().toStdString());
+            else if (d.isString())
+                t.dependsOn.push_back(d.toString().toStdString());
+            else
+                tr.error("depends_on", "each entry must be {\"task_key\": KEY}");
+        }
+        t.runIf = tr.string("run_if", "ALL_SUCCESS");
+        t.target = tr.string("target", "local");
+        t.timeoutSeconds = tr.integer("timeout_seconds", 0);
+        t.maxRetries = tr.integer("max_retries", 0);
+        t.minRetryIntervalMillis = tr.integer("min_retry_interval_millis", 0);
+        t.retryOnTimeout = tr.boolean("retry_on_timeout", false);
+        p.tasks.push_back(std::move(t));
+    }
+    const QJsonObject layout = r.object("layout");
+    for (auto it = layout.begin(); it != layout.end(); ++it) {
+        const QJsonObject pos = it.value().toObject();
+        p.layout[it.key().toStdString()] = {pos.value("x").toDouble(), pos.value("y").toDouble()};
+    }
+    return p;
+}
+
+Pipeline loadPipeline(const std::string &path, std::vector<ValidationError> &errors)
+{
+    QFile f(qs(path));
+    if (!f.open(QIODevice::ReadOnly)) {
+        errors.push_back({{}, {}, "cannot read pipeline file '" + path + "': " + f.errorString().toStdString()});
+        return {};
+    }
+    return parsePipeline(f.readAll(), errors);
+}
+
+std::vector<std::string> upstreamOf(const Pipeline &p, const std::string &key)
+{
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    std::vector<std::string> stack{key};
+    while (!stack.empty()) {
+        const std::string k = stack.back();
+        stack.pop_back();
+        const Task *t = p.task(k);
+        if (!t)
+            continue;
+        for (const auto &d : t->dependsOn) {
+            if (seen.insert(d).second) {
+                out.push_back(d);
+                stack.push_back(d);
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> topologicalOrder(const Pipeline &p)
+{
+    std::map<std::string, int> indegree;
+    std::map<std::string, std::vector<std::string>> dependents;
+    for (const Task &t : p.tasks)
+        indegree.emplace(t.key, 0);
+    for (const Task &t : p.tasks) {
+        for (const auto &d : t.dependsOn) {
+            if (!indegree.count(d))
+                continue; // a missing task: reported by validate()
+            ++indegree[t.key];
+            dependents[d].push_back(t.key);
+        }
+    }
+    // File order among the ready ones: a stable, readable order.
+    std::map<std::string, std::size_t> position;
+    for (std::size_t i = 0; i < p.tasks.size(); ++i)
+        position.emplace(p.tasks[i].key, i);
+    auto later = [&](const std::string &a, const std::string &b) { return position[a] > position[b]; };
+    std::vector<std::string> ready;
+    for (const Task &t : p.tasks) {
+        if (indegree[t.key] == 0 && std::find(ready.begin(), ready.end(), t.key) == ready.end())
+            ready.push_back(t.key);
+    }
+    std::make_heap(ready.begin(), ready.end(), later);
+    std::vector<std::string> order;
+    while (!ready.empty()) {
+        std::pop_heap(ready.begin(), ready.end(), later);
+        const std::string k = ready.back();
+        ready.pop_back();
+        order.push_back(k);
+        for (const auto &d : dependents[k]) {
+            if (--indegree[d] == 0) {
+                ready.push_back(d);
+                std::push_heap(ready.begin(), ready.end(), later);
+            }
+        }
+    }
+    return order;
+}
+
+std::vector<ValidationError> validate(const Pipeline &p)
+{
+    std::vector<ValidationError> errors;
+    auto err = [&](const std::string &key, const std::string &field, const std::string &message) {
+        errors.push_back({key, field, message});
+    };
+    if (p.name.empty())
+        err({}, "name", "a pipeline needs a name");
+    if (p.formatVersion != kFormatVersion)
+        err({}, "format_version", "format version " + std::to_string(p.formatVersion) + " is not supported (this is "
+                                      + std::to_string(kFormatVersion) + ")");
+    if (p.maxConcurrentRuns < 1)
+        err({}, "max_concurrent_runs", "must be at least 1");
+    if (p.maxParallelTasks < 1)
+        err({}, "max_parallel_tasks", "must be at least 1");
+    if (p.tasks.empty())
+        err({}, "tasks", "a pipeline needs at least one task");
+    if (p.schedule) {
+        try {
+            parseCron(p.schedule->expression, p.schedule->quartz);
+        } catch (const std::invalid_argument &e) {
+            err({}, p.schedule->quartz ? "schedule.quartz_cron_expression" : "schedule.cron", e.what());
+        }
+        try {
+            timeZone(p.schedule->timezone);
+        } catch (const std::invalid_argument &e) {
+            err({}, "schedule.timezone_id", e.what());
+        }
+    }
+    if (p.fileArrival && p.fileArrival->path.empty())
+        err({}, "trigger.file_arrival.path", "names no folder");
+    if (p.fileArrival && p.fileArrival->minSecondsBetweenTriggers < 0)
+        err({}, "trigger.file_arrival.min_seconds_between_triggers", "must not be negative");
+    std::set<std::string> declared;
+    for (const auto &[name, value] : p.parameters)
+        declared.insert(name);
+
+    std::map<std::string, int> keys;
+    for (const Task &t : p.tasks)
+        ++keys[t.key];
+    std::set<std::string> reportedDuplicate;
+    const auto targets = knownTargets();
+    for (const Task &t : p.tasks) {
+        if (t.key.empty()) {
+            err({}, "task_key", "a task has no task_key");
+            continue;
+        }
+        static const QRegularExpression keyRe("^[A-Za-z0-9_-]{1,100}$");
+        if (!keyRe.match(qs(t.key)).hasMatch())
+            err(t.key, "task_key", "may hold only letters, digits, '_' and '-' (1 to 100)");
+        if (keys[t.key] > 1 && reportedDuplicate.insert(t.key).second)
+            err(t.key, "task_key", "duplicate task key " + quoted(t.key) + " (" + std::to_string(keys[t.key]) + " tasks)");
+        const TaskType *type = taskType(t.type);
+        if (!type) {
+            std::string list;
+            for (const auto &tt : taskTypes())
+                list += (list.empty() ? "" : ", ") + std::string(tt.name);
+            err(t.key, "type", (t.type.empty() ? std::string("missing") : "unknown type " + quoted(t.type)) + " (types: "
+                                   + list + ")");
+        }
+        for (const auto &d : t.dependsOn) {
+            if (!keys.count(d))
+                err(t.key, "depends_on", "depends on " + quoted(d) + ", which is not a task of this pipeline");
+            if (d == t.key)
+                err(t.key, "depends_on", "depends on itself");
+        }
+        if (std::find(std::begin(kRunIfConditions), std::end(kRunIfConditions), t.runIf) == std::end(kRunIfConditions))
+            err(t.key, "run_if", "unknown condition " + quoted(t.runIf)
+                                     + " (ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, "
+                                       "AT_LEAST_ONE_FAILED, ALL_FAILED)");
+        if (std::find(targets.begin(), targets.end(), t.target) == targets.end())
+            err(t.key, "target", "unknown compute target " + quoted(t.target) + " (targets: local)");
+        if (t.timeoutSeconds < 0)
+            err(t.key, "timeout_seconds", "must not be negative");
+        if (t.maxRetries < -1)
+            err(t.key, "max_retries", "must be -1 (indefinitely), 0 or more");
+        if (t.minRetryIntervalMillis < 0)
+            err(t.key, "min_retry_interval_millis", "must not be negative");
+        if (type) {
+            for (const ParamSpec &ps : type->params) {
+                const QJsonValue v = t.params.value(QLatin1String(ps.name));
+                if (v.isUndefined() || v.isNull()) {
+                    if (ps.required)
+                        err(t.key, std::string("params.") + ps.name, std::string("missing (") + ps.kind + ": " + ps.help + ")");
+                    continue;
+                }
+                const std::string problem = checkKind(v, ps.kind);
+                if (!problem.empty())
+                    err(t.key, std::string("params.") + ps.name, problem);
+            }
+            for (auto it = t.params.begin(); it != t.params.end(); ++it) {
+                const std::string name = it.key().toStdString();
+                const bool known = std::any_of(type->params.begin(), type->params.end(),
+                                               [&](const ParamSpec &ps) { return name == ps.name; });
+                if (!known) {
+                    std::string list;
+                    for (const ParamSpec &ps : type->params)
+                        list += (list.empty() ? "" : ", ") + std::string(ps.name);
+                    err(t.key, "params." + name, "unknown parameter of a " + t.type + " task (parameters: " + list + ")");
+                }
+            }
+        }
+        // References.
+        std::vector<std::pair<std::string, std::string>> strings;
+        collectStrings(t.params, "params", strings);
+        const auto upstream = upstreamOf(p, t.key);
+        for (const auto &[field, text] : strings) {
+            for (const Reference &ref : referencesIn(text)) {
+                if (ref.kind == "params") {
+                    if (!declared.count(ref.name))
+                        err(t.key, field, ref.text + ": no pipeline parameter named " + quoted(ref.name));
+                } else if (ref.kind == "tasks") {
+                    const Task *src = p.task(ref.name);
+                    if (!src) {
+                        err(t.key, field, ref.text + ": no task named " + quoted(ref.name));
+                    } else if (std::find(upstream.begin(), upstream.end(), ref.name) == upstream.end()) {
+                        err(t.key, field, ref.text + ": task " + quoted(ref.name) + " is not upstream of " + quoted(t.key)
+                                              + " (add it to depends_on)");
+                    } else if (ref.output.empty()) {
+                        err(t.key, field, ref.text + ": names no output ({{tasks.KEY.OUTPUT}})");
+                    } else if (const TaskType *st = taskType(src->type); st && !st->anyOutput) {
+                        const bool has = std::any_of(st->outputs.begin(), st->outputs.end(),
+                                                     [&](const char *o) { return ref.output == o; });
+                        if (!has) {
+                            std::string list;
+                            for (const char *o : st->outputs)
+                                list += (list.empty() ? "" : ", ") + std::string(o);
+                            err(t.key, field, ref.text + ": a " + src->type + " task has no output " + quoted(ref.output)
+                                                  + " (outputs: " + list + ")");
+                        }
+                    }
+                } else if (ref.kind == "run") {
+                    if (ref.name != "id" && ref.name != "name")
+                        err(t.key, field, ref.text + ": unknown run value (run.id, run.name)");
+                } else {
+                    err(t.key, field, ref.text + ": unknown reference (params.NAME, tasks.KEY.OUTPUT, run.id)");
+                }
+            }
+        }
+    }
+    // Cycles: the tasks left out of the order are on a cycle or downstream of one; name each cycle.
+    const auto order = topologicalOrder(p);
+    if (order.size() < keys.size()) {
+        std::set<std::string> ordered(order.begin(), order.end());
+        std::set<std::string> reported;
+        for (const Task &t : p.tasks) {
+            if (ordered.count(t.key) || reported.count(t.key))
+                continue;
+            // Walk dependencies among the unordered tasks until a task repeats: that loop is a cycle.
+            std::vector<std::string> path{t.key};
+            std::string cur = t.key;
+            while (true) {
+                const Task *ct = p.task(cur);
+                std::string next;
+                for (const auto &d : ct ? ct->dependsOn : std::vector<std::string>{}) {
+                    if (!ordered.count(d) && keys.count(d)) {
+                        next = d;
+                        break;
+                    }
+                }
+                if (next.empty())
+                    break;
+                const auto at = std::find(path.begin(), path.end(), next);
+                if (at != path.end()) {
+                    std::vector<std::string> cycle(at, path.end());
+                    bool known = false;
+                    for (const auto &c : cycle)
+                        known = known || reported.count(c);
+                    if (!known) {
+                        std::reverse(cycle.begin(), cycle.end()); // in dependency order
+                        std::string text;
+                        for (const auto &c : cycle) {
+                            text += (text.empty() ? "" : " -> ") + c;
+                            reported.insert(c);
+                        }
+                        err(cycle.front(), "depends_on", "dependency cycle: " + text + " -> " + cycle.front());
+                    }
+                    break;
+                }
+                path.push_back(next);
+                cur = next;
+            }
+        }
+    }
+    return errors;
+}
+
+QJsonObject toJson(const Pipeline &p)
+{
+    QJsonObject root{{"name", qs(p.name)}, {"format_version", p.formatVersion}};
+    if (!p.description.empty())
+        root.insert("description", qs(p.description));
+    QJsonObject params;
+    for (const auto &[k, v] : p.parameters)
+        params.insert(qs(k), qs(v));
+    root.insert("parameters", params);
+    root.insert("max_concurrent_runs", p.maxConcurrentRuns);
+    root.insert("max_parallel_tasks", p.maxParallelTasks);
+    if (p.schedule) {
+        QJsonObject s{{p.schedule->quartz ? "quartz_cron_expression" : "cron", qs(p.schedule->expression)},
+                      {"timezone_id", qs(p.schedule->timezone)},
+                      {"pause_status", p.schedule->paused ? "PAUSED" : "UNPAUSED"}};
+        root.insert("schedule", s);
+    }
+    if (p.fileArrival)
+        root.insert("trigger", QJsonObject{{"file_arrival", QJsonObject{{"path", qs(p.fileArrival->path)},
+                                                                         {"min_seconds_between_triggers",
+                                                                          p.fileArrival->minSecondsBetweenTriggers}}}});
+    const auto &n = p.notifications;
+    if (!n.onStart.empty() || !n.onSuccess.empty() || !n.onFailure.empty())
+        root.insert("notifications", QJsonObject{{"on_start", notificationsJson(n.onStart)},
+                                                 {"on_success", notificationsJson(n.onSuccess)},
+                                                 {"on_failure", notificationsJson(n.onFailure)}});
+    QJsonArray tasks;
+    for (const Task &t : p.tasks) {
+        QJsonObject o{{"task_key", qs(t.key)}, {"type", qs(t.type)}};
+        if (!t.description.empty())
+            o.insert("description", qs(t.description));
+        if (!t.dependsOn.empty()) {
+            QJsonArray deps;
+            for (const auto &d : t.dependsOn)
+                deps.append(QJsonObject{{"task_key", qs(d)}});
+            o.insert("depends_on", deps);
+            o.insert("run_if", qs(t.runIf));
+        } else if (t.runIf != "ALL_SUCCESS") {
+            o.insert("run_if", qs(t.runIf));
+        }
+        o.insert("params", t.params);
+        if (t.target != "local")
+            o.insert("target", qs(t.target));
+        if (t.timeoutSeconds)
+            o.insert("timeout_seconds", t.timeoutSeconds);
+        if (t.maxRetries)
+            o.insert("max_retries", t.maxRetries);
+        if (t.minRetryIntervalMillis)
+            o.insert("min_retry_interval_millis", t.minRetryIntervalMillis);
+        if (t.retryOnTimeout)
+            o.insert("retry_on_timeout", true);
+        tasks.append(o);
+    }
+    root.insert("tasks", tasks);
+    if (!p.layout.empty()) {
+        QJsonObject layout;
+        for (const auto &[k, pos] : p.layout)
+            layout.insert(qs(k), QJsonObject{{"x", pos.x}, {"y", pos.y}});
+        root.insert("layout", layout);
+    }
+    return root;
+}
+
+QJsonArray errorsJson(const std::vector<ValidationError> &errors)
+{
+    QJsonArray a;
+    for (const auto &e : errors)
+        a.append(QJsonObject{{"task_key", qs(e.taskKey)}, {"field", qs(e.field)}, {"message", qs(e.message)}});
+    return a;
+}
+
+} // namespace pw::pipeline

@@ -1,0 +1,161 @@
+// A pipeline: a DAG of tasks in a JSON file, with names after Databricks Jobs 2.1 (task_key, depends_on,
+// run_if, timeout_seconds, max_retries, min_retry_interval_millis, retry_on_timeout, max_concurrent_runs,
+// schedule with quartz_cron_expression). Parsing, validation (every error at once), ordering, and the task
+// types with their parameters and outputs.
+#pragma once
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QJsonValue>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pw::pipeline {
+
+inline constexpr int kFormatVersion = 1;
+
+/** The six run_if conditions of Databricks Jobs. */
+inline constexpr const char *kRunIfConditions[] = {"ALL_SUCCESS", "AT_LEAST_ONE_SUCCESS", "NONE_FAILED",
+                                                   "ALL_DONE",    "AT_LEAST_ONE_FAILED",  "ALL_FAILED"};
+
+struct Task
+{
+    std::string key;
+    std::string type;
+    std::string description;
+    QJsonObject params;
+    std::vector<std::string> dependsOn;
+    std::string runIf = "ALL_SUCCESS";
+    std::string target = "local";
+    int timeoutSeconds = 0; // 0: none
+    int maxRetries = 0;     // -1: retry indefinitely (Databricks); capped by the executor
+    int minRetryIntervalMillis = 0;
+    bool retryOnTimeout = false;
+};
+
+struct ScheduleSpec
+{
+    std::string expression;
+    bool quartz = true; // quartz_cron_expression (6-7 fields) or cron (5 fields)
+    std::string timezone = "UTC";
+    bool paused = false;
+};
+
+struct FileArrivalTrigger
+{
+    std::string path;
+    int minSecondsBetweenTriggers = 0;
+};
+
+/** One notification: a desktop notification or a command run with the run's id, name and result. */
+struct Notification
+{
+    bool desktop = false;
+    std::vector<std::string> argv;
+};
+
+struct Notifications
+{
+    std::vector<Notification> onStart, onSuccess, onFailure;
+};
+
+struct Position
+{
+    double x = 0, y = 0;
+};
+
+struct Pipeline
+{
+    std::string name;
+    int formatVersion = kFormatVersion;
+    std::string description;
+    std::vector<std::pair<std::string, std::string>> parameters; // name -> default, in file order
+    int maxConcurrentRuns = 1;
+    int maxParallelTasks = 2;
+    std::optional<ScheduleSpec> schedule;
+    std::optional<FileArrivalTrigger> fileArrival;
+    Notifications notifications;
+    std::vector<Task> tasks;
+    std::map<std::string, Position> layout; // editor positions by task key
+
+    const Task *task(const std::string &key) const;
+    Task *task(const std::string &key);
+};
+
+/** One problem, located: the task (empty for the pipeline itself), the field, and what is wrong. */
+struct ValidationError
+{
+    std::string taskKey;
+    std::string field;
+    std::string message;
+};
+
+/** A parameter of a task type. */
+struct ParamSpec
+{
+    const char *name;
+    const char *kind; // string | integer | number | boolean | string-list | object | choice:a|b|c
+    bool required;
+    const char *help;
+};
+
+/** A task type: what it takes and what it outputs (referable as {{tasks.KEY.OUTPUT}}). */
+struct TaskType
+{
+    const char *name;
+    const char *summary;
+    std::vector<ParamSpec> params;
+    std::vector<const char *> outputs; // empty with anyOutput: a shell task's outputs are its own
+    bool anyOutput = false;
+};
+
+/** The task types: ingest, train, evaluate, register, promote, score, review-export, labels-merge, shell. */
+const std::vector<TaskType> &taskTypes();
+const TaskType *taskType(const std::string &name);
+
+/** The compute targets a task may name: "local" (and any remote host configured later). */
+std::vector<std::string> knownTargets();
+
+/**
+ * Reads a pipeline file's JSON. Malformed JSON is one error with its line and column; fields of the wrong
+ * type are errors too (the rest is still read, so that validate() can report everything at once).
+ */
+Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &errors);
+/** parsePipeline() of a file; a file that cannot be read is one error naming it. */
+Pipeline loadPipeline(const std::string &path, std::vector<ValidationError> &errors);
+
+/**
+ * Every problem of a pipeline, at once: duplicate or empty task keys, dependencies on missing tasks, cycles
+ * (naming the tasks on each), unknown types, targets and run_if conditions, missing or ill-typed parameters,
+ * references that cannot be resolved ({{params.X}} not declared, {{tasks.K.OUT}} where K is not upstream or
+ * has no such output), a bad schedule or time zone, bad limits.
+ */
+std::vector<ValidationError> validate(const Pipeline &p);
+
+/** The task keys in a dependency order (Kahn's, stable by file order); tasks on cycles are left out. */
+std::vector<std::string> topologicalOrder(const Pipeline &p);
+
+/** The pipeline as its JSON file. */
+QJsonObject toJson(const Pipeline &p);
+
+/** {{params.NAME}} and {{tasks.KEY.OUTPUT}} references in a string, as (kind, first, second). */
+struct Reference
+{
+    std::string kind; // params | tasks | run
+    std::string name; // parameter name, or task key
+    std::string output; // for tasks
+    std::string text; // the whole {{...}}
+};
+std::vector<Reference> referencesIn(const std::string &text);
+
+/** Every transitive upstream task of `key`. */
+std::vector<std::string> upstreamOf(const Pipeline &p, const std::string &key);
+
+/** The error list as JSON: [{"task_key", "field", "message"}]. */
+QJsonArray errorsJson(const std::vector<ValidationError> &errors);
+
+} // namespace pw::pipeline
