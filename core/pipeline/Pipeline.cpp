@@ -10,7 +10,10 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <cstdint>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace pw::pipeline {
 
@@ -485,13 +488,18 @@ Pipeline loadPipeline(const std::string &path, std::vector<ValidationError> &err
 
 std::vector<std::string> upstreamOf(const Pipeline &p, const std::string &key)
 {
+    std::unordered_map<std::string, const Task *> index;
+    index.reserve(p.tasks.size());
+    for (const Task &t : p.tasks)
+        index.emplace(t.key, &t);
     std::vector<std::string> out;
-    std::set<std::string> seen;
+    std::unordered_set<std::string> seen;
     std::vector<std::string> stack{key};
     while (!stack.empty()) {
         const std::string k = stack.back();
         stack.pop_back();
-        const Task *t = p.task(k);
+        const auto found = index.find(k);
+        const Task *t = found == index.end() ? nullptr : found->second;
         if (!t)
             continue;
         for (const auto &d : t->dependsOn) {
@@ -585,6 +593,24 @@ std::vector<ValidationError> validate(const Pipeline &p)
     std::map<std::string, int> keys;
     for (const Task &t : p.tasks)
         ++keys[t.key];
+    // Ancestor bit sets (a task's transitive upstream tasks), in dependency order: reference checks are lookups.
+    std::unordered_map<std::string, std::size_t> position;
+    for (std::size_t i = 0; i < p.tasks.size(); ++i)
+        position.emplace(p.tasks[i].key, i);
+    const std::size_t words = (p.tasks.size() + 63) / 64;
+    std::vector<std::vector<std::uint64_t>> ancestors(p.tasks.size(), std::vector<std::uint64_t>(words, 0));
+    for (const auto &k : topologicalOrder(p)) {
+        const std::size_t i = position[k];
+        for (const auto &d : p.tasks[i].dependsOn) {
+            const auto found = position.find(d);
+            if (found == position.end())
+                continue;
+            const std::size_t j = found->second;
+            ancestors[i][j / 64] |= std::uint64_t(1) << (j % 64);
+            for (std::size_t w = 0; w < words; ++w)
+                ancestors[i][w] |= ancestors[j][w];
+        }
+    }
     std::set<std::string> reportedDuplicate;
     const auto targets = knownTargets();
     for (const Task &t : p.tasks) {
@@ -650,7 +676,12 @@ std::vector<ValidationError> validate(const Pipeline &p)
         // References.
         std::vector<std::pair<std::string, std::string>> strings;
         collectStrings(t.params, "params", strings);
-        const auto upstream = upstreamOf(p, t.key);
+        auto isUpstream = [&](const std::string &other) {
+            const auto a = position.find(t.key), b = position.find(other);
+            if (a == position.end() || b == position.end() || ancestors.empty())
+                return false;
+            return ((ancestors[a->second][b->second / 64] >> (b->second % 64)) & 1U) != 0;
+        };
         for (const auto &[field, text] : strings) {
             for (const Reference &ref : referencesIn(text)) {
                 if (ref.kind == "params") {
@@ -660,7 +691,7 @@ std::vector<ValidationError> validate(const Pipeline &p)
                     const Task *src = p.task(ref.name);
                     if (!src) {
                         err(t.key, field, ref.text + ": no task named " + quoted(ref.name));
-                    } else if (std::find(upstream.begin(), upstream.end(), ref.name) == upstream.end()) {
+                    } else if (!isUpstream(ref.name)) {
                         err(t.key, field, ref.text + ": task " + quoted(ref.name) + " is not upstream of " + quoted(t.key)
                                               + " (add it to depends_on)");
                     } else if (ref.output.empty()) {
