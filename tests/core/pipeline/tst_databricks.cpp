@@ -1,0 +1,568 @@
+// Databricks Jobs 2.1 import and export: the shipped pipelines round trip through a create payload; a realistic
+// create payload and jobs/get response import to the expected tasks with notes for what was left behind; task
+// kinds, type mappings, references, classic cron schedules, the layout tags and the errors.
+#include "core/pipeline/Databricks.h"
+#include "core/pipeline/Pipeline.h"
+#include "core/pipeline/Schedule.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace pw;
+
+class tst_Databricks : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void roundTrip_data();
+    void roundTrip();
+    void exportFieldNames();
+    void importTrainingJob_data();
+    void importTrainingJob();
+    void importTaskKinds_data();
+    void importTaskKinds();
+    void typeMapping_data();
+    void typeMapping();
+    void baseParameterKinds();
+    void references_data();
+    void references();
+    void classicCronExport_data();
+    void classicCronExport();
+    void layoutTags();
+    void errors_data();
+    void errors();
+};
+
+namespace {
+
+pipeline::Task shellTask(const std::string &key)
+{
+    pipeline::Task t;
+    t.key = key;
+    t.type = "shell";
+    t.params = QJsonObject{{"argv", QJsonArray{"true"}}};
+    return t;
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("cannot read %s", qPrintable(path));
+    return f.readAll();
+}
+
+QByteArray sampleJob(const char *name)
+{
+    return readFile(QStringLiteral(PIPEWRIGHT_SOURCE_DIR "/tests/data/databricks/") + name);
+}
+
+QString joined(const std::vector<std::string> &lines)
+{
+    QString all;
+    for (const auto &l : lines)
+        all += QString::fromStdString(l) + "\n";
+    return all;
+}
+
+// The note that mentions every one of `parts`, or empty.
+std::string noteWith(const std::vector<std::string> &notes, const std::vector<const char *> &parts)
+{
+    for (const auto &n : notes) {
+        bool all = true;
+        for (const char *p : parts)
+            all = all && n.find(p) != std::string::npos;
+        if (all)
+            return n;
+    }
+    return {};
+}
+
+pipeline::Pipeline parse(const QByteArray &json)
+{
+    std::vector<pipeline::ValidationError> errors;
+    auto p = pipeline::parsePipeline(json, errors);
+    for (auto &e : pipeline::validate(p))
+        errors.push_back(std::move(e));
+    if (!errors.empty())
+        qFatal("test pipeline invalid: %s %s", errors[0].field.c_str(), errors[0].message.c_str());
+    return p;
+}
+
+// A one-task job whose task is `task` (a JSON object's text).
+QByteArray oneTaskJob(const QByteArray &task, const QByteArray &extra = {})
+{
+    return R"({"name": "j", "parameters": [{"name": "p", "default": "v"}])" + extra + R"(, "tasks": [)" + task + "]}";
+}
+
+QByteArray compact(const QJsonValue &v)
+{
+    return v.isArray() ? QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact)
+                       : QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact);
+}
+
+// Every parameter type of shell, integers, numbers, booleans, a non-default run_if, retries, a file-arrival
+// trigger and an odd layout: what the shipped pipelines do not exercise.
+const QByteArray kRichPipeline = R"({
+    "name": "rich", "format_version": 1, "description": "all kinds",
+    "parameters": {"src": "/data/in", "model": "m@Production"},
+    "max_concurrent_runs": 3, "max_parallel_tasks": 5,
+    "trigger": {"file_arrival": {"path": "/data/in", "min_seconds_between_triggers": 120}},
+    "tasks": [
+        {"task_key": "ingest", "type": "ingest",
+         "params": {"source": "{{params.src}}", "max_megapixels": 12.5, "commit_every": 500, "glob": "*.{png,jpg}"}},
+        {"task_key": "score", "type": "score", "depends_on": [{"task_key": "ingest"}],
+         "params": {"model": "{{params.model}}", "threshold": 0.9, "rescore": true, "table": "{{tasks.ingest.table}}"}},
+        {"task_key": "export", "type": "shell", "depends_on": [{"task_key": "score"}], "run_if": "ALL_DONE",
+         "params": {"argv": ["python3", "export.py", "--run={{run.id}}", "--n={{tasks.score.queued_for_review}}"],
+                    "cwd": "/srv/export", "env": {"MODE": "fast", "RUN": "{{run.name}}"}},
+         "timeout_seconds": 60, "max_retries": -1, "min_retry_interval_millis": 1500, "retry_on_timeout": true},
+        {"task_key": "promote", "type": "promote", "depends_on": [{"task_key": "score"}], "run_if": "NONE_FAILED",
+         "params": {"name": "m", "version": 3, "stage": "Production", "archive_existing": false}}
+    ],
+    "layout": {"ingest": {"x": -120.5, "y": 0.1}, "score": {"x": 1e6, "y": 33}, "export": {"x": 0, "y": -7}}
+})";
+
+} // namespace
+
+void tst_Databricks::roundTrip_data()
+{
+    QTest::addColumn<QByteArray>("pipelineJson");
+    QTest::newRow("resources/pipelines/training.json") << readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json");
+    QTest::newRow("resources/pipelines/scoring.json") << readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json");
+    QTest::newRow("every parameter kind, trigger, layout") << kRichPipeline;
+}
+
+void tst_Databricks::roundTrip()
+{
+    QFETCH(QByteArray, pipelineJson);
+    const pipeline::Pipeline original = parse(pipelineJson);
+    std::vector<std::string> exportNotes;
+    const QJsonObject job = pipeline::exportDatabricks(original, &exportNotes);
+    const auto imported = pipeline::importDatabricks(QJsonDocument(job).toJson());
+    QCOMPARE(pipeline::toJson(imported.pipeline), pipeline::toJson(original));
+    QVERIFY2(imported.errors.empty(), qPrintable(joined(imported.notes)));
+    // Nothing in an exported job is foreign to Pipewright, so import has nothing to report.
+    QVERIFY2(imported.notes.empty(), qPrintable(joined(imported.notes)));
+    for (const auto &n : exportNotes)
+        QVERIFY2(n.find("trigger.file_arrival") != std::string::npos, n.c_str()); // the only loss-free remark
+}
+
+void tst_Databricks::exportFieldNames()
+{
+    const auto p = parse(readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json"));
+    std::vector<std::string> notes;
+    const QJsonObject job = pipeline::exportDatabricks(p, &notes);
+    QVERIFY2(notes.empty(), qPrintable(joined(notes)));
+
+    QCOMPARE(job.value("name").toString(), QString("training"));
+    QVERIFY(job.value("description").toString().startsWith("Ingest labeled images"));
+    QCOMPARE(job.value("max_concurrent_runs").toInt(), 1);
+    QCOMPARE(compact(job.value("schedule")),
+             QByteArray(R"({"pause_status":"PAUSED","quartz_cron_expression":"0 30 2 * * ?","timezone_id":"Europe/Berlin"})"));
+    QCOMPARE(compact(job.value("parameters")),
+             QByteArray(R"([{"default":"7","name":"epochs"},{"default":"/data/labeled","name":"image_path"},)"
+                        R"({"default":"classifier","name":"model_name"},{"default":"images","name":"table"}])"));
+    QCOMPARE(compact(job.value("tags")),
+             QByteArray(R"({"pipewright.layout":"ingest=0:0 promote=720:0 register=480:0 train=240:0",)"
+                        R"("pipewright.max_parallel_tasks":"2"})"));
+    QVERIFY(!job.contains("format_version"));
+    QVERIFY(!job.contains("layout"));
+
+    const QJsonArray tasks = job.value("tasks").toArray();
+    QCOMPARE(tasks.size(), 4);
+    for (const QJsonValue &t : tasks) {
+        QVERIFY(!t.toObject().contains("type"));
+        QVERIFY(!t.toObject().contains("params"));
+        const QJsonObject base = t.toObject().value("notebook_task").toObject().value("base_parameters").toObject();
+        for (const QJsonValue &v : base)
+            QVERIFY2(v.isString(), "Databricks base parameters are strings");
+    }
+    QCOMPARE(compact(tasks[0]),
+             QByteArray(R"({"description":"New and changed labeled images become a new catalog version",)"
+                        R"("notebook_task":{"base_parameters":{"labels":"caltech","source":"{{job.parameters.image_path}}",)"
+                        R"("table":"{{job.parameters.table}}"},"notebook_path":"/Pipewright/ingest"},"task_key":"ingest"})"));
+    const QJsonObject train = tasks[1].toObject();
+    QCOMPARE(train.value("task_key").toString(), QString("train"));
+    QCOMPARE(compact(train.value("depends_on")), QByteArray(R"([{"task_key":"ingest"}])"));
+    QCOMPARE(train.value("run_if").toString(), QString("ALL_SUCCESS"));
+    QCOMPARE(train.value("timeout_seconds").toInt(), 7200);
+    QCOMPARE(train.value("max_retries").toInt(), 1);
+    QCOMPARE(train.value("min_retry_interval_millis").toInt(), 60000);
+    QVERIFY(!train.contains("retry_on_timeout")); // false is Databricks' default
+    const QJsonObject trainBase = train.value("notebook_task").toObject().value("base_parameters").toObject();
+    QCOMPARE(trainBase.value("epochs").toString(), QString("{{job.parameters.epochs}}"));
+    QCOMPARE(trainBase.value("experiment").toString(), QString("{{job.name}}"));
+    const QJsonObject registerBase =
+        tasks[2].toObject().value("notebook_task").toObject().value("base_parameters").toObject();
+    QCOMPARE(registerBase.value("run").toString(), QString("{{tasks.train.values.run_id}}"));
+    QCOMPARE(registerBase.value("description").toString(), QString("trained by pipeline run {{job.run_id}}"));
+    QCOMPARE(tasks[3].toObject().value("notebook_task").toObject().value("notebook_path").toString(),
+             QString("/Pipewright/promote"));
+}
+
+void tst_Databricks::importTrainingJob_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<bool>("jobGet");
+    QTest::newRow("create payload") << sampleJob("training_create.json") << false;
+    QTest::newRow("jobs/get response") << sampleJob("training_get.json") << true;
+}
+
+void tst_Databricks::importTrainingJob()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(bool, jobGet);
+    const auto imported = pipeline::importDatabricks(json);
+    const pipeline::Pipeline &p = imported.pipeline;
+    const QString notes = joined(imported.notes);
+    QVERIFY2(imported.errors.empty(), qPrintable(notes));
+
+    QCOMPARE(p.name, std::string("ml-training"));
+    QVERIFY(p.description.rfind("Nightly:", 0) == 0);
+    QCOMPARE(p.maxConcurrentRuns, 1);
+    QCOMPARE(p.maxParallelTasks, 2); // no pipewright tag: the default
+    QCOMPARE(p.parameters, (std::vector<std::pair<std::string, std::string>>{
+                               {"image_path", "/dbfs/mnt/raw/labeled"}, {"model_name", "classifier"}, {"epochs", "10"}}));
+    QVERIFY(p.schedule.has_value());
+    QCOMPARE(p.schedule->expression, std::string("0 0 3 ? * MON-FRI"));
+    QVERIFY(p.schedule->quartz);
+    QCOMPARE(p.schedule->timezone, std::string("America/Los_Angeles"));
+    QVERIFY(!p.schedule->paused);
+    QVERIFY(p.layout.empty());
+
+    QCOMPARE(p.tasks.size(), std::size_t(3));
+    const pipeline::Task &load = p.tasks[0], &train = p.tasks[1], &reg = p.tasks[2];
+    QCOMPARE(load.key, std::string("load_images"));
+    QCOMPARE(load.type, std::string("ingest"));
+    QCOMPARE(load.description, std::string("Register the new labeled images as a catalog version"));
+    QCOMPARE(load.timeoutSeconds, 3600);
+    QCOMPARE(compact(load.params), QByteArray(R"({"labels":"caltech","max_megapixels":50,"source":"{{params.image_path}}",)"
+                                              R"("table":"images"})"));
+    QCOMPARE(train.key, std::string("train"));
+    QCOMPARE(train.type, std::string("train"));
+    QCOMPARE(train.dependsOn, std::vector<std::string>{"load_images"});
+    QCOMPARE(train.runIf, std::string("ALL_SUCCESS"));
+    QCOMPARE(train.timeoutSeconds, 7200);
+    QCOMPARE(train.maxRetries, 2);
+    QCOMPARE(train.minRetryIntervalMillis, 60000);
+    QVERIFY(train.retryOnTimeout);
+    QCOMPARE(compact(train.params), QByteArray(R"({"batch_size":64,"epochs":"{{params.epochs}}","experiment":"{{run.name}}",)"
+                                               R"("lr":0.001,"table":"images"})"));
+    QCOMPARE(reg.type, std::string("register"));
+    QCOMPARE(reg.dependsOn, std::vector<std::string>{"train"});
+    QCOMPARE(compact(reg.params), QByteArray(R"({"description":"registered by job run {{run.id}}",)"
+                                             R"("name":"{{params.model_name}}","run":"{{tasks.train.run_id}}"})"));
+
+    // What was left behind, each named with its task and field.
+    for (const auto &parts : std::vector<std::vector<const char *>>{
+             {"job:", "job_clusters not kept", "g5.xlarge"},
+             {"job:", "email_notifications not kept", "ml-oncall@example.com"},
+             {"job:", "timeout_seconds not kept", "14400"},
+             {"job:", "tags.team not kept", "ml-platform"},
+             {"job:", "tags.cost-center not kept"},
+             {"task 'load_images':", "job_cluster_key not kept", "gpu_cluster"},
+             {"task 'load_images':", "base_parameters.sample_fraction", "0.25", "not a parameter of an ingest task"},
+             {"task 'load_images':", "notebook_path '/Repos/ml/01_load_images' mapped to type ingest", "'load'"},
+             {"task 'train':", "libraries not kept", "torchvision==0.17.0"},
+             {"task 'train':", "mapped to type train"},
+             {"task 'register':", "email_notifications not kept", "ml-team@example.com"},
+             {"task 'register':", "mapped to type register", "'regist'"}})
+        QVERIFY2(!noteWith(imported.notes, parts).empty(), qPrintable(QString(parts[0]) + " " + parts[1] + "\n" + notes));
+    QVERIFY2(noteWith(imported.notes, {"format"}).empty(), qPrintable(notes)); // describes the job only
+    QVERIFY2(noteWith(imported.notes, {"source"}).empty(), qPrintable(notes)); // WORKSPACE is the default
+    QCOMPARE(!noteWith(imported.notes, {"job_id not kept", "684297301422817"}).empty(), jobGet);
+    QCOMPARE(!noteWith(imported.notes, {"creator_user_name not kept"}).empty(), jobGet);
+    QCOMPARE(int(imported.notes.size()), jobGet ? 19 : 14);
+}
+
+void tst_Databricks::importTaskKinds_data()
+{
+    QTest::addColumn<QString>("taskKey");
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QByteArray>("params");
+    QTest::addColumn<QStringList>("noteParts");
+
+    QTest::newRow("spark_python_task, unmapped: python3 FILE ARGS")
+        << "export_report" << "shell"
+        << QByteArray(R"({"argv":["python3","dbfs:/jobs/export_report.py","--date","{{job.start_time.iso_date}}","--out",)"
+                      R"("{{params.report_dir}}"]})")
+        << QStringList{"spark_python_task became a shell task running python3 'dbfs:/jobs/export_report.py'",
+                       "spark_python_task.parameters: {{job.start_time.iso_date}} is a Databricks dynamic value reference",
+                       "existing_cluster_id not kept: \"0923-164208-meows279\""};
+    QTest::newRow("spark_python_task, mapped: its positional parameters are noted")
+        << "evaluate" << "evaluate" << QByteArray("{}")
+        << QStringList{"spark_python_task.python_file 'src/evaluate_model.py' mapped to type evaluate",
+                       "spark_python_task.parameters not kept: [\"--run\",\"5f2a\"]",
+                       "spark_python_task.source not kept: \"GIT\"", "invalid: task 'evaluate': params.run: missing"};
+    QTest::newRow("python_wheel_task: ENTRY_POINT --NAME=VALUE")
+        << "features" << "shell"
+        << QByteArray(R"({"argv":["build-features","--out={{params.report_dir}}","--table=images"]})")
+        << QStringList{"python_wheel_task became a shell task running its entry point 'build-features'",
+                       "'ml_features'", "environment_key not kept"};
+    QTest::newRow("spark_submit_task: spark-submit ARGS")
+        << "aggregate" << "shell"
+        << QByteArray(R"({"argv":["spark-submit","--class","org.example.Aggregate","dbfs:/jars/aggregate.jar","2024"]})")
+        << QStringList{"spark_submit_task became a shell task running spark-submit", "new_cluster not kept"};
+    QTest::newRow("sql_task: a shell task that fails")
+        << "refresh_dashboard" << "shell"
+        << QByteArray(R"({"argv":["sh","-c","printf '%s\\n' \"$0\" >&2; exit 1","task 'refresh_dashboard' was imported )"
+                      R"(from a Databricks sql_task, which Pipewright cannot run: replace this shell task"]})")
+        << QStringList{"a Databricks sql_task cannot run in Pipewright; became a shell task that fails",
+                       "8f3b2c1d4e5f6a7b"};
+    QTest::newRow("notebook_task matching no mapping: a shell task that fails, base parameters noted")
+        << "notify" << "shell"
+        << QByteArray(R"({"argv":["sh","-c","printf '%s\\n' \"$0\" >&2; exit 1","task 'notify' was imported )"
+                      R"(from a Databricks notebook_task (/Repos/ml/99_notify_slack), which Pipewright cannot run: )"
+                      R"(replace this shell task"]})")
+        << QStringList{"notebook_path '/Repos/ml/99_notify_slack' matches no type mapping",
+                       "notebook_task.base_parameters.channel not kept: \"#ml-alerts\""};
+}
+
+void tst_Databricks::importTaskKinds()
+{
+    QFETCH(QString, taskKey);
+    QFETCH(QString, type);
+    QFETCH(QByteArray, params);
+    QFETCH(QStringList, noteParts);
+    const auto imported = pipeline::importDatabricks(sampleJob("mixed_kinds.json"));
+    const QString notes = joined(imported.notes);
+    const pipeline::Task *t = imported.pipeline.task(taskKey.toStdString());
+    QVERIFY(t);
+    QCOMPARE(QString::fromStdString(t->type), type);
+    QCOMPARE(compact(t->params), params);
+    for (const QString &part : noteParts) {
+        const std::string want = "task '" + taskKey.toStdString() + "': ";
+        bool found = false;
+        for (const auto &n : imported.notes)
+            found = found || (n.find(part.toStdString()) != std::string::npos && n.find(want) != std::string::npos);
+        QVERIFY2(found, qPrintable(part + "\n" + notes));
+    }
+    // The job keeps its own fields, and the git source is noted.
+    QCOMPARE(imported.pipeline.maxConcurrentRuns, 2);
+    QVERIFY(!noteWith(imported.notes, {"job: git_source not kept", "ml-jobs"}).empty());
+    QCOMPARE(imported.pipeline.task("notify")->runIf, std::string("ALL_DONE"));
+    // Never an invalid pipeline without saying so: the validation errors are notes too.
+    QVERIFY(!imported.errors.empty());
+    for (const auto &e : imported.errors)
+        QVERIFY(!noteWith(imported.notes, {"invalid:", e.message.c_str()}).empty());
+}
+
+void tst_Databricks::typeMapping_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("map"); // SUBSTRING=TYPE, as the CLI's --map
+    QTest::addColumn<QString>("type");
+
+    QTest::newRow("load") << "/Repos/ml/01_load_images" << "" << "ingest";
+    QTest::newRow("prep") << "/Repos/ml/00_prepare_data" << "" << "ingest";
+    QTest::newRow("train") << "/Repos/ml/02_train" << "" << "train";
+    QTest::newRow("regist") << "/Repos/ml/03_register" << "" << "register";
+    QTest::newRow("promot") << "/Repos/ml/04_promotion" << "" << "promote";
+    QTest::newRow("label") << "/Repos/ml/06_export_labels" << "" << "review-export";
+    QTest::newRow("ignoring case") << "/Users/ana@example.com/Evaluate Model" << "" << "evaluate";
+    QTest::newRow("the notebook's name before its folder") << "/Repos/training/03_register" << "" << "register";
+    QTest::newRow("the folder when the name matches nothing") << "/Repos/scoring/run" << "" << "score";
+    QTest::newRow("first default in order") << "/Repos/ml/05_score_review_queue" << "" << "score";
+    QTest::newRow("--map overrides a default") << "/Repos/ml/05_score_review_queue" << "review=review-export"
+                                               << "review-export";
+    QTest::newRow("--map before the default on the same name") << "/Repos/ml/02_train" << "02_train=evaluate"
+                                                               << "evaluate";
+    QTest::newRow("--map for a notebook no default knows") << "/Repos/ml/99_merge" << "merge=labels-merge"
+                                                           << "labels-merge";
+    QTest::newRow("what export writes, exactly") << "/Pipewright/labels-merge" << "" << "labels-merge";
+    QTest::newRow("what export writes, before --map") << "/Pipewright/train" << "train=score" << "train";
+    QTest::newRow("no mapping: shell") << "/Repos/ml/99_notify_slack" << "" << "shell";
+}
+
+void tst_Databricks::typeMapping()
+{
+    QFETCH(QString, path);
+    QFETCH(QString, map);
+    QFETCH(QString, type);
+    std::vector<pipeline::TypeMapping> extra;
+    if (!map.isEmpty())
+        extra.push_back({map.section('=', 0, 0).toStdString(), map.section('=', 1).toStdString()});
+    const QByteArray task = R"({"task_key": "t", "notebook_task": {"notebook_path": ")" + path.toUtf8() + R"("}})";
+    const auto imported = pipeline::importDatabricks(oneTaskJob(task), extra);
+    QCOMPARE(QString::fromStdString(imported.pipeline.tasks.at(0).type), type);
+}
+
+void tst_Databricks::baseParameterKinds()
+{
+    // Databricks passes strings: each becomes its parameter's kind when it reads as one, and stays a string
+    // (reported by validation) when it does not.
+    const QByteArray task = R"({"task_key": "t", "notebook_task": {"notebook_path": "/Repos/ml/02_train",
+        "base_parameters": {"epochs": "12", "lr": "3e-4", "batch_size": "sixty-four", "seed": "{{job.parameters.p}}",
+                            "val_fraction": " 0.2 ", "device": "cuda", "image_size": "2.5"}}})";
+    const auto imported = pipeline::importDatabricks(oneTaskJob(task));
+    QCOMPARE(imported.pipeline.tasks.at(0).params,
+             (QJsonObject{{"batch_size", "sixty-four"}, {"device", "cuda"}, {"epochs", 12}, {"image_size", "2.5"},
+                          {"lr", 3e-4}, {"seed", "{{params.p}}"}, {"val_fraction", 0.2}}));
+    QCOMPARE(imported.errors.size(), std::size_t(2));
+    QVERIFY(!noteWith(imported.notes, {"invalid: task 't': params.batch_size: must be a whole number"}).empty());
+    QVERIFY(!noteWith(imported.notes, {"invalid: task 't': params.image_size: must be a whole number"}).empty());
+
+    const QByteArray promote = R"({"task_key": "t", "notebook_task": {"notebook_path": "/Pipewright/promote",
+        "base_parameters": {"name": "m", "version": "4", "stage": "Staging", "archive_existing": "True",
+                            "keep_existing": "no"}}})";
+    const auto p2 = pipeline::importDatabricks(oneTaskJob(promote));
+    QCOMPARE(compact(p2.pipeline.tasks.at(0).params),
+             QByteArray(R"({"archive_existing":true,"keep_existing":"no","name":"m","stage":"Staging","version":4})"));
+    QCOMPARE(p2.errors.size(), std::size_t(1));
+    QCOMPARE(p2.errors[0].field, std::string("params.keep_existing"));
+}
+
+void tst_Databricks::references_data()
+{
+    QTest::addColumn<QString>("pipewright");
+    QTest::addColumn<QString>("databricks");
+    QTest::addColumn<QStringList>("untranslated"); // on the way in
+
+    QTest::newRow("job parameter") << "{{params.epochs}}" << "{{job.parameters.epochs}}" << QStringList{};
+    QTest::newRow("task value") << "v{{tasks.train.run_id}}w" << "v{{tasks.train.values.run_id}}w" << QStringList{};
+    QTest::newRow("run id and name") << "run {{run.id}} of {{run.name}}" << "run {{job.run_id}} of {{job.name}}"
+                                     << QStringList{};
+    QTest::newRow("several in one string") << "{{params.a}}/{{params.b}}-{{tasks.k.o}}"
+                                           << "{{job.parameters.a}}/{{job.parameters.b}}-{{tasks.k.values.o}}"
+                                           << QStringList{};
+    QTest::newRow("plain text") << "no references {here}" << "no references {here}" << QStringList{};
+    QTest::newRow("Databricks-only values stay as written")
+        << "{{job.start_time.iso_date}} {{tasks.train.result_state}} {{job.id}}"
+        << "{{job.start_time.iso_date}} {{tasks.train.result_state}} {{job.id}}"
+        << QStringList{"{{job.start_time.iso_date}}", "{{tasks.train.result_state}}", "{{job.id}}"};
+}
+
+void tst_Databricks::references()
+{
+    QFETCH(QString, pipewright);
+    QFETCH(QString, databricks);
+    QFETCH(QStringList, untranslated);
+    std::vector<std::string> left;
+    QCOMPARE(QString::fromStdString(pipeline::fromDatabricksReferences(databricks.toStdString(), &left)), pipewright);
+    QStringList leftList;
+    for (const auto &l : left)
+        leftList << QString::fromStdString(l);
+    QCOMPARE(leftList, untranslated);
+    if (untranslated.isEmpty())
+        QCOMPARE(QString::fromStdString(pipeline::toDatabricksReferences(pipewright.toStdString())), databricks);
+}
+
+void tst_Databricks::classicCronExport_data()
+{
+    QTest::addColumn<QString>("cron");
+    QTest::addColumn<QString>("quartz"); // empty: not expressible
+
+    QTest::newRow("weekdays") << "30 2 * * 1-5" << "0 30 2 ? * MON,TUE,WED,THU,FRI";
+    QTest::newRow("sunday as 7") << "0 6 * * 7" << "0 0 6 ? * SUN";
+    QTest::newRow("day of month") << "0 4 1,15 * *" << "0 0 4 1,15 * ?";
+    QTest::newRow("every quarter hour") << "*/15 * * * *" << "0 */15 * * * ?";
+    QTest::newRow("macro") << "@daily" << "0 0 0 * * ?";
+    QTest::newRow("months by name") << "0 9 * JAN-MAR MON" << "0 0 9 ? JAN-MAR MON";
+    QTest::newRow("both day fields (Vixie's OR)") << "0 0 1 * 1" << "";
+}
+
+void tst_Databricks::classicCronExport()
+{
+    QFETCH(QString, cron);
+    QFETCH(QString, quartz);
+    pipeline::Pipeline p = parse(readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json"));
+    p.schedule = pipeline::ScheduleSpec{cron.toStdString(), /*quartz=*/false, "Europe/Berlin", false};
+    std::vector<std::string> notes;
+    const QJsonObject job = pipeline::exportDatabricks(p, &notes);
+    QCOMPARE(notes.size(), std::size_t(1));
+    const QJsonObject schedule = job.value("schedule").toObject();
+    QCOMPARE(schedule.value("quartz_cron_expression").toString(), quartz);
+    if (quartz.isEmpty()) {
+        QVERIFY(!job.contains("schedule"));
+        QVERIFY2(notes[0].find("not exported") != std::string::npos, notes[0].c_str());
+        return;
+    }
+    QCOMPARE(schedule.value("timezone_id").toString(), QString("Europe/Berlin"));
+    // The same fire times, across a year's worth of them.
+    const QTimeZone tz = pipeline::timeZone("Europe/Berlin");
+    const QDateTime from(QDate(2025, 1, 1), QTime(0, 0), tz);
+    const auto classic = pipeline::nextFireTimes(pipeline::parseCron(cron.toStdString(), false), from, tz, 400);
+    const auto converted = pipeline::nextFireTimes(pipeline::parseCron(quartz.toStdString(), true), from, tz, 400);
+    QCOMPARE(converted, classic);
+}
+
+void tst_Databricks::layoutTags()
+{
+    // Enough tasks with long keys that the layout spans several tags, each within Databricks' limits.
+    pipeline::Pipeline p = parse(readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json"));
+    for (int i = 0; i < 40; ++i) {
+        const std::string key = "a_rather_long_task_key_for_the_layout_" + std::to_string(i);
+        p.tasks.push_back(shellTask(key));
+        p.layout[key] = {i * 240.25, -i * 1.5};
+    }
+    std::vector<std::string> notes;
+    const QJsonObject job = pipeline::exportDatabricks(p, &notes);
+    QVERIFY2(notes.empty(), qPrintable(joined(notes)));
+    const QJsonObject tags = job.value("tags").toObject();
+    QVERIFY(tags.size() > 3);
+    QVERIFY(tags.size() <= 25);
+    for (const QJsonValue &v : tags)
+        QVERIFY(v.toString().size() <= 255);
+    QVERIFY(tags.contains("pipewright.layout.2"));
+    const auto imported = pipeline::importDatabricks(QJsonDocument(job).toJson());
+    QVERIFY2(imported.notes.empty(), qPrintable(joined(imported.notes)));
+    QCOMPARE(pipeline::toJson(imported.pipeline), pipeline::toJson(p));
+
+    // A layout that needs more than 25 tags is left out, with a note; the rest still round trips.
+    for (int i = 40; i < 400; ++i) {
+        const std::string key = "a_rather_long_task_key_for_the_layout_" + std::to_string(i);
+        p.tasks.push_back(shellTask(key));
+        p.layout[key] = {double(i), double(i)};
+    }
+    notes.clear();
+    const QJsonObject big = pipeline::exportDatabricks(p, &notes);
+    QCOMPARE(notes.size(), std::size_t(1));
+    QVERIFY2(notes[0].find("layout not exported") != std::string::npos, notes[0].c_str());
+    QCOMPARE(big.value("tags").toObject().size(), 1);
+    auto again = pipeline::importDatabricks(QJsonDocument(big).toJson()).pipeline;
+    QVERIFY(again.layout.empty());
+    again.layout = p.layout;
+    QCOMPARE(pipeline::toJson(again), pipeline::toJson(p));
+}
+
+void tst_Databricks::errors_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("mentions");
+
+    QTest::newRow("malformed JSON: line and column") << QByteArray("{\n  \"name\": \"x\",\n  \"tasks\": [,]\n}")
+                                                     << "malformed JSON at line 3, column";
+    QTest::newRow("truncated") << QByteArray("{\"name\": \"x\", \"tasks\": [") << "malformed JSON at line 1";
+    QTest::newRow("an array") << QByteArray("[{\"name\": \"x\"}]") << "not a Databricks job";
+    QTest::newRow("neither shape") << QByteArray(R"({"name": "x", "max_concurrent_runs": 1})")
+                                   << "expected a Jobs 2.1 create payload";
+    QTest::newRow("a Pipewright pipeline file") << readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json")
+                                                << "a Pipewright pipeline file, not a Databricks job";
+    QTest::newRow("tasks not an array") << QByteArray(R"({"name": "x", "tasks": {"a": 1}})") << "'tasks' must be an array";
+    QTest::newRow("jobs/list response") << QByteArray(R"({"jobs": [{"job_id": 1}, {"job_id": 2}], "has_more": false})")
+                                        << "jobs/list response with 2 jobs";
+    QTest::newRow("jobs/get without tasks") << QByteArray(R"({"job_id": 7, "settings": {"name": "x"}})")
+                                            << "Databricks job 7: settings.tasks is missing";
+    QTest::newRow("Jobs 2.0 single task")
+        << QByteArray(R"({"name": "x", "notebook_task": {"notebook_path": "/a"}, "existing_cluster_id": "c"})")
+        << "Jobs API 2.0 single-task job";
+}
+
+void tst_Databricks::errors()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, mentions);
+    try {
+        pipeline::importDatabricks(json);
+        QFAIL("no exception");
+    } catch (const std::runtime_error &e) {
+        QVERIFY2(QString(e.what()).contains(mentions), e.what());
+    }
+}
+
+QTEST_GUILESS_MAIN(tst_Databricks)
+#include "tst_databricks.moc"
