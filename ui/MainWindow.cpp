@@ -2,6 +2,10 @@
 #include "ui/MainWindow.h"
 
 #include "ui/catalog/CatalogPage.h"
+#include "ui/notify/DesktopNotify.h"
+
+#include "core/pipeline/Scheduler.h"
+#include "core/store/Workspace.h"
 
 #include <QAction>
 #include <QApplication>
@@ -113,6 +117,7 @@ void MainWindow::openWorkspace(const QString &root)
     setWindowTitle(tr("%1 — Pipewright").arg(QDir(m_workspace).dirName()));
     m_statusWorkspace->setText(tr("Workspace: %1").arg(m_workspace));
     m_catalogPage->setWorkspace(m_workspace);
+    startScheduler();
 
     QSettings settings;
     QStringList recent = settings.value("workspaces/recent").toStringList();
@@ -122,6 +127,33 @@ void MainWindow::openWorkspace(const QString &root)
         recent.removeLast();
     settings.setValue("workspaces/recent", recent);
     rebuildRecentMenu();
+}
+
+void MainWindow::startScheduler()
+{
+    if (m_scheduler)
+        m_scheduler->stop(false); // runs in progress finish
+    m_scheduler.reset();
+    try {
+        m_ws = std::make_unique<store::Workspace>(store::Workspace::open(m_workspace.toStdString()));
+    } catch (const std::exception &e) {
+        m_statusActivity->setText(tr("Pipelines not scheduled: %1").arg(QString::fromUtf8(e.what())));
+        return;
+    }
+    m_scheduler = std::make_unique<pipeline::Scheduler>(*m_ws);
+    pipeline::RunOptions options;
+    options.pipewrightPath = QCoreApplication::applicationFilePath().toStdString();
+    options.desktopNotifier = notify::desktopNotify;
+    m_scheduler->setRunOptions(options);
+    connect(m_scheduler.get(), &pipeline::Scheduler::runStarted, this,
+            [this](qint64 id, const QString &pipeline, const QString &trigger) {
+                m_statusActivity->setText(tr("Pipeline %1: run %2 started (%3)").arg(pipeline).arg(id).arg(trigger));
+            });
+    connect(m_scheduler.get(), &pipeline::Scheduler::runFinished, this,
+            [this](qint64 id, const QString &pipeline, const QString &result) {
+                m_statusActivity->setText(tr("Pipeline %1: run %2 %3").arg(pipeline).arg(id).arg(result));
+            });
+    m_scheduler->start();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

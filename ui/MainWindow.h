@@ -3,10 +3,19 @@
 
 #include <QMainWindow>
 
+#include <memory>
+
 class QListWidget;
 class QStackedWidget;
 class QLabel;
 class QMenu;
+
+namespace pw::store {
+class Workspace;
+}
+namespace pw::pipeline {
+class Scheduler;
+}
 
 namespace pw::ui {
 
@@ -35,6 +44,7 @@ private:
     void buildActions();
     void rebuildRecentMenu();
     void chooseWorkspace();
+    void startScheduler();
 
     QString m_workspace;
     QListWidget *m_nav;
@@ -43,6 +53,9 @@ private:
     QLabel *m_statusWorkspace;
     QLabel *m_statusActivity;
     QMenu *m_recentMenu = nullptr;
+    // The workspace's pipeline schedules and file-arrival triggers run while the window is open.
+    std::unique_ptr<store::Workspace> m_ws;
+    std::unique_ptr<pipeline::Scheduler> m_scheduler;
 };
 
 } // namespace pw::ui

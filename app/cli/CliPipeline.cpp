@@ -5,6 +5,7 @@
 
 #include "core/compute/Training.h"
 #include "core/ingest/Ingestor.h"
+#include "core/pipeline/Databricks.h"
 #include "core/pipeline/Executor.h"
 #include "core/pipeline/Pipeline.h"
 #include "core/registry/Gate.h"
@@ -13,6 +14,7 @@
 #include "core/score/Scoring.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "ui/notify/DesktopNotify.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -321,6 +323,58 @@ int cmdPipeline(const QStringList &args)
         return kSuccess;
     }
 
+    if (sub == "import-databricks" || sub == "export-databricks") {
+        c.expectPositional(2, 2, "FILE");
+        if (!c.isSet("out"))
+            throw UsageError{"missing --out FILE"};
+        const QString in = c.positional().at(1), outPath = c.value("out");
+        std::vector<std::string> notes;
+        QByteArray bytes;
+        bool valid = true;
+        if (sub == "import-databricks") {
+            std::vector<pipeline::TypeMapping> maps;
+            for (const QString &m : c.values("map")) {
+                const int eq = m.indexOf('=');
+                if (eq <= 0 || !pipeline::taskType(m.mid(eq + 1).toStdString()))
+                    throw UsageError{"--map: '" + m + "' is not SUBSTRING=TYPE with a Pipewright task type"};
+                maps.push_back({m.left(eq).toStdString(), m.mid(eq + 1).toStdString()});
+            }
+            QFile f(in);
+            if (!f.open(QIODevice::ReadOnly))
+                throw std::runtime_error("cannot read '" + in.toStdString() + "': " + f.errorString().toStdString());
+            const auto imported = pipeline::importDatabricks(f.readAll(), maps);
+            notes = imported.notes;
+            valid = imported.errors.empty();
+            bytes = QJsonDocument(pipeline::toJson(imported.pipeline)).toJson();
+        } else {
+            std::vector<pipeline::ValidationError> errors;
+            const auto p = pipeline::loadPipeline(in.toStdString(), errors);
+            for (auto &e : pipeline::validate(p))
+                errors.push_back(std::move(e));
+            if (!errors.empty()) {
+                printValidation(errors);
+                throw std::runtime_error("'" + in.toStdString() + "' is not a valid pipeline");
+            }
+            bytes = QJsonDocument(pipeline::exportDatabricks(p, &notes)).toJson();
+        }
+        QFile out(outPath);
+        if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(bytes) != bytes.size())
+            throw std::runtime_error("cannot write '" + outPath.toStdString() + "'");
+        out.close();
+        for (const auto &n : notes)
+            std::cerr << "note: " << n << "\n";
+        if (c.json()) {
+            QJsonArray arr;
+            for (const auto &n : notes)
+                arr.append(qs(n));
+            printJson(QJsonDocument(QJsonObject{{"out", outPath}, {"valid", valid}, {"notes", arr}}));
+        } else {
+            std::cout << "wrote " << outPath.toStdString() << " (" << notes.size() << " notes"
+                      << (valid ? "" : "; the pipeline does not validate yet: see the notes") << ")\n";
+        }
+        return valid ? kSuccess : kFailure;
+    }
+
     const auto ws = store::Workspace::open(c.workspaceRoot());
     if (sub == "run") {
         c.expectPositional(2, 2, "FILE (pipewright pipeline run FILE)");
@@ -353,7 +407,7 @@ int cmdPipeline(const QStringList &args)
         o.from = c.value("from").toStdString();
         o.to = c.value("to").toStdString();
         o.pipewrightPath = QCoreApplication::applicationFilePath().toStdString();
-        o.desktopNotifier = desktopNotify;
+        o.desktopNotifier = notify::desktopNotify;
         const auto r = pipeline::runPipeline(ws, p, o, progressObserver(), &g_cancel);
         if (c.json())
             printJson(QJsonDocument(pipeline::runJson(r)));
@@ -412,7 +466,7 @@ int cmdPipeline(const QStringList &args)
         const auto id = runIdArg("RUN_ID (pipewright pipeline repair RUN_ID)");
         pipeline::RunOptions o;
         o.pipewrightPath = QCoreApplication::applicationFilePath().toStdString();
-        o.desktopNotifier = desktopNotify;
+        o.desktopNotifier = notify::desktopNotify;
         const auto r = pipeline::repairRun(ws, id, o, progressObserver(), &g_cancel);
         if (c.json())
             printJson(QJsonDocument(pipeline::runJson(r)));

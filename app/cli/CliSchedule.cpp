@@ -8,11 +8,10 @@
 #include "core/pipeline/Schedule.h"
 #include "core/pipeline/Scheduler.h"
 #include "core/store/Workspace.h"
+#include "ui/notify/DesktopNotify.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
-#include <QDBusConnection>
-#include <QDBusInterface>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -127,18 +126,6 @@ QString userUnitDir()
 }
 
 } // namespace
-
-void desktopNotify(const std::string &title, const std::string &body)
-{
-    QDBusInterface iface("org.freedesktop.Notifications", "/org/freedesktop/Notifications",
-                         "org.freedesktop.Notifications", QDBusConnection::sessionBus());
-    if (iface.isValid()) {
-        iface.call("Notify", QString("Pipewright"), 0u, QString("pipewright"), qs(title), qs(body), QStringList(),
-                   QVariantMap(), 10000);
-        return;
-    }
-    std::cerr << "[notification] " << title << ": " << body << "\n";
-}
 
 int cmdSchedule(const QStringList &args)
 {
@@ -308,7 +295,7 @@ int cmdScheduler(const QStringList &args)
     pipeline::Scheduler scheduler(ws, c.value("pipelines").toStdString());
     pipeline::RunOptions base;
     base.pipewrightPath = programPath().toStdString();
-    base.desktopNotifier = desktopNotify;
+    base.desktopNotifier = notify::desktopNotify;
     scheduler.setRunOptions(base);
     QObject::connect(&scheduler, &pipeline::Scheduler::message, [](const QString &m) {
         std::cerr << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString() << "  " << m.toStdString() << "\n";

@@ -147,7 +147,6 @@ int cmdPipeline(const QStringList &args);
 // CliSchedule.cpp
 int cmdSchedule(const QStringList &args);
 int cmdScheduler(const QStringList &args);
-/** A desktop notification through the freedesktop notification service (stderr when there is none). */
-void desktopNotify(const std::string &title, const std::string &body);
+
 
 } // namespace pw::cli
