@@ -1,0 +1,483 @@
+// The properties dock: typed editors for a task's parameters and settings, and the pipeline's settings.
+#include "ui/pipelines/PropertiesPanel.h"
+
+#include "core/pipeline/Schedule.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QTimeZone>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace pw::ui {
+
+namespace {
+
+QString qs(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+bool isReference(const QJsonValue &v)
+{
+    return v.isString() && v.toString().contains("{{");
+}
+
+// A QPlainTextEdit that reports when it loses the focus (an edit is one change, not one per key).
+class FocusOutText : public QPlainTextEdit
+{
+public:
+    std::function<void()> onFocusOut;
+
+protected:
+    void focusOutEvent(QFocusEvent *e) override
+    {
+        QPlainTextEdit::focusOutEvent(e);
+        if (onFocusOut)
+            onFocusOut();
+    }
+};
+
+} // namespace
+
+PropertiesPanel::PropertiesPanel(QWidget *parent)
+    : QWidget(parent)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    auto *scroll = new QScrollArea;
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    m_body = new QWidget;
+    scroll->setWidget(m_body);
+    layout->addWidget(scroll);
+    m_form = new QFormLayout(m_body);
+    m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+}
+
+void PropertiesPanel::clear()
+{
+    while (m_form->rowCount() > 0)
+        m_form->removeRow(0);
+    m_fields.clear();
+    m_readers.clear();
+}
+
+QWidget *PropertiesPanel::paramEditor(const pipeline::ParamSpec &spec, const QJsonValue &value)
+{
+    const QString name = QString::fromUtf8(spec.name);
+    const std::string kind = spec.kind;
+    auto changed = [this] {
+        if (!m_loading)
+            emitTask();
+    };
+    // Text with workspace choices, for the parameters that name tables, experiments and models.
+    QStringList choices;
+    if (name == "table" || name == "gate_table")
+        choices = m_choices.tables;
+    else if (name == "experiment")
+        choices = m_choices.experiments;
+    else if (name == "model")
+        choices = m_choices.models;
+    else if (name == "name" && m_task.type != "shell")
+        choices = m_choices.modelNames;
+
+    if (kind == "string" && !choices.isEmpty()) {
+        auto *combo = new QComboBox;
+        combo->setEditable(true);
+        combo->addItem(QString());
+        combo->addItems(choices);
+        combo->setCurrentText(value.toString());
+        connect(combo->lineEdit(), &QLineEdit::editingFinished, this, changed);
+        connect(combo, &QComboBox::activated, this, changed);
+        m_readers[name] = [combo] {
+            return combo->currentText().isEmpty() ? QJsonValue() : QJsonValue(combo->currentText());
+        };
+        return combo;
+    }
+    if (kind == "string") {
+        auto *edit = new QLineEdit(value.toString());
+        edit->setPlaceholderText(spec.required ? tr("required") : tr("default"));
+        connect(edit, &QLineEdit::editingFinished, this, changed);
+        m_readers[name] = [edit] { return edit->text().isEmpty() ? QJsonValue() : QJsonValue(edit->text()); };
+        if (name == "source" || name == "file" || name == "cwd" || name == "glob") {
+            auto *box = new QWidget;
+            auto *row = new QHBoxLayout(box);
+            row->setContentsMargins(0, 0, 0, 0);
+            row->addWidget(edit);
+            auto *pick = new QToolButton;
+            pick->setText("…");
+            pick->setToolTip(name == "file" ? tr("Choose a file") : tr("Choose a folder"));
+            connect(pick, &QToolButton::clicked, this, [this, edit, name, changed] {
+                const QString chosen = name == "file" ? QFileDialog::getSaveFileName(this, tr("File"), edit->text())
+                                                      : QFileDialog::getExistingDirectory(this, tr("Folder"), edit->text());
+                if (!chosen.isEmpty()) {
+                    edit->setText(chosen);
+                    changed();
+                }
+            });
+            row->addWidget(pick);
+            m_fields["params." + name] = edit;
+            return box;
+        }
+        return edit;
+    }
+    if ((kind == "integer" || kind == "number") && !isReference(value)) {
+        if (kind == "integer") {
+            auto *spin = new QSpinBox;
+            spin->setRange(-1, 100000000);
+            spin->setSpecialValueText(spec.required ? tr("(required)") : tr("default"));
+            spin->setValue(value.isDouble() ? int(value.toDouble()) : -1);
+            connect(spin, &QSpinBox::editingFinished, this, changed);
+            m_readers[name] = [spin] { return spin->value() < 0 ? QJsonValue() : QJsonValue(spin->value()); };
+            return spin;
+        }
+        auto *spin = new QDoubleSpinBox;
+        spin->setDecimals(5);
+        spin->setRange(-1, 1e9);
+        spin->setSingleStep(0.01);
+        spin->setSpecialValueText(spec.required ? tr("(required)") : tr("default"));
+        spin->setValue(value.isDouble() ? value.toDouble() : -1);
+        connect(spin, &QDoubleSpinBox::editingFinished, this, changed);
+        m_readers[name] = [spin] { return spin->value() < 0 ? QJsonValue() : QJsonValue(spin->value()); };
+        return spin;
+    }
+    if (kind == "boolean" || kind.rfind("choice:", 0) == 0) {
+        auto *combo = new QComboBox;
+        combo->addItem(spec.required ? tr("(choose)") : tr("default"));
+        if (kind == "boolean")
+            combo->addItems({"true", "false"});
+        else
+            combo->addItems(qs(kind.substr(7)).split('|'));
+        const QString current = value.isBool() ? (value.toBool() ? "true" : "false") : value.toString();
+        if (!current.isEmpty()) {
+            if (combo->findText(current) < 0)
+                combo->addItem(current); // a reference
+            combo->setCurrentText(current);
+        }
+        connect(combo, &QComboBox::activated, this, changed);
+        const bool boolean = kind == "boolean";
+        m_readers[name] = [combo, boolean] {
+            if (combo->currentIndex() == 0)
+                return QJsonValue();
+            if (boolean && (combo->currentText() == "true" || combo->currentText() == "false"))
+                return QJsonValue(combo->currentText() == "true");
+            return QJsonValue(combo->currentText());
+        };
+        return combo;
+    }
+    if (kind == "string-list" || kind == "object") {
+        auto *text = new FocusOutText;
+        text->setTabChangesFocus(true);
+        text->setFixedHeight(80);
+        QStringList lines;
+        if (kind == "string-list") {
+            text->setPlaceholderText(tr("one argument per line: the program first"));
+            for (const QJsonValue &a : value.toArray())
+                lines << a.toString();
+        } else {
+            text->setPlaceholderText(tr("NAME=VALUE, one per line"));
+            const QJsonObject o = value.toObject();
+            for (auto it = o.begin(); it != o.end(); ++it)
+                lines << it.key() + "=" + it.value().toString();
+        }
+        text->setPlainText(lines.join('\n'));
+        text->onFocusOut = changed;
+        const bool list = kind == "string-list";
+        m_readers[name] = [text, list]() -> QJsonValue {
+            const QStringList ls = text->toPlainText().split('\n', Qt::SkipEmptyParts);
+            if (ls.isEmpty())
+                return {};
+            if (list)
+                return QJsonArray::fromStringList(ls);
+            QJsonObject o;
+            for (const QString &l : ls) {
+                const int eq = l.indexOf('=');
+                if (eq > 0)
+                    o.insert(l.left(eq), l.mid(eq + 1));
+            }
+            return o;
+        };
+        return text;
+    }
+    // A number given as a reference ({{tasks.register.version}}): text.
+    auto *edit = new QLineEdit(value.isString() ? value.toString() : QString());
+    connect(edit, &QLineEdit::editingFinished, this, changed);
+    m_readers[name] = [edit]() -> QJsonValue {
+        bool ok = false;
+        const double d = edit->text().toDouble(&ok);
+        if (ok)
+            return d;
+        return edit->text().isEmpty() ? QJsonValue() : QJsonValue(edit->text());
+    };
+    return edit;
+}
+
+void PropertiesPanel::showTask(const pipeline::Pipeline &p, const std::string &key)
+{
+    const pipeline::Task *t = p.task(key);
+    if (!t) {
+        showPipeline(p);
+        return;
+    }
+    m_loading = true;
+    clear();
+    m_pipeline = p;
+    m_task = *t;
+    m_key = qs(key);
+    const pipeline::TaskType *type = pipeline::taskType(t->type);
+    auto *title = new QLabel(tr("<b>Task</b> — %1").arg(type ? QString::fromUtf8(type->summary) : qs(t->type)));
+    title->setWordWrap(true);
+    m_form->addRow(title);
+    auto *keyEdit = new QLineEdit(m_key);
+    connect(keyEdit, &QLineEdit::editingFinished, this, [this, keyEdit] {
+        if (!m_loading && keyEdit->text() != m_key && !keyEdit->text().isEmpty())
+            emit taskRenamed(m_key, keyEdit->text());
+    });
+    m_form->addRow(tr("Task key"), keyEdit);
+    m_fields["task_key"] = keyEdit;
+    m_form->addRow(tr("Type"), new QLabel(qs(t->type)));
+    auto *desc = new QLineEdit(qs(t->description));
+    connect(desc, &QLineEdit::editingFinished, this, [this] {
+        if (!m_loading)
+            emitTask();
+    });
+    m_readers["@description"] = [desc] { return QJsonValue(desc->text()); };
+    m_form->addRow(tr("Description"), desc);
+    if (type) {
+        auto *params = new QLabel(tr("<b>Parameters</b> <small>({{params.NAME}}, {{tasks.KEY.OUTPUT}} and {{run.id}} "
+                                     "are substituted when it runs)</small>"));
+        params->setWordWrap(true);
+        m_form->addRow(params);
+        for (const auto &spec : type->params) {
+            QWidget *w = paramEditor(spec, t->params.value(QLatin1String(spec.name)));
+            const QString label = QString::fromUtf8(spec.name) + (spec.required ? " *" : "");
+            w->setToolTip(QString::fromUtf8(spec.help) + " (" + QString::fromUtf8(spec.kind) + ")");
+            m_form->addRow(label, w);
+            if (!m_fields.count("params." + QString::fromUtf8(spec.name)))
+                m_fields["params." + QString::fromUtf8(spec.name)] = w;
+        }
+    }
+    m_form->addRow(new QLabel(tr("<b>Run</b>")));
+    QStringList deps;
+    for (const auto &d : t->dependsOn)
+        deps << qs(d);
+    m_form->addRow(tr("Depends on"), new QLabel(deps.isEmpty() ? tr("(none: connect ports on the canvas)") : deps.join(", ")));
+    auto *runIf = new QComboBox;
+    for (const char *c : pipeline::kRunIfConditions)
+        runIf->addItem(c);
+    runIf->setCurrentText(qs(t->runIf));
+    connect(runIf, &QComboBox::activated, this, [this] { emitTask(); });
+    m_readers["@run_if"] = [runIf] { return QJsonValue(runIf->currentText()); };
+    m_form->addRow(tr("Run if"), runIf);
+    m_fields["run_if"] = runIf;
+    auto *target = new QComboBox;
+    for (const auto &tg : pipeline::knownTargets())
+        target->addItem(qs(tg));
+    if (target->findText(qs(t->target)) < 0)
+        target->addItem(qs(t->target));
+    target->setCurrentText(qs(t->target));
+    connect(target, &QComboBox::activated, this, [this] { emitTask(); });
+    m_readers["@target"] = [target] { return QJsonValue(target->currentText()); };
+    m_form->addRow(tr("Target"), target);
+    m_fields["target"] = target;
+    auto spin = [&](const char *field, const QString &label, int min, int max, int value, const QString &special) {
+        auto *s = new QSpinBox;
+        s->setRange(min, max);
+        s->setSpecialValueText(special);
+        s->setValue(value);
+        connect(s, &QSpinBox::editingFinished, this, [this] {
+            if (!m_loading)
+                emitTask();
+        });
+        m_readers[QString("@") + field] = [s] { return QJsonValue(s->value()); };
+        m_form->addRow(label, s);
+        m_fields[field] = s;
+    };
+    spin("timeout_seconds", tr("Timeout (s)"), 0, 100000000, t->timeoutSeconds, tr("none"));
+    spin("max_retries", tr("Retries"), -1, 100, t->maxRetries, tr("indefinitely"));
+    spin("min_retry_interval_millis", tr("Retry interval (ms)"), 0, 100000000, t->minRetryIntervalMillis, QString());
+    auto *retryTimeout = new QCheckBox(tr("Retry after a timeout"));
+    retryTimeout->setChecked(t->retryOnTimeout);
+    connect(retryTimeout, &QCheckBox::toggled, this, [this] { emitTask(); });
+    m_readers["@retry_on_timeout"] = [retryTimeout] { return QJsonValue(retryTimeout->isChecked()); };
+    m_form->addRow(QString(), retryTimeout);
+    m_fields["retry_on_timeout"] = retryTimeout;
+    m_loading = false;
+}
+
+void PropertiesPanel::emitTask()
+{
+    if (m_loading || m_key.isEmpty())
+        return;
+    pipeline::Task t = m_task;
+    QJsonObject params;
+    for (const auto &[name, read] : m_readers) {
+        if (name.startsWith('@'))
+            continue;
+        const QJsonValue v = read();
+        if (!v.isUndefined() && !v.isNull())
+            params.insert(name, v);
+    }
+    // Parameters this type does not know (kept so that validation names them) stay as they were.
+    for (auto it = m_task.params.begin(); it != m_task.params.end(); ++it) {
+        if (!m_readers.count(it.key()))
+            params.insert(it.key(), it.value());
+    }
+    t.params = params;
+    t.description = m_readers["@description"]().toString().toStdString();
+    t.runIf = m_readers["@run_if"]().toString().toStdString();
+    t.target = m_readers["@target"]().toString().toStdString();
+    t.timeoutSeconds = m_readers["@timeout_seconds"]().toInt();
+    t.maxRetries = m_readers["@max_retries"]().toInt();
+    t.minRetryIntervalMillis = m_readers["@min_retry_interval_millis"]().toInt();
+    t.retryOnTimeout = m_readers["@retry_on_timeout"]().toBool();
+    auto asJson = [](const pipeline::Task &task) {
+        pipeline::Pipeline one;
+        one.tasks.push_back(task);
+        return pipeline::toJson(one);
+    };
+    if (asJson(t) == asJson(m_task))
+        return; // nothing changed
+    m_task = t;
+    emit taskEdited(m_key, t);
+}
+
+void PropertiesPanel::showPipeline(const pipeline::Pipeline &p)
+{
+    m_loading = true;
+    clear();
+    m_pipeline = p;
+    m_task = {};
+    m_key.clear();
+    m_form->addRow(new QLabel(tr("<b>Pipeline</b> <small>(select a task on the canvas for its properties)</small>")));
+    auto *name = new QLineEdit(qs(p.name));
+    auto *desc = new QLineEdit(qs(p.description));
+    auto *params = new FocusOutText;
+    params->setFixedHeight(80);
+    params->setPlaceholderText(tr("NAME=default value, one per line"));
+    QStringList lines;
+    for (const auto &[k, v] : p.parameters)
+        lines << qs(k) + "=" + qs(v);
+    params->setPlainText(lines.join('\n'));
+    auto *runs = new QSpinBox;
+    runs->setRange(1, 1000);
+    runs->setValue(p.maxConcurrentRuns);
+    auto *parallel = new QSpinBox;
+    parallel->setRange(1, 64);
+    parallel->setValue(p.maxParallelTasks);
+    auto *syntax = new QComboBox;
+    syntax->addItems({tr("no schedule"), "quartz_cron_expression", "cron"});
+    syntax->setCurrentIndex(!p.schedule ? 0 : p.schedule->quartz ? 1 : 2);
+    auto *expr = new QLineEdit(p.schedule ? qs(p.schedule->expression) : QString());
+    expr->setPlaceholderText(tr("Quartz: 0 30 2 * * ?   cron: 30 2 * * *"));
+    auto *tz = new QComboBox;
+    tz->setEditable(true);
+    for (const QByteArray &id : QTimeZone::availableTimeZoneIds())
+        tz->addItem(QString::fromUtf8(id));
+    tz->setCurrentText(p.schedule ? qs(p.schedule->timezone) : QString("UTC"));
+    auto *paused = new QCheckBox(tr("Paused"));
+    paused->setChecked(p.schedule && p.schedule->paused);
+    auto *next = new QLabel;
+    next->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    next->setWordWrap(true);
+    m_form->addRow(tr("Name"), name);
+    m_form->addRow(tr("Description"), desc);
+    m_form->addRow(tr("Parameters"), params);
+    m_form->addRow(tr("Max concurrent runs"), runs);
+    m_form->addRow(tr("Max parallel tasks"), parallel);
+    m_form->addRow(new QLabel(tr("<b>Schedule</b>")));
+    m_form->addRow(tr("Syntax"), syntax);
+    m_form->addRow(tr("Expression"), expr);
+    m_form->addRow(tr("Time zone"), tz);
+    m_form->addRow(QString(), paused);
+    m_form->addRow(tr("Next fire times"), next);
+    m_fields["name"] = name;
+    m_fields["parameters"] = params;
+    m_fields["max_concurrent_runs"] = runs;
+    m_fields["max_parallel_tasks"] = parallel;
+    m_fields["schedule.quartz_cron_expression"] = expr;
+    m_fields["schedule.cron"] = expr;
+    m_fields["schedule.timezone_id"] = tz;
+
+    auto showNext = [next, syntax, expr, tz, paused] {
+        if (syntax->currentIndex() == 0) {
+            next->setText(tr("(runs only by hand or by its trigger)"));
+            return;
+        }
+        try {
+            const auto e = pipeline::parseCron(expr->text().toStdString(), syntax->currentIndex() == 1);
+            const QTimeZone zone = pipeline::timeZone(tz->currentText().toStdString());
+            QStringList times;
+            for (const QDateTime &t : pipeline::nextFireTimes(e, QDateTime::currentDateTimeUtc(), zone, 5))
+                times << t.toTimeZone(zone).toString("ddd yyyy-MM-dd HH:mm:ss t");
+            next->setText((paused->isChecked() ? tr("paused; would fire: ") + "\n" : QString()) + times.join('\n'));
+            next->setStyleSheet({});
+        } catch (const std::exception &ex) {
+            next->setText(QString::fromUtf8(ex.what()));
+            next->setStyleSheet("color: #c0392b");
+        }
+    };
+    showNext();
+    auto apply = [this, name, desc, params, runs, parallel, syntax, expr, tz, paused, showNext] {
+        showNext();
+        if (m_loading)
+            return;
+        pipeline::Pipeline s = m_pipeline;
+        s.name = name->text().toStdString();
+        s.description = desc->text().toStdString();
+        s.parameters.clear();
+        for (const QString &l : params->toPlainText().split('\n', Qt::SkipEmptyParts)) {
+            const int eq = l.indexOf('=');
+            if (eq > 0)
+                s.parameters.emplace_back(l.left(eq).trimmed().toStdString(), l.mid(eq + 1).toStdString());
+        }
+        s.maxConcurrentRuns = runs->value();
+        s.maxParallelTasks = parallel->value();
+        if (syntax->currentIndex() == 0) {
+            s.schedule.reset();
+        } else {
+            pipeline::ScheduleSpec spec;
+            spec.quartz = syntax->currentIndex() == 1;
+            spec.expression = expr->text().toStdString();
+            spec.timezone = tz->currentText().toStdString();
+            spec.paused = paused->isChecked();
+            s.schedule = spec;
+        }
+        m_pipeline = s;
+        emit settingsEdited(s);
+    };
+    connect(name, &QLineEdit::editingFinished, this, apply);
+    connect(desc, &QLineEdit::editingFinished, this, apply);
+    params->onFocusOut = apply;
+    connect(runs, &QSpinBox::editingFinished, this, apply);
+    connect(parallel, &QSpinBox::editingFinished, this, apply);
+    connect(syntax, &QComboBox::activated, this, apply);
+    connect(expr, &QLineEdit::editingFinished, this, apply);
+    connect(tz, &QComboBox::activated, this, apply);
+    connect(paused, &QCheckBox::toggled, this, apply);
+    m_loading = false;
+}
+
+bool PropertiesPanel::focusField(const QString &field)
+{
+    const auto it = m_fields.find(field);
+    if (it == m_fields.end())
+        return false;
+    it->second->setFocus(Qt::OtherFocusReason);
+    return true;
+}
+
+} // namespace pw::ui

@@ -1,0 +1,69 @@
+// The properties dock of the Pipelines page: typed widgets for the selected task (its parameters by kind, with
+// the workspace's tables, experiments and registered models offered in drop-downs; depends_on/run_if, target,
+// timeout, retries), or, with no task selected, the pipeline's settings (name, parameters, limits, schedule
+// with its next five fire times). Edits are reported as whole new settings; the page turns them into undo
+// commands on the model.
+#pragma once
+
+#include "core/pipeline/Pipeline.h"
+
+#include <QStringList>
+#include <QWidget>
+
+#include <functional>
+#include <map>
+
+class QFormLayout;
+class QLabel;
+class QStackedWidget;
+class QWidget;
+
+namespace pw::ui {
+
+/** What the workspace offers for drop-downs. */
+struct WorkspaceChoices
+{
+    QStringList tables;
+    QStringList experiments;
+    QStringList models; // registered model references: NAME@Production, NAME@Staging, NAME:VERSION
+    QStringList modelNames;
+};
+
+class PropertiesPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit PropertiesPanel(QWidget *parent = nullptr);
+
+    void setChoices(const WorkspaceChoices &choices) { m_choices = choices; }
+    /** Shows `task` (of pipeline `p`); an empty key shows the pipeline settings. */
+    void showTask(const pipeline::Pipeline &p, const std::string &key);
+    void showPipeline(const pipeline::Pipeline &p);
+    /** Moves the keyboard focus to the widget of `field` ("params.source", "timeout_seconds", ...). */
+    bool focusField(const QString &field);
+    QString shownTask() const { return m_key; }
+
+signals:
+    /** The user changed the task's settings (everything but key and dependencies). */
+    void taskEdited(const QString &key, const pipeline::Task &settings);
+    void taskRenamed(const QString &from, const QString &to);
+    /** The user changed the pipeline's settings. */
+    void settingsEdited(const pipeline::Pipeline &settings);
+
+private:
+    void clear();
+    QWidget *paramEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
+    void emitTask();
+
+    WorkspaceChoices m_choices;
+    pipeline::Task m_task;
+    pipeline::Pipeline m_pipeline;
+    QString m_key;
+    QFormLayout *m_form = nullptr;
+    QWidget *m_body = nullptr;
+    std::map<QString, QWidget *> m_fields;
+    std::map<QString, std::function<QJsonValue()>> m_readers; // param name -> current value
+    bool m_loading = false;
+};
+
+} // namespace pw::ui
