@@ -2,6 +2,7 @@
 #include "app/cli/Cli.h"
 #include "core/store/Workspace.h"
 #include "ui/MainWindow.h"
+#include "ui/pipelines/PipelinesPage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -28,7 +29,9 @@ static int runGui(int argc, char **argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOption({"workspace", "Open the workspace folder DIR.", "DIR"});
-    parser.addOption({"screenshot", "Save a PNG of the window once its data is shown, then quit.", "FILE"});
+    parser.addOption({"screenshot", "Save a PNG of the window (1600x1000) once its data is shown, then quit.", "FILE"});
+    parser.addOption({"page", "Show this page first: pipelines or images.", "PAGE"});
+    parser.addOption({"pipeline", "Open this pipeline file on the Pipelines page.", "FILE"});
     if (!parser.parse(QApplication::arguments())) {
         std::cerr << "pipewright: " << parser.errorText().toStdString() << "\nsee `pipewright help`\n";
         return pw::cli::kUsage;
@@ -50,7 +53,22 @@ static int runGui(int argc, char **argv)
     const QString root = parser.isSet("workspace") ? parser.value("workspace")
                                                    : QString::fromStdString(pw::store::Workspace::defaultRoot());
     pw::ui::MainWindow window;
+    if (parser.isSet("screenshot"))
+        window.resize(1600, 1000);
     window.openWorkspace(root);
+    if (parser.isSet("page") && !window.showPage(parser.value("page"))) {
+        std::cerr << "pipewright: --page: unknown page '" << parser.value("page").toStdString()
+                  << "' (pipelines, images)\n";
+        return pw::cli::kUsage;
+    }
+    if (parser.isSet("pipeline")) {
+        window.showPage("pipelines");
+        const QString error = window.pipelinesPage()->openFile(parser.value("pipeline"));
+        if (!error.isEmpty()) {
+            std::cerr << "pipewright: --pipeline: " << error.toStdString() << "\n";
+            return pw::cli::kFailure;
+        }
+    }
     window.show();
 
     if (parser.isSet("screenshot")) {

@@ -2,6 +2,9 @@
 #include "ui/MainWindow.h"
 
 #include "ui/catalog/CatalogPage.h"
+#include "ui/pipelines/PipelinesPage.h"
+#include "ui/pipelines/PropertiesPanel.h"
+#include "ui/pipelines/RunsDock.h"
 #include "ui/notify/DesktopNotify.h"
 
 #include "core/pipeline/Scheduler.h"
@@ -11,6 +14,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QIcon>
@@ -33,6 +37,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_nav(new QListWidget)
     , m_pages(new QStackedWidget)
     , m_catalogPage(new CatalogPage)
+    , m_pipelinesPage(new PipelinesPage)
     , m_statusWorkspace(new QLabel)
     , m_statusActivity(new QLabel)
 {
@@ -41,10 +46,42 @@ MainWindow::MainWindow(QWidget *parent)
     m_nav->setObjectName("navigation");
     m_nav->setFixedWidth(160);
     m_nav->setIconSize(QSize(20, 20));
-    m_nav->addItem(tr("Catalog"));
-    m_nav->item(0)->setToolTip(tr("Image counts per table and label, version history, rejected files"));
-    m_pages->addWidget(m_catalogPage);
+    auto addPage = [this](const QString &name, const QString &title, const QString &tip, QWidget *page) {
+        m_nav->addItem(title);
+        m_nav->item(m_nav->count() - 1)->setToolTip(tip);
+        m_pages->addWidget(page);
+        m_pageNames << name;
+    };
+    addPage("pipelines", tr("Pipelines"), tr("Design pipelines as DAGs, run them and watch them run (Ctrl+1)"),
+            m_pipelinesPage);
+    addPage("images", tr("Images"), tr("The image catalog: counts per table and label, version history, rejected files "
+                                       "(Ctrl+2)"),
+            m_catalogPage);
     connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+
+    // The properties dock (right) and the runs-and-logs dock (bottom) hold the Pipelines page's panels.
+    m_propertiesDock = new QDockWidget(tr("Properties"), this);
+    m_propertiesDock->setObjectName("propertiesDock");
+    m_propertiesDock->setWidget(m_pipelinesPage->propertiesPanel());
+    addDockWidget(Qt::RightDockWidgetArea, m_propertiesDock);
+    m_runsDock = new QDockWidget(tr("Runs and logs"), this);
+    m_runsDock->setObjectName("runsDock");
+    m_runsDock->setWidget(m_pipelinesPage->runsDock());
+    addDockWidget(Qt::BottomDockWidgetArea, m_runsDock);
+    m_propertiesDock->setMinimumWidth(320);
+    resizeDocks({m_propertiesDock}, {380}, Qt::Horizontal);
+    resizeDocks({m_runsDock}, {240}, Qt::Vertical);
+    connect(m_nav, &QListWidget::currentRowChanged, this, [this](int row) {
+        const bool pipelines = m_pageNames.value(row) == "pipelines";
+        m_propertiesDock->setVisible(pipelines);
+        m_runsDock->setVisible(pipelines);
+    });
+    for (int i = 0; i < m_pageNames.size(); ++i) {
+        auto *go = new QAction(this);
+        go->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        connect(go, &QAction::triggered, this, [this, i] { m_nav->setCurrentRow(i); });
+        addAction(go);
+    }
     m_nav->setCurrentRow(0);
 
     auto *central = new QWidget;
@@ -59,6 +96,9 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_catalogPage, &CatalogPage::loadingChanged, this,
             [this](bool loading) { m_statusActivity->setText(loading ? tr("Reading the catalog…") : QString()); });
     connect(m_catalogPage, &CatalogPage::loaded, this, &MainWindow::workspaceLoaded);
+    connect(m_pipelinesPage, &PipelinesPage::message, this, [this](const QString &m) { statusBar()->showMessage(m, 8000); });
+    connect(m_pipelinesPage, &PipelinesPage::runStateChanged, this,
+            [this](bool, const QString &text) { m_statusActivity->setText(text); });
 
     buildActions();
     QSettings settings;
@@ -117,6 +157,7 @@ void MainWindow::openWorkspace(const QString &root)
     setWindowTitle(tr("%1 — Pipewright").arg(QDir(m_workspace).dirName()));
     m_statusWorkspace->setText(tr("Workspace: %1").arg(m_workspace));
     m_catalogPage->setWorkspace(m_workspace);
+    m_pipelinesPage->setWorkspace(m_workspace);
     startScheduler();
 
     QSettings settings;
@@ -156,8 +197,21 @@ void MainWindow::startScheduler()
     m_scheduler->start();
 }
 
+bool MainWindow::showPage(const QString &name)
+{
+    const int row = m_pageNames.indexOf(name);
+    if (row < 0)
+        return false;
+    m_nav->setCurrentRow(row);
+    return true;
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!m_pipelinesPage->confirmClose()) {
+        event->ignore();
+        return;
+    }
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());
     settings.setValue("window/state", saveState());

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+class QDockWidget;
 class QListWidget;
 class QStackedWidget;
 class QLabel;
@@ -20,6 +21,7 @@ class Scheduler;
 namespace pw::ui {
 
 class CatalogPage;
+class PipelinesPage;
 
 class MainWindow : public QMainWindow
 {
@@ -32,6 +34,9 @@ public:
     void openWorkspace(const QString &root);
     QString workspace() const { return m_workspace; }
     CatalogPage *catalogPage() const { return m_catalogPage; }
+    PipelinesPage *pipelinesPage() const { return m_pipelinesPage; }
+    /** Shows a page by name: pipelines, images (the catalog), ...; false for an unknown name. */
+    bool showPage(const QString &name);
 
 Q_SIGNALS:
     /** The first data of a newly opened workspace is on screen. */
@@ -50,6 +55,10 @@ private:
     QListWidget *m_nav;
     QStackedWidget *m_pages;
     CatalogPage *m_catalogPage;
+    PipelinesPage *m_pipelinesPage;
+    QDockWidget *m_propertiesDock = nullptr;
+    QDockWidget *m_runsDock = nullptr;
+    QStringList m_pageNames;
     QLabel *m_statusWorkspace;
     QLabel *m_statusActivity;
     QMenu *m_recentMenu = nullptr;

@@ -853,7 +853,7 @@ static int findCommandIndex(const QStringList &args)
 {
     for (int i = 1; i < args.size(); ++i) {
         const QString &a = args.at(i);
-        if (a == "--workspace" || a == "--screenshot") {
+        if (a == "--workspace" || a == "--screenshot" || a == "--page" || a == "--pipeline") {
             ++i; // skip the option's value
             continue;
         }

@@ -248,6 +248,8 @@ int cmdSchedule(const QStringList &args)
         }
         if (sub == "install") {
             const auto &s = *l.p.schedule;
+            if (s.paused)
+                throw std::runtime_error("the schedule of '" + l.p.name + "' is PAUSED: unpause it before installing");
             const QString fields = qs(pipeline::toCrontabFields(pipeline::parseCron(s.expression, s.quartz)));
             lines << marker + " begin";
             lines << "CRON_TZ=" + qs(s.timezone);

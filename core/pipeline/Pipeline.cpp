@@ -378,7 +378,15 @@ Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &err
     QJsonParseError perr{};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
     if (perr.error != QJsonParseError::NoError) {
-        errors.push_back({{}, {}, "malformed JSON at " + lineAndColumn(json, perr.offset) + ": "
+        // For a missing separator or an unterminated object or array, Qt's offset is one past the character
+        // at fault; for the other errors it is that character.
+        int offset = perr.offset;
+        if (offset > 0
+            && (perr.error == QJsonParseError::UnterminatedObject || perr.error == QJsonParseError::UnterminatedArray
+                || perr.error == QJsonParseError::MissingNameSeparator
+                || perr.error == QJsonParseError::MissingValueSeparator))
+            --offset;
+        errors.push_back({{}, {}, "malformed JSON at " + lineAndColumn(json, offset) + ": "
                                       + perr.errorString().toStdString()});
         return p;
     }
@@ -652,7 +660,7 @@ std::vector<ValidationError> validate(const Pipeline &p)
         if (type) {
             for (const ParamSpec &ps : type->params) {
                 const QJsonValue v = t.params.value(QLatin1String(ps.name));
-                if (v.isUndefined() || v.isNull()) {
+                if (v.isUndefined() || v.isNull() || (v.isString() && v.toString().trimmed().isEmpty())) {
                     if (ps.required)
                         err(t.key, std::string("params.") + ps.name, std::string("missing (") + ps.kind + ": " + ps.help + ")");
                     continue;

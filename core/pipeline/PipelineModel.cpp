@@ -183,6 +183,7 @@ void PipelineModel::renameTask(const std::string &from, const std::string &to)
         throw std::invalid_argument("task key '" + to + "': only letters, digits, '_' and '-' (1 to 100)");
     if (m_p.task(to))
         throw std::invalid_argument("a task named '" + to + "' exists already");
+    std::vector<std::string> rewritten; // other tasks whose params referred to `from`
     for (Task &t : m_p.tasks) {
         if (t.key == from)
             t.key = to;
@@ -190,7 +191,12 @@ void PipelineModel::renameTask(const std::string &from, const std::string &to)
             if (d == from)
                 d = to;
         }
-        t.params = renameReferences(t.params, from, to).toObject();
+        QJsonObject params = renameReferences(t.params, from, to).toObject();
+        if (params != t.params) {
+            t.params = std::move(params);
+            if (t.key != to)
+                rewritten.push_back(t.key);
+        }
     }
     if (auto it = m_p.layout.find(from); it != m_p.layout.end()) {
         m_p.layout[to] = it->second;
@@ -198,6 +204,9 @@ void PipelineModel::renameTask(const std::string &from, const std::string &to)
     }
     revalidate();
     emit taskRenamed(qs(from), qs(to));
+    // Their params changed too: a view showing one of them must refresh.
+    for (const auto &k : rewritten)
+        emit taskChanged(qs(k));
     emit validated();
 }
 

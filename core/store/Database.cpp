@@ -18,7 +18,17 @@ Database::Database(const std::string &path, int busyTimeoutMs)
         throw DatabaseError("cannot open database '" + path + "': " + msg);
     }
     sqlite3_busy_timeout(m_db, busyTimeoutMs);
-    exec("PRAGMA journal_mode=WAL");
+    // Switching a new database to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once instead
+    // of waiting (the busy handler is not called for it): when two processes open a new workspace together,
+    // one of them retries until the other's switch is done.
+    for (int waited = 0;; waited += 10) {
+        const int walRc = sqlite3_exec(m_db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+        if (walRc == SQLITE_OK)
+            break;
+        if ((walRc != SQLITE_BUSY && walRc != SQLITE_LOCKED) || waited >= busyTimeoutMs)
+            fail("PRAGMA journal_mode=WAL");
+        sqlite3_sleep(10);
+    }
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=ON");
     // A page cache big enough for the indexes of a large ingest (allocated only as used), and

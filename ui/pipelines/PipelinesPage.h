@@ -1,0 +1,92 @@
+// The Pipelines page: the workspace's pipeline files, the task palette, one tab per open pipeline (the DAG
+// editor), and the run actions (Run, Run selected, Run to here, Cancel, Repair) executed off the GUI thread by
+// the core executor. Its properties panel and runs dock are shown by the main window's docks.
+#pragma once
+
+#include "core/pipeline/Executor.h"
+
+#include <QWidget>
+
+#include <atomic>
+#include <memory>
+
+class QAction;
+class QListWidget;
+class QTabWidget;
+class QThread;
+class QToolBar;
+class QUndoGroup;
+
+namespace pw::store {
+class Workspace;
+}
+
+namespace pw::ui {
+
+class PipelineEditor;
+class PropertiesPanel;
+class RunsDock;
+
+class PipelinesPage : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit PipelinesPage(QWidget *parent = nullptr);
+    ~PipelinesPage() override;
+
+    void setWorkspace(const QString &root);
+    /** Opens a pipeline file in a tab (or shows its tab); returns the problem, empty on success. */
+    QString openFile(const QString &file);
+
+    PropertiesPanel *propertiesPanel() const { return m_properties; }
+    RunsDock *runsDock() const { return m_runs; }
+    PipelineEditor *currentEditor() const;
+    QUndoGroup *undoGroup() const { return m_undoGroup; }
+    QList<QAction *> editActions() const;
+    bool isRunning() const { return m_running.load(); }
+
+    /** Asks about unsaved pipelines; false when the user cancels closing. */
+    bool confirmClose();
+
+    enum class RunScope { All, Selected, ToHere };
+    /** Starts a run of the current pipeline; returns why it cannot, or empty. */
+    QString run(RunScope scope);
+    QString repairSelectedRun();
+    void cancelRun();
+
+signals:
+    void message(const QString &text);
+    /** A run started or ended (for the status bar). */
+    void runStateChanged(bool running, const QString &text);
+
+private:
+    void buildActions();
+    void refreshFiles();
+    void refreshChoices();
+    void reloadRuns();
+    void onCurrentChanged();
+    void startRun(const pipeline::Pipeline &p, pipeline::RunOptions options, std::int64_t repairOf);
+    void newPipeline();
+    void saveCurrent(bool as);
+    void importDatabricks();
+    void exportDatabricks();
+    void exportImage();
+    void closeTab(int index);
+
+    std::unique_ptr<store::Workspace> m_ws;
+    QToolBar *m_toolbar;
+    QListWidget *m_files;
+    QTabWidget *m_tabs;
+    PropertiesPanel *m_properties;
+    RunsDock *m_runs;
+    QUndoGroup *m_undoGroup;
+    std::int64_t m_selectedRun = 0;
+    QThread *m_runThread = nullptr;
+    std::atomic<bool> m_running{false};
+    std::atomic<bool> m_cancel{false};
+    PipelineEditor *m_runningEditor = nullptr;
+    QAction *m_runAction = nullptr, *m_runSelectedAction = nullptr, *m_runToAction = nullptr, *m_cancelAction = nullptr,
+            *m_repairAction = nullptr;
+};
+
+} // namespace pw::ui
