@@ -253,6 +253,7 @@ private Q_SLOTS:
     void metacharactersStayLiteral_data();
     void metacharactersStayLiteral();
     void outputsFlowDownstream();
+    void notifications();
     void partialRuns_data();
     void partialRuns();
     void logIsBounded();
@@ -807,6 +808,36 @@ void tst_Executor::metacharactersStayLiteral()
     QCOMPARE(run.parameters.value("text").toString(), expected);
     QCOMPARE(QDir(m_files).entryList({"PWNED*"}, QDir::Files), QStringList());
     QCOMPARE(QDir(QDir::currentPath()).entryList({"PWNED*"}, QDir::Files), QStringList());
+}
+
+void tst_Executor::notifications()
+{
+    // on_start and on_success commands run with the run's id, name and result in their environment; a desktop
+    // entry goes to the notifier; on_failure runs for a failed run only.
+    static const char json[] = R"({
+      "name": "notify", "format_version": 1, "parameters": {"dir": "", "fail": "0"},
+      "notifications": {
+        "on_start": [{"argv": ["/bin/sh", "-c", "echo start $PIPEWRIGHT_RUN_ID $PIPEWRIGHT_PIPELINE >> \"$0\"", @LOG@]}],
+        "on_success": [{"argv": ["/bin/sh", "-c", "echo success $PIPEWRIGHT_RESULT >> \"$0\"", @LOG@]}, {"desktop": true}],
+        "on_failure": [{"argv": ["/bin/sh", "-c", "echo failure $PIPEWRIGHT_RESULT >> \"$0\"", @LOG@]}]
+      },
+      "tasks": [{"task_key": "t", "type": "shell", "params": {"argv": ["/bin/sh", "-c", "exit $0", "{{params.fail}}"]}}]})";
+    Pipeline p;
+    QCOMPARE(parseInto(json, {{"LOG", file("notify.log")}}, p), QString());
+    RunOptions o = options();
+    QStringList desktop;
+    o.desktopNotifier = [&](const std::string &title, const std::string &body) { desktop << qs(title + " | " + body); };
+    const RunInfo ok = pipeline::runPipeline(*m_ws, p, o);
+    QCOMPARE(stateOf(ok), QStringLiteral("TERMINATED/SUCCESS"));
+    o.params["fail"] = "3";
+    const RunInfo failed = pipeline::runPipeline(*m_ws, p, o);
+    QCOMPARE(stateOf(failed), QStringLiteral("TERMINATED/FAILED"));
+    QCOMPARE(linesOf(file("notify.log")),
+             (QStringList{QString("start %1 notify").arg(ok.runId), "success SUCCESS",
+                          QString("start %1 notify").arg(failed.runId), "failure FAILED"}));
+    QCOMPARE(desktop.size(), qsizetype(1));
+    QVERIFY2(desktop.front().contains(QString::number(ok.runId)) && desktop.front().contains("SUCCESS"),
+             qPrintable(desktop.front()));
 }
 
 void tst_Executor::outputsFlowDownstream()
