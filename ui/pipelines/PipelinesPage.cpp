@@ -33,6 +33,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QUndoGroup>
+#include <QUndoView>
 #include <QVBoxLayout>
 
 namespace pw::ui {
@@ -70,9 +71,18 @@ PipelinesPage::PipelinesPage(QWidget *parent)
     pl->setContentsMargins(0, 0, 0, 0);
     pl->addWidget(new QLabel(tr("<b>Task types</b> <small>(drag onto the canvas)</small>")));
     pl->addWidget(palette);
+    auto *historyBox = new QWidget;
+    auto *hl = new QVBoxLayout(historyBox);
+    hl->setContentsMargins(0, 0, 0, 0);
+    hl->addWidget(new QLabel(tr("<b>Undo history</b> <small>(click a step to go back to it)</small>")));
+    auto *history = new QUndoView(m_undoGroup);
+    history->setEmptyLabel(tr("<opened>"));
+    hl->addWidget(history);
     left->addWidget(filesBox);
     left->addWidget(paletteBox);
+    left->addWidget(historyBox);
     left->setStretchFactor(1, 2);
+    left->setStretchFactor(2, 1);
     auto *split = new QSplitter(Qt::Horizontal);
     split->addWidget(left);
     split->addWidget(m_tabs);
@@ -331,10 +341,10 @@ void PipelinesPage::onCurrentChanged()
         return;
     }
     m_properties->showPipeline(e->model()->pipeline());
-    reloadRuns();
+    refreshRuns();
 }
 
-void PipelinesPage::reloadRuns()
+void PipelinesPage::refreshRuns()
 {
     PipelineEditor *e = currentEditor();
     if (!e || !m_ws)
@@ -419,7 +429,7 @@ void PipelinesPage::startRun(const pipeline::Pipeline &p, pipeline::RunOptions o
                 m_runningEditor->applyEvent(e);
             m_runs->applyEvent(e);
             if (!e.taskKey.empty() && (e.lifeCycle == "TERMINATED" || e.lifeCycle == "SKIPPED"))
-                reloadRuns(); // attempt times for the timeline
+                refreshRuns(); // attempt times for the timeline
         }, Qt::QueuedConnection);
     };
     m_runThread = QThread::create([this, &ws, p, options, observer, repairOf] {
@@ -438,7 +448,7 @@ void PipelinesPage::startRun(const pipeline::Pipeline &p, pipeline::RunOptions o
             m_runSelectedAction->setEnabled(true);
             m_runToAction->setEnabled(true);
             m_cancelAction->setEnabled(false);
-            reloadRuns();
+            refreshRuns();
             emit runStateChanged(false, text);
         }, Qt::QueuedConnection);
     });

@@ -53,6 +53,8 @@ public:
     QString run(RunScope scope);
     QString repairSelectedRun();
     void cancelRun();
+    /** Re-reads the current pipeline's recorded runs (after a scheduled run, for instance). */
+    void refreshRuns();
 
 signals:
     void message(const QString &text);
@@ -63,7 +65,6 @@ private:
     void buildActions();
     void refreshFiles();
     void refreshChoices();
-    void reloadRuns();
     void onCurrentChanged();
     void startRun(const pipeline::Pipeline &p, pipeline::RunOptions options, std::int64_t repairOf);
     void newPipeline();

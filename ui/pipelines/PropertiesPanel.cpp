@@ -63,7 +63,12 @@ PropertiesPanel::PropertiesPanel(QWidget *parent)
     m_body = new QWidget;
     scroll->setWidget(m_body);
     layout->addWidget(scroll);
-    m_form = new QFormLayout(m_body);
+    auto *bodyLayout = new QVBoxLayout(m_body);
+    bodyLayout->setContentsMargins(0, 0, 0, 0);
+    auto *formHolder = new QWidget;
+    bodyLayout->addWidget(formHolder);
+    bodyLayout->addStretch(1); // rows keep their height; the space is left below them
+    m_form = new QFormLayout(formHolder);
     m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
 }
 
