@@ -30,7 +30,7 @@ static int runGui(int argc, char **argv)
     parser.addVersionOption();
     parser.addOption({"workspace", "Open the workspace folder DIR.", "DIR"});
     parser.addOption({"screenshot", "Save a PNG of the window (1600x1000) once its data is shown, then quit.", "FILE"});
-    parser.addOption({"page", "Show this page first: pipelines or images.", "PAGE"});
+    parser.addOption({"page", "Show this page first: pipelines, images, review, experiments or models.", "PAGE"});
     parser.addOption({"pipeline", "Open this pipeline file on the Pipelines page.", "FILE"});
     if (!parser.parse(QApplication::arguments())) {
         std::cerr << "pipewright: " << parser.errorText().toStdString() << "\nsee `pipewright help`\n";
@@ -57,8 +57,8 @@ static int runGui(int argc, char **argv)
         window.resize(1600, 1000);
     window.openWorkspace(root);
     if (parser.isSet("page") && !window.showPage(parser.value("page"))) {
-        std::cerr << "pipewright: --page: unknown page '" << parser.value("page").toStdString()
-                  << "' (pipelines, images)\n";
+        std::cerr << "pipewright: --page: unknown page '" << parser.value("page").toStdString() << "' ("
+                  << window.pageNames().join(", ").toStdString() << ")\n";
         return pw::cli::kUsage;
     }
     if (parser.isSet("pipeline")) {

@@ -2,6 +2,9 @@
 #include "ui/MainWindow.h"
 
 #include "ui/catalog/CatalogPage.h"
+#include "ui/experiments/ExperimentsPage.h"
+#include "ui/models/ModelsPage.h"
+#include "ui/review/ReviewPage.h"
 #include "ui/pipelines/PipelinesPage.h"
 #include "ui/pipelines/PropertiesPanel.h"
 #include "ui/pipelines/RunsDock.h"
@@ -38,6 +41,9 @@ MainWindow::MainWindow(QWidget *parent)
     , m_pages(new QStackedWidget)
     , m_catalogPage(new CatalogPage)
     , m_pipelinesPage(new PipelinesPage)
+    , m_reviewPage(new ReviewPage)
+    , m_experimentsPage(new ExperimentsPage)
+    , m_modelsPage(new ModelsPage)
     , m_statusWorkspace(new QLabel)
     , m_statusActivity(new QLabel)
 {
@@ -57,6 +63,16 @@ MainWindow::MainWindow(QWidget *parent)
     addPage("images", tr("Images"), tr("The image catalog: counts per table and label, version history, rejected files "
                                        "(Ctrl+2)"),
             m_catalogPage);
+    addPage("review", tr("Review"),
+            tr("The review queue: label, accept or skip the images the model was least sure of, then commit the "
+               "labels to the catalog (Ctrl+3)"),
+            m_reviewPage);
+    addPage("experiments", tr("Experiments"),
+            tr("Training runs: params, metrics and curves; select several to compare them (Ctrl+4)"),
+            m_experimentsPage);
+    addPage("models", tr("Models"),
+            tr("The model registry: versions, stages and their history; promote and archive (Ctrl+5)"),
+            m_modelsPage);
     connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
     // The properties dock (right) and the runs-and-logs dock (bottom) hold the Pipelines page's panels.
@@ -95,7 +111,13 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_statusActivity);
     connect(m_catalogPage, &CatalogPage::loadingChanged, this,
             [this](bool loading) { m_statusActivity->setText(loading ? tr("Reading the catalog…") : QString()); });
-    connect(m_catalogPage, &CatalogPage::loaded, this, &MainWindow::workspaceLoaded);
+    connect(m_catalogPage, &CatalogPage::loaded, this, [this] { pageLoaded(m_catalogPage); });
+    connect(m_reviewPage, &ReviewPage::loaded, this, [this] { pageLoaded(m_reviewPage); });
+    connect(m_experimentsPage, &ExperimentsPage::loaded, this, [this] { pageLoaded(m_experimentsPage); });
+    connect(m_modelsPage, &ModelsPage::loaded, this, [this] { pageLoaded(m_modelsPage); });
+    auto showMessage = [this](const QString &m) { statusBar()->showMessage(m, 8000); };
+    connect(m_reviewPage, &ReviewPage::message, this, showMessage);
+    connect(m_modelsPage, &ModelsPage::message, this, showMessage);
     connect(m_pipelinesPage, &PipelinesPage::message, this, [this](const QString &m) { statusBar()->showMessage(m, 8000); });
     connect(m_pipelinesPage, &PipelinesPage::runStateChanged, this,
             [this](bool, const QString &text) { m_statusActivity->setText(text); });
@@ -122,8 +144,13 @@ void MainWindow::buildActions()
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    QAction *refresh = view->addAction(tr("&Refresh"), m_catalogPage, &CatalogPage::reload);
-    refresh->setShortcut(QKeySequence::Refresh);
+    m_refreshAction = view->addAction(tr("&Refresh"), this, &MainWindow::refreshCurrentPage);
+    m_refreshAction->setShortcut(QKeySequence::Refresh);
+    m_refreshAction->setToolTip(tr("Read the data of the page on screen again"));
+    // F5 is Run on the Pipelines page: there the window's Refresh steps aside, so the key is not ambiguous.
+    auto enableRefresh = [this](int row) { m_refreshAction->setEnabled(m_pageNames.value(row) != "pipelines"); };
+    connect(m_nav, &QListWidget::currentRowChanged, this, enableRefresh);
+    enableRefresh(m_nav->currentRow());
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Pipewright"), this, [this] {
@@ -156,8 +183,12 @@ void MainWindow::openWorkspace(const QString &root)
     m_workspace = QDir(root).absolutePath();
     setWindowTitle(tr("%1 — Pipewright").arg(QDir(m_workspace).dirName()));
     m_statusWorkspace->setText(tr("Workspace: %1").arg(m_workspace));
+    m_pagesLoading = {m_catalogPage, m_reviewPage, m_experimentsPage, m_modelsPage};
     m_catalogPage->setWorkspace(m_workspace);
     m_pipelinesPage->setWorkspace(m_workspace);
+    m_reviewPage->setWorkspace(m_workspace);
+    m_experimentsPage->setWorkspace(m_workspace);
+    m_modelsPage->setWorkspace(m_workspace);
     startScheduler();
 
     QSettings settings;
@@ -195,6 +226,25 @@ void MainWindow::startScheduler()
                 m_statusActivity->setText(tr("Pipeline %1: run %2 %3").arg(pipeline).arg(id).arg(result));
             });
     m_scheduler->start();
+}
+
+void MainWindow::refreshCurrentPage()
+{
+    const QString name = m_pageNames.value(m_nav->currentRow());
+    if (name == "images")
+        m_catalogPage->reload();
+    else if (name == "review")
+        m_reviewPage->reload();
+    else if (name == "experiments")
+        m_experimentsPage->reload();
+    else if (name == "models")
+        m_modelsPage->reload();
+}
+
+void MainWindow::pageLoaded(QObject *page)
+{
+    if (m_pagesLoading.removeAll(page) > 0 && m_pagesLoading.isEmpty())
+        Q_EMIT workspaceLoaded();
 }
 
 bool MainWindow::showPage(const QString &name)

@@ -10,6 +10,7 @@ class QListWidget;
 class QStackedWidget;
 class QLabel;
 class QMenu;
+class QAction;
 
 namespace pw::store {
 class Workspace;
@@ -21,7 +22,10 @@ class Scheduler;
 namespace pw::ui {
 
 class CatalogPage;
+class ExperimentsPage;
+class ModelsPage;
 class PipelinesPage;
+class ReviewPage;
 
 class MainWindow : public QMainWindow
 {
@@ -35,8 +39,13 @@ public:
     QString workspace() const { return m_workspace; }
     CatalogPage *catalogPage() const { return m_catalogPage; }
     PipelinesPage *pipelinesPage() const { return m_pipelinesPage; }
-    /** Shows a page by name: pipelines, images (the catalog), ...; false for an unknown name. */
+    ReviewPage *reviewPage() const { return m_reviewPage; }
+    ExperimentsPage *experimentsPage() const { return m_experimentsPage; }
+    ModelsPage *modelsPage() const { return m_modelsPage; }
+    /** Shows a page by name (pageNames()); false for an unknown name. */
     bool showPage(const QString &name);
+    /** pipelines, images, review, experiments, models: the names showPage() and --page take. */
+    QStringList pageNames() const { return m_pageNames; }
 
 Q_SIGNALS:
     /** The first data of a newly opened workspace is on screen. */
@@ -50,12 +59,21 @@ private:
     void rebuildRecentMenu();
     void chooseWorkspace();
     void startScheduler();
+    /** Reloads the page on screen (View → Refresh). */
+    void refreshCurrentPage();
+    /** Counts a page's load towards workspaceLoaded(), which comes once every page has shown its first data. */
+    void pageLoaded(QObject *page);
 
     QString m_workspace;
     QListWidget *m_nav;
     QStackedWidget *m_pages;
     CatalogPage *m_catalogPage;
     PipelinesPage *m_pipelinesPage;
+    ReviewPage *m_reviewPage;
+    ExperimentsPage *m_experimentsPage;
+    ModelsPage *m_modelsPage;
+    QList<QObject *> m_pagesLoading; // pages whose first data of the open workspace is not shown yet
+    QAction *m_refreshAction = nullptr;
     QDockWidget *m_propertiesDock = nullptr;
     QDockWidget *m_runsDock = nullptr;
     QStringList m_pageNames;

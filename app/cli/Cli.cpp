@@ -792,8 +792,44 @@ int cmdEvaluate(const QStringList &args)
     return kSuccess;
 }
 
+// Text as a roff paragraph: backslashes escaped, a leading '.' or '\'' made literal.
+QString roff(const QString &text)
+{
+    QStringList out;
+    for (QString line : text.split('\n')) {
+        line.replace('\\', "\\e");
+        if (line.startsWith('.') || line.startsWith('\''))
+            line.prepend("\\&");
+        out << line;
+    }
+    return out.join('\n');
+}
+
+// pipewright(1), from the same texts as `pipewright help`.
+QString manPage()
+{
+    QString m = ".TH PIPEWRIGHT 1 \"\" \"Pipewright " PIPEWRIGHT_VERSION_TEXT "\" \"User Commands\"\n"
+                ".SH NAME\npipewright \\- workbench for the whole life of an image classifier\n"
+                ".SH SYNOPSIS\n.B pipewright\n[\\fB\\-\\-workspace\\fR \\fIDIR\\fR] [\\fIDIR\\fR]\n.br\n"
+                ".B pipewright\n\\fICOMMAND\\fR [\\fIoptions\\fR] [\\fB\\-\\-json\\fR] [\\fB\\-\\-workspace\\fR \\fIDIR\\fR]\n"
+                ".SH DESCRIPTION\n"
+                "Without a command, opens the workbench on a workspace folder. With a command, runs headless.\n"
+                ".PP\n.nf\n";
+    m += roff(helpText());
+    m += "\n.fi\n.SH COMMANDS\n";
+    for (const auto &c : commands()) {
+        m += ".SS " + QString::fromUtf8(c.name) + "\n.nf\n" + roff(helpText(QString::fromUtf8(c.name))) + "\n.fi\n";
+    }
+    m += ".SH SEE ALSO\n.BR pipewright-worker (1)\n";
+    return m;
+}
+
 int cmdHelp(const QStringList &args)
 {
+    if (args.contains("--man")) {
+        std::cout << manPage().toStdString();
+        return kSuccess;
+    }
     const QString topic = args.size() > 2 ? args.at(2) : QString();
     const QString text = helpText(topic);
     if (text.isEmpty()) {

@@ -1,5 +1,5 @@
 // Finds and loads libpipewright-imaging.so: $PIPEWRIGHT_IMAGING_MODULE, next to the executable
-// (the build tree), or ../lib/pipewright/ beside it (an installed package).
+// (the build tree), or ../lib/pipewright/ or ../lib/<multiarch>/pipewright/ beside it (an installed package).
 #include "core/imaging/ImagingModule.h"
 
 #include <dlfcn.h>
@@ -35,6 +35,10 @@ const ModuleApi *load()
     const std::string dir = executableDir();
     candidates.push_back(dir + "/" + kFileName);
     candidates.push_back(dir + "/../lib/pipewright/" + kFileName);
+#ifdef PIPEWRIGHT_LIBRARY_ARCHITECTURE
+    // The Debian package: /usr/lib/<multiarch triplet>/pipewright.
+    candidates.push_back(dir + "/../lib/" PIPEWRIGHT_LIBRARY_ARCHITECTURE "/pipewright/" + kFileName);
+#endif
     std::string tried;
     for (const std::string &path : candidates) {
         if (access(path.c_str(), F_OK) != 0) {

@@ -719,7 +719,13 @@ bool DagScene::renderTo(QPaintDevice *device, const QRectF &source)
     clearSelection();
     if (m_connectPreview)
         m_connectPreview->hide();
+    // Exports draw shapes (vector in SVG), not the nodes' screen caches.
+    const QList<NodeItem *> all = nodes();
+    for (NodeItem *n : all)
+        n->setCacheMode(QGraphicsItem::NoCache);
     render(&painter, target, source, Qt::KeepAspectRatio);
+    for (NodeItem *n : all)
+        n->setCacheMode(QGraphicsItem::DeviceCoordinateCache);
     if (m_connectPreview)
         m_connectPreview->show();
     for (QGraphicsItem *i : selected)

@@ -183,9 +183,14 @@ void DagView::drawBackground(QPainter *painter, const QRectF &rect)
     painter->fillRect(rect, pal.color(QPalette::Base));
     if (zoom() < 0.5)
         return; // too dense to help
-    QColor dot = pal.color(QPalette::Text);
-    dot.setAlphaF(0.07);
-    painter->setPen(QPen(dot, 0));
+    // The lines' colour is the text's at 7 % over the base, blended here: an opaque pen gives the same pixels
+    // several times faster than a translucent one (tests/bench/bench_gui).
+    const QColor base = pal.color(QPalette::Base), text = pal.color(QPalette::Text);
+    constexpr double kLineAlpha = 0.07;
+    auto mix = [&](double b, double t) { return b + (t - b) * kLineAlpha; };
+    const QColor line = QColor::fromRgbF(float(mix(base.redF(), text.redF())), float(mix(base.greenF(), text.greenF())),
+                                         float(mix(base.blueF(), text.blueF())));
+    painter->setPen(QPen(line, 0));
     const double left = std::floor(rect.left() / kGrid) * kGrid;
     const double top = std::floor(rect.top() / kGrid) * kGrid;
     QVector<QLineF> lines;

@@ -42,6 +42,7 @@ private:
     NodeItem *m_target;
     QPointF m_from, m_to;
     QPainterPath m_path;
+    QPolygonF m_head; // the arrow head, made with the curve: its tangent costs a length computation of the curve
 };
 
 } // namespace pw::ui::dag

@@ -1,6 +1,7 @@
 // One open pipeline.
 #include "ui/pipelines/PipelineEditor.h"
 
+#include "ui/dag/AutoLayout.h"
 #include "ui/dag/DagScene.h"
 #include "ui/dag/DagView.h"
 #include "ui/dag/NodeRunState.h"
@@ -16,6 +17,20 @@
 #include <QVBoxLayout>
 
 namespace pw::ui {
+
+namespace {
+
+// Tasks without a position (a file written by hand, an import) get the automatic layout's, in the model, so
+// that they are saved; the positions the file has are kept.
+void placeUnplaced(pipeline::Pipeline &p)
+{
+    if (p.layout.size() >= p.tasks.size())
+        return;
+    for (const auto &[key, pos] : dag::layeredLayout(p))
+        p.layout.try_emplace(key, pos);
+}
+
+} // namespace
 
 PipelineEditor::PipelineEditor(QWidget *parent)
     : QWidget(parent)
@@ -56,6 +71,13 @@ PipelineEditor::PipelineEditor(QWidget *parent)
     refreshProblems();
 }
 
+PipelineEditor::~PipelineEditor()
+{
+    // The undo stack, a member, announces cleanChanged() while it is destroyed: that must not reach the
+    // observers of dirtyChanged(), which may be half destroyed themselves (the page's tab widget).
+    m_undo.disconnect(this);
+}
+
 QString PipelineEditor::title() const
 {
     const QString name = QString::fromStdString(m_model.pipeline().name);
@@ -69,27 +91,25 @@ QString PipelineEditor::load(const QString &file)
     if (!f.open(QIODevice::ReadOnly))
         return tr("cannot read '%1': %2").arg(file, f.errorString());
     std::vector<pipeline::ValidationError> errors;
-    const pipeline::Pipeline p = pipeline::parsePipeline(f.readAll(), errors);
+    pipeline::Pipeline p = pipeline::parsePipeline(f.readAll(), errors);
     if (!errors.empty() && p.tasks.empty() && p.name.empty())
         return tr("'%1': %2").arg(file, QString::fromStdString(errors.front().message));
     m_file = QFileInfo(file).absoluteFilePath();
+    placeUnplaced(p);
     m_model.setPipeline(p);
     m_undo.clear();
     m_unsavedNew = false;
-    if (p.layout.size() < p.tasks.size())
-        m_scene->autoLayout(); // an imported pipeline without positions
     m_undo.setClean();
     emit dirtyChanged(false);
     return {};
 }
 
-void PipelineEditor::setPipeline(const pipeline::Pipeline &p, const QString &file)
+void PipelineEditor::setPipeline(pipeline::Pipeline p, const QString &file)
 {
     m_file = file;
-    m_model.setPipeline(p);
+    placeUnplaced(p);
+    m_model.setPipeline(std::move(p));
     m_undo.clear();
-    if (p.layout.size() < p.tasks.size())
-        m_scene->autoLayout();
     m_unsavedNew = true;
     emit dirtyChanged(true);
 }

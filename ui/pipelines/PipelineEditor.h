@@ -23,11 +23,12 @@ class PipelineEditor : public QWidget
     Q_OBJECT
 public:
     explicit PipelineEditor(QWidget *parent = nullptr);
+    ~PipelineEditor() override;
 
     /** Opens a pipeline file; returns the problem that kept it from opening (malformed JSON, unreadable). */
     QString load(const QString &file);
     /** Shows `p` as a new, unsaved pipeline (an import, a new file); `file` is where Save will write. */
-    void setPipeline(const pipeline::Pipeline &p, const QString &file);
+    void setPipeline(pipeline::Pipeline p, const QString &file);
     /** Writes the pipeline (with its layout) to its file, or to `file`; returns the error, empty on success. */
     QString save(const QString &file = {});
 

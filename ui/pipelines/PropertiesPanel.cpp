@@ -481,7 +481,14 @@ bool PropertiesPanel::focusField(const QString &field)
     const auto it = m_fields.find(field);
     if (it == m_fields.end())
         return false;
-    it->second->setFocus(Qt::OtherFocusReason);
+    QWidget *w = it->second;
+    if (w->isVisible()) {
+        w->setFocus(Qt::OtherFocusReason);
+    } else {
+        // A row just built by showTask() is shown by its layout on the next pass of the event loop (that show is
+        // queued already), and Qt ignores setFocus() on a hidden widget: focus it once it is shown.
+        QMetaObject::invokeMethod(w, [w] { w->setFocus(Qt::OtherFocusReason); }, Qt::QueuedConnection);
+    }
     return true;
 }
 

@@ -39,7 +39,10 @@ public:
     /** Shows `task` (of pipeline `p`); an empty key shows the pipeline settings. */
     void showTask(const pipeline::Pipeline &p, const std::string &key);
     void showPipeline(const pipeline::Pipeline &p);
-    /** Moves the keyboard focus to the widget of `field` ("params.source", "timeout_seconds", ...). */
+    /**
+     * Moves the keyboard focus to the widget of `field` ("params.source", "timeout_seconds", ...): at once, or
+     * on the next pass of the event loop when its row was just built. False when no widget shows that field.
+     */
     bool focusField(const QString &field);
     QString shownTask() const { return m_key; }
 

@@ -1,0 +1,467 @@
+// The Pipelines page end to end, offscreen: a workspace's pipeline opened in a tab and run through the
+// executor (live node states, the runs grid, a grid cell's log), a run of the selected task and a repair;
+// the runs grid under QAbstractItemModelTester; save and load keeping the layout; the properties panel
+// pushing undoable edits and focusing the field of a clicked problem; the tab's dirty marker.
+// Only shell tasks run, so no pipewright binary is involved.
+#include "core/pipeline/PipelineModel.h"
+#include "core/store/Workspace.h"
+#include "tests/TestData.h"
+#include "ui/dag/Commands.h"
+#include "ui/dag/DagScene.h"
+#include "ui/dag/DagView.h"
+#include "ui/dag/NodeItem.h"
+#include "ui/pipelines/PipelineEditor.h"
+#include "ui/pipelines/PipelinesPage.h"
+#include "ui/pipelines/PropertiesPanel.h"
+#include "ui/pipelines/RunGridModel.h"
+#include "ui/pipelines/RunsDock.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QApplication>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QVBoxLayout>
+
+using namespace pw;
+namespace dag = ui::dag;
+using ui::PipelineEditor;
+using ui::PipelinesPage;
+using ui::RunGridModel;
+
+Q_DECLARE_METATYPE(pw::ui::PipelinesPage::RunScope)
+
+namespace {
+
+QJsonObject shellTask(const QString &key, const QString &script, const QStringList &deps = {})
+{
+    QJsonArray dependsOn;
+    for (const QString &d : deps)
+        dependsOn.append(QJsonObject{{"task_key", d}});
+    return {{"task_key", key},
+            {"type", "shell"},
+            {"depends_on", dependsOn},
+            {"params", QJsonObject{{"argv", QJsonArray{"/bin/sh", "-c", script}}}}};
+}
+
+// a -> b, a -> c: b takes half a second and prints a line; c fails with exit 2 unless `flag` exists.
+QByteArray fanPipeline(const QString &flag)
+{
+    const QJsonArray tasks{
+        shellTask("a", "echo a-done"),
+        shellTask("b", "sleep 0.5; echo hello-from-b", {"a"}),
+        shellTask("c", QString("if [ -e '%1' ]; then echo c-fixed; else echo c-missing-flag; exit 2; fi").arg(flag), {"a"}),
+    };
+    return QJsonDocument(QJsonObject{{"name", "fan"}, {"format_version", 1}, {"max_parallel_tasks", 2}, {"tasks", tasks}})
+        .toJson();
+}
+
+QByteArray jsonOf(const pipeline::Pipeline &p)
+{
+    return QJsonDocument(pipeline::toJson(p)).toJson(QJsonDocument::Compact);
+}
+
+// The page with its properties panel and runs dock around it, as the main window docks them, shown.
+struct Workbench
+{
+    QWidget window;
+    PipelinesPage *page = new PipelinesPage;
+
+    explicit Workbench(const QString &root)
+    {
+        auto *top = new QHBoxLayout;
+        top->addWidget(page, 3);
+        top->addWidget(page->propertiesPanel(), 1);
+        auto *layout = new QVBoxLayout(&window);
+        layout->addLayout(top, 3);
+        layout->addWidget(page->runsDock(), 1);
+        window.resize(1400, 900);
+        page->setWorkspace(root);
+        window.show();
+    }
+    PipelineEditor *editor() const { return page->currentEditor(); }
+    QTabWidget *tabs() const { return page->findChild<QTabWidget *>(); }
+    QTableView *gridView() const { return page->runsDock()->findChild<QTableView *>(); }
+    QString nodeText(const char *key) const { return editor()->scene()->node(key)->runStateText(); }
+    QAction *action(const QString &text) const
+    {
+        for (QAction *a : page->editActions())
+            if (a->text() == text)
+                return a;
+        return nullptr;
+    }
+    bool waitForRunEnd() const
+    {
+        return QTest::qWaitFor([this] { return !page->isRunning(); }, 15000);
+    }
+    // A real click on the cell of (task row, run column) of the grid.
+    void clickCell(int row, int column) const
+    {
+        QTableView *view = gridView();
+        const QModelIndex i = page->runsDock()->grid()->index(row, column);
+        view->scrollTo(i);
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(i).center());
+    }
+};
+
+// The field widget of a form row by its label's text (the label's buddy), in `panel`.
+QWidget *fieldOf(QWidget *panel, const QString &label)
+{
+    for (QLabel *l : panel->findChildren<QLabel *>()) {
+        if (l->text() == label && l->buddy())
+            return l->buddy();
+    }
+    return nullptr;
+}
+
+} // namespace
+
+class tst_PipelinesPage : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void runShowsStatesGridAndLogs();
+    void runScope_data();
+    void runScope();
+    void gridModelFollowsEvents();
+    void saveLoadKeepsLayout();
+    void panelEditIsUndoable();
+    void problemSelectsTaskAndFocusesField();
+    void dirtyMarker();
+
+private:
+    // A fresh workspace with pipelines/fan.json.
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_root, m_flag;
+};
+
+void tst_PipelinesPage::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_root = m_dir->filePath("ws");
+    m_flag = m_dir->filePath("c-may-succeed");
+    store::Workspace::open(m_root.toStdString());
+    QVERIFY(test::writeFile(m_root + "/pipelines/fan.json", fanPipeline(m_flag)));
+}
+
+void tst_PipelinesPage::runShowsStatesGridAndLogs()
+{
+    Workbench w(m_root);
+    PipelineEditor *e = w.editor();
+    QVERIFY(e);
+    QCOMPARE(e->file(), QFileInfo(m_root + "/pipelines/fan.json").absoluteFilePath());
+    QVERIFY(e->model()->errors().empty());
+    RunGridModel *grid = w.page->runsDock()->grid();
+    QAbstractItemModelTester tester(grid, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(grid->columnCount(), 0);
+
+    // Run selected with nothing selected is refused in words, and starts nothing.
+    e->scene()->selectTask({});
+    QVERIFY(!w.page->run(PipelinesPage::RunScope::Selected).isEmpty());
+    QVERIFY(!w.page->isRunning());
+
+    QSignalSpy runStates(w.page, &PipelinesPage::runStateChanged);
+    QCOMPARE(w.page->run(PipelinesPage::RunScope::All), QString());
+    QVERIFY(w.page->isRunning());
+    QVERIFY(!w.page->run(PipelinesPage::RunScope::All).isEmpty()); // one run at a time
+    QVERIFY2(QTest::qWaitFor([&] { return w.nodeText("b").startsWith("running"); }, 5000), qPrintable(w.nodeText("b")));
+    QVERIFY(w.waitForRunEnd());
+    QCOMPARE(w.nodeText("a"), QString("success"));
+    QCOMPARE(w.nodeText("b"), QString("success"));
+    QCOMPARE(w.nodeText("c"), QString("failed"));
+    QCOMPARE(runStates.count(), 2);
+    QCOMPARE(runStates.last().at(0).toBool(), false);
+    QVERIFY2(runStates.last().at(1).toString().contains("FAILED"), qPrintable(runStates.last().at(1).toString()));
+
+    // One column, a row per task in dependency order.
+    QCOMPARE(grid->columnCount(), 1);
+    QCOMPARE(grid->rowCount(), 3);
+    const QStringList keys{"a", "b", "c"}, results{"SUCCESS", "SUCCESS", "FAILED"};
+    for (int row = 0; row < 3; ++row) {
+        QCOMPARE(grid->taskKey(row), keys[row]);
+        QCOMPARE(grid->index(row, 0).data(RunGridModel::ResultRole).toString(), results[row]);
+    }
+    const std::int64_t firstRun = grid->runId(0);
+    QVERIFY(firstRun > 0);
+
+    // A click on b's cell shows that attempt's log.
+    w.clickCell(1, 0);
+    QCOMPARE(w.page->runsDock()->log()->path(), grid->index(1, 0).data(RunGridModel::LogPathRole).toString());
+    QVERIFY2(w.page->runsDock()->log()->text().contains("hello-from-b"), qPrintable(w.page->runsDock()->log()->text()));
+
+    // Run selected: only b runs, the others are excluded in a second column.
+    e->scene()->selectTask("b");
+    QCOMPARE(w.page->run(PipelinesPage::RunScope::Selected), QString());
+    QVERIFY(w.waitForRunEnd());
+    QCOMPARE(grid->columnCount(), 2);
+    QCOMPARE(grid->index(0, 1).data(RunGridModel::ResultRole).toString(), QString("EXCLUDED"));
+    QCOMPARE(grid->index(1, 1).data(RunGridModel::ResultRole).toString(), QString("SUCCESS"));
+    QCOMPARE(grid->index(2, 1).data(RunGridModel::ResultRole).toString(), QString("EXCLUDED"));
+    QCOMPARE(w.nodeText("b"), QString("success"));
+    QCOMPARE(w.nodeText("c"), QString("excluded"));
+
+    // Repair of the first run once c can succeed: c's cell of that run picks the run (and shows its log).
+    w.clickCell(2, 0);
+    QVERIFY2(w.page->runsDock()->log()->text().contains("c-missing-flag"), qPrintable(w.page->runsDock()->log()->text()));
+    QVERIFY(test::writeFile(m_flag, "ok"));
+    QCOMPARE(w.page->repairSelectedRun(), QString());
+    QVERIFY(w.waitForRunEnd());
+    QCOMPARE(grid->columnCount(), 3);
+    QCOMPARE(grid->run(2).repairOf, firstRun);
+    for (int row = 0; row < 3; ++row)
+        QCOMPARE(grid->index(row, 2).data(RunGridModel::ResultRole).toString(), QString("SUCCESS"));
+    QCOMPARE(w.nodeText("c"), QString("success"));
+    // The first run repaired, there is nothing more to repair in the new one.
+    w.clickCell(2, 2);
+    QVERIFY(w.page->runsDock()->log()->text().contains("c-fixed"));
+    QVERIFY(!w.page->repairSelectedRun().isEmpty());
+    QVERIFY(!w.page->isRunning());
+}
+
+void tst_PipelinesPage::runScope_data()
+{
+    QTest::addColumn<PipelinesPage::RunScope>("scope");
+    QTest::addColumn<QStringList>("selected");
+    QTest::addColumn<QStringList>("results"); // of a, b, c; empty: refused
+    using S = PipelinesPage::RunScope;
+    QTest::newRow("to here: c") << S::ToHere << QStringList{"c"} << QStringList{"SUCCESS", "EXCLUDED", "FAILED"};
+    QTest::newRow("to here: a") << S::ToHere << QStringList{"a"} << QStringList{"SUCCESS", "EXCLUDED", "EXCLUDED"};
+    QTest::newRow("selected: b and c") << S::Selected << QStringList{"b", "c"} << QStringList{"EXCLUDED", "SUCCESS", "FAILED"};
+    QTest::newRow("to here: two selected") << S::ToHere << QStringList{"b", "c"} << QStringList{};
+    QTest::newRow("to here: none selected") << S::ToHere << QStringList{} << QStringList{};
+}
+
+void tst_PipelinesPage::runScope()
+{
+    QFETCH(PipelinesPage::RunScope, scope);
+    QFETCH(QStringList, selected);
+    QFETCH(QStringList, results);
+    Workbench w(m_root);
+    PipelineEditor *e = w.editor();
+    e->scene()->selectTask({});
+    for (const QString &key : selected)
+        e->scene()->node(key)->setSelected(true);
+    QCOMPARE(e->scene()->selectedTaskKeys(), selected);
+    const QString why = w.page->run(scope);
+    RunGridModel *grid = w.page->runsDock()->grid();
+    if (results.isEmpty()) {
+        QVERIFY(!why.isEmpty());
+        QVERIFY(!w.page->isRunning());
+        QCOMPARE(grid->columnCount(), 0);
+        return;
+    }
+    QCOMPARE(why, QString());
+    QVERIFY(w.waitForRunEnd());
+    QCOMPARE(grid->columnCount(), 1);
+    for (int row = 0; row < 3; ++row)
+        QCOMPARE(grid->index(row, 0).data(RunGridModel::ResultRole).toString(), results[row]);
+    QCOMPARE(w.nodeText("b"), results[1] == "EXCLUDED" ? QString("excluded") : QString("success"));
+}
+
+void tst_PipelinesPage::gridModelFollowsEvents()
+{
+    RunGridModel grid;
+    QAbstractItemModelTester tester(&grid, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto run = [](std::int64_t id, const char *bResult) {
+        pipeline::RunInfo r;
+        r.runId = id;
+        r.lifeCycle = "TERMINATED";
+        r.result = bResult;
+        for (const char *k : {"a", "b"}) {
+            pipeline::TaskRunInfo t;
+            t.key = k;
+            t.lifeCycle = "TERMINATED";
+            t.result = std::string(k) == "b" ? bResult : "SUCCESS";
+            t.attempts = 1;
+            r.tasks.push_back(t);
+        }
+        return r;
+    };
+    grid.setRuns({"a", "b"}, {run(7, "FAILED"), run(3, "SUCCESS")}); // newest first, as listRuns gives them
+    QCOMPARE(grid.columnCount(), 2);
+    QCOMPARE(grid.runId(0), std::int64_t(3)); // oldest on the left
+    QCOMPARE(grid.index(1, 1).data(RunGridModel::ResultRole).toString(), QString("FAILED"));
+
+    // A new run adds a column of pending cells.
+    QSignalSpy inserted(&grid, &QAbstractItemModel::columnsInserted);
+    QSignalSpy changed(&grid, &QAbstractItemModel::dataChanged);
+    QSignalSpy header(&grid, &QAbstractItemModel::headerDataChanged);
+    grid.applyEvent({9, {}, 0, "RUNNING", {}, {}, {}});
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(grid.columnCount(), 3);
+    QCOMPARE(grid.runId(2), std::int64_t(9));
+    QCOMPARE(header.count(), 1);
+    QCOMPARE(grid.index(0, 2).data(RunGridModel::ResultRole).toString(), QString());
+    QCOMPARE(grid.index(0, 2).data(RunGridModel::AttemptRole).toInt(), 0);
+
+    grid.applyEvent({9, "b", 1, "RUNNING", {}, {}, "/logs/b-1.log"});
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.last().at(0).toModelIndex(), grid.index(1, 2));
+    QCOMPARE(grid.index(1, 2).data(RunGridModel::LogPathRole).toString(), QString("/logs/b-1.log"));
+    grid.applyEvent({9, "b", 1, "TERMINATED", "FAILED", "retrying", "/logs/b-1.log"});
+    grid.applyEvent({9, "b", 2, "TERMINATED", "SUCCESS", {}, "/logs/b-2.log"});
+    QCOMPARE(changed.count(), 3);
+    QCOMPARE(grid.index(1, 2).data(RunGridModel::ResultRole).toString(), QString("SUCCESS"));
+    QCOMPARE(grid.index(1, 2).data(RunGridModel::AttemptRole).toInt(), 2);
+    QCOMPARE(grid.index(1, 2).data(Qt::DisplayRole).toString(), QString("2")); // attempts shown past one
+    QCOMPARE(grid.index(1, 2).data(RunGridModel::LogPathRole).toString(), QString("/logs/b-2.log"));
+    QCOMPARE(grid.run(2).tasks[1].attemptList.size(), std::size_t(2));
+    grid.applyEvent({9, "ghost", 1, "RUNNING", {}, {}, {}}); // a task the grid has no row for
+    QCOMPARE(changed.count(), 3);
+    grid.applyEvent({9, {}, 0, "TERMINATED", "SUCCESS", {}, {}});
+    QCOMPARE(header.count(), 2);
+    QCOMPARE(grid.headerData(2, Qt::Horizontal).toString(), QString("9"));
+    QCOMPARE(inserted.count(), 1);
+
+    // Reloaded from the records with another task list: a reset.
+    grid.setRuns({"a"}, {run(9, "SUCCESS")});
+    QCOMPARE(grid.rowCount(), 1);
+    QCOMPARE(grid.columnCount(), 1);
+    grid.setRuns({}, {});
+    QCOMPARE(grid.columnCount(), 0);
+}
+
+void tst_PipelinesPage::saveLoadKeepsLayout()
+{
+    // The file has no layout: loading lays it out, and that is not an unsaved change.
+    PipelineEditor first;
+    QCOMPARE(first.load(m_root + "/pipelines/fan.json"), QString());
+    QVERIFY(!first.isDirty());
+    QCOMPARE(first.model()->pipeline().layout.size(), std::size_t(3));
+    const QPointF c = first.scene()->node("c")->pos();
+    QCOMPARE(dag::pushCommand(first.undoStack(), new dag::MoveTasksCommand(first.model(), {{"c", {c.x(), c.y()}, {c.x() + 55, c.y() + 130}}})),
+             QString());
+    QCOMPARE(first.scene()->node("c")->pos(), c + QPointF(55, 130));
+    QVERIFY(first.isDirty());
+    const QString copy = m_dir->filePath("copy.json");
+    QCOMPARE(first.save(copy), QString());
+    QVERIFY(!first.isDirty());
+    QCOMPARE(first.file(), QFileInfo(copy).absoluteFilePath());
+
+    PipelineEditor second;
+    QCOMPARE(second.load(copy), QString());
+    QCOMPARE(second.undoStack()->count(), 0); // every task had its position: no automatic layout
+    QVERIFY(!second.isDirty());
+    QCOMPARE(jsonOf(second.model()->pipeline()), jsonOf(first.model()->pipeline()));
+    for (const char *key : {"a", "b", "c"})
+        QCOMPARE(second.scene()->node(key)->pos(), first.scene()->node(key)->pos());
+    QCOMPARE(second.scene()->node("c")->pos(), c + QPointF(55, 130));
+}
+
+void tst_PipelinesPage::panelEditIsUndoable()
+{
+    Workbench w(m_root);
+    QApplication::setActiveWindow(&w.window);
+    QVERIFY(QTest::qWaitForWindowActive(&w.window));
+    PipelineEditor *e = w.editor();
+    ui::PropertiesPanel *panel = w.page->propertiesPanel();
+    QCOMPARE(panel->shownTask(), QString()); // the pipeline's settings
+    e->scene()->selectTask("b");
+    QCOMPARE(panel->shownTask(), QString("b"));
+
+    const QByteArray before = jsonOf(e->model()->pipeline());
+    QWidget *cwdRow = fieldOf(panel, "cwd");
+    QVERIFY(cwdRow);
+    auto *cwd = qobject_cast<QLineEdit *>(cwdRow) ? qobject_cast<QLineEdit *>(cwdRow) : cwdRow->findChild<QLineEdit *>();
+    QVERIFY(cwd);
+    QCOMPARE(cwd->text(), QString());
+    cwd->setFocus(); // the user clicked into it
+    QTest::keyClicks(cwd, "/tmp");
+    QCOMPARE(e->undoStack()->count(), 0); // typing is not yet an edit
+    QTest::keyClick(cwd, Qt::Key_Return);
+    QCOMPARE(e->undoStack()->count(), 1);
+    QCOMPARE(e->model()->pipeline().task("b")->params.value("cwd").toString(), QString("/tmp"));
+    const QByteArray after = jsonOf(e->model()->pipeline());
+    QVERIFY(after != before);
+    // Committing again without a change pushes nothing.
+    QTest::keyClick(cwd, Qt::Key_Return);
+    QCOMPARE(e->undoStack()->count(), 1);
+
+    e->undoStack()->undo();
+    QCOMPARE(jsonOf(e->model()->pipeline()), before);
+    e->undoStack()->redo();
+    QCOMPARE(jsonOf(e->model()->pipeline()), after);
+    e->undoStack()->undo();
+    QCOMPARE(jsonOf(e->model()->pipeline()), before);
+}
+
+void tst_PipelinesPage::problemSelectsTaskAndFocusesField()
+{
+    Workbench w(m_root);
+    QApplication::setActiveWindow(&w.window);
+    QVERIFY(QTest::qWaitForWindowActive(&w.window));
+    PipelineEditor *e = w.editor();
+    ui::PropertiesPanel *panel = w.page->propertiesPanel();
+    QCOMPARE(e->problems()->count(), 0);
+
+    // c loses its argv: one problem, on c's params.argv.
+    pipeline::Task broken = *e->model()->pipeline().task("c");
+    broken.params = {};
+    QCOMPARE(dag::pushCommand(e->undoStack(), new dag::UpdateTaskCommand(e->model(), "c", broken)), QString());
+    QCOMPARE(e->problems()->count(), 1);
+    QListWidgetItem *problem = e->problems()->item(0);
+    QVERIFY2(problem->text().startsWith("c · params.argv"), qPrintable(problem->text()));
+    QVERIFY(!w.page->run(PipelinesPage::RunScope::All).isEmpty()); // an invalid pipeline does not run
+    QVERIFY(!w.page->isRunning());
+
+    e->scene()->selectTask("a");
+    e->view()->setFocus();
+    QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(e->view()));
+    QCOMPARE(panel->shownTask(), QString("a"));
+
+    QListWidget *list = e->problems();
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(problem).center());
+    QCOMPARE(e->scene()->selectedTaskKeys(), QStringList{"c"});
+    QCOMPARE(panel->shownTask(), QString("c"));
+    // The field's row was just built: the focus moves once the event loop has shown it.
+    QVERIFY2(QTest::qWaitFor([&] { return panel->isAncestorOf(QApplication::focusWidget()); }, 2000),
+             QApplication::focusWidget() ? QApplication::focusWidget()->metaObject()->className() : "no focus");
+    QWidget *focused = QApplication::focusWidget();
+    QVERIFY(qobject_cast<QPlainTextEdit *>(focused)); // argv: one argument per line
+    QCOMPARE(fieldOf(panel, "argv *"), focused);
+    QVERIFY(!panel->focusField("no.such.field"));
+}
+
+void tst_PipelinesPage::dirtyMarker()
+{
+    Workbench w(m_root);
+    PipelineEditor *e = w.editor();
+    QTabWidget *tabs = w.tabs();
+    QVERIFY(tabs);
+    QCOMPARE(tabs->tabText(tabs->currentIndex()), QString("fan"));
+    const QPointF a = e->scene()->node("a")->pos();
+    QCOMPARE(dag::pushCommand(e->undoStack(), new dag::MoveTasksCommand(e->model(), {{"a", {a.x(), a.y()}, {a.x(), a.y() - 40}}})),
+             QString());
+    QVERIFY2(tabs->tabText(tabs->currentIndex()).startsWith("● "), qPrintable(tabs->tabText(tabs->currentIndex())));
+    e->undoStack()->undo(); // back to the saved state: clean again
+    QCOMPARE(tabs->tabText(tabs->currentIndex()), QString("fan"));
+    e->undoStack()->redo();
+    QVERIFY(tabs->tabText(tabs->currentIndex()).startsWith("● "));
+
+    QAction *save = w.action("Save");
+    QVERIFY(save);
+    save->trigger();
+    QCOMPARE(tabs->tabText(tabs->currentIndex()), QString("fan"));
+    QVERIFY(!e->isDirty());
+    std::vector<pipeline::ValidationError> errors;
+    const auto saved = pipeline::loadPipeline((m_root + "/pipelines/fan.json").toStdString(), errors);
+    QVERIFY(errors.empty());
+    QCOMPARE(saved.layout.at("a").y, a.y() - 40);
+    QCOMPARE(jsonOf(saved), jsonOf(e->model()->pipeline()));
+}
+
+QTEST_MAIN(tst_PipelinesPage)
+#include "tst_pipelinespage.moc"

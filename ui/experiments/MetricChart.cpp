@@ -1,0 +1,285 @@
+// The metric chart: plain QPainter, no plotting library.
+#include "ui/experiments/MetricChart.h"
+
+#include <QPainter>
+#include <QPainterPath>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace pw::ui {
+
+QColor seriesColor(int i)
+{
+    static const QColor colors[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
+                                    QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b),
+                                    QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22),
+                                    QColor(0x17, 0xbe, 0xcf)};
+    return colors[i % 10];
+}
+
+std::vector<double> niceTicks(double lo, double hi, int count)
+{
+    if (!(hi > lo) || count < 2)
+        return {lo};
+    const double raw = (hi - lo) / (count - 1);
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = magnitude;
+    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+        step = m * magnitude;
+        if (step >= raw)
+            break;
+    }
+    std::vector<double> ticks;
+    for (double t = std::ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step)
+        ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+    return ticks;
+}
+
+namespace {
+
+struct Range
+{
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -std::numeric_limits<double>::infinity();
+    bool valid() const { return lo <= hi; }
+    void add(double v)
+    {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    // Widened to nice ticks, with room for a flat curve.
+    std::vector<double> ticks(int count)
+    {
+        if (!valid())
+            return {};
+        if (hi - lo < 1e-12) {
+            const double pad = std::max(std::abs(lo) * 0.05, 1e-3);
+            lo -= pad;
+            hi += pad;
+        }
+        const double margin = (hi - lo) * 0.05;
+        std::vector<double> t = niceTicks(lo - margin, hi + margin, count);
+        if (t.size() >= 2) {
+            const double step = t[1] - t[0];
+            if (t.front() > lo)
+                t.insert(t.begin(), t.front() - step);
+            if (t.back() < hi)
+                t.push_back(t.back() + step);
+            lo = t.front();
+            hi = t.back();
+        }
+        return t;
+    }
+};
+
+QString tickText(double v, double step)
+{
+    const int decimals = step >= 1 ? 0 : std::min(6, int(std::ceil(-std::log10(step) - 1e-9)));
+    return QString::number(v, 'f', decimals);
+}
+
+} // namespace
+
+MetricChart::MetricChart(QWidget *parent)
+    : QWidget(parent)
+{
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
+    setAutoFillBackground(true);
+    setBackgroundRole(QPalette::Base);
+}
+
+void MetricChart::setSeries(std::vector<ChartSeries> series, const QString &leftTitle, const QString &rightTitle,
+                            const QString &xTitle)
+{
+    m_series = std::move(series);
+    m_leftTitle = leftTitle;
+    m_rightTitle = rightTitle;
+    m_xTitle = xTitle;
+    m_message.clear();
+    update();
+}
+
+void MetricChart::setMessage(const QString &text)
+{
+    m_series.clear();
+    m_message = text;
+    update();
+}
+
+void MetricChart::paintEvent(QPaintEvent *)
+{
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    const QPalette pal = palette();
+    const QFontMetrics fm(font());
+    const QColor axisColor = pal.color(QPalette::Text);
+    QColor gridColor = pal.color(QPalette::Mid);
+    gridColor.setAlpha(70);
+
+    Range x, left, right;
+    bool anyRight = false;
+    for (const ChartSeries &s : m_series)
+        for (const QPointF &pt : s.points) {
+            if (!std::isfinite(pt.y()))
+                continue;
+            x.add(pt.x());
+            (s.rightAxis ? right : left).add(pt.y());
+            anyRight = anyRight || s.rightAxis;
+        }
+    if (!x.valid()) {
+        p.setPen(pal.color(QPalette::PlaceholderText));
+        p.drawText(rect().adjusted(8, 8, -8, -8), Qt::AlignCenter | Qt::TextWordWrap,
+                   m_message.isEmpty() ? tr("No per-epoch metrics logged") : m_message);
+        return;
+    }
+
+    // Legend: one row of swatches above the plot, wrapped when the widget is narrow.
+    const int pad = 8;
+    const int swatch = 18;
+    int lx = pad, ly = pad;
+    std::vector<std::pair<QPoint, const ChartSeries *>> legend;
+    for (const ChartSeries &s : m_series) {
+        const int w = swatch + 4 + fm.horizontalAdvance(s.label) + 14;
+        if (lx + w > width() - pad && lx > pad) {
+            lx = pad;
+            ly += fm.height() + 2;
+        }
+        legend.emplace_back(QPoint(lx, ly), &s);
+        lx += w;
+    }
+    for (const auto &[at, s] : legend) {
+        const int cy = at.y() + fm.height() / 2;
+        p.setPen(QPen(s->color, 2, s->style));
+        p.drawLine(at.x(), cy, at.x() + swatch, cy);
+        p.setPen(axisColor);
+        p.drawText(at.x() + swatch + 4, at.y() + fm.ascent(), s->label);
+    }
+
+    const std::vector<double> leftTicks = left.valid() ? left.ticks(5) : std::vector<double>{};
+    const std::vector<double> rightTicks = anyRight ? right.ticks(5) : std::vector<double>{};
+    auto widest = [&](const std::vector<double> &ticks) {
+        int w = 0;
+        const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
+        for (double t : ticks)
+            w = std::max(w, fm.horizontalAdvance(tickText(t, step)));
+        return w;
+    };
+    const int titleRoom = fm.height() + 4;
+    const QRect plot(QPoint(pad + titleRoom + widest(leftTicks) + 6, ly + fm.height() + pad + 4),
+                     QPoint(width() - 1 - pad - (anyRight ? titleRoom + widest(rightTicks) + 6 : 8),
+                            height() - 1 - pad - 2 * fm.height() - 6));
+    if (plot.width() < 40 || plot.height() < 30)
+        return;
+
+    // x: whole epochs; a single point sits in the middle.
+    double x0 = x.lo, x1 = x.hi;
+    if (x1 - x0 < 1e-9) {
+        x0 -= 1;
+        x1 += 1;
+    }
+    auto px = [&](double v) { return plot.left() + (v - x0) / (x1 - x0) * plot.width(); };
+    auto py = [&](const Range &r, double v) { return plot.bottom() - (v - r.lo) / (r.hi - r.lo) * plot.height(); };
+
+    // Grid and tick labels.
+    p.setFont(font());
+    const double leftStep = leftTicks.size() > 1 ? leftTicks[1] - leftTicks[0] : 1;
+    for (double t : leftTicks) {
+        const double y = py(left, t);
+        p.setPen(QPen(gridColor, 1));
+        p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
+        p.setPen(axisColor);
+        const QString text = tickText(t, leftStep);
+        p.drawText(QRectF(plot.left() - 6 - fm.horizontalAdvance(text), y - fm.height() / 2.0,
+                          fm.horizontalAdvance(text), fm.height()),
+                   Qt::AlignRight | Qt::AlignVCenter, text);
+    }
+    const double rightStep = rightTicks.size() > 1 ? rightTicks[1] - rightTicks[0] : 1;
+    for (double t : rightTicks) {
+        const double y = py(right, t);
+        p.setPen(axisColor);
+        p.drawLine(QPointF(plot.right(), y), QPointF(plot.right() + 3, y));
+        p.drawText(QRectF(plot.right() + 6, y - fm.height() / 2.0, fm.horizontalAdvance(tickText(t, rightStep)) + 2,
+                          fm.height()),
+                   Qt::AlignLeft | Qt::AlignVCenter, tickText(t, rightStep));
+    }
+    const std::vector<double> xTicks = [&] {
+        std::vector<double> t = niceTicks(x0, x1, std::clamp(plot.width() / 50, 2, 10));
+        std::erase_if(t, [&](double v) { return v < x0 - 1e-9 || v > x1 + 1e-9 || std::abs(v - std::round(v)) > 1e-9; });
+        return t;
+    }();
+    for (double t : xTicks) {
+        const double xx = px(t);
+        p.setPen(axisColor);
+        p.drawLine(QPointF(xx, plot.bottom()), QPointF(xx, plot.bottom() + 3));
+        const QString text = QString::number(qint64(std::llround(t)));
+        p.drawText(QRectF(xx - 30, plot.bottom() + 4, 60, fm.height()), Qt::AlignHCenter | Qt::AlignTop, text);
+    }
+    p.setPen(QPen(axisColor, 1));
+    p.drawLine(plot.bottomLeft(), plot.bottomRight());
+    p.drawLine(plot.bottomLeft(), plot.topLeft());
+    if (anyRight)
+        p.drawLine(plot.bottomRight(), plot.topRight());
+
+    // Axis titles.
+    p.drawText(QRect(plot.left(), plot.bottom() + 4 + fm.height(), plot.width(), fm.height()), Qt::AlignHCenter,
+               m_xTitle);
+    auto verticalTitle = [&](const QString &text, int cx, const QColor &color) {
+        p.save();
+        p.setPen(color);
+        p.translate(cx, plot.center().y());
+        p.rotate(-90);
+        p.drawText(QRect(-plot.height() / 2, -fm.height() / 2, plot.height(), fm.height()), Qt::AlignCenter, text);
+        p.restore();
+    };
+    auto titleColor = [&](bool rightSide) {
+        // The axis title takes its series' colour when one colour owns the axis.
+        QColor c;
+        for (const ChartSeries &s : m_series) {
+            if (s.rightAxis != rightSide)
+                continue;
+            if (c.isValid() && c != s.color)
+                return axisColor;
+            c = s.color;
+        }
+        return c.isValid() ? c : axisColor;
+    };
+    if (!leftTicks.empty())
+        verticalTitle(m_leftTitle, pad + fm.height() / 2, titleColor(false));
+    if (anyRight)
+        verticalTitle(m_rightTitle, width() - pad - fm.height() / 2, titleColor(true));
+
+    // The curves, clipped to the plot; markers while there are few points.
+    p.setClipRect(plot.adjusted(-4, -4, 4, 4));
+    for (const ChartSeries &s : m_series) {
+        const Range &r = s.rightAxis ? right : left;
+        QPainterPath path;
+        bool open = false;
+        std::vector<QPointF> marks;
+        for (const QPointF &pt : s.points) {
+            if (!std::isfinite(pt.y())) {
+                open = false; // a gap
+                continue;
+            }
+            const QPointF at(px(pt.x()), py(r, pt.y()));
+            if (open)
+                path.lineTo(at);
+            else
+                path.moveTo(at);
+            open = true;
+            marks.push_back(at);
+        }
+        p.setPen(QPen(s.color, 2, s.style, Qt::RoundCap, Qt::RoundJoin));
+        p.setBrush(Qt::NoBrush);
+        p.drawPath(path);
+        if (marks.size() <= 40) {
+            p.setPen(QPen(s.color, 1.5));
+            p.setBrush(pal.color(QPalette::Base));
+            for (const QPointF &m : marks)
+                p.drawEllipse(m, 2.5, 2.5);
+        }
+    }
+}
+
+} // namespace pw::ui

@@ -1,0 +1,205 @@
+// The runs table of the Experiments page.
+#include "ui/experiments/RunsModel.h"
+
+#include "ui/PageParts.h"
+
+#include <QBrush>
+#include <QDateTime>
+#include <QFont>
+#include <QLocale>
+
+#include <cmath>
+#include <optional>
+
+namespace pw::ui {
+
+QColor runStatusColor(const std::string &status)
+{
+    if (status == "FINISHED")
+        return QColor(0x2e, 0x7d, 0x32);
+    if (status == "RUNNING")
+        return QColor(0x15, 0x65, 0xc0);
+    if (status == "FAILED")
+        return QColor(0xc6, 0x28, 0x28);
+    return QColor(0x75, 0x75, 0x75); // KILLED, or anything newer
+}
+
+std::int64_t runDurationMs(const track::RunInfo &run)
+{
+    const QDateTime start = parseIsoTime(run.startTime);
+    if (!start.isValid())
+        return -1;
+    const QDateTime end = run.endTime.empty() ? QDateTime::currentDateTimeUtc() : parseIsoTime(run.endTime);
+    return end.isValid() ? start.msecsTo(end) : -1;
+}
+
+QString metricText(double value)
+{
+    if (std::isnan(value))
+        return QStringLiteral("NaN");
+    if (std::isinf(value))
+        return value > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
+    const double a = std::abs(value);
+    if (a != 0 && (a < 1e-3 || a >= 1e6))
+        return QString::number(value, 'g', 4);
+    return QString::number(value, 'f', a < 10 ? 4 : a < 1000 ? 2 : 0);
+}
+
+RunsModel::RunsModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+void RunsModel::setRuns(std::vector<RunRow> runs)
+{
+    beginResetModel();
+    m_runs = std::move(runs);
+    endResetModel();
+}
+
+const RunRow *RunsModel::run(const std::string &runId) const
+{
+    for (const RunRow &r : m_runs)
+        if (r.info.runId == runId)
+            return &r;
+    return nullptr;
+}
+
+int RunsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_runs.size());
+}
+
+int RunsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+static std::optional<double> metric(const RunRow &r, const char *key)
+{
+    const auto it = r.metrics.find(key);
+    return it == r.metrics.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
+QVariant RunsModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const RunRow &r = m_runs[std::size_t(index.row())];
+    const track::RunInfo &i = r.info;
+    const int column = index.column();
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case RunColumn:
+            return shortRunId(i.runId);
+        case NameColumn:
+            return QString::fromStdString(i.name);
+        case ExperimentColumn:
+            return QString::fromStdString(i.experiment);
+        case StatusColumn:
+            return QString::fromStdString(i.status);
+        case StartColumn:
+            return localTimeText(i.startTime);
+        case DurationColumn:
+            return durationText(runDurationMs(i));
+        case DataColumn:
+            return i.table.empty() ? QString() : QStringLiteral("%1@%2").arg(QString::fromStdString(i.table)).arg(i.dataVersion);
+        case DeviceColumn:
+            return QString::fromStdString(i.device);
+        case ThroughputColumn:
+            return i.imagesPerSecond > 0 ? QLocale().toString(i.imagesPerSecond, 'f', 0) : QString();
+        case ValAccuracyColumn:
+        case ValLossColumn: {
+            const auto v = metric(r, column == ValAccuracyColumn ? kValAccuracyKey : kValLossKey);
+            return v ? metricText(*v) : QString();
+        }
+        }
+        return {};
+    case SortRole:
+        switch (column) {
+        case StartColumn:
+            return QString::fromStdString(i.startTime); // ISO 8601 sorts as text
+        case DurationColumn:
+            return qint64(runDurationMs(i));
+        case DataColumn:
+            return QStringLiteral("%1@%2").arg(QString::fromStdString(i.table)).arg(i.dataVersion, 12, 10, QLatin1Char('0'));
+        case ThroughputColumn:
+            return i.imagesPerSecond;
+        case ValAccuracyColumn:
+        case ValLossColumn: {
+            const auto v = metric(r, column == ValAccuracyColumn ? kValAccuracyKey : kValLossKey);
+            return v && !std::isnan(*v) ? QVariant(*v) : QVariant();
+        }
+        default:
+            return data(index, Qt::DisplayRole);
+        }
+    case RunIdRole:
+        return QString::fromStdString(i.runId);
+    case Qt::ForegroundRole:
+        if (column == StatusColumn)
+            return QBrush(runStatusColor(i.status));
+        return {};
+    case Qt::FontRole:
+        if (column == StatusColumn || column == ValAccuracyColumn) {
+            QFont f;
+            f.setBold(true);
+            return f;
+        }
+        if (column == RunColumn) {
+            QFont f(QStringLiteral("monospace"));
+            f.setStyleHint(QFont::TypeWriter);
+            return f;
+        }
+        return {};
+    case Qt::TextAlignmentRole:
+        if (column == ThroughputColumn || column == ValAccuracyColumn || column == ValLossColumn
+            || column == DurationColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::ToolTipRole:
+        switch (column) {
+        case RunColumn:
+            return QString::fromStdString(i.runId);
+        case StatusColumn:
+            return i.failureReason.empty() ? QString::fromStdString(i.status)
+                                           : QStringLiteral("%1: %2").arg(QString::fromStdString(i.status),
+                                                                          QString::fromStdString(i.failureReason));
+        case StartColumn:
+        case DurationColumn:
+            return tr("started %1, ended %2")
+                .arg(QString::fromStdString(i.startTime),
+                     i.endTime.empty() ? tr("(still running)") : QString::fromStdString(i.endTime));
+        case DataColumn:
+            return tr("catalog table %1 as of version %2").arg(QString::fromStdString(i.table)).arg(i.dataVersion);
+        }
+        return {};
+    }
+    return {};
+}
+
+QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
+        return {};
+    static const char *names[] = {QT_TR_NOOP("Run"),      QT_TR_NOOP("Name"),     QT_TR_NOOP("Experiment"),
+                                  QT_TR_NOOP("Status"),   QT_TR_NOOP("Start"),    QT_TR_NOOP("Duration"),
+                                  QT_TR_NOOP("Data"),     QT_TR_NOOP("Device"),   QT_TR_NOOP("Images/s"),
+                                  QT_TR_NOOP("val_accuracy"), QT_TR_NOOP("val_loss")};
+    if (role == Qt::DisplayRole)
+        return tr(names[section]);
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case DataColumn:
+            return tr("The catalog table and version the run trained on (table@version)");
+        case ThroughputColumn:
+            return tr("Training throughput of the run, images per second");
+        case ValAccuracyColumn:
+        case ValLossColumn:
+            return tr("The run's last logged value (its final epoch)");
+        }
+    }
+    return {};
+}
+
+} // namespace pw::ui

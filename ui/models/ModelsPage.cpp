@@ -1,0 +1,253 @@
+// The Models page; data comes from loadModelsSnapshot() and stage changes from transitionVersion(), both on a
+// pool thread (a transition waits for other writers of catalog.db).
+#include "ui/models/ModelsPage.h"
+
+#include "ui/PageParts.h"
+#include "ui/models/ModelVersionsModel.h"
+#include "ui/models/StageBadgeDelegate.h"
+#include "ui/models/TransitionsModel.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSplitter>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace pw::ui {
+
+ModelsPage::ModelsPage(QWidget *parent)
+    : QWidget(parent)
+    , m_summary(new QLabel)
+    , m_versionsModel(new ModelVersionsModel(this))
+    , m_details(new QLabel)
+    , m_historyModel(new TransitionsModel(this))
+    , m_comment(new QLineEdit)
+{
+    auto *bar = makePageToolBar();
+    QAction *refresh = bar->addAction(tr("Refresh"), this, &ModelsPage::reload);
+    refresh->setToolTip(tr("Read the registry again (View → Refresh)"));
+    bar->addSeparator();
+    m_toStaging = bar->addAction(tr("Promote to Staging"), this, [this] { transitionSelected(registry::Stage::Staging); });
+    m_toProduction = bar->addAction(tr("Promote to Production"), this,
+                                    [this] { transitionSelected(registry::Stage::Production); });
+    m_toArchived = bar->addAction(tr("Archive"), this, [this] { transitionSelected(registry::Stage::Archived); });
+    m_toStaging->setToolTip(tr("Move the selected version to Staging (other Staging versions stay)"));
+    m_toArchived->setToolTip(tr("Move the selected version to Archived"));
+    bar->addSeparator();
+    m_comment->setPlaceholderText(tr("Comment for the stage history (optional)"));
+    m_comment->setMinimumWidth(260);
+    m_comment->setClearButtonEnabled(true);
+    bar->addWidget(m_comment);
+    auto *top = new QHBoxLayout;
+    top->addWidget(bar);
+    top->addWidget(m_summary, 1);
+
+    m_versionsView = makeTableView(m_versionsModel);
+    m_versionsView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_versionsView->setItemDelegateForColumn(ModelVersionsModel::StageColumn,
+                                             new StageBadgeDelegate(ModelVersionsModel::StageRole, this));
+    m_versionsView->verticalHeader()->setDefaultSectionSize(m_versionsView->fontMetrics().height() + 10);
+    m_historyView = makeTableView(m_historyModel);
+    m_details->setTextFormat(Qt::RichText);
+    m_details->setWordWrap(true);
+    m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto *versionsBox = new QWidget;
+    auto *versionsLayout = new QVBoxLayout(versionsBox);
+    versionsLayout->setContentsMargins(0, 0, 0, 0);
+    versionsLayout->addWidget(titledBox(tr("Registered versions"), m_versionsView), 1);
+    versionsLayout->addWidget(m_details);
+    auto *split = new QSplitter(Qt::Vertical);
+    split->addWidget(versionsBox);
+    split->addWidget(titledBox(tr("Stage history"), m_historyView, &m_historyTitle));
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(split, 1);
+
+    connect(m_versionsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ModelsPage::showSelection);
+    connect(&m_watcher, &QFutureWatcher<ModelsSnapshot>::finished, this, [this] {
+        showSnapshot(m_watcher.result());
+        Q_EMIT loadingChanged(false);
+        if (m_reloadQueued) {
+            m_reloadQueued = false;
+            reload();
+        }
+    });
+    updateActions();
+}
+
+void ModelsPage::setWorkspace(const QString &root)
+{
+    m_root = root;
+    m_summary->setText(tr("Loading the model registry of %1…").arg(root));
+    reload();
+}
+
+void ModelsPage::reload()
+{
+    if (m_root.isEmpty())
+        return;
+    if (m_watcher.isRunning()) {
+        m_reloadQueued = true;
+        return;
+    }
+    Q_EMIT loadingChanged(true);
+    const std::string root = m_root.toStdString();
+    m_watcher.setFuture(QtConcurrent::run([root] { return loadModelsSnapshot(root); }));
+}
+
+const registry::ModelVersion *ModelsPage::selectedVersion() const
+{
+    const QModelIndexList rows = m_versionsView->selectionModel()->selectedRows();
+    return rows.isEmpty() ? nullptr : m_versionsModel->version(rows.first().row());
+}
+
+bool ModelsPage::selectVersion(const QString &model, qint64 version)
+{
+    const int row = m_versionsModel->rowOf(model.toStdString(), version);
+    if (row < 0)
+        return false;
+    m_versionsView->selectRow(row);
+    return true;
+}
+
+void ModelsPage::showSnapshot(const ModelsSnapshot &s)
+{
+    if (!s.error.isEmpty()) {
+        m_summary->setText(tr("Cannot read the model registry: %1").arg(s.error));
+        Q_EMIT loaded();
+        return;
+    }
+    const registry::ModelVersion *current = selectedVersion();
+    const std::string model = current ? current->name : std::string();
+    const std::int64_t version = current ? current->version : 0;
+
+    if (s.versions.empty()) {
+        m_summary->setText(tr("No registered models yet. Register a finished run: pipewright models register RUN "
+                              "--name NAME --workspace %1")
+                               .arg(m_root));
+    } else {
+        QStringList production;
+        for (const registry::ModelVersion &v : s.versions)
+            if (v.stage == registry::Stage::Production)
+                production << QStringLiteral("%1 v%2").arg(QString::fromStdString(v.name)).arg(v.version);
+        m_summary->setText(tr("%1 · %2")
+                               .arg(countText(std::int64_t(s.models.size()), tr("registered model"), tr("registered models")),
+                                    countText(std::int64_t(s.versions.size()), tr("version"), tr("versions")))
+                           + (production.isEmpty() ? tr(" · nothing in Production")
+                                                   : tr(" · in Production: %1").arg(production.join(QStringLiteral(", ")))));
+    }
+    m_history = s.history;
+    m_versionsModel->setVersions(s.versions, s.runValAccuracy);
+    m_versionsView->resizeColumnsToContents();
+    int row = m_versionsModel->rowOf(model, version);
+    if (row < 0 && m_versionsModel->rowCount() > 0)
+        row = 0;
+    if (row >= 0)
+        m_versionsView->selectRow(row);
+    showSelection();
+    Q_EMIT loaded();
+}
+
+void ModelsPage::showSelection()
+{
+    const registry::ModelVersion *v = selectedVersion();
+    if (!v) {
+        m_details->clear();
+        m_historyModel->setHistory({});
+        m_historyTitle->setText(tr("Stage history"));
+        updateActions();
+        return;
+    }
+    QStringList classes;
+    for (const std::string &c : v->classes)
+        classes << QString::fromStdString(c);
+    QString text = QStringLiteral("<b>%1:%2</b> · %3 · %4×%4 px × %5 · %6 classes: %7<br><span style='color:gray'>%8</span>")
+                       .arg(QString::fromStdString(v->name).toHtmlEscaped())
+                       .arg(v->version)
+                       .arg(QString::fromLatin1(registry::stageName(v->stage)))
+                       .arg(v->imageSize)
+                       .arg(v->channels)
+                       .arg(classes.size())
+                       .arg(classes.join(QStringLiteral(", ")).toHtmlEscaped(),
+                            QString::fromStdString(v->artifact).toHtmlEscaped());
+    if (!v->description.empty())
+        text += QStringLiteral("<br>") + QString::fromStdString(v->description).toHtmlEscaped();
+    m_details->setText(text);
+    const auto it = m_history.find(v->name);
+    m_historyModel->setHistory(it == m_history.end() ? std::vector<registry::Transition>{} : it->second);
+    m_historyView->resizeColumnsToContents();
+    m_historyTitle->setText(tr("Stage history of %1 (%2, newest first)")
+                                .arg(QString::fromStdString(v->name),
+                                     countText(m_historyModel->rowCount(), tr("transition"), tr("transitions"))));
+    updateActions();
+}
+
+void ModelsPage::updateActions()
+{
+    const registry::ModelVersion *v = selectedVersion();
+    const bool can = v && !m_busy;
+    m_toStaging->setEnabled(can && v->stage != registry::Stage::Staging);
+    m_toProduction->setEnabled(can && v->stage != registry::Stage::Production);
+    m_toArchived->setEnabled(can && v->stage != registry::Stage::Archived);
+    QString productionTip = tr("Move the selected version to Production");
+    if (v) {
+        for (int r = 0; r < m_versionsModel->rowCount(); ++r) {
+            const registry::ModelVersion *o = m_versionsModel->version(r);
+            if (o->name == v->name && o->stage == registry::Stage::Production && o->version != v->version)
+                productionTip += tr("; version %1, in Production now, is archived").arg(o->version);
+        }
+    }
+    m_toProduction->setToolTip(productionTip);
+}
+
+void ModelsPage::transitionSelected(registry::Stage to)
+{
+    const registry::ModelVersion *v = selectedVersion();
+    if (!v || m_busy || m_root.isEmpty()) {
+        const QString why = !v ? tr("Select a model version first.") : tr("Another stage change is running.");
+        Q_EMIT actionFinished(why);
+        return;
+    }
+    m_busy = true;
+    updateActions();
+    const std::string root = m_root.toStdString();
+    const std::string model = v->name;
+    const std::int64_t version = v->version;
+    const std::string comment = m_comment->text().trimmed().toStdString();
+    QtConcurrent::run([=] { return transitionVersion(root, model, version, to, comment); })
+        .then(this, [this, model, version, to](const TransitionOutcome &out) {
+            m_busy = false;
+            updateActions();
+            if (!out.error.isEmpty()) {
+                showError(this, tr("Stage change"),
+                          tr("%1 version %2 could not move to %3:\n%4")
+                              .arg(QString::fromStdString(model))
+                              .arg(version)
+                              .arg(QString::fromLatin1(registry::stageName(to)), out.error));
+                Q_EMIT actionFinished(out.error);
+                return;
+            }
+            m_comment->clear();
+            QStringList moved;
+            for (const registry::Transition &t : out.transitions)
+                moved << tr("%1 v%2 %3 → %4")
+                             .arg(QString::fromStdString(t.name))
+                             .arg(t.version)
+                             .arg(QString::fromStdString(t.from), QString::fromStdString(t.to));
+            Q_EMIT message(moved.join(QStringLiteral("; ")));
+            reload();
+            Q_EMIT actionFinished(QString());
+        });
+}
+
+} // namespace pw::ui

@@ -1,0 +1,78 @@
+// The Models page: the registered models and their versions (stage, aliases, source run, data), the selected
+// model's stage history, and the stage actions (Promote to Staging / Production, Archive).
+#pragma once
+
+#include "ui/models/ModelsSnapshot.h"
+
+#include <QFutureWatcher>
+#include <QWidget>
+
+class QAction;
+class QLabel;
+class QLineEdit;
+class QTableView;
+
+namespace pw::ui {
+
+class ModelVersionsModel;
+class TransitionsModel;
+
+class ModelsPage : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ModelsPage(QWidget *parent = nullptr);
+
+    /** Shows the registry of the workspace at `root` (loads it in the background). */
+    void setWorkspace(const QString &root);
+    /** Reloads in the background, keeping the selection; a reload asked for while one runs follows it. */
+    void reload();
+
+    /**
+     * Moves the selected version to `to` in the background (Registry::transition: promoting to Production
+     * archives the version there), with the comment field's text; then reloads. Errors are shown in a message
+     * box; actionFinished() tells either way.
+     */
+    void transitionSelected(registry::Stage to);
+    /** Selects the row of `model` version `version`; false when there is none. */
+    bool selectVersion(const QString &model, qint64 version);
+
+    ModelVersionsModel *versionsModel() const { return m_versionsModel; }
+    TransitionsModel *historyModel() const { return m_historyModel; }
+    QTableView *versionsView() const { return m_versionsView; }
+    QLineEdit *commentEdit() const { return m_comment; }
+
+Q_SIGNALS:
+    /** A snapshot was loaded and shown (or its error shown). */
+    void loaded();
+    void loadingChanged(bool loading);
+    /** A stage change ended: `error` is empty when it was made. */
+    void actionFinished(const QString &error);
+    /** A line for the status bar. */
+    void message(const QString &text);
+
+private:
+    void showSnapshot(const ModelsSnapshot &snapshot);
+    void showSelection();
+    void updateActions();
+    const registry::ModelVersion *selectedVersion() const;
+
+    QString m_root;
+    bool m_reloadQueued = false;
+    bool m_busy = false;
+    QFutureWatcher<ModelsSnapshot> m_watcher;
+    std::map<std::string, std::vector<registry::Transition>> m_history;
+    QLabel *m_summary;
+    QTableView *m_versionsView;
+    ModelVersionsModel *m_versionsModel;
+    QLabel *m_details;
+    QLabel *m_historyTitle;
+    QTableView *m_historyView;
+    TransitionsModel *m_historyModel;
+    QLineEdit *m_comment;
+    QAction *m_toStaging;
+    QAction *m_toProduction;
+    QAction *m_toArchived;
+};
+
+} // namespace pw::ui

@@ -1,0 +1,61 @@
+// What the Review page shows, read in one go off the GUI thread (the open review queue, least confident first,
+// its counts, and the classes of the models that scored it), and the queue's actions, run on any thread.
+#pragma once
+
+#include "core/review/Review.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pw::ui {
+
+struct ReviewCounts
+{
+    std::int64_t pending = 0;
+    std::int64_t labeled = 0;
+    std::int64_t skipped = 0;
+};
+
+struct ReviewSnapshot
+{
+    QString error; // non-empty when the queue could not be read
+    std::vector<review::ReviewItem> items; // open entries, least confident first
+    ReviewCounts counts;
+    std::map<std::string, std::vector<std::string>> classes; // per "model:version", the model's classes
+    QStringList warnings; // what could not be read but did not stop the rest (a model missing from the registry)
+};
+
+/** "model:version", the key of ReviewSnapshot::classes. */
+std::string modelKey(const std::string &model, std::int64_t version);
+
+/** Reads the snapshot through its own connection: safe to call on any thread. */
+ReviewSnapshot loadReviewSnapshot(const std::string &workspaceRoot);
+
+/** What to do with entries of the queue. */
+enum class ReviewAction { Label, Accept, Skip };
+
+/** The entries an action changed (as they are now), the counts after it, and the entries it refused. */
+struct ReviewActionOutcome
+{
+    std::vector<review::ReviewItem> changed;
+    ReviewCounts counts;
+    QStringList errors; // one per entry refused, naming it
+};
+
+/** Labels (with `label`), accepts or skips the entries `ids`; each is its own transaction. Any thread. */
+ReviewActionOutcome applyReviewAction(const std::string &workspaceRoot, ReviewAction action,
+                                      const std::vector<std::int64_t> &ids, const std::string &label = {});
+
+/** ReviewQueue::commit() of every table, or the error. */
+struct ReviewCommitOutcome
+{
+    QString error;
+    review::CommitResult result;
+};
+ReviewCommitOutcome commitReviewLabels(const std::string &workspaceRoot);
+
+} // namespace pw::ui
