@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFileInfo>
 #include <QTimer>
 
 #include <cstdio>
@@ -44,14 +45,16 @@ static int runGui(int argc, char **argv)
         std::cout << "pipewright " << PIPEWRIGHT_VERSION << "\n";
         return 0;
     }
-    if (!parser.positionalArguments().isEmpty()) {
-        std::cerr << "pipewright: unknown command '" << parser.positionalArguments().first().toStdString()
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1 || (positional.size() == 1 && (parser.isSet("workspace") || !QFileInfo(positional.front()).isDir()))) {
+        std::cerr << "pipewright: unknown command '" << positional.first().toStdString()
                   << "'; see `pipewright help`\n";
         return pw::cli::kUsage;
     }
 
     const QString root = parser.isSet("workspace") ? parser.value("workspace")
-                                                   : QString::fromStdString(pw::store::Workspace::defaultRoot());
+                         : positional.size() == 1 ? positional.front()
+                                                  : QString::fromStdString(pw::store::Workspace::defaultRoot());
     pw::ui::MainWindow window;
     if (parser.isSet("screenshot"))
         window.resize(1600, 1000);
@@ -95,7 +98,8 @@ int main(int argc, char **argv)
         std::cout << "pipewright " << PIPEWRIGHT_VERSION << "\n";
         return 0;
     }
-    if (command.isEmpty())
+    // `pipewright DIR` (how the desktop entry opens a folder) opens the workbench on that workspace.
+    if (command.isEmpty() || (!pw::cli::isCommand(command) && QFileInfo(command).isDir()))
         return runGui(argc, argv);
     QCoreApplication app(argc, argv);
     setIdentity();

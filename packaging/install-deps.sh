@@ -13,7 +13,7 @@ packages=(
   qt6-image-formats-plugins libqt6svg6
   # test and benchmark: the real Fashion-MNIST set, a display for screenshots, numpy (the shard
   # read-back test), Pillow and PyTorch for the baseline scripts in tests/bench/
-  dataset-fashion-mnist xvfb xauth desktop-file-utils appstream python3 python3-numpy python3-pil python3-torch python3-torchvision
+  dataset-fashion-mnist xvfb xauth desktop-file-utils appstream file python3 python3-numpy python3-pil python3-torch python3-torchvision
 )
 
 SUDO=""

@@ -18,6 +18,8 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
+#include <QProgressBar>
+#include <QToolButton>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QIcon>
@@ -109,6 +111,18 @@ MainWindow::MainWindow(QWidget *parent)
 
     statusBar()->addWidget(m_statusWorkspace, 1);
     statusBar()->addPermanentWidget(m_statusActivity);
+    // Background work: a busy bar and a Cancel button while a pipeline runs from this window.
+    m_statusProgress = new QProgressBar;
+    m_statusProgress->setRange(0, 0);
+    m_statusProgress->setMaximumWidth(140);
+    m_statusProgress->setVisible(false);
+    m_statusCancel = new QToolButton;
+    m_statusCancel->setText(tr("Cancel"));
+    m_statusCancel->setToolTip(tr("Cancel the pipeline run"));
+    m_statusCancel->setVisible(false);
+    statusBar()->addPermanentWidget(m_statusProgress);
+    statusBar()->addPermanentWidget(m_statusCancel);
+    connect(m_statusCancel, &QToolButton::clicked, m_pipelinesPage, &PipelinesPage::cancelRun);
     connect(m_catalogPage, &CatalogPage::loadingChanged, this,
             [this](bool loading) { m_statusActivity->setText(loading ? tr("Reading the catalog…") : QString()); });
     connect(m_catalogPage, &CatalogPage::loaded, this, [this] { pageLoaded(m_catalogPage); });
@@ -120,7 +134,11 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_modelsPage, &ModelsPage::message, this, showMessage);
     connect(m_pipelinesPage, &PipelinesPage::message, this, [this](const QString &m) { statusBar()->showMessage(m, 8000); });
     connect(m_pipelinesPage, &PipelinesPage::runStateChanged, this,
-            [this](bool, const QString &text) { m_statusActivity->setText(text); });
+            [this](bool running, const QString &text) {
+                m_statusActivity->setText(text);
+                m_statusProgress->setVisible(running);
+                m_statusCancel->setVisible(running);
+            });
 
     buildActions();
     QSettings settings;
@@ -220,10 +238,12 @@ void MainWindow::startScheduler()
     connect(m_scheduler.get(), &pipeline::Scheduler::runStarted, this,
             [this](qint64 id, const QString &pipeline, const QString &trigger) {
                 m_statusActivity->setText(tr("Pipeline %1: run %2 started (%3)").arg(pipeline).arg(id).arg(trigger));
+                m_pipelinesPage->refreshRuns();
             });
     connect(m_scheduler.get(), &pipeline::Scheduler::runFinished, this,
             [this](qint64 id, const QString &pipeline, const QString &result) {
                 m_statusActivity->setText(tr("Pipeline %1: run %2 %3").arg(pipeline).arg(id).arg(result));
+                m_pipelinesPage->refreshRuns(); // scheduled runs show up in the grid
             });
     m_scheduler->start();
 }

@@ -6,6 +6,8 @@
 #include <memory>
 
 class QDockWidget;
+class QProgressBar;
+class QToolButton;
 class QListWidget;
 class QStackedWidget;
 class QLabel;
@@ -79,6 +81,8 @@ private:
     QStringList m_pageNames;
     QLabel *m_statusWorkspace;
     QLabel *m_statusActivity;
+    QProgressBar *m_statusProgress = nullptr;
+    QToolButton *m_statusCancel = nullptr;
     QMenu *m_recentMenu = nullptr;
     // The workspace's pipeline schedules and file-arrival triggers run while the window is open.
     std::unique_ptr<store::Workspace> m_ws;
