@@ -58,7 +58,11 @@ static int runGui(int argc, char **argv)
     pw::ui::MainWindow window;
     if (parser.isSet("screenshot"))
         window.resize(1600, 1000);
-    window.openWorkspace(root);
+    // First run: no folder named and no default workspace yet, so the welcome page offers the choices.
+    const bool named = parser.isSet("workspace") || positional.size() == 1 || parser.isSet("pipeline");
+    const bool welcome = !named && !QFileInfo::exists(root + "/catalog.db");
+    if (!welcome)
+        window.openWorkspace(root);
     if (parser.isSet("page") && !window.showPage(parser.value("page"))) {
         std::cerr << "pipewright: --page: unknown page '" << parser.value("page").toStdString() << "' ("
                   << window.pageNames().join(", ").toStdString() << ")\n";
@@ -76,14 +80,19 @@ static int runGui(int argc, char **argv)
 
     if (parser.isSet("screenshot")) {
         const QString file = parser.value("screenshot");
-        QObject::connect(&window, &pw::ui::MainWindow::workspaceLoaded, &window, [&window, file] {
+        auto grab = [&window, file] {
             // One more turn of the event loop so that layouts settle before the grab.
             QTimer::singleShot(200, &window, [&window, file] {
                 const bool ok = window.grab().save(file, "PNG");
                 std::cerr << (ok ? "screenshot saved: " : "cannot save screenshot: ") << file.toStdString() << "\n";
                 QApplication::exit(ok ? 0 : 1);
             });
-        });
+        };
+        // The welcome page has no data to wait for.
+        if (welcome)
+            grab();
+        else
+            QObject::connect(&window, &pw::ui::MainWindow::workspaceLoaded, &window, grab);
     }
     return QApplication::exec();
 }

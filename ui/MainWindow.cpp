@@ -9,6 +9,7 @@
 #include "ui/pipelines/PropertiesPanel.h"
 #include "ui/pipelines/RunsDock.h"
 #include "ui/notify/DesktopNotify.h"
+#include "ui/welcome/WelcomePage.h"
 
 #include "core/pipeline/Scheduler.h"
 #include "core/store/Workspace.h"
@@ -41,6 +42,8 @@ MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_nav(new QListWidget)
     , m_pages(new QStackedWidget)
+    , m_root(new QStackedWidget)
+    , m_welcomePage(new WelcomePage)
     , m_catalogPage(new CatalogPage)
     , m_pipelinesPage(new PipelinesPage)
     , m_reviewPage(new ReviewPage)
@@ -102,12 +105,16 @@ MainWindow::MainWindow(QWidget *parent)
     }
     m_nav->setCurrentRow(0);
 
-    auto *central = new QWidget;
-    auto *layout = new QHBoxLayout(central);
+    m_workbench = new QWidget;
+    auto *layout = new QHBoxLayout(m_workbench);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(m_nav);
     layout->addWidget(m_pages, 1);
-    setCentralWidget(central);
+    // Until a workspace is open the welcome page stands in for the pages and their docks.
+    m_root->addWidget(m_welcomePage);
+    m_root->addWidget(m_workbench);
+    setCentralWidget(m_root);
+    connect(m_welcomePage, &WelcomePage::workspaceChosen, this, &MainWindow::openWorkspace);
 
     statusBar()->addWidget(m_statusWorkspace, 1);
     statusBar()->addPermanentWidget(m_statusActivity);
@@ -145,6 +152,8 @@ MainWindow::MainWindow(QWidget *parent)
     if (!restoreGeometry(settings.value("window/geometry").toByteArray()))
         resize(1280, 800);
     restoreState(settings.value("window/state").toByteArray());
+    m_propertiesDock->setVisible(false);
+    m_runsDock->setVisible(false);
 }
 
 MainWindow::~MainWindow() = default;
@@ -196,9 +205,20 @@ void MainWindow::chooseWorkspace()
         openWorkspace(dir);
 }
 
+bool MainWindow::isWelcomeShown() const
+{
+    return m_root->currentWidget() == m_welcomePage;
+}
+
 void MainWindow::openWorkspace(const QString &root)
 {
     m_workspace = QDir(root).absolutePath();
+    if (isWelcomeShown()) {
+        m_root->setCurrentWidget(m_workbench);
+        const bool pipelines = m_pageNames.value(m_nav->currentRow()) == "pipelines";
+        m_propertiesDock->setVisible(pipelines);
+        m_runsDock->setVisible(pipelines);
+    }
     setWindowTitle(tr("%1 — Pipewright").arg(QDir(m_workspace).dirName()));
     m_statusWorkspace->setText(tr("Workspace: %1").arg(m_workspace));
     m_pagesLoading = {m_catalogPage, m_reviewPage, m_experimentsPage, m_modelsPage};

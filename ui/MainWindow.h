@@ -28,6 +28,7 @@ class ExperimentsPage;
 class ModelsPage;
 class PipelinesPage;
 class ReviewPage;
+class WelcomePage;
 
 class MainWindow : public QMainWindow
 {
@@ -44,6 +45,10 @@ public:
     ReviewPage *reviewPage() const { return m_reviewPage; }
     ExperimentsPage *experimentsPage() const { return m_experimentsPage; }
     ModelsPage *modelsPage() const { return m_modelsPage; }
+    /** Shown instead of the pages until a workspace is open. */
+    WelcomePage *welcomePage() const { return m_welcomePage; }
+    /** True while the welcome page is on screen (no workspace open). */
+    bool isWelcomeShown() const;
     /** Shows a page by name (pageNames()); false for an unknown name. */
     bool showPage(const QString &name);
     /** pipelines, images, review, experiments, models: the names showPage() and --page take. */
@@ -69,6 +74,9 @@ private:
     QString m_workspace;
     QListWidget *m_nav;
     QStackedWidget *m_pages;
+    QStackedWidget *m_root; // the welcome page, then the navigation and pages
+    WelcomePage *m_welcomePage;
+    QWidget *m_workbench = nullptr;
     CatalogPage *m_catalogPage;
     PipelinesPage *m_pipelinesPage;
     ReviewPage *m_reviewPage;

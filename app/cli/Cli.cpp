@@ -7,6 +7,7 @@
 #include "core/track/Tracker.h"
 #include "core/train/ModelZoo.h"
 #include "core/data/FashionMnist.h"
+#include "core/demo/Demo.h"
 #include "core/pipeline/Pipeline.h"
 #include "core/ingest/Ingestor.h"
 #include "core/store/Database.h"
@@ -89,13 +90,20 @@ const std::vector<Command> &commands()
          "  --split train|test     which split (default: train; 60,000 and 10,000 images)\n"
          "  --limit N              only the first N images of the split\n\n"
          "JSON: {\"dataset\", \"split\", \"out\", \"images\", \"classes\"}"},
-        {"demo", "pipewright demo DIR",
+        {"demo", "pipewright demo DIR [--with-model] [--epochs N]",
          "Creates (or completes) a demo workspace in DIR: the Fashion-MNIST train split ingested as table\n"
          "\"fashion\" and the test split as \"fashion-test\" (PNG files under DIR/data/), and the sample pipelines\n"
          "DIR/pipelines/training.json (ingest, train, register, promote to Staging) and scoring.json (ingest the\n"
          "new images of DIR/data/incoming, score them with fashion@Production, export the unsure ones for\n"
          "labeling). Rerunning is cheap and keeps edited pipeline files.\n\n"
-         "JSON: {\"workspace\", \"tables\": {NAME: ingest result}, \"pipelines\": [FILE]}"},
+         "  --with-model           also train small-cnn on \"fashion\" (experiment demo), register it as model\n"
+         "                         \"fashion\" in Production (skipped when it has a Production version), ingest\n"
+         "                         2,000 test images as new unlabeled ones (DIR/data/incoming-demo) and score\n"
+         "                         them, so the review queue has entries\n"
+         "  --epochs N             training epochs with --with-model (default: 3)\n\n"
+         "JSON: {\"workspace\", \"tables\": {NAME: ingest result}, \"pipelines\": [FILE]}, and with --with-model\n"
+         "       \"model\": {\"name\", \"version\", \"stage\", \"run_id\", \"trained\", \"incoming\", \"scored\",\n"
+         "       \"queued_for_review\"}"},
         {"train", "pipewright train [--table T] [--experiment NAME] [--model NAME] [--epochs N] [--batch-size B] [--lr X] "
                   "[--optimizer adam|sgd] [--image-size S] [--val-fraction F] [--seed S] [--device auto|cpu|cuda] "
                   "[--precision auto|fp32|bf16] [--as-of-version V] [--name RUN_NAME]",
@@ -246,26 +254,6 @@ const std::vector<Command> &commands()
     return list;
 }
 
-QJsonObject ingestJson(const ingest::IngestResult &r)
-{
-    QJsonArray warnings;
-    for (const auto &w : r.warnings)
-        warnings.append(QString::fromStdString(w));
-    QJsonArray rejected;
-    for (const auto &f : r.rejectedFiles)
-        rejected.append(QJsonObject{{"path", QString::fromStdString(f.path)},
-                                    {"reason", QString::fromStdString(f.reason)}});
-    return QJsonObject{{"version", qint64(r.version)},     {"discovered", qint64(r.discovered)},
-                       {"added", qint64(r.added)},         {"updated", qint64(r.updated)},
-                       {"unchanged", qint64(r.unchanged)}, {"rejected", qint64(r.rejected)},
-                       {"resumed", r.resumed},            {"warnings", warnings},
-                       {"rejected_files", rejected},
-                       {"seconds", QJsonObject{{"discover", r.discoverSeconds},
-                                               {"checkpoint", r.checkpointSeconds},
-                                               {"write", r.writeSeconds},
-                                               {"total", r.totalSeconds}}}};
-}
-
 int cmdIngest(const QStringList &args)
 {
     Context c("ingest", args);
@@ -311,7 +299,7 @@ int cmdIngest(const QStringList &args)
         return kFailure;
     }
     if (c.json()) {
-        printJson(QJsonDocument(ingestJson(r)));
+        printJson(QJsonDocument(ingest::resultJson(r)));
     } else {
         std::cout << "version " << r.version << ": " << r.discovered << " discovered, " << r.added << " added, "
                   << r.updated << " updated, " << r.unchanged << " unchanged, " << r.rejected << " rejected"
@@ -431,76 +419,43 @@ int cmdDemoData(const QStringList &args)
 int cmdDemo(const QStringList &args)
 {
     Context c("demo", args);
+    c.addFlag("with-model");
+    c.addValueOption("epochs", "N");
     c.parse();
     c.expectPositional(0, 1, "");
     if (c.positional().isEmpty() && !c.isSet("workspace"))
         throw UsageError{"missing the workspace folder DIR (pipewright demo DIR)"};
     const std::string root = c.positional().isEmpty() ? c.workspaceRoot() : c.positional().at(0).toStdString();
+    demo::DemoOptions options;
+    options.withModel = c.isSet("with-model");
+    options.epochs = int(c.intValue("epochs", options.epochs, 1));
     const auto ws = store::Workspace::open(root);
-    QJsonObject tables;
-    for (const auto &[split, table] : {std::pair{"train", "fashion"}, std::pair{"test", "fashion-test"}}) {
-        const std::string dir = ws.root() + "/data/fashion-mnist/" + split;
-        {
-            ProgressPrinter printer(std::string("fashion-mnist ") + split);
-            data::writeFashionMnist(dir, split, -1, data::kFashionMnistDir,
-                                    [&](std::int64_t done, std::int64_t total) { printer.update(done, total); });
+    std::unique_ptr<ProgressPrinter> printer;
+    std::string step;
+    const QJsonObject result = demo::createDemo(
+        ws, options,
+        [&](const demo::DemoProgress &p) {
+            if (p.step != step) {
+                printer.reset(); // ends the previous step's line first
+                printer = std::make_unique<ProgressPrinter>(p.step);
+                step = p.step;
+            }
+            if (p.total > 0)
+                printer->update(p.done, p.total);
+        },
+        &g_cancel);
+    printer.reset();
+    if (c.json()) {
+        printJson(QJsonDocument(result));
+    } else {
+        std::cout << "demo workspace ready: " << ws.root() << "\n";
+        if (options.withModel) {
+            const QJsonObject m = result.value("model").toObject();
+            std::cout << "model fashion version " << m.value("version").toInteger() << " in Production; "
+                      << m.value("queued_for_review").toInteger() << " images queued for review\n";
         }
-        ingest::IngestOptions o;
-        o.source = dir;
-        o.table = table;
-        ProgressPrinter printer(std::string("ingest ") + table);
-        const auto r = ingest::ingest(
-            ws, o, [&](const ingest::IngestProgress &p) { printer.update(p.processed, p.discovered); }, &g_cancel);
-        if (r.cancelled)
-            throw std::runtime_error("cancelled; rerun pipewright demo to finish");
-        tables.insert(table, ingestJson(r));
+        std::cout << "open it with: pipewright --workspace " << ws.root() << "\n";
     }
-    // The sample pipelines, pointed at the demo's data (a pipeline file the user has since edited is kept).
-    QJsonArray pipelines;
-    {
-        const QString incoming = QString::fromStdString(ws.root() + "/data/incoming");
-        QDir().mkpath(incoming);
-        QDir().mkpath(QString::fromStdString(ws.pipelinesDir()));
-        const std::map<QString, std::map<QString, QString>> params = {
-            {"training",
-             {{"image_path", QString::fromStdString(ws.root() + "/data/fashion-mnist/train")},
-              {"table", "fashion"},
-              {"model_name", "fashion"},
-              {"epochs", "7"}}},
-            {"scoring",
-             {{"incoming_path", incoming},
-              {"table", "fashion"},
-              {"model", "fashion@Production"},
-              {"threshold", "0.95"},
-              {"review_file", QString::fromStdString(ws.root() + "/review-tasks.json")}}}};
-        for (const auto &[name, values] : params) {
-            const QString target = QString::fromStdString(ws.pipelinesDir()) + "/" + name + ".json";
-            pipelines.append(target);
-            if (QFile::exists(target))
-                continue;
-            QFile sample(":/pipelines/" + name + ".json");
-            if (!sample.open(QIODevice::ReadOnly))
-                throw std::runtime_error("the sample pipeline " + name.toStdString() + " is missing from this build");
-            QJsonObject o = QJsonDocument::fromJson(sample.readAll()).object();
-            QJsonObject p = o.value("parameters").toObject();
-            for (const auto &[k, v] : values)
-                p.insert(k, v);
-            o.insert("parameters", p);
-            if (name == "scoring")
-                o.insert("trigger", QJsonObject{{"file_arrival", QJsonObject{{"path", incoming},
-                                                                             {"min_seconds_between_triggers", 60}}}});
-            QFile out(target);
-            if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(o).toJson()) < 0)
-                throw std::runtime_error("cannot write '" + target.toStdString() + "'");
-        }
-    }
-    if (c.json())
-        printJson(QJsonDocument(QJsonObject{{"workspace", QString::fromStdString(ws.root())},
-                                            {"tables", tables},
-                                            {"pipelines", pipelines}}));
-    else
-        std::cout << "demo workspace ready: " << ws.root() << "\nopen it with: pipewright --workspace " << ws.root()
-                  << "\n";
     return kSuccess;
 }
 

@@ -8,6 +8,7 @@
 #include "core/store/FileIo.h"
 #include "core/store/Workspace.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -507,6 +508,26 @@ IngestResult ingest(const store::Workspace &workspace, const IngestOptions &opti
     result.version = version;
     result.totalSeconds = secondsSince(started);
     return result;
+}
+
+QJsonObject resultJson(const IngestResult &r)
+{
+    QJsonArray warnings;
+    for (const auto &w : r.warnings)
+        warnings.append(QString::fromStdString(w));
+    QJsonArray rejected;
+    for (const auto &f : r.rejectedFiles)
+        rejected.append(QJsonObject{{"path", QString::fromStdString(f.path)},
+                                    {"reason", QString::fromStdString(f.reason)}});
+    return QJsonObject{{"version", qint64(r.version)},     {"discovered", qint64(r.discovered)},
+                       {"added", qint64(r.added)},         {"updated", qint64(r.updated)},
+                       {"unchanged", qint64(r.unchanged)}, {"rejected", qint64(r.rejected)},
+                       {"resumed", r.resumed},            {"warnings", warnings},
+                       {"rejected_files", rejected},
+                       {"seconds", QJsonObject{{"discover", r.discoverSeconds},
+                                               {"checkpoint", r.checkpointSeconds},
+                                               {"write", r.writeSeconds},
+                                               {"total", r.totalSeconds}}}};
 }
 
 } // namespace pw::ingest

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+class QJsonObject;
+
 namespace pw::store {
 class Workspace;
 }
@@ -73,5 +75,8 @@ using IngestProgressFn = std::function<void(const IngestProgress &)>;
  */
 IngestResult ingest(const store::Workspace &workspace, const IngestOptions &options,
                     const IngestProgressFn &progress = {}, const std::atomic<bool> *cancel = nullptr);
+
+/** The result as the JSON of `pipewright ingest`: {"version", "discovered", "added", ..., "seconds"}. */
+QJsonObject resultJson(const IngestResult &r);
 
 } // namespace pw::ingest
