@@ -179,6 +179,14 @@ void MainWindow::buildActions()
     connect(m_nav, &QListWidget::currentRowChanged, this, enableRefresh);
     enableRefresh(m_nav->currentRow());
 
+    // The Pipelines page's actions, with their shortcuts shown (the page's toolbar holds the same actions).
+    QMenu *pipelineMenu = menuBar()->addMenu(tr("&Pipeline"));
+    for (QAction *a : m_pipelinesPage->editActions()) {
+        if (a->isSeparator() || a->text().isEmpty())
+            pipelineMenu->addSeparator();
+        else
+            pipelineMenu->addAction(a);
+    }
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Pipewright"), this, [this] {
         QMessageBox::about(this, tr("About Pipewright"),
