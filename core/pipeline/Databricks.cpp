@@ -48,21 +48,6 @@ std::string lower(std::string s)
     return s;
 }
 
-// JSON parse errors carry a byte offset: turn it into line and column (1-based).
-std::string lineAndColumn(const QByteArray &json, int offset)
-{
-    int line = 1, column = 1;
-    for (int i = 0; i < offset && i < json.size(); ++i) {
-        if (json[i] == '\n') {
-            ++line;
-            column = 1;
-        } else {
-            ++column;
-        }
-    }
-    return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
 // A JSON value as compact JSON text (a string without quotes when `bareStrings`).
 std::string jsonText(const QJsonValue &v, bool bareStrings = false)
 {
@@ -96,26 +81,6 @@ std::string where(const std::string &taskKey)
     return taskKey.empty() ? std::string("job") : "task " + quoted(taskKey);
 }
 
-// Applies `f` to every string inside a JSON value.
-QJsonValue mapStrings(const QJsonValue &v, const std::function<std::string(const std::string &)> &f)
-{
-    if (v.isString())
-        return qs(f(v.toString().toStdString()));
-    if (v.isArray()) {
-        QJsonArray a;
-        for (const QJsonValue &e : v.toArray())
-            a.append(mapStrings(e, f));
-        return a;
-    }
-    if (v.isObject()) {
-        QJsonObject o;
-        const QJsonObject in = v.toObject();
-        for (auto it = in.begin(); it != in.end(); ++it)
-            o.insert(it.key(), mapStrings(it.value(), f));
-        return o;
-    }
-    return v;
-}
 
 // A whole number that fits an int, or nothing.
 std::optional<int> wholeNumber(const QJsonValue &v)
@@ -137,9 +102,9 @@ QJsonValue fromBaseParameter(const std::string &raw, const std::string &kind, st
         QJsonParseError err{};
         const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(raw), &err);
         if (err.error == QJsonParseError::NoError && kind == "string-list" && doc.isArray())
-            return mapStrings(doc.array(), translate);
+            return mapJsonStrings(doc.array(), translate);
         if (err.error == QJsonParseError::NoError && kind == "object" && doc.isObject())
-            return mapStrings(doc.object(), translate);
+            return mapJsonStrings(doc.object(), translate);
         return qs(translate(raw));
     }
     const std::string text = translate(raw);
@@ -174,7 +139,7 @@ std::string toBaseParameter(const QJsonValue &v)
     const auto translate = [](const std::string &s) { return toDatabricksReferences(s); };
     if (v.isString())
         return translate(v.toString().toStdString());
-    return jsonText(mapStrings(v, translate));
+    return jsonText(mapJsonStrings(v, translate));
 }
 
 // A shell task that fails at once, saying why: what import makes of a task Pipewright cannot run.
@@ -735,7 +700,7 @@ DatabricksImport importDatabricks(const QByteArray &json, const std::vector<Type
     QJsonParseError perr{};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
     if (perr.error != QJsonParseError::NoError)
-        throw std::runtime_error("malformed JSON at " + lineAndColumn(json, perr.offset) + ": "
+        throw std::runtime_error("malformed JSON at " + jsonErrorPosition(json, perr) + ": "
                                  + perr.errorString().toStdString());
     if (!doc.isObject())
         throw std::runtime_error("not a Databricks job: expected one JSON object (a Jobs 2.1 create payload or a "

@@ -310,25 +310,6 @@ AttemptOutcome runAttempt(const AttemptSpec &spec, const std::atomic<bool> &stop
     return out;
 }
 
-QJsonValue substituteValue(const QJsonValue &v, const std::function<std::string(const std::string &)> &sub)
-{
-    if (v.isString())
-        return qs(sub(v.toString().toStdString()));
-    if (v.isArray()) {
-        QJsonArray a;
-        for (const QJsonValue &e : v.toArray())
-            a.append(substituteValue(e, sub));
-        return a;
-    }
-    if (v.isObject()) {
-        QJsonObject o;
-        const QJsonObject in = v.toObject();
-        for (auto it = in.begin(); it != in.end(); ++it)
-            o.insert(it.key(), substituteValue(it.value(), sub));
-        return o;
-    }
-    return v;
-}
 
 std::string jsonScalarText(const QJsonValue &v)
 {
@@ -544,7 +525,7 @@ void Driver::startAttempt(const std::string &key)
     try {
         const auto outputs = outputsForReferences(key);
         auto sub = [&](const std::string &text) { return substitute(text, m_params, outputs, m_runId, m_p.name); };
-        const QJsonObject params = substituteValue(t.params, sub).toObject();
+        const QJsonObject params = mapJsonStrings(t.params, sub).toObject();
         if (t.type == "shell") {
             for (const QJsonValue &a : params.value("argv").toArray())
                 spec.argv.push_back(a.toString().toStdString());

@@ -29,21 +29,6 @@ QString qs(const std::string &s)
     return QString::fromStdString(s);
 }
 
-// JSON parse errors carry a byte offset: turn it into line and column (1-based).
-std::string lineAndColumn(const QByteArray &json, int offset)
-{
-    int line = 1, column = 1;
-    for (int i = 0; i < offset && i < json.size(); ++i) {
-        if (json[i] == '\n') {
-            ++line;
-            column = 1;
-        } else {
-            ++column;
-        }
-    }
-    return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
 const char *jsonTypeName(const QJsonValue &v)
 {
     switch (v.type()) {
@@ -378,15 +363,7 @@ Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &err
     QJsonParseError perr{};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
     if (perr.error != QJsonParseError::NoError) {
-        // For a missing separator or an unterminated object or array, Qt's offset is one past the character
-        // at fault; for the other errors it is that character.
-        int offset = perr.offset;
-        if (offset > 0
-            && (perr.error == QJsonParseError::UnterminatedObject || perr.error == QJsonParseError::UnterminatedArray
-                || perr.error == QJsonParseError::MissingNameSeparator
-                || perr.error == QJsonParseError::MissingValueSeparator))
-            --offset;
-        errors.push_back({{}, {}, "malformed JSON at " + lineAndColumn(json, offset) + ": "
+        errors.push_back({{}, {}, "malformed JSON at " + jsonErrorPosition(json, perr) + ": "
                                       + perr.errorString().toStdString()});
         return p;
     }
@@ -832,6 +809,48 @@ QJsonObject toJson(const Pipeline &p)
         root.insert("layout", layout);
     }
     return root;
+}
+
+std::string jsonErrorPosition(const QByteArray &json, const QJsonParseError &error)
+{
+    // For a missing separator or an unterminated object or array, Qt's offset is one past the character at
+    // fault; for the other errors it is that character.
+    int offset = error.offset;
+    if (offset > 0
+        && (error.error == QJsonParseError::UnterminatedObject || error.error == QJsonParseError::UnterminatedArray
+            || error.error == QJsonParseError::MissingNameSeparator
+            || error.error == QJsonParseError::MissingValueSeparator))
+        --offset;
+    int line = 1, column = 1;
+    for (int i = 0; i < offset && i < json.size(); ++i) {
+        if (json[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+QJsonValue mapJsonStrings(const QJsonValue &v, const std::function<std::string(const std::string &)> &f)
+{
+    if (v.isString())
+        return qs(f(v.toString().toStdString()));
+    if (v.isArray()) {
+        QJsonArray a;
+        for (const QJsonValue &e : v.toArray())
+            a.append(mapJsonStrings(e, f));
+        return a;
+    }
+    if (v.isObject()) {
+        QJsonObject o;
+        const QJsonObject in = v.toObject();
+        for (auto it = in.begin(); it != in.end(); ++it)
+            o.insert(it.key(), mapJsonStrings(it.value(), f));
+        return o;
+    }
+    return v;
 }
 
 QJsonArray errorsJson(const std::vector<ValidationError> &errors)

@@ -8,6 +8,9 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QJsonValue>
+#include <QJsonParseError>
+
+#include <functional>
 
 #include <map>
 #include <optional>
@@ -154,6 +157,11 @@ std::vector<Reference> referencesIn(const std::string &text);
 
 /** Every transitive upstream task of `key`. */
 std::vector<std::string> upstreamOf(const Pipeline &p, const std::string &key);
+
+/** Where a JSON parse error is: "line L, column C" (1-based), at the character at fault. */
+std::string jsonErrorPosition(const QByteArray &json, const QJsonParseError &error);
+/** `v` with `f` applied to every string inside it (arrays and objects recursively; keys unchanged). */
+QJsonValue mapJsonStrings(const QJsonValue &v, const std::function<std::string(const std::string &)> &f);
 
 /** The error list as JSON: [{"task_key", "field", "message"}]. */
 QJsonArray errorsJson(const std::vector<ValidationError> &errors);

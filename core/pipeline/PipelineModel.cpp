@@ -20,26 +20,11 @@ QString qs(const std::string &s)
 // Replaces {{tasks.FROM.x}} with {{tasks.TO.x}} in every string of a JSON value.
 QJsonValue renameReferences(const QJsonValue &v, const std::string &from, const std::string &to)
 {
-    if (v.isString()) {
-        QString s = v.toString();
-        s.replace(QRegularExpression(QString(R"(\{\{(\s*)tasks\.%1\.)").arg(QRegularExpression::escape(qs(from)))),
-                  QString("{{\\1tasks.%1.").arg(qs(to)));
-        return s;
-    }
-    if (v.isArray()) {
-        QJsonArray a;
-        for (const QJsonValue &e : v.toArray())
-            a.append(renameReferences(e, from, to));
-        return a;
-    }
-    if (v.isObject()) {
-        QJsonObject o;
-        const QJsonObject in = v.toObject();
-        for (auto it = in.begin(); it != in.end(); ++it)
-            o.insert(it.key(), renameReferences(it.value(), from, to));
-        return o;
-    }
-    return v;
+    const QRegularExpression re(QString(R"(\{\{(\s*)tasks\.%1\.)").arg(QRegularExpression::escape(qs(from))));
+    const QString replacement = QString("{{\\1tasks.%1.").arg(qs(to));
+    return mapJsonStrings(v, [&](const std::string &text) {
+        return qs(text).replace(re, replacement).toStdString();
+    });
 }
 
 } // namespace
