@@ -3,6 +3,7 @@
 
 #include "ui/catalog/CatalogPage.h"
 #include "ui/experiments/ExperimentsPage.h"
+#include "ui/images/ImagesPage.h"
 #include "ui/models/ModelsPage.h"
 #include "ui/review/ReviewPage.h"
 #include "ui/pipelines/PipelinesPage.h"
@@ -44,7 +45,8 @@ MainWindow::MainWindow(QWidget *parent)
     , m_pages(new QStackedWidget)
     , m_root(new QStackedWidget)
     , m_welcomePage(new WelcomePage)
-    , m_catalogPage(new CatalogPage)
+    , m_imagesPage(new ImagesPage)
+    , m_catalogPage(m_imagesPage->catalogPage())
     , m_pipelinesPage(new PipelinesPage)
     , m_reviewPage(new ReviewPage)
     , m_experimentsPage(new ExperimentsPage)
@@ -65,9 +67,9 @@ MainWindow::MainWindow(QWidget *parent)
     };
     addPage("pipelines", tr("Pipelines"), tr("Design pipelines as DAGs, run them and watch them run (Ctrl+1)"),
             m_pipelinesPage);
-    addPage("images", tr("Images"), tr("The image catalog: counts per table and label, version history, rejected files "
-                                       "(Ctrl+2)"),
-            m_catalogPage);
+    addPage("images", tr("Images"), tr("The image catalog: browse thumbnails with filters and lineage; counts per table "
+                                       "and label, version history, rejected files (Ctrl+2)"),
+            m_imagesPage);
     addPage("review", tr("Review"),
             tr("The review queue: label, accept or skip the images the model was least sure of, then commit the "
                "labels to the catalog (Ctrl+3)"),
@@ -139,6 +141,10 @@ MainWindow::MainWindow(QWidget *parent)
     auto showMessage = [this](const QString &m) { statusBar()->showMessage(m, 8000); };
     connect(m_reviewPage, &ReviewPage::message, this, showMessage);
     connect(m_modelsPage, &ModelsPage::message, this, showMessage);
+    connect(m_modelsPage, &ModelsPage::runActivated, this, [this](const QString &runId) {
+        showPage(QStringLiteral("experiments"));
+        m_experimentsPage->selectRun(runId);
+    });
     connect(m_pipelinesPage, &PipelinesPage::message, this, [this](const QString &m) { statusBar()->showMessage(m, 8000); });
     connect(m_pipelinesPage, &PipelinesPage::runStateChanged, this,
             [this](bool running, const QString &text) {
@@ -230,7 +236,7 @@ void MainWindow::openWorkspace(const QString &root)
     setWindowTitle(tr("%1 — Pipewright").arg(QDir(m_workspace).dirName()));
     m_statusWorkspace->setText(tr("Workspace: %1").arg(m_workspace));
     m_pagesLoading = {m_catalogPage, m_reviewPage, m_experimentsPage, m_modelsPage};
-    m_catalogPage->setWorkspace(m_workspace);
+    m_imagesPage->setWorkspace(m_workspace); // and its Catalog tab
     m_pipelinesPage->setWorkspace(m_workspace);
     m_reviewPage->setWorkspace(m_workspace);
     m_experimentsPage->setWorkspace(m_workspace);
@@ -280,7 +286,7 @@ void MainWindow::refreshCurrentPage()
 {
     const QString name = m_pageNames.value(m_nav->currentRow());
     if (name == "images")
-        m_catalogPage->reload();
+        m_imagesPage->reload();
     else if (name == "review")
         m_reviewPage->reload();
     else if (name == "experiments")

@@ -24,6 +24,7 @@ class Scheduler;
 namespace pw::ui {
 
 class CatalogPage;
+class ImagesPage;
 class ExperimentsPage;
 class ModelsPage;
 class PipelinesPage;
@@ -40,7 +41,9 @@ public:
     /** Opens the workspace folder `root` (created when missing) and remembers it as recent. */
     void openWorkspace(const QString &root);
     QString workspace() const { return m_workspace; }
+    /** The Images page's Catalog tab. */
     CatalogPage *catalogPage() const { return m_catalogPage; }
+    ImagesPage *imagesPage() const { return m_imagesPage; }
     PipelinesPage *pipelinesPage() const { return m_pipelinesPage; }
     ReviewPage *reviewPage() const { return m_reviewPage; }
     ExperimentsPage *experimentsPage() const { return m_experimentsPage; }
@@ -77,7 +80,8 @@ private:
     QStackedWidget *m_root; // the welcome page, then the navigation and pages
     WelcomePage *m_welcomePage;
     QWidget *m_workbench = nullptr;
-    CatalogPage *m_catalogPage;
+    ImagesPage *m_imagesPage;
+    CatalogPage *m_catalogPage; // owned by m_imagesPage
     PipelinesPage *m_pipelinesPage;
     ReviewPage *m_reviewPage;
     ExperimentsPage *m_experimentsPage;

@@ -290,6 +290,21 @@ ReviewItem ReviewQueue::skip(const std::string &idOrPath)
     return r;
 }
 
+ReviewItem ReviewQueue::reopen(const std::string &idOrPath)
+{
+    store::Transaction tx(m_db);
+    const ReviewItem item = find(idOrPath);
+    store::Statement st(m_db, "UPDATE review_queue SET state = 'pending', label = NULL, label_source = NULL, "
+                              "labeled_by = NULL, labeled_at = NULL WHERE id = ?1 AND merged_version IS NULL");
+    st.bind(1, item.id);
+    st.exec();
+    if (m_db.changes() != 1)
+        throw std::runtime_error("review entry " + std::to_string(item.id) + " was merged meanwhile");
+    ReviewItem r = query("id = ?1", {std::to_string(item.id)}).front();
+    tx.commit();
+    return r;
+}
+
 CommitResult ReviewQueue::commit(const std::string &table)
 {
     CommitResult result;

@@ -86,6 +86,11 @@ public:
     ReviewItem accept(const std::string &idOrPath);
     /** Marks an entry as skipped: it stays out of the merge until it is labeled. */
     ReviewItem skip(const std::string &idOrPath);
+    /**
+     * Puts a labeled or skipped open entry back to pending (the undo of label, accept and skip): its label,
+     * label source, labeler and time are cleared. One transaction; throws naming the entry when it is merged.
+     */
+    ReviewItem reopen(const std::string &idOrPath);
 
     /**
      * Merges every labeled, open entry (of `table`, or all tables) into the catalog as one new version

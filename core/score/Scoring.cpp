@@ -200,6 +200,39 @@ MergeStats mergePredictions(store::Database &db, const MergeOptions &o, const st
     return stats;
 }
 
+ConfidenceHistogram confidenceHistogram(store::Database &db, const std::string &table, const std::string &model,
+                                        std::int64_t modelVersion, int bins)
+{
+    if (bins < 1 || bins > 10000)
+        throw std::runtime_error("histogram bins " + std::to_string(bins) + " out of range (1 to 10000)");
+    catalog::Catalog(db).checkTable(table);
+    // One prediction per (table, path, model version): binned in SQL, the images never leave the database.
+    store::Statement st(db, "SELECT min(max(CAST(p.confidence * ?4 AS INTEGER), 0), ?4 - 1) AS bin, count(*) "
+                            "FROM predictions p JOIN images i ON i.table_name = p.table_name AND i.path = p.path AND "
+                            "i.valid_to IS NULL AND i.status = 'ok' WHERE p.table_name = ?1 AND p.model_name = ?2 "
+                            "AND p.model_version = ?3 GROUP BY bin");
+    st.bind(1, table).bind(2, model).bind(3, modelVersion).bind(4, bins);
+    ConfidenceHistogram h;
+    h.counts.assign(std::size_t(bins), 0);
+    while (st.step()) {
+        h.counts[std::size_t(st.int64(0))] += st.int64(1);
+        h.total += st.int64(1);
+    }
+    return h;
+}
+
+std::int64_t countBelowThreshold(store::Database &db, const std::string &table, const std::string &model,
+                                 std::int64_t modelVersion, double threshold)
+{
+    catalog::Catalog(db).checkTable(table);
+    store::Statement st(db, "SELECT count(*) FROM predictions p JOIN images i ON i.table_name = p.table_name AND "
+                            "i.path = p.path AND i.valid_to IS NULL AND i.status = 'ok' WHERE p.table_name = ?1 AND "
+                            "p.model_name = ?2 AND p.model_version = ?3 AND p.confidence < ?4");
+    st.bind(1, table).bind(2, model).bind(3, modelVersion).bind(4, threshold);
+    st.step();
+    return st.int64(0);
+}
+
 std::int64_t exportPredictionsCsv(store::Database &db, const std::string &table, const std::string &file)
 {
     catalog::Catalog(db).checkTable(table);

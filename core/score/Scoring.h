@@ -103,6 +103,24 @@ MergeStats mergePredictions(store::Database &db, const MergeOptions &options, co
  */
 std::int64_t exportPredictionsCsv(store::Database &db, const std::string &table, const std::string &file);
 
+/** The confidences of one model version's predictions of a table, in equal bins over [0, 1]. */
+struct ConfidenceHistogram
+{
+    std::vector<std::int64_t> counts; // bin i holds confidences in [i/n, (i+1)/n); 1.0 falls in the last bin
+    std::int64_t total = 0;           // predictions counted (the sum of counts)
+};
+
+/**
+ * The histogram of the confidences of `model`:`modelVersion`'s predictions of the current images of `table`
+ * (one per image), in `bins` equal bins. Throws naming the table or the bin count at fault.
+ */
+ConfidenceHistogram confidenceHistogram(store::Database &db, const std::string &table, const std::string &model,
+                                        std::int64_t modelVersion, int bins = 50);
+
+/** How many of `model`:`modelVersion`'s predictions of the current images of `table` are below `threshold`. */
+std::int64_t countBelowThreshold(store::Database &db, const std::string &table, const std::string &model,
+                                 std::int64_t modelVersion, double threshold);
+
 /** True when `path` falls in the seeded review sample of share `fraction`. */
 bool inReviewSample(const std::string &path, double fraction, std::uint64_t seed);
 

@@ -278,6 +278,14 @@ CREATE TABLE pipeline_schedule_state (
     last_fire TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+        {5, R"sql(
+-- The image browser (core/catalog/ImageQuery): keyset pages of a table as of a version, sorted by path or by the
+-- version that added the row; an image's lineage (every row of one path); its newest prediction and its reviews.
+CREATE INDEX images_table_path ON images(table_name, path, valid_from);
+CREATE INDEX images_table_added ON images(table_name, valid_from, id);
+CREATE INDEX predictions_image ON predictions(table_name, path, version);
+CREATE INDEX review_queue_image ON review_queue(table_name, path);
+)sql"},
     };
     return migrations;
 }

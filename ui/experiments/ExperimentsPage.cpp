@@ -2,12 +2,18 @@
 #include "ui/experiments/ExperimentsPage.h"
 
 #include "ui/PageParts.h"
+#include "ui/experiments/ConfusionHeatMap.h"
+#include "ui/experiments/CurveOverlay.h"
 #include "ui/experiments/MetricChart.h"
 #include "ui/experiments/RunComparisonModel.h"
 #include "ui/experiments/RunsModel.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QInputDialog>
+#include <QPushButton>
+#include <QSlider>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -62,6 +68,15 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     , m_chart(new MetricChart)
     , m_comparison(new RunComparisonModel(this))
     , m_liveTimer(new QTimer(this))
+    , m_overlayControls(new QWidget)
+    , m_metricChooser(new QComboBox)
+    , m_xAxis(new QComboBox)
+    , m_smoothing(new QSlider(Qt::Horizontal))
+    , m_differencesOnly(new QCheckBox(tr("Differences only")))
+    , m_evalBox(new QWidget)
+    , m_evalInfo(new QLabel)
+    , m_heatMap(new ConfusionHeatMap)
+    , m_evaluate(new QPushButton(tr("Evaluate on table…")))
 {
     auto *bar = makePageToolBar();
     bar->addWidget(new QLabel(tr("Experiment: ")));
@@ -96,16 +111,56 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     m_detailsView->setAlternatingRowColors(false);
     m_detailsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
 
+    // The comparison chart's controls, shown while several runs are selected.
+    auto *controls = new QHBoxLayout(m_overlayControls);
+    controls->setContentsMargins(0, 0, 0, 0);
+    controls->addWidget(new QLabel(tr("Metric:")));
+    m_metricChooser->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    controls->addWidget(m_metricChooser);
+    controls->addWidget(new QLabel(tr("x:")));
+    m_xAxis->addItem(tr("step"), int(CurveAxis::Step));
+    m_xAxis->addItem(tr("epoch"), int(CurveAxis::Epoch));
+    m_xAxis->addItem(tr("wall time"), int(CurveAxis::WallTime));
+    m_xAxis->setCurrentIndex(1);
+    controls->addWidget(m_xAxis);
+    controls->addWidget(new QLabel(tr("Smoothing:")));
+    m_smoothing->setRange(0, 99);
+    m_smoothing->setToolTip(tr("Exponential moving average weight (TensorBoard's smoothing), 0 to 0.99"));
+    controls->addWidget(m_smoothing, 1);
+    m_overlayControls->setVisible(false);
+
+    // One run: its latest evaluation as a confusion heat map, or a button to make one.
+    auto *evalLayout = new QVBoxLayout(m_evalBox);
+    evalLayout->setContentsMargins(0, 0, 0, 0);
+    auto *evalTop = new QHBoxLayout;
+    m_evalInfo->setWordWrap(true);
+    evalTop->addWidget(m_evalInfo, 1);
+    evalTop->addWidget(m_evaluate);
+    evalLayout->addLayout(evalTop);
+    evalLayout->addWidget(m_heatMap, 1);
+    m_evalBox->setVisible(false);
+
+    auto *detailsBox = new QWidget;
+    auto *detailsLayout = new QVBoxLayout(detailsBox);
+    detailsLayout->setContentsMargins(0, 0, 0, 0);
+    m_differencesOnly->setChecked(true);
+    m_differencesOnly->setToolTip(tr("When comparing runs, hide the params and metrics that are equal in all of them"));
+    detailsLayout->addWidget(m_differencesOnly);
+    detailsLayout->addWidget(m_detailsView, 1);
+
     auto *side = new QSplitter(Qt::Vertical);
     auto *chartBox = new QWidget;
     auto *chartLayout = new QVBoxLayout(chartBox);
     chartLayout->setContentsMargins(0, 0, 0, 0);
     chartLayout->addWidget(m_runHeader);
+    chartLayout->addWidget(m_overlayControls);
     chartLayout->addWidget(m_chart, 1);
     side->addWidget(chartBox);
-    side->addWidget(m_detailsView);
+    side->addWidget(m_evalBox);
+    side->addWidget(detailsBox);
     side->setStretchFactor(0, 2);
-    side->setStretchFactor(1, 3);
+    side->setStretchFactor(1, 2);
+    side->setStretchFactor(2, 3);
 
     auto *split = new QSplitter(Qt::Horizontal);
     split->addWidget(titledBox(tr("Runs"), m_runsView));
@@ -121,6 +176,14 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     connect(m_experiment, &QComboBox::currentIndexChanged, this,
             [this] { setExperimentFilter(m_experiment->currentData().toString()); });
     connect(m_runsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ExperimentsPage::showSelection);
+    connect(m_metricChooser, &QComboBox::currentIndexChanged, this, &ExperimentsPage::showOverlay);
+    connect(m_xAxis, &QComboBox::currentIndexChanged, this, &ExperimentsPage::showOverlay);
+    connect(m_smoothing, &QSlider::valueChanged, this, &ExperimentsPage::showOverlay);
+    connect(m_differencesOnly, &QCheckBox::toggled, this, [this](bool on) {
+        m_comparison->setDifferencesOnly(on);
+        showSelection();
+    });
+    connect(m_evaluate, &QPushButton::clicked, this, &ExperimentsPage::askEvaluationTable);
     connect(&m_watcher, &QFutureWatcher<ExperimentsSnapshot>::finished, this, [this] {
         showSnapshot(m_watcher.result());
         Q_EMIT loadingChanged(false);
@@ -178,6 +241,30 @@ QStringList ExperimentsPage::selectedRunIds() const
     return ids;
 }
 
+bool ExperimentsPage::selectRun(const QString &runId)
+{
+    auto rowOf = [&] {
+        for (int r = 0; r < m_proxy->rowCount(); ++r)
+            if (m_proxy->index(r, 0).data(RunsModel::RunIdRole).toString() == runId)
+                return r;
+        return -1;
+    };
+    int row = rowOf();
+    if (row < 0 && m_experiment->currentIndex() != 0) {
+        m_experiment->setCurrentIndex(0); // every experiment
+        row = rowOf();
+    }
+    if (row < 0) {
+        m_pendingRun = runId;
+        return false;
+    }
+    m_pendingRun.clear();
+    m_runsView->selectionModel()->select(QItemSelection(m_proxy->index(row, 0), m_proxy->index(row, RunsModel::ColumnCount - 1)),
+                                         QItemSelectionModel::ClearAndSelect);
+    m_runsView->scrollTo(m_proxy->index(row, 0));
+    return true;
+}
+
 void ExperimentsPage::showSnapshot(const ExperimentsSnapshot &s)
 {
     if (!s.error.isEmpty()) {
@@ -230,6 +317,8 @@ void ExperimentsPage::showSnapshot(const ExperimentsSnapshot &s)
     if (selection.isEmpty() && m_proxy->rowCount() > 0)
         selection.select(m_proxy->index(0, 0), m_proxy->index(0, RunsModel::ColumnCount - 1));
     m_runsView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    if (!m_pendingRun.isEmpty())
+        selectRun(m_pendingRun);
     showSelection();
     Q_EMIT loaded();
 }
@@ -241,6 +330,14 @@ void ExperimentsPage::showSelection()
         if (const RunRow *r = m_runsModel->run(id.toStdString()))
             runs.push_back(*r);
     m_comparison->setRuns(runs);
+    m_overlayControls->setVisible(runs.size() > 1);
+    if (runs.size() < 2)
+        m_compared.clear();
+    m_evalBox->setVisible(runs.size() == 1);
+    if (runs.size() == 1)
+        showEvaluation(QString::fromStdString(runs.front().info.runId));
+    else
+        m_evalRun.clear();
     // Section titles span the table; the key column is as wide as the keys.
     m_detailsView->clearSpans();
     int keyWidth = 0;
@@ -295,19 +392,116 @@ void ExperimentsPage::showSelection()
             m_chart->setSeries(std::move(series), tr("loss"), tr("accuracy"));
         return;
     }
-    m_runHeader->setText(tr("<b>Comparing %1 runs</b>: val_accuracy per epoch").arg(runs.size()));
-    std::vector<ChartSeries> series;
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-        const track::RunInfo &info = runs[i].info;
-        const QString label = info.name.empty() ? shortRunId(info.runId)
-                                                : QStringLiteral("%1 %2").arg(shortRunId(info.runId), QString::fromStdString(info.name));
-        series.push_back({label, seriesColor(int(i)), Qt::SolidLine, false, curvePoints(runs[i], kValAccuracyKey)});
+    m_compared = std::move(runs);
+    {
+        // The metrics any of them logged; the one chosen before stays, else val_accuracy.
+        const QSignalBlocker block(m_metricChooser);
+        const QString current = m_metricChooser->currentText();
+        const QStringList keys = curveKeys(m_compared);
+        m_metricChooser->clear();
+        m_metricChooser->addItems(keys);
+        int index = keys.indexOf(current.isEmpty() ? QString::fromLatin1(kValAccuracyKey) : current);
+        if (index < 0)
+            index = keys.indexOf(QString::fromLatin1(kValAccuracyKey));
+        m_metricChooser->setCurrentIndex(std::max(0, index));
     }
+    showOverlay();
+}
+
+void ExperimentsPage::showOverlay()
+{
+    if (m_compared.size() < 2)
+        return;
+    const QString key = m_metricChooser->currentText();
+    const auto axis = CurveAxis(m_xAxis->currentData().toInt());
+    m_runHeader->setText(tr("<b>Comparing %1 runs</b>: %2 per %3").arg(m_compared.size()).arg(key.toHtmlEscaped(), curveAxisTitle(axis)));
+    std::vector<ChartSeries> series = overlayCurves(m_compared, key.toStdString(), axis, m_smoothing->value() / 100.0);
     std::erase_if(series, [](const ChartSeries &c) { return c.points.empty(); });
     if (series.empty())
-        m_chart->setMessage(tr("None of these runs logged val_accuracy per epoch"));
+        m_chart->setMessage(key.isEmpty() ? tr("None of these runs logged a metric history")
+                                          : tr("None of these runs logged %1").arg(key));
     else
-        m_chart->setSeries(std::move(series), QString::fromLatin1(kValAccuracyKey));
+        m_chart->setSeries(std::move(series), key, {}, curveAxisTitle(axis));
+}
+
+void ExperimentsPage::showEvaluation(const QString &runId)
+{
+    if (runId == m_evalRun && (m_heatMap->hasMatrix() || m_evaluating))
+        return; // a live refresh: nothing new to read
+    m_evalRun = runId;
+    m_heatMap->setMessage(tr("Reading the latest evaluation…"));
+    m_evalInfo->clear();
+    m_evaluate->setEnabled(!m_evaluating);
+    const std::string root = m_root.toStdString();
+    const std::string run = runId.toStdString();
+    QtConcurrent::run([=] { return loadLatestEvaluation(root, run); }).then(this, [this, runId](const RunEvaluation &e) {
+        if (runId != m_evalRun)
+            return;
+        if (!e.error.isEmpty()) {
+            m_heatMap->setMessage(tr("Cannot read the evaluation: %1").arg(e.error));
+        } else if (!e.found) {
+            m_heatMap->setMessage(tr("This run has no evaluation yet: evaluate it on a table to see its confusion matrix."));
+        } else {
+            m_heatMap->setEvaluation(e.result);
+            m_evalInfo->setText(tr("Evaluated on %1@%2: accuracy %3% on %4 images (%5)")
+                                    .arg(QString::fromStdString(e.result.table))
+                                    .arg(e.result.dataVersion)
+                                    .arg(e.result.accuracy * 100, 0, 'f', 2)
+                                    .arg(e.result.images)
+                                    .arg(QString::fromStdString(e.result.artifact)));
+        }
+        Q_EMIT evaluationShown(e.error);
+    });
+}
+
+void ExperimentsPage::askEvaluationTable()
+{
+    const QStringList ids = selectedRunIds();
+    if (ids.size() != 1 || m_evaluating)
+        return;
+    const std::string root = m_root.toStdString();
+    // Reading the table names is quick (one small query) but still not done on the GUI thread.
+    QtConcurrent::run([=] { return workspaceTables(root); }).then(this, [this](const std::vector<std::string> &tables) {
+        QStringList names;
+        for (const std::string &t : tables)
+            names << QString::fromStdString(t);
+        if (names.isEmpty()) {
+            showError(this, tr("Evaluate"), tr("The workspace has no table to evaluate on."));
+            return;
+        }
+        bool ok = false;
+        const QString table = QInputDialog::getItem(this, tr("Evaluate on table"), tr("Table:"), names, 0, false, &ok);
+        if (ok)
+            evaluateSelected(table);
+    });
+}
+
+void ExperimentsPage::evaluateSelected(const QString &table)
+{
+    const QStringList ids = selectedRunIds();
+    if (ids.size() != 1 || m_evaluating || m_root.isEmpty())
+        return;
+    m_evaluating = true;
+    m_evaluate->setEnabled(false);
+    const QString runId = ids.front();
+    m_evalRun = runId;
+    m_heatMap->setMessage(tr("Evaluating %1 on %2…").arg(shortRunId(runId.toStdString()), table));
+    const std::string root = m_root.toStdString();
+    const std::string run = runId.toStdString();
+    const std::string t = table.toStdString();
+    QtConcurrent::run([=] { return evaluateRunOn(root, run, t); }).then(this, [this, runId](const RunEvaluation &e) {
+        m_evaluating = false;
+        m_evaluate->setEnabled(true);
+        if (runId != m_evalRun)
+            return;
+        if (!e.error.isEmpty()) {
+            m_heatMap->setMessage(tr("The evaluation failed: %1").arg(e.error));
+            Q_EMIT evaluationShown(e.error);
+            return;
+        }
+        m_evalRun.clear();
+        showEvaluation(runId); // reads back the artifact just written
+    });
 }
 
 } // namespace pw::ui

@@ -7,14 +7,18 @@
 #include <QFutureWatcher>
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
+class QPushButton;
+class QSlider;
 class QSortFilterProxyModel;
 class QTableView;
 class QTimer;
 
 namespace pw::ui {
 
+class ConfusionHeatMap;
 class MetricChart;
 class RunComparisonModel;
 class RunsModel;
@@ -37,20 +41,40 @@ public:
     RunComparisonModel *comparisonModel() const { return m_comparison; }
     QTableView *runsView() const { return m_runsView; }
     MetricChart *chart() const { return m_chart; }
+    /** The comparison chart's controls: the metric, the x axis (step, epoch, wall time), the smoothing (0–99). */
+    QComboBox *metricChooser() const { return m_metricChooser; }
+    QComboBox *xAxisChooser() const { return m_xAxis; }
+    QSlider *smoothingSlider() const { return m_smoothing; }
+    QCheckBox *differencesOnlyBox() const { return m_differencesOnly; }
+    ConfusionHeatMap *heatMap() const { return m_heatMap; }
+    QPushButton *evaluateButton() const { return m_evaluate; }
+    /** Evaluates the selected run on `table` off the GUI thread (compute::evaluateRun), then shows the matrix. */
+    void evaluateSelected(const QString &table);
     /** The full ids of the selected runs, in the table's order. */
     QStringList selectedRunIds() const;
+    /**
+     * Selects the run `runId` (a full id), showing every experiment when the filter hides it; false when it is
+     * not loaded (yet: then it is selected by the next load that has it).
+     */
+    bool selectRun(const QString &runId);
 
 Q_SIGNALS:
     /** A snapshot was loaded and shown (or its error shown). */
     void loaded();
     void loadingChanged(bool loading);
+    /** The evaluation panel of the selected run was filled: its matrix, or why there is none (`error`). */
+    void evaluationShown(const QString &error);
 
 private:
     void showSnapshot(const ExperimentsSnapshot &snapshot);
     void showSelection();
+    void showOverlay();
+    void showEvaluation(const QString &runId);
+    void askEvaluationTable();
 
     QString m_root;
     bool m_reloadQueued = false;
+    QString m_pendingRun; // asked for by selectRun() before the load that has it
     QFutureWatcher<ExperimentsSnapshot> m_watcher;
     QLabel *m_summary;
     QComboBox *m_experiment;
@@ -62,6 +86,18 @@ private:
     QTableView *m_detailsView;
     RunComparisonModel *m_comparison;
     QTimer *m_liveTimer;
+    std::vector<RunRow> m_compared; // the runs the overlay chart draws
+    QWidget *m_overlayControls;
+    QComboBox *m_metricChooser;
+    QComboBox *m_xAxis;
+    QSlider *m_smoothing;
+    QCheckBox *m_differencesOnly;
+    QWidget *m_evalBox;
+    QLabel *m_evalInfo;
+    ConfusionHeatMap *m_heatMap;
+    QPushButton *m_evaluate;
+    QString m_evalRun; // the run the evaluation panel is for: late results for another run are dropped
+    bool m_evaluating = false;
 };
 
 } // namespace pw::ui

@@ -7,6 +7,8 @@
 #include <QString>
 
 #include <map>
+#include "core/compute/Training.h"
+
 #include <string>
 #include <vector>
 
@@ -22,7 +24,7 @@ struct RunRow
     track::RunInfo info;
     std::map<std::string, std::string> params;
     std::map<std::string, double> metrics; // the latest value of each key
-    std::map<std::string, std::vector<track::MetricPoint>> curves; // train_loss, val_loss, val_accuracy
+    std::map<std::string, std::vector<track::MetricPoint>> curves; // every logged key but the per-batch ones
 };
 
 struct ExperimentsSnapshot
@@ -34,5 +36,21 @@ struct ExperimentsSnapshot
 
 /** Reads the snapshot through its own connection: safe to call on any thread. */
 ExperimentsSnapshot loadExperimentsSnapshot(const std::string &workspaceRoot);
+
+/** A run's evaluation: the latest stored one, or one just made; `found` false when there is none. */
+struct RunEvaluation
+{
+    QString error;
+    bool found = false;
+    compute::EvaluationResult result;
+    QString file; // the artifact read
+};
+
+/** The newest artifacts/<run>/evaluation-*.json of `runId` (by modification time); any thread. */
+RunEvaluation loadLatestEvaluation(const std::string &workspaceRoot, const std::string &runId);
+/** compute::evaluateRun on `table` (runs the worker: slow); any thread. */
+RunEvaluation evaluateRunOn(const std::string &workspaceRoot, const std::string &runId, const std::string &table);
+/** The workspace's tables; empty on error. Any thread. */
+std::vector<std::string> workspaceTables(const std::string &workspaceRoot);
 
 } // namespace pw::ui

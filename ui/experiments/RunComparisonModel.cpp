@@ -10,6 +10,7 @@
 #include <QPalette>
 #include <QPixmap>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -35,6 +36,22 @@ void RunComparisonModel::setRuns(std::vector<RunRow> runs)
 {
     beginResetModel();
     m_runs = std::move(runs);
+    rebuild();
+    endResetModel();
+}
+
+void RunComparisonModel::setDifferencesOnly(bool on)
+{
+    if (on == m_differencesOnly)
+        return;
+    beginResetModel();
+    m_differencesOnly = on;
+    rebuild();
+    endResetModel();
+}
+
+void RunComparisonModel::rebuild()
+{
     m_rows.clear();
     m_equalParams = 0;
     if (!m_runs.empty()) {
@@ -55,7 +72,7 @@ void RunComparisonModel::setRuns(std::vector<RunRow> runs)
                                   && (it == r.params.end() || it->second == first->second);
                 differs = differs || !same;
             }
-            if (m_runs.size() == 1 || differs)
+            if (m_runs.size() == 1 || differs || !m_differencesOnly)
                 params.push_back({ParamRow, k});
             else
                 ++m_equalParams;
@@ -63,6 +80,15 @@ void RunComparisonModel::setRuns(std::vector<RunRow> runs)
         // Final metrics first: what the runs achieved, then what they did differently.
         m_rows.push_back({SectionRow, "metrics"});
         for (const std::string &k : metricKeys) {
+            if (m_differencesOnly && m_runs.size() > 1) {
+                const auto first = m_runs.front().metrics.find(k);
+                const bool same = std::all_of(m_runs.begin(), m_runs.end(), [&](const RunRow &r) {
+                    const auto it = r.metrics.find(k);
+                    return first != m_runs.front().metrics.end() && it != r.metrics.end() && it->second == first->second;
+                });
+                if (same)
+                    continue;
+            }
             Row row{MetricRow, k};
             const int direction = metricDirection(k);
             if (m_runs.size() > 1 && direction != 0) {
@@ -88,7 +114,6 @@ void RunComparisonModel::setRuns(std::vector<RunRow> runs)
         m_rows.push_back({SectionRow, "params"});
         m_rows.insert(m_rows.end(), params.begin(), params.end());
     }
-    endResetModel();
 }
 
 QStringList RunComparisonModel::paramKeys() const

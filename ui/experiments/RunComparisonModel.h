@@ -17,6 +17,12 @@ public:
 
     explicit RunComparisonModel(QObject *parent = nullptr);
     void setRuns(std::vector<RunRow> runs);
+    /**
+     * With several runs, show only the params and final metrics whose values differ between them (the
+     * default), or every one.
+     */
+    void setDifferencesOnly(bool on);
+    bool differencesOnly() const { return m_differencesOnly; }
     int runCount() const { return int(m_runs.size()); }
     /** Param keys shown (all of one run's; those that differ between several runs). */
     QStringList paramKeys() const;
@@ -36,10 +42,12 @@ private:
         int best = -1; // the run column (0-based) with the best value of a metric, or -1
     };
     QString value(const Row &row, const RunRow &run) const;
+    void rebuild();
 
     std::vector<RunRow> m_runs;
     std::vector<Row> m_rows;
     int m_equalParams = 0;
+    bool m_differencesOnly = true;
 };
 
 /** +1 when higher is better (accuracy, f1, throughput), -1 when lower is (loss, error), 0 when unknown. */

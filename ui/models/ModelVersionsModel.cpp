@@ -102,6 +102,10 @@ QVariant ModelVersionsModel::data(const QModelIndex &index, int role) const
         return QString::fromStdString(v.name);
     case VersionRole:
         return qint64(v.version);
+    case Qt::ForegroundRole:
+        if (column == RunColumn && !v.runId.empty())
+            return QColor(0x1a, 0x5f, 0xb4);
+        return {};
     case Qt::TextAlignmentRole:
         if (column == VersionColumn || column == ValAccuracyColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
@@ -112,6 +116,7 @@ QVariant ModelVersionsModel::data(const QModelIndex &index, int role) const
         if (column == RunColumn) {
             QFont f(QStringLiteral("monospace"));
             f.setStyleHint(QFont::TypeWriter);
+            f.setUnderline(!v.runId.empty()); // a link: a click shows the run on the Experiments page
             return f;
         }
         if (column == ModelColumn && v.stage == registry::Stage::Production) {
@@ -123,7 +128,7 @@ QVariant ModelVersionsModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         switch (column) {
         case RunColumn:
-            return tr("Trained by run %1").arg(QString::fromStdString(v.runId));
+            return tr("Trained by run %1 (click to show it on the Experiments page)").arg(QString::fromStdString(v.runId));
         case ModelColumn:
         case VersionColumn:
             return QStringLiteral("%1:%2 · %3 classes · %4×%4×%5 · %6")

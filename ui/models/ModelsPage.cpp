@@ -4,12 +4,14 @@
 
 #include "ui/PageParts.h"
 #include "ui/models/ModelVersionsModel.h"
+#include "ui/models/PromoteDialog.h"
 #include "ui/models/StageBadgeDelegate.h"
 #include "ui/models/TransitionsModel.h"
 
 #include <QAction>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
@@ -33,10 +35,30 @@ ModelsPage::ModelsPage(QWidget *parent)
     QAction *refresh = bar->addAction(tr("Refresh"), this, &ModelsPage::reload);
     refresh->setToolTip(tr("Read the registry again (View → Refresh)"));
     bar->addSeparator();
-    m_toStaging = bar->addAction(tr("Promote to Staging"), this, [this] { transitionSelected(registry::Stage::Staging); });
-    m_toProduction = bar->addAction(tr("Promote to Production"), this,
-                                    [this] { transitionSelected(registry::Stage::Production); });
-    m_toArchived = bar->addAction(tr("Archive"), this, [this] { transitionSelected(registry::Stage::Archived); });
+    // Every stage change is confirmed in a dialog (target, archive choice, comment, comparison with Production).
+    m_toStaging = bar->addAction(tr("Promote to Staging…"), this, [this] { openPromoteDialog(registry::Stage::Staging); });
+    m_toProduction = bar->addAction(tr("Promote to Production…"), this,
+                                    [this] { openPromoteDialog(registry::Stage::Production); });
+    m_toArchived = bar->addAction(tr("Archive…"), this, [this] { openPromoteDialog(registry::Stage::Archived); });
+    m_setAlias = bar->addAction(tr("Set alias…"), this, [this] {
+        bool ok = false;
+        const QString alias = QInputDialog::getText(this, tr("Set alias"), tr("Alias for the selected version (e.g. champion):"),
+                                                    QLineEdit::Normal, QString(), &ok).trimmed();
+        if (ok && !alias.isEmpty())
+            changeSelectedAlias(alias, true);
+    });
+    m_deleteAlias = bar->addAction(tr("Delete alias…"), this, [this] {
+        const registry::ModelVersion *v = selectedVersion();
+        if (!v || v->aliases.empty())
+            return;
+        QStringList aliases;
+        for (const std::string &a : v->aliases)
+            aliases << QString::fromStdString(a);
+        bool ok = false;
+        const QString alias = QInputDialog::getItem(this, tr("Delete alias"), tr("Alias to delete:"), aliases, 0, false, &ok);
+        if (ok)
+            changeSelectedAlias(alias, false);
+    });
     m_toStaging->setToolTip(tr("Move the selected version to Staging (other Staging versions stay)"));
     m_toArchived->setToolTip(tr("Move the selected version to Archived"));
     bar->addSeparator();
@@ -74,6 +96,11 @@ ModelsPage::ModelsPage(QWidget *parent)
     layout->addWidget(split, 1);
 
     connect(m_versionsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ModelsPage::showSelection);
+    connect(m_versionsView, &QTableView::clicked, this, [this](const QModelIndex &index) {
+        const registry::ModelVersion *v = m_versionsModel->version(index.row());
+        if (index.column() == ModelVersionsModel::RunColumn && v && !v->runId.empty())
+            Q_EMIT runActivated(QString::fromStdString(v->runId));
+    });
     connect(&m_watcher, &QFutureWatcher<ModelsSnapshot>::finished, this, [this] {
         showSnapshot(m_watcher.result());
         Q_EMIT loadingChanged(false);
@@ -147,6 +174,7 @@ void ModelsPage::showSnapshot(const ModelsSnapshot &s)
                                                    : tr(" · in Production: %1").arg(production.join(QStringLiteral(", ")))));
     }
     m_history = s.history;
+    m_tables = s.tables;
     m_versionsModel->setVersions(s.versions, s.runValAccuracy);
     m_versionsView->resizeColumnsToContents();
     int row = m_versionsModel->rowOf(model, version);
@@ -199,6 +227,8 @@ void ModelsPage::updateActions()
     m_toStaging->setEnabled(can && v->stage != registry::Stage::Staging);
     m_toProduction->setEnabled(can && v->stage != registry::Stage::Production);
     m_toArchived->setEnabled(can && v->stage != registry::Stage::Archived);
+    m_setAlias->setEnabled(can);
+    m_deleteAlias->setEnabled(can && !v->aliases.empty());
     QString productionTip = tr("Move the selected version to Production");
     if (v) {
         for (int r = 0; r < m_versionsModel->rowCount(); ++r) {
@@ -208,6 +238,49 @@ void ModelsPage::updateActions()
         }
     }
     m_toProduction->setToolTip(productionTip);
+}
+
+PromoteDialog *ModelsPage::openPromoteDialog(registry::Stage to)
+{
+    const registry::ModelVersion *v = selectedVersion();
+    if (!v || m_root.isEmpty())
+        return nullptr;
+    std::vector<registry::ModelVersion> siblings;
+    for (int r = 0; r < m_versionsModel->rowCount(); ++r)
+        if (m_versionsModel->version(r)->name == v->name)
+            siblings.push_back(*m_versionsModel->version(r));
+    auto *dialog = new PromoteDialog(m_root, *v, to, siblings, m_tables, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->commentEdit()->setText(m_comment->text());
+    connect(dialog, &PromoteDialog::promotionFinished, this, [this](const QString &error) {
+        if (error.isEmpty()) {
+            m_comment->clear();
+            reload();
+        }
+        Q_EMIT message(error.isEmpty() ? tr("Stage changed") : error);
+        Q_EMIT actionFinished(error);
+    });
+    dialog->open();
+    return dialog;
+}
+
+void ModelsPage::changeSelectedAlias(const QString &alias, bool set)
+{
+    const registry::ModelVersion *v = selectedVersion();
+    if (!v || m_root.isEmpty())
+        return;
+    const std::string root = m_root.toStdString();
+    const std::string model = v->name;
+    const std::int64_t version = v->version;
+    const std::string a = alias.toStdString();
+    QtConcurrent::run([=] { return changeAlias(root, model, a, version, set); }).then(this, [this, alias, set](const QString &error) {
+        if (!error.isEmpty())
+            showError(this, tr("Alias"), error);
+        else
+            Q_EMIT message(set ? tr("Alias %1 set").arg(alias) : tr("Alias %1 deleted").arg(alias));
+        reload();
+        Q_EMIT actionFinished(error);
+    });
 }
 
 void ModelsPage::transitionSelected(registry::Stage to)

@@ -15,6 +15,7 @@ class QTableView;
 namespace pw::ui {
 
 class ModelVersionsModel;
+class PromoteDialog;
 class TransitionsModel;
 
 class ModelsPage : public QWidget
@@ -34,6 +35,13 @@ public:
      * box; actionFinished() tells either way.
      */
     void transitionSelected(registry::Stage to);
+    /**
+     * Opens the confirmation dialog (PromoteDialog) for moving the selected version to `to`; the toolbar's
+     * stage actions use it. Returns it (window-modal, deleted on close), or nullptr with nothing selected.
+     */
+    PromoteDialog *openPromoteDialog(registry::Stage to);
+    /** Points `alias` at the selected version (set) or removes it from the model (!set), off the GUI thread. */
+    void changeSelectedAlias(const QString &alias, bool set);
     /** Selects the row of `model` version `version`; false when there is none. */
     bool selectVersion(const QString &model, qint64 version);
 
@@ -48,6 +56,8 @@ Q_SIGNALS:
     void loadingChanged(bool loading);
     /** A stage change ended: `error` is empty when it was made. */
     void actionFinished(const QString &error);
+    /** The source run of a version was clicked: show it on the Experiments page. */
+    void runActivated(const QString &runId);
     /** A line for the status bar. */
     void message(const QString &text);
 
@@ -62,6 +72,7 @@ private:
     bool m_busy = false;
     QFutureWatcher<ModelsSnapshot> m_watcher;
     std::map<std::string, std::vector<registry::Transition>> m_history;
+    std::vector<std::string> m_tables;
     QLabel *m_summary;
     QTableView *m_versionsView;
     ModelVersionsModel *m_versionsModel;
@@ -73,6 +84,8 @@ private:
     QAction *m_toStaging;
     QAction *m_toProduction;
     QAction *m_toArchived;
+    QAction *m_setAlias;
+    QAction *m_deleteAlias;
 };
 
 } // namespace pw::ui

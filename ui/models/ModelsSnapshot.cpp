@@ -3,6 +3,7 @@
 
 #include "ui/experiments/ExperimentsSnapshot.h"
 
+#include "core/catalog/Catalog.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 #include "core/track/Tracker.h"
@@ -24,6 +25,7 @@ ModelsSnapshot loadModelsSnapshot(const std::string &workspaceRoot)
         std::stable_sort(s.versions.begin(), s.versions.end(), [](const auto &a, const auto &b) {
             return a.name != b.name ? a.name < b.name : a.version > b.version;
         });
+        s.tables = catalog::Catalog(*db).tables();
         for (const std::string &m : s.models)
             s.history.emplace(m, reg.history(m));
         for (const registry::ModelVersion &v : s.versions) {
@@ -46,17 +48,62 @@ ModelsSnapshot loadModelsSnapshot(const std::string &workspaceRoot)
 TransitionOutcome transitionVersion(const std::string &workspaceRoot, const std::string &model, std::int64_t version,
                                     registry::Stage to, const std::string &comment)
 {
+    registry::TransitionRequest request;
+    request.name = model;
+    request.version = version;
+    request.to = to;
+    request.comment = comment;
+    return transitionVersion(workspaceRoot, request);
+}
+
+TransitionOutcome transitionVersion(const std::string &workspaceRoot, const registry::TransitionRequest &request)
+{
     TransitionOutcome out;
     try {
         const auto ws = store::Workspace::open(workspaceRoot);
         auto db = ws.openCatalog();
         registry::Registry reg(ws, *db);
-        registry::TransitionRequest request;
-        request.name = model;
-        request.version = version;
-        request.to = to;
-        request.comment = comment;
         out.transitions = reg.transition(request);
+    } catch (const std::exception &e) {
+        out.error = QString::fromStdString(e.what());
+    }
+    return out;
+}
+
+QString changeAlias(const std::string &workspaceRoot, const std::string &model, const std::string &alias,
+                    std::int64_t version, bool set)
+{
+    try {
+        const auto ws = store::Workspace::open(workspaceRoot);
+        auto db = ws.openCatalog();
+        registry::Registry reg(ws, *db);
+        if (set)
+            reg.setAlias(model, alias, version);
+        else
+            reg.deleteAlias(model, alias);
+    } catch (const std::exception &e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+PromotionComparison comparePromotion(const std::string &workspaceRoot, const std::string &model, std::int64_t version,
+                                     const std::string &table, const std::atomic<bool> *cancel)
+{
+    PromotionComparison out;
+    try {
+        const auto ws = store::Workspace::open(workspaceRoot);
+        out.gate = registry::checkPromotionGate(ws, model, version, table, cancel);
+        auto db = ws.openCatalog();
+        const registry::Registry reg(ws, *db);
+        // The same catalog version the gate used, so the per-class figures add up to its accuracies.
+        auto evaluate = [&](const registry::ModelVersion &v) {
+            const compute::ModelFiles files{v.artifact, v.classes, v.imageSize, v.channels};
+            return compute::evaluateModel(ws, files, table, out.gate.dataVersion, cancel);
+        };
+        out.candidate = evaluate(reg.version(model, version));
+        if (out.gate.productionVersion)
+            out.production = evaluate(reg.version(model, out.gate.productionVersion));
     } catch (const std::exception &e) {
         out.error = QString::fromStdString(e.what());
     }

@@ -2,6 +2,8 @@
 // transition history, and the final val_accuracy of the runs the versions came from.
 #pragma once
 
+#include "core/compute/Training.h"
+#include "core/registry/Gate.h"
 #include "core/registry/Registry.h"
 
 #include <QString>
@@ -19,6 +21,7 @@ struct ModelsSnapshot
     std::vector<registry::ModelVersion> versions; // by name, newest version first
     std::map<std::string, std::vector<registry::Transition>> history; // per model, oldest first
     std::map<std::string, double> runValAccuracy; // by run id, where the run logged val_accuracy
+    std::vector<std::string> tables; // the workspace's tables: what a promotion can be compared on
 };
 
 /** Reads the snapshot through its own connection: safe to call on any thread. */
@@ -34,5 +37,28 @@ struct TransitionOutcome
 /** Moves a version to `to` (Registry::transition, default handling of the versions there); any thread. */
 TransitionOutcome transitionVersion(const std::string &workspaceRoot, const std::string &model, std::int64_t version,
                                     registry::Stage to, const std::string &comment);
+
+/** A transition as requested (archive choice, expected Production version); any thread. */
+TransitionOutcome transitionVersion(const std::string &workspaceRoot, const registry::TransitionRequest &request);
+
+/** Sets (`set`) or deletes an alias of `model`; the error, empty when done. Any thread. */
+QString changeAlias(const std::string &workspaceRoot, const std::string &model, const std::string &alias,
+                    std::int64_t version, bool set);
+
+/**
+ * A candidate against the Production version on one table at one catalog version: the gate's verdict
+ * (registry::checkPromotionGate, the CLI's rule) and both evaluations for the per-class differences.
+ */
+struct PromotionComparison
+{
+    QString error;
+    registry::GateResult gate;
+    compute::EvaluationResult candidate;
+    compute::EvaluationResult production; // empty when nothing is in Production
+};
+
+/** Runs the comparison (the worker, twice or four times); slow: call it off the GUI thread. */
+PromotionComparison comparePromotion(const std::string &workspaceRoot, const std::string &model, std::int64_t version,
+                                     const std::string &table, const std::atomic<bool> *cancel = nullptr);
 
 } // namespace pw::ui

@@ -1,13 +1,24 @@
 // The Review page; the queue comes from loadReviewSnapshot() and every change from applyReviewAction() or
-// commitReviewLabels(), all on a pool thread (a commit waits for the workspace's writer lock).
+// commitReviewLabels(), all on a pool thread (a commit waits for the workspace's writer lock). The review keys
+// move the selection on at once and queue the write, so the next image shows without waiting for the database;
+// the write's result replaces only its own rows.
 #include "ui/review/ReviewPage.h"
 
 #include "ui/PageParts.h"
+#include "ui/review/ConfidenceHistogramView.h"
+#include "ui/review/ReviewKeysDialog.h"
 #include "ui/review/ReviewQueueModel.h"
 #include "ui/review/ThumbnailLoader.h"
 
 #include <QAction>
 #include <QComboBox>
+#include <QCompleter>
+#include <QFileDialog>
+#include <QKeyEvent>
+#include <QLineEdit>
+#include <QListView>
+#include <QMessageBox>
+#include <QStackedWidget>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -20,6 +31,8 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 namespace pw::ui {
 
@@ -38,6 +51,11 @@ ReviewPage::ReviewPage(QWidget *parent)
     , m_preview(new QLabel)
     , m_previewText(new QLabel)
     , m_labelCombo(new QComboBox)
+    , m_grid(new QListView)
+    , m_stack(new QStackedWidget)
+    , m_histogram(new ConfidenceHistogramView)
+    , m_thresholdLabel(new QLabel)
+    , m_bindingsLabel(new QLabel)
 {
     auto *bar = makePageToolBar();
     QAction *refresh = bar->addAction(tr("Refresh"), this, &ReviewPage::reload);
@@ -45,7 +63,16 @@ ReviewPage::ReviewPage(QWidget *parent)
     bar->addSeparator();
     bar->addWidget(new QLabel(tr("Label: ")));
     m_labelCombo->setMinimumContentsLength(12);
-    m_labelCombo->setToolTip(tr("The classes of the model that scored the selected entry"));
+    m_labelCombo->setToolTip(tr("The classes of the model that scored the selected entry: type to pick one, Enter "
+                                "labels (\"/\" from the queue gets here)"));
+    // A type-ahead picker for models with many classes: any part of a class name, then Enter.
+    m_labelCombo->setEditable(true);
+    m_labelCombo->setInsertPolicy(QComboBox::NoInsert);
+    m_labelCombo->completer()->setCompletionMode(QCompleter::PopupCompletion);
+    m_labelCombo->completer()->setFilterMode(Qt::MatchContains);
+    m_labelCombo->completer()->setCaseSensitivity(Qt::CaseInsensitive);
+    // Enter in the picker is taken in eventFilter(): let through, it would reach the page as an accept.
+    m_labelCombo->lineEdit()->installEventFilter(this);
     bar->addWidget(m_labelCombo);
     m_label = bar->addAction(tr("Label"), this, [this] { labelSelected(m_labelCombo->currentText()); });
     m_label->setToolTip(tr("Label the selected entries with the chosen class"));
@@ -54,12 +81,44 @@ ReviewPage::ReviewPage(QWidget *parent)
     m_skip = bar->addAction(tr("Skip"), this, &ReviewPage::skipSelected);
     m_skip->setToolTip(tr("Leave the selected entries out of the merge until they are labeled"));
     bar->addSeparator();
-    m_commit = bar->addAction(tr("Commit labels"), this, &ReviewPage::commitLabels);
-    m_commit->setToolTip(tr("Merge every labeled entry into the catalog as one new version (MERGE LABELS)"));
+    m_commit = bar->addAction(tr("Commit labels…"), this, &ReviewPage::confirmAndCommit);
+    m_commit->setToolTip(tr("Merge every labeled entry into the catalog as one new version (MERGE LABELS), after "
+                            "a summary of what will be merged"));
+    bar->addSeparator();
+    m_gridAction = bar->addAction(tr("Grid"), this, &ReviewPage::setGridMode);
+    m_gridAction->setCheckable(true);
+    m_gridAction->setToolTip(tr("Show the queue as a thumbnail grid: select several, then a key labels them all"));
+    QAction *keys = bar->addAction(tr("Keys…"), this, &ReviewPage::editKeyBindings);
+    keys->setToolTip(tr("Choose the classes keys 1–9 and 0 assign"));
+    QAction *exportCsv = bar->addAction(tr("Export CSV…"), this, [this] {
+        const QString file = QFileDialog::getSaveFileName(this, tr("Export the pending entries"), QString(),
+                                                          tr("CSV (*.csv)"));
+        if (!file.isEmpty())
+            exportQueue(file, QStringLiteral("csv"));
+    });
+    exportCsv->setToolTip(tr("Write the pending entries as CSV for an external labeling tool"));
+    QAction *exportLs = bar->addAction(tr("Export Label Studio…"), this, [this] {
+        const QString file = QFileDialog::getSaveFileName(this, tr("Export the pending entries"), QString(),
+                                                          tr("Label Studio tasks (*.json)"));
+        if (!file.isEmpty())
+            exportQueue(file, QStringLiteral("labelstudio"));
+    });
+    exportLs->setToolTip(tr("Write the pending entries as Label Studio tasks with the model's predictions"));
+    QAction *import = bar->addAction(tr("Import labels…"), this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Import labels"), QString(),
+                                                          tr("CSV or Label Studio export (*.csv *.json)"));
+        if (!file.isEmpty())
+            importLabels(file);
+    });
+    import->setToolTip(tr("Label entries from a CSV (path, label) or a Label Studio JSON export"));
 
     auto *top = new QHBoxLayout;
     top->addWidget(bar);
     top->addWidget(m_countsLabel, 1);
+    m_bindingsLabel->setTextFormat(Qt::RichText);
+    m_bindingsLabel->setWordWrap(true);
+    m_bindingsLabel->setToolTip(tr("Review keys: a number labels, Enter accepts the prediction, S skips, Backspace "
+                                   "undoes, / picks a class by name (Keys… rebinds the numbers)"));
     m_result->setWordWrap(true);
     m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_result->hide();
@@ -74,6 +133,26 @@ ReviewPage::ReviewPage(QWidget *parent)
     // Column widths from the rows on screen: sizing from a thousand of 8,896 rows took ~80 ms of the GUI thread.
     m_view->horizontalHeader()->setResizeContentsPrecision(0);
     m_view->setToolTip(tr("Select entries (Ctrl or Shift for several), then Label, Accept prediction or Skip"));
+    m_view->installEventFilter(this);
+
+    // The grid: the same model and the same selection, the thumbnail column as icons.
+    m_grid->setObjectName("reviewGrid");
+    m_grid->setViewMode(QListView::IconMode);
+    m_grid->setModel(m_model);
+    m_grid->setModelColumn(ReviewQueueModel::ThumbnailColumn);
+    QItemSelectionModel *own = m_grid->selectionModel();
+    m_grid->setSelectionModel(m_view->selectionModel());
+    delete own;
+    m_grid->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_grid->setIconSize(QSize(kThumbnailSide, kThumbnailSide));
+    m_grid->setGridSize(QSize(kThumbnailSide + 12, kThumbnailSide + 12));
+    m_grid->setUniformItemSizes(true);
+    m_grid->setResizeMode(QListView::Adjust);
+    m_grid->setMovement(QListView::Static);
+    m_grid->setToolTip(tr("Select thumbnails (Ctrl, Shift or drag for several), then a number key labels them all"));
+    m_grid->installEventFilter(this);
+    m_stack->addWidget(m_view);
+    m_stack->addWidget(m_grid);
 
     m_preview->setAlignment(Qt::AlignCenter);
     m_preview->setMinimumSize(kPreviewSide + 8, kPreviewSide + 8);
@@ -87,15 +166,21 @@ ReviewPage::ReviewPage(QWidget *parent)
     sideLayout->setContentsMargins(0, 0, 0, 0);
     sideLayout->addWidget(m_preview);
     sideLayout->addWidget(m_previewText, 1);
+    m_histogram->setObjectName("confidenceHistogram");
+    m_thresholdLabel->setWordWrap(true);
+    sideLayout->addWidget(titledBox(tr("Threshold tuner"), m_histogram));
+    sideLayout->addWidget(m_thresholdLabel);
+    connect(m_histogram, &ConfidenceHistogramView::thresholdChanged, this, &ReviewPage::showThreshold);
 
     auto *split = new QSplitter(Qt::Horizontal);
-    split->addWidget(titledBox(tr("Open review queue (least confident first)"), m_view));
+    split->addWidget(titledBox(tr("Open review queue (least confident first)"), m_stack));
     split->addWidget(titledBox(tr("Selected entry"), side));
     split->setStretchFactor(0, 4);
     split->setStretchFactor(1, 1);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addWidget(m_bindingsLabel);
     layout->addWidget(m_result);
     layout->addWidget(split, 1);
 
@@ -144,12 +229,21 @@ QString ReviewPage::commitText() const
 
 std::vector<std::int64_t> ReviewPage::selectedIds() const
 {
-    QModelIndexList rows = m_view->selectionModel()->selectedRows();
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    // Rows with any selected cell: the grid selects one column of them, the table all.
+    std::set<int> rows;
+    for (const QModelIndex &i : m_view->selectionModel()->selectedIndexes())
+        rows.insert(i.row());
     std::vector<std::int64_t> ids;
-    for (const QModelIndex &i : rows)
-        ids.push_back(i.data(ReviewQueueModel::IdRole).toLongLong());
+    for (const int row : rows)
+        ids.push_back(m_model->item(row)->id);
     return ids;
+}
+
+void ReviewPage::selectRow(int row)
+{
+    const QModelIndex index = m_model->index(row, 0);
+    m_view->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    activeView()->scrollTo(index);
 }
 
 bool ReviewPage::selectEntry(qint64 id)
@@ -157,9 +251,28 @@ bool ReviewPage::selectEntry(qint64 id)
     const int row = m_model->rowOf(id);
     if (row < 0)
         return false;
-    m_view->selectRow(row);
-    m_view->scrollTo(m_model->index(row, 0));
+    selectRow(row);
     return true;
+}
+
+QAbstractItemView *ReviewPage::activeView() const
+{
+    return gridMode() ? static_cast<QAbstractItemView *>(m_grid) : m_view;
+}
+
+bool ReviewPage::gridMode() const
+{
+    return m_stack->currentWidget() == m_grid;
+}
+
+void ReviewPage::setGridMode(bool grid)
+{
+    m_gridAction->setChecked(grid);
+    m_stack->setCurrentWidget(grid ? static_cast<QWidget *>(m_grid) : m_view);
+    const QModelIndex current = m_view->selectionModel()->currentIndex();
+    if (current.isValid())
+        activeView()->scrollTo(current);
+    activeView()->setFocus();
 }
 
 void ReviewPage::showSnapshot(ReviewSnapshot s)
@@ -174,6 +287,13 @@ void ReviewPage::showSnapshot(ReviewSnapshot s)
     m_classes = std::move(s.classes);
     m_warnings = s.warnings;
     m_model->setItems(std::move(s.items));
+    m_histogram->setCounts(std::move(s.histogram.counts));
+    m_histogramSource = s.histogramModel.empty()
+                            ? QString()
+                            : tr("%1 scored by %2:%3")
+                                  .arg(QString::fromStdString(s.histogramTable), QString::fromStdString(s.histogramModel))
+                                  .arg(s.histogramModelVersion);
+    showThreshold();
     m_view->resizeColumnToContents(ReviewQueueModel::PathColumn);
     m_view->resizeColumnToContents(ReviewQueueModel::PredictedColumn);
     m_view->resizeColumnToContents(ReviewQueueModel::ConfidenceColumn);
@@ -189,7 +309,8 @@ void ReviewPage::showSnapshot(ReviewSnapshot s)
         selection.select(m_model->index(0, 0), m_model->index(0, ReviewQueueModel::ColumnCount - 1));
     m_view->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
     if (!selection.isEmpty())
-        m_view->selectionModel()->setCurrentIndex(selection.indexes().first(), QItemSelectionModel::NoUpdate);
+        m_view->selectionModel()->setCurrentIndex(m_model->index(selection.indexes().first().row(), 0),
+                                                  QItemSelectionModel::NoUpdate);
     showCounts();
     showSelection();
     Q_EMIT loaded();
@@ -223,9 +344,17 @@ void ReviewPage::showSelection()
     if (key != m_comboModel) {
         m_comboModel = key;
         m_labelCombo->clear();
+        QStringList classes;
         if (const auto it = m_classes.find(key); it != m_classes.end())
             for (const std::string &c : it->second)
-                m_labelCombo->addItem(QString::fromStdString(c));
+                classes << QString::fromStdString(c);
+        m_labelCombo->addItems(classes);
+        // The number keys are bound per model name: its versions share their classes as a rule.
+        if (item && item->model != m_bindingsModel) {
+            m_bindingsModel = item->model;
+            m_bindings = ReviewKeysDialog::loadBindings(QString::fromStdString(m_bindingsModel), classes);
+            showBindings();
+        }
     }
     if (item && ids.size() == 1) {
         const int i = m_labelCombo->findText(QString::fromStdString(item->label.empty() ? item->predicted : item->label));
@@ -271,11 +400,11 @@ void ReviewPage::showSelection()
 void ReviewPage::updateActions()
 {
     const bool selected = m_view->selectionModel()->hasSelection();
-    m_label->setEnabled(!m_busy && selected && m_labelCombo->count() > 0);
-    m_accept->setEnabled(!m_busy && selected);
-    m_skip->setEnabled(!m_busy && selected);
+    // Decisions queue behind the one being written; a commit waits until they are all written.
+    m_label->setEnabled(selected && m_labelCombo->count() > 0);
+    m_accept->setEnabled(selected);
+    m_skip->setEnabled(selected);
     m_commit->setEnabled(!m_busy && m_counts.labeled > 0);
-    m_labelCombo->setEnabled(!m_busy);
 }
 
 void ReviewPage::labelSelected(const QString &label)
@@ -293,37 +422,281 @@ void ReviewPage::skipSelected()
     runAction(ReviewAction::Skip, {});
 }
 
-void ReviewPage::runAction(ReviewAction action, const QString &label)
+void ReviewPage::runAction(ReviewAction action, const QString &label, bool advanceAfter)
 {
     const std::vector<std::int64_t> ids = selectedIds();
-    if (ids.empty() || m_busy || m_root.isEmpty()) {
-        Q_EMIT actionFinished(ids.empty() ? tr("Select review entries first.") : tr("Another change is running."));
+    if (ids.empty() || m_root.isEmpty()) {
+        Q_EMIT actionFinished(tr("Select review entries first."));
         return;
     }
+    m_actions.push_back({action, ids, label, advanceAfter});
+    if (!m_busy)
+        startNextAction();
+}
+
+void ReviewPage::startNextAction()
+{
+    if (m_actions.empty()) {
+        m_busy = false;
+        updateActions();
+        return;
+    }
+    const QueuedAction next = m_actions.front();
+    m_actions.pop_front();
+    m_running = next.ids;
     m_busy = true;
     updateActions();
     const std::string root = m_root.toStdString();
-    const std::string text = label.toStdString();
+    const std::string text = next.label.toStdString();
+    const ReviewAction action = next.action;
+    const std::vector<std::int64_t> ids = next.ids;
     QtConcurrent::run([=] { return applyReviewAction(root, action, ids, text); })
-        .then(this, [this, ids](const ReviewActionOutcome &out) {
-            m_busy = false;
+        .then(this, [this, ids, advance = next.advanceAfter](const ReviewActionOutcome &out) {
+            m_running.clear();
             m_model->updateItems(out.changed);
             m_counts = out.counts;
             showCounts();
             // On to the entry after the last one acted on, so that a review goes down the list.
             const int last = m_model->rowOf(ids.back());
-            if (ids.size() == 1 && last >= 0 && last + 1 < m_model->rowCount()) {
-                m_view->selectRow(last + 1);
-                m_view->scrollTo(m_model->index(last + 1, 0));
-            } else {
+            if (advance && ids.size() == 1 && last >= 0 && last + 1 < m_model->rowCount())
+                selectRow(last + 1);
+            else
                 showSelection();
-            }
             if (!out.errors.isEmpty()) {
                 showError(this, tr("Review"), out.errors.join(QLatin1Char('\n')));
                 Q_EMIT actionFinished(out.errors.join(QLatin1Char('\n')));
+            } else {
+                Q_EMIT message(tr("%1 changed").arg(countText(std::int64_t(out.changed.size()), tr("review entry"), tr("review entries"))));
+                Q_EMIT actionFinished(QString());
+            }
+            startNextAction();
+        });
+}
+
+int ReviewPage::nextPendingRow(int after) const
+{
+    // Entries whose decision is still being written show as pending: they are not next.
+    std::set<std::int64_t> deciding(m_running.begin(), m_running.end());
+    for (const QueuedAction &a : m_actions)
+        deciding.insert(a.ids.begin(), a.ids.end());
+    for (const std::int64_t id : selectedIds())
+        deciding.insert(id);
+    const int n = m_model->rowCount();
+    for (int k = 1; k <= n; ++k) {
+        const int row = (after + k) % n;
+        const review::ReviewItem *item = m_model->item(row);
+        if (item->state == "pending" && !deciding.count(item->id))
+            return row;
+    }
+    return -1;
+}
+
+void ReviewPage::decide(ReviewAction action, const QString &label)
+{
+    const std::vector<std::int64_t> ids = selectedIds();
+    if (ids.empty()) {
+        Q_EMIT message(tr("Select review entries first."));
+        return;
+    }
+    const int next = nextPendingRow(m_model->rowOf(ids.back()));
+    runAction(action, label, /*advanceAfter=*/false);
+    m_undo.push_back(ids);
+    if (next >= 0)
+        selectRow(next);
+}
+
+void ReviewPage::undoLast()
+{
+    if (m_undo.empty()) {
+        Q_EMIT message(tr("Nothing to undo."));
+        return;
+    }
+    const std::vector<std::int64_t> ids = m_undo.back();
+    m_undo.pop_back();
+    QItemSelection selection;
+    for (const std::int64_t id : ids)
+        if (const int row = m_model->rowOf(id); row >= 0)
+            selection.select(m_model->index(row, 0), m_model->index(row, ReviewQueueModel::ColumnCount - 1));
+    if (selection.isEmpty()) {
+        Q_EMIT message(tr("The entries of the last decision left the queue."));
+        return;
+    }
+    m_view->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    m_view->selectionModel()->setCurrentIndex(m_model->index(selection.indexes().first().row(), 0),
+                                              QItemSelectionModel::NoUpdate);
+    activeView()->scrollTo(selection.indexes().first());
+    runAction(ReviewAction::Reopen, {}, /*advanceAfter=*/false);
+}
+
+bool ReviewPage::handleReviewKey(QKeyEvent *event)
+{
+    if (event->modifiers() & ~(Qt::KeypadModifier | Qt::ShiftModifier))
+        return false;
+    const int key = event->key();
+    if (key >= Qt::Key_0 && key <= Qt::Key_9) {
+        const int i = key == Qt::Key_0 ? 9 : key - Qt::Key_1;
+        const QString label = m_bindings.value(i);
+        if (label.isEmpty())
+            Q_EMIT message(tr("Key %1 assigns no class (Keys… binds it).").arg(reviewKeyName(i)));
+        else
+            decide(ReviewAction::Label, label);
+        return true;
+    }
+    switch (key) {
+    case Qt::Key_Return:
+    case Qt::Key_Enter:
+        decide(ReviewAction::Accept, {});
+        return true;
+    case Qt::Key_S:
+        decide(ReviewAction::Skip, {});
+        return true;
+    case Qt::Key_Backspace:
+        undoLast();
+        return true;
+    case Qt::Key_Slash:
+        m_labelCombo->setFocus(Qt::ShortcutFocusReason);
+        m_labelCombo->lineEdit()->selectAll();
+        return true;
+    default:
+        return false;
+    }
+}
+
+void ReviewPage::labelWithTypedClass()
+{
+    const QString text = m_labelCombo->currentText();
+    if (m_labelCombo->findText(text) < 0) {
+        Q_EMIT message(tr("%1 is not a class of this model").arg(text));
+        return;
+    }
+    decide(ReviewAction::Label, text);
+    activeView()->setFocus();
+}
+
+bool ReviewPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_labelCombo->lineEdit() && event->type() == QEvent::KeyPress) {
+        const int key = static_cast<QKeyEvent *>(event)->key();
+        if (key == Qt::Key_Return || key == Qt::Key_Enter) {
+            labelWithTypedClass();
+            return true;
+        }
+        return false;
+    }
+    if ((watched == m_view || watched == m_grid) && event->type() == QEvent::KeyPress
+        && handleReviewKey(static_cast<QKeyEvent *>(event)))
+        return true;
+    return QWidget::eventFilter(watched, event);
+}
+
+void ReviewPage::keyPressEvent(QKeyEvent *event)
+{
+    if (!handleReviewKey(event))
+        QWidget::keyPressEvent(event);
+}
+
+void ReviewPage::setKeyBindings(const QStringList &bindings)
+{
+    m_bindings = bindings;
+    if (!m_bindingsModel.empty())
+        ReviewKeysDialog::saveBindings(QString::fromStdString(m_bindingsModel), m_bindings);
+    showBindings();
+}
+
+void ReviewPage::editKeyBindings()
+{
+    QStringList classes;
+    for (int i = 0; i < m_labelCombo->count(); ++i)
+        classes << m_labelCombo->itemText(i);
+    ReviewKeysDialog dialog(classes, m_bindings, this);
+    if (dialog.exec() == QDialog::Accepted)
+        setKeyBindings(dialog.bindings());
+}
+
+void ReviewPage::showBindings()
+{
+    QStringList parts;
+    for (int i = 0; i < kReviewKeyCount; ++i)
+        if (!m_bindings.value(i).isEmpty())
+            parts << QStringLiteral("<b>%1</b>&nbsp;%2").arg(reviewKeyName(i), m_bindings.value(i).toHtmlEscaped());
+    m_bindingsLabel->setText(parts.isEmpty() ? QString()
+                                             : parts.join(QStringLiteral(" · "))
+                                                   + tr(" · <b>Enter</b>&nbsp;accept · <b>S</b>&nbsp;skip · "
+                                                        "<b>Backspace</b>&nbsp;undo · <b>/</b>&nbsp;pick a class"));
+}
+
+void ReviewPage::showThreshold()
+{
+    if (m_histogram->total() == 0) {
+        m_thresholdLabel->setText(tr("No scored table to tune a threshold on."));
+        return;
+    }
+    const QLocale locale;
+    m_thresholdLabel->setText(tr("Threshold %1: %2 of %3 images below it — the queue size it gives (%4).")
+                                  .arg(m_histogram->threshold(), 0, 'f', 2)
+                                  .arg(locale.toString(qint64(m_histogram->countBelow())),
+                                       locale.toString(qint64(m_histogram->total())), m_histogramSource));
+}
+
+QString ReviewPage::commitSummary() const
+{
+    std::map<std::string, std::int64_t> perLabel;
+    std::int64_t total = 0;
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        if (const review::ReviewItem *i = m_model->item(row); i->state == "labeled") {
+            ++perLabel[i->label];
+            ++total;
+        }
+    if (total == 0)
+        return tr("No labeled entries to merge.");
+    QStringList lines;
+    for (const auto &[label, n] : perLabel)
+        lines << QStringLiteral("%1: %2").arg(QString::fromStdString(label)).arg(n);
+    return tr("%1 will be merged into the catalog as one new version (MERGE LABELS):\n%2")
+        .arg(countText(total, tr("label"), tr("labels")), lines.join(QLatin1Char('\n')));
+}
+
+void ReviewPage::confirmAndCommit()
+{
+    const QString summary = commitSummary();
+    const bool yes = m_confirmer ? m_confirmer(summary)
+                                 : QMessageBox::question(this, tr("Commit labels"), summary) == QMessageBox::Yes;
+    if (yes)
+        commitLabels();
+    else
+        Q_EMIT message(tr("Commit cancelled."));
+}
+
+void ReviewPage::exportQueue(const QString &file, const QString &format)
+{
+    const std::string root = m_root.toStdString();
+    QtConcurrent::run([root, f = file.toStdString(), fmt = format.toStdString()] { return exportReviewQueue(root, f, fmt); })
+        .then(this, [this, file](const ReviewTransferOutcome &out) {
+            if (!out.error.isEmpty()) {
+                showError(this, tr("Export"), out.error);
+                Q_EMIT actionFinished(out.error);
                 return;
             }
-            Q_EMIT message(tr("%1 changed").arg(countText(std::int64_t(out.changed.size()), tr("review entry"), tr("review entries"))));
+            Q_EMIT message(tr("Wrote %1 to %2").arg(countText(out.entries, tr("entry"), tr("entries")), file));
+            Q_EMIT actionFinished(QString());
+        });
+}
+
+void ReviewPage::importLabels(const QString &file)
+{
+    const std::string root = m_root.toStdString();
+    QtConcurrent::run([root, f = file.toStdString()] { return importReviewLabels(root, f); })
+        .then(this, [this, file](const ReviewTransferOutcome &out) {
+            if (!out.error.isEmpty()) {
+                showError(this, tr("Import"), out.error);
+                Q_EMIT actionFinished(out.error);
+                return;
+            }
+            QString text = tr("Imported %1 from %2").arg(countText(out.entries, tr("label"), tr("labels")), file);
+            if (!out.skipped.isEmpty())
+                text += tr("; left out: %1").arg(out.skipped.join(QStringLiteral("; ")));
+            Q_EMIT message(text);
+            reload();
             Q_EMIT actionFinished(QString());
         });
 }
@@ -335,6 +708,7 @@ void ReviewPage::commitLabels()
         return;
     }
     m_busy = true;
+    m_undo.clear(); // merged entries cannot go back to pending
     updateActions();
     const std::string root = m_root.toStdString();
     QtConcurrent::run([root] { return commitReviewLabels(root); }).then(this, [this](const ReviewCommitOutcome &out) {

@@ -8,13 +8,21 @@
 #include <QFutureWatcher>
 #include <QWidget>
 
+#include <deque>
+#include <functional>
+
 class QAction;
+class QAbstractItemView;
 class QComboBox;
+class QKeyEvent;
 class QLabel;
+class QListView;
+class QStackedWidget;
 class QTableView;
 
 namespace pw::ui {
 
+class ConfidenceHistogramView;
 class ReviewQueueModel;
 class ThumbnailLoader;
 
@@ -37,6 +45,41 @@ public:
     void skipSelected();
     /** Merges the labeled entries into the catalog (one MERGE LABELS version), then reloads. */
     void commitLabels();
+    /** Shows what a commit would merge (counts per label) and commits when the reviewer confirms. */
+    void confirmAndCommit();
+    /** "N labels will be merged: a 3, b 2, …" from the queue as shown. */
+    QString commitSummary() const;
+    /** Replaces the confirmation dialog of confirmAndCommit() (tests): gets the summary, returns the answer. */
+    void setCommitConfirmer(std::function<bool(const QString &)> confirmer) { m_confirmer = std::move(confirmer); }
+    /** Puts the entries of the last decision back to pending and selects them. */
+    void undoLast();
+
+    /**
+     * The review keys: 1–9 and 0 label with the bound classes, Enter accepts, S skips, Backspace undoes, "/"
+     * opens the class picker; each decision moves on to the next pending entry at once (the write follows on
+     * the pool). True when `event` was one of them.
+     */
+    bool handleReviewKey(QKeyEvent *event);
+    /** The classes keys 1, 2, … 9, 0 assign (empty: unbound). */
+    const QStringList &keyBindings() const { return m_bindings; }
+    void setKeyBindings(const QStringList &bindings);
+    /** Opens the key-binding dialog. */
+    void editKeyBindings();
+
+    /** Switches between the table and the thumbnail grid (one model, one selection). */
+    void setGridMode(bool grid);
+    bool gridMode() const;
+    QListView *gridView() const { return m_grid; }
+    /** The view the reviewer sees now: the table or the grid. */
+    QAbstractItemView *activeView() const;
+
+    ConfidenceHistogramView *histogramView() const { return m_histogram; }
+    QLabel *thresholdLabel() const { return m_thresholdLabel; }
+    QAction *commitAction() const { return m_commit; }
+    /** Writes the pending entries for an external tool ("csv" or "labelstudio"), in the background. */
+    void exportQueue(const QString &file, const QString &format);
+    /** Imports labels from a CSV or Label Studio file, in the background, then reloads. */
+    void importLabels(const QString &file);
     /** Selects the entry `id`; false when it is not listed. */
     bool selectEntry(qint64 id);
 
@@ -44,6 +87,8 @@ public:
     QTableView *queueView() const { return m_view; }
     QComboBox *labelCombo() const { return m_labelCombo; }
     const ReviewCounts &counts() const { return m_counts; }
+    /** True while decisions are being written (or wait to be). */
+    bool busy() const { return m_busy; }
     /** The last commit's outcome as shown (empty before one). */
     QString commitText() const;
 
@@ -56,15 +101,40 @@ Q_SIGNALS:
     /** A line for the status bar. */
     void message(const QString &text);
 
+protected:
+    void keyPressEvent(QKeyEvent *event) override;
+
 private:
     void showSnapshot(ReviewSnapshot snapshot);
     void showSelection();
     void showCounts();
     void updateActions();
-    void runAction(ReviewAction action, const QString &label);
+    struct QueuedAction
+    {
+        ReviewAction action;
+        std::vector<std::int64_t> ids;
+        QString label;
+        bool advanceAfter; // move on once it is done (the keys have moved on already)
+    };
+    void runAction(ReviewAction action, const QString &label, bool advanceAfter = true);
+    void startNextAction();
+    void decide(ReviewAction action, const QString &label);
+    void labelWithTypedClass();
+    void selectRow(int row);
+    int nextPendingRow(int after) const;
+    void showBindings();
+    void showThreshold();
+    bool eventFilter(QObject *watched, QEvent *event) override;
     std::vector<std::int64_t> selectedIds() const;
 
     QString m_root;
+    std::deque<QueuedAction> m_actions;
+    std::vector<std::int64_t> m_running; // the entries of the action being written
+    std::vector<std::vector<std::int64_t>> m_undo; // the entries of each decision, last one last
+    std::function<bool(const QString &)> m_confirmer;
+    QStringList m_bindings;
+    std::string m_bindingsModel;
+    QString m_histogramSource; // "TABLE scored by MODEL:VERSION"
     bool m_reloadQueued = false;
     bool m_busy = false;
     QFutureWatcher<ReviewSnapshot> m_watcher;
@@ -76,11 +146,17 @@ private:
     ThumbnailLoader *m_previews;
     ReviewQueueModel *m_model;
     QTableView *m_view;
+    QAction *m_gridAction;
     QLabel *m_countsLabel;
     QLabel *m_result;
     QLabel *m_preview;
     QLabel *m_previewText;
     QComboBox *m_labelCombo;
+    QListView *m_grid;
+    QStackedWidget *m_stack;
+    ConfidenceHistogramView *m_histogram;
+    QLabel *m_thresholdLabel;
+    QLabel *m_bindingsLabel;
     QAction *m_label;
     QAction *m_accept;
     QAction *m_skip;

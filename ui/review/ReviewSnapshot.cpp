@@ -50,6 +50,14 @@ ReviewSnapshot loadReviewSnapshot(const std::string &workspaceRoot)
                 s.warnings << QString::fromStdString(e.what());
             }
         }
+        if (!s.items.empty()) {
+            const review::ReviewItem &first = s.items.front();
+            s.histogramTable = first.table;
+            s.histogramModel = first.model;
+            s.histogramModelVersion = first.modelVersion;
+            s.histogram = score::confidenceHistogram(*db, first.table, first.model, first.modelVersion,
+                                                     kReviewHistogramBins);
+        }
     } catch (const std::exception &e) {
         s.error = QString::fromStdString(e.what());
     }
@@ -77,6 +85,9 @@ ReviewActionOutcome applyReviewAction(const std::string &workspaceRoot, ReviewAc
                 case ReviewAction::Skip:
                     out.changed.push_back(queue.skip(key));
                     break;
+                case ReviewAction::Reopen:
+                    out.changed.push_back(queue.reopen(key));
+                    break;
                 }
             } catch (const std::exception &e) {
                 out.errors << QString::fromStdString(e.what()); // one bad entry does not stop the others
@@ -97,6 +108,37 @@ ReviewCommitOutcome commitReviewLabels(const std::string &workspaceRoot)
         auto db = ws.openCatalog();
         review::ReviewQueue queue(ws, *db);
         out.result = queue.commit();
+    } catch (const std::exception &e) {
+        out.error = QString::fromStdString(e.what());
+    }
+    return out;
+}
+
+ReviewTransferOutcome exportReviewQueue(const std::string &workspaceRoot, const std::string &file, const std::string &format)
+{
+    ReviewTransferOutcome out;
+    try {
+        const auto ws = store::Workspace::open(workspaceRoot);
+        auto db = ws.openCatalog();
+        const review::ReviewQueue queue(ws, *db);
+        out.entries = format == "labelstudio" ? queue.exportLabelStudio(file) : queue.exportCsv(file);
+    } catch (const std::exception &e) {
+        out.error = QString::fromStdString(e.what());
+    }
+    return out;
+}
+
+ReviewTransferOutcome importReviewLabels(const std::string &workspaceRoot, const std::string &file)
+{
+    ReviewTransferOutcome out;
+    try {
+        const auto ws = store::Workspace::open(workspaceRoot);
+        auto db = ws.openCatalog();
+        review::ReviewQueue queue(ws, *db);
+        const review::ImportResult r = queue.importFile(file);
+        out.entries = r.imported;
+        for (const auto &[where, why] : r.skipped)
+            out.skipped << QString::fromStdString(where + ": " + why);
     } catch (const std::exception &e) {
         out.error = QString::fromStdString(e.what());
     }

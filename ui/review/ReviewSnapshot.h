@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/review/Review.h"
+#include "core/score/Scoring.h"
 
 #include <QString>
 #include <QStringList>
@@ -27,7 +28,15 @@ struct ReviewSnapshot
     ReviewCounts counts;
     std::map<std::string, std::vector<std::string>> classes; // per "model:version", the model's classes
     QStringList warnings; // what could not be read but did not stop the rest (a model missing from the registry)
+    // The confidence histogram of the table and model version the least confident entry was scored with.
+    std::string histogramTable;
+    std::string histogramModel;
+    std::int64_t histogramModelVersion = 0;
+    score::ConfidenceHistogram histogram;
 };
+
+/** Bins of the Review page's confidence histogram. */
+constexpr int kReviewHistogramBins = 50;
 
 /** "model:version", the key of ReviewSnapshot::classes. */
 std::string modelKey(const std::string &model, std::int64_t version);
@@ -36,7 +45,7 @@ std::string modelKey(const std::string &model, std::int64_t version);
 ReviewSnapshot loadReviewSnapshot(const std::string &workspaceRoot);
 
 /** What to do with entries of the queue. */
-enum class ReviewAction { Label, Accept, Skip };
+enum class ReviewAction { Label, Accept, Skip, Reopen };
 
 /** The entries an action changed (as they are now), the counts after it, and the entries it refused. */
 struct ReviewActionOutcome
@@ -57,5 +66,15 @@ struct ReviewCommitOutcome
     review::CommitResult result;
 };
 ReviewCommitOutcome commitReviewLabels(const std::string &workspaceRoot);
+
+/** An export (format "csv" or "labelstudio") or an import of the queue for an external labeling tool. */
+struct ReviewTransferOutcome
+{
+    QString error;
+    std::int64_t entries = 0; // written, or imported
+    QStringList skipped;      // for an import: "path: why" per entry left out
+};
+ReviewTransferOutcome exportReviewQueue(const std::string &workspaceRoot, const std::string &file, const std::string &format);
+ReviewTransferOutcome importReviewLabels(const std::string &workspaceRoot, const std::string &file);
 
 } // namespace pw::ui

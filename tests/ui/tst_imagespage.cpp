@@ -1,0 +1,377 @@
+// The Images page: core image queries (keyset paging for every sort, filters, lineage) on a real workspace with
+// merged predictions; the thumbnail list model under QAbstractItemModelTester with fetchMore; thumbnails arriving
+// as DecorationRole-only dataChanged while the GUI thread keeps running; the page's Browse and Catalog tabs.
+#include "core/catalog/ImageQuery.h"
+#include "core/ingest/Ingestor.h"
+#include "core/score/Scoring.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+#include "tests/TestData.h"
+#include "ui/catalog/CatalogPage.h"
+#include "ui/images/ImageDetailPane.h"
+#include "ui/images/ImageListModel.h"
+#include "ui/images/ImagesPage.h"
+#include "ui/images/LabelCountChart.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QIcon>
+#include <QListView>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QTreeWidget>
+
+#include <set>
+
+using namespace pw;
+using Sort = catalog::ImageFilter::Sort;
+Q_DECLARE_METATYPE(catalog::ImageFilter::Sort)
+
+class tst_ImagesPage : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void keysetPagingReturnsEveryRowOnce_data();
+    void keysetPagingReturnsEveryRowOnce();
+    void filters_data();
+    void filters();
+    void imageDetailLineage();
+    void listModelFetchesPages();
+    void thumbnailsArriveWithoutBlocking();
+    void pageShowsBrowseAndCatalogTabs();
+
+private:
+    std::unique_ptr<store::Database> catalogDb() const;
+    QTemporaryDir m_dir;
+    QString m_ws;
+    std::vector<catalog::ImageRow> m_byPath; // the valid images of "pets", sorted by path
+    std::int64_t m_ingestVersion = 0;
+};
+
+static constexpr int kCats = 5, kDogs = 4, kImages = kCats + kDogs;
+
+std::unique_ptr<store::Database> tst_ImagesPage::catalogDb() const
+{
+    return store::Workspace::open(m_ws.toStdString()).openCatalog();
+}
+
+void tst_ImagesPage::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_ws = m_dir.filePath("ws");
+    for (int i = 0; i < kCats; ++i)
+        QVERIFY(test::writeImage(m_dir.filePath(QString("a/001.cat/%1.png").arg(i)), 12, 12, 3, i));
+    for (int i = 0; i < kDogs; ++i)
+        QVERIFY(test::writeImage(m_dir.filePath(QString("a/002.dog/%1.png").arg(i)), 12, 12, 3, 10 + i));
+    QVERIFY(test::writeFile(m_dir.filePath("a/002.dog/broken.png"), "broken"));
+    const auto ws = store::Workspace::open(m_ws.toStdString());
+    ingest::IngestOptions o;
+    o.source = m_dir.filePath("a").toStdString();
+    o.table = "pets";
+    ingest::ingest(ws, o);
+
+    auto db = ws.openCatalog();
+    catalog::ImageFilter all;
+    all.table = "pets";
+    m_byPath = catalog::queryImages(*db, all, {}, 1000);
+    QCOMPARE(int(m_byPath.size()), kImages);
+    m_ingestVersion = m_byPath.front().validFrom;
+
+    // Image i (by path) is predicted cat/dog alternately with confidence 0.1 + 0.1 i; below 0.5 it is queued.
+    std::vector<score::PredictionRow> rows;
+    for (int i = 0; i < kImages; ++i) {
+        const auto &r = m_byPath[std::size_t(i)];
+        const std::string predicted = i % 2 ? "dog" : "cat";
+        const double confidence = 0.1 + 0.1 * i;
+        rows.push_back({r.path, r.contentHash, predicted, confidence,
+                        "[{\"label\": \"" + predicted + "\", \"probability\": " + std::to_string(confidence)
+                            + "}, {\"label\": \"other\", \"probability\": 0.01}]"});
+    }
+    score::MergeOptions m;
+    m.table = "pets";
+    m.model = "pets-cnn";
+    m.modelVersion = 1;
+    m.threshold = 0.5;
+    store::WriterLock lock(ws);
+    const auto stats = score::mergePredictions(*db, m, rows);
+    QCOMPARE(stats.inserted, kImages);
+    QCOMPARE(stats.queued, 4);
+}
+
+void tst_ImagesPage::keysetPagingReturnsEveryRowOnce_data()
+{
+    QTest::addColumn<Sort>("sort");
+    QTest::addColumn<int>("pageSize");
+    QTest::newRow("path, 1 per page") << Sort::Path << 1;
+    QTest::newRow("path, 4 per page") << Sort::Path << 4;
+    QTest::newRow("confidence, 2 per page") << Sort::Confidence << 2;
+    QTest::newRow("confidence, 9 per page") << Sort::Confidence << 9;
+    QTest::newRow("added, 1 per page") << Sort::Added << 1;
+    QTest::newRow("added, 3 per page") << Sort::Added << 3;
+}
+
+void tst_ImagesPage::keysetPagingReturnsEveryRowOnce()
+{
+    QFETCH(Sort, sort);
+    QFETCH(int, pageSize);
+    auto db = catalogDb();
+    catalog::ImageFilter f;
+    f.table = "pets";
+    f.sort = sort;
+    std::vector<catalog::ImageRow> seen;
+    std::optional<catalog::Cursor> cursor;
+    for (int pages = 0; pages < 100; ++pages) {
+        const auto page = catalog::queryImages(*db, f, cursor, pageSize);
+        QVERIFY(int(page.size()) <= pageSize);
+        seen.insert(seen.end(), page.begin(), page.end());
+        if (int(page.size()) < pageSize)
+            break;
+        cursor = catalog::cursorAfter(page.back(), sort);
+    }
+    QCOMPARE(int(seen.size()), kImages);
+    std::set<std::int64_t> ids;
+    for (const auto &r : seen)
+        ids.insert(r.id);
+    QCOMPARE(int(ids.size()), kImages); // none twice
+    for (std::size_t i = 1; i < seen.size(); ++i) {
+        const auto &a = seen[i - 1], &b = seen[i];
+        if (sort == Sort::Path)
+            QVERIFY(a.path < b.path);
+        else if (sort == Sort::Confidence)
+            QVERIFY(*a.confidence < *b.confidence || (*a.confidence == *b.confidence && a.id < b.id));
+        else
+            QVERIFY(a.validFrom < b.validFrom || (a.validFrom == b.validFrom && a.id < b.id));
+    }
+}
+
+void tst_ImagesPage::filters_data()
+{
+    QTest::addColumn<QString>("label");
+    QTest::addColumn<QString>("predicted");
+    QTest::addColumn<double>("minConfidence");
+    QTest::addColumn<double>("maxConfidence");
+    QTest::addColumn<bool>("rejected");
+    QTest::addColumn<bool>("asOfIngest");
+    QTest::addColumn<int>("expected");
+    QTest::newRow("all") << QString() << QString() << -1.0 << -1.0 << false << false << kImages;
+    QTest::newRow("label cat") << "cat" << QString() << -1.0 << -1.0 << false << false << kCats;
+    QTest::newRow("label dog") << "dog" << QString() << -1.0 << -1.0 << false << false << kDogs;
+    QTest::newRow("label unknown") << "cow" << QString() << -1.0 << -1.0 << false << false << 0;
+    QTest::newRow("rejected") << QString() << QString() << -1.0 << -1.0 << true << false << 1;
+    QTest::newRow("predicted dog") << QString() << "dog" << -1.0 << -1.0 << false << false << 4;
+    QTest::newRow("confidence 0.25-0.65") << QString() << QString() << 0.25 << 0.65 << false << false << 4;
+    QTest::newRow("confidence >= 0.55") << QString() << QString() << 0.55 << -1.0 << false << false << 4;
+    QTest::newRow("confidence <= 0.15") << QString() << QString() << -1.0 << 0.15 << false << false << 1;
+    QTest::newRow("cat, >= 0.45") << "cat" << QString() << 0.45 << -1.0 << false << false << 1;
+    QTest::newRow("as of ingest: no predictions yet") << QString() << QString() << 0.0 << -1.0 << false << true << 0;
+    QTest::newRow("as of ingest: all images") << QString() << QString() << -1.0 << -1.0 << false << true << kImages;
+}
+
+void tst_ImagesPage::filters()
+{
+    QFETCH(QString, label);
+    QFETCH(QString, predicted);
+    QFETCH(double, minConfidence);
+    QFETCH(double, maxConfidence);
+    QFETCH(bool, rejected);
+    QFETCH(bool, asOfIngest);
+    QFETCH(int, expected);
+    catalog::ImageFilter f;
+    f.table = "pets";
+    if (!label.isEmpty())
+        f.label = label.toStdString();
+    if (!predicted.isEmpty())
+        f.predicted = predicted.toStdString();
+    if (minConfidence >= 0)
+        f.minConfidence = minConfidence;
+    if (maxConfidence >= 0)
+        f.maxConfidence = maxConfidence;
+    f.rejected = rejected;
+    if (asOfIngest)
+        f.asOfVersion = m_ingestVersion;
+    auto db = catalogDb();
+    const auto rows = catalog::queryImages(*db, f, {}, 1000);
+    QCOMPARE(int(rows.size()), expected);
+    for (const auto &r : rows) {
+        QCOMPARE(r.status, rejected ? "rejected" : "ok");
+        if (rejected)
+            QVERIFY(!r.reason.empty());
+        if (f.label)
+            QCOMPARE(r.label, *f.label);
+        if (f.predicted)
+            QCOMPARE(r.predicted, *f.predicted);
+        if (f.minConfidence)
+            QVERIFY(r.confidence && *r.confidence >= *f.minConfidence);
+        if (f.maxConfidence)
+            QVERIFY(r.confidence && *r.confidence <= *f.maxConfidence);
+        if (asOfIngest)
+            QVERIFY(!r.confidence);
+    }
+    std::int64_t counted = 0;
+    for (const auto &[name, n] : catalog::countByLabel(*db, f))
+        counted += n;
+    QCOMPARE(counted, std::int64_t(expected));
+}
+
+void tst_ImagesPage::imageDetailLineage()
+{
+    auto db = catalogDb();
+    const auto &unsure = m_byPath[0]; // confidence 0.1: queued for review
+    const auto d = catalog::imageDetail(*db, "pets", unsure.path);
+    QVERIFY(d.current);
+    QCOMPARE(d.current->id, unsure.id);
+    QCOMPARE(d.current->predicted, "cat");
+    QCOMPARE(d.versions.size(), std::size_t(1));
+    QCOMPARE(d.versions[0].validFrom, m_ingestVersion);
+    QVERIFY(!d.versions[0].validTo);
+    QCOMPARE(d.versions[0].labelSource, "path");
+    QCOMPARE(d.predictions.size(), std::size_t(1));
+    QCOMPARE(d.predictions[0].model, "pets-cnn");
+    QCOMPARE(d.predictions[0].modelVersion, 1);
+    QVERIFY(d.predictions[0].version > m_ingestVersion);
+    QVERIFY(d.predictions[0].top5.find("other") != std::string::npos);
+    QCOMPARE(d.reviews.size(), std::size_t(1));
+    QCOMPARE(d.reviews[0].state, "pending");
+    QVERIFY(!d.reviews[0].mergedVersion);
+
+    const auto sure = catalog::imageDetail(*db, "pets", m_byPath.back().path); // 0.9: not queued
+    QCOMPARE(sure.reviews.size(), std::size_t(0));
+    const auto none = catalog::imageDetail(*db, "pets", "/no/such.png");
+    QVERIFY(!none.current);
+    QVERIFY(none.versions.empty());
+}
+
+void tst_ImagesPage::listModelFetchesPages()
+{
+    ui::ImageListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setPageSize(2);
+    QSignalSpy pages(&model, &ui::ImageListModel::pageLoaded);
+    catalog::ImageFilter f;
+    f.table = "pets";
+    f.sort = Sort::Confidence;
+    model.setQuery(m_ws, f);
+    QVERIFY(!model.canFetchMore({})); // the first page is on its way
+    // The tester fetches too (it calls fetchMore when canFetchMore): fetch until nothing is left either way.
+    for (int guard = 0; guard < 20; ++guard) {
+        if (model.isFetching()) {
+            QVERIFY(pages.wait(5000));
+            QVERIFY(pages.last().at(0).toString().isEmpty());
+            continue;
+        }
+        if (!model.canFetchMore({}))
+            break;
+        model.fetchMore({});
+        QVERIFY(model.isFetching());
+        QVERIFY(!model.canFetchMore({})); // one fetch at a time
+    }
+    QVERIFY(pages.count() >= (kImages + 1) / 2);
+    QCOMPARE(model.rowCount(), kImages);
+    QVERIFY(!model.canFetchMore({}));
+    std::set<QString> paths;
+    for (int i = 0; i < model.rowCount(); ++i)
+        paths.insert(model.index(i).data(ui::ImageListModel::PathRole).toString());
+    QCOMPARE(int(paths.size()), kImages);
+    QCOMPARE(model.index(0).data(ui::ImageListModel::ConfidenceRole).toDouble(), 0.1);
+
+    // A new query starts over.
+    f.label = "dog";
+    model.setPageSize(100);
+    model.setQuery(m_ws, f);
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(pages.wait(5000));
+    QCOMPARE(model.rowCount(), kDogs);
+}
+
+void tst_ImagesPage::thumbnailsArriveWithoutBlocking()
+{
+    ui::ImageListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy pages(&model, &ui::ImageListModel::pageLoaded);
+    catalog::ImageFilter f;
+    f.table = "pets";
+    model.setQuery(m_ws, f);
+    QVERIFY(pages.wait(5000));
+    QCOMPARE(model.rowCount(), kImages);
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QElapsedTimer asking;
+    asking.start();
+    for (int i = 0; i < kImages; ++i) {
+        QVERIFY(model.index(i).data(Qt::DecorationRole).isNull()); // not loaded yet: queued, not read here
+        QVERIFY(!model.index(i).data(ui::ImageListModel::ThumbnailLoadedRole).toBool());
+    }
+    QVERIFY2(asking.elapsed() < 200, "data() must not read thumbnails on the GUI thread");
+
+    // The event loop keeps turning while they load: a 5 ms timer never waits long.
+    QElapsedTimer sinceTick;
+    sinceTick.start();
+    qint64 longestGap = 0;
+    QTimer tick;
+    tick.setInterval(5);
+    connect(&tick, &QTimer::timeout, this, [&] {
+        longestGap = std::max(longestGap, sinceTick.restart());
+    });
+    tick.start();
+    QTRY_VERIFY_WITH_TIMEOUT([&] {
+        for (int i = 0; i < kImages; ++i)
+            if (!model.index(i).data(ui::ImageListModel::ThumbnailLoadedRole).toBool())
+                return false;
+        return true;
+    }(), 10000);
+    tick.stop();
+    QVERIFY2(longestGap < 500, qPrintable(QString("GUI thread blocked for %1 ms").arg(longestGap)));
+
+    QVERIFY(changed.count() >= kImages);
+    std::set<int> rows;
+    for (const auto &args : changed) {
+        const auto topLeft = args.at(0).value<QModelIndex>();
+        QCOMPARE(topLeft, args.at(1).value<QModelIndex>());
+        QCOMPARE(args.at(2).value<QList<int>>(), QList<int>{Qt::DecorationRole});
+        rows.insert(topLeft.row());
+    }
+    QCOMPARE(int(rows.size()), kImages);
+    const QIcon icon = model.index(0).data(Qt::DecorationRole).value<QIcon>();
+    QVERIFY(!icon.isNull());
+}
+
+void tst_ImagesPage::pageShowsBrowseAndCatalogTabs()
+{
+    ui::ImagesPage page;
+    QCOMPARE(page.tabs()->tabText(0), "Browse");
+    QCOMPARE(page.tabs()->tabText(1), "Catalog");
+    QCOMPARE(page.view()->viewMode(), QListView::IconMode);
+    QVERIFY(page.view()->uniformItemSizes());
+    QSignalSpy browsed(&page, &ui::ImagesPage::browseLoaded);
+    QSignalSpy catalogLoaded(page.catalogPage(), &ui::CatalogPage::loaded);
+    page.setWorkspace(m_ws);
+    QVERIFY(browsed.wait(10000));
+    QVERIFY(catalogLoaded.count() > 0 || catalogLoaded.wait(10000));
+    QCOMPARE(page.currentFilter().table, "pets");
+    const auto counts = page.chart()->counts();
+    QCOMPARE(counts.at("cat"), kCats);
+    QCOMPARE(counts.at("dog"), kDogs);
+    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->rowCount(), kImages, 5000);
+
+    QSignalSpy shown(page.detailPane(), &ui::ImageDetailPane::detailShown);
+    page.view()->setCurrentIndex(page.imageModel()->index(0));
+    QVERIFY(shown.wait(5000));
+    QCOMPARE(page.detailPane()->detail().predictions.size(), std::size_t(1));
+    QCOMPARE(page.detailPane()->lineage()->topLevelItemCount(), 3);
+
+    catalog::ImageFilter f = page.currentFilter();
+    f.label = "dog";
+    browsed.clear();
+    page.setFilter(f);
+    QVERIFY(browsed.wait(5000));
+    QCOMPARE(page.chart()->counts().size(), std::size_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->rowCount(), kDogs, 5000);
+}
+
+QTEST_MAIN(tst_ImagesPage)
+#include "tst_imagespage.moc"

@@ -1,0 +1,67 @@
+// The images of a catalog table as a list model for a thumbnail view: pages of ImageRow read off the GUI thread with
+// keyset cursors (canFetchMore/fetchMore), thumbnails loaded lazily by ThumbnailLoader; when one arrives only
+// Qt::DecorationRole of its rows is announced.
+#pragma once
+
+#include "core/catalog/ImageQuery.h"
+
+#include <QAbstractListModel>
+#include <QCache>
+#include <QHash>
+#include <QIcon>
+
+#include <optional>
+#include <vector>
+
+namespace pw::ui {
+
+class ThumbnailLoader;
+
+class ImageListModel : public QAbstractListModel
+{
+    Q_OBJECT
+public:
+    enum Role {
+        PathRole = Qt::UserRole + 1,
+        LabelRole,
+        PredictedRole,
+        ConfidenceRole,
+        ThumbnailLoadedRole, // true once the row's thumbnail is in (DecorationRole then shows it)
+    };
+
+    explicit ImageListModel(QObject *parent = nullptr);
+
+    /** Lists `filter` of the workspace at `root` from the start; the first page loads in the background. */
+    void setQuery(const QString &root, const catalog::ImageFilter &filter);
+    const catalog::ImageFilter &filter() const { return m_filter; }
+    /** Rows per fetchMore(). */
+    void setPageSize(int rows) { m_pageSize = rows; }
+    const catalog::ImageRow *rowAt(int row) const;
+    bool isFetching() const { return m_fetching; }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
+Q_SIGNALS:
+    /** A page was appended (or the query failed: `error` says why). */
+    void pageLoaded(const QString &error);
+
+private:
+    void thumbnailReady(const QString &key);
+
+    QString m_root;
+    catalog::ImageFilter m_filter;
+    std::vector<catalog::ImageRow> m_rows;
+    std::optional<catalog::Cursor> m_cursor;
+    QHash<QString, QList<int>> m_rowsOfKey; // thumbnail key -> rows showing it
+    ThumbnailLoader *m_loader;
+    mutable QCache<QString, QIcon> m_icons;
+    int m_pageSize = 200;
+    int m_generation = 0; // a new query drops what an older fetch brings
+    bool m_fetching = false;
+    bool m_atEnd = true;
+};
+
+} // namespace pw::ui

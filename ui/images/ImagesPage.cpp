@@ -1,0 +1,289 @@
+// The Images page (see ImagesPage.h). Core calls run on the thread pool, each over its own connection.
+#include "ui/images/ImagesPage.h"
+
+#include "core/catalog/Catalog.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+#include "ui/catalog/CatalogPage.h"
+#include "ui/images/ImageDetailPane.h"
+#include "ui/images/ImageListModel.h"
+#include "ui/images/LabelCountChart.h"
+#include "ui/images/WhenFinished.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QFuture>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QSlider>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <limits>
+
+namespace pw::ui {
+
+namespace {
+constexpr int kDefaultSide = 96;
+
+struct Counts
+{
+    std::map<std::string, std::int64_t> counts;
+    QString error;
+};
+
+struct Tables
+{
+    std::vector<std::string> tables;
+    QString error;
+};
+} // namespace
+
+ImagesPage::ImagesPage(QWidget *parent)
+    : QWidget(parent)
+    , m_tabs(new QTabWidget)
+    , m_catalogPage(new CatalogPage)
+    , m_model(new ImageListModel(this))
+    , m_view(new QListView)
+    , m_detail(new ImageDetailPane)
+    , m_chart(new LabelCountChart)
+    , m_table(new QComboBox)
+    , m_label(new QComboBox)
+    , m_predicted(new QLineEdit)
+    , m_labelSource(new QComboBox)
+    , m_minConfidence(new QDoubleSpinBox)
+    , m_maxConfidence(new QDoubleSpinBox)
+    , m_rejected(new QCheckBox(tr("Rejected files")))
+    , m_asOf(new QSpinBox)
+    , m_sort(new QComboBox)
+    , m_size(new QSlider(Qt::Horizontal))
+    , m_status(new QLabel)
+{
+    m_view->setObjectName("thumbnails");
+    m_view->setViewMode(QListView::IconMode);
+    m_view->setResizeMode(QListView::Adjust);
+    m_view->setMovement(QListView::Static);
+    m_view->setUniformItemSizes(true);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setModel(m_model);
+
+    m_label->setEditable(true);
+    m_label->setInsertPolicy(QComboBox::NoInsert);
+    m_label->lineEdit()->setPlaceholderText(tr("any label"));
+    m_predicted->setPlaceholderText(tr("any prediction"));
+    m_labelSource->addItem(tr("any source"), QString());
+    for (const char *s : {"path", "human", "import"})
+        m_labelSource->addItem(QString::fromLatin1(s), QString::fromLatin1(s));
+    for (QDoubleSpinBox *box : {m_minConfidence, m_maxConfidence}) {
+        box->setRange(0, 1);
+        box->setSingleStep(0.05);
+        box->setDecimals(2);
+    }
+    m_maxConfidence->setValue(1);
+    m_minConfidence->setToolTip(tr("Only images whose newest prediction is at least this confident (0: no bound)"));
+    m_maxConfidence->setToolTip(tr("Only images whose newest prediction is at most this confident (1: no bound)"));
+    m_asOf->setRange(0, std::numeric_limits<int>::max());
+    m_asOf->setSpecialValueText(tr("latest"));
+    m_asOf->setToolTip(tr("The table as of this catalog version"));
+    m_sort->addItem(tr("Path"), int(catalog::ImageFilter::Sort::Path));
+    m_sort->addItem(tr("Confidence"), int(catalog::ImageFilter::Sort::Confidence));
+    m_sort->addItem(tr("Added"), int(catalog::ImageFilter::Sort::Added));
+    m_size->setRange(32, 256);
+    m_size->setValue(kDefaultSide);
+    m_size->setToolTip(tr("Thumbnail size"));
+
+    auto *filters = new QFormLayout;
+    filters->addRow(tr("Table"), m_table);
+    filters->addRow(tr("Label"), m_label);
+    filters->addRow(tr("Predicted"), m_predicted);
+    filters->addRow(tr("Label source"), m_labelSource);
+    auto *range = new QHBoxLayout;
+    range->addWidget(m_minConfidence);
+    range->addWidget(new QLabel(tr("to")));
+    range->addWidget(m_maxConfidence);
+    filters->addRow(tr("Confidence"), range);
+    filters->addRow(QString(), m_rejected);
+    filters->addRow(tr("As of version"), m_asOf);
+    filters->addRow(tr("Sort by"), m_sort);
+    filters->addRow(tr("Size"), m_size);
+    auto *left = new QWidget;
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->addLayout(filters);
+    leftLayout->addWidget(m_chart, 1);
+    leftLayout->addWidget(m_status);
+
+    auto *split = new QSplitter;
+    split->addWidget(left);
+    split->addWidget(m_view);
+    split->addWidget(m_detail);
+    split->setStretchFactor(1, 1);
+    m_tabs->addTab(split, tr("Browse"));
+    m_tabs->addTab(m_catalogPage, tr("Catalog"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_tabs);
+    setThumbnailSide(kDefaultSide);
+
+    connect(m_table, &QComboBox::currentIndexChanged, this, [this] {
+        m_label->clear(); // the labels of another table
+        applyFilter();
+    });
+    connect(m_label->lineEdit(), &QLineEdit::editingFinished, this, &ImagesPage::applyFilter);
+    connect(m_label, &QComboBox::activated, this, &ImagesPage::applyFilter);
+    connect(m_predicted, &QLineEdit::editingFinished, this, &ImagesPage::applyFilter);
+    connect(m_labelSource, &QComboBox::currentIndexChanged, this, &ImagesPage::applyFilter);
+    connect(m_minConfidence, &QDoubleSpinBox::valueChanged, this, &ImagesPage::applyFilter);
+    connect(m_maxConfidence, &QDoubleSpinBox::valueChanged, this, &ImagesPage::applyFilter);
+    connect(m_rejected, &QCheckBox::toggled, this, &ImagesPage::applyFilter);
+    connect(m_asOf, &QSpinBox::valueChanged, this, &ImagesPage::applyFilter);
+    connect(m_sort, &QComboBox::currentIndexChanged, this, &ImagesPage::applyFilter);
+    connect(m_size, &QSlider::valueChanged, this, &ImagesPage::setThumbnailSide);
+    connect(m_model, &ImageListModel::pageLoaded, this, [this](const QString &error) {
+        if (!error.isEmpty())
+            m_status->setText(tr("Cannot list the images: %1").arg(error));
+    });
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex &current) {
+        m_detail->showImage(m_root, m_table->currentText(), current.data(ImageListModel::PathRole).toString());
+    });
+}
+
+void ImagesPage::setWorkspace(const QString &root)
+{
+    m_root = root;
+    m_catalogPage->setWorkspace(root);
+    m_detail->showImage({}, {}, {});
+    loadTables();
+}
+
+void ImagesPage::reload()
+{
+    m_catalogPage->reload();
+    loadTables();
+}
+
+void ImagesPage::setThumbnailSide(int side)
+{
+    m_view->setIconSize(QSize(side, side));
+    m_view->setGridSize(QSize(side + 24, side + 2 * fontMetrics().height()));
+}
+
+void ImagesPage::loadTables()
+{
+    const int generation = ++m_tablesGeneration;
+    const std::string root = m_root.toStdString();
+    whenFinished(this, QtConcurrent::run([root] {
+        Tables t;
+        try {
+            const auto db = store::Workspace::open(root).openCatalog();
+            t.tables = catalog::Catalog(*db).tables();
+        } catch (const std::exception &e) {
+            t.error = QString::fromStdString(e.what());
+        }
+        return t;
+    }), [this, generation](const Tables &t) {
+        if (generation != m_tablesGeneration)
+            return;
+        if (!t.error.isEmpty())
+            m_status->setText(tr("Cannot read the tables: %1").arg(t.error));
+        const QString keep = m_table->currentText();
+        m_settingFilter = true;
+        m_table->clear();
+        for (const auto &name : t.tables)
+            m_table->addItem(QString::fromStdString(name));
+        if (const int i = m_table->findText(keep); i >= 0)
+            m_table->setCurrentIndex(i);
+        m_settingFilter = false;
+        applyFilter();
+    });
+}
+
+catalog::ImageFilter ImagesPage::currentFilter() const
+{
+    catalog::ImageFilter f;
+    f.table = m_table->currentText().toStdString();
+    if (const QString label = m_label->currentText().trimmed(); !label.isEmpty())
+        f.label = label.toStdString();
+    if (const QString predicted = m_predicted->text().trimmed(); !predicted.isEmpty())
+        f.predicted = predicted.toStdString();
+    if (const QString source = m_labelSource->currentData().toString(); !source.isEmpty())
+        f.labelSource = source.toStdString();
+    if (m_minConfidence->value() > 0)
+        f.minConfidence = m_minConfidence->value();
+    if (m_maxConfidence->value() < 1)
+        f.maxConfidence = m_maxConfidence->value();
+    f.rejected = m_rejected->isChecked();
+    if (m_asOf->value() > 0)
+        f.asOfVersion = m_asOf->value();
+    f.sort = catalog::ImageFilter::Sort(m_sort->currentData().toInt());
+    return f;
+}
+
+void ImagesPage::setFilter(const catalog::ImageFilter &f)
+{
+    m_settingFilter = true;
+    if (const int i = m_table->findText(QString::fromStdString(f.table)); i >= 0)
+        m_table->setCurrentIndex(i);
+    m_label->setEditText(f.label ? QString::fromStdString(*f.label) : QString());
+    m_predicted->setText(f.predicted ? QString::fromStdString(*f.predicted) : QString());
+    m_labelSource->setCurrentIndex(std::max(0, m_labelSource->findData(QString::fromStdString(f.labelSource.value_or("")))));
+    m_minConfidence->setValue(f.minConfidence.value_or(0));
+    m_maxConfidence->setValue(f.maxConfidence.value_or(1));
+    m_rejected->setChecked(f.rejected);
+    m_asOf->setValue(int(f.asOfVersion.value_or(0)));
+    m_sort->setCurrentIndex(std::max(0, m_sort->findData(int(f.sort))));
+    m_settingFilter = false;
+    applyFilter();
+}
+
+void ImagesPage::applyFilter()
+{
+    if (m_settingFilter)
+        return;
+    const catalog::ImageFilter f = currentFilter();
+    m_status->clear();
+    m_detail->showImage({}, {}, {});
+    m_model->setQuery(m_root, f);
+    loadCounts(f);
+}
+
+void ImagesPage::loadCounts(const catalog::ImageFilter &filter)
+{
+    const int generation = ++m_countsGeneration;
+    const std::string root = m_root.toStdString();
+    whenFinished(this, QtConcurrent::run([root, filter] {
+        Counts c;
+        if (filter.table.empty())
+            return c;
+        try {
+            const auto db = store::Workspace::open(root).openCatalog();
+            c.counts = catalog::countByLabel(*db, filter);
+        } catch (const std::exception &e) {
+            c.error = QString::fromStdString(e.what());
+        }
+        return c;
+    }), [this, generation, filter](const Counts &c) {
+        if (generation != m_countsGeneration)
+            return;
+        m_chart->setCounts(c.counts);
+        if (!c.error.isEmpty())
+            m_status->setText(tr("Cannot count the images: %1").arg(c.error));
+        // Offer the labels there are (when no label filter narrows them to one).
+        if (!filter.label && m_label->count() == 0) {
+            const QString text = m_label->currentText();
+            for (const auto &entry : c.counts)
+                if (!entry.first.empty())
+                    m_label->addItem(QString::fromStdString(entry.first));
+            m_label->setEditText(text);
+        }
+        Q_EMIT browseLoaded();
+    });
+}
+
+} // namespace pw::ui

@@ -1,0 +1,81 @@
+// The Images page: a "Browse" tab (a thumbnail browser of one catalog table with filters, a per-label count chart and
+// a detail pane) and a "Catalog" tab (CatalogPage: counts, version history, rejected files).
+#pragma once
+
+#include "core/catalog/ImageQuery.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QSlider;
+class QSpinBox;
+class QTabWidget;
+
+namespace pw::ui {
+
+class CatalogPage;
+class ImageDetailPane;
+class ImageListModel;
+class LabelCountChart;
+
+class ImagesPage : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ImagesPage(QWidget *parent = nullptr);
+
+    /** Shows the workspace at `root` in both tabs (loads in the background). */
+    void setWorkspace(const QString &root);
+    /** Reloads both tabs in the background. */
+    void reload();
+
+    CatalogPage *catalogPage() const { return m_catalogPage; }
+    ImageListModel *imageModel() const { return m_model; }
+    ImageDetailPane *detailPane() const { return m_detail; }
+    LabelCountChart *chart() const { return m_chart; }
+    QListView *view() const { return m_view; }
+    QTabWidget *tabs() const { return m_tabs; }
+    /** The filter the widgets describe now. */
+    catalog::ImageFilter currentFilter() const;
+    /** Sets the filter widgets to `filter` and lists it. */
+    void setFilter(const catalog::ImageFilter &filter);
+
+Q_SIGNALS:
+    /** The table list and the per-label counts of the current filter are on screen. */
+    void browseLoaded();
+
+private:
+    void loadTables();
+    void applyFilter();
+    void loadCounts(const catalog::ImageFilter &filter);
+    void setThumbnailSide(int side);
+
+    QString m_root;
+    int m_countsGeneration = 0;
+    int m_tablesGeneration = 0;
+    bool m_settingFilter = false;
+    QTabWidget *m_tabs;
+    CatalogPage *m_catalogPage;
+    ImageListModel *m_model;
+    QListView *m_view;
+    ImageDetailPane *m_detail;
+    LabelCountChart *m_chart;
+    QComboBox *m_table;
+    QComboBox *m_label;
+    QLineEdit *m_predicted;
+    QComboBox *m_labelSource;
+    QDoubleSpinBox *m_minConfidence;
+    QDoubleSpinBox *m_maxConfidence;
+    QCheckBox *m_rejected;
+    QSpinBox *m_asOf;
+    QComboBox *m_sort;
+    QSlider *m_size;
+    QLabel *m_status;
+};
+
+} // namespace pw::ui
