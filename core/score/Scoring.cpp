@@ -6,6 +6,7 @@
 #include "core/data/Npy.h"
 #include "core/data/Shards.h"
 #include "core/registry/Registry.h"
+#include "core/review/Review.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 
@@ -245,14 +246,7 @@ std::int64_t exportPredictionsCsv(store::Database &db, const std::string &table,
     std::FILE *out = std::fopen(tmp.c_str(), "wb");
     if (!out)
         throw std::runtime_error("cannot create '" + tmp + "'");
-    auto field = [](const std::string &v) {
-        if (v.find_first_of(",\"\r\n") == std::string::npos)
-            return v;
-        std::string q = "\"";
-        for (const char c : v)
-            q += c == '"' ? std::string("\"\"") : std::string(1, c);
-        return q + "\"";
-    };
+    const auto field = review::csvField;
     std::fputs("path,predicted_label,confidence,model,model_version,scored_at\n", out);
     std::int64_t rows = 0;
     std::string last;
