@@ -129,6 +129,8 @@ QVariant ImageListModel::data(const QModelIndex &index, int role) const
             tip += tr("\nrejected: %1").arg(QString::fromStdString(r->reason));
         return tip;
     }
+    case Qt::SizeHintRole:
+        return m_itemSize.isValid() ? QVariant(m_itemSize) : QVariant();
     case Qt::DecorationRole:
     case ThumbnailLoadedRole: {
         const QString key = ThumbnailLoader::keyOf(r->contentHash, r->path);

@@ -7,6 +7,7 @@
 
 #include <QAbstractListModel>
 #include <QCache>
+#include <QSize>
 #include <QHash>
 #include <QIcon>
 
@@ -21,6 +22,9 @@ class ImageListModel : public QAbstractListModel
 {
     Q_OBJECT
 public:
+    /** The size of one grid cell, returned as Qt::SizeHintRole: a cell keeps it before its thumbnail arrives
+     *  (the view sizes uniform items from the first one, which has no image yet). */
+    void setItemSize(const QSize &size) { m_itemSize = size; }
     enum Role {
         PathRole = Qt::UserRole + 1,
         LabelRole,
@@ -58,6 +62,7 @@ private:
     QHash<QString, QList<int>> m_rowsOfKey; // thumbnail key -> rows showing it
     ThumbnailLoader *m_loader;
     mutable QCache<QString, QIcon> m_icons;
+    QSize m_itemSize;
     int m_pageSize = 200;
     int m_generation = 0; // a new query drops what an older fetch brings
     bool m_fetching = false;

@@ -171,7 +171,10 @@ void ImagesPage::reload()
 void ImagesPage::setThumbnailSide(int side)
 {
     m_view->setIconSize(QSize(side, side));
-    m_view->setGridSize(QSize(side + 24, side + 2 * fontMetrics().height()));
+    const QSize cell(side + 24, side + 2 * fontMetrics().height());
+    m_view->setGridSize(cell);
+    m_model->setItemSize(cell - QSize(4, 4));
+    m_view->reset(); // uniform item sizes are measured again
 }
 
 void ImagesPage::loadTables()
