@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QTest>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <ctime>
+#include <random>
 #include <vector>
 
 namespace pw::test {
@@ -67,6 +69,29 @@ bool touchFile(const QString &path, int secondsAgo)
     times[0] = {t, 0};
     times[1] = {t, 0};
     return utimes(QFile::encodeName(path).constData(), times) == 0;
+}
+
+bool writeShapeClasses(const QString &dir, int perClass, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> noise(0, 50);
+    const char *folders[] = {"001.top", "002.left", "003.centre"};
+    for (int c = 0; c < 3; ++c) {
+        for (int i = 0; i < perClass; ++i) {
+            cv::Mat m(16, 16, CV_8U);
+            for (int y = 0; y < 16; ++y)
+                for (int x = 0; x < 16; ++x) {
+                    const bool on = c == 0 ? y < 8 : c == 1 ? x < 8 : (x >= 5 && x < 11 && y >= 5 && y < 11);
+                    m.at<unsigned char>(y, x) = static_cast<unsigned char>((on ? 190 : 30) + noise(rng));
+                }
+            const QString path = QString("%1/%2/%3.png").arg(dir, folders[c]).arg(i);
+            if (!QDir().mkpath(QFileInfo(path).absolutePath()) || !cv::imwrite(path.toStdString(), m)) {
+                QTest::qFail(qPrintable("cannot write " + path), __FILE__, __LINE__);
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 } // namespace pw::test

@@ -24,4 +24,11 @@ bool writeImage(const QString &path, int w, int h, int channels = 3, int seed = 
 /** Sets a file's modification time `secondsAgo` seconds in the past (to make a change visible to ingest). */
 bool touchFile(const QString &path, int secondsAgo);
 
+/**
+ * Writes a small classification set under `dir` in Caltech layout: 3 classes (001.top, 002.left, 003.centre)
+ * of `perClass` 16x16 gray PNGs each (a bright top half, a bright left half, a bright centre square), with
+ * noise drawn from `seed`. Fails the calling test on error.
+ */
+bool writeShapeClasses(const QString &dir, int perClass, unsigned seed);
+
 } // namespace pw::test

@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "tests/TestData.h"
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -43,22 +45,7 @@ private:
 void tst_Training::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    std::mt19937 rng(3);
-    std::uniform_int_distribution<int> noise(0, 50);
-    const char *folders[] = {"001.top", "002.left", "003.centre"};
-    for (int c = 0; c < 3; ++c) {
-        for (int i = 0; i < 80; ++i) {
-            cv::Mat m(16, 16, CV_8U);
-            for (int y = 0; y < 16; ++y)
-                for (int x = 0; x < 16; ++x) {
-                    const bool on = c == 0 ? y < 8 : c == 1 ? x < 8 : (x >= 5 && x < 11 && y >= 5 && y < 11);
-                    m.at<unsigned char>(y, x) = static_cast<unsigned char>((on ? 190 : 30) + noise(rng));
-                }
-            const QString path = m_dir.filePath(QString("src/%1/%2.png").arg(folders[c]).arg(i));
-            QDir().mkpath(QFileInfo(path).absolutePath());
-            QVERIFY(cv::imwrite(path.toStdString(), m));
-        }
-    }
+    QVERIFY(test::writeShapeClasses(m_dir.filePath("src"), 80, 3));
     QDir().mkpath(m_dir.filePath("one/001.only"));
     for (int i = 0; i < 5; ++i)
         QVERIFY(cv::imwrite(m_dir.filePath(QString("one/001.only/%1.png").arg(i)).toStdString(), cv::Mat(16, 16, CV_8U, cv::Scalar(i * 40))));
