@@ -717,7 +717,24 @@ int cmdRuns(const QStringList &args)
         }
         return kSuccess;
     }
-    throw UsageError{"unknown runs command '" + sub + "' (expected list, show or compare)"};
+    // runs tag RUN KEY VALUE and runs note RUN TEXT: MLflow's set_tag; the note is the tag mlflow.note.content.
+    if (sub == "tag" || sub == "note") {
+        const bool note = sub == "note";
+        c.expectPositional(note ? 3 : 4, note ? 3 : 4, note ? "RUN TEXT (pipewright runs note RUN TEXT)"
+                                                            : "RUN KEY VALUE (pipewright runs tag RUN KEY VALUE)");
+        const auto run = tracker.run(c.positional().at(1).toStdString());
+        const QString key = note ? QStringLiteral("mlflow.note.content") : c.positional().at(2);
+        const QString value = c.positional().at(note ? 2 : 3);
+        if (!note && (key.startsWith("pipewright.") || key.startsWith("mlflow.")))
+            throw UsageError{"tag key '" + key + "': the 'pipewright.' and 'mlflow.' prefixes are reserved for Pipewright's own tags"};
+        tracker.setTag(run.runId, key.toStdString(), value.toStdString());
+        if (c.json())
+            printJson(QJsonDocument(QJsonObject{{"run_id", QString::fromStdString(run.runId)}, {"key", key}, {"value", value}}));
+        else
+            std::cout << "run " << run.runId << ": " << (note ? std::string("note set") : key.toStdString() + " = " + value.toStdString()) << "\n";
+        return kSuccess;
+    }
+    throw UsageError{"unknown runs command '" + sub + "' (expected list, show, compare, tag or note)"};
 }
 
 int cmdEvaluate(const QStringList &args)

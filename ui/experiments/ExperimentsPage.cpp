@@ -5,14 +5,25 @@
 #include "ui/experiments/ConfusionHeatMap.h"
 #include "ui/experiments/CurveOverlay.h"
 #include "ui/experiments/MetricChart.h"
+#include "ui/experiments/ParallelCoordinates.h"
 #include "ui/experiments/RunComparisonModel.h"
+#include "ui/experiments/RunTagsModel.h"
 #include "ui/experiments/RunsModel.h"
+#include "ui/experiments/TrainDialog.h"
 
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QInputDialog>
+#include <QJsonObject>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QTabWidget>
+#include <QToolButton>
 #include <QSlider>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -29,6 +40,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <limits>
 
 namespace pw::ui {
 
@@ -63,7 +75,8 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     , m_summary(new QLabel)
     , m_experiment(new QComboBox)
     , m_runsModel(new RunsModel(this))
-    , m_proxy(new QSortFilterProxyModel(this))
+    , m_proxy(new RunsFilterProxy(this))
+    , m_tagFilter(new QLineEdit)
     , m_runHeader(new QLabel)
     , m_chart(new MetricChart)
     , m_comparison(new RunComparisonModel(this))
@@ -77,6 +90,22 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     , m_evalInfo(new QLabel)
     , m_heatMap(new ConfusionHeatMap)
     , m_evaluate(new QPushButton(tr("Evaluate on table…")))
+    , m_parallelBox(new QWidget)
+    , m_parallelMetric(new QComboBox)
+    , m_parallel(new ParallelCoordinates)
+    , m_lowerTabs(new QTabWidget)
+    , m_tagsBox(new QWidget)
+    , m_tagsInfo(new QLabel)
+    , m_tagsModel(new RunTagsModel(this))
+    , m_newTagKey(new QLineEdit)
+    , m_newTagValue(new QLineEdit)
+    , m_addTag(new QPushButton(tr("Set tag")))
+    , m_note(new QPlainTextEdit)
+    , m_saveNote(new QPushButton(tr("Save note")))
+    , m_trainButton(new QPushButton(tr("Train…")))
+    , m_trainProgress(new QProgressBar)
+    , m_trainStatus(new QLabel)
+    , m_trainCancel(new QToolButton)
 {
     auto *bar = makePageToolBar();
     bar->addWidget(new QLabel(tr("Experiment: ")));
@@ -85,11 +114,31 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     m_experiment->setToolTip(tr("Show the runs of one experiment"));
     bar->addWidget(m_experiment);
     bar->addSeparator();
+    m_tagFilter->setPlaceholderText(tr("Tags: key=value"));
+    m_tagFilter->setClearButtonEnabled(true);
+    m_tagFilter->setToolTip(tr("Show the runs whose tags match: key=value (the value contains it), key= (the tag is "
+                               "set), or a word found in a tag or the note"));
+    m_tagFilter->setMaximumWidth(220);
+    bar->addWidget(m_tagFilter);
+    bar->addSeparator();
     QAction *refresh = bar->addAction(tr("Refresh"), this, &ExperimentsPage::reload);
     refresh->setToolTip(tr("Read the runs again (View → Refresh)"));
+    m_trainButton->setToolTip(tr("Train a model on a table of the workspace; the run appears here as it trains"));
+    // A training launched here: its progress and a Cancel button, in the header while it runs.
+    m_trainProgress->setMaximumWidth(160);
+    m_trainProgress->setTextVisible(false);
+    m_trainProgress->setVisible(false);
+    m_trainStatus->setVisible(false);
+    m_trainCancel->setText(tr("Cancel"));
+    m_trainCancel->setToolTip(tr("Stop the training (the run ends KILLED)"));
+    m_trainCancel->setVisible(false);
     auto *top = new QHBoxLayout;
     top->addWidget(bar);
     top->addWidget(m_summary, 1);
+    top->addWidget(m_trainStatus);
+    top->addWidget(m_trainProgress);
+    top->addWidget(m_trainCancel);
+    top->addWidget(m_trainButton);
 
     m_proxy->setSourceModel(m_runsModel);
     m_proxy->setSortRole(RunsModel::SortRole);
@@ -140,6 +189,19 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     evalLayout->addWidget(m_heatMap, 1);
     m_evalBox->setVisible(false);
 
+    // Several runs: their params against a metric in parallel coordinates.
+    auto *parallelLayout = new QVBoxLayout(m_parallelBox);
+    parallelLayout->setContentsMargins(0, 0, 0, 0);
+    auto *parallelTop = new QHBoxLayout;
+    parallelTop->addWidget(new QLabel(tr("<b>Parallel coordinates</b>: the params that differ, against")));
+    m_parallelMetric->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_parallelMetric->setToolTip(tr("The metric of the last axis; it colours the runs' lines"));
+    parallelTop->addWidget(m_parallelMetric);
+    parallelTop->addStretch(1);
+    parallelLayout->addLayout(parallelTop);
+    parallelLayout->addWidget(m_parallel, 1);
+    m_parallelBox->setVisible(false);
+
     auto *detailsBox = new QWidget;
     auto *detailsLayout = new QVBoxLayout(detailsBox);
     detailsLayout->setContentsMargins(0, 0, 0, 0);
@@ -147,6 +209,37 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     m_differencesOnly->setToolTip(tr("When comparing runs, hide the params and metrics that are equal in all of them"));
     detailsLayout->addWidget(m_differencesOnly);
     detailsLayout->addWidget(m_detailsView, 1);
+
+    // One run: its tags (the user's editable, Pipewright's read-only) and its note.
+    auto *tagsLayout = new QVBoxLayout(m_tagsBox);
+    tagsLayout->setContentsMargins(4, 4, 4, 4);
+    m_tagsInfo->setWordWrap(true);
+    tagsLayout->addWidget(m_tagsInfo);
+    m_tagsView = makeTableView(m_tagsModel);
+    m_tagsView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_tagsView->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+    m_tagsView->horizontalHeader()->setStretchLastSection(true);
+    m_tagsView->setToolTip(tr("Your tags are editable (double-click a value); pipewright.* and mlflow.* tags are "
+                              "set by Pipewright and read-only"));
+    tagsLayout->addWidget(m_tagsView, 2);
+    auto *addRow = new QHBoxLayout;
+    m_newTagKey->setPlaceholderText(tr("key"));
+    m_newTagValue->setPlaceholderText(tr("value"));
+    addRow->addWidget(m_newTagKey, 1);
+    addRow->addWidget(m_newTagValue, 2);
+    m_addTag->setToolTip(tr("Set this tag on the run (a new key adds it, an existing one changes it)"));
+    addRow->addWidget(m_addTag);
+    tagsLayout->addLayout(addRow);
+    tagsLayout->addWidget(new QLabel(tr("Note (MLflow's mlflow.note.content):")));
+    m_note->setPlaceholderText(tr("What this run tried, what came of it…"));
+    tagsLayout->addWidget(m_note, 1);
+    auto *noteRow = new QHBoxLayout;
+    noteRow->addStretch(1);
+    m_saveNote->setEnabled(false);
+    noteRow->addWidget(m_saveNote);
+    tagsLayout->addLayout(noteRow);
+    m_lowerTabs->addTab(detailsBox, tr("Params && metrics"));
+    m_lowerTabs->addTab(m_tagsBox, tr("Tags && note"));
 
     auto *side = new QSplitter(Qt::Vertical);
     auto *chartBox = new QWidget;
@@ -157,10 +250,12 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     chartLayout->addWidget(m_chart, 1);
     side->addWidget(chartBox);
     side->addWidget(m_evalBox);
-    side->addWidget(detailsBox);
+    side->addWidget(m_parallelBox);
+    side->addWidget(m_lowerTabs);
     side->setStretchFactor(0, 2);
     side->setStretchFactor(1, 2);
-    side->setStretchFactor(2, 3);
+    side->setStretchFactor(2, 2);
+    side->setStretchFactor(3, 3);
 
     auto *split = new QSplitter(Qt::Horizontal);
     split->addWidget(titledBox(tr("Runs"), m_runsView));
@@ -184,6 +279,33 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
         showSelection();
     });
     connect(m_evaluate, &QPushButton::clicked, this, &ExperimentsPage::askEvaluationTable);
+    connect(m_parallelMetric, &QComboBox::currentIndexChanged, this, &ExperimentsPage::showParallel);
+    connect(m_tagFilter, &QLineEdit::textChanged, m_proxy, &RunsFilterProxy::setTagFilter);
+    connect(m_tagsModel, &RunTagsModel::tagEdited, this, [this](const QString &runId, const QString &key, const QString &value) {
+        if (value.size() > kMaxTagValueLength) {
+            Q_EMIT tagsSaved(tr("the value of tag '%1' is %2 characters long; at most %3 are kept")
+                                 .arg(key)
+                                 .arg(value.size())
+                                 .arg(kMaxTagValueLength));
+            showError(this, tr("Tag"), tr("The value of tag '%1' is too long (%2 characters; at most %3).")
+                                           .arg(key).arg(value.size()).arg(kMaxTagValueLength));
+            if (const RunRow *r = m_runsModel->run(runId.toStdString()))
+                m_tagsModel->setTags(r->info.runId, r->tags); // back to what the catalog holds
+            return;
+        }
+        writeTags(runId, {{key.toStdString(), value.toStdString()}});
+    });
+    connect(m_addTag, &QPushButton::clicked, this, [this] { addTag(m_newTagKey->text().trimmed(), m_newTagValue->text()); });
+    connect(m_newTagValue, &QLineEdit::returnPressed, m_addTag, &QPushButton::click);
+    // Save is on while the note differs from what the catalog holds (set programmatically, the text is not "modified").
+    const auto noteState = [this] { m_saveNote->setEnabled(!m_noteRun.isEmpty() && m_note->document()->isModified()); };
+    connect(m_note, &QPlainTextEdit::modificationChanged, this, noteState);
+    connect(m_note, &QPlainTextEdit::textChanged, this, noteState);
+    connect(m_saveNote, &QPushButton::clicked, this, &ExperimentsPage::saveNote);
+    connect(m_trainButton, &QPushButton::clicked, this, &ExperimentsPage::openTrainDialog);
+    connect(m_trainCancel, &QToolButton::clicked, this, &ExperimentsPage::cancelTraining);
+    connect(&m_trainWatcher, &QFutureWatcher<compute::TrainOutcome>::finished, this,
+            [this] { trainingEnded(m_trainWatcher.result()); });
     connect(&m_watcher, &QFutureWatcher<ExperimentsSnapshot>::finished, this, [this] {
         showSnapshot(m_watcher.result());
         Q_EMIT loadingChanged(false);
@@ -195,9 +317,40 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     // While a run trains, its row and curves follow it.
     m_liveTimer->setInterval(kLiveRefreshMs);
     connect(m_liveTimer, &QTimer::timeout, this, [this] {
+        // A hidden page is not polled: MainWindow reloads it when it is shown again.
         if (isVisible())
             reload();
     });
+}
+
+ExperimentsPage::~ExperimentsPage()
+{
+    // The training's observer posts to this page: it must end before the page does. Cancelling stops the worker
+    // with SIGTERM, so this wait is short (Qt Creator's FutureSynchronizer does the same on shutdown).
+    if (m_trainWatcher.isRunning()) {
+        m_trainCancelFlag->store(true);
+        m_trainWatcher.waitForFinished();
+    }
+}
+
+void ExperimentsPage::setLiveInterval(int ms)
+{
+    m_liveTimer->setInterval(std::max(50, ms));
+}
+
+bool ExperimentsPage::isLive() const
+{
+    return m_liveTimer->isActive();
+}
+
+void ExperimentsPage::updateLiveTimer()
+{
+    if (m_anyRunning || m_training) {
+        if (!m_liveTimer->isActive())
+            m_liveTimer->start();
+    } else {
+        m_liveTimer->stop();
+    }
 }
 
 void ExperimentsPage::setWorkspace(const QString &root)
@@ -217,7 +370,14 @@ void ExperimentsPage::reload()
     }
     Q_EMIT loadingChanged(true);
     const std::string root = m_root.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([root] { return loadExperimentsSnapshot(root); }));
+    // Runs of this workspace that had ended are not read again (their params and metrics cannot change).
+    std::vector<std::string> ended;
+    if (m_root == m_shownRoot)
+        for (const RunRow &r : m_runsModel->runs())
+            if (r.info.status != "RUNNING")
+                ended.push_back(r.info.runId);
+    m_loadingRoot = m_root;
+    m_watcher.setFuture(QtConcurrent::run([root, ended] { return loadExperimentsSnapshot(root, ended); }));
 }
 
 void ExperimentsPage::setExperimentFilter(const QString &experiment)
@@ -227,8 +387,9 @@ void ExperimentsPage::setExperimentFilter(const QString &experiment)
         m_experiment->setCurrentIndex(i); // comes back here through currentIndexChanged
         return;
     }
-    m_proxy->setFilterRegularExpression(
-        experiment.isEmpty() ? QString() : QStringLiteral("^%1$").arg(QRegularExpression::escape(experiment)));
+    const QString pattern = experiment.isEmpty() ? QString() : QStringLiteral("^%1$").arg(QRegularExpression::escape(experiment));
+    if (pattern != m_proxy->filterRegularExpression().pattern()) // a live refresh re-applies the same filter
+        m_proxy->setFilterRegularExpression(pattern);
 }
 
 QStringList ExperimentsPage::selectedRunIds() const
@@ -269,7 +430,8 @@ void ExperimentsPage::showSnapshot(const ExperimentsSnapshot &s)
 {
     if (!s.error.isEmpty()) {
         m_summary->setText(tr("Cannot read the runs: %1").arg(s.error));
-        m_liveTimer->stop();
+        m_anyRunning = false;
+        updateLiveTimer();
         Q_EMIT loaded();
         return;
     }
@@ -300,26 +462,44 @@ void ExperimentsPage::showSnapshot(const ExperimentsSnapshot &s)
                                     countText(std::int64_t(s.experiments.size()), tr("experiment"), tr("experiments")))
                                .arg(count("RUNNING"))
                                .arg(count("FAILED")));
-    if (running)
-        m_liveTimer->start();
-    else
-        m_liveTimer->stop();
+    m_anyRunning = running;
+    updateLiveTimer();
 
-    m_runsModel->setRuns(s.runs);
-    // The selection survives a refresh (a reset clears it).
-    QItemSelection selection;
-    for (int r = 0; r < m_proxy->rowCount(); ++r) {
-        const QModelIndex i = m_proxy->index(r, 0);
-        if (selected.contains(i.data(RunsModel::RunIdRole).toString()))
-            selection.select(i, m_proxy->index(r, RunsModel::ColumnCount - 1));
+    if (m_loadingRoot != m_shownRoot) {
+        // Another workspace: a reset, then the first run selected.
+        const QSignalBlocker block(m_runsView->selectionModel());
+        m_runsModel->setRuns(s.runs);
+        m_shownRoot = m_loadingRoot;
+        if (m_proxy->rowCount() > 0)
+            m_runsView->selectionModel()->select(QItemSelection(m_proxy->index(0, 0), m_proxy->index(0, RunsModel::ColumnCount - 1)),
+                                                 QItemSelectionModel::ClearAndSelect);
+        if (!m_pendingRun.isEmpty())
+            selectRun(m_pendingRun);
+        showSelection();
+        Q_EMIT loaded();
+        return;
     }
+    // The same workspace (a refresh, live or asked for): merged in place, so that the view keeps its selection,
+    // sort and scroll position; the side panel is redrawn only when a selected run changed.
+    std::vector<std::string> changed;
+    {
+        const QSignalBlocker block(m_runsView->selectionModel());
+        changed = m_runsModel->updateRuns(s.runs);
+    }
+    bool redraw = selectedRunIds() != selected;
+    for (const std::string &id : changed)
+        redraw = redraw || selected.contains(QString::fromStdString(id));
     // Nothing selected yet: the newest run, so that the panel shows something from the start.
-    if (selection.isEmpty() && m_proxy->rowCount() > 0)
-        selection.select(m_proxy->index(0, 0), m_proxy->index(0, RunsModel::ColumnCount - 1));
-    m_runsView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    if (m_runsView->selectionModel()->selectedRows().isEmpty() && m_proxy->rowCount() > 0) {
+        const QSignalBlocker block(m_runsView->selectionModel());
+        m_runsView->selectionModel()->select(QItemSelection(m_proxy->index(0, 0), m_proxy->index(0, RunsModel::ColumnCount - 1)),
+                                             QItemSelectionModel::ClearAndSelect);
+        redraw = true;
+    }
     if (!m_pendingRun.isEmpty())
         selectRun(m_pendingRun);
-    showSelection();
+    if (redraw)
+        showSelection();
     Q_EMIT loaded();
 }
 
@@ -334,6 +514,8 @@ void ExperimentsPage::showSelection()
     if (runs.size() < 2)
         m_compared.clear();
     m_evalBox->setVisible(runs.size() == 1);
+    m_parallelBox->setVisible(runs.size() > 1);
+    showTags(runs);
     if (runs.size() == 1)
         showEvaluation(QString::fromStdString(runs.front().info.runId));
     else
@@ -406,6 +588,131 @@ void ExperimentsPage::showSelection()
         m_metricChooser->setCurrentIndex(std::max(0, index));
     }
     showOverlay();
+    {
+        // The parallel coordinates' metric: any final metric of these runs; the one chosen before stays.
+        const QSignalBlocker block(m_parallelMetric);
+        const QString current = m_parallelMetric->currentText();
+        QSet<QString> seen;
+        QStringList keys;
+        for (const RunRow &r : m_compared)
+            for (const auto &[k, v] : r.metrics)
+                if (k.rfind("batch_", 0) != 0 && !seen.contains(QString::fromStdString(k))) {
+                    seen.insert(QString::fromStdString(k));
+                    keys << QString::fromStdString(k);
+                }
+        keys.sort();
+        m_parallelMetric->clear();
+        m_parallelMetric->addItems(keys);
+        int index = keys.indexOf(current.isEmpty() ? QString::fromLatin1(kValAccuracyKey) : current);
+        if (index < 0)
+            index = keys.indexOf(QString::fromLatin1(kValAccuracyKey));
+        m_parallelMetric->setCurrentIndex(std::max(0, index));
+    }
+    showParallel();
+}
+
+void ExperimentsPage::showParallel()
+{
+    if (m_compared.size() < 2) {
+        m_parallel->setRuns({}, {});
+        return;
+    }
+    m_parallel->setRuns(m_compared, m_parallelMetric->currentText());
+}
+
+void ExperimentsPage::showTags(const std::vector<RunRow> &runs)
+{
+    const bool one = runs.size() == 1;
+    m_tagsView->setEnabled(one);
+    m_newTagKey->setEnabled(one);
+    m_newTagValue->setEnabled(one);
+    m_addTag->setEnabled(one);
+    m_note->setReadOnly(!one);
+    if (!one) {
+        m_tagsInfo->setText(runs.empty() ? tr("Select a run to see its tags and note.")
+                                         : tr("Select one run to see and edit its tags and note."));
+        m_tagsModel->setTags({}, {});
+        m_noteRun.clear();
+        m_note->clear();
+        m_note->document()->setModified(false);
+        m_saveNote->setEnabled(false);
+        return;
+    }
+    const RunRow &run = runs.front();
+    const QString runId = QString::fromStdString(run.info.runId);
+    m_tagsInfo->setText(tr("Tags of run %1").arg(shortRunId(run.info.runId)));
+    m_tagsModel->setTags(run.info.runId, run.tags);
+    // A live refresh does not overwrite a note being edited; another run's note replaces it.
+    if (runId != m_noteRun || !m_note->document()->isModified()) {
+        const auto note = run.tags.find(kNoteTag);
+        const QString text = note == run.tags.end() ? QString() : QString::fromStdString(note->second);
+        if (runId != m_noteRun || m_note->toPlainText() != text)
+            m_note->setPlainText(text);
+        m_note->document()->setModified(false);
+        m_noteRun = runId;
+    }
+    m_saveNote->setEnabled(m_note->document()->isModified());
+}
+
+void ExperimentsPage::addTag(const QString &key, const QString &value)
+{
+    const QStringList ids = selectedRunIds();
+    QString error;
+    if (ids.size() != 1)
+        error = tr("select one run to tag");
+    else if (const QString keyError = userTagKeyError(key); !keyError.isEmpty())
+        error = keyError;
+    else if (value.size() > kMaxTagValueLength)
+        error = tr("the value of tag '%1' is %2 characters long; at most %3 are kept").arg(key).arg(value.size()).arg(kMaxTagValueLength);
+    if (!error.isEmpty()) {
+        showError(this, tr("Tag"), tr("Cannot set the tag: %1.").arg(error));
+        Q_EMIT tagsSaved(error);
+        return;
+    }
+    writeTags(ids.front(), {{key.toStdString(), value.toStdString()}});
+    m_newTagKey->clear();
+    m_newTagValue->clear();
+}
+
+void ExperimentsPage::saveNote()
+{
+    if (m_noteRun.isEmpty() || selectedRunIds() != QStringList{m_noteRun})
+        return;
+    const QString text = m_note->toPlainText();
+    if (text.size() > kMaxNoteLength) {
+        const QString error = tr("the note is %1 characters long; at most %2 are kept").arg(text.size()).arg(kMaxNoteLength);
+        showError(this, tr("Note"), tr("Cannot save the note: %1.").arg(error));
+        Q_EMIT tagsSaved(error);
+        return;
+    }
+    m_note->document()->setModified(false);
+    m_saveNote->setEnabled(false);
+    writeTags(m_noteRun, {{kNoteTag, text.toStdString()}});
+}
+
+void ExperimentsPage::writeTags(const QString &runId, const std::map<std::string, std::string> &tags)
+{
+    if (m_root.isEmpty())
+        return;
+    const std::string root = m_root.toStdString();
+    const std::string run = runId.toStdString();
+    // One short write transaction; off the GUI thread all the same (a training may hold the catalog's lock).
+    QtConcurrent::run([=] { return writeRunTags(root, run, tags); }).then(this, [this, runId, tags](const QString &error) {
+        const RunRow *row = m_runsModel->run(runId.toStdString());
+        if (!error.isEmpty()) {
+            showError(this, tr("Tags"), tr("Cannot write the tags of run %1: %2").arg(shortRunId(runId.toStdString()), error));
+            if (row && m_tagsModel->runId() == row->info.runId)
+                m_tagsModel->setTags(row->info.runId, row->tags); // back to what the catalog holds
+        } else if (row) {
+            std::map<std::string, std::string> now = row->tags;
+            for (const auto &[k, v] : tags)
+                now[k] = v;
+            m_runsModel->setTags(row->info.runId, now);
+            if (m_tagsModel->runId() == row->info.runId)
+                m_tagsModel->setTags(row->info.runId, now);
+        }
+        Q_EMIT tagsSaved(error);
+    });
 }
 
 void ExperimentsPage::showOverlay()
@@ -502,6 +809,185 @@ void ExperimentsPage::evaluateSelected(const QString &table)
         m_evalRun.clear();
         showEvaluation(runId); // reads back the artifact just written
     });
+}
+
+void ExperimentsPage::openTrainDialog()
+{
+    if (m_root.isEmpty() || m_training || m_trainDialog)
+        return;
+    m_trainButton->setEnabled(false);
+    const std::string root = m_root.toStdString();
+    QtConcurrent::run([root] { return loadTrainChoices(root); }).then(this, [this](const TrainChoices &c) {
+        m_trainButton->setEnabled(!m_training);
+        if (!c.error.isEmpty()) {
+            showError(this, tr("Train"), tr("Cannot read the workspace: %1").arg(c.error));
+            return;
+        }
+        if (c.tables.empty()) {
+            showError(this, tr("Train"), tr("The workspace has no table to train on: ingest images first."));
+            return;
+        }
+        m_trainDialog = new TrainDialog(c.tables, c.experiments, c.targets, this);
+        m_trainDialog->setAttribute(Qt::WA_DeleteOnClose);
+        // Start from the experiment the page shows, and from its table when there is an "images" one or not.
+        compute::TrainRequest defaults;
+        defaults.table = std::find(c.tables.begin(), c.tables.end(), defaults.table) != c.tables.end() ? defaults.table
+                                                                                                    : c.tables.front();
+        if (const QString e = m_experiment->currentData().toString(); !e.isEmpty())
+            defaults.experiment = e.toStdString();
+        m_trainDialog->setRequest(defaults);
+        connect(m_trainDialog, &QDialog::accepted, this, [this] {
+            if (m_trainDialog)
+                startTraining(m_trainDialog->request());
+        });
+        connect(m_trainDialog, &QObject::destroyed, this, [this] { m_trainDialog = nullptr; });
+        m_trainDialog->open();
+    });
+}
+
+bool ExperimentsPage::startTraining(const compute::TrainRequest &request)
+{
+    if (m_training || m_root.isEmpty())
+        return false;
+    m_training = true;
+    m_trainCancelFlag = std::make_shared<std::atomic<bool>>(false);
+    m_trainText = tr("Preparing the images of %1…").arg(QString::fromStdString(request.table));
+    m_trainValText.clear();
+    m_trainStatus->setText(m_trainText);
+    m_trainStatus->setToolTip({});
+    m_trainStatus->setVisible(true);
+    m_trainProgress->setRange(0, 0);
+    m_trainProgress->setVisible(true);
+    m_trainCancel->setVisible(true);
+    m_trainCancel->setEnabled(true);
+    m_trainButton->setEnabled(false);
+    const std::string root = m_root.toStdString();
+    const auto cancel = m_trainCancelFlag;
+    m_trainWatcher.setFuture(QtConcurrent::run([this, root, request, cancel] {
+        // Called on this pool thread for every shard and worker event; per-batch progress is thinned to 10 a second.
+        QElapsedTimer sinceProgress;
+        compute::TrainObserver observer = [this, sinceProgress](const QJsonObject &event) mutable {
+            if (event.value("event").toString() == "progress") {
+                if (sinceProgress.isValid() && sinceProgress.elapsed() < 100)
+                    return;
+                sinceProgress.start();
+            }
+            QMetaObject::invokeMethod(this, [this, event] { trainingEvent(event); }, Qt::QueuedConnection);
+        };
+        return trainInWorkspace(root, request, observer, cancel.get());
+    }));
+    updateLiveTimer();
+    Q_EMIT trainingStarted();
+    Q_EMIT trainingProgressed(m_trainText);
+    return true;
+}
+
+void ExperimentsPage::cancelTraining()
+{
+    if (!m_training || !m_trainCancelFlag)
+        return;
+    m_trainCancelFlag->store(true);
+    m_trainCancel->setEnabled(false);
+    m_trainText = tr("Cancelling…");
+    m_trainStatus->setText(m_trainText);
+    Q_EMIT trainingProgressed(m_trainText);
+}
+
+void ExperimentsPage::trainingEvent(const QJsonObject &e)
+{
+    if (!m_training)
+        return; // a late event of a training that has ended
+    const QString type = e.value("event").toString();
+    const QLocale locale;
+    if (type == "shards") {
+        const auto total = e.value("total").toInteger();
+        m_trainProgress->setRange(0, int(std::min<qint64>(total, std::numeric_limits<int>::max())));
+        m_trainProgress->setValue(int(std::min<qint64>(e.value("done").toInteger(), total)));
+        m_trainText = tr("Preparing images: %1 of %2").arg(locale.toString(e.value("done").toInteger()), locale.toString(total));
+    } else if (type == "shards_ready") {
+        m_trainProgress->setRange(0, 0);
+        m_trainText = tr("Starting the worker on %1 images…").arg(locale.toString(e.value("train_images").toInteger()));
+    } else if (type == "started") {
+        m_trainEpochs = e.value("epochs").toInt();
+        m_epochLoss = 0;
+        m_epochIps = 0;
+        m_trainText = tr("Training %1 on %2: %3 epochs")
+                          .arg(e.value("model").toString(), e.value("device").toString())
+                          .arg(e.value("epochs").toInt());
+        reload(); // the run exists now: it appears in the table, RUNNING
+    } else if (type == "progress") {
+        const int epoch = e.value("epoch").toInt(), epochs = e.value("epochs").toInt();
+        const int batch = e.value("batch").toInt(), batches = e.value("batches").toInt();
+        if (epochs > 0 && batches > 0) {
+            m_trainProgress->setRange(0, epochs * batches);
+            m_trainProgress->setValue(std::clamp((epoch - 1) * batches + batch, 0, epochs * batches));
+        }
+        m_trainText = tr("epoch %1/%2 · loss %3 · %4 images/s")
+                          .arg(epoch)
+                          .arg(epochs)
+                          .arg(e.value("loss").toDouble(), 0, 'f', 4)
+                          .arg(locale.toString(e.value("images_per_second").toDouble(), 'f', 0));
+    } else if (type == "metric") {
+        // Per-batch progress comes once a second; the per-epoch metrics tell where a short training is.
+        const QString key = e.value("key").toString();
+        const double value = e.value("value").toDouble(std::numeric_limits<double>::quiet_NaN());
+        const auto epoch = e.value("epoch").toInteger();
+        if (key == QLatin1String(kValAccuracyKey)) {
+            m_trainValText = tr("val_accuracy %1 after epoch %2").arg(metricText(value)).arg(epoch);
+        } else if (key == QLatin1String("train_loss") || key == QLatin1String("images_per_second")) {
+            (key == QLatin1String("train_loss") ? m_epochLoss : m_epochIps) = value;
+            m_trainText = tr("epoch %1/%2 · loss %3 · %4 images/s")
+                              .arg(epoch)
+                              .arg(m_trainEpochs)
+                              .arg(m_epochLoss, 0, 'f', 4)
+                              .arg(locale.toString(m_epochIps, 'f', 0));
+            if (m_trainEpochs > 0) {
+                if (m_trainProgress->maximum() == 0)
+                    m_trainProgress->setRange(0, m_trainEpochs);
+                m_trainProgress->setValue(int(std::min<qint64>(epoch, m_trainEpochs) * m_trainProgress->maximum() / m_trainEpochs));
+            }
+        } else {
+            return;
+        }
+    } else {
+        return;
+    }
+    const QString text = m_trainValText.isEmpty() ? m_trainText : QStringLiteral("%1 · %2").arg(m_trainText, m_trainValText);
+    if (text != m_trainStatus->text()) {
+        m_trainStatus->setText(text);
+        Q_EMIT trainingProgressed(text);
+    }
+}
+
+void ExperimentsPage::trainingEnded(const compute::TrainOutcome &outcome)
+{
+    m_training = false;
+    m_trainProgress->setVisible(false);
+    m_trainCancel->setVisible(false);
+    m_trainButton->setEnabled(true);
+    const QString runId = QString::fromStdString(outcome.runId);
+    const QString status = QString::fromStdString(outcome.status);
+    const QString message = QString::fromStdString(outcome.message);
+    QString text;
+    if (runId.isEmpty()) {
+        text = tr("Training not started: %1").arg(message);
+        showError(this, tr("Train"), tr("The training could not start: %1").arg(message));
+    } else if (status == "FINISHED") {
+        const auto acc = outcome.metrics.find(kValAccuracyKey);
+        text = tr("Run %1 FINISHED in %2").arg(shortRunId(outcome.runId), durationText(std::int64_t(outcome.seconds * 1000)));
+        if (acc != outcome.metrics.end())
+            text += tr(" · val_accuracy %1").arg(metricText(acc->second));
+    } else {
+        text = tr("Run %1 %2: %3").arg(shortRunId(outcome.runId), status, message);
+    }
+    m_trainStatus->setText(text);
+    m_trainStatus->setToolTip(message);
+    m_trainStatus->setVisible(true);
+    if (!runId.isEmpty())
+        m_pendingRun = runId; // selected by the reload
+    updateLiveTimer();
+    reload();
+    Q_EMIT trainingFinished(runId, status, message);
 }
 
 } // namespace pw::ui

@@ -1,33 +1,49 @@
 // The Experiments page: the tracked training runs of the workspace (filtered by experiment), and for the
-// selected run its params, final metrics and loss/accuracy curves; for several selected runs a comparison.
+// selected run its params, final metrics, loss/accuracy curves, tags and note; for several selected runs a
+// comparison (overlaid curves, a params/metrics table, parallel coordinates). While runs train the table and
+// the curves follow them; a training can be launched from here ("Train…") and followed in the page's header.
 #pragma once
 
 #include "ui/experiments/ExperimentsSnapshot.h"
+#include "ui/experiments/RunsFilterProxy.h"
 
 #include <QFutureWatcher>
 #include <QWidget>
 
+#include <atomic>
+#include <memory>
+
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
 class QPushButton;
 class QSlider;
 class QSortFilterProxyModel;
+class QTabWidget;
 class QTableView;
 class QTimer;
+class QToolButton;
 
 namespace pw::ui {
 
 class ConfusionHeatMap;
 class MetricChart;
+class ParallelCoordinates;
 class RunComparisonModel;
+class RunTagsModel;
 class RunsModel;
+class TrainDialog;
 
 class ExperimentsPage : public QWidget
 {
     Q_OBJECT
 public:
     explicit ExperimentsPage(QWidget *parent = nullptr);
+    /** Cancels a training started here and waits for its worker to stop (a SIGTERM: quick). */
+    ~ExperimentsPage() override;
 
     /** Shows the runs of the workspace at `root` (loads them in the background). */
     void setWorkspace(const QString &root);
@@ -58,9 +74,56 @@ public:
      */
     bool selectRun(const QString &runId);
 
+    // Live updates: while a run is RUNNING (or a training started here runs) the page reloads every interval,
+    // merging the runs into the table (selection, sort and scroll kept) and re-reading only unfinished runs.
+    /** The live refresh interval (5 s by default). */
+    void setLiveInterval(int ms);
+    /** True while the live refresh is on. */
+    bool isLive() const;
+
+    // Parallel coordinates of the compared runs (2 or more selected).
+    ParallelCoordinates *parallelCoordinates() const { return m_parallel; }
+    /** The metric of the parallel coordinates' last axis and colours. */
+    QComboBox *parallelMetricChooser() const { return m_parallelMetric; }
+
+    // Tags and note of the selected run (one run selected).
+    RunTagsModel *tagsModel() const { return m_tagsModel; }
+    QLineEdit *newTagKeyEdit() const { return m_newTagKey; }
+    QLineEdit *newTagValueEdit() const { return m_newTagValue; }
+    QPushButton *addTagButton() const { return m_addTag; }
+    QPlainTextEdit *noteEdit() const { return m_note; }
+    QPushButton *saveNoteButton() const { return m_saveNote; }
+    /** Filters the runs on their tags (see RunsFilterProxy::setTagFilter). */
+    QLineEdit *tagFilterEdit() const { return m_tagFilter; }
+    /** Sets the tag `key` of the selected run to `value` (a user tag: checked); the result comes as tagsSaved(). */
+    void addTag(const QString &key, const QString &value);
+    /** Stores the note editor's text as the selected run's note (the tag mlflow.note.content). */
+    void saveNote();
+
+    // Training launched from the page: one at a time, followed in the header (progress, Cancel).
+    QPushButton *trainButton() const { return m_trainButton; }
+    /** Reads the workspace's tables and targets off the GUI thread, then opens the train dialog (non-modal). */
+    void openTrainDialog();
+    /** The train dialog while it is open, else nullptr. */
+    TrainDialog *trainDialog() const { return m_trainDialog; }
+    /** Starts compute::runTraining on a pool thread; false (and nothing started) while one runs already. */
+    bool startTraining(const compute::TrainRequest &request);
+    bool isTraining() const { return m_training; }
+    /** Asks the running training to stop (the worker gets SIGTERM; the run ends KILLED). */
+    void cancelTraining();
+    QProgressBar *trainProgress() const { return m_trainProgress; }
+    QLabel *trainStatus() const { return m_trainStatus; }
+
 Q_SIGNALS:
     /** A snapshot was loaded and shown (or its error shown). */
     void loaded();
+    /** A tag or note edit was written to the catalog (`error` empty) or refused (`error` says why). */
+    void tagsSaved(const QString &error);
+    void trainingStarted();
+    /** The header's progress text changed ("epoch 2/5 · loss 0.4321 · 2,400 images/s"). */
+    void trainingProgressed(const QString &text);
+    /** A training started here ended: FINISHED, FAILED or KILLED; `runId` empty when it was refused at once. */
+    void trainingFinished(const QString &runId, const QString &status, const QString &message);
     void loadingChanged(bool loading);
     /** The evaluation panel of the selected run was filled: its matrix, or why there is none (`error`). */
     void evaluationShown(const QString &error);
@@ -71,8 +134,16 @@ private:
     void showOverlay();
     void showEvaluation(const QString &runId);
     void askEvaluationTable();
+    void updateLiveTimer();
+    void showTags(const std::vector<RunRow> &runs);
+    void showParallel();
+    void writeTags(const QString &runId, const std::map<std::string, std::string> &tags);
+    void trainingEvent(const QJsonObject &event);
+    void trainingEnded(const compute::TrainOutcome &outcome);
 
     QString m_root;
+    QString m_loadingRoot; // the workspace of the load in flight
+    QString m_shownRoot;   // the workspace the runs table shows: a load of another one resets it
     bool m_reloadQueued = false;
     QString m_pendingRun; // asked for by selectRun() before the load that has it
     QFutureWatcher<ExperimentsSnapshot> m_watcher;
@@ -80,7 +151,8 @@ private:
     QComboBox *m_experiment;
     QTableView *m_runsView;
     RunsModel *m_runsModel;
-    QSortFilterProxyModel *m_proxy;
+    RunsFilterProxy *m_proxy;
+    QLineEdit *m_tagFilter;
     QLabel *m_runHeader;
     MetricChart *m_chart;
     QTableView *m_detailsView;
@@ -98,6 +170,37 @@ private:
     QPushButton *m_evaluate;
     QString m_evalRun; // the run the evaluation panel is for: late results for another run are dropped
     bool m_evaluating = false;
+    bool m_anyRunning = false; // the last snapshot had a RUNNING run
+
+    QWidget *m_parallelBox;
+    QComboBox *m_parallelMetric;
+    ParallelCoordinates *m_parallel;
+
+    QTabWidget *m_lowerTabs;
+    QWidget *m_tagsBox;
+    QLabel *m_tagsInfo;
+    RunTagsModel *m_tagsModel;
+    QTableView *m_tagsView;
+    QLineEdit *m_newTagKey;
+    QLineEdit *m_newTagValue;
+    QPushButton *m_addTag;
+    QPlainTextEdit *m_note;
+    QPushButton *m_saveNote;
+    QString m_noteRun; // the run whose note the editor holds
+
+    QPushButton *m_trainButton;
+    QProgressBar *m_trainProgress;
+    QLabel *m_trainStatus;
+    QToolButton *m_trainCancel;
+    TrainDialog *m_trainDialog = nullptr;
+    bool m_training = false;
+    std::shared_ptr<std::atomic<bool>> m_trainCancelFlag;
+    QFutureWatcher<compute::TrainOutcome> m_trainWatcher;
+    QString m_trainText; // the progress line
+    QString m_trainValText; // the last validation result, appended to it
+    int m_trainEpochs = 0; // from the worker's "started" event
+    double m_epochLoss = 0; // the last epoch's train_loss and images_per_second
+    double m_epochIps = 0;
 };
 
 } // namespace pw::ui

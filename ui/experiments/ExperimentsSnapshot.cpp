@@ -4,6 +4,7 @@
 #include "ui/experiments/ConfusionHeatMap.h"
 
 #include "core/catalog/Catalog.h"
+#include "core/compute/Targets.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 
@@ -11,28 +12,59 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QObject>
+#include <QRegularExpression>
+
+#include <set>
 
 namespace pw::ui {
 
-ExperimentsSnapshot loadExperimentsSnapshot(const std::string &workspaceRoot)
+bool isSystemTag(const std::string &key)
+{
+    return key.rfind("pipewright.", 0) == 0 || key.rfind("mlflow.", 0) == 0;
+}
+
+QString userTagKeyError(const QString &key)
+{
+    if (key.trimmed().isEmpty())
+        return QObject::tr("a tag needs a key");
+    if (key.size() > 250)
+        return QObject::tr("the tag key '%1…' is longer than 250 characters").arg(key.left(40));
+    static const QRegularExpression allowed(QStringLiteral("^[A-Za-z0-9_\\-. /]+$"));
+    if (!allowed.match(key).hasMatch())
+        return QObject::tr("the tag key '%1' may hold only letters, digits, '_', '-', '.', ' ' and '/'").arg(key);
+    if (isSystemTag(key.toStdString()))
+        return QObject::tr("the tag key '%1' starts with a reserved prefix ('pipewright.' and 'mlflow.' tags are set "
+                           "by Pipewright itself)")
+            .arg(key);
+    return {};
+}
+
+ExperimentsSnapshot loadExperimentsSnapshot(const std::string &workspaceRoot, const std::vector<std::string> &ended)
 {
     ExperimentsSnapshot s;
     try {
+        const std::set<std::string> known(ended.begin(), ended.end());
         const auto ws = store::Workspace::open(workspaceRoot);
         auto db = ws.openCatalog();
         const track::Tracker tracker(*db);
         s.experiments = tracker.experiments();
         for (track::RunInfo &info : tracker.runs()) {
             RunRow row;
-            row.params = tracker.params(info.runId);
-            row.metrics = tracker.latestMetrics(info.runId);
-            // Per key, so that the long per-batch histories (batch_loss) are not read.
-            for (const auto &[key, last] : row.metrics) {
-                if (key.rfind("batch_", 0) == 0)
-                    continue;
-                auto points = tracker.metricHistory(info.runId, key);
-                if (!points.empty())
-                    row.curves.emplace(key, std::move(points));
+            row.tags = tracker.tags(info.runId);
+            // A run that had ended at the caller's last load cannot have changed its params or metrics since.
+            row.detailed = !(info.status != "RUNNING" && known.count(info.runId));
+            if (row.detailed) {
+                row.params = tracker.params(info.runId);
+                row.metrics = tracker.latestMetrics(info.runId);
+                // Per key, so that the long per-batch histories (batch_loss) are not read.
+                for (const auto &[key, last] : row.metrics) {
+                    if (key.rfind("batch_", 0) == 0)
+                        continue;
+                    auto points = tracker.metricHistory(info.runId, key);
+                    if (!points.empty())
+                        row.curves.emplace(key, std::move(points));
+                }
             }
             row.info = std::move(info);
             s.runs.push_back(std::move(row));
@@ -41,6 +73,49 @@ ExperimentsSnapshot loadExperimentsSnapshot(const std::string &workspaceRoot)
         s.error = QString::fromStdString(e.what());
     }
     return s;
+}
+
+QString writeRunTags(const std::string &workspaceRoot, const std::string &runId, const std::map<std::string, std::string> &tags)
+{
+    try {
+        const auto ws = store::Workspace::open(workspaceRoot);
+        auto db = ws.openCatalog();
+        track::Tracker tracker(*db);
+        for (const auto &[key, value] : tags)
+            tracker.setTag(runId, key, value);
+        return {};
+    } catch (const std::exception &e) {
+        return QString::fromStdString(e.what());
+    }
+}
+
+TrainChoices loadTrainChoices(const std::string &workspaceRoot)
+{
+    TrainChoices c;
+    try {
+        const auto ws = store::Workspace::open(workspaceRoot);
+        auto db = ws.openCatalog();
+        c.tables = catalog::Catalog(*db).tables();
+        c.experiments = track::Tracker(*db).experiments();
+        c.targets = compute::targetNames(*db);
+    } catch (const std::exception &e) {
+        c.error = QString::fromStdString(e.what());
+    }
+    return c;
+}
+
+compute::TrainOutcome trainInWorkspace(const std::string &workspaceRoot, const compute::TrainRequest &request,
+                                       const compute::TrainObserver &observer, const std::atomic<bool> *cancel)
+{
+    try {
+        const auto ws = store::Workspace::open(workspaceRoot);
+        return compute::runTraining(ws, request, observer, cancel);
+    } catch (const std::exception &e) {
+        compute::TrainOutcome out;
+        out.status = "FAILED";
+        out.message = e.what();
+        return out;
+    }
 }
 
 RunEvaluation loadLatestEvaluation(const std::string &workspaceRoot, const std::string &runId)

@@ -4,11 +4,11 @@
 
 #include "core/track/Tracker.h"
 
+#include "core/compute/Training.h"
+
 #include <QString>
 
 #include <map>
-#include "core/compute/Training.h"
-
 #include <string>
 #include <vector>
 
@@ -25,7 +25,25 @@ struct RunRow
     std::map<std::string, std::string> params;
     std::map<std::string, double> metrics; // the latest value of each key
     std::map<std::string, std::vector<track::MetricPoint>> curves; // every logged key but the per-batch ones
+    std::map<std::string, std::string> tags; // every tag, the system ones ("pipewright.", "mlflow.") included
+    // False in a live snapshot for a run that ended before the last load: params, metrics and curves were not
+    // read again (they cannot change once a run has ended) and the page keeps the ones it has.
+    bool detailed = true;
 };
+
+/** MLflow's tag holding a run's note (its "description" in the MLflow UI). */
+inline constexpr const char *kNoteTag = "mlflow.note.content";
+
+/** True for the tags Pipewright and MLflow set themselves ("pipewright." and "mlflow." keys): read-only here. */
+bool isSystemTag(const std::string &key);
+/**
+ * Why `key` cannot be a user tag, in words; empty when it can. MLflow's rules: at most 250 characters of
+ * letters, digits, '_', '-', '.', ' ' and '/'; the "pipewright." and "mlflow." prefixes are reserved.
+ */
+QString userTagKeyError(const QString &key);
+/** The longest tag value accepted (MLflow's limit is 8000; a note gets more room). */
+inline constexpr int kMaxTagValueLength = 8000;
+inline constexpr int kMaxNoteLength = 65536;
 
 struct ExperimentsSnapshot
 {
@@ -34,8 +52,31 @@ struct ExperimentsSnapshot
     std::vector<RunRow> runs; // newest first
 };
 
-/** Reads the snapshot through its own connection: safe to call on any thread. */
-ExperimentsSnapshot loadExperimentsSnapshot(const std::string &workspaceRoot);
+/**
+ * Reads the snapshot through its own connection: safe to call on any thread. With `ended` (the runs the
+ * caller has that had already ended), those runs are read without their params, metrics and curves
+ * (`detailed` false): a live refresh then costs one query per run instead of a history read per metric.
+ */
+ExperimentsSnapshot loadExperimentsSnapshot(const std::string &workspaceRoot,
+                                            const std::vector<std::string> &ended = {});
+
+/** Sets tags of a run (Tracker::setTag, one at a time); returns the error in words, empty on success. Any thread. */
+QString writeRunTags(const std::string &workspaceRoot, const std::string &runId,
+                     const std::map<std::string, std::string> &tags);
+
+/** What the train dialog offers: the workspace's tables, experiments and compute targets. */
+struct TrainChoices
+{
+    QString error; // non-empty when the workspace could not be read
+    std::vector<std::string> tables;
+    std::vector<std::string> experiments;
+    std::vector<std::string> targets; // "local" first
+};
+/** Reads the train dialog's choices; any thread. */
+TrainChoices loadTrainChoices(const std::string &workspaceRoot);
+/** compute::runTraining on a fresh Workspace; errors (a bad request) come back as a FAILED outcome. Any thread. */
+compute::TrainOutcome trainInWorkspace(const std::string &workspaceRoot, const compute::TrainRequest &request,
+                                       const compute::TrainObserver &observer, const std::atomic<bool> *cancel);
 
 /** A run's evaluation: the latest stored one, or one just made; `found` false when there is none. */
 struct RunEvaluation

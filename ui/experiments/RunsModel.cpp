@@ -8,8 +8,10 @@
 #include <QFont>
 #include <QLocale>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
+#include <unordered_map>
 
 namespace pw::ui {
 
@@ -55,6 +57,94 @@ void RunsModel::setRuns(std::vector<RunRow> runs)
     beginResetModel();
     m_runs = std::move(runs);
     endResetModel();
+}
+
+std::vector<std::string> RunsModel::updateRuns(std::vector<RunRow> runs)
+{
+    std::vector<std::string> changed;
+    std::unordered_map<std::string, std::size_t> incoming;
+    for (std::size_t i = 0; i < runs.size(); ++i)
+        incoming.emplace(runs[i].info.runId, i);
+    // Gone runs, removed in contiguous blocks from the bottom up so that row numbers stay valid.
+    for (int row = int(m_runs.size()) - 1; row >= 0;) {
+        if (incoming.count(m_runs[std::size_t(row)].info.runId)) {
+            --row;
+            continue;
+        }
+        int first = row;
+        while (first > 0 && !incoming.count(m_runs[std::size_t(first - 1)].info.runId))
+            --first;
+        beginRemoveRows({}, first, row);
+        m_runs.erase(m_runs.begin() + first, m_runs.begin() + row + 1);
+        endRemoveRows();
+        row = first - 1;
+    }
+    std::vector<bool> present(runs.size(), false);
+    for (std::size_t row = 0; row < m_runs.size(); ++row) {
+        RunRow &have = m_runs[row];
+        const std::size_t i = incoming.at(have.info.runId);
+        present[i] = true;
+        RunRow &now = runs[i];
+        const track::RunInfo &a = have.info;
+        const track::RunInfo &b = now.info;
+        // A history that grew has more points: its size is enough to tell (values are never rewritten).
+        const auto sameCurves = [](const RunRow &x, const RunRow &y) {
+            return x.curves.size() == y.curves.size()
+                   && std::equal(x.curves.begin(), x.curves.end(), y.curves.begin(), [](const auto &p, const auto &q) {
+                          return p.first == q.first && p.second.size() == q.second.size();
+                      });
+        };
+        const bool same = a.status == b.status && a.endTime == b.endTime && a.name == b.name && a.device == b.device
+                          && a.imagesPerSecond == b.imagesPerSecond && a.failureReason == b.failureReason
+                          && have.tags == now.tags
+                          && (!now.detailed || (have.params == now.params && have.metrics == now.metrics && sameCurves(have, now)));
+        if (!now.detailed) {
+            now.params = std::move(have.params);
+            now.metrics = std::move(have.metrics);
+            now.curves = std::move(have.curves);
+            now.detailed = true;
+        }
+        const bool running = b.status == "RUNNING"; // its duration grows
+        have = std::move(now);
+        if (!same)
+            changed.push_back(have.info.runId);
+        if (!same || running)
+            Q_EMIT dataChanged(index(int(row), 0), index(int(row), ColumnCount - 1));
+    }
+    std::vector<RunRow> added;
+    for (std::size_t i = 0; i < runs.size(); ++i)
+        if (!present[i])
+            added.push_back(std::move(runs[i]));
+    if (!added.empty()) {
+        beginInsertRows({}, int(m_runs.size()), int(m_runs.size() + added.size()) - 1);
+        for (RunRow &r : added) {
+            changed.push_back(r.info.runId);
+            m_runs.push_back(std::move(r));
+        }
+        endInsertRows();
+    }
+    return changed;
+}
+
+bool RunsModel::setTags(const std::string &runId, const std::map<std::string, std::string> &tags)
+{
+    for (std::size_t row = 0; row < m_runs.size(); ++row) {
+        if (m_runs[row].info.runId != runId)
+            continue;
+        m_runs[row].tags = tags;
+        Q_EMIT dataChanged(index(int(row), TagsColumn), index(int(row), TagsColumn));
+        return true;
+    }
+    return false;
+}
+
+QString userTagsText(const RunRow &run)
+{
+    QStringList parts;
+    for (const auto &[k, v] : run.tags)
+        if (!isSystemTag(k))
+            parts << (v.empty() ? QString::fromStdString(k) : QStringLiteral("%1=%2").arg(QString::fromStdString(k), QString::fromStdString(v)));
+    return parts.join(QStringLiteral(", "));
 }
 
 const RunRow *RunsModel::run(const std::string &runId) const
@@ -114,6 +204,12 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
             const auto v = metric(r, column == ValAccuracyColumn ? kValAccuracyKey : kValLossKey);
             return v ? metricText(*v) : QString();
         }
+        case TagsColumn: {
+            QString text = userTagsText(r);
+            if (const auto note = r.tags.find(kNoteTag); note != r.tags.end() && !note->second.empty())
+                text = text.isEmpty() ? tr("(note)") : tr("%1 (note)").arg(text);
+            return text;
+        }
         }
         return {};
     case SortRole:
@@ -172,6 +268,10 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
                      i.endTime.empty() ? tr("(still running)") : QString::fromStdString(i.endTime));
         case DataColumn:
             return tr("catalog table %1 as of version %2").arg(QString::fromStdString(i.table)).arg(i.dataVersion);
+        case TagsColumn:
+            if (const auto note = r.tags.find(kNoteTag); note != r.tags.end() && !note->second.empty())
+                return QString::fromStdString(note->second).left(500);
+            return {};
         }
         return {};
     }
@@ -185,7 +285,7 @@ QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int rol
     static const char *names[] = {QT_TR_NOOP("Run"),      QT_TR_NOOP("Name"),     QT_TR_NOOP("Experiment"),
                                   QT_TR_NOOP("Status"),   QT_TR_NOOP("Start"),    QT_TR_NOOP("Duration"),
                                   QT_TR_NOOP("Data"),     QT_TR_NOOP("Device"),   QT_TR_NOOP("Images/s"),
-                                  QT_TR_NOOP("val_accuracy"), QT_TR_NOOP("val_loss")};
+                                  QT_TR_NOOP("val_accuracy"), QT_TR_NOOP("val_loss"), QT_TR_NOOP("Tags")};
     if (role == Qt::DisplayRole)
         return tr(names[section]);
     if (role == Qt::ToolTipRole) {
@@ -197,6 +297,8 @@ QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int rol
         case ValAccuracyColumn:
         case ValLossColumn:
             return tr("The run's last logged value (its final epoch)");
+        case TagsColumn:
+            return tr("The run's own tags (key=value); \"(note)\" when it has a note (hover for it)");
         }
     }
     return {};

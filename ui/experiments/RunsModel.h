@@ -24,6 +24,7 @@ public:
         ThroughputColumn,
         ValAccuracyColumn,
         ValLossColumn,
+        TagsColumn,
         ColumnCount
     };
     enum Role {
@@ -32,7 +33,17 @@ public:
     };
 
     explicit RunsModel(QObject *parent = nullptr);
+    /** Replaces every run (a model reset: views lose their selection). */
     void setRuns(std::vector<RunRow> runs);
+    /**
+     * Merges a newer snapshot by run id: rows of runs that are gone are removed, changed rows are refreshed
+     * in place (dataChanged), new runs are appended (the view's sort places them), so that a view keeps its
+     * selection, sort and scroll position. A row that is not `detailed` keeps the params, metrics and curves
+     * it had. Returns the ids of the runs that were added or changed.
+     */
+    std::vector<std::string> updateRuns(std::vector<RunRow> runs);
+    /** Replaces the tags of one run (after an edit was written); false when the run is not here. */
+    bool setTags(const std::string &runId, const std::map<std::string, std::string> &tags);
     const std::vector<RunRow> &runs() const { return m_runs; }
     /** The run with this full id, or nullptr. */
     const RunRow *run(const std::string &runId) const;
@@ -45,6 +56,9 @@ public:
 private:
     std::vector<RunRow> m_runs;
 };
+
+/** The user tags of a run as the Tags column shows them: "key=value, …" (system tags and the note left out). */
+QString userTagsText(const RunRow &run);
 
 /** The colour of a run status (MLflow's RUNNING, FINISHED, FAILED, KILLED). */
 QColor runStatusColor(const std::string &status);

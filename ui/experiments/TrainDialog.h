@@ -1,0 +1,76 @@
+// The Experiments page's "Train…" dialog: the options of compute::TrainRequest (table, experiment, run name,
+// model, epochs, batch size, learning rate, optimizer, image size, validation fraction, seed, device, precision)
+// and the compute target. It only gathers and checks them; the page runs the training.
+#pragma once
+
+#include "core/compute/Training.h"
+
+#include <QDialog>
+
+#include <string>
+#include <vector>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+
+namespace pw::ui {
+
+class TrainDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    /** The choices come from the workspace (read off the GUI thread by the caller). */
+    TrainDialog(const std::vector<std::string> &tables, const std::vector<std::string> &experiments,
+                const std::vector<std::string> &targets, QWidget *parent = nullptr);
+
+    /** Fills the fields from `request` (its zeros mean "the model's default"). */
+    void setRequest(const compute::TrainRequest &request);
+    /** The request the fields describe. */
+    compute::TrainRequest request() const;
+    /** Why the fields cannot be trained on, in words; empty when they can. */
+    QString validationError() const;
+
+    QComboBox *tableBox() const { return m_table; }
+    QComboBox *experimentBox() const { return m_experiment; }
+    QLineEdit *runNameEdit() const { return m_runName; }
+    QComboBox *modelBox() const { return m_model; }
+    QSpinBox *epochsBox() const { return m_epochs; }
+    QSpinBox *batchSizeBox() const { return m_batchSize; }
+    QDoubleSpinBox *lrBox() const { return m_lr; }
+    QComboBox *optimizerBox() const { return m_optimizer; }
+    QSpinBox *imageSizeBox() const { return m_imageSize; }
+    QDoubleSpinBox *valFractionBox() const { return m_valFraction; }
+    QSpinBox *seedBox() const { return m_seed; }
+    QComboBox *deviceBox() const { return m_device; }
+    QComboBox *precisionBox() const { return m_precision; }
+    QComboBox *targetBox() const { return m_target; }
+    QLabel *errorLabel() const { return m_error; }
+
+    /** Accepts only a valid request; otherwise shows why in the dialog and stays open. */
+    void accept() override;
+
+private:
+    void modelChanged();
+
+    QComboBox *m_table;
+    QComboBox *m_experiment;
+    QLineEdit *m_runName;
+    QComboBox *m_model;
+    QLabel *m_modelSummary;
+    QSpinBox *m_epochs;
+    QSpinBox *m_batchSize;
+    QDoubleSpinBox *m_lr;
+    QComboBox *m_optimizer;
+    QSpinBox *m_imageSize;
+    QDoubleSpinBox *m_valFraction;
+    QSpinBox *m_seed;
+    QComboBox *m_device;
+    QComboBox *m_precision;
+    QComboBox *m_target;
+    QLabel *m_error;
+};
+
+} // namespace pw::ui
