@@ -106,7 +106,7 @@ const std::vector<Command> &commands()
          "       \"queued_for_review\"}"},
         {"train", "pipewright train [--table T] [--experiment NAME] [--model NAME] [--epochs N] [--batch-size B] [--lr X] "
                   "[--optimizer adam|sgd] [--image-size S] [--val-fraction F] [--seed S] [--device auto|cpu|cuda] "
-                  "[--precision auto|fp32|bf16] [--as-of-version V] [--name RUN_NAME]",
+                  "[--precision auto|fp32|bf16] [--as-of-version V] [--name RUN_NAME] [--target NAME]",
          "Trains a classifier on the labeled images of a table (default: images) at a catalog version (default:\n"
          "the latest), as a tracked run of an experiment (default: Default). The images are materialised once into\n"
          "shards (NumPy arrays, cached under the workspace's shards/ folder, split into train and validation by\n"
@@ -122,7 +122,10 @@ const std::vector<Command> &commands()
          "  --val-fraction F       share held out for validation, by content hash (default: 0.1)\n"
          "  --seed S               seeds initialisation, shuffling and augmentation (default: 42)\n"
          "  --device D             auto (CUDA when this libtorch has it), cpu or cuda\n"
-         "  --precision P          auto (bf16 where the CPU has AVX512_BF16/AMX or on a GPU, else fp32), fp32, bf16\n\n"
+         "  --precision P          auto (bf16 where the CPU has AVX512_BF16/AMX or on a GPU, else fp32), fp32, bf16\n"
+         "  --target NAME          the compute target (default: local; see `pipewright help targets`): on an SSH\n"
+         "                         host the shard is copied there once, the worker runs there and its events\n"
+         "                         stream back; the model and logs come back at the end\n\n"
          "Models:\n"
          "MODELS"
          "\nJSON: {\"run_id\", \"status\", \"data_version\", \"epochs\", \"metrics\": {\"val_accuracy\", \"val_loss\",\n"
@@ -168,14 +171,16 @@ const std::vector<Command> &commands()
          "  models alias NAME ALIAS VERSION   |   models alias NAME ALIAS --delete\n"
          "      Points NAME@ALIAS at a version (like MLflow's aliases, e.g. champion).\n\n"
          "Model references (score --model, ...): NAME@Production, NAME@Staging, NAME@ALIAS, NAME:VERSION, NAME:latest."},
-        {"score", "pipewright score --model REF [--table T] [--threshold X] [--review-fraction F] [--seed S] [--rescore]",
+        {"score", "pipewright score --model REF [--table T] [--threshold X] [--review-fraction F] [--seed S] [--rescore] "
+                  "[--target NAME]",
          "Scores the images of a table (default: images) that have no prediction from the model version REF resolves\n"
          "to (--rescore: all of them), and MERGEs the predictions into the catalog by image, as one new catalog\n"
          "version (MERGE PREDICTIONS): predicted label, confidence (top-1 probability), top-5 labels with\n"
          "probabilities, model name and version. A rerun updates, never duplicates. Images whose confidence is below\n"
          "the threshold (default 0.95) and that no person has labeled enter the review queue, least confident first;\n"
          "--review-fraction F queues only a seeded sample of them (--seed, default 42). Unreadable images are\n"
-         "reported and left out; they never stop the batch.\n\n"
+         "reported and left out; they never stop the batch. --target NAME runs the model on a compute target (the\n"
+         "decoded images and the model file are copied there; the probabilities come back).\n\n"
          "JSON: {\"version\", \"model_version\", \"scored\", \"skipped\" (already scored), \"failed\", \"failures\",\n"
          "       \"queued_for_review\", \"model\", \"inserted\", \"updated\", \"wrote_version\", \"seconds\"}"},
         {"predictions", "pipewright predictions export FILE.csv [--table T]",
@@ -249,6 +254,26 @@ const std::vector<Command> &commands()
          "(\"trigger\": {\"file_arrival\": {\"path\": DIR, \"min_seconds_between_triggers\": N}}) starts the pipeline\n"
          "when new image files land under DIR, never twice for the same file. Edits to the pipeline files are\n"
          "picked up. Ctrl-C stops it (cancelling runs in progress); --for stops it after SECONDS, letting runs end."},
+        {"targets", "pipewright targets add NAME ssh://[USER@]HOST[:PORT] --workdir DIR [--worker PATH] [--identity FILE] | "
+                    "targets list | targets remove NAME | targets test NAME",
+         "Compute targets: where pipewright-worker runs. \"local\" is always there; SSH hosts (a GPU box) are kept in\n"
+         "the workspace and named by `train --target`, `score --target` and a pipeline task's \"target\". The system's\n"
+         "OpenSSH client is used as you have it configured (keys, agent, ~/.ssh/config, known_hosts; set\n"
+         "PIPEWRIGHT_SSH_CONFIG to use another config file). Host keys are always checked: an unknown or changed key\n"
+         "refuses the connection and says how to accept the key. Nothing is ever asked interactively.\n\n"
+         "  targets add NAME URL --workdir DIR [--worker PATH] [--identity FILE]\n"
+         "      DIR: an absolute folder on the host (shards/, blobs/ and runs/ go there); --worker: the worker program\n"
+         "      there (default: pipewright-worker on its PATH; a relative path is relative to DIR); --identity: a\n"
+         "      private key for ssh -i. JSON: {\"name\", \"kind\", \"url\", \"host\", \"user\", \"port\", \"workdir\",\n"
+         "      \"worker\", \"identity\", \"created_at\"}\n"
+         "  targets list          JSON: [target], \"local\" first\n"
+         "  targets remove NAME\n"
+         "  targets test NAME     connects and runs `pipewright-worker info` there. JSON: {\"name\", \"reachable\",\n"
+         "      \"worker\", \"torch\", \"cuda\", \"devices\": [...], \"seconds\"} and \"error\" when it fails (exit 1)\n\n"
+         "A remote run: the shard (or model and images) is copied to DIR content-addressed, skipped when already\n"
+         "there; the worker starts detached under DIR/runs/RUN_ID and writes its events to events.jsonl there,\n"
+         "which stream back live; a dropped connection is reattached (PIPEWRIGHT_REATTACH_SECONDS, default 600);\n"
+         "cancel stops the remote worker; the model file and logs come back into the run's artifacts."},
         {"help", "pipewright help [COMMAND]", "Shows the commands, or the documentation of one command."},
     };
     return list;
@@ -471,7 +496,7 @@ int cmdTrain(const QStringList &args)
 {
     Context c("train", args);
     for (const char *o : {"table", "experiment", "model", "epochs", "batch-size", "lr", "optimizer", "image-size",
-                          "val-fraction", "seed", "device", "precision", "as-of-version", "name"})
+                          "val-fraction", "seed", "device", "precision", "as-of-version", "name", "target"})
         c.addValueOption(o, "VALUE");
     c.parse();
     c.expectPositional(0, 0, "");
@@ -489,6 +514,8 @@ int cmdTrain(const QStringList &args)
     if (c.isSet("precision"))
         r.precision = c.value("precision").toStdString();
     r.runName = c.value("name").toStdString();
+    if (c.isSet("target"))
+        r.target = c.value("target").toStdString();
     r.epochs = int(c.intValue("epochs", 0, 1));
     r.batchSize = int(c.intValue("batch-size", 0, 2));
     r.imageSize = int(c.intValue("image-size", 0, 1));
@@ -523,6 +550,19 @@ int cmdTrain(const QStringList &args)
                 std::cerr << "shards: " << e.value("train_images").toInteger() << " train, "
                           << e.value("val_images").toInteger() << " validation images"
                           << (e.value("reused").toBool() ? " (cached)" : "") << "\n";
+            } else if (type == "remote_upload") {
+                std::cerr << (e.value("copied").toBool() ? "copied " : "already on the target: ")
+                          << e.value("path").toString().toStdString() << " -> " << e.value("remote").toString().toStdString()
+                          << (e.value("copied").toBool() ? " (" + std::to_string(e.value("bytes").toInteger() / 1000000) + " MB)" : "")
+                          << "\n";
+            } else if (type == "remote_started") {
+                std::cerr << "the worker runs on " << e.value("target").toString().toStdString() << " in "
+                          << e.value("dir").toString().toStdString() << "\n";
+            } else if (type == "remote_reattached") {
+                std::cerr << "reattached to the remote worker (connection " << e.value("attempt").toInt() << ")\n";
+            } else if (type == "remote_fetched") {
+                std::fprintf(stderr, "fetched the model and logs (%.1f MB) in %.2f s\n",
+                             double(e.value("bytes").toInteger()) / 1e6, e.value("seconds").toDouble());
             } else if (type == "started") {
                 std::cerr << "training " << e.value("model").toString().toStdString() << " on "
                           << e.value("device").toString().toStdString() << " (" << e.value("threads").toInt()
@@ -896,7 +936,7 @@ int run(const QStringList &args)
         {"ingest", cmdIngest}, {"catalog", cmdCatalog}, {"demo-data", cmdDemoData}, {"demo", cmdDemo},
         {"train", cmdTrain}, {"runs", cmdRuns}, {"evaluate", cmdEvaluate}, {"models", cmdModels},
         {"score", cmdScore}, {"predictions", cmdPredictions}, {"review", cmdReview}, {"pipeline", cmdPipeline},
-        {"schedule", cmdSchedule}, {"scheduler", cmdScheduler}, {"help", cmdHelp}};
+        {"schedule", cmdSchedule}, {"scheduler", cmdScheduler}, {"targets", cmdTargets}, {"help", cmdHelp}};
     const auto it = handlers.find(command);
     if (it == handlers.end()) {
         std::cerr << "pipewright: unknown command '" << command.toStdString() << "'; see `pipewright help`\n";

@@ -233,7 +233,7 @@ int cmdModels(const QStringList &args)
 int cmdScore(const QStringList &args)
 {
     Context c("score", args);
-    for (const char *o : {"model", "table", "threshold", "review-fraction", "seed"})
+    for (const char *o : {"model", "table", "threshold", "review-fraction", "seed", "target"})
         c.addValueOption(o, "VALUE");
     c.addFlag("rescore");
     c.parse();
@@ -248,6 +248,8 @@ int cmdScore(const QStringList &args)
     r.reviewFraction = c.fractionValue("review-fraction", r.reviewFraction);
     r.seed = std::uint64_t(c.intValue("seed", 42, 0));
     r.rescore = c.isSet("rescore");
+    if (c.isSet("target"))
+        r.target = c.value("target").toStdString();
     const auto ws = store::Workspace::open(c.workspaceRoot());
     ProgressPrinter decodeProgress("decoding"), predictProgress("predicting");
     const auto res = score::score(

@@ -147,6 +147,8 @@ int cmdPipeline(const QStringList &args);
 // CliSchedule.cpp
 int cmdSchedule(const QStringList &args);
 int cmdScheduler(const QStringList &args);
+// CliTargets.cpp
+int cmdTargets(const QStringList &args);
 
 
 } // namespace pw::cli

@@ -1,6 +1,7 @@
 // Training and evaluation runs: shards (core/data), tracking (core/track), the worker process.
 #include "core/compute/Training.h"
 
+#include "core/compute/Targets.h"
 #include "core/compute/WorkerProcess.h"
 #include "core/data/Npy.h"
 #include "core/data/Shards.h"
@@ -9,6 +10,7 @@
 #include "core/track/Tracker.h"
 #include "core/train/ModelZoo.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
@@ -89,6 +91,7 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
                                     + std::to_string(spec.maxInputSize) + " px)");
     if (request.optimizer != "adam" && request.optimizer != "sgd")
         throw std::invalid_argument("--optimizer: '" + request.optimizer + "' is not adam or sgd");
+    const Target target = findTarget(*ws.openCatalog(), request.target); // throws, naming the known targets
 
     data::ShardSpec shardSpec;
     shardSpec.table = request.table;
@@ -123,6 +126,7 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
                                       {"data_version", std::to_string(shards.dataVersion)},
                                       {"val_fraction", QString::number(request.valFraction).toStdString()},
                                       {"device_requested", request.device},
+                                      {"target", target.name},
                                       {"precision_requested", request.precision},
                                       {"shard", QFileInfo(QString::fromStdString(shards.dir)).fileName().toStdString()}});
     QFile::copy(QString::fromStdString(shards.dir + "/classes.txt"), QString::fromStdString(dir + "/classes.txt"));
@@ -150,8 +154,13 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     };
     WorkerExit exit;
     try {
-        exit = runWorker(
-            args,
+        WorkerJob job;
+        job.args = args;
+        job.inputs = {QString::fromStdString(shards.dir)};
+        job.outputDir = QString::fromStdString(dir);
+        job.jobId = QString::fromStdString(outcome.runId);
+        exit = runWorkerOn(
+            target, job,
             [&](const QJsonObject &event) {
                 const QString type = event.value("event").toString();
                 if (type == "metric") {
@@ -188,6 +197,14 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
         outcome.message = exit.finished.value("message").toString().toStdString();
         outcome.imagesPerSecond = exit.finished.value("images_per_second").toDouble();
         recordArtifacts(tracker, outcome.runId, dir, exit.finished.value("artifacts").toArray());
+    }
+    if (!target.isLocal()) { // the remote worker's event stream and stderr came back with the model
+        QJsonArray logs;
+        for (const char *name : {"events.jsonl", "worker.log"})
+            logs.append(QJsonObject{{"path", QString::fromStdString(dir) + "/" + name}, {"kind", "log"}});
+        recordArtifacts(tracker, outcome.runId, dir, logs);
+    }
+    if (!exit.finished.isEmpty()) {
     } else if (exit.cancelled) {
         outcome.status = "KILLED";
         outcome.message = "cancelled; the worker was stopped";
@@ -214,15 +231,27 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
 }
 
 void predictFile(const std::string &modelPath, const std::string &imagesNpy, const std::string &outNpy,
-                 const std::atomic<bool> *cancel, const std::function<void(const QJsonObject &)> &onEvent)
+                 const std::atomic<bool> *cancel, const std::function<void(const QJsonObject &)> &onEvent,
+                 const Target &target)
 {
-    const WorkerExit exit = runWorker({"predict", "--model", QString::fromStdString(modelPath), "--images",
-                                       QString::fromStdString(imagesNpy), "--out", QString::fromStdString(outNpy)},
-                                      onEvent ? onEvent : std::function<void(const QJsonObject &)>(), cancel);
+    static std::atomic<int> counter{0};
+    const QFileInfo out(QString::fromStdString(outNpy));
+    WorkerJob job;
+    job.args = {"predict", "--model", QString::fromStdString(modelPath), "--images", QString::fromStdString(imagesNpy),
+                "--out", out.absoluteFilePath()};
+    job.inputs = {QString::fromStdString(modelPath), QString::fromStdString(imagesNpy)};
+    job.outputDir = out.absolutePath();
+    job.outputs = {out.fileName()};
+    job.jobId = QString("predict-%1-%2-%3")
+                    .arg(QDateTime::currentMSecsSinceEpoch())
+                    .arg(QCoreApplication::applicationPid())
+                    .arg(counter.fetch_add(1));
+    const WorkerExit exit = runWorkerOn(target, job, onEvent ? onEvent : std::function<void(const QJsonObject &)>(), cancel);
+    const std::string where = target.isLocal() ? std::string() : " on " + target.name;
     if (exit.cancelled)
-        throw std::runtime_error("prediction with '" + modelPath + "' was cancelled");
+        throw std::runtime_error("prediction with '" + modelPath + "'" + where + " was cancelled");
     if (exit.finished.value("status").toString() != "FINISHED")
-        throw std::runtime_error("prediction with '" + modelPath + "' failed: "
+        throw std::runtime_error("prediction with '" + modelPath + "'" + where + " failed: "
                                  + (exit.finished.isEmpty() ? exit.error : exit.finished.value("message").toString()).toStdString());
 }
 

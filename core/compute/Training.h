@@ -1,6 +1,8 @@
 // A training run end to end: shards from the catalog, a tracked run, the worker, its events into the tracker.
 #pragma once
 
+#include "core/compute/Targets.h"
+
 #include <QJsonObject>
 
 #include <atomic>
@@ -34,6 +36,7 @@ struct TrainRequest
     std::string precision = "auto";
     std::optional<std::int64_t> asOfVersion;
     std::string pipelineRunId;
+    std::string target = "local"; // a compute target of the workspace (core/compute/Targets.h)
 };
 
 struct TrainOutcome
@@ -87,11 +90,13 @@ struct ModelFiles
 
 /**
  * Runs `pipewright-worker predict` on a .npy of uint8 N x H x W x C images, writing float32 N x K
- * probabilities to `outNpy`. Throws with the worker's message when it fails or `cancel` stopped it.
+ * probabilities to `outNpy`, on `target` (the model and images are copied there; the probabilities come back).
+ * Throws with the worker's message when it fails or `cancel` stopped it.
  */
 void predictFile(const std::string &modelPath, const std::string &imagesNpy, const std::string &outNpy,
                  const std::atomic<bool> *cancel = nullptr,
-                 const std::function<void(const QJsonObject &)> &onEvent = {});
+                 const std::function<void(const QJsonObject &)> &onEvent = {},
+                 const Target &target = Target{});
 
 /**
  * Evaluates a model on the labeled images of `table` (latest version, or `asOfVersion`), matching classes by

@@ -10,6 +10,8 @@
 
 namespace pw::compute {
 
+struct Target;
+
 /** The worker binary: $PIPEWRIGHT_WORKER, else pipewright-worker next to this program, else on PATH. */
 QString workerPath();
 
@@ -35,5 +37,36 @@ WorkerExit runWorker(const QStringList &args, const std::function<void(const QJs
                      const std::atomic<bool> *cancel = nullptr,
                      const std::function<void(const QString &)> &onLog = {},
                      const std::function<void(qint64 pid)> &onStarted = {});
+
+/**
+ * A worker run that can go to any compute target. Its arguments name local paths: `inputs` (files or folders
+ * the worker reads) and `outputDir` (where it writes). On a remote target the inputs are copied to the
+ * target's workdir content-addressed (folders under shards/, files under blobs/; skipped when already there),
+ * those paths in the arguments become the remote ones, the worker writes into runs/JOB/ there, and at the end
+ * `outputs` (names relative to outputDir; empty: everything, logs included) come back into outputDir.
+ */
+struct WorkerJob
+{
+    QStringList args;
+    QStringList inputs;
+    QString outputDir;
+    QStringList outputs;
+    QString jobId; // names the job's folder on the target (a run id): unique per job
+};
+
+/**
+ * runWorker() on `target`. For "local" it is runWorker(job.args). For an SSH host the worker starts there
+ * detached from the connection, writing its events to runs/JOB/events.jsonl, which is streamed back live;
+ * a dropped connection is reattached (from the last event read) until the worker's exit is known or
+ * $PIPEWRIGHT_REATTACH_SECONDS (default 600) pass without a connection. Cancel sends SIGTERM (then SIGKILL)
+ * to the remote worker. Progress of the transfer is reported as events too: remote_upload {path, bytes,
+ * copied}, remote_started {host, dir}, remote_reattached {attempt, offset}, remote_fetched {bytes, seconds}.
+ * `onStarted` receives this process's pid (the supervisor of the remote run).
+ */
+WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
+                       const std::function<void(const QJsonObject &)> &onEvent,
+                       const std::atomic<bool> *cancel = nullptr,
+                       const std::function<void(const QString &)> &onLog = {},
+                       const std::function<void(qint64 pid)> &onStarted = {});
 
 } // namespace pw::compute

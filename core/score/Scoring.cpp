@@ -2,6 +2,7 @@
 #include "core/score/Scoring.h"
 
 #include "core/catalog/Catalog.h"
+#include "core/compute/Targets.h"
 #include "core/compute/Training.h"
 #include "core/data/Npy.h"
 #include "core/data/Shards.h"
@@ -281,6 +282,7 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
     auto db = ws.openCatalog();
     registry::Registry reg(ws, *db);
     const registry::ModelVersion model = reg.resolve(request.model);
+    const compute::Target target = compute::findTarget(*db, request.target); // throws, naming the known targets
     ScoreResult result;
     result.model = model.name;
     result.modelVersion = model.version;
@@ -348,7 +350,7 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
         compute::predictFile(model.artifact, scratch.path + "/images.npy", probsPath, cancel, [&](const QJsonObject &e) {
             if (progress && e.value("event").toString() == "progress")
                 progress("predict", e.value("done").toInteger(), e.value("total").toInteger());
-        });
+        }, target);
         result.predictSeconds = secondsSince(phase);
         const data::NpyFile probs(probsPath);
         const auto k = std::int64_t(model.classes.size());

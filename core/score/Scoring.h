@@ -24,6 +24,7 @@ struct ScoreRequest
     double reviewFraction = 1.0;   // queue only this seeded share of them (0 < F <= 1)
     std::uint64_t seed = 42;       // which share
     bool rescore = false;          // score every image again, not only those without a prediction
+    std::string target = "local";  // the compute target that runs the model (core/compute/Targets.h)
 };
 
 struct ScoreFailure

@@ -286,6 +286,17 @@ CREATE INDEX images_table_added ON images(table_name, valid_from, id);
 CREATE INDEX predictions_image ON predictions(table_name, path, version);
 CREATE INDEX review_queue_image ON review_queue(table_name, path);
 )sql"},
+        {6, R"sql(
+-- Compute targets (core/compute/Targets): SSH hosts a worker runs on; "local" is implicit and never stored.
+CREATE TABLE compute_targets (
+    name       TEXT PRIMARY KEY,
+    url        TEXT NOT NULL,            -- ssh://[USER@]HOST[:PORT]
+    workdir    TEXT NOT NULL,            -- absolute, on the host
+    worker     TEXT NOT NULL,            -- the worker program on the host
+    identity   TEXT NOT NULL DEFAULT '', -- a private key file for ssh -i, or ''
+    created_at TEXT NOT NULL
+) WITHOUT ROWID;
+)sql"},
     };
     return migrations;
 }

@@ -1,0 +1,227 @@
+// Compute targets kept in the catalog (table compute_targets, migration 6) and their connection test.
+#include "core/compute/Targets.h"
+
+#include "core/compute/Ssh.h"
+#include "core/compute/WorkerProcess.h"
+#include "core/store/Database.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QRegularExpression>
+
+#include <stdexcept>
+
+namespace pw::compute {
+
+std::string Target::url() const
+{
+    if (isLocal())
+        return "local";
+    const bool v6 = host.find(':') != std::string::npos;
+    return "ssh://" + (user.empty() ? std::string() : user + "@") + (v6 ? "[" + host + "]" : host)
+           + (port > 0 ? ":" + std::to_string(port) : std::string());
+}
+
+std::string Target::destination() const
+{
+    return user.empty() ? host : user + "@" + host;
+}
+
+Target localTarget()
+{
+    return Target{};
+}
+
+Target makeSshTarget(const std::string &name, const std::string &url, const std::string &workdir,
+                     const std::string &worker, const std::string &identity)
+{
+    static const QRegularExpression nameRe(QStringLiteral("^[A-Za-z0-9_.-]+$"));
+    if (!nameRe.match(QString::fromStdString(name)).hasMatch())
+        throw std::invalid_argument("target name '" + name + "': use letters, digits, '.', '_' and '-'");
+    if (name == "local")
+        throw std::invalid_argument("target name 'local' is this machine's, and always there");
+    // ssh://[USER@]HOST[:PORT], HOST a name, an IPv4 address or [IPv6]
+    static const QRegularExpression urlRe(
+        QStringLiteral(R"(^ssh://(?:([A-Za-z0-9_][A-Za-z0-9_.-]*)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::([0-9]+))?/?$)"));
+    const auto m = urlRe.match(QString::fromStdString(url));
+    if (!m.hasMatch())
+        throw std::invalid_argument("target URL '" + url + "' is not ssh://[USER@]HOST[:PORT]");
+    Target t;
+    t.name = name;
+    t.kind = "ssh";
+    t.user = m.captured(1).toStdString();
+    QString host = m.captured(2);
+    if (host.startsWith(u'['))
+        host = host.mid(1, host.size() - 2);
+    t.host = host.toStdString();
+    if (!m.captured(3).isEmpty()) {
+        bool ok = false;
+        const int port = m.captured(3).toInt(&ok);
+        if (!ok || port < 1 || port > 65535)
+            throw std::invalid_argument("target URL '" + url + "': port " + m.captured(3).toStdString()
+                                        + " is outside 1..65535");
+        t.port = port;
+    }
+    if (workdir.empty() || workdir.front() != '/')
+        throw std::invalid_argument("--workdir '" + workdir
+                                    + "': give an absolute folder on the host (for example /home/USER/pipewright)");
+    if (workdir.find('\n') != std::string::npos || worker.find('\n') != std::string::npos)
+        throw std::invalid_argument("--workdir and --worker cannot contain a line break");
+    t.workdir = workdir.size() > 1 && workdir.back() == '/' ? workdir.substr(0, workdir.size() - 1) : workdir;
+    if (!worker.empty())
+        t.worker = worker;
+    t.identity = identity;
+    return t;
+}
+
+namespace {
+
+Target fromRow(const store::Statement &s)
+{
+    Target t = makeSshTarget(s.text(0), s.text(1), s.text(2), s.text(3), s.text(4));
+    t.createdAt = s.text(5);
+    return t;
+}
+
+} // namespace
+
+std::vector<Target> listTargets(store::Database &db)
+{
+    std::vector<Target> out{localTarget()};
+    store::Statement s(db, "SELECT name, url, workdir, worker, identity, created_at FROM compute_targets ORDER BY name");
+    while (s.step())
+        out.push_back(fromRow(s));
+    return out;
+}
+
+std::vector<std::string> targetNames(store::Database &db)
+{
+    std::vector<std::string> out;
+    for (const Target &t : listTargets(db))
+        out.push_back(t.name);
+    return out;
+}
+
+Target findTarget(store::Database &db, const std::string &name)
+{
+    if (name.empty() || name == "local")
+        return localTarget();
+    store::Statement s(db, "SELECT name, url, workdir, worker, identity, created_at FROM compute_targets WHERE name = ?");
+    s.bind(1, name);
+    if (s.step())
+        return fromRow(s);
+    std::string known;
+    for (const std::string &n : targetNames(db))
+        known += (known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown compute target '" + name + "' (targets: " + known
+                                + "; add one with: pipewright targets add NAME ssh://USER@HOST --workdir DIR)");
+}
+
+void addTarget(store::Database &db, const Target &t)
+{
+    if (t.isLocal())
+        throw std::invalid_argument("target 'local' is always there");
+    store::Transaction tx(db);
+    store::Statement exists(db, "SELECT 1 FROM compute_targets WHERE name = ?");
+    exists.bind(1, t.name);
+    if (exists.step())
+        throw std::invalid_argument("target '" + t.name + "' exists already (remove it first)");
+    store::Statement ins(db, "INSERT INTO compute_targets(name, url, workdir, worker, identity, created_at) VALUES(?,?,?,?,?,?)");
+    ins.bind(1, t.name).bind(2, t.url()).bind(3, t.workdir).bind(4, t.worker).bind(5, t.identity)
+        .bind(6, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toStdString())
+        .exec();
+    tx.commit();
+}
+
+void removeTarget(store::Database &db, const std::string &name)
+{
+    if (name == "local")
+        throw std::invalid_argument("target 'local' cannot be removed");
+    store::Statement del(db, "DELETE FROM compute_targets WHERE name = ?");
+    del.bind(1, name).exec();
+    if (db.changes() == 0)
+        findTarget(db, name); // throws, naming the known targets
+}
+
+QJsonObject targetJson(const Target &t)
+{
+    QJsonObject o{{"name", QString::fromStdString(t.name)}, {"kind", QString::fromStdString(t.kind)},
+                  {"url", QString::fromStdString(t.url())}};
+    if (!t.isLocal()) {
+        o.insert("host", QString::fromStdString(t.host));
+        o.insert("user", QString::fromStdString(t.user));
+        o.insert("port", t.port);
+        o.insert("workdir", QString::fromStdString(t.workdir));
+        o.insert("worker", QString::fromStdString(t.worker));
+        o.insert("identity", QString::fromStdString(t.identity));
+        o.insert("created_at", QString::fromStdString(t.createdAt));
+    }
+    return o;
+}
+
+// On the host: run the worker's info from the workdir (a relative --worker is relative to it); 127 when the
+// worker cannot be found or run.
+static const char *const kInfoScript = R"sh(cd "$1" 2>/dev/null
+case "$2" in */*) [ -x "$2" ] || exit 127 ;; *) command -v "$2" >/dev/null 2>&1 || exit 127 ;; esac
+exec "$2" info)sh";
+
+QJsonObject testTarget(const Target &t)
+{
+    QElapsedTimer clock;
+    clock.start();
+    QJsonObject out{{"name", QString::fromStdString(t.name)}, {"url", QString::fromStdString(t.url())},
+                    {"reachable", false}, {"worker", QJsonValue::Null}, {"torch", QJsonValue::Null},
+                    {"cuda", false}, {"devices", QJsonArray()}};
+    QByteArray stdoutText, stderrText;
+    int exitCode = -1;
+    if (t.isLocal()) {
+        out["reachable"] = true;
+        QProcess p;
+        p.start(workerPath(), {"info"});
+        p.waitForFinished(60000);
+        stdoutText = p.readAllStandardOutput();
+        stderrText = p.readAllStandardError();
+        exitCode = p.exitStatus() == QProcess::NormalExit && p.error() != QProcess::FailedToStart ? p.exitCode() : 127;
+    } else {
+        const ssh::Result r = ssh::run(t, {"sh", "-c", kInfoScript, "sh", QString::fromStdString(t.workdir),
+                                           QString::fromStdString(t.worker)},
+                                       {}, 60000);
+        stdoutText = r.out;
+        stderrText = r.err;
+        exitCode = r.started ? r.exitCode : -1;
+        if (!r.started || r.exitCode == 255 || r.timedOut) {
+            out["error"] = r.started ? ssh::explainFailure(t, r.err) : QString::fromUtf8(r.err);
+            out["seconds"] = double(clock.elapsed()) / 1000.0;
+            return out;
+        }
+        out["reachable"] = true;
+    }
+    out["seconds"] = double(clock.elapsed()) / 1000.0;
+    if (exitCode == 127) {
+        out["error"] = "the worker '" + QString::fromStdString(t.worker) + "' is not on " + QString::fromStdString(t.name)
+                       + (t.isLocal() ? QString() : " (looked for it from " + QString::fromStdString(t.workdir)
+                                                        + " and on the PATH of a non-interactive login)")
+                       + ": install pipewright-worker there (README: setting up a GPU host) or give --worker PATH";
+        return out;
+    }
+    for (const QByteArray &line : stdoutText.split('\n')) {
+        const QJsonDocument doc = QJsonDocument::fromJson(line.trimmed());
+        if (doc.isObject() && doc.object().value("event").toString() == "info") {
+            const QJsonObject info = doc.object();
+            out["worker"] = info.value("worker_version");
+            out["torch"] = info.value("torch_version");
+            out["cuda"] = info.value("cuda_available").toBool();
+            out["devices"] = info.value("devices");
+            out["models"] = info.value("models");
+            return out;
+        }
+    }
+    out["error"] = "the worker on " + QString::fromStdString(t.name) + " did not answer `info` (exit code "
+                   + QString::number(exitCode) + "): " + QString::fromUtf8(stderrText.right(600)).trimmed();
+    return out;
+}
+
+} // namespace pw::compute
