@@ -98,7 +98,7 @@ private:
 };
 
 // Runs one built-in task type in this process and returns its outputs. Progress goes to stdout (the log).
-QJsonObject runTask(const store::Workspace &ws, const std::string &type, const TaskParams &p)
+QJsonObject runTask(const store::Workspace &ws, const std::string &type, const TaskParams &p, const std::string &target)
 {
     if (type == "ingest") {
         ingest::IngestOptions o;
@@ -141,6 +141,7 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
             r.asOfVersion = p.integer("as_of_version", 0);
         if (const char *run = std::getenv("PIPEWRIGHT_RUN_ID"))
             r.pipelineRunId = run;
+        r.target = target;
         std::mutex printing;
         const auto outcome = compute::runTraining(
             ws, r,
@@ -217,6 +218,7 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
         r.threshold = p.number("threshold", r.threshold);
         r.reviewFraction = p.number("review_fraction", r.reviewFraction);
         r.rescore = p.boolean("rescore", false);
+        r.target = target;
         const auto res = score::score(ws, r, {}, &g_cancel);
         std::cout << "scored " << res.scored << " images with " << res.model << ":" << res.modelVersion << "; "
                   << res.queuedForReview << " queued for review\n";
@@ -286,7 +288,7 @@ void printRunSummary(const pipeline::RunInfo &r)
 int cmdPipeline(const QStringList &args)
 {
     Context c("pipeline", args);
-    for (const char *o : {"param", "only", "from", "to", "params-json", "out", "map", "limit"})
+    for (const char *o : {"param", "only", "from", "to", "params-json", "out", "map", "limit", "target"})
         c.addValueOption(o, "VALUE");
     c.parse();
     c.expectPositional(1, 1000, "pipeline command: validate, run, runs, show, repair, cancel, import-databricks or "
@@ -312,7 +314,8 @@ int cmdPipeline(const QStringList &args)
         c.expectPositional(2, 2, "TYPE");
         const QJsonObject params = QJsonDocument::fromJson(c.value("params-json").toUtf8()).object();
         const auto ws = store::Workspace::open(c.workspaceRoot());
-        const QJsonObject outputs = runTask(ws, c.positional().at(1).toStdString(), TaskParams(params));
+        const QJsonObject outputs = runTask(ws, c.positional().at(1).toStdString(), TaskParams(params),
+                                            c.isSet("target") ? c.value("target").toStdString() : std::string("local"));
         if (const char *file = std::getenv("PIPEWRIGHT_OUTPUTS"); file && *file) {
             QFile f(QString::fromLocal8Bit(file));
             if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))

@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -230,6 +231,7 @@ AttemptOutcome runAttempt(const AttemptSpec &spec, const std::atomic<bool> &stop
     std::optional<Clock::time_point> termSentAt;
     bool killSent = false;
     char buf[65536];
+    std::string tail; // the last bytes of the output: its last line goes into the failure message
     while (!exited || pipeOpen) {
         if (pipeOpen) {
             pollfd pfd{fds[0], POLLIN, 0};
@@ -243,6 +245,9 @@ AttemptOutcome runAttempt(const AttemptSpec &spec, const std::atomic<bool> &stop
                         std::fwrite(buf, 1, std::size_t(keep), log);
                     written += keep;
                     dropped += n - keep;
+                    tail.append(buf, std::size_t(n));
+                    if (tail.size() > 2048)
+                        tail.erase(0, tail.size() - 1024);
                 } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
                     pipeOpen = false;
                 }
@@ -299,7 +304,14 @@ AttemptOutcome runAttempt(const AttemptSpec &spec, const std::atomic<bool> &stop
         out.message = std::string("killed by signal ") + ::strsignal(WTERMSIG(status));
     } else if (out.exitCode != 0) {
         out.result = "FAILED";
-        out.message = "exited with code " + std::to_string(*out.exitCode) + " (see the log)";
+        out.message = "exited with code " + std::to_string(*out.exitCode);
+        while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back())))
+            tail.pop_back();
+        const auto nl = tail.find_last_of('\n');
+        std::string last = nl == std::string::npos ? tail : tail.substr(nl + 1);
+        if (last.size() > 300)
+            last = last.substr(0, 300) + "...";
+        out.message += last.empty() ? " (see the log)" : ": " + last;
     } else if (!outputsProblem.empty()) {
         out.result = "FAILED";
         out.message = outputsProblem;
@@ -536,6 +548,8 @@ void Driver::startAttempt(const std::string &key)
         } else {
             spec.argv = {findPipewright(m_o), "pipeline", "run-task", t.type, "--params-json", compactJson(params),
                          "--workspace", m_ws.root()};
+            if (t.target != "local")
+                spec.argv.insert(spec.argv.end(), {"--target", t.target});
         }
         if (spec.argv.empty())
             problem = "argv is empty";

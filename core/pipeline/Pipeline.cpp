@@ -339,11 +339,6 @@ const TaskType *taskType(const std::string &name)
     return nullptr;
 }
 
-std::vector<std::string> knownTargets()
-{
-    return {"local"};
-}
-
 std::vector<Reference> referencesIn(const std::string &text)
 {
     static const QRegularExpression re(R"(\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([^.}\s]+)(?:\.([^}\s]+))?\s*\}\})");
@@ -597,7 +592,6 @@ std::vector<ValidationError> validate(const Pipeline &p)
         }
     }
     std::set<std::string> reportedDuplicate;
-    const auto targets = knownTargets();
     for (const Task &t : p.tasks) {
         if (t.key.empty()) {
             err({}, "task_key", "a task has no task_key");
@@ -626,8 +620,13 @@ std::vector<ValidationError> validate(const Pipeline &p)
             err(t.key, "run_if", "unknown condition " + quoted(t.runIf)
                                      + " (ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, "
                                        "AT_LEAST_ONE_FAILED, ALL_FAILED)");
-        if (std::find(targets.begin(), targets.end(), t.target) == targets.end())
-            err(t.key, "target", "unknown compute target " + quoted(t.target) + " (targets: local)");
+        // The workspace's targets are checked when the task runs (a pipeline file does not know the workspace).
+        static const QRegularExpression targetName(QStringLiteral("^[A-Za-z0-9_.-]+$"));
+        if (!targetName.match(qs(t.target)).hasMatch())
+            err(t.key, "target", "compute target " + quoted(t.target) + " is not a target name (letters, digits, '.', '_', '-')");
+        else if (t.target != "local" && t.type != "train" && t.type != "score")
+            err(t.key, "target", "a " + t.type + " task runs where the catalog is (local); only train and score tasks run "
+                                 "on a compute target such as " + quoted(t.target));
         if (t.timeoutSeconds < 0)
             err(t.key, "timeout_seconds", "must not be negative");
         if (t.maxRetries < -1)

@@ -120,9 +120,6 @@ struct TaskType
 const std::vector<TaskType> &taskTypes();
 const TaskType *taskType(const std::string &name);
 
-/** The compute targets a task may name: "local" (and any remote host configured later). */
-std::vector<std::string> knownTargets();
-
 /**
  * Reads a pipeline file's JSON. Malformed JSON is one error with its line and column; fields of the wrong
  * type are errors too (the rest is still read, so that validate() can report everything at once).

@@ -2,6 +2,7 @@
 #include "ui/pipelines/PipelinesPage.h"
 
 #include "core/catalog/Catalog.h"
+#include "core/compute/Targets.h"
 #include "core/pipeline/Databricks.h"
 #include "core/registry/Registry.h"
 #include "core/store/Database.h"
@@ -276,6 +277,9 @@ void PipelinesPage::refreshChoices()
             c.tables << qs(t);
         for (const auto &e : track::Tracker(*db).experiments())
             c.experiments << qs(e);
+        c.targets.clear();
+        for (const auto &t : compute::targetNames(*db))
+            c.targets << qs(t);
         registry::Registry reg(*m_ws, *db);
         for (const auto &name : reg.models()) {
             c.modelNames << qs(name);

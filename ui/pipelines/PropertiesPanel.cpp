@@ -289,8 +289,8 @@ void PropertiesPanel::showTask(const pipeline::Pipeline &p, const std::string &k
     m_form->addRow(tr("Run if"), runIf);
     m_fields["run_if"] = runIf;
     auto *target = new QComboBox;
-    for (const auto &tg : pipeline::knownTargets())
-        target->addItem(qs(tg));
+    for (const QString &tg : m_choices.targets)
+        target->addItem(tg);
     if (target->findText(qs(t->target)) < 0)
         target->addItem(qs(t->target));
     target->setCurrentText(qs(t->target));

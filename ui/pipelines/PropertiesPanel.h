@@ -27,6 +27,7 @@ struct WorkspaceChoices
     QStringList experiments;
     QStringList models; // registered model references: NAME@Production, NAME@Staging, NAME:VERSION
     QStringList modelNames;
+    QStringList targets{"local"}; // compute targets: "local" and the workspace's SSH hosts
 };
 
 class PropertiesPanel : public QWidget

@@ -49,6 +49,7 @@ private Q_SLOTS:
     void changedHostKeyRefused();
     void missingWorker();
     void cliTargets();
+    void pipelineTaskRunsOnTarget();
 
 private:
     compute::Target target(const std::string &name = "box") const;
@@ -480,6 +481,43 @@ void tst_Remote::cliTargets()
     QVERIFY2(e6.contains("unknown compute target 'cli-box'"), qPrintable(e6));
     const auto [trainBad, e7] = cli({"train", "--table", "fashion", "--target", "cli-box"}, 1);
     QVERIFY2(e7.contains("unknown compute target 'cli-box'"), qPrintable(e7));
+}
+
+void tst_Remote::pipelineTaskRunsOnTarget()
+{
+    // A train task naming the target runs there; a task naming a target the workspace lacks fails saying so.
+    const QString file = m_dir.filePath("remote-pipeline.json");
+    auto write = [&](const QString &target) {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(QString(R"({"name": "remote-train", "tasks": [{"task_key": "train", "type": "train", "target": "%1",
+                         "params": {"table": "fashion", "epochs": 1, "experiment": "pipeline-remote", "device": "cpu"}}]})")
+                    .arg(target)
+                    .toUtf8());
+    };
+    auto runPipeline = [&] {
+        QProcess p;
+        p.start(PIPEWRIGHT_BIN, {"pipeline", "run", file, "--workspace", QString::fromStdString(m_ws->root()), "--json"});
+        p.waitForFinished(300000);
+        return std::pair{p.exitCode(), QJsonDocument::fromJson(p.readAllStandardOutput()).object()};
+    };
+    write("box");
+    const auto [code, run] = runPipeline();
+    QCOMPARE(code, 0);
+    QCOMPARE(run.value("result_state").toString(), QString("SUCCESS"));
+    auto db = m_ws->openCatalog();
+    track::Tracker tracker(*db);
+    const auto runs = tracker.runs("pipeline-remote");
+    QCOMPARE(runs.size(), std::size_t(1));
+    QCOMPARE(tracker.params(runs.front().runId).at("target"), std::string("box"));
+    QVERIFY(QFile::exists(m_remoteDir + "/runs/" + QString::fromStdString(runs.front().runId) + "/model.pt"));
+
+    write("elsewhere");
+    const auto [failCode, failed] = runPipeline();
+    QCOMPARE(failCode, 1);
+    QCOMPARE(failed.value("result_state").toString(), QString("FAILED"));
+    const QString message = QJsonDocument(failed).toJson();
+    QVERIFY2(message.contains("unknown compute target 'elsewhere'"), qPrintable(message));
 }
 
 QTEST_GUILESS_MAIN(tst_Remote)

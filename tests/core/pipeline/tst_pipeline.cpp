@@ -82,9 +82,12 @@ void tst_Pipeline::validationErrors_data()
     QTest::newRow("unknown parameter")
         << pipelineJson(R"([{"task_key": "x", "type": "ingest", "params": {"source": "/d", "colour": "red"}}])")
         << "x" << "params.colour" << "unknown parameter";
-    QTest::newRow("unknown target")
+    QTest::newRow("shell task on a compute target")
         << pipelineJson(R"([{"task_key": "x", "type": "shell", "target": "mars", "params": {"argv": ["true"]}}])")
-        << "x" << "target" << "'mars'";
+        << "x" << "target" << "only train and score tasks run on a compute target such as 'mars'";
+    QTest::newRow("target that is not a name")
+        << pipelineJson(R"([{"task_key": "t", "type": "train", "target": "gpu box;rm"}])")
+        << "t" << "target" << "'gpu box;rm' is not a target name";
     QTest::newRow("unknown run_if")
         << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "run_if": "SOMETIMES", "depends_on": [{"task_key": "ingest"}]}])")
         << "t" << "run_if" << "'SOMETIMES'";
@@ -166,7 +169,7 @@ void tst_Pipeline::everyErrorAtOnce()
 void tst_Pipeline::validPipelineHasNoErrors()
 {
     const auto errors = errorsOf(pipelineJson("[" + kIngest + R"(,
-        {"task_key": "train", "type": "train", "depends_on": [{"task_key": "ingest"}], "params": {"table": "{{tasks.ingest.table}}", "epochs": 3}},
+        {"task_key": "train", "type": "train", "target": "gpu-box.1", "depends_on": [{"task_key": "ingest"}], "params": {"table": "{{tasks.ingest.table}}", "epochs": 3}},
         {"task_key": "register", "type": "register", "depends_on": [{"task_key": "train"}],
          "params": {"run": "{{tasks.train.run_id}}", "name": "m"}},
         {"task_key": "promote", "type": "promote", "depends_on": [{"task_key": "register"}],
