@@ -18,6 +18,7 @@
 #include <fstream>
 #include <numeric>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 namespace pw::train {
@@ -116,6 +117,71 @@ struct AutocastScope
     }
     bool m_on;
     bool m_cuda;
+};
+
+// Feeds training batches (uint8 images, int64 labels) to the device. On the CPU the memory-mapped shard is
+// used as it is. On a GPU the whole set is copied there once when it fits with room left to train (the copy
+// and then a probe of twice its size, at least 1 GiB, must both allocate); otherwise each batch is gathered on
+// the host into one of two pinned buffers, taken in turn, and copied without blocking, so the copy of a batch
+// overlaps the compute of the one before (the loss read-back of each step keeps a buffer from being refilled
+// while its copy is in flight).
+class BatchFeed
+{
+public:
+    BatchFeed(const torch::Tensor &images, const torch::Tensor &labels, const torch::Device &device, std::int64_t batch)
+        : m_images(images)
+        , m_labels(labels)
+        , m_device(device)
+    {
+        if (!device.is_cuda())
+            return;
+        try {
+            auto onDevice = images.to(device);
+            auto labelsOnDevice = labels.to(device);
+            const std::int64_t probeBytes = std::max<std::int64_t>(2 * std::int64_t(images.nbytes()), std::int64_t(1) << 30);
+            (void)torch::empty({probeBytes}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
+            m_images = onDevice;
+            m_labels = labelsOnDevice;
+            m_placement = "device";
+            return;
+        } catch (const c10::Error &e) {
+            if (std::string(e.what()).find("out of memory") == std::string::npos)
+                throw;
+        }
+        auto shape = images.sizes().vec();
+        shape[0] = batch;
+        for (int i = 0; i < 2; ++i) {
+            m_pinnedImages[i] = torch::empty(shape, torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(true));
+            m_pinnedLabels[i] = torch::empty({batch}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(true));
+        }
+        m_placement = "pinned";
+    }
+
+    /** The images and labels at `indices` (on the CPU), on the device. */
+    std::pair<torch::Tensor, torch::Tensor> take(const torch::Tensor &indices)
+    {
+        if (std::string_view(m_placement) != "pinned") {
+            const auto idx = indices.to(m_device);
+            return {m_images.index_select(0, idx), m_labels.index_select(0, idx)};
+        }
+        const auto m = indices.size(0);
+        auto x = m_pinnedImages[m_next].narrow(0, 0, m);
+        auto y = m_pinnedLabels[m_next].narrow(0, 0, m);
+        m_next = 1 - m_next;
+        torch::index_select_out(x, m_images, 0, indices);
+        torch::index_select_out(y, m_labels, 0, indices);
+        return {x.to(m_device, /*non_blocking=*/true), y.to(m_device, /*non_blocking=*/true)};
+    }
+
+    /** Where the set lives: "host" (CPU training), "device" (all on the GPU) or "pinned" (batches copied over). */
+    const char *placement() const { return m_placement; }
+
+private:
+    torch::Tensor m_images, m_labels;
+    torch::Device m_device;
+    const char *m_placement = "host";
+    torch::Tensor m_pinnedImages[2], m_pinnedLabels[2];
+    int m_next = 0;
 };
 
 void toChannelsLast(ClassifierImpl &net)
@@ -377,6 +443,7 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
         std::int64_t parameters = 0;
         for (const auto &t : net->parameters())
             parameters += t.numel();
+        BatchFeed feed(trainImages, trainLabels, device, batch);
         JsonLine("started")
             .add("model", o.model)
             .add("device", device.str())
@@ -398,15 +465,8 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
             .add("crop", crop)
             .add("seed", std::int64_t(o.seed))
             .add("resumed_at_epoch", o.resume ? p.epoch + 1 : 0)
+            .add("data_placement", feed.placement())
             .write(events);
-
-        // Keep the whole training set on the GPU when it fits in a quarter of its memory (here: always
-        // on the CPU, where the mapped file is the tensor).
-        torch::Tensor images = trainImages, labels = trainLabels;
-        if (device.is_cuda()) {
-            images = trainImages.to(device, /*non_blocking=*/false);
-            labels = trainLabels.to(device);
-        }
 
         phase = "training";
         std::string status = "FINISHED";
@@ -421,9 +481,8 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
             net->train();
             const auto epochStart = Clock::now();
             for (; p.batch < batchesPerEpoch; ++p.batch, ++p.step) {
-                const auto idx = perm.slice(0, p.batch * batch, (p.batch + 1) * batch).to(device);
-                auto x = detail::normalise(images.index_select(0, idx), meta);
-                const auto y = labels.index_select(0, idx);
+                const auto [images, y] = feed.take(perm.slice(0, p.batch * batch, (p.batch + 1) * batch));
+                auto x = detail::normalise(images, meta);
                 if (flip) {
                     const auto mask = flips[p.batch].to(device).view({batch, 1, 1, 1});
                     x = torch::where(mask, x.flip({3}), x);
