@@ -130,7 +130,8 @@ const std::vector<Command> &commands()
          "MODELS"
          "\nJSON: {\"run_id\", \"status\", \"data_version\", \"epochs\", \"metrics\": {\"val_accuracy\", \"val_loss\",\n"
          "       \"train_loss\"}, \"images_per_second\", \"message\", \"seconds\"}. Exit 1 when the run did not finish."},
-        {"runs", "pipewright runs list [--experiment NAME] | runs show RUN | runs compare RUN RUN...",
+        {"runs", "pipewright runs list [--experiment NAME] | runs show RUN | runs compare RUN RUN... | runs tag RUN KEY VALUE | "
+                 "runs note RUN TEXT",
          "The tracked runs (RUN: a run id or a unique prefix of at least 4 characters).\n\n"
          "  runs list [--experiment NAME]\n"
          "      JSON: [{\"run_id\", \"experiment\", \"name\", \"status\", \"start\", \"end\", \"table\", \"data_version\",\n"
@@ -140,7 +141,11 @@ const std::vector<Command> &commands()
          "             \"epoch\", \"value\", \"timestamp\"}]}, \"data_version\", \"artifacts\", ...}\n"
          "  runs compare RUN RUN...\n"
          "      JSON: {\"runs\": [ids], \"params\": {key: [value per run]} (only params that differ),\n"
-         "             \"metrics\": {key: [last value per run]}}"},
+         "             \"metrics\": {key: [last value per run]}}\n"
+         "  runs tag RUN KEY VALUE\n"
+         "      sets a tag of the run (keys starting with pipewright. or mlflow. are Pipewright's own and refused)\n"
+         "  runs note RUN TEXT\n"
+         "      sets the run's note (the tag mlflow.note.content, as MLflow keeps it)"},
         {"evaluate", "pipewright evaluate --run RUN --table T [--as-of-version V]",
          "Evaluates a run's model on the labeled images of a table (matched to the model's classes by name):\n"
          "accuracy, per-class accuracy and the confusion matrix (rows: true class, columns: predicted, in the\n"

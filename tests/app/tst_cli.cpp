@@ -1,5 +1,8 @@
 // The CLI contract: command names, JSON keys, exit codes (0 ok, 1 failure, 2 usage) and messages
 // that name what is at fault.
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+#include "core/track/Tracker.h"
 #include "tests/TestData.h"
 
 #include <QDirIterator>
@@ -24,6 +27,7 @@ private Q_SLOTS:
     void ingestJson();
     void catalogJson();
     void demoData();
+    void runTagsAndNote();
 
 private:
     struct Result
@@ -186,6 +190,39 @@ void tst_Cli::demoData()
         ++pngs;
     QCOMPARE(pngs, 30);
     QVERIFY(QFile::exists(out + "/009.ankle_boot/00000.png")); // the first test image is an ankle boot
+}
+
+void tst_Cli::runTagsAndNote()
+{
+    const QString ws = m_dir.filePath("tags-ws");
+    std::string runId;
+    {
+        const auto w = pw::store::Workspace::open(ws.toStdString());
+        auto db = w.openCatalog();
+        pw::track::Tracker tracker(*db);
+        runId = tracker.createRun({"tags", "r1", "images", 1, {}});
+        tracker.endRun(runId, "FINISHED");
+    }
+    const QString prefix = QString::fromStdString(runId.substr(0, 8));
+    Result r = run({"runs", "tag", prefix, "dataset", "fashion v2", "--workspace", ws, "--json"});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.json().object().value("run_id").toString(), QString::fromStdString(runId));
+    QCOMPARE(r.json().object().value("value").toString(), QString("fashion v2"));
+    r = run({"runs", "note", prefix, "baseline for the sweep", "--workspace", ws});
+    QCOMPARE(r.exitCode, 0);
+    r = run({"runs", "tag", prefix, "mlflow.user", "x", "--workspace", ws});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("reserved"), r.err.constData());
+    r = run({"runs", "tag", "ffffffff", "k", "v", "--workspace", ws});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("ffffffff"), r.err.constData());
+
+    const auto w = pw::store::Workspace::open(ws.toStdString());
+    auto db = w.openCatalog();
+    const auto tags = pw::track::Tracker(*db).tags(runId);
+    QCOMPARE(tags.at("dataset"), std::string("fashion v2"));
+    QCOMPARE(tags.at("mlflow.note.content"), std::string("baseline for the sweep"));
+    QVERIFY(!tags.count("mlflow.user") || tags.at("mlflow.user") != "x");
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)
