@@ -4,6 +4,7 @@
 #include "core/catalog/ThumbnailStore.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "ui/images/WhenFinished.h"
 
 #include <QFuture>
 #include <QImageReader>
@@ -72,8 +73,10 @@ void ThumbnailLoader::startBatch()
     const std::string root = m_root.toStdString();
     const int side = m_side;
     const int generation = m_generation;
-    QtConcurrent::run([root, batch, side] { return load(root, batch, side); })
-        .then(this, [this, generation](const std::vector<std::pair<QString, QImage>> &images) {
+    // whenFinished: the continuation runs from the event loop on this thread, and dies with the loader (a page
+    // closed while a batch loads).
+    whenFinished(this, QtConcurrent::run([root, batch, side] { return load(root, batch, side); }),
+        [this, generation](const std::vector<std::pair<QString, QImage>> &images) {
             if (generation != m_generation)
                 return; // another workspace since
             m_loading = false;
