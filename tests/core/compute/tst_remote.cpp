@@ -56,6 +56,8 @@ private:
     compute::TrainRequest request(int epochs) const;
     /** Processes whose command line mentions `text` (the "remote" is this machine). */
     static QStringList processesMentioning(const QString &text);
+    /** A 1-epoch training on `t`, added to the workspace for the run and removed after it. */
+    compute::TrainOutcome trainOn(const compute::Target &t);
     std::int64_t count(const std::string &sql) const;
 
     QTemporaryDir m_dir;
@@ -123,6 +125,17 @@ QStringList tst_Remote::processesMentioning(const QString &text)
             out << pid + ": " + QString::fromUtf8(cmd.left(200));
     }
     return out;
+}
+
+compute::TrainOutcome tst_Remote::trainOn(const compute::Target &t)
+{
+    auto db = m_ws->openCatalog();
+    compute::addTarget(*db, t);
+    auto req = request(1);
+    req.target = t.name;
+    const auto outcome = compute::runTraining(*m_ws, req);
+    compute::removeTarget(*db, t.name);
+    return outcome;
 }
 
 std::int64_t tst_Remote::count(const std::string &sql) const
@@ -383,14 +396,9 @@ void tst_Remote::connectionRefused()
     const QJsonObject r = compute::testTarget(t);
     QCOMPARE(r.value("reachable").toBool(), false);
     QVERIFY2(r.value("error").toString().contains("connection refused"), qPrintable(r.value("error").toString()));
-    auto db = m_ws->openCatalog();
-    compute::addTarget(*db, t);
-    auto req = request(1);
-    req.target = "closed";
-    const auto outcome = compute::runTraining(*m_ws, req);
+    const auto outcome = trainOn(t);
     QCOMPARE(outcome.status, std::string("FAILED"));
     QVERIFY2(QString::fromStdString(outcome.message).contains("connection refused"), outcome.message.c_str());
-    compute::removeTarget(*db, "closed");
 }
 
 void tst_Remote::wrongKeyRefused()
@@ -435,12 +443,7 @@ void tst_Remote::missingWorker()
     const QJsonObject r = compute::testTarget(t);
     QCOMPARE(r.value("reachable").toBool(), true);
     QVERIFY2(r.value("error").toString().contains("is not on noworker"), qPrintable(r.value("error").toString()));
-    auto db = m_ws->openCatalog();
-    compute::addTarget(*db, t);
-    auto req = request(1);
-    req.target = "noworker";
-    const auto outcome = compute::runTraining(*m_ws, req);
-    compute::removeTarget(*db, "noworker");
+    const auto outcome = trainOn(t);
     QCOMPARE(outcome.status, std::string("FAILED"));
     QVERIFY2(QString::fromStdString(outcome.message).contains("is not on this host"), outcome.message.c_str());
 }
