@@ -80,6 +80,11 @@ shift 2
 if [ "$#" -eq 0 ]; then exec tar -cf - --exclude=./worker.pid --exclude=./exit_code .; fi
 exec tar -cf - "$@")sh";
 
+// $1 workdir, then paths relative to it: removed (what a job no longer needs on the host).
+constexpr const char *kRemoveScript = R"sh(cd "$1" || exit 92
+shift
+rm -rf -- "$@")sh";
+
 QString q(const std::string &s)
 {
     return QString::fromStdString(s);
@@ -469,6 +474,17 @@ WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
     fetchClock.start();
     QString fetchError;
     const qint64 bytes = fetch(target, job.jobId, job.outputs, localOut, fetchError);
+    QStringList remove;
+    for (const auto &[local, remote] : inputs) {
+        for (const QString &t : job.transientInputs) {
+            if (QDir::cleanPath(t) == local)
+                remove << remote;
+        }
+    }
+    if (job.removeJobDir)
+        remove << "runs/" + job.jobId;
+    if (!remove.isEmpty())
+        ssh::run(target, QStringList{"sh", "-c", kRemoveScript, "sh", wd} + remove, {}, 60000);
     if (!fetchError.isEmpty()) {
         result.error = fetchError;
         if (result.finished.value("status").toString() == "FINISHED") {

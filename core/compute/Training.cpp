@@ -242,6 +242,8 @@ void predictFile(const std::string &modelPath, const std::string &imagesNpy, con
     job.inputs = {QString::fromStdString(modelPath), QString::fromStdString(imagesNpy)};
     job.outputDir = out.absolutePath();
     job.outputs = {out.fileName()};
+    job.transientInputs = {QString::fromStdString(imagesNpy)}; // the model file stays: the next scoring reuses it
+    job.removeJobDir = true;
     job.jobId = QString("predict-%1-%2-%3")
                     .arg(QDateTime::currentMSecsSinceEpoch())
                     .arg(QCoreApplication::applicationPid())

@@ -52,6 +52,10 @@ struct WorkerJob
     QString outputDir;
     QStringList outputs;
     QString jobId; // names the job's folder on the target (a run id): unique per job
+    // Removed from the target once the job ended and its outputs came back: inputs that serve this job only
+    // (scoring's decoded images), and with `removeJobDir` the job's folder (kept by default: a run's logs).
+    QStringList transientInputs;
+    bool removeJobDir = false;
 };
 
 /**

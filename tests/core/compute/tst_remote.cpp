@@ -306,6 +306,11 @@ void tst_Remote::scoresThroughTheTarget()
     const QByteArray remoteBytes = a.readAll();
     QVERIFY(remoteBytes.size() > 100);
     QCOMPARE(remoteBytes, b.readAll()); // the same worker and model: the same probabilities
+    // The images served this job only: gone from the host with the job's folder; the model stays for the next.
+    const QStringList blobs = QDir(m_remoteDir + "/blobs").entryList(QDir::Files);
+    QCOMPARE(blobs.size(), 1);
+    QVERIFY2(blobs.first().endsWith("-model.pt"), qPrintable(blobs.first()));
+    QVERIFY(QDir(m_remoteDir + "/runs").entryList({"predict-*"}, QDir::Dirs).isEmpty());
 }
 
 void tst_Remote::cancelStopsTheRemoteWorker()
