@@ -131,7 +131,7 @@ const std::vector<Command> &commands()
          "\nJSON: {\"run_id\", \"status\", \"data_version\", \"epochs\", \"metrics\": {\"val_accuracy\", \"val_loss\",\n"
          "       \"train_loss\"}, \"images_per_second\", \"message\", \"seconds\"}. Exit 1 when the run did not finish."},
         {"runs", "pipewright runs list [--experiment NAME] | runs show RUN | runs compare RUN RUN... | runs tag RUN KEY VALUE | "
-                 "runs note RUN TEXT",
+                 "runs note RUN TEXT | runs attach RUN",
          "The tracked runs (RUN: a run id or a unique prefix of at least 4 characters).\n\n"
          "  runs list [--experiment NAME]\n"
          "      JSON: [{\"run_id\", \"experiment\", \"name\", \"status\", \"start\", \"end\", \"table\", \"data_version\",\n"
@@ -145,7 +145,11 @@ const std::vector<Command> &commands()
          "  runs tag RUN KEY VALUE\n"
          "      sets a tag of the run (keys starting with pipewright. or mlflow. are Pipewright's own and refused)\n"
          "  runs note RUN TEXT\n"
-         "      sets the run's note (the tag mlflow.note.content, as MLflow keeps it)"},
+         "      sets the run's note (the tag mlflow.note.content, as MLflow keeps it)\n"
+         "  runs attach RUN\n"
+         "      follows a remote training run (train --target) whose pipewright process ended while its worker\n"
+         "      went on: its events from the start (each metric logged once), then the model and logs; the run\n"
+         "      ends as the worker did. JSON: as `train`"},
         {"evaluate", "pipewright evaluate --run RUN --table T [--as-of-version V]",
          "Evaluates a run's model on the labeled images of a table (matched to the model's classes by name):\n"
          "accuracy, per-class accuracy and the confusion matrix (rows: true class, columns: predicted, in the\n"
@@ -497,6 +501,93 @@ QJsonObject metricsJson(const std::map<std::string, double> &metrics)
     return o;
 }
 
+// Progress of a training run on stderr: shards, the copy to a remote target, epochs, validation accuracy.
+class TrainProgress
+{
+public:
+    explicit TrainProgress(const std::string &table)
+        : shardPrinter("shards " + table)
+    {
+    }
+    void operator()(const QJsonObject &e)
+    {
+        const QString type = e.value("event").toString();
+        if (type == "shards") {
+            shardPrinter.update(e.value("done").toInteger(), e.value("total").toInteger());
+        } else if (type == "shards_ready") {
+            std::cerr << "shards: " << e.value("train_images").toInteger() << " train, "
+                      << e.value("val_images").toInteger() << " validation images"
+                      << (e.value("reused").toBool() ? " (cached)" : "") << "\n";
+        } else if (type == "remote_upload") {
+            std::cerr << (e.value("copied").toBool() ? "copied " : "already on the target: ")
+                      << e.value("path").toString().toStdString() << " -> " << e.value("remote").toString().toStdString()
+                      << (e.value("copied").toBool() ? " (" + std::to_string(e.value("bytes").toInteger() / 1000000) + " MB)" : "")
+                      << "\n";
+        } else if (type == "remote_started") {
+            std::cerr << "the worker runs on " << e.value("target").toString().toStdString() << " in "
+                      << e.value("dir").toString().toStdString() << "\n";
+        } else if (type == "remote_reattached") {
+            std::cerr << "reattached to the remote worker (connection " << e.value("attempt").toInt() << ")\n";
+        } else if (type == "remote_fetched") {
+            std::fprintf(stderr, "fetched the model and logs (%.1f MB) in %.2f s\n",
+                         double(e.value("bytes").toInteger()) / 1e6, e.value("seconds").toDouble());
+        } else if (type == "started") {
+            std::cerr << "training " << e.value("model").toString().toStdString() << " on "
+                      << e.value("device").toString().toStdString() << " (" << e.value("threads").toInt()
+                      << " threads, " << e.value("precision").toString().toStdString() << "), "
+                      << e.value("epochs").toInt() << " epochs of " << e.value("train_images").toInteger()
+                      << " images\n";
+        } else if (type == "progress") {
+            const auto now = std::chrono::steady_clock::now();
+            if (now - lastLine < std::chrono::seconds(isatty(STDERR_FILENO) ? 0 : 10))
+                return;
+            lastLine = now;
+            std::fprintf(stderr, "%sepoch %d/%d  batch %d/%d  loss %.4f  %.0f images/s  ETA %.0f s%s",
+                         isatty(STDERR_FILENO) ? "\r" : "", e.value("epoch").toInt(), e.value("epochs").toInt(),
+                         e.value("batch").toInt(), e.value("batches").toInt(), e.value("loss").toDouble(),
+                         e.value("images_per_second").toDouble(), e.value("eta_seconds").toDouble(),
+                         isatty(STDERR_FILENO) ? "   " : "\n");
+        } else if (type == "metric" && e.value("key").toString() == "val_accuracy") {
+            std::fprintf(stderr, "%sepoch %lld: validation accuracy %.4f\n", isatty(STDERR_FILENO) ? "\n" : "",
+                         static_cast<long long>(e.value("epoch").toInteger()), e.value("value").toDouble());
+        }
+    }
+
+private:
+    ProgressPrinter shardPrinter;
+    std::chrono::steady_clock::time_point lastLine = std::chrono::steady_clock::now();
+};
+
+// The result of a training run as `train` and `runs attach` print it; exit 1 when it did not finish.
+int reportTraining(const Context &c, const compute::TrainOutcome &outcome, const char *command)
+{
+    QJsonObject metrics;
+    for (const char *key : {"val_accuracy", "val_loss", "train_loss"}) {
+        const auto it = outcome.metrics.find(key);
+        if (it != outcome.metrics.end())
+            metrics.insert(key, it->second);
+    }
+    const QJsonObject out{{"run_id", QString::fromStdString(outcome.runId)},
+                          {"status", QString::fromStdString(outcome.status)},
+                          {"data_version", qint64(outcome.dataVersion)},
+                          {"epochs", qint64(outcome.epochs)},
+                          {"metrics", metrics},
+                          {"images_per_second", outcome.imagesPerSecond},
+                          {"message", QString::fromStdString(outcome.message)},
+                          {"seconds", outcome.seconds}};
+    if (c.json())
+        printJson(QJsonDocument(out));
+    else
+        std::cout << "run " << outcome.runId << " " << outcome.status << " after " << outcome.epochs << " epochs"
+                  << (metrics.contains("val_accuracy")
+                          ? ", validation accuracy " + QString::number(metrics.value("val_accuracy").toDouble(), 'f', 4).toStdString()
+                          : std::string())
+                  << (outcome.message.empty() ? "" : " (" + outcome.message + ")") << "\n";
+    if (outcome.status != "FINISHED")
+        std::cerr << "pipewright " << command << ": run " << outcome.runId << " " << outcome.status << ": " << outcome.message << "\n";
+    return outcome.status == "FINISHED" ? kSuccess : kFailure;
+}
+
 int cmdTrain(const QStringList &args)
 {
     Context c("train", args);
@@ -543,78 +634,9 @@ int cmdTrain(const QStringList &args)
     }
 
     const auto ws = store::Workspace::open(c.workspaceRoot());
-    ProgressPrinter shardPrinter("shards " + r.table);
-    auto lastLine = std::chrono::steady_clock::now();
-    const auto outcome = compute::runTraining(
-        ws, r,
-        [&](const QJsonObject &e) {
-            const QString type = e.value("event").toString();
-            if (type == "shards") {
-                shardPrinter.update(e.value("done").toInteger(), e.value("total").toInteger());
-            } else if (type == "shards_ready") {
-                std::cerr << "shards: " << e.value("train_images").toInteger() << " train, "
-                          << e.value("val_images").toInteger() << " validation images"
-                          << (e.value("reused").toBool() ? " (cached)" : "") << "\n";
-            } else if (type == "remote_upload") {
-                std::cerr << (e.value("copied").toBool() ? "copied " : "already on the target: ")
-                          << e.value("path").toString().toStdString() << " -> " << e.value("remote").toString().toStdString()
-                          << (e.value("copied").toBool() ? " (" + std::to_string(e.value("bytes").toInteger() / 1000000) + " MB)" : "")
-                          << "\n";
-            } else if (type == "remote_started") {
-                std::cerr << "the worker runs on " << e.value("target").toString().toStdString() << " in "
-                          << e.value("dir").toString().toStdString() << "\n";
-            } else if (type == "remote_reattached") {
-                std::cerr << "reattached to the remote worker (connection " << e.value("attempt").toInt() << ")\n";
-            } else if (type == "remote_fetched") {
-                std::fprintf(stderr, "fetched the model and logs (%.1f MB) in %.2f s\n",
-                             double(e.value("bytes").toInteger()) / 1e6, e.value("seconds").toDouble());
-            } else if (type == "started") {
-                std::cerr << "training " << e.value("model").toString().toStdString() << " on "
-                          << e.value("device").toString().toStdString() << " (" << e.value("threads").toInt()
-                          << " threads, " << e.value("precision").toString().toStdString() << "), "
-                          << e.value("epochs").toInt() << " epochs of " << e.value("train_images").toInteger()
-                          << " images\n";
-            } else if (type == "progress") {
-                const auto now = std::chrono::steady_clock::now();
-                if (now - lastLine < std::chrono::seconds(isatty(STDERR_FILENO) ? 0 : 10))
-                    return;
-                lastLine = now;
-                std::fprintf(stderr, "%sepoch %d/%d  batch %d/%d  loss %.4f  %.0f images/s  ETA %.0f s%s",
-                             isatty(STDERR_FILENO) ? "\r" : "", e.value("epoch").toInt(), e.value("epochs").toInt(),
-                             e.value("batch").toInt(), e.value("batches").toInt(), e.value("loss").toDouble(),
-                             e.value("images_per_second").toDouble(), e.value("eta_seconds").toDouble(),
-                             isatty(STDERR_FILENO) ? "   " : "\n");
-            } else if (type == "metric" && e.value("key").toString() == "val_accuracy") {
-                std::fprintf(stderr, "%sepoch %lld: validation accuracy %.4f\n", isatty(STDERR_FILENO) ? "\n" : "",
-                             static_cast<long long>(e.value("epoch").toInteger()), e.value("value").toDouble());
-            }
-        },
-        &g_cancel);
-    QJsonObject metrics;
-    for (const char *key : {"val_accuracy", "val_loss", "train_loss"}) {
-        const auto it = outcome.metrics.find(key);
-        if (it != outcome.metrics.end())
-            metrics.insert(key, it->second);
-    }
-    const QJsonObject out{{"run_id", QString::fromStdString(outcome.runId)},
-                          {"status", QString::fromStdString(outcome.status)},
-                          {"data_version", qint64(outcome.dataVersion)},
-                          {"epochs", qint64(outcome.epochs)},
-                          {"metrics", metrics},
-                          {"images_per_second", outcome.imagesPerSecond},
-                          {"message", QString::fromStdString(outcome.message)},
-                          {"seconds", outcome.seconds}};
-    if (c.json())
-        printJson(QJsonDocument(out));
-    else
-        std::cout << "run " << outcome.runId << " " << outcome.status << " after " << outcome.epochs << " epochs"
-                  << (metrics.contains("val_accuracy")
-                          ? ", validation accuracy " + QString::number(metrics.value("val_accuracy").toDouble(), 'f', 4).toStdString()
-                          : std::string())
-                  << (outcome.message.empty() ? "" : " (" + outcome.message + ")") << "\n";
-    if (outcome.status != "FINISHED")
-        std::cerr << "pipewright train: run " << outcome.runId << " " << outcome.status << ": " << outcome.message << "\n";
-    return outcome.status == "FINISHED" ? kSuccess : kFailure;
+    TrainProgress progress(r.table);
+    const auto outcome = compute::runTraining(ws, r, std::ref(progress), &g_cancel);
+    return reportTraining(c, outcome, "train");
 }
 
 QJsonObject runJson(const track::RunInfo &run, const std::map<std::string, double> &metrics)
@@ -644,6 +666,12 @@ int cmdRuns(const QStringList &args)
     auto db = ws.openCatalog();
     track::Tracker tracker(*db);
     tracker.failOrphanedRuns();
+    if (sub == "attach") {
+        c.expectPositional(2, 2, "RUN (pipewright runs attach RUN)");
+        TrainProgress progress({});
+        const auto outcome = compute::attachTraining(ws, c.positional().at(1).toStdString(), std::ref(progress), &g_cancel);
+        return reportTraining(c, outcome, "runs attach");
+    }
     if (sub == "list") {
         c.expectPositional(1, 1, "");
         QJsonArray arr;

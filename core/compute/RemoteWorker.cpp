@@ -26,13 +26,15 @@ constexpr int kMissingInputs = 90;
 constexpr int kWorkerMissing = 91;
 constexpr int kWorkdirUnusable = 92;
 constexpr int kWorkerNotStarted = 93;
+constexpr int kNoSuchJob = 95;
 
-// On the host, with $1 the workdir, $2 the job id, $3 the byte offset of events.jsonl already read, $4 the count
-// of inputs that must be there, then those inputs (relative to the workdir), then the worker and its arguments.
+// On the host, with $1 the workdir, $2 the job id, $3 the byte offset of events.jsonl already read, $4 "launch" or
+// "attach" (follow a job that must exist), $5 the count of inputs that must be there, then those inputs (relative
+// to the workdir), then the worker and its arguments.
 // Launches the worker once per job (detached: setsid, its own session, nothing tied to this connection), then
 // follows its events from the offset until it ends, and says how it ended as a last JSON line.
-constexpr const char *kRunScript = R"sh(wd=$1 job=$1/runs/$2 off=$3 n=$4
-shift 4
+constexpr const char *kRunScript = R"sh(wd=$1 job=$1/runs/$2 off=$3 mode=$4 n=$5
+shift 5
 mkdir -p "$wd/runs" 2>/dev/null || { echo "cannot create $wd/runs on this host" >&2; exit 92; }
 missing=0
 while [ "$n" -gt 0 ]; do
@@ -40,6 +42,9 @@ while [ "$n" -gt 0 ]; do
   shift; n=$((n-1))
 done
 [ "$missing" = 0 ] || exit 90
+if [ ! -e "$job/worker.pid" ] && [ "$mode" = attach ]; then
+  echo "there is no job $2 in $wd/runs on this host (removed, or another workdir)" >&2; exit 95
+fi
 if [ ! -e "$job/worker.pid" ]; then
   case "$1" in */*) [ -x "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 ;; esac || {
     echo "the worker '$1' is not on this host (not executable, or not on the PATH of a non-interactive login)" >&2; exit 91; }
@@ -299,7 +304,8 @@ WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
         workerArgs << mapped;
     }
     auto runArgs = [&](qint64 offset) {
-        QStringList a{"sh", "-c", kRunScript, "sh", wd, job.jobId, QString::number(offset), QString::number(inputs.size())};
+        QStringList a{"sh", "-c", kRunScript, "sh", wd, job.jobId, QString::number(offset),
+                      job.attachOnly ? "attach" : "launch", QString::number(inputs.size())};
         for (const auto &in : inputs)
             a << in.second;
         return a + workerArgs;
@@ -426,7 +432,7 @@ WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
             continue;
         }
         if (!crashed && (code == kMissingInputs || code == kWorkerMissing || code == kWorkdirUnusable
-                         || code == kWorkerNotStarted)) {
+                         || code == kWorkerNotStarted || code == kNoSuchJob)) {
             result.started = everAttached;
             result.error = q(target.name) + ": " + QString::fromUtf8(err).trimmed();
             return result;

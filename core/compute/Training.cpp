@@ -20,6 +20,8 @@
 #include <QJsonDocument>
 
 #include <cmath>
+#include <set>
+#include <tuple>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -74,6 +76,95 @@ void recordArtifacts(track::Tracker &tracker, const std::string &runId, const st
         const QString rel = QDir(QString::fromStdString(dir)).relativeFilePath(info.absoluteFilePath());
         tracker.addArtifact(runId, {rel.toStdString(), v.toObject().value("kind").toString().toStdString(), info.size(), {}});
     }
+}
+
+// Runs the worker job of a tracked run on `target` and records what it reports: metrics (a point already in
+// `logged` is not logged again: a reattached run reads its event file from the start), the worker's settings
+// and device from "started", the artifacts of "finished" and, from a remote target, its event file and stderr;
+// then ends the run with the status the worker gave (FAILED with the reason when it gave none).
+void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &target, const WorkerJob &job,
+                  const TrainObserver &observer, const std::atomic<bool> *cancel,
+                  const std::set<std::tuple<std::string, std::int64_t, std::int64_t>> &logged)
+{
+    const std::string dir = job.outputDir.toStdString();
+    std::vector<track::MetricPoint> buffered;
+    QElapsedTimer sinceFlush;
+    sinceFlush.start();
+    auto flushMetrics = [&] {
+        if (!buffered.empty())
+            tracker.logMetrics(outcome.runId, buffered);
+        buffered.clear();
+        sinceFlush.restart();
+    };
+    WorkerExit exit;
+    try {
+        exit = runWorkerOn(
+            target, job,
+            [&](const QJsonObject &event) {
+                const QString type = event.value("event").toString();
+                if (type == "metric") {
+                    track::MetricPoint m{event.value("key").toString().toStdString(), event.value("value").toDouble(NAN),
+                                         event.value("step").toInteger(), event.value("epoch").toInteger(),
+                                         event.value("timestamp").toInteger()};
+                    if (!logged.count({m.key, m.step, m.timestampMs}))
+                        buffered.push_back(std::move(m));
+                    if (buffered.size() >= 32 || sinceFlush.elapsed() > 2000)
+                        flushMetrics();
+                } else if (type == "started") {
+                    std::map<std::string, std::string> params;
+                    for (const char *key : {"model", "threads", "precision", "memory_format", "parameters", "epochs",
+                                            "batch_size", "lr", "optimizer", "schedule", "flip", "crop", "seed",
+                                            "image_size", "channels", "train_images", "val_images", "classes"})
+                        params[key] = toStd(event.value(key));
+                    if (event.value("resumed_at_epoch").toInteger() == 0)
+                        tracker.logParams(outcome.runId, params);
+                    tracker.setDevice(outcome.runId, event.value("device").toString().toStdString());
+                }
+                if (observer)
+                    observer(event);
+            },
+            cancel, {}, [&](qint64 pid) { tracker.setWorkerPid(outcome.runId, pid); });
+    } catch (const std::exception &e) {
+        flushMetrics();
+        tracker.endRun(outcome.runId, "FAILED", e.what());
+        outcome.status = "FAILED";
+        outcome.message = e.what();
+        return;
+    }
+    flushMetrics();
+
+    if (!target.isLocal()) { // the remote worker's event stream and stderr came back with the model
+        QJsonArray logs;
+        for (const char *name : {"events.jsonl", "worker.log"})
+            logs.append(QJsonObject{{"path", QString::fromStdString(dir) + "/" + name}, {"kind", "log"}});
+        recordArtifacts(tracker, outcome.runId, dir, logs);
+    }
+    if (!exit.finished.isEmpty()) {
+        outcome.status = exit.finished.value("status").toString().toStdString();
+        outcome.message = exit.finished.value("message").toString().toStdString();
+        outcome.imagesPerSecond = exit.finished.value("images_per_second").toDouble();
+        recordArtifacts(tracker, outcome.runId, dir, exit.finished.value("artifacts").toArray());
+    } else if (exit.cancelled) {
+        outcome.status = "KILLED";
+        outcome.message = "cancelled; the worker was stopped";
+    } else {
+        outcome.status = "FAILED";
+        outcome.message = !exit.started ? exit.error.toStdString()
+                          : exit.crashed ? "the worker crashed (killed by a signal or out of memory)"
+                                         : "the worker exited with code " + std::to_string(exit.exitCode) + " without reporting";
+        if (exit.started && !exit.error.isEmpty())
+            outcome.message += ": " + exit.error.right(600).toStdString();
+    }
+    if (outcome.status != "FINISHED" && outcome.status != "FAILED" && outcome.status != "KILLED") {
+        outcome.message = "the worker reported an unknown status '" + outcome.status + "'";
+        outcome.status = "FAILED";
+    }
+    if (outcome.imagesPerSecond > 0)
+        tracker.setImagesPerSecond(outcome.runId, outcome.imagesPerSecond);
+    tracker.endRun(outcome.runId, outcome.status, outcome.status == "FINISHED" ? std::string() : outcome.message);
+    outcome.metrics = tracker.latestMetrics(outcome.runId);
+    const auto epochs = tracker.metricHistory(outcome.runId, "train_loss");
+    outcome.epochs = epochs.empty() ? 0 : epochs.back().epoch;
 }
 
 } // namespace
@@ -143,89 +234,48 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     if (request.lr > 0)
         args << "--lr" << QString::number(request.lr, 'g', 10);
 
-    std::vector<track::MetricPoint> buffered;
-    QElapsedTimer sinceFlush;
-    sinceFlush.start();
-    auto flushMetrics = [&] {
-        if (!buffered.empty())
-            tracker.logMetrics(outcome.runId, buffered);
-        buffered.clear();
-        sinceFlush.restart();
-    };
-    WorkerExit exit;
-    try {
-        WorkerJob job;
-        job.args = args;
-        job.inputs = {QString::fromStdString(shards.dir)};
-        job.outputDir = QString::fromStdString(dir);
-        job.jobId = QString::fromStdString(outcome.runId);
-        exit = runWorkerOn(
-            target, job,
-            [&](const QJsonObject &event) {
-                const QString type = event.value("event").toString();
-                if (type == "metric") {
-                    buffered.push_back({event.value("key").toString().toStdString(), event.value("value").toDouble(NAN),
-                                        event.value("step").toInteger(), event.value("epoch").toInteger(),
-                                        event.value("timestamp").toInteger()});
-                    if (buffered.size() >= 32 || sinceFlush.elapsed() > 2000)
-                        flushMetrics();
-                } else if (type == "started") {
-                    std::map<std::string, std::string> params;
-                    for (const char *key : {"model", "threads", "precision", "memory_format", "parameters", "epochs",
-                                            "batch_size", "lr", "optimizer", "schedule", "flip", "crop", "seed",
-                                            "image_size", "channels", "train_images", "val_images", "classes"})
-                        params[key] = toStd(event.value(key));
-                    if (event.value("resumed_at_epoch").toInteger() == 0)
-                        tracker.logParams(outcome.runId, params);
-                    tracker.setDevice(outcome.runId, event.value("device").toString().toStdString());
-                }
-                if (observer)
-                    observer(event);
-            },
-            cancel, {}, [&](qint64 pid) { tracker.setWorkerPid(outcome.runId, pid); });
-    } catch (const std::exception &e) {
-        flushMetrics();
-        tracker.endRun(outcome.runId, "FAILED", e.what());
-        outcome.status = "FAILED";
-        outcome.message = e.what();
-        return outcome;
-    }
-    flushMetrics();
+    WorkerJob job;
+    job.args = args;
+    job.inputs = {QString::fromStdString(shards.dir)};
+    job.outputDir = QString::fromStdString(dir);
+    job.jobId = QString::fromStdString(outcome.runId);
+    superviseRun(tracker, outcome, target, job, observer, cancel, {});
+    outcome.seconds = double(clock.elapsed()) / 1000.0;
+    return outcome;
+}
 
-    if (!exit.finished.isEmpty()) {
-        outcome.status = exit.finished.value("status").toString().toStdString();
-        outcome.message = exit.finished.value("message").toString().toStdString();
-        outcome.imagesPerSecond = exit.finished.value("images_per_second").toDouble();
-        recordArtifacts(tracker, outcome.runId, dir, exit.finished.value("artifacts").toArray());
-    }
-    if (!target.isLocal()) { // the remote worker's event stream and stderr came back with the model
-        QJsonArray logs;
-        for (const char *name : {"events.jsonl", "worker.log"})
-            logs.append(QJsonObject{{"path", QString::fromStdString(dir) + "/" + name}, {"kind", "log"}});
-        recordArtifacts(tracker, outcome.runId, dir, logs);
-    }
-    if (!exit.finished.isEmpty()) {
-    } else if (exit.cancelled) {
-        outcome.status = "KILLED";
-        outcome.message = "cancelled; the worker was stopped";
-    } else {
-        outcome.status = "FAILED";
-        outcome.message = !exit.started ? exit.error.toStdString()
-                          : exit.crashed ? "the worker crashed (killed by a signal or out of memory)"
-                                         : "the worker exited with code " + std::to_string(exit.exitCode) + " without reporting";
-        if (exit.started && !exit.error.isEmpty())
-            outcome.message += ": " + exit.error.right(600).toStdString();
-    }
-    if (outcome.status != "FINISHED" && outcome.status != "FAILED" && outcome.status != "KILLED") {
-        outcome.message = "the worker reported an unknown status '" + outcome.status + "'";
-        outcome.status = "FAILED";
-    }
-    if (outcome.imagesPerSecond > 0)
-        tracker.setImagesPerSecond(outcome.runId, outcome.imagesPerSecond);
-    tracker.endRun(outcome.runId, outcome.status, outcome.status == "FINISHED" ? std::string() : outcome.message);
-    outcome.metrics = tracker.latestMetrics(outcome.runId);
-    const auto epochs = tracker.metricHistory(outcome.runId, "train_loss");
-    outcome.epochs = epochs.empty() ? 0 : epochs.back().epoch;
+TrainOutcome attachTraining(const store::Workspace &ws, const std::string &runIdOrPrefix, const TrainObserver &observer,
+                            const std::atomic<bool> *cancel)
+{
+    QElapsedTimer clock;
+    clock.start();
+    auto db = ws.openCatalog();
+    track::Tracker tracker(*db);
+    const track::RunInfo run = tracker.run(runIdOrPrefix);
+    const auto params = tracker.params(run.runId);
+    const auto targetParam = params.find("target");
+    if (targetParam == params.end() || targetParam->second == "local")
+        throw std::invalid_argument("run " + run.runId + " ran on this machine: there is no remote worker to attach to");
+    const bool orphaned = run.status == "FAILED" && run.failureReason == track::kOrphanedRunReason;
+    if (run.status != "RUNNING" && !orphaned)
+        throw std::invalid_argument("run " + run.runId + " has ended (" + run.status
+                                    + (run.failureReason.empty() ? std::string() : ": " + run.failureReason)
+                                    + "): nothing to attach to");
+    const Target target = findTarget(*db, targetParam->second);
+    // What was logged before: the event file is read from its start, and each point is logged once.
+    std::set<std::tuple<std::string, std::int64_t, std::int64_t>> logged;
+    for (const auto &m : tracker.metricHistory(run.runId))
+        logged.emplace(m.key, m.step, m.timestampMs);
+    if (orphaned)
+        tracker.reopenRun(run.runId);
+    TrainOutcome outcome;
+    outcome.runId = run.runId;
+    outcome.dataVersion = run.dataVersion;
+    WorkerJob job;
+    job.outputDir = QString::fromStdString(runDir(ws, run.runId));
+    job.jobId = QString::fromStdString(run.runId);
+    job.attachOnly = true;
+    superviseRun(tracker, outcome, target, job, observer, cancel, logged);
     outcome.seconds = double(clock.elapsed()) / 1000.0;
     return outcome;
 }

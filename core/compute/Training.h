@@ -65,6 +65,16 @@ using TrainObserver = std::function<void(const QJsonObject &event)>;
 TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request, const TrainObserver &observer = {},
                          const std::atomic<bool> *cancel = nullptr);
 
+/**
+ * Attaches to a remote training run whose supervising process ended (its CLI or workbench was closed or
+ * killed: the run is RUNNING, or FAILED as orphaned): follows the worker's events on the target from the start
+ * of its event file (each metric is logged once), brings the model and logs back and ends the run as the worker
+ * did. Throws std::invalid_argument for a run that ran locally or has ended otherwise; a job the target no longer
+ * has ends the run FAILED with that reason.
+ */
+TrainOutcome attachTraining(const store::Workspace &ws, const std::string &runIdOrPrefix, const TrainObserver &observer = {},
+                            const std::atomic<bool> *cancel = nullptr);
+
 struct EvaluationResult
 {
     std::string runId;

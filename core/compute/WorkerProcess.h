@@ -56,6 +56,9 @@ struct WorkerJob
     // (scoring's decoded images), and with `removeJobDir` the job's folder (kept by default: a run's logs).
     QStringList transientInputs;
     bool removeJobDir = false;
+    // Follow a job that was launched before (a run whose supervisor ended): never start a worker; the job's
+    // events are read from the start of events.jsonl.
+    bool attachOnly = false;
 };
 
 /**

@@ -299,6 +299,13 @@ void Tracker::endRun(const std::string &runId, const std::string &status, const 
     tx.commit();
 }
 
+void Tracker::reopenRun(const std::string &runId)
+{
+    requireRun(runId);
+    Statement st(m_db, "UPDATE runs SET status = 'RUNNING', end_time = NULL, failure_reason = NULL WHERE run_id = ?");
+    st.bind(1, runId).exec();
+}
+
 RunInfo Tracker::run(const std::string &runIdOrPrefix) const
 {
     std::string prefix = runIdOrPrefix;

@@ -98,6 +98,8 @@ public:
      * other status, and a run that has already ended, with a message naming the run and status.
      */
     void endRun(const std::string &runId, const std::string &status, const std::string &failureReason = {});
+    /** Makes an ended run RUNNING again (its end time and failure reason cleared): a remote run reattached to. */
+    void reopenRun(const std::string &runId);
 
     /**
      * The run whose id is `runIdOrPrefix` or starts with it (at least 4 characters, case-insensitive),

@@ -50,6 +50,7 @@ private Q_SLOTS:
     void missingWorker();
     void cliTargets();
     void pipelineTaskRunsOnTarget();
+    void attachAfterTheSupervisorDied();
 
 private:
     compute::Target target(const std::string &name = "box") const;
@@ -526,6 +527,55 @@ void tst_Remote::pipelineTaskRunsOnTarget()
     QCOMPARE(failed.value("result_state").toString(), QString("FAILED"));
     const QString message = QJsonDocument(failed).toJson();
     QVERIFY2(message.contains("unknown compute target 'elsewhere'"), qPrintable(message));
+}
+
+void tst_Remote::attachAfterTheSupervisorDied()
+{
+    // The CLI that started a remote run is killed outright; the worker goes on there. `runs attach` (here its
+    // function) follows it to the end: every metric once, the model back, the run FINISHED.
+    QProcess cli;
+    cli.start(PIPEWRIGHT_BIN, {"train", "--table", "fashion", "--epochs", "3", "--device", "cpu", "--experiment", "attach",
+                               "--target", "box", "--workspace", QString::fromStdString(m_ws->root())});
+    QVERIFY(cli.waitForStarted());
+    std::string runId;
+    QTRY_VERIFY_WITH_TIMEOUT([&] {
+        auto db = m_ws->openCatalog();
+        track::Tracker tracker(*db);
+        const auto experiments = tracker.experiments();
+        if (std::find(experiments.begin(), experiments.end(), "attach") == experiments.end())
+            return false; // the CLI has not created its run yet
+        const auto runs = tracker.runs("attach");
+        if (runs.empty())
+            return false;
+        runId = runs.front().runId;
+        return count("SELECT count(*) FROM metrics WHERE run_id = '" + runId + "' AND key = 'batch_loss'") > 0;
+    }(), 120000);
+    cli.kill();
+    QVERIFY(cli.waitForFinished());
+    const auto outcome = compute::attachTraining(*m_ws, runId.substr(0, 8));
+    QVERIFY2(outcome.status == "FINISHED", outcome.message.c_str());
+    QCOMPARE(outcome.runId, runId);
+    QCOMPARE(outcome.epochs, std::int64_t(3));
+    const QString runDir = QString::fromStdString(m_ws->artifactsDir() + "/" + runId);
+    QVERIFY(QFile::exists(runDir + "/model.pt"));
+    QFile log(runDir + "/events.jsonl");
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    QCOMPARE(count("SELECT count(*) FROM metrics WHERE run_id = '" + runId + "'"),
+             std::int64_t(log.readAll().count("\"event\":\"metric\"")));
+
+    auto expectRefused = [&](const std::string &run, const char *needle) {
+        try {
+            compute::attachTraining(*m_ws, run);
+        } catch (const std::invalid_argument &e) {
+            QVERIFY2(QString(e.what()).contains(needle), e.what());
+            return;
+        }
+        QFAIL("attaching was not refused");
+    };
+    expectRefused(runId, "has ended (FINISHED)");
+    auto local = request(1);
+    local.target = "local";
+    expectRefused(compute::runTraining(*m_ws, local).runId, "ran on this machine");
 }
 
 QTEST_GUILESS_MAIN(tst_Remote)
