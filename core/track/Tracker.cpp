@@ -13,6 +13,7 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
 
 #include <signal.h>
 
@@ -396,6 +397,129 @@ std::vector<MetricPoint> Tracker::metricHistory(const std::string &runId, const 
     while (st.step())
         out.push_back({st.text(0), st.isNull(1) ? std::numeric_limits<double>::quiet_NaN() : st.real(1),
                        st.int64(2), st.int64(3), st.int64(4)});
+    return out;
+}
+
+namespace {
+
+std::map<std::string, Tracker::KeyValues> keyValuesByRun(store::Database &db, const char *table)
+{
+    Statement st(db, std::string("SELECT run_id, key, value FROM ") + table + " ORDER BY run_id");
+    std::map<std::string, Tracker::KeyValues> out;
+    auto at = out.end();
+    while (st.step()) {
+        std::string run = st.text(0);
+        if (at == out.end() || at->first != run)
+            at = out.try_emplace(out.end(), std::move(run));
+        at->second.emplace(st.text(1), st.text(2));
+    }
+    return out;
+}
+
+double metricValue(const Statement &st, int column)
+{
+    return st.isNull(column) ? std::numeric_limits<double>::quiet_NaN() : st.real(column);
+}
+
+} // namespace
+
+std::map<std::string, Tracker::KeyValues> Tracker::allParams() const
+{
+    return keyValuesByRun(m_db, "params");
+}
+
+std::map<std::string, Tracker::KeyValues> Tracker::allTags() const
+{
+    return keyValuesByRun(m_db, "tags");
+}
+
+std::map<std::string, std::map<std::string, double>> Tracker::allLatestMetrics() const
+{
+    // The highest step of each (run, key) comes off the metrics_run_key_step index; the rows at that step
+    // are few, and ties are broken here as latestMetrics() does (latest timestamp, then last logged). A
+    // window function over the whole table, as latestMetrics() uses per run, sorts every row (~15x slower).
+    Statement st(m_db, "SELECT m.run_id, m.key, m.value, m.timestamp_ms, m.rowid FROM metrics m "
+                       "JOIN (SELECT run_id, key, max(step) AS step FROM metrics GROUP BY run_id, key) g "
+                       "ON m.run_id = g.run_id AND m.key = g.key AND m.step = g.step");
+    struct Latest
+    {
+        double value;
+        std::int64_t timestampMs;
+        std::int64_t rowid;
+    };
+    std::map<std::string, std::map<std::string, Latest>> best;
+    while (st.step()) {
+        const Latest now{metricValue(st, 2), st.int64(3), st.int64(4)};
+        auto [it, added] = best[st.text(0)].try_emplace(st.text(1), now);
+        if (!added && std::tie(now.timestampMs, now.rowid) > std::tie(it->second.timestampMs, it->second.rowid))
+            it->second = now;
+    }
+    std::map<std::string, std::map<std::string, double>> out;
+    for (auto &[run, keys] : best) {
+        auto &values = out[run];
+        for (const auto &[key, latest] : keys)
+            values.emplace_hint(values.end(), key, latest.value);
+    }
+    return out;
+}
+
+std::map<std::string, std::map<std::string, std::vector<MetricPoint>>>
+Tracker::allMetricHistories(const std::string &skipKeyPrefix) const
+{
+    // One scan in table order, grouped here: ordering by (run_id, key, step, timestamp_ms, rowid) in SQL
+    // sorts within every index group (~6x slower on 245,000 points). Rows mostly come in log order already,
+    // so a group is sorted only when its points arrived out of (step, timestamp, rowid) order.
+    Statement st(m_db, "SELECT run_id, key, value, step, epoch, timestamp_ms, rowid FROM metrics "
+                       "WHERE ?1 = '' OR substr(key, 1, length(?1)) <> ?1");
+    st.bind(1, skipKeyPrefix);
+    struct Group
+    {
+        std::vector<MetricPoint> points;
+        std::vector<std::int64_t> rowids;
+        bool sorted = true;
+    };
+    std::map<std::string, std::map<std::string, Group>> groups;
+    Group *group = nullptr;
+    std::string lastRun, lastKey;
+    while (st.step()) {
+        std::string run = st.text(0);
+        std::string key = st.text(1);
+        if (!group || run != lastRun || key != lastKey) {
+            group = &groups[run][key];
+            lastRun = std::move(run);
+            lastKey = key;
+        }
+        MetricPoint p{std::move(key), metricValue(st, 2), st.int64(3), st.int64(4), st.int64(5)};
+        const std::int64_t rowid = st.int64(6);
+        if (!group->points.empty()) {
+            const MetricPoint &prev = group->points.back();
+            group->sorted = group->sorted
+                            && std::tie(prev.step, prev.timestampMs, group->rowids.back()) < std::tie(p.step, p.timestampMs, rowid);
+        }
+        group->points.push_back(std::move(p));
+        group->rowids.push_back(rowid);
+    }
+    std::map<std::string, std::map<std::string, std::vector<MetricPoint>>> out;
+    for (auto &[run, keys] : groups) {
+        auto &histories = out[run];
+        for (auto &[key, g] : keys) {
+            if (!g.sorted) {
+                std::vector<std::size_t> order(g.points.size());
+                for (std::size_t i = 0; i < order.size(); ++i)
+                    order[i] = i;
+                std::sort(order.begin(), order.end(), [&g](std::size_t a, std::size_t b) {
+                    return std::tie(g.points[a].step, g.points[a].timestampMs, g.rowids[a])
+                           < std::tie(g.points[b].step, g.points[b].timestampMs, g.rowids[b]);
+                });
+                std::vector<MetricPoint> sorted;
+                sorted.reserve(order.size());
+                for (std::size_t i : order)
+                    sorted.push_back(std::move(g.points[i]));
+                g.points = std::move(sorted);
+            }
+            histories.emplace_hint(histories.end(), key, std::move(g.points));
+        }
+    }
     return out;
 }
 

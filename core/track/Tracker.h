@@ -118,6 +118,23 @@ public:
     /** Artifacts in path order. */
     std::vector<ArtifactInfo> artifacts(const std::string &runId) const;
 
+    // Set-based reads of every run at once, for views that list them all (the Experiments page): a few
+    // queries in all instead of a few per run. Each gives per run id what the per-run call gives for that run;
+    // runs with nothing logged are absent.
+    using KeyValues = std::map<std::string, std::string>;
+    /** params() of every run, by run id; one query. */
+    std::map<std::string, KeyValues> allParams() const;
+    /** tags() of every run, by run id; one query. */
+    std::map<std::string, KeyValues> allTags() const;
+    /** latestMetrics() of every run, by run id; one query. */
+    std::map<std::string, std::map<std::string, double>> allLatestMetrics() const;
+    /**
+     * metricHistory(run, key) of every run and key, by run id then key; one scan of the metrics table. Keys
+     * starting with `skipKeyPrefix` (when it is not empty) are left out: per-batch histories are long.
+     */
+    std::map<std::string, std::map<std::string, std::vector<MetricPoint>>>
+    allMetricHistories(const std::string &skipKeyPrefix = {}) const;
+
     /**
      * Runs left RUNNING whose worker_pid is set but no longer alive (kill(pid, 0) fails with ESRCH)
      * become FAILED with reason "the worker process ended without reporting (crashed or killed)";

@@ -21,9 +21,11 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPainter>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRandomGenerator>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -35,6 +37,8 @@
 #include "tests/TestData.h"
 
 #include <cmath>
+#include <limits>
+#include <map>
 #include <memory>
 
 using namespace pw;
@@ -81,6 +85,29 @@ ui::RunRow row(const std::string &id, std::map<std::string, std::string> params,
     return r;
 }
 
+// Per unbroken stretch and pixel column (floor(x)) of a line: its first and last point and its lowest and
+// highest y, in stretch order; a point with a non-finite coordinate ends a stretch.
+struct Column
+{
+    QPointF first, last;
+    double lo = 0, hi = 0;
+    bool operator==(const Column &) const = default;
+};
+std::vector<std::map<double, Column>> columnsOf(const std::vector<QPolygonF> &stretches)
+{
+    std::vector<std::map<double, Column>> out;
+    for (const QPolygonF &line : stretches) {
+        auto &columns = out.emplace_back();
+        for (const QPointF &p : line) {
+            const auto [it, added] = columns.try_emplace(std::floor(p.x()), Column{p, p, p.y(), p.y()});
+            it->second.last = p;
+            it->second.lo = std::min(it->second.lo, p.y());
+            it->second.hi = std::max(it->second.hi, p.y());
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 class tst_ExperimentsPage : public QObject
@@ -95,6 +122,10 @@ private Q_SLOTS:
     void tagsAndNotePersist();
     void liveRefreshFollowsTheCatalog();
     void trainDialogLaunchesATraining();
+    void decimationKeepsEachColumnsShape_data();
+    void decimationKeepsEachColumnsShape();
+    void chartWithManyRunsDrawsItsCurves_data();
+    void chartWithManyRunsDrawsItsCurves();
 
 private:
     std::string train(double lr, int batchSize, const std::string &optimizer);
@@ -456,6 +487,120 @@ void tst_ExperimentsPage::trainDialogLaunchesATraining()
     QVERIFY(!page.trainProgress()->isVisible());
     QVERIFY(page.trainStatus()->text().contains("FINISHED"));
     QVERIFY(page.trainButton()->isEnabled());
+}
+
+void tst_ExperimentsPage::decimationKeepsEachColumnsShape_data()
+{
+    QTest::addColumn<int>("count");
+    QTest::addColumn<double>("span"); // the pixels the points cover, along x
+    QTest::addColumn<int>("gapEvery"); // a NaN value every this many points (0: none)
+
+    QTest::newRow("100,000 points over 500 px") << 100000 << 500.0 << 0;
+    QTest::newRow("10,000 points over 937 px") << 10000 << 937.0 << 0;
+    QTest::newRow("fewer points than columns") << 300 << 500.0 << 0;
+    QTest::newRow("gaps") << 20000 << 400.0 << 997;
+}
+
+void tst_ExperimentsPage::decimationKeepsEachColumnsShape()
+{
+    QFETCH(int, count);
+    QFETCH(double, span);
+    QFETCH(int, gapEvery);
+    // A noisy decaying loss in pixels (y down), with a spike above it and a dip below it inside one column each.
+    QRandomGenerator rng(7);
+    std::vector<QPointF> points;
+    std::vector<QPolygonF> stretches(1);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (int i = 0; i < count; ++i) {
+        double y = 300 - 250 * std::exp(-i * 5.0 / count) + (rng.generateDouble() - 0.5) * 20;
+        if (i == count / 3)
+            y = -1000;
+        if (i == 2 * count / 3 + 1)
+            y = 5000;
+        if (gapEvery > 0 && i % gapEvery == gapEvery - 1)
+            y = nan;
+        const QPointF p(10.25 + i * span / count, y);
+        points.push_back(p);
+        if (std::isnan(y))
+            stretches.emplace_back();
+        else
+            stretches.back() << p;
+    }
+    std::erase_if(stretches, [](const QPolygonF &l) { return l.isEmpty(); });
+
+    const std::vector<QPolygonF> lines = ui::decimatePolyline(points);
+    // Every column keeps its first and last point and its extremes, the spike and the dip included.
+    QCOMPARE(lines.size(), stretches.size());
+    QVERIFY(columnsOf(lines) == columnsOf(stretches));
+    qsizetype kept = 0;
+    double lo = 0, hi = 0;
+    for (const QPolygonF &line : lines) {
+        kept += line.size();
+        for (const QPointF &p : line) {
+            lo = std::min(lo, p.y());
+            hi = std::max(hi, p.y());
+        }
+    }
+    QCOMPARE(lo, -1000.0);
+    QCOMPARE(hi, 5000.0);
+    // At most 4 points per column (a gap splits its column in two), and never more than were given.
+    const qsizetype columns = qsizetype(std::ceil(span)) + 1 + qsizetype(lines.size()) - 1;
+    QVERIFY2(kept <= 4 * columns, qPrintable(QStringLiteral("%1 points kept for %2 columns").arg(kept).arg(columns)));
+    QVERIFY(kept <= count);
+    if (count > 4 * columns)
+        QVERIFY(kept < count / 2);
+    // Every point kept is one of the line's own, in its order.
+    std::size_t next = 0;
+    for (const QPolygonF &line : lines)
+        for (const QPointF &p : line) {
+            while (next < points.size() && points[next] != p)
+                ++next;
+            QVERIFY2(next < points.size(), "a point that was not given, or out of order");
+            ++next;
+        }
+}
+
+void tst_ExperimentsPage::chartWithManyRunsDrawsItsCurves_data()
+{
+    QTest::addColumn<int>("runs");
+    QTest::addColumn<QSize>("size");
+
+    QTest::newRow("20 runs in the page's 517x185") << 20 << QSize(517, 185);
+    QTest::newRow("20 runs at the minimum size") << 20 << QSize(240, 160);
+    QTest::newRow("3 runs at 420x240") << 3 << QSize(420, 240);
+}
+
+void tst_ExperimentsPage::chartWithManyRunsDrawsItsCurves()
+{
+    QFETCH(int, runs);
+    QFETCH(QSize, size);
+    // Flat lines spread over the lower part of the value range: the legend must leave the plot room to show them.
+    std::vector<ui::ChartSeries> series;
+    for (int i = 0; i < runs; ++i) {
+        ui::ChartSeries s{QStringLiteral("%1 long-run-%2").arg(QString::number(0x86ace179u + i, 16)).arg(i),
+                          ui::seriesColor(i), Qt::SolidLine, false, {}};
+        for (int step = 0; step < 2000; ++step)
+            s.points.emplace_back(step, 1.0 + i * 0.05);
+        series.push_back(std::move(s));
+    }
+    ui::MetricChart chart;
+    chart.resize(size);
+    chart.setSeries(series, QStringLiteral("train_loss"), {}, QStringLiteral("step"));
+    QCOMPARE(chart.series().size(), std::size_t(runs)); // the points are kept whole; only the drawing is thinned
+    QCOMPARE(chart.series().front().points.size(), std::size_t(2000));
+    QImage image(chart.size(), QImage::Format_ARGB32);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    chart.render(&painter);
+    painter.end();
+    // Coloured pixels in the lower half of the chart: at least one 2 px curve across it, not a few legend swatches
+    // (a legend of 20 rows filled the page's chart and left no plot: 200 such pixels).
+    int coloured = 0;
+    for (int y = image.height() / 2; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x)
+            if (QColor(image.pixel(x, y)).hsvSaturationF() > 0.4)
+                ++coloured;
+    QVERIFY2(coloured > 2 * image.width(), qPrintable(QStringLiteral("%1 coloured pixels in the lower half").arg(coloured)));
 }
 
 QTEST_MAIN(tst_ExperimentsPage)

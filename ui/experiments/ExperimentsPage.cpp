@@ -307,7 +307,8 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     connect(&m_trainWatcher, &QFutureWatcher<compute::TrainOutcome>::finished, this,
             [this] { trainingEnded(m_trainWatcher.result()); });
     connect(&m_watcher, &QFutureWatcher<ExperimentsSnapshot>::finished, this, [this] {
-        showSnapshot(m_watcher.result());
+        // Moved out, not copied: a snapshot of 5,000 runs holds their curves (~250,000 points).
+        showSnapshot(m_watcher.future().takeResult());
         Q_EMIT loadingChanged(false);
         if (m_reloadQueued) {
             m_reloadQueued = false;
@@ -426,7 +427,7 @@ bool ExperimentsPage::selectRun(const QString &runId)
     return true;
 }
 
-void ExperimentsPage::showSnapshot(const ExperimentsSnapshot &s)
+void ExperimentsPage::showSnapshot(ExperimentsSnapshot s)
 {
     if (!s.error.isEmpty()) {
         m_summary->setText(tr("Cannot read the runs: %1").arg(s.error));
@@ -468,7 +469,7 @@ void ExperimentsPage::showSnapshot(const ExperimentsSnapshot &s)
     if (m_loadingRoot != m_shownRoot) {
         // Another workspace: a reset, then the first run selected.
         const QSignalBlocker block(m_runsView->selectionModel());
-        m_runsModel->setRuns(s.runs);
+        m_runsModel->setRuns(std::move(s.runs));
         m_shownRoot = m_loadingRoot;
         if (m_proxy->rowCount() > 0)
             m_runsView->selectionModel()->select(QItemSelection(m_proxy->index(0, 0), m_proxy->index(0, RunsModel::ColumnCount - 1)),
@@ -484,7 +485,7 @@ void ExperimentsPage::showSnapshot(const ExperimentsSnapshot &s)
     std::vector<std::string> changed;
     {
         const QSignalBlocker block(m_runsView->selectionModel());
-        changed = m_runsModel->updateRuns(s.runs);
+        changed = m_runsModel->updateRuns(std::move(s.runs));
     }
     bool redraw = selectedRunIds() != selected;
     for (const std::string &id : changed)

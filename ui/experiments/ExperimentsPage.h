@@ -129,7 +129,7 @@ Q_SIGNALS:
     void evaluationShown(const QString &error);
 
 private:
-    void showSnapshot(const ExperimentsSnapshot &snapshot);
+    void showSnapshot(ExperimentsSnapshot snapshot);
     void showSelection();
     void showOverlay();
     void showEvaluation(const QString &runId);

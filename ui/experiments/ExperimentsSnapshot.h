@@ -53,9 +53,10 @@ struct ExperimentsSnapshot
 };
 
 /**
- * Reads the snapshot through its own connection: safe to call on any thread. With `ended` (the runs the
+ * Reads the snapshot through its own connection: safe to call on any thread. Many runs are read with a few
+ * set-based queries (Tracker::allParams() and the like), not a dozen per run. With `ended` (the runs the
  * caller has that had already ended), those runs are read without their params, metrics and curves
- * (`detailed` false): a live refresh then costs one query per run instead of a history read per metric.
+ * (`detailed` false): a live refresh then reads the runs and their tags, and only the unfinished runs in detail.
  */
 ExperimentsSnapshot loadExperimentsSnapshot(const std::string &workspaceRoot,
                                             const std::vector<std::string> &ended = {});

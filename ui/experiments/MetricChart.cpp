@@ -1,12 +1,15 @@
 // The metric chart: plain QPainter, no plotting library.
 #include "ui/experiments/MetricChart.h"
 
+#include <QEvent>
+#include <QHelpEvent>
 #include <QPainter>
-#include <QPainterPath>
+#include <QToolTip>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace pw::ui {
 
@@ -82,6 +85,51 @@ QString tickText(double v, double step)
 
 } // namespace
 
+std::vector<QPolygonF> decimatePolyline(const std::vector<QPointF> &points)
+{
+    std::vector<QPolygonF> out;
+    QPolygonF line;
+    // The column being gathered: its first, lowest, highest and last point (indexes into `points`).
+    std::size_t first = 0, lo = 0, hi = 0, last = 0;
+    double column = 0;
+    bool gathering = false;
+    const auto flush = [&] {
+        if (!gathering)
+            return;
+        const std::size_t kept[] = {first, std::min(lo, hi), std::max(lo, hi), last}; // in drawing order
+        for (std::size_t k = 0; k < 4; ++k)
+            if (k == 0 || kept[k] != kept[k - 1])
+                line << points[kept[k]];
+        gathering = false;
+    };
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const QPointF &pt = points[i];
+        if (!std::isfinite(pt.x()) || !std::isfinite(pt.y())) {
+            flush();
+            if (!line.isEmpty())
+                out.push_back(std::exchange(line, {}));
+            continue;
+        }
+        const double c = std::floor(pt.x());
+        if (gathering && c == column) {
+            if (pt.y() < points[lo].y())
+                lo = i;
+            if (pt.y() > points[hi].y())
+                hi = i;
+            last = i;
+            continue;
+        }
+        flush();
+        first = lo = hi = last = i;
+        column = c;
+        gathering = true;
+    }
+    flush();
+    if (!line.isEmpty())
+        out.push_back(std::move(line));
+    return out;
+}
+
 MetricChart::MetricChart(QWidget *parent)
     : QWidget(parent)
 {
@@ -94,6 +142,7 @@ void MetricChart::setSeries(std::vector<ChartSeries> series, const QString &left
                             const QString &xTitle)
 {
     m_series = std::move(series);
+    m_drawn.clear();
     m_leftTitle = leftTitle;
     m_rightTitle = rightTitle;
     m_xTitle = xTitle;
@@ -104,12 +153,15 @@ void MetricChart::setSeries(std::vector<ChartSeries> series, const QString &left
 void MetricChart::setMessage(const QString &text)
 {
     m_series.clear();
+    m_drawn.clear();
     m_message = text;
     update();
 }
 
 void MetricChart::paintEvent(QPaintEvent *)
 {
+    m_legendRect = {};
+    m_legendHidden = 0;
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
     const QPalette pal = palette();
@@ -135,26 +187,56 @@ void MetricChart::paintEvent(QPaintEvent *)
         return;
     }
 
-    // Legend: one row of swatches above the plot, wrapped when the widget is narrow.
+    // Legend: rows of swatches above the plot, at most a fifth of the height of them (one at least), labels
+    // elided; the series with no room left are counted in a "+N more" whose tooltip lists every series.
     const int pad = 8;
     const int swatch = 18;
-    int lx = pad, ly = pad;
-    std::vector<std::pair<QPoint, const ChartSeries *>> legend;
-    for (const ChartSeries &s : m_series) {
-        const int w = swatch + 4 + fm.horizontalAdvance(s.label) + 14;
-        if (lx + w > width() - pad && lx > pad) {
-            lx = pad;
-            ly += fm.height() + 2;
+    const int rowHeight = fm.height() + 2;
+    const int maxRows = std::max(1, height() / 5 / rowHeight);
+    const int maxLabel = std::max(80, width() / 3);
+    struct Entry
+    {
+        QPoint at;
+        const ChartSeries *series;
+        QString label;
+    };
+    const auto layoutLegend = [&](int reserve) {
+        std::vector<Entry> entries;
+        int lx = pad, row = 0;
+        for (const ChartSeries &s : m_series) {
+            const QString label = fm.elidedText(s.label, Qt::ElideMiddle, maxLabel);
+            const int w = swatch + 4 + fm.horizontalAdvance(label) + 14;
+            if (lx + w > width() - pad - (row == maxRows - 1 ? reserve : 0) && lx > pad) {
+                if (++row == maxRows)
+                    break;
+                lx = pad;
+            }
+            entries.push_back({QPoint(lx, pad + row * rowHeight), &s, label});
+            lx += w;
         }
-        legend.emplace_back(QPoint(lx, ly), &s);
-        lx += w;
-    }
-    for (const auto &[at, s] : legend) {
-        const int cy = at.y() + fm.height() / 2;
-        p.setPen(QPen(s->color, 2, s->style));
-        p.drawLine(at.x(), cy, at.x() + swatch, cy);
+        return entries;
+    };
+    const auto moreText = [&](std::size_t n) { return tr("+%1 more").arg(n); };
+    std::vector<Entry> legend = layoutLegend(0);
+    if (legend.size() < m_series.size())
+        legend = layoutLegend(fm.horizontalAdvance(moreText(m_series.size())) + 4);
+    m_legendHidden = int(m_series.size() - legend.size());
+    int ly = pad;
+    m_legendRect = QRect(0, 0, width(), pad);
+    for (const Entry &e : legend) {
+        const int cy = e.at.y() + fm.height() / 2;
+        p.setPen(QPen(e.series->color, 2, e.series->style));
+        p.drawLine(e.at.x(), cy, e.at.x() + swatch, cy);
         p.setPen(axisColor);
-        p.drawText(at.x() + swatch + 4, at.y() + fm.ascent(), s->label);
+        p.drawText(e.at.x() + swatch + 4, e.at.y() + fm.ascent(), e.label);
+        ly = e.at.y();
+        m_legendRect.setBottom(e.at.y() + fm.height());
+    }
+    if (m_legendHidden > 0) {
+        const Entry &e = legend.back();
+        const int moreX = e.at.x() + swatch + 4 + fm.horizontalAdvance(e.label) + 14;
+        p.setPen(pal.color(QPalette::PlaceholderText));
+        p.drawText(moreX, e.at.y() + fm.ascent(), moreText(std::size_t(m_legendHidden)));
     }
 
     const std::vector<double> leftTicks = left.valid() ? left.ticks(5) : std::vector<double>{};
@@ -250,36 +332,77 @@ void MetricChart::paintEvent(QPaintEvent *)
     if (anyRight)
         verticalTitle(m_rightTitle, width() - pad - fm.height() / 2, titleColor(true));
 
+    // The curves in pixels, thinned per pixel column; made again only when the plot or the ranges change.
+    const DrawnKey key{plot, x0, x1, left.lo, left.hi, right.lo, right.hi};
+    if (m_drawn.size() != m_series.size() || !(key == m_drawnKey)) {
+        m_drawn.assign(m_series.size(), {});
+        m_drawnKey = key;
+        std::vector<QPointF> pixels;
+        for (std::size_t i = 0; i < m_series.size(); ++i) {
+            const ChartSeries &s = m_series[i];
+            const Range &r = s.rightAxis ? right : left;
+            pixels.clear();
+            pixels.reserve(s.points.size());
+            std::size_t finite = 0;
+            for (const QPointF &pt : s.points) {
+                // A non-finite value is a gap in the line.
+                pixels.emplace_back(px(pt.x()), std::isfinite(pt.y()) ? py(r, pt.y()) : pt.y());
+                finite += std::isfinite(pt.y()) ? 1 : 0;
+            }
+            if (finite <= 40)
+                for (const QPointF &at : pixels)
+                    if (std::isfinite(at.y()))
+                        m_drawn[i].marks.push_back(at);
+            m_drawn[i].lines = decimatePolyline(pixels);
+        }
+    }
+
     // The curves, clipped to the plot; markers while there are few points.
     p.setClipRect(plot.adjusted(-4, -4, 4, 4));
-    for (const ChartSeries &s : m_series) {
-        const Range &r = s.rightAxis ? right : left;
-        QPainterPath path;
-        bool open = false;
-        std::vector<QPointF> marks;
-        for (const QPointF &pt : s.points) {
-            if (!std::isfinite(pt.y())) {
-                open = false; // a gap
-                continue;
-            }
-            const QPointF at(px(pt.x()), py(r, pt.y()));
-            if (open)
-                path.lineTo(at);
-            else
-                path.moveTo(at);
-            open = true;
-            marks.push_back(at);
-        }
-        p.setPen(QPen(s.color, 2, s.style, Qt::RoundCap, Qt::RoundJoin));
+    for (std::size_t i = 0; i < m_series.size(); ++i) {
+        const ChartSeries &s = m_series[i];
+        // A line with more corners than the plot has pixel columns is a band of zigzags whose corners cannot be
+        // told apart: drawn 2 px wide still, but without antialiasing and round joins, which cost ~15x as much to
+        // stroke (20 thinned lines of ~3,700 corners: ~1.5 s with them, ~0.1 s without).
+        std::size_t corners = 0;
+        for (const QPolygonF &line : m_drawn[i].lines)
+            corners += std::size_t(line.size());
+        const bool dense = corners > std::size_t(plot.width());
+        p.setRenderHint(QPainter::Antialiasing, !dense);
+        p.setPen(dense ? QPen(s.color, 2, s.style, Qt::FlatCap, Qt::BevelJoin)
+                       : QPen(s.color, 2, s.style, Qt::RoundCap, Qt::RoundJoin));
         p.setBrush(Qt::NoBrush);
-        p.drawPath(path);
-        if (marks.size() <= 40) {
+        for (const QPolygonF &line : m_drawn[i].lines)
+            if (line.size() > 1) // a lone point between gaps has no line (its marker shows it)
+                p.drawPolyline(line);
+        p.setRenderHint(QPainter::Antialiasing);
+        if (!m_drawn[i].marks.empty()) {
             p.setPen(QPen(s.color, 1.5));
             p.setBrush(pal.color(QPalette::Base));
-            for (const QPointF &m : marks)
+            for (const QPointF &m : m_drawn[i].marks)
                 p.drawEllipse(m, 2.5, 2.5);
         }
     }
+}
+
+bool MetricChart::event(QEvent *e)
+{
+    if (e->type() == QEvent::ToolTip) {
+        const auto *help = static_cast<QHelpEvent *>(e);
+        if (!m_series.empty() && m_legendRect.contains(help->pos())) {
+            // Every series, full label and colour: the legend may have elided or left out some.
+            QString text;
+            for (const ChartSeries &s : m_series)
+                text += QStringLiteral("<span style='color:%1'>&#9632;</span>&nbsp;%2<br>")
+                            .arg(s.color.name(), s.label.toHtmlEscaped());
+            QToolTip::showText(help->globalPos(), text, this);
+        } else {
+            QToolTip::hideText();
+            e->ignore();
+        }
+        return true;
+    }
+    return QWidget::event(e);
 }
 
 } // namespace pw::ui

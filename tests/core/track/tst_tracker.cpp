@@ -140,6 +140,7 @@ private Q_SLOTS:
     void tagsRoundTrip();
     void metrics_data();
     void metrics();
+    void batchReadsMatchPerRunReads();
     void metricTimestampDefaultsToNow();
     void logMetricsIsOneTransaction();
     void artifactsUpsert();
@@ -403,6 +404,61 @@ void tst_Tracker::metrics()
     }
     QVERIFY(m_tracker->metricHistory(id, "no such key").empty());
     QCOMPARE(pointsText(m_tracker->metricHistory(other)), QStringList{"loss|42|100|9|9000"});
+
+    // The set-based reads of every run order and break ties the same way.
+    const auto histories = m_tracker->allMetricHistories();
+    QStringList batched;
+    for (const auto &[key, keyPoints] : histories.at(id))
+        batched << pointsText(keyPoints);
+    QCOMPARE(batched, expected);
+    QCOMPARE(pointsText(histories.at(other).at("loss")), QStringList{"loss|42|100|9|9000"});
+    const auto latestAll = m_tracker->allLatestMetrics();
+    QCOMPARE(latestText(latestAll.at(id)), latest);
+    QCOMPARE(latestText(latestAll.at(other)), QStringList{"loss=42"});
+}
+
+void tst_Tracker::batchReadsMatchPerRunReads()
+{
+    const std::string a = m_tracker->createRun({});
+    const std::string b = m_tracker->createRun({});
+    const std::string bare = m_tracker->createRun({}); // nothing logged
+    m_tracker->logParams(a, {{"lr", "0.1"}, {"batch", "32"}});
+    m_tracker->logParams(b, {{"lr", "0.01"}});
+    m_tracker->setTag(a, "team", "vision");
+    m_tracker->setTag(a, "pipewright.source", "cli");
+    m_tracker->setTag(b, "mlflow.note.content", "a note");
+    // The two runs' rows interleave in the table, and neither run's come in step order.
+    m_tracker->logMetrics(a, {{"loss", 0.5, 2, 1, 2000}, {"batch_loss", 0.7, 1, 0, 1500}});
+    m_tracker->logMetrics(b, {{"loss", 0.9, 1, 0, 1000}, {"acc", 0.4, 1, 0, 1000}});
+    m_tracker->logMetrics(a, {{"loss", 0.9, 1, 0, 1000}, {"acc", 0.6, 2, 1, 2000}, {"loss", 0.45, 2, 1, 2000}});
+    m_tracker->logMetrics(b, {{"loss", std::numeric_limits<double>::quiet_NaN(), 2, 1, 2000}, {"batch_loss", 0.8, 3, 1, 900}});
+
+    const auto params = m_tracker->allParams();
+    const auto tags = m_tracker->allTags();
+    const auto latest = m_tracker->allLatestMetrics();
+    const auto histories = m_tracker->allMetricHistories();
+    const auto withoutBatch = m_tracker->allMetricHistories("batch_");
+    for (const std::string &id : {a, b}) {
+        QCOMPARE(params.at(id), m_tracker->params(id));
+        QCOMPARE(tags.at(id), m_tracker->tags(id));
+        QCOMPARE(latestText(latest.at(id)), latestText(m_tracker->latestMetrics(id)));
+        QStringList all;
+        for (const auto &[key, points] : histories.at(id)) {
+            QCOMPARE(pointsText(points), pointsText(m_tracker->metricHistory(id, key)));
+            all << pointsText(points);
+        }
+        QCOMPARE(all, pointsText(m_tracker->metricHistory(id)));
+        QCOMPARE(withoutBatch.at(id).size(), histories.at(id).size() - 1);
+        QCOMPARE(withoutBatch.at(id).count("batch_loss"), std::size_t(0));
+        for (const auto &[key, points] : withoutBatch.at(id))
+            QCOMPARE(pointsText(points), pointsText(m_tracker->metricHistory(id, key)));
+    }
+    // Ties at the highest step: the last logged wins; a NaN there is the latest value.
+    QCOMPARE(latestText(latest.at(a)), (QStringList{"acc=0.6", "batch_loss=0.7", "loss=0.45"}));
+    QCOMPARE(latestText(latest.at(b)), (QStringList{"acc=0.4", "batch_loss=0.8", "loss=nan"}));
+    // A run with nothing logged is absent from each.
+    QVERIFY(!params.count(bare) && !tags.count(bare) && !latest.count(bare) && !histories.count(bare));
+    QCOMPARE(params.size(), std::size_t(2));
 }
 
 void tst_Tracker::metricTimestampDefaultsToNow()
