@@ -195,8 +195,13 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
             return durationText(runDurationMs(i));
         case DataColumn:
             return i.table.empty() ? QString() : QStringLiteral("%1@%2").arg(QString::fromStdString(i.table)).arg(i.dataVersion);
-        case DeviceColumn:
-            return QString::fromStdString(i.device);
+        case DeviceColumn: { // "cuda:0 on gpu-box" for a run on a compute target
+            const QString device = QString::fromStdString(i.device);
+            const auto target = r.params.find("target");
+            if (target == r.params.end() || target->second == "local")
+                return device;
+            return tr("%1 on %2").arg(device.isEmpty() ? tr("?") : device, QString::fromStdString(target->second));
+        }
         case ThroughputColumn:
             return i.imagesPerSecond > 0 ? QLocale().toString(i.imagesPerSecond, 'f', 0) : QString();
         case ValAccuracyColumn:
