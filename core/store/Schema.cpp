@@ -297,6 +297,13 @@ CREATE TABLE compute_targets (
     created_at TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+        {7, R"sql(
+-- The image browser's keyset pages (core/catalog/ImageQuery) walk one index in sort order and stop after a page:
+-- by confidence (predictions, newest per image kept), and by path or version added within one label.
+CREATE INDEX predictions_confidence ON predictions(table_name, confidence, version);
+CREATE INDEX images_table_label_path ON images(table_name, label, path, valid_from);
+CREATE INDEX images_table_label_added ON images(table_name, label, valid_from, id);
+)sql"},
     };
     return migrations;
 }

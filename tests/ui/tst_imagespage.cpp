@@ -1,6 +1,7 @@
 // The Images page: core image queries (keyset paging for every sort, filters, lineage) on a real workspace with
 // merged predictions; the thumbnail list model under QAbstractItemModelTester with fetchMore; thumbnails arriving
-// as DecorationRole-only dataChanged while the GUI thread keeps running; the page's Browse and Catalog tabs.
+// as DecorationRole-only dataChanged while the GUI thread keeps running; the page's Browse and Catalog tabs; the
+// page's read-ahead (the next page fetched while the end is still screens away).
 #include "core/catalog/ImageQuery.h"
 #include "core/ingest/Ingestor.h"
 #include "core/score/Scoring.h"
@@ -17,6 +18,7 @@
 #include <QElapsedTimer>
 #include <QIcon>
 #include <QListView>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -44,6 +46,7 @@ private Q_SLOTS:
     void listModelFetchesPages();
     void thumbnailsArriveWithoutBlocking();
     void pageShowsBrowseAndCatalogTabs();
+    void pageReadsAheadWhileScrolling();
 
 private:
     std::unique_ptr<store::Database> catalogDb() const;
@@ -371,6 +374,73 @@ void tst_ImagesPage::pageShowsBrowseAndCatalogTabs()
     QVERIFY(browsed.wait(5000));
     QCOMPARE(page.chart()->counts().size(), std::size_t(1));
     QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->rowCount(), kDogs, 5000);
+}
+
+void tst_ImagesPage::pageReadsAheadWhileScrolling()
+{
+    // A table of 150 images, listed 4 rows per page: far more than the screens that read-ahead keeps fetched.
+    constexpr int kMany = 150;
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    for (int i = 0; i < kMany; ++i)
+        QVERIFY(test::writeImage(dir.filePath(QString("src/%1.thing/%2.png").arg(i % 3).arg(i, 3, 10, QChar('0'))), 8,
+                                 8, 3, i));
+    const QString root = dir.filePath("ws");
+    {
+        ingest::IngestOptions o;
+        o.source = dir.filePath("src").toStdString();
+        o.table = "many";
+        ingest::ingest(store::Workspace::open(root.toStdString()), o);
+    }
+
+    ui::ImagesPage page;
+    ui::ImageListModel *model = page.imageModel();
+    // No QAbstractItemModelTester here: it calls fetchMore() whenever canFetchMore(), which would fetch every page
+    // whatever the page does (listModelFetchesPages runs the model under one).
+    model->setPageSize(4);
+    page.resize(1000, 700);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QListView *view = page.view();
+    QScrollBar *bar = view->verticalScrollBar();
+    // Turns the event loop until no page is on its way and none starts for a while.
+    auto settle = [&] {
+        for (int quiet = 0, guard = 0; quiet < 3 && guard < 500; ++guard) {
+            QTest::qWait(20);
+            quiet = model->isFetching() ? 0 : quiet + 1;
+        }
+        return !model->isFetching();
+    };
+    auto lastTop = [&] { return view->visualRect(model->index(model->rowCount() - 1)).top(); };
+    const int screen = view->viewport()->height();
+    QVERIFY(screen > 200);
+
+    page.setWorkspace(root);
+    QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() > 0, 10000);
+    for (int scrolls = 0;; ++scrolls) {
+        QVERIFY(settle());
+        if (!model->canFetchMore({}))
+            break; // all fetched
+        // More than a screen of rows below the viewport was fetched without the end ever showing (the view alone
+        // fetches a page only once the last row is visible, so it would stop within a page of the bottom) ...
+        QVERIFY2(lastTop() > 2 * screen,
+                 qPrintable(QString("scroll %1: the last of %2 fetched rows is at y %3, the viewport %4 high")
+                                .arg(scrolls).arg(model->rowCount()).arg(lastTop()).arg(screen)));
+        // ... and no further than read-ahead needs (3 screens, a page and a grid line).
+        QVERIFY(lastTop() <= 4 * screen);
+        QVERIFY(model->rowCount() < kMany);
+        QVERIFY(scrolls < 100);
+        bar->setValue(bar->value() + screen / 2);
+    }
+    QCOMPARE(model->rowCount(), kMany);
+
+    // Pages fetched ahead, by cursor, are the rows of one query, in its order.
+    catalog::ImageFilter f = page.currentFilter();
+    QCOMPARE(f.table, "many");
+    const auto all = catalog::queryImages(*store::Workspace::open(root.toStdString()).openCatalog(), f, {}, 1000);
+    QCOMPARE(int(all.size()), kMany);
+    for (int i = 0; i < kMany; ++i)
+        QCOMPARE(model->rowAt(i)->id, all[std::size_t(i)].id);
 }
 
 QTEST_MAIN(tst_ImagesPage)

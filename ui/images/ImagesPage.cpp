@@ -19,6 +19,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QScrollBar>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -32,6 +33,8 @@ namespace pw::ui {
 
 namespace {
 constexpr int kDefaultSide = 96;
+// Read-ahead: the next page is fetched while the last fetched row is within this many screens below the viewport.
+constexpr int kReadAheadScreens = 2;
 
 struct Counts
 {
@@ -148,7 +151,11 @@ ImagesPage::ImagesPage(QWidget *parent)
     connect(m_model, &ImageListModel::pageLoaded, this, [this](const QString &error) {
         if (!error.isEmpty())
             m_status->setText(tr("Cannot list the images: %1").arg(error));
+        else
+            readAhead(); // the page may still leave the end near: chain the next one
     });
+    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &ImagesPage::readAhead);
+    connect(m_view->verticalScrollBar(), &QScrollBar::rangeChanged, this, &ImagesPage::readAhead);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex &current) {
         m_detail->showImage(m_root, m_table->currentText(), current.data(ImageListModel::PathRole).toString());
     });
@@ -175,6 +182,20 @@ void ImagesPage::setThumbnailSide(int side)
     m_view->setGridSize(cell);
     m_model->setItemSize(cell - QSize(4, 4));
     m_view->reset(); // uniform item sizes are measured again
+}
+
+void ImagesPage::readAhead()
+{
+    // The view fetches only once its last row shows, and scrolling then waits for the query: fetch earlier, in the
+    // background, while the end of what is fetched is still kReadAheadScreens screens below the viewport.
+    const int rows = m_model->rowCount();
+    if (rows == 0 || !m_model->canFetchMore({}))
+        return;
+    const QRect last = m_view->visualRect(m_model->index(rows - 1));
+    if (!last.isValid())
+        return; // not laid out yet: rangeChanged follows the layout
+    if (last.top() <= m_view->viewport()->height() * (1 + kReadAheadScreens))
+        m_model->fetchMore({});
 }
 
 void ImagesPage::loadTables()

@@ -1,5 +1,6 @@
 // The Images page: a "Browse" tab (a thumbnail browser of one catalog table with filters, a per-label count chart and
-// a detail pane) and a "Catalog" tab (CatalogPage: counts, version history, rejected files).
+// a detail pane) and a "Catalog" tab (CatalogPage: counts, version history, rejected files). The browser reads ahead:
+// the next keyset page is fetched in the background while the end of the fetched rows is still two screens away.
 #pragma once
 
 #include "core/catalog/ImageQuery.h"
@@ -54,6 +55,8 @@ private:
     void applyFilter();
     void loadCounts(const catalog::ImageFilter &filter);
     void setThumbnailSide(int side);
+    /** Fetches the next page when the last fetched row is near the viewport (see kReadAheadScreens). */
+    void readAhead();
 
     QString m_root;
     int m_countsGeneration = 0;

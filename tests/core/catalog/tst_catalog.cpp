@@ -1,6 +1,8 @@
 // Tests of the versioned catalog (core/catalog/Catalog.h) on a temporary workspace: version
-// bookkeeping (begin, commit, discard, history) and stats / rejected files "as of" a version.
+// bookkeeping (begin, commit, discard, history) and stats / rejected files "as of" a version; the image browser's
+// keyset pages (core/catalog/ImageQuery.h) against a reference query, for every sort and filter.
 #include "core/catalog/Catalog.h"
+#include "core/catalog/ImageQuery.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 
@@ -111,11 +113,15 @@ private Q_SLOTS:
     void missingVersionThrows_data();
     void missingVersionThrows();
     void tables();
+    void pagesMatchReference_data();
+    void pagesMatchReference();
 
 private:
     void insertImage(const ImageRow &row);
     /** Versions 1-4 committed, 5 pending, and the rows of kRows. */
     void buildFixture();
+    /** buildFixture() and table "big": versioned, relabelled and rejected images, predictions by two models. */
+    void buildBrowseFixture();
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<Database> m_db;
@@ -483,6 +489,174 @@ void tst_Catalog::tables()
     QCOMPARE(m_catalog->tables(), (std::vector<std::string>{"test", "train"}));
     m_catalog->commitVersion(5, "{}");
     QCOMPARE(m_catalog->tables(), (std::vector<std::string>{"test", "train", "valid"}));
+}
+
+namespace {
+
+// The reference for ImageQuery's pages: its query before keyset pages were restructured (one statement over every
+// matching row, sorted), run without a cursor. ?1 as of, ?2 table, ?3 status, ?4 label, ?5 label source,
+// ?6 predicted, ?7/?8 confidence bounds.
+constexpr const char *kReferenceQuery = R"sql(
+WITH v(asof) AS (
+    SELECT coalesce(?1, (SELECT coalesce(max(version), 0) FROM versions WHERE state = 'COMMITTED'))
+),
+base AS (
+    SELECT i.id, i.path, i.valid_from,
+           (SELECT p.rowid FROM predictions p
+             WHERE p.table_name = i.table_name AND p.path = i.path AND p.version <= v.asof
+             ORDER BY p.version DESC, p.scored_at DESC LIMIT 1) AS pid
+      FROM images i, v
+     WHERE i.table_name = ?2 AND i.valid_from <= v.asof AND (i.valid_to IS NULL OR i.valid_to > v.asof)
+       AND i.status = ?3 AND (?4 IS NULL OR i.label = ?4) AND (?5 IS NULL OR i.label_source = ?5)
+)
+SELECT b.id, pr.confidence, coalesce(pr.predicted, '')
+  FROM base b LEFT JOIN predictions pr ON pr.rowid = b.pid
+ WHERE (?6 IS NULL OR pr.predicted = ?6) AND (?7 IS NULL OR pr.confidence >= ?7)
+   AND (?8 IS NULL OR pr.confidence <= ?8)
+)sql";
+
+struct ListedRow
+{
+    std::int64_t id;
+    std::optional<double> confidence;
+    std::string predicted;
+    bool operator==(const ListedRow &) const = default;
+};
+
+QString describe(const std::vector<ListedRow> &rows)
+{
+    QStringList items;
+    for (const auto &r : rows)
+        items << QString("%1:%2").arg(r.id).arg(r.confidence ? QString::number(*r.confidence) : "-");
+    return items.join(' ');
+}
+
+std::vector<ListedRow> referenceRows(Database &db, const pw::catalog::ImageFilter &f)
+{
+    using Sort = pw::catalog::ImageFilter::Sort;
+    const char *key = f.sort == Sort::Path ? "b.path" : f.sort == Sort::Added ? "b.valid_from" : "coalesce(pr.confidence, -1.0)";
+    Statement st = db.prepare(std::string(kReferenceQuery) + " ORDER BY " + key + ", b.id");
+    st.bind(1, f.asOfVersion).bind(2, f.table).bind(3, f.rejected ? "rejected" : "ok").bind(4, f.label);
+    st.bind(5, f.labelSource).bind(6, f.predicted).bind(7, f.minConfidence).bind(8, f.maxConfidence);
+    std::vector<ListedRow> rows;
+    while (st.step())
+        rows.push_back({st.int64(0), st.isNull(1) ? std::nullopt : std::optional(st.real(1)), st.text(2)});
+    return rows;
+}
+
+} // namespace
+
+void tst_Catalog::buildBrowseFixture()
+{
+    buildFixture();
+    // 60 images of "big", inserted out of path order; versions 1-4 committed, 5 pending (its rows are invisible).
+    for (int n = 0; n < 60; ++n) {
+        const int i = (n * 37) % 60;
+        const std::string path = "big/" + std::to_string(1000 + i) + ".png";
+        const char *labels[] = {"cat", "dog", nullptr};
+        const std::int64_t from = i % 10 == 9 ? 5 : 1 + i % 4;
+        const bool relabelled = i % 7 == 0 && from < 5; // superseded by a row one version later
+        std::optional<std::string> label = labels[i % 3] ? std::optional<std::string>(labels[i % 3]) : std::nullopt;
+        Statement st = m_db->prepare(
+            "INSERT INTO images(table_name, path, source, size, mtime_ns, label, label_source, status, reason, "
+            "valid_from, valid_to) VALUES ('big', ?, '/src', 100, 1, ?, ?, ?, ?, ?, ?)");
+        const bool rejected = i % 13 == 5;
+        st.bind(1, path).bind(2, label).bind(3, label ? std::optional<std::string>(i % 2 ? "human" : "path") : std::nullopt);
+        st.bind(4, rejected ? "rejected" : "ok").bind(5, rejected ? std::optional<std::string>("bad") : std::nullopt);
+        st.bind(6, from).bind(7, relabelled ? std::optional(from + 1) : std::nullopt);
+        st.exec();
+        if (relabelled) {
+            Statement again = m_db->prepare(
+                "INSERT INTO images(table_name, path, source, size, mtime_ns, label, label_source, status, valid_from) "
+                "VALUES ('big', ?, '/src', 100, 1, 'bird', 'human', 'ok', ?)");
+            again.bind(1, path).bind(2, from + 1);
+            again.exec();
+        }
+        // Predictions: none for every fifth image; model a in version 2-4 (confidences repeat: ties); model b
+        // rescoring some in a later version or at a later time of the same version.
+        auto predict = [&](const char *model, std::int64_t version, const char *predicted, double confidence,
+                           const char *at) {
+            Statement p = m_db->prepare("INSERT INTO predictions(table_name, path, model_name, model_version, predicted, "
+                                        "confidence, top5, version, scored_at) VALUES ('big', ?, ?, 1, ?, ?, '[]', ?, ?)");
+            p.bind(1, path).bind(2, model).bind(3, predicted).bind(4, confidence).bind(5, version).bind(6, at);
+            p.exec();
+        };
+        if (i % 5 == 0)
+            continue;
+        const double confidences[] = {0.25, 0.5, 0.75, 0.5};
+        predict("a", 2 + i % 3, i % 2 ? "dog" : "cat", confidences[i % 4], "2026-01-01T00:00:00Z");
+        if (i % 4 == 1)
+            predict("b", 2 + i % 3, "cat", 0.9, "2026-01-02T00:00:00Z"); // same version, scored later: newest
+        if (i % 6 == 2)
+            predict("b", 4, "dog", 0.5, "2026-01-03T00:00:00Z");
+    }
+    // "train" too: images without predictions but for one.
+    Statement p = m_db->prepare("INSERT INTO predictions(table_name, path, model_name, model_version, predicted, "
+                                "confidence, top5, version, scored_at) VALUES ('train', 'a.png', 'a', 1, 'cat', 0.5, "
+                                "'[]', 2, '2026-01-01T00:00:00Z')");
+    p.exec();
+}
+
+void tst_Catalog::pagesMatchReference_data()
+{
+    using Sort = pw::catalog::ImageFilter::Sort;
+    QTest::addColumn<int>("sort");
+    QTest::addColumn<QString>("table");
+    QTest::addColumn<QString>("filter");
+    QTest::addColumn<int>("pageSize");
+    const std::pair<Sort, const char *> sorts[] = {{Sort::Path, "path"}, {Sort::Confidence, "confidence"}, {Sort::Added, "added"}};
+    const char *filters[] = {"", "label=cat", "source=human", "predicted=dog", "min=0.5", "max=0.5", "min=0.3,max=0.8",
+                             "rejected", "asof=1", "asof=2", "asof=3", "label=cat,min=0.5", "predicted=cat,asof=3"};
+    for (const auto &[sort, sortName] : sorts) {
+        for (const char *filter : filters)
+            for (int pageSize : {1, 4, 1000})
+                QTest::addRow("big, %s, %s, %d per page", sortName, *filter ? filter : "all", pageSize)
+                    << int(sort) << "big" << filter << pageSize;
+        QTest::addRow("train, %s, all, 2 per page", sortName) << int(sort) << "train" << "" << 2;
+    }
+}
+
+void tst_Catalog::pagesMatchReference()
+{
+    QFETCH(int, sort);
+    QFETCH(QString, table);
+    QFETCH(QString, filter);
+    QFETCH(int, pageSize);
+    buildBrowseFixture();
+    pw::catalog::ImageFilter f;
+    f.table = table.toStdString();
+    f.sort = pw::catalog::ImageFilter::Sort(sort);
+    for (const QString &item : filter.split(',', Qt::SkipEmptyParts)) {
+        const QString name = item.section('=', 0, 0), value = item.section('=', 1);
+        if (name == "label")
+            f.label = value.toStdString();
+        else if (name == "source")
+            f.labelSource = value.toStdString();
+        else if (name == "predicted")
+            f.predicted = value.toStdString();
+        else if (name == "min")
+            f.minConfidence = value.toDouble();
+        else if (name == "max")
+            f.maxConfidence = value.toDouble();
+        else if (name == "rejected")
+            f.rejected = true;
+        else if (name == "asof")
+            f.asOfVersion = value.toLongLong();
+    }
+    const std::vector<ListedRow> expected = referenceRows(*m_db, f);
+    QVERIFY(!expected.empty() || filter == "rejected" || table != "big");
+    std::vector<ListedRow> paged;
+    std::optional<pw::catalog::Cursor> cursor;
+    for (int pages = 0; pages <= int(expected.size()) + 1; ++pages) {
+        const auto page = pw::catalog::queryImages(*m_db, f, cursor, pageSize);
+        QVERIFY(int(page.size()) <= pageSize);
+        for (const auto &r : page)
+            paged.push_back({r.id, r.confidence, r.predicted});
+        if (int(page.size()) < pageSize)
+            break;
+        cursor = pw::catalog::cursorAfter(page.back(), f.sort);
+    }
+    QVERIFY2(paged == expected, qPrintable("paged:    " + describe(paged) + "\nexpected: " + describe(expected)));
 }
 
 QTEST_GUILESS_MAIN(tst_Catalog)
