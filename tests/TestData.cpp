@@ -94,4 +94,23 @@ bool writeShapeClasses(const QString &dir, int perClass, unsigned seed)
     return true;
 }
 
+compute::TrainRequest shapesTraining()
+{
+    compute::TrainRequest r;
+    r.table = "shapes";
+    r.imageSize = 16;
+    r.epochs = 1;
+    r.valFraction = 0.2;
+    r.device = "cpu";
+    return r;
+}
+
+std::string trainToEnd(const store::Workspace &ws, const compute::TrainRequest &request)
+{
+    const auto outcome = compute::runTraining(ws, request);
+    if (outcome.status != "FINISHED")
+        qWarning("training ended %s: %s", outcome.status.c_str(), outcome.message.c_str());
+    return outcome.status == "FINISHED" ? outcome.runId : std::string();
+}
+
 } // namespace pw::test

@@ -1,8 +1,12 @@
 // Builders of test data: encoded images of every accepted format, broken files, folder trees.
 #pragma once
 
+#include "core/compute/Training.h"
+
 #include <QByteArray>
 #include <QString>
+
+#include <string>
 
 namespace pw::test {
 
@@ -30,5 +34,14 @@ bool touchFile(const QString &path, int secondsAgo);
  * noise drawn from `seed`. Fails the calling test on error.
  */
 bool writeShapeClasses(const QString &dir, int perClass, unsigned seed);
+
+/**
+ * A training of the "shapes" table (writeShapeClasses() ingested under that name) small enough for a test:
+ * 16 px, 1 epoch, a fifth held out, on the CPU.
+ */
+compute::TrainRequest shapesTraining();
+
+/** Runs `request` to its end: the run id, or empty (with a warning naming the status and message) when it did not finish. */
+std::string trainToEnd(const store::Workspace &ws, const compute::TrainRequest &request);
 
 } // namespace pw::test

@@ -156,20 +156,12 @@ void tst_ExperimentsPage::initTestCase()
 
 std::string tst_ExperimentsPage::train(double lr, int batchSize, const std::string &optimizer)
 {
-    compute::TrainRequest r;
-    r.table = "shapes";
+    compute::TrainRequest r = test::shapesTraining();
     r.experiment = "shapes";
-    r.imageSize = 16;
-    r.epochs = 1;
     r.lr = lr;
     r.batchSize = batchSize;
     r.optimizer = optimizer;
-    r.valFraction = 0.2;
-    r.device = "cpu";
-    const auto outcome = compute::runTraining(*m_ws, r);
-    if (outcome.status != "FINISHED")
-        qWarning("training ended %s: %s", outcome.status.c_str(), outcome.message.c_str());
-    return outcome.status == "FINISHED" ? outcome.runId : std::string();
+    return test::trainToEnd(*m_ws, r);
 }
 
 void tst_ExperimentsPage::open(ui::ExperimentsPage &page)

@@ -98,19 +98,12 @@ void tst_ModelsDialog::initTestCase()
 
 std::string tst_ModelsDialog::train(int epochs, double lr)
 {
-    compute::TrainRequest r;
-    r.table = "shapes";
+    compute::TrainRequest r = test::shapesTraining();
     r.experiment = "tests";
-    r.imageSize = 16;
     r.epochs = epochs;
     r.lr = lr;
     r.batchSize = 16;
-    r.valFraction = 0.2;
-    r.device = "cpu";
-    const auto outcome = compute::runTraining(*m_ws, r);
-    if (outcome.status != "FINISHED")
-        qWarning("training ended %s: %s", outcome.status.c_str(), outcome.message.c_str());
-    return outcome.status == "FINISHED" ? outcome.runId : std::string();
+    return test::trainToEnd(*m_ws, r);
 }
 
 registry::ModelVersion tst_ModelsDialog::version(std::int64_t v) const

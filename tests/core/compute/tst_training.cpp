@@ -60,14 +60,10 @@ void tst_Training::initTestCase()
 
 compute::TrainRequest tst_Training::request(int epochs) const
 {
-    compute::TrainRequest r;
-    r.table = "shapes";
+    compute::TrainRequest r = test::shapesTraining();
     r.experiment = "tests";
-    r.imageSize = 16;
     r.epochs = epochs;
     r.batchSize = 16;
-    r.valFraction = 0.2;
-    r.device = "cpu";
     return r;
 }
 
