@@ -1,6 +1,7 @@
 // Test data builders (OpenCV encodes the images).
 #include "tests/TestData.h"
 
+#include <QAbstractItemModelTester>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -92,6 +93,11 @@ bool writeShapeClasses(const QString &dir, int perClass, unsigned seed)
         }
     }
     return true;
+}
+
+std::unique_ptr<QAbstractItemModelTester> modelTester(QAbstractItemModel *model)
+{
+    return std::make_unique<QAbstractItemModelTester>(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
 }
 
 compute::TrainRequest shapesTraining()

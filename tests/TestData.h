@@ -6,7 +6,11 @@
 #include <QByteArray>
 #include <QString>
 
+#include <memory>
 #include <string>
+
+class QAbstractItemModel;
+class QAbstractItemModelTester;
 
 namespace pw::test {
 
@@ -34,6 +38,9 @@ bool touchFile(const QString &path, int secondsAgo);
  * noise drawn from `seed`. Fails the calling test on error.
  */
 bool writeShapeClasses(const QString &dir, int perClass, unsigned seed);
+
+/** A QAbstractItemModelTester of `model` that reports through QtTest (a broken invariant fails the test). */
+std::unique_ptr<QAbstractItemModelTester> modelTester(QAbstractItemModel *model);
 
 /**
  * A training of the "shapes" table (writeShapeClasses() ingested under that name) small enough for a test:

@@ -50,11 +50,6 @@ QString qs(const std::string &s)
     return QString::fromStdString(s);
 }
 
-std::unique_ptr<QAbstractItemModelTester> testerOf(QAbstractItemModel *model)
-{
-    return std::make_unique<QAbstractItemModelTester>(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-}
-
 // The proxy row of a run, or -1.
 int rowOf(const QAbstractItemModel *model, const std::string &runId)
 {
@@ -219,10 +214,10 @@ void tst_ExperimentsPage::parallelData()
 void tst_ExperimentsPage::parallelCoordinatesOfThreeRuns()
 {
     ui::ExperimentsPage page;
-    const auto t1 = testerOf(page.runsModel());
-    const auto t2 = testerOf(page.runsProxy());
-    const auto t3 = testerOf(page.comparisonModel());
-    const auto t4 = testerOf(page.tagsModel());
+    const auto t1 = test::modelTester(page.runsModel());
+    const auto t2 = test::modelTester(page.runsProxy());
+    const auto t3 = test::modelTester(page.comparisonModel());
+    const auto t4 = test::modelTester(page.tagsModel());
     open(page);
     QCOMPARE(page.runsProxy()->rowCount(), 3);
 
@@ -286,8 +281,8 @@ void tst_ExperimentsPage::tagsAndNotePersist()
 {
     {
         ui::ExperimentsPage page;
-        const auto t1 = testerOf(page.tagsModel());
-        const auto t2 = testerOf(page.runsProxy());
+        const auto t1 = test::modelTester(page.tagsModel());
+        const auto t2 = test::modelTester(page.runsProxy());
         open(page);
         selectRuns(page, {m_runs[0]});
         ui::RunTagsModel *tags = page.tagsModel();
@@ -371,8 +366,8 @@ void tst_ExperimentsPage::liveRefreshFollowsTheCatalog()
     tracker.logMetrics(live, {{"val_accuracy", 0.4, 1, 1}});
 
     ui::ExperimentsPage page;
-    const auto t1 = testerOf(page.runsModel());
-    const auto t2 = testerOf(page.runsProxy());
+    const auto t1 = test::modelTester(page.runsModel());
+    const auto t2 = test::modelTester(page.runsProxy());
     page.setLiveInterval(100);
     open(page);
     QVERIFY(page.isLive());
@@ -415,8 +410,8 @@ void tst_ExperimentsPage::liveRefreshFollowsTheCatalog()
 void tst_ExperimentsPage::trainDialogLaunchesATraining()
 {
     ui::ExperimentsPage page;
-    const auto t1 = testerOf(page.runsModel());
-    const auto t2 = testerOf(page.runsProxy());
+    const auto t1 = test::modelTester(page.runsModel());
+    const auto t2 = test::modelTester(page.runsProxy());
     page.setLiveInterval(200);
     open(page);
     const int before = page.runsProxy()->rowCount();

@@ -47,11 +47,6 @@ QString qs(const std::string &s)
     return QString::fromStdString(s);
 }
 
-std::unique_ptr<QAbstractItemModelTester> testerOf(QAbstractItemModel *model)
-{
-    return std::make_unique<QAbstractItemModelTester>(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-}
-
 // The page's selection of these source rows of a (possibly proxied) table.
 void selectRows(QTableView *view, const QList<int> &rows)
 {
@@ -186,9 +181,9 @@ void tst_WorkbenchPages::experimentsShowRunsCurvesAndComparison()
     ui::ExperimentsPage page;
     page.resize(1200, 700);
     page.show();
-    const auto t1 = testerOf(page.runsModel());
-    const auto t2 = testerOf(page.runsProxy());
-    const auto t3 = testerOf(page.comparisonModel());
+    const auto t1 = test::modelTester(page.runsModel());
+    const auto t2 = test::modelTester(page.runsProxy());
+    const auto t3 = test::modelTester(page.comparisonModel());
     QSignalSpy loaded(&page, &ui::ExperimentsPage::loaded);
     page.setWorkspace(m_ws);
     QVERIFY(loaded.wait(10000));
@@ -266,8 +261,8 @@ void tst_WorkbenchPages::experimentsShowRunsCurvesAndComparison()
 void tst_WorkbenchPages::modelsShowStagesAndPromote()
 {
     ui::ModelsPage page;
-    const auto t1 = testerOf(page.versionsModel());
-    const auto t2 = testerOf(page.historyModel());
+    const auto t1 = test::modelTester(page.versionsModel());
+    const auto t2 = test::modelTester(page.historyModel());
     QSignalSpy loaded(&page, &ui::ModelsPage::loaded);
     page.setWorkspace(m_ws);
     QVERIFY(loaded.wait(10000));
@@ -319,7 +314,7 @@ void tst_WorkbenchPages::reviewListsLabelsAndCommits()
     ui::ReviewPage page;
     page.resize(1200, 700);
     page.show();
-    const auto tester = testerOf(page.queueModel());
+    const auto tester = test::modelTester(page.queueModel());
     QSignalSpy loaded(&page, &ui::ReviewPage::loaded);
     page.setWorkspace(m_ws);
     QVERIFY(loaded.wait(10000));
