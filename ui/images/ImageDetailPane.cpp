@@ -114,8 +114,12 @@ void ImageDetailPane::show(const Loaded &loaded)
         meta += tr("<br>content hash: %1").arg(q(c->contentHash));
         m_meta->setText(meta);
     } else {
-        m_meta->setText(m_path.isEmpty() ? QString() : tr("%1 is not in the catalog.").arg(m_path));
+        m_meta->setText(m_path.isEmpty() ? tr("Select an image to see it large, its metadata and its lineage: the "
+                                              "catalog versions it was in, its predictions and the review decisions "
+                                              "about it.")
+                                         : tr("%1 is not in the catalog.").arg(m_path));
     }
+    m_lineage->setVisible(!m_path.isEmpty());
 
     auto *versions = new QTreeWidgetItem(m_lineage, {tr("Versions"), QString::number(m_detail.versions.size())});
     for (const auto &v : m_detail.versions) {
