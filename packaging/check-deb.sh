@@ -24,6 +24,8 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for lib in libqt6core6 libqt6widgets6 libtorch1.13 libsqlite3-0; do
   echo "$depends" | grep -q "$lib" || { echo "Depends lacks $lib: $depends"; exit 1; }
 done
+recommends=$(dpkg-deb -f "$deb" Recommends)
+echo "$recommends" | grep -q openssh-client || { echo "Recommends lacks openssh-client (compute targets): $recommends"; exit 1; }
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 dpkg -x "$deb" "$root"
