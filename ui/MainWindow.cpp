@@ -2,6 +2,7 @@
 #include "ui/MainWindow.h"
 
 #include "ui/catalog/CatalogPage.h"
+#include "ui/compute/TargetsDialog.h"
 #include "ui/experiments/ExperimentsPage.h"
 #include "ui/images/ImagesPage.h"
 #include "ui/models/ModelsPage.h"
@@ -172,6 +173,15 @@ void MainWindow::buildActions()
     open->setToolTip(tr("Open or create a workspace folder (%1)").arg(open->shortcut().toString(QKeySequence::NativeText)));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
+    file->addSeparator();
+    QAction *targets = file->addAction(tr("Compute &Targets…"), this, [this] {
+        if (m_workspace.isEmpty())
+            return;
+        TargetsDialog dialog(m_workspace, this);
+        dialog.exec();
+        m_pipelinesPage->refreshChoices(); // the targets a task may name
+    });
+    targets->setToolTip(tr("The SSH hosts training and scoring can run on (a GPU box)"));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);

@@ -56,6 +56,9 @@ public:
     /** Re-reads the current pipeline's recorded runs (after a scheduled run, for instance). */
     void refreshRuns();
 
+    /** Reads again what the properties dock offers in its drop-downs (tables, experiments, models, targets). */
+    void refreshChoices();
+
 signals:
     void message(const QString &text);
     /** A run started or ended (for the status bar). */
@@ -64,7 +67,6 @@ signals:
 private:
     void buildActions();
     void refreshFiles();
-    void refreshChoices();
     void onCurrentChanged();
     void startRun(const pipeline::Pipeline &p, pipeline::RunOptions options, std::int64_t repairOf);
     void newPipeline();

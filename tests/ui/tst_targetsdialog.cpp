@@ -1,0 +1,134 @@
+// The compute targets dialog against a real sshd (tests/SshServer): a refused form, a target added, tested and
+// removed, and a failing test shown in words.
+#include "core/compute/Targets.h"
+#include "core/compute/WorkerProcess.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+#include "tests/SshServer.h"
+#include "ui/compute/TargetsDialog.h"
+
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace pw;
+
+class tst_TargetsDialog : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void refusedFormAddsNothing();
+    void addTestAndRemove();
+    void failingTestIsExplained();
+
+private:
+    std::vector<std::string> names() const;
+    void fill(ui::TargetsDialog &d, const QString &name, const QString &url, const QString &workdir, const QString &worker);
+    static bool select(ui::TargetsDialog &d, const QString &name);
+
+    QTemporaryDir m_dir;
+    test::SshServer m_sshd;
+    QString m_root;
+};
+
+void tst_TargetsDialog::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    QVERIFY2(m_sshd.start(), qPrintable(m_sshd.errorString()));
+    QVERIFY(m_sshd.trustHostKey());
+    qputenv("PIPEWRIGHT_SSH_CONFIG", m_sshd.clientConfigPath().toUtf8());
+    m_root = m_dir.filePath("ws");
+    store::Workspace::open(m_root.toStdString());
+}
+
+std::vector<std::string> tst_TargetsDialog::names() const
+{
+    auto db = store::Workspace::open(m_root.toStdString()).openCatalog();
+    return compute::targetNames(*db);
+}
+
+void tst_TargetsDialog::fill(ui::TargetsDialog &d, const QString &name, const QString &url, const QString &workdir,
+                             const QString &worker)
+{
+    d.nameEdit()->setText(name);
+    d.urlEdit()->setText(url);
+    d.workdirEdit()->setText(workdir);
+    d.workerEdit()->setText(worker);
+}
+
+bool tst_TargetsDialog::select(ui::TargetsDialog &d, const QString &name)
+{
+    for (int r = 0; r < d.table()->rowCount(); ++r) {
+        if (d.table()->item(r, 0)->text() == name) {
+            d.table()->selectRow(r);
+            return true;
+        }
+    }
+    return false;
+}
+
+void tst_TargetsDialog::refusedFormAddsNothing()
+{
+    ui::TargetsDialog d(m_root);
+    QCOMPARE(d.table()->rowCount(), 1); // local
+    fill(d, "box", "http://host", "/w", {});
+    QVERIFY(!d.addFromForm());
+    QVERIFY2(d.statusLabel()->text().contains("is not ssh://"), qPrintable(d.statusLabel()->text()));
+    fill(d, "box", m_sshd.url(), "relative", {});
+    QVERIFY(!d.addFromForm());
+    QVERIFY2(d.statusLabel()->text().contains("absolute"), qPrintable(d.statusLabel()->text()));
+    QCOMPARE(names(), std::vector<std::string>{"local"});
+    QCOMPARE(d.table()->rowCount(), 1);
+    QVERIFY(select(d, "local"));
+    QVERIFY(!d.removeSelected());
+    QVERIFY2(d.statusLabel()->text().contains("cannot be removed"), qPrintable(d.statusLabel()->text()));
+}
+
+void tst_TargetsDialog::addTestAndRemove()
+{
+    ui::TargetsDialog d(m_root);
+    fill(d, "box", m_sshd.url(), m_dir.filePath("remote"), compute::workerPath());
+    QVERIFY2(d.addFromForm(), qPrintable(d.statusLabel()->text()));
+    QCOMPARE(names(), (std::vector<std::string>{"local", "box"}));
+    QCOMPARE(d.table()->rowCount(), 2);
+    QVERIFY(d.nameEdit()->text().isEmpty()); // the form is cleared for the next one
+
+    QVERIFY(select(d, "box"));
+    QSignalSpy tested(&d, &ui::TargetsDialog::testFinished);
+    d.testSelected();
+    QVERIFY(d.statusLabel()->text().contains("Testing box")); // the GUI thread did not wait for ssh
+    QVERIFY(tested.wait(60000));
+    QCOMPARE(tested.first().at(0).toString(), QString("box"));
+    QCOMPARE(tested.first().at(1).toString(), QString());
+    QVERIFY2(d.statusLabel()->text().contains("box is reachable") && d.statusLabel()->text().contains("devices: cpu"),
+             qPrintable(d.statusLabel()->text()));
+
+    QVERIFY(select(d, "box"));
+    QVERIFY(d.removeSelected());
+    QCOMPARE(names(), std::vector<std::string>{"local"});
+    QCOMPARE(d.table()->rowCount(), 1);
+}
+
+void tst_TargetsDialog::failingTestIsExplained()
+{
+    ui::TargetsDialog d(m_root);
+    fill(d, "stranger", m_sshd.url(), "/w", compute::workerPath());
+    QVERIFY(d.addFromForm());
+    QVERIFY(m_sshd.forgetHostKey());
+    QVERIFY(select(d, "stranger"));
+    QSignalSpy tested(&d, &ui::TargetsDialog::testFinished);
+    d.testSelected();
+    QVERIFY(tested.wait(60000));
+    QVERIFY(m_sshd.trustHostKey());
+    const QString error = tested.first().at(1).toString();
+    QVERIFY2(error.contains("not in known_hosts"), qPrintable(error));
+    QVERIFY(d.statusLabel()->text().contains(error));
+}
+
+QTEST_MAIN(tst_TargetsDialog)
+#include "tst_targetsdialog.moc"

@@ -1,0 +1,213 @@
+// The compute targets dialog.
+#include "ui/compute/TargetsDialog.h"
+
+#include "core/compute/Targets.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+#include "ui/images/WhenFinished.h"
+
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace pw::ui {
+
+namespace {
+
+QString q(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+} // namespace
+
+TargetsDialog::TargetsDialog(const QString &workspaceRoot, QWidget *parent)
+    : QDialog(parent)
+    , m_root(workspaceRoot)
+    , m_table(new QTableWidget(0, 5))
+    , m_name(new QLineEdit)
+    , m_url(new QLineEdit)
+    , m_workdir(new QLineEdit)
+    , m_worker(new QLineEdit)
+    , m_identity(new QLineEdit)
+    , m_add(new QPushButton(tr("Add")))
+    , m_remove(new QPushButton(tr("Remove")))
+    , m_test(new QPushButton(tr("Test")))
+    , m_status(new QLabel)
+{
+    setWindowTitle(tr("Compute targets"));
+    m_table->setHorizontalHeaderLabels({tr("Name"), tr("URL"), tr("Workdir"), tr("Worker"), tr("Identity")});
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->verticalHeader()->hide();
+
+    m_name->setPlaceholderText(tr("gpu"));
+    m_url->setPlaceholderText(tr("ssh://user@gpu-box[:port]"));
+    m_workdir->setPlaceholderText(tr("/home/user/pipewright (absolute, on the host)"));
+    m_worker->setPlaceholderText(tr("pipewright-worker (on the host's PATH, or a path)"));
+    m_identity->setPlaceholderText(tr("optional: a private key file for ssh -i"));
+    auto *form = new QFormLayout;
+    form->addRow(tr("Name:"), m_name);
+    form->addRow(tr("SSH URL:"), m_url);
+    form->addRow(tr("Workdir:"), m_workdir);
+    form->addRow(tr("Worker:"), m_worker);
+    form->addRow(tr("Identity:"), m_identity);
+
+    auto *hint = new QLabel(tr("The system's OpenSSH client is used as you have configured it (keys, agent, "
+                               "~/.ssh/config). Host keys are always checked: connect once with ssh to accept a new "
+                               "host's key."));
+    hint->setWordWrap(true);
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_status->setObjectName("targetsStatus");
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_test);
+    buttons->addWidget(m_remove);
+    buttons->addStretch(1);
+    buttons->addWidget(m_add);
+    auto *close = new QDialogButtonBox(QDialogButtonBox::Close);
+    connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_table, 1);
+    layout->addLayout(form);
+    layout->addWidget(hint);
+    layout->addLayout(buttons);
+    layout->addWidget(m_status);
+    layout->addWidget(close);
+
+    connect(m_add, &QPushButton::clicked, this, [this] { addFromForm(); });
+    connect(m_remove, &QPushButton::clicked, this, [this] { removeSelected(); });
+    connect(m_test, &QPushButton::clicked, this, [this] { testSelected(); });
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
+        const QString name = selectedName();
+        m_remove->setEnabled(!name.isEmpty() && name != "local");
+        m_test->setEnabled(!name.isEmpty());
+    });
+    resize(900, 520);
+    reload();
+}
+
+void TargetsDialog::reload()
+{
+    m_table->setRowCount(0);
+    try {
+        const auto ws = store::Workspace::open(m_root.toStdString());
+        auto db = ws.openCatalog();
+        for (const auto &t : compute::listTargets(*db)) {
+            const int row = m_table->rowCount();
+            m_table->insertRow(row);
+            const QStringList cells{q(t.name), q(t.url()), q(t.workdir), t.isLocal() ? QString() : q(t.worker), q(t.identity)};
+            for (int c = 0; c < cells.size(); ++c)
+                m_table->setItem(row, c, new QTableWidgetItem(cells[c]));
+        }
+    } catch (const std::exception &e) {
+        showError(tr("Cannot read the compute targets: %1").arg(QString::fromUtf8(e.what())));
+    }
+    m_table->resizeColumnsToContents();
+    m_remove->setEnabled(false);
+    m_test->setEnabled(false);
+}
+
+QString TargetsDialog::selectedName() const
+{
+    const auto rows = m_table->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : m_table->item(rows.first().row(), 0)->text();
+}
+
+void TargetsDialog::showError(const QString &message)
+{
+    m_status->setStyleSheet("color: #b00020");
+    m_status->setText(message);
+}
+
+bool TargetsDialog::addFromForm()
+{
+    try {
+        const auto t = compute::makeSshTarget(m_name->text().trimmed().toStdString(), m_url->text().trimmed().toStdString(),
+                                              m_workdir->text().trimmed().toStdString(), m_worker->text().trimmed().toStdString(),
+                                              m_identity->text().trimmed().toStdString());
+        const auto ws = store::Workspace::open(m_root.toStdString());
+        auto db = ws.openCatalog();
+        compute::addTarget(*db, t);
+        m_status->setStyleSheet({});
+        m_status->setText(tr("Added %1. Select it and press Test to check the connection and the worker.").arg(q(t.name)));
+        for (QLineEdit *e : {m_name, m_url, m_workdir, m_worker, m_identity})
+            e->clear();
+    } catch (const std::exception &e) {
+        showError(QString::fromUtf8(e.what()));
+        return false;
+    }
+    reload();
+    return true;
+}
+
+bool TargetsDialog::removeSelected()
+{
+    const QString name = selectedName();
+    if (name.isEmpty())
+        return false;
+    try {
+        const auto ws = store::Workspace::open(m_root.toStdString());
+        auto db = ws.openCatalog();
+        compute::removeTarget(*db, name.toStdString());
+        m_status->setStyleSheet({});
+        m_status->setText(tr("Removed %1.").arg(name));
+    } catch (const std::exception &e) {
+        showError(QString::fromUtf8(e.what()));
+        return false;
+    }
+    reload();
+    return true;
+}
+
+void TargetsDialog::testSelected()
+{
+    const QString name = selectedName();
+    if (name.isEmpty())
+        return;
+    compute::Target target;
+    try {
+        const auto ws = store::Workspace::open(m_root.toStdString());
+        auto db = ws.openCatalog();
+        target = compute::findTarget(*db, name.toStdString());
+    } catch (const std::exception &e) {
+        showError(QString::fromUtf8(e.what()));
+        return;
+    }
+    m_status->setStyleSheet({});
+    m_status->setText(tr("Testing %1…").arg(name));
+    ++m_testing;
+    whenFinished(this, QtConcurrent::run([target] { return compute::testTarget(target); }), [this, name](const QJsonObject &r) {
+        --m_testing;
+        const QString error = r.value("error").toString();
+        if (!error.isEmpty()) {
+            showError(tr("%1: %2").arg(name, error));
+        } else {
+            QStringList devices;
+            for (const QJsonValue &d : r.value("devices").toArray()) {
+                const QJsonObject o = d.toObject();
+                devices << o.value("type").toString() + (o.contains("index") ? ":" + QString::number(o.value("index").toInt()) : QString());
+            }
+            m_status->setStyleSheet("color: #1b7f3b");
+            m_status->setText(tr("%1 is reachable (%2 s): pipewright-worker %3, libtorch %4, CUDA %5; devices: %6")
+                                  .arg(name)
+                                  .arg(r.value("seconds").toDouble(), 0, 'f', 2)
+                                  .arg(r.value("worker").toString(), r.value("torch").toString(),
+                                       r.value("cuda").toBool() ? tr("yes") : tr("no"), devices.join(", ")));
+        }
+        Q_EMIT testFinished(name, error);
+    });
+}
+
+} // namespace pw::ui
