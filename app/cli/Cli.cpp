@@ -507,6 +507,7 @@ class TrainProgress
 public:
     explicit TrainProgress(const std::string &table)
         : shardPrinter("shards " + table)
+        , uploadPrinter("copying the shard to the target")
     {
     }
     void operator()(const QJsonObject &e)
@@ -518,6 +519,8 @@ public:
             std::cerr << "shards: " << e.value("train_images").toInteger() << " train, "
                       << e.value("val_images").toInteger() << " validation images"
                       << (e.value("reused").toBool() ? " (cached)" : "") << "\n";
+        } else if (type == "remote_upload_progress") {
+            uploadPrinter.update(e.value("done").toInteger() / 1000000, e.value("total").toInteger() / 1000000, " MB");
         } else if (type == "remote_upload") {
             std::cerr << (e.value("copied").toBool() ? "copied " : "already on the target: ")
                       << e.value("path").toString().toStdString() << " -> " << e.value("remote").toString().toStdString()
@@ -555,6 +558,7 @@ public:
 
 private:
     ProgressPrinter shardPrinter;
+    ProgressPrinter uploadPrinter;
     std::chrono::steady_clock::time_point lastLine = std::chrono::steady_clock::now();
 };
 

@@ -133,40 +133,59 @@ qint64 sizeOf(const QString &path)
     return total;
 }
 
-// Copies one input to the host: a folder as a tar stream from the local tar, a file as its bytes.
-void upload(const Target &t, const QString &local, const QString &remote, const std::atomic<bool> *cancel)
+// Copies one input to the host: a folder as a tar stream (the local tar's output, passed on here so that the
+// bytes can be counted), a file as its bytes. `progress` gets (bytes sent, bytes in all) about twice a second.
+void upload(const Target &t, const QString &local, const QString &remote, const std::atomic<bool> *cancel,
+            const std::function<void(qint64, qint64)> &progress)
 {
     const bool dir = QFileInfo(local).isDir();
+    const qint64 total = sizeOf(local);
     QProcess sshProc;
     QProcess tar;
-    if (dir) {
-        tar.setProgram("tar");
-        tar.setArguments({"-C", local, "-cf", "-", "."});
-        tar.setStandardOutputProcess(&sshProc);
-    }
     sshProc.start(ssh::program(), ssh::arguments(t, {"sh", "-c", kUploadScript, "sh", q(t.workdir), remote,
                                                      dir ? "dir" : "file"}));
     if (!sshProc.waitForStarted(10000))
         throw std::runtime_error("cannot start ssh: " + sshProc.errorString().toStdString());
+    QFile file(local);
     if (dir) {
-        tar.start();
+        tar.start("tar", {"-C", local, "-cf", "-", "."});
         if (!tar.waitForStarted(10000))
             throw std::runtime_error("cannot start tar: " + tar.errorString().toStdString());
-    } else {
-        QFile f(local);
-        if (!f.open(QIODevice::ReadOnly))
-            throw std::runtime_error("cannot read '" + local.toStdString() + "'");
-        while (!f.atEnd()) {
-            sshProc.write(f.read(1 << 20));
-            while (sshProc.bytesToWrite() > (4 << 20) && sshProc.state() == QProcess::Running)
-                sshProc.waitForBytesWritten(1000);
-            if (cancel && cancel->load())
+    } else if (!file.open(QIODevice::ReadOnly)) {
+        throw std::runtime_error("cannot read '" + local.toStdString() + "'");
+    }
+    qint64 sent = 0;
+    QElapsedTimer sinceProgress;
+    sinceProgress.start();
+    for (;;) {
+        if (cancel && cancel->load())
+            break;
+        QByteArray chunk;
+        if (dir) {
+            if (tar.bytesAvailable() == 0 && tar.state() != QProcess::NotRunning)
+                tar.waitForReadyRead(200);
+            chunk = tar.read(1 << 20);
+            if (chunk.isEmpty() && tar.state() == QProcess::NotRunning && tar.bytesAvailable() == 0)
+                break;
+        } else {
+            chunk = file.read(1 << 20);
+            if (chunk.isEmpty())
                 break;
         }
-        while (sshProc.bytesToWrite() > 0 && sshProc.state() == QProcess::Running)
+        if (sshProc.state() != QProcess::Running)
+            break; // ssh ended early: its exit status says why
+        sshProc.write(chunk);
+        sent += chunk.size();
+        while (sshProc.bytesToWrite() > (4 << 20) && sshProc.state() == QProcess::Running)
             sshProc.waitForBytesWritten(1000);
-        sshProc.closeWriteChannel();
+        if (progress && sinceProgress.elapsed() >= 500) {
+            progress(std::min(sent, total), total);
+            sinceProgress.restart();
+        }
     }
+    while (sshProc.bytesToWrite() > 0 && sshProc.state() == QProcess::Running)
+        sshProc.waitForBytesWritten(1000);
+    sshProc.closeWriteChannel();
     QByteArray err;
     while (sshProc.state() != QProcess::NotRunning) {
         sshProc.waitForFinished(200);
@@ -181,6 +200,9 @@ void upload(const Target &t, const QString &local, const QString &remote, const 
     err += sshProc.readAllStandardError();
     if (cancel && cancel->load())
         throw std::runtime_error("cancelled while copying '" + local.toStdString() + "' to " + t.name);
+    if (dir && (tar.exitStatus() != QProcess::NormalExit || tar.exitCode() != 0))
+        throw std::runtime_error("packing '" + local.toStdString() + "' with tar failed: "
+                                 + QString::fromUtf8(tar.readAllStandardError()).trimmed().toStdString());
     if (sshProc.exitStatus() != QProcess::NormalExit || sshProc.exitCode() != 0)
         throw std::runtime_error("copying '" + local.toStdString() + "' to " + t.name + ":" + t.workdir + "/"
                                  + remote.toStdString() + " failed: "
@@ -421,7 +443,10 @@ WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
                 if (!missing.contains(remote))
                     continue;
                 try {
-                    upload(target, local, remote, cancel);
+                    upload(target, local, remote, cancel, [&](qint64 done, qint64 total) {
+                        emitEvent(QJsonObject{{"event", "remote_upload_progress"}, {"path", local}, {"done", done},
+                                              {"total", total}});
+                    });
                 } catch (const std::exception &e) {
                     result.error = e.what();
                     result.cancelled = cancel && cancel->load();
