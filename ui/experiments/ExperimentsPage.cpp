@@ -10,6 +10,7 @@
 #include "ui/experiments/RunTagsModel.h"
 #include "ui/experiments/RunsModel.h"
 #include "ui/experiments/TrainDialog.h"
+#include "ui/images/WhenFinished.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -698,7 +699,8 @@ void ExperimentsPage::writeTags(const QString &runId, const std::map<std::string
     const std::string root = m_root.toStdString();
     const std::string run = runId.toStdString();
     // One short write transaction; off the GUI thread all the same (a training may hold the catalog's lock).
-    QtConcurrent::run([=] { return writeRunTags(root, run, tags); }).then(this, [this, runId, tags](const QString &error) {
+    whenFinished(this, QtConcurrent::run([=] { return writeRunTags(root, run, tags); }),
+                 [this, runId, tags](const QString &error) {
         const RunRow *row = m_runsModel->run(runId.toStdString());
         if (!error.isEmpty()) {
             showError(this, tr("Tags"), tr("Cannot write the tags of run %1: %2").arg(shortRunId(runId.toStdString()), error));
@@ -742,7 +744,8 @@ void ExperimentsPage::showEvaluation(const QString &runId)
     m_evaluate->setEnabled(!m_evaluating);
     const std::string root = m_root.toStdString();
     const std::string run = runId.toStdString();
-    QtConcurrent::run([=] { return loadLatestEvaluation(root, run); }).then(this, [this, runId](const RunEvaluation &e) {
+    whenFinished(this, QtConcurrent::run([=] { return loadLatestEvaluation(root, run); }),
+                 [this, runId](const RunEvaluation &e) {
         if (runId != m_evalRun)
             return;
         if (!e.error.isEmpty()) {
@@ -769,7 +772,8 @@ void ExperimentsPage::askEvaluationTable()
         return;
     const std::string root = m_root.toStdString();
     // Reading the table names is quick (one small query) but still not done on the GUI thread.
-    QtConcurrent::run([=] { return workspaceTables(root); }).then(this, [this](const std::vector<std::string> &tables) {
+    whenFinished(this, QtConcurrent::run([=] { return workspaceTables(root); }),
+                 [this](const std::vector<std::string> &tables) {
         QStringList names;
         for (const std::string &t : tables)
             names << QString::fromStdString(t);
@@ -797,7 +801,8 @@ void ExperimentsPage::evaluateSelected(const QString &table)
     const std::string root = m_root.toStdString();
     const std::string run = runId.toStdString();
     const std::string t = table.toStdString();
-    QtConcurrent::run([=] { return evaluateRunOn(root, run, t); }).then(this, [this, runId](const RunEvaluation &e) {
+    whenFinished(this, QtConcurrent::run([=] { return evaluateRunOn(root, run, t); }),
+                 [this, runId](const RunEvaluation &e) {
         m_evaluating = false;
         m_evaluate->setEnabled(true);
         if (runId != m_evalRun)
@@ -818,7 +823,7 @@ void ExperimentsPage::openTrainDialog()
         return;
     m_trainButton->setEnabled(false);
     const std::string root = m_root.toStdString();
-    QtConcurrent::run([root] { return loadTrainChoices(root); }).then(this, [this](const TrainChoices &c) {
+    whenFinished(this, QtConcurrent::run([root] { return loadTrainChoices(root); }), [this](const TrainChoices &c) {
         m_trainButton->setEnabled(!m_training);
         if (!c.error.isEmpty()) {
             showError(this, tr("Train"), tr("Cannot read the workspace: %1").arg(c.error));

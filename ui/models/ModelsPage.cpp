@@ -7,6 +7,7 @@
 #include "ui/models/PromoteDialog.h"
 #include "ui/models/StageBadgeDelegate.h"
 #include "ui/models/TransitionsModel.h"
+#include "ui/images/WhenFinished.h"
 
 #include <QAction>
 #include <QHBoxLayout>
@@ -273,7 +274,8 @@ void ModelsPage::changeSelectedAlias(const QString &alias, bool set)
     const std::string model = v->name;
     const std::int64_t version = v->version;
     const std::string a = alias.toStdString();
-    QtConcurrent::run([=] { return changeAlias(root, model, a, version, set); }).then(this, [this, alias, set](const QString &error) {
+    whenFinished(this, QtConcurrent::run([=] { return changeAlias(root, model, a, version, set); }),
+                 [this, alias, set](const QString &error) {
         if (!error.isEmpty())
             showError(this, tr("Alias"), error);
         else
@@ -297,8 +299,8 @@ void ModelsPage::transitionSelected(registry::Stage to)
     const std::string model = v->name;
     const std::int64_t version = v->version;
     const std::string comment = m_comment->text().trimmed().toStdString();
-    QtConcurrent::run([=] { return transitionVersion(root, model, version, to, comment); })
-        .then(this, [this, model, version, to](const TransitionOutcome &out) {
+    whenFinished(this, QtConcurrent::run([=] { return transitionVersion(root, model, version, to, comment); }),
+                 [this, model, version, to](const TransitionOutcome &out) {
             m_busy = false;
             updateActions();
             if (!out.error.isEmpty()) {

@@ -5,6 +5,7 @@
 
 #include "ui/PageParts.h"
 #include "ui/models/ClassComparisonModel.h"
+#include "ui/images/WhenFinished.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -160,8 +161,8 @@ void PromoteDialog::compare()
     const std::int64_t version = m_version.version;
     const std::string t = table.toStdString();
     auto cancel = m_cancel;
-    QtConcurrent::run([=] { return comparePromotion(root, model, version, t, cancel.get()); })
-        .then(this, [this](const PromotionComparison &c) {
+    whenFinished(this, QtConcurrent::run([=] { return comparePromotion(root, model, version, t, cancel.get()); }),
+                 [this](const PromotionComparison &c) {
             setBusy(false);
             showComparison(c);
             Q_EMIT comparisonFinished(c.error);
@@ -250,8 +251,8 @@ void PromoteDialog::transition()
         request.expectProduction = m_comparison->gate.productionVersion;
     setBusy(true);
     const std::string root = m_root.toStdString();
-    QtConcurrent::run([=] { return transitionVersion(root, request); })
-        .then(this, [this](const TransitionOutcome &out) {
+    whenFinished(this, QtConcurrent::run([=] { return transitionVersion(root, request); }),
+                 [this](const TransitionOutcome &out) {
             setBusy(false);
             if (!out.error.isEmpty()) {
                 m_verdict->setText(tr("The stage change failed: %1").arg(out.error));

@@ -9,6 +9,7 @@
 #include "ui/review/ReviewKeysDialog.h"
 #include "ui/review/ReviewQueueModel.h"
 #include "ui/review/ThumbnailLoader.h"
+#include "ui/images/WhenFinished.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -450,8 +451,8 @@ void ReviewPage::startNextAction()
     const std::string text = next.label.toStdString();
     const ReviewAction action = next.action;
     const std::vector<std::int64_t> ids = next.ids;
-    QtConcurrent::run([=] { return applyReviewAction(root, action, ids, text); })
-        .then(this, [this, ids, advance = next.advanceAfter](const ReviewActionOutcome &out) {
+    whenFinished(this, QtConcurrent::run([=] { return applyReviewAction(root, action, ids, text); }),
+                 [this, ids, advance = next.advanceAfter](const ReviewActionOutcome &out) {
             m_running.clear();
             m_model->updateItems(out.changed);
             m_counts = out.counts;
@@ -670,8 +671,8 @@ void ReviewPage::confirmAndCommit()
 void ReviewPage::exportQueue(const QString &file, const QString &format)
 {
     const std::string root = m_root.toStdString();
-    QtConcurrent::run([root, f = file.toStdString(), fmt = format.toStdString()] { return exportReviewQueue(root, f, fmt); })
-        .then(this, [this, file](const ReviewTransferOutcome &out) {
+    whenFinished(this, QtConcurrent::run([root, f = file.toStdString(), fmt = format.toStdString()] { return exportReviewQueue(root, f, fmt); }),
+                 [this, file](const ReviewTransferOutcome &out) {
             if (!out.error.isEmpty()) {
                 showError(this, tr("Export"), out.error);
                 Q_EMIT actionFinished(out.error);
@@ -685,8 +686,8 @@ void ReviewPage::exportQueue(const QString &file, const QString &format)
 void ReviewPage::importLabels(const QString &file)
 {
     const std::string root = m_root.toStdString();
-    QtConcurrent::run([root, f = file.toStdString()] { return importReviewLabels(root, f); })
-        .then(this, [this, file](const ReviewTransferOutcome &out) {
+    whenFinished(this, QtConcurrent::run([root, f = file.toStdString()] { return importReviewLabels(root, f); }),
+                 [this, file](const ReviewTransferOutcome &out) {
             if (!out.error.isEmpty()) {
                 showError(this, tr("Import"), out.error);
                 Q_EMIT actionFinished(out.error);
@@ -711,7 +712,8 @@ void ReviewPage::commitLabels()
     m_undo.clear(); // merged entries cannot go back to pending
     updateActions();
     const std::string root = m_root.toStdString();
-    QtConcurrent::run([root] { return commitReviewLabels(root); }).then(this, [this](const ReviewCommitOutcome &out) {
+    whenFinished(this, QtConcurrent::run([root] { return commitReviewLabels(root); }),
+                 [this](const ReviewCommitOutcome &out) {
         m_busy = false;
         updateActions();
         if (!out.error.isEmpty()) {
