@@ -60,6 +60,8 @@ CatalogPage::CatalogPage(QWidget *parent)
     , m_historyModel(new HistoryModel(this))
     , m_rejectedModel(new RejectedModel(this))
     , m_refreshTimer(new QTimer(this))
+    , m_loader(this, [this] { return loadJob(); }, [this](CatalogSnapshot s) { showSnapshot(std::move(s)); },
+               [this](bool loading) { Q_EMIT loadingChanged(loading); })
 {
     m_summary->setTextFormat(Qt::PlainText);
     QFont f = m_summary->font();
@@ -89,14 +91,6 @@ CatalogPage::CatalogPage(QWidget *parent)
     layout->addWidget(m_summary);
     layout->addWidget(split, 1);
 
-    connect(&m_watcher, &QFutureWatcher<CatalogSnapshot>::finished, this, [this] {
-        showSnapshot(m_watcher.result());
-        Q_EMIT loadingChanged(false);
-        if (m_reloadQueued) {
-            m_reloadQueued = false;
-            reload();
-        }
-    });
     // Other processes (a CLI ingest) change the catalog: refresh while the page is shown.
     m_refreshTimer->setInterval(kRefreshIntervalMs);
     connect(m_refreshTimer, &QTimer::timeout, this, [this] {
@@ -116,15 +110,15 @@ void CatalogPage::setWorkspace(const QString &root)
 
 void CatalogPage::reload()
 {
+    m_loader.reload();
+}
+
+SnapshotLoader<CatalogSnapshot>::Job CatalogPage::loadJob()
+{
     if (m_root.isEmpty())
-        return;
-    if (m_watcher.isRunning()) {
-        m_reloadQueued = true;
-        return;
-    }
-    Q_EMIT loadingChanged(true);
+        return {};
     const std::string root = m_root.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([root] { return loadCatalogSnapshot(root); }));
+    return [root] { return loadCatalogSnapshot(root); };
 }
 
 void CatalogPage::showSnapshot(const CatalogSnapshot &s)

@@ -1,6 +1,8 @@
 // The Catalog page: image counts per table and label, the version history, the rejected files.
 #pragma once
 
+#include "ui/SnapshotLoader.h"
+
 #include "ui/catalog/CatalogSnapshot.h"
 
 #include <QFutureWatcher>
@@ -39,11 +41,11 @@ Q_SIGNALS:
 
 private:
     void showSnapshot(const CatalogSnapshot &snapshot);
+    /** The next load of the page's snapshot (run by m_loader), or none without a workspace. */
+    SnapshotLoader<CatalogSnapshot>::Job loadJob();
 
     QString m_root;
-    bool m_reloadQueued = false;
     std::int64_t m_shownVersion = -1;
-    QFutureWatcher<CatalogSnapshot> m_watcher;
     QLabel *m_summary;
     QTreeView *m_tables;
     QTableView *m_history;
@@ -53,6 +55,7 @@ private:
     HistoryModel *m_historyModel;
     RejectedModel *m_rejectedModel;
     QTimer *m_refreshTimer;
+    SnapshotLoader<CatalogSnapshot> m_loader; // last: its callbacks use the members above
 };
 
 } // namespace pw::ui

@@ -107,6 +107,8 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     , m_trainProgress(new QProgressBar)
     , m_trainStatus(new QLabel)
     , m_trainCancel(new QToolButton)
+    , m_loader(this, [this] { return loadJob(); }, [this](ExperimentsSnapshot s) { showSnapshot(std::move(s)); },
+               [this](bool loading) { Q_EMIT loadingChanged(loading); })
 {
     auto *bar = makePageToolBar();
     bar->addWidget(new QLabel(tr("Experiment: ")));
@@ -307,15 +309,6 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     connect(m_trainCancel, &QToolButton::clicked, this, &ExperimentsPage::cancelTraining);
     connect(&m_trainWatcher, &QFutureWatcher<compute::TrainOutcome>::finished, this,
             [this] { trainingEnded(m_trainWatcher.result()); });
-    connect(&m_watcher, &QFutureWatcher<ExperimentsSnapshot>::finished, this, [this] {
-        // Moved out, not copied: a snapshot of 5,000 runs holds their curves (~250,000 points).
-        showSnapshot(m_watcher.future().takeResult());
-        Q_EMIT loadingChanged(false);
-        if (m_reloadQueued) {
-            m_reloadQueued = false;
-            reload();
-        }
-    });
     // While a run trains, its row and curves follow it.
     m_liveTimer->setInterval(kLiveRefreshMs);
     connect(m_liveTimer, &QTimer::timeout, this, [this] {
@@ -364,13 +357,13 @@ void ExperimentsPage::setWorkspace(const QString &root)
 
 void ExperimentsPage::reload()
 {
+    m_loader.reload();
+}
+
+SnapshotLoader<ExperimentsSnapshot>::Job ExperimentsPage::loadJob()
+{
     if (m_root.isEmpty())
-        return;
-    if (m_watcher.isRunning()) {
-        m_reloadQueued = true;
-        return;
-    }
-    Q_EMIT loadingChanged(true);
+        return {};
     const std::string root = m_root.toStdString();
     // Runs of this workspace that had ended are not read again (their params and metrics cannot change).
     std::vector<std::string> ended;
@@ -379,7 +372,7 @@ void ExperimentsPage::reload()
             if (r.info.status != "RUNNING")
                 ended.push_back(r.info.runId);
     m_loadingRoot = m_root;
-    m_watcher.setFuture(QtConcurrent::run([root, ended] { return loadExperimentsSnapshot(root, ended); }));
+    return [root, ended] { return loadExperimentsSnapshot(root, ended); };
 }
 
 void ExperimentsPage::setExperimentFilter(const QString &experiment)

@@ -4,6 +4,8 @@
 // the curves follow them; a training can be launched from here ("Train…") and followed in the page's header.
 #pragma once
 
+#include "ui/SnapshotLoader.h"
+
 #include "ui/experiments/ExperimentsSnapshot.h"
 #include "ui/experiments/RunsFilterProxy.h"
 
@@ -130,6 +132,8 @@ Q_SIGNALS:
 
 private:
     void showSnapshot(ExperimentsSnapshot snapshot);
+    /** The next load of the page's snapshot (run by m_loader), or none without a workspace. */
+    SnapshotLoader<ExperimentsSnapshot>::Job loadJob();
     void showSelection();
     void showOverlay();
     void showEvaluation(const QString &runId);
@@ -144,9 +148,7 @@ private:
     QString m_root;
     QString m_loadingRoot; // the workspace of the load in flight
     QString m_shownRoot;   // the workspace the runs table shows: a load of another one resets it
-    bool m_reloadQueued = false;
     QString m_pendingRun; // asked for by selectRun() before the load that has it
-    QFutureWatcher<ExperimentsSnapshot> m_watcher;
     QLabel *m_summary;
     QComboBox *m_experiment;
     QTableView *m_runsView;
@@ -201,6 +203,7 @@ private:
     int m_trainEpochs = 0; // from the worker's "started" event
     double m_epochLoss = 0; // the last epoch's train_loss and images_per_second
     double m_epochIps = 0;
+    SnapshotLoader<ExperimentsSnapshot> m_loader; // last: its callbacks use the members above
 };
 
 } // namespace pw::ui

@@ -31,6 +31,8 @@ ModelsPage::ModelsPage(QWidget *parent)
     , m_details(new QLabel)
     , m_historyModel(new TransitionsModel(this))
     , m_comment(new QLineEdit)
+    , m_loader(this, [this] { return loadJob(); }, [this](ModelsSnapshot s) { showSnapshot(s); },
+               [this](bool loading) { Q_EMIT loadingChanged(loading); })
 {
     auto *bar = makePageToolBar();
     QAction *refresh = bar->addAction(tr("Refresh"), this, &ModelsPage::reload);
@@ -102,14 +104,6 @@ ModelsPage::ModelsPage(QWidget *parent)
         if (index.column() == ModelVersionsModel::RunColumn && v && !v->runId.empty())
             Q_EMIT runActivated(QString::fromStdString(v->runId));
     });
-    connect(&m_watcher, &QFutureWatcher<ModelsSnapshot>::finished, this, [this] {
-        showSnapshot(m_watcher.result());
-        Q_EMIT loadingChanged(false);
-        if (m_reloadQueued) {
-            m_reloadQueued = false;
-            reload();
-        }
-    });
     updateActions();
 }
 
@@ -122,15 +116,15 @@ void ModelsPage::setWorkspace(const QString &root)
 
 void ModelsPage::reload()
 {
+    m_loader.reload();
+}
+
+SnapshotLoader<ModelsSnapshot>::Job ModelsPage::loadJob()
+{
     if (m_root.isEmpty())
-        return;
-    if (m_watcher.isRunning()) {
-        m_reloadQueued = true;
-        return;
-    }
-    Q_EMIT loadingChanged(true);
+        return {};
     const std::string root = m_root.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([root] { return loadModelsSnapshot(root); }));
+    return [root] { return loadModelsSnapshot(root); };
 }
 
 const registry::ModelVersion *ModelsPage::selectedVersion() const

@@ -2,6 +2,8 @@
 // model's stage history, and the stage actions (Promote to Staging / Production, Archive).
 #pragma once
 
+#include "ui/SnapshotLoader.h"
+
 #include "ui/models/ModelsSnapshot.h"
 
 #include <QFutureWatcher>
@@ -63,14 +65,14 @@ Q_SIGNALS:
 
 private:
     void showSnapshot(const ModelsSnapshot &snapshot);
+    /** The next load of the page's snapshot (run by m_loader), or none without a workspace. */
+    SnapshotLoader<ModelsSnapshot>::Job loadJob();
     void showSelection();
     void updateActions();
     const registry::ModelVersion *selectedVersion() const;
 
     QString m_root;
-    bool m_reloadQueued = false;
     bool m_busy = false;
-    QFutureWatcher<ModelsSnapshot> m_watcher;
     std::map<std::string, std::vector<registry::Transition>> m_history;
     std::vector<std::string> m_tables;
     QLabel *m_summary;
@@ -86,6 +88,7 @@ private:
     QAction *m_toArchived;
     QAction *m_setAlias;
     QAction *m_deleteAlias;
+    SnapshotLoader<ModelsSnapshot> m_loader; // last: its callbacks use the members above
 };
 
 } // namespace pw::ui

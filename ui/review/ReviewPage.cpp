@@ -57,6 +57,8 @@ ReviewPage::ReviewPage(QWidget *parent)
     , m_histogram(new ConfidenceHistogramView)
     , m_thresholdLabel(new QLabel)
     , m_bindingsLabel(new QLabel)
+    , m_loader(this, [this] { return loadJob(); }, [this](ReviewSnapshot s) { showSnapshot(std::move(s)); },
+               [this](bool loading) { Q_EMIT loadingChanged(loading); })
 {
     auto *bar = makePageToolBar();
     QAction *refresh = bar->addAction(tr("Refresh"), this, &ReviewPage::reload);
@@ -187,15 +189,6 @@ ReviewPage::ReviewPage(QWidget *parent)
 
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ReviewPage::showSelection);
     connect(m_previews, &ThumbnailLoader::thumbnailReady, this, [this] { showSelection(); });
-    connect(&m_watcher, &QFutureWatcher<ReviewSnapshot>::finished, this, [this] {
-        // Taken, not copied: the queue can hold thousands of entries.
-        showSnapshot(m_watcher.future().takeResult());
-        Q_EMIT loadingChanged(false);
-        if (m_reloadQueued) {
-            m_reloadQueued = false;
-            reload();
-        }
-    });
     updateActions();
 }
 
@@ -212,15 +205,15 @@ void ReviewPage::setWorkspace(const QString &root)
 
 void ReviewPage::reload()
 {
+    m_loader.reload();
+}
+
+SnapshotLoader<ReviewSnapshot>::Job ReviewPage::loadJob()
+{
     if (m_root.isEmpty())
-        return;
-    if (m_watcher.isRunning()) {
-        m_reloadQueued = true;
-        return;
-    }
-    Q_EMIT loadingChanged(true);
+        return {};
     const std::string root = m_root.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([root] { return loadReviewSnapshot(root); }));
+    return [root] { return loadReviewSnapshot(root); };
 }
 
 QString ReviewPage::commitText() const

@@ -3,6 +3,8 @@
 // catalog as one MERGE LABELS version.
 #pragma once
 
+#include "ui/SnapshotLoader.h"
+
 #include "ui/review/ReviewSnapshot.h"
 
 #include <QFutureWatcher>
@@ -106,6 +108,8 @@ protected:
 
 private:
     void showSnapshot(ReviewSnapshot snapshot);
+    /** The next load of the page's snapshot (run by m_loader), or none without a workspace. */
+    SnapshotLoader<ReviewSnapshot>::Job loadJob();
     void showSelection();
     void showCounts();
     void updateActions();
@@ -135,9 +139,7 @@ private:
     QStringList m_bindings;
     std::string m_bindingsModel;
     QString m_histogramSource; // "TABLE scored by MODEL:VERSION"
-    bool m_reloadQueued = false;
     bool m_busy = false;
-    QFutureWatcher<ReviewSnapshot> m_watcher;
     ReviewCounts m_counts;
     std::map<std::string, std::vector<std::string>> m_classes;
     QStringList m_warnings;
@@ -161,6 +163,7 @@ private:
     QAction *m_accept;
     QAction *m_skip;
     QAction *m_commit;
+    SnapshotLoader<ReviewSnapshot> m_loader; // last: its callbacks use the members above
 };
 
 } // namespace pw::ui
