@@ -355,6 +355,15 @@ WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
     QElapsedTimer sinceTerm;
     bool termSent = false, killSent = false;
     const int reattachLimitMs = reattachSeconds() * 1000;
+    // On cancel, once: SIGTERM to the remote worker (it checkpoints after the current batch and exits 3).
+    auto stopIfCancelled = [&] {
+        if (!cancel || !cancel->load() || termSent)
+            return;
+        signalWorker("TERM");
+        termSent = true;
+        result.cancelled = true;
+        sinceTerm.start();
+    };
 
     while (!exitCode) {
         QProcess p;
@@ -417,12 +426,8 @@ WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
                     onLog(QString::fromUtf8(line));
                 }
             }
-            if (everAttached && cancel && cancel->load() && !termSent) {
-                signalWorker("TERM"); // the worker checkpoints after the current batch and exits 3
-                termSent = true;
-                result.cancelled = true;
-                sinceTerm.start();
-            }
+            if (everAttached)
+                stopIfCancelled();
             if (termSent && !killSent && sinceTerm.elapsed() > kKillGraceMs) {
                 signalWorker("KILL");
                 killSent = true;
@@ -483,12 +488,7 @@ WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
                            + (code == 255 ? ssh::explainFailure(target, err) : QString::fromUtf8(err).trimmed()) + ")";
             return result;
         }
-        if (cancel && cancel->load() && !termSent) {
-            signalWorker("TERM");
-            termSent = true;
-            result.cancelled = true;
-            sinceTerm.start();
-        }
+        stopIfCancelled();
         QThread::msleep(std::min<qint64>(5000, 100LL << std::min(attempt, 6)));
     }
 

@@ -88,15 +88,6 @@ Result run(const Target &target, const QStringList &remoteArgv, const QByteArray
     return r;
 }
 
-namespace {
-
-QString hostForKeyscan(const Target &t)
-{
-    return QString::fromStdString(t.host);
-}
-
-} // namespace
-
 bool isPermanentFailure(const QByteArray &e)
 {
     return e.contains("Host key verification failed") || e.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
@@ -114,14 +105,14 @@ QString explainFailure(const Target &t, const QByteArray &stderrText)
                + ": its host key has CHANGED since it was recorded in known_hosts. This can be an attack "
                  "(someone in the middle) or a reinstalled host. Check the new key's fingerprint with the host's "
                  "administrator; if it is right, remove the old entry (ssh-keygen -R "
-               + (t.port > 0 ? "'[" + hostForKeyscan(t) + "]:" + QString::number(t.port) + "'" : hostForKeyscan(t))
+               + (t.port > 0 ? "'[" + QString::fromStdString(t.host) + "]:" + QString::number(t.port) + "'" : QString::fromStdString(t.host))
                + ") and accept the new one as for an unknown host. ssh said: " + raw.section(u'\n', -3);
     if (stderrText.contains("Host key verification failed") || stderrText.contains("host key is known"))
         return "refused to connect to " + where
                + ": its host key is not in known_hosts, and Pipewright always checks host keys. To accept it, "
                  "connect once yourself and compare the fingerprint (ssh"
                + port + " " + QString::fromStdString(t.destination())
-               + " true), or add it with: ssh-keyscan" + port + " " + hostForKeyscan(t)
+               + " true), or add it with: ssh-keyscan" + port + " " + QString::fromStdString(t.host)
                + " >> ~/.ssh/known_hosts (then check it with ssh-keygen -lf ~/.ssh/known_hosts)";
     if (stderrText.contains("Permission denied") || stderrText.contains("Too many authentication failures"))
         return "cannot log in to " + where + ": the host refused the key"
