@@ -107,6 +107,11 @@ int main(int argc, char **argv)
         std::cout << "pipewright " << PIPEWRIGHT_VERSION << "\n";
         return 0;
     }
+    // Help needs no display: answered before the workbench's QApplication (which would abort without one).
+    if (command.isEmpty() && (args.contains("--help") || args.contains("-h") || args.contains("-help"))) {
+        std::cout << pw::cli::helpText().toStdString();
+        return 0;
+    }
     // `pipewright DIR` (how the desktop entry opens a folder) opens the workbench on that workspace.
     if (command.isEmpty() || (!pw::cli::isCommand(command) && QFileInfo(command).isDir()))
         return runGui(argc, argv);

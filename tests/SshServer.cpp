@@ -11,8 +11,12 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <exception>
+#include <mutex>
+#include <set>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -104,16 +108,42 @@ QString currentUserName()
     return QString::number(::geteuid());
 }
 
+// The servers that run now. A test that ends by std::terminate (an exception that escaped) runs no destructor:
+// the terminate handler stops them, so no sshd or remote command outlives a failed test.
+std::mutex g_serversMutex;
+std::set<SshServer *> g_servers;
+std::terminate_handler g_previousTerminate = nullptr;
+
+[[noreturn]] void stopServersAndTerminate()
+{
+    std::set<SshServer *> servers;
+    {
+        std::lock_guard lock(g_serversMutex);
+        servers = g_servers;
+    }
+    for (SshServer *s : servers)
+        s->stop();
+    if (g_previousTerminate)
+        g_previousTerminate();
+    std::abort();
+}
+
 } // namespace
 
 SshServer::SshServer()
     : m_user(currentUserName())
 {
+    std::lock_guard lock(g_serversMutex);
+    if (g_servers.empty() && !g_previousTerminate)
+        g_previousTerminate = std::set_terminate(stopServersAndTerminate);
+    g_servers.insert(this);
 }
 
 SshServer::~SshServer()
 {
     stop();
+    std::lock_guard lock(g_serversMutex);
+    g_servers.erase(this);
 }
 
 QString SshServer::host() const
@@ -293,6 +323,8 @@ bool SshServer::startSshdOnce(bool *portTaken)
     m_sshd->setStandardInputFile(QProcess::nullDevice());
     m_sshd->setStandardOutputFile(path("sshd.log"), QIODevice::Truncate);
     m_sshd->setStandardErrorFile(path("sshd.log"), QIODevice::Append);
+    // A test process that dies (a crash, ctest's timeout kill) takes sshd with it.
+    m_sshd->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     // sshd re-executes itself for every connection and requires an absolute path to do so.
     m_sshd->start(QString::fromLatin1(kSshd), {QStringLiteral("-D"), QStringLiteral("-e"), QStringLiteral("-f"), path("sshd_config")});
     if (!m_sshd->waitForStarted(10000)) {

@@ -16,6 +16,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,7 +27,9 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <unistd.h>
@@ -90,7 +93,7 @@ const std::vector<Command> &commands()
          "  --split train|test     which split (default: train; 60,000 and 10,000 images)\n"
          "  --limit N              only the first N images of the split\n\n"
          "JSON: {\"dataset\", \"split\", \"out\", \"images\", \"classes\"}"},
-        {"demo", "pipewright demo DIR [--with-model] [--epochs N]",
+        {"demo", "pipewright demo DIR [--with-model] [--epochs N] [--limit N]",
          "Creates (or completes) a demo workspace in DIR: the Fashion-MNIST train split ingested as table\n"
          "\"fashion\" and the test split as \"fashion-test\" (PNG files under DIR/data/), and the sample pipelines\n"
          "DIR/pipelines/training.json (ingest, train, register, promote to Staging) and scoring.json (ingest the\n"
@@ -100,7 +103,8 @@ const std::vector<Command> &commands()
          "                         \"fashion\" in Production (skipped when it has a Production version), ingest\n"
          "                         2,000 test images as new unlabeled ones (DIR/data/incoming-demo) and score\n"
          "                         them, so the review queue has entries\n"
-         "  --epochs N             training epochs with --with-model (default: 3)\n\n"
+         "  --epochs N             training epochs with --with-model (default: 3)\n"
+         "  --limit N              only the first N images of each split (and at most N new ones): a quick demo\n\n"
          "JSON: {\"workspace\", \"tables\": {NAME: ingest result}, \"pipelines\": [FILE]}, and with --with-model\n"
          "       \"model\": {\"name\", \"version\", \"stage\", \"run_id\", \"trained\", \"incoming\", \"scored\",\n"
          "       \"queued_for_review\"}"},
@@ -312,6 +316,14 @@ int cmdIngest(const QStringList &args)
     o.threads = int(c.intValue("threads", 0, 0));
 
     const auto ws = store::Workspace::open(c.workspaceRoot());
+    bool newTable = false;
+    {
+        auto db = ws.openCatalog();
+        const auto known = catalog::Catalog(*db).tables();
+        newTable = std::find(known.begin(), known.end(), o.table) == known.end();
+    }
+    if (newTable)
+        std::cerr << "new table '" << o.table << "'\n";
     ProgressPrinter printer("ingest " + o.table);
     const auto start = std::chrono::steady_clock::now();
     const auto r = ingest::ingest(
@@ -455,6 +467,7 @@ int cmdDemo(const QStringList &args)
     Context c("demo", args);
     c.addFlag("with-model");
     c.addValueOption("epochs", "N");
+    c.addValueOption("limit", "N");
     c.parse();
     c.expectPositional(0, 1, "");
     if (c.positional().isEmpty() && !c.isSet("workspace"))
@@ -463,6 +476,10 @@ int cmdDemo(const QStringList &args)
     demo::DemoOptions options;
     options.withModel = c.isSet("with-model");
     options.epochs = int(c.intValue("epochs", options.epochs, 1));
+    if (c.isSet("limit")) {
+        options.trainLimit = options.testLimit = c.intValue("limit", -1, 1);
+        options.incoming = std::min(options.incoming, options.testLimit);
+    }
     const auto ws = store::Workspace::open(root);
     std::unique_ptr<ProgressPrinter> printer;
     std::string step;
@@ -964,6 +981,55 @@ bool isCommand(const QString &name)
     return false;
 }
 
+namespace {
+
+enum class WorkspaceUse { None, MustExist, MayCreate };
+
+// What a command does with its workspace. Only commands that put something into a workspace may create one; every
+// other command on a folder that holds no workspace fails naming it (a mistyped --workspace must not look empty).
+WorkspaceUse workspaceUse(const QString &command, const QString &sub)
+{
+    if (command == "help" || command == "demo-data" || command == "demo")
+        return WorkspaceUse::None; // demo names its folder itself and says what it made
+    if (command == "ingest" || command == "train" || command == "scheduler")
+        return WorkspaceUse::MayCreate;
+    if (command == "pipeline") {
+        if (sub == "validate" || sub == "import-databricks" || sub == "export-databricks")
+            return WorkspaceUse::None;
+        return sub == "run" ? WorkspaceUse::MayCreate : WorkspaceUse::MustExist;
+    }
+    if (command == "schedule")
+        return WorkspaceUse::None; // it names the workspace in a timer; the pipeline run creates it
+    if (command == "targets" && sub == "add")
+        return WorkspaceUse::MayCreate;
+    return WorkspaceUse::MustExist;
+}
+
+} // namespace
+
+std::string checkedWorkspaceRoot(const QString &command, const QString &sub, const std::optional<QString> &named)
+{
+    const QString root = QFileInfo(named ? *named : QString::fromStdString(store::Workspace::defaultRoot())).absoluteFilePath();
+    const WorkspaceUse use = workspaceUse(command, sub);
+    const QFileInfo folder(root);
+    if (use == WorkspaceUse::None || (folder.exists() && !folder.isDir()))
+        return root.toStdString(); // opening it says what is wrong with it
+    const bool exists = QFileInfo::exists(root + "/catalog.db");
+    if (!exists && use == WorkspaceUse::MustExist)
+        throw std::runtime_error("no workspace at " + root.toStdString()
+                                 + (named ? std::string() : std::string(" (the default; name one with --workspace DIR)"))
+                                 + ": `pipewright ingest SOURCE --workspace DIR` or `pipewright demo DIR` creates one");
+    if (!exists)
+        std::cerr << "created workspace " << root.toStdString() << "\n";
+    else if (!named)
+        std::cerr << "workspace " << root.toStdString() << "\n";
+    return root.toStdString();
+}
+
+namespace {
+
+} // namespace
+
 int run(const QStringList &args)
 {
     const QString command = findCommand(args);
@@ -986,6 +1052,9 @@ int run(const QStringList &args)
     ordered.insert(1, command);
     try {
         return it->second(ordered);
+    } catch (const HelpRequested &) {
+        std::cout << helpText(command).toStdString();
+        return kSuccess;
     } catch (const UsageError &e) {
         std::cerr << "pipewright " << command.toStdString() << ": " << e.message.toStdString()
                   << "\nsee `pipewright help " << command.toStdString() << "`\n";

@@ -11,11 +11,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include <unistd.h>
 
 namespace pw::cli {
+
+/**
+ * The absolute workspace folder for `command` (`sub`: its subcommand), from --workspace or the default. Commands
+ * that only read need an existing workspace (std::runtime_error naming the folder otherwise); commands that write
+ * may create it and say so on stderr; the folder is named on stderr when the user did not name it. (Cli.cpp)
+ */
+std::string checkedWorkspaceRoot(const QString &command, const QString &sub, const std::optional<QString> &named);
 
 /** Set by SIGINT/SIGTERM: long commands stop cleanly. */
 extern std::atomic<bool> g_cancel;
@@ -23,6 +31,11 @@ extern std::atomic<bool> g_cancel;
 struct UsageError
 {
     QString message;
+};
+
+/** Thrown by Context::parse() for --help / -h: the command's help is printed and the exit code is 0. */
+struct HelpRequested
+{
 };
 
 inline void printJson(const QJsonDocument &doc)
@@ -74,6 +87,7 @@ public:
         m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         m_parser.addOption({"workspace", "workspace folder", "DIR"});
         m_parser.addOption({"json", "print one JSON document on stdout"});
+        m_parser.addOption({{"h", "help"}, "print the command's help"});
         m_args = args;
     }
     void addValueOption(const QString &name, const QString &valueName) { m_parser.addOption({name, name, valueName}); }
@@ -82,6 +96,8 @@ public:
     {
         if (!m_parser.parse(m_args))
             throw UsageError{m_parser.errorText()};
+        if (m_parser.isSet("help"))
+            throw HelpRequested{};
         m_positional = m_parser.positionalArguments();
         m_positional.removeFirst(); // the command itself
     }
@@ -118,9 +134,16 @@ public:
             throw UsageError{"--" + o + ": '" + m_parser.value(o) + "' must be above 0 and at most 1"};
         return v;
     }
+    /**
+     * The workspace folder, absolute. A command that only reads fails when no workspace is there (naming the
+     * folder); one that writes may create it and says so; the folder is named when --workspace was not given.
+     */
     std::string workspaceRoot() const
     {
-        return m_parser.isSet("workspace") ? m_parser.value("workspace").toStdString() : store::Workspace::defaultRoot();
+        if (m_root.empty())
+            m_root = checkedWorkspaceRoot(m_name, m_positional.value(0),
+                                          m_parser.isSet("workspace") ? std::optional(m_parser.value("workspace")) : std::nullopt);
+        return m_root;
     }
     void expectPositional(int min, int max, const char *what) const
     {
@@ -135,6 +158,7 @@ private:
     QCommandLineParser m_parser;
     QStringList m_args;
     QStringList m_positional;
+    mutable std::string m_root;
 };
 
 // The command handlers of CliModels.cpp.

@@ -31,11 +31,14 @@ constexpr const char *kUsage =
     "Usage: pipewright-worker train --shards DIR --out DIR [--model NAME] [--epochs N] [--batch-size B] [--lr X]\n"
     "                         [--optimizer adam|sgd] [--weight-decay X] [--schedule onecycle|cosine] [--patience N]\n"
     "                         [--label-smoothing X] [--flip 0|1] [--crop 0|1] [--seed S] [--device auto|cpu|cuda]\n"
-    "                         [--precision auto|fp32|bf16] [--threads N] [--resume]\n"
+    "                         [--precision auto|fp32|bf16] [--threads N] [--resume] [--hold-dir DIR]\n"
     "       pipewright-worker predict --model FILE --images FILE.npy --out FILE.npy [--batch-size B] [--device D] [--threads N]\n"
     "       pipewright-worker info\n"
     "Events are JSON lines on stdout. Exit codes: 0 finished, 1 failed, 2 usage, 3 stopped by SIGTERM/SIGINT\n"
-    "(a checkpoint is written; train --resume continues).\n";
+    "(a checkpoint is written; train --resume continues).\n"
+    "--precision auto takes $PIPEWRIGHT_PRECISION (fp32|bf16) when set, else bf16 where the CPU or GPU has it.\n"
+    "--hold-dir DIR (for tests): at a point P (epoch-E-batch-1, epoch-E-end) where DIR/P exists, the worker writes\n"
+    "DIR/P.held and waits until DIR/P is removed or it is stopped.\n";
 
 struct Args
 {
@@ -109,7 +112,7 @@ int runTrain(int argc, char **argv)
     Args a;
     if (!parse(argc, argv,
                {"shards", "out", "model", "epochs", "batch-size", "lr", "optimizer", "weight-decay", "schedule", "patience",
-                "label-smoothing", "flip", "crop", "seed", "device", "precision", "threads"},
+                "label-smoothing", "flip", "crop", "seed", "device", "precision", "threads", "hold-dir"},
                {"resume"}, a))
         return pw::train::kTrainUsage;
     pw::train::TrainOptions o;
@@ -124,6 +127,7 @@ int runTrain(int argc, char **argv)
     o.schedule = value(a, "schedule", o.schedule);
     o.device = value(a, "device", o.device);
     o.precision = value(a, "precision", o.precision);
+    o.holdDir = value(a, "hold-dir");
     if (!integer(a, "epochs", o.epochs) || !integer(a, "batch-size", o.batchSize) || !number(a, "lr", o.lr)
         || !number(a, "weight-decay", o.weightDecay) || !integer(a, "patience", o.patience)
         || !number(a, "label-smoothing", o.labelSmoothing) || !integer(a, "seed", o.seed) || !integer(a, "threads", o.threads))

@@ -183,6 +183,14 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     if (request.optimizer != "adam" && request.optimizer != "sgd")
         throw std::invalid_argument("--optimizer: '" + request.optimizer + "' is not adam or sgd");
     const Target target = findTarget(*ws.openCatalog(), request.target); // throws, naming the known targets
+    if (request.device == "cuda") {
+        // Refused before any shard is built or run recorded: a worker without CUDA would only fail the run.
+        const QJsonObject info = testTarget(target);
+        if (info.value("reachable").toBool() && !info.contains("error") && !info.value("cuda").toBool())
+            throw std::invalid_argument("--device cuda: the worker on '" + target.name + "' has no CUDA device (torch "
+                                        + info.value("torch").toString().toStdString()
+                                        + ", CPU only): use --device auto or cpu, or a --target with a GPU");
+    }
 
     data::ShardSpec shardSpec;
     shardSpec.table = request.table;
@@ -233,6 +241,9 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
         args << "--batch-size" << QString::number(request.batchSize);
     if (request.lr > 0)
         args << "--lr" << QString::number(request.lr, 'g', 10);
+    // Tests hold the worker at known points (pipewright-worker --hold-dir) instead of racing it.
+    if (const QString hold = qEnvironmentVariable("PIPEWRIGHT_WORKER_HOLD_DIR"); !hold.isEmpty())
+        args << "--hold-dir" << hold;
 
     WorkerJob job;
     job.args = args;

@@ -402,10 +402,13 @@ IngestResult ingest(const store::Workspace &workspace, const IngestOptions &opti
                                   {"rejected", qint64(baseRejected + rejected)},
                                   {"unchanged", qint64(unchanged)}});
     };
-    const int batchDelayMs = [] {
-        const char *delay = std::getenv("PIPEWRIGHT_TEST_BATCH_DELAY_MS"); // tests: widen the kill window
-        return delay ? std::atoi(delay) : 0;
+    // Tests: once this many rows are committed, the ingest waits until it is cancelled or its parent (the test) is
+    // gone, so a kill or a cancel lands while batches remain however fast or busy the machine is.
+    const std::int64_t holdAfterRows = [] {
+        const char *rows = std::getenv("PIPEWRIGHT_TEST_HOLD_AFTER_ROWS");
+        return rows ? std::atoll(rows) : 0;
     }();
+    std::int64_t rowsWritten = 0;
     std::vector<Processed> pendingRows;
     auto flush = [&] {
         if (pendingRows.empty())
@@ -430,10 +433,13 @@ IngestResult ingest(const store::Workspace &workspace, const IngestOptions &opti
             if (!p.probe.ok)
                 result.rejectedFiles.push_back({options.table, p.file->path, p.probe.reason});
         }
+        rowsWritten += std::int64_t(pendingRows.size());
         pendingRows.clear();
         result.writeSeconds += secondsSince(flushStart);
-        if (batchDelayMs > 0)
-            std::this_thread::sleep_for(std::chrono::milliseconds(batchDelayMs));
+        if (holdAfterRows > 0 && rowsWritten >= holdAfterRows) {
+            for (const pid_t parent = ::getppid(); ::getppid() == parent && !(cancel && cancel->load());)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
     };
     IngestProgress prog{result.discovered, 0};
     auto lastProgress = Clock::now();

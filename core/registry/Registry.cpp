@@ -244,7 +244,21 @@ ModelVersion Registry::resolve(const std::string &reference) const
         if (const auto stage = parseStage(what)) {
             if (auto v = inStage(name, *stage))
                 return *v;
-            throw std::runtime_error("model " + quoted(name) + " has no version in stage " + stageName(*stage));
+            // Say what there is and how to get a version into the stage.
+            std::string listing;
+            const auto all = versions(name);
+            for (std::size_t i = 0; i < all.size() && i < 10; ++i) { // newest first
+                const ModelVersion &v = all[all.size() - 1 - i];
+                listing += (i ? ", " : "") + std::string("v") + std::to_string(v.version) + " (" + stageName(v.stage) + ")";
+            }
+            if (all.size() > 10)
+                listing += ", and " + std::to_string(all.size() - 10) + " older";
+            const std::int64_t newest = all.empty() ? 1 : all.back().version;
+            throw std::runtime_error("model " + quoted(name) + " has no version in stage " + stageName(*stage)
+                                     + (all.empty() ? std::string(" (it has no versions)")
+                                                    : "; its versions: " + listing)
+                                     + "; promote one with `pipewright models transition " + name + " "
+                                     + std::to_string(newest) + " " + stageName(*stage) + "`");
         }
         store::Statement st(m_db, "SELECT version FROM model_aliases WHERE name = ?1 AND alias = ?2");
         st.bind(1, name).bind(2, what);

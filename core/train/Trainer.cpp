@@ -75,6 +75,13 @@ std::string resolvePrecision(const std::string &name, const torch::Device &devic
         return name;
     if (name != "auto")
         throw std::invalid_argument("--precision: '" + name + "' is not auto, fp32 or bf16");
+    // The machine's default, when set (the test suite runs once with each precision).
+    if (const char *env = std::getenv("PIPEWRIGHT_PRECISION"); env && *env) {
+        const std::string chosen = env;
+        if (chosen != "fp32" && chosen != "bf16")
+            throw std::invalid_argument("PIPEWRIGHT_PRECISION: '" + chosen + "' is not fp32 or bf16");
+        return chosen;
+    }
     if (device.is_cuda())
         return "bf16"; // Ampere and newer run bf16 natively; older GPUs emulate it
     return cpuHasBf16() ? "bf16" : "fp32";
@@ -308,6 +315,20 @@ std::string artifact(const std::string &path, const std::string &kind)
 }
 
 // Training state that a checkpoint carries besides the weights and the optimizer.
+// A test's hold point (TrainOptions::holdDir): waits while holdDir/name exists, after saying so in name.held.
+void holdAt(const std::string &holdDir, const std::string &name, const std::atomic<bool> &stop)
+{
+    if (holdDir.empty())
+        return;
+    const std::filesystem::path gate = std::filesystem::path(holdDir) / name;
+    std::error_code ec;
+    if (!std::filesystem::exists(gate, ec))
+        return;
+    std::ofstream(gate.string() + ".held") << "held\n";
+    while (std::filesystem::exists(gate, ec) && !stop.load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 struct Progress
 {
     std::int64_t epoch = 0; // the epoch in progress (0-based)
@@ -413,7 +434,9 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
         toChannelsLast(*net);
 
         const int epochs = o.epochs > 0 ? o.epochs : spec->defaultEpochs;
-        const std::int64_t batch = o.batchSize > 0 ? o.batchSize : spec->defaultBatchSize;
+        const std::int64_t n = trainSplit.count();
+        // A table smaller than one batch trains in batches of the whole table.
+        const std::int64_t batch = std::min<std::int64_t>(n, o.batchSize > 0 ? o.batchSize : spec->defaultBatchSize);
         const double peakLr = o.lr > 0 ? o.lr : (o.optimizer == "sgd" ? 50 * spec->defaultLr : spec->defaultLr);
         const bool flip = o.flip < 0 ? spec->flipByDefault : o.flip == 1;
         const bool crop = o.crop < 0 ? spec->cropByDefault : o.crop == 1;
@@ -425,7 +448,6 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
             optimizer = std::make_unique<torch::optim::AdamW>(
                 net->parameters(), torch::optim::AdamWOptions(peakLr).weight_decay(o.weightDecay));
 
-        const std::int64_t n = trainSplit.count();
         // The last partial batch is dropped (batch norm needs more than one sample; the next epoch's
         // shuffle covers those images).
         const std::int64_t batchesPerEpoch = std::max<std::int64_t>(1, n / batch);
@@ -523,6 +545,8 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
                 p.imagesTrained += batch;
                 if (p.step % 50 == 0)
                     metric(events, "batch_loss", lossValue, p.step, p.epoch + 1);
+                if (p.batch == 0)
+                    holdAt(o.holdDir, "epoch-" + std::to_string(p.epoch + 1) + "-batch-1", stop);
                 if (since(lastProgress) >= 1.0) {
                     lastProgress = Clock::now();
                     const double elapsed = p.trainSeconds + since(epochStart);
@@ -585,6 +609,7 @@ int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &
             saveCheckpoint(checkpointPath, *net, *optimizer, p, meta);
             p.epoch -= 1;
             JsonLine("checkpoint").add("path", checkpointPath).add("epoch", epoch).write(events);
+            holdAt(o.holdDir, "epoch-" + std::to_string(epoch) + "-end", stop);
             if (stopEarly) {
                 message = "early stop: validation loss did not improve for " + std::to_string(o.patience) + " epochs";
                 p.epoch += 1;
@@ -681,6 +706,12 @@ int predict(const PredictOptions &o, std::ostream &events, const std::atomic<boo
 std::string infoJson(const char *workerVersion)
 {
     const bool cuda = torch::cuda::is_available();
+    std::string precisionAuto;
+    try {
+        precisionAuto = resolvePrecision("auto", cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU));
+    } catch (const std::invalid_argument &e) {
+        precisionAuto = e.what(); // a bad PIPEWRIGHT_PRECISION, in words
+    }
     std::string devices = "[{\"type\":\"cpu\",\"threads\":" + std::to_string(resolveThreads(0)) + "}";
     for (std::size_t i = 0; cuda && i < torch::cuda::device_count(); ++i)
         devices += ",{\"type\":\"cuda\",\"index\":" + std::to_string(i) + "}";
@@ -693,7 +724,7 @@ std::string infoJson(const char *workerVersion)
         .add("cuda_devices", std::int64_t(cuda ? torch::cuda::device_count() : 0))
         .addRaw("devices", devices)
         .add("cpu_bf16", cpuHasBf16())
-        .add("precision_auto", cuda ? "bf16" : (cpuHasBf16() ? "bf16" : "fp32"))
+        .add("precision_auto", precisionAuto)
         .add("default_threads", resolveThreads(0));
     std::string models = "[";
     for (const ModelSpec &m : kModelZoo)

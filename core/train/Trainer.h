@@ -28,6 +28,10 @@ struct TrainOptions
     std::string precision = "auto"; // auto | fp32 | bf16
     int threads = 0;        // intra-op threads; 0: $OMP_NUM_THREADS, else every core
     bool resume = false;    // continue from outDir/checkpoint.pt
+    // For tests: hold points. At a point named P ("epoch-E-batch-1" after the first batch of epoch E,
+    // "epoch-E-end" after epoch E's checkpoint), when the file holdDir/P exists the worker writes
+    // holdDir/P.held and waits until holdDir/P is removed (or a stop is requested).
+    std::string holdDir;
 };
 
 /** Exit codes of `pipewright-worker train`. */

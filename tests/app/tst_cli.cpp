@@ -5,7 +5,9 @@
 #include "core/track/Tracker.h"
 #include "tests/TestData.h"
 
+#include <QDir>
 #include <QDirIterator>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -28,6 +30,13 @@ private Q_SLOTS:
     void catalogJson();
     void demoData();
     void runTagsAndNote();
+    void readersNeedAWorkspace_data();
+    void readersNeedAWorkspace();
+    void writersSayTheyCreatedIt();
+    void defaultWorkspaceIsNamed();
+    void helpNeedsNoDisplay_data();
+    void helpNeedsNoDisplay();
+    void cudaRefusedUpFront();
 
 private:
     struct Result
@@ -38,6 +47,8 @@ private:
         QJsonDocument json() const { return QJsonDocument::fromJson(out); }
     };
     Result run(const QStringList &args);
+    /** Runs in `folder` with `env` (the system's when empty). */
+    Result runIn(const QString &folder, const QStringList &args, const QProcessEnvironment &env = {});
 
     QTemporaryDir m_dir;
     QString m_ws;
@@ -46,6 +57,22 @@ private:
 tst_Cli::Result tst_Cli::run(const QStringList &args)
 {
     QProcess p;
+    p.start(PIPEWRIGHT_BIN, args);
+    Result r;
+    if (!p.waitForFinished(120000))
+        return r;
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+tst_Cli::Result tst_Cli::runIn(const QString &folder, const QStringList &args, const QProcessEnvironment &env)
+{
+    QProcess p;
+    p.setWorkingDirectory(folder);
+    if (!env.isEmpty())
+        p.setProcessEnvironment(env);
     p.start(PIPEWRIGHT_BIN, args);
     Result r;
     if (!p.waitForFinished(120000))
@@ -223,6 +250,99 @@ void tst_Cli::runTagsAndNote()
     QCOMPARE(tags.at("dataset"), std::string("fashion v2"));
     QCOMPARE(tags.at("mlflow.note.content"), std::string("baseline for the sweep"));
     QVERIFY(!tags.count("mlflow.user") || tags.at("mlflow.user") != "x");
+}
+
+void tst_Cli::readersNeedAWorkspace_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::newRow("catalog stats") << QStringList{"catalog", "stats"};
+    QTest::newRow("catalog history") << QStringList{"catalog", "history"};
+    QTest::newRow("runs list") << QStringList{"runs", "list"};
+    QTest::newRow("models list") << QStringList{"models", "list"};
+    QTest::newRow("review list") << QStringList{"review", "list"};
+    QTest::newRow("pipeline runs") << QStringList{"pipeline", "runs"};
+}
+
+void tst_Cli::readersNeedAWorkspace()
+{
+    // A relative, mistyped --workspace from another folder: the command fails naming the absolute folder, and
+    // creates nothing (it used to print "0 images" and leave an empty workspace behind).
+    QFETCH(QStringList, args);
+    const QString elsewhere = m_dir.filePath("elsewhere");
+    QVERIFY(QDir().mkpath(elsewhere));
+    const Result r = runIn(elsewhere, args + QStringList{"--workspace", "wss"});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("no workspace at " + QDir(elsewhere).filePath("wss").toUtf8()), r.err.constData());
+    QVERIFY(!QFileInfo::exists(QDir(elsewhere).filePath("wss")));
+}
+
+void tst_Cli::writersSayTheyCreatedIt()
+{
+    const QString elsewhere = m_dir.filePath("elsewhere-writer");
+    QVERIFY(QDir().mkpath(elsewhere));
+    const Result r = runIn(elsewhere, {"ingest", m_dir.filePath("src"), "--table", "fasion", "--workspace", "fresh"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.err.contains("created workspace " + QDir(elsewhere).filePath("fresh").toUtf8()), r.err.constData());
+    QVERIFY2(r.err.contains("new table 'fasion'"), r.err.constData());
+    QVERIFY(QFileInfo::exists(QDir(elsewhere).filePath("fresh/catalog.db")));
+    // The second time it exists, and the table too: neither is announced.
+    const Result again = runIn(elsewhere, {"ingest", m_dir.filePath("src"), "--table", "fasion", "--workspace", "fresh"});
+    QCOMPARE(again.exitCode, 0);
+    QVERIFY2(!again.err.contains("created workspace") && !again.err.contains("new table"), again.err.constData());
+}
+
+void tst_Cli::defaultWorkspaceIsNamed()
+{
+    const QString ws = m_dir.filePath("default-ws");
+    QCOMPARE(run({"ingest", m_dir.filePath("src"), "--workspace", ws}).exitCode, 0);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("PIPEWRIGHT_WORKSPACE", ws);
+    const Result r = runIn(m_dir.path(), {"catalog", "history"}, env);
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.err.contains("workspace " + ws.toUtf8()), r.err.constData());
+    env.insert("PIPEWRIGHT_WORKSPACE", m_dir.filePath("no-default-here"));
+    const Result missing = runIn(m_dir.path(), {"catalog", "history"}, env);
+    QCOMPARE(missing.exitCode, 1);
+    QVERIFY2(missing.err.contains("(the default; name one with --workspace DIR)"), missing.err.constData());
+}
+
+void tst_Cli::helpNeedsNoDisplay_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("--help") << QStringList{"--help"} << "Usage: pipewright [--workspace DIR]";
+    QTest::newRow("-h") << QStringList{"-h"} << "Usage: pipewright [--workspace DIR]";
+    QTest::newRow("ingest --help") << QStringList{"ingest", "--help"} << "Usage: pipewright ingest SOURCE";
+    QTest::newRow("catalog -h") << QStringList{"catalog", "-h"} << "Usage: pipewright catalog";
+    QTest::newRow("pipeline validate --help") << QStringList{"pipeline", "validate", "--help"} << "Usage: pipewright pipeline";
+}
+
+void tst_Cli::helpNeedsNoDisplay()
+{
+    // No display at all (not even Qt's offscreen platform): help must not need the GUI (it aborted, exit 134).
+    QFETCH(QStringList, args);
+    QFETCH(QString, expected);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("DISPLAY");
+    env.remove("WAYLAND_DISPLAY");
+    env.remove("QT_QPA_PLATFORM");
+    const Result r = runIn(m_dir.path(), args, env);
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(QString::fromUtf8(r.out).contains(expected), r.out.constData());
+}
+
+void tst_Cli::cudaRefusedUpFront()
+{
+    // This machine's worker has no CUDA: `train --device cuda` is refused before shards are built or a run recorded.
+    const QString ws = m_dir.filePath("cuda-ws");
+    QCOMPARE(run({"ingest", m_dir.filePath("src"), "--table", "bugs", "--workspace", ws}).exitCode, 0);
+    const Result r = run({"train", "--table", "bugs", "--device", "cuda", "--workspace", ws});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("--device cuda") && r.err.contains("no CUDA device"), r.err.constData());
+    const Result runs = run({"runs", "list", "--workspace", ws, "--json"});
+    QCOMPARE(runs.exitCode, 0);
+    QCOMPARE(runs.json().array().size(), 0);
+    QVERIFY(QDir(ws + "/shards").entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)

@@ -772,7 +772,7 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
                  qPrintable(messages.join('\n')));
         const Started arrival = startedOf("arrivals").front();
         QCOMPARE(arrival.trigger, "file_arrival");
-        QVERIFY(QTest::qWaitFor([&] { return hasFinished(arrival.runId); }, 10000));
+        QVERIFY(QTest::qWaitFor([&] { return hasFinished(arrival.runId); }, 60000));
 
         // The schedule: every fire on an even second, none repeated or missed, each run started within 1 s of it.
         {
@@ -845,7 +845,7 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
         const Started second = startedOf("arrivals").at(1);
         QVERIFY(second.runId > arrival.runId);
         QCOMPARE(second.trigger, "file_arrival");
-        QVERIFY(QTest::qWaitFor([&] { return hasFinished(second.runId); }, 10000));
+        QVERIFY(QTest::qWaitFor([&] { return hasFinished(second.runId); }, 60000));
         QCOMPARE(takenFiles(), (std::map<QString, qint64>{{"a.png", arrival.runId}, {"b.png", arrival.runId},
                                                           {"c.png", arrival.runId}, {"d.png", second.runId}}));
         QCOMPARE(arrivalRuns().size(), std::size_t(2));

@@ -35,6 +35,7 @@
 #include <QTest>
 
 #include "tests/TestData.h"
+#include "tests/WorkerHold.h"
 
 #include <cmath>
 #include <limits>
@@ -263,7 +264,7 @@ void tst_ExperimentsPage::parallelCoordinatesOfThreeRuns()
     QCOMPARE(page.parallelCoordinates()->plot().axes.back().key, "val_loss");
     QCOMPARE(lineOf(m_runs[1]).metric, tracker.latestMetrics(m_runs[1]).at("val_loss"));
     // Drawn, with room to be read, and in colour (the viridis lines).
-    QTRY_VERIFY_WITH_TIMEOUT(page.parallelCoordinates()->height() >= 100, 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(page.parallelCoordinates()->height() >= 100, 60000);
     const QImage image = page.parallelCoordinates()->grab().toImage();
     QVERIFY(!image.isNull());
     int coloured = 0;
@@ -391,14 +392,14 @@ void tst_ExperimentsPage::liveRefreshFollowsTheCatalog()
 
     // A second epoch: the curve grows without a reload asked for.
     tracker.logMetrics(live, {{"val_accuracy", 0.6, 2, 2}});
-    QTRY_COMPARE_WITH_TIMEOUT(liveCurve(), std::size_t(2), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(liveCurve(), std::size_t(2), 60000);
     // The run ends in the catalog: its row says so, the live refresh stops.
     tracker.setImagesPerSecond(live, 321);
     tracker.endRun(live, "FINISHED");
     QTRY_COMPARE_WITH_TIMEOUT(
         page.runsProxy()->index(rowOf(page.runsProxy(), live), ui::RunsModel::StatusColumn).data().toString(), "FINISHED", 5000);
     QCOMPARE(page.runsProxy()->index(rowOf(page.runsProxy(), live), ui::RunsModel::ThroughputColumn).data().toString(), "321");
-    QTRY_VERIFY_WITH_TIMEOUT(!page.isLive(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!page.isLive(), 60000);
     // Merged, not reset: the same rows, the selection, the sort.
     QCOMPARE(resets.size(), 0);
     QCOMPARE(page.runsProxy()->rowCount(), before);
@@ -417,7 +418,7 @@ void tst_ExperimentsPage::trainDialogLaunchesATraining()
     const int before = page.runsProxy()->rowCount();
 
     page.trainButton()->click();
-    QTRY_VERIFY_WITH_TIMEOUT(page.trainDialog() != nullptr, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(page.trainDialog() != nullptr, 60000);
     ui::TrainDialog *dialog = page.trainDialog();
     QVERIFY(dialog->targetBox()->findText("local") >= 0);
     QVERIFY(dialog->tableBox()->findText("shapes") >= 0);
@@ -445,12 +446,19 @@ void tst_ExperimentsPage::trainDialogLaunchesATraining()
             if (page.runsModel()->index(r, ui::RunsModel::NameColumn).data().toString() == "dialog run")
                 seenRunning = page.runsModel()->index(r, ui::RunsModel::StatusColumn).data().toString();
     });
+    // The worker waits after its epoch until the table has shown the run RUNNING: a fast machine could otherwise
+    // end the run before the page's first read of it.
+    test::WorkerHold hold;
+    QVERIFY(hold.hold("epoch-1-end"));
     dialog->accept();
     QVERIFY(page.isTraining());
     QVERIFY(page.trainProgress()->isVisible());
     QVERIFY(!page.trainButton()->isEnabled());
     QVERIFY(!page.startTraining({})); // one at a time
-    QVERIFY(finished.wait(60000));
+    QTRY_VERIFY_WITH_TIMEOUT(!seenRunning.isEmpty(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(hold.isHeld("epoch-1-end"), 60000);
+    hold.release("epoch-1-end");
+    QVERIFY(finished.count() > 0 || finished.wait(60000));
     const QString runId = finished.at(0).at(0).toString();
     QCOMPARE(finished.at(0).at(1).toString(), "FINISHED");
     QVERIFY(!runId.isEmpty());
@@ -465,11 +473,11 @@ void tst_ExperimentsPage::trainDialogLaunchesATraining()
         const int r = rowOf(page.runsProxy(), runId.toStdString());
         return r >= 0 && page.runsProxy()->index(r, ui::RunsModel::StatusColumn).data().toString() == "FINISHED";
     };
-    QTRY_VERIFY_WITH_TIMEOUT(finishedShown(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(finishedShown(), 60000);
     QCOMPARE(page.runsProxy()->rowCount(), before + 1);
     const int r = rowOf(page.runsProxy(), runId.toStdString());
     QCOMPARE(page.runsProxy()->index(r, ui::RunsModel::ExperimentColumn).data().toString(), "from-the-page");
-    QTRY_COMPARE_WITH_TIMEOUT(page.selectedRunIds(), QStringList{runId}, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(page.selectedRunIds(), QStringList{runId}, 60000);
     QVERIFY(!page.isTraining());
     QVERIFY(!page.trainProgress()->isVisible());
     QVERIFY(page.trainStatus()->text().contains("FINISHED"));

@@ -359,7 +359,7 @@ void tst_ImagesPage::pageShowsBrowseAndCatalogTabs()
     const auto counts = page.chart()->counts();
     QCOMPARE(counts.at("cat"), kCats);
     QCOMPARE(counts.at("dog"), kDogs);
-    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->rowCount(), kImages, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->rowCount(), kImages, 60000);
 
     QSignalSpy shown(page.detailPane(), &ui::ImageDetailPane::detailShown);
     page.view()->setCurrentIndex(page.imageModel()->index(0));
@@ -373,7 +373,7 @@ void tst_ImagesPage::pageShowsBrowseAndCatalogTabs()
     page.setFilter(f);
     QVERIFY(browsed.wait(5000));
     QCOMPARE(page.chart()->counts().size(), std::size_t(1));
-    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->rowCount(), kDogs, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->rowCount(), kDogs, 60000);
 }
 
 void tst_ImagesPage::pageReadsAheadWhileScrolling()
@@ -416,7 +416,7 @@ void tst_ImagesPage::pageReadsAheadWhileScrolling()
     QVERIFY(screen > 200);
 
     page.setWorkspace(root);
-    QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() > 0, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() > 0, 60000);
     for (int scrolls = 0;; ++scrolls) {
         QVERIFY(settle());
         if (!model->canFetchMore({}))

@@ -351,7 +351,7 @@ void tst_ModelsDialog::confusionHeatMapReadsTheEvaluation()
     QVERIFY(loaded.wait(10000));
     shown.clear();
     QVERIFY(page.selectRun(QString::fromStdString(m_betterRun)));
-    QTRY_VERIFY_WITH_TIMEOUT(page.heatMap()->hasMatrix(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(page.heatMap()->hasMatrix(), 60000);
     const compute::EvaluationResult &shownEval = page.heatMap()->evaluation();
     QCOMPARE(shownEval.classes, stored.classes);
     QCOMPARE(shownEval.confusion, stored.confusion);

@@ -102,7 +102,7 @@ struct Workbench
     }
     bool waitForRunEnd() const
     {
-        return QTest::qWaitFor([this] { return !page->isRunning(); }, 15000);
+        return QTest::qWaitFor([this] { return !page->isRunning(); }, 60000);
     }
     // A real click on the cell of (task row, run column) of the grid.
     void clickCell(int row, int column) const

@@ -257,7 +257,7 @@ void tst_ReviewFlow::keysLabelUndoAcceptSkipGridAndCommit()
     }
     QVERIFY2(slowest <= 50, qPrintable(QStringLiteral("a decision took %1 ms to show the next image").arg(slowest)));
     QCOMPARE(waitForActions(finished, 20), QString());
-    QTRY_VERIFY(!page.busy());
+    QTRY_VERIFY_WITH_TIMEOUT(!page.busy(), 60000);
     qInfo("20 decisions: the next image in at most %lld ms, all written in %lld ms", slowest, all.elapsed());
     for (int i = 0; i < 20; ++i)
         QCOMPARE(queue->index(i, ui::ReviewQueueModel::LabelColumn).data().toString(), className(i % 10));
@@ -292,7 +292,7 @@ void tst_ReviewFlow::keysLabelUndoAcceptSkipGridAndCommit()
     grid->selectionModel()->select(three, QItemSelectionModel::ClearAndSelect);
     QTest::keyClick(grid, Qt::Key_3);
     QCOMPARE(waitForActions(finished, 1), QString());
-    QTRY_VERIFY(!page.busy());
+    QTRY_VERIFY_WITH_TIMEOUT(!page.busy(), 60000);
     for (int row : {21, 22, 23})
         QCOMPARE(queue->index(row, ui::ReviewQueueModel::LabelColumn).data().toString(), "k2");
     QCOMPARE(selectedRow(), 24); // the one pending entry left
@@ -327,7 +327,7 @@ void tst_ReviewFlow::keysLabelUndoAcceptSkipGridAndCommit()
     const int loads = int(loaded.count());
     page.commitAction()->trigger();
     QCOMPARE(waitForActions(finished, 1), QString());
-    QTRY_COMPARE_WITH_TIMEOUT(int(loaded.count()), loads + 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(int(loaded.count()), loads + 1, 60000);
     QCOMPARE(queue->rowCount(), 2); // the skipped and the pending entry stay open
 
     const auto ws = store::Workspace::open(m_ws.toStdString());

@@ -91,7 +91,7 @@ void tst_Welcome::newEmptyWorkspace()
     QCOMPARE(window.workspace(), root);
     QVERIFY(!window.welcomePage()->isVisible());
     QVERIFY(window.pipelinesPage()->isVisible());
-    QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 60000);
 }
 
 void tst_Welcome::smallDemo()

@@ -11,6 +11,7 @@
 #include "core/store/Workspace.h"
 #include "core/track/Tracker.h"
 #include "tests/SshServer.h"
+#include "tests/WorkerHold.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -33,6 +34,7 @@ class tst_Remote : public QObject
 
 private Q_SLOTS:
     void initTestCase();
+    void cleanup();
     void cleanupTestCase();
     void targetsAreValidatedAndStored();
     void argumentsReachTheHostQuoted();
@@ -57,12 +59,19 @@ private:
     compute::TrainRequest request(int epochs) const;
     /** Processes whose command line mentions `text` (the "remote" is this machine). */
     static QStringList processesMentioning(const QString &text);
+    /**
+     * compute::runTraining that never throws out of a test function: an exception fails the test and comes back
+     * as the status "THREW" with its message, which the caller's status check then shows.
+     */
+    compute::TrainOutcome train(const compute::TrainRequest &request, const compute::TrainObserver &observer = {},
+                                const std::atomic<bool> *cancel = nullptr);
     /** A 1-epoch training on `t`, added to the workspace for the run and removed after it. */
     compute::TrainOutcome trainOn(const compute::Target &t);
     std::int64_t count(const std::string &sql) const;
 
     QTemporaryDir m_dir;
     test::SshServer m_sshd;
+    test::WorkerHold m_hold; // the remote worker runs on this machine: the same hold folder serves it
     std::optional<store::Workspace> m_ws;
     QString m_remoteDir;
 };
@@ -85,6 +94,11 @@ void tst_Remote::initTestCase()
     m_remoteDir = m_dir.filePath("remote");
     auto db = m_ws->openCatalog();
     compute::addTarget(*db, target());
+}
+
+void tst_Remote::cleanup()
+{
+    m_hold.releaseAll(); // a test that failed while it held a worker lets it finish
 }
 
 void tst_Remote::cleanupTestCase()
@@ -128,13 +142,27 @@ QStringList tst_Remote::processesMentioning(const QString &text)
     return out;
 }
 
+compute::TrainOutcome tst_Remote::train(const compute::TrainRequest &request, const compute::TrainObserver &observer,
+                                        const std::atomic<bool> *cancel)
+{
+    try {
+        return compute::runTraining(*m_ws, request, observer, cancel);
+    } catch (const std::exception &e) {
+        QTest::qFail(qPrintable(QString("training threw: ") + e.what()), __FILE__, __LINE__);
+        compute::TrainOutcome threw;
+        threw.status = "THREW";
+        threw.message = e.what();
+        return threw;
+    }
+}
+
 compute::TrainOutcome tst_Remote::trainOn(const compute::Target &t)
 {
     auto db = m_ws->openCatalog();
     compute::addTarget(*db, t);
     auto req = request(1);
     req.target = t.name;
-    const auto outcome = compute::runTraining(*m_ws, req);
+    const auto outcome = train(req);
     compute::removeTarget(*db, t.name);
     return outcome;
 }
@@ -228,7 +256,7 @@ void tst_Remote::testReportsTheWorker()
 void tst_Remote::trainsThroughTheTarget()
 {
     std::vector<QJsonObject> events;
-    const auto outcome = compute::runTraining(*m_ws, request(2), [&](const QJsonObject &e) { events.push_back(e); });
+    const auto outcome = train(request(2), [&](const QJsonObject &e) { events.push_back(e); });
     QVERIFY2(outcome.status == "FINISHED", outcome.message.c_str());
     QCOMPARE(outcome.epochs, std::int64_t(2));
     QVERIFY2(outcome.metrics.at("val_accuracy") > 0.5, qPrintable(QString::number(outcome.metrics.at("val_accuracy"))));
@@ -275,7 +303,7 @@ void tst_Remote::shardIsNotCopiedTwice()
     QCOMPARE(before.size(), 1);
     const QDateTime mtime = QFileInfo(shards.filePath(before.first()) + "/train_images.npy").lastModified();
     std::vector<QJsonObject> uploads;
-    const auto outcome = compute::runTraining(*m_ws, request(1), [&](const QJsonObject &e) {
+    const auto outcome = train(request(1), [&](const QJsonObject &e) {
         if (e.value("event") == "remote_upload")
             uploads.push_back(e);
     });
@@ -290,7 +318,7 @@ void tst_Remote::shardIsNotCopiedTwice()
 void tst_Remote::scoresThroughTheTarget()
 {
     // predictFile on the target: the model and images go there, the probabilities come back.
-    const auto outcome = compute::runTraining(*m_ws, request(1));
+    const auto outcome = train(request(1));
     QVERIFY2(outcome.status == "FINISHED", outcome.message.c_str());
     const std::string shard = QDir(QString::fromStdString(m_ws->shardsDir()))
                                   .entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot)
@@ -300,8 +328,8 @@ void tst_Remote::scoresThroughTheTarget()
     const std::string model = m_ws->artifactsDir() + "/" + outcome.runId + "/model.pt";
     const std::string remoteOut = m_dir.filePath("probs-remote.npy").toStdString();
     const std::string localOut = m_dir.filePath("probs-local.npy").toStdString();
-    compute::predictFile(model, shard + "/val_images.npy", remoteOut, nullptr, {}, target());
-    compute::predictFile(model, shard + "/val_images.npy", localOut);
+    QVERIFY_THROWS_NO_EXCEPTION(compute::predictFile(model, shard + "/val_images.npy", remoteOut, nullptr, {}, target()));
+    QVERIFY_THROWS_NO_EXCEPTION(compute::predictFile(model, shard + "/val_images.npy", localOut));
     QFile a(QString::fromStdString(remoteOut)), b(QString::fromStdString(localOut));
     QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
     const QByteArray remoteBytes = a.readAll();
@@ -316,20 +344,22 @@ void tst_Remote::scoresThroughTheTarget()
 
 void tst_Remote::cancelStopsTheRemoteWorker()
 {
+    // The worker waits after its first epoch until the cancel reaches it: it cannot run to the end first.
+    QVERIFY(m_hold.hold("epoch-1-end"));
     std::atomic<bool> cancel{false};
     QElapsedTimer sinceCancel;
-    const auto outcome = compute::runTraining(*m_ws, request(50), [&](const QJsonObject &e) {
+    const auto outcome = train(request(50), [&](const QJsonObject &e) {
         if (e.value("event") == "metric" && !cancel) {
             cancel = true;
             sinceCancel.start();
         }
     }, &cancel);
     QCOMPARE(outcome.status, std::string("KILLED"));
-    QVERIFY2(outcome.epochs < 50, qPrintable(QString::number(outcome.epochs)));
+    QCOMPARE(outcome.epochs, std::int64_t(1));
     qInfo("remote cancel took %lld ms", static_cast<long long>(sinceCancel.elapsed()));
     // No worker is left on the "remote": the job's folder is in no command line.
     const QString job = m_remoteDir + "/runs/" + QString::fromStdString(outcome.runId);
-    QTRY_VERIFY2_WITH_TIMEOUT(processesMentioning(job).isEmpty(), qPrintable(processesMentioning(job).join('\n')), 10000);
+    QTRY_VERIFY2_WITH_TIMEOUT(processesMentioning(job).isEmpty(), qPrintable(processesMentioning(job).join('\n')), 60000);
     QFile code(job + "/exit_code");
     QVERIFY(code.open(QIODevice::ReadOnly));
     QCOMPARE(code.readAll().trimmed(), QByteArray("3")); // the worker's "stopped by a signal" exit
@@ -338,13 +368,19 @@ void tst_Remote::cancelStopsTheRemoteWorker()
 
 void tst_Remote::killedSshClientReattaches()
 {
-    // While the run trains, kill the ssh client that streams its events (as a dropped link would end it).
+    // While the run trains, kill the ssh client that streams its events (as a dropped link would end it), twice.
+    // The worker waits at the end of epochs 1 and 2 until the stream is back: the kill always finds the worker
+    // running (on a fast machine the run could otherwise end before the kill lands).
+    QVERIFY(m_hold.hold("epoch-1-end"));
+    QVERIFY(m_hold.hold("epoch-2-end"));
     int killed = 0;
     int reattached = 0;
     std::vector<std::pair<std::int64_t, std::string>> metricKeys;
-    const auto outcome = compute::runTraining(*m_ws, request(3), [&](const QJsonObject &e) {
-        if (e.value("event") == "remote_reattached")
+    const auto outcome = train(request(3), [&](const QJsonObject &e) {
+        if (e.value("event") == "remote_reattached") {
             ++reattached;
+            m_hold.release("epoch-" + QString::number(reattached) + "-end");
+        }
         if (e.value("event") == "metric")
             metricKeys.emplace_back(e.value("step").toInteger(), e.value("key").toString().toStdString());
         if (e.value("event") == "metric" && killed < 2 && e.value("key") == "val_accuracy") {
@@ -374,8 +410,9 @@ void tst_Remote::vanishedWorkerFailsWithReason()
 {
     // The worker and its supervising shell on the host are killed outright (as by a reboot or the OOM killer
     // taking both): no exit status is ever written. The run ends FAILED and says so.
+    QVERIFY(m_hold.hold("epoch-1-end")); // the worker is still there when it is killed
     bool done = false;
-    const auto outcome = compute::runTraining(*m_ws, request(50), [&](const QJsonObject &e) {
+    const auto outcome = train(request(50), [&](const QJsonObject &e) {
         if (e.value("event") != "metric" || done)
             return;
         done = true;
@@ -423,7 +460,7 @@ void tst_Remote::unknownHostKeyRefused()
 {
     QVERIFY(m_sshd.forgetHostKey());
     const QJsonObject r = compute::testTarget(target());
-    const auto run = compute::runTraining(*m_ws, request(1));
+    const auto run = train(request(1));
     QVERIFY(m_sshd.trustHostKey());
     QCOMPARE(r.value("reachable").toBool(), false);
     const QString e = r.value("error").toString();
@@ -533,26 +570,32 @@ void tst_Remote::attachAfterTheSupervisorDied()
 {
     // The CLI that started a remote run is killed outright; the worker goes on there. `runs attach` (here its
     // function) follows it to the end: every metric once, the model back, the run FINISHED.
+    // The worker waits after its first batch until the CLI is gone: it cannot finish while the CLI still follows it.
+    QVERIFY(m_hold.hold("epoch-1-batch-1"));
     QProcess cli;
     cli.start(PIPEWRIGHT_BIN, {"train", "--table", "fashion", "--epochs", "3", "--device", "cpu", "--experiment", "attach",
                                "--target", "box", "--workspace", QString::fromStdString(m_ws->root())});
     QVERIFY(cli.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(m_hold.isHeld("epoch-1-batch-1") || cli.state() == QProcess::NotRunning, 120000);
+    QVERIFY2(cli.state() == QProcess::Running, cli.readAllStandardError().constData());
     std::string runId;
-    QTRY_VERIFY_WITH_TIMEOUT([&] {
+    {
         auto db = m_ws->openCatalog();
         track::Tracker tracker(*db);
-        const auto experiments = tracker.experiments();
-        if (std::find(experiments.begin(), experiments.end(), "attach") == experiments.end())
-            return false; // the CLI has not created its run yet
         const auto runs = tracker.runs("attach");
-        if (runs.empty())
-            return false;
+        QCOMPARE(runs.size(), std::size_t(1));
         runId = runs.front().runId;
-        return count("SELECT count(*) FROM metrics WHERE run_id = '" + runId + "' AND key = 'batch_loss'") > 0;
-    }(), 120000);
+        QCOMPARE(runs.front().status, std::string("RUNNING"));
+    }
     cli.kill();
-    QVERIFY(cli.waitForFinished());
-    const auto outcome = compute::attachTraining(*m_ws, runId.substr(0, 8));
+    QVERIFY(cli.waitForFinished(-1));
+    m_hold.release("epoch-1-batch-1");
+    compute::TrainOutcome outcome;
+    try {
+        outcome = compute::attachTraining(*m_ws, runId.substr(0, 8));
+    } catch (const std::exception &e) {
+        QFAIL(qPrintable(QString("attaching failed: ") + e.what()));
+    }
     QVERIFY2(outcome.status == "FINISHED", outcome.message.c_str());
     QCOMPARE(outcome.runId, runId);
     QCOMPARE(outcome.epochs, std::int64_t(3));
@@ -569,13 +612,17 @@ void tst_Remote::attachAfterTheSupervisorDied()
         } catch (const std::invalid_argument &e) {
             QVERIFY2(QString(e.what()).contains(needle), e.what());
             return;
+        } catch (const std::exception &e) {
+            QFAIL(qPrintable(QString("attaching failed otherwise: ") + e.what()));
         }
         QFAIL("attaching was not refused");
     };
     expectRefused(runId, "has ended (FINISHED)");
     auto local = request(1);
     local.target = "local";
-    expectRefused(compute::runTraining(*m_ws, local).runId, "ran on this machine");
+    const auto localRun = train(local);
+    QCOMPARE(localRun.status, std::string("FINISHED"));
+    expectRefused(localRun.runId, "ran on this machine");
 }
 
 QTEST_GUILESS_MAIN(tst_Remote)

@@ -12,6 +12,7 @@
 #include <QTest>
 
 #include "tests/TestData.h"
+#include "tests/WorkerHold.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -31,6 +32,7 @@ private Q_SLOTS:
     void evaluateStoresTheResult();
     void cancelEndsKilledWithNoWorkerLeft();
     void killedWorkerLeavesAFailedRun();
+    void tableSmallerThanABatchTrains();
     void badRequests_data();
     void badRequests();
 
@@ -128,12 +130,15 @@ void tst_Training::evaluateStoresTheResult()
 
 void tst_Training::cancelEndsKilledWithNoWorkerLeft()
 {
+    test::WorkerHold hold; // the worker waits after epoch 1 until the cancel reaches it
+    QVERIFY(hold.hold("epoch-1-end"));
     std::atomic<bool> cancel{false};
     const auto outcome = compute::runTraining(*m_ws, request(200), [&](const QJsonObject &e) {
         if (e.value("event").toString() == "metric")
             cancel = true;
     }, &cancel);
     QCOMPARE(outcome.status, std::string("KILLED"));
+    QCOMPARE(outcome.epochs, std::int64_t(1));
     auto db = m_ws->openCatalog();
     track::Tracker tracker(*db);
     const auto run = tracker.run(outcome.runId);
@@ -145,6 +150,8 @@ void tst_Training::cancelEndsKilledWithNoWorkerLeft()
 
 void tst_Training::killedWorkerLeavesAFailedRun()
 {
+    test::WorkerHold hold; // the worker is still there when it is killed
+    QVERIFY(hold.hold("epoch-1-end"));
     auto db = m_ws->openCatalog();
     bool killed = false;
     const auto outcome = compute::runTraining(*m_ws, request(200), [&](const QJsonObject &e) {
@@ -165,6 +172,25 @@ void tst_Training::killedWorkerLeavesAFailedRun()
     QCOMPARE(run.status, std::string("FAILED"));
     QVERIFY(!run.failureReason.empty());
     QVERIFY(!tracker.metricHistory(outcome.runId, "train_loss").empty()); // what was logged is kept
+}
+
+void tst_Training::tableSmallerThanABatchTrains()
+{
+    // ~190 training images and a batch of 1,000: one batch of the whole table per epoch (it used to fail with a
+    // tensor shape error).
+    auto r = request(2);
+    r.batchSize = 1000;
+    std::int64_t trainImages = 0, batchSize = 0;
+    const auto outcome = compute::runTraining(*m_ws, r, [&](const QJsonObject &e) {
+        if (e.value("event").toString() == "started") {
+            trainImages = e.value("train_images").toInteger();
+            batchSize = e.value("batch_size").toInteger();
+        }
+    });
+    QVERIFY2(outcome.status == "FINISHED", outcome.message.c_str());
+    QCOMPARE(outcome.epochs, std::int64_t(2));
+    QVERIFY(trainImages > 0 && trainImages < 1000);
+    QCOMPARE(batchSize, trainImages);
 }
 
 void tst_Training::badRequests_data()

@@ -12,6 +12,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <thread>
+
 #include <unistd.h>
 
 using namespace pw;
@@ -303,12 +305,24 @@ void tst_Ingest::cancelKeepsBatchesAndRerunResumes()
     o.source = m_dir->filePath("src").toStdString();
     o.commitEvery = 4;
     o.threads = 1;
-    // Each committed batch waits 100 ms, so the cancel (at the first progress report, after ~200 ms)
-    // lands while most batches are still to come.
-    qputenv("PIPEWRIGHT_TEST_BATCH_DELAY_MS", "100");
-    const auto first = ingest::ingest(
-        *m_ws, o, [&](const ingest::IngestProgress &p) { if (p.processed > 0) cancel = true; }, &cancel);
-    qunsetenv("PIPEWRIGHT_TEST_BATCH_DELAY_MS");
+    // The ingest waits after its first committed batch until the cancel comes, which a watcher sends once it sees
+    // that batch in the catalog: the cancel lands while most batches are still to come.
+    qputenv("PIPEWRIGHT_TEST_HOLD_AFTER_ROWS", "4");
+    std::atomic<bool> watching{true};
+    std::thread watcher([&] {
+        auto db = m_ws->openCatalog();
+        while (watching && !cancel) {
+            store::Statement st(*db, "SELECT count(*) FROM images");
+            if (st.step() && st.int64(0) > 0)
+                cancel = true;
+            else
+                std::this_thread::sleep_for(std::chrono::milliseconds(5)); // paces the poll
+        }
+    });
+    const auto first = ingest::ingest(*m_ws, o, {}, &cancel);
+    watching = false;
+    watcher.join();
+    qunsetenv("PIPEWRIGHT_TEST_HOLD_AFTER_ROWS");
     QVERIFY(first.cancelled);
     QCOMPARE(first.version, 0); // nothing visible yet: not even the table
     QCOMPARE(stats("").images, 0);

@@ -76,9 +76,9 @@ void tst_IngestResume::killAndResume()
     const QString ws = m_dir.filePath(QString("ws-%1").arg(killAfterRows));
     store::Workspace::open(ws.toStdString());
 
-    // A slow writer (each batch of 20 waits 30 ms) so that the kill lands while batches remain.
+    // The writer waits once killAfterRows rows are committed, so that the kill lands while batches remain.
     auto env = QProcessEnvironment::systemEnvironment();
-    env.insert("PIPEWRIGHT_TEST_BATCH_DELAY_MS", "30");
+    env.insert("PIPEWRIGHT_TEST_HOLD_AFTER_ROWS", QString::number(killAfterRows));
     QProcess child;
     child.setProcessEnvironment(env);
     child.start(PIPEWRIGHT_BIN, {"ingest", m_dir.filePath("src"), "--workspace", ws, "--commit-every", "20", "--json"});
@@ -87,8 +87,8 @@ void tst_IngestResume::killAndResume()
     timer.start();
     while (countRows(ws) < killAfterRows) {
         QVERIFY2(child.state() == QProcess::Running, "the ingest finished before it could be killed");
-        QVERIFY2(timer.elapsed() < 60000, "no progress");
-        QTest::qWait(2);
+        QVERIFY2(timer.elapsed() < 120000, "no progress");
+        QTest::qWait(2); // paces the poll of the row count
     }
     ::kill(pid_t(child.processId()), SIGKILL);
     QVERIFY(child.waitForFinished());

@@ -216,8 +216,12 @@ private:
     std::thread m_thread;
 };
 
-// Appends "KEY start NS" and "KEY end NS" around a 0.3 s sleep. $1: task key, $2: the times file.
-const char kStampScript[] = R"sh(echo "$1 start $(date +%s%N)" >> "$2"; sleep 0.3; echo "$1 end $(date +%s%N)" >> "$2")sh";
+// Appends "KEY start NS" and "KEY end NS". $1: task key, $2: the times file, $3: a peer task (or empty) that must have
+// started before this one ends: with it, two tasks overlap exactly when they run at the same time, however busy the
+// machine (the wait ends after 30 s all the same, so tasks run one at a time cannot hang).
+const char kStampScript[] = R"sh(echo "$1 start $(date +%s%N)" >> "$2"
+i=0; while [ -n "$3" ] && ! grep -q "^$3 start" "$2" && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+echo "$1 end $(date +%s%N)" >> "$2")sh";
 
 // Two background sleeps whose pids go to the file "$1.ATTEMPT", then waits; with $2 = ignore, all of them
 // ignore SIGTERM.
@@ -312,14 +316,18 @@ void tst_Executor::orderAndParallelism()
         {"task_key": "a", "type": "shell",
          "params": {"argv": ["/bin/sh", "-c", @STAMP@, "sh", "a", "{{params.dir}}/times"]}},
         {"task_key": "b", "type": "shell", "depends_on": [{"task_key": "a"}],
-         "params": {"argv": ["/bin/sh", "-c", @STAMP@, "sh", "b", "{{params.dir}}/times"]}},
+         "params": {"argv": ["/bin/sh", "-c", @STAMP@, "sh", "b", "{{params.dir}}/times", @PEER_OF_B@]}},
         {"task_key": "c", "type": "shell", "depends_on": [{"task_key": "a"}],
-         "params": {"argv": ["/bin/sh", "-c", @STAMP@, "sh", "c", "{{params.dir}}/times"]}},
+         "params": {"argv": ["/bin/sh", "-c", @STAMP@, "sh", "c", "{{params.dir}}/times", @PEER_OF_C@]}},
         {"task_key": "d", "type": "shell", "depends_on": [{"task_key": "b"}, {"task_key": "c"}],
          "params": {"argv": ["/bin/sh", "-c", @STAMP@, "sh", "d", "{{params.dir}}/times"]}}
       ]})";
     Pipeline p;
-    QCOMPARE(parseInto(json, {{"PARALLEL", parallel}, {"STAMP", kStampScript}}, p), QString());
+    // Two at a time: b and c each wait for the other to start, which only running both at once allows.
+    QCOMPARE(parseInto(json, {{"PARALLEL", parallel}, {"STAMP", kStampScript}, {"PEER_OF_B", parallel == 2 ? "c" : ""},
+                              {"PEER_OF_C", parallel == 2 ? "b" : ""}},
+                       p),
+             QString());
     QCOMPARE(p.maxParallelTasks, parallel);
 
     const RunInfo run = pipeline::runPipeline(*m_ws, p, options());
@@ -603,7 +611,7 @@ void tst_Executor::cancel()
         [&] { cancelFlag = true; });
 
     // Both sleeps are running (and at least 0.5 s have passed): cancel.
-    QTRY_VERIFY_WITH_TIMEOUT(readPids(file("pids.1")).size() == 2, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(readPids(file("pids.1")).size() == 2, 60000);
     const std::vector<pid_t> pids = readPids(file("pids.1"));
     QVERIFY(runId.load() > 0);
     while (clock.elapsed() < 500)
@@ -742,7 +750,7 @@ void tst_Executor::maxConcurrentRuns()
             }
         },
         [this] { touch(file("release")); });
-    QTRY_VERIFY_WITH_TIMEOUT(firstId.load() > 0, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(firstId.load() > 0, 60000);
 
     bool createdSecond = false;
     RunOptions o2 = options();

@@ -574,6 +574,9 @@ void tst_Registry::resolve()
     {
         const QString e = errorFor("res@Production"); // Production is empty now
         QVERIFY2(e.contains("'res'") && e.contains("Production"), qPrintable(e));
+        // It lists the versions there are, newest first, and names the command that promotes one.
+        QVERIFY2(e.contains("its versions: v4 (None), v3 (Staging), v2 (Archived), v1 (Staging)"), qPrintable(e));
+        QVERIFY2(e.contains("`pipewright models transition res 4 Production`"), qPrintable(e));
         QCOMPARE(version("res@archived"), std::int64_t(2));
     }
     {

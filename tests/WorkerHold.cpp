@@ -1,0 +1,54 @@
+// Test hold points of pipewright-worker: see WorkerHold.h.
+#include "tests/WorkerHold.h"
+
+#include <QFile>
+
+namespace pw::test {
+
+namespace {
+constexpr const char *kVariable = "PIPEWRIGHT_WORKER_HOLD_DIR";
+}
+
+WorkerHold::WorkerHold()
+{
+    m_hadPrevious = qEnvironmentVariableIsSet(kVariable);
+    m_previous = qgetenv(kVariable);
+    qputenv(kVariable, m_dir.path().toUtf8());
+}
+
+WorkerHold::~WorkerHold()
+{
+    releaseAll();
+    if (m_hadPrevious)
+        qputenv(kVariable, m_previous);
+    else
+        qunsetenv(kVariable);
+}
+
+bool WorkerHold::hold(const QString &point)
+{
+    QFile f(m_dir.filePath(point));
+    if (!f.open(QIODevice::WriteOnly))
+        return false;
+    m_held << point;
+    return true;
+}
+
+bool WorkerHold::isHeld(const QString &point) const
+{
+    return QFile::exists(m_dir.filePath(point + ".held"));
+}
+
+void WorkerHold::release(const QString &point)
+{
+    QFile::remove(m_dir.filePath(point));
+    m_held.removeAll(point);
+}
+
+void WorkerHold::releaseAll()
+{
+    for (const QString &p : QStringList(m_held))
+        release(p);
+}
+
+} // namespace pw::test
