@@ -231,7 +231,10 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
     if (type == "review-export") {
         auto db = ws.openCatalog();
         review::ReviewQueue queue(ws, *db);
-        const std::string file = p.text("file");
+        // A relative file is the workspace's (a task's working folder is whatever started the run).
+        std::string file = p.text("file");
+        if (QFileInfo(qs(file)).isRelative())
+            file = ws.root() + "/" + file;
         const std::string state = p.text("state", "pending");
         const std::int64_t n = p.text("format", "csv") == "labelstudio" ? queue.exportLabelStudio(file, state)
                                                                          : queue.exportCsv(file, state);
@@ -290,6 +293,7 @@ int cmdPipeline(const QStringList &args)
     Context c("pipeline", args);
     for (const char *o : {"param", "only", "from", "to", "params-json", "out", "map", "limit", "target"})
         c.addValueOption(o, "VALUE");
+    c.addFlag("force");
     c.parse();
     c.expectPositional(1, 1000, "pipeline command: validate, run, runs, show, repair, cancel, import-databricks or "
                                 "export-databricks");
@@ -331,21 +335,36 @@ int cmdPipeline(const QStringList &args)
         if (!c.isSet("out"))
             throw UsageError{"missing --out FILE"};
         const QString in = c.positional().at(1), outPath = c.value("out");
+        // Refused before reading anything: a pipeline or job someone edited is not replaced by accident.
+        if (QFileInfo::exists(outPath) && !c.isSet("force"))
+            throw std::runtime_error("'" + outPath.toStdString() + "' exists (--force replaces it)");
         std::vector<std::string> notes;
         QByteArray bytes;
         bool valid = true;
         if (sub == "import-databricks") {
-            std::vector<pipeline::TypeMapping> maps;
+            pipeline::DatabricksImportOptions options;
             for (const QString &m : c.values("map")) {
                 const int eq = m.indexOf('=');
                 if (eq <= 0 || !pipeline::taskType(m.mid(eq + 1).toStdString()))
                     throw UsageError{"--map: '" + m + "' is not SUBSTRING=TYPE with a Pipewright task type"};
-                maps.push_back({m.left(eq).toStdString(), m.mid(eq + 1).toStdString()});
+                options.extraMappings.push_back({m.left(eq).toStdString(), m.mid(eq + 1).toStdString()});
+            }
+            for (const QString &kv : c.values("param")) {
+                const int eq = kv.indexOf('=');
+                if (eq <= 0)
+                    throw UsageError{"--param: '" + kv + "' is not NAME=VALUE"};
+                options.parameters.emplace_back(kv.left(eq).toStdString(), kv.mid(eq + 1).toStdString());
             }
             QFile f(in);
             if (!f.open(QIODevice::ReadOnly))
                 throw std::runtime_error("cannot read '" + in.toStdString() + "': " + f.errorString().toStdString());
-            const auto imported = pipeline::importDatabricks(f.readAll(), maps);
+            const QByteArray json = f.readAll();
+            pipeline::DatabricksImport imported;
+            try {
+                imported = pipeline::importDatabricks(json, options);
+            } catch (const std::invalid_argument &e) {
+                throw UsageError{"--param: " + QString::fromStdString(e.what())};
+            }
             notes = imported.notes;
             valid = imported.errors.empty();
             bytes = QJsonDocument(pipeline::toJson(imported.pipeline)).toJson();

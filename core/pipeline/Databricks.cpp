@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -227,8 +228,10 @@ std::string layoutTagKey(std::size_t index)
     return index == 0 ? std::string(kTagLayout) : std::string(kTagLayout) + "." + std::to_string(index + 1);
 }
 
-// The type a notebook path or python file maps to; empty when none. `how` says which rule matched.
-std::string mapType(const std::string &path, const std::vector<TypeMapping> &mappings, std::string &how)
+// The type a notebook path or python file (of the task `taskKey`) maps to; empty when none. `how` says which
+// rule matched.
+std::string mapType(const std::string &path, const std::string &taskKey, const std::vector<TypeMapping> &mappings,
+                    std::string &how)
 {
     const std::string folder = kNotebookFolder;
     if (path.rfind(folder, 0) == 0 && taskType(path.substr(folder.size()))) {
@@ -239,17 +242,72 @@ std::string mapType(const std::string &path, const std::vector<TypeMapping> &map
     const auto slash = lowerPath.find_last_of('/');
     const std::string name = slash == std::string::npos ? lowerPath : lowerPath.substr(slash + 1);
     // The notebook's own name first, so that a folder called "training" does not make every notebook in it a
-    // train task; then the whole path.
-    for (const std::string *haystack : {&name, &lowerPath}) {
+    // train task; then the task key ("Score_Images" running "05 Batch Inference"); then the whole path.
+    const std::string key = lower(taskKey);
+    for (const std::string *haystack : {&name, &key, &lowerPath}) {
         for (const TypeMapping &m : mappings) {
             if (!m.substring.empty() && haystack->find(lower(m.substring)) != std::string::npos) {
-                how = "substring " + quoted(m.substring);
+                how = "substring " + quoted(m.substring) + (haystack == &key ? " of the task key" : "");
                 return m.type;
             }
         }
     }
     return {};
 }
+
+const NotebookParameter *wellKnown(const std::string &name)
+{
+    for (const NotebookParameter &p : wellKnownNotebookParameters()) {
+        if (p.name == name)
+            return &p;
+    }
+    return nullptr;
+}
+
+// Whether a path names Databricks storage rather than a local folder: DBFS, a Unity Catalog volume, a cloud URL.
+bool isDatabricksStorage(const std::string &path)
+{
+    return path.rfind("/dbfs/", 0) == 0 || path.rfind("dbfs:", 0) == 0 || path.rfind("/Volumes/", 0) == 0
+           || path.find("://") != std::string::npos;
+}
+
+// A registered model name made of `text`: its last path component, with each run of characters a model name
+// cannot hold (Registry: letters, digits, '.', '_', '-') as one '_'. Empty when nothing is left.
+std::string modelNameOf(const std::string &text)
+{
+    std::string last = text;
+    while (!last.empty() && last.back() == '/')
+        last.pop_back();
+    if (const auto slash = last.find_last_of('/'); slash != std::string::npos)
+        last = last.substr(slash + 1);
+    std::string out;
+    for (const char c : last) {
+        const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+        if (ok)
+            out += c;
+        else if (!out.empty() && out.back() != '_')
+            out += '_';
+    }
+    while (!out.empty() && (out.back() == '_' || out.front() == '.' || out.front() == '_'))
+        out.erase(out.back() == '_' ? out.size() - 1 : 0, 1);
+    return out.substr(0, 100);
+}
+
+// What a task's notebook said beyond its type: read in the first pass, used once every task is known.
+struct NotebookValues
+{
+    bool foreign = false; // its type came from a mapping, not from "/Pipewright/<type>" (what export writes)
+    std::vector<std::pair<std::string, std::string>> wellKnown; // base parameter -> its text, in job order
+};
+
+// A pipeline parameter that import made of notebook base parameters: where it came from, who uses it.
+struct LiftedParameter
+{
+    std::string notebookName;
+    std::vector<std::string> tasks;
+    std::vector<std::string> uses; // "params.source of 'Load'"
+    bool source = false;          // used as an ingest task's source
+};
 
 // The reading of one job: the pipeline and the notes so far.
 class Importer
@@ -334,6 +392,7 @@ public:
             readTask(tasks.at(i).toObject(), i);
         }
         applyLayout();
+        completeForeignTasks();
     }
 
 private:
@@ -508,12 +567,14 @@ private:
                 notKept(k, field, v);
             }
         }
-        mapTask(t, kindKey.toStdString(), o.value(kindKey).toObject());
+        NotebookValues nb;
+        mapTask(t, kindKey.toStdString(), o.value(kindKey).toObject(), nb);
         m_out.pipeline.tasks.push_back(std::move(t));
+        m_notebooks.push_back(std::move(nb));
     }
 
     // The task's kind (notebook_task, spark_python_task, ...) as a Pipewright type and its parameters.
-    void mapTask(Task &t, const std::string &kind, const QJsonObject &spec)
+    void mapTask(Task &t, const std::string &kind, const QJsonObject &spec, NotebookValues &nb)
     {
         const std::string &k = t.key;
         std::set<std::string> used;
@@ -531,9 +592,10 @@ private:
         const std::string pathField = kind == "notebook_task" ? "notebook_path" : "python_file";
 
         std::string how;
-        const std::string type = path.empty() ? std::string() : mapType(path, m_mappings, how);
+        const std::string type = path.empty() ? std::string() : mapType(path, k, m_mappings, how);
         if (!type.empty()) {
             t.type = type;
+            nb.foreign = !how.empty();
             used.insert(pathField);
             if (!how.empty())
                 note(k, kind + "." + pathField + " " + quoted(path) + " mapped to type " + type + " (" + how + ")");
@@ -541,7 +603,7 @@ private:
                 used.insert("base_parameters");
                 if (spec.value("source").toString() == QLatin1String("WORKSPACE"))
                     used.insert("source");
-                readBaseParameters(t, spec.value("base_parameters").toObject());
+                readBaseParameters(t, spec.value("base_parameters").toObject(), nb);
             }
             rest();
             return;
@@ -601,7 +663,7 @@ private:
                                       + ", which Pipewright cannot run: replace this shell task");
     }
 
-    void readBaseParameters(Task &t, const QJsonObject &base)
+    void readBaseParameters(Task &t, const QJsonObject &base, NotebookValues &nb)
     {
         const TaskType *type = taskType(t.type);
         for (auto it = base.begin(); it != base.end(); ++it) {
@@ -612,9 +674,12 @@ private:
                 if (name == type->params[i].name)
                     spec = &type->params[i];
             }
+            if (!spec && nb.foreign && wellKnown(name)) {
+                nb.wellKnown.emplace_back(name, jsonText(it.value(), true)); // lifted by completeForeignTasks()
+                continue;
+            }
             if (!spec) {
-                const bool vowel = std::string("aeiou").find(t.type.substr(0, 1)) != std::string::npos;
-                note(t.key, field + " = " + noteValue(it.value()) + " is not a parameter of " + (vowel ? "an " : "a ")
+                note(t.key, field + " = " + noteValue(it.value()) + " is not a parameter of " + article(t.type) + " "
                                 + t.type + " task (not kept)");
                 continue;
             }
@@ -624,9 +689,241 @@ private:
         }
     }
 
+public:
+    // The second pass, once every task is known: the well-known notebook parameters of the tasks a mapping
+    // typed become pipeline parameters, then what the DAG implies is wired and what is still missing gets a
+    // default (see Databricks.h). Tasks are taken in dependency order, so parameters appear in that order.
+    void completeForeignTasks()
+    {
+        Pipeline &p = m_out.pipeline;
+        std::vector<std::size_t> order;
+        std::vector<bool> taken(p.tasks.size(), false);
+        for (const std::string &key : topologicalOrder(p)) {
+            for (std::size_t i = 0; i < p.tasks.size(); ++i) {
+                if (!taken[i] && p.tasks[i].key == key) {
+                    taken[i] = true;
+                    order.push_back(i);
+                    break;
+                }
+            }
+        }
+        for (std::size_t i = 0; i < p.tasks.size(); ++i) {
+            if (!taken[i])
+                order.push_back(i); // on a cycle: validate() reports it
+        }
+        for (const std::size_t i : order) {
+            if (!m_notebooks[i].foreign)
+                continue;
+            liftNotebookParameters(p.tasks[i], m_notebooks[i]);
+            wireFromDag(p.tasks[i]);
+            fillDefaults(p.tasks[i], m_notebooks[i]);
+        }
+        noteLiftedParameters();
+    }
+
+private:
+    std::vector<std::pair<std::string, std::string>>::iterator parameter(const std::string &name)
+    {
+        auto &params = m_out.pipeline.parameters;
+        return std::find_if(params.begin(), params.end(), [&](const auto &pv) { return pv.first == name; });
+    }
+    bool declared(const std::string &name) { return parameter(name) != m_out.pipeline.parameters.end(); }
+
+    // The pipeline parameter holding `value`: `name` when it is free or holds that value already, else
+    // NAME_TASKKEY (NAME_TASKKEY_2, ...).
+    std::string liftParameter(const std::string &name, const std::string &value, const std::string &taskKey)
+    {
+        for (int n = 1;; ++n) {
+            const std::string candidate =
+                n == 1 ? name : name + "_" + taskKey + (n == 2 ? std::string() : "_" + std::to_string(n - 1));
+            const auto it = parameter(candidate);
+            if (it == m_out.pipeline.parameters.end()) {
+                m_out.pipeline.parameters.emplace_back(candidate, value);
+                return candidate;
+            }
+            if (it->second == value)
+                return candidate;
+        }
+    }
+
+    void liftNotebookParameters(Task &t, const NotebookValues &nb)
+    {
+        for (const auto &[name, raw] : nb.wellKnown) {
+            const std::string field = "notebook_task.base_parameters." + name;
+            std::vector<std::string> refs;
+            const std::string value = fromDatabricksReferences(raw, &refs);
+            untranslated(t.key, field, refs);
+            // A literal becomes a pipeline parameter; a reference ({{job.parameters.X}}) is used as it is.
+            const bool literal = value.find("{{") == std::string::npos;
+            std::string param;
+            if (literal) {
+                param = liftParameter(name, value, t.key);
+                LiftedParameter &l = m_lifted[param];
+                l.notebookName = name;
+                l.tasks.push_back(t.key);
+            }
+            const std::string ref = literal ? "{{params." + param + "}}" : value;
+            bool usedHere = false;
+            for (const std::string &use : wellKnown(name)->uses) {
+                const auto dot = use.find('.');
+                const std::string target = use.substr(dot + 1);
+                if (use.substr(0, dot) != t.type || t.params.contains(qs(target)))
+                    continue;
+                const bool score = t.type == "score" && target == "model";
+                t.params.insert(qs(target), qs(score ? ref + "@Production" : ref));
+                usedHere = true;
+                if (!literal) {
+                    note(t.key, field + " = " + noteValue(qs(raw)) + " became params." + target);
+                    continue;
+                }
+                LiftedParameter &l = m_lifted[param];
+                l.uses.push_back("params." + target + " of " + quoted(t.key));
+                l.source = l.source || (t.type == "ingest" && target == "source");
+            }
+            if (!literal && !usedHere)
+                note(t.key, field + " = " + noteValue(qs(raw)) + " is not a parameter of " + article(t.type) + " "
+                                + t.type + " task (not kept)");
+        }
+    }
+
+    // The nearest task of `type` upstream of `t` (breadth first, in depends_on order), or nullptr.
+    const Task *nearestUpstream(const Task &t, const std::string &type) const
+    {
+        std::vector<std::string> frontier = t.dependsOn;
+        std::set<std::string> seen{t.key};
+        while (!frontier.empty()) {
+            std::vector<std::string> next;
+            for (const std::string &k : frontier) {
+                const Task *u = seen.insert(k).second ? m_out.pipeline.task(k) : nullptr;
+                if (u && u->type == type)
+                    return u;
+                if (u)
+                    next.insert(next.end(), u->dependsOn.begin(), u->dependsOn.end());
+            }
+            frontier = std::move(next);
+        }
+        return nullptr;
+    }
+
+    // Sets params.PARAM to `value` unless the task sets it, noting why.
+    void fill(Task &t, const char *param, const std::string &value, const std::string &why)
+    {
+        if (t.params.contains(QLatin1String(param)))
+            return;
+        t.params.insert(QLatin1String(param), qs(value));
+        note(t.key, std::string("params.") + param + " = " + value + " (" + why + ")");
+    }
+
+    void wireFromDag(Task &t)
+    {
+        const std::string &type = t.type;
+        if (type == "register" || type == "evaluate") {
+            if (const Task *train = nearestUpstream(t, "train"))
+                fill(t, "run", "{{tasks." + train->key + ".run_id}}", "the run of its upstream train task");
+        }
+        if (type == "train" || type == "score" || type == "evaluate") {
+            if (const Task *ingest = nearestUpstream(t, "ingest"))
+                fill(t, "table", "{{tasks." + ingest->key + ".table}}", "the table its upstream ingest task wrote");
+        }
+        if (type == "promote") {
+            if (const Task *reg = nearestUpstream(t, "register")) {
+                fill(t, "name", "{{tasks." + reg->key + ".name}}", "the model its upstream register task registered");
+                fill(t, "version", "{{tasks." + reg->key + ".version}}", "the version its upstream register task made");
+            }
+        }
+    }
+
+    // Sets params.PARAM to a reference to the pipeline parameter `name` (made with `value` unless the job has
+    // it), noting the default and how to set another.
+    void fillDefault(Task &t, const char *param, const std::string &name, const std::string &value,
+                     const std::string &from, const std::string &format = "{}")
+    {
+        if (t.params.contains(QLatin1String(param)))
+            return;
+        const bool made = !declared(name);
+        if (made)
+            m_out.pipeline.parameters.emplace_back(name, value);
+        std::string text = format;
+        text.replace(text.find("{}"), 2, "{{params." + name + "}}");
+        t.params.insert(QLatin1String(param), qs(text));
+        note(t.key, std::string("params.") + param + " = " + text + ": "
+                        + (made ? "a default: parameter " + name + " = " + quoted(value) + " (" + from + ")"
+                                : "parameter " + name + " = " + quoted(parameter(name)->second))
+                        + "; --param " + name + "=VALUE sets another");
+    }
+
+    void fillDefaults(Task &t, const NotebookValues &nb)
+    {
+        const std::string &type = t.type;
+        if ((type == "register" || type == "promote" || type == "score")
+            && !t.params.contains(QLatin1String(type == "score" ? "model" : "name"))) {
+            // The model is named after the experiment the notebook tracked, else after the job.
+            std::string value, from;
+            for (const auto &[name, raw] : nb.wellKnown) {
+                const NotebookParameter *known = wellKnown(name);
+                const bool experiment = known && std::find(known->uses.begin(), known->uses.end(),
+                                                           std::string("train.experiment")) != known->uses.end();
+                if (experiment && value.empty() && raw.find("{{") == std::string::npos) {
+                    value = modelNameOf(raw);
+                    from = "the last part of its " + name + " " + quoted(raw);
+                }
+            }
+            if (value.empty()) {
+                value = modelNameOf(m_out.pipeline.name);
+                from = "the job's name " + quoted(m_out.pipeline.name);
+            }
+            if (value.empty()) {
+                value = "model";
+                from = "no name to take it from";
+            }
+            if (type == "score")
+                fillDefault(t, "model", "model_name", value, from, "{}@Production");
+            else
+                fillDefault(t, "name", "model_name", value, from);
+        }
+        if (type == "promote")
+            fillDefault(t, "stage", "stage", "Staging", "the safe stage: Production is a person's call");
+        if (type == "review-export" && !t.params.contains(QLatin1String("file"))) {
+            std::string name = "review_file";
+            if (declared(name))
+                name += "_" + t.key;
+            fillDefault(t, "file", name, "review-" + t.key + ".csv", "a file under the workspace");
+        }
+    }
+
+    // One note for each parameter lifted from base parameters: its value, where it came from, who uses it.
+    void noteLiftedParameters()
+    {
+        for (const auto &[name, value] : m_out.pipeline.parameters) {
+            const auto it = m_lifted.find(name);
+            if (it == m_lifted.end())
+                continue;
+            const LiftedParameter &l = it->second;
+            std::string tasks, uses;
+            for (const auto &k : l.tasks)
+                tasks += (tasks.empty() ? "" : ", ") + quoted(k);
+            for (const auto &u : l.uses)
+                uses += (uses.empty() ? "" : ", ") + u;
+            std::string text = "parameters." + name + " = " + quoted(value) + " from notebook_task.base_parameters."
+                               + l.notebookName + " of " + (l.tasks.size() == 1 ? "task " : "tasks ") + tasks + "; "
+                               + (uses.empty() ? std::string("no task here uses it") : "used as " + uses);
+            if (l.source && isDatabricksStorage(value))
+                text += "; " + quoted(value) + " is Databricks storage: give a local folder with --param " + name
+                        + "=DIR";
+            note({}, text);
+        }
+    }
+
+    static std::string article(const std::string &word)
+    {
+        return std::string("aeiou").find(word.substr(0, 1)) != std::string::npos ? "an" : "a";
+    }
+
     DatabricksImport &m_out;
     std::vector<TypeMapping> m_mappings;
     std::string m_layoutText;
+    std::vector<NotebookValues> m_notebooks; // parallel to m_out.pipeline.tasks
+    std::map<std::string, LiftedParameter> m_lifted;
 };
 
 } // namespace
@@ -695,8 +992,34 @@ std::string fromDatabricksReferences(const std::string &text, std::vector<std::s
     return out.toStdString();
 }
 
+const std::vector<NotebookParameter> &wellKnownNotebookParameters()
+{
+    static const std::vector<NotebookParameter> list = {
+        {"image_path", {"ingest.source"}},
+        {"images_path", {"ingest.source"}},
+        {"input_path", {"ingest.source"}},
+        {"source_path", {"ingest.source"}},
+        {"experiment_name", {"train.experiment"}},
+        {"experiment_path", {"train.experiment"}},
+        {"model_name", {"register.name", "promote.name", "score.model"}},
+        {"registered_model_name", {"register.name", "promote.name", "score.model"}},
+        {"table_name", {"ingest.table", "train.table", "score.table", "evaluate.table"}},
+        {"num_epochs", {"train.epochs"}},
+        {"learning_rate", {"train.lr"}},
+        {"confidence_threshold", {"score.threshold"}},
+        {"job_user", {}}, // the Databricks user the job ran as: tasks here run as the local user
+    };
+    return list;
+}
+
 DatabricksImport importDatabricks(const QByteArray &json, const std::vector<TypeMapping> &extraMappings)
 {
+    return importDatabricks(json, DatabricksImportOptions{extraMappings, {}});
+}
+
+DatabricksImport importDatabricks(const QByteArray &json, const DatabricksImportOptions &options)
+{
+    const std::vector<TypeMapping> &extraMappings = options.extraMappings;
     QJsonParseError perr{};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
     if (perr.error != QJsonParseError::NoError)
@@ -744,6 +1067,20 @@ DatabricksImport importDatabricks(const QByteArray &json, const std::vector<Type
                                  "[...]}) or a jobs/get response ({\"job_id\", \"settings\": {...}})");
     }
     importer.readJob(job);
+
+    for (const auto &[name, value] : options.parameters) {
+        auto &params = out.pipeline.parameters;
+        const auto it = std::find_if(params.begin(), params.end(), [&](const auto &pv) { return pv.first == name; });
+        if (it == params.end()) {
+            std::string list;
+            for (const auto &pv : params)
+                list += (list.empty() ? "" : ", ") + pv.first;
+            throw std::invalid_argument("the imported pipeline has no parameter " + quoted(name) + " (parameters: "
+                                        + (list.empty() ? std::string("none") : list) + ")");
+        }
+        it->second = value;
+        out.notes.push_back("job: parameters." + name + " = " + quoted(value) + " (set on import)");
+    }
 
     out.errors = validate(out.pipeline);
     for (const ValidationError &e : out.errors)

@@ -21,15 +21,35 @@
 //
 // Import maps a notebook_task or spark_python_task to a type: a notebook path "/Pipewright/<type>" maps to
 // <type>; otherwise the first mapping (extra mappings, then defaultTypeMappings()) whose substring occurs,
-// ignoring case, in the notebook's own name (the last path component) wins, and failing that the first whose
-// substring occurs in the whole path (so a folder named "training" does not make every notebook in it a train
-// task). A task that maps to no type becomes a shell task:
+// ignoring case, in the notebook's own name (the last path component) wins, failing that the first in the task
+// key, and failing that the first in the whole path (so a folder named "training" does not make every notebook
+// in it a train task). A task that maps to no type becomes a shell task:
 //     spark_python_task  -> ["python3", python_file, parameters...]
 //     python_wheel_task  -> [entry_point, parameters... | --name=value...] (the wheel installed locally)
 //     spark_submit_task  -> ["spark-submit", parameters...]
 // and anything else (an unmatched notebook_task, spark_jar_task, sql_task, dbt_task, pipeline_task,
 // run_job_task, condition_task, for_each_task, ...) a shell task that fails with a message saying what it
 // was: ["sh", "-c", "printf '%s\n' \"$0\" >&2; exit 1", MESSAGE]. Each of these is noted.
+//
+// A job written for Databricks rather than exported by Pipewright (its notebooks are not "/Pipewright/<type>")
+// is made runnable where the job says enough:
+// - Well-known notebook parameters (wellKnownNotebookParameters(): image_path, experiment_name, model_name,
+//   job_user, ...) become pipeline parameters of the same name, and the tasks whose type has a use for one
+//   refer to it: ingest params.source = "{{params.image_path}}", train params.experiment =
+//   "{{params.experiment_name}}". A value that differs between tasks gets a parameter per task (NAME_TASKKEY).
+// - What the DAG implies is wired, where the task does not set it: the run of a register or evaluate task is
+//   {{tasks.T.run_id}} of its nearest upstream train task T; the table of a train, score or evaluate task is
+//   {{tasks.I.table}} of its nearest upstream ingest task I; a promote task's name and version are those of its
+//   upstream register task.
+// - What still has no value gets a default in a pipeline parameter, each listed in a note:
+//     register params.name, promote params.name  <- {{params.model_name}}
+//     score params.model                         <- {{params.model_name}}@Production
+//       model_name: the last part of the task's experiment_name (a registered model name holds only letters,
+//       digits, '.', '_', '-'), else the job's name
+//     promote params.stage                       <- {{params.stage}}, "Staging"
+//     review-export params.file                  <- {{params.review_file}}, "review-<task_key>.csv" (a relative
+//                                                   file is written under the workspace)
+// Options.parameters (the CLI's --param NAME=VALUE) then set any pipeline parameter's default.
 // Free functions on value types: safe to call from any thread.
 #pragma once
 
@@ -39,6 +59,7 @@
 #include <QJsonObject>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pw::pipeline {
@@ -57,6 +78,32 @@ struct TypeMapping
  */
 std::vector<TypeMapping> defaultTypeMappings();
 
+/** A notebook parameter name the importer knows, and what it is for. */
+struct NotebookParameter
+{
+    std::string name;
+    /** "TYPE.PARAM" uses, e.g. "ingest.source"; a score task's "model" takes the value as NAME@Production. */
+    std::vector<std::string> uses;
+};
+
+/**
+ * The notebook parameters import lifts into pipeline parameters: image_path, images_path, input_path,
+ * source_path -> ingest.source; experiment_name, experiment_path -> train.experiment; model_name,
+ * registered_model_name -> register.name, promote.name, score.model; table_name -> the table of ingest, train,
+ * score and evaluate; num_epochs -> train.epochs; learning_rate -> train.lr; confidence_threshold ->
+ * score.threshold; job_user (no use here: tasks run as the local user).
+ */
+const std::vector<NotebookParameter> &wellKnownNotebookParameters();
+
+/** What importDatabricks() is asked to do beyond reading the job. */
+struct DatabricksImportOptions
+{
+    /** Tried before defaultTypeMappings(). */
+    std::vector<TypeMapping> extraMappings;
+    /** NAME=VALUE: the default of pipeline parameter NAME (the CLI's --param); NAME must be a parameter. */
+    std::vector<std::pair<std::string, std::string>> parameters;
+};
+
 /** An imported job: the pipeline, and one line for each thing that was not kept or was changed. */
 struct DatabricksImport
 {
@@ -74,6 +121,11 @@ struct DatabricksImport
  * std::runtime_error for malformed JSON (with line and column) and for JSON that is neither shape.
  */
 DatabricksImport importDatabricks(const QByteArray &json, const std::vector<TypeMapping> &extraMappings = {});
+/**
+ * importDatabricks() with options. Throws std::invalid_argument when options.parameters names a parameter the
+ * imported pipeline does not have (the message lists those it has).
+ */
+DatabricksImport importDatabricks(const QByteArray &json, const DatabricksImportOptions &options);
 
 /**
  * The pipeline as a Jobs 2.1 create payload. When `notes` is given, it receives one line for each thing of the

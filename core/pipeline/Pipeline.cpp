@@ -311,7 +311,7 @@ const std::vector<TaskType> &taskTypes()
          {"version", "model_version", "scored", "skipped", "failed", "queued_for_review"}},
         {"review-export",
          "Writes the review queue for an external labeling tool (CSV or Label Studio tasks).",
-         {{"file", "string", true, "output file"}, {"format", "choice:csv|labelstudio", false, "default csv"},
+         {{"file", "string", true, "output file (a relative one is under the workspace)"}, {"format", "choice:csv|labelstudio", false, "default csv"},
           {"state", "choice:pending|labeled|skipped", false, "default pending"}},
          {"file", "entries"}},
         {"labels-merge",

@@ -111,6 +111,9 @@ private Q_SLOTS:
     void partialRuns();
     void cancelAndRepairThroughCli();
     void seedTrainingDag();
+    void seedDatabricksJobs();
+    void databricksOut_data();
+    void databricksOut();
     void scheduleNext_data();
     void scheduleNext();
     void scheduleInstall_data();
@@ -561,6 +564,165 @@ void tst_PipelineCli::seedTrainingDag()
     QCOMPARE(tasks.array().size(), entries);
     if (entries > 0) // Label Studio tasks: {"data": {...}, "predictions": [...]}
         QVERIFY(tasks.array().at(0).toObject().contains("data"));
+}
+
+// The seed system's own Databricks jobs, imported with no option and run on Fashion-MNIST folders given as
+// --param image_path=DIR: training registers a model; once it is in Production, scoring scores the new images
+// and exports the unsure ones for labeling.
+void tst_PipelineCli::seedDatabricksJobs()
+{
+    QVERIFY2(QFile::exists(QString(data::kFashionMnistDir) + "/train-images-idx3-ubyte.gz"),
+             "dataset-fashion-mnist is not installed (run packaging/install-deps.sh)");
+    QElapsedTimer elapsed;
+    elapsed.start();
+    const QString ws = path("ws-dbx");
+    const QString train = path("dbx-train"), incoming = path("dbx-incoming");
+    QCOMPARE(data::writeFashionMnist(train.toStdString(), "train", 300), 300);
+    QCOMPARE(data::writeFashionMnist(incoming.toStdString(), "test", 100), 100);
+
+    auto importJob = [&](const QString &job, const QString &out) {
+        const Result r = run({"pipeline", "import-databricks", PIPEWRIGHT_SOURCE_DIR "/tests/data/databricks/" + job,
+                              "--out", out, "--workspace", ws, "--json"});
+        const QJsonObject o = r.object();
+        const QJsonArray notes = o.value("notes").toArray();
+        if (r.exitCode != 0 || !o.value("valid").toBool() || notes.isEmpty())
+            qWarning("import %s: exit %d\n%s\n%s", qPrintable(job), r.exitCode, r.out.constData(), r.err.constData());
+        return r.exitCode == 0 && o.value("valid").toBool() && !notes.isEmpty() && QFileInfo::exists(out);
+    };
+
+    // Training: ingest, train, register, with the image folder as the job's own parameter.
+    const QString training = path("dbx-training.json");
+    QVERIFY(importJob("seed_training_create.json", training));
+    QCOMPARE(run({"pipeline", "validate", training, "--workspace", ws}).exitCode, 0);
+    const Result t = run({"pipeline", "run", training, "--param", "image_path=" + train, "--workspace", ws, "--json"},
+                         300000);
+    QVERIFY2(t.exitCode == 0, t.err.constData());
+    QCOMPARE(t.object().value("result_state").toString(), "SUCCESS");
+    const auto trainResults = resultsOf(t.object());
+    QVERIFY2(trainResults == (std::map<QString, QString>{{"Load_Images_for_Training", "SUCCESS"},
+                                                         {"Train_Images", "SUCCESS"}, {"Register_Model", "SUCCESS"}}),
+             qPrintable(describe(trainResults)));
+    QCOMPARE(taskOf(t.object(), "Load_Images_for_Training").value("outputs").toObject().value("added").toInteger(), 300);
+    const QString trainRun = taskOf(t.object(), "Train_Images").value("outputs").toObject().value("run_id").toString();
+    const QJsonObject registered = taskOf(t.object(), "Register_Model").value("outputs").toObject();
+    QCOMPARE(registered.value("name").toString(), "image-classifier");
+    QCOMPARE(registered.value("version").toInteger(), 1);
+
+    const Result tracked = run({"runs", "show", trainRun, "--workspace", ws, "--json"});
+    QVERIFY2(tracked.exitCode == 0, tracked.err.constData());
+    QCOMPARE(tracked.object().value("status").toString(), "FINISHED");
+    const Result models = run({"models", "list", "image-classifier", "--workspace", ws, "--json"});
+    QCOMPARE(models.exitCode, 0);
+    QCOMPARE(models.json().array().size(), 1);
+    QCOMPARE(models.json().array().at(0).toObject().value("run_id").toString(), trainRun);
+
+    // Scoring, with the model the training job registered promoted to Production.
+    QCOMPARE(run({"models", "transition", "image-classifier", "1", "Production", "--workspace", ws, "--json"}).exitCode, 0);
+    const QString scoring = path("dbx-scoring.json");
+    QVERIFY(importJob("seed_scoring_get.json", scoring));
+    const Result s = run({"pipeline", "run", scoring, "--param", "image_path=" + incoming, "--workspace", ws, "--json"},
+                         300000);
+    QVERIFY2(s.exitCode == 0, s.err.constData());
+    QCOMPARE(s.object().value("result_state").toString(), "SUCCESS");
+    const auto scoreResults = resultsOf(s.object());
+    QVERIFY2(scoreResults == (std::map<QString, QString>{{"Load_New_Images", "SUCCESS"}, {"Score_Images", "SUCCESS"},
+                                                         {"Manual_Image_Labeling", "SUCCESS"}}),
+             qPrintable(describe(scoreResults)));
+    QCOMPARE(taskOf(s.object(), "Load_New_Images").value("outputs").toObject().value("added").toInteger(), 100);
+    const QJsonObject scored = taskOf(s.object(), "Score_Images").value("outputs").toObject();
+    QVERIFY2(scored.value("scored").toInteger() >= 100, qPrintable(QJsonDocument(scored).toJson()));
+    QCOMPARE(scored.value("model_version").toInteger(), 1);
+    QCOMPARE(scored.value("failed").toInteger(), 0);
+
+    // Predictions for every new image.
+    const QString predictions = path("dbx-predictions.csv");
+    QCOMPARE(run({"predictions", "export", predictions, "--workspace", ws, "--json"}).exitCode, 0);
+    int predicted = 0;
+    for (const QByteArray &line : readFile(predictions).split('\n')) {
+        const QList<QByteArray> fields = line.split(',');
+        if (line.startsWith(incoming.toUtf8()) && fields.size() > 1 && !fields.at(1).isEmpty())
+            ++predicted;
+    }
+    QCOMPARE(predicted, 100);
+
+    // The unsure ones, exported for labeling to review-<task_key>.csv in the workspace.
+    const QJsonObject exported = taskOf(s.object(), "Manual_Image_Labeling").value("outputs").toObject();
+    const QString review = QDir(ws).absoluteFilePath("review-Manual_Image_Labeling.csv");
+    QCOMPARE(exported.value("file").toString(), review);
+    QVERIFY(QFileInfo::exists(review));
+    QCOMPARE(exported.value("entries").toInteger(), scored.value("queued_for_review").toInteger());
+    QCOMPARE(readFile(review).count('\n'), exported.value("entries").toInteger() + 1); // a header, then the entries
+    qInfo("seed Databricks jobs imported and run in %lld ms", elapsed.elapsed());
+}
+
+// import-databricks and export-databricks never replace a file without --force; --param sets a default.
+void tst_PipelineCli::databricksOut_data()
+{
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QString>("input");
+    QTest::addColumn<QStringList>("options");
+    QTest::addColumn<bool>("existing"); // --out exists before
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("message"); // on stderr
+    QTest::addColumn<QString>("parameter"); // NAME=VALUE the written pipeline has, or empty
+
+    const QString job = PIPEWRIGHT_SOURCE_DIR "/tests/data/databricks/seed_scoring_get.json";
+    const QString pipeline = PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json";
+    QTest::newRow("import, new file") << "import-databricks" << job << QStringList{} << false << 0 << ""
+                                      << "model_name=image-classifier";
+    QTest::newRow("import onto a file") << "import-databricks" << job << QStringList{} << true << 1
+                                        << "exists (--force replaces it)" << "";
+    QTest::newRow("import onto a file, --force") << "import-databricks" << job << QStringList{"--force"} << true << 0
+                                                 << "" << "review_file=review-Manual_Image_Labeling.csv";
+    QTest::newRow("export onto a file") << "export-databricks" << pipeline << QStringList{} << true << 1
+                                        << "exists (--force replaces it)" << "";
+    QTest::newRow("export onto a file, --force") << "export-databricks" << pipeline << QStringList{"--force"} << true
+                                                 << 0 << "" << "";
+    QTest::newRow("import, --param sets a default") << "import-databricks" << job
+                                                    << QStringList{"--param", "model_name=fashion"} << false << 0 << ""
+                                                    << "model_name=fashion";
+    QTest::newRow("import, --param sets a value of the job") << "import-databricks" << job
+                                                             << QStringList{"--param", "image_path=/data/new"} << false
+                                                             << 0 << "" << "image_path=/data/new";
+    QTest::newRow("import, --param of no parameter") << "import-databricks" << job
+                                                     << QStringList{"--param", "epochs=2"} << false << 2
+                                                     << "no parameter 'epochs'" << "";
+}
+
+void tst_PipelineCli::databricksOut()
+{
+    QFETCH(QString, command);
+    QFETCH(QString, input);
+    QFETCH(QStringList, options);
+    QFETCH(bool, existing);
+    QFETCH(int, exitCode);
+    QFETCH(QString, message);
+    QFETCH(QString, parameter);
+    static int row = 0;
+    const QString out = path("dbx-out-" + QString::number(++row) + ".json"); // each row its own file
+    const QByteArray before = "{\"edited\": \"by hand\"}\n";
+    if (existing)
+        QVERIFY(test::writeFile(out, before));
+
+    const Result r = run(QStringList{"pipeline", command, input, "--out", out, "--workspace", path("ws-dbx-out")} + options);
+    QVERIFY2(r.exitCode == exitCode, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(QString::fromUtf8(r.err))));
+    QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+    if (exitCode != 0) {
+        if (existing) {
+            QCOMPARE(readFile(out), before); // untouched
+            QVERIFY2(r.err.contains(out.toUtf8()), r.err.constData()); // names the file
+        } else {
+            QVERIFY(!QFileInfo::exists(out));
+        }
+        return;
+    }
+    const QJsonObject written = QJsonDocument::fromJson(readFile(out)).object();
+    QVERIFY2(!written.isEmpty() && !written.contains("edited"), qPrintable(out));
+    if (!parameter.isEmpty())
+        QCOMPARE(written.value("parameters").toObject().value(parameter.section('=', 0, 0)).toString(),
+                 parameter.section('=', 1));
+    if (command == "export-databricks")
+        QCOMPARE(written.value("name").toString(), "scoring");
 }
 
 // ---- schedule next | install ----------------------------------------------------------------------------

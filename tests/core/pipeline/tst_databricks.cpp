@@ -10,6 +10,9 @@
 #include <QJsonDocument>
 #include <QTest>
 
+#include <algorithm>
+#include <stdexcept>
+
 using namespace pw;
 
 class tst_Databricks : public QObject
@@ -26,6 +29,14 @@ private Q_SLOTS:
     void importTaskKinds();
     void typeMapping_data();
     void typeMapping();
+    void importSeedJobs_data();
+    void importSeedJobs();
+    void importParameters_data();
+    void importParameters();
+    void liftedNotebookParameters_data();
+    void liftedNotebookParameters();
+    void seedJobsRoundTrip_data();
+    void seedJobsRoundTrip();
     void baseParameterKinds();
     void references_data();
     void references();
@@ -356,26 +367,34 @@ void tst_Databricks::typeMapping_data()
     QTest::addColumn<QString>("path");
     QTest::addColumn<QString>("map"); // SUBSTRING=TYPE, as the CLI's --map
     QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("taskKey");
 
-    QTest::newRow("load") << "/Repos/ml/01_load_images" << "" << "ingest";
-    QTest::newRow("prep") << "/Repos/ml/00_prepare_data" << "" << "ingest";
-    QTest::newRow("train") << "/Repos/ml/02_train" << "" << "train";
-    QTest::newRow("regist") << "/Repos/ml/03_register" << "" << "register";
-    QTest::newRow("promot") << "/Repos/ml/04_promotion" << "" << "promote";
-    QTest::newRow("label") << "/Repos/ml/06_export_labels" << "" << "review-export";
-    QTest::newRow("ignoring case") << "/Users/ana@example.com/Evaluate Model" << "" << "evaluate";
-    QTest::newRow("the notebook's name before its folder") << "/Repos/training/03_register" << "" << "register";
-    QTest::newRow("the folder when the name matches nothing") << "/Repos/scoring/run" << "" << "score";
-    QTest::newRow("first default in order") << "/Repos/ml/05_score_review_queue" << "" << "score";
+    QTest::newRow("load") << "/Repos/ml/01_load_images" << "" << "ingest" << "t";
+    QTest::newRow("prep") << "/Repos/ml/00_prepare_data" << "" << "ingest" << "t";
+    QTest::newRow("train") << "/Repos/ml/02_train" << "" << "train" << "t";
+    QTest::newRow("regist") << "/Repos/ml/03_register" << "" << "register" << "t";
+    QTest::newRow("promot") << "/Repos/ml/04_promotion" << "" << "promote" << "t";
+    QTest::newRow("label") << "/Repos/ml/06_export_labels" << "" << "review-export" << "t";
+    QTest::newRow("ignoring case") << "/Users/ana@example.com/Evaluate Model" << "" << "evaluate" << "t";
+    QTest::newRow("the notebook's name before its folder") << "/Repos/training/03_register" << "" << "register" << "t";
+    QTest::newRow("the folder when the name matches nothing") << "/Repos/scoring/run" << "" << "score" << "t";
+    QTest::newRow("first default in order") << "/Repos/ml/05_score_review_queue" << "" << "score" << "t";
     QTest::newRow("--map overrides a default") << "/Repos/ml/05_score_review_queue" << "review=review-export"
-                                               << "review-export";
+                                               << "review-export" << "t";
     QTest::newRow("--map before the default on the same name") << "/Repos/ml/02_train" << "02_train=evaluate"
-                                                               << "evaluate";
+                                                               << "evaluate" << "t";
     QTest::newRow("--map for a notebook no default knows") << "/Repos/ml/99_merge" << "merge=labels-merge"
-                                                           << "labels-merge";
-    QTest::newRow("what export writes, exactly") << "/Pipewright/labels-merge" << "" << "labels-merge";
-    QTest::newRow("what export writes, before --map") << "/Pipewright/train" << "train=score" << "train";
-    QTest::newRow("no mapping: shell") << "/Repos/ml/99_notify_slack" << "" << "shell";
+                                                           << "labels-merge" << "t";
+    QTest::newRow("what export writes, exactly") << "/Pipewright/labels-merge" << "" << "labels-merge" << "t";
+    QTest::newRow("what export writes, before --map") << "/Pipewright/train" << "train=score" << "train" << "t";
+    QTest::newRow("no mapping: shell") << "/Repos/ml/99_notify_slack" << "" << "shell" << "t";
+    QTest::newRow("the task key when the name matches nothing")
+        << "/Users/ana@example.com/clf/05 Batch Inference" << "" << "score" << "Score_Images";
+    QTest::newRow("the task key before the folder") << "/Repos/scoring/run" << "" << "train" << "Train_Images";
+    QTest::newRow("the notebook's name before the task key") << "/Repos/ml/03_register" << "" << "register"
+                                                             << "Train_Then_Register";
+    QTest::newRow("--map on the task key") << "/Repos/ml/nb1" << "merge=labels-merge" << "labels-merge"
+                                           << "Merge_Labels";
 }
 
 void tst_Databricks::typeMapping()
@@ -383,12 +402,284 @@ void tst_Databricks::typeMapping()
     QFETCH(QString, path);
     QFETCH(QString, map);
     QFETCH(QString, type);
+    QFETCH(QString, taskKey);
     std::vector<pipeline::TypeMapping> extra;
     if (!map.isEmpty())
         extra.push_back({map.section('=', 0, 0).toStdString(), map.section('=', 1).toStdString()});
-    const QByteArray task = R"({"task_key": "t", "notebook_task": {"notebook_path": ")" + path.toUtf8() + R"("}})";
+    const QByteArray task = R"({"task_key": ")" + taskKey.toUtf8() + R"(", "notebook_task": {"notebook_path": ")"
+                            + path.toUtf8() + R"("}})";
     const auto imported = pipeline::importDatabricks(oneTaskJob(task), extra);
     QCOMPARE(QString::fromStdString(imported.pipeline.tasks.at(0).type), type);
+}
+
+// The seed system's own jobs: notebooks with image_path, experiment_name and job_user, on an existing cluster.
+void tst_Databricks::importSeedJobs_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QStringList>("keys"); // in the job's order
+    // KEY=compact params JSON for every task.
+    QTest::addColumn<QStringList>("params");
+    QTest::addColumn<QStringList>("parameters"); // NAME=DEFAULT, sorted by name
+    // Notes that must be there, each as parts joined by '|'.
+    QTest::addColumn<QStringList>("noteParts");
+
+    const QString experiment = "/Users/someone@example.com/image-classifier";
+    const QStringList common{
+        "job: parameters.experiment_name = '" + experiment + "' from notebook_task.base_parameters.experiment_name",
+        "job: parameters.job_user = 'someone@example.com'|no task here uses it",
+        "existing_cluster_id not kept: \"0418-103255-abcd1234\""};
+
+    QTest::newRow("training: create payload")
+        << sampleJob("seed_training_create.json")
+        << QStringList{"Load_Images_for_Training", "Train_Images", "Register_Model"}
+        << QStringList{R"(Load_Images_for_Training={"source":"{{params.image_path}}"})",
+                       R"(Train_Images={"experiment":"{{params.experiment_name}}",)"
+                       R"("table":"{{tasks.Load_Images_for_Training.table}}"})",
+                       R"(Register_Model={"name":"{{params.model_name}}","run":"{{tasks.Train_Images.run_id}}"})"}
+        << QStringList{"experiment_name=" + experiment, "image_path=/dbfs/mnt/images/training",
+                       "job_user=someone@example.com", "model_name=image-classifier"}
+        << common + QStringList{
+               "job: parameters.image_path = '/dbfs/mnt/images/training'|of tasks 'Load_Images_for_Training', "
+               "'Train_Images', 'Register_Model'|used as params.source of 'Load_Images_for_Training'|"
+               "Databricks storage: give a local folder with --param image_path=DIR",
+               "used as params.experiment of 'Train_Images'",
+               "task 'Train_Images': params.table = {{tasks.Load_Images_for_Training.table}} (the table its upstream "
+               "ingest task wrote)",
+               "task 'Register_Model': params.run = {{tasks.Train_Images.run_id}} (the run of its upstream train task)",
+               "task 'Register_Model': params.name = {{params.model_name}}: a default: parameter model_name = "
+               "'image-classifier' (the last part of its experiment_name '" + experiment + "')|--param model_name=",
+               "task 'Register_Model': notebook_task.notebook_path|mapped to type register"};
+
+    QTest::newRow("scoring: jobs/get response, tasks out of order")
+        << sampleJob("seed_scoring_get.json")
+        << QStringList{"Manual_Image_Labeling", "Load_New_Images", "Score_Images"}
+        << QStringList{R"(Manual_Image_Labeling={"file":"{{params.review_file}}"})",
+                       R"(Load_New_Images={"source":"{{params.image_path}}"})",
+                       R"(Score_Images={"model":"{{params.model_name}}@Production",)"
+                       R"("table":"{{tasks.Load_New_Images.table}}"})"}
+        << QStringList{"experiment_name=" + experiment, "image_path=/dbfs/mnt/images/new",
+                       "job_user=someone@example.com", "model_name=image-classifier",
+                       "review_file=review-Manual_Image_Labeling.csv"}
+        << common + QStringList{
+               "job: parameters.image_path = '/dbfs/mnt/images/new'|used as params.source of 'Load_New_Images'|"
+               "--param image_path=DIR",
+               "task 'Score_Images': notebook_task.notebook_path|mapped to type score (substring 'scor' of the task key)",
+               "task 'Score_Images': params.table = {{tasks.Load_New_Images.table}}",
+               "task 'Score_Images': params.model = {{params.model_name}}@Production: a default: parameter model_name = "
+               "'image-classifier'|--param model_name=",
+               "task 'Manual_Image_Labeling': params.file = {{params.review_file}}: a default: parameter review_file = "
+               "'review-Manual_Image_Labeling.csv' (a file under the workspace)|--param review_file=",
+               "job: job_id not kept: 918273645501234"};
+}
+
+void tst_Databricks::importSeedJobs()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QStringList, keys);
+    QFETCH(QStringList, params);
+    QFETCH(QStringList, parameters);
+    QFETCH(QStringList, noteParts);
+    const auto imported = pipeline::importDatabricks(json);
+    const pipeline::Pipeline &p = imported.pipeline;
+    const QString notes = joined(imported.notes);
+    QVERIFY2(imported.errors.empty(), qPrintable(notes));
+    // What the CLI writes reads back as a valid pipeline.
+    std::vector<pipeline::ValidationError> errors;
+    const auto again = pipeline::parsePipeline(QJsonDocument(pipeline::toJson(p)).toJson(), errors);
+    QVERIFY(errors.empty());
+    QVERIFY(pipeline::validate(again).empty());
+
+    QStringList gotKeys;
+    for (const auto &t : p.tasks)
+        gotKeys << QString::fromStdString(t.key);
+    QCOMPARE(gotKeys, keys);
+    for (const QString &kv : params) {
+        const pipeline::Task *t = p.task(kv.section('=', 0, 0).toStdString());
+        QVERIFY2(t, qPrintable(kv));
+        QCOMPARE(QString::fromUtf8(compact(t->params)), kv.section('=', 1));
+    }
+    QStringList gotParameters;
+    for (const auto &[name, value] : p.parameters)
+        gotParameters << QString::fromStdString(name + "=" + value);
+    gotParameters.sort();
+    QCOMPARE(gotParameters, parameters);
+    // Every parameter is referred to as {{params.X}}, or a note says that no task here uses it (job_user; the
+    // experiment_name of a job with no train task).
+    const QByteArray all = QJsonDocument(pipeline::toJson(p)).toJson(QJsonDocument::Compact);
+    for (const auto &[name, value] : p.parameters) {
+        const std::string unused = "job: parameters." + name + " = ";
+        const bool referred = all.contains(QByteArray::fromStdString("{{params." + name + "}}"));
+        QVERIFY2(referred != !noteWith(imported.notes, {unused.c_str(), "no task here uses it"}).empty(), name.c_str());
+    }
+    QVERIFY2(!noteWith(imported.notes, {"job: parameters.job_user = ", "no task here uses it"}).empty(), qPrintable(notes));
+    for (const QString &want : noteParts) {
+        std::vector<std::string> parts;
+        for (const QString &part : want.split('|'))
+            parts.push_back(part.toStdString());
+        std::vector<const char *> cparts;
+        for (const auto &part : parts)
+            cparts.push_back(part.c_str());
+        QVERIFY2(!noteWith(imported.notes, cparts).empty(), qPrintable(want + "\n" + notes));
+    }
+    QVERIFY2(noteWith(imported.notes, {"invalid:"}).empty(), qPrintable(notes));
+}
+
+void tst_Databricks::importParameters_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("error"); // empty: accepted
+
+    QTest::newRow("a default") << "model_name" << "fashion" << "";
+    QTest::newRow("a value lifted from the job") << "image_path" << "/data/fashion" << "";
+    QTest::newRow("the job's context") << "job_user" << "me" << "";
+    QTest::newRow("no such parameter") << "epochs" << "2"
+                                       << "no parameter 'epochs' (parameters: experiment_name, image_path, job_user, "
+                                          "model_name)";
+}
+
+void tst_Databricks::importParameters()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, value);
+    QFETCH(QString, error);
+    pipeline::DatabricksImportOptions options;
+    options.parameters.emplace_back(name.toStdString(), value.toStdString());
+    try {
+        const auto imported = pipeline::importDatabricks(sampleJob("seed_training_create.json"), options);
+        QVERIFY2(error.isEmpty(), "no exception");
+        QVERIFY2(imported.errors.empty(), qPrintable(joined(imported.notes)));
+        const auto &params = imported.pipeline.parameters;
+        const auto it = std::find_if(params.begin(), params.end(), [&](const auto &pv) { return pv.first == name.toStdString(); });
+        QVERIFY(it != params.end());
+        QCOMPARE(QString::fromStdString(it->second), value);
+        QCOMPARE(params.size(), std::size_t(4)); // set, never added
+        const std::string note = "job: parameters." + name.toStdString() + " = '" + value.toStdString() + "' (set on import)";
+        QVERIFY2(!noteWith(imported.notes, {note.c_str()}).empty(), qPrintable(joined(imported.notes)));
+    } catch (const std::invalid_argument &e) {
+        QVERIFY2(!error.isEmpty(), e.what());
+        QVERIFY2(QString(e.what()).contains(error), e.what());
+    }
+}
+
+// Well-known notebook parameters in other jobs than the seed's: what they become, and when not to lift.
+void tst_Databricks::liftedNotebookParameters_data()
+{
+    QTest::addColumn<QByteArray>("tasks"); // the job's tasks array
+    QTest::addColumn<QStringList>("params"); // KEY=compact params JSON
+    QTest::addColumn<QStringList>("parameters"); // NAME=DEFAULT in the pipeline's order, after the job's own "p"
+
+    QTest::newRow("epochs, learning rate and a threshold")
+        << QByteArray(R"([{"task_key": "fit", "notebook_task": {"notebook_path": "/Repos/ml/train",
+                          "base_parameters": {"num_epochs": "3", "learning_rate": "0.01"}}},
+                         {"task_key": "s", "depends_on": [{"task_key": "fit"}], "notebook_task": {
+                          "notebook_path": "/Repos/ml/score", "base_parameters": {"confidence_threshold": "0.8",
+                          "registered_model_name": "flowers"}}}])")
+        << QStringList{R"(fit={"epochs":"{{params.num_epochs}}","lr":"{{params.learning_rate}}"})",
+                       R"(s={"model":"{{params.registered_model_name}}@Production","threshold":"{{params.confidence_threshold}}"})"}
+        << QStringList{"learning_rate=0.01", "num_epochs=3", "confidence_threshold=0.8", "registered_model_name=flowers"};
+    QTest::newRow("a job parameter reference is used, not lifted")
+        << QByteArray(R"([{"task_key": "load", "notebook_task": {"notebook_path": "/Repos/ml/load",
+                          "base_parameters": {"image_path": "{{job.parameters.p}}"}}}])")
+        << QStringList{R"(load={"source":"{{params.p}}"})"} << QStringList{};
+    QTest::newRow("different values in two tasks: a parameter each")
+        << QByteArray(R"([{"task_key": "load_a", "notebook_task": {"notebook_path": "/Repos/ml/load",
+                          "base_parameters": {"image_path": "/data/a", "table_name": "a"}}},
+                         {"task_key": "load_b", "notebook_task": {"notebook_path": "/Repos/ml/load",
+                          "base_parameters": {"image_path": "/data/b", "table_name": "a"}}}])")
+        << QStringList{R"(load_a={"source":"{{params.image_path}}","table":"{{params.table_name}}"})",
+                       R"(load_b={"source":"{{params.image_path_load_b}}","table":"{{params.table_name}}"})"}
+        << QStringList{"image_path=/data/a", "table_name=a", "image_path_load_b=/data/b"};
+    QTest::newRow("a value the task sets itself is kept")
+        << QByteArray(R"([{"task_key": "load", "notebook_task": {"notebook_path": "/Repos/ml/load",
+                          "base_parameters": {"image_path": "/data/x", "source": "/data/own"}}}])")
+        << QStringList{R"(load={"source":"/data/own"})"} << QStringList{"image_path=/data/x"};
+    QTest::newRow("promote after register: wired, stage a default")
+        << QByteArray(R"([{"task_key": "reg", "notebook_task": {"notebook_path": "/Repos/ml/register",
+                          "base_parameters": {"model_name": "m"}}},
+                         {"task_key": "go", "depends_on": [{"task_key": "reg"}], "notebook_task": {
+                          "notebook_path": "/Repos/ml/promote"}}])")
+        << QStringList{R"(reg={"name":"{{params.model_name}}"})",
+                       R"(go={"name":"{{tasks.reg.name}}","stage":"{{params.stage}}","version":"{{tasks.reg.version}}"})"}
+        << QStringList{"model_name=m", "stage=Staging"};
+    QTest::newRow("what export writes is read as it is")
+        << QByteArray(R"([{"task_key": "r", "notebook_task": {"notebook_path": "/Pipewright/review-export",
+                          "base_parameters": {"file": "x.csv"}}}])")
+        << QStringList{R"(r={"file":"x.csv"})"} << QStringList{};
+}
+
+void tst_Databricks::liftedNotebookParameters()
+{
+    QFETCH(QByteArray, tasks);
+    QFETCH(QStringList, params);
+    QFETCH(QStringList, parameters);
+    const QByteArray job = R"({"name": "j", "parameters": [{"name": "p", "default": "v"}], "tasks": )" + tasks + "}";
+    const auto imported = pipeline::importDatabricks(job);
+    for (const QString &kv : params) {
+        const pipeline::Task *t = imported.pipeline.task(kv.section('=', 0, 0).toStdString());
+        QVERIFY2(t, qPrintable(kv));
+        QCOMPARE(QString::fromUtf8(compact(t->params)), kv.section('=', 1));
+    }
+    QStringList got;
+    for (const auto &[name, value] : imported.pipeline.parameters)
+        got << QString::fromStdString(name + "=" + value);
+    QCOMPARE(got, QStringList{"p=v"} + parameters);
+}
+
+// Export keeps what an imported seed job means: task keys, their order, dependencies, parameters.
+void tst_Databricks::seedJobsRoundTrip_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("key"); // a task whose base parameters are checked
+    QTest::addColumn<QByteArray>("baseParameters");
+
+    QTest::newRow("training") << sampleJob("seed_training_create.json") << "Register_Model"
+                              << QByteArray(R"({"name":"{{job.parameters.model_name}}",)"
+                                            R"("run":"{{tasks.Train_Images.values.run_id}}"})");
+    QTest::newRow("scoring") << sampleJob("seed_scoring_get.json") << "Score_Images"
+                             << QByteArray(R"({"model":"{{job.parameters.model_name}}@Production",)"
+                                           R"("table":"{{tasks.Load_New_Images.values.table}}"})");
+}
+
+void tst_Databricks::seedJobsRoundTrip()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, key);
+    QFETCH(QByteArray, baseParameters);
+    const QJsonObject original = QJsonDocument::fromJson(json).object();
+    const QJsonObject settings = original.contains("settings") ? original.value("settings").toObject() : original;
+    const auto imported = pipeline::importDatabricks(json);
+    QVERIFY2(imported.errors.empty(), qPrintable(joined(imported.notes)));
+
+    std::vector<std::string> exportNotes;
+    const QJsonObject job = pipeline::exportDatabricks(imported.pipeline, &exportNotes);
+    QVERIFY2(exportNotes.empty(), qPrintable(joined(exportNotes)));
+    QCOMPARE(job.value("name"), settings.value("name"));
+    // The tasks, in the job's order, with the job's dependencies.
+    const QJsonArray before = settings.value("tasks").toArray(), after = job.value("tasks").toArray();
+    QCOMPARE(after.size(), before.size());
+    for (qsizetype i = 0; i < before.size(); ++i) {
+        QCOMPARE(after[i].toObject().value("task_key"), before[i].toObject().value("task_key"));
+        QCOMPARE(compact(after[i].toObject().value("depends_on").toArray()),
+                 compact(before[i].toObject().value("depends_on").toArray()));
+    }
+    // Parameters as base parameters referring to job parameters, which hold the values.
+    for (const QJsonValue &t : after) {
+        if (t.toObject().value("task_key").toString() == key)
+            QCOMPARE(compact(t.toObject().value("notebook_task").toObject().value("base_parameters")), baseParameters);
+    }
+    QJsonObject jobParameters;
+    for (const QJsonValue &v : job.value("parameters").toArray())
+        jobParameters.insert(v.toObject().value("name").toString(), v.toObject().value("default"));
+    QCOMPARE(jobParameters.value("model_name").toString(), QString("image-classifier"));
+    QCOMPARE(jobParameters.value("experiment_name").toString(), QString("/Users/someone@example.com/image-classifier"));
+    QVERIFY(jobParameters.value("image_path").toString().startsWith("/dbfs/mnt/images/"));
+    QCOMPARE(jobParameters.size(), qsizetype(imported.pipeline.parameters.size()));
+
+    // And back: the same pipeline, with nothing to report.
+    const auto back = pipeline::importDatabricks(QJsonDocument(job).toJson());
+    QVERIFY2(back.notes.empty(), qPrintable(joined(back.notes)));
+    QCOMPARE(pipeline::toJson(back.pipeline), pipeline::toJson(imported.pipeline));
 }
 
 void tst_Databricks::baseParameterKinds()
