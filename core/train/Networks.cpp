@@ -197,7 +197,9 @@ void saveArchive(torch::serialize::OutputArchive &archive, const std::string &pa
     if (fd < 0)
         throw failure(errno);
     // Written through our own descriptor rather than save_to(filename): a failed write's errno is known here,
-    // where torch would only say "file write failed".
+    // where torch would only say "file write failed". After a failed write the rest is discarded but reported
+    // as written: torch 1.13's archive writer, told of a short write, throws again from its destructor while
+    // it finishes the archive, and that ends the process (std::terminate).
     int writeError = 0;
     try {
         archive.save_to([&](const void *data, std::size_t n) -> std::size_t {
@@ -208,9 +210,9 @@ void saveArchive(torch::serialize::OutputArchive &archive, const std::string &pa
                 if (w >= 0)
                     done += std::size_t(w);
                 else if (errno != EINTR)
-                    writeError = errno; // a short count makes torch's writer throw
+                    writeError = errno;
             }
-            return done;
+            return n;
         });
     } catch (const std::exception &e) {
         ::close(fd);
