@@ -466,6 +466,20 @@ void tst_Scoring::labelStudioRoundTrip()
     broken.write("[{\"data\": ");
     broken.close();
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, queue.importFile(m_dir.filePath("broken.json").toStdString()));
+    // A task with two "data" keys is refused, not read last-wins.
+    const QString twice = m_dir.filePath("twice.json");
+    QFile dup(twice);
+    QVERIFY(dup.open(QIODevice::WriteOnly));
+    dup.write(R"([{"data": {"path": "/a.png"}, "data": {"path": "/b.png"}}])");
+    dup.close();
+    try {
+        queue.importFile(twice.toStdString());
+        QFAIL("a duplicate key was accepted");
+    } catch (const std::runtime_error &e) {
+        QVERIFY2(std::string(e.what()).find("'" + twice.toStdString() + "': line 1, column 31: duplicate key 'data' in [0]")
+                     == 0,
+                 e.what());
+    }
 }
 
 void tst_Scoring::predictionsExport()
