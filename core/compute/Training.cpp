@@ -78,6 +78,78 @@ void recordArtifacts(track::Tracker &tracker, const std::string &runId, const st
     }
 }
 
+// The catalog writes of a supervised run. On a full disk a write must not end the supervision (the worker's
+// events keep coming, and the run has to be ended in the catalog): the first DiskFullError is kept, and the
+// write that met it and every later one wait for one retry when the worker has ended, when a failed save of the
+// worker may have given its space back (and SQLite can often commit a small write where a big one failed).
+class RunWrites
+{
+public:
+    void operator()(std::function<void()> write)
+    {
+        if (m_diskFull.empty()) {
+            try {
+                write();
+                return;
+            } catch (const store::DiskFullError &e) {
+                m_diskFull = e.what();
+            }
+        }
+        m_waiting.push_back(std::move(write));
+    }
+
+    /** Runs the waiting writes in order; false when the disk is still full (the rest are dropped). */
+    bool retry()
+    {
+        for (std::size_t i = 0; i < m_waiting.size(); ++i) {
+            try {
+                m_waiting[i]();
+            } catch (const store::DiskFullError &e) {
+                m_diskFull = e.what();
+                m_waiting.clear();
+                return false;
+            }
+        }
+        m_waiting.clear();
+        return true;
+    }
+
+    /** The last DiskFullError's message; empty when the disk never was full. */
+    const std::string &diskFull() const { return m_diskFull; }
+
+private:
+    std::string m_diskFull;
+    std::vector<std::function<void()>> m_waiting;
+};
+
+// Removes what a save of the worker left half-written in the run's folder (it ended: nothing writes there).
+void removeTemporaries(const std::string &dir)
+{
+    const QDir d(QString::fromStdString(dir));
+    for (const QString &name : d.entryList({"*.tmp"}, QDir::Files | QDir::Hidden))
+        QFile::remove(d.filePath(name));
+}
+
+// Ends the run in the catalog after the writes that waited for space. A full disk that lost some of the run's
+// records makes the run FAILED, saying so; when even the end cannot be written, the message says that too.
+void endRun(track::Tracker &tracker, TrainOutcome &outcome, RunWrites &writes)
+{
+    if (!writes.retry()) {
+        const std::string lost = writes.diskFull() + ": some metrics, params or artifacts of the run were not recorded";
+        outcome.message = outcome.message.empty() ? lost : outcome.message + "; " + lost;
+        if (outcome.status == "FINISHED")
+            outcome.status = "FAILED";
+    }
+    try {
+        tracker.endRun(outcome.runId, outcome.status, outcome.status == "FINISHED" ? std::string() : outcome.message);
+    } catch (const store::DiskFullError &e) {
+        outcome.message += std::string(outcome.message.empty() ? "" : "; ") + "the catalog could not record the run's end ("
+                           + e.what() + "): it shows the run RUNNING until a later command finds its worker gone";
+        if (outcome.status == "FINISHED")
+            outcome.status = "FAILED";
+    }
+}
+
 // Runs the worker job of a tracked run on `target` and records what it reports: metrics (a point already in
 // `logged` is not logged again: a reattached run reads its event file from the start), the worker's settings
 // and device from "started", the artifacts of "finished" and, from a remote target, its event file and stderr;
@@ -87,12 +159,14 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
                   const std::set<std::tuple<std::string, std::int64_t, std::int64_t>> &logged)
 {
     const std::string dir = job.outputDir.toStdString();
+    const std::string runId = outcome.runId;
+    RunWrites writes;
     std::vector<track::MetricPoint> buffered;
     QElapsedTimer sinceFlush;
     sinceFlush.start();
     auto flushMetrics = [&] {
         if (!buffered.empty())
-            tracker.logMetrics(outcome.runId, buffered);
+            writes([&tracker, runId, points = std::move(buffered)] { tracker.logMetrics(runId, points); });
         buffered.clear();
         sinceFlush.restart();
     };
@@ -117,33 +191,39 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
                                             "image_size", "channels", "train_images", "val_images", "classes"})
                         params[key] = toStd(event.value(key));
                     if (event.value("resumed_at_epoch").toInteger() == 0)
-                        tracker.logParams(outcome.runId, params);
-                    tracker.setDevice(outcome.runId, event.value("device").toString().toStdString());
+                        writes([&tracker, runId, params] { tracker.logParams(runId, params); });
+                    writes([&tracker, runId, device = event.value("device").toString().toStdString()] {
+                        tracker.setDevice(runId, device);
+                    });
                 }
                 if (observer)
                     observer(event);
             },
-            cancel, {}, [&](qint64 pid) { tracker.setWorkerPid(outcome.runId, pid); });
+            cancel, {}, [&](qint64 pid) { writes([&tracker, runId, pid] { tracker.setWorkerPid(runId, pid); }); });
     } catch (const std::exception &e) {
         flushMetrics();
-        tracker.endRun(outcome.runId, "FAILED", e.what());
+        removeTemporaries(dir);
         outcome.status = "FAILED";
         outcome.message = e.what();
+        endRun(tracker, outcome, writes);
         return;
     }
     flushMetrics();
+    removeTemporaries(dir);
 
     if (!target.isLocal()) { // the remote worker's event stream and stderr came back with the model
         QJsonArray logs;
         for (const char *name : {"events.jsonl", "worker.log"})
             logs.append(QJsonObject{{"path", QString::fromStdString(dir) + "/" + name}, {"kind", "log"}});
-        recordArtifacts(tracker, outcome.runId, dir, logs);
+        writes([&tracker, runId, dir, logs] { recordArtifacts(tracker, runId, dir, logs); });
     }
     if (!exit.finished.isEmpty()) {
         outcome.status = exit.finished.value("status").toString().toStdString();
         outcome.message = exit.finished.value("message").toString().toStdString();
         outcome.imagesPerSecond = exit.finished.value("images_per_second").toDouble();
-        recordArtifacts(tracker, outcome.runId, dir, exit.finished.value("artifacts").toArray());
+        writes([&tracker, runId, dir, list = exit.finished.value("artifacts").toArray()] {
+            recordArtifacts(tracker, runId, dir, list);
+        });
     } else if (exit.cancelled) {
         outcome.status = "KILLED";
         outcome.message = "cancelled; the worker was stopped";
@@ -160,8 +240,8 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
         outcome.status = "FAILED";
     }
     if (outcome.imagesPerSecond > 0)
-        tracker.setImagesPerSecond(outcome.runId, outcome.imagesPerSecond);
-    tracker.endRun(outcome.runId, outcome.status, outcome.status == "FINISHED" ? std::string() : outcome.message);
+        writes([&tracker, runId, ips = outcome.imagesPerSecond] { tracker.setImagesPerSecond(runId, ips); });
+    endRun(tracker, outcome, writes);
     outcome.metrics = tracker.latestMetrics(outcome.runId);
     const auto epochs = tracker.metricHistory(outcome.runId, "train_loss");
     outcome.epochs = epochs.empty() ? 0 : epochs.back().epoch;

@@ -160,32 +160,6 @@ private:
     std::string m_path;
 };
 
-// Temporary folders are ".<key>.tmp-<pid>-<n>" (a build) and ".<key>.old-<pid>-<n>" (a replaced shard):
-// those of processes that no longer run were left by a crash.
-void removeStaleTemporaries(const std::string &shardsDir)
-{
-    std::error_code ec;
-    for (const auto &entry : fs::directory_iterator(shardsDir, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.empty() || name[0] != '.')
-            continue;
-        std::size_t at = name.rfind(".tmp-");
-        if (at == std::string::npos)
-            at = name.rfind(".old-");
-        if (at == std::string::npos)
-            continue;
-        long pid = 0;
-        const char *first = name.data() + at + 5;
-        const auto [end, err] = std::from_chars(first, name.data() + name.size(), pid);
-        if (err != std::errc() || end == first || pid <= 0)
-            continue;
-        if (::kill(pid_t(pid), 0) != 0 && errno == ESRCH) {
-            std::error_code ignored;
-            fs::remove_all(entry.path(), ignored);
-        }
-    }
-}
-
 std::string uniqueSuffix()
 {
     static std::atomic<int> counter{0};
@@ -565,7 +539,9 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
     if (codecsLoaded.valid())
         codecsLoaded.wait();
     const imaging::ModuleApi &codecs = imaging::module(); // a load failure stops here, with its message
-    removeStaleTemporaries(shardsDir);
+    // Temporary folders are ".<key>.tmp-<pid>-<n>" (a build) and ".<key>.old-<pid>-<n>" (a replaced shard):
+    // those of processes that no longer run were left by a crash.
+    store::removeStaleTemporaries(shardsDir, {".tmp-", ".old-"});
     TempDir tmp(shardsDir + "/." + key + ".tmp-" + uniqueSuffix());
     NpyWriter trainImages(tmp.path() + "/" + kTrainImages, NpyType::UInt8, {nTrain, size, size, channels});
     NpyWriter valImages(tmp.path() + "/" + kValImages, NpyType::UInt8, {nVal, size, size, channels});

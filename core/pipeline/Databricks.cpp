@@ -2,6 +2,7 @@
 #include "core/pipeline/Databricks.h"
 
 #include "core/pipeline/Schedule.h"
+#include "core/store/JsonCheck.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -1020,6 +1021,8 @@ DatabricksImport importDatabricks(const QByteArray &json, const std::vector<Type
 DatabricksImport importDatabricks(const QByteArray &json, const DatabricksImportOptions &options)
 {
     const std::vector<TypeMapping> &extraMappings = options.extraMappings;
+    if (const auto issues = store::checkJson(std::string_view(json.constData(), std::size_t(json.size()))); !issues.empty())
+        throw std::runtime_error(store::jsonIssuesText(issues));
     QJsonParseError perr{};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
     if (perr.error != QJsonParseError::NoError)

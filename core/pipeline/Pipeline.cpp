@@ -2,6 +2,7 @@
 #include "core/pipeline/Pipeline.h"
 
 #include "core/pipeline/Schedule.h"
+#include "core/store/JsonCheck.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -356,6 +357,8 @@ Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &err
 {
     Pipeline p;
     QJsonParseError perr{};
+    for (const store::JsonIssue &issue : store::checkJson(std::string_view(json.constData(), std::size_t(json.size()))))
+        errors.push_back({{}, {}, issue.text()}); // what Qt's parser lets through: raw control characters, duplicate keys
     const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
     if (perr.error != QJsonParseError::NoError) {
         errors.push_back({{}, {}, "malformed JSON at " + jsonErrorPosition(json, perr) + ": "

@@ -4,6 +4,7 @@
 #include "core/catalog/Catalog.h"
 #include "core/registry/Registry.h"
 #include "core/store/Database.h"
+#include "core/store/JsonCheck.h"
 #include "core/store/Workspace.h"
 
 #include <QFile>
@@ -449,6 +450,8 @@ ImportResult ReviewQueue::importFile(const std::string &file)
     const auto first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
     if (first != std::string::npos && (text[first] == '[' || text[first] == '{')) {
         result.format = "labelstudio";
+        if (const auto issues = store::checkJson(text); !issues.empty())
+            throw std::runtime_error("'" + file + "': " + store::jsonIssuesText(issues));
         QJsonParseError err{};
         const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(text), &err);
         if (err.error != QJsonParseError::NoError)

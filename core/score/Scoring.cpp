@@ -9,6 +9,7 @@
 #include "core/registry/Registry.h"
 #include "core/review/Review.h"
 #include "core/store/Database.h"
+#include "core/store/FileIo.h"
 #include "core/store/Workspace.h"
 
 #include <QJsonDocument>
@@ -63,6 +64,9 @@ void appendJsonString(std::string &out, const std::string &s)
 }
 
 // A temporary folder under shards/, removed with everything in it.
+// The scratch folder of one scoring is shards/.score-<pid>-<n>: the pid tells a stale one.
+constexpr const char *kScratchMarker = ".score-";
+
 struct ScratchDir
 {
     std::string path;
@@ -288,6 +292,8 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
     result.modelVersion = model.version;
 
     store::WriterLock lock(ws);
+    // Scratch folders of scorings that were killed or crashed ("shards/.score-<pid>-<n>").
+    store::removeStaleTemporaries(ws.shardsDir(), {kScratchMarker});
     catalog::Catalog cat(*db);
     cat.checkTable(request.table);
     if (auto pending = cat.pendingVersion()) {
@@ -324,7 +330,7 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
     std::error_code ec;
     fs::create_directories(ws.shardsDir(), ec);
     static std::atomic<int> counter{0};
-    ScratchDir scratch{ws.shardsDir() + "/.score-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)};
+    ScratchDir scratch{ws.shardsDir() + "/" + kScratchMarker + std::to_string(::getpid()) + "-" + std::to_string(counter++)};
     fs::create_directories(scratch.path, ec);
     if (ec)
         throw std::runtime_error("cannot create folder '" + scratch.path + "': " + ec.message());

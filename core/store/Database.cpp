@@ -1,40 +1,92 @@
 // SQLite connection, statements, transactions and migrations (see Database.h).
 #include "core/store/Database.h"
 
+#include "core/store/FileIo.h"
+
+#include <cerrno>
+
 #include <sqlite3.h>
 
 namespace pw::store {
 
+namespace {
+
+// Below this many free bytes, an I/O error is taken for a full disk: SQLite reports the failed allocation of
+// its -shm file as a plain I/O error, without the errno reaching the connection.
+constexpr std::int64_t kNearlyFullBytes = 1 << 20;
+
+} // namespace
+
 Database::Database(const std::string &path, int busyTimeoutMs)
     : m_path(path)
 {
-    const int rc = sqlite3_open_v2(path.c_str(), &m_db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+    try {
+        open(busyTimeoutMs);
+        try {
+            enterWal(busyTimeoutMs);
+        } catch (const DiskFullError &) {
+            // A WAL database needs its -shm file even to be read, and on a full disk that file cannot be made.
+            // In exclusive locking mode SQLite keeps the wal-index in this connection's memory instead.
+            sqlite3_close_v2(m_db);
+            m_db = nullptr;
+            open(busyTimeoutMs);
+            exec("PRAGMA locking_mode=EXCLUSIVE");
+            enterWal(busyTimeoutMs); // a DiskFullError now: not even a read is possible
+        }
+        exec("PRAGMA synchronous=NORMAL");
+        exec("PRAGMA foreign_keys=ON");
+        // A page cache big enough for the indexes of a large ingest (allocated only as used), and
+        // memory-mapped reads instead of a pread and a copy per page.
+        exec("PRAGMA cache_size=-65536");
+        exec("PRAGMA mmap_size=268435456");
+    } catch (...) {
+        sqlite3_close_v2(m_db);
+        m_db = nullptr;
+        throw;
+    }
+}
+
+void Database::open(int busyTimeoutMs)
+{
+    const int rc = sqlite3_open_v2(m_path.c_str(), &m_db,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close(m_db);
         m_db = nullptr;
-        throw DatabaseError("cannot open database '" + path + "': " + msg);
+        throw DatabaseError("cannot open database '" + m_path + "': " + msg);
     }
     sqlite3_busy_timeout(m_db, busyTimeoutMs);
+}
+
+void Database::enterWal(int busyTimeoutMs)
+{
+    // On a database in WAL mode already this writes nothing: it opens the WAL (the first read of the file).
     // Switching a new database to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once instead
     // of waiting (the busy handler is not called for it): when two processes open a new workspace together,
     // one of them retries until the other's switch is done.
     for (int waited = 0;; waited += 10) {
         const int walRc = sqlite3_exec(m_db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
         if (walRc == SQLITE_OK)
-            break;
+            return;
         if ((walRc != SQLITE_BUSY && walRc != SQLITE_LOCKED) || waited >= busyTimeoutMs)
             fail("PRAGMA journal_mode=WAL");
         sqlite3_sleep(10);
     }
-    exec("PRAGMA synchronous=NORMAL");
-    exec("PRAGMA foreign_keys=ON");
-    // A page cache big enough for the indexes of a large ingest (allocated only as used), and
-    // memory-mapped reads instead of a pread and a copy per page.
-    exec("PRAGMA cache_size=-65536");
-    exec("PRAGMA mmap_size=268435456");
+}
+
+bool Database::lastErrorIsDiskFull() const
+{
+    const int primary = sqlite3_extended_errcode(m_db) & 0xFF;
+    if (primary == SQLITE_FULL)
+        return true;
+    if (primary != SQLITE_IOERR && primary != SQLITE_CANTOPEN)
+        return false;
+    const int error = sqlite3_system_errno(m_db);
+    if (error == ENOSPC || error == EDQUOT)
+        return true;
+    const std::int64_t free = freeDiskSpace(m_path);
+    return free >= 0 && free < kNearlyFullBytes;
 }
 
 Database::~Database()
@@ -44,7 +96,10 @@ Database::~Database()
 
 void Database::fail(std::string_view what) const
 {
-    throw DatabaseError("database '" + m_path + "': " + std::string(what) + ": " + sqlite3_errmsg(m_db));
+    const std::string detail = std::string(what) + ": " + sqlite3_errmsg(m_db);
+    if (lastErrorIsDiskFull())
+        throw DiskFullError("no space left on device writing '" + m_path + "' (" + detail + ")");
+    throw DatabaseError("database '" + m_path + "': " + detail);
 }
 
 void Database::exec(std::string_view sql)
@@ -54,6 +109,8 @@ void Database::exec(std::string_view sql)
     if (sqlite3_exec(m_db, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
+        if (lastErrorIsDiskFull())
+            throw DiskFullError("no space left on device writing '" + m_path + "' (" + msg + " in: " + s.substr(0, 200) + ")");
         throw DatabaseError("database '" + m_path + "': " + msg + " in: " + s.substr(0, 200));
     }
 }

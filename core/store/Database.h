@@ -23,6 +23,17 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/**
+ * A DatabaseError because the disk holding the database is full (SQLite's SQLITE_FULL, or an I/O error with
+ * ENOSPC): the message says "no space left on device writing '<file>'". Nothing was written by the statement;
+ * a smaller write may still succeed (SQLite reuses the space a failed transaction took in the WAL file).
+ */
+class DiskFullError : public DatabaseError
+{
+public:
+    using DatabaseError::DatabaseError;
+};
+
 class Database;
 
 /** A prepared statement. Bind values with 1-based indexes, step() through rows, read columns 0-based. */
@@ -70,11 +81,18 @@ private:
     sqlite3_stmt *m_stmt = nullptr;
 };
 
-/** One SQLite connection: WAL, foreign keys on, a busy timeout so writers wait for each other. */
+/**
+ * One SQLite connection: WAL, foreign keys on, a busy timeout so writers wait for each other.
+ *
+ * Opening a database that is up to date writes nothing, so reads work on a full disk. There, a WAL database
+ * whose shared-memory file (<file>-shm) cannot be created is opened in exclusive locking mode, which keeps
+ * that index in the connection's memory (https://sqlite.org/wal.html#noshm): while such a connection is open,
+ * other processes wait to open the database (they could not write to the full disk anyway).
+ */
 class Database
 {
 public:
-    /** Opens (creating if needed) the database file at `path`. */
+    /** Opens (creating if needed) the database file at `path`. Throws DiskFullError when a full disk stops it. */
     explicit Database(const std::string &path, int busyTimeoutMs = 30000);
     ~Database();
     Database(const Database &) = delete;
@@ -90,10 +108,15 @@ public:
     int userVersion();
     void setUserVersion(int version);
 
-    /** Throws a DatabaseError naming this file, `what` and SQLite's message. */
+    /** Throws a DatabaseError naming this file, `what` and SQLite's message (a DiskFullError for a full disk). */
     [[noreturn]] void fail(std::string_view what) const;
 
 private:
+    void open(int busyTimeoutMs);
+    void enterWal(int busyTimeoutMs);
+    /** Whether the last failure of this connection came from a full disk. */
+    bool lastErrorIsDiskFull() const;
+
     sqlite3 *m_db = nullptr;
     std::string m_path;
 };

@@ -3,8 +3,13 @@
 
 #include "core/train/ModelZoo.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace pw::train::detail {
 
@@ -175,10 +180,53 @@ void saveModel(const std::string &path, ClassifierImpl &net, const ModelMeta &me
     torch::serialize::OutputArchive weights;
     net.save(weights);
     archive.write("weights", weights);
+    saveArchive(archive, path);
+}
+
+void saveArchive(torch::serialize::OutputArchive &archive, const std::string &path)
+{
     const std::string tmp = path + ".tmp";
-    archive.save_to(tmp);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        throw std::runtime_error("cannot write model file '" + path + "'");
+    // "No space left on device" -> "no space left on device writing '<path>'".
+    auto failure = [&](int error) {
+        std::string reason = std::strerror(error);
+        if (!reason.empty() && reason[0] >= 'A' && reason[0] <= 'Z')
+            reason[0] = char(reason[0] - 'A' + 'a');
+        return std::runtime_error(reason + " writing '" + path + "'");
+    };
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw failure(errno);
+    // Written through our own descriptor rather than save_to(filename): a failed write's errno is known here,
+    // where torch would only say "file write failed". After a failed write the rest is discarded but reported
+    // as written: torch 1.13's archive writer, told of a short write, throws again from its destructor while
+    // it finishes the archive, and that ends the process (std::terminate).
+    int writeError = 0;
+    try {
+        archive.save_to([&](const void *data, std::size_t n) -> std::size_t {
+            const char *p = static_cast<const char *>(data);
+            std::size_t done = 0;
+            while (done < n && writeError == 0) {
+                const ssize_t w = ::write(fd, p + done, n - done);
+                if (w >= 0)
+                    done += std::size_t(w);
+                else if (errno != EINTR)
+                    writeError = errno;
+            }
+            return n;
+        });
+    } catch (const std::exception &e) {
+        ::close(fd);
+        std::remove(tmp.c_str());
+        if (writeError != 0)
+            throw failure(writeError);
+        throw std::runtime_error("cannot write '" + path + "': " + e.what());
+    }
+    const int closeError = ::close(fd) == 0 ? 0 : errno;
+    if (writeError != 0 || closeError != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int error = writeError != 0 ? writeError : closeError != 0 ? closeError : errno;
+        std::remove(tmp.c_str());
+        throw failure(error);
+    }
 }
 
 std::shared_ptr<ClassifierImpl> loadModel(const std::string &path, ModelMeta &meta)

@@ -2,6 +2,7 @@
 #include "core/train/ShardReader.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -193,8 +194,10 @@ void writeNpyFloat(const std::string &path, const std::vector<std::int64_t> &sha
     out.write(header.data(), std::streamsize(header.size()));
     out.write(reinterpret_cast<const char *>(data), std::streamsize(n * 4));
     out.close();
-    if (!out || std::rename(tmp.c_str(), path.c_str()) != 0)
+    if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::remove(tmp.c_str()); // a full disk leaves no partial .tmp behind
         fail(path, "cannot write");
+    }
 }
 
 } // namespace pw::train

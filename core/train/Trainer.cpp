@@ -355,9 +355,7 @@ void saveCheckpoint(const std::string &path, ClassifierImpl &net, torch::optim::
     archive.write("progress.reals", torch::tensor({p.bestValLoss, p.lossSum, p.trainSeconds}, torch::kFloat64));
     archive.write("meta.mean", torch::tensor(meta.mean, torch::kFloat64));
     archive.write("meta.std", torch::tensor(meta.std, torch::kFloat64));
-    const std::string tmp = path + ".tmp";
-    archive.save_to(tmp);
-    std::filesystem::rename(tmp, path);
+    detail::saveArchive(archive, path); // a failed write leaves no checkpoint.pt.tmp behind
 }
 
 void loadCheckpoint(const std::string &path, ClassifierImpl &net, torch::optim::Optimizer &optimizer, Progress &p,

@@ -30,7 +30,14 @@ struct ClassifierImpl : torch::nn::Module
 /** Builds the zoo network `meta.arch` for meta.inputSize, meta.channels and meta.classes.size(). */
 std::shared_ptr<ClassifierImpl> buildNetwork(const ModelMeta &meta);
 
-/** Writes weights and meta to `path` atomically (a temporary file renamed into place). */
+/**
+ * Writes `archive` to `path` atomically: to `path`.tmp, then renamed into place. A write that fails (a full
+ * disk) removes the .tmp and throws std::runtime_error with the system's reason and `path`, e.g.
+ * "no space left on device writing '/ws/artifacts/<run>/model.pt'".
+ */
+void saveArchive(torch::serialize::OutputArchive &archive, const std::string &path);
+
+/** Writes weights and meta to `path` atomically (saveArchive()). */
 void saveModel(const std::string &path, ClassifierImpl &net, const ModelMeta &meta);
 /** Reads a model file: the network rebuilt from its meta, with its weights. Throws naming the file. */
 std::shared_ptr<ClassifierImpl> loadModel(const std::string &path, ModelMeta &meta);

@@ -8,11 +8,15 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include "tests/TestData.h"
 #include "tests/WorkerHold.h"
+#include "tests/Tmpfs.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -33,6 +37,8 @@ private Q_SLOTS:
     void cancelEndsKilledWithNoWorkerLeft();
     void killedWorkerLeavesAFailedRun();
     void tableSmallerThanABatchTrains();
+    void diskFullEndsTheRunFailed_data();
+    void diskFullEndsTheRunFailed();
     void badRequests_data();
     void badRequests();
 
@@ -191,6 +197,84 @@ void tst_Training::tableSmallerThanABatchTrains()
     QCOMPARE(outcome.epochs, std::int64_t(2));
     QVERIFY(trainImages > 0 && trainImages < 1000);
     QCOMPARE(batchSize, trainImages);
+}
+
+// A workspace on a small disk fills up while the worker saves its checkpoint at the end of the epoch: the run ends
+// FAILED saying the disk is full and naming the file, the metrics logged stay, no .tmp is left behind, and the
+// CLI still prints its JSON. When even the catalog has no room left, the outcome says that the run's end could
+// not be recorded.
+void tst_Training::diskFullEndsTheRunFailed_data()
+{
+    QTest::addColumn<bool>("viaCli");
+    QTest::addColumn<bool>("catalogFull"); // true: no byte left from the worker's start; false: half a model file
+    QTest::newRow("the checkpoint does not fit (CLI)") << true << false;
+    QTest::newRow("the catalog cannot record anything either") << false << true;
+}
+
+void tst_Training::diskFullEndsTheRunFailed()
+{
+    QFETCH(bool, viaCli);
+    QFETCH(bool, catalogFull);
+    PW_REQUIRE_TMPFS(disk, 32 * 1024 * 1024);
+    const store::Workspace ws = store::Workspace::open((disk.path() + "/ws").toStdString());
+    ingest::IngestOptions o;
+    o.source = m_dir.filePath("src").toStdString();
+    o.table = "shapes";
+    QCOMPARE(ingest::ingest(ws, o).added, 240);
+    // A first run makes the shards (the next run reuses them) and shows how large the model and checkpoint are.
+    const compute::TrainRequest r = request(1);
+    const std::string first = test::trainToEnd(ws, r);
+    QVERIFY(!first.empty());
+    auto sizeOf = [&](const char *name) {
+        return QFileInfo(QString::fromStdString(ws.artifactsDir() + "/" + first + "/" + name)).size();
+    };
+    const qint64 modelBytes = sizeOf("model.pt");
+    const qint64 checkpointBytes = sizeOf("checkpoint.pt"); // the weights and the optimizer's state: larger
+    QVERIFY2(checkpointBytes > modelBytes + 192 * 1024, qPrintable(QString("%1 %2").arg(modelBytes).arg(checkpointBytes)));
+
+    compute::TrainOutcome outcome;
+    if (viaCli) {
+        // Room for the catalog's writes and the model file (saved first), not for the checkpoint after it.
+        QVERIFY(disk.fill((modelBytes + checkpointBytes) / 2));
+        QProcess cli;
+        cli.start(PIPEWRIGHT_BIN, {"train", "--table", "shapes", "--experiment", "tests", "--epochs", "1", "--batch-size",
+                                   "16", "--image-size", "16", "--val-fraction", "0.2", "--device", "cpu", "--json",
+                                   "--workspace", QString::fromStdString(ws.root())});
+        QVERIFY(cli.waitForFinished(240000));
+        QCOMPARE(cli.exitCode(), 1);
+        const QJsonObject json = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+        QVERIFY2(!json.isEmpty(), cli.readAllStandardError().constData());
+        outcome.runId = json.value("run_id").toString().toStdString();
+        outcome.status = json.value("status").toString().toStdString();
+        outcome.message = json.value("message").toString().toStdString();
+    } else {
+        bool filled = false;
+        outcome = compute::runTraining(ws, r, [&](const QJsonObject &e) {
+            if (e.value("event").toString() == "started")
+                filled = disk.fill(0);
+        });
+        QVERIFY(filled);
+    }
+    QCOMPARE(outcome.status, std::string("FAILED"));
+    const std::string runDir = ws.artifactsDir() + "/" + outcome.runId;
+    QVERIFY2(outcome.message.find("no space left on device writing '" + runDir + "/") != std::string::npos,
+             outcome.message.c_str());
+    QCOMPARE(QDir(QString::fromStdString(runDir)).entryList({"*.tmp"}, QDir::Files | QDir::Hidden), QStringList{});
+
+    QVERIFY(disk.unfill());
+    auto db = ws.openCatalog();
+    track::Tracker tracker(*db);
+    const auto run = tracker.run(outcome.runId);
+    if (catalogFull) {
+        const std::string said = "the catalog could not record the run's end (no space left on device writing '"
+                                 + ws.catalogPath() + "'";
+        QVERIFY2(outcome.message.find(said) != std::string::npos, outcome.message.c_str());
+        QCOMPARE(run.status, std::string("RUNNING"));
+    } else {
+        QCOMPARE(run.status, std::string("FAILED"));
+        QCOMPARE(run.failureReason, outcome.message);
+        QCOMPARE(qsizetype(tracker.metricHistory(outcome.runId, "train_loss").size()), 1); // logged before the save
+    }
 }
 
 void tst_Training::badRequests_data()

@@ -27,6 +27,8 @@ private Q_SLOTS:
     void firstIngestCountsEveryFile();
     void rejectedReasons_data();
     void rejectedReasons();
+    void tooLargeImagesSayTheirSizeAndTheLimit_data();
+    void tooLargeImagesSayTheirSizeAndTheLimit();
     void labelsAndStats();
     void rerunWithNothingNewMakesNoVersion();
     void changedAndAddedFilesMakeOneVersion();
@@ -136,7 +138,8 @@ void tst_Ingest::rejectedReasons_data()
     QTest::newRow("not an image") << "001.cat/text.jpg" << "not an image";
     QTest::newRow("truncated png") << "002.dog/trunc.png" << "truncated or corrupt";
     QTest::newRow("truncated jpeg") << "002.dog/trunc.jpg" << "truncated or corrupt";
-    QTest::newRow("decompression bomb") << "002.dog/bomb.png" << "dimensions 20000x20000 (400.0 MP) over --max-megapixels";
+    QTest::newRow("decompression bomb") << "002.dog/bomb.png"
+                                         << "too large: 20000x20000 (400.0 megapixels) exceeds --max-megapixels 100";
     QTest::newRow("dangling symlink") << "002.dog/dangling.png" << "unreadable";
 }
 
@@ -152,6 +155,46 @@ void tst_Ingest::rejectedReasons()
     auto it = std::find_if(rejected.begin(), rejected.end(), [&](const auto &f) { return f.path == path; });
     QVERIFY2(it != rejected.end(), path.c_str());
     QVERIFY2(QString::fromStdString(it->reason).startsWith(reasonStart), it->reason.c_str());
+}
+
+// An image over --max-megapixels, or over what the decoder takes, is rejected as too large with its size and
+// the limit, never as "truncated or corrupt" (each file here would fail to decode, but for the first row's).
+void tst_Ingest::tooLargeImagesSayTheirSizeAndTheLimit_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<double>("maxMegapixels");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("a whole image over --max-megapixels")
+        << test::encodeImage("png", 300, 200, 3, 1) << 0.05
+        << "too large: 300x200 (0.1 megapixels) exceeds --max-megapixels 0.05";
+    QTest::newRow("over --max-megapixels") << test::pngHeaderOnly(12000, 9000) << 50.0
+                                           << "too large: 12000x9000 (108.0 megapixels) exceeds --max-megapixels 50";
+    QTest::newRow("over a fractional limit") << test::pngHeaderOnly(4000, 4000) << 12.5
+                                             << "too large: 4000x4000 (16.0 megapixels) exceeds --max-megapixels 12.5";
+    const QString decoder = "exceeds what the image decoder takes (1073.7 megapixels, 1048576x1048576 pixels at most)";
+    QTest::newRow("within --max-megapixels, over the decoder's pixels")
+        << test::pngHeaderOnly(40000, 30000) << 2000.0 << "too large: 40000x30000 (1200.0 megapixels) " + decoder;
+    QTest::newRow("within --max-megapixels, wider than the decoder takes")
+        << test::pngHeaderOnly(2000000, 10) << 100.0 << "too large: 2000000x10 (20.0 megapixels) " + decoder;
+}
+
+void tst_Ingest::tooLargeImagesSayTheirSizeAndTheLimit()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(double, maxMegapixels);
+    QFETCH(QString, reason);
+    QVERIFY(test::writeFile(m_dir->filePath("large/001.big/image.png"), bytes));
+    ingest::IngestOptions o;
+    o.source = m_dir->filePath("large").toStdString();
+    o.table = "large";
+    o.maxMegapixels = maxMegapixels;
+    const auto r = ingest::ingest(*m_ws, o);
+    QCOMPARE(r.rejected, 1);
+    QCOMPARE(QString::fromStdString(r.rejectedFiles.at(0).reason), reason);
+    auto db = m_ws->openCatalog();
+    const auto recorded = catalog::Catalog(*db).rejected("large");
+    QCOMPARE(qsizetype(recorded.size()), 1);
+    QCOMPARE(QString::fromStdString(recorded[0].reason), reason);
 }
 
 void tst_Ingest::labelsAndStats()

@@ -841,6 +841,9 @@ void tst_Databricks::errors_data()
     QTest::newRow("Jobs 2.0 single task")
         << QByteArray(R"({"name": "x", "notebook_task": {"notebook_path": "/a"}, "existing_cluster_id": "c"})")
         << "Jobs API 2.0 single-task job";
+    QTest::newRow("duplicate key")
+        << QByteArray(R"({"name": "x", "tasks": [{"task_key": "a", "task_key": "b"}]})")
+        << "line 1, column 43: duplicate key 'task_key' in tasks[0]";
 }
 
 void tst_Databricks::errors()

@@ -1,5 +1,6 @@
-// Pipeline files: parsing, validation (one _data row per error kind, and all errors at once), ordering,
-// references, the JSON round trip, and the sample pipelines shipped in resources/.
+// Pipeline files: parsing (strict: duplicate keys and raw control characters are errors), validation (one
+// _data row per error kind, and all errors at once), ordering, references, the JSON round trip, and the sample
+// pipelines shipped in resources/.
 #include "core/pipeline/Executor.h"
 #include "core/pipeline/Pipeline.h"
 
@@ -119,6 +120,20 @@ void tst_Pipeline::validationErrors_data()
         << pipelineJson("[" + kIngest + "]", R"(, "schedule": {"cron": "30 2 * * *", "timezone_id": "Mars/Olympus"})")
         << "" << "schedule.timezone_id" << "Mars/Olympus";
     QTest::newRow("no tasks") << pipelineJson("[]") << "" << "tasks" << "at least one task";
+    // What Qt's JSON parser lets through, reported with its line, column and key path.
+    const QByteArray duplicate = pipelineJson(
+        R"([{"task_key": "ingest", "type": "ingest", "params": {"source": "/x", "source": "{{params.path}}"}}])");
+    QTest::newRow("duplicate key in task params")
+        << duplicate << "" << ""
+        << QString("line 1, column %1: duplicate key 'source' in tasks[0].params").arg(duplicate.lastIndexOf("\"source\"") + 1);
+    QByteArray withNul = R"([{"task_key": "ingest", "type": "ingest", "description": "a)";
+    withNul += '\0';
+    withNul += R"(b", "params": {"source": "{{params.path}}"}}])";
+    withNul = pipelineJson(withNul);
+    QTest::newRow("raw NUL in a string")
+        << withNul << "" << ""
+        << QString("line 1, column %1: raw control character U+0000 inside the string tasks[0].description")
+               .arg(withNul.indexOf('\0') + 1);
 }
 
 void tst_Pipeline::validationErrors()

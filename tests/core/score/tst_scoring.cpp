@@ -24,8 +24,12 @@
 #include <QTest>
 #include <QUrl>
 
+#include <cerrno>
 #include <map>
 #include <optional>
+
+#include <signal.h>
+#include <unistd.h>
 
 using namespace pw;
 
@@ -45,6 +49,7 @@ private Q_SLOTS:
     void unreadableImageDoesNotStopTheBatch();
     void badInput();
     void cliContract();
+    void staleScratchFoldersAreRemoved();
 
 private:
     std::int64_t count(const std::string &sql) const;
@@ -186,6 +191,38 @@ void tst_Scoring::scoringTwiceKeepsOnePredictionPerImage()
     QCOMPARE(count("SELECT count(*) FROM predictions WHERE version = " + std::to_string(rescored.version)), 3300);
     QCOMPARE(count("SELECT count(*) FROM review_queue"), queued); // refreshed, not duplicated
     QCOMPARE(count("SELECT count(*) FROM (SELECT path FROM review_queue GROUP BY table_name, path HAVING count(*) > 1)"), 0);
+}
+
+// A killed scoring leaves shards/.score-<pid>-<n>: the next scoring removes those of processes that are gone,
+// and keeps those of running ones.
+void tst_Scoring::staleScratchFoldersAreRemoved()
+{
+    QProcess child; // a pid that is surely dead: a child that has ended and been reaped
+    child.start("true", QStringList{});
+    QVERIFY(child.waitForStarted());
+    const qint64 deadPid = child.processId();
+    QVERIFY(child.waitForFinished());
+    QVERIFY(::kill(pid_t(deadPid), 0) != 0 && errno == ESRCH);
+    const QString shards = QString::fromStdString(m_ws->shardsDir());
+    const QString stale = shards + QString("/.score-%1-0").arg(deadPid);
+    const QString live = shards + QString("/.score-%1-0").arg(::getppid());
+    QVERIFY(QDir().mkpath(stale));
+    QVERIFY(QDir().mkpath(live));
+    for (const QString &dir : {stale, live}) {
+        QFile f(dir + "/images.npy");
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.write("half-written") > 0);
+    }
+
+    score::ScoreRequest r;
+    r.model = "fashion@Production";
+    r.table = "fashion";
+    r.rescore = true;
+    QVERIFY(score::score(*m_ws, r).wrote);
+    QVERIFY2(!QFileInfo::exists(stale), qPrintable(stale));
+    QVERIFY2(QFileInfo::exists(live + "/images.npy"), qPrintable(live));
+    // This scoring's own scratch folder is gone too.
+    QCOMPARE(QDir(shards).entryList({QString(".score-%1-*").arg(::getpid())}, QDir::Dirs | QDir::Hidden), QStringList{});
+    QVERIFY(QDir(live).removeRecursively());
 }
 
 void tst_Scoring::reviewLabelAcceptSkip()
@@ -429,6 +466,20 @@ void tst_Scoring::labelStudioRoundTrip()
     broken.write("[{\"data\": ");
     broken.close();
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, queue.importFile(m_dir.filePath("broken.json").toStdString()));
+    // A task with two "data" keys is refused, not read last-wins.
+    const QString twice = m_dir.filePath("twice.json");
+    QFile dup(twice);
+    QVERIFY(dup.open(QIODevice::WriteOnly));
+    dup.write(R"([{"data": {"path": "/a.png"}, "data": {"path": "/b.png"}}])");
+    dup.close();
+    try {
+        queue.importFile(twice.toStdString());
+        QFAIL("a duplicate key was accepted");
+    } catch (const std::runtime_error &e) {
+        QVERIFY2(std::string(e.what()).find("'" + twice.toStdString() + "': line 1, column 31: duplicate key 'data' in [0]")
+                     == 0,
+                 e.what());
+    }
 }
 
 void tst_Scoring::predictionsExport()

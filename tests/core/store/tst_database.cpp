@@ -5,11 +5,14 @@
 #include "core/store/Workspace.h"
 
 #include "tests/TestData.h"
+#include "tests/Tmpfs.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -30,6 +33,7 @@
 
 using pw::store::Database;
 using pw::store::DatabaseError;
+using pw::store::DiskFullError;
 using pw::store::Migration;
 using pw::store::Statement;
 using pw::store::Transaction;
@@ -97,6 +101,29 @@ std::vector<std::int64_t> loggedMigrations(Database &db)
     return out;
 }
 
+struct CliResult
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+CliResult runCli(const QStringList &args)
+{
+    QProcess p;
+    p.start(PIPEWRIGHT_BIN, args);
+    CliResult r;
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
 } // namespace
 
 class tst_Database : public QObject
@@ -145,6 +172,10 @@ private Q_SLOTS:
 
     void writerLockBlocksSecondHolder();
     void writerLockReleasedWhenHolderKilled();
+
+    void fullDiskReadsWorkAndWritesSaySo();
+    void cliOnAFullDisk_data();
+    void cliOnAFullDisk();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -697,6 +728,81 @@ void tst_Database::writerLockReleasedWhenHolderKilled()
     t.start();
     WriterLock mine(ws);
     QVERIFY(t.elapsed() < 2000);
+}
+
+// With 0 bytes free, a WAL database whose -shm file cannot be made is still read (exclusive locking mode), a
+// write fails as DiskFullError naming the file, and once there is room again the database opens as usual.
+void tst_Database::fullDiskReadsWorkAndWritesSaySo()
+{
+    PW_REQUIRE_TMPFS(disk, 2 * 1024 * 1024);
+    const std::string path = toStd(disk.path() + "/full.db");
+    {
+        Database db(path);
+        db.exec("CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('kept')");
+    } // the last connection closed: the -wal and -shm files are gone, and a reader has to make them again
+    QVERIFY(!QFile::exists(QString::fromStdString(path + "-shm")));
+    QVERIFY(disk.fill(0));
+
+    {
+        Database reader(path);
+        QCOMPARE(scalarText(reader, "SELECT v FROM t"), std::string("kept"));
+        try {
+            Transaction tx(reader);
+            Statement insert = reader.prepare("INSERT INTO t VALUES (?)");
+            for (int i = 0; i < 100; ++i)
+                insert.bind(1, std::string(4000, char('a' + i % 26))).exec();
+            tx.commit();
+            QFAIL("writing 400 KB to a full disk did not throw");
+        } catch (const DiskFullError &e) {
+            QVERIFY2(std::string(e.what()).find("no space left on device writing '" + path + "'") == 0, e.what());
+        }
+        QCOMPARE(scalarInt(reader, "SELECT count(*) FROM t"), std::int64_t(1));
+    }
+
+    QVERIFY(disk.unfill());
+    Database db(path);
+    db.exec("INSERT INTO t VALUES ('more')");
+    QCOMPARE(scalarInt(db, "SELECT count(*) FROM t"), std::int64_t(2));
+    QCOMPARE(scalarText(db, "PRAGMA locking_mode"), std::string("normal"));
+}
+
+// The CLI on a workspace whose disk has 0 bytes free: read-only commands work; a write says the disk is full.
+void tst_Database::cliOnAFullDisk_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("expected"); // in stdout (exit 0) or stderr (exit 1); WS is the workspace
+    QTest::newRow("catalog history") << QStringList{"catalog", "history", "--json"} << 0 << "\"operation\": \"INGEST\"";
+    QTest::newRow("catalog stats") << QStringList{"catalog", "stats", "--json"} << 0 << "\"images\": 6";
+    QTest::newRow("models list") << QStringList{"models", "list", "--json"} << 0 << "[";
+    QTest::newRow("ingest (a write)") << QStringList{"ingest", "MORE", "--json"} << 1
+                                      << "no space left on device writing 'WS/catalog.db'";
+}
+
+void tst_Database::cliOnAFullDisk()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QString, expected);
+    PW_REQUIRE_TMPFS(disk, 8 * 1024 * 1024);
+    const QString ws = disk.path() + "/ws";
+    QVERIFY(pw::test::writeShapeClasses(m_dir->filePath("src"), 2, 1));
+    QVERIFY(pw::test::writeShapeClasses(m_dir->filePath("more"), 3, 2));
+    const CliResult setup = runCli({"ingest", m_dir->filePath("src"), "--workspace", ws, "--json"});
+    QVERIFY2(setup.exitCode == 0, setup.err.constData());
+    QVERIFY(disk.fill(0));
+    QCOMPARE(disk.freeBytes(), qint64(0));
+
+    args.replaceInStrings("MORE", m_dir->filePath("more"));
+    const CliResult r = runCli(args + QStringList{"--workspace", ws});
+    const QString out = QString::fromUtf8(exitCode == 0 ? r.out : r.err);
+    QVERIFY2(r.exitCode == exitCode, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(QString::fromUtf8(r.err))));
+    QVERIFY2(out.contains(QString(expected).replace("WS", QFileInfo(ws).canonicalFilePath())), qPrintable(out));
+    if (exitCode == 0) {
+        QJsonParseError error{};
+        QJsonDocument::fromJson(r.out, &error);
+        QCOMPARE(error.error, QJsonParseError::NoError);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_Database)
