@@ -877,7 +877,7 @@ std::string crontabArgument(const std::string &arg)
 
 namespace {
 
-// A word of an Exec line that needs no quotes: the command (always quoted) aside.
+// A word that needs no quotes in an Exec line or a crontab command (the command itself is always quoted).
 bool isPlainWord(const std::string &w)
 {
     return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
@@ -914,8 +914,8 @@ std::vector<std::string> crontabLines(const InstalledSchedule &s)
 {
     timeZone(s.timezone); // an IANA id: nothing to escape in it
     std::string command = toCrontabFields(parseCron(s.expression, s.quartz));
-    for (const auto &a : s.argv)
-        command += " " + crontabArgument(a);
+    for (std::size_t i = 0; i < s.argv.size(); ++i)
+        command += " " + (i > 0 && isPlainWord(s.argv[i]) ? s.argv[i] : crontabArgument(s.argv[i]));
     return {"CRON_TZ=" + s.timezone, command};
 }
 
@@ -1046,7 +1046,7 @@ QByteArray withPauseStatus(const QByteArray &json, bool paused)
             const QByteArray indent = json.mid(schedule->valueBegin + 1, first.keyBegin - schedule->valueBegin - 1);
             const qsizetype keyEnd = scan.skipValue(first.keyBegin);
             const QByteArray colon = json.mid(keyEnd, first.valueBegin - keyEnd);
-            out.insert(fields.back().valueEnd, "," + (indent.isEmpty() ? QByteArray(" ") : indent) + "\"pause_status\""
+            out.insert(fields.back().valueEnd, "," + indent + "\"pause_status\""
                                                    + colon + value);
         }
     }

@@ -146,8 +146,8 @@ std::string systemdServiceText(const InstalledSchedule &s);
 /** The systemd user timer of the service: OnCalendar= values of toSystemdOnCalendar() (throws as it does). */
 std::string systemdTimerText(const InstalledSchedule &s);
 /**
- * The crontab lines: "CRON_TZ=ZONE", then the time fields of toCrontabFields() and `argv`, each word quoted by
- * crontabArgument(). Throws std::invalid_argument as those do.
+ * The crontab lines: "CRON_TZ=ZONE", then the time fields of toCrontabFields() and `argv`, each word (but plain
+ * ones such as "run") quoted by crontabArgument(). Throws std::invalid_argument as those do.
  */
 std::vector<std::string> crontabLines(const InstalledSchedule &s);
 
