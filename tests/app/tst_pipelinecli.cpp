@@ -575,7 +575,7 @@ void tst_PipelineCli::repairAfterKill()
     QVERIFY(writeJson(file, pipelineJson("kill-" + tag,
         {task("ingest", "ingest", {{"source", images}, {"table", "shapes"}}, {}),
          task("train", "train", {{"table", "{{tasks.ingest.table}}"}, {"experiment", experiment}, {"epochs", 1},
-                                 {"image_size", 16}, {"val_fraction", 0.2}, {"device", "cpu"}}, "ingest"),
+                                 {"image_size", 16}, {"batch_size", 8}, {"val_fraction", 0.2}, {"device", "cpu"}}, "ingest"),
          task("register", "register", {{"run", "{{tasks.train.run_id}}"}, {"name", "shapes"}}, "train"),
          task("promote", "promote", {{"name", "shapes"}, {"version", "{{tasks.register.version}}"}, {"stage", "Staging"}},
               "register")})));
@@ -598,22 +598,26 @@ void tst_PipelineCli::repairAfterKill()
     QCOMPARE(::kill(taskPid, SIGKILL), 0);
     QVERIFY(executor.waitForFinished(10000));
 
-    // The killed run is seen as ended (its executor is gone) and is repaired at once.
-    const Result runs = run({"pipeline", "runs", file, "--workspace", ws, "--json"});
-    QCOMPARE(runs.exitCode, 0);
-    const QJsonObject killed = runs.json().array().at(0).toObject();
-    QCOMPARE(killed.value("life_cycle_state").toString(), "INTERNAL_ERROR");
-    const qint64 killedId = killed.value("run_id").toInteger();
+    // The killed run is left RUNNING in the catalog; repair sees that its executor is gone and repairs it at once.
+    const auto workspace = store::Workspace::open(ws.toStdString());
+    auto db = workspace.openCatalog();
+    qint64 killedId = 0;
+    {
+        store::Statement st(*db, "SELECT run_id, life_cycle_state FROM pipeline_runs ORDER BY run_id DESC LIMIT 1");
+        QVERIFY(st.step());
+        killedId = st.int64(0);
+        QCOMPARE(st.text(1), std::string("RUNNING"));
+    }
     const Result repair = run({"pipeline", "repair", QString::number(killedId), "--workspace", ws, "--json"}, 240000);
     QVERIFY2(repair.exitCode == 0, qPrintable(QString::fromUtf8(repair.out + repair.err)));
     const QJsonObject repaired = repair.object();
     QCOMPARE(repaired.value("result_state").toString(), "SUCCESS");
     QCOMPARE(taskOf(repaired, killedIn).value("result_state").toString(), "SUCCESS");
     QCOMPARE(taskOf(repaired, killedIn).value("attempts").toInt(), 1);
+    const Result killed = run({"pipeline", "show", QString::number(killedId), "--workspace", ws, "--json"});
+    QCOMPARE(killed.object().value("life_cycle_state").toString(), "INTERNAL_ERROR");
 
     // What the killed task did is not done twice: one tracked run, one model version (of that run), in Staging.
-    const auto workspace = store::Workspace::open(ws.toStdString());
-    auto db = workspace.openCatalog();
     const auto trained = track::Tracker(*db).runs(experiment.toStdString());
     QCOMPARE(trained.size(), std::size_t(1));
     QCOMPARE(trained.front().status, std::string("FINISHED"));
