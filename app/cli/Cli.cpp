@@ -249,7 +249,7 @@ const std::vector<Command> &commands()
          "Task types and their params (outputs in brackets; refer to them as {{tasks.KEY.OUTPUT}}, to pipeline\n"
          "parameters as {{params.NAME}}, to the run as {{run.id}}):\n"
          "TASKTYPES"},
-        {"schedule", "pipewright schedule next|install|uninstall FILE [--count N] [--after TIME] [--method systemd|cron] [--dry-run]",
+        {"schedule", "pipewright schedule next|install|uninstall|pause|resume FILE [--count N] [--after TIME] [--method systemd|cron] [--dry-run]",
          "The schedule of a pipeline file: \"schedule\": {\"quartz_cron_expression\": \"0 30 2 * * ?\" (Quartz, 6-7 fields,\n"
          "as Databricks) or \"cron\": \"30 2 * * *\" (5 fields), \"timezone_id\": IANA name, \"pause_status\"}.\n\n"
          "  schedule next FILE [--count N] [--after TIME]\n"
@@ -259,16 +259,23 @@ const std::vector<Command> &commands()
          "  schedule install FILE\n"
          "      Lets the operating system keep time: writes a systemd user timer and service (OnCalendar= in the\n"
          "      schedule's time zone) running `pipewright pipeline run FILE --workspace WS`, and enables it; where\n"
-         "      there is no systemd user session, a crontab line (with CRON_TZ=, for crons that honour it).\n"
-         "      --method forces one; --dry-run prints what it would write and run.\n"
+         "      there is no systemd user session, a crontab line (with CRON_TZ=, for crons that honour it); it\n"
+         "      says so when cron is not installed. --method forces one; --dry-run prints what it would write and\n"
+         "      run. JSON: {\"pipeline\", \"unit\", \"method\", \"action\", \"dry_run\", \"files\", \"commands\", \"warnings\"}\n"
          "  schedule uninstall FILE\n"
-         "      Removes what install wrote."},
+         "      Removes what install wrote.\n"
+         "  schedule pause FILE | schedule resume FILE\n"
+         "      Sets the schedule's \"pause_status\" in the file to PAUSED or UNPAUSED (the rest of the file kept as\n"
+         "      it is; written atomically). The workbench and `pipewright scheduler` follow it; an installed timer or\n"
+         "      crontab entry does not: uninstall it. JSON: {\"file\", \"pause_status\", \"pipeline\", \"changed\"}"},
         {"scheduler", "pipewright scheduler [--pipelines DIR] [--for SECONDS]",
          "Runs the schedules and file-arrival triggers of the pipelines in the workspace's pipelines/ folder (or\n"
-         "DIR) while it runs (the workbench does the same while it is open). A file-arrival trigger\n"
-         "(\"trigger\": {\"file_arrival\": {\"path\": DIR, \"min_seconds_between_triggers\": N}}) starts the pipeline\n"
-         "when new image files land under DIR, never twice for the same file. Edits to the pipeline files are\n"
-         "picked up. Ctrl-C stops it (cancelling runs in progress); --for stops it after SECONDS, letting runs end."},
+         "DIR, which must exist) while it runs (the workbench does the same while it is open); it starts by listing\n"
+         "each pipeline file it watches with its schedule (next fire, or PAUSED) and its file-arrival folder.\n"
+         "A file-arrival trigger (\"trigger\": {\"file_arrival\": {\"path\": DIR, \"min_seconds_between_triggers\":\n"
+         "N}}) starts the pipeline when new image files land under DIR, never twice for the same file. Edits to\n"
+         "the pipeline files are picked up. Ctrl-C stops it (cancelling runs in progress); --for stops it after\n"
+         "SECONDS, letting runs end."},
         {"targets", "pipewright targets add NAME ssh://[USER@]HOST[:PORT] --workdir DIR [--worker PATH] [--identity FILE] | "
                     "targets list | targets remove NAME | targets test NAME",
          "Compute targets: where pipewright-worker runs. \"local\" is always there; SSH hosts (a GPU box) are kept in\n"

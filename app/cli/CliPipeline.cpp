@@ -14,6 +14,7 @@
 #include "core/score/Scoring.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "core/track/Tracker.h"
 #include "ui/notify/DesktopNotify.h"
 
 #include <QCoreApplication>
@@ -22,10 +23,20 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
+#include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <unistd.h>
 
 namespace pw::cli {
 
@@ -76,6 +87,9 @@ public:
         const double d = number(k, double(def));
         if (d != std::floor(d))
             throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is not a whole number");
+        if (d < double(INT_MIN) || d > double(INT_MAX))
+            throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is out of range (a whole number from "
+                                     + std::to_string(INT_MIN) + " to " + std::to_string(INT_MAX) + ")");
         return static_cast<long long>(d);
     }
     bool boolean(const char *k, bool def) const
@@ -97,8 +111,192 @@ private:
     QJsonObject m_o;
 };
 
+// The attempt a run-task process is, from the executor's environment (PIPEWRIGHT_RUN_ID, PIPEWRIGHT_TASK_KEY,
+// PIPEWRIGHT_ATTEMPT): it records what it creates as soon as that exists, and a retry or a repair finds there
+// what earlier attempts created (pipeline::earlierAttempts), so a killed attempt's run or version is reused.
+class Attempt
+{
+public:
+    static Attempt fromEnvironment()
+    {
+        Attempt a;
+        a.m_runId = qEnvironmentVariable("PIPEWRIGHT_RUN_ID").toLongLong();
+        a.m_key = qEnvironmentVariable("PIPEWRIGHT_TASK_KEY").toStdString();
+        a.m_attempt = qEnvironmentVariable("PIPEWRIGHT_ATTEMPT").toInt();
+        a.m_outputsFile = qEnvironmentVariable("PIPEWRIGHT_OUTPUTS");
+        return a;
+    }
+    bool known() const { return m_runId > 0 && !m_key.empty() && m_attempt > 0; }
+    std::vector<pipeline::EarlierAttempt> earlier(store::Database &db) const
+    {
+        return known() ? pipeline::earlierAttempts(db, m_runId, m_key, m_attempt) : std::vector<pipeline::EarlierAttempt>{};
+    }
+    /** Records `outputs` in the task run and in the outputs file (which the executor reads also when it fails). */
+    void record(store::Database &db, const QJsonObject &outputs) const
+    {
+        if (!known())
+            return;
+        pipeline::recordAttemptOutputs(db, m_runId, m_key, m_attempt, outputs);
+        writeOutputsFile(outputs);
+    }
+    void writeOutputsFile(const QJsonObject &outputs) const
+    {
+        if (m_outputsFile.isEmpty())
+            return;
+        QFile f(m_outputsFile);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            throw std::runtime_error("cannot write the outputs file '" + m_outputsFile.toStdString() + "'");
+        f.write(QJsonDocument(outputs).toJson(QJsonDocument::Compact));
+    }
+    /**
+     * A test hook: with PIPEWRIGHT_HOLD_TASK naming this task, it stops here (its work done and recorded, its
+     * state not yet changed), writes its pid to PIPEWRIGHT_HOLD_FILE.held and waits until PIPEWRIGHT_HOLD_FILE
+     * exists, so that a test can kill the executor at exactly this point.
+     */
+    void holdIfAsked() const
+    {
+        const QString task = qEnvironmentVariable("PIPEWRIGHT_HOLD_TASK");
+        const QString file = qEnvironmentVariable("PIPEWRIGHT_HOLD_FILE");
+        if (task.isEmpty() || file.isEmpty() || task.toStdString() != m_key)
+            return;
+        {
+            QFile held(file + ".held");
+            if (held.open(QIODevice::WriteOnly | QIODevice::Truncate))
+                held.write(QByteArray::number(QCoreApplication::applicationPid()));
+        }
+        while (!QFileInfo::exists(file) && !g_cancel.load())
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::string describe(const pipeline::EarlierAttempt &e) const
+    {
+        return "attempt " + std::to_string(e.attempt) + " of pipeline run " + std::to_string(e.runId);
+    }
+
+private:
+    std::int64_t m_runId = 0;
+    std::string m_key;
+    int m_attempt = 0;
+    QString m_outputsFile;
+};
+
+// The outputs of a train task for a FINISHED tracked run (as runTraining's outcome gives them).
+QJsonObject trainOutputs(const track::Tracker &tracker, const track::RunInfo &run)
+{
+    const auto metrics = tracker.latestMetrics(run.runId);
+    auto metric = [&](const char *k) {
+        const auto it = metrics.find(k);
+        return it == metrics.end() ? QJsonValue() : QJsonValue(it->second);
+    };
+    const auto epochs = tracker.metricHistory(run.runId, "train_loss");
+    return QJsonObject{{"run_id", qs(run.runId)},
+                       {"status", qs(run.status)},
+                       {"data_version", qint64(run.dataVersion)},
+                       {"val_accuracy", metric("val_accuracy")},
+                       {"val_loss", metric("val_loss")},
+                       {"epochs", qint64(epochs.empty() ? 0 : epochs.back().epoch)}};
+}
+
+// A retry of a train task: the tracked run the newest earlier attempt recorded, when it FINISHED (reused, not
+// trained again). One still RUNNING with a live worker is refused (training it again would race it); any
+// other is trained again.
+std::optional<QJsonObject> trainedEarlier(store::Database &db, const Attempt &attempt)
+{
+    for (const auto &e : attempt.earlier(db)) {
+        const std::string id = e.outputs.value("run_id").toString().toStdString();
+        if (id.empty())
+            continue;
+        track::Tracker tracker(db);
+        tracker.failOrphanedRuns();
+        track::RunInfo run;
+        try {
+            run = tracker.run(id);
+        } catch (const std::exception &) {
+            return std::nullopt; // deleted since: train anew
+        }
+        if (run.status == "FINISHED") {
+            std::cout << "run " << run.runId << " (trained by " << attempt.describe(e) << ") FINISHED: reused, not "
+                      << "trained again\n";
+            return trainOutputs(tracker, run);
+        }
+        if (run.status == "RUNNING" && run.workerPid > 0)
+            throw std::runtime_error("training run " + run.runId + " of " + attempt.describe(e) + " is still RUNNING (worker pid "
+                                     + std::to_string(run.workerPid) + "): let it end or stop it, then repair again");
+        std::cout << "run " << run.runId << " of " << attempt.describe(e) << " is " << run.status << ": training again\n";
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+// The parent of a process (from /proc), or 0.
+qint64 parentOf(qint64 pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos)
+        return 0;
+    std::istringstream rest(stat.substr(paren + 1));
+    std::string state;
+    qint64 ppid = 0;
+    rest >> state >> ppid;
+    return ppid;
+}
+
+// The tracked run this process's training created: a RUNNING run of this pipeline run that was not there before
+// and whose worker is this process's (a local worker is its child; a remote run reports this process itself).
+std::string ownTrainingRun(store::Database &db, const std::string &pipelineRunId, const std::set<std::string> &before)
+{
+    track::Tracker tracker(db);
+    std::vector<track::RunInfo> fresh;
+    for (const auto &r : tracker.runs()) {
+        if (r.pipelineRunId == pipelineRunId && r.status == "RUNNING" && !before.count(r.runId))
+            fresh.push_back(r);
+    }
+    const qint64 self = QCoreApplication::applicationPid();
+    for (const auto &r : fresh) {
+        if (r.workerPid > 0 && (r.workerPid == self || parentOf(r.workerPid) == self))
+            return r.runId;
+    }
+    return fresh.size() == 1 && fresh.front().workerPid > 0 ? fresh.front().runId : std::string();
+}
+
+std::set<std::string> trainingRunsOf(store::Database &db, const std::string &pipelineRunId)
+{
+    std::set<std::string> out;
+    for (const auto &r : track::Tracker(db).runs()) {
+        if (r.pipelineRunId == pipelineRunId)
+            out.insert(r.runId);
+    }
+    return out;
+}
+
+// A retry of a register task: the version of `name` from the same run that an earlier attempt may have
+// registered before it was killed (the registration commits before the attempt can record it).
+std::optional<registry::ModelVersion> registeredEarlier(store::Database &db, const registry::Registry &reg,
+                                                        const std::string &runRef, const std::string &name,
+                                                        const Attempt &attempt)
+{
+    if (attempt.earlier(db).empty())
+        return std::nullopt;
+    std::string runId;
+    std::vector<registry::ModelVersion> versions;
+    try {
+        runId = track::Tracker(db).run(runRef).runId;
+        versions = reg.versions(name);
+    } catch (const std::exception &) {
+        return std::nullopt; // no such run or model yet: registerRun says what is wrong
+    }
+    std::optional<registry::ModelVersion> found;
+    for (const auto &v : versions) {
+        if (v.runId == runId)
+            found = v; // the newest
+    }
+    return found;
+}
+
 // Runs one built-in task type in this process and returns its outputs. Progress goes to stdout (the log).
-QJsonObject runTask(const store::Workspace &ws, const std::string &type, const TaskParams &p, const std::string &target)
+QJsonObject runTask(const store::Workspace &ws, const std::string &type, const TaskParams &p, const std::string &target,
+                    const Attempt &attempt)
 {
     if (type == "ingest") {
         ingest::IngestOptions o;
@@ -142,11 +340,28 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
         if (const char *run = std::getenv("PIPEWRIGHT_RUN_ID"))
             r.pipelineRunId = run;
         r.target = target;
+        if (attempt.known()) {
+            auto db = ws.openCatalog();
+            if (auto reused = trainedEarlier(*db, attempt))
+                return *reused;
+        }
+        // The tracked run is recorded as soon as its worker reports (events come after the run is created).
+        const std::set<std::string> before = attempt.known() ? trainingRunsOf(*ws.openCatalog(), r.pipelineRunId)
+                                                             : std::set<std::string>{};
+        bool recorded = !attempt.known();
         std::mutex printing;
         const auto outcome = compute::runTraining(
             ws, r,
             [&](const QJsonObject &e) {
                 const QString event = e.value("event").toString();
+                if (!recorded && event != "shards" && event != "shards_ready") {
+                    std::lock_guard lock(printing);
+                    auto db = ws.openCatalog(); // events may come on another thread: its own connection
+                    if (const std::string id = ownTrainingRun(*db, r.pipelineRunId, before); !id.empty()) {
+                        attempt.record(*db, QJsonObject{{"run_id", qs(id)}, {"status", "RUNNING"}});
+                        recorded = true;
+                    }
+                }
                 if (event == "metric" && e.value("key").toString().startsWith("val_")) {
                     std::lock_guard lock(printing);
                     std::cout << "epoch " << e.value("epoch").toInteger() << ": " << e.value("key").toString().toStdString()
@@ -181,7 +396,14 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
     if (type == "register") {
         auto db = ws.openCatalog();
         registry::Registry reg(ws, *db);
+        if (const auto v = registeredEarlier(*db, reg, p.text("run"), p.text("name"), attempt)) {
+            std::cout << v->name << " version " << v->version << " of run " << v->runId
+                      << " was registered by an earlier attempt: reused, not registered again\n";
+            return QJsonObject{{"name", qs(v->name)}, {"version", qint64(v->version)}, {"stage", registry::stageName(v->stage)}};
+        }
         const auto v = reg.registerRun(p.text("run"), p.text("name"), p.text("description"));
+        attempt.record(*db, QJsonObject{{"name", qs(v.name)}, {"version", qint64(v.version)},
+                                        {"stage", registry::stageName(v.stage)}});
         std::cout << "registered " << v.name << " version " << v.version << "\n";
         return QJsonObject{{"name", qs(v.name)}, {"version", qint64(v.version)}, {"stage", registry::stageName(v.stage)}};
     }
@@ -200,6 +422,13 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
         else if (p.boolean("keep_existing", false))
             r.existing = registry::Existing::Keep;
         r.comment = p.text("comment");
+        // Idempotent: a version already in the target stage (an earlier attempt promoted it, then was killed)
+        // is where it should be.
+        if (const auto current = reg.version(r.name, r.version); current.stage == r.to) {
+            std::cout << r.name << " version " << r.version << " is already in " << registry::stageName(r.to)
+                      << ": nothing to do\n";
+            return QJsonObject{{"name", qs(r.name)}, {"version", qint64(r.version)}, {"stage", registry::stageName(r.to)}};
+        }
         if (p.has("gate_table")) {
             const auto g = registry::checkPromotionGate(ws, r.name, r.version, p.text("gate_table"), &g_cancel);
             std::cout << "gate: " << g.summary() << "\n";
@@ -256,8 +485,7 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
 void printValidation(const std::vector<pipeline::ValidationError> &errors)
 {
     for (const auto &e : errors)
-        std::cerr << (e.taskKey.empty() ? std::string() : "task " + e.taskKey + ": ")
-                  << (e.field.empty() ? std::string() : e.field + ": ") << e.message << "\n";
+        std::cerr << pipeline::errorText(e) << "\n";
 }
 
 // Progress of a run on stderr: one line per state change.
@@ -318,14 +546,16 @@ int cmdPipeline(const QStringList &args)
         c.expectPositional(2, 2, "TYPE");
         const QJsonObject params = QJsonDocument::fromJson(c.value("params-json").toUtf8()).object();
         const auto ws = store::Workspace::open(c.workspaceRoot());
+        const Attempt attempt = Attempt::fromEnvironment();
         const QJsonObject outputs = runTask(ws, c.positional().at(1).toStdString(), TaskParams(params),
-                                            c.isSet("target") ? c.value("target").toStdString() : std::string("local"));
-        if (const char *file = std::getenv("PIPEWRIGHT_OUTPUTS"); file && *file) {
-            QFile f(QString::fromLocal8Bit(file));
-            if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
-                throw std::runtime_error(std::string("cannot write the outputs file '") + file + "'");
-            f.write(QJsonDocument(outputs).toJson(QJsonDocument::Compact));
+                                            c.isSet("target") ? c.value("target").toStdString() : std::string("local"),
+                                            attempt);
+        if (attempt.known()) {
+            auto db = ws.openCatalog();
+            attempt.record(*db, outputs);
         }
+        attempt.holdIfAsked();
+        attempt.writeOutputsFile(outputs);
         std::cout << QJsonDocument(outputs).toJson(QJsonDocument::Compact).toStdString() << "\n";
         return kSuccess;
     }
@@ -355,10 +585,7 @@ int cmdPipeline(const QStringList &args)
                     throw UsageError{"--param: '" + kv + "' is not NAME=VALUE"};
                 options.parameters.emplace_back(kv.left(eq).toStdString(), kv.mid(eq + 1).toStdString());
             }
-            QFile f(in);
-            if (!f.open(QIODevice::ReadOnly))
-                throw std::runtime_error("cannot read '" + in.toStdString() + "': " + f.errorString().toStdString());
-            const QByteArray json = f.readAll();
+            const QByteArray json = pipeline::readRegularFile(in.toStdString());
             pipeline::DatabricksImport imported;
             try {
                 imported = pipeline::importDatabricks(json, options);

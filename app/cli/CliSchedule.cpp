@@ -1,4 +1,4 @@
-// CLI commands of schedules: schedule next|install|uninstall FILE, and scheduler (runs the schedules and
+// CLI commands of schedules: schedule next|install|uninstall|pause|resume FILE, and scheduler (runs the schedules and
 // file-arrival triggers of the workspace's pipelines while it runs). Desktop notifications go through the
 // freedesktop notification service on the session bus when there is one.
 #include "app/cli/Cli.h"
@@ -18,6 +18,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSaveFile>
 #include <QStandardPaths>
 #include <QTimer>
 
@@ -47,11 +48,10 @@ Loaded loadScheduled(const QString &fileArg, bool needSchedule = true)
     for (auto &e : pipeline::validate(l.p))
         errors.push_back(std::move(e));
     if (!errors.empty())
-        throw std::runtime_error("'" + l.file + "' is not a valid pipeline: " + (errors.front().taskKey.empty() ? "" : "task " + errors.front().taskKey + ": ")
-                                 + errors.front().field + ": " + errors.front().message
-                                 + " (see pipewright pipeline validate)");
+        throw std::runtime_error("'" + pipeline::printable(l.file) + "' is not a valid pipeline: "
+                                 + pipeline::errorText(errors.front()) + " (see pipewright pipeline validate)");
     if (needSchedule && !l.p.schedule)
-        throw std::runtime_error("pipeline '" + l.p.name + "' in '" + l.file + "' has no schedule");
+        throw std::runtime_error("pipeline '" + l.p.name + "' in '" + pipeline::printable(l.file) + "' has no schedule");
     return l;
 }
 
@@ -59,35 +59,12 @@ Loaded loadScheduled(const QString &fileArg, bool needSchedule = true)
 // a pipeline name).
 QString unitName(const Loaded &l)
 {
+    // systemd unit names are ASCII letters, digits and ":_.\-@" only; the marker line of a crontab block too.
     QString name;
     for (const QChar c : qs(l.p.name))
-        name += (c.isLetterOrNumber() || c == '-' || c == '_') ? c : QChar('_');
+        name += (c.unicode() < 128 && (c.isLetterOrNumber() || c == '-' || c == '_')) ? c : QChar('_');
     const QByteArray hash = QCryptographicHash::hash(QByteArray::fromStdString(l.file), QCryptographicHash::Sha1).toHex();
     return "pipewright-" + name + "-" + QString::fromLatin1(hash.left(8));
-}
-
-// systemd's quoting for an ExecStart argument.
-QString systemdQuote(const QString &arg)
-{
-    QString out = "\"";
-    for (const QChar c : arg) {
-        if (c == '"' || c == '\\')
-            out += '\\';
-        if (c == '%')
-            out += '%'; // %% is a literal percent sign
-        if (c == '$')
-            out += '$';
-        out += c;
-    }
-    return out + "\"";
-}
-
-QString shellQuote(const QString &arg)
-{
-    QString out = "'";
-    for (const QChar c : arg)
-        out += c == '\'' ? QString("'\\''") : QString(c);
-    return out + "'";
 }
 
 QString programPath()
@@ -111,6 +88,21 @@ int runProgram(const QString &program, const QStringList &args, QString *out = n
     return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
 }
 
+// What cron needs to run a crontab entry: the crontab program (to install it) and a cron daemon (to run it).
+// Empty when both are there, else what is missing, for a person.
+std::string cronProblem()
+{
+    if (QStandardPaths::findExecutable("crontab").isEmpty())
+        return "cron is not installed here (no crontab program on PATH): the entry would never run; install cron "
+               "(apt install cron) or use a systemd user session (--method systemd)";
+    const QStringList daemonDirs{"/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin"};
+    for (const char *daemon : {"cron", "crond"}) {
+        if (!QStandardPaths::findExecutable(daemon, daemonDirs).isEmpty() || !QStandardPaths::findExecutable(daemon).isEmpty())
+            return {};
+    }
+    return "no cron daemon (cron or crond) is installed here: the crontab entry would be installed but never run";
+}
+
 bool systemdUserAvailable()
 {
     if (QStandardPaths::findExecutable("systemctl").isEmpty())
@@ -127,6 +119,90 @@ QString userUnitDir()
 
 } // namespace
 
+namespace {
+
+// schedule pause|resume FILE: rewrites the file's schedule pause_status in place (every other byte kept),
+// atomically (a temporary file renamed over it).
+int setPaused(const Context &c, const QString &fileArg, bool paused)
+{
+    QFileInfo info(fileArg);
+    const QString path = info.isSymLink() ? info.canonicalFilePath() : info.absoluteFilePath(); // edit the target
+    const std::string file = path.toStdString();
+    const QByteArray text = pipeline::readRegularFile(file);
+    std::vector<pipeline::ValidationError> errors;
+    const pipeline::Pipeline p = pipeline::parsePipeline(text, errors);
+    if (!errors.empty())
+        throw std::runtime_error("'" + pipeline::printable(file) + "' cannot be read as a pipeline: "
+                                 + pipeline::errorText(errors.front()));
+    if (!p.schedule)
+        throw std::runtime_error("pipeline '" + pipeline::printable(p.name) + "' in '" + pipeline::printable(file)
+                                 + "' has no schedule to " + (paused ? "pause" : "resume"));
+    const char *status = paused ? "PAUSED" : "UNPAUSED";
+    const bool change = p.schedule->paused != paused;
+    if (change) {
+        const QByteArray edited = pipeline::withPauseStatus(text, paused);
+        QSaveFile out(path);
+        if (!out.open(QIODevice::WriteOnly) || out.write(edited) != edited.size() || !out.commit())
+            throw std::runtime_error("cannot write '" + pipeline::printable(file) + "': " + out.errorString().toStdString());
+    }
+    if (c.json()) {
+        printJson(QJsonDocument(QJsonObject{{"file", path}, {"pause_status", status}, {"pipeline", qs(p.name)}, {"changed", change}}));
+    } else {
+        std::cout << (change ? (paused ? "paused" : "resumed") : "already " + std::string(status) + ":") << " the schedule of '"
+                  << pipeline::printable(p.name) << "' in " << pipeline::printable(file) << " (pause_status " << status
+                  << ")\n";
+    }
+    if (change)
+        std::cerr << "note: the workbench and `pipewright scheduler` follow the file; a timer or crontab entry made by "
+                 "`schedule install` keeps firing until `schedule uninstall "
+              << pipeline::printable(file) << "`\n";
+    return kSuccess;
+}
+
+int scheduleNext(const Context &c)
+{
+    const Loaded l = loadScheduled(c.positional().at(1));
+    const auto &s = *l.p.schedule;
+    const auto expr = pipeline::parseCron(s.expression, s.quartz);
+    const QTimeZone tz = pipeline::timeZone(s.timezone);
+    QDateTime after = QDateTime::currentDateTimeUtc();
+    if (c.isSet("after")) {
+        after = QDateTime::fromString(c.value("after"), Qt::ISODate);
+        if (!after.isValid())
+            throw UsageError{"--after: '" + c.value("after") + "' is not an ISO 8601 date and time"};
+    }
+    const int count = int(c.intValue("count", 5, 1));
+    QJsonArray next;
+    for (const QDateTime &t : pipeline::nextFireTimes(expr, after, tz, count))
+        next.append(t.toTimeZone(tz).toString(Qt::ISODate));
+    if (c.json()) {
+        printJson(QJsonDocument(QJsonObject{{"pipeline", qs(l.p.name)},
+                                            {"expression", qs(s.expression)},
+                                            {"syntax", s.quartz ? "quartz" : "cron"},
+                                            {"timezone_id", qs(s.timezone)},
+                                            {"paused", s.paused},
+                                            {"next", next}}));
+    } else {
+        std::cout << l.p.name << ": " << pipeline::printable(s.expression) << " (" << s.timezone << ")"
+                  << (s.paused ? " PAUSED: it does not fire" : "") << "\n";
+        for (const QJsonValue &v : next)
+            std::cout << "  " << v.toString().toStdString() << "\n";
+    }
+    return kSuccess;
+}
+
+void writeFiles(const std::vector<std::pair<QString, QString>> &files)
+{
+    for (const auto &[path, text] : files) {
+        QSaveFile f(path);
+        const QByteArray bytes = text.toUtf8();
+        if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
+            throw std::runtime_error("cannot write '" + path.toStdString() + "': " + f.errorString().toStdString());
+    }
+}
+
+} // namespace
+
 int cmdSchedule(const QStringList &args)
 {
     Context c("schedule", args);
@@ -134,82 +210,54 @@ int cmdSchedule(const QStringList &args)
         c.addValueOption(o, "VALUE");
     c.addFlag("dry-run");
     c.parse();
-    c.expectPositional(2, 2, "schedule next|install|uninstall FILE");
+    c.expectPositional(2, 2, "schedule next|install|uninstall|pause|resume FILE");
     const QString sub = c.positional().at(0);
-    if (sub == "next") {
-        const Loaded l = loadScheduled(c.positional().at(1));
-        const auto &s = *l.p.schedule;
-        const auto expr = pipeline::parseCron(s.expression, s.quartz);
-        const QTimeZone tz = pipeline::timeZone(s.timezone);
-        QDateTime after = QDateTime::currentDateTimeUtc();
-        if (c.isSet("after")) {
-            after = QDateTime::fromString(c.value("after"), Qt::ISODate);
-            if (!after.isValid())
-                throw UsageError{"--after: '" + c.value("after") + "' is not an ISO 8601 date and time"};
-        }
-        const int count = int(c.intValue("count", 5, 1));
-        QJsonArray next;
-        for (const QDateTime &t : pipeline::nextFireTimes(expr, after, tz, count))
-            next.append(t.toTimeZone(tz).toString(Qt::ISODate));
-        if (c.json()) {
-            printJson(QJsonDocument(QJsonObject{{"pipeline", qs(l.p.name)},
-                                                {"expression", qs(s.expression)},
-                                                {"syntax", s.quartz ? "quartz" : "cron"},
-                                                {"timezone_id", qs(s.timezone)},
-                                                {"paused", s.paused},
-                                                {"next", next}}));
-        } else {
-            std::cout << l.p.name << ": " << s.expression << " (" << s.timezone << ")"
-                      << (s.paused ? " PAUSED: it does not fire" : "") << "\n";
-            for (const QJsonValue &v : next)
-                std::cout << "  " << v.toString().toStdString() << "\n";
-        }
-        return kSuccess;
-    }
+    if (sub == "next")
+        return scheduleNext(c);
+    if (sub == "pause" || sub == "resume")
+        return setPaused(c, c.positional().at(1), sub == "pause");
     if (sub != "install" && sub != "uninstall")
-        throw UsageError{"unknown schedule command '" + sub + "' (expected next, install or uninstall)"};
+        throw UsageError{"unknown schedule command '" + sub + "' (expected next, install, uninstall, pause or resume)"};
 
     const Loaded l = loadScheduled(c.positional().at(1), sub == "install");
     const QString unit = unitName(l);
     const std::string root = c.workspaceRoot();
     QString method = c.value("method");
-    if (method.isEmpty())
+    const bool chosen = method.isEmpty();
+    if (chosen)
         method = systemdUserAvailable() ? "systemd" : "cron";
     if (method != "systemd" && method != "cron")
         throw UsageError{"--method: '" + method + "' is not systemd or cron"};
     const bool dryRun = c.isSet("dry-run");
     QJsonObject files;
     QJsonArray commands;
+    QJsonArray warnings;
     const QString marker = "# pipewright:" + unit;
+    pipeline::InstalledSchedule installed;
+    if (sub == "install") {
+        const auto &s = *l.p.schedule;
+        if (s.paused)
+            throw std::runtime_error("the schedule of '" + l.p.name + "' is PAUSED: `pipewright schedule resume "
+                                     + pipeline::printable(l.file) + "` unpauses it; then install it");
+        installed = {l.p.name, l.file,
+                     {programPath().toStdString(), "pipeline", "run", l.file, "--workspace",
+                      store::Workspace::open(root).root()},
+                     s.expression, s.quartz, s.timezone};
+    }
 
     if (method == "systemd") {
         const QString dir = userUnitDir();
         const QString service = dir + "/" + unit + ".service", timer = dir + "/" + unit + ".timer";
         if (sub == "install") {
-            const auto &s = *l.p.schedule;
-            if (s.paused)
-                throw std::runtime_error("the schedule of '" + l.p.name + "' is PAUSED: unpause it before installing");
-            const auto values = pipeline::toSystemdOnCalendar(pipeline::parseCron(s.expression, s.quartz), s.timezone);
-            QString serviceText = "[Unit]\nDescription=Pipewright pipeline " + qs(l.p.name) + " (" + qs(l.file)
-                                  + ")\n\n[Service]\nType=oneshot\nExecStart=" + systemdQuote(programPath())
-                                  + " pipeline run " + systemdQuote(qs(l.file)) + " --workspace "
-                                  + systemdQuote(qs(store::Workspace::open(root).root())) + "\n";
-            QString timerText = "[Unit]\nDescription=Schedule of Pipewright pipeline " + qs(l.p.name) + ": "
-                                + qs(s.expression) + " (" + qs(s.timezone) + ")\n\n[Timer]\n";
-            for (const auto &v : values)
-                timerText += "OnCalendar=" + qs(v) + "\n";
-            timerText += "AccuracySec=1s\n\n[Install]\nWantedBy=timers.target\n";
+            const QString serviceText = qs(pipeline::systemdServiceText(installed));
+            const QString timerText = qs(pipeline::systemdTimerText(installed));
             files.insert(service, serviceText);
             files.insert(timer, timerText);
             commands.append("systemctl --user daemon-reload");
             commands.append("systemctl --user enable --now " + unit + ".timer");
             if (!dryRun) {
                 QDir().mkpath(dir);
-                for (const auto &[path, text] : {std::pair{service, serviceText}, std::pair{timer, timerText}}) {
-                    QFile f(path);
-                    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(text.toUtf8()) < 0)
-                        throw std::runtime_error("cannot write '" + path.toStdString() + "'");
-                }
+                writeFiles({{service, serviceText}, {timer, timerText}});
                 QString out;
                 if (runProgram("systemctl", {"--user", "daemon-reload"}, &out) != 0
                     || runProgram("systemctl", {"--user", "enable", "--now", unit + ".timer"}, &out) != 0)
@@ -227,8 +275,17 @@ int cmdSchedule(const QStringList &args)
             }
         }
     } else {
-        if (QStandardPaths::findExecutable("crontab").isEmpty() && !dryRun)
-            throw std::runtime_error("neither a systemd user session nor crontab is available to install the schedule");
+        const std::string problem = cronProblem();
+        const bool noCrontab = QStandardPaths::findExecutable("crontab").isEmpty();
+        if (!problem.empty()) {
+            const std::string why = chosen ? "there is no systemd user session, and " + problem : problem;
+            if (noCrontab && !dryRun)
+                throw std::runtime_error("cannot " + sub.toStdString() + " the schedule with cron: " + why);
+            if (sub == "install") {
+                warnings.append(qs(why));
+                std::cerr << "warning: " << why << "\n";
+            }
+        }
         QString current;
         if (!dryRun && runProgram("crontab", {"-l"}, &current) != 0)
             current.clear(); // no crontab yet
@@ -247,14 +304,9 @@ int cmdSchedule(const QStringList &args)
             }
         }
         if (sub == "install") {
-            const auto &s = *l.p.schedule;
-            if (s.paused)
-                throw std::runtime_error("the schedule of '" + l.p.name + "' is PAUSED: unpause it before installing");
-            const QString fields = qs(pipeline::toCrontabFields(pipeline::parseCron(s.expression, s.quartz)));
             lines << marker + " begin";
-            lines << "CRON_TZ=" + qs(s.timezone);
-            lines << fields + " " + shellQuote(programPath()) + " pipeline run " + shellQuote(qs(l.file))
-                         + " --workspace " + shellQuote(qs(store::Workspace::open(root).root()));
+            for (const auto &line : pipeline::crontabLines(installed))
+                lines << qs(line);
             lines << marker + " end";
         } else if (before == 0 && !dryRun) {
             throw std::runtime_error("no installed schedule for '" + l.file + "' in the crontab");
@@ -275,7 +327,8 @@ int cmdSchedule(const QStringList &args)
                                             {"action", sub},
                                             {"dry_run", dryRun},
                                             {"files", files},
-                                            {"commands", commands}}));
+                                            {"commands", commands},
+                                            {"warnings", warnings}}));
     } else {
         for (auto it = files.begin(); it != files.end(); ++it)
             std::cout << (dryRun ? "would write " : "wrote ") << it.key().toStdString() << ":\n"
@@ -286,6 +339,40 @@ int cmdSchedule(const QStringList &args)
     return kSuccess;
 }
 
+namespace {
+
+// What the scheduler watches, for the person who started it: the folder, and per pipeline file what starts it.
+void printWatched(const pipeline::Scheduler &scheduler)
+{
+    const auto watched = scheduler.watched();
+    std::cerr << "watching " << pipeline::printable(scheduler.folder()) << ": " << watched.size()
+              << " pipeline file(s) scheduled or triggered from here\n";
+    for (const auto &w : watched) {
+        std::cerr << "  " << pipeline::printable(QFileInfo(qs(w.file)).fileName().toStdString()) << ": pipeline '"
+                  << pipeline::printable(w.pipeline) << "'";
+        bool any = false;
+        if (w.schedule) {
+            any = true;
+            std::cerr << "; schedule " << pipeline::printable(w.schedule->expression) << " (" << w.schedule->timezone << ")";
+            if (w.schedule->paused)
+                std::cerr << " PAUSED (pipewright schedule resume FILE)";
+            else if (w.nextFire.isValid())
+                std::cerr << ", next fire " << w.nextFire.toLocalTime().toString(Qt::ISODate).toStdString();
+            else
+                std::cerr << ", never fires again";
+        }
+        if (!w.arrivalPath.empty()) {
+            any = true;
+            std::cerr << "; new image files under " << pipeline::printable(w.arrivalPath);
+        }
+        if (!any)
+            std::cerr << "; no schedule or file-arrival trigger: only run by hand";
+        std::cerr << "\n";
+    }
+}
+
+} // namespace
+
 int cmdScheduler(const QStringList &args)
 {
     Context c("scheduler", args);
@@ -293,8 +380,20 @@ int cmdScheduler(const QStringList &args)
     c.addValueOption("pipelines", "DIR");
     c.parse();
     c.expectPositional(0, 0, "");
+    std::string folder;
+    if (c.isSet("pipelines")) {
+        // Watching a folder that is not there would wait for nothing, silently.
+        const QFileInfo info(c.value("pipelines"));
+        if (!info.exists())
+            throw std::runtime_error("--pipelines: the folder '" + pipeline::printable(c.value("pipelines").toStdString())
+                                     + "' does not exist");
+        if (!info.isDir())
+            throw std::runtime_error("--pipelines: '" + pipeline::printable(c.value("pipelines").toStdString())
+                                     + "' is not a folder");
+        folder = info.absoluteFilePath().toStdString();
+    }
     const auto ws = store::Workspace::open(c.workspaceRoot());
-    pipeline::Scheduler scheduler(ws, c.value("pipelines").toStdString());
+    pipeline::Scheduler scheduler(ws, folder);
     pipeline::RunOptions base;
     base.pipewrightPath = programPath().toStdString();
     base.desktopNotifier = notify::desktopNotify;
@@ -311,8 +410,7 @@ int cmdScheduler(const QStringList &args)
                   << ": run " << id << " ended " << result.toStdString() << "\n";
     });
     scheduler.start();
-    for (const auto &[name, when] : scheduler.nextFires())
-        std::cerr << "  " << name << ": next fire " << when.toLocalTime().toString(Qt::ISODate).toStdString() << "\n";
+    printWatched(scheduler);
     std::cerr << "scheduler running for workspace " << ws.root() << " (Ctrl-C stops it)\n";
     QTimer poll;
     QObject::connect(&poll, &QTimer::timeout, [&] {

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -933,6 +934,7 @@ RunInfo repairRun(const store::Workspace &ws, std::int64_t runId, RunOptions opt
                   const std::atomic<bool> *cancel)
 {
     auto db = ws.openCatalog();
+    failOrphanedRuns(*db); // a run whose executor was killed is ended, and so can be repaired
     const RunInfo old = loadRun(*db, runId);
     if (old.lifeCycle == "RUNNING" || old.lifeCycle == "PENDING" || old.lifeCycle == "TERMINATING")
         throw std::runtime_error("run " + std::to_string(runId) + " is still " + old.lifeCycle);
@@ -962,6 +964,35 @@ RunInfo repairRun(const store::Workspace &ws, std::int64_t runId, RunOptions opt
             options.reused[t.key] = t.outputs;
     }
     return runPipeline(ws, p, options, observer, cancel);
+}
+
+std::vector<EarlierAttempt> earlierAttempts(store::Database &db, std::int64_t runId, const std::string &taskKey,
+                                            int attempt)
+{
+    std::vector<EarlierAttempt> out;
+    std::set<std::int64_t> seen;
+    int before = attempt;
+    for (std::int64_t run = runId; run > 0 && seen.insert(run).second;) {
+        store::Statement st(db, "SELECT attempt, coalesce(result_state, ''), outputs FROM pipeline_task_runs WHERE "
+                                "run_id = ?1 AND task_key = ?2 AND attempt >= 1 AND attempt < ?3 ORDER BY attempt DESC");
+        st.bind(1, run).bind(2, taskKey).bind(3, before);
+        while (st.step())
+            out.push_back({run, st.int32(0), st.text(1), parseObject(st.text(2))});
+        store::Statement up(db, "SELECT coalesce(repair_of, 0) FROM pipeline_runs WHERE run_id = ?1");
+        up.bind(1, run);
+        run = up.step() ? up.int64(0) : 0;
+        before = std::numeric_limits<int>::max(); // every attempt of a repaired run came before
+    }
+    return out;
+}
+
+void recordAttemptOutputs(store::Database &db, std::int64_t runId, const std::string &taskKey, int attempt,
+                          const QJsonObject &outputs)
+{
+    store::Statement st(db, "UPDATE pipeline_task_runs SET outputs = ?4 WHERE run_id = ?1 AND task_key = ?2 AND "
+                            "attempt = ?3");
+    st.bind(1, runId).bind(2, taskKey).bind(3, attempt).bind(4, compactJson(outputs));
+    st.exec();
 }
 
 RunInfo loadRun(store::Database &db, std::int64_t runId)

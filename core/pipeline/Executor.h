@@ -109,11 +109,35 @@ RunInfo runPipeline(const store::Workspace &ws, const Pipeline &p, const RunOpti
 
 /**
  * Repairs run `runId`: runs its failed, timed-out, canceled and skipped tasks again, and everything downstream
- * of them, with the pipeline and parameters the run had; the tasks that succeeded keep their outputs. Returns
- * the new run (trigger "repair", repair_of = runId). Throws when the run does not exist or succeeded.
+ * of them, with the pipeline and parameters the run had; the tasks that succeeded keep their outputs. A run whose
+ * executor was killed is ended first (failOrphanedRuns), so it can be repaired at once. Returns the new run
+ * (trigger "repair", repair_of = runId). Throws when the run does not exist, is still running or succeeded.
  */
 RunInfo repairRun(const store::Workspace &ws, std::int64_t runId, RunOptions options = {}, const Observer &observer = {},
                   const std::atomic<bool> *cancel = nullptr);
+
+/** An attempt of a task made before the current one: in this run, or in a run this run repairs. */
+struct EarlierAttempt
+{
+    std::int64_t runId = 0;
+    int attempt = 0;
+    std::string result; // as recorded; FAILED for an attempt whose executor was killed
+    QJsonObject outputs; // what it recorded, also when it did not finish
+};
+
+/**
+ * The attempts of task `taskKey` before attempt `attempt` of run `runId`, newest first: this run's earlier
+ * attempts, then those of the run it repairs, and so on back. A built-in task's retry finds there the tracked
+ * run or model version a killed attempt created, and reuses it instead of making another.
+ */
+std::vector<EarlierAttempt> earlierAttempts(store::Database &db, std::int64_t runId, const std::string &taskKey,
+                                            int attempt);
+/**
+ * Records `outputs` as what attempt `attempt` of task `taskKey` has created so far, while it runs: written before
+ * the task's state changes, so that a repair after a crash (of the task or of its executor) finds them.
+ */
+void recordAttemptOutputs(store::Database &db, std::int64_t runId, const std::string &taskKey, int attempt,
+                          const QJsonObject &outputs);
 
 /** A recorded run with its tasks and attempts; throws naming the run id when there is none. */
 RunInfo loadRun(store::Database &db, std::int64_t runId);

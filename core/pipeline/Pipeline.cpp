@@ -6,15 +6,24 @@
 
 #include <QFile>
 #include <QJsonDocument>
+#include <QLocale>
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <cerrno>
+#include <climits>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <cstdint>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace pw::pipeline {
 
@@ -22,7 +31,52 @@ namespace {
 
 std::string quoted(const std::string &s)
 {
-    return "'" + s + "'";
+    return "'" + printable(s) + "'";
+}
+
+bool isControl(QChar c)
+{
+    return c.category() == QChar::Other_Control || c.unicode() == 0x2028 || c.unicode() == 0x2029;
+}
+
+std::string escapedControl(QChar c)
+{
+    switch (c.unicode()) {
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default: break;
+    }
+    char buf[16];
+    if (c.unicode() < 0x100)
+        std::snprintf(buf, sizeof buf, "\\x%02x", unsigned(c.unicode()));
+    else
+        std::snprintf(buf, sizeof buf, "\\u%04x", unsigned(c.unicode()));
+    return buf;
+}
+
+// A number as a person wrote it: whole numbers in digits (3000000000, not 3e+09).
+std::string numberText(double d)
+{
+    if (d == std::floor(d) && std::abs(d) < 1e16)
+        return std::to_string(static_cast<long long>(d));
+    return QString::number(d, 'g', QLocale::FloatingPointShortest).toStdString();
+}
+
+// The range of integer fields and parameters: what the int they are read into holds.
+const std::string kIntRange = std::to_string(INT_MIN) + " to " + std::to_string(INT_MAX);
+
+// Why `v` is not a whole number that fits an int; empty when it is one.
+std::string wholeNumberProblem(const QJsonValue &v, const char *typeName)
+{
+    if (!v.isDouble())
+        return std::string("must be a whole number, not ") + typeName;
+    const double d = v.toDouble();
+    if (d != std::floor(d))
+        return "must be a whole number, not " + numberText(d);
+    if (d < double(INT_MIN) || d > double(INT_MAX))
+        return numberText(d) + " is out of range (a whole number from " + kIntRange + ")";
+    return {};
 }
 
 QString qs(const std::string &s)
@@ -71,12 +125,11 @@ public:
         const QJsonValue v = m_o.value(QLatin1String(f));
         if (v.isUndefined() || v.isNull())
             return def;
-        const double d = v.toDouble();
-        if (!v.isDouble() || d != std::floor(d) || std::abs(d) > 2e9) {
-            wrong(f, "a whole number", v);
+        if (const std::string problem = wholeNumberProblem(v, jsonTypeName(v)); !problem.empty()) {
+            error(f, problem);
             return def;
         }
-        return int(d);
+        return int(v.toDouble());
     }
     bool boolean(const char *f, bool def)
     {
@@ -172,9 +225,7 @@ std::string checkKind(const QJsonValue &v, const std::string &kind)
     if (kind == "integer") {
         if (v.isString() && v.toString().contains("{{"))
             return {}; // a reference, checked when resolved
-        return v.isDouble() && v.toDouble() == std::floor(v.toDouble())
-                   ? ""
-                   : std::string("must be a whole number, not ") + jsonTypeName(v);
+        return wholeNumberProblem(v, jsonTypeName(v));
     }
     if (kind == "number") {
         if (v.isString() && v.toString().contains("{{"))
@@ -391,13 +442,10 @@ Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &err
         const QJsonObject s = r.object("schedule");
         Reader sr(s, {}, "schedule.", errors);
         ScheduleSpec spec;
-        if (s.contains("quartz_cron_expression")) {
-            spec.expression = sr.string("quartz_cron_expression");
-            spec.quartz = true;
-        } else {
-            spec.expression = sr.string("cron");
-            spec.quartz = false;
-        }
+        // Databricks' field is quartz_cron_expression; "cron" (5 fields) is ours. With neither, validate()
+        // reports the missing expression under Databricks' name.
+        spec.quartz = s.contains("quartz_cron_expression") || !s.contains("cron");
+        spec.expression = sr.string(spec.quartz ? "quartz_cron_expression" : "cron");
         spec.timezone = sr.string("timezone_id", "UTC");
         const std::string pause = sr.string("pause_status", "UNPAUSED");
         if (pause != "PAUSED" && pause != "UNPAUSED")
@@ -459,14 +507,47 @@ Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &err
     return p;
 }
 
+QByteArray readRegularFile(const std::string &path)
+{
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. The check is on the open
+    // descriptor, so the file cannot be swapped between the check and the read.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        throw std::runtime_error("cannot read '" + printable(path) + "': " + std::strerror(errno));
+    struct stat st{};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        const int err = errno;
+        ::close(fd);
+        const char *what = S_ISDIR(st.st_mode)    ? "a folder"
+                           : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                           : S_ISSOCK(st.st_mode) ? "a socket"
+                           : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                        : nullptr;
+        throw std::runtime_error("cannot read '" + printable(path) + "': "
+                                 + (what ? std::string("it is ") + what + ", not a regular file" : std::strerror(err)));
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    QFile f;
+    if (!f.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        throw std::runtime_error("cannot read '" + printable(path) + "': " + f.errorString().toStdString());
+    }
+    const QByteArray bytes = f.readAll();
+    if (f.error() != QFileDevice::NoError)
+        throw std::runtime_error("cannot read '" + printable(path) + "': " + f.errorString().toStdString());
+    return bytes;
+}
+
 Pipeline loadPipeline(const std::string &path, std::vector<ValidationError> &errors)
 {
-    QFile f(qs(path));
-    if (!f.open(QIODevice::ReadOnly)) {
-        errors.push_back({{}, {}, "cannot read pipeline file '" + path + "': " + f.errorString().toStdString()});
+    QByteArray bytes;
+    try {
+        bytes = readRegularFile(path);
+    } catch (const std::runtime_error &e) {
+        errors.push_back({{}, {}, std::string("pipeline file: ") + e.what()});
         return {};
     }
-    return parsePipeline(f.readAll(), errors);
+    return parsePipeline(bytes, errors);
 }
 
 std::vector<std::string> upstreamOf(const Pipeline &p, const std::string &key)
@@ -542,8 +623,19 @@ std::vector<ValidationError> validate(const Pipeline &p)
     auto err = [&](const std::string &key, const std::string &field, const std::string &message) {
         errors.push_back({key, field, message});
     };
+    // Names reach files (unit files, crontab lines, logs) and terminals: one line of text each.
+    auto oneLine = [&](const std::string &key, const std::string &field, const std::string &what,
+                       const std::string &value) {
+        const std::string c = firstControlCharacter(value);
+        if (!c.empty())
+            err(key, field, what + " " + quoted(value) + " contains the control character " + c
+                                + "; it must be one line of printable text");
+    };
     if (p.name.empty())
         err({}, "name", "a pipeline needs a name");
+    oneLine({}, "name", "the pipeline name", p.name);
+    for (const auto &[name, value] : p.parameters)
+        oneLine({}, "parameters." + printable(name), "the parameter name", name);
     if (p.formatVersion != kFormatVersion)
         err({}, "format_version", "format version " + std::to_string(p.formatVersion) + " is not supported (this is "
                                       + std::to_string(kFormatVersion) + ")");
@@ -554,10 +646,16 @@ std::vector<ValidationError> validate(const Pipeline &p)
     if (p.tasks.empty())
         err({}, "tasks", "a pipeline needs at least one task");
     if (p.schedule) {
-        try {
-            parseCron(p.schedule->expression, p.schedule->quartz);
-        } catch (const std::invalid_argument &e) {
-            err({}, p.schedule->quartz ? "schedule.quartz_cron_expression" : "schedule.cron", e.what());
+        const std::string field = p.schedule->quartz ? "schedule.quartz_cron_expression" : "schedule.cron";
+        if (QString::fromStdString(p.schedule->expression).trimmed().isEmpty()) {
+            err({}, field, "missing: a schedule needs \"quartz_cron_expression\" (Quartz, 6-7 fields, as Databricks) "
+                           "or \"cron\" (5 fields)");
+        } else {
+            try {
+                parseCron(p.schedule->expression, p.schedule->quartz);
+            } catch (const std::invalid_argument &e) {
+                err({}, field, printable(e.what()));
+            }
         }
         try {
             timeZone(p.schedule->timezone);
@@ -600,9 +698,10 @@ std::vector<ValidationError> validate(const Pipeline &p)
             err({}, "task_key", "a task has no task_key");
             continue;
         }
-        static const QRegularExpression keyRe("^[A-Za-z0-9_-]{1,100}$");
+        // \A and \z: '$' would also match before a final newline.
+        static const QRegularExpression keyRe(R"(\A[A-Za-z0-9_-]{1,100}\z)");
         if (!keyRe.match(qs(t.key)).hasMatch())
-            err(t.key, "task_key", "may hold only letters, digits, '_' and '-' (1 to 100)");
+            err(t.key, "task_key", "task key " + quoted(t.key) + " may hold only letters, digits, '_' and '-' (1 to 100)");
         if (keys[t.key] > 1 && reportedDuplicate.insert(t.key).second)
             err(t.key, "task_key", "duplicate task key " + quoted(t.key) + " (" + std::to_string(keys[t.key]) + " tasks)");
         const TaskType *type = taskType(t.type);
@@ -624,7 +723,7 @@ std::vector<ValidationError> validate(const Pipeline &p)
                                      + " (ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, "
                                        "AT_LEAST_ONE_FAILED, ALL_FAILED)");
         // The workspace's targets are checked when the task runs (a pipeline file does not know the workspace).
-        static const QRegularExpression targetName(QStringLiteral("^[A-Za-z0-9_.-]+$"));
+        static const QRegularExpression targetName(QStringLiteral(R"(\A[A-Za-z0-9_.-]+\z)"));
         if (!targetName.match(qs(t.target)).hasMatch())
             err(t.key, "target", "compute target " + quoted(t.target) + " is not a target name (letters, digits, '.', '_', '-')");
         else if (t.target != "local" && t.type != "train" && t.type != "score")
@@ -853,6 +952,34 @@ QJsonValue mapJsonStrings(const QJsonValue &v, const std::function<std::string(c
         return o;
     }
     return v;
+}
+
+std::string printable(const std::string &text)
+{
+    const QString s = QString::fromStdString(text);
+    if (std::none_of(s.begin(), s.end(), isControl))
+        return text;
+    QString out;
+    for (const QChar c : s) {
+        if (isControl(c))
+            out += QString::fromStdString(escapedControl(c));
+        else
+            out += c;
+    }
+    return out.toStdString();
+}
+
+std::string firstControlCharacter(const std::string &text)
+{
+    const QString s = QString::fromStdString(text);
+    const auto it = std::find_if(s.begin(), s.end(), isControl);
+    return it == s.end() ? std::string() : escapedControl(*it);
+}
+
+std::string errorText(const ValidationError &e)
+{
+    return (e.taskKey.empty() ? std::string() : "task " + printable(e.taskKey) + ": ")
+           + (e.field.empty() ? std::string() : printable(e.field) + ": ") + printable(e.message);
 }
 
 QJsonArray errorsJson(const std::vector<ValidationError> &errors)

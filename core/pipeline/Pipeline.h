@@ -125,8 +125,14 @@ const TaskType *taskType(const std::string &name);
  * type are errors too (the rest is still read, so that validate() can report everything at once).
  */
 Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &errors);
-/** parsePipeline() of a file; a file that cannot be read is one error naming it. */
+/** parsePipeline() of a file; a file that cannot be read, or is not a regular file (a FIFO, a folder), is one
+ *  error naming it. */
 Pipeline loadPipeline(const std::string &path, std::vector<ValidationError> &errors);
+/**
+ * The bytes of a regular file. Anything else (a FIFO, which would block the reader, a socket, a device, a
+ * folder) is refused without waiting: throws std::runtime_error naming the file and what it is.
+ */
+QByteArray readRegularFile(const std::string &path);
 
 /**
  * Every problem of a pipeline, at once: duplicate or empty task keys, dependencies on missing tasks, cycles
@@ -162,5 +168,15 @@ QJsonValue mapJsonStrings(const QJsonValue &v, const std::function<std::string(c
 
 /** The error list as JSON: [{"task_key", "field", "message"}]. */
 QJsonArray errorsJson(const std::vector<ValidationError> &errors);
+/** One error for a person: "task KEY: FIELD: MESSAGE" (the parts that are set), control characters escaped. */
+std::string errorText(const ValidationError &e);
+
+/**
+ * `text` with its control characters (C0, DEL, C1, U+2028, U+2029) written as C escapes ("\n", "\t",
+ * "\x1b", "\u2028"), so that a message naming a value stays on one line and shows what is there.
+ */
+std::string printable(const std::string &text);
+/** The first control character of `text` (as printable() writes it), or empty when there is none. */
+std::string firstControlCharacter(const std::string &text);
 
 } // namespace pw::pipeline

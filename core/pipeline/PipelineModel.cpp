@@ -163,9 +163,9 @@ void PipelineModel::renameTask(const std::string &from, const std::string &to)
     require(from);
     if (from == to)
         return;
-    static const QRegularExpression keyRe("^[A-Za-z0-9_-]{1,100}$");
+    static const QRegularExpression keyRe(R"(\A[A-Za-z0-9_-]{1,100}\z)"); // '$' would match before a final newline
     if (!keyRe.match(qs(to)).hasMatch())
-        throw std::invalid_argument("task key '" + to + "': only letters, digits, '_' and '-' (1 to 100)");
+        throw std::invalid_argument("task key '" + printable(to) + "': only letters, digits, '_' and '-' (1 to 100)");
     if (m_p.task(to))
         throw std::invalid_argument("a task named '" + to + "' exists already");
     std::vector<std::string> rewritten; // other tasks whose params referred to `from`

@@ -2,13 +2,21 @@
 // OnCalendar= values and crontab fields.
 #include "core/pipeline/Schedule.h"
 
+#include "core/pipeline/Pipeline.h"
+
 #include <QDate>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTime>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <optional>
 #include <stdexcept>
 
 namespace pw::pipeline {
@@ -807,6 +815,250 @@ std::string toCrontabFields(const CronExpression &e)
                           fieldText(e, kCronDayOfWeek));
     }
     return minute + " " + hour + " " + dom + " " + month + " " + dow;
+}
+
+std::string systemdExecArgument(const std::string &arg)
+{
+    std::string out = "\"";
+    for (const char ch : arg) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '%': out += "%%"; break;
+        case '$': out += "$$"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        case '\r': out += "\\r"; break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\x%02x", unsigned(c));
+                out += buf;
+            } else {
+                out += ch; // UTF-8 stays as it is: unit files are UTF-8
+            }
+        }
+    }
+    return out + "\"";
+}
+
+std::string systemdValue(const std::string &text)
+{
+    std::string out;
+    for (const char ch : printable(text)) {
+        if (ch == '%')
+            out += '%';
+        out += ch;
+    }
+    return out;
+}
+
+std::string crontabArgument(const std::string &arg)
+{
+    for (const char ch : arg) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            throw std::invalid_argument("'" + printable(arg) + "' holds the control character "
+                                        + firstControlCharacter(std::string(1, ch))
+                                        + ", which a crontab entry (one line) cannot carry");
+    }
+    std::string out = "'";
+    for (const char ch : arg) {
+        if (ch == '\'')
+            out += "'\\''";
+        else if (ch == '%')
+            out += "'\\%'"; // cron makes "\%" a '%' for the shell, which leaves an unquoted '%' alone
+        else
+            out += ch;
+    }
+    return out + "'";
+}
+
+namespace {
+
+// A word that needs no quotes in an Exec line or a crontab command (the command itself is always quoted).
+bool isPlainWord(const std::string &w)
+{
+    return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/';
+    });
+}
+
+} // namespace
+
+std::string systemdServiceText(const InstalledSchedule &s)
+{
+    std::string exec;
+    for (std::size_t i = 0; i < s.argv.size(); ++i) {
+        const std::string &a = s.argv[i];
+        exec += (i ? " " : "") + (i > 0 && isPlainWord(a) ? a : systemdExecArgument(a));
+    }
+    return "[Unit]\nDescription=" + systemdValue("Pipewright pipeline " + s.pipeline + " (" + s.file + ")")
+           + "\n\n[Service]\nType=oneshot\nExecStart=" + exec + "\n";
+}
+
+std::string systemdTimerText(const InstalledSchedule &s)
+{
+    const auto values = toSystemdOnCalendar(parseCron(s.expression, s.quartz), s.timezone);
+    std::string text = "[Unit]\nDescription="
+                       + systemdValue("Schedule of Pipewright pipeline " + s.pipeline + ": " + s.expression + " ("
+                                      + s.timezone + ")")
+                       + "\n\n[Timer]\n";
+    for (const auto &v : values)
+        text += "OnCalendar=" + systemdValue(v) + "\n";
+    return text + "AccuracySec=1s\n\n[Install]\nWantedBy=timers.target\n";
+}
+
+std::vector<std::string> crontabLines(const InstalledSchedule &s)
+{
+    timeZone(s.timezone); // an IANA id: nothing to escape in it
+    std::string command = toCrontabFields(parseCron(s.expression, s.quartz));
+    for (std::size_t i = 0; i < s.argv.size(); ++i)
+        command += " " + (i > 0 && isPlainWord(s.argv[i]) ? s.argv[i] : crontabArgument(s.argv[i]));
+    return {"CRON_TZ=" + s.timezone, command};
+}
+
+namespace {
+
+// Finds the members of JSON objects in a valid JSON text, by byte offsets (structural characters are ASCII, so
+// UTF-8 needs no decoding).
+class JsonScanner
+{
+public:
+    struct Member
+    {
+        qsizetype keyBegin = 0;
+        QString key;
+        qsizetype valueBegin = 0, valueEnd = 0;
+    };
+
+    explicit JsonScanner(const QByteArray &text)
+        : m_s(text)
+    {
+    }
+    qsizetype skipSpace(qsizetype i) const
+    {
+        while (i < m_s.size() && (m_s[i] == ' ' || m_s[i] == '\t' || m_s[i] == '\n' || m_s[i] == '\r'))
+            ++i;
+        return i;
+    }
+    /** The members of the object whose '{' is at `open`. */
+    std::vector<Member> members(qsizetype open) const
+    {
+        std::vector<Member> out;
+        qsizetype i = skipSpace(open + 1);
+        if (i < m_s.size() && m_s[i] == '}')
+            return out;
+        while (i < m_s.size()) {
+            Member m;
+            m.keyBegin = i;
+            const qsizetype keyEnd = skipValue(i);
+            m.key = QJsonDocument::fromJson("[" + m_s.mid(i, keyEnd - i) + "]").array().at(0).toString();
+            i = skipSpace(keyEnd);
+            i = skipSpace(i + 1); // ':'
+            m.valueBegin = i;
+            m.valueEnd = skipValue(i);
+            out.push_back(m);
+            i = skipSpace(m.valueEnd);
+            if (i >= m_s.size() || m_s[i] != ',')
+                break;
+            i = skipSpace(i + 1);
+        }
+        return out;
+    }
+    /** The end of the value that starts at `i`. */
+    qsizetype skipValue(qsizetype i) const
+    {
+        if (i >= m_s.size())
+            return i;
+        if (m_s[i] == '"')
+            return skipString(i);
+        if (m_s[i] == '{' || m_s[i] == '[') {
+            int depth = 0;
+            while (i < m_s.size()) {
+                const char c = m_s[i];
+                if (c == '"') {
+                    i = skipString(i);
+                    continue;
+                }
+                if (c == '{' || c == '[')
+                    ++depth;
+                else if ((c == '}' || c == ']') && --depth == 0)
+                    return i + 1;
+                ++i;
+            }
+            return i;
+        }
+        while (i < m_s.size() && !std::strchr(",}] \t\r\n", m_s[i]))
+            ++i;
+        return i;
+    }
+
+private:
+    qsizetype skipString(qsizetype i) const
+    {
+        for (++i; i < m_s.size(); ++i) {
+            if (m_s[i] == '\\')
+                ++i;
+            else if (m_s[i] == '"')
+                return i + 1;
+        }
+        return i;
+    }
+
+    const QByteArray &m_s;
+};
+
+} // namespace
+
+QByteArray withPauseStatus(const QByteArray &json, bool paused)
+{
+    QJsonParseError error{};
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject())
+        throw std::invalid_argument("not a JSON object");
+    if (!doc.object().value("schedule").isObject())
+        throw std::invalid_argument("no \"schedule\" object");
+    const QByteArray value = paused ? "\"PAUSED\"" : "\"UNPAUSED\"";
+
+    const JsonScanner scan(json);
+    const qsizetype root = scan.skipSpace(0);
+    // As QJsonDocument, the last of repeated keys counts.
+    std::optional<JsonScanner::Member> schedule;
+    for (const auto &m : scan.members(root))
+        if (m.key == QLatin1String("schedule"))
+            schedule = m;
+    QByteArray out = json;
+    if (schedule && json[schedule->valueBegin] == '{') {
+        const auto fields = scan.members(schedule->valueBegin);
+        std::optional<JsonScanner::Member> status;
+        for (const auto &m : fields)
+            if (m.key == QLatin1String("pause_status"))
+                status = m;
+        if (status) {
+            out.replace(status->valueBegin, status->valueEnd - status->valueBegin, value);
+        } else if (fields.empty()) {
+            out.insert(schedule->valueBegin + 1, "\"pause_status\": " + value);
+        } else {
+            // In the layout of the fields there: the same indentation and the same separator after the key.
+            const auto &first = fields.front();
+            const QByteArray indent = json.mid(schedule->valueBegin + 1, first.keyBegin - schedule->valueBegin - 1);
+            const qsizetype keyEnd = scan.skipValue(first.keyBegin);
+            const QByteArray colon = json.mid(keyEnd, first.valueBegin - keyEnd);
+            out.insert(fields.back().valueEnd, "," + indent + "\"pause_status\""
+                                                   + colon + value);
+        }
+    }
+    // What was meant: the same document with the new status. Should the text have a shape the edit in place did
+    // not foresee, the document is written anew (the same content; the layout and key order are Qt's).
+    QJsonObject want = doc.object();
+    QJsonObject s = want.value("schedule").toObject();
+    s.insert("pause_status", paused ? "PAUSED" : "UNPAUSED");
+    want.insert("schedule", s);
+    if (QJsonDocument::fromJson(out).object() != want)
+        out = QJsonDocument(want).toJson();
+    return out;
 }
 
 } // namespace pw::pipeline

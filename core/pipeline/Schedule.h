@@ -3,6 +3,7 @@
 // Value types and free functions only; everything here is safe to call from any thread.
 #pragma once
 
+#include <QByteArray>
 #include <QDateTime>
 #include <QTimeZone>
 
@@ -125,5 +126,55 @@ std::vector<std::string> toSystemdOnCalendar(const CronExpression &e, const std:
  * (The time zone goes in a CRON_TZ= line, written by the caller.)
  */
 std::string toCrontabFields(const CronExpression &e);
+
+/** What `schedule install` hands to the operating system: a command run at the schedule's times. */
+struct InstalledSchedule
+{
+    std::string pipeline;          // the pipeline's name, for descriptions
+    std::string file;              // the pipeline file, for descriptions
+    std::vector<std::string> argv; // the command: pipewright pipeline run FILE --workspace WS
+    std::string expression;
+    bool quartz = true;
+    std::string timezone = "UTC";
+};
+
+/**
+ * The systemd user service that runs `argv` once (Type=oneshot). Every value is escaped so that systemd reads
+ * back exactly what is given: Description= by systemdValue(), each ExecStart= word by systemdExecArgument().
+ */
+std::string systemdServiceText(const InstalledSchedule &s);
+/** The systemd user timer of the service: OnCalendar= values of toSystemdOnCalendar() (throws as it does). */
+std::string systemdTimerText(const InstalledSchedule &s);
+/**
+ * The crontab lines: "CRON_TZ=ZONE", then the time fields of toCrontabFields() and `argv`, each word (but plain
+ * ones such as "run") quoted by crontabArgument(). Throws std::invalid_argument as those do.
+ */
+std::vector<std::string> crontabLines(const InstalledSchedule &s);
+
+/**
+ * One word of a systemd Exec line (systemd.service, "Command lines"): in double quotes with C escapes for
+ * '"', '\' and control characters, '%' as "%%" (specifiers are expanded first) and '$' as "$$" (variables are
+ * expanded after the line is split), so that the program receives exactly `arg`.
+ */
+std::string systemdExecArgument(const std::string &arg);
+/**
+ * A value of a plain systemd setting such as Description=: '%' as "%%", control characters shown as C escapes
+ * ("\n"), so that it stays on its line and cannot add settings.
+ */
+std::string systemdValue(const std::string &text);
+/**
+ * One word of a crontab command: in single quotes for /bin/sh, with each '%' as "\%" outside the quotes (cron
+ * turns an unescaped '%' into a newline and feeds the rest to the command's input). Throws
+ * std::invalid_argument naming the value when it holds a newline or another control character but a tab: a
+ * crontab entry is one line.
+ */
+std::string crontabArgument(const std::string &arg);
+
+/**
+ * The text of a pipeline file with its schedule's "pause_status" set to PAUSED or UNPAUSED and every other
+ * byte kept (the value replaced in place, or the field added after the schedule's last field in the file's own
+ * layout). Throws std::invalid_argument when the text is not a JSON object with a "schedule" object.
+ */
+QByteArray withPauseStatus(const QByteArray &json, bool paused);
 
 } // namespace pw::pipeline

@@ -122,6 +122,15 @@ std::map<std::string, QDateTime> Scheduler::nextFires() const
     return out;
 }
 
+std::vector<Scheduler::Watched> Scheduler::watched() const
+{
+    std::vector<Watched> out;
+    for (const auto &[file, e] : m_entries)
+        out.push_back({file, e->pipeline.name, e->pipeline.schedule, e->nextFire,
+                       e->pipeline.fileArrival ? e->pipeline.fileArrival->path : std::string()});
+    return out;
+}
+
 void Scheduler::start()
 {
     m_stopped = false;
@@ -167,10 +176,10 @@ void Scheduler::reload()
         for (auto &e : validate(p))
             errors.push_back(std::move(e));
         if (!errors.empty()) {
-            emit message(QString("%1: not scheduled, %2 error(s); the first: %3 %4")
+            emit message(QString("%1: not scheduled, %2 error(s); the first: %3")
                              .arg(fi.fileName())
                              .arg(errors.size())
-                             .arg(qs(errors.front().field), qs(errors.front().message)));
+                             .arg(qs(errorText(errors.front()))));
             m_entries.erase(file);
             continue;
         }

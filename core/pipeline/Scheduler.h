@@ -14,6 +14,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -57,6 +58,19 @@ public:
     int activeRuns() const;
     /** The next fire time of each scheduled, unpaused pipeline (by name). */
     std::map<std::string, QDateTime> nextFires() const;
+    /** The folder of pipeline files it watches. */
+    const std::string &folder() const { return m_dir; }
+    /** What it watches for one pipeline file it loaded. */
+    struct Watched
+    {
+        std::string file;
+        std::string pipeline;
+        std::optional<ScheduleSpec> schedule;
+        QDateTime nextFire;      // invalid when paused, unscheduled or never again
+        std::string arrivalPath; // the file-arrival trigger's folder, or empty
+    };
+    /** Every pipeline file it loaded, in file order (files that do not validate are left out: see message()). */
+    std::vector<Watched> watched() const;
     /** Extra options for every run (e.g. the CLI path); set before start(). */
     void setRunOptions(const RunOptions &base) { m_base = base; }
 

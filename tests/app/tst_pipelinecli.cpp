@@ -1,12 +1,18 @@
 // The pipeline, schedule and scheduler commands through the real `pipewright` binary (JSON keys, exit codes 0
 // ok, 1 failure, 2 usage, progress on stderr), the seed training and scoring pipelines on a Fashion-MNIST subset,
-// and the in-process Scheduler: schedule fires on time and file-arrival triggers that never take a file twice.
+// and the in-process Scheduler: schedule fires on time and file-arrival triggers that never take a file twice;
+// repair after the executor was killed at a known point (train, register, promote reused, never done twice);
+// what reaches unit files and crontab lines read back escaped; schedule pause|resume; refusals that name the
+// file (a FIFO, a missing --pipelines folder, no cron).
 // Pipelines are written as JSON files; values reach shell scripts only as argv elements.
 #include "core/data/FashionMnist.h"
 #include "core/pipeline/Executor.h"
+#include "core/pipeline/Schedule.h"
 #include "core/pipeline/Scheduler.h"
+#include "core/registry/Registry.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "core/track/Tracker.h"
 #include "tests/TestData.h"
 
 #include <QDateTime>
@@ -26,6 +32,10 @@
 #include <map>
 #include <mutex>
 #include <vector>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 using namespace pw;
 
@@ -106,10 +116,14 @@ private Q_SLOTS:
     void initTestCase();
     void validateContract_data();
     void validateContract();
+    void validateRefusesNonRegularFiles_data();
+    void validateRefusesNonRegularFiles();
     void runContract();
     void partialRuns_data();
     void partialRuns();
     void cancelAndRepairThroughCli();
+    void repairAfterKill_data();
+    void repairAfterKill();
     void seedTrainingDag();
     void seedDatabricksJobs();
     void databricksOut_data();
@@ -120,7 +134,13 @@ private Q_SLOTS:
     void scheduleInstall();
     void scheduleInstallRefusals_data();
     void scheduleInstallRefusals();
+    void scheduleInstallEscapes_data();
+    void scheduleInstallEscapes();
+    void scheduleInstallWithoutCron_data();
+    void scheduleInstallWithoutCron();
+    void schedulePauseResume();
     void schedulerFiresAndWatchesFolders();
+    void schedulerListsAndRefuses();
 
 private:
     struct Result
@@ -131,27 +151,29 @@ private:
         QJsonDocument json() const { return QJsonDocument::fromJson(out); }
         QJsonObject object() const { return json().object(); }
     };
-    Result run(const QStringList &args, int timeoutMs = 120000);
-    QProcessEnvironment environment() const;
+    Result run(const QStringList &args, int timeoutMs = 120000, const QProcessEnvironment &extra = {});
+    QProcessEnvironment environment(const QProcessEnvironment &extra = {}) const;
     QString path(const QString &name) const { return m_dir.filePath(name); }
 
     QTemporaryDir m_dir;
 };
 
-QProcessEnvironment tst_PipelineCli::environment() const
+QProcessEnvironment tst_PipelineCli::environment(const QProcessEnvironment &extra) const
 {
     // Nothing the CLI writes may reach the real user's configuration or default workspace.
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert("XDG_CONFIG_HOME", path("xdg-config"));
     env.insert("XDG_DATA_HOME", path("xdg-data"));
     env.remove("PIPEWRIGHT_WORKSPACE");
+    for (const QString &k : extra.keys())
+        env.insert(k, extra.value(k));
     return env;
 }
 
-tst_PipelineCli::Result tst_PipelineCli::run(const QStringList &args, int timeoutMs)
+tst_PipelineCli::Result tst_PipelineCli::run(const QStringList &args, int timeoutMs, const QProcessEnvironment &extra)
 {
     QProcess p;
-    p.setProcessEnvironment(environment());
+    p.setProcessEnvironment(environment(extra));
     p.start(PIPEWRIGHT_BIN, args);
     Result r;
     if (!p.waitForFinished(timeoutMs)) {
@@ -205,6 +227,12 @@ void tst_PipelineCli::validateContract_data()
 
     QTest::newRow("missing file") << path("no-such-pipeline.json") << QByteArray() << 1
                                   << QStringList{"||" + path("no-such-pipeline.json")};
+
+    // A name that would add lines to a unit file is refused, and shown escaped.
+    QTest::newRow("name with newlines")
+        << path("injected.json")
+        << QJsonDocument(pipelineJson("nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x", {shellTask("t", "true")})).toJson()
+        << 1 << QStringList{"|name|the pipeline name 'nightly\\n[Service]\\nExecStartPre=/bin/touch /tmp/x' contains the control character \\n"};
 }
 
 void tst_PipelineCli::validateContract()
@@ -243,8 +271,36 @@ void tst_PipelineCli::validateContract()
     // The cycle names both of its tasks.
     if (QTest::currentDataTag() == QByteArray("cycle, unknown type, missing param"))
         QVERIFY2(r.out.contains("a -> b") || r.out.contains("b -> a"), r.out.constData());
-    // The problems are on stderr too, for a person.
+    // The problems are on stderr too, for a person, one line each: nothing a name holds starts a line.
     QVERIFY2(!r.err.isEmpty(), "nothing on stderr");
+    QVERIFY2(!r.err.contains("\n[Service]"), r.err.constData());
+}
+
+void tst_PipelineCli::validateRefusesNonRegularFiles_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("what");
+    QTest::newRow("FIFO") << path("pipe.fifo") << "FIFO";
+    QTest::newRow("folder") << path("a-folder.json") << "folder";
+}
+
+void tst_PipelineCli::validateRefusesNonRegularFiles()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, what);
+    if (what == "FIFO" && !QFileInfo::exists(file))
+        QCOMPARE(::mkfifo(QFile::encodeName(file).constData(), 0600), 0);
+    if (what == "folder")
+        QVERIFY(QDir().mkpath(file));
+    // Reading a FIFO blocks until a writer comes: the refusal must not read it.
+    QElapsedTimer clock;
+    clock.start();
+    const Result r = run({"pipeline", "validate", file, "--json", "--workspace", path("ws-validate")}, 20000);
+    QVERIFY2(r.exitCode == 1, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(QString::fromUtf8(r.err))));
+    QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed()) + " ms"));
+    const QString message = r.object().value("errors").toArray().at(0).toObject().value("message").toString();
+    QVERIFY2(message.contains(file) && message.contains(what) && message.contains("not a regular file"), qPrintable(message));
+    QVERIFY2(QString::fromUtf8(r.err).contains(file), r.err.constData());
 }
 
 // ---- pipeline run, runs, show ---------------------------------------------------------------------------
@@ -491,6 +547,91 @@ void tst_PipelineCli::cancelAndRepairThroughCli()
     const Result twice = run({"pipeline", "repair", QString::number(rep.value("run_id").toInteger()), "--workspace", ws, "--json"});
     QCOMPARE(twice.exitCode, 1);
     QVERIFY2(twice.err.contains("succeeded"), twice.err.constData());
+}
+
+// ---- repair after the executor was killed ------------------------------------------------------------------
+
+void tst_PipelineCli::repairAfterKill_data()
+{
+    // The task the executor is killed in: held (PIPEWRIGHT_HOLD_TASK) once its work is done and recorded, before
+    // its state changes; then the executor and the task's process get SIGKILL, as by a crash or `kill -9`.
+    QTest::addColumn<QString>("killedIn");
+    QTest::newRow("train: the run has ended") << "train";
+    QTest::newRow("register: the version is committed") << "register";
+    QTest::newRow("promote: the transition is committed") << "promote";
+}
+
+void tst_PipelineCli::repairAfterKill()
+{
+    QFETCH(QString, killedIn);
+    const QString tag = killedIn;
+    const QString ws = path("ws-kill-" + tag), images = path("shapes-kill-" + tag), file = path("kill-" + tag + ".json");
+    const QString hold = path("hold-" + tag);
+    QVERIFY(test::writeShapeClasses(images, 8, 7));
+    const QString experiment = "kill-" + tag;
+    auto task = [](const QString &key, const QString &type, const QJsonObject &params, const QString &after) {
+        QJsonObject t{{"task_key", key}, {"type", type}, {"params", params}};
+        if (!after.isEmpty())
+            t.insert("depends_on", QJsonArray{QJsonObject{{"task_key", after}}});
+        return t;
+    };
+    QVERIFY(writeJson(file, pipelineJson("kill-" + tag,
+        {task("ingest", "ingest", {{"source", images}, {"table", "shapes"}}, {}),
+         task("train", "train", {{"table", "{{tasks.ingest.table}}"}, {"experiment", experiment}, {"epochs", 1},
+                                 {"image_size", 16}, {"batch_size", 8}, {"val_fraction", 0.2}, {"device", "cpu"}}, "ingest"),
+         task("register", "register", {{"run", "{{tasks.train.run_id}}"}, {"name", "shapes"}}, "train"),
+         task("promote", "promote", {{"name", "shapes"}, {"version", "{{tasks.register.version}}"}, {"stage", "Staging"}},
+              "register")})));
+    QCOMPARE(run({"pipeline", "runs", "--workspace", ws, "--json"}).exitCode, 0); // the workspace exists first
+
+    QProcess executor;
+    QProcessEnvironment held;
+    held.insert("PIPEWRIGHT_HOLD_TASK", killedIn);
+    held.insert("PIPEWRIGHT_HOLD_FILE", hold);
+    executor.setProcessEnvironment(environment(held));
+    executor.start(PIPEWRIGHT_BIN, {"pipeline", "run", file, "--workspace", ws, "--json"});
+    QVERIFY(executor.waitForStarted());
+    const bool reached = QTest::qWaitFor(
+        [&] { return QFileInfo::exists(hold + ".held") || executor.state() == QProcess::NotRunning; }, 240000);
+    QVERIFY2(reached && QFileInfo::exists(hold + ".held"),
+             qPrintable("the task never reached its hold point: " + executor.readAllStandardError()));
+    const pid_t taskPid = pid_t(readFile(hold + ".held").toLongLong());
+    QVERIFY(taskPid > 0);
+    QCOMPARE(::kill(pid_t(executor.processId()), SIGKILL), 0);
+    QCOMPARE(::kill(taskPid, SIGKILL), 0);
+    QVERIFY(executor.waitForFinished(10000));
+
+    // The killed run is left RUNNING in the catalog; repair sees that its executor is gone and repairs it at once.
+    const auto workspace = store::Workspace::open(ws.toStdString());
+    auto db = workspace.openCatalog();
+    qint64 killedId = 0;
+    {
+        store::Statement st(*db, "SELECT run_id, life_cycle_state FROM pipeline_runs ORDER BY run_id DESC LIMIT 1");
+        QVERIFY(st.step());
+        killedId = st.int64(0);
+        QCOMPARE(st.text(1), std::string("RUNNING"));
+    }
+    const Result repair = run({"pipeline", "repair", QString::number(killedId), "--workspace", ws, "--json"}, 240000);
+    QVERIFY2(repair.exitCode == 0, qPrintable(QString::fromUtf8(repair.out + repair.err)));
+    const QJsonObject repaired = repair.object();
+    QCOMPARE(repaired.value("result_state").toString(), "SUCCESS");
+    QCOMPARE(taskOf(repaired, killedIn).value("result_state").toString(), "SUCCESS");
+    QCOMPARE(taskOf(repaired, killedIn).value("attempts").toInt(), 1);
+    const Result killed = run({"pipeline", "show", QString::number(killedId), "--workspace", ws, "--json"});
+    QCOMPARE(killed.object().value("life_cycle_state").toString(), "INTERNAL_ERROR");
+
+    // What the killed task did is not done twice: one tracked run, one model version (of that run), in Staging.
+    const auto trained = track::Tracker(*db).runs(experiment.toStdString());
+    QCOMPARE(trained.size(), std::size_t(1));
+    QCOMPARE(trained.front().status, std::string("FINISHED"));
+    const auto versions = registry::Registry(workspace, *db).versions("shapes");
+    QCOMPARE(versions.size(), std::size_t(1));
+    QCOMPARE(versions.front().runId, trained.front().runId);
+    QCOMPARE(versions.front().stage, registry::Stage::Staging);
+    QCOMPARE(taskOf(repaired, "train").value("outputs").toObject().value("run_id").toString(),
+             QString::fromStdString(trained.front().runId));
+    QCOMPARE(taskOf(repaired, "register").value("outputs").toObject().value("version").toInteger(), 1);
+    QCOMPARE(taskOf(repaired, "promote").value("outputs").toObject().value("stage").toString(), "Staging");
 }
 
 // ---- the seed pipelines on real data --------------------------------------------------------------------
@@ -855,6 +996,138 @@ void tst_PipelineCli::scheduleInstallRefusals()
     QVERIFY(r.out.isEmpty());
 }
 
+void tst_PipelineCli::scheduleInstallEscapes_data()
+{
+    QTest::addColumn<QString>("method");
+    QTest::newRow("systemd") << "systemd";
+    QTest::newRow("cron") << "cron";
+}
+
+void tst_PipelineCli::scheduleInstallEscapes()
+{
+    // Paths with what systemd and cron treat specially: they are written escaped (as core/pipeline/Schedule.h
+    // writes them; tst_schedule reads those back as systemd and cron + sh do).
+    QFETCH(QString, method);
+    const QString folder = path(QString::fromUtf8("odd \"q\" 100% $HOME 'x' caf\xc3\xa9"));
+    const QString file = folder + "/nightly 50%.json", ws = folder + "/ws";
+    QVERIFY(writeJson(file, pipelineJson("nightly", {shellTask("t", "true")},
+                                         {{"schedule", QJsonObject{{"quartz_cron_expression", "0 30 2 * * ?"},
+                                                                   {"timezone_id", "Europe/Berlin"}}}})));
+    const Result r = run({"schedule", "install", file, "--method", method, "--dry-run", "--json", "--workspace", ws});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject files = r.object().value("files").toObject();
+    pipeline::InstalledSchedule s;
+    s.pipeline = "nightly";
+    s.file = QFileInfo(file).absoluteFilePath().toStdString();
+    s.argv = {QFileInfo(PIPEWRIGHT_BIN).canonicalFilePath().toStdString(), "pipeline", "run", s.file, "--workspace",
+              QFileInfo(ws).absoluteFilePath().toStdString()};
+    s.expression = "0 30 2 * * ?";
+    s.timezone = "Europe/Berlin";
+    if (method == "systemd") {
+        QString service;
+        for (auto it = files.begin(); it != files.end(); ++it) {
+            if (it.key().endsWith(".service"))
+                service = it.value().toString();
+            QVERIFY2(QFileInfo(it.key()).fileName().contains(QRegularExpression("^pipewright-nightly-[0-9a-f]{8}\\.(service|timer)$")),
+                     qPrintable(it.key()));
+        }
+        QCOMPARE(service, QString::fromStdString(pipeline::systemdServiceText(s)));
+        QVERIFY2(service.contains("100%% $$HOME"), qPrintable(service));
+    } else {
+        const QStringList lines = files.value("crontab").toString().split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 4);
+        const auto want = pipeline::crontabLines(s);
+        QCOMPARE(lines.at(1), QString::fromStdString(want[0]));
+        QCOMPARE(lines.at(2), QString::fromStdString(want[1]));
+        QVERIFY2(!lines.at(2).contains(QRegularExpression("[^\\\\]%")), qPrintable(lines.at(2))); // every % escaped
+    }
+
+    // A name that would add settings to the unit is refused before anything is written.
+    const QString injected = path("injected-schedule.json");
+    QVERIFY(writeJson(injected, pipelineJson("nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x", {shellTask("t", "true")},
+                                             {{"schedule", QJsonObject{{"quartz_cron_expression", "0 30 2 * * ?"}}}})));
+    const Result bad = run({"schedule", "install", injected, "--method", method, "--dry-run", "--json", "--workspace", ws});
+    QCOMPARE(bad.exitCode, 1);
+    QVERIFY(bad.out.isEmpty());
+    QVERIFY2(bad.err.contains("nightly\\n[Service]\\nExecStartPre") && !bad.err.contains("\n[Service]"), bad.err.constData());
+}
+
+void tst_PipelineCli::scheduleInstallWithoutCron_data()
+{
+    QTest::addColumn<QStringList>("options");
+    QTest::addColumn<int>("exitCode");
+    QTest::newRow("chosen for want of systemd, dry run") << QStringList{"--dry-run"} << 0;
+    QTest::newRow("asked for, dry run") << QStringList{"--method", "cron", "--dry-run"} << 0;
+    QTest::newRow("asked for") << QStringList{"--method", "cron"} << 1;
+    QTest::newRow("chosen for want of systemd") << QStringList{} << 1;
+}
+
+void tst_PipelineCli::scheduleInstallWithoutCron()
+{
+    // A PATH with neither systemctl nor crontab: a machine without systemd and without cron.
+    QFETCH(QStringList, options);
+    QFETCH(int, exitCode);
+    const QString bare = path("bare-path");
+    QVERIFY(QDir().mkpath(bare));
+    QProcessEnvironment env;
+    env.insert("PATH", bare);
+    const QString file = path("nightly-nocron.json");
+    QVERIFY(writeJson(file, pipelineJson("nightly", {shellTask("t", "true")},
+                                         {{"schedule", QJsonObject{{"quartz_cron_expression", "0 30 2 * * ?"}}}})));
+    const Result r = run(QStringList{"schedule", "install", file, "--json", "--workspace", path("ws-nocron")} + options,
+                         120000, env);
+    QVERIFY2(r.exitCode == exitCode, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(QString::fromUtf8(r.err))));
+    QVERIFY2(r.err.contains("cron is not installed"), r.err.constData());
+    if (exitCode == 0) {
+        QCOMPARE(r.object().value("method").toString(), "cron");
+        const QJsonArray warnings = r.object().value("warnings").toArray();
+        QCOMPARE(warnings.size(), 1);
+        QVERIFY2(warnings.at(0).toString().contains("cron is not installed"), r.out.constData());
+    } else {
+        QVERIFY(r.out.isEmpty());
+    }
+}
+
+void tst_PipelineCli::schedulePauseResume()
+{
+    const QString file = path("pausable.json");
+    // A hand-written layout (key order, spacing) that a rewrite through a JSON object would not keep.
+    const QByteArray original = "{\n  \"name\": \"pausable\",  \"format_version\": 1,\n"
+                                "  \"schedule\": { \"quartz_cron_expression\": \"0 30 2 * * ?\",\n"
+                                "                \"timezone_id\": \"UTC\" },\n"
+                                "  \"tasks\": [ {\"task_key\": \"t\", \"type\": \"shell\", \"params\": {\"argv\": [\"true\"]}} ]\n}\n";
+    QVERIFY(test::writeFile(file, original));
+    const QString ws = path("ws-pause");
+    const Result paused = run({"schedule", "pause", file, "--json", "--workspace", ws});
+    QVERIFY2(paused.exitCode == 0, paused.err.constData());
+    QCOMPARE(paused.object().value("file").toString(), QFileInfo(file).absoluteFilePath());
+    QCOMPARE(paused.object().value("pause_status").toString(), "PAUSED");
+    QByteArray expected = original;
+    expected.replace("\"timezone_id\": \"UTC\" }", "\"timezone_id\": \"UTC\", \"pause_status\": \"PAUSED\" }");
+    QCOMPARE(readFile(file), expected);
+    QCOMPARE(run({"schedule", "next", file, "--json", "--workspace", ws}).object().value("paused").toBool(), true);
+
+    const Result again = run({"schedule", "pause", file, "--json", "--workspace", ws});
+    QCOMPARE(again.exitCode, 0);
+    QCOMPARE(again.object().value("pause_status").toString(), "PAUSED");
+    QCOMPARE(readFile(file), expected);
+
+    const Result resumed = run({"schedule", "resume", file, "--workspace", ws});
+    QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
+    QVERIFY2(resumed.out.contains("resumed") && resumed.out.contains("UNPAUSED"), resumed.out.constData());
+    expected.replace("\"PAUSED\"", "\"UNPAUSED\"");
+    QCOMPARE(readFile(file), expected);
+    QCOMPARE(run({"schedule", "next", file, "--json", "--workspace", ws}).object().value("paused").toBool(), false);
+    QVERIFY(!QFileInfo::exists(file + ".tmp"));
+
+    const Result none = run({"schedule", "pause", PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json", "--workspace", ws});
+    QCOMPARE(none.exitCode, 1);
+    QVERIFY2(none.err.contains("has no schedule"), none.err.constData());
+    QCOMPARE(run({"schedule", "pause", "--workspace", ws}).exitCode, 2);
+    const Result help = run({"help", "schedule"});
+    QVERIFY2(help.out.contains("schedule pause FILE") && help.out.contains("schedule resume FILE"), help.out.constData());
+}
+
 // ---- the scheduler --------------------------------------------------------------------------------------
 
 void tst_PipelineCli::schedulerFiresAndWatchesFolders()
@@ -1025,6 +1298,39 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
     for (const char *text : {"loaded pipeline 'ticker'", "loaded pipeline 'arrivals'", "started (schedule)",
                              "started (file_arrival)"})
         QVERIFY2(r.err.contains(text), r.err.constData());
+}
+
+void tst_PipelineCli::schedulerListsAndRefuses()
+{
+    // A --pipelines folder that does not exist: refused at once, naming it, and not created.
+    const QString missing = path("no-such-pipelines");
+    QElapsedTimer clock;
+    clock.start();
+    const Result refused = run({"scheduler", "--pipelines", missing, "--for", "30", "--workspace", path("ws-lists")}, 20000);
+    QCOMPARE(refused.exitCode, 1);
+    QVERIFY2(clock.elapsed() < 15000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY2(refused.err.contains(missing.toUtf8()) && refused.err.contains("does not exist"), refused.err.constData());
+    QVERIFY(!QFileInfo::exists(missing));
+
+    // What it watches: the folder, and per file the schedule (PAUSED here) or the folder of new files.
+    const QString folder = path("listed-pipelines"), incoming = path("listed-incoming");
+    QVERIFY(QDir().mkpath(incoming));
+    QVERIFY(writeJson(folder + "/nightly.json",
+                      pipelineJson("nightly", {shellTask("t", "true")},
+                                   {{"schedule", QJsonObject{{"quartz_cron_expression", "0 30 2 * * ?"}, {"timezone_id", "UTC"},
+                                                             {"pause_status", "PAUSED"}}}})));
+    QVERIFY(writeJson(folder + "/arrivals.json",
+                      pipelineJson("arrivals", {shellTask("t", "true")},
+                                   {{"trigger", QJsonObject{{"file_arrival", QJsonObject{{"path", incoming}}}}}})));
+    QVERIFY(writeJson(folder + "/manual.json", pipelineJson("manual", {shellTask("t", "true")})));
+    const Result r = run({"scheduler", "--pipelines", folder, "--for", "1", "--workspace", path("ws-lists")}, 30000);
+    QCOMPARE(r.exitCode, 0);
+    const QString err = QString::fromUtf8(r.err);
+    for (const QString &text : {"watching " + folder + ": 3 pipeline file(s)",
+                                QString("nightly.json: pipeline 'nightly'; schedule 0 30 2 * * ? (UTC) PAUSED"),
+                                "arrivals.json: pipeline 'arrivals'; new image files under " + incoming,
+                                QString("manual.json: pipeline 'manual'; no schedule or file-arrival trigger")})
+        QVERIFY2(err.contains(text), qPrintable(text + " not in:\n" + err));
 }
 
 QTEST_GUILESS_MAIN(tst_PipelineCli)

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QTest>
 
+#include <algorithm>
 #include <set>
 
 using namespace pw;
@@ -134,6 +135,45 @@ void tst_Pipeline::validationErrors_data()
         << withNul << "" << ""
         << QString("line 1, column %1: raw control character U+0000 inside the string tasks[0].description")
                .arg(withNul.indexOf('\0') + 1);
+
+    // Names reach unit files, crontab lines and terminals: control characters are refused, shown escaped.
+    const QByteArray shellTask = R"([{"task_key": "x", "type": "shell", "params": {"argv": ["true"]}}])";
+    QTest::newRow("pipeline name with newlines")
+        << QByteArray(R"({"name": "nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x", "format_version": 1, "tasks": )"
+                      + shellTask + "}")
+        << "" << "name" << R"('nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x' contains the control character \n)";
+    QTest::newRow("pipeline name with an escape character")
+        << QByteArray(R"({"name": "a\u001b[31mred", "format_version": 1, "tasks": )" + shellTask + "}") << ""
+        << "name" << R"(control character \x1b)";
+    QTest::newRow("pipeline name with a line separator")
+        << QByteArray(R"({"name": "a\u2028b", "format_version": 1, "tasks": )" + shellTask + "}") << "" << "name"
+        << R"(control character \u2028)";
+    QTest::newRow("parameter name with a tab")
+        << QByteArray(R"({"name": "p", "format_version": 1, "parameters": {"a\tb": "1"}, "tasks": )" + shellTask + "}")
+        << "" << R"(parameters.a\tb)" << R"(control character \t)";
+    QTest::newRow("task key with a final newline")
+        << pipelineJson(R"([{"task_key": "x\n", "type": "shell", "params": {"argv": ["true"]}}])") << "x\n"
+        << "task_key" << R"('x\n' may hold only)";
+    QTest::newRow("target with a final newline")
+        << pipelineJson(R"([{"task_key": "t", "type": "train", "target": "gpu\n"}])") << "t" << "target"
+        << R"('gpu\n' is not a target name)";
+    // A schedule without an expression is reported under Databricks' field name.
+    QTest::newRow("empty schedule")
+        << pipelineJson("[" + kIngest + "]", R"(, "schedule": {})") << "" << "schedule.quartz_cron_expression"
+        << "missing";
+    // Whole numbers beyond what they are read into say so, with the range.
+    QTest::newRow("integer parameter too large")
+        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"epochs": 3000000000}}])")
+        << "t" << "params.epochs" << "3000000000 is out of range (a whole number from -2147483648 to 2147483647)";
+    QTest::newRow("integer parameter in exponent form")
+        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"epochs": 1e12}}])")
+        << "t" << "params.epochs" << "1000000000000 is out of range";
+    QTest::newRow("integer parameter with a fraction")
+        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"epochs": 2.5}}])")
+        << "t" << "params.epochs" << "must be a whole number, not 2.5";
+    QTest::newRow("integer field too large")
+        << pipelineJson(R"([{"task_key": "x", "type": "shell", "timeout_seconds": 3000000000, "params": {"argv": ["true"]}}])")
+        << "x" << "timeout_seconds" << "3000000000 is out of range";
 }
 
 void tst_Pipeline::validationErrors()
@@ -156,6 +196,13 @@ void tst_Pipeline::validationErrors()
     QVERIFY2(found, qPrintable("errors: " + all));
     // Exactly the one problem the row is about (the rows are built so that the rest is valid).
     QCOMPARE(errors.size(), std::size_t(1));
+    // What a person reads is one line, whatever the names hold.
+    const QString text = QString::fromStdString(pipeline::errorText(errors.front()));
+    const bool oneLine = std::none_of(text.begin(), text.end(), [](QChar c) {
+        return c.category() == QChar::Other_Control || c.unicode() == 0x2028 || c.unicode() == 0x2029;
+    });
+    QVERIFY2(oneLine, qPrintable(text.toUtf8().toPercentEncoding(" '\"(),.:;=/[]-_")));
+    QVERIFY2(!QString::fromStdString(errors.front().message).contains('\n'), errors.front().message.c_str());
 }
 
 void tst_Pipeline::everyErrorAtOnce()

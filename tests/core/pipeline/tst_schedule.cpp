@@ -1,10 +1,14 @@
 // Tests of pipeline schedules (core/pipeline/Schedule.h): Quartz and classic cron parse errors, next fire
 // times (steps, names, L, LW, W, #, years, wrapping ranges, Vixie's day OR), Quartz's daylight-saving rules
-// in Europe/Berlin and America/New_York, and the systemd OnCalendar= and crontab translations and refusals.
+// in Europe/Berlin and America/New_York, and the systemd OnCalendar= and crontab translations and refusals;
+// the unit files and crontab lines of an installed schedule, read back the way systemd and cron + sh read them,
+// and the in-place edit of a file's pause_status.
 // Every expected time is written out; the UTC instants were checked against Python's zoneinfo.
+#include "core/pipeline/Pipeline.h"
 #include "core/pipeline/Schedule.h"
 
 #include <QDateTime>
+#include <QRegularExpression>
 #include <QStringList>
 #include <QTest>
 #include <QTimeZone>
@@ -23,6 +27,7 @@ using pw::pipeline::Schedule;
 using pw::pipeline::timeZone;
 using pw::pipeline::toCrontabFields;
 using pw::pipeline::toSystemdOnCalendar;
+using pw::pipeline::InstalledSchedule;
 
 namespace {
 
@@ -73,6 +78,121 @@ CronExpression parse(const QString &expression, bool quartz)
     return parseCron(expression.toStdString(), quartz);
 }
 
+// Readers of what `schedule install` writes, after the documented rules, independent of the writers. Each
+// throws std::runtime_error at anything it would read differently from plain text.
+
+/** The argv of a systemd ExecStart= value: specifiers ("%%") first, then words with quotes and C escapes, then
+ *  variables ("$$") in each word (systemd.service, "Command lines"; systemd.unit, "Specifiers"). */
+std::vector<std::string> systemdExecArgv(const std::string &value)
+{
+    std::string line;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (value[i] == '%') {
+            if (i + 1 >= value.size() || value[i + 1] != '%')
+                throw std::runtime_error("a specifier %" + value.substr(i + 1, 1) + " would be expanded");
+            ++i;
+        }
+        line += value[i];
+    }
+    std::vector<std::string> words;
+    std::size_t i = 0;
+    while (true) {
+        while (i < line.size() && line[i] == ' ')
+            ++i;
+        if (i >= line.size())
+            break;
+        std::string word;
+        bool quoted = false;
+        for (; i < line.size() && (quoted || line[i] != ' '); ++i) {
+            const char c = line[i];
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '\\') {
+                if (++i >= line.size())
+                    throw std::runtime_error("a backslash ends the line");
+                switch (line[i]) {
+                case 'n': word += '\n'; break;
+                case 't': word += '\t'; break;
+                case 'r': word += '\r'; break;
+                case '\\': case '"': case '\'': word += line[i]; break;
+                case 'x':
+                    word += char(std::stoi(line.substr(i + 1, 2), nullptr, 16));
+                    i += 2;
+                    break;
+                default: throw std::runtime_error(std::string("unknown escape \\") + line[i]);
+                }
+            } else {
+                word += c;
+            }
+        }
+        if (quoted)
+            throw std::runtime_error("an unterminated quote");
+        std::string expanded;
+        for (std::size_t k = 0; k < word.size(); ++k) {
+            if (word[k] == '$') {
+                if (k + 1 >= word.size() || word[k + 1] != '$')
+                    throw std::runtime_error("a variable would be expanded in " + word);
+                ++k;
+            }
+            expanded += word[k];
+        }
+        words.push_back(expanded);
+    }
+    return words;
+}
+
+/** The argv /bin/sh runs for a crontab command: cron's '%' rule first ("\\%" is '%', a bare '%' ends the command),
+ *  then sh's words (single quotes and backslashes; anything sh would expand or interpret refused). */
+std::vector<std::string> crontabArgv(const std::string &command)
+{
+    std::string line;
+    for (std::size_t i = 0; i < command.size(); ++i) {
+        if (command[i] == '\\' && i + 1 < command.size() && command[i + 1] == '%') {
+            line += '%';
+            ++i;
+        } else if (command[i] == '%') {
+            throw std::runtime_error("a bare % would end the command");
+        } else {
+            line += command[i];
+        }
+    }
+    std::vector<std::string> words;
+    std::size_t i = 0;
+    while (true) {
+        while (i < line.size() && line[i] == ' ')
+            ++i;
+        if (i >= line.size())
+            break;
+        std::string word;
+        for (; i < line.size() && line[i] != ' '; ++i) {
+            const char c = line[i];
+            if (c == '\'') {
+                const auto end = line.find('\'', i + 1);
+                if (end == std::string::npos)
+                    throw std::runtime_error("an unterminated quote");
+                word += line.substr(i + 1, end - i - 1);
+                i = end;
+            } else if (c == '\\') {
+                word += line.at(++i);
+            } else if (std::string("\"$`;|&<>()*?[~#{}=\t").find(c) != std::string::npos) {
+                throw std::runtime_error(std::string("sh would interpret an unquoted ") + c);
+            } else {
+                word += c;
+            }
+        }
+        words.push_back(word);
+    }
+    return words;
+}
+
+QStringList qtexts(const std::vector<std::string> &values)
+{
+    QStringList out;
+    for (const std::string &v : values)
+        out << QString::fromUtf8(v.c_str());
+    return out;
+}
+
 } // namespace
 
 class tst_Schedule : public QObject
@@ -99,6 +219,11 @@ private Q_SLOTS:
     void crontabFields();
     void crontabRefusals_data();
     void crontabRefusals();
+    void installedTextsReadBack_data();
+    void installedTextsReadBack();
+    void crontabRefusesLineBreaks();
+    void pauseStatusEditedInPlace_data();
+    void pauseStatusEditedInPlace();
 };
 
 void tst_Schedule::parseErrors_data()
@@ -561,6 +686,129 @@ void tst_Schedule::crontabRefusals()
     QFETCH(QString, error);
     const CronExpression e = parse(expression, true);
     QCOMPARE(errorOf([&] { toCrontabFields(e); }), error);
+}
+
+void tst_Schedule::installedTextsReadBack_data()
+{
+    QTest::addColumn<QString>("folder"); // of the pipeline file and the workspace
+    QTest::addColumn<QString>("name");
+    QTest::newRow("plain") << "/home/ann/ml" << "nightly";
+    QTest::newRow("spaces and quotes") << "/home/ann/my \"best\" 'models'" << "nightly";
+    QTest::newRow("percent and dollar") << "/data/100% $HOME ${USER} %n %% $$" << "p";
+    QTest::newRow("backslashes") << "/data/a\\b\\%c\\\\ d\\$e\\" << "p";
+    QTest::newRow("unicode") << QString::fromUtf8("/data/caf\xc3\xa9 \xe6\x95\xb0\xe6\x8d\xae \xf0\x9f\x93\xb7") << QString::fromUtf8("nuit\xc3\xa9");
+    QTest::newRow("shell and systemd syntax") << "/data/a;b|c&d`e`$(f) ; - @x #y *z [w] ~v {u}=t" << "n";
+    QTest::newRow("odd name") << "/data" << "n % $x \" ' ;";
+}
+
+void tst_Schedule::installedTextsReadBack()
+{
+    QFETCH(QString, folder);
+    QFETCH(QString, name);
+    InstalledSchedule s;
+    s.pipeline = name.toStdString();
+    s.file = (folder + "/pipe 50%.json").toStdString();
+    s.argv = {"/opt/pipe wright/bin/pipewright", "pipeline", "run", s.file, "--workspace", (folder + "/ws").toStdString()};
+    s.expression = "0 30 2 * * ?";
+    s.timezone = "Europe/Berlin";
+
+    // systemd: only the settings written, each on its line, and ExecStart= reads back as argv.
+    const std::string service = pw::pipeline::systemdServiceText(s);
+    const QStringList lines = QString::fromStdString(service).split('\n');
+    QStringList keys;
+    QString exec, description;
+    for (const QString &line : lines) {
+        if (line.isEmpty() || line.startsWith('['))
+            continue;
+        const QString key = line.section('=', 0, 0);
+        keys << key;
+        if (key == "ExecStart")
+            exec = line.section('=', 1);
+        if (key == "Description")
+            description = line.section('=', 1);
+    }
+    QCOMPARE(keys, (QStringList{"Description", "Type", "ExecStart"}));
+    QCOMPARE(lines.filter(QRegularExpression("^\\[")), (QStringList{"[Unit]", "[Service]"}));
+    try {
+        QCOMPARE(qtexts(systemdExecArgv(exec.toStdString())), qtexts(s.argv));
+    } catch (const std::runtime_error &e) {
+        QFAIL(qPrintable(exec + ": " + e.what()));
+    }
+    QCOMPARE(description.replace("%%", "%"), "Pipewright pipeline " + name + " (" + QString::fromStdString(s.file) + ")");
+
+    const std::string timer = pw::pipeline::systemdTimerText(s);
+    QVERIFY2(QString::fromStdString(timer).split('\n').contains("OnCalendar=*-*-* 02:30:00 Europe/Berlin"), timer.c_str());
+    QVERIFY2(QString::fromStdString(timer).split('\n').filter(QRegularExpression("^[A-Za-z]+=")).size() == 4, timer.c_str());
+
+    // cron: the time zone line, then the time fields and a command that cron and sh read back as argv.
+    const auto cron = pw::pipeline::crontabLines(s);
+    QCOMPARE(cron.size(), std::size_t(2));
+    QCOMPARE(QString::fromStdString(cron[0]), "CRON_TZ=Europe/Berlin");
+    QVERIFY(cron[1].find('\n') == std::string::npos);
+    QVERIFY2(cron[1].rfind("30 2 * * * ", 0) == 0, cron[1].c_str());
+    try {
+        QCOMPARE(qtexts(crontabArgv(cron[1].substr(11))), qtexts(s.argv));
+    } catch (const std::runtime_error &e) {
+        QFAIL(qPrintable(QString::fromStdString(cron[1]) + ": " + e.what()));
+    }
+}
+
+void tst_Schedule::crontabRefusesLineBreaks()
+{
+    // A crontab entry is one line: a newline cannot be carried, and is named (escaped) in the refusal.
+    InstalledSchedule s;
+    s.pipeline = "p";
+    s.argv = {"/bin/pipewright", "pipeline", "run", "/data/a\nb.json"};
+    s.expression = "0 30 2 * * ?";
+    const QString error = errorOf([&] { pw::pipeline::crontabLines(s); });
+    QVERIFY2(error.contains("'/data/a\\nb.json'") && error.contains("control character \\n"), qPrintable(error));
+    // systemd writes it as a C escape, on the ExecStart= line.
+    const QString service = QString::fromStdString(pw::pipeline::systemdServiceText(s));
+    QVERIFY2(service.contains("ExecStart=\"/bin/pipewright\" pipeline run \"/data/a\\nb.json\"\n"), qPrintable(service));
+}
+
+void tst_Schedule::pauseStatusEditedInPlace_data()
+{
+    QTest::addColumn<QByteArray>("before");
+    QTest::addColumn<bool>("paused");
+    QTest::addColumn<QByteArray>("after");
+
+    QTest::newRow("replaced in place")
+        << QByteArray("{\n  \"name\": \"n\",\n  \"schedule\": {\"cron\": \"0 1 * * *\", \"pause_status\":   \"UNPAUSED\"},\n"
+                      "  \"tasks\": []\n}\n")
+        << true
+        << QByteArray("{\n  \"name\": \"n\",\n  \"schedule\": {\"cron\": \"0 1 * * *\", \"pause_status\":   \"PAUSED\"},\n"
+                      "  \"tasks\": []\n}\n");
+    QTest::newRow("added in the file's layout")
+        << QByteArray("{\n    \"schedule\": {\n        \"quartz_cron_expression\": \"0 0 1 * * ?\",\n"
+                      "        \"timezone_id\": \"UTC\"\n    },\n    \"name\": \"n\"\n}")
+        << true
+        << QByteArray("{\n    \"schedule\": {\n        \"quartz_cron_expression\": \"0 0 1 * * ?\",\n"
+                      "        \"timezone_id\": \"UTC\",\n        \"pause_status\": \"PAUSED\"\n    },\n    \"name\": \"n\"\n}");
+    QTest::newRow("added to a compact object")
+        << QByteArray(R"({"name":"n","schedule":{"cron":"0 1 * * *"},"tasks":[]})") << false
+        << QByteArray(R"({"name":"n","schedule":{"cron":"0 1 * * *","pause_status":"UNPAUSED"},"tasks":[]})");
+    QTest::newRow("added to an empty schedule")
+        << QByteArray(R"({"schedule": { }, "name": "n"})") << true
+        << QByteArray(R"({"schedule": {"pause_status": "PAUSED" }, "name": "n"})");
+    // Look-alikes elsewhere stay as they are: a task's params, a string holding braces and quotes, a
+    // schedule-named key inside another object.
+    QTest::newRow("look-alikes untouched")
+        << QByteArray(R"({"tasks": [{"params": {"schedule": {"pause_status": "UNPAUSED"}, "x": "}\"{ \"pause_status\": 1"}}], )"
+                      R"("schedule": {"pause_status": "UNPAUSED", "cron": "0 1 * * *"}, "notes": "caf\u00e9 \u2603"})")
+        << true
+        << QByteArray(R"({"tasks": [{"params": {"schedule": {"pause_status": "UNPAUSED"}, "x": "}\"{ \"pause_status\": 1"}}], )"
+                      R"("schedule": {"pause_status": "PAUSED", "cron": "0 1 * * *"}, "notes": "caf\u00e9 \u2603"})");
+}
+
+void tst_Schedule::pauseStatusEditedInPlace()
+{
+    QFETCH(QByteArray, before);
+    QFETCH(bool, paused);
+    QFETCH(QByteArray, after);
+    QCOMPARE(pw::pipeline::withPauseStatus(before, paused), after);
+    QCOMPARE(errorOf([] { pw::pipeline::withPauseStatus(R"({"name": "n", "tasks": []})", true); }),
+             "no \"schedule\" object");
 }
 
 QTEST_GUILESS_MAIN(tst_Schedule)
