@@ -611,7 +611,7 @@ int cmdPipeline(const QStringList &args)
             throw std::runtime_error("cannot write '" + outPath.toStdString() + "'");
         out.close();
         for (const auto &n : notes)
-            std::cerr << "note: " << n << "\n";
+            std::cerr << "note: " << pipeline::printable(n) << "\n";
         if (c.json()) {
             QJsonArray arr;
             for (const auto &n : notes)

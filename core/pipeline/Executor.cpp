@@ -901,8 +901,8 @@ RunInfo runPipeline(const store::Workspace &ws, const Pipeline &p, const RunOpti
     if (!errors.empty()) {
         std::string text;
         for (const auto &e : errors)
-            text += "\n  " + (e.taskKey.empty() ? std::string() : "task " + e.taskKey + ": ") + e.field + ": " + e.message;
-        throw std::runtime_error("pipeline '" + p.name + "' is not valid:" + text);
+            text += "\n  " + errorText(e);
+        throw std::runtime_error("pipeline '" + printable(p.name) + "' is not valid:" + text);
     }
     std::vector<std::string> named = options.only;
     if (!options.from.empty())

@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QTest>
 
 #include <algorithm>
@@ -45,6 +46,8 @@ private Q_SLOTS:
     void layoutTags();
     void errors_data();
     void errors();
+    void controlCharactersRefused_data();
+    void controlCharactersRefused();
 };
 
 namespace {
@@ -856,6 +859,37 @@ void tst_Databricks::errors()
     } catch (const std::runtime_error &e) {
         QVERIFY2(QString(e.what()).contains(mentions), e.what());
     }
+}
+
+void tst_Databricks::controlCharactersRefused_data()
+{
+    // A job's names reach unit files and crontab lines once imported: the shared validation refuses control
+    // characters in them, and names them escaped.
+    QTest::addColumn<QByteArray>("job");
+    QTest::addColumn<QString>("field");
+    const QByteArray task = R"({"task_key": "t", "notebook_task": {"notebook_path": "/Repos/ml/02_train"}})";
+    QTest::newRow("job name with newlines")
+        << QByteArray(R"({"name": "nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x", "tasks": [)" + task + "]}")
+        << "name";
+    QTest::newRow("task key with a newline")
+        << oneTaskJob(R"({"task_key": "t\nx", "notebook_task": {"notebook_path": "/Repos/ml/02_train"}})") << "task_key";
+    QTest::newRow("job parameter with an escape character")
+        << QByteArray(R"({"name": "j", "parameters": [{"name": "p\u001b", "default": "v"}], "tasks": [)" + task + "]}")
+        << "parameters.p\\x1b";
+}
+
+void tst_Databricks::controlCharactersRefused()
+{
+    QFETCH(QByteArray, job);
+    QFETCH(QString, field);
+    const auto imported = pipeline::importDatabricks(job);
+    const auto found = std::find_if(imported.errors.begin(), imported.errors.end(), [&](const pipeline::ValidationError &e) {
+        return QString::fromStdString(e.field) == field;
+    });
+    QVERIFY2(found != imported.errors.end(), qPrintable(QString::fromStdString(imported.notes.empty() ? "" : imported.notes.back())));
+    // Shown escaped ("\n", "\x1b"), never raw.
+    QVERIFY2(QString::fromStdString(found->message).contains(QRegularExpression(R"(\\(n|x1b))")), found->message.c_str());
+    QVERIFY2(QString::fromStdString(pipeline::errorText(*found)).indexOf('\n') < 0, found->message.c_str());
 }
 
 QTEST_GUILESS_MAIN(tst_Databricks)

@@ -253,6 +253,7 @@ private Q_SLOTS:
     void cancel();
     void repair();
     void repairRerunsDownstreamOfRepairedTasks();
+    void earlierAttemptsFollowRetriesAndRepairs();
     void maxConcurrentRuns();
     void metacharactersStayLiteral_data();
     void metacharactersStayLiteral();
@@ -721,6 +722,46 @@ void tst_Executor::repairRerunsDownstreamOfRepairedTasks()
     QCOMPARE(stateOf(repaired, "report"), QStringLiteral("TERMINATED/SUCCESS"));
     QCOMPARE(taskOf(repaired, "report").attempts, 1);
     QCOMPARE(linesOf(file("report-count")).size(), qsizetype(2));
+}
+
+void tst_Executor::earlierAttemptsFollowRetriesAndRepairs()
+{
+    // What a retry or a repair looks at to reuse what a killed attempt created: the earlier attempts of the task,
+    // newest first, in this run and then in the runs it repairs, with what each recorded (also when it failed).
+    static const char json[] = R"({
+      "name": "recording", "format_version": 1, "parameters": {"dir": ""},
+      "tasks": [
+        {"task_key": "t", "type": "shell", "max_retries": 1,
+         "params": {"argv": ["/bin/sh", "-c", "echo made=$PIPEWRIGHT_RUN_ID.$PIPEWRIGHT_ATTEMPT >> \"$PIPEWRIGHT_OUTPUTS\"; [ -e \"$1\" ]",
+                             "sh", "{{params.dir}}/flag"]}}
+      ]})";
+    Pipeline p;
+    QCOMPARE(parseInto(json, {}, p), QString());
+    const RunInfo first = pipeline::runPipeline(*m_ws, p, options());
+    QCOMPARE(taskOf(first, "t").attempts, 2);
+    touch(file("flag"));
+    const RunInfo second = pipeline::repairRun(*m_ws, first.runId);
+    QCOMPARE(stateOf(second, "t"), QStringLiteral("TERMINATED/SUCCESS"));
+
+    auto db = m_ws->openCatalog();
+    auto made = [&](std::int64_t run, int attempt) {
+        QStringList out;
+        for (const auto &e : pipeline::earlierAttempts(*db, run, "t", attempt))
+            out << QString("%1.%2 %3 %4").arg(e.runId).arg(e.attempt).arg(qs(e.result), e.outputs.value("made").toString());
+        return out;
+    };
+    const QString r1 = QString::number(first.runId), r2 = QString::number(second.runId);
+    QCOMPARE(made(first.runId, 1), QStringList());
+    QCOMPARE(made(first.runId, 2), QStringList{r1 + ".1 FAILED " + r1 + ".1"});
+    QCOMPARE(made(second.runId, 1), (QStringList{r1 + ".2 FAILED " + r1 + ".2", r1 + ".1 FAILED " + r1 + ".1"}));
+    QCOMPARE(made(second.runId, 2), (QStringList{r2 + ".1 SUCCESS " + r2 + ".1", r1 + ".2 FAILED " + r1 + ".2",
+                                                 r1 + ".1 FAILED " + r1 + ".1"}));
+    QCOMPARE(made(second.runId + 100, 1), QStringList());
+
+    // Recorded while an attempt runs: what loadRun and the next attempt see.
+    pipeline::recordAttemptOutputs(*db, first.runId, "t", 2, QJsonObject{{"made", "recorded"}});
+    QCOMPARE(taskOf(pipeline::loadRun(*db, first.runId), "t").outputs.value("made").toString(), QStringLiteral("recorded"));
+    QCOMPARE(made(second.runId, 1).first(), r1 + ".2 FAILED recorded");
 }
 
 void tst_Executor::maxConcurrentRuns()
