@@ -371,13 +371,15 @@ int cmdCatalog(const QStringList &args)
     c.parse();
     c.expectPositional(1, 1, "catalog command: history, stats or rejected");
     const QString sub = c.positional().at(0);
-    const auto ws = store::Workspace::open(c.workspaceRoot());
-    auto db = ws.openCatalog();
-    catalog::Catalog cat(*db);
+    if (sub != "history" && sub != "stats" && sub != "rejected")
+        throw UsageError{"unknown catalog command '" + sub + "' (expected history, stats or rejected)"};
     const std::string table = c.value("table").toStdString();
     std::optional<std::int64_t> asOf;
     if (c.isSet("as-of-version"))
         asOf = c.intValue("as-of-version", 0, 0);
+    const auto ws = store::Workspace::open(c.workspaceRoot());
+    auto db = ws.openCatalog();
+    catalog::Catalog cat(*db);
 
     if (sub == "history") {
         const auto history = cat.history(int(c.intValue("limit", -1, 1)));

@@ -467,7 +467,7 @@ void tst_PipelineCli::cancelAndRepairThroughCli()
                                                         shellTask("wake", "echo awake", {}, {"nap"})})));
     // The workspace exists before two processes use it at once: the first opens of a fresh catalog.db race on
     // "PRAGMA journal_mode=WAL" (SQLITE_BUSY without the busy handler; a store bug, reported separately).
-    QCOMPARE(run({"pipeline", "runs", "--workspace", ws, "--json"}).exitCode, 0);
+    pw::store::Workspace::open(ws.toStdString());
     QProcess p;
     p.setProcessEnvironment(environment());
     p.start(PIPEWRIGHT_BIN, {"pipeline", "run", sleeper, "--workspace", ws, "--json"});
@@ -582,7 +582,7 @@ void tst_PipelineCli::repairAfterKill()
          task("register", "register", {{"run", "{{tasks.train.run_id}}"}, {"name", "shapes"}}, "train"),
          task("promote", "promote", {{"name", "shapes"}, {"version", "{{tasks.register.version}}"}, {"stage", "Staging"}},
               "register")})));
-    QCOMPARE(run({"pipeline", "runs", "--workspace", ws, "--json"}).exitCode, 0); // the workspace exists first
+    pw::store::Workspace::open(ws.toStdString()); // the workspace exists first
 
     QProcess executor;
     QProcessEnvironment held;

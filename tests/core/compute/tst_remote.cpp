@@ -355,7 +355,7 @@ void tst_Remote::cancelStopsTheRemoteWorker()
         }
     }, &cancel);
     QCOMPARE(outcome.status, std::string("KILLED"));
-    QCOMPARE(outcome.epochs, std::int64_t(1));
+    QVERIFY(outcome.epochs <= 1); // stopped in the first epoch, or where it was held at the first epoch's end
     qInfo("remote cancel took %lld ms", static_cast<long long>(sinceCancel.elapsed()));
     // No worker is left on the "remote": the job's folder is in no command line.
     const QString job = m_remoteDir + "/runs/" + QString::fromStdString(outcome.runId);

@@ -144,7 +144,7 @@ void tst_Training::cancelEndsKilledWithNoWorkerLeft()
             cancel = true;
     }, &cancel);
     QCOMPARE(outcome.status, std::string("KILLED"));
-    QCOMPARE(outcome.epochs, std::int64_t(1));
+    QVERIFY(outcome.epochs <= 1); // stopped in the first epoch, or where it was held at the first epoch's end
     auto db = m_ws->openCatalog();
     track::Tracker tracker(*db);
     const auto run = tracker.run(outcome.runId);
