@@ -47,7 +47,7 @@ private:
         QJsonDocument json() const { return QJsonDocument::fromJson(out); }
     };
     Result run(const QStringList &args);
-    /** Runs in `folder` with `env` (the system's when empty). */
+    /** Runs in `folder` (the current one when empty) with `env` (the system's when empty). */
     Result runIn(const QString &folder, const QStringList &args, const QProcessEnvironment &env = {});
 
     QTemporaryDir m_dir;
@@ -56,15 +56,7 @@ private:
 
 tst_Cli::Result tst_Cli::run(const QStringList &args)
 {
-    QProcess p;
-    p.start(PIPEWRIGHT_BIN, args);
-    Result r;
-    if (!p.waitForFinished(120000))
-        return r;
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return runIn(QString(), args);
 }
 
 tst_Cli::Result tst_Cli::runIn(const QString &folder, const QStringList &args, const QProcessEnvironment &env)
