@@ -98,18 +98,27 @@ private:
             path.pop_back();
             if (!ok)
                 return false;
-            skipSpace();
-            if (m_pos >= m_text.size())
-                return false;
-            if (m_text[m_pos] == '}') {
-                ++m_pos;
-                return true;
-            }
-            if (m_text[m_pos] != ',')
-                return false;
-            ++m_pos;
-            skipSpace();
+            if (const Next next = afterMember('}'); next != Next::More)
+                return next == Next::Closed;
         }
+    }
+
+    enum class Next { More, Closed, Bad };
+    // After a member of an object or array: its closing character, a comma before the next member, or a fault.
+    Next afterMember(char close)
+    {
+        skipSpace();
+        if (m_pos >= m_text.size())
+            return Next::Bad;
+        if (m_text[m_pos] == close) {
+            ++m_pos;
+            return Next::Closed;
+        }
+        if (m_text[m_pos] != ',')
+            return Next::Bad;
+        ++m_pos;
+        skipSpace();
+        return Next::More;
     }
 
     bool array(std::vector<std::string> &path, int depth)
@@ -126,17 +135,8 @@ private:
             path.pop_back();
             if (!ok)
                 return false;
-            skipSpace();
-            if (m_pos >= m_text.size())
-                return false;
-            if (m_text[m_pos] == ']') {
-                ++m_pos;
-                return true;
-            }
-            if (m_text[m_pos] != ',')
-                return false;
-            ++m_pos;
-            skipSpace();
+            if (const Next next = afterMember(']'); next != Next::More)
+                return next == Next::Closed;
         }
     }
 
