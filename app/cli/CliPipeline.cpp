@@ -160,9 +160,13 @@ public:
         if (task.isEmpty() || file.isEmpty() || task.toStdString() != m_key)
             return;
         {
-            QFile held(file + ".held");
+            // Written under another name and renamed, so that a test never reads the file before the pid is in it.
+            QFile held(file + ".held.part");
             if (held.open(QIODevice::WriteOnly | QIODevice::Truncate))
                 held.write(QByteArray::number(QCoreApplication::applicationPid()));
+            held.close();
+            QFile::remove(file + ".held");
+            held.rename(file + ".held");
         }
         while (!QFileInfo::exists(file) && !g_cancel.load())
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
