@@ -1,15 +1,13 @@
-// MainWindow builds pages, actions and the status bar; the pages do the work.
+// MainWindow lists the pages and builds the navigation, docks, menus and status bar around them; the pages do
+// the work.
 #include "ui/MainWindow.h"
 
-#include "ui/catalog/CatalogPage.h"
 #include "ui/compute/TargetsDialog.h"
 #include "ui/experiments/ExperimentsPage.h"
 #include "ui/images/ImagesPage.h"
 #include "ui/models/ModelsPage.h"
 #include "ui/review/ReviewPage.h"
 #include "ui/pipelines/PipelinesPage.h"
-#include "ui/pipelines/PropertiesPanel.h"
-#include "ui/pipelines/RunsDock.h"
 #include "ui/notify/DesktopNotify.h"
 #include "ui/welcome/WelcomePage.h"
 
@@ -46,67 +44,16 @@ MainWindow::MainWindow(QWidget *parent)
     , m_pages(new QStackedWidget)
     , m_root(new QStackedWidget)
     , m_welcomePage(new WelcomePage)
-    , m_imagesPage(new ImagesPage)
-    , m_catalogPage(m_imagesPage->catalogPage())
     , m_pipelinesPage(new PipelinesPage)
-    , m_reviewPage(new ReviewPage)
-    , m_experimentsPage(new ExperimentsPage)
-    , m_modelsPage(new ModelsPage)
     , m_statusWorkspace(new QLabel)
     , m_statusActivity(new QLabel)
 {
     setWindowTitle(tr("Pipewright"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/pipewright.svg")));
-    m_nav->setObjectName("navigation");
-    m_nav->setFixedWidth(160);
-    m_nav->setIconSize(QSize(20, 20));
-    auto addPage = [this](const QString &name, const QString &title, const QString &tip, QWidget *page) {
-        m_nav->addItem(title);
-        m_nav->item(m_nav->count() - 1)->setToolTip(tip);
-        m_pages->addWidget(page);
-        m_pageNames << name;
-    };
-    addPage("pipelines", tr("Pipelines"), tr("Design pipelines as DAGs, run them and watch them run (Ctrl+1)"),
-            m_pipelinesPage);
-    addPage("images", tr("Images"), tr("The image catalog: browse thumbnails with filters and lineage; counts per table "
-                                       "and label, version history, rejected files (Ctrl+2)"),
-            m_imagesPage);
-    addPage("review", tr("Review"),
-            tr("The review queue: label, accept or skip the images the model was least sure of, then commit the "
-               "labels to the catalog (Ctrl+3)"),
-            m_reviewPage);
-    addPage("experiments", tr("Experiments"),
-            tr("Training runs: params, metrics and curves; select several to compare them (Ctrl+4)"),
-            m_experimentsPage);
-    addPage("models", tr("Models"),
-            tr("The model registry: versions, stages and their history; promote and archive (Ctrl+5)"),
-            m_modelsPage);
-    connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
-
-    // The properties dock (right) and the runs-and-logs dock (bottom) hold the Pipelines page's panels.
-    m_propertiesDock = new QDockWidget(tr("Properties"), this);
-    m_propertiesDock->setObjectName("propertiesDock");
-    m_propertiesDock->setWidget(m_pipelinesPage->propertiesPanel());
-    addDockWidget(Qt::RightDockWidgetArea, m_propertiesDock);
-    m_runsDock = new QDockWidget(tr("Runs and logs"), this);
-    m_runsDock->setObjectName("runsDock");
-    m_runsDock->setWidget(m_pipelinesPage->runsDock());
-    addDockWidget(Qt::BottomDockWidgetArea, m_runsDock);
-    m_propertiesDock->setMinimumWidth(320);
-    resizeDocks({m_propertiesDock}, {380}, Qt::Horizontal);
-    resizeDocks({m_runsDock}, {240}, Qt::Vertical);
-    connect(m_nav, &QListWidget::currentRowChanged, this, [this](int row) {
-        const bool pipelines = m_pageNames.value(row) == "pipelines";
-        m_propertiesDock->setVisible(pipelines);
-        m_runsDock->setVisible(pipelines);
-    });
-    for (int i = 0; i < m_pageNames.size(); ++i) {
-        auto *go = new QAction(this);
-        go->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
-        connect(go, &QAction::triggered, this, [this, i] { m_nav->setCurrentRow(i); });
-        addAction(go);
-    }
-    m_nav->setCurrentRow(0);
+    // The workbench pages in the navigation's order (Ctrl+1, Ctrl+2, …): a new page is one more entry here.
+    m_pageList = {m_pipelinesPage, new ImagesPage, new ReviewPage, new ExperimentsPage, new ModelsPage};
+    addPages();
+    addPageDocks();
 
     m_workbench = new QWidget;
     auto *layout = new QHBoxLayout(m_workbench);
@@ -119,9 +66,81 @@ MainWindow::MainWindow(QWidget *parent)
     setCentralWidget(m_root);
     connect(m_welcomePage, &WelcomePage::workspaceChosen, this, &MainWindow::openWorkspace);
 
+    buildStatusBar();
+    buildActions();
+    connect(m_nav, &QListWidget::currentRowChanged, this, &MainWindow::pageShown);
+    m_nav->setCurrentRow(0);
+    QSettings settings;
+    if (!restoreGeometry(settings.value("window/geometry").toByteArray()))
+        resize(1280, 800);
+    restoreState(settings.value("window/state").toByteArray());
+    for (const auto &entry : m_docks)
+        entry.second->setVisible(false);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::addPages()
+{
+    m_nav->setObjectName("navigation");
+    m_nav->setFixedWidth(160);
+    m_nav->setIconSize(QSize(20, 20));
+    for (int i = 0; i < m_pageList.size(); ++i) {
+        Page *page = m_pageList[i];
+        auto *item = new QListWidgetItem(page->pageTitle(), m_nav);
+        m_pages->addWidget(page);
+        connectPage(page);
+        if (i >= 9)
+            continue; // Ctrl+1 … Ctrl+9
+        item->setToolTip(tr("%1 (Ctrl+%2)").arg(page->pageToolTip()).arg(i + 1));
+        auto *go = new QAction(this);
+        go->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        connect(go, &QAction::triggered, this, [this, i] { m_nav->setCurrentRow(i); });
+        addAction(go);
+    }
+    connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+}
+
+void MainWindow::connectPage(Page *page)
+{
+    connect(page, &Page::loaded, this, [this, page] { pageLoaded(page); });
+    connect(page, &Page::message, this, [this](const QString &m) { statusBar()->showMessage(m, 8000); });
+    connect(page, &Page::activityChanged, this,
+            [this, page](const QString &text, bool cancellable) { showActivity(page, text, cancellable); });
+    connect(page, &Page::linkActivated, this, [this](const QString &pageId, const QString &key) {
+        if (showPage(pageId))
+            this->page(pageId)->showItem(key);
+    });
+}
+
+void MainWindow::addPageDocks()
+{
+    // All docks are placed first, then sized: a dock's size is shared with its neighbours in the layout.
+    QList<std::pair<QDockWidget *, PageDock>> made;
+    for (Page *page : m_pageList)
+        for (const PageDock &d : page->docks()) {
+            auto *dock = new QDockWidget(d.title, this);
+            dock->setObjectName(d.objectName);
+            dock->setWidget(d.widget);
+            addDockWidget(d.area, dock);
+            m_docks.append({page, dock});
+            made.append({dock, d});
+        }
+    for (const auto &[dock, d] : made) {
+        if (d.minimumWidth > 0)
+            dock->setMinimumWidth(d.minimumWidth);
+        if (d.size > 0) {
+            const bool side = d.area == Qt::LeftDockWidgetArea || d.area == Qt::RightDockWidgetArea;
+            resizeDocks({dock}, {d.size}, side ? Qt::Horizontal : Qt::Vertical);
+        }
+    }
+}
+
+void MainWindow::buildStatusBar()
+{
     statusBar()->addWidget(m_statusWorkspace, 1);
     statusBar()->addPermanentWidget(m_statusActivity);
-    // Background work: a busy bar and a Cancel button while a pipeline runs from this window.
+    // Background work a page may cancel (a pipeline run): a busy bar and a Cancel button while it runs.
     m_statusProgress = new QProgressBar;
     m_statusProgress->setRange(0, 0);
     m_statusProgress->setMaximumWidth(140);
@@ -132,38 +151,11 @@ MainWindow::MainWindow(QWidget *parent)
     m_statusCancel->setVisible(false);
     statusBar()->addPermanentWidget(m_statusProgress);
     statusBar()->addPermanentWidget(m_statusCancel);
-    connect(m_statusCancel, &QToolButton::clicked, m_pipelinesPage, &PipelinesPage::cancelRun);
-    connect(m_catalogPage, &CatalogPage::loadingChanged, this,
-            [this](bool loading) { m_statusActivity->setText(loading ? tr("Reading the catalog…") : QString()); });
-    connect(m_catalogPage, &CatalogPage::loaded, this, [this] { pageLoaded(m_catalogPage); });
-    connect(m_reviewPage, &ReviewPage::loaded, this, [this] { pageLoaded(m_reviewPage); });
-    connect(m_experimentsPage, &ExperimentsPage::loaded, this, [this] { pageLoaded(m_experimentsPage); });
-    connect(m_modelsPage, &ModelsPage::loaded, this, [this] { pageLoaded(m_modelsPage); });
-    auto showMessage = [this](const QString &m) { statusBar()->showMessage(m, 8000); };
-    connect(m_reviewPage, &ReviewPage::message, this, showMessage);
-    connect(m_modelsPage, &ModelsPage::message, this, showMessage);
-    connect(m_modelsPage, &ModelsPage::runActivated, this, [this](const QString &runId) {
-        showPage(QStringLiteral("experiments"));
-        m_experimentsPage->selectRun(runId);
+    connect(m_statusCancel, &QToolButton::clicked, this, [this] {
+        if (m_busyPage)
+            m_busyPage->cancelActivity();
     });
-    connect(m_pipelinesPage, &PipelinesPage::message, this, [this](const QString &m) { statusBar()->showMessage(m, 8000); });
-    connect(m_pipelinesPage, &PipelinesPage::runStateChanged, this,
-            [this](bool running, const QString &text) {
-                m_statusActivity->setText(text);
-                m_statusProgress->setVisible(running);
-                m_statusCancel->setVisible(running);
-            });
-
-    buildActions();
-    QSettings settings;
-    if (!restoreGeometry(settings.value("window/geometry").toByteArray()))
-        resize(1280, 800);
-    restoreState(settings.value("window/state").toByteArray());
-    m_propertiesDock->setVisible(false);
-    m_runsDock->setVisible(false);
 }
-
-MainWindow::~MainWindow() = default;
 
 void MainWindow::buildActions()
 {
@@ -190,18 +182,19 @@ void MainWindow::buildActions()
     m_refreshAction = view->addAction(tr("&Refresh"), this, &MainWindow::refreshCurrentPage);
     m_refreshAction->setShortcut(QKeySequence::Refresh);
     m_refreshAction->setToolTip(tr("Read the data of the page on screen again"));
-    // F5 is Run on the Pipelines page: there the window's Refresh steps aside, so the key is not ambiguous.
-    auto enableRefresh = [this](int row) { m_refreshAction->setEnabled(m_pageNames.value(row) != "pipelines"); };
-    connect(m_nav, &QListWidget::currentRowChanged, this, enableRefresh);
-    enableRefresh(m_nav->currentRow());
+    // A page that binds F5 itself (Run on the Pipelines page) has Refresh step aside: see pageShown().
 
-    // The Pipelines page's actions, with their shortcuts shown (the page's toolbar holds the same actions).
-    QMenu *pipelineMenu = menuBar()->addMenu(tr("&Pipeline"));
-    for (QAction *a : m_pipelinesPage->editActions()) {
-        if (a->isSeparator() || a->text().isEmpty())
-            pipelineMenu->addSeparator();
-        else
-            pipelineMenu->addAction(a);
+    // The pages' own menus, with their shortcuts shown (a page's toolbar holds the same actions).
+    for (Page *page : m_pageList) {
+        if (page->menuTitle().isEmpty())
+            continue;
+        QMenu *menu = menuBar()->addMenu(page->menuTitle());
+        for (QAction *a : page->menuActions()) {
+            if (a->isSeparator() || a->text().isEmpty())
+                menu->addSeparator();
+            else
+                menu->addAction(a);
+        }
     }
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Pipewright"), this, [this] {
@@ -239,18 +232,13 @@ void MainWindow::openWorkspace(const QString &root)
     m_workspace = QDir(root).absolutePath();
     if (isWelcomeShown()) {
         m_root->setCurrentWidget(m_workbench);
-        const bool pipelines = m_pageNames.value(m_nav->currentRow()) == "pipelines";
-        m_propertiesDock->setVisible(pipelines);
-        m_runsDock->setVisible(pipelines);
+        pageShown();
     }
     setWindowTitle(tr("%1 — Pipewright").arg(QDir(m_workspace).dirName()));
     m_statusWorkspace->setText(tr("Workspace: %1").arg(m_workspace));
-    m_pagesLoading = {m_catalogPage, m_reviewPage, m_experimentsPage, m_modelsPage};
-    m_imagesPage->setWorkspace(m_workspace); // and its Catalog tab
-    m_pipelinesPage->setWorkspace(m_workspace);
-    m_reviewPage->setWorkspace(m_workspace);
-    m_experimentsPage->setWorkspace(m_workspace);
-    m_modelsPage->setWorkspace(m_workspace);
+    m_pagesLoading = m_pageList;
+    for (Page *page : m_pageList)
+        page->setWorkspace(m_workspace);
     startScheduler();
 
     QSettings settings;
@@ -292,28 +280,64 @@ void MainWindow::startScheduler()
     m_scheduler->start();
 }
 
-void MainWindow::refreshCurrentPage()
+Page *MainWindow::currentPage() const
 {
-    const QString name = m_pageNames.value(m_nav->currentRow());
-    if (name == "images")
-        m_imagesPage->reload();
-    else if (name == "review")
-        m_reviewPage->reload();
-    else if (name == "experiments")
-        m_experimentsPage->reload();
-    else if (name == "models")
-        m_modelsPage->reload();
+    return m_pageList.value(m_nav->currentRow());
 }
 
-void MainWindow::pageLoaded(QObject *page)
+void MainWindow::pageShown()
+{
+    Page *current = currentPage();
+    const bool workbench = !isWelcomeShown();
+    for (const auto &[page, dock] : m_docks)
+        dock->setVisible(workbench && page == current);
+    m_refreshAction->setEnabled(current && !current->ownsRefreshKey());
+}
+
+void MainWindow::refreshCurrentPage()
+{
+    if (Page *page = currentPage(); page && !page->ownsRefreshKey())
+        page->reload();
+}
+
+void MainWindow::pageLoaded(Page *page)
 {
     if (m_pagesLoading.removeAll(page) > 0 && m_pagesLoading.isEmpty())
         Q_EMIT workspaceLoaded();
 }
 
+void MainWindow::showActivity(Page *page, const QString &text, bool cancellable)
+{
+    m_statusActivity->setText(text);
+    if (cancellable)
+        m_busyPage = page;
+    else if (m_busyPage == page)
+        m_busyPage = nullptr;
+    else
+        return; // another page's cancellable work goes on
+    m_statusProgress->setVisible(cancellable);
+    m_statusCancel->setVisible(cancellable);
+}
+
+Page *MainWindow::page(const QString &id) const
+{
+    for (Page *p : m_pageList)
+        if (p->pageId() == id)
+            return p;
+    return nullptr;
+}
+
+QStringList MainWindow::pageNames() const
+{
+    QStringList ids;
+    for (const Page *p : m_pageList)
+        ids << p->pageId();
+    return ids;
+}
+
 bool MainWindow::showPage(const QString &name)
 {
-    const int row = m_pageNames.indexOf(name);
+    const int row = m_pageList.indexOf(page(name));
     if (row < 0)
         return false;
     m_nav->setCurrentRow(row);
@@ -322,10 +346,11 @@ bool MainWindow::showPage(const QString &name)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    if (!m_pipelinesPage->confirmClose()) {
-        event->ignore();
-        return;
-    }
+    for (Page *page : m_pageList)
+        if (!page->confirmClose()) {
+            event->ignore();
+            return;
+        }
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());
     settings.setValue("window/state", saveState());

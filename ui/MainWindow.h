@@ -1,9 +1,13 @@
 // The workbench window: navigation between pages, menus and actions, the status bar.
 #pragma once
 
+#include "ui/Page.h"
+
+#include <QList>
 #include <QMainWindow>
 
 #include <memory>
+#include <utility>
 
 class QDockWidget;
 class QProgressBar;
@@ -23,12 +27,7 @@ class Scheduler;
 
 namespace pw::ui {
 
-class CatalogPage;
-class ImagesPage;
-class ExperimentsPage;
-class ModelsPage;
 class PipelinesPage;
-class ReviewPage;
 class WelcomePage;
 
 class MainWindow : public QMainWindow
@@ -41,21 +40,29 @@ public:
     /** Opens the workspace folder `root` (created when missing) and remembers it as recent. */
     void openWorkspace(const QString &root);
     QString workspace() const { return m_workspace; }
-    /** The Images page's Catalog tab. */
-    CatalogPage *catalogPage() const { return m_catalogPage; }
-    ImagesPage *imagesPage() const { return m_imagesPage; }
+    /** The workbench pages, in the navigation's order (Ctrl+1, Ctrl+2, …). */
+    const QList<Page *> &pages() const { return m_pageList; }
+    /** The page whose pageId() is `id`, or nullptr. */
+    Page *page(const QString &id) const;
+    /** The page of class `P`, or nullptr. */
+    template<class P>
+    P *page() const
+    {
+        for (Page *p : m_pageList)
+            if (auto *typed = qobject_cast<P *>(p))
+                return typed;
+        return nullptr;
+    }
+    /** The page that runs the pipelines (the scheduler's runs and --pipeline go to it). */
     PipelinesPage *pipelinesPage() const { return m_pipelinesPage; }
-    ReviewPage *reviewPage() const { return m_reviewPage; }
-    ExperimentsPage *experimentsPage() const { return m_experimentsPage; }
-    ModelsPage *modelsPage() const { return m_modelsPage; }
     /** Shown instead of the pages until a workspace is open. */
     WelcomePage *welcomePage() const { return m_welcomePage; }
     /** True while the welcome page is on screen (no workspace open). */
     bool isWelcomeShown() const;
-    /** Shows a page by name (pageNames()); false for an unknown name. */
+    /** Shows a page by id (pageNames()); false for an unknown id. */
     bool showPage(const QString &name);
-    /** pipelines, images, review, experiments, models: the names showPage() and --page take. */
-    QStringList pageNames() const { return m_pageNames; }
+    /** The pages' ids in the navigation's order: the names showPage() and --page take. */
+    QStringList pageNames() const;
 
 Q_SIGNALS:
     /** The first data of a newly opened workspace is on screen. */
@@ -65,14 +72,24 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    void addPages();
+    void connectPage(Page *page);
+    void addPageDocks();
+    void buildStatusBar();
     void buildActions();
     void rebuildRecentMenu();
     void chooseWorkspace();
     void startScheduler();
+    /** The page on screen (behind the welcome page while that is shown). */
+    Page *currentPage() const;
+    /** Shows the docks of the page on screen and hides the others; enables Refresh where the page allows. */
+    void pageShown();
     /** Reloads the page on screen (View → Refresh). */
     void refreshCurrentPage();
     /** Counts a page's load towards workspaceLoaded(), which comes once every page has shown its first data. */
-    void pageLoaded(QObject *page);
+    void pageLoaded(Page *page);
+    /** A page's activity for the status bar; the busy bar and Cancel belong to the page that made them show. */
+    void showActivity(Page *page, const QString &text, bool cancellable);
 
     QString m_workspace;
     QListWidget *m_nav;
@@ -80,17 +97,12 @@ private:
     QStackedWidget *m_root; // the welcome page, then the navigation and pages
     WelcomePage *m_welcomePage;
     QWidget *m_workbench = nullptr;
-    ImagesPage *m_imagesPage;
-    CatalogPage *m_catalogPage; // owned by m_imagesPage
     PipelinesPage *m_pipelinesPage;
-    ReviewPage *m_reviewPage;
-    ExperimentsPage *m_experimentsPage;
-    ModelsPage *m_modelsPage;
-    QList<QObject *> m_pagesLoading; // pages whose first data of the open workspace is not shown yet
+    QList<Page *> m_pageList;
+    QList<std::pair<Page *, QDockWidget *>> m_docks; // the pages' docks, each shown while its page is on screen
+    QList<Page *> m_pagesLoading; // pages whose first data of the open workspace is not shown yet
+    Page *m_busyPage = nullptr; // the page whose cancellable activity the status bar shows
     QAction *m_refreshAction = nullptr;
-    QDockWidget *m_propertiesDock = nullptr;
-    QDockWidget *m_runsDock = nullptr;
-    QStringList m_pageNames;
     QLabel *m_statusWorkspace;
     QLabel *m_statusActivity;
     QProgressBar *m_statusProgress = nullptr;

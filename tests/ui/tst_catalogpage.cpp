@@ -8,6 +8,7 @@
 #include "ui/catalog/HistoryModel.h"
 #include "ui/catalog/RejectedModel.h"
 #include "ui/catalog/TableCountsModel.h"
+#include "ui/images/ImagesPage.h"
 
 #include <QAbstractItemModelTester>
 #include <QLabel>
@@ -134,7 +135,7 @@ void tst_CatalogPage::mainWindowOpensAWorkspace()
     window.show();
     QVERIFY(loaded.wait(10000));
     QVERIFY(window.windowTitle().contains("ws"));
-    QCOMPARE(window.catalogPage()->historyModel()->rowCount() > 0, true);
+    QCOMPARE(window.page<ui::ImagesPage>()->catalogPage()->historyModel()->rowCount() > 0, true);
     const QImage shot = window.grab().toImage();
     QVERIFY(!shot.isNull());
     QVERIFY(shot.width() > 400);

@@ -392,10 +392,10 @@ void tst_ModelsDialog::mainWindowFollowsTheRunLink()
     window.show();
     QVERIFY(workspaceLoaded.wait(10000));
     QVERIFY(window.showPage("models"));
-    QVERIFY(!window.experimentsPage()->isVisible());
-    Q_EMIT window.modelsPage()->runActivated(QString::fromStdString(m_worseRun));
-    QVERIFY(window.experimentsPage()->isVisible());
-    QCOMPARE(window.experimentsPage()->selectedRunIds(), QStringList{QString::fromStdString(m_worseRun)});
+    QVERIFY(!window.page<ui::ExperimentsPage>()->isVisible());
+    Q_EMIT window.page<ui::ModelsPage>()->runActivated(QString::fromStdString(m_worseRun));
+    QVERIFY(window.page<ui::ExperimentsPage>()->isVisible());
+    QCOMPARE(window.page<ui::ExperimentsPage>()->selectedRunIds(), QStringList{QString::fromStdString(m_worseRun)});
 }
 
 QTEST_MAIN(tst_ModelsDialog)

@@ -8,6 +8,7 @@
 #include "core/store/Workspace.h"
 #include "ui/MainWindow.h"
 #include "ui/catalog/CatalogPage.h"
+#include "ui/images/ImagesPage.h"
 #include "ui/pipelines/PipelinesPage.h"
 #include "ui/welcome/WelcomePage.h"
 
@@ -53,7 +54,7 @@ void tst_Welcome::shownWithoutWorkspace()
     QVERIFY(window.isWelcomeShown());
     QVERIFY(window.welcomePage()->isVisible());
     QVERIFY(window.workspace().isEmpty());
-    QVERIFY(!window.catalogPage()->isVisible());
+    QVERIFY(!window.page<ui::ImagesPage>()->catalogPage()->isVisible());
     QVERIFY(!window.pipelinesPage()->isVisible());
 }
 

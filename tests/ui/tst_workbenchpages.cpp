@@ -1,6 +1,7 @@
 // The Experiments, Models and Review pages on a workspace built through the core API (no training): two
 // tracked runs and a failed one, a registered model with two versions, and a review queue filled by merging
 // predictions. Every item model runs under QAbstractItemModelTester; actions go through the pages' functions.
+// The main window's pages are walked through the page interface alone (ui/Page.h), so a new page is covered.
 #include "core/catalog/Catalog.h"
 #include "core/ingest/ContentHash.h"
 #include "core/ingest/Ingestor.h"
@@ -11,6 +12,7 @@
 #include "core/track/Tracker.h"
 #include "tests/TestData.h"
 #include "ui/MainWindow.h"
+#include "ui/Page.h"
 #include "ui/experiments/ExperimentsPage.h"
 #include "ui/experiments/MetricChart.h"
 #include "ui/experiments/RunComparisonModel.h"
@@ -27,7 +29,9 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QItemSelectionModel>
+#include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QPixmap>
 #include <QSettings>
@@ -64,6 +68,29 @@ QString nextOutcome(QSignalSpy &spy)
     return spy.takeFirst().at(0).toString();
 }
 
+// What a page shows as problems: its labels and status-bar lines that say something cannot be read (every page
+// words a failure to read the workspace "Cannot …").
+QStringList problemsShown(const ui::Page *page, const QStringList &messages)
+{
+    QStringList problems;
+    for (const QLabel *label : page->findChildren<QLabel *>())
+        if (label->text().contains("Cannot"))
+            problems << label->text();
+    for (const QString &m : messages)
+        if (m.contains("Cannot"))
+            problems << m;
+    return problems;
+}
+
+// The window's action whose shortcut is `key`, or nullptr.
+QAction *actionWithShortcut(const QWidget &window, const QKeySequence &key)
+{
+    for (QAction *a : window.findChildren<QAction *>())
+        if (a->shortcut() == key)
+            return a;
+    return nullptr;
+}
+
 } // namespace
 
 class tst_WorkbenchPages : public QObject
@@ -76,6 +103,8 @@ private Q_SLOTS:
     void modelsShowStagesAndPromote();
     void reviewListsLabelsAndCommits();
     void mainWindowHasThePages();
+    void everyPageThroughTheInterface();
+    void everyPageShowsAnUnreadableWorkspace();
 
 private:
     std::string makeRun(track::Tracker &tracker, const std::string &experiment, const std::string &name,
@@ -385,9 +414,9 @@ void tst_WorkbenchPages::mainWindowHasThePages()
     QVERIFY(loaded.wait(10000));
     QCOMPARE(window.pageNames(), QStringList({"pipelines", "images", "review", "experiments", "models"}));
     // Every page has its data once the window says the workspace is loaded (what --screenshot waits for).
-    QCOMPARE(window.reviewPage()->queueModel()->rowCount(), 2);
-    QCOMPARE(window.experimentsPage()->runsModel()->rowCount(), 3);
-    QCOMPARE(window.modelsPage()->versionsModel()->rowCount(), 2);
+    QCOMPARE(window.page<ui::ReviewPage>()->queueModel()->rowCount(), 2);
+    QCOMPARE(window.page<ui::ExperimentsPage>()->runsModel()->rowCount(), 3);
+    QCOMPARE(window.page<ui::ModelsPage>()->versionsModel()->rowCount(), 2);
     QVERIFY(!window.showPage("nope"));
 
     // View → Refresh (F5) reloads the page on screen; on the Pipelines page it steps aside for Run (F5 too).
@@ -401,8 +430,8 @@ void tst_WorkbenchPages::mainWindowHasThePages()
     QVERIFY(!refresh->isEnabled());
     QVERIFY(window.showPage("models"));
     QVERIFY(refresh->isEnabled());
-    QSignalSpy modelsLoaded(window.modelsPage(), &ui::ModelsPage::loaded);
-    QSignalSpy reviewLoaded(window.reviewPage(), &ui::ReviewPage::loaded);
+    QSignalSpy modelsLoaded(window.page<ui::ModelsPage>(), &ui::ModelsPage::loaded);
+    QSignalSpy reviewLoaded(window.page<ui::ReviewPage>(), &ui::ReviewPage::loaded);
     refresh->trigger();
     QVERIFY(modelsLoaded.wait(10000));
     QVERIFY(window.showPage("review"));
@@ -410,6 +439,82 @@ void tst_WorkbenchPages::mainWindowHasThePages()
     QVERIFY(reviewLoaded.wait(10000));
     QVERIFY(window.showPage("experiments"));
     QCOMPARE(loaded.count(), 1);
+}
+
+void tst_WorkbenchPages::everyPageThroughTheInterface()
+{
+    ui::MainWindow window;
+    std::map<const ui::Page *, QStringList> messages;
+    for (ui::Page *page : window.pages())
+        connect(page, &ui::Page::message, this, [&messages, page](const QString &m) { messages[page] << m; });
+    QSignalSpy workspaceLoaded(&window, &ui::MainWindow::workspaceLoaded);
+    window.openWorkspace(m_ws);
+    window.show();
+    QVERIFY(workspaceLoaded.wait(10000));
+
+    // The page list is what a user can open: one navigation entry per page, in its order, and no other page.
+    const auto *nav = window.findChild<QListWidget *>("navigation");
+    QVERIFY(nav);
+    QCOMPARE(nav->count(), window.pages().size());
+    QCOMPARE(window.findChildren<ui::Page *>().size(), window.pages().size());
+    QStringList ids;
+    for (int i = 0; i < window.pages().size(); ++i) {
+        ui::Page *page = window.pages().at(i);
+        const QString id = page->pageId();
+        QVERIFY2(!id.isEmpty() && !ids.contains(id), qPrintable(id));
+        ids << id;
+        QCOMPARE(window.page(id), page);
+        QVERIFY(!page->pageTitle().isEmpty());
+        QCOMPARE(nav->item(i)->text(), page->pageTitle());
+        QCOMPARE(nav->item(i)->toolTip(), QString("%1 (Ctrl+%2)").arg(page->pageToolTip()).arg(i + 1));
+
+        // Reached by its id and by its shortcut (from another page).
+        QVERIFY(window.showPage(window.pages().at((i + 1) % window.pages().size())->pageId()));
+        QVERIFY(!page->isVisible());
+        QVERIFY(window.showPage(id));
+        QVERIFY(page->isVisible());
+        QVERIFY(window.showPage(window.pages().at((i + 1) % window.pages().size())->pageId()));
+        QAction *go = actionWithShortcut(window, QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        QVERIFY(go);
+        go->trigger();
+        QVERIFY(page->isVisible());
+        QCOMPARE(nav->currentRow(), i);
+        // Its docks show with it (and only with it).
+        for (const ui::PageDock &d : page->docks()) {
+            QVERIFY(d.widget->isVisible());
+            QVERIFY(window.showPage(window.pages().at((i + 1) % window.pages().size())->pageId()));
+            QVERIFY(!d.widget->isVisible());
+            go->trigger();
+        }
+
+        // Its first data came without a problem, and so does a reload.
+        QVERIFY2(problemsShown(page, messages[page]).isEmpty(),
+                 qPrintable(problemsShown(page, messages[page]).join('\n')));
+        QSignalSpy loaded(page, &ui::Page::loaded);
+        page->reload();
+        QVERIFY(loaded.count() > 0 || loaded.wait(10000));
+        QVERIFY2(problemsShown(page, messages[page]).isEmpty(),
+                 qPrintable(problemsShown(page, messages[page]).join('\n')));
+    }
+    QCOMPARE(window.pageNames(), ids);
+    QCOMPARE(workspaceLoaded.count(), 1);
+}
+
+void tst_WorkbenchPages::everyPageShowsAnUnreadableWorkspace()
+{
+    // The other side of the walk above: a catalog that is no database is a problem every page shows.
+    const QString root = m_dir.filePath("unreadable");
+    QVERIFY(test::writeFile(root + "/catalog.db", QByteArray(4096, 'x')));
+    ui::MainWindow window;
+    std::map<const ui::Page *, QStringList> messages;
+    for (ui::Page *page : window.pages())
+        connect(page, &ui::Page::message, this, [&messages, page](const QString &m) { messages[page] << m; });
+    QSignalSpy workspaceLoaded(&window, &ui::MainWindow::workspaceLoaded);
+    window.openWorkspace(root);
+    window.show();
+    QVERIFY(workspaceLoaded.wait(10000));
+    for (ui::Page *page : window.pages())
+        QVERIFY2(!problemsShown(page, messages[page]).isEmpty(), qPrintable(page->pageId()));
 }
 
 QTEST_MAIN(tst_WorkbenchPages)

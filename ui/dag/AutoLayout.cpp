@@ -80,36 +80,48 @@ void sortByBarycenter(std::vector<int> &layer, const std::vector<std::vector<int
     }
 }
 
-} // namespace
-
-std::map<std::string, pipeline::Position> layeredLayout(const pipeline::Pipeline &p, double dx, double dy)
+// The tasks, by first occurrence of their key (a duplicate key is a validation error; it is placed once), and
+// their dependencies on each other by index (dependencies on missing tasks and on themselves left out).
+struct TaskGraph
 {
-    // Tasks by first occurrence of their key (a duplicate key is a validation error; it is placed once).
-    std::unordered_map<std::string, int> index;
     std::vector<const pipeline::Task *> tasks;
-    for (const auto &t : p.tasks) {
-        if (index.emplace(t.key, int(tasks.size())).second)
-            tasks.push_back(&t);
+    std::vector<std::vector<int>> preds, succs;
+};
+
+TaskGraph taskGraph(const pipeline::Pipeline &p)
+{
+    TaskGraph t;
+    std::unordered_map<std::string, int> index;
+    for (const auto &task : p.tasks) {
+        if (index.emplace(task.key, int(t.tasks.size())).second)
+            t.tasks.push_back(&task);
     }
-    const int n = int(tasks.size());
-    std::vector<std::vector<int>> preds(n), succs(n);
+    const int n = int(t.tasks.size());
+    t.preds.resize(std::size_t(n));
+    t.succs.resize(std::size_t(n));
     for (int v = 0; v < n; ++v) {
-        for (const auto &d : tasks[v]->dependsOn) {
+        for (const auto &d : t.tasks[v]->dependsOn) {
             const auto it = index.find(d);
             if (it == index.end() || it->second == v)
                 continue;
             const int u = it->second;
-            if (std::find(preds[v].begin(), preds[v].end(), u) == preds[v].end()) {
-                preds[v].push_back(u);
-                succs[u].push_back(v);
+            if (std::find(t.preds[v].begin(), t.preds[v].end(), u) == t.preds[v].end()) {
+                t.preds[v].push_back(u);
+                t.succs[u].push_back(v);
             }
         }
     }
+    return t;
+}
 
-    // Longest-path layering in Kahn's order (smallest file index first, so it is deterministic).
+// Each task's layer: the longest dependency path to it, in Kahn's order (smallest file index first, so it is
+// deterministic); tasks on cycles after whatever of their dependencies is placed, in file order.
+std::vector<int> longestPathLayers(const TaskGraph &t)
+{
+    const int n = int(t.tasks.size());
     std::vector<int> layerOf(n, -1), indegree(n);
     for (int v = 0; v < n; ++v)
-        indegree[v] = int(preds[v].size());
+        indegree[v] = int(t.preds[v].size());
     std::priority_queue<int, std::vector<int>, std::greater<>> ready;
     for (int v = 0; v < n; ++v) {
         if (indegree[v] == 0)
@@ -119,37 +131,41 @@ std::map<std::string, pipeline::Position> layeredLayout(const pipeline::Pipeline
         const int v = ready.top();
         ready.pop();
         int l = 0;
-        for (int u : preds[v])
+        for (int u : t.preds[v])
             l = std::max(l, layerOf[u] + 1);
         layerOf[v] = l;
-        for (int w : succs[v]) {
+        for (int w : t.succs[v]) {
             if (--indegree[w] == 0)
                 ready.push(w);
         }
     }
-    // Tasks on cycles: after whatever of their dependencies is placed, in file order.
     for (int v = 0; v < n; ++v) {
         if (layerOf[v] >= 0)
             continue;
         int l = 0;
-        for (int u : preds[v]) {
+        for (int u : t.preds[v]) {
             if (layerOf[u] >= 0)
                 l = std::max(l, layerOf[u] + 1);
         }
         layerOf[v] = l;
     }
+    return layerOf;
+}
 
-    // The proper layered graph: an edge spanning k layers gets k - 1 virtual nodes. Backward edges (cycles)
-    // do not take part in the ordering.
+// The proper layered graph: an edge spanning k layers gets k - 1 virtual nodes. Backward edges (cycles) do not
+// take part in the ordering. Each layer starts in file order, virtual nodes just after their source.
+Layered properLayering(const TaskGraph &t, const std::vector<int> &layerOf)
+{
+    const int n = int(t.tasks.size());
     Layered g;
     g.layer = layerOf;
     g.up.resize(n);
     g.down.resize(n);
-    std::vector<double> initial(n); // initial order key: file order, virtual nodes just after their source
+    std::vector<double> initial(n); // initial order key
     for (int v = 0; v < n; ++v)
         initial[v] = v;
     for (int v = 0; v < n; ++v) {
-        for (int u : preds[v]) {
+        for (int u : t.preds[v]) {
             if (layerOf[u] >= layerOf[v])
                 continue;
             int prev = u;
@@ -176,9 +192,13 @@ std::map<std::string, pipeline::Position> layeredLayout(const pipeline::Pipeline
         g.order[std::size_t(g.layer[v])].push_back(v);
     for (auto &layer : g.order)
         std::stable_sort(layer.begin(), layer.end(), [&](int a, int b) { return initial[a] < initial[b]; });
+    return g;
+}
 
-    // Barycenter sweeps, down then up, keeping the best ordering seen.
-    std::vector<int> pos(std::size_t(total), 0);
+// Barycenter sweeps, down then up: the ordering with the fewest crossings seen.
+std::vector<std::vector<int>> leastCrossingOrder(Layered &g)
+{
+    std::vector<int> pos(g.layer.size(), 0);
     indexPositions(g, pos);
     auto best = g.order;
     long long bestCrossings = totalCrossings(g, pos);
@@ -196,12 +216,18 @@ std::map<std::string, pipeline::Position> layeredLayout(const pipeline::Pipeline
             best = g.order;
         }
     }
+    return best;
+}
 
-    // Coordinates: real tasks only, each layer centred on the tallest one.
-    std::vector<std::vector<int>> real(best.size());
+// Coordinates: real tasks only (the first ones of the layered graph), each layer centred on the tallest one.
+std::map<std::string, pipeline::Position> coordinates(const TaskGraph &t, const std::vector<std::vector<int>> &order,
+                                                      double dx, double dy)
+{
+    const int n = int(t.tasks.size());
+    std::vector<std::vector<int>> real(order.size());
     std::size_t tallest = 0;
-    for (std::size_t l = 0; l < best.size(); ++l) {
-        for (int v : best[l]) {
+    for (std::size_t l = 0; l < order.size(); ++l) {
+        for (int v : order[l]) {
             if (v < n)
                 real[l].push_back(v);
         }
@@ -211,9 +237,18 @@ std::map<std::string, pipeline::Position> layeredLayout(const pipeline::Pipeline
     for (std::size_t l = 0; l < real.size(); ++l) {
         const double top = (double(tallest) - double(real[l].size())) * dy / 2;
         for (std::size_t i = 0; i < real[l].size(); ++i)
-            out[tasks[real[l][i]]->key] = {double(l) * dx, top + double(i) * dy};
+            out[t.tasks[real[l][i]]->key] = {double(l) * dx, top + double(i) * dy};
     }
     return out;
+}
+
+} // namespace
+
+std::map<std::string, pipeline::Position> layeredLayout(const pipeline::Pipeline &p, double dx, double dy)
+{
+    const TaskGraph t = taskGraph(p);
+    Layered g = properLayering(t, longestPathLayers(t));
+    return coordinates(t, leastCrossingOrder(g), dx, dy);
 }
 
 } // namespace pw::ui::dag

@@ -69,10 +69,23 @@ QString escaped(const std::string &s)
     return QString::fromStdString(s).toHtmlEscaped();
 }
 
+// Puts `keys` in a metric chooser, keeping the key chosen before, else val_accuracy, else the first; quietly.
+void offerKeys(QComboBox *box, const QStringList &keys)
+{
+    const QSignalBlocker block(box);
+    const QString current = box->currentText();
+    box->clear();
+    box->addItems(keys);
+    int index = keys.indexOf(current.isEmpty() ? QString::fromLatin1(kValAccuracyKey) : current);
+    if (index < 0)
+        index = keys.indexOf(QString::fromLatin1(kValAccuracyKey));
+    box->setCurrentIndex(std::max(0, index));
+}
+
 } // namespace
 
 ExperimentsPage::ExperimentsPage(QWidget *parent)
-    : QWidget(parent)
+    : Page(parent)
     , m_summary(new QLabel)
     , m_experiment(new QComboBox)
     , m_runsModel(new RunsModel(this))
@@ -110,6 +123,25 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     , m_loader(this, [this] { return loadJob(); }, [this](ExperimentsSnapshot s) { showSnapshot(std::move(s)); },
                [this](bool loading) { Q_EMIT loadingChanged(loading); })
 {
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(buildHeader());
+    setUpRunsTable();
+    setUpChart();
+    auto *split = new QSplitter(Qt::Horizontal);
+    split->addWidget(titledBox(tr("Runs"), m_runsView));
+    split->addWidget(buildSidePanel());
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setSizes({960, 470}); // the runs' metric columns fit without scrolling at 1600 px
+    layout->addWidget(split, 1);
+    connectWidgets();
+    connectTagEditing();
+}
+
+// The header: the experiment and tag filters, Refresh, the summary, and a training launched here with its
+// progress and a Cancel button.
+QHBoxLayout *ExperimentsPage::buildHeader()
+{
     auto *bar = makePageToolBar();
     bar->addWidget(new QLabel(tr("Experiment: ")));
     m_experiment->setSizeAdjustPolicy(QComboBox::AdjustToContents);
@@ -142,7 +174,11 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     top->addWidget(m_trainProgress);
     top->addWidget(m_trainCancel);
     top->addWidget(m_trainButton);
+    return top;
+}
 
+void ExperimentsPage::setUpRunsTable()
+{
     m_proxy->setSourceModel(m_runsModel);
     m_proxy->setSortRole(RunsModel::SortRole);
     m_proxy->setFilterKeyColumn(RunsModel::ExperimentColumn);
@@ -153,7 +189,11 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     m_runsView->horizontalHeader()->setStretchLastSection(false);
     m_runsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_runsView->setToolTip(tr("Select a run for its details; select two or more (Ctrl or Shift) to compare them"));
+}
 
+// The run header and chart above, the params and metrics table below; the comparison controls for several runs.
+void ExperimentsPage::setUpChart()
+{
     m_runHeader->setTextFormat(Qt::RichText);
     m_runHeader->setWordWrap(true);
     m_runHeader->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -180,7 +220,33 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     m_smoothing->setToolTip(tr("Exponential moving average weight (TensorBoard's smoothing), 0 to 0.99"));
     controls->addWidget(m_smoothing, 1);
     m_overlayControls->setVisible(false);
+}
 
+// The side: the chart, then the one-run evaluation or the several-run parallel coordinates, then the tabs.
+QSplitter *ExperimentsPage::buildSidePanel()
+{
+    buildEvaluationBox();
+    buildParallelBox();
+    auto *side = new QSplitter(Qt::Vertical);
+    auto *chartBox = new QWidget;
+    auto *chartLayout = new QVBoxLayout(chartBox);
+    chartLayout->setContentsMargins(0, 0, 0, 0);
+    chartLayout->addWidget(m_runHeader);
+    chartLayout->addWidget(m_overlayControls);
+    chartLayout->addWidget(m_chart, 1);
+    side->addWidget(chartBox);
+    side->addWidget(m_evalBox);
+    side->addWidget(m_parallelBox);
+    side->addWidget(buildLowerTabs());
+    side->setStretchFactor(0, 2);
+    side->setStretchFactor(1, 2);
+    side->setStretchFactor(2, 2);
+    side->setStretchFactor(3, 3);
+    return side;
+}
+
+void ExperimentsPage::buildEvaluationBox()
+{
     // One run: its latest evaluation as a confusion heat map, or a button to make one.
     auto *evalLayout = new QVBoxLayout(m_evalBox);
     evalLayout->setContentsMargins(0, 0, 0, 0);
@@ -191,7 +257,10 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     evalLayout->addLayout(evalTop);
     evalLayout->addWidget(m_heatMap, 1);
     m_evalBox->setVisible(false);
+}
 
+void ExperimentsPage::buildParallelBox()
+{
     // Several runs: their params against a metric in parallel coordinates.
     auto *parallelLayout = new QVBoxLayout(m_parallelBox);
     parallelLayout->setContentsMargins(0, 0, 0, 0);
@@ -204,7 +273,11 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     parallelLayout->addLayout(parallelTop);
     parallelLayout->addWidget(m_parallel, 1);
     m_parallelBox->setVisible(false);
+}
 
+// The lower tabs: the params and metrics table, the tags and note of one run.
+QTabWidget *ExperimentsPage::buildLowerTabs()
+{
     auto *detailsBox = new QWidget;
     auto *detailsLayout = new QVBoxLayout(detailsBox);
     detailsLayout->setContentsMargins(0, 0, 0, 0);
@@ -243,34 +316,11 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     tagsLayout->addLayout(noteRow);
     m_lowerTabs->addTab(detailsBox, tr("Params && metrics"));
     m_lowerTabs->addTab(m_tagsBox, tr("Tags && note"));
+    return m_lowerTabs;
+}
 
-    auto *side = new QSplitter(Qt::Vertical);
-    auto *chartBox = new QWidget;
-    auto *chartLayout = new QVBoxLayout(chartBox);
-    chartLayout->setContentsMargins(0, 0, 0, 0);
-    chartLayout->addWidget(m_runHeader);
-    chartLayout->addWidget(m_overlayControls);
-    chartLayout->addWidget(m_chart, 1);
-    side->addWidget(chartBox);
-    side->addWidget(m_evalBox);
-    side->addWidget(m_parallelBox);
-    side->addWidget(m_lowerTabs);
-    side->setStretchFactor(0, 2);
-    side->setStretchFactor(1, 2);
-    side->setStretchFactor(2, 2);
-    side->setStretchFactor(3, 3);
-
-    auto *split = new QSplitter(Qt::Horizontal);
-    split->addWidget(titledBox(tr("Runs"), m_runsView));
-    split->addWidget(side);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
-    split->setSizes({960, 470}); // the runs' metric columns fit without scrolling at 1600 px
-
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addWidget(split, 1);
-
+void ExperimentsPage::connectWidgets()
+{
     connect(m_experiment, &QComboBox::currentIndexChanged, this,
             [this] { setExperimentFilter(m_experiment->currentData().toString()); });
     connect(m_runsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ExperimentsPage::showSelection);
@@ -283,6 +333,21 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     });
     connect(m_evaluate, &QPushButton::clicked, this, &ExperimentsPage::askEvaluationTable);
     connect(m_parallelMetric, &QComboBox::currentIndexChanged, this, &ExperimentsPage::showParallel);
+    connect(m_trainButton, &QPushButton::clicked, this, &ExperimentsPage::openTrainDialog);
+    connect(m_trainCancel, &QToolButton::clicked, this, &ExperimentsPage::cancelTraining);
+    connect(&m_trainWatcher, &QFutureWatcher<compute::TrainOutcome>::finished, this,
+            [this] { trainingEnded(m_trainWatcher.result()); });
+    // While a run trains, its row and curves follow it.
+    m_liveTimer->setInterval(kLiveRefreshMs);
+    connect(m_liveTimer, &QTimer::timeout, this, [this] {
+        // A hidden page is not polled: the first tick after it is shown again reloads it.
+        if (isVisible())
+            reload();
+    });
+}
+
+void ExperimentsPage::connectTagEditing()
+{
     connect(m_tagFilter, &QLineEdit::textChanged, m_proxy, &RunsFilterProxy::setTagFilter);
     connect(m_tagsModel, &RunTagsModel::tagEdited, this, [this](const QString &runId, const QString &key, const QString &value) {
         if (value.size() > kMaxTagValueLength) {
@@ -305,17 +370,6 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     connect(m_note, &QPlainTextEdit::modificationChanged, this, noteState);
     connect(m_note, &QPlainTextEdit::textChanged, this, noteState);
     connect(m_saveNote, &QPushButton::clicked, this, &ExperimentsPage::saveNote);
-    connect(m_trainButton, &QPushButton::clicked, this, &ExperimentsPage::openTrainDialog);
-    connect(m_trainCancel, &QToolButton::clicked, this, &ExperimentsPage::cancelTraining);
-    connect(&m_trainWatcher, &QFutureWatcher<compute::TrainOutcome>::finished, this,
-            [this] { trainingEnded(m_trainWatcher.result()); });
-    // While a run trains, its row and curves follow it.
-    m_liveTimer->setInterval(kLiveRefreshMs);
-    connect(m_liveTimer, &QTimer::timeout, this, [this] {
-        // A hidden page is not polled: MainWindow reloads it when it is shown again.
-        if (isVisible())
-            reload();
-    });
 }
 
 ExperimentsPage::~ExperimentsPage()
@@ -515,6 +569,22 @@ void ExperimentsPage::showSelection()
         showEvaluation(QString::fromStdString(runs.front().info.runId));
     else
         m_evalRun.clear();
+    layOutDetails();
+
+    if (runs.empty()) {
+        m_runHeader->setText(m_runsModel->rowCount() ? tr("Select a run to see its params, metrics and curves; "
+                                                          "select several to compare them.")
+                                                     : QString());
+        m_chart->setMessage(tr("No run selected"));
+    } else if (runs.size() == 1) {
+        showRun(runs.front());
+    } else {
+        showComparison(std::move(runs));
+    }
+}
+
+void ExperimentsPage::layOutDetails()
+{
     // Section titles span the table; the key column is as wide as the keys.
     m_detailsView->clearSpans();
     int keyWidth = 0;
@@ -529,80 +599,58 @@ void ExperimentsPage::showSelection()
     m_detailsView->resizeColumnsToContents();
     if (m_comparison->columnCount() > 0)
         m_detailsView->setColumnWidth(0, keyWidth + 16);
+}
 
-    if (runs.empty()) {
-        m_runHeader->setText(m_runsModel->rowCount() ? tr("Select a run to see its params, metrics and curves; "
-                                                          "select several to compare them.")
-                                                     : QString());
-        m_chart->setMessage(tr("No run selected"));
-        return;
-    }
-    if (runs.size() == 1) {
-        const track::RunInfo &i = runs.front().info;
-        QStringList parts;
-        parts << QStringLiteral("<span style='color:%1'><b>%2</b></span>")
-                     .arg(runStatusColor(i.status).name(), escaped(i.status));
-        parts << escaped(i.experiment);
-        if (!i.table.empty())
-            parts << QStringLiteral("%1@%2").arg(escaped(i.table)).arg(i.dataVersion);
-        if (!i.device.empty())
-            parts << escaped(i.device);
-        parts << tr("started %1").arg(localTimeText(i.startTime));
-        if (const QString d = durationText(runDurationMs(i)); !d.isEmpty())
-            parts << (i.endTime.empty() ? tr("running for %1") : tr("took %1")).arg(QString(d).replace(' ', "&nbsp;"));
-        QString text = QStringLiteral("<b>%1</b> %2<br>%3")
-                           .arg(escaped(i.runId), escaped(i.name), parts.join(QStringLiteral(" · ")));
-        if (!i.failureReason.empty())
-            text += QStringLiteral("<br><span style='color:%1'>%2</span>")
-                        .arg(runStatusColor("FAILED").name(), escaped(i.failureReason));
-        m_runHeader->setText(text);
+void ExperimentsPage::showRun(const RunRow &run)
+{
+    const track::RunInfo &i = run.info;
+    QStringList parts;
+    parts << QStringLiteral("<span style='color:%1'><b>%2</b></span>")
+                 .arg(runStatusColor(i.status).name(), escaped(i.status));
+    parts << escaped(i.experiment);
+    if (!i.table.empty())
+        parts << QStringLiteral("%1@%2").arg(escaped(i.table)).arg(i.dataVersion);
+    if (!i.device.empty())
+        parts << escaped(i.device);
+    parts << tr("started %1").arg(localTimeText(i.startTime));
+    if (const QString d = durationText(runDurationMs(i)); !d.isEmpty())
+        parts << (i.endTime.empty() ? tr("running for %1") : tr("took %1")).arg(QString(d).replace(' ', "&nbsp;"));
+    QString text = QStringLiteral("<b>%1</b> %2<br>%3")
+                       .arg(escaped(i.runId), escaped(i.name), parts.join(QStringLiteral(" · ")));
+    if (!i.failureReason.empty())
+        text += QStringLiteral("<br><span style='color:%1'>%2</span>")
+                    .arg(runStatusColor("FAILED").name(), escaped(i.failureReason));
+    m_runHeader->setText(text);
 
-        std::vector<ChartSeries> series;
-        series.push_back({QString::fromLatin1(kTrainLossKey), kLossColor, Qt::DashLine, false, curvePoints(runs[0], kTrainLossKey)});
-        series.push_back({QString::fromLatin1(kValLossKey), kLossColor, Qt::SolidLine, false, curvePoints(runs[0], kValLossKey)});
-        series.push_back({QString::fromLatin1(kValAccuracyKey), kAccuracyColor, Qt::SolidLine, true,
-                          curvePoints(runs[0], kValAccuracyKey)});
-        std::erase_if(series, [](const ChartSeries &c) { return c.points.empty(); });
-        if (series.empty())
-            m_chart->setMessage(tr("This run logged no per-epoch train_loss, val_loss or val_accuracy"));
-        else
-            m_chart->setSeries(std::move(series), tr("loss"), tr("accuracy"));
-        return;
-    }
+    std::vector<ChartSeries> series;
+    series.push_back({QString::fromLatin1(kTrainLossKey), kLossColor, Qt::DashLine, false, curvePoints(run, kTrainLossKey)});
+    series.push_back({QString::fromLatin1(kValLossKey), kLossColor, Qt::SolidLine, false, curvePoints(run, kValLossKey)});
+    series.push_back({QString::fromLatin1(kValAccuracyKey), kAccuracyColor, Qt::SolidLine, true,
+                      curvePoints(run, kValAccuracyKey)});
+    std::erase_if(series, [](const ChartSeries &c) { return c.points.empty(); });
+    if (series.empty())
+        m_chart->setMessage(tr("This run logged no per-epoch train_loss, val_loss or val_accuracy"));
+    else
+        m_chart->setSeries(std::move(series), tr("loss"), tr("accuracy"));
+}
+
+void ExperimentsPage::showComparison(std::vector<RunRow> runs)
+{
     m_compared = std::move(runs);
-    {
-        // The metrics any of them logged; the one chosen before stays, else val_accuracy.
-        const QSignalBlocker block(m_metricChooser);
-        const QString current = m_metricChooser->currentText();
-        const QStringList keys = curveKeys(m_compared);
-        m_metricChooser->clear();
-        m_metricChooser->addItems(keys);
-        int index = keys.indexOf(current.isEmpty() ? QString::fromLatin1(kValAccuracyKey) : current);
-        if (index < 0)
-            index = keys.indexOf(QString::fromLatin1(kValAccuracyKey));
-        m_metricChooser->setCurrentIndex(std::max(0, index));
-    }
+    // The metrics any of them logged as curves; the one chosen before stays, else val_accuracy.
+    offerKeys(m_metricChooser, curveKeys(m_compared));
     showOverlay();
-    {
-        // The parallel coordinates' metric: any final metric of these runs; the one chosen before stays.
-        const QSignalBlocker block(m_parallelMetric);
-        const QString current = m_parallelMetric->currentText();
-        QSet<QString> seen;
-        QStringList keys;
-        for (const RunRow &r : m_compared)
-            for (const auto &[k, v] : r.metrics)
-                if (k.rfind("batch_", 0) != 0 && !seen.contains(QString::fromStdString(k))) {
-                    seen.insert(QString::fromStdString(k));
-                    keys << QString::fromStdString(k);
-                }
-        keys.sort();
-        m_parallelMetric->clear();
-        m_parallelMetric->addItems(keys);
-        int index = keys.indexOf(current.isEmpty() ? QString::fromLatin1(kValAccuracyKey) : current);
-        if (index < 0)
-            index = keys.indexOf(QString::fromLatin1(kValAccuracyKey));
-        m_parallelMetric->setCurrentIndex(std::max(0, index));
-    }
+    // The parallel coordinates' metric: any final metric of these runs (not the per-batch ones).
+    QSet<QString> seen;
+    QStringList keys;
+    for (const RunRow &r : m_compared)
+        for (const auto &[k, v] : r.metrics)
+            if (k.rfind("batch_", 0) != 0 && !seen.contains(QString::fromStdString(k))) {
+                seen.insert(QString::fromStdString(k));
+                keys << QString::fromStdString(k);
+            }
+    keys.sort();
+    offerKeys(m_parallelMetric, keys);
     showParallel();
 }
 

@@ -4,19 +4,20 @@
 // the curves follow them; a training can be launched from here ("Train…") and followed in the page's header.
 #pragma once
 
+#include "ui/Page.h"
 #include "ui/SnapshotLoader.h"
 
 #include "ui/experiments/ExperimentsSnapshot.h"
 #include "ui/experiments/RunsFilterProxy.h"
 
 #include <QFutureWatcher>
-#include <QWidget>
 
 #include <atomic>
 #include <memory>
 
 class QCheckBox;
 class QComboBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -24,6 +25,7 @@ class QProgressBar;
 class QPushButton;
 class QSlider;
 class QSortFilterProxyModel;
+class QSplitter;
 class QTabWidget;
 class QTableView;
 class QTimer;
@@ -39,7 +41,7 @@ class RunTagsModel;
 class RunsModel;
 class TrainDialog;
 
-class ExperimentsPage : public QWidget
+class ExperimentsPage : public Page
 {
     Q_OBJECT
 public:
@@ -47,10 +49,18 @@ public:
     /** Cancels a training started here and waits for its worker to stop (a SIGTERM: quick). */
     ~ExperimentsPage() override;
 
+    QString pageId() const override { return QStringLiteral("experiments"); }
+    QString pageTitle() const override { return tr("Experiments"); }
+    QString pageToolTip() const override
+    {
+        return tr("Training runs: params, metrics and curves; select several to compare them");
+    }
     /** Shows the runs of the workspace at `root` (loads them in the background). */
-    void setWorkspace(const QString &root);
+    void setWorkspace(const QString &root) override;
     /** Reloads in the background, keeping the selection; a reload asked for while one runs follows it. */
-    void reload();
+    void reload() override;
+    /** A link to a run (its full id): selects it (see selectRun()). */
+    void showItem(const QString &runId) override { selectRun(runId); }
     /** Shows only the runs of `experiment` (every run when empty). */
     void setExperimentFilter(const QString &experiment);
 
@@ -117,8 +127,7 @@ public:
     QLabel *trainStatus() const { return m_trainStatus; }
 
 Q_SIGNALS:
-    /** A snapshot was loaded and shown (or its error shown). */
-    void loaded();
+    // loaded(): a snapshot was loaded and shown (or its error shown).
     /** A tag or note edit was written to the catalog (`error` empty) or refused (`error` says why). */
     void tagsSaved(const QString &error);
     void trainingStarted();
@@ -131,10 +140,26 @@ Q_SIGNALS:
     void evaluationShown(const QString &error);
 
 private:
+    // The constructor's steps, top to bottom of the page, then the signal connections.
+    QHBoxLayout *buildHeader();
+    void setUpRunsTable();
+    void setUpChart();
+    QSplitter *buildSidePanel();
+    void buildEvaluationBox();
+    void buildParallelBox();
+    QTabWidget *buildLowerTabs();
+    void connectWidgets();
+    void connectTagEditing();
     void showSnapshot(ExperimentsSnapshot snapshot);
     /** The next load of the page's snapshot (run by m_loader), or none without a workspace. */
     SnapshotLoader<ExperimentsSnapshot>::Job loadJob();
     void showSelection();
+    /** The params and metrics table's spans and key column, after the selection changed. */
+    void layOutDetails();
+    /** One run selected: its header and its loss and accuracy curves. */
+    void showRun(const RunRow &run);
+    /** Several runs selected: the overlaid curves of a chosen metric and the parallel coordinates. */
+    void showComparison(std::vector<RunRow> runs);
     void showOverlay();
     void showEvaluation(const QString &runId);
     void askEvaluationTable();

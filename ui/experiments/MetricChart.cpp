@@ -42,6 +42,8 @@ std::vector<double> niceTicks(double lo, double hi, int count)
 
 namespace {
 
+constexpr int kPad = 8; // around the legend and the plot
+
 struct Range
 {
     double lo = std::numeric_limits<double>::infinity();
@@ -158,38 +160,58 @@ void MetricChart::setMessage(const QString &text)
     update();
 }
 
+// The geometry of one paint: the data's ranges and ticks, the plot rectangle, and the mapping into it.
+struct MetricChart::Frame
+{
+    Range x, left, right;
+    bool anyRight = false; // some series uses the right axis
+    std::vector<double> leftTicks, rightTicks;
+    QRect plot;
+    double x0 = 0, x1 = 0; // the x range drawn: the data's, widened around a single point
+    double px(double v) const { return plot.left() + (v - x0) / (x1 - x0) * plot.width(); }
+    double py(const Range &r, double v) const { return plot.bottom() - (v - r.lo) / (r.hi - r.lo) * plot.height(); }
+};
+
 void MetricChart::paintEvent(QPaintEvent *)
 {
     m_legendRect = {};
     m_legendHidden = 0;
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
-    const QPalette pal = palette();
-    const QFontMetrics fm(font());
-    const QColor axisColor = pal.color(QPalette::Text);
-    QColor gridColor = pal.color(QPalette::Mid);
-    gridColor.setAlpha(70);
-
-    Range x, left, right;
-    bool anyRight = false;
-    for (const ChartSeries &s : m_series)
-        for (const QPointF &pt : s.points) {
-            if (!std::isfinite(pt.y()))
-                continue;
-            x.add(pt.x());
-            (s.rightAxis ? right : left).add(pt.y());
-            anyRight = anyRight || s.rightAxis;
-        }
-    if (!x.valid()) {
-        p.setPen(pal.color(QPalette::PlaceholderText));
+    Frame f;
+    if (!measure(f)) {
+        p.setPen(palette().color(QPalette::PlaceholderText));
         p.drawText(rect().adjusted(8, 8, -8, -8), Qt::AlignCenter | Qt::TextWordWrap,
                    m_message.isEmpty() ? tr("No per-epoch metrics logged") : m_message);
         return;
     }
+    const int legendY = paintLegend(p);
+    if (!placePlot(f, legendY))
+        return;
+    paintAxes(p, f);
+    paintAxisTitles(p, f);
+    thinCurves(f);
+    paintCurves(p, f);
+}
 
-    // Legend: rows of swatches above the plot, at most a fifth of the height of them (one at least), labels
-    // elided; the series with no room left are counted in a "+N more" whose tooltip lists every series.
-    const int pad = 8;
+bool MetricChart::measure(Frame &f) const
+{
+    for (const ChartSeries &s : m_series)
+        for (const QPointF &pt : s.points) {
+            if (!std::isfinite(pt.y()))
+                continue;
+            f.x.add(pt.x());
+            (s.rightAxis ? f.right : f.left).add(pt.y());
+            f.anyRight = f.anyRight || s.rightAxis;
+        }
+    return f.x.valid();
+}
+
+int MetricChart::paintLegend(QPainter &p)
+{
+    // Rows of swatches above the plot, at most a fifth of the height of them (one at least), labels elided; the
+    // series with no room left are counted in a "+N more" whose tooltip lists every series.
+    const QFontMetrics fm(font());
     const int swatch = 18;
     const int rowHeight = fm.height() + 2;
     const int maxRows = std::max(1, height() / 5 / rowHeight);
@@ -202,16 +224,16 @@ void MetricChart::paintEvent(QPaintEvent *)
     };
     const auto layoutLegend = [&](int reserve) {
         std::vector<Entry> entries;
-        int lx = pad, row = 0;
+        int lx = kPad, row = 0;
         for (const ChartSeries &s : m_series) {
             const QString label = fm.elidedText(s.label, Qt::ElideMiddle, maxLabel);
             const int w = swatch + 4 + fm.horizontalAdvance(label) + 14;
-            if (lx + w > width() - pad - (row == maxRows - 1 ? reserve : 0) && lx > pad) {
+            if (lx + w > width() - kPad - (row == maxRows - 1 ? reserve : 0) && lx > kPad) {
                 if (++row == maxRows)
                     break;
-                lx = pad;
+                lx = kPad;
             }
-            entries.push_back({QPoint(lx, pad + row * rowHeight), &s, label});
+            entries.push_back({QPoint(lx, kPad + row * rowHeight), &s, label});
             lx += w;
         }
         return entries;
@@ -221,13 +243,13 @@ void MetricChart::paintEvent(QPaintEvent *)
     if (legend.size() < m_series.size())
         legend = layoutLegend(fm.horizontalAdvance(moreText(m_series.size())) + 4);
     m_legendHidden = int(m_series.size() - legend.size());
-    int ly = pad;
-    m_legendRect = QRect(0, 0, width(), pad);
+    int ly = kPad;
+    m_legendRect = QRect(0, 0, width(), kPad);
     for (const Entry &e : legend) {
         const int cy = e.at.y() + fm.height() / 2;
         p.setPen(QPen(e.series->color, 2, e.series->style));
         p.drawLine(e.at.x(), cy, e.at.x() + swatch, cy);
-        p.setPen(axisColor);
+        p.setPen(palette().color(QPalette::Text));
         p.drawText(e.at.x() + swatch + 4, e.at.y() + fm.ascent(), e.label);
         ly = e.at.y();
         m_legendRect.setBottom(e.at.y() + fm.height());
@@ -235,12 +257,17 @@ void MetricChart::paintEvent(QPaintEvent *)
     if (m_legendHidden > 0) {
         const Entry &e = legend.back();
         const int moreX = e.at.x() + swatch + 4 + fm.horizontalAdvance(e.label) + 14;
-        p.setPen(pal.color(QPalette::PlaceholderText));
+        p.setPen(palette().color(QPalette::PlaceholderText));
         p.drawText(moreX, e.at.y() + fm.ascent(), moreText(std::size_t(m_legendHidden)));
     }
+    return ly;
+}
 
-    const std::vector<double> leftTicks = left.valid() ? left.ticks(5) : std::vector<double>{};
-    const std::vector<double> rightTicks = anyRight ? right.ticks(5) : std::vector<double>{};
+bool MetricChart::placePlot(Frame &f, int legendY) const
+{
+    const QFontMetrics fm(font());
+    f.leftTicks = f.left.valid() ? f.left.ticks(5) : std::vector<double>{};
+    f.rightTicks = f.anyRight ? f.right.ticks(5) : std::vector<double>{};
     auto widest = [&](const std::vector<double> &ticks) {
         int w = 0;
         const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
@@ -249,26 +276,33 @@ void MetricChart::paintEvent(QPaintEvent *)
         return w;
     };
     const int titleRoom = fm.height() + 4;
-    const QRect plot(QPoint(pad + titleRoom + widest(leftTicks) + 6, ly + fm.height() + pad + 4),
-                     QPoint(width() - 1 - pad - (anyRight ? titleRoom + widest(rightTicks) + 6 : 8),
-                            height() - 1 - pad - 2 * fm.height() - 6));
-    if (plot.width() < 40 || plot.height() < 30)
-        return;
-
+    f.plot = QRect(QPoint(kPad + titleRoom + widest(f.leftTicks) + 6, legendY + fm.height() + kPad + 4),
+                   QPoint(width() - 1 - kPad - (f.anyRight ? titleRoom + widest(f.rightTicks) + 6 : 8),
+                          height() - 1 - kPad - 2 * fm.height() - 6));
+    if (f.plot.width() < 40 || f.plot.height() < 30)
+        return false;
     // x: whole epochs; a single point sits in the middle.
-    double x0 = x.lo, x1 = x.hi;
-    if (x1 - x0 < 1e-9) {
-        x0 -= 1;
-        x1 += 1;
+    f.x0 = f.x.lo;
+    f.x1 = f.x.hi;
+    if (f.x1 - f.x0 < 1e-9) {
+        f.x0 -= 1;
+        f.x1 += 1;
     }
-    auto px = [&](double v) { return plot.left() + (v - x0) / (x1 - x0) * plot.width(); };
-    auto py = [&](const Range &r, double v) { return plot.bottom() - (v - r.lo) / (r.hi - r.lo) * plot.height(); };
+    return true;
+}
 
+void MetricChart::paintAxes(QPainter &p, const Frame &f)
+{
     // Grid and tick labels.
+    const QFontMetrics fm(font());
+    const QColor axisColor = palette().color(QPalette::Text);
+    QColor gridColor = palette().color(QPalette::Mid);
+    gridColor.setAlpha(70);
+    const QRect &plot = f.plot;
     p.setFont(font());
-    const double leftStep = leftTicks.size() > 1 ? leftTicks[1] - leftTicks[0] : 1;
-    for (double t : leftTicks) {
-        const double y = py(left, t);
+    const double leftStep = f.leftTicks.size() > 1 ? f.leftTicks[1] - f.leftTicks[0] : 1;
+    for (double t : f.leftTicks) {
+        const double y = f.py(f.left, t);
         p.setPen(QPen(gridColor, 1));
         p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
         p.setPen(axisColor);
@@ -277,9 +311,9 @@ void MetricChart::paintEvent(QPaintEvent *)
                           fm.horizontalAdvance(text), fm.height()),
                    Qt::AlignRight | Qt::AlignVCenter, text);
     }
-    const double rightStep = rightTicks.size() > 1 ? rightTicks[1] - rightTicks[0] : 1;
-    for (double t : rightTicks) {
-        const double y = py(right, t);
+    const double rightStep = f.rightTicks.size() > 1 ? f.rightTicks[1] - f.rightTicks[0] : 1;
+    for (double t : f.rightTicks) {
+        const double y = f.py(f.right, t);
         p.setPen(axisColor);
         p.drawLine(QPointF(plot.right(), y), QPointF(plot.right() + 3, y));
         p.drawText(QRectF(plot.right() + 6, y - fm.height() / 2.0, fm.horizontalAdvance(tickText(t, rightStep)) + 2,
@@ -287,12 +321,12 @@ void MetricChart::paintEvent(QPaintEvent *)
                    Qt::AlignLeft | Qt::AlignVCenter, tickText(t, rightStep));
     }
     const std::vector<double> xTicks = [&] {
-        std::vector<double> t = niceTicks(x0, x1, std::clamp(plot.width() / 50, 2, 10));
-        std::erase_if(t, [&](double v) { return v < x0 - 1e-9 || v > x1 + 1e-9 || std::abs(v - std::round(v)) > 1e-9; });
+        std::vector<double> t = niceTicks(f.x0, f.x1, std::clamp(plot.width() / 50, 2, 10));
+        std::erase_if(t, [&](double v) { return v < f.x0 - 1e-9 || v > f.x1 + 1e-9 || std::abs(v - std::round(v)) > 1e-9; });
         return t;
     }();
     for (double t : xTicks) {
-        const double xx = px(t);
+        const double xx = f.px(t);
         p.setPen(axisColor);
         p.drawLine(QPointF(xx, plot.bottom()), QPointF(xx, plot.bottom() + 3));
         const QString text = QString::number(qint64(std::llround(t)));
@@ -301,10 +335,15 @@ void MetricChart::paintEvent(QPaintEvent *)
     p.setPen(QPen(axisColor, 1));
     p.drawLine(plot.bottomLeft(), plot.bottomRight());
     p.drawLine(plot.bottomLeft(), plot.topLeft());
-    if (anyRight)
+    if (f.anyRight)
         p.drawLine(plot.bottomRight(), plot.topRight());
+}
 
-    // Axis titles.
+void MetricChart::paintAxisTitles(QPainter &p, const Frame &f)
+{
+    const QFontMetrics fm(font());
+    const QColor axisColor = palette().color(QPalette::Text);
+    const QRect &plot = f.plot;
     p.drawText(QRect(plot.left(), plot.bottom() + 4 + fm.height(), plot.width(), fm.height()), Qt::AlignHCenter,
                m_xTitle);
     auto verticalTitle = [&](const QString &text, int cx, const QColor &color) {
@@ -327,38 +366,44 @@ void MetricChart::paintEvent(QPaintEvent *)
         }
         return c.isValid() ? c : axisColor;
     };
-    if (!leftTicks.empty())
-        verticalTitle(m_leftTitle, pad + fm.height() / 2, titleColor(false));
-    if (anyRight)
-        verticalTitle(m_rightTitle, width() - pad - fm.height() / 2, titleColor(true));
+    if (!f.leftTicks.empty())
+        verticalTitle(m_leftTitle, kPad + fm.height() / 2, titleColor(false));
+    if (f.anyRight)
+        verticalTitle(m_rightTitle, width() - kPad - fm.height() / 2, titleColor(true));
+}
 
+void MetricChart::thinCurves(const Frame &f)
+{
     // The curves in pixels, thinned per pixel column; made again only when the plot or the ranges change.
-    const DrawnKey key{plot, x0, x1, left.lo, left.hi, right.lo, right.hi};
-    if (m_drawn.size() != m_series.size() || !(key == m_drawnKey)) {
-        m_drawn.assign(m_series.size(), {});
-        m_drawnKey = key;
-        std::vector<QPointF> pixels;
-        for (std::size_t i = 0; i < m_series.size(); ++i) {
-            const ChartSeries &s = m_series[i];
-            const Range &r = s.rightAxis ? right : left;
-            pixels.clear();
-            pixels.reserve(s.points.size());
-            std::size_t finite = 0;
-            for (const QPointF &pt : s.points) {
-                // A non-finite value is a gap in the line.
-                pixels.emplace_back(px(pt.x()), std::isfinite(pt.y()) ? py(r, pt.y()) : pt.y());
-                finite += std::isfinite(pt.y()) ? 1 : 0;
-            }
-            if (finite <= 40)
-                for (const QPointF &at : pixels)
-                    if (std::isfinite(at.y()))
-                        m_drawn[i].marks.push_back(at);
-            m_drawn[i].lines = decimatePolyline(pixels);
+    const DrawnKey key{f.plot, f.x0, f.x1, f.left.lo, f.left.hi, f.right.lo, f.right.hi};
+    if (m_drawn.size() == m_series.size() && key == m_drawnKey)
+        return;
+    m_drawn.assign(m_series.size(), {});
+    m_drawnKey = key;
+    std::vector<QPointF> pixels;
+    for (std::size_t i = 0; i < m_series.size(); ++i) {
+        const ChartSeries &s = m_series[i];
+        const Range &r = s.rightAxis ? f.right : f.left;
+        pixels.clear();
+        pixels.reserve(s.points.size());
+        std::size_t finite = 0;
+        for (const QPointF &pt : s.points) {
+            // A non-finite value is a gap in the line.
+            pixels.emplace_back(f.px(pt.x()), std::isfinite(pt.y()) ? f.py(r, pt.y()) : pt.y());
+            finite += std::isfinite(pt.y()) ? 1 : 0;
         }
+        if (finite <= 40)
+            for (const QPointF &at : pixels)
+                if (std::isfinite(at.y()))
+                    m_drawn[i].marks.push_back(at);
+        m_drawn[i].lines = decimatePolyline(pixels);
     }
+}
 
+void MetricChart::paintCurves(QPainter &p, const Frame &f)
+{
     // The curves, clipped to the plot; markers while there are few points.
-    p.setClipRect(plot.adjusted(-4, -4, 4, 4));
+    p.setClipRect(f.plot.adjusted(-4, -4, 4, 4));
     for (std::size_t i = 0; i < m_series.size(); ++i) {
         const ChartSeries &s = m_series[i];
         // A line with more corners than the plot has pixel columns is a band of zigzags whose corners cannot be
@@ -367,7 +412,7 @@ void MetricChart::paintEvent(QPaintEvent *)
         std::size_t corners = 0;
         for (const QPolygonF &line : m_drawn[i].lines)
             corners += std::size_t(line.size());
-        const bool dense = corners > std::size_t(plot.width());
+        const bool dense = corners > std::size_t(f.plot.width());
         p.setRenderHint(QPainter::Antialiasing, !dense);
         p.setPen(dense ? QPen(s.color, 2, s.style, Qt::FlatCap, Qt::BevelJoin)
                        : QPen(s.color, 2, s.style, Qt::RoundCap, Qt::RoundJoin));
@@ -378,7 +423,7 @@ void MetricChart::paintEvent(QPaintEvent *)
         p.setRenderHint(QPainter::Antialiasing);
         if (!m_drawn[i].marks.empty()) {
             p.setPen(QPen(s.color, 1.5));
-            p.setBrush(pal.color(QPalette::Base));
+            p.setBrush(palette().color(QPalette::Base));
             for (const QPointF &m : m_drawn[i].marks)
                 p.drawEllipse(m, 2.5, 2.5);
         }

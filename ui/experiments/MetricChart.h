@@ -10,6 +10,8 @@
 #include <QString>
 #include <QWidget>
 
+class QPainter;
+
 #include <vector>
 
 namespace pw::ui {
@@ -45,6 +47,17 @@ protected:
     bool event(QEvent *event) override;
 
 private:
+    struct Frame;
+    // paintEvent()'s steps: the data's ranges (false: nothing to draw), the legend (returns the top of its last
+    // row), the plot rectangle and ticks (false: no room), the axes, their titles, the thinned curves, the curves.
+    bool measure(Frame &f) const;
+    int paintLegend(QPainter &p);
+    bool placePlot(Frame &f, int legendY) const;
+    void paintAxes(QPainter &p, const Frame &f);
+    void paintAxisTitles(QPainter &p, const Frame &f);
+    void thinCurves(const Frame &f);
+    void paintCurves(QPainter &p, const Frame &f);
+
     // The curves in pixels for one plot rectangle and axis ranges, per series: its thinned polylines and,
     // while it has few points, the points that get markers.
     struct Drawn

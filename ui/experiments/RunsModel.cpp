@@ -176,108 +176,129 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const RunRow &r = m_runs[std::size_t(index.row())];
-    const track::RunInfo &i = r.info;
     const int column = index.column();
     switch (role) {
     case Qt::DisplayRole:
-        switch (column) {
-        case RunColumn:
-            return shortRunId(i.runId);
-        case NameColumn:
-            return QString::fromStdString(i.name);
-        case ExperimentColumn:
-            return QString::fromStdString(i.experiment);
-        case StatusColumn:
-            return QString::fromStdString(i.status);
-        case StartColumn:
-            return localTimeText(i.startTime);
-        case DurationColumn:
-            return durationText(runDurationMs(i));
-        case DataColumn:
-            return i.table.empty() ? QString() : QStringLiteral("%1@%2").arg(QString::fromStdString(i.table)).arg(i.dataVersion);
-        case DeviceColumn: { // "cuda:0 on gpu-box" for a run on a compute target
-            const QString device = QString::fromStdString(i.device);
-            const auto target = r.params.find("target");
-            if (target == r.params.end() || target->second == "local")
-                return device;
-            return tr("%1 on %2").arg(device.isEmpty() ? tr("?") : device, QString::fromStdString(target->second));
-        }
-        case ThroughputColumn:
-            return i.imagesPerSecond > 0 ? QLocale().toString(i.imagesPerSecond, 'f', 0) : QString();
-        case ValAccuracyColumn:
-        case ValLossColumn: {
-            const auto v = metric(r, column == ValAccuracyColumn ? kValAccuracyKey : kValLossKey);
-            return v ? metricText(*v) : QString();
-        }
-        case TagsColumn: {
-            QString text = userTagsText(r);
-            if (const auto note = r.tags.find(kNoteTag); note != r.tags.end() && !note->second.empty())
-                text = text.isEmpty() ? tr("(note)") : tr("%1 (note)").arg(text);
-            return text;
-        }
-        }
-        return {};
+        return displayText(r, column);
     case SortRole:
-        switch (column) {
-        case StartColumn:
-            return QString::fromStdString(i.startTime); // ISO 8601 sorts as text
-        case DurationColumn:
-            return qint64(runDurationMs(i));
-        case DataColumn:
-            return QStringLiteral("%1@%2").arg(QString::fromStdString(i.table)).arg(i.dataVersion, 12, 10, QLatin1Char('0'));
-        case ThroughputColumn:
-            return i.imagesPerSecond;
-        case ValAccuracyColumn:
-        case ValLossColumn: {
-            const auto v = metric(r, column == ValAccuracyColumn ? kValAccuracyKey : kValLossKey);
-            return v && !std::isnan(*v) ? QVariant(*v) : QVariant();
-        }
-        default:
-            return data(index, Qt::DisplayRole);
-        }
+        return sortValue(r, column);
     case RunIdRole:
-        return QString::fromStdString(i.runId);
+        return QString::fromStdString(r.info.runId);
     case Qt::ForegroundRole:
-        if (column == StatusColumn)
-            return QBrush(runStatusColor(i.status));
-        return {};
     case Qt::FontRole:
-        if (column == StatusColumn || column == ValAccuracyColumn) {
-            QFont f;
-            f.setBold(true);
-            return f;
-        }
-        if (column == RunColumn) {
-            QFont f(QStringLiteral("monospace"));
-            f.setStyleHint(QFont::TypeWriter);
-            return f;
-        }
-        return {};
     case Qt::TextAlignmentRole:
-        if (column == ThroughputColumn || column == ValAccuracyColumn || column == ValLossColumn
-            || column == DurationColumn)
-            return int(Qt::AlignRight | Qt::AlignVCenter);
-        return {};
+        return appearance(r, column, role);
     case Qt::ToolTipRole:
-        switch (column) {
-        case RunColumn:
-            return QString::fromStdString(i.runId);
-        case StatusColumn:
-            return i.failureReason.empty() ? QString::fromStdString(i.status)
-                                           : QStringLiteral("%1: %2").arg(QString::fromStdString(i.status),
-                                                                          QString::fromStdString(i.failureReason));
-        case StartColumn:
-        case DurationColumn:
-            return tr("started %1, ended %2")
-                .arg(QString::fromStdString(i.startTime),
-                     i.endTime.empty() ? tr("(still running)") : QString::fromStdString(i.endTime));
-        case DataColumn:
-            return tr("catalog table %1 as of version %2").arg(QString::fromStdString(i.table)).arg(i.dataVersion);
-        case TagsColumn:
-            if (const auto note = r.tags.find(kNoteTag); note != r.tags.end() && !note->second.empty())
-                return QString::fromStdString(note->second).left(500);
-            return {};
-        }
+        return toolTip(r, column);
+    }
+    return {};
+}
+
+QVariant RunsModel::displayText(const RunRow &r, int column)
+{
+    const track::RunInfo &i = r.info;
+    switch (column) {
+    case RunColumn:
+        return shortRunId(i.runId);
+    case NameColumn:
+        return QString::fromStdString(i.name);
+    case ExperimentColumn:
+        return QString::fromStdString(i.experiment);
+    case StatusColumn:
+        return QString::fromStdString(i.status);
+    case StartColumn:
+        return localTimeText(i.startTime);
+    case DurationColumn:
+        return durationText(runDurationMs(i));
+    case DataColumn:
+        return i.table.empty() ? QString() : QStringLiteral("%1@%2").arg(QString::fromStdString(i.table)).arg(i.dataVersion);
+    case DeviceColumn: { // "cuda:0 on gpu-box" for a run on a compute target
+        const QString device = QString::fromStdString(i.device);
+        const auto target = r.params.find("target");
+        if (target == r.params.end() || target->second == "local")
+            return device;
+        return tr("%1 on %2").arg(device.isEmpty() ? tr("?") : device, QString::fromStdString(target->second));
+    }
+    case ThroughputColumn:
+        return i.imagesPerSecond > 0 ? QLocale().toString(i.imagesPerSecond, 'f', 0) : QString();
+    case ValAccuracyColumn:
+    case ValLossColumn: {
+        const auto v = metric(r, column == ValAccuracyColumn ? kValAccuracyKey : kValLossKey);
+        return v ? metricText(*v) : QString();
+    }
+    case TagsColumn: {
+        QString text = userTagsText(r);
+        if (const auto note = r.tags.find(kNoteTag); note != r.tags.end() && !note->second.empty())
+            text = text.isEmpty() ? tr("(note)") : tr("%1 (note)").arg(text);
+        return text;
+    }
+    }
+    return {};
+}
+
+QVariant RunsModel::sortValue(const RunRow &r, int column)
+{
+    const track::RunInfo &i = r.info;
+    switch (column) {
+    case StartColumn:
+        return QString::fromStdString(i.startTime); // ISO 8601 sorts as text
+    case DurationColumn:
+        return qint64(runDurationMs(i));
+    case DataColumn:
+        return QStringLiteral("%1@%2").arg(QString::fromStdString(i.table)).arg(i.dataVersion, 12, 10, QLatin1Char('0'));
+    case ThroughputColumn:
+        return i.imagesPerSecond;
+    case ValAccuracyColumn:
+    case ValLossColumn: {
+        const auto v = metric(r, column == ValAccuracyColumn ? kValAccuracyKey : kValLossKey);
+        return v && !std::isnan(*v) ? QVariant(*v) : QVariant();
+    }
+    default:
+        return displayText(r, column);
+    }
+}
+
+QVariant RunsModel::appearance(const RunRow &r, int column, int role)
+{
+    if (role == Qt::ForegroundRole && column == StatusColumn)
+        return QBrush(runStatusColor(r.info.status));
+    if (role == Qt::FontRole && (column == StatusColumn || column == ValAccuracyColumn)) {
+        QFont f;
+        f.setBold(true);
+        return f;
+    }
+    if (role == Qt::FontRole && column == RunColumn) {
+        QFont f(QStringLiteral("monospace"));
+        f.setStyleHint(QFont::TypeWriter);
+        return f;
+    }
+    if (role == Qt::TextAlignmentRole
+        && (column == ThroughputColumn || column == ValAccuracyColumn || column == ValLossColumn
+            || column == DurationColumn))
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+QVariant RunsModel::toolTip(const RunRow &r, int column)
+{
+    const track::RunInfo &i = r.info;
+    switch (column) {
+    case RunColumn:
+        return QString::fromStdString(i.runId);
+    case StatusColumn:
+        return i.failureReason.empty() ? QString::fromStdString(i.status)
+                                       : QStringLiteral("%1: %2").arg(QString::fromStdString(i.status),
+                                                                      QString::fromStdString(i.failureReason));
+    case StartColumn:
+    case DurationColumn:
+        return tr("started %1, ended %2")
+            .arg(QString::fromStdString(i.startTime),
+                 i.endTime.empty() ? tr("(still running)") : QString::fromStdString(i.endTime));
+    case DataColumn:
+        return tr("catalog table %1 as of version %2").arg(QString::fromStdString(i.table)).arg(i.dataVersion);
+    case TagsColumn:
+        if (const auto note = r.tags.find(kNoteTag); note != r.tags.end() && !note->second.empty())
+            return QString::fromStdString(note->second).left(500);
         return {};
     }
     return {};

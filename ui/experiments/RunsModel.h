@@ -54,6 +54,13 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    // data() by role.
+    static QVariant displayText(const RunRow &r, int column);
+    static QVariant sortValue(const RunRow &r, int column);
+    /** The foreground, font and alignment roles. */
+    static QVariant appearance(const RunRow &r, int column, int role);
+    static QVariant toolTip(const RunRow &r, int column);
+
     std::vector<RunRow> m_runs;
 };
 

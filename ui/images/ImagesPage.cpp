@@ -50,7 +50,7 @@ struct Tables
 } // namespace
 
 ImagesPage::ImagesPage(QWidget *parent)
-    : QWidget(parent)
+    : Page(parent)
     , m_tabs(new QTabWidget)
     , m_catalogPage(new CatalogPage)
     , m_model(new ImageListModel(this))
@@ -68,6 +68,23 @@ ImagesPage::ImagesPage(QWidget *parent)
     , m_sort(new QComboBox)
     , m_size(new QSlider(Qt::Horizontal))
     , m_status(new QLabel)
+{
+    setUpFilters();
+    layOut();
+    connectWidgets();
+    // The Catalog tab speaks for the page in the window: its load is the page's, its reading the status text.
+    connect(m_catalogPage, &CatalogPage::loaded, this, &Page::loaded);
+    connect(m_catalogPage, &CatalogPage::loadingChanged, this,
+            [this](bool loading) { Q_EMIT activityChanged(loading ? tr("Reading the catalog…") : QString(), false); });
+}
+
+QString ImagesPage::pageToolTip() const
+{
+    return tr("The image catalog: browse thumbnails with filters and lineage; counts per table and label, version "
+              "history, rejected files");
+}
+
+void ImagesPage::setUpFilters()
 {
     m_view->setObjectName("thumbnails");
     m_view->setViewMode(QListView::IconMode);
@@ -101,7 +118,10 @@ ImagesPage::ImagesPage(QWidget *parent)
     m_size->setRange(32, 256);
     m_size->setValue(kDefaultSide);
     m_size->setToolTip(tr("Thumbnail size"));
+}
 
+void ImagesPage::layOut()
+{
     auto *filters = new QFormLayout;
     filters->addRow(tr("Table"), m_table);
     filters->addRow(tr("Label"), m_label);
@@ -133,7 +153,10 @@ ImagesPage::ImagesPage(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_tabs);
     setThumbnailSide(kDefaultSide);
+}
 
+void ImagesPage::connectWidgets()
+{
     connect(m_table, &QComboBox::currentIndexChanged, this, [this] {
         m_label->clear(); // the labels of another table
         applyFilter();

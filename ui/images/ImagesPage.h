@@ -4,8 +4,7 @@
 #pragma once
 
 #include "core/catalog/ImageQuery.h"
-
-#include <QWidget>
+#include "ui/Page.h"
 
 class QCheckBox;
 class QComboBox;
@@ -24,16 +23,19 @@ class ImageDetailPane;
 class ImageListModel;
 class LabelCountChart;
 
-class ImagesPage : public QWidget
+class ImagesPage : public Page
 {
     Q_OBJECT
 public:
     explicit ImagesPage(QWidget *parent = nullptr);
 
-    /** Shows the workspace at `root` in both tabs (loads in the background). */
-    void setWorkspace(const QString &root);
+    QString pageId() const override { return QStringLiteral("images"); }
+    QString pageTitle() const override { return tr("Images"); }
+    QString pageToolTip() const override;
+    /** Shows the workspace at `root` in both tabs (loads in the background); loaded() comes with the Catalog tab's. */
+    void setWorkspace(const QString &root) override;
     /** Reloads both tabs in the background. */
-    void reload();
+    void reload() override;
 
     CatalogPage *catalogPage() const { return m_catalogPage; }
     ImageListModel *imageModel() const { return m_model; }
@@ -51,6 +53,9 @@ Q_SIGNALS:
     void browseLoaded();
 
 private:
+    void setUpFilters();
+    void layOut();
+    void connectWidgets();
     void loadTables();
     void applyFilter();
     void loadCounts(const catalog::ImageFilter &filter);

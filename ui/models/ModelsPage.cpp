@@ -25,7 +25,7 @@
 namespace pw::ui {
 
 ModelsPage::ModelsPage(QWidget *parent)
-    : QWidget(parent)
+    : Page(parent)
     , m_summary(new QLabel)
     , m_versionsModel(new ModelVersionsModel(this))
     , m_details(new QLabel)
@@ -104,6 +104,8 @@ ModelsPage::ModelsPage(QWidget *parent)
         if (index.column() == ModelVersionsModel::RunColumn && v && !v->runId.empty())
             Q_EMIT runActivated(QString::fromStdString(v->runId));
     });
+    connect(this, &ModelsPage::runActivated, this,
+            [this](const QString &runId) { Q_EMIT linkActivated(QStringLiteral("experiments"), runId); });
     updateActions();
 }
 

@@ -2,12 +2,12 @@
 // model's stage history, and the stage actions (Promote to Staging / Production, Archive).
 #pragma once
 
+#include "ui/Page.h"
 #include "ui/SnapshotLoader.h"
 
 #include "ui/models/ModelsSnapshot.h"
 
 #include <QFutureWatcher>
-#include <QWidget>
 
 class QAction;
 class QLabel;
@@ -20,16 +20,22 @@ class ModelVersionsModel;
 class PromoteDialog;
 class TransitionsModel;
 
-class ModelsPage : public QWidget
+class ModelsPage : public Page
 {
     Q_OBJECT
 public:
     explicit ModelsPage(QWidget *parent = nullptr);
 
+    QString pageId() const override { return QStringLiteral("models"); }
+    QString pageTitle() const override { return tr("Models"); }
+    QString pageToolTip() const override
+    {
+        return tr("The model registry: versions, stages and their history; promote and archive");
+    }
     /** Shows the registry of the workspace at `root` (loads it in the background). */
-    void setWorkspace(const QString &root);
+    void setWorkspace(const QString &root) override;
     /** Reloads in the background, keeping the selection; a reload asked for while one runs follows it. */
-    void reload();
+    void reload() override;
 
     /**
      * Moves the selected version to `to` in the background (Registry::transition: promoting to Production
@@ -53,15 +59,12 @@ public:
     QLineEdit *commentEdit() const { return m_comment; }
 
 Q_SIGNALS:
-    /** A snapshot was loaded and shown (or its error shown). */
-    void loaded();
+    // loaded(): a snapshot was loaded and shown (or its error shown); message(): a line for the status bar.
     void loadingChanged(bool loading);
     /** A stage change ended: `error` is empty when it was made. */
     void actionFinished(const QString &error);
-    /** The source run of a version was clicked: show it on the Experiments page. */
+    /** The source run of a version was clicked: a link to it on the Experiments page (linkActivated()). */
     void runActivated(const QString &runId);
-    /** A line for the status bar. */
-    void message(const QString &text);
 
 private:
     void showSnapshot(const ModelsSnapshot &snapshot);

@@ -49,7 +49,7 @@ QString qs(const std::string &s)
 } // namespace
 
 PipelinesPage::PipelinesPage(QWidget *parent)
-    : QWidget(parent)
+    : Page(parent)
     , m_toolbar(new QToolBar)
     , m_files(new QListWidget)
     , m_tabs(new QTabWidget)
@@ -135,6 +135,14 @@ PipelinesPage::PipelinesPage(QWidget *parent)
         m_selectedRun = id;
         m_repairAction->setEnabled(!m_running.load());
     });
+    connect(this, &PipelinesPage::runStateChanged, this,
+            [this](bool running, const QString &text) { Q_EMIT activityChanged(text, running); });
+}
+
+QList<PageDock> PipelinesPage::docks() const
+{
+    return {{QStringLiteral("propertiesDock"), tr("Properties"), m_properties, Qt::RightDockWidgetArea, 380, 320},
+            {QStringLiteral("runsDock"), tr("Runs and logs"), m_runs, Qt::BottomDockWidgetArea, 240, 0}};
 }
 
 PipelinesPage::~PipelinesPage()
@@ -223,6 +231,19 @@ PipelineEditor *PipelinesPage::currentEditor() const
 }
 
 void PipelinesPage::setWorkspace(const QString &root)
+{
+    showWorkspace(root);
+    Q_EMIT loaded(); // read on the GUI thread: shown (or refused, or its error told) by now
+}
+
+void PipelinesPage::reload()
+{
+    refreshRuns();
+    refreshChoices();
+    Q_EMIT loaded();
+}
+
+void PipelinesPage::showWorkspace(const QString &root)
 {
     if (!confirmClose())
         return;

@@ -4,8 +4,7 @@
 #pragma once
 
 #include "core/pipeline/Executor.h"
-
-#include <QWidget>
+#include "ui/Page.h"
 
 #include <atomic>
 #include <memory>
@@ -27,14 +26,28 @@ class PipelineEditor;
 class PropertiesPanel;
 class RunsDock;
 
-class PipelinesPage : public QWidget
+class PipelinesPage : public Page
 {
     Q_OBJECT
 public:
     explicit PipelinesPage(QWidget *parent = nullptr);
     ~PipelinesPage() override;
 
-    void setWorkspace(const QString &root);
+    QString pageId() const override { return QStringLiteral("pipelines"); }
+    QString pageTitle() const override { return tr("Pipelines"); }
+    QString pageToolTip() const override { return tr("Design pipelines as DAGs, run them and watch them run"); }
+    /** Closes the open pipelines (asking about unsaved ones) and lists the workspace's; loaded() on return. */
+    void setWorkspace(const QString &root) override;
+    /** Reads the current pipeline's recorded runs and the properties' drop-down choices again. */
+    void reload() override;
+    /** F5 is Run here. */
+    bool ownsRefreshKey() const override { return true; }
+    /** The properties panel (right) and the runs and logs (bottom). */
+    QList<PageDock> docks() const override;
+    QString menuTitle() const override { return tr("&Pipeline"); }
+    QList<QAction *> menuActions() const override { return editActions(); }
+    /** Cancels the run in progress. */
+    void cancelActivity() override { cancelRun(); }
     /** Opens a pipeline file in a tab (or shows its tab); returns the problem, empty on success. */
     QString openFile(const QString &file);
 
@@ -46,7 +59,7 @@ public:
     bool isRunning() const { return m_running.load(); }
 
     /** Asks about unsaved pipelines; false when the user cancels closing. */
-    bool confirmClose();
+    bool confirmClose() override;
 
     enum class RunScope { All, Selected, ToHere };
     /** Starts a run of the current pipeline; returns why it cannot, or empty. */
@@ -59,12 +72,12 @@ public:
     /** Reads again what the properties dock offers in its drop-downs (tables, experiments, models, targets). */
     void refreshChoices();
 
-signals:
-    void message(const QString &text);
-    /** A run started or ended (for the status bar). */
+Q_SIGNALS:
+    /** A run started or ended (for the status bar: activityChanged() follows it). */
     void runStateChanged(bool running, const QString &text);
 
 private:
+    void showWorkspace(const QString &root);
     void buildActions();
     void refreshFiles();
     void onCurrentChanged();

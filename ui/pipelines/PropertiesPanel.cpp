@@ -80,147 +80,179 @@ void PropertiesPanel::clear()
     m_readers.clear();
 }
 
+void PropertiesPanel::paramChanged()
+{
+    if (!m_loading)
+        emitTask();
+}
+
 QWidget *PropertiesPanel::paramEditor(const pipeline::ParamSpec &spec, const QJsonValue &value)
 {
-    const QString name = QString::fromUtf8(spec.name);
     const std::string kind = spec.kind;
-    auto changed = [this] {
-        if (!m_loading)
-            emitTask();
-    };
-    // Text with workspace choices, for the parameters that name tables, experiments and models.
-    QStringList choices;
-    if (name == "table" || name == "gate_table")
-        choices = m_choices.tables;
-    else if (name == "experiment")
-        choices = m_choices.experiments;
-    else if (name == "model")
-        choices = m_choices.models;
-    else if (name == "name" && m_task.type != "shell")
-        choices = m_choices.modelNames;
+    if (kind == "string")
+        return textEditor(spec, value);
+    if ((kind == "integer" || kind == "number") && !isReference(value))
+        return numberEditor(spec, value);
+    if (kind == "boolean" || kind.rfind("choice:", 0) == 0)
+        return choiceEditor(spec, value);
+    if (kind == "string-list" || kind == "object")
+        return linesEditor(spec, value);
+    return referenceEditor(spec, value);
+}
 
-    if (kind == "string" && !choices.isEmpty()) {
+QStringList PropertiesPanel::choicesFor(const QString &name) const
+{
+    // Text with workspace choices, for the parameters that name tables, experiments and models.
+    if (name == "table" || name == "gate_table")
+        return m_choices.tables;
+    if (name == "experiment")
+        return m_choices.experiments;
+    if (name == "model")
+        return m_choices.models;
+    if (name == "name" && m_task.type != "shell")
+        return m_choices.modelNames;
+    return {};
+}
+
+QWidget *PropertiesPanel::textEditor(const pipeline::ParamSpec &spec, const QJsonValue &value)
+{
+    const QString name = QString::fromUtf8(spec.name);
+    if (const QStringList choices = choicesFor(name); !choices.isEmpty()) {
         auto *combo = new QComboBox;
         combo->setEditable(true);
         combo->addItem(QString());
         combo->addItems(choices);
         combo->setCurrentText(value.toString());
-        connect(combo->lineEdit(), &QLineEdit::editingFinished, this, changed);
-        connect(combo, &QComboBox::activated, this, changed);
+        connect(combo->lineEdit(), &QLineEdit::editingFinished, this, &PropertiesPanel::paramChanged);
+        connect(combo, &QComboBox::activated, this, &PropertiesPanel::paramChanged);
         m_readers[name] = [combo] {
             return combo->currentText().isEmpty() ? QJsonValue() : QJsonValue(combo->currentText());
         };
         return combo;
     }
-    if (kind == "string") {
-        auto *edit = new QLineEdit(value.toString());
-        edit->setPlaceholderText(spec.required ? tr("required") : tr("default"));
-        connect(edit, &QLineEdit::editingFinished, this, changed);
-        m_readers[name] = [edit] { return edit->text().isEmpty() ? QJsonValue() : QJsonValue(edit->text()); };
-        if (name == "source" || name == "file" || name == "cwd" || name == "glob") {
-            auto *box = new QWidget;
-            auto *row = new QHBoxLayout(box);
-            row->setContentsMargins(0, 0, 0, 0);
-            row->addWidget(edit);
-            auto *pick = new QToolButton;
-            pick->setText("…");
-            pick->setToolTip(name == "file" ? tr("Choose a file") : tr("Choose a folder"));
-            connect(pick, &QToolButton::clicked, this, [this, edit, name, changed] {
-                const QString chosen = name == "file" ? QFileDialog::getSaveFileName(this, tr("File"), edit->text())
-                                                      : QFileDialog::getExistingDirectory(this, tr("Folder"), edit->text());
-                if (!chosen.isEmpty()) {
-                    edit->setText(chosen);
-                    changed();
-                }
-            });
-            row->addWidget(pick);
-            m_fields["params." + name] = edit;
-            return box;
+    auto *edit = new QLineEdit(value.toString());
+    edit->setPlaceholderText(spec.required ? tr("required") : tr("default"));
+    connect(edit, &QLineEdit::editingFinished, this, &PropertiesPanel::paramChanged);
+    m_readers[name] = [edit] { return edit->text().isEmpty() ? QJsonValue() : QJsonValue(edit->text()); };
+    if (name == "source" || name == "file" || name == "cwd" || name == "glob")
+        return withPathPicker(edit, name);
+    return edit;
+}
+
+QWidget *PropertiesPanel::withPathPicker(QLineEdit *edit, const QString &name)
+{
+    auto *box = new QWidget;
+    auto *row = new QHBoxLayout(box);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->addWidget(edit);
+    auto *pick = new QToolButton;
+    pick->setText("…");
+    pick->setToolTip(name == "file" ? tr("Choose a file") : tr("Choose a folder"));
+    connect(pick, &QToolButton::clicked, this, [this, edit, name] {
+        const QString chosen = name == "file" ? QFileDialog::getSaveFileName(this, tr("File"), edit->text())
+                                              : QFileDialog::getExistingDirectory(this, tr("Folder"), edit->text());
+        if (!chosen.isEmpty()) {
+            edit->setText(chosen);
+            paramChanged();
         }
-        return edit;
-    }
-    if ((kind == "integer" || kind == "number") && !isReference(value)) {
-        if (kind == "integer") {
-            auto *spin = new QSpinBox;
-            spin->setRange(-1, 100000000);
-            spin->setSpecialValueText(spec.required ? tr("(required)") : tr("default"));
-            spin->setValue(value.isDouble() ? int(value.toDouble()) : -1);
-            connect(spin, &QSpinBox::editingFinished, this, changed);
-            m_readers[name] = [spin] { return spin->value() < 0 ? QJsonValue() : QJsonValue(spin->value()); };
-            return spin;
-        }
-        auto *spin = new QDoubleSpinBox;
-        spin->setDecimals(5);
-        spin->setRange(-1, 1e9);
-        spin->setSingleStep(0.01);
+    });
+    row->addWidget(pick);
+    m_fields["params." + name] = edit;
+    return box;
+}
+
+QWidget *PropertiesPanel::numberEditor(const pipeline::ParamSpec &spec, const QJsonValue &value)
+{
+    const QString name = QString::fromUtf8(spec.name);
+    if (std::string(spec.kind) == "integer") {
+        auto *spin = new QSpinBox;
+        spin->setRange(-1, 100000000);
         spin->setSpecialValueText(spec.required ? tr("(required)") : tr("default"));
-        spin->setValue(value.isDouble() ? value.toDouble() : -1);
-        connect(spin, &QDoubleSpinBox::editingFinished, this, changed);
+        spin->setValue(value.isDouble() ? int(value.toDouble()) : -1);
+        connect(spin, &QSpinBox::editingFinished, this, &PropertiesPanel::paramChanged);
         m_readers[name] = [spin] { return spin->value() < 0 ? QJsonValue() : QJsonValue(spin->value()); };
         return spin;
     }
-    if (kind == "boolean" || kind.rfind("choice:", 0) == 0) {
-        auto *combo = new QComboBox;
-        combo->addItem(spec.required ? tr("(choose)") : tr("default"));
-        if (kind == "boolean")
-            combo->addItems({"true", "false"});
-        else
-            combo->addItems(qs(kind.substr(7)).split('|'));
-        const QString current = value.isBool() ? (value.toBool() ? "true" : "false") : value.toString();
-        if (!current.isEmpty()) {
-            if (combo->findText(current) < 0)
-                combo->addItem(current); // a reference
-            combo->setCurrentText(current);
-        }
-        connect(combo, &QComboBox::activated, this, changed);
-        const bool boolean = kind == "boolean";
-        m_readers[name] = [combo, boolean] {
-            if (combo->currentIndex() == 0)
-                return QJsonValue();
-            if (boolean && (combo->currentText() == "true" || combo->currentText() == "false"))
-                return QJsonValue(combo->currentText() == "true");
-            return QJsonValue(combo->currentText());
-        };
-        return combo;
+    auto *spin = new QDoubleSpinBox;
+    spin->setDecimals(5);
+    spin->setRange(-1, 1e9);
+    spin->setSingleStep(0.01);
+    spin->setSpecialValueText(spec.required ? tr("(required)") : tr("default"));
+    spin->setValue(value.isDouble() ? value.toDouble() : -1);
+    connect(spin, &QDoubleSpinBox::editingFinished, this, &PropertiesPanel::paramChanged);
+    m_readers[name] = [spin] { return spin->value() < 0 ? QJsonValue() : QJsonValue(spin->value()); };
+    return spin;
+}
+
+QWidget *PropertiesPanel::choiceEditor(const pipeline::ParamSpec &spec, const QJsonValue &value)
+{
+    const std::string kind = spec.kind;
+    auto *combo = new QComboBox;
+    combo->addItem(spec.required ? tr("(choose)") : tr("default"));
+    if (kind == "boolean")
+        combo->addItems({"true", "false"});
+    else
+        combo->addItems(qs(kind.substr(7)).split('|'));
+    const QString current = value.isBool() ? (value.toBool() ? "true" : "false") : value.toString();
+    if (!current.isEmpty()) {
+        if (combo->findText(current) < 0)
+            combo->addItem(current); // a reference
+        combo->setCurrentText(current);
     }
-    if (kind == "string-list" || kind == "object") {
-        auto *text = new FocusOutText;
-        text->setTabChangesFocus(true);
-        text->setFixedHeight(80);
-        QStringList lines;
-        if (kind == "string-list") {
-            text->setPlaceholderText(tr("one argument per line: the program first"));
-            for (const QJsonValue &a : value.toArray())
-                lines << a.toString();
-        } else {
-            text->setPlaceholderText(tr("NAME=VALUE, one per line"));
-            const QJsonObject o = value.toObject();
-            for (auto it = o.begin(); it != o.end(); ++it)
-                lines << it.key() + "=" + it.value().toString();
-        }
-        text->setPlainText(lines.join('\n'));
-        text->onFocusOut = changed;
-        const bool list = kind == "string-list";
-        m_readers[name] = [text, list]() -> QJsonValue {
-            const QStringList ls = text->toPlainText().split('\n', Qt::SkipEmptyParts);
-            if (ls.isEmpty())
-                return {};
-            if (list)
-                return QJsonArray::fromStringList(ls);
-            QJsonObject o;
-            for (const QString &l : ls) {
-                const int eq = l.indexOf('=');
-                if (eq > 0)
-                    o.insert(l.left(eq), l.mid(eq + 1));
-            }
-            return o;
-        };
-        return text;
+    connect(combo, &QComboBox::activated, this, &PropertiesPanel::paramChanged);
+    const bool boolean = kind == "boolean";
+    m_readers[QString::fromUtf8(spec.name)] = [combo, boolean] {
+        if (combo->currentIndex() == 0)
+            return QJsonValue();
+        if (boolean && (combo->currentText() == "true" || combo->currentText() == "false"))
+            return QJsonValue(combo->currentText() == "true");
+        return QJsonValue(combo->currentText());
+    };
+    return combo;
+}
+
+QWidget *PropertiesPanel::linesEditor(const pipeline::ParamSpec &spec, const QJsonValue &value)
+{
+    const bool list = std::string(spec.kind) == "string-list";
+    auto *text = new FocusOutText;
+    text->setTabChangesFocus(true);
+    text->setFixedHeight(80);
+    QStringList lines;
+    if (list) {
+        text->setPlaceholderText(tr("one argument per line: the program first"));
+        for (const QJsonValue &a : value.toArray())
+            lines << a.toString();
+    } else {
+        text->setPlaceholderText(tr("NAME=VALUE, one per line"));
+        const QJsonObject o = value.toObject();
+        for (auto it = o.begin(); it != o.end(); ++it)
+            lines << it.key() + "=" + it.value().toString();
     }
+    text->setPlainText(lines.join('\n'));
+    text->onFocusOut = [this] { paramChanged(); };
+    m_readers[QString::fromUtf8(spec.name)] = [text, list]() -> QJsonValue {
+        const QStringList ls = text->toPlainText().split('\n', Qt::SkipEmptyParts);
+        if (ls.isEmpty())
+            return {};
+        if (list)
+            return QJsonArray::fromStringList(ls);
+        QJsonObject o;
+        for (const QString &l : ls) {
+            const int eq = l.indexOf('=');
+            if (eq > 0)
+                o.insert(l.left(eq), l.mid(eq + 1));
+        }
+        return o;
+    };
+    return text;
+}
+
+QWidget *PropertiesPanel::referenceEditor(const pipeline::ParamSpec &spec, const QJsonValue &value)
+{
     // A number given as a reference ({{tasks.register.version}}): text.
     auto *edit = new QLineEdit(value.isString() ? value.toString() : QString());
-    connect(edit, &QLineEdit::editingFinished, this, changed);
-    m_readers[name] = [edit]() -> QJsonValue {
+    connect(edit, &QLineEdit::editingFinished, this, &PropertiesPanel::paramChanged);
+    m_readers[QString::fromUtf8(spec.name)] = [edit]() -> QJsonValue {
         bool ok = false;
         const double d = edit->text().toDouble(&ok);
         if (ok)
@@ -360,6 +392,21 @@ void PropertiesPanel::emitTask()
     emit taskEdited(m_key, t);
 }
 
+// The pipeline settings' widgets, as showPipeline() built them.
+struct PropertiesPanel::PipelineForm
+{
+    QLineEdit *name;
+    QLineEdit *desc;
+    FocusOutText *params;
+    QSpinBox *runs;
+    QSpinBox *parallel;
+    QComboBox *syntax;
+    QLineEdit *expr;
+    QComboBox *tz;
+    QCheckBox *paused;
+    QLabel *next;
+};
+
 void PropertiesPanel::showPipeline(const pipeline::Pipeline &p)
 {
     m_loading = true;
@@ -367,113 +414,126 @@ void PropertiesPanel::showPipeline(const pipeline::Pipeline &p)
     m_pipeline = p;
     m_task = {};
     m_key.clear();
+    const PipelineForm f = buildPipelineForm(p);
+    showNextFireTimes(f);
+    auto apply = [this, f] {
+        showNextFireTimes(f);
+        if (m_loading)
+            return;
+        m_pipeline = readPipelineForm(f);
+        emit settingsEdited(m_pipeline);
+    };
+    connect(f.name, &QLineEdit::editingFinished, this, apply);
+    connect(f.desc, &QLineEdit::editingFinished, this, apply);
+    f.params->onFocusOut = apply;
+    connect(f.runs, &QSpinBox::editingFinished, this, apply);
+    connect(f.parallel, &QSpinBox::editingFinished, this, apply);
+    connect(f.syntax, &QComboBox::activated, this, apply);
+    connect(f.expr, &QLineEdit::editingFinished, this, apply);
+    connect(f.tz, &QComboBox::activated, this, apply);
+    connect(f.paused, &QCheckBox::toggled, this, apply);
+    m_loading = false;
+}
+
+PropertiesPanel::PipelineForm PropertiesPanel::buildPipelineForm(const pipeline::Pipeline &p)
+{
     m_form->addRow(new QLabel(tr("<b>Pipeline</b> <small>(select a task on the canvas for its properties)</small>")));
-    auto *name = new QLineEdit(qs(p.name));
-    auto *desc = new QLineEdit(qs(p.description));
-    auto *params = new FocusOutText;
-    params->setFixedHeight(80);
-    params->setPlaceholderText(tr("NAME=default value, one per line"));
+    PipelineForm f{};
+    f.name = new QLineEdit(qs(p.name));
+    f.desc = new QLineEdit(qs(p.description));
+    f.params = new FocusOutText;
+    f.params->setFixedHeight(80);
+    f.params->setPlaceholderText(tr("NAME=default value, one per line"));
     QStringList lines;
     for (const auto &[k, v] : p.parameters)
         lines << qs(k) + "=" + qs(v);
-    params->setPlainText(lines.join('\n'));
-    auto *runs = new QSpinBox;
-    runs->setRange(1, 1000);
-    runs->setValue(p.maxConcurrentRuns);
-    auto *parallel = new QSpinBox;
-    parallel->setRange(1, 64);
-    parallel->setValue(p.maxParallelTasks);
-    auto *syntax = new QComboBox;
-    syntax->addItems({tr("no schedule"), "quartz_cron_expression", "cron"});
-    syntax->setCurrentIndex(!p.schedule ? 0 : p.schedule->quartz ? 1 : 2);
-    auto *expr = new QLineEdit(p.schedule ? qs(p.schedule->expression) : QString());
-    expr->setPlaceholderText(tr("Quartz: 0 30 2 * * ?   cron: 30 2 * * *"));
-    auto *tz = new QComboBox;
-    tz->setEditable(true);
+    f.params->setPlainText(lines.join('\n'));
+    f.runs = new QSpinBox;
+    f.runs->setRange(1, 1000);
+    f.runs->setValue(p.maxConcurrentRuns);
+    f.parallel = new QSpinBox;
+    f.parallel->setRange(1, 64);
+    f.parallel->setValue(p.maxParallelTasks);
+    f.syntax = new QComboBox;
+    f.syntax->addItems({tr("no schedule"), "quartz_cron_expression", "cron"});
+    f.syntax->setCurrentIndex(!p.schedule ? 0 : p.schedule->quartz ? 1 : 2);
+    f.expr = new QLineEdit(p.schedule ? qs(p.schedule->expression) : QString());
+    f.expr->setPlaceholderText(tr("Quartz: 0 30 2 * * ?   cron: 30 2 * * *"));
+    f.tz = new QComboBox;
+    f.tz->setEditable(true);
     for (const QByteArray &id : QTimeZone::availableTimeZoneIds())
-        tz->addItem(QString::fromUtf8(id));
-    tz->setCurrentText(p.schedule ? qs(p.schedule->timezone) : QString("UTC"));
-    auto *paused = new QCheckBox(tr("Paused"));
-    paused->setChecked(p.schedule && p.schedule->paused);
-    auto *next = new QLabel;
-    next->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    next->setWordWrap(true);
-    m_form->addRow(tr("Name"), name);
-    m_form->addRow(tr("Description"), desc);
-    m_form->addRow(tr("Parameters"), params);
-    m_form->addRow(tr("Max concurrent runs"), runs);
-    m_form->addRow(tr("Max parallel tasks"), parallel);
+        f.tz->addItem(QString::fromUtf8(id));
+    f.tz->setCurrentText(p.schedule ? qs(p.schedule->timezone) : QString("UTC"));
+    f.paused = new QCheckBox(tr("Paused"));
+    f.paused->setChecked(p.schedule && p.schedule->paused);
+    f.next = new QLabel;
+    f.next->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    f.next->setWordWrap(true);
+    m_form->addRow(tr("Name"), f.name);
+    m_form->addRow(tr("Description"), f.desc);
+    m_form->addRow(tr("Parameters"), f.params);
+    m_form->addRow(tr("Max concurrent runs"), f.runs);
+    m_form->addRow(tr("Max parallel tasks"), f.parallel);
     m_form->addRow(new QLabel(tr("<b>Schedule</b>")));
-    m_form->addRow(tr("Syntax"), syntax);
-    m_form->addRow(tr("Expression"), expr);
-    m_form->addRow(tr("Time zone"), tz);
-    m_form->addRow(QString(), paused);
-    m_form->addRow(tr("Next fire times"), next);
-    m_fields["name"] = name;
-    m_fields["parameters"] = params;
-    m_fields["max_concurrent_runs"] = runs;
-    m_fields["max_parallel_tasks"] = parallel;
-    m_fields["schedule.quartz_cron_expression"] = expr;
-    m_fields["schedule.cron"] = expr;
-    m_fields["schedule.timezone_id"] = tz;
+    m_form->addRow(tr("Syntax"), f.syntax);
+    m_form->addRow(tr("Expression"), f.expr);
+    m_form->addRow(tr("Time zone"), f.tz);
+    m_form->addRow(QString(), f.paused);
+    m_form->addRow(tr("Next fire times"), f.next);
+    m_fields["name"] = f.name;
+    m_fields["parameters"] = f.params;
+    m_fields["max_concurrent_runs"] = f.runs;
+    m_fields["max_parallel_tasks"] = f.parallel;
+    m_fields["schedule.quartz_cron_expression"] = f.expr;
+    m_fields["schedule.cron"] = f.expr;
+    m_fields["schedule.timezone_id"] = f.tz;
+    return f;
+}
 
-    auto showNext = [next, syntax, expr, tz, paused] {
-        if (syntax->currentIndex() == 0) {
-            next->setText(tr("(runs only by hand or by its trigger)"));
-            return;
-        }
-        try {
-            const auto e = pipeline::parseCron(expr->text().toStdString(), syntax->currentIndex() == 1);
-            const QTimeZone zone = pipeline::timeZone(tz->currentText().toStdString());
-            QStringList times;
-            for (const QDateTime &t : pipeline::nextFireTimes(e, QDateTime::currentDateTimeUtc(), zone, 5))
-                times << t.toTimeZone(zone).toString("ddd yyyy-MM-dd HH:mm:ss t");
-            next->setText((paused->isChecked() ? tr("paused; would fire: ") + "\n" : QString()) + times.join('\n'));
-            next->setStyleSheet({});
-        } catch (const std::exception &ex) {
-            next->setText(QString::fromUtf8(ex.what()));
-            next->setStyleSheet("color: #c0392b");
-        }
-    };
-    showNext();
-    auto apply = [this, name, desc, params, runs, parallel, syntax, expr, tz, paused, showNext] {
-        showNext();
-        if (m_loading)
-            return;
-        pipeline::Pipeline s = m_pipeline;
-        s.name = name->text().toStdString();
-        s.description = desc->text().toStdString();
-        s.parameters.clear();
-        for (const QString &l : params->toPlainText().split('\n', Qt::SkipEmptyParts)) {
-            const int eq = l.indexOf('=');
-            if (eq > 0)
-                s.parameters.emplace_back(l.left(eq).trimmed().toStdString(), l.mid(eq + 1).toStdString());
-        }
-        s.maxConcurrentRuns = runs->value();
-        s.maxParallelTasks = parallel->value();
-        if (syntax->currentIndex() == 0) {
-            s.schedule.reset();
-        } else {
-            pipeline::ScheduleSpec spec;
-            spec.quartz = syntax->currentIndex() == 1;
-            spec.expression = expr->text().toStdString();
-            spec.timezone = tz->currentText().toStdString();
-            spec.paused = paused->isChecked();
-            s.schedule = spec;
-        }
-        m_pipeline = s;
-        emit settingsEdited(s);
-    };
-    connect(name, &QLineEdit::editingFinished, this, apply);
-    connect(desc, &QLineEdit::editingFinished, this, apply);
-    params->onFocusOut = apply;
-    connect(runs, &QSpinBox::editingFinished, this, apply);
-    connect(parallel, &QSpinBox::editingFinished, this, apply);
-    connect(syntax, &QComboBox::activated, this, apply);
-    connect(expr, &QLineEdit::editingFinished, this, apply);
-    connect(tz, &QComboBox::activated, this, apply);
-    connect(paused, &QCheckBox::toggled, this, apply);
-    m_loading = false;
+void PropertiesPanel::showNextFireTimes(const PipelineForm &f)
+{
+    if (f.syntax->currentIndex() == 0) {
+        f.next->setText(tr("(runs only by hand or by its trigger)"));
+        return;
+    }
+    try {
+        const auto e = pipeline::parseCron(f.expr->text().toStdString(), f.syntax->currentIndex() == 1);
+        const QTimeZone zone = pipeline::timeZone(f.tz->currentText().toStdString());
+        QStringList times;
+        for (const QDateTime &t : pipeline::nextFireTimes(e, QDateTime::currentDateTimeUtc(), zone, 5))
+            times << t.toTimeZone(zone).toString("ddd yyyy-MM-dd HH:mm:ss t");
+        f.next->setText((f.paused->isChecked() ? tr("paused; would fire: ") + "\n" : QString()) + times.join('\n'));
+        f.next->setStyleSheet({});
+    } catch (const std::exception &ex) {
+        f.next->setText(QString::fromUtf8(ex.what()));
+        f.next->setStyleSheet("color: #c0392b");
+    }
+}
+
+pipeline::Pipeline PropertiesPanel::readPipelineForm(const PipelineForm &f) const
+{
+    pipeline::Pipeline s = m_pipeline;
+    s.name = f.name->text().toStdString();
+    s.description = f.desc->text().toStdString();
+    s.parameters.clear();
+    for (const QString &l : f.params->toPlainText().split('\n', Qt::SkipEmptyParts)) {
+        const int eq = l.indexOf('=');
+        if (eq > 0)
+            s.parameters.emplace_back(l.left(eq).trimmed().toStdString(), l.mid(eq + 1).toStdString());
+    }
+    s.maxConcurrentRuns = f.runs->value();
+    s.maxParallelTasks = f.parallel->value();
+    if (f.syntax->currentIndex() == 0) {
+        s.schedule.reset();
+    } else {
+        pipeline::ScheduleSpec spec;
+        spec.quartz = f.syntax->currentIndex() == 1;
+        spec.expression = f.expr->text().toStdString();
+        spec.timezone = f.tz->currentText().toStdString();
+        spec.paused = f.paused->isChecked();
+        s.schedule = spec;
+    }
+    return s;
 }
 
 bool PropertiesPanel::focusField(const QString &field)

@@ -15,6 +15,7 @@
 
 class QFormLayout;
 class QLabel;
+class QLineEdit;
 class QStackedWidget;
 class QWidget;
 
@@ -55,9 +56,25 @@ signals:
     void settingsEdited(const pipeline::Pipeline &settings);
 
 private:
+    struct PipelineForm;
+
     void clear();
+    /** An editor for the task parameter `spec` by its kind; its value is read back through m_readers. */
     QWidget *paramEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
+    QStringList choicesFor(const QString &name) const;
+    QWidget *textEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
+    QWidget *withPathPicker(QLineEdit *edit, const QString &name);
+    QWidget *numberEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
+    QWidget *choiceEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
+    QWidget *linesEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
+    QWidget *referenceEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
+    /** A parameter's editor changed: the task's new settings are reported (not while the panel fills them in). */
+    void paramChanged();
     void emitTask();
+    // showPipeline()'s steps: the settings' rows, the schedule's next fire times, the settings they describe.
+    PipelineForm buildPipelineForm(const pipeline::Pipeline &p);
+    static void showNextFireTimes(const PipelineForm &f);
+    pipeline::Pipeline readPipelineForm(const PipelineForm &f) const;
 
     WorkspaceChoices m_choices;
     pipeline::Task m_task;

@@ -43,7 +43,7 @@ constexpr int kPreviewSide = 224;
 } // namespace
 
 ReviewPage::ReviewPage(QWidget *parent)
-    : QWidget(parent)
+    : Page(parent)
     , m_thumbnails(new ThumbnailLoader(kThumbnailSide, this))
     , m_previews(new ThumbnailLoader(kPreviewSide, this))
     , m_model(new ReviewQueueModel(m_thumbnails, this))
@@ -59,6 +59,46 @@ ReviewPage::ReviewPage(QWidget *parent)
     , m_bindingsLabel(new QLabel)
     , m_loader(this, [this] { return loadJob(); }, [this](ReviewSnapshot s) { showSnapshot(std::move(s)); },
                [this](bool loading) { Q_EMIT loadingChanged(loading); })
+{
+    QToolBar *bar = buildToolBar();
+    addExchangeActions(bar);
+    auto *top = new QHBoxLayout;
+    top->addWidget(bar);
+    top->addWidget(m_countsLabel, 1);
+    m_bindingsLabel->setTextFormat(Qt::RichText);
+    m_bindingsLabel->setWordWrap(true);
+    m_bindingsLabel->setToolTip(tr("Review keys: a number labels, Enter accepts the prediction, S skips, Backspace "
+                                   "undoes, / picks a class by name (Keys… rebinds the numbers)"));
+    m_result->setWordWrap(true);
+    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_result->hide();
+    buildQueueViews();
+
+    auto *split = new QSplitter(Qt::Horizontal);
+    split->addWidget(titledBox(tr("Open review queue (least confident first)"), m_stack));
+    split->addWidget(titledBox(tr("Selected entry"), buildSidePanel()));
+    split->setStretchFactor(0, 4);
+    split->setStretchFactor(1, 1);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(m_bindingsLabel);
+    layout->addWidget(m_result);
+    layout->addWidget(split, 1);
+
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ReviewPage::showSelection);
+    connect(m_previews, &ThumbnailLoader::thumbnailReady, this, [this] { showSelection(); });
+    connect(m_histogram, &ConfidenceHistogramView::thresholdChanged, this, &ReviewPage::showThreshold);
+    updateActions();
+}
+
+QString ReviewPage::pageToolTip() const
+{
+    return tr("The review queue: label, accept or skip the images the model was least sure of, then commit the "
+              "labels to the catalog");
+}
+
+QToolBar *ReviewPage::buildToolBar()
 {
     auto *bar = makePageToolBar();
     QAction *refresh = bar->addAction(tr("Refresh"), this, &ReviewPage::reload);
@@ -93,6 +133,11 @@ ReviewPage::ReviewPage(QWidget *parent)
     m_gridAction->setToolTip(tr("Show the queue as a thumbnail grid: select several, then a key labels them all"));
     QAction *keys = bar->addAction(tr("Keys…"), this, &ReviewPage::editKeyBindings);
     keys->setToolTip(tr("Choose the classes keys 1–9 and 0 assign"));
+    return bar;
+}
+
+void ReviewPage::addExchangeActions(QToolBar *bar)
+{
     QAction *exportCsv = bar->addAction(tr("Export CSV…"), this, [this] {
         const QString file = QFileDialog::getSaveFileName(this, tr("Export the pending entries"), QString(),
                                                           tr("CSV (*.csv)"));
@@ -114,18 +159,10 @@ ReviewPage::ReviewPage(QWidget *parent)
             importLabels(file);
     });
     import->setToolTip(tr("Label entries from a CSV (path, label) or a Label Studio JSON export"));
+}
 
-    auto *top = new QHBoxLayout;
-    top->addWidget(bar);
-    top->addWidget(m_countsLabel, 1);
-    m_bindingsLabel->setTextFormat(Qt::RichText);
-    m_bindingsLabel->setWordWrap(true);
-    m_bindingsLabel->setToolTip(tr("Review keys: a number labels, Enter accepts the prediction, S skips, Backspace "
-                                   "undoes, / picks a class by name (Keys… rebinds the numbers)"));
-    m_result->setWordWrap(true);
-    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_result->hide();
-
+void ReviewPage::buildQueueViews()
+{
     m_model->setObjectName("reviewQueueModel");
     m_view = makeTableView(m_model);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -156,7 +193,10 @@ ReviewPage::ReviewPage(QWidget *parent)
     m_grid->installEventFilter(this);
     m_stack->addWidget(m_view);
     m_stack->addWidget(m_grid);
+}
 
+QWidget *ReviewPage::buildSidePanel()
+{
     m_preview->setAlignment(Qt::AlignCenter);
     m_preview->setMinimumSize(kPreviewSide + 8, kPreviewSide + 8);
     m_preview->setFrameShape(QFrame::StyledPanel);
@@ -173,23 +213,7 @@ ReviewPage::ReviewPage(QWidget *parent)
     m_thresholdLabel->setWordWrap(true);
     sideLayout->addWidget(titledBox(tr("Threshold tuner"), m_histogram));
     sideLayout->addWidget(m_thresholdLabel);
-    connect(m_histogram, &ConfidenceHistogramView::thresholdChanged, this, &ReviewPage::showThreshold);
-
-    auto *split = new QSplitter(Qt::Horizontal);
-    split->addWidget(titledBox(tr("Open review queue (least confident first)"), m_stack));
-    split->addWidget(titledBox(tr("Selected entry"), side));
-    split->setStretchFactor(0, 4);
-    split->setStretchFactor(1, 1);
-
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addWidget(m_bindingsLabel);
-    layout->addWidget(m_result);
-    layout->addWidget(split, 1);
-
-    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ReviewPage::showSelection);
-    connect(m_previews, &ThumbnailLoader::thumbnailReady, this, [this] { showSelection(); });
-    updateActions();
+    return side;
 }
 
 void ReviewPage::setWorkspace(const QString &root)

@@ -3,12 +3,12 @@
 // catalog as one MERGE LABELS version.
 #pragma once
 
+#include "ui/Page.h"
 #include "ui/SnapshotLoader.h"
 
 #include "ui/review/ReviewSnapshot.h"
 
 #include <QFutureWatcher>
-#include <QWidget>
 
 #include <deque>
 #include <functional>
@@ -21,6 +21,7 @@ class QLabel;
 class QListView;
 class QStackedWidget;
 class QTableView;
+class QToolBar;
 
 namespace pw::ui {
 
@@ -28,16 +29,19 @@ class ConfidenceHistogramView;
 class ReviewQueueModel;
 class ThumbnailLoader;
 
-class ReviewPage : public QWidget
+class ReviewPage : public Page
 {
     Q_OBJECT
 public:
     explicit ReviewPage(QWidget *parent = nullptr);
 
+    QString pageId() const override { return QStringLiteral("review"); }
+    QString pageTitle() const override { return tr("Review"); }
+    QString pageToolTip() const override;
     /** Shows the review queue of the workspace at `root` (loads it in the background). */
-    void setWorkspace(const QString &root);
+    void setWorkspace(const QString &root) override;
     /** Reloads in the background, keeping the selection; a reload asked for while one runs follows it. */
-    void reload();
+    void reload() override;
 
     /** Labels the selected entries with `label` (one of their model's classes), in the background. */
     void labelSelected(const QString &label);
@@ -95,18 +99,20 @@ public:
     QString commitText() const;
 
 Q_SIGNALS:
-    /** A snapshot was loaded and shown (or its error shown). */
-    void loaded();
+    // loaded(): a snapshot was loaded and shown (or its error shown); message(): a line for the status bar.
     void loadingChanged(bool loading);
     /** A label, accept, skip or commit ended: `error` is empty when all of it was done. */
     void actionFinished(const QString &error);
-    /** A line for the status bar. */
-    void message(const QString &text);
 
 protected:
     void keyPressEvent(QKeyEvent *event) override;
 
 private:
+    // The constructor's steps: the toolbar, its export/import actions, the queue's table and grid, the side panel.
+    QToolBar *buildToolBar();
+    void addExchangeActions(QToolBar *bar);
+    void buildQueueViews();
+    QWidget *buildSidePanel();
     void showSnapshot(ReviewSnapshot snapshot);
     /** The next load of the page's snapshot (run by m_loader), or none without a workspace. */
     SnapshotLoader<ReviewSnapshot>::Job loadJob();
