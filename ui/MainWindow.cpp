@@ -90,6 +90,7 @@ void MainWindow::addPages()
         auto *item = new QListWidgetItem(page->pageTitle(), m_nav);
         m_pages->addWidget(page);
         connectPage(page);
+        item->setToolTip(page->pageToolTip());
         if (i >= 9)
             continue; // Ctrl+1 … Ctrl+9
         item->setToolTip(tr("%1 (Ctrl+%2)").arg(page->pageToolTip()).arg(i + 1));
