@@ -90,13 +90,14 @@ QWidget *PropertiesPanel::paramEditor(const pipeline::ParamSpec &spec, const QJs
     };
     // Text with workspace choices, for the parameters that name tables, experiments and models.
     QStringList choices;
-    if (name == "table" || name == "gate_table")
+    const std::string suggest = spec.suggest ? spec.suggest : "";
+    if (suggest == "tables")
         choices = m_choices.tables;
-    else if (name == "experiment")
+    else if (suggest == "experiments")
         choices = m_choices.experiments;
-    else if (name == "model")
+    else if (suggest == "models")
         choices = m_choices.models;
-    else if (name == "name" && m_task.type != "shell")
+    else if (suggest == "model-names")
         choices = m_choices.modelNames;
 
     if (kind == "string" && !choices.isEmpty()) {
