@@ -1,20 +1,15 @@
 // CLI commands of pipelines: pipeline validate|run|runs|show|repair|cancel|import-databricks|export-databricks,
-// and run-task, which the executor uses to run a built-in task type in its own process.
+// and run-task, which the executor uses to run a registered task type's runner in its own process.
 #include "app/cli/Cli.h"
 #include "app/cli/CliSupport.h"
 
-#include "core/compute/Training.h"
-#include "core/ingest/Ingestor.h"
 #include "core/pipeline/Databricks.h"
 #include "core/pipeline/Executor.h"
 #include "core/pipeline/Pipeline.h"
-#include "core/registry/Gate.h"
-#include "core/registry/Registry.h"
-#include "core/review/Review.h"
-#include "core/score/Scoring.h"
+#include "core/pipeline/TaskAttempt.h"
+#include "core/pipeline/TaskParams.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
-#include "core/track/Tracker.h"
 #include "ui/notify/DesktopNotify.h"
 
 #include <QCoreApplication>
@@ -23,20 +18,9 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
-#include <chrono>
-#include <climits>
-#include <cmath>
-#include <cstdio>
-#include <fstream>
+#include <algorithm>
 #include <iostream>
-#include <iterator>
 #include <mutex>
-#include <optional>
-#include <set>
-#include <sstream>
-#include <thread>
-
-#include <unistd.h>
 
 namespace pw::cli {
 
@@ -47,443 +31,26 @@ QString qs(const std::string &s)
     return QString::fromStdString(s);
 }
 
-// Task parameters after substitution: numbers may arrive as text ("{{tasks.register.version}}" -> "3").
-class TaskParams
+// run-task: the registered type's runner, in this process, as the attempt the executor started. Its outputs are
+// recorded before the hold point (a test hook, see TaskAttempt), then written for the executor and printed.
+int runTask(const store::Workspace &ws, const std::string &typeName, const QJsonObject &params, const std::string &target)
 {
-public:
-    explicit TaskParams(QJsonObject o)
-        : m_o(std::move(o))
-    {
-    }
-    bool has(const char *k) const { return m_o.contains(QLatin1String(k)) && !m_o.value(QLatin1String(k)).isNull(); }
-    std::string text(const char *k, const std::string &def = {}) const
-    {
-        const QJsonValue v = m_o.value(QLatin1String(k));
-        if (v.isUndefined() || v.isNull())
-            return def;
-        if (v.isString())
-            return v.toString().toStdString();
-        if (v.isDouble())
-            return QString::number(v.toDouble(), 'g', 17).toStdString();
-        if (v.isBool())
-            return v.toBool() ? "true" : "false";
-        throw std::runtime_error(std::string("params.") + k + ": expected a single value");
-    }
-    double number(const char *k, double def) const
-    {
-        const QJsonValue v = m_o.value(QLatin1String(k));
-        if (v.isUndefined() || v.isNull())
-            return def;
-        if (v.isDouble())
-            return v.toDouble();
-        bool ok = false;
-        const double d = v.toString().toDouble(&ok);
-        if (!ok)
-            throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is not a number");
-        return d;
-    }
-    long long integer(const char *k, long long def) const
-    {
-        const double d = number(k, double(def));
-        if (d != std::floor(d))
-            throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is not a whole number");
-        if (d < double(INT_MIN) || d > double(INT_MAX))
-            throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is out of range (a whole number from "
-                                     + std::to_string(INT_MIN) + " to " + std::to_string(INT_MAX) + ")");
-        return static_cast<long long>(d);
-    }
-    bool boolean(const char *k, bool def) const
-    {
-        const QJsonValue v = m_o.value(QLatin1String(k));
-        if (v.isUndefined() || v.isNull())
-            return def;
-        if (v.isBool())
-            return v.toBool();
-        const std::string t = text(k);
-        if (t == "true" || t == "1")
-            return true;
-        if (t == "false" || t == "0")
-            return false;
-        throw std::runtime_error(std::string("params.") + k + ": '" + t + "' is not true or false");
-    }
-
-private:
-    QJsonObject m_o;
-};
-
-// The attempt a run-task process is, from the executor's environment (PIPEWRIGHT_RUN_ID, PIPEWRIGHT_TASK_KEY,
-// PIPEWRIGHT_ATTEMPT): it records what it creates as soon as that exists, and a retry or a repair finds there
-// what earlier attempts created (pipeline::earlierAttempts), so a killed attempt's run or version is reused.
-class Attempt
-{
-public:
-    static Attempt fromEnvironment()
-    {
-        Attempt a;
-        a.m_runId = qEnvironmentVariable("PIPEWRIGHT_RUN_ID").toLongLong();
-        a.m_key = qEnvironmentVariable("PIPEWRIGHT_TASK_KEY").toStdString();
-        a.m_attempt = qEnvironmentVariable("PIPEWRIGHT_ATTEMPT").toInt();
-        a.m_outputsFile = qEnvironmentVariable("PIPEWRIGHT_OUTPUTS");
-        return a;
-    }
-    bool known() const { return m_runId > 0 && !m_key.empty() && m_attempt > 0; }
-    std::vector<pipeline::EarlierAttempt> earlier(store::Database &db) const
-    {
-        return known() ? pipeline::earlierAttempts(db, m_runId, m_key, m_attempt) : std::vector<pipeline::EarlierAttempt>{};
-    }
-    /** Records `outputs` in the task run and in the outputs file (which the executor reads also when it fails). */
-    void record(store::Database &db, const QJsonObject &outputs) const
-    {
-        if (!known())
-            return;
-        pipeline::recordAttemptOutputs(db, m_runId, m_key, m_attempt, outputs);
-        writeOutputsFile(outputs);
-    }
-    void writeOutputsFile(const QJsonObject &outputs) const
-    {
-        if (m_outputsFile.isEmpty())
-            return;
-        QFile f(m_outputsFile);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
-            throw std::runtime_error("cannot write the outputs file '" + m_outputsFile.toStdString() + "'");
-        f.write(QJsonDocument(outputs).toJson(QJsonDocument::Compact));
-    }
-    /**
-     * A test hook: with PIPEWRIGHT_HOLD_TASK naming this task, it stops here (its work done and recorded, its
-     * state not yet changed), writes its pid to PIPEWRIGHT_HOLD_FILE.held and waits until PIPEWRIGHT_HOLD_FILE
-     * exists, so that a test can kill the executor at exactly this point.
-     */
-    void holdIfAsked() const
-    {
-        const QString task = qEnvironmentVariable("PIPEWRIGHT_HOLD_TASK");
-        const QString file = qEnvironmentVariable("PIPEWRIGHT_HOLD_FILE");
-        if (task.isEmpty() || file.isEmpty() || task.toStdString() != m_key)
-            return;
-        {
-            // Written under another name and renamed, so that a test never reads the file before the pid is in it.
-            QFile held(file + ".held.part");
-            if (held.open(QIODevice::WriteOnly | QIODevice::Truncate))
-                held.write(QByteArray::number(QCoreApplication::applicationPid()));
-            held.close();
-            QFile::remove(file + ".held");
-            held.rename(file + ".held");
-        }
-        while (!QFileInfo::exists(file) && !g_cancel.load())
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    std::string describe(const pipeline::EarlierAttempt &e) const
-    {
-        return "attempt " + std::to_string(e.attempt) + " of pipeline run " + std::to_string(e.runId);
-    }
-
-private:
-    std::int64_t m_runId = 0;
-    std::string m_key;
-    int m_attempt = 0;
-    QString m_outputsFile;
-};
-
-// The outputs of a train task for a FINISHED tracked run (as runTraining's outcome gives them).
-QJsonObject trainOutputs(const track::Tracker &tracker, const track::RunInfo &run)
-{
-    const auto metrics = tracker.latestMetrics(run.runId);
-    auto metric = [&](const char *k) {
-        const auto it = metrics.find(k);
-        return it == metrics.end() ? QJsonValue() : QJsonValue(it->second);
-    };
-    const auto epochs = tracker.metricHistory(run.runId, "train_loss");
-    return QJsonObject{{"run_id", qs(run.runId)},
-                       {"status", qs(run.status)},
-                       {"data_version", qint64(run.dataVersion)},
-                       {"val_accuracy", metric("val_accuracy")},
-                       {"val_loss", metric("val_loss")},
-                       {"epochs", qint64(epochs.empty() ? 0 : epochs.back().epoch)}};
-}
-
-// A retry of a train task: the tracked run the newest earlier attempt recorded, when it FINISHED (reused, not
-// trained again). One still RUNNING with a live worker is refused (training it again would race it); any
-// other is trained again.
-std::optional<QJsonObject> trainedEarlier(store::Database &db, const Attempt &attempt)
-{
-    for (const auto &e : attempt.earlier(db)) {
-        const std::string id = e.outputs.value("run_id").toString().toStdString();
-        if (id.empty())
-            continue;
-        track::Tracker tracker(db);
-        tracker.failOrphanedRuns();
-        track::RunInfo run;
-        try {
-            run = tracker.run(id);
-        } catch (const std::exception &) {
-            return std::nullopt; // deleted since: train anew
-        }
-        if (run.status == "FINISHED") {
-            std::cout << "run " << run.runId << " (trained by " << attempt.describe(e) << ") FINISHED: reused, not "
-                      << "trained again\n";
-            return trainOutputs(tracker, run);
-        }
-        if (run.status == "RUNNING" && run.workerPid > 0)
-            throw std::runtime_error("training run " + run.runId + " of " + attempt.describe(e) + " is still RUNNING (worker pid "
-                                     + std::to_string(run.workerPid) + "): let it end or stop it, then repair again");
-        std::cout << "run " << run.runId << " of " << attempt.describe(e) << " is " << run.status << ": training again\n";
-        return std::nullopt;
-    }
-    return std::nullopt;
-}
-
-// The parent of a process (from /proc), or 0.
-qint64 parentOf(qint64 pid)
-{
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto paren = stat.rfind(')');
-    if (paren == std::string::npos)
-        return 0;
-    std::istringstream rest(stat.substr(paren + 1));
-    std::string state;
-    qint64 ppid = 0;
-    rest >> state >> ppid;
-    return ppid;
-}
-
-// The tracked run this process's training created: a RUNNING run of this pipeline run that was not there before
-// and whose worker is this process's (a local worker is its child; a remote run reports this process itself).
-std::string ownTrainingRun(store::Database &db, const std::string &pipelineRunId, const std::set<std::string> &before)
-{
-    track::Tracker tracker(db);
-    std::vector<track::RunInfo> fresh;
-    for (const auto &r : tracker.runs()) {
-        if (r.pipelineRunId == pipelineRunId && r.status == "RUNNING" && !before.count(r.runId))
-            fresh.push_back(r);
-    }
-    const qint64 self = QCoreApplication::applicationPid();
-    for (const auto &r : fresh) {
-        if (r.workerPid > 0 && (r.workerPid == self || parentOf(r.workerPid) == self))
-            return r.runId;
-    }
-    return fresh.size() == 1 && fresh.front().workerPid > 0 ? fresh.front().runId : std::string();
-}
-
-std::set<std::string> trainingRunsOf(store::Database &db, const std::string &pipelineRunId)
-{
-    std::set<std::string> out;
-    for (const auto &r : track::Tracker(db).runs()) {
-        if (r.pipelineRunId == pipelineRunId)
-            out.insert(r.runId);
-    }
-    return out;
-}
-
-// A retry of a register task: the version of `name` from the same run that an earlier attempt may have
-// registered before it was killed (the registration commits before the attempt can record it).
-std::optional<registry::ModelVersion> registeredEarlier(store::Database &db, const registry::Registry &reg,
-                                                        const std::string &runRef, const std::string &name,
-                                                        const Attempt &attempt)
-{
-    if (attempt.earlier(db).empty())
-        return std::nullopt;
-    std::string runId;
-    std::vector<registry::ModelVersion> versions;
-    try {
-        runId = track::Tracker(db).run(runRef).runId;
-        versions = reg.versions(name);
-    } catch (const std::exception &) {
-        return std::nullopt; // no such run or model yet: registerRun says what is wrong
-    }
-    std::optional<registry::ModelVersion> found;
-    for (const auto &v : versions) {
-        if (v.runId == runId)
-            found = v; // the newest
-    }
-    return found;
-}
-
-// Runs one built-in task type in this process and returns its outputs. Progress goes to stdout (the log).
-QJsonObject runTask(const store::Workspace &ws, const std::string &type, const TaskParams &p, const std::string &target,
-                    const Attempt &attempt)
-{
-    if (type == "ingest") {
-        ingest::IngestOptions o;
-        o.source = p.text("source");
-        o.table = p.text("table", "images");
-        const std::string labels = p.text("labels", "caltech");
-        o.labels = labels == "folder" ? ingest::LabelRule::Folder
-                   : labels == "none" ? ingest::LabelRule::None
-                                      : ingest::LabelRule::Caltech;
-        if (p.has("glob"))
-            o.glob = p.text("glob");
-        if (p.has("max_megapixels"))
-            o.maxMegapixels = p.number("max_megapixels", o.maxMegapixels);
-        if (p.has("commit_every"))
-            o.commitEvery = int(p.integer("commit_every", o.commitEvery));
-        const auto r = ingest::ingest(ws, o, {}, &g_cancel);
-        std::cout << "ingest " << o.source << " -> " << o.table << ": version " << r.version << ", added " << r.added
-                  << ", updated " << r.updated << ", unchanged " << r.unchanged << ", rejected " << r.rejected << "\n";
-        for (const auto &f : r.rejectedFiles)
-            std::cout << "  rejected " << f.path << ": " << f.reason << "\n";
-        return QJsonObject{{"version", qint64(r.version)},     {"added", qint64(r.added)},
-                           {"updated", qint64(r.updated)},     {"unchanged", qint64(r.unchanged)},
-                           {"rejected", qint64(r.rejected)},   {"table", qs(o.table)}};
-    }
-    if (type == "train") {
-        compute::TrainRequest r;
-        r.table = p.text("table", r.table);
-        r.experiment = p.text("experiment", r.experiment);
-        r.model = p.text("model", r.model);
-        r.epochs = int(p.integer("epochs", 0));
-        r.batchSize = int(p.integer("batch_size", 0));
-        r.lr = p.number("lr", 0);
-        r.optimizer = p.text("optimizer", r.optimizer);
-        r.imageSize = int(p.integer("image_size", 0));
-        r.valFraction = p.number("val_fraction", r.valFraction);
-        r.seed = std::uint64_t(p.integer("seed", 42));
-        r.device = p.text("device", r.device);
-        r.precision = p.text("precision", r.precision);
-        if (p.has("as_of_version"))
-            r.asOfVersion = p.integer("as_of_version", 0);
-        if (const char *run = std::getenv("PIPEWRIGHT_RUN_ID"))
-            r.pipelineRunId = run;
-        r.target = target;
-        if (attempt.known()) {
-            auto db = ws.openCatalog();
-            if (auto reused = trainedEarlier(*db, attempt))
-                return *reused;
-        }
-        // The tracked run is recorded as soon as its worker reports (events come after the run is created).
-        const std::set<std::string> before = attempt.known() ? trainingRunsOf(*ws.openCatalog(), r.pipelineRunId)
-                                                             : std::set<std::string>{};
-        bool recorded = !attempt.known();
-        std::mutex printing;
-        const auto outcome = compute::runTraining(
-            ws, r,
-            [&](const QJsonObject &e) {
-                const QString event = e.value("event").toString();
-                if (!recorded && event != "shards" && event != "shards_ready") {
-                    std::lock_guard lock(printing);
-                    auto db = ws.openCatalog(); // events may come on another thread: its own connection
-                    if (const std::string id = ownTrainingRun(*db, r.pipelineRunId, before); !id.empty()) {
-                        attempt.record(*db, QJsonObject{{"run_id", qs(id)}, {"status", "RUNNING"}});
-                        recorded = true;
-                    }
-                }
-                if (event == "metric" && e.value("key").toString().startsWith("val_")) {
-                    std::lock_guard lock(printing);
-                    std::cout << "epoch " << e.value("epoch").toInteger() << ": " << e.value("key").toString().toStdString()
-                              << " " << e.value("value").toDouble() << std::endl;
-                }
-            },
-            &g_cancel);
-        std::cout << "run " << outcome.runId << " " << outcome.status
-                  << (outcome.message.empty() ? "" : ": " + outcome.message) << "\n";
-        if (outcome.status != "FINISHED")
-            throw std::runtime_error("training run " + outcome.runId + " ended " + outcome.status
-                                     + (outcome.message.empty() ? "" : ": " + outcome.message));
-        auto metric = [&](const char *k) {
-            const auto it = outcome.metrics.find(k);
-            return it == outcome.metrics.end() ? QJsonValue() : QJsonValue(it->second);
-        };
-        return QJsonObject{{"run_id", qs(outcome.runId)},
-                           {"status", qs(outcome.status)},
-                           {"data_version", qint64(outcome.dataVersion)},
-                           {"val_accuracy", metric("val_accuracy")},
-                           {"val_loss", metric("val_loss")},
-                           {"epochs", qint64(outcome.epochs)}};
-    }
-    if (type == "evaluate") {
-        std::optional<std::int64_t> asOf;
-        if (p.has("as_of_version"))
-            asOf = p.integer("as_of_version", 0);
-        const auto r = compute::evaluateRun(ws, p.text("run"), p.text("table"), asOf, &g_cancel);
-        std::cout << "run " << r.runId << " on " << r.table << ": accuracy " << r.accuracy << "\n";
-        return QJsonObject{{"accuracy", r.accuracy}, {"images", qint64(r.images)}, {"run_id", qs(r.runId)}};
-    }
-    if (type == "register") {
+    const pipeline::TaskType *type = pipeline::taskType(typeName);
+    if (!type)
+        throw UsageError{"run-task: unknown task type '" + qs(typeName) + "'"};
+    if (!type->run)
+        throw UsageError{"run-task: the executor runs " + qs(typeName) + " tasks itself"};
+    const pipeline::TaskAttempt attempt = pipeline::TaskAttempt::fromEnvironment();
+    const pipeline::TaskContext context{ws, target, attempt, &g_cancel, std::cout};
+    const QJsonObject outputs = type->run(context, pipeline::TaskParams(params));
+    if (attempt.known()) {
         auto db = ws.openCatalog();
-        registry::Registry reg(ws, *db);
-        if (const auto v = registeredEarlier(*db, reg, p.text("run"), p.text("name"), attempt)) {
-            std::cout << v->name << " version " << v->version << " of run " << v->runId
-                      << " was registered by an earlier attempt: reused, not registered again\n";
-            return QJsonObject{{"name", qs(v->name)}, {"version", qint64(v->version)}, {"stage", registry::stageName(v->stage)}};
-        }
-        const auto v = reg.registerRun(p.text("run"), p.text("name"), p.text("description"));
-        attempt.record(*db, QJsonObject{{"name", qs(v.name)}, {"version", qint64(v.version)},
-                                        {"stage", registry::stageName(v.stage)}});
-        std::cout << "registered " << v.name << " version " << v.version << "\n";
-        return QJsonObject{{"name", qs(v.name)}, {"version", qint64(v.version)}, {"stage", registry::stageName(v.stage)}};
+        attempt.record(*db, outputs);
     }
-    if (type == "promote") {
-        auto db = ws.openCatalog();
-        registry::Registry reg(ws, *db);
-        registry::TransitionRequest r;
-        r.name = p.text("name");
-        r.version = p.integer("version", 0);
-        const auto stage = registry::parseStage(p.text("stage"));
-        if (!stage)
-            throw std::runtime_error("params.stage: '" + p.text("stage") + "' is not None, Staging, Production or Archived");
-        r.to = *stage;
-        if (p.boolean("archive_existing", false))
-            r.existing = registry::Existing::Archive;
-        else if (p.boolean("keep_existing", false))
-            r.existing = registry::Existing::Keep;
-        r.comment = p.text("comment");
-        // Idempotent: a version already in the target stage (an earlier attempt promoted it, then was killed)
-        // is where it should be.
-        if (const auto current = reg.version(r.name, r.version); current.stage == r.to) {
-            std::cout << r.name << " version " << r.version << " is already in " << registry::stageName(r.to)
-                      << ": nothing to do\n";
-            return QJsonObject{{"name", qs(r.name)}, {"version", qint64(r.version)}, {"stage", registry::stageName(r.to)}};
-        }
-        if (p.has("gate_table")) {
-            const auto g = registry::checkPromotionGate(ws, r.name, r.version, p.text("gate_table"), &g_cancel);
-            std::cout << "gate: " << g.summary() << "\n";
-            if (!g.passed)
-                throw std::runtime_error("promotion refused: " + g.summary());
-            r.expectProduction = g.productionVersion;
-        }
-        for (const auto &t : reg.transition(r))
-            std::cout << t.name << " version " << t.version << ": " << t.from << " -> " << t.to << "\n";
-        return QJsonObject{{"name", qs(r.name)}, {"version", qint64(r.version)}, {"stage", registry::stageName(r.to)}};
-    }
-    if (type == "score") {
-        score::ScoreRequest r;
-        r.model = p.text("model");
-        r.table = p.text("table", r.table);
-        r.threshold = p.number("threshold", r.threshold);
-        r.reviewFraction = p.number("review_fraction", r.reviewFraction);
-        r.rescore = p.boolean("rescore", false);
-        r.target = target;
-        const auto res = score::score(ws, r, {}, &g_cancel);
-        std::cout << "scored " << res.scored << " images with " << res.model << ":" << res.modelVersion << "; "
-                  << res.queuedForReview << " queued for review\n";
-        for (const auto &f : res.failures)
-            std::cout << "  not scored: " << f.path << ": " << f.reason << "\n";
-        return QJsonObject{{"version", qint64(res.version)},        {"model_version", qint64(res.modelVersion)},
-                           {"scored", qint64(res.scored)},           {"skipped", qint64(res.skipped)},
-                           {"failed", qint64(res.failed)},           {"queued_for_review", qint64(res.queuedForReview)}};
-    }
-    if (type == "review-export") {
-        auto db = ws.openCatalog();
-        review::ReviewQueue queue(ws, *db);
-        // A relative file is the workspace's (a task's working folder is whatever started the run).
-        std::string file = p.text("file");
-        if (QFileInfo(qs(file)).isRelative())
-            file = ws.root() + "/" + file;
-        const std::string state = p.text("state", "pending");
-        const std::int64_t n = p.text("format", "csv") == "labelstudio" ? queue.exportLabelStudio(file, state)
-                                                                         : queue.exportCsv(file, state);
-        std::cout << "wrote " << n << " entries to " << file << "\n";
-        return QJsonObject{{"file", qs(file)}, {"entries", qint64(n)}};
-    }
-    if (type == "labels-merge") {
-        auto db = ws.openCatalog();
-        review::ReviewQueue queue(ws, *db);
-        const auto r = queue.commit(p.text("table"));
-        for (const auto &[path, why] : r.notMerged)
-            std::cout << "  not merged: " << path << ": " << why << "\n";
-        std::cout << "merged " << r.labelsMerged << " labels\n";
-        return QJsonObject{{"version", qint64(r.version)}, {"labels_merged", qint64(r.labelsMerged)}};
-    }
-    throw UsageError{"run-task: unknown task type '" + qs(type) + "'"};
+    attempt.holdIfAsked(&g_cancel);
+    attempt.writeOutputsFile(outputs);
+    std::cout << QJsonDocument(outputs).toJson(QJsonDocument::Compact).toStdString() << "\n";
+    return kSuccess;
 }
 
 void printValidation(const std::vector<pipeline::ValidationError> &errors)
@@ -550,18 +117,8 @@ int cmdPipeline(const QStringList &args)
         c.expectPositional(2, 2, "TYPE");
         const QJsonObject params = QJsonDocument::fromJson(c.value("params-json").toUtf8()).object();
         const auto ws = store::Workspace::open(c.workspaceRoot());
-        const Attempt attempt = Attempt::fromEnvironment();
-        const QJsonObject outputs = runTask(ws, c.positional().at(1).toStdString(), TaskParams(params),
-                                            c.isSet("target") ? c.value("target").toStdString() : std::string("local"),
-                                            attempt);
-        if (attempt.known()) {
-            auto db = ws.openCatalog();
-            attempt.record(*db, outputs);
-        }
-        attempt.holdIfAsked();
-        attempt.writeOutputsFile(outputs);
-        std::cout << QJsonDocument(outputs).toJson(QJsonDocument::Compact).toStdString() << "\n";
-        return kSuccess;
+        return runTask(ws, c.positional().at(1).toStdString(), params,
+                       c.isSet("target") ? c.value("target").toStdString() : std::string("local"));
     }
 
     if (sub == "import-databricks" || sub == "export-databricks") {

@@ -22,8 +22,12 @@ namespace pw::pipeline {
 
 namespace {
 
-// The notebook folder export writes: "/Pipewright/<type>" maps back to <type> exactly.
+// The notebook folder export writes for a type the registry does not know (an invalid pipeline): each
+// registered type names its own notebook (TaskType.h).
 constexpr const char *kNotebookFolder = "/Pipewright/";
+// A well-known notebook parameter no task type uses: the Databricks user the job ran as (tasks here run as the
+// local user). Import lifts it into a pipeline parameter all the same, so that nothing the job said is lost.
+constexpr const char *kJobUser = "job_user";
 // Job tags holding what Databricks has no field for.
 constexpr const char *kTagMaxParallelTasks = "pipewright.max_parallel_tasks";
 constexpr const char *kTagLayout = "pipewright.layout";
@@ -224,6 +228,15 @@ std::vector<std::string> layoutTagValues(const Pipeline &p, std::vector<std::str
     return values;
 }
 
+// `format` with its {} replaced by `value` ("{}@Production" -> "NAME@Production").
+std::string formatted(const std::string &format, const std::string &value)
+{
+    std::string text = format;
+    if (const auto at = text.find("{}"); at != std::string::npos)
+        text.replace(at, 2, value);
+    return text;
+}
+
 std::string layoutTagKey(std::size_t index)
 {
     return index == 0 ? std::string(kTagLayout) : std::string(kTagLayout) + "." + std::to_string(index + 1);
@@ -234,10 +247,11 @@ std::string layoutTagKey(std::size_t index)
 std::string mapType(const std::string &path, const std::string &taskKey, const std::vector<TypeMapping> &mappings,
                     std::string &how)
 {
-    const std::string folder = kNotebookFolder;
-    if (path.rfind(folder, 0) == 0 && taskType(path.substr(folder.size()))) {
-        how.clear(); // what export writes: no note
-        return path.substr(folder.size());
+    for (const TaskType &t : taskTypes()) {
+        if (t.databricks.notebook && path == t.databricks.notebook) {
+            how.clear(); // what export writes: no note
+            return t.name;
+        }
     }
     const std::string lowerPath = lower(path);
     const auto slash = lowerPath.find_last_of('/');
@@ -256,13 +270,33 @@ std::string mapType(const std::string &path, const std::string &taskKey, const s
     return {};
 }
 
-const NotebookParameter *wellKnown(const std::string &name)
+bool wellKnown(const std::string &name)
 {
-    for (const NotebookParameter &p : wellKnownNotebookParameters()) {
-        if (p.name == name)
-            return &p;
+    const auto &list = wellKnownNotebookParameters();
+    return std::any_of(list.begin(), list.end(), [&](const NotebookParameter &p) { return p.name == name; });
+}
+
+// Whether the last part of the notebook parameter `name` names the model when the job names none (an
+// experiment's path: the registrations say which).
+bool namesModel(const std::string &name)
+{
+    for (const TaskType &t : taskTypes()) {
+        for (const NotebookLift &l : t.databricks.lifts) {
+            if (l.namesModel && name == l.notebookParam)
+                return true;
+        }
     }
-    return nullptr;
+    return false;
+}
+
+// The type a task no mapping matches becomes (it runs the task's program, or fails saying what it was).
+std::string fallbackType()
+{
+    for (const TaskType &t : taskTypes()) {
+        if (t.databricks.fallback)
+            return t.name;
+    }
+    throw std::logic_error("no task type is the Databricks import's fallback");
 }
 
 // Whether a path names Databricks storage rather than a local folder: DBFS, a Unity Catalog volume, a cloud URL.
@@ -611,7 +645,7 @@ private:
         }
 
         // No type: a shell task, running the program when the task is one, else failing with a message.
-        t.type = "shell";
+        t.type = fallbackType();
         std::vector<std::string> refs;
         const auto arg = [&](const QJsonValue &v) { return qs(fromDatabricksReferences(jsonText(v, true), &refs)); };
         QJsonArray argv;
@@ -765,13 +799,12 @@ private:
             }
             const std::string ref = literal ? "{{params." + param + "}}" : value;
             bool usedHere = false;
-            for (const std::string &use : wellKnown(name)->uses) {
-                const auto dot = use.find('.');
-                const std::string target = use.substr(dot + 1);
-                if (use.substr(0, dot) != t.type || t.params.contains(qs(target)))
+            const TaskType *type = taskType(t.type);
+            for (const NotebookLift &lift : type ? type->databricks.lifts : std::vector<NotebookLift>{}) {
+                const std::string target = lift.param;
+                if (name != lift.notebookParam || t.params.contains(qs(target)))
                     continue;
-                const bool score = t.type == "score" && target == "model";
-                t.params.insert(qs(target), qs(score ? ref + "@Production" : ref));
+                t.params.insert(qs(target), qs(formatted(lift.format, ref)));
                 usedHere = true;
                 if (!literal) {
                     note(t.key, field + " = " + noteValue(qs(raw)) + " became params." + target);
@@ -779,7 +812,7 @@ private:
                 }
                 LiftedParameter &l = m_lifted[param];
                 l.uses.push_back("params." + target + " of " + quoted(t.key));
-                l.source = l.source || (t.type == "ingest" && target == "source");
+                l.source = l.source || lift.localFolder;
             }
             if (!literal && !usedHere)
                 note(t.key, field + " = " + noteValue(qs(raw)) + " is not a parameter of " + article(t.type) + " "
@@ -815,22 +848,13 @@ private:
         note(t.key, std::string("params.") + param + " = " + value + " (" + why + ")");
     }
 
+    // The parameters the task's type wires from the DAG (TaskType.h, DagWire), where the task does not set them.
     void wireFromDag(Task &t)
     {
-        const std::string &type = t.type;
-        if (type == "register" || type == "evaluate") {
-            if (const Task *train = nearestUpstream(t, "train"))
-                fill(t, "run", "{{tasks." + train->key + ".run_id}}", "the run of its upstream train task");
-        }
-        if (type == "train" || type == "score" || type == "evaluate") {
-            if (const Task *ingest = nearestUpstream(t, "ingest"))
-                fill(t, "table", "{{tasks." + ingest->key + ".table}}", "the table its upstream ingest task wrote");
-        }
-        if (type == "promote") {
-            if (const Task *reg = nearestUpstream(t, "register")) {
-                fill(t, "name", "{{tasks." + reg->key + ".name}}", "the model its upstream register task registered");
-                fill(t, "version", "{{tasks." + reg->key + ".version}}", "the version its upstream register task made");
-            }
+        const TaskType *type = taskType(t.type);
+        for (const DagWire &w : type ? type->databricks.wires : std::vector<DagWire>{}) {
+            if (const Task *up = nearestUpstream(t, w.upstreamType))
+                fill(t, w.param, "{{tasks." + up->key + "." + w.output + "}}", w.why);
         }
     }
 
@@ -844,8 +868,7 @@ private:
         const bool made = !declared(name);
         if (made)
             m_out.pipeline.parameters.emplace_back(name, value);
-        std::string text = format;
-        text.replace(text.find("{}"), 2, "{{params." + name + "}}");
+        const std::string text = formatted(format, "{{params." + name + "}}");
         t.params.insert(QLatin1String(param), qs(text));
         note(t.key, std::string("params.") + param + " = " + text + ": "
                         + (made ? "a default: parameter " + name + " = " + quoted(value) + " (" + from + ")"
@@ -853,42 +876,48 @@ private:
                         + "; --param " + name + "=VALUE sets another");
     }
 
+    // The model a task is about, when the job names none: after the experiment the notebook tracked, else after
+    // the job. `from` says which.
+    std::string modelName(const NotebookValues &nb, std::string &from) const
+    {
+        std::string value;
+        for (const auto &[name, raw] : nb.wellKnown) {
+            if (namesModel(name) && value.empty() && raw.find("{{") == std::string::npos) {
+                value = modelNameOf(raw);
+                from = "the last part of its " + name + " " + quoted(raw);
+            }
+        }
+        if (value.empty()) {
+            value = modelNameOf(m_out.pipeline.name);
+            from = "the job's name " + quoted(m_out.pipeline.name);
+        }
+        if (value.empty()) {
+            value = "model";
+            from = "no name to take it from";
+        }
+        return value;
+    }
+
+    // The defaults the task's type gives what is still missing (TaskType.h, ImportDefault), in its order.
     void fillDefaults(Task &t, const NotebookValues &nb)
     {
-        const std::string &type = t.type;
-        if ((type == "register" || type == "promote" || type == "score")
-            && !t.params.contains(QLatin1String(type == "score" ? "model" : "name"))) {
-            // The model is named after the experiment the notebook tracked, else after the job.
-            std::string value, from;
-            for (const auto &[name, raw] : nb.wellKnown) {
-                const NotebookParameter *known = wellKnown(name);
-                const bool experiment = known && std::find(known->uses.begin(), known->uses.end(),
-                                                           std::string("train.experiment")) != known->uses.end();
-                if (experiment && value.empty() && raw.find("{{") == std::string::npos) {
-                    value = modelNameOf(raw);
-                    from = "the last part of its " + name + " " + quoted(raw);
-                }
-            }
-            if (value.empty()) {
-                value = modelNameOf(m_out.pipeline.name);
-                from = "the job's name " + quoted(m_out.pipeline.name);
-            }
-            if (value.empty()) {
-                value = "model";
-                from = "no name to take it from";
-            }
-            if (type == "score")
-                fillDefault(t, "model", "model_name", value, from, "{}@Production");
-            else
-                fillDefault(t, "name", "model_name", value, from);
-        }
-        if (type == "promote")
-            fillDefault(t, "stage", "stage", "Staging", "the safe stage: Production is a person's call");
-        if (type == "review-export" && !t.params.contains(QLatin1String("file"))) {
-            std::string name = "review_file";
-            if (declared(name))
+        const TaskType *type = taskType(t.type);
+        for (const ImportDefault &d : type ? type->databricks.defaults : std::vector<ImportDefault>{}) {
+            if (t.params.contains(QLatin1String(d.param)))
+                continue;
+            std::string name = d.pipelineParam;
+            if (d.perTask && declared(name))
                 name += "_" + t.key;
-            fillDefault(t, "file", name, "review-" + t.key + ".csv", "a file under the workspace");
+            std::string value, from;
+            if (d.value == ImportDefault::Value::ModelName) {
+                value = modelName(nb, from);
+            } else {
+                value = d.literal;
+                if (const auto at = value.find("{task_key}"); at != std::string::npos)
+                    value.replace(at, std::string("{task_key}").size(), t.key);
+                from = d.why;
+            }
+            fillDefault(t, d.param, name, value, from, d.format);
         }
     }
 
@@ -931,9 +960,12 @@ private:
 
 std::vector<TypeMapping> defaultTypeMappings()
 {
-    return {{"prep", "ingest"},   {"load", "ingest"},    {"ingest", "ingest"}, {"train", "train"},
-            {"eval", "evaluate"}, {"regist", "register"}, {"promot", "promote"}, {"scor", "score"},
-            {"label", "review-export"}, {"review", "review-export"}};
+    std::vector<TypeMapping> out;
+    for (const TaskType &t : taskTypes()) {
+        for (const char *substring : t.databricks.substrings)
+            out.push_back({substring, t.name});
+    }
+    return out;
 }
 
 std::string toDatabricksReferences(const std::string &text)
@@ -995,21 +1027,19 @@ std::string fromDatabricksReferences(const std::string &text, std::vector<std::s
 
 const std::vector<NotebookParameter> &wellKnownNotebookParameters()
 {
-    static const std::vector<NotebookParameter> list = {
-        {"image_path", {"ingest.source"}},
-        {"images_path", {"ingest.source"}},
-        {"input_path", {"ingest.source"}},
-        {"source_path", {"ingest.source"}},
-        {"experiment_name", {"train.experiment"}},
-        {"experiment_path", {"train.experiment"}},
-        {"model_name", {"register.name", "promote.name", "score.model"}},
-        {"registered_model_name", {"register.name", "promote.name", "score.model"}},
-        {"table_name", {"ingest.table", "train.table", "score.table", "evaluate.table"}},
-        {"num_epochs", {"train.epochs"}},
-        {"learning_rate", {"train.lr"}},
-        {"confidence_threshold", {"score.threshold"}},
-        {"job_user", {}}, // the Databricks user the job ran as: tasks here run as the local user
-    };
+    static const std::vector<NotebookParameter> list = [] {
+        std::vector<NotebookParameter> out;
+        for (const TaskType &t : taskTypes()) {
+            for (const NotebookLift &l : t.databricks.lifts) {
+                auto it = std::find_if(out.begin(), out.end(), [&](const NotebookParameter &p) { return p.name == l.notebookParam; });
+                if (it == out.end())
+                    it = out.insert(out.end(), NotebookParameter{l.notebookParam, {}});
+                it->uses.push_back(std::string(t.name) + "." + l.param);
+            }
+        }
+        out.push_back({kJobUser, {}});
+        return out;
+    }();
     return list;
 }
 
@@ -1115,7 +1145,9 @@ QJsonObject exportDatabricks(const Pipeline &p, std::vector<std::string> *notes)
         }
         if (!t.dependsOn.empty() || t.runIf != "ALL_SUCCESS")
             o.insert("run_if", qs(t.runIf));
-        QJsonObject notebook{{"notebook_path", qs(kNotebookFolder + t.type)}};
+        const TaskType *type = taskType(t.type);
+        const std::string path = type && type->databricks.notebook ? type->databricks.notebook : kNotebookFolder + t.type;
+        QJsonObject notebook{{"notebook_path", qs(path)}};
         QJsonObject base;
         for (auto it = t.params.begin(); it != t.params.end(); ++it)
             base.insert(it.key(), qs(toBaseParameter(it.value())));

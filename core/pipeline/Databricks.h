@@ -19,11 +19,15 @@
 // other classic crons are rewritten as the equivalent Quartz expression. The tasks name no compute, which
 // Databricks runs on serverless compute.
 //
-// Import maps a notebook_task or spark_python_task to a type: a notebook path "/Pipewright/<type>" maps to
-// <type>; otherwise the first mapping (extra mappings, then defaultTypeMappings()) whose substring occurs,
+// Each task type's registration (TaskType.h, core/pipeline/tasks/) holds its side of this mapping: the notebook
+// it exports as, the substrings that map to it, the notebook parameters it uses, what it wires from the DAG and
+// the defaults it gets; this file holds what is common to every type.
+//
+// Import maps a notebook_task or spark_python_task to a type: a type's own notebook path ("/Pipewright/<type>")
+// maps to it; otherwise the first mapping (extra mappings, then defaultTypeMappings()) whose substring occurs,
 // ignoring case, in the notebook's own name (the last path component) wins, failing that the first in the task
 // key, and failing that the first in the whole path (so a folder named "training" does not make every notebook
-// in it a train task). A task that maps to no type becomes a shell task:
+// in it a train task). A task that maps to no type becomes a shell task (the registry's fallback type):
 //     spark_python_task  -> ["python3", python_file, parameters...]
 //     python_wheel_task  -> [entry_point, parameters... | --name=value...] (the wheel installed locally)
 //     spark_submit_task  -> ["spark-submit", parameters...]
@@ -72,9 +76,9 @@ struct TypeMapping
 };
 
 /**
- * The built-in mappings, in the order they are tried: "prep", "load", "ingest" -> ingest; "train" -> train;
- * "eval" -> evaluate; "regist" -> register; "promot" -> promote; "scor" -> score; "label", "review" ->
- * review-export.
+ * The registrations' substrings, in registry order (the order they are tried): "prep", "load", "ingest" ->
+ * ingest; "train" -> train; "eval" -> evaluate; "regist" -> register; "promot" -> promote; "scor" -> score;
+ * "label", "review" -> review-export.
  */
 std::vector<TypeMapping> defaultTypeMappings();
 
@@ -87,7 +91,7 @@ struct NotebookParameter
 };
 
 /**
- * The notebook parameters import lifts into pipeline parameters: image_path, images_path, input_path,
+ * The notebook parameters import lifts into pipeline parameters (the registrations' lifts, and job_user): image_path, images_path, input_path,
  * source_path -> ingest.source; experiment_name, experiment_path -> train.experiment; model_name,
  * registered_model_name -> register.name, promote.name, score.model; table_name -> the table of ingest, train,
  * score and evaluate; num_epochs -> train.epochs; learning_rate -> train.lr; confidence_threshold ->

@@ -323,26 +323,6 @@ AttemptOutcome runAttempt(const AttemptSpec &spec, const std::atomic<bool> &stop
     return out;
 }
 
-
-std::string jsonScalarText(const QJsonValue &v)
-{
-    if (v.isString())
-        return v.toString().toStdString();
-    if (v.isBool())
-        return v.toBool() ? "true" : "false";
-    if (v.isDouble()) {
-        const double d = v.toDouble();
-        if (d == std::floor(d) && std::abs(d) < 9e15)
-            return std::to_string(static_cast<long long>(d));
-        return QString::number(d, 'g', 17).toStdString();
-    }
-    if (v.isNull() || v.isUndefined())
-        return {};
-    return QJsonDocument(v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject()))
-        .toJson(QJsonDocument::Compact)
-        .toStdString();
-}
-
 // The per-task state the driving thread keeps.
 struct TaskState
 {
@@ -539,13 +519,13 @@ void Driver::startAttempt(const std::string &key)
         const auto outputs = outputsForReferences(key);
         auto sub = [&](const std::string &text) { return substitute(text, m_params, outputs, m_runId, m_p.name); };
         const QJsonObject params = mapJsonStrings(t.params, sub).toObject();
-        if (t.type == "shell") {
-            for (const QJsonValue &a : params.value("argv").toArray())
-                spec.argv.push_back(a.toString().toStdString());
-            spec.cwd = params.value("cwd").toString().toStdString();
-            const QJsonObject env = params.value("env").toObject();
-            for (auto it = env.begin(); it != env.end(); ++it)
-                spec.env.emplace_back(it.key().toStdString(), jsonScalarText(it.value()));
+        // A type with a command is a program the executor runs itself; the others run in `pipeline run-task`.
+        const TaskType *type = taskType(t.type);
+        if (type && type->command) {
+            TaskCommand command = type->command(params);
+            spec.argv = std::move(command.argv);
+            spec.cwd = std::move(command.cwd);
+            spec.env.insert(spec.env.end(), command.env.begin(), command.env.end());
         } else {
             spec.argv = {findPipewright(m_o), "pipeline", "run-task", t.type, "--params-json", compactJson(params),
                          "--workspace", m_ws.root()};

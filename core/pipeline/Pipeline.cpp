@@ -1,4 +1,4 @@
-// Pipeline files: parsing, validation, ordering and the task types.
+// Pipeline files: parsing, validation (in named steps, one per concern) and ordering.
 #include "core/pipeline/Pipeline.h"
 
 #include "core/pipeline/Schedule.h"
@@ -305,92 +305,6 @@ Task *Pipeline::task(const std::string &key)
     return nullptr;
 }
 
-const std::vector<TaskType> &taskTypes()
-{
-    static const std::vector<TaskType> types = {
-        {"ingest",
-         "Appends the new and changed image files under a folder to a catalog table (one catalog version).",
-         {{"source", "string", true, "the folder to discover images under"},
-          {"table", "string", false, "catalog table (default images)"},
-          {"labels", "choice:caltech|folder|none", false, "label rule (default caltech)"},
-          {"glob", "string", false, "file filter"},
-          {"max_megapixels", "number", false, "reject larger images (default 100)"},
-          {"commit_every", "integer", false, "files per committed batch"}},
-         {"version", "added", "updated", "unchanged", "rejected", "table"}},
-        {"train",
-         "Trains a classifier on a table's labeled images as a tracked run (pipewright-worker).",
-         {{"table", "string", false, "catalog table (default images)"},
-          {"experiment", "string", false, "experiment (default Default)"},
-          {"model", "string", false, "network (default small-cnn)"},
-          {"epochs", "integer", false, ""},
-          {"batch_size", "integer", false, ""},
-          {"lr", "number", false, ""},
-          {"optimizer", "choice:adam|sgd", false, ""},
-          {"image_size", "integer", false, ""},
-          {"val_fraction", "number", false, ""},
-          {"seed", "integer", false, ""},
-          {"device", "choice:auto|cpu|cuda", false, ""},
-          {"precision", "choice:auto|fp32|bf16", false, ""},
-          {"as_of_version", "integer", false, "catalog version (default latest)"}},
-         {"run_id", "status", "data_version", "val_accuracy", "val_loss", "epochs"}},
-        {"evaluate",
-         "Evaluates a run's model on a table's labeled images.",
-         {{"run", "string", true, "run id"}, {"table", "string", true, "catalog table"},
-          {"as_of_version", "integer", false, ""}},
-         {"accuracy", "images", "run_id"}},
-        {"register",
-         "Registers a FINISHED run's model as the next version of a registered model.",
-         {{"run", "string", true, "run id"}, {"name", "string", true, "registered model name"},
-          {"description", "string", false, ""}},
-         {"name", "version", "stage"}},
-        {"promote",
-         "Moves a model version to a stage (None, Staging, Production, Archived), optionally gated.",
-         {{"name", "string", true, "registered model"},
-          {"version", "integer", true, "version number (or a reference to a register task's version)"},
-          {"stage", "choice:None|Staging|Production|Archived", true, ""},
-          {"archive_existing", "boolean", false, ""},
-          {"keep_existing", "boolean", false, ""},
-          {"comment", "string", false, ""},
-          {"gate_table", "string", false, "refuse when the candidate is less accurate than Production on it"}},
-         {"name", "version", "stage"}},
-        {"score",
-         "Scores a table's unscored images with a registered model and queues the unsure ones for review.",
-         {{"model", "string", true, "NAME@Production, NAME@ALIAS, NAME:VERSION"},
-          {"table", "string", false, "catalog table (default images)"},
-          {"threshold", "number", false, "review below this confidence (default 0.95)"},
-          {"review_fraction", "number", false, ""},
-          {"rescore", "boolean", false, ""}},
-         {"version", "model_version", "scored", "skipped", "failed", "queued_for_review"}},
-        {"review-export",
-         "Writes the review queue for an external labeling tool (CSV or Label Studio tasks).",
-         {{"file", "string", true, "output file (a relative one is under the workspace)"}, {"format", "choice:csv|labelstudio", false, "default csv"},
-          {"state", "choice:pending|labeled|skipped", false, "default pending"}},
-         {"file", "entries"}},
-        {"labels-merge",
-         "Merges the reviewed labels into the catalog as one new version (MERGE LABELS).",
-         {{"table", "string", false, "only this table's entries"}},
-         {"version", "labels_merged"}},
-        {"shell",
-         "Runs a program directly (never through a shell unless argv names one). Lines NAME=VALUE it writes to "
-         "the file $PIPEWRIGHT_OUTPUTS become its outputs.",
-         {{"argv", "string-list", true, "the program and its arguments"},
-          {"cwd", "string", false, "working folder"},
-          {"env", "object", false, "extra environment variables"}},
-         {"exit_code"},
-         true},
-    };
-    return types;
-}
-
-const TaskType *taskType(const std::string &name)
-{
-    for (const TaskType &t : taskTypes()) {
-        if (name == t.name)
-            return &t;
-    }
-    return nullptr;
-}
-
 std::vector<Reference> referencesIn(const std::string &text)
 {
     static const QRegularExpression re(R"(\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([^.}\s]+)(?:\.([^}\s]+))?\s*\}\})");
@@ -617,236 +531,320 @@ std::vector<std::string> topologicalOrder(const Pipeline &p)
     return order;
 }
 
-std::vector<ValidationError> validate(const Pipeline &p)
+namespace {
+
+// The errors of one validate() call, with the checks every step shares.
+class Problems
 {
-    std::vector<ValidationError> errors;
-    auto err = [&](const std::string &key, const std::string &field, const std::string &message) {
-        errors.push_back({key, field, message});
-    };
+public:
+    void add(const std::string &key, const std::string &field, const std::string &message)
+    {
+        m_errors.push_back({key, field, message});
+    }
     // Names reach files (unit files, crontab lines, logs) and terminals: one line of text each.
-    auto oneLine = [&](const std::string &key, const std::string &field, const std::string &what,
-                       const std::string &value) {
+    void oneLine(const std::string &key, const std::string &field, const std::string &what, const std::string &value)
+    {
         const std::string c = firstControlCharacter(value);
         if (!c.empty())
-            err(key, field, what + " " + quoted(value) + " contains the control character " + c
+            add(key, field, what + " " + quoted(value) + " contains the control character " + c
                                 + "; it must be one line of printable text");
-    };
-    if (p.name.empty())
-        err({}, "name", "a pipeline needs a name");
-    oneLine({}, "name", "the pipeline name", p.name);
-    for (const auto &[name, value] : p.parameters)
-        oneLine({}, "parameters." + printable(name), "the parameter name", name);
-    if (p.formatVersion != kFormatVersion)
-        err({}, "format_version", "format version " + std::to_string(p.formatVersion) + " is not supported (this is "
-                                      + std::to_string(kFormatVersion) + ")");
-    if (p.maxConcurrentRuns < 1)
-        err({}, "max_concurrent_runs", "must be at least 1");
-    if (p.maxParallelTasks < 1)
-        err({}, "max_parallel_tasks", "must be at least 1");
-    if (p.tasks.empty())
-        err({}, "tasks", "a pipeline needs at least one task");
-    if (p.schedule) {
-        const std::string field = p.schedule->quartz ? "schedule.quartz_cron_expression" : "schedule.cron";
-        if (QString::fromStdString(p.schedule->expression).trimmed().isEmpty()) {
-            err({}, field, "missing: a schedule needs \"quartz_cron_expression\" (Quartz, 6-7 fields, as Databricks) "
+    }
+    std::vector<ValidationError> take() { return std::move(m_errors); }
+
+private:
+    std::vector<ValidationError> m_errors;
+};
+
+void checkSchedule(const ScheduleSpec &s, Problems &out)
+{
+    const std::string field = s.quartz ? "schedule.quartz_cron_expression" : "schedule.cron";
+    if (QString::fromStdString(s.expression).trimmed().isEmpty()) {
+        out.add({}, field, "missing: a schedule needs \"quartz_cron_expression\" (Quartz, 6-7 fields, as Databricks) "
                            "or \"cron\" (5 fields)");
-        } else {
-            try {
-                parseCron(p.schedule->expression, p.schedule->quartz);
-            } catch (const std::invalid_argument &e) {
-                err({}, field, printable(e.what()));
-            }
-        }
+    } else {
         try {
-            timeZone(p.schedule->timezone);
+            parseCron(s.expression, s.quartz);
         } catch (const std::invalid_argument &e) {
-            err({}, "schedule.timezone_id", e.what());
+            out.add({}, field, printable(e.what()));
         }
     }
+    try {
+        timeZone(s.timezone);
+    } catch (const std::invalid_argument &e) {
+        out.add({}, "schedule.timezone_id", e.what());
+    }
+}
+
+// The pipeline's own fields: name, parameters, format, limits, schedule and trigger.
+void checkPipelineFields(const Pipeline &p, Problems &out)
+{
+    if (p.name.empty())
+        out.add({}, "name", "a pipeline needs a name");
+    out.oneLine({}, "name", "the pipeline name", p.name);
+    for (const auto &[name, value] : p.parameters)
+        out.oneLine({}, "parameters." + printable(name), "the parameter name", name);
+    if (p.formatVersion != kFormatVersion)
+        out.add({}, "format_version", "format version " + std::to_string(p.formatVersion) + " is not supported (this is "
+                                          + std::to_string(kFormatVersion) + ")");
+    if (p.maxConcurrentRuns < 1)
+        out.add({}, "max_concurrent_runs", "must be at least 1");
+    if (p.maxParallelTasks < 1)
+        out.add({}, "max_parallel_tasks", "must be at least 1");
+    if (p.tasks.empty())
+        out.add({}, "tasks", "a pipeline needs at least one task");
+    if (p.schedule)
+        checkSchedule(*p.schedule, out);
     if (p.fileArrival && p.fileArrival->path.empty())
-        err({}, "trigger.file_arrival.path", "names no folder");
+        out.add({}, "trigger.file_arrival.path", "names no folder");
     if (p.fileArrival && p.fileArrival->minSecondsBetweenTriggers < 0)
-        err({}, "trigger.file_arrival.min_seconds_between_triggers", "must not be negative");
+        out.add({}, "trigger.file_arrival.min_seconds_between_triggers", "must not be negative");
+}
+
+// Which tasks are upstream of which: ancestor bit sets built in dependency order, so each question is a lookup.
+class Ancestry
+{
+public:
+    explicit Ancestry(const Pipeline &p)
+    {
+        for (std::size_t i = 0; i < p.tasks.size(); ++i)
+            m_position.emplace(p.tasks[i].key, i);
+        const std::size_t words = (p.tasks.size() + 63) / 64;
+        m_bits.assign(p.tasks.size(), std::vector<std::uint64_t>(words, 0));
+        for (const auto &k : topologicalOrder(p)) {
+            const std::size_t i = m_position[k];
+            for (const auto &d : p.tasks[i].dependsOn) {
+                const auto found = m_position.find(d);
+                if (found == m_position.end())
+                    continue;
+                const std::size_t j = found->second;
+                m_bits[i][j / 64] |= std::uint64_t(1) << (j % 64);
+                for (std::size_t w = 0; w < words; ++w)
+                    m_bits[i][w] |= m_bits[j][w];
+            }
+        }
+    }
+    /** Whether `other` is a transitive upstream task of `key`. */
+    bool isUpstream(const std::string &key, const std::string &other) const
+    {
+        const auto a = m_position.find(key), b = m_position.find(other);
+        if (a == m_position.end() || b == m_position.end())
+            return false;
+        return ((m_bits[a->second][b->second / 64] >> (b->second % 64)) & 1U) != 0;
+    }
+
+private:
+    std::unordered_map<std::string, std::size_t> m_position;
+    std::vector<std::vector<std::uint64_t>> m_bits;
+};
+
+// A task's type: one of the registry's.
+void checkType(const Task &t, const TaskType *type, Problems &out)
+{
+    if (type)
+        return;
+    std::string list;
+    for (const auto &tt : taskTypes())
+        list += (list.empty() ? "" : ", ") + std::string(tt.name);
+    out.add(t.key, "type", (t.type.empty() ? std::string("missing") : "unknown type " + quoted(t.type)) + " (types: "
+                               + list + ")");
+}
+
+// A task's target: a target name, and "local" unless the registry lets its type run on a compute target.
+void checkTarget(const Task &t, const TaskType *type, Problems &out)
+{
+    // The workspace's targets are checked when the task runs (a pipeline file does not know the workspace).
+    static const QRegularExpression targetName(QStringLiteral(R"(\A[A-Za-z0-9_.-]+\z)"));
+    if (!targetName.match(qs(t.target)).hasMatch())
+        out.add(t.key, "target", "compute target " + quoted(t.target) + " is not a target name (letters, digits, '.', '_', '-')");
+    else if (t.target != "local" && !(type && type->onTarget))
+        out.add(t.key, "target", "a " + t.type + " task runs where the catalog is (local); only " + targetTypesText()
+                                     + " tasks run on a compute target such as " + quoted(t.target));
+}
+
+// A task's own fields: key, type, dependencies, run_if, target, limits.
+void checkTaskFields(const Task &t, const std::map<std::string, int> &keys, bool firstOfKey, Problems &out)
+{
+    // \A and \z: '$' would also match before a final newline.
+    static const QRegularExpression keyRe(R"(\A[A-Za-z0-9_-]{1,100}\z)");
+    if (!keyRe.match(qs(t.key)).hasMatch())
+        out.add(t.key, "task_key", "task key " + quoted(t.key) + " may hold only letters, digits, '_' and '-' (1 to 100)");
+    const int copies = keys.at(t.key);
+    if (copies > 1 && firstOfKey)
+        out.add(t.key, "task_key", "duplicate task key " + quoted(t.key) + " (" + std::to_string(copies) + " tasks)");
+    const TaskType *type = taskType(t.type);
+    checkType(t, type, out);
+    for (const auto &d : t.dependsOn) {
+        if (!keys.count(d))
+            out.add(t.key, "depends_on", "depends on " + quoted(d) + ", which is not a task of this pipeline");
+        if (d == t.key)
+            out.add(t.key, "depends_on", "depends on itself");
+    }
+    if (std::find(std::begin(kRunIfConditions), std::end(kRunIfConditions), t.runIf) == std::end(kRunIfConditions))
+        out.add(t.key, "run_if", "unknown condition " + quoted(t.runIf)
+                                     + " (ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, "
+                                       "AT_LEAST_ONE_FAILED, ALL_FAILED)");
+    checkTarget(t, type, out);
+    if (t.timeoutSeconds < 0)
+        out.add(t.key, "timeout_seconds", "must not be negative");
+    if (t.maxRetries < -1)
+        out.add(t.key, "max_retries", "must be -1 (indefinitely), 0 or more");
+    if (t.minRetryIntervalMillis < 0)
+        out.add(t.key, "min_retry_interval_millis", "must not be negative");
+}
+
+// A task's parameters against its type's: each required one present, each of its kind, none unknown.
+void checkParams(const Task &t, const TaskType &type, Problems &out)
+{
+    for (const ParamSpec &ps : type.params) {
+        const QJsonValue v = t.params.value(QLatin1String(ps.name));
+        if (v.isUndefined() || v.isNull() || (v.isString() && v.toString().trimmed().isEmpty())) {
+            if (ps.required)
+                out.add(t.key, std::string("params.") + ps.name, std::string("missing (") + ps.kind + ": " + ps.help + ")");
+            continue;
+        }
+        const std::string problem = checkKind(v, ps.kind);
+        if (!problem.empty())
+            out.add(t.key, std::string("params.") + ps.name, problem);
+    }
+    for (auto it = t.params.begin(); it != t.params.end(); ++it) {
+        const std::string name = it.key().toStdString();
+        const bool known = std::any_of(type.params.begin(), type.params.end(),
+                                       [&](const ParamSpec &ps) { return name == ps.name; });
+        if (!known) {
+            std::string list;
+            for (const ParamSpec &ps : type.params)
+                list += (list.empty() ? "" : ", ") + std::string(ps.name);
+            out.add(t.key, "params." + name, "unknown parameter of a " + t.type + " task (parameters: " + list + ")");
+        }
+    }
+}
+
+// One {{tasks.KEY.OUTPUT}} reference of task `t`: KEY is an upstream task with that output.
+void checkTaskReference(const Pipeline &p, const Task &t, const Ancestry &ancestry, const std::string &field,
+                        const Reference &ref, Problems &out)
+{
+    const Task *src = p.task(ref.name);
+    if (!src) {
+        out.add(t.key, field, ref.text + ": no task named " + quoted(ref.name));
+    } else if (!ancestry.isUpstream(t.key, ref.name)) {
+        out.add(t.key, field, ref.text + ": task " + quoted(ref.name) + " is not upstream of " + quoted(t.key)
+                                  + " (add it to depends_on)");
+    } else if (ref.output.empty()) {
+        out.add(t.key, field, ref.text + ": names no output ({{tasks.KEY.OUTPUT}})");
+    } else if (const TaskType *st = taskType(src->type); st && !st->anyOutput) {
+        const bool has = std::any_of(st->outputs.begin(), st->outputs.end(), [&](const char *o) { return ref.output == o; });
+        if (!has) {
+            std::string list;
+            for (const char *o : st->outputs)
+                list += (list.empty() ? "" : ", ") + std::string(o);
+            out.add(t.key, field, ref.text + ": a " + src->type + " task has no output " + quoted(ref.output)
+                                      + " (outputs: " + list + ")");
+        }
+    }
+}
+
+// The {{...}} references in a task's parameters: declared parameters, upstream outputs, run values.
+void checkReferences(const Pipeline &p, const Task &t, const std::set<std::string> &declared, const Ancestry &ancestry,
+                     Problems &out)
+{
+    std::vector<std::pair<std::string, std::string>> strings;
+    collectStrings(t.params, "params", strings);
+    for (const auto &[field, text] : strings) {
+        for (const Reference &ref : referencesIn(text)) {
+            if (ref.kind == "params") {
+                if (!declared.count(ref.name))
+                    out.add(t.key, field, ref.text + ": no pipeline parameter named " + quoted(ref.name));
+            } else if (ref.kind == "tasks") {
+                checkTaskReference(p, t, ancestry, field, ref, out);
+            } else if (ref.kind == "run") {
+                if (ref.name != "id" && ref.name != "name")
+                    out.add(t.key, field, ref.text + ": unknown run value (run.id, run.name)");
+            } else {
+                out.add(t.key, field, ref.text + ": unknown reference (params.NAME, tasks.KEY.OUTPUT, run.id)");
+            }
+        }
+    }
+}
+
+// The cycle through `start` among the tasks not in `ordered` (walking dependencies until a task repeats), in
+// dependency order; empty when `start` is only downstream of a cycle.
+std::vector<std::string> cycleFrom(const Pipeline &p, const std::string &start, const std::set<std::string> &ordered,
+                                   const std::map<std::string, int> &keys)
+{
+    std::vector<std::string> path{start};
+    std::string cur = start;
+    while (true) {
+        const Task *ct = p.task(cur);
+        std::string next;
+        for (const auto &d : ct ? ct->dependsOn : std::vector<std::string>{}) {
+            if (!ordered.count(d) && keys.count(d)) {
+                next = d;
+                break;
+            }
+        }
+        if (next.empty())
+            return {};
+        const auto at = std::find(path.begin(), path.end(), next);
+        if (at != path.end()) {
+            std::vector<std::string> cycle(at, path.end());
+            std::reverse(cycle.begin(), cycle.end());
+            return cycle;
+        }
+        path.push_back(next);
+        cur = next;
+    }
+}
+
+// Cycles: the tasks left out of the order are on a cycle or downstream of one; name each cycle once.
+void checkCycles(const Pipeline &p, const std::map<std::string, int> &keys, Problems &out)
+{
+    const auto order = topologicalOrder(p);
+    if (order.size() >= keys.size())
+        return;
+    const std::set<std::string> ordered(order.begin(), order.end());
+    std::set<std::string> reported;
+    for (const Task &t : p.tasks) {
+        if (ordered.count(t.key) || reported.count(t.key))
+            continue;
+        const std::vector<std::string> cycle = cycleFrom(p, t.key, ordered, keys);
+        const bool known = std::any_of(cycle.begin(), cycle.end(), [&](const std::string &c) { return reported.count(c) > 0; });
+        if (cycle.empty() || known)
+            continue;
+        std::string text;
+        for (const auto &c : cycle) {
+            text += (text.empty() ? "" : " -> ") + c;
+            reported.insert(c);
+        }
+        out.add(cycle.front(), "depends_on", "dependency cycle: " + text + " -> " + cycle.front());
+    }
+}
+
+} // namespace
+
+std::vector<ValidationError> validate(const Pipeline &p)
+{
+    Problems out;
+    checkPipelineFields(p, out);
     std::set<std::string> declared;
     for (const auto &[name, value] : p.parameters)
         declared.insert(name);
-
     std::map<std::string, int> keys;
     for (const Task &t : p.tasks)
         ++keys[t.key];
-    // Ancestor bit sets (a task's transitive upstream tasks), in dependency order: reference checks are lookups.
-    std::unordered_map<std::string, std::size_t> position;
-    for (std::size_t i = 0; i < p.tasks.size(); ++i)
-        position.emplace(p.tasks[i].key, i);
-    const std::size_t words = (p.tasks.size() + 63) / 64;
-    std::vector<std::vector<std::uint64_t>> ancestors(p.tasks.size(), std::vector<std::uint64_t>(words, 0));
-    for (const auto &k : topologicalOrder(p)) {
-        const std::size_t i = position[k];
-        for (const auto &d : p.tasks[i].dependsOn) {
-            const auto found = position.find(d);
-            if (found == position.end())
-                continue;
-            const std::size_t j = found->second;
-            ancestors[i][j / 64] |= std::uint64_t(1) << (j % 64);
-            for (std::size_t w = 0; w < words; ++w)
-                ancestors[i][w] |= ancestors[j][w];
-        }
-    }
-    std::set<std::string> reportedDuplicate;
+    const Ancestry ancestry(p);
+    std::set<std::string> seenKeys;
     for (const Task &t : p.tasks) {
         if (t.key.empty()) {
-            err({}, "task_key", "a task has no task_key");
+            out.add({}, "task_key", "a task has no task_key");
             continue;
         }
-        // \A and \z: '$' would also match before a final newline.
-        static const QRegularExpression keyRe(R"(\A[A-Za-z0-9_-]{1,100}\z)");
-        if (!keyRe.match(qs(t.key)).hasMatch())
-            err(t.key, "task_key", "task key " + quoted(t.key) + " may hold only letters, digits, '_' and '-' (1 to 100)");
-        if (keys[t.key] > 1 && reportedDuplicate.insert(t.key).second)
-            err(t.key, "task_key", "duplicate task key " + quoted(t.key) + " (" + std::to_string(keys[t.key]) + " tasks)");
-        const TaskType *type = taskType(t.type);
-        if (!type) {
-            std::string list;
-            for (const auto &tt : taskTypes())
-                list += (list.empty() ? "" : ", ") + std::string(tt.name);
-            err(t.key, "type", (t.type.empty() ? std::string("missing") : "unknown type " + quoted(t.type)) + " (types: "
-                                   + list + ")");
-        }
-        for (const auto &d : t.dependsOn) {
-            if (!keys.count(d))
-                err(t.key, "depends_on", "depends on " + quoted(d) + ", which is not a task of this pipeline");
-            if (d == t.key)
-                err(t.key, "depends_on", "depends on itself");
-        }
-        if (std::find(std::begin(kRunIfConditions), std::end(kRunIfConditions), t.runIf) == std::end(kRunIfConditions))
-            err(t.key, "run_if", "unknown condition " + quoted(t.runIf)
-                                     + " (ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, "
-                                       "AT_LEAST_ONE_FAILED, ALL_FAILED)");
-        // The workspace's targets are checked when the task runs (a pipeline file does not know the workspace).
-        static const QRegularExpression targetName(QStringLiteral(R"(\A[A-Za-z0-9_.-]+\z)"));
-        if (!targetName.match(qs(t.target)).hasMatch())
-            err(t.key, "target", "compute target " + quoted(t.target) + " is not a target name (letters, digits, '.', '_', '-')");
-        else if (t.target != "local" && t.type != "train" && t.type != "score")
-            err(t.key, "target", "a " + t.type + " task runs where the catalog is (local); only train and score tasks run "
-                                 "on a compute target such as " + quoted(t.target));
-        if (t.timeoutSeconds < 0)
-            err(t.key, "timeout_seconds", "must not be negative");
-        if (t.maxRetries < -1)
-            err(t.key, "max_retries", "must be -1 (indefinitely), 0 or more");
-        if (t.minRetryIntervalMillis < 0)
-            err(t.key, "min_retry_interval_millis", "must not be negative");
-        if (type) {
-            for (const ParamSpec &ps : type->params) {
-                const QJsonValue v = t.params.value(QLatin1String(ps.name));
-                if (v.isUndefined() || v.isNull() || (v.isString() && v.toString().trimmed().isEmpty())) {
-                    if (ps.required)
-                        err(t.key, std::string("params.") + ps.name, std::string("missing (") + ps.kind + ": " + ps.help + ")");
-                    continue;
-                }
-                const std::string problem = checkKind(v, ps.kind);
-                if (!problem.empty())
-                    err(t.key, std::string("params.") + ps.name, problem);
-            }
-            for (auto it = t.params.begin(); it != t.params.end(); ++it) {
-                const std::string name = it.key().toStdString();
-                const bool known = std::any_of(type->params.begin(), type->params.end(),
-                                               [&](const ParamSpec &ps) { return name == ps.name; });
-                if (!known) {
-                    std::string list;
-                    for (const ParamSpec &ps : type->params)
-                        list += (list.empty() ? "" : ", ") + std::string(ps.name);
-                    err(t.key, "params." + name, "unknown parameter of a " + t.type + " task (parameters: " + list + ")");
-                }
-            }
-        }
-        // References.
-        std::vector<std::pair<std::string, std::string>> strings;
-        collectStrings(t.params, "params", strings);
-        auto isUpstream = [&](const std::string &other) {
-            const auto a = position.find(t.key), b = position.find(other);
-            if (a == position.end() || b == position.end() || ancestors.empty())
-                return false;
-            return ((ancestors[a->second][b->second / 64] >> (b->second % 64)) & 1U) != 0;
-        };
-        for (const auto &[field, text] : strings) {
-            for (const Reference &ref : referencesIn(text)) {
-                if (ref.kind == "params") {
-                    if (!declared.count(ref.name))
-                        err(t.key, field, ref.text + ": no pipeline parameter named " + quoted(ref.name));
-                } else if (ref.kind == "tasks") {
-                    const Task *src = p.task(ref.name);
-                    if (!src) {
-                        err(t.key, field, ref.text + ": no task named " + quoted(ref.name));
-                    } else if (!isUpstream(ref.name)) {
-                        err(t.key, field, ref.text + ": task " + quoted(ref.name) + " is not upstream of " + quoted(t.key)
-                                              + " (add it to depends_on)");
-                    } else if (ref.output.empty()) {
-                        err(t.key, field, ref.text + ": names no output ({{tasks.KEY.OUTPUT}})");
-                    } else if (const TaskType *st = taskType(src->type); st && !st->anyOutput) {
-                        const bool has = std::any_of(st->outputs.begin(), st->outputs.end(),
-                                                     [&](const char *o) { return ref.output == o; });
-                        if (!has) {
-                            std::string list;
-                            for (const char *o : st->outputs)
-                                list += (list.empty() ? "" : ", ") + std::string(o);
-                            err(t.key, field, ref.text + ": a " + src->type + " task has no output " + quoted(ref.output)
-                                                  + " (outputs: " + list + ")");
-                        }
-                    }
-                } else if (ref.kind == "run") {
-                    if (ref.name != "id" && ref.name != "name")
-                        err(t.key, field, ref.text + ": unknown run value (run.id, run.name)");
-                } else {
-                    err(t.key, field, ref.text + ": unknown reference (params.NAME, tasks.KEY.OUTPUT, run.id)");
-                }
-            }
-        }
+        checkTaskFields(t, keys, seenKeys.insert(t.key).second, out);
+        if (const TaskType *type = taskType(t.type))
+            checkParams(t, *type, out);
+        checkReferences(p, t, declared, ancestry, out);
     }
-    // Cycles: the tasks left out of the order are on a cycle or downstream of one; name each cycle.
-    const auto order = topologicalOrder(p);
-    if (order.size() < keys.size()) {
-        std::set<std::string> ordered(order.begin(), order.end());
-        std::set<std::string> reported;
-        for (const Task &t : p.tasks) {
-            if (ordered.count(t.key) || reported.count(t.key))
-                continue;
-            // Walk dependencies among the unordered tasks until a task repeats: that loop is a cycle.
-            std::vector<std::string> path{t.key};
-            std::string cur = t.key;
-            while (true) {
-                const Task *ct = p.task(cur);
-                std::string next;
-                for (const auto &d : ct ? ct->dependsOn : std::vector<std::string>{}) {
-                    if (!ordered.count(d) && keys.count(d)) {
-                        next = d;
-                        break;
-                    }
-                }
-                if (next.empty())
-                    break;
-                const auto at = std::find(path.begin(), path.end(), next);
-                if (at != path.end()) {
-                    std::vector<std::string> cycle(at, path.end());
-                    bool known = false;
-                    for (const auto &c : cycle)
-                        known = known || reported.count(c);
-                    if (!known) {
-                        std::reverse(cycle.begin(), cycle.end()); // in dependency order
-                        std::string text;
-                        for (const auto &c : cycle) {
-                            text += (text.empty() ? "" : " -> ") + c;
-                            reported.insert(c);
-                        }
-                        err(cycle.front(), "depends_on", "dependency cycle: " + text + " -> " + cycle.front());
-                    }
-                    break;
-                }
-                path.push_back(next);
-                cur = next;
-            }
-        }
-    }
-    return errors;
+    checkCycles(p, keys, out);
+    return out.take();
 }
 
 QJsonObject toJson(const Pipeline &p)
@@ -932,6 +930,25 @@ std::string jsonErrorPosition(const QByteArray &json, const QJsonParseError &err
         }
     }
     return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+std::string jsonScalarText(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString().toStdString();
+    if (v.isBool())
+        return v.toBool() ? "true" : "false";
+    if (v.isDouble()) {
+        const double d = v.toDouble();
+        if (d == std::floor(d) && std::abs(d) < 9e15)
+            return std::to_string(static_cast<long long>(d));
+        return QString::number(d, 'g', 17).toStdString();
+    }
+    if (v.isNull() || v.isUndefined())
+        return {};
+    return QJsonDocument(v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject()))
+        .toJson(QJsonDocument::Compact)
+        .toStdString();
 }
 
 QJsonValue mapJsonStrings(const QJsonValue &v, const std::function<std::string(const std::string &)> &f)

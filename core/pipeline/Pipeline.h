@@ -1,8 +1,10 @@
 // A pipeline: a DAG of tasks in a JSON file, with names after Databricks Jobs 2.1 (task_key, depends_on,
 // run_if, timeout_seconds, max_retries, min_retry_interval_millis, retry_on_timeout, max_concurrent_runs,
-// schedule with quartz_cron_expression). Parsing, validation (every error at once), ordering, and the task
-// types with their parameters and outputs.
+// schedule with quartz_cron_expression). Parsing, validation (every error at once) and ordering; the task types
+// with their parameters and outputs are the registry's (TaskType.h).
 #pragma once
+
+#include "core/pipeline/TaskType.h"
 
 #include <QByteArray>
 #include <QJsonArray>
@@ -97,28 +99,6 @@ struct ValidationError
     std::string message;
 };
 
-/** A parameter of a task type. */
-struct ParamSpec
-{
-    const char *name;
-    const char *kind; // string | integer | number | boolean | string-list | object | choice:a|b|c
-    bool required;
-    const char *help;
-};
-
-/** A task type: what it takes and what it outputs (referable as {{tasks.KEY.OUTPUT}}). */
-struct TaskType
-{
-    const char *name;
-    const char *summary;
-    std::vector<ParamSpec> params;
-    std::vector<const char *> outputs; // empty with anyOutput: a shell task's outputs are its own
-    bool anyOutput = false;
-};
-
-/** The task types: ingest, train, evaluate, register, promote, score, review-export, labels-merge, shell. */
-const std::vector<TaskType> &taskTypes();
-const TaskType *taskType(const std::string &name);
 
 /**
  * Reads a pipeline file's JSON. Malformed JSON is one error with its line and column; fields of the wrong
@@ -163,6 +143,9 @@ std::vector<std::string> upstreamOf(const Pipeline &p, const std::string &key);
 
 /** Where a JSON parse error is: "line L, column C" (1-based), at the character at fault. */
 std::string jsonErrorPosition(const QByteArray &json, const QJsonParseError &error);
+/** A JSON value as the text a program receives: a string as it is, a whole number in digits, true/false, null
+ *  as empty, an array or object as compact JSON. */
+std::string jsonScalarText(const QJsonValue &v);
 /** `v` with `f` applied to every string inside it (arrays and objects recursively; keys unchanged). */
 QJsonValue mapJsonStrings(const QJsonValue &v, const std::function<std::string(const std::string &)> &f);
 

@@ -1,6 +1,7 @@
 // A task on the DAG canvas.
 #include "ui/dag/NodeItem.h"
 
+#include "core/pipeline/TaskType.h"
 #include "ui/dag/EdgeItem.h"
 
 #include <QApplication>
@@ -20,21 +21,20 @@ constexpr double kRadius = 6;
 constexpr double kAccentWidth = 5;
 constexpr double kMarkerRadius = 8;
 
-// A stable colour per task type, readable on light and dark backgrounds alike.
+// A task type's colour (its registration's), or one derived from the name for a type the registry lacks.
 QColor typeColor(const QString &type)
 {
-    static const std::pair<const char *, QColor> known[] = {
-        {"ingest", QColor(0x00, 0x89, 0x7b)},        {"train", QColor(0x5e, 0x35, 0xb1)},
-        {"evaluate", QColor(0x39, 0x49, 0xab)},      {"register", QColor(0x6d, 0x4c, 0x41)},
-        {"promote", QColor(0xc0, 0x6a, 0x00)},       {"score", QColor(0x00, 0x83, 0x8f)},
-        {"review-export", QColor(0x7c, 0xb3, 0x42)}, {"labels-merge", QColor(0xad, 0x14, 0x57)},
-        {"shell", QColor(0x54, 0x6e, 0x7a)},
-    };
-    for (const auto &[name, colour] : known) {
-        if (type == QLatin1String(name))
-            return colour;
-    }
+    if (const pipeline::TaskType *t = pipeline::taskType(type.toStdString()); t && t->colour)
+        return QColor(QString::fromLatin1(t->colour));
     return QColor::fromHsv(int(qHash(type) % 360), 140, 150);
+}
+
+// The text drawn on a type's colour: its registration's glyph, else the name's first letter.
+QString typeGlyph(const QString &type)
+{
+    if (const pipeline::TaskType *t = pipeline::taskType(type.toStdString()); t && t->glyph)
+        return QString::fromUtf8(t->glyph);
+    return type.isEmpty() ? QStringLiteral("?") : type.left(1).toUpper();
 }
 
 QPointF inputPortLocal()
@@ -194,7 +194,7 @@ void NodeItem::paintTypeGlyph(QPainter *painter, const QRectF &rect, const QStri
     f.setPixelSize(std::max(6, int(rect.height() * 0.62)));
     painter->setFont(f);
     painter->setPen(Qt::white);
-    painter->drawText(rect, Qt::AlignCenter, taskType.isEmpty() ? QStringLiteral("?") : taskType.left(1).toUpper());
+    painter->drawText(rect, Qt::AlignCenter, typeGlyph(taskType));
     painter->restore();
 }
 

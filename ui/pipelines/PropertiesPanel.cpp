@@ -100,16 +100,18 @@ QWidget *PropertiesPanel::paramEditor(const pipeline::ParamSpec &spec, const QJs
     return referenceEditor(spec, value);
 }
 
-QStringList PropertiesPanel::choicesFor(const QString &name) const
+QStringList PropertiesPanel::choicesFor(const pipeline::ParamSpec &spec) const
 {
-    // Text with workspace choices, for the parameters that name tables, experiments and models.
-    if (name == "table" || name == "gate_table")
+    // Text with workspace choices, for the parameters that name tables, experiments and models (the task type's
+    // registration says which).
+    const std::string suggest = spec.suggest ? spec.suggest : "";
+    if (suggest == "tables")
         return m_choices.tables;
-    if (name == "experiment")
+    if (suggest == "experiments")
         return m_choices.experiments;
-    if (name == "model")
+    if (suggest == "models")
         return m_choices.models;
-    if (name == "name" && m_task.type != "shell")
+    if (suggest == "model-names")
         return m_choices.modelNames;
     return {};
 }
@@ -117,7 +119,7 @@ QStringList PropertiesPanel::choicesFor(const QString &name) const
 QWidget *PropertiesPanel::textEditor(const pipeline::ParamSpec &spec, const QJsonValue &value)
 {
     const QString name = QString::fromUtf8(spec.name);
-    if (const QStringList choices = choicesFor(name); !choices.isEmpty()) {
+    if (const QStringList choices = choicesFor(spec); !choices.isEmpty()) {
         auto *combo = new QComboBox;
         combo->setEditable(true);
         combo->addItem(QString());

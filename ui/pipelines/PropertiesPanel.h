@@ -61,7 +61,7 @@ private:
     void clear();
     /** An editor for the task parameter `spec` by its kind; its value is read back through m_readers. */
     QWidget *paramEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
-    QStringList choicesFor(const QString &name) const;
+    QStringList choicesFor(const pipeline::ParamSpec &spec) const;
     QWidget *textEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
     QWidget *withPathPicker(QLineEdit *edit, const QString &name);
     QWidget *numberEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);

@@ -1,0 +1,105 @@
+// The promote task type: a model version moves to a stage, optionally behind a promotion gate. Idempotent: a
+// version already in the stage (an earlier attempt promoted it, then was killed) is where it should be.
+#include "core/pipeline/TaskParams.h"
+#include "core/pipeline/TaskType.h"
+#include "core/registry/Gate.h"
+#include "core/registry/Registry.h"
+#include "core/store/Database.h"
+#include "core/store/Workspace.h"
+
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+
+namespace pw::pipeline {
+
+namespace {
+
+struct PromoteRequest
+{
+    registry::TransitionRequest transition;
+    std::optional<std::string> gateTable;
+};
+
+PromoteRequest promoteRequestFrom(const TaskParams &p)
+{
+    PromoteRequest out;
+    registry::TransitionRequest &r = out.transition;
+    r.name = p.text("name");
+    r.version = p.integer("version", 0);
+    const auto stage = registry::parseStage(p.text("stage"));
+    if (!stage)
+        throw std::runtime_error("params.stage: '" + p.text("stage") + "' is not None, Staging, Production or Archived");
+    r.to = *stage;
+    if (p.boolean("archive_existing", false))
+        r.existing = registry::Existing::Archive;
+    else if (p.boolean("keep_existing", false))
+        r.existing = registry::Existing::Keep;
+    r.comment = p.text("comment");
+    if (p.has("gate_table"))
+        out.gateTable = p.text("gate_table");
+    return out;
+}
+
+QJsonObject promoteOutputs(const registry::TransitionRequest &r)
+{
+    return QJsonObject{{"name", QString::fromStdString(r.name)},
+                       {"version", qint64(r.version)},
+                       {"stage", registry::stageName(r.to)}};
+}
+
+QJsonObject runPromote(const TaskContext &c, const TaskParams &p)
+{
+    const PromoteRequest request = promoteRequestFrom(p);
+    registry::TransitionRequest r = request.transition;
+    auto db = c.workspace.openCatalog();
+    registry::Registry reg(c.workspace, *db);
+    if (const auto current = reg.version(r.name, r.version); current.stage == r.to) {
+        c.log << r.name << " version " << r.version << " is already in " << registry::stageName(r.to)
+              << ": nothing to do\n";
+        return promoteOutputs(r);
+    }
+    if (request.gateTable) {
+        const auto g = registry::checkPromotionGate(c.workspace, r.name, r.version, *request.gateTable, c.cancel);
+        c.log << "gate: " << g.summary() << "\n";
+        if (!g.passed)
+            throw std::runtime_error("promotion refused: " + g.summary());
+        r.expectProduction = g.productionVersion;
+    }
+    for (const auto &t : reg.transition(r))
+        c.log << t.name << " version " << t.version << ": " << t.from << " -> " << t.to << "\n";
+    return promoteOutputs(r);
+}
+
+} // namespace
+
+TaskType promoteTask()
+{
+    return {
+        .name = "promote",
+        .summary = "Moves a model version to a stage (None, Staging, Production, Archived), optionally gated.",
+        .params = {{"name", "string", true, "registered model", "model-names"},
+                   {"version", "integer", true, "version number (or a reference to a register task's version)"},
+                   {"stage", "choice:None|Staging|Production|Archived", true, ""},
+                   {"archive_existing", "boolean", false, ""},
+                   {"keep_existing", "boolean", false, ""},
+                   {"comment", "string", false, ""},
+                   {"gate_table", "string", false, "refuse when the candidate is less accurate than Production on it",
+                    "tables"}},
+        .outputs = {"name", "version", "stage"},
+        .run = runPromote,
+        .colour = "#c06a00",
+        .glyph = "P",
+        .databricks = {.notebook = "/Pipewright/promote",
+                       .substrings = {"promot"},
+                       .lifts = {{.notebookParam = "model_name", .param = "name"},
+                                 {.notebookParam = "registered_model_name", .param = "name"}},
+                       .wires = {{"name", "register", "name", "the model its upstream register task registered"},
+                                 {"version", "register", "version", "the version its upstream register task made"}},
+                       .defaults = {{"name", "model_name", ImportDefault::Value::ModelName, nullptr, nullptr},
+                                    {"stage", "stage", ImportDefault::Value::Literal, "Staging",
+                                     "the safe stage: Production is a person's call"}}},
+    };
+}
+
+} // namespace pw::pipeline
