@@ -73,38 +73,35 @@ bool anyTakesValue(const Command &command, const QString &name)
                        [&](const Command &s) { return anyTakesValue(s, name); });
 }
 
-// Every command and subcommand (as "catalog stats") that takes --name.
-QStringList takers(const QString &name)
-{
-    QStringList out;
-    for (const Command &c : commandTable()) {
-        if (findOption(c.options, name))
-            out << QString::fromUtf8(c.name);
-        for (const Command &s : c.subcommands) {
-            if (!s.hidden && findOption(s.options, name))
-                out << QString::fromUtf8(c.name) + " " + QString::fromUtf8(s.name);
-        }
-    }
-    return out;
-}
-
-QString oneOf(const QStringList &names)
+// "a, b or c" (`conjunction` "or"), "a and b".
+QString listed(const QStringList &names, const char *conjunction = "or")
 {
     if (names.size() < 2)
         return names.join("");
-    return names.mid(0, names.size() - 1).join(", ") + " or " + names.last();
+    return names.mid(0, names.size() - 1).join(", ") + " " + conjunction + " " + names.last();
 }
 
-UsageError notTaken(const QString &path, const QString &name)
+// An option `command` does not take: named, with the subcommands beside it that do take it.
+UsageError notTaken(const Command *group, const QString &path, const QString &name)
 {
-    const QStringList elsewhere = takers(name);
-    if (elsewhere.isEmpty())
+    const auto takes = [&](const Command &c) {
+        return findOption(c.options, name) || std::any_of(c.subcommands.begin(), c.subcommands.end(), [&](const Command &s) {
+                   return findOption(s.options, name) != nullptr;
+               });
+    };
+    if (std::none_of(commandTable().begin(), commandTable().end(), takes))
         return UsageError{"unknown option '--" + name + "'"};
-    return UsageError{path + " does not take --" + name + " (" + oneOf(elsewhere) + (elsewhere.size() > 1 ? " do)" : " does)")};
+    QStringList siblings;
+    for (const Command &s : group ? group->subcommands : std::vector<Command>{}) {
+        if (!s.hidden && findOption(s.options, name))
+            siblings << QString::fromUtf8(group->name) + " " + QString::fromUtf8(s.name);
+    }
+    return UsageError{path + " does not take --" + name
+                      + (siblings.isEmpty() ? QString() : " (" + listed(siblings, "and") + (siblings.size() > 1 ? " do)" : " does)"))};
 }
 
-// The arguments of `command` (`path`: "catalog history") after its name: its options and its positional arguments.
-ParsedArguments parseArguments(const Command &command, const QString &path, const QStringList &args)
+// The arguments of `command` (`path`: "catalog history"; `group`: "catalog") after its name: its options and its positional arguments.
+ParsedArguments parseArguments(const Command &command, const Command *group, const QString &path, const QStringList &args)
 {
     ParsedArguments parsed;
     bool optionsEnded = false;
@@ -120,7 +117,7 @@ ParsedArguments parseArguments(const Command &command, const QString &path, cons
         }
         const Option *o = optionOf(command, option->name);
         if (!o)
-            throw notTaken(path, option->name);
+            throw notTaken(group, path, option->name);
         QString value;
         if (o->value && option->inlineValue)
             value = *option->inlineValue;
@@ -193,8 +190,8 @@ const Command &subcommand(const Command &group, QStringList &args)
     }
     const QString command = QString::fromUtf8(group.name);
     if (name.isEmpty())
-        throw UsageError{"missing the " + command + " command (" + oneOf(names) + ")"};
-    throw UsageError{"unknown " + command + " command '" + name + "' (expected " + oneOf(names) + ")"};
+        throw UsageError{"missing the " + command + " command (" + listed(names) + ")"};
+    throw UsageError{"unknown " + command + " command '" + name + "' (expected " + listed(names) + ")"};
 }
 
 int findCommandIndex(const QStringList &args)
@@ -231,7 +228,7 @@ int dispatch(const Command &command, QStringList args, QString &path)
         sub = QString::fromUtf8(leaf->name);
         path += " " + sub;
     }
-    ParsedArguments parsed = parseArguments(*leaf, path, args);
+    ParsedArguments parsed = parseArguments(*leaf, leaf == &command ? nullptr : &command, path, args);
     if (parsed.options.count("help")) {
         std::cout << helpText(QString::fromUtf8(command.name), sub).toStdString();
         return kSuccess;

@@ -55,8 +55,9 @@ QString expanded(const char *description)
     if (d.contains("MODELS")) {
         QStringList models;
         for (const auto &m : train::kModelZoo)
-            models << QString("  %1: %2").arg(QString::fromUtf8(m.name.data(), qsizetype(m.name.size())),
-                                              QString::fromUtf8(m.summary.data(), qsizetype(m.summary.size())));
+            models << "  " + wrap(QString("%1: %2").arg(QString::fromUtf8(m.name.data(), qsizetype(m.name.size())),
+                                                   QString::fromUtf8(m.summary.data(), qsizetype(m.summary.size()))),
+                           4, kWidth - 4);
         d.replace("MODELS", models.join('\n'));
     }
     if (d.contains("TASKTYPES")) {
@@ -68,10 +69,10 @@ QString expanded(const char *description)
             QStringList outputs;
             for (const char *o : t.outputs)
                 outputs << QString::fromUtf8(o);
-            types += QString("  %1: %2 [%3]\n      %4\n")
-                         .arg(QString::fromUtf8(t.name), params.join(", "),
-                              t.anyOutput ? outputs.join(", ") + ", NAME=VALUE lines of $PIPEWRIGHT_OUTPUTS" : outputs.join(", "),
-                              QString::fromUtf8(t.summary));
+            const QString line = QString("%1: %2 [%3]").arg(QString::fromUtf8(t.name), params.join(", "),
+                                                            t.anyOutput ? outputs.join(", ") + ", NAME=VALUE lines of $PIPEWRIGHT_OUTPUTS"
+                                                                        : outputs.join(", "));
+            types += "  " + wrap(line, 6, kWidth - 6) + "\n      " + wrap(QString::fromUtf8(t.summary), 6, kWidth - 6) + "\n";
         }
         d.replace("TASKTYPES", types + "  (* required)");
     }
@@ -86,8 +87,9 @@ QString optionUsage(const Option &o)
     return "[" + name + "]" + (o.repeatable ? "..." : "");
 }
 
-// "pipewright models transition NAME VERSION STAGE [--comment TEXT] ..."; a command with subcommands lists them.
-QString synopsis(const Command &c, const Command *parent)
+// The words of "pipewright models transition NAME VERSION STAGE [--comment TEXT] ..." (an option with its value is
+// one); a command with subcommands lists them.
+QStringList synopsisParts(const Command &c, const Command *parent)
 {
     QStringList parts{"pipewright"};
     if (parent)
@@ -99,13 +101,35 @@ QString synopsis(const Command &c, const Command *parent)
             if (!s.hidden)
                 subs << text(s.name);
         }
-        return parts.join(' ') + " " + subs.join('|') + " ...";
+        return parts << subs.join('|') << "...";
     }
     if (*c.arguments)
         parts << text(c.arguments);
     for (const Option &o : c.options)
         parts << optionUsage(o);
-    return parts.join(' ');
+    return parts;
+}
+
+QString synopsis(const Command &c, const Command *parent)
+{
+    return synopsisParts(c, parent).join(' ');
+}
+
+// The synopsis wrapped after `first` characters of the line, continued `indent` spaces in; `skip` leading words
+// left out.
+QString wrappedSynopsis(const Command &c, const Command *parent, int first, int indent, int skip = 0)
+{
+    QString out, line;
+    int column = first;
+    for (const QString &part : synopsisParts(c, parent).mid(skip)) {
+        if (!line.isEmpty() && column + line.size() + 1 + part.size() > kWidth) {
+            out += line + "\n" + QString(indent, ' ');
+            line.clear();
+            column = indent;
+        }
+        line += (line.isEmpty() ? "" : " ") + part;
+    }
+    return out + line;
 }
 
 // The options' help lines, `indent` spaces in.
@@ -122,7 +146,7 @@ QString optionLines(const std::vector<Option> &options, int indent)
         if (o.repeatable)
             help += "; may be given more than once";
         const int column = indent + kHelpColumn;
-        if (head.size() >= column)
+        if (head.size() > column - 2)
             head += "\n" + QString(column, ' ');
         else
             head += QString(column - head.size(), ' ');
@@ -141,7 +165,7 @@ QString jsonLine(const Command &c, int indent)
 // The help of a command that has a handler: usage, description, options, JSON.
 QString leafHelp(const Command &c, const Command *parent)
 {
-    QString t = "Usage: " + synopsis(c, parent) + "\n\n" + expanded(c.description) + "\n";
+    QString t = "Usage: " + wrappedSynopsis(c, parent, 7, 11) + "\n\n" + expanded(c.description) + "\n";
     if (!c.options.empty())
         t += "\nOptions:\n" + optionLines(c.options, 0);
     if (c.json)
@@ -156,7 +180,7 @@ QString groupHelp(const Command &c)
     for (const Command &s : c.subcommands) {
         if (s.hidden)
             continue;
-        t += "\n  " + synopsis(s, &c).mid(QString("pipewright ").size()) + "\n";
+        t += "\n  " + wrappedSynopsis(s, &c, 2, 8, 1) + "\n";
         t += indented(expanded(s.description), 6) + "\n";
         t += optionLines(s.options, 4);
         t += jsonLine(s, 6);
@@ -264,7 +288,7 @@ QString helpText(const QString &command, const QString &sub)
                     "       pipewright COMMAND [options] [--json] [--workspace DIR]\n\n"
                     "Commands:\n";
         for (const Command &c : commandTable())
-            t += "  " + synopsis(c, nullptr) + "\n";
+            t += "  " + wrappedSynopsis(c, nullptr, 2, 8) + "\n";
         t += "\nCommon options:\n" + optionLines(commonOptions(), 0);
         t += "\nWorkbench options (without a command):\n" + optionLines(workbenchOptions(), 0);
         t += "\nExit codes: 0 success, 1 failure, 2 usage error. `pipewright help COMMAND` documents each.\n";
