@@ -30,9 +30,8 @@ static int runGui(int argc, char **argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOption({"workspace", "Open the workspace folder DIR.", "DIR"});
-    parser.addOption({"screenshot", "Save a PNG of the window (1600x1000) once its data is shown, then quit.", "FILE"});
-    parser.addOption({"page", "Show this page first: pipelines, images, review, experiments or models.", "PAGE"});
-    parser.addOption({"pipeline", "Open this pipeline file on the Pipelines page.", "FILE"});
+    for (const pw::cli::Option &o : pw::cli::workbenchOptions()) // the same options `pipewright help` lists
+        parser.addOption({QString::fromUtf8(o.name), QString::fromUtf8(o.help), QString::fromUtf8(o.value)});
     if (!parser.parse(QApplication::arguments())) {
         std::cerr << "pipewright: " << parser.errorText().toStdString() << "\nsee `pipewright help`\n";
         return pw::cli::kUsage;

@@ -82,162 +82,165 @@ QJsonObject reviewJson(const review::ReviewItem &r)
 }
 
 
-} // namespace
-
-int cmdModels(const QStringList &args)
+// The registry of the workspace, for the models subcommands.
+struct OpenRegistry
 {
-    Context c("models", args);
-    for (const char *o : {"run", "name", "comment", "gate-table", "description"})
-        c.addValueOption(o, "VALUE");
-    for (const char *f : {"archive-existing", "keep-existing", "delete"})
-        c.addFlag(f);
-    c.parse();
-    c.expectPositional(1, 5, "models command: register, list, transition, history or alias");
-    const QString sub = c.positional().at(0);
-    const auto ws = store::Workspace::open(c.workspaceRoot());
-    auto db = ws.openCatalog();
-    registry::Registry reg(ws, *db);
+    explicit OpenRegistry(const Context &c)
+        : ws(store::Workspace::open(c.workspaceRoot()))
+        , db(ws.openCatalog())
+        , reg(ws, *db)
+    {
+    }
+    store::Workspace ws;
+    std::unique_ptr<store::Database> db;
+    registry::Registry reg;
+};
 
-    if (sub == "register") {
-        c.expectPositional(1, 1, "");
-        if (!c.isSet("run"))
-            throw UsageError{"missing --run RUN"};
-        if (!c.isSet("name"))
-            throw UsageError{"missing --name NAME"};
-        const auto v = reg.registerRun(c.value("run").toStdString(), c.value("name").toStdString(),
-                                       c.value("description").toStdString());
+// models transition --gate-table T: the candidate against the Production version on T; throws when it is less
+// accurate (printing the refusal as JSON first with --json). Returns the gate as JSON and sets r.expectProduction.
+QJsonObject promotionGate(const Context &c, const store::Workspace &ws, registry::TransitionRequest &r)
+{
+    if (r.to != registry::Stage::Production)
+        throw UsageError{"--gate-table applies to a transition to Production"};
+    const auto g = registry::checkPromotionGate(ws, r.name, r.version, c.value("gate-table").toStdString(), &g_cancel);
+    QJsonObject gate{{"table", qs(g.table)},
+                     {"data_version", qint64(g.dataVersion)},
+                     {"candidate", QJsonObject{{"version", qint64(g.candidateVersion)}, {"accuracy", g.candidateAccuracy}}},
+                     {"passed", g.passed}};
+    if (g.productionVersion)
+        gate.insert("production", QJsonObject{{"version", qint64(g.productionVersion)}, {"accuracy", g.productionAccuracy}});
+    std::cerr << "gate: " << g.summary() << "\n";
+    if (!g.passed) {
         if (c.json())
-            printJson(QJsonDocument(versionJson(v)));
-        else
-            std::cout << "registered " << v.name << " version " << v.version << " (stage " << registry::stageName(v.stage)
-                      << ") from run " << v.runId << "\n";
-        return kSuccess;
+            printJson(QJsonDocument(QJsonObject{{"promoted", false}, {"gate", gate}}));
+        throw std::runtime_error("promotion refused: " + g.summary()
+                                 + ": the candidate is less accurate than the Production version");
     }
-    if (sub == "list") {
-        c.expectPositional(1, 2, "");
-        const auto versions = reg.versions(c.positional().value(1).toStdString());
-        QJsonArray arr;
-        for (const auto &v : versions) {
-            arr.append(versionJson(v));
-            if (!c.json()) {
-                std::string aliases;
-                for (const auto &a : v.aliases)
-                    aliases += (aliases.empty() ? "  @" : ", @") + a;
-                std::cout << v.name << ":" << v.version << "  " << registry::stageName(v.stage) << "  run " << v.runId
-                          << "  " << v.created << aliases << "\n";
-            }
-        }
-        if (c.json())
-            printJson(QJsonDocument(arr));
-        else if (versions.empty())
-            std::cout << "no registered models\n";
-        return kSuccess;
-    }
-    if (sub == "transition") {
-        c.expectPositional(4, 4, "NAME VERSION STAGE (pipewright models transition NAME VERSION STAGE)");
-        registry::TransitionRequest r;
-        r.name = c.positional().at(1).toStdString();
-        bool ok = false;
-        r.version = c.positional().at(2).toLongLong(&ok);
-        if (!ok || r.version < 1)
-            throw UsageError{"VERSION: '" + c.positional().at(2) + "' is not a version number"};
-        const auto stage = registry::parseStage(c.positional().at(3).toStdString());
-        if (!stage)
-            throw UsageError{"STAGE: '" + c.positional().at(3) + "' is not one of None, Staging, Production, Archived"};
-        r.to = *stage;
-        if (c.isSet("archive-existing") && c.isSet("keep-existing"))
-            throw UsageError{"--archive-existing and --keep-existing exclude each other"};
-        r.existing = c.isSet("archive-existing") ? registry::Existing::Archive
-                     : c.isSet("keep-existing") ? registry::Existing::Keep
-                                                : registry::Existing::Default;
-        r.comment = c.value("comment").toStdString();
-        QJsonObject gate;
-        if (c.isSet("gate-table")) {
-            if (r.to != registry::Stage::Production)
-                throw UsageError{"--gate-table applies to a transition to Production"};
-            const auto g = registry::checkPromotionGate(ws, r.name, r.version, c.value("gate-table").toStdString(),
-                                                        &g_cancel);
-            gate = QJsonObject{{"table", qs(g.table)},
-                               {"data_version", qint64(g.dataVersion)},
-                               {"candidate", QJsonObject{{"version", qint64(g.candidateVersion)},
-                                                         {"accuracy", g.candidateAccuracy}}},
-                               {"passed", g.passed}};
-            if (g.productionVersion)
-                gate.insert("production", QJsonObject{{"version", qint64(g.productionVersion)},
-                                                      {"accuracy", g.productionAccuracy}});
-            std::cerr << "gate: " << g.summary() << "\n";
-            if (!g.passed) {
-                if (c.json())
-                    printJson(QJsonDocument(QJsonObject{{"promoted", false}, {"gate", gate}}));
-                throw std::runtime_error("promotion refused: " + g.summary()
-                                         + ": the candidate is less accurate than the Production version");
-            }
-            r.expectProduction = g.productionVersion;
-        }
-        const auto recorded = reg.transition(r);
-        if (c.json()) {
-            QJsonArray arr;
-            for (const auto &t : recorded)
-                arr.append(transitionJson(t));
-            QJsonObject o = versionJson(reg.version(r.name, r.version));
-            o.insert("transitions", arr);
-            if (!gate.isEmpty())
-                o.insert("gate", gate);
-            printJson(QJsonDocument(o));
-        } else {
-            for (const auto &t : recorded)
-                std::cout << t.name << " version " << t.version << ": " << t.from << " -> " << t.to << "\n";
-        }
-        return kSuccess;
-    }
-    if (sub == "history") {
-        c.expectPositional(2, 2, "NAME (pipewright models history NAME)");
-        QJsonArray arr;
-        for (const auto &t : reg.history(c.positional().at(1).toStdString())) {
-            arr.append(transitionJson(t));
-            if (!c.json())
-                std::cout << t.at << "  version " << t.version << "  " << t.from << " -> " << t.to << "  by " << t.by
-                          << (t.comment.empty() ? "" : "  (" + t.comment + ")") << "\n";
-        }
-        if (c.json())
-            printJson(QJsonDocument(arr));
-        return kSuccess;
-    }
-    if (sub == "alias") {
-        const std::string name = c.positional().value(1).toStdString();
-        const std::string alias = c.positional().value(2).toStdString();
-        if (c.isSet("delete")) {
-            c.expectPositional(3, 3, "NAME ALIAS (pipewright models alias NAME ALIAS --delete)");
-            reg.deleteAlias(name, alias);
-            if (c.json())
-                printJson(QJsonDocument(QJsonObject{{"name", qs(name)}, {"alias", qs(alias)}, {"deleted", true}}));
-            else
-                std::cout << "removed alias " << name << "@" << alias << "\n";
-            return kSuccess;
-        }
-        c.expectPositional(4, 4, "NAME ALIAS VERSION (pipewright models alias NAME ALIAS VERSION)");
-        bool ok = false;
-        const qint64 version = c.positional().at(3).toLongLong(&ok);
-        if (!ok || version < 1)
-            throw UsageError{"VERSION: '" + c.positional().at(3) + "' is not a version number"};
-        reg.setAlias(name, alias, version);
-        if (c.json())
-            printJson(QJsonDocument(QJsonObject{{"name", qs(name)}, {"alias", qs(alias)}, {"version", version}}));
-        else
-            std::cout << name << "@" << alias << " -> version " << version << "\n";
-        return kSuccess;
-    }
-    throw UsageError{"unknown models command '" + sub + "' (expected register, list, transition, history or alias)"};
+    r.expectProduction = g.productionVersion;
+    return gate;
 }
 
-int cmdScore(const QStringList &args)
+} // namespace
+
+int cmdModelsRegister(const Context &c)
 {
-    Context c("score", args);
-    for (const char *o : {"model", "table", "threshold", "review-fraction", "seed", "target"})
-        c.addValueOption(o, "VALUE");
-    c.addFlag("rescore");
-    c.parse();
-    c.expectPositional(0, 0, "");
+    if (!c.isSet("run"))
+        throw UsageError{"missing --run RUN"};
+    if (!c.isSet("name"))
+        throw UsageError{"missing --name NAME"};
+    OpenRegistry open(c);
+    const auto v = open.reg.registerRun(c.value("run").toStdString(), c.value("name").toStdString(),
+                                        c.value("description").toStdString());
+    if (c.json())
+        printJson(QJsonDocument(versionJson(v)));
+    else
+        std::cout << "registered " << v.name << " version " << v.version << " (stage " << registry::stageName(v.stage)
+                  << ") from run " << v.runId << "\n";
+    return kSuccess;
+}
+
+int cmdModelsList(const Context &c)
+{
+    OpenRegistry open(c);
+    const auto versions = open.reg.versions(c.positional().value(1).toStdString());
+    QJsonArray arr;
+    for (const auto &v : versions) {
+        arr.append(versionJson(v));
+        if (!c.json()) {
+            std::string aliases;
+            for (const auto &a : v.aliases)
+                aliases += (aliases.empty() ? "  @" : ", @") + a;
+            std::cout << v.name << ":" << v.version << "  " << registry::stageName(v.stage) << "  run " << v.runId << "  "
+                      << v.created << aliases << "\n";
+        }
+    }
+    if (c.json())
+        printJson(QJsonDocument(arr));
+    else if (versions.empty())
+        std::cout << "no registered models\n";
+    return kSuccess;
+}
+
+int cmdModelsTransition(const Context &c)
+{
+    registry::TransitionRequest r;
+    r.name = c.positional().at(1).toStdString();
+    bool ok = false;
+    r.version = c.positional().at(2).toLongLong(&ok);
+    if (!ok || r.version < 1)
+        throw UsageError{"VERSION: '" + c.positional().at(2) + "' is not a version number"};
+    const auto stage = registry::parseStage(c.positional().at(3).toStdString());
+    if (!stage)
+        throw UsageError{"STAGE: '" + c.positional().at(3) + "' is not one of None, Staging, Production, Archived"};
+    r.to = *stage;
+    if (c.isSet("archive-existing") && c.isSet("keep-existing"))
+        throw UsageError{"--archive-existing and --keep-existing exclude each other"};
+    r.existing = c.isSet("archive-existing") ? registry::Existing::Archive
+                 : c.isSet("keep-existing") ? registry::Existing::Keep
+                                            : registry::Existing::Default;
+    r.comment = c.value("comment").toStdString();
+    OpenRegistry open(c);
+    const QJsonObject gate = c.isSet("gate-table") ? promotionGate(c, open.ws, r) : QJsonObject();
+    const auto recorded = open.reg.transition(r);
+    if (c.json()) {
+        QJsonArray arr;
+        for (const auto &t : recorded)
+            arr.append(transitionJson(t));
+        QJsonObject o = versionJson(open.reg.version(r.name, r.version));
+        o.insert("transitions", arr);
+        if (!gate.isEmpty())
+            o.insert("gate", gate);
+        printJson(QJsonDocument(o));
+    } else {
+        for (const auto &t : recorded)
+            std::cout << t.name << " version " << t.version << ": " << t.from << " -> " << t.to << "\n";
+    }
+    return kSuccess;
+}
+
+int cmdModelsHistory(const Context &c)
+{
+    OpenRegistry open(c);
+    QJsonArray arr;
+    for (const auto &t : open.reg.history(c.positional().at(1).toStdString())) {
+        arr.append(transitionJson(t));
+        if (!c.json())
+            std::cout << t.at << "  version " << t.version << "  " << t.from << " -> " << t.to << "  by " << t.by
+                      << (t.comment.empty() ? "" : "  (" + t.comment + ")") << "\n";
+    }
+    if (c.json())
+        printJson(QJsonDocument(arr));
+    return kSuccess;
+}
+
+int cmdModelsAlias(const Context &c)
+{
+    const std::string name = c.positional().at(1).toStdString();
+    const std::string alias = c.positional().at(2).toStdString();
+    if (c.isSet("delete")) {
+        c.expectPositional(3, 3, "NAME ALIAS (pipewright models alias NAME ALIAS --delete)");
+        OpenRegistry(c).reg.deleteAlias(name, alias);
+        if (c.json())
+            printJson(QJsonDocument(QJsonObject{{"name", qs(name)}, {"alias", qs(alias)}, {"deleted", true}}));
+        else
+            std::cout << "removed alias " << name << "@" << alias << "\n";
+        return kSuccess;
+    }
+    c.expectPositional(4, 4, "VERSION (pipewright models alias NAME ALIAS VERSION)");
+    bool ok = false;
+    const qint64 version = c.positional().at(3).toLongLong(&ok);
+    if (!ok || version < 1)
+        throw UsageError{"VERSION: '" + c.positional().at(3) + "' is not a version number"};
+    OpenRegistry(c).reg.setAlias(name, alias, version);
+    if (c.json())
+        printJson(QJsonDocument(QJsonObject{{"name", qs(name)}, {"alias", qs(alias)}, {"version", version}}));
+    else
+        std::cout << name << "@" << alias << " -> version " << version << "\n";
+    return kSuccess;
+}
+
+int cmdScore(const Context &c)
+{
     if (!c.isSet("model"))
         throw UsageError{"missing --model REF (NAME@Production, NAME@Staging, NAME@ALIAS or NAME:VERSION)"};
     score::ScoreRequest r;
@@ -294,14 +297,8 @@ int cmdScore(const QStringList &args)
     return kSuccess;
 }
 
-int cmdPredictions(const QStringList &args)
+int cmdPredictionsExport(const Context &c)
 {
-    Context c("predictions", args);
-    c.addValueOption("table", "T");
-    c.parse();
-    c.expectPositional(2, 2, "predictions export FILE.csv");
-    if (c.positional().at(0) != "export")
-        throw UsageError{"unknown predictions command '" + c.positional().at(0) + "' (expected export)"};
     const auto ws = store::Workspace::open(c.workspaceRoot());
     auto db = ws.openCatalog();
     const std::string table = c.isSet("table") ? c.value("table").toStdString() : std::string("images");
@@ -314,119 +311,127 @@ int cmdPredictions(const QStringList &args)
     return kSuccess;
 }
 
-int cmdReview(const QStringList &args)
-{
-    Context c("review", args);
-    for (const char *o : {"state", "table", "format", "limit"})
-        c.addValueOption(o, "VALUE");
-    c.addFlag("all");
-    c.parse();
-    c.expectPositional(1, 3, "review command: list, label, accept, skip, commit, export or import");
-    const QString sub = c.positional().at(0);
-    const auto ws = store::Workspace::open(c.workspaceRoot());
-    auto db = ws.openCatalog();
-    review::ReviewQueue queue(ws, *db);
-    auto printItem = [&](const review::ReviewItem &r) {
-        if (c.json())
-            printJson(QJsonDocument(reviewJson(r)));
-        else
-            std::cout << r.id << "  " << r.state << (r.label.empty() ? "" : " as " + r.label) << "  " << r.path << "\n";
-        return kSuccess;
-    };
+namespace {
 
-    if (sub == "list") {
-        c.expectPositional(1, 1, "");
-        review::ListOptions o;
-        o.state = c.value("state").toStdString();
-        o.table = c.value("table").toStdString();
-        o.includeMerged = c.isSet("all");
-        o.limit = c.intValue("limit", -1, 0);
-        const auto items = queue.list(o);
-        if (c.json()) {
-            QJsonArray arr;
-            for (const auto &r : items)
-                arr.append(reviewJson(r));
-            printJson(QJsonDocument(arr));
-        } else {
-            for (const auto &r : items)
-                std::cout << r.id << "  " << r.state << "  " << QString::number(r.confidence, 'f', 3).toStdString()
-                          << "  " << r.predicted << (r.label.empty() ? "" : " -> " + r.label) << "  " << r.path << "\n";
-            if (items.empty())
-                std::cout << "the review queue is empty\n";
-        }
-        return kSuccess;
+// The review queue of the workspace, for the review subcommands.
+struct OpenQueue
+{
+    explicit OpenQueue(const Context &c)
+        : ws(store::Workspace::open(c.workspaceRoot()))
+        , db(ws.openCatalog())
+        , queue(ws, *db)
+    {
     }
-    if (sub == "label") {
-        c.expectPositional(3, 3, "ID|PATH LABEL (pipewright review label ID|PATH LABEL)");
-        return printItem(queue.label(c.positional().at(1).toStdString(), c.positional().at(2).toStdString()));
+    store::Workspace ws;
+    std::unique_ptr<store::Database> db;
+    review::ReviewQueue queue;
+};
+
+// review label|accept|skip: the entry as it is now.
+int printItem(const Context &c, const review::ReviewItem &r)
+{
+    if (c.json())
+        printJson(QJsonDocument(reviewJson(r)));
+    else
+        std::cout << r.id << "  " << r.state << (r.label.empty() ? "" : " as " + r.label) << "  " << r.path << "\n";
+    return kSuccess;
+}
+
+} // namespace
+
+int cmdReviewList(const Context &c)
+{
+    review::ListOptions o;
+    o.state = c.value("state").toStdString();
+    o.table = c.value("table").toStdString();
+    o.includeMerged = c.isSet("all");
+    o.limit = c.intValue("limit", -1, 0);
+    const auto items = OpenQueue(c).queue.list(o);
+    if (c.json()) {
+        QJsonArray arr;
+        for (const auto &r : items)
+            arr.append(reviewJson(r));
+        printJson(QJsonDocument(arr));
+    } else {
+        for (const auto &r : items)
+            std::cout << r.id << "  " << r.state << "  " << QString::number(r.confidence, 'f', 3).toStdString() << "  "
+                      << r.predicted << (r.label.empty() ? "" : " -> " + r.label) << "  " << r.path << "\n";
+        if (items.empty())
+            std::cout << "the review queue is empty\n";
     }
-    if (sub == "accept") {
-        c.expectPositional(2, 2, "ID|PATH (pipewright review accept ID|PATH)");
-        return printItem(queue.accept(c.positional().at(1).toStdString()));
-    }
-    if (sub == "skip") {
-        c.expectPositional(2, 2, "ID|PATH (pipewright review skip ID|PATH)");
-        return printItem(queue.skip(c.positional().at(1).toStdString()));
-    }
-    if (sub == "commit") {
-        c.expectPositional(1, 1, "");
-        const auto res = queue.commit(c.value("table").toStdString());
-        for (const auto &w : res.warnings)
-            std::cerr << "warning: " << w << "\n";
+    return kSuccess;
+}
+
+int cmdReviewLabel(const Context &c)
+{
+    return printItem(c, OpenQueue(c).queue.label(c.positional().at(1).toStdString(), c.positional().at(2).toStdString()));
+}
+
+int cmdReviewAccept(const Context &c)
+{
+    return printItem(c, OpenQueue(c).queue.accept(c.positional().at(1).toStdString()));
+}
+
+int cmdReviewSkip(const Context &c)
+{
+    return printItem(c, OpenQueue(c).queue.skip(c.positional().at(1).toStdString()));
+}
+
+int cmdReviewCommit(const Context &c)
+{
+    OpenQueue open(c);
+    const auto res = open.queue.commit(c.value("table").toStdString());
+    for (const auto &w : res.warnings)
+        std::cerr << "warning: " << w << "\n";
+    for (const auto &[path, why] : res.notMerged)
+        std::cerr << "not merged: " << path << ": " << why << "\n";
+    if (c.json()) {
+        QJsonArray notMerged;
         for (const auto &[path, why] : res.notMerged)
-            std::cerr << "not merged: " << path << ": " << why << "\n";
-        if (c.json()) {
-            QJsonArray notMerged;
-            for (const auto &[path, why] : res.notMerged)
-                notMerged.append(QJsonObject{{"path", qs(path)}, {"reason", qs(why)}});
-            printJson(QJsonDocument(QJsonObject{{"version", qint64(res.version)},
-                                                {"labels_merged", qint64(res.labelsMerged)},
-                                                {"not_merged", notMerged}}));
-        } else {
-            std::cout << "merged " << res.labelsMerged << " labels"
-                      << (res.labelsMerged ? " as catalog version " + std::to_string(res.version) : std::string())
-                      << "\n";
-        }
-        return kSuccess;
+            notMerged.append(QJsonObject{{"path", qs(path)}, {"reason", qs(why)}});
+        printJson(QJsonDocument(QJsonObject{{"version", qint64(res.version)},
+                                            {"labels_merged", qint64(res.labelsMerged)},
+                                            {"not_merged", notMerged}}));
+    } else {
+        std::cout << "merged " << res.labelsMerged << " labels"
+                  << (res.labelsMerged ? " as catalog version " + std::to_string(res.version) : std::string()) << "\n";
     }
-    if (sub == "export") {
-        c.expectPositional(2, 2, "FILE (pipewright review export --format csv|labelstudio FILE)");
-        const QString format = c.isSet("format") ? c.value("format") : QString("csv");
-        const std::string file = c.positional().at(1).toStdString();
-        const std::string state = c.isSet("state") ? c.value("state").toStdString() : std::string("pending");
-        std::int64_t n = 0;
-        if (format == "csv")
-            n = queue.exportCsv(file, state);
-        else if (format == "labelstudio")
-            n = queue.exportLabelStudio(file, state);
-        else
-            throw UsageError{"--format: '" + format + "' is not csv or labelstudio"};
-        if (c.json())
-            printJson(QJsonDocument(QJsonObject{{"file", qs(file)}, {"format", format}, {"entries", qint64(n)}}));
-        else
-            std::cout << "wrote " << n << " " << state << " entries to " << file << "\n";
-        return kSuccess;
-    }
-    if (sub == "import") {
-        c.expectPositional(2, 2, "FILE (pipewright review import FILE)");
-        const auto res = queue.importFile(c.positional().at(1).toStdString());
+    return kSuccess;
+}
+
+int cmdReviewExport(const Context &c)
+{
+    const QString format = c.isSet("format") ? c.value("format") : QString("csv");
+    const std::string file = c.positional().at(1).toStdString();
+    const std::string state = c.isSet("state") ? c.value("state").toStdString() : std::string("pending");
+    if (format != "csv" && format != "labelstudio")
+        throw UsageError{"--format: '" + format + "' is not csv or labelstudio"};
+    OpenQueue open(c);
+    const std::int64_t n = format == "csv" ? open.queue.exportCsv(file, state) : open.queue.exportLabelStudio(file, state);
+    if (c.json())
+        printJson(QJsonDocument(QJsonObject{{"file", qs(file)}, {"format", format}, {"entries", qint64(n)}}));
+    else
+        std::cout << "wrote " << n << " " << state << " entries to " << file << "\n";
+    return kSuccess;
+}
+
+int cmdReviewImport(const Context &c)
+{
+    OpenQueue open(c);
+    const auto res = open.queue.importFile(c.positional().at(1).toStdString());
+    for (const auto &[where, why] : res.skipped)
+        std::cerr << "skipped " << where << ": " << why << "\n";
+    if (c.json()) {
+        QJsonArray skipped;
         for (const auto &[where, why] : res.skipped)
-            std::cerr << "skipped " << where << ": " << why << "\n";
-        if (c.json()) {
-            QJsonArray skipped;
-            for (const auto &[where, why] : res.skipped)
-                skipped.append(QJsonObject{{"where", qs(where)}, {"reason", qs(why)}});
-            printJson(QJsonDocument(QJsonObject{{"format", qs(res.format)},
-                                                {"imported", qint64(res.imported)},
-                                                {"skipped", skipped}}));
-        } else {
-            std::cout << "imported " << res.imported << " labels (" << res.format << "), skipped " << res.skipped.size()
-                      << "\n";
-        }
-        return kSuccess;
+            skipped.append(QJsonObject{{"where", qs(where)}, {"reason", qs(why)}});
+        printJson(QJsonDocument(QJsonObject{{"format", qs(res.format)},
+                                            {"imported", qint64(res.imported)},
+                                            {"skipped", skipped}}));
+    } else {
+        std::cout << "imported " << res.imported << " labels (" << res.format << "), skipped " << res.skipped.size() << "\n";
     }
-    throw UsageError{"unknown review command '" + sub
-                     + "' (expected list, label, accept, skip, commit, export or import)"};
+    return kSuccess;
 }
 
 } // namespace pw::cli

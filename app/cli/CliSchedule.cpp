@@ -159,7 +159,9 @@ int setPaused(const Context &c, const QString &fileArg, bool paused)
     return kSuccess;
 }
 
-int scheduleNext(const Context &c)
+} // namespace
+
+int cmdScheduleNext(const Context &c)
 {
     const Loaded l = loadScheduled(c.positional().at(1));
     const auto &s = *l.p.schedule;
@@ -191,6 +193,8 @@ int scheduleNext(const Context &c)
     return kSuccess;
 }
 
+namespace {
+
 void writeFiles(const std::vector<std::pair<QString, QString>> &files)
 {
     for (const auto &[path, text] : files) {
@@ -201,26 +205,106 @@ void writeFiles(const std::vector<std::pair<QString, QString>> &files)
     }
 }
 
-} // namespace
-
-int cmdSchedule(const QStringList &args)
+// What schedule install or uninstall did (or would do, with --dry-run), as its JSON reports it.
+struct ScheduleChange
 {
-    Context c("schedule", args);
-    for (const char *o : {"count", "after", "method"})
-        c.addValueOption(o, "VALUE");
-    c.addFlag("dry-run");
-    c.parse();
-    c.expectPositional(2, 2, "schedule next|install|uninstall|pause|resume FILE");
-    const QString sub = c.positional().at(0);
-    if (sub == "next")
-        return scheduleNext(c);
-    if (sub == "pause" || sub == "resume")
-        return setPaused(c, c.positional().at(1), sub == "pause");
-    if (sub != "install" && sub != "uninstall")
-        throw UsageError{"unknown schedule command '" + sub + "' (expected next, install, uninstall, pause or resume)"};
+    QString unit;
+    bool install = false;
+    bool dryRun = false;
+    QJsonObject files;
+    QJsonArray commands;
+    QJsonArray warnings;
+};
 
-    const Loaded l = loadScheduled(c.positional().at(1), sub == "install");
-    const QString unit = unitName(l);
+// The systemd user timer and service of the pipeline: written and enabled, or disabled and removed.
+void changeSystemd(const Loaded &l, const pipeline::InstalledSchedule &installed, ScheduleChange &change)
+{
+    const QString dir = userUnitDir();
+    const QString unit = change.unit;
+    const QString service = dir + "/" + unit + ".service", timer = dir + "/" + unit + ".timer";
+    if (!change.install) {
+        change.commands.append("systemctl --user disable --now " + unit + ".timer");
+        if (change.dryRun)
+            return;
+        runProgram("systemctl", {"--user", "disable", "--now", unit + ".timer"});
+        const bool had = QFile::remove(timer) | QFile::remove(service);
+        runProgram("systemctl", {"--user", "daemon-reload"});
+        if (!had)
+            throw std::runtime_error("no installed schedule for '" + l.file + "' (" + timer.toStdString() + ")");
+        return;
+    }
+    const QString serviceText = qs(pipeline::systemdServiceText(installed));
+    const QString timerText = qs(pipeline::systemdTimerText(installed));
+    change.files.insert(service, serviceText);
+    change.files.insert(timer, timerText);
+    change.commands.append("systemctl --user daemon-reload");
+    change.commands.append("systemctl --user enable --now " + unit + ".timer");
+    if (change.dryRun)
+        return;
+    QDir().mkpath(dir);
+    writeFiles({{service, serviceText}, {timer, timerText}});
+    QString out;
+    if (runProgram("systemctl", {"--user", "daemon-reload"}, &out) != 0
+        || runProgram("systemctl", {"--user", "enable", "--now", unit + ".timer"}, &out) != 0)
+        throw std::runtime_error("the unit files are written (" + timer.toStdString()
+                                 + ") but systemctl could not enable them: " + out.trimmed().toStdString());
+}
+
+// The user's crontab with the pipeline's block (between marker lines) put in or taken out. `chosen`: cron was
+// picked because there is no systemd user session.
+void changeCrontab(const Loaded &l, const pipeline::InstalledSchedule &installed, bool chosen, ScheduleChange &change)
+{
+    const QString action = change.install ? "install" : "uninstall";
+    const std::string problem = cronProblem();
+    if (!problem.empty()) {
+        const std::string why = chosen ? "there is no systemd user session, and " + problem : problem;
+        if (QStandardPaths::findExecutable("crontab").isEmpty() && !change.dryRun)
+            throw std::runtime_error("cannot " + action.toStdString() + " the schedule with cron: " + why);
+        if (change.install) {
+            change.warnings.append(qs(why));
+            std::cerr << "warning: " << why << "\n";
+        }
+    }
+    QString current;
+    if (!change.dryRun && runProgram("crontab", {"-l"}, &current) != 0)
+        current.clear(); // no crontab yet
+    // Our entry is a block between marker lines (an assignment line cannot carry a comment).
+    const QString marker = "# pipewright:" + change.unit;
+    QStringList lines;
+    bool inBlock = false;
+    int before = 0;
+    for (const QString &line : current.split('\n')) {
+        if (line == marker + " begin") {
+            inBlock = true;
+            ++before;
+        } else if (line == marker + " end") {
+            inBlock = false;
+        } else if (!inBlock && !line.isEmpty()) {
+            lines << line;
+        }
+    }
+    if (change.install) {
+        lines << marker + " begin";
+        for (const auto &line : pipeline::crontabLines(installed))
+            lines << qs(line);
+        lines << marker + " end";
+    } else if (before == 0 && !change.dryRun) {
+        throw std::runtime_error("no installed schedule for '" + l.file + "' in the crontab");
+    }
+    const QString text = lines.join('\n') + "\n";
+    change.files.insert("crontab", text);
+    change.commands.append("crontab -");
+    if (change.dryRun)
+        return;
+    QString out;
+    if (runProgram("crontab", {"-"}, &out, text.toUtf8()) != 0)
+        throw std::runtime_error("crontab refused the new table: " + out.trimmed().toStdString());
+}
+
+// schedule install|uninstall FILE: the systemd timer or the crontab block of the pipeline's schedule.
+int changeSchedule(const Context &c, bool install)
+{
+    const Loaded l = loadScheduled(c.positional().at(1), install);
     const std::string root = c.workspaceRoot();
     QString method = c.value("method");
     const bool chosen = method.isEmpty();
@@ -228,115 +312,63 @@ int cmdSchedule(const QStringList &args)
         method = systemdUserAvailable() ? "systemd" : "cron";
     if (method != "systemd" && method != "cron")
         throw UsageError{"--method: '" + method + "' is not systemd or cron"};
-    const bool dryRun = c.isSet("dry-run");
-    QJsonObject files;
-    QJsonArray commands;
-    QJsonArray warnings;
-    const QString marker = "# pipewright:" + unit;
+    ScheduleChange change;
+    change.unit = unitName(l);
+    change.install = install;
+    change.dryRun = c.isSet("dry-run");
     pipeline::InstalledSchedule installed;
-    if (sub == "install") {
+    if (install) {
         const auto &s = *l.p.schedule;
         if (s.paused)
             throw std::runtime_error("the schedule of '" + l.p.name + "' is PAUSED: `pipewright schedule resume "
                                      + pipeline::printable(l.file) + "` unpauses it; then install it");
         installed = {l.p.name, l.file,
-                     {programPath().toStdString(), "pipeline", "run", l.file, "--workspace",
-                      store::Workspace::open(root).root()},
+                     {programPath().toStdString(), "pipeline", "run", l.file, "--workspace", store::Workspace::open(root).root()},
                      s.expression, s.quartz, s.timezone};
     }
-
-    if (method == "systemd") {
-        const QString dir = userUnitDir();
-        const QString service = dir + "/" + unit + ".service", timer = dir + "/" + unit + ".timer";
-        if (sub == "install") {
-            const QString serviceText = qs(pipeline::systemdServiceText(installed));
-            const QString timerText = qs(pipeline::systemdTimerText(installed));
-            files.insert(service, serviceText);
-            files.insert(timer, timerText);
-            commands.append("systemctl --user daemon-reload");
-            commands.append("systemctl --user enable --now " + unit + ".timer");
-            if (!dryRun) {
-                QDir().mkpath(dir);
-                writeFiles({{service, serviceText}, {timer, timerText}});
-                QString out;
-                if (runProgram("systemctl", {"--user", "daemon-reload"}, &out) != 0
-                    || runProgram("systemctl", {"--user", "enable", "--now", unit + ".timer"}, &out) != 0)
-                    throw std::runtime_error("the unit files are written (" + timer.toStdString()
-                                             + ") but systemctl could not enable them: " + out.trimmed().toStdString());
-            }
-        } else {
-            commands.append("systemctl --user disable --now " + unit + ".timer");
-            if (!dryRun) {
-                runProgram("systemctl", {"--user", "disable", "--now", unit + ".timer"});
-                const bool had = QFile::remove(timer) | QFile::remove(service);
-                runProgram("systemctl", {"--user", "daemon-reload"});
-                if (!had)
-                    throw std::runtime_error("no installed schedule for '" + l.file + "' (" + timer.toStdString() + ")");
-            }
-        }
-    } else {
-        const std::string problem = cronProblem();
-        const bool noCrontab = QStandardPaths::findExecutable("crontab").isEmpty();
-        if (!problem.empty()) {
-            const std::string why = chosen ? "there is no systemd user session, and " + problem : problem;
-            if (noCrontab && !dryRun)
-                throw std::runtime_error("cannot " + sub.toStdString() + " the schedule with cron: " + why);
-            if (sub == "install") {
-                warnings.append(qs(why));
-                std::cerr << "warning: " << why << "\n";
-            }
-        }
-        QString current;
-        if (!dryRun && runProgram("crontab", {"-l"}, &current) != 0)
-            current.clear(); // no crontab yet
-        // Our entry is a block between marker lines (an assignment line cannot carry a comment).
-        QStringList lines;
-        bool inBlock = false;
-        int before = 0;
-        for (const QString &line : current.split('\n')) {
-            if (line == marker + " begin") {
-                inBlock = true;
-                ++before;
-            } else if (line == marker + " end") {
-                inBlock = false;
-            } else if (!inBlock && !line.isEmpty()) {
-                lines << line;
-            }
-        }
-        if (sub == "install") {
-            lines << marker + " begin";
-            for (const auto &line : pipeline::crontabLines(installed))
-                lines << qs(line);
-            lines << marker + " end";
-        } else if (before == 0 && !dryRun) {
-            throw std::runtime_error("no installed schedule for '" + l.file + "' in the crontab");
-        }
-        const QString text = lines.join('\n') + "\n";
-        files.insert("crontab", text);
-        commands.append("crontab -");
-        if (!dryRun) {
-            QString out;
-            if (runProgram("crontab", {"-"}, &out, text.toUtf8()) != 0)
-                throw std::runtime_error("crontab refused the new table: " + out.trimmed().toStdString());
-        }
-    }
+    if (method == "systemd")
+        changeSystemd(l, installed, change);
+    else
+        changeCrontab(l, installed, chosen, change);
     if (c.json()) {
         printJson(QJsonDocument(QJsonObject{{"pipeline", qs(l.p.name)},
-                                            {"unit", unit},
+                                            {"unit", change.unit},
                                             {"method", method},
-                                            {"action", sub},
-                                            {"dry_run", dryRun},
-                                            {"files", files},
-                                            {"commands", commands},
-                                            {"warnings", warnings}}));
+                                            {"action", install ? "install" : "uninstall"},
+                                            {"dry_run", change.dryRun},
+                                            {"files", change.files},
+                                            {"commands", change.commands},
+                                            {"warnings", change.warnings}}));
     } else {
-        for (auto it = files.begin(); it != files.end(); ++it)
-            std::cout << (dryRun ? "would write " : "wrote ") << it.key().toStdString() << ":\n"
+        for (auto it = change.files.begin(); it != change.files.end(); ++it)
+            std::cout << (change.dryRun ? "would write " : "wrote ") << it.key().toStdString() << ":\n"
                       << it.value().toString().toStdString() << "\n";
-        for (const QJsonValue &cmd : commands)
-            std::cout << (dryRun ? "would run: " : "ran: ") << cmd.toString().toStdString() << "\n";
+        for (const QJsonValue &cmd : change.commands)
+            std::cout << (change.dryRun ? "would run: " : "ran: ") << cmd.toString().toStdString() << "\n";
     }
     return kSuccess;
+}
+
+} // namespace
+
+int cmdScheduleInstall(const Context &c)
+{
+    return changeSchedule(c, true);
+}
+
+int cmdScheduleUninstall(const Context &c)
+{
+    return changeSchedule(c, false);
+}
+
+int cmdSchedulePause(const Context &c)
+{
+    return setPaused(c, c.positional().at(1), true);
+}
+
+int cmdScheduleResume(const Context &c)
+{
+    return setPaused(c, c.positional().at(1), false);
 }
 
 namespace {
@@ -373,13 +405,8 @@ void printWatched(const pipeline::Scheduler &scheduler)
 
 } // namespace
 
-int cmdScheduler(const QStringList &args)
+int cmdScheduler(const Context &c)
 {
-    Context c("scheduler", args);
-    c.addValueOption("for", "SECONDS");
-    c.addValueOption("pipelines", "DIR");
-    c.parse();
-    c.expectPositional(0, 0, "");
     std::string folder;
     if (c.isSet("pipelines")) {
         // Watching a folder that is not there would wait for nothing, silently.

@@ -1,29 +1,27 @@
-// Shared by the CLI's command files: argument parsing, usage errors, JSON output, progress on stderr.
+// Shared by the CLI's command files: the command table's types, a handler's Context, usage errors, JSON output,
+// progress on stderr.
 #pragma once
 
+#include "app/cli/Cli.h"
 #include "core/store/Workspace.h"
 
-#include <QCommandLineParser>
 #include <QJsonDocument>
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
 namespace pw::cli {
-
-/**
- * The absolute workspace folder for `command` (`sub`: its subcommand), from --workspace or the default. Commands
- * that only read need an existing workspace (std::runtime_error naming the folder otherwise); commands that write
- * may create it and say so on stderr; the folder is named on stderr when the user did not name it. (Cli.cpp)
- */
-std::string checkedWorkspaceRoot(const QString &command, const QString &sub, const std::optional<QString> &named);
 
 /** Set by SIGINT/SIGTERM: long commands stop cleanly. */
 extern std::atomic<bool> g_cancel;
@@ -31,11 +29,6 @@ extern std::atomic<bool> g_cancel;
 struct UsageError
 {
     QString message;
-};
-
-/** Thrown by Context::parse() for --help / -h: the command's help is printed and the exit code is 0. */
-struct HelpRequested
-{
 };
 
 inline void printJson(const QJsonDocument &doc)
@@ -78,52 +71,92 @@ private:
     std::chrono::steady_clock::time_point m_last{};
 };
 
+/** What a command does with its workspace. Only commands that put something into a workspace may create one. */
+enum class WorkspaceUse { None, MustExist, MayCreate };
+
+class Context;
+using Handler = int (*)(const Context &);
+
+/**
+ * A command or subcommand of the table (CliTable.cpp): a command has either a handler or subcommands. Dispatch,
+ * option parsing, usage errors, `help`, `help --json` and the man page all read this, so they cannot drift.
+ */
+struct Command
+{
+    const char *name;
+    const char *arguments = "";   // positional arguments: "SOURCE", "[FILE]", "RUN RUN...", "NAME ALIAS [VERSION]"
+    const char *description = "";
+    std::vector<Option> options = {};
+    Handler handler = nullptr;
+    WorkspaceUse workspace = WorkspaceUse::MustExist;
+    const char *json = nullptr;   // what --json prints
+    std::vector<Command> subcommands = {};
+    bool hidden = false;          // for pipewright's own use: left out of the help listings
+};
+
+/** The commands, in the order `pipewright help` lists them. */
+const std::vector<Command> &commandTable();
+/** The options every command takes: --workspace DIR, --json, --help. */
+const std::vector<Option> &commonOptions();
+/** The command `name` of the table, or its subcommand `sub` when `sub` is given; nullptr when there is none. */
+const Command *findInTable(const QString &name, const QString &sub = {});
+
+/** A command's arguments after parsing against its table entry. */
+struct ParsedArguments
+{
+    std::map<QString, QStringList> options; // every option given, with its values (a flag: one empty value)
+    QStringList positional;
+};
+
+/**
+ * The absolute workspace folder from --workspace (`named`) or the default. A command that only reads needs an
+ * existing workspace (std::runtime_error naming the folder otherwise); one that writes may create it and says so
+ * on stderr; the folder is named on stderr when the user did not name it. (Cli.cpp)
+ */
+std::string checkedWorkspaceRoot(WorkspaceUse use, const std::optional<QString> &named);
+
+/** A handler's view of its command line: the options and positional arguments its table entry allowed. */
 class Context
 {
 public:
-    Context(QString name, const QStringList &args)
-        : m_name(std::move(name))
+    /** `sub` is empty for a command without subcommands. */
+    Context(const Command &command, QString path, const QString &sub, ParsedArguments parsed)
+        : m_command(command)
+        , m_path(std::move(path))
+        , m_options(std::move(parsed.options))
+        , m_positional(std::move(parsed.positional))
     {
-        m_parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-        m_parser.addOption({"workspace", "workspace folder", "DIR"});
-        m_parser.addOption({"json", "print one JSON document on stdout"});
-        m_parser.addOption({{"h", "help"}, "print the command's help"});
-        m_args = args;
+        if (!sub.isEmpty())
+            m_positional.prepend(sub); // as handlers read it: the subcommand first
     }
-    void addValueOption(const QString &name, const QString &valueName) { m_parser.addOption({name, name, valueName}); }
-    void addFlag(const QString &name) { m_parser.addOption({name, name}); }
-    void parse()
-    {
-        if (!m_parser.parse(m_args))
-            throw UsageError{m_parser.errorText()};
-        if (m_parser.isSet("help"))
-            throw HelpRequested{};
-        m_positional = m_parser.positionalArguments();
-        m_positional.removeFirst(); // the command itself
-    }
-    bool json() const { return m_parser.isSet("json"); }
-    bool isSet(const QString &o) const { return m_parser.isSet(o); }
-    QString value(const QString &o) const { return m_parser.value(o); }
-    QStringList values(const QString &o) const { return m_parser.values(o); }
+    const Command &command() const { return m_command; }
+    /** "catalog history": the command and subcommand. */
+    const QString &path() const { return m_path; }
+    bool json() const { return isSet("json"); }
+    bool isSet(const QString &o) const { return !given(o).isEmpty(); }
+    /** The option's value (the last one given); empty when it is not set. */
+    QString value(const QString &o) const { return given(o).isEmpty() ? QString() : given(o).last(); }
+    QStringList values(const QString &o) const { return given(o); }
+    /** The positional arguments; for a subcommand the first is the subcommand's name. */
     const QStringList &positional() const { return m_positional; }
     long long intValue(const QString &o, long long def, long long min) const
     {
-        if (!m_parser.isSet(o))
+        if (!isSet(o))
             return def;
         bool ok = false;
-        const long long v = m_parser.value(o).toLongLong(&ok);
+        const long long v = value(o).toLongLong(&ok);
         if (!ok || v < min)
-            throw UsageError{"--" + o + ": '" + m_parser.value(o) + "' is not a whole number >= " + QString::number(min)};
+            throw UsageError{"--" + o + ": '" + value(o) + "' is not a whole number >= " + QString::number(min)};
         return v;
     }
     double realValue(const QString &o, double def) const
     {
-        if (!m_parser.isSet(o))
+        if (!isSet(o))
             return def;
         bool ok = false;
-        const double v = m_parser.value(o).toDouble(&ok);
+        const double v = value(o).toDouble(&ok);
         if (!ok || !(v > 0))
-            throw UsageError{"--" + o + ": '" + m_parser.value(o) + "' is not a positive number"};
+            throw UsageError{"--" + o + ": '" + value(o) + "' is not a positive number"};
         return v;
     }
     /** A number in (0, 1]. */
@@ -131,18 +164,18 @@ public:
     {
         const double v = realValue(o, def);
         if (v > 1)
-            throw UsageError{"--" + o + ": '" + m_parser.value(o) + "' must be above 0 and at most 1"};
+            throw UsageError{"--" + o + ": '" + value(o) + "' must be above 0 and at most 1"};
         return v;
     }
     /**
-     * The workspace folder, absolute. A command that only reads fails when no workspace is there (naming the
-     * folder); one that writes may create it and says so; the folder is named when --workspace was not given.
+     * The workspace folder, absolute, as the table's workspace use for this command says: a command that only
+     * reads fails when no workspace is there (naming the folder); one that writes may create it and says so; the
+     * folder is named when --workspace was not given.
      */
     std::string workspaceRoot() const
     {
         if (m_root.empty())
-            m_root = checkedWorkspaceRoot(m_name, m_positional.value(0),
-                                          m_parser.isSet("workspace") ? std::optional(m_parser.value("workspace")) : std::nullopt);
+            m_root = checkedWorkspaceRoot(m_command.workspace, isSet("workspace") ? std::optional(value("workspace")) : std::nullopt);
         return m_root;
     }
     void expectPositional(int min, int max, const char *what) const
@@ -154,25 +187,82 @@ public:
     }
 
 private:
-    QString m_name;
-    QCommandLineParser m_parser;
-    QStringList m_args;
+    // The values of an option the table gives this command; asking for any other is a mistake in the handler.
+    const QStringList &given(const QString &o) const
+    {
+        static const QStringList none;
+        const auto it = m_options.find(o);
+        if (it != m_options.end())
+            return it->second;
+        const auto declared = [&](const std::vector<Option> &list) {
+            return std::any_of(list.begin(), list.end(), [&](const Option &d) { return o == QLatin1String(d.name); });
+        };
+        if (!declared(m_command.options) && !declared(commonOptions()))
+            throw std::logic_error("pipewright " + m_path.toStdString() + " reads --" + o.toStdString()
+                                   + ", which its entry in the command table does not declare");
+        return none;
+    }
+
+    const Command &m_command;
+    QString m_path;
+    std::map<QString, QStringList> m_options;
     QStringList m_positional;
     mutable std::string m_root;
 };
 
-// The command handlers of CliModels.cpp.
-int cmdModels(const QStringList &args);
-int cmdScore(const QStringList &args);
-int cmdPredictions(const QStringList &args);
-int cmdReview(const QStringList &args);
+// The handlers of the command table. Cli.cpp:
+int cmdIngest(const Context &c);
+int cmdCatalogHistory(const Context &c);
+int cmdCatalogStats(const Context &c);
+int cmdCatalogRejected(const Context &c);
+int cmdDemoData(const Context &c);
+int cmdDemo(const Context &c);
+int cmdTrain(const Context &c);
+int cmdRunsList(const Context &c);
+int cmdRunsShow(const Context &c);
+int cmdRunsCompare(const Context &c);
+int cmdRunsTag(const Context &c);
+int cmdRunsNote(const Context &c);
+int cmdRunsAttach(const Context &c);
+int cmdEvaluate(const Context &c);
+// CliHelp.cpp
+int cmdHelp(const Context &c);
+// CliModels.cpp
+int cmdModelsRegister(const Context &c);
+int cmdModelsList(const Context &c);
+int cmdModelsTransition(const Context &c);
+int cmdModelsHistory(const Context &c);
+int cmdModelsAlias(const Context &c);
+int cmdScore(const Context &c);
+int cmdPredictionsExport(const Context &c);
+int cmdReviewList(const Context &c);
+int cmdReviewLabel(const Context &c);
+int cmdReviewAccept(const Context &c);
+int cmdReviewSkip(const Context &c);
+int cmdReviewCommit(const Context &c);
+int cmdReviewExport(const Context &c);
+int cmdReviewImport(const Context &c);
 // CliPipeline.cpp
-int cmdPipeline(const QStringList &args);
+int cmdPipelineValidate(const Context &c);
+int cmdPipelineRun(const Context &c);
+int cmdPipelineRunTask(const Context &c);
+int cmdPipelineRuns(const Context &c);
+int cmdPipelineShow(const Context &c);
+int cmdPipelineRepair(const Context &c);
+int cmdPipelineCancel(const Context &c);
+int cmdPipelineImportDatabricks(const Context &c);
+int cmdPipelineExportDatabricks(const Context &c);
 // CliSchedule.cpp
-int cmdSchedule(const QStringList &args);
-int cmdScheduler(const QStringList &args);
+int cmdScheduleNext(const Context &c);
+int cmdScheduleInstall(const Context &c);
+int cmdScheduleUninstall(const Context &c);
+int cmdSchedulePause(const Context &c);
+int cmdScheduleResume(const Context &c);
+int cmdScheduler(const Context &c);
 // CliTargets.cpp
-int cmdTargets(const QStringList &args);
-
+int cmdTargetsAdd(const Context &c);
+int cmdTargetsList(const Context &c);
+int cmdTargetsRemove(const Context &c);
+int cmdTargetsTest(const Context &c);
 
 } // namespace pw::cli

@@ -15,6 +15,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
+
 class tst_Cli : public QObject
 {
     Q_OBJECT
@@ -26,6 +28,10 @@ private Q_SLOTS:
     void failures_data();
     void failures();
     void help();
+    void optionsASubcommandDoesNotTake_data();
+    void optionsASubcommandDoesNotTake();
+    void helpJsonIsTheTable();
+    void everyCommandHasHelpAndTakesItsOptions();
     void ingestJson();
     void catalogJson();
     void demoData();
@@ -47,6 +53,8 @@ private:
         QJsonDocument json() const { return QJsonDocument::fromJson(out); }
     };
     Result run(const QStringList &args);
+    /** `pipewright help --json`, parsed. */
+    QJsonObject table();
     /** Runs in `folder` (the current one when empty) with `env` (the system's when empty). */
     Result runIn(const QString &folder, const QStringList &args, const QProcessEnvironment &env = {});
 
@@ -142,6 +150,171 @@ void tst_Cli::help()
     const Result version = run({"--version"});
     QCOMPARE(version.exitCode, 0);
     QVERIFY(version.out.startsWith("pipewright "));
+}
+
+void tst_Cli::optionsASubcommandDoesNotTake_data()
+{
+    // Options another subcommand takes, once accepted here and ignored: a usage error naming the option, before
+    // the workspace is looked at (the workspace does not exist).
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("option");
+    QTest::newRow("catalog history --table") << QStringList{"catalog", "history", "--table", "t"} << "--table";
+    QTest::newRow("catalog stats --limit") << QStringList{"catalog", "stats", "--limit", "3"} << "--limit";
+    QTest::newRow("catalog rejected --limit") << QStringList{"catalog", "rejected", "--limit", "3"} << "--limit";
+    QTest::newRow("runs show --experiment") << QStringList{"runs", "show", "abcd", "--experiment", "e"} << "--experiment";
+    QTest::newRow("models list --run") << QStringList{"models", "list", "--run", "abcd"} << "--run";
+    QTest::newRow("models alias --comment") << QStringList{"models", "alias", "m", "a", "1", "--comment", "c"} << "--comment";
+    QTest::newRow("review label --format") << QStringList{"review", "label", "1", "cat", "--format", "csv"} << "--format";
+    QTest::newRow("review commit --state") << QStringList{"review", "commit", "--state", "labeled"} << "--state";
+    QTest::newRow("targets list --workdir") << QStringList{"targets", "list", "--workdir", "/w"} << "--workdir";
+    QTest::newRow("evaluate --limit") << QStringList{"evaluate", "--run", "r", "--table", "t", "--limit", "1"} << "--limit";
+    QTest::newRow("predictions export --rescore") << QStringList{"predictions", "export", "p.csv", "--rescore"} << "--rescore";
+    QTest::newRow("flag given a value") << QStringList{"score", "--model", "m@Production", "--rescore=yes"} << "--rescore";
+    QTest::newRow("value missing") << QStringList{"runs", "list", "--experiment"} << "--experiment";
+}
+
+void tst_Cli::optionsASubcommandDoesNotTake()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, option);
+    const QString ws = m_dir.filePath("never-created");
+    const Result r = run(QStringList{"--workspace", ws} + args);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(option), r.err.constData());
+    QVERIFY(r.out.isEmpty());
+    QVERIFY(!QFileInfo::exists(ws));
+}
+
+QJsonObject tst_Cli::table()
+{
+    const Result r = run({"help", "--json"});
+    if (r.exitCode != 0)
+        return {};
+    return r.json().object();
+}
+
+void tst_Cli::helpJsonIsTheTable()
+{
+    const QJsonObject t = table();
+    QCOMPARE(t.value("program").toString(), "pipewright");
+    // Every command and subcommand of the CLI contract, and what each does with its workspace.
+    const std::map<QString, QString> expected{
+        {"ingest", "may_create"},           {"catalog history", "must_exist"},   {"catalog stats", "must_exist"},
+        {"catalog rejected", "must_exist"}, {"demo-data", "none"},               {"demo", "none"},
+        {"train", "may_create"},            {"runs list", "must_exist"},         {"runs show", "must_exist"},
+        {"runs compare", "must_exist"},     {"runs tag", "must_exist"},          {"runs note", "must_exist"},
+        {"runs attach", "must_exist"},      {"evaluate", "must_exist"},          {"models register", "must_exist"},
+        {"models list", "must_exist"},      {"models transition", "must_exist"}, {"models history", "must_exist"},
+        {"models alias", "must_exist"},     {"score", "must_exist"},             {"predictions export", "must_exist"},
+        {"review list", "must_exist"},      {"review label", "must_exist"},      {"review accept", "must_exist"},
+        {"review skip", "must_exist"},      {"review commit", "must_exist"},     {"review export", "must_exist"},
+        {"review import", "must_exist"},    {"pipeline validate", "none"},       {"pipeline run", "may_create"},
+        {"pipeline run-task", "must_exist"}, {"pipeline runs", "must_exist"},    {"pipeline show", "must_exist"},
+        {"pipeline repair", "must_exist"},  {"pipeline cancel", "must_exist"},   {"pipeline import-databricks", "none"},
+        {"pipeline export-databricks", "none"}, {"schedule next", "none"},      {"schedule install", "none"},
+        {"schedule uninstall", "none"},     {"schedule pause", "none"},          {"schedule resume", "none"},
+        {"scheduler", "may_create"},        {"targets add", "may_create"},       {"targets list", "must_exist"},
+        {"targets remove", "must_exist"},   {"targets test", "must_exist"},      {"help", "none"}};
+    std::map<QString, QString> found;
+    std::map<QString, QStringList> options;
+    for (const QJsonValue &cv : t.value("commands").toArray()) {
+        const QJsonObject c = cv.toObject();
+        const QJsonArray subs = c.value("subcommands").toArray();
+        QVERIFY2(!c.value("synopsis").toString().isEmpty() && !c.value("description").toString().isEmpty(),
+                 qPrintable(c.value("name").toString()));
+        QVERIFY(c.value("options").isArray());
+        QJsonArray leaves = subs;
+        if (subs.isEmpty())
+            leaves.append(c);
+        for (const QJsonValue &lv : leaves) {
+            const QJsonObject l = lv.toObject();
+            const QString path = subs.isEmpty() ? l.value("name").toString()
+                                                : c.value("name").toString() + " " + l.value("name").toString();
+            QVERIFY2(l.value("synopsis").toString().startsWith("pipewright " + path), qPrintable(path));
+            QVERIFY2(!l.value("description").toString().isEmpty(), qPrintable(path));
+            found[path] = l.value("workspace_use").toString();
+            for (const QJsonValue &ov : l.value("options").toArray()) {
+                const QJsonObject o = ov.toObject();
+                QVERIFY2(!o.value("name").toString().isEmpty() && !o.value("help").toString().isEmpty(), qPrintable(path));
+                QVERIFY2(o.contains("value"), qPrintable(path)); // null for a flag
+                options[path] << o.value("name").toString();
+            }
+        }
+    }
+    for (const auto &[path, use] : expected)
+        QVERIFY2(found.count(path) && found.at(path) == use, qPrintable(path + ": " + (found.count(path) ? found.at(path) : "missing")));
+    QCOMPARE(found.size(), expected.size());
+    // The options of a few subcommands, exactly (others take theirs from the table; see the next test).
+    QCOMPARE(options["catalog history"], QStringList{"limit"});
+    QCOMPARE(options["catalog stats"], (QStringList{"table", "as-of-version"}));
+    QCOMPARE(options["runs list"], QStringList{"experiment"});
+    QCOMPARE(options["runs show"], QStringList());
+    QCOMPARE(options["schedule next"], (QStringList{"count", "after"}));
+    QCOMPARE(options["schedule install"], (QStringList{"method", "dry-run"}));
+    QCOMPARE(options["pipeline validate"], QStringList());
+    QCOMPARE(options["pipeline run"], (QStringList{"param", "only", "from", "to"}));
+    QCOMPARE(options["ingest"], (QStringList{"table", "glob", "labels", "max-megapixels", "commit-every", "threads"}));
+    QCOMPARE(options["train"].size(), 15);
+    QStringList common;
+    for (const QJsonValue &o : t.value("options").toArray())
+        common << o.toObject().value("name").toString();
+    QCOMPARE(common, (QStringList{"workspace", "json", "help"}));
+
+    // One command's entry alone, and the man page with a section per command.
+    const Result one = run({"help", "catalog", "stats", "--json"});
+    QCOMPARE(one.exitCode, 0);
+    QCOMPARE(one.json().object().value("name").toString(), "stats");
+    const Result man = run({"help", "--man"});
+    QCOMPARE(man.exitCode, 0);
+    for (const QJsonValue &c : t.value("commands").toArray())
+        QVERIFY(man.out.contains(".SS " + c.toObject().value("name").toString().toUtf8() + "\n"));
+}
+
+void tst_Cli::everyCommandHasHelpAndTakesItsOptions()
+{
+    // Walks the table: `help COMMAND [SUB]` and `COMMAND [SUB] --help` print the same usage, and parsing accepts
+    // every option the table gives that command (all at once, with --help, so nothing runs).
+    const QJsonObject t = table();
+    QVERIFY(!t.isEmpty());
+    int leavesSeen = 0;
+    for (const QJsonValue &cv : t.value("commands").toArray()) {
+        const QJsonObject c = cv.toObject();
+        const QString name = c.value("name").toString();
+        QJsonArray leaves = c.value("subcommands").toArray();
+        if (!leaves.isEmpty()) {
+            const Result group = run({"help", name});
+            QCOMPARE(group.exitCode, 0);
+            for (const QJsonValue &sv : leaves) {
+                const QJsonObject s = sv.toObject();
+                if (!s.value("hidden").toBool())
+                    QVERIFY2(group.out.contains("  " + name.toUtf8() + " " + s.value("name").toString().toUtf8()),
+                             qPrintable(name + " " + s.value("name").toString()));
+            }
+        } else {
+            leaves.append(QJsonValue());
+        }
+        for (const QJsonValue &sv : leaves) {
+            const QJsonObject l = sv.isNull() ? c : sv.toObject();
+            QStringList path{name};
+            if (!sv.isNull())
+                path << l.value("name").toString();
+            const QByteArray usage = "Usage: pipewright " + path.join(' ').toUtf8();
+            const Result help = run(QStringList{"help"} + path);
+            QVERIFY2(help.exitCode == 0 && help.out.startsWith(usage), qPrintable(path.join(' ') + ": " + help.err));
+            QStringList args = path;
+            for (const QJsonValue &ov : l.value("options").toArray()) {
+                const QJsonObject o = ov.toObject();
+                args << "--" + o.value("name").toString();
+                if (!o.value("value").isNull())
+                    args << "1";
+            }
+            const Result parsed = run(args + QStringList{"--json", "--workspace", m_dir.filePath("none"), "--help"});
+            QVERIFY2(parsed.exitCode == 0, qPrintable(args.join(' ') + ": " + parsed.err));
+            QCOMPARE(parsed.out, help.out);
+            ++leavesSeen;
+        }
+    }
+    QVERIFY(leavesSeen >= 48);
 }
 
 void tst_Cli::ingestJson()

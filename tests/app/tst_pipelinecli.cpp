@@ -118,6 +118,8 @@ private Q_SLOTS:
     void validateContract();
     void validateRefusesNonRegularFiles_data();
     void validateRefusesNonRegularFiles();
+    void optionsASubcommandDoesNotTake_data();
+    void optionsASubcommandDoesNotTake();
     void runContract();
     void partialRuns_data();
     void partialRuns();
@@ -304,6 +306,38 @@ void tst_PipelineCli::validateRefusesNonRegularFiles()
 }
 
 // ---- pipeline run, runs, show ---------------------------------------------------------------------------
+
+void tst_PipelineCli::optionsASubcommandDoesNotTake_data()
+{
+    // Options another subcommand takes, once accepted here and ignored: a usage error naming the option, before the
+    // file or the workspace is read; nothing runs or is installed.
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("option");
+    const QString file = PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json";
+    QTest::newRow("pipeline validate --param") << QStringList{"pipeline", "validate", "--param", "a=b", file} << "--param";
+    QTest::newRow("pipeline validate F --only x") << QStringList{"pipeline", "validate", file, "--only", "x"} << "--only";
+    QTest::newRow("pipeline run --target") << QStringList{"pipeline", "run", file, "--target", "gpu"} << "--target";
+    QTest::newRow("pipeline runs --force") << QStringList{"pipeline", "runs", "--force"} << "--force";
+    QTest::newRow("pipeline show --limit") << QStringList{"pipeline", "show", "1", "--limit", "3"} << "--limit";
+    QTest::newRow("pipeline export-databricks --map") << QStringList{"pipeline", "export-databricks", file, "--out", path("never.json"), "--map", "a=train"} << "--map";
+    QTest::newRow("schedule next --method") << QStringList{"schedule", "next", file, "--method", "cron"} << "--method";
+    QTest::newRow("schedule next --dry-run") << QStringList{"schedule", "next", file, "--dry-run"} << "--dry-run";
+    QTest::newRow("schedule pause --count") << QStringList{"schedule", "pause", file, "--count", "2"} << "--count";
+    QTest::newRow("scheduler --dry-run") << QStringList{"scheduler", "--dry-run"} << "--dry-run";
+}
+
+void tst_PipelineCli::optionsASubcommandDoesNotTake()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, option);
+    const QString ws = path("never-created-ws");
+    const Result r = run(args + QStringList{"--workspace", ws});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(option), r.err.constData());
+    QVERIFY(r.out.isEmpty());
+    QVERIFY(!QFileInfo::exists(ws));
+    QVERIFY(!QFileInfo::exists(path("never.json")));
+}
 
 void tst_PipelineCli::runContract()
 {
