@@ -279,6 +279,358 @@ int reattachSeconds()
     return ok && v >= 0 ? v : 600;
 }
 
+// One run of a worker on an SSH host: its inputs placed in the workdir, the connections that launch the
+// worker and follow its events (again after a dropped connection), cancel, and the outputs fetched back.
+class RemoteRun
+{
+public:
+    RemoteRun(const Target &target, const WorkerJob &job, const std::function<void(const QJsonObject &)> &onEvent,
+              const std::atomic<bool> *cancel, const std::function<void(const QString &)> &onLog)
+        : m_target(target)
+        , m_job(job)
+        , m_onEvent(onEvent)
+        , m_cancel(cancel)
+        , m_onLog(onLog)
+        , m_wd(q(target.workdir))
+        , m_remoteJobDir(m_wd + "/runs/" + job.jobId)
+        , m_localOut(QDir::cleanPath(job.outputDir))
+    {
+    }
+
+    WorkerExit run(const std::function<void(qint64)> &onStarted)
+    {
+        if (!placeInputs())
+            return m_result;
+        m_workerArgs = workerArguments();
+        if (cancelled()) {
+            m_result.cancelled = true;
+            m_result.error = "cancelled before the worker started on " + q(m_target.name);
+            return m_result;
+        }
+        if (onStarted)
+            onStarted(QCoreApplication::applicationPid());
+        m_reattachLimitMs = reattachSeconds() * 1000;
+        while (!m_exitCode) {
+            QProcess p;
+            p.start(ssh::program(), ssh::arguments(m_target, runArgs(m_offset)));
+            if (!p.waitForStarted(10000)) {
+                m_result.error = "cannot start '" + ssh::program() + "': " + p.errorString();
+                return m_result;
+            }
+            ++m_attempt;
+            Connection c;
+            follow(p, c);
+            p.waitForFinished(1000);
+            c.err += p.readAllStandardError();
+            if (m_exitCode)
+                break;
+            if (!afterDisconnect(p, c))
+                return m_result;
+        }
+        return finish();
+    }
+
+private:
+    // What one ssh connection has read so far.
+    struct Connection
+    {
+        QByteArray pending, err; // stdout not yet split into lines; stderr
+        QStringList missing;     // inputs the host lacks
+        bool attached = false;   // got past the launch: the lines that follow are events
+    };
+
+    bool cancelled() const { return m_cancel && m_cancel->load(); }
+
+    void emitEvent(const QJsonObject &e) const
+    {
+        if (m_onEvent)
+            m_onEvent(e);
+    }
+
+    // Inputs: their places in the workdir. False (with the error) when one cannot be read.
+    bool placeInputs()
+    {
+        try {
+            for (const QString &in : m_job.inputs)
+                m_inputs.emplace_back(QDir::cleanPath(in), remoteInputPath(in));
+        } catch (const std::exception &e) {
+            m_result.error = e.what();
+            return false;
+        }
+        return true;
+    }
+
+    // The worker and its arguments on the host: inputs and the output folder name their remote places.
+    QStringList workerArguments() const
+    {
+        QStringList workerArgs;
+        QString worker = q(m_target.worker);
+        if (worker.contains(u'/') && !worker.startsWith(u'/'))
+            worker = m_wd + "/" + worker;
+        workerArgs << worker;
+        for (const QString &a : m_job.args) {
+            const QString clean = a.startsWith(u'/') ? QDir::cleanPath(a) : a;
+            QString mapped = a;
+            bool input = false;
+            for (const auto &[local, remote] : m_inputs) {
+                if (clean == local) {
+                    mapped = m_wd + "/" + remote;
+                    input = true;
+                }
+            }
+            if (!input && !m_localOut.isEmpty() && (clean == m_localOut || clean.startsWith(m_localOut + "/")))
+                mapped = m_remoteJobDir + clean.mid(m_localOut.size());
+            workerArgs << mapped;
+        }
+        return workerArgs;
+    }
+
+    QStringList runArgs(qint64 offset) const
+    {
+        QStringList a{"sh", "-c", kRunScript, "sh", m_wd, m_job.jobId, QString::number(offset),
+                      m_job.attachOnly ? "attach" : "launch", QString::number(m_inputs.size())};
+        for (const auto &in : m_inputs)
+            a << in.second;
+        return a + m_workerArgs;
+    }
+
+    void signalWorker(const char *sig) const
+    {
+        ssh::run(m_target, {"sh", "-c", kSignalScript, "sh", m_wd, m_job.jobId, sig}, {}, 30000);
+    }
+
+    // On cancel, once: SIGTERM to the remote worker (it checkpoints after the current batch and exits 3).
+    void stopIfCancelled()
+    {
+        if (!cancelled() || m_termSent)
+            return;
+        signalWorker("TERM");
+        m_termSent = true;
+        m_result.cancelled = true;
+        m_sinceTerm.start();
+    }
+
+    // Reads one connection until ssh ends, handing on events and signalling the worker on cancel.
+    void follow(QProcess &p, Connection &c)
+    {
+        for (;;) {
+            const bool running = p.state() != QProcess::NotRunning;
+            if (running)
+                p.waitForReadyRead(100);
+            c.pending += p.readAllStandardOutput();
+            c.err += p.readAllStandardError();
+            qsizetype nl;
+            while ((nl = c.pending.indexOf('\n')) >= 0) {
+                const QByteArray raw = c.pending.left(nl);
+                c.pending.remove(0, nl + 1);
+                readLine(raw, c);
+            }
+            if (m_everAttached)
+                stopIfCancelled();
+            if (m_termSent && !m_killSent && m_sinceTerm.elapsed() > kKillGraceMs) {
+                signalWorker("KILL");
+                m_killSent = true;
+            }
+            if (!running && p.bytesAvailable() == 0)
+                break;
+        }
+    }
+
+    // One line from the host: before "@attached" the launch script's notes, after it an event, a log line,
+    // or the script's last line saying how the worker ended.
+    void readLine(const QByteArray &raw, Connection &c)
+    {
+        const QByteArray line = raw.trimmed();
+        if (!c.attached) {
+            if (line.startsWith("@missing "))
+                c.missing << QString::fromUtf8(line.mid(9));
+            if (line == "@attached") {
+                c.attached = true;
+                attached();
+            }
+            return;
+        }
+        QJsonParseError perr{};
+        const QJsonDocument doc = line.isEmpty() ? QJsonDocument() : QJsonDocument::fromJson(line, &perr);
+        if (doc.isObject() && doc.object().value("event").toString() == "remote_exit") {
+            m_exitCode = doc.object().value("code").toInt(-1);
+            m_gone = doc.object().value("gone").toBool();
+            return;
+        }
+        m_offset += raw.size() + 1;
+        if (line.isEmpty())
+            return;
+        if (perr.error == QJsonParseError::NoError && doc.isObject()) {
+            const QJsonObject event = mapPaths(doc.object(), m_remoteJobDir, m_localOut).toObject();
+            if (event.value("event").toString() == "finished")
+                m_result.finished = event;
+            emitEvent(event);
+        } else if (m_onLog) {
+            m_onLog(QString::fromUtf8(line));
+        }
+    }
+
+    // The worker runs there and this connection follows it: the first time, say what was copied and where
+    // it started; later, that it was reattached.
+    void attached()
+    {
+        m_disconnected.invalidate();
+        if (!m_everAttached) {
+            for (const auto &[local, remote] : m_inputs)
+                emitEvent(QJsonObject{{"event", "remote_upload"}, {"path", local}, {"remote", m_wd + "/" + remote},
+                                      {"bytes", m_copied.contains(local) ? sizeOf(local) : 0},
+                                      {"copied", m_copied.contains(local)}});
+            emitEvent(QJsonObject{{"event", "remote_started"}, {"target", q(m_target.name)},
+                                  {"host", q(m_target.host)}, {"dir", m_remoteJobDir}});
+        } else {
+            emitEvent(QJsonObject{{"event", "remote_reattached"}, {"attempt", m_attempt}, {"offset", m_offset}});
+        }
+        m_everAttached = true;
+    }
+
+    // Copies the inputs the host lacks (once). False (with the error) when a copy fails or is cancelled.
+    bool uploadMissing(const QStringList &missing)
+    {
+        m_uploadTried = true;
+        for (const auto &[local, remote] : m_inputs) {
+            if (!missing.contains(remote))
+                continue;
+            try {
+                upload(m_target, local, remote, m_cancel, [&](qint64 done, qint64 total) {
+                    emitEvent(QJsonObject{{"event", "remote_upload_progress"}, {"path", local}, {"done", done},
+                                          {"total", total}});
+                });
+            } catch (const std::exception &e) {
+                m_result.error = e.what();
+                m_result.cancelled = cancelled();
+                return false;
+            }
+            m_copied << local;
+        }
+        return true;
+    }
+
+    // The connection ended before the worker's exit status came. Returns true to connect again (after
+    // copying missing inputs, or after a pause when the connection dropped while the worker runs there),
+    // false to give up (the result says why).
+    bool afterDisconnect(const QProcess &p, const Connection &c)
+    {
+        const bool crashed = p.exitStatus() == QProcess::CrashExit;
+        const int code = crashed ? -1 : p.exitCode();
+        if (!crashed && code == kMissingInputs && !m_uploadTried)
+            return uploadMissing(c.missing); // then launch again
+        if (!crashed && (code == kMissingInputs || code == kWorkerMissing || code == kWorkdirUnusable
+                         || code == kWorkerNotStarted || code == kNoSuchJob)) {
+            m_result.started = m_everAttached;
+            m_result.error = q(m_target.name) + ": " + QString::fromUtf8(c.err).trimmed();
+            return false;
+        }
+        if (code == 255 && (!m_everAttached || ssh::isPermanentFailure(c.err))) {
+            // Nothing started there (or the host is not the one we knew): nothing to reattach to.
+            m_result.started = m_everAttached;
+            m_result.error = ssh::explainFailure(m_target, c.err);
+            return false;
+        }
+        if (!m_everAttached && !crashed) {
+            m_result.error = q(m_target.name) + ": the remote side ended with code " + QString::number(code) + ": "
+                             + QString::fromUtf8(c.err).trimmed();
+            return false;
+        }
+        // The connection dropped while the worker runs there: reattach from the last event read.
+        if (!m_disconnected.isValid())
+            m_disconnected.start();
+        if (m_disconnected.elapsed() > m_reattachLimitMs) {
+            m_result.started = true;
+            m_result.error = "lost the connection to " + q(m_target.name) + " for "
+                             + QString::number(m_reattachLimitMs / 1000) + " s; the worker may still run there in "
+                             + m_remoteJobDir + " (last error: "
+                             + (code == 255 ? ssh::explainFailure(m_target, c.err) : QString::fromUtf8(c.err).trimmed())
+                             + ")";
+            return false;
+        }
+        stopIfCancelled();
+        QThread::msleep(std::min<qint64>(5000, 100LL << std::min(m_attempt, 6)));
+        return true;
+    }
+
+    // Removes from the host what the job no longer needs there: its transient inputs, and with
+    // removeJobDir its folder.
+    void removeLeftovers() const
+    {
+        QStringList remove;
+        for (const auto &[local, remote] : m_inputs) {
+            for (const QString &t : m_job.transientInputs) {
+                if (QDir::cleanPath(t) == local)
+                    remove << remote;
+            }
+        }
+        if (m_job.removeJobDir)
+            remove << "runs/" + m_job.jobId;
+        if (!remove.isEmpty())
+            ssh::run(m_target, QStringList{"sh", "-c", kRemoveScript, "sh", m_wd} + remove, {}, 60000);
+    }
+
+    // The worker's exit is known: fetch its outputs back and tidy the host.
+    WorkerExit finish()
+    {
+        m_result.started = true;
+        m_result.exitCode = *m_exitCode;
+        m_result.crashed = m_gone || *m_exitCode > 128;
+        if (m_gone) {
+            m_result.error = "the worker on " + q(m_target.name) + " is gone without an exit status (killed together "
+                             "with its supervisor, or the host restarted); its events end at byte "
+                             + QString::number(m_offset) + " of " + m_remoteJobDir + "/events.jsonl";
+            return m_result;
+        }
+        QElapsedTimer fetchClock;
+        fetchClock.start();
+        QString fetchError;
+        const qint64 bytes = fetch(m_target, m_job.jobId, m_job.outputs, m_localOut, fetchError);
+        removeLeftovers();
+        if (!fetchError.isEmpty()) {
+            m_result.error = fetchError;
+            if (m_result.finished.value("status").toString() == "FINISHED") {
+                m_result.finished["status"] = "FAILED";
+                m_result.finished["message"] = fetchError;
+            }
+            return m_result;
+        }
+        emitEvent(QJsonObject{{"event", "remote_fetched"}, {"bytes", bytes},
+                              {"seconds", double(fetchClock.elapsed()) / 1000.0}});
+        if (m_result.exitCode != 0) {
+            QFile log(m_localOut + "/worker.log");
+            if (log.open(QIODevice::ReadOnly)) {
+                const QByteArray all = log.readAll();
+                m_result.error = QString::fromUtf8(all.right(4000)).trimmed();
+            }
+        }
+        return m_result;
+    }
+
+    const Target &m_target;
+    const WorkerJob &m_job;
+    const std::function<void(const QJsonObject &)> &m_onEvent;
+    const std::atomic<bool> *m_cancel;
+    const std::function<void(const QString &)> &m_onLog;
+    const QString m_wd;
+    const QString m_remoteJobDir;
+    const QString m_localOut;
+    std::vector<std::pair<QString, QString>> m_inputs; // local, remote (relative to the workdir)
+    QStringList m_workerArgs;
+    WorkerExit m_result;
+    qint64 m_offset = 0;           // bytes of events.jsonl read (whole lines)
+    std::optional<int> m_exitCode; // the worker's, once known
+    bool m_gone = false;
+    bool m_uploadTried = false;
+    bool m_everAttached = false; // the worker was launched and followed at least once
+    QStringList m_copied;        // inputs this run copied
+    int m_attempt = 0;
+    QElapsedTimer m_disconnected; // since the connection was lost (invalid while connected)
+    QElapsedTimer m_sinceTerm;
+    bool m_termSent = false, m_killSent = false;
+    int m_reattachLimitMs = 0;
+};
+
 } // namespace
 
 WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
@@ -287,252 +639,7 @@ WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
 {
     if (target.isLocal())
         return runWorker(job.args, onEvent, cancel, onLog, onStarted);
-
-    WorkerExit result;
-    auto emitEvent = [&](const QJsonObject &e) {
-        if (onEvent)
-            onEvent(e);
-    };
-    const QString wd = q(target.workdir);
-    const QString remoteJobDir = wd + "/runs/" + job.jobId;
-    const QString localOut = QDir::cleanPath(job.outputDir);
-
-    // Inputs: their places in the workdir; the arguments name those instead of the local paths.
-    std::vector<std::pair<QString, QString>> inputs; // local, remote (relative to the workdir)
-    try {
-        for (const QString &in : job.inputs)
-            inputs.emplace_back(QDir::cleanPath(in), remoteInputPath(in));
-    } catch (const std::exception &e) {
-        result.error = e.what();
-        return result;
-    }
-    QStringList workerArgs;
-    QString worker = q(target.worker);
-    if (worker.contains(u'/') && !worker.startsWith(u'/'))
-        worker = wd + "/" + worker;
-    workerArgs << worker;
-    for (const QString &a : job.args) {
-        const QString clean = a.startsWith(u'/') ? QDir::cleanPath(a) : a;
-        QString mapped = a;
-        bool input = false;
-        for (const auto &[local, remote] : inputs) {
-            if (clean == local) {
-                mapped = wd + "/" + remote;
-                input = true;
-            }
-        }
-        if (!input && !localOut.isEmpty() && (clean == localOut || clean.startsWith(localOut + "/")))
-            mapped = remoteJobDir + clean.mid(localOut.size());
-        workerArgs << mapped;
-    }
-    auto runArgs = [&](qint64 offset) {
-        QStringList a{"sh", "-c", kRunScript, "sh", wd, job.jobId, QString::number(offset),
-                      job.attachOnly ? "attach" : "launch", QString::number(inputs.size())};
-        for (const auto &in : inputs)
-            a << in.second;
-        return a + workerArgs;
-    };
-    auto signalWorker = [&](const char *sig) {
-        ssh::run(target, {"sh", "-c", kSignalScript, "sh", wd, job.jobId, sig}, {}, 30000);
-    };
-
-    if (cancel && cancel->load()) {
-        result.cancelled = true;
-        result.error = "cancelled before the worker started on " + q(target.name);
-        return result;
-    }
-    if (onStarted)
-        onStarted(QCoreApplication::applicationPid());
-
-    qint64 offset = 0;           // bytes of events.jsonl read (whole lines)
-    std::optional<int> exitCode; // the worker's, once known
-    bool gone = false;
-    bool uploadTried = false;
-    bool everAttached = false;   // the worker was launched and followed at least once
-    QStringList copied;          // inputs this run copied
-    int attempt = 0;
-    QElapsedTimer disconnected;  // since the connection was lost (invalid while connected)
-    QElapsedTimer sinceTerm;
-    bool termSent = false, killSent = false;
-    const int reattachLimitMs = reattachSeconds() * 1000;
-    // On cancel, once: SIGTERM to the remote worker (it checkpoints after the current batch and exits 3).
-    auto stopIfCancelled = [&] {
-        if (!cancel || !cancel->load() || termSent)
-            return;
-        signalWorker("TERM");
-        termSent = true;
-        result.cancelled = true;
-        sinceTerm.start();
-    };
-
-    while (!exitCode) {
-        QProcess p;
-        p.start(ssh::program(), ssh::arguments(target, runArgs(offset)));
-        if (!p.waitForStarted(10000)) {
-            result.error = "cannot start '" + ssh::program() + "': " + p.errorString();
-            return result;
-        }
-        ++attempt;
-        QByteArray pending, err;
-        QStringList missing;
-        bool attached = false; // this connection got past the launch: the lines that follow are events
-        for (;;) {
-            const bool running = p.state() != QProcess::NotRunning;
-            if (running)
-                p.waitForReadyRead(100);
-            pending += p.readAllStandardOutput();
-            err += p.readAllStandardError();
-            qsizetype nl;
-            while ((nl = pending.indexOf('\n')) >= 0) {
-                const QByteArray raw = pending.left(nl);
-                pending.remove(0, nl + 1);
-                const QByteArray line = raw.trimmed();
-                if (!attached) {
-                    if (line.startsWith("@missing "))
-                        missing << QString::fromUtf8(line.mid(9));
-                    if (line == "@attached") {
-                        attached = true;
-                        disconnected.invalidate();
-                        if (!everAttached) {
-                            for (const auto &[local, remote] : inputs)
-                                emitEvent(QJsonObject{{"event", "remote_upload"}, {"path", local}, {"remote", wd + "/" + remote},
-                                                      {"bytes", copied.contains(local) ? sizeOf(local) : 0},
-                                                      {"copied", copied.contains(local)}});
-                            emitEvent(QJsonObject{{"event", "remote_started"}, {"target", q(target.name)},
-                                                  {"host", q(target.host)}, {"dir", remoteJobDir}});
-                        } else {
-                            emitEvent(QJsonObject{{"event", "remote_reattached"}, {"attempt", attempt}, {"offset", offset}});
-                        }
-                        everAttached = true;
-                    }
-                    continue;
-                }
-                QJsonParseError perr{};
-                const QJsonDocument doc = line.isEmpty() ? QJsonDocument() : QJsonDocument::fromJson(line, &perr);
-                if (doc.isObject() && doc.object().value("event").toString() == "remote_exit") {
-                    exitCode = doc.object().value("code").toInt(-1);
-                    gone = doc.object().value("gone").toBool();
-                    continue;
-                }
-                offset += raw.size() + 1;
-                if (line.isEmpty())
-                    continue;
-                if (perr.error == QJsonParseError::NoError && doc.isObject()) {
-                    const QJsonObject event = mapPaths(doc.object(), remoteJobDir, localOut).toObject();
-                    if (event.value("event").toString() == "finished")
-                        result.finished = event;
-                    emitEvent(event);
-                } else if (onLog) {
-                    onLog(QString::fromUtf8(line));
-                }
-            }
-            if (everAttached)
-                stopIfCancelled();
-            if (termSent && !killSent && sinceTerm.elapsed() > kKillGraceMs) {
-                signalWorker("KILL");
-                killSent = true;
-            }
-            if (!running && p.bytesAvailable() == 0)
-                break;
-        }
-        p.waitForFinished(1000);
-        err += p.readAllStandardError();
-        if (exitCode)
-            break;
-        const bool crashed = p.exitStatus() == QProcess::CrashExit;
-        const int code = crashed ? -1 : p.exitCode();
-        if (!crashed && code == kMissingInputs && !uploadTried) {
-            // Copy what the host lacks, then launch again.
-            uploadTried = true;
-            for (const auto &[local, remote] : inputs) {
-                if (!missing.contains(remote))
-                    continue;
-                try {
-                    upload(target, local, remote, cancel, [&](qint64 done, qint64 total) {
-                        emitEvent(QJsonObject{{"event", "remote_upload_progress"}, {"path", local}, {"done", done},
-                                              {"total", total}});
-                    });
-                } catch (const std::exception &e) {
-                    result.error = e.what();
-                    result.cancelled = cancel && cancel->load();
-                    return result;
-                }
-                copied << local;
-            }
-            continue;
-        }
-        if (!crashed && (code == kMissingInputs || code == kWorkerMissing || code == kWorkdirUnusable
-                         || code == kWorkerNotStarted || code == kNoSuchJob)) {
-            result.started = everAttached;
-            result.error = q(target.name) + ": " + QString::fromUtf8(err).trimmed();
-            return result;
-        }
-        if (code == 255 && (!everAttached || ssh::isPermanentFailure(err))) {
-            // Nothing started there (or the host is not the one we knew): nothing to reattach to.
-            result.started = everAttached;
-            result.error = ssh::explainFailure(target, err);
-            return result;
-        }
-        if (!everAttached && !crashed) {
-            result.error = q(target.name) + ": the remote side ended with code " + QString::number(code) + ": "
-                           + QString::fromUtf8(err).trimmed();
-            return result;
-        }
-        // The connection dropped while the worker runs there: reattach from the last event read.
-        if (!disconnected.isValid())
-            disconnected.start();
-        if (disconnected.elapsed() > reattachLimitMs) {
-            result.started = true;
-            result.error = "lost the connection to " + q(target.name) + " for " + QString::number(reattachLimitMs / 1000)
-                           + " s; the worker may still run there in " + remoteJobDir + " (last error: "
-                           + (code == 255 ? ssh::explainFailure(target, err) : QString::fromUtf8(err).trimmed()) + ")";
-            return result;
-        }
-        stopIfCancelled();
-        QThread::msleep(std::min<qint64>(5000, 100LL << std::min(attempt, 6)));
-    }
-
-    result.started = true;
-    result.exitCode = *exitCode;
-    result.crashed = gone || *exitCode > 128;
-    if (gone) {
-        result.error = "the worker on " + q(target.name) + " is gone without an exit status (killed together with its "
-                       "supervisor, or the host restarted); its events end at byte " + QString::number(offset)
-                       + " of " + remoteJobDir + "/events.jsonl";
-        return result;
-    }
-    QElapsedTimer fetchClock;
-    fetchClock.start();
-    QString fetchError;
-    const qint64 bytes = fetch(target, job.jobId, job.outputs, localOut, fetchError);
-    QStringList remove;
-    for (const auto &[local, remote] : inputs) {
-        for (const QString &t : job.transientInputs) {
-            if (QDir::cleanPath(t) == local)
-                remove << remote;
-        }
-    }
-    if (job.removeJobDir)
-        remove << "runs/" + job.jobId;
-    if (!remove.isEmpty())
-        ssh::run(target, QStringList{"sh", "-c", kRemoveScript, "sh", wd} + remove, {}, 60000);
-    if (!fetchError.isEmpty()) {
-        result.error = fetchError;
-        if (result.finished.value("status").toString() == "FINISHED") {
-            result.finished["status"] = "FAILED";
-            result.finished["message"] = fetchError;
-        }
-        return result;
-    }
-    emitEvent(QJsonObject{{"event", "remote_fetched"}, {"bytes", bytes}, {"seconds", double(fetchClock.elapsed()) / 1000.0}});
-    if (result.exitCode != 0) {
-        QFile log(localOut + "/worker.log");
-        if (log.open(QIODevice::ReadOnly)) {
-            const QByteArray all = log.readAll();
-            result.error = QString::fromUtf8(all.right(4000)).trimmed();
-        }
-    }
-    return result;
+    return RemoteRun(target, job, onEvent, cancel, onLog).run(onStarted);
 }
 
 } // namespace pw::compute

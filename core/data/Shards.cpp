@@ -17,6 +17,7 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -376,10 +377,11 @@ std::string shardKey(const std::string &table, std::int64_t dataVersion, int ima
            + std::to_string(channels) + "ch-val" + fractionText(valFraction);
 }
 
-ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
-                     const std::function<void(std::int64_t, std::int64_t)> &progress, const std::atomic<bool> *cancel)
+namespace {
+
+// The request's own limits, checked before the catalog is opened.
+void checkSpec(const ShardSpec &spec)
 {
-    const auto started = Clock::now();
     if (spec.table.empty())
         throw std::runtime_error("table: the table name is empty");
     if (spec.imageSize < 8 || spec.imageSize > 1024)
@@ -391,189 +393,203 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
                                  + ": must be 1 (gray), 3 (RGB) or 0 (1 when every image is gray, else 3)");
     if (spec.threads < 0)
         throw std::runtime_error("threads " + std::to_string(spec.threads) + ": must be 0 (one per core) or more");
+}
 
-    // --- Select the rows. A committed version never changes, so the queries below, all "as of" one
-    // version, agree with each other even while another process ingests.
+// One labeled image of the table, as the catalog holds it.
+struct Selected
+{
+    std::string path, hash, label;
+    std::optional<std::int64_t> labelId;
+    int channels;
+};
+
+// The table as of one catalog version.
+struct Selection
+{
+    std::int64_t asOf = 0;
+    std::int64_t dataVersion = 0; // the last version up to asOf that changed the table
+    std::vector<Selected> rows;   // in path order
+    std::future<void> codecsLoaded; // valid when the codec module is being loaded meanwhile
+};
+
+// The last version up to asOf that changed this table (a row became valid, or stopped being valid):
+// the table as of asOf is the table as of that version, whatever later versions did to other tables.
+std::int64_t lastChange(store::Database &db, const std::string &table, std::int64_t asOf)
+{
+    std::int64_t dataVersion = asOf;
+    store::Statement st(db, "SELECT max(max(valid_from), "
+                            "coalesce(max(CASE WHEN valid_to <= ?2 THEN valid_to END), 0)) "
+                            "FROM images WHERE table_name = ?1 AND valid_from <= ?2");
+    st.bind(1, table).bind(2, asOf);
+    if (st.step() && !st.isNull(0))
+        dataVersion = st.int64(0);
+    return dataVersion;
+}
+
+// Loading the codec module takes ~0.2 s (shared libraries, mostly waiting on the disk): when no shard
+// of this data version exists, it is needed, so it is loaded while the rows are selected.
+std::future<void> preloadCodecs(const store::Workspace &ws, const ShardSpec &spec, std::int64_t dataVersion)
+{
+    bool mayReuse = false;
+    for (const int c : {1, 3}) {
+        std::error_code ec;
+        const std::string key = shardKey(spec.table, dataVersion, spec.imageSize, c, spec.valFraction);
+        mayReuse = mayReuse
+                   || ((spec.channels == 0 || spec.channels == c) && fs::exists(ws.shardsDir() + "/" + key, ec));
+    }
+    if (mayReuse)
+        return {};
+    return std::async(std::launch::async, [] {
+        try {
+            imaging::module();
+        } catch (...) {
+            // reported by the call before decoding
+        }
+    });
+}
+
+// Selects the rows. A committed version never changes, so the queries below, all "as of" one version,
+// agree with each other even while another process ingests. The catalog is closed on return.
+Selection selectRows(const store::Workspace &ws, const ShardSpec &spec)
+{
     auto db = ws.openCatalog();
     catalog::Catalog cat(*db);
     const std::int64_t latest = cat.latestVersion();
     if (spec.asOfVersion && *spec.asOfVersion < 1)
         throw std::runtime_error("catalog version " + std::to_string(*spec.asOfVersion) + " does not exist (latest is "
                                  + std::to_string(latest) + ")");
-    const std::int64_t asOf = spec.asOfVersion.value_or(latest);
-    cat.checkVersion(asOf);
+    Selection sel;
+    sel.asOf = spec.asOfVersion.value_or(latest);
+    cat.checkVersion(sel.asOf);
     cat.checkTable(spec.table);
+    sel.dataVersion = lastChange(*db, spec.table, sel.asOf);
+    sel.codecsLoaded = preloadCodecs(ws, spec, sel.dataVersion);
 
-    // The last version up to asOf that changed this table (a row became valid, or stopped being valid):
-    // the table as of asOf is the table as of that version, whatever later versions did to other tables.
-    std::int64_t dataVersion = asOf;
-    {
-        store::Statement st(*db, "SELECT max(max(valid_from), "
-                                 "coalesce(max(CASE WHEN valid_to <= ?2 THEN valid_to END), 0)) "
-                                 "FROM images WHERE table_name = ?1 AND valid_from <= ?2");
-        st.bind(1, spec.table).bind(2, asOf);
-        if (st.step() && !st.isNull(0))
-            dataVersion = st.int64(0);
-    }
-    // Loading the codec module takes ~0.2 s (shared libraries, mostly waiting on the disk): when no shard
-    // of this data version exists, it is needed, so load it while the rows are selected.
-    std::future<void> codecsLoaded;
-    {
-        bool mayReuse = false;
-        for (const int c : {1, 3}) {
-            std::error_code ec;
-            const std::string key = shardKey(spec.table, dataVersion, spec.imageSize, c, spec.valFraction);
-            mayReuse = mayReuse
-                       || ((spec.channels == 0 || spec.channels == c) && fs::exists(ws.shardsDir() + "/" + key, ec));
-        }
-        if (!mayReuse)
-            codecsLoaded = std::async(std::launch::async, [] {
-                try {
-                    imaging::module();
-                } catch (...) {
-                    // reported by the call before decoding
-                }
-            });
-    }
+    store::Statement st(*db, "SELECT path, coalesce(content_hash, ''), label, label_id, coalesce(channels, 0) "
+                             "FROM images WHERE table_name = ?1 AND status = 'ok' AND label IS NOT NULL "
+                             "AND valid_from <= ?2 AND (valid_to IS NULL OR valid_to > ?2) ORDER BY path");
+    st.bind(1, spec.table).bind(2, sel.asOf);
+    while (st.step())
+        sel.rows.push_back({st.text(0), st.text(1), st.text(2), st.optInt64(3), st.int32(4)});
+    return sel;
+}
 
-    struct Selected
-    {
-        std::string path, hash, label;
-        std::optional<std::int64_t> labelId;
-        int channels;
-    };
-    std::vector<Selected> selected;
-    {
-        store::Statement st(*db, "SELECT path, coalesce(content_hash, ''), label, label_id, coalesce(channels, 0) "
-                                 "FROM images WHERE table_name = ?1 AND status = 'ok' AND label IS NOT NULL "
-                                 "AND valid_from <= ?2 AND (valid_to IS NULL OR valid_to > ?2) ORDER BY path");
-        st.bind(1, spec.table).bind(2, asOf);
-        while (st.step())
-            selected.push_back({st.text(0), st.text(1), st.text(2), st.optInt64(3), st.int32(4)});
-    }
-    db.reset();
+// The classes of a selection and whether every image is gray.
+struct Classes
+{
+    std::vector<std::string> names; // class index i = names[i]
+    std::map<std::string, std::int64_t> index;
+    bool allGray = true;
+};
 
-    const std::string where = "table " + inQuotes(spec.table) + " ";
-    if (selected.empty())
-        throw std::runtime_error(where + "has no labeled images as of version " + std::to_string(asOf));
-
-    // --- Classes: Caltech order (label_id) when every image has one, else by name.
+// Classes: Caltech order (label_id) when every image has one, else by name. `where` names the table in
+// errors ("table 'x' ").
+Classes chooseClasses(const std::vector<Selected> &selected, const std::string &where, std::int64_t asOf)
+{
+    Classes out;
     std::map<std::string, std::int64_t> firstId; // the smallest id seen for each name
     bool allIds = true;
-    bool allGray = true;
     for (const Selected &s : selected) {
         allIds = allIds && s.labelId.has_value();
-        allGray = allGray && s.channels == 1;
+        out.allGray = out.allGray && s.channels == 1;
         auto [it, inserted] = firstId.try_emplace(s.label, s.labelId.value_or(0));
         if (!inserted && s.labelId)
             it->second = std::min(it->second, *s.labelId);
     }
-    std::vector<std::string> classes;
     for (const auto &[name, id] : firstId)
-        classes.push_back(name);
+        out.names.push_back(name);
     if (allIds) {
-        std::stable_sort(classes.begin(), classes.end(),
+        std::stable_sort(out.names.begin(), out.names.end(),
                          [&](const std::string &a, const std::string &b) { return firstId[a] < firstId[b]; });
     }
-    if (classes.size() < 2)
-        throw std::runtime_error(where + "has only one class " + inQuotes(classes.front()) + " as of version "
+    if (out.names.size() < 2)
+        throw std::runtime_error(where + "has only one class " + inQuotes(out.names.front()) + " as of version "
                                  + std::to_string(asOf) + ": training needs at least two");
-    for (const std::string &c : classes) {
+    for (const std::string &c : out.names) {
         if (c.find_first_of("\r\n") != std::string::npos)
             throw std::runtime_error(where + "has a class name with a line break, " + inQuotes(c)
                                      + ": classes.txt holds one name per line");
     }
-    std::map<std::string, std::int64_t> classIndex;
-    for (std::size_t i = 0; i < classes.size(); ++i)
-        classIndex[classes[i]] = std::int64_t(i);
-    const int channels = spec.channels ? spec.channels : (allGray ? 1 : 3);
-    const int size = spec.imageSize;
+    for (std::size_t i = 0; i < out.names.size(); ++i)
+        out.index[out.names[i]] = std::int64_t(i);
+    return out;
+}
 
-    // --- Split by content hash; rows keep path order within each split.
-    std::vector<Row> rows;
-    std::vector<Skip> skips;
-    rows.reserve(selected.size());
+// The selection split into train and validation rows.
+struct Split
+{
+    std::vector<Row> rows;   // path order within each split
+    std::vector<Skip> skips; // rows left out so far
     std::int64_t nTrain = 0, nVal = 0;
+    std::string selectionHash; // SHA-256 of the selected (path, content hash, label) rows
+};
+
+// Splits by content hash; rows keep path order within each split. `selected` is consumed.
+Split splitByHash(std::vector<Selected> selected, const std::map<std::string, std::int64_t> &classIndex,
+                  double valFraction)
+{
+    Split out;
+    out.rows.reserve(selected.size());
     std::string selection;
     selection.reserve(selected.size() * 128);
     for (Selected &s : selected) {
         selection.append(s.path).append(1, '\0').append(s.hash).append(1, '\0').append(s.label).append(1, '\n');
         Row r;
         try {
-            r.val = isValidation(s.hash, spec.valFraction);
+            r.val = isValidation(s.hash, valFraction);
         } catch (const std::invalid_argument &e) {
-            skips.push_back({s.path, std::string("in the catalog: ") + e.what(), false});
+            out.skips.push_back({s.path, std::string("in the catalog: ") + e.what(), false});
             continue;
         }
-        r.cls = classIndex[s.label];
-        r.index = r.val ? nVal++ : nTrain++;
+        r.cls = classIndex.at(s.label);
+        r.index = r.val ? out.nVal++ : out.nTrain++;
         r.path = std::move(s.path);
         r.hash = std::move(s.hash);
-        rows.push_back(std::move(r));
+        out.rows.push_back(std::move(r));
     }
     selected.clear();
     selected.shrink_to_fit();
     ingest::ContentHasher selectionHasher;
-    const std::string selectionHash = selectionHasher.hex(selection.data(), selection.size());
-    selection.clear();
-    selection.shrink_to_fit();
+    out.selectionHash = selectionHasher.hex(selection.data(), selection.size());
+    return out;
+}
 
-    // --- Reuse a complete shard.
-    const std::string shardsDir = ws.shardsDir();
-    std::error_code ec;
-    fs::create_directories(shardsDir, ec);
-    if (ec)
-        throw std::runtime_error("cannot create folder '" + shardsDir + "': " + ec.message());
-    const std::string key = shardKey(spec.table, dataVersion, size, channels, spec.valFraction);
-    const std::string dir = shardsDir + "/" + key;
-    const Expected expected{spec.table, dataVersion, size, channels, spec.valFraction, selectionHash, &classes};
-    const auto total = std::int64_t(rows.size() + skips.size());
-    if (auto existing = tryReuse(dir, expected)) {
-        existing->seconds = secondsSince(started);
-        if (progress)
-            progress(total, total);
-        return *existing;
+// The arrays of a shard being built in its temporary folder: images decoded straight into mapped files.
+struct ShardArrays
+{
+    ShardArrays(const std::string &dir, const Split &split, int size, int channels)
+        : trainImages(dir + "/" + kTrainImages, NpyType::UInt8, {split.nTrain, size, size, channels})
+        , valImages(dir + "/" + kValImages, NpyType::UInt8, {split.nVal, size, size, channels})
+        , trainLabels(std::size_t(split.nTrain), 0)
+        , valLabels(std::size_t(split.nVal), 0)
+    {
+        for (const Row &r : split.rows)
+            labels(r.val)[std::size_t(r.index)] = r.cls;
     }
+    NpyWriter &images(bool val) { return val ? valImages : trainImages; }
+    std::vector<std::int64_t> &labels(bool val) { return val ? valLabels : trainLabels; }
 
-    // --- Build in a temporary folder.
-    if (codecsLoaded.valid())
-        codecsLoaded.wait();
-    const imaging::ModuleApi &codecs = imaging::module(); // a load failure stops here, with its message
-    // Temporary folders are ".<key>.tmp-<pid>-<n>" (a build) and ".<key>.old-<pid>-<n>" (a replaced shard):
-    // those of processes that no longer run were left by a crash.
-    store::removeStaleTemporaries(shardsDir, {".tmp-", ".old-"});
-    TempDir tmp(shardsDir + "/." + key + ".tmp-" + uniqueSuffix());
-    NpyWriter trainImages(tmp.path() + "/" + kTrainImages, NpyType::UInt8, {nTrain, size, size, channels});
-    NpyWriter valImages(tmp.path() + "/" + kValImages, NpyType::UInt8, {nVal, size, size, channels});
-    std::vector<std::int64_t> trainLabels(std::size_t(nTrain), 0), valLabels(std::size_t(nVal), 0);
-    for (const Row &r : rows)
-        (r.val ? valLabels : trainLabels)[std::size_t(r.index)] = r.cls;
+    NpyWriter trainImages, valImages;
+    std::vector<std::int64_t> trainLabels, valLabels;
+};
 
-    const DecodeStatus status = decodeParallel(
-        rows.size(), [&](std::size_t i) -> const std::string & { return rows[i].path; },
-        [&](std::size_t i) -> const std::string & { return rows[i].hash; },
-        [&](std::size_t i) { return (rows[i].val ? valImages : trainImages).row(rows[i].index); }, size, channels,
-        spec.threads, codecs, progress, std::int64_t(skips.size()), total, cancel);
-    const auto &ok = status.ok;
-    const auto &missing = status.missing;
-    const auto &reasons = status.reasons;
-    if (cancel && cancel->load())
-        throw MaterialiseCancelled("materialising " + where + "as of version " + std::to_string(asOf)
-                                   + " was cancelled");
-
-    // --- Compact: drop the rows of left-out images, keeping the order.
+// Compacts: drops the rows of left-out images (adding them to split.skips, sorted by path), keeping the
+// order. Returns the rows kept in train ([0]) and validation ([1]).
+std::array<std::int64_t, 2> compact(Split &split, const DecodeStatus &status, ShardArrays &arrays)
+{
+    const std::vector<Row> &rows = split.rows;
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (!ok[i])
-            skips.push_back({rows[i].path, reasons[i], bool(missing[i])});
+        if (!status.ok[i])
+            split.skips.push_back({rows[i].path, status.reasons[i], bool(status.missing[i])});
     }
-    std::sort(skips.begin(), skips.end(), [](const Skip &a, const Skip &b) { return a.path < b.path; });
-    std::int64_t kept[2] = {0, 0};
+    std::sort(split.skips.begin(), split.skips.end(), [](const Skip &a, const Skip &b) { return a.path < b.path; });
+    std::array<std::int64_t, 2> kept = {0, 0};
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (!ok[i])
+        if (!status.ok[i])
             continue;
         const Row &r = rows[i];
-        NpyWriter &images = r.val ? valImages : trainImages;
-        std::vector<std::int64_t> &labels = r.val ? valLabels : trainLabels;
+        NpyWriter &images = arrays.images(r.val);
+        std::vector<std::int64_t> &labels = arrays.labels(r.val);
         std::int64_t &to = kept[r.val];
         if (to != r.index) {
             std::memcpy(images.row(to), images.row(r.index), images.rowBytes()); // to < index: no overlap
@@ -581,52 +597,50 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
         }
         ++to;
     }
-    if (kept[0] + kept[1] == 0)
-        throw std::runtime_error("none of the " + std::to_string(total) + " labeled images of " + where
-                                 + "as of version " + std::to_string(asOf)
-                                 + " could be read; the first: " + skips.front().path + ": " + skips.front().reason);
-    trainLabels.resize(std::size_t(kept[0]));
-    valLabels.resize(std::size_t(kept[1]));
-    if (kept[0] != nTrain)
-        trainImages.truncateRows(kept[0]);
-    if (kept[1] != nVal)
-        valImages.truncateRows(kept[1]);
-    trainImages.finish();
-    valImages.finish();
-    writeNpy(tmp.path() + "/" + kTrainLabels, NpyType::Int64, {kept[0]}, trainLabels.data());
-    writeNpy(tmp.path() + "/" + kValLabels, NpyType::Int64, {kept[1]}, valLabels.data());
+    return kept;
+}
 
+// Cuts the arrays to the kept rows and writes them out with their labels.
+void finishArrays(ShardArrays &a, const std::array<std::int64_t, 2> &kept, const Split &split, const std::string &dir)
+{
+    a.trainLabels.resize(std::size_t(kept[0]));
+    a.valLabels.resize(std::size_t(kept[1]));
+    if (kept[0] != split.nTrain)
+        a.trainImages.truncateRows(kept[0]);
+    if (kept[1] != split.nVal)
+        a.valImages.truncateRows(kept[1]);
+    a.trainImages.finish();
+    a.valImages.finish();
+    writeNpy(dir + "/" + kTrainLabels, NpyType::Int64, {kept[0]}, a.trainLabels.data());
+    writeNpy(dir + "/" + kValLabels, NpyType::Int64, {kept[1]}, a.valLabels.data());
+}
+
+// Writes classes.txt, then the manifest: it is written last, so that a folder without one is never taken
+// for a complete shard.
+void writeDescription(const std::string &dir, const Expected &e, const std::array<std::int64_t, 2> &kept,
+                      const std::vector<Skip> &skips)
+{
     std::string classesText;
     QJsonArray classesJson;
-    for (const std::string &c : classes) {
+    for (const std::string &c : *e.classes) {
         classesText += c + "\n";
         classesJson.append(QString::fromStdString(c));
     }
-    writeTextFile(tmp.path() + "/" + kClasses, classesText);
+    writeTextFile(dir + "/" + kClasses, classesText);
 
-    ShardSet set;
-    set.dir = dir;
-    set.dataVersion = dataVersion;
-    set.imageSize = size;
-    set.channels = channels;
-    set.classes = std::move(classes);
-    set.trainCount = kept[0];
-    set.valCount = kept[1];
     QJsonArray skippedJson;
     for (const Skip &s : skips) {
-        set.skipped.push_back(s.path + ": " + s.reason);
         skippedJson.append(QJsonObject{{"path", QString::fromStdString(s.path)},
                                        {"reason", QString::fromStdString(s.reason)},
                                        {"missing", s.missing}});
     }
-    // The manifest is written last: a folder without one is never taken for a complete shard.
     const QJsonObject manifest{
         {"shard_format", kShardFormat},
-        {"table", QString::fromStdString(spec.table)},
-        {"data_version", qint64(dataVersion)},
-        {"image_size", size},
-        {"channels", channels},
-        {"val_fraction", spec.valFraction},
+        {"table", QString::fromStdString(e.table)},
+        {"data_version", qint64(e.dataVersion)},
+        {"image_size", e.imageSize},
+        {"channels", e.channels},
+        {"val_fraction", e.valFraction},
         {"layout", "NHWC"},
         {"split_rule", "validation when int(content_hash[:16], 16) / 2**64 < val_fraction"},
         {"classes", classesJson},
@@ -634,13 +648,20 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
          QJsonObject{{"train", qint64(kept[0])}, {"val", qint64(kept[1])}, {"skipped", qint64(skips.size())}}},
         {"files", QJsonObject{{"train_images", kTrainImages}, {"train_labels", kTrainLabels},
                               {"val_images", kValImages}, {"val_labels", kValLabels}, {"classes", kClasses}}},
-        {"selection_sha256", QString::fromStdString(selectionHash)},
+        {"selection_sha256", QString::fromStdString(e.selection)},
         {"skipped", skippedJson},
         {"created", QString::fromStdString(catalog::nowIso())}};
-    writeTextFile(tmp.path() + "/" + kManifest, QJsonDocument(manifest).toJson().toStdString());
-    syncPath(tmp.path(), true);
+    writeTextFile(dir + "/" + kManifest, QJsonDocument(manifest).toJson().toStdString());
+}
 
-    // --- Rename into place (moving aside an incomplete or outdated folder of the same name).
+// Renames the finished build `tmp` to shardsDir/key, moving aside an incomplete or outdated folder of the
+// same name. Returns the shard of another process that finished the same one meanwhile (then `tmp` stays
+// and is removed); std::nullopt when `tmp` is in place.
+std::optional<ShardSet> renameIntoPlace(TempDir &tmp, const std::string &shardsDir, const std::string &key,
+                                        const Expected &expected)
+{
+    const std::string dir = shardsDir + "/" + key;
+    std::error_code ec;
     std::string old;
     if (fs::exists(dir, ec)) {
         old = shardsDir + "/." + key + ".old-" + uniqueSuffix();
@@ -654,10 +675,8 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
         const int err = errno;
         if (err == EEXIST || err == ENOTEMPTY) {
             // Another process finished the same shard meanwhile: use it.
-            if (auto other = tryReuse(dir, expected)) {
-                other->seconds = secondsSince(started);
-                return *other;
-            }
+            if (auto other = tryReuse(dir, expected))
+                return other;
         }
         throw std::runtime_error("cannot rename '" + tmp.path() + "' to '" + dir + "': " + std::strerror(err));
     }
@@ -665,6 +684,84 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
     syncPath(shardsDir, true);
     if (!old.empty())
         fs::remove_all(old, ec);
+    return std::nullopt;
+}
+
+} // namespace
+
+ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
+                     const std::function<void(std::int64_t, std::int64_t)> &progress, const std::atomic<bool> *cancel)
+{
+    const auto started = Clock::now();
+    checkSpec(spec);
+    Selection sel = selectRows(ws, spec);
+    const std::string where = "table " + inQuotes(spec.table) + " ";
+    if (sel.rows.empty())
+        throw std::runtime_error(where + "has no labeled images as of version " + std::to_string(sel.asOf));
+    Classes classes = chooseClasses(sel.rows, where, sel.asOf);
+    const int channels = spec.channels ? spec.channels : (classes.allGray ? 1 : 3);
+    const int size = spec.imageSize;
+    Split split = splitByHash(std::move(sel.rows), classes.index, spec.valFraction);
+
+    // --- Reuse a complete shard.
+    const std::string shardsDir = ws.shardsDir();
+    std::error_code ec;
+    fs::create_directories(shardsDir, ec);
+    if (ec)
+        throw std::runtime_error("cannot create folder '" + shardsDir + "': " + ec.message());
+    const std::string key = shardKey(spec.table, sel.dataVersion, size, channels, spec.valFraction);
+    const std::string dir = shardsDir + "/" + key;
+    const Expected expected{spec.table, sel.dataVersion, size, channels, spec.valFraction,
+                            split.selectionHash, &classes.names};
+    const auto total = std::int64_t(split.rows.size() + split.skips.size());
+    if (auto existing = tryReuse(dir, expected)) {
+        existing->seconds = secondsSince(started);
+        if (progress)
+            progress(total, total);
+        return *existing;
+    }
+
+    // --- Build in a temporary folder.
+    if (sel.codecsLoaded.valid())
+        sel.codecsLoaded.wait();
+    const imaging::ModuleApi &codecs = imaging::module(); // a load failure stops here, with its message
+    // Temporary folders are ".<key>.tmp-<pid>-<n>" (a build) and ".<key>.old-<pid>-<n>" (a replaced shard):
+    // those of processes that no longer run were left by a crash.
+    store::removeStaleTemporaries(shardsDir, {".tmp-", ".old-"});
+    TempDir tmp(shardsDir + "/." + key + ".tmp-" + uniqueSuffix());
+    ShardArrays arrays(tmp.path(), split, size, channels);
+    const std::vector<Row> &rows = split.rows;
+    const DecodeStatus status = decodeParallel(
+        rows.size(), [&](std::size_t i) -> const std::string & { return rows[i].path; },
+        [&](std::size_t i) -> const std::string & { return rows[i].hash; },
+        [&](std::size_t i) { return arrays.images(rows[i].val).row(rows[i].index); }, size, channels, spec.threads,
+        codecs, progress, std::int64_t(split.skips.size()), total, cancel);
+    if (cancel && cancel->load())
+        throw MaterialiseCancelled("materialising " + where + "as of version " + std::to_string(sel.asOf)
+                                   + " was cancelled");
+    const std::array<std::int64_t, 2> kept = compact(split, status, arrays);
+    if (kept[0] + kept[1] == 0)
+        throw std::runtime_error("none of the " + std::to_string(total) + " labeled images of " + where
+                                 + "as of version " + std::to_string(sel.asOf) + " could be read; the first: "
+                                 + split.skips.front().path + ": " + split.skips.front().reason);
+    finishArrays(arrays, kept, split, tmp.path());
+    writeDescription(tmp.path(), expected, kept, split.skips);
+    syncPath(tmp.path(), true);
+    if (auto other = renameIntoPlace(tmp, shardsDir, key, expected)) {
+        other->seconds = secondsSince(started);
+        return *other;
+    }
+
+    ShardSet set;
+    set.dir = dir;
+    set.dataVersion = sel.dataVersion;
+    set.imageSize = size;
+    set.channels = channels;
+    set.classes = std::move(classes.names);
+    set.trainCount = kept[0];
+    set.valCount = kept[1];
+    for (const Skip &s : split.skips)
+        set.skipped.push_back(s.path + ": " + s.reason);
     if (progress)
         progress(total, total);
     set.seconds = secondsSince(started);

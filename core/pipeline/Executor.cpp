@@ -149,6 +149,190 @@ QJsonObject readOutputs(const std::string &path, std::string &problem)
     return o;
 }
 
+// The attempt's environment: ours, with the attempt's variables added or replaced.
+std::vector<std::string> attemptEnvironment(const AttemptSpec &spec)
+{
+    std::vector<std::string> envStrings;
+    for (char **e = environ; *e; ++e) {
+        const std::string entry = *e;
+        const auto eq = entry.find('=');
+        const std::string name = entry.substr(0, eq);
+        const bool replaced = std::any_of(spec.env.begin(), spec.env.end(), [&](const auto &kv) { return kv.first == name; });
+        if (!replaced)
+            envStrings.push_back(entry);
+    }
+    for (const auto &[k, v] : spec.env)
+        envStrings.push_back(k + "=" + v);
+    return envStrings;
+}
+
+// Spawns spec.argv in a new process group (in spec.cwd), stdin from /dev/null, stdout and stderr into
+// outFd, with the default disposition of the signals a shell would reset and nothing blocked. Returns
+// posix_spawnp's error number (0: started, its pid in `pid`).
+int spawnInGroup(const AttemptSpec &spec, int outFd, pid_t &pid)
+{
+    std::vector<std::string> envStrings = attemptEnvironment(spec);
+    std::vector<char *> envp, argv;
+    for (auto &s : envStrings)
+        envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> argvStrings = spec.argv;
+    for (auto &s : argvStrings)
+        argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, outFd, 1);
+    posix_spawn_file_actions_adddup2(&fa, outFd, 2);
+    if (!spec.cwd.empty())
+        posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    for (const int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD})
+        sigaddset(&defaults, s);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    const int rc = ::posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return rc;
+}
+
+// The attempt's output: copied to the log up to its limit; its last bytes kept for the failure message.
+struct OutputCopy
+{
+    std::FILE *log = nullptr;
+    std::int64_t limit = 0;
+    std::int64_t written = 0, dropped = 0;
+    std::string tail;
+
+    void add(const char *buf, std::int64_t n)
+    {
+        const std::int64_t room = std::max<std::int64_t>(0, limit - written);
+        const std::int64_t keep = std::min<std::int64_t>(room, n);
+        if (keep > 0)
+            std::fwrite(buf, 1, std::size_t(keep), log);
+        written += keep;
+        dropped += n - keep;
+        tail.append(buf, std::size_t(n));
+        if (tail.size() > 2048)
+            tail.erase(0, tail.size() - 1024);
+    }
+};
+
+// How the watched attempt ended.
+struct Watched
+{
+    int status = 0; // waitpid's
+    bool timedOut = false, stopped = false;
+};
+
+// Copies the attempt's output until it has exited and the pipe is closed; on timeout or `stop` sends the
+// group SIGTERM, then SIGKILL after the grace; once it exited, whatever it left in its group is killed.
+Watched watchAttempt(const AttemptSpec &spec, pid_t pid, int fd, OutputCopy &output, const std::atomic<bool> &stop)
+{
+    Watched w;
+    const auto started = Clock::now();
+    bool exited = false, pipeOpen = true;
+    std::optional<Clock::time_point> termSentAt;
+    bool killSent = false;
+    char buf[65536];
+    while (!exited || pipeOpen) {
+        if (pipeOpen) {
+            pollfd pfd{fd, POLLIN, 0};
+            const int pr = ::poll(&pfd, 1, 100);
+            if (pr > 0) {
+                const ssize_t n = ::read(fd, buf, sizeof buf);
+                if (n > 0)
+                    output.add(buf, n);
+                else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+                    pipeOpen = false;
+            }
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        if (!exited) {
+            const pid_t waited = ::waitpid(pid, &w.status, WNOHANG);
+            if (waited == pid) {
+                exited = true;
+                // Whatever the task left behind in its process group goes with it.
+                ::kill(-pid, SIGKILL);
+            }
+        } else if (pipeOpen) {
+            // The main process is gone; a process outside the group may still hold the pipe: read what is there.
+            pollfd pfd{fd, POLLIN, 0};
+            if (::poll(&pfd, 1, 200) <= 0)
+                pipeOpen = false;
+        }
+        if (exited)
+            continue;
+        const auto now = Clock::now();
+        if (!termSentAt) {
+            if (spec.timeoutSeconds > 0 && now - started >= std::chrono::seconds(spec.timeoutSeconds))
+                w.timedOut = true;
+            if (stop.load())
+                w.stopped = true;
+            if (w.timedOut || w.stopped) {
+                ::kill(-pid, SIGTERM);
+                termSentAt = now;
+            }
+        } else if (!killSent && now - *termSentAt >= std::chrono::milliseconds(spec.killGraceMillis)) {
+            ::kill(-pid, SIGKILL);
+            killSent = true;
+        }
+    }
+    return w;
+}
+
+// The last line of the output, at most 300 characters of it.
+std::string lastLine(std::string tail)
+{
+    while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back())))
+        tail.pop_back();
+    const auto nl = tail.find_last_of('\n');
+    std::string last = nl == std::string::npos ? tail : tail.substr(nl + 1);
+    if (last.size() > 300)
+        last = last.substr(0, 300) + "...";
+    return last;
+}
+
+// The attempt's result from how it ended and what it left in its outputs file.
+void conclude(const AttemptSpec &spec, const Watched &w, const std::string &tail, AttemptOutcome &out)
+{
+    if (WIFEXITED(w.status))
+        out.exitCode = WEXITSTATUS(w.status);
+    std::string outputsProblem;
+    out.outputs = readOutputs(spec.outputsPath, outputsProblem);
+    if (w.timedOut) {
+        out.result = "TIMEDOUT";
+        out.message = "timed out after " + std::to_string(spec.timeoutSeconds) + " s; its processes were ended";
+    } else if (w.stopped) {
+        out.result = "CANCELED";
+        out.message = "canceled; its processes were ended";
+    } else if (WIFSIGNALED(w.status)) {
+        out.result = "FAILED";
+        out.message = std::string("killed by signal ") + ::strsignal(WTERMSIG(w.status));
+    } else if (out.exitCode != 0) {
+        out.result = "FAILED";
+        out.message = "exited with code " + std::to_string(*out.exitCode);
+        const std::string last = lastLine(tail);
+        out.message += last.empty() ? " (see the log)" : ": " + last;
+    } else if (!outputsProblem.empty()) {
+        out.result = "FAILED";
+        out.message = outputsProblem;
+    } else {
+        out.result = "SUCCESS";
+    }
+    out.outputs.insert("exit_code", out.exitCode ? QJsonValue(*out.exitCode) : QJsonValue());
+}
+
 // Spawns the attempt (new process group), copies its output to the log (bounded), enforces the timeout and
 // `stop`, and ends every process of the group before it returns.
 AttemptOutcome runAttempt(const AttemptSpec &spec, const std::atomic<bool> &stop)
@@ -166,55 +350,14 @@ AttemptOutcome runAttempt(const AttemptSpec &spec, const std::atomic<bool> &stop
         ~LogCloser() { std::fclose(f); }
     } closer{log};
 
-    // The environment: ours, with the attempt's variables added or replaced.
-    std::vector<std::string> envStrings;
-    for (char **e = environ; *e; ++e) {
-        const std::string entry = *e;
-        const auto eq = entry.find('=');
-        const std::string name = entry.substr(0, eq);
-        const bool replaced = std::any_of(spec.env.begin(), spec.env.end(), [&](const auto &kv) { return kv.first == name; });
-        if (!replaced)
-            envStrings.push_back(entry);
-    }
-    for (const auto &[k, v] : spec.env)
-        envStrings.push_back(k + "=" + v);
-    std::vector<char *> envp, argv;
-    for (auto &s : envStrings)
-        envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argvStrings = spec.argv;
-    for (auto &s : argvStrings)
-        argv.push_back(s.data());
-    argv.push_back(nullptr);
-
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         out.result = "FAILED";
         out.message = std::string("cannot create a pipe: ") + std::strerror(errno);
         return out;
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-    if (!spec.cwd.empty())
-        posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    for (const int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD})
-        sigaddset(&defaults, s);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
     pid_t pid = -1;
-    const int rc = ::posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    const int rc = spawnInGroup(spec, fds[1], pid);
     ::close(fds[1]);
     if (rc != 0) {
         ::close(fds[0]);
@@ -225,101 +368,15 @@ AttemptOutcome runAttempt(const AttemptSpec &spec, const std::atomic<bool> &stop
         return out;
     }
 
-    const auto started = Clock::now();
-    std::int64_t written = 0, dropped = 0;
-    bool exited = false, pipeOpen = true, timedOut = false, stopped = false;
-    int status = 0;
-    std::optional<Clock::time_point> termSentAt;
-    bool killSent = false;
-    char buf[65536];
-    std::string tail; // the last bytes of the output: its last line goes into the failure message
-    while (!exited || pipeOpen) {
-        if (pipeOpen) {
-            pollfd pfd{fds[0], POLLIN, 0};
-            const int pr = ::poll(&pfd, 1, 100);
-            if (pr > 0) {
-                const ssize_t n = ::read(fds[0], buf, sizeof buf);
-                if (n > 0) {
-                    const std::int64_t room = std::max<std::int64_t>(0, spec.logLimit - written);
-                    const std::int64_t keep = std::min<std::int64_t>(room, n);
-                    if (keep > 0)
-                        std::fwrite(buf, 1, std::size_t(keep), log);
-                    written += keep;
-                    dropped += n - keep;
-                    tail.append(buf, std::size_t(n));
-                    if (tail.size() > 2048)
-                        tail.erase(0, tail.size() - 1024);
-                } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-                    pipeOpen = false;
-                }
-            }
-        } else {
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        if (!exited) {
-            const pid_t w = ::waitpid(pid, &status, WNOHANG);
-            if (w == pid) {
-                exited = true;
-                // Whatever the task left behind in its process group goes with it.
-                ::kill(-pid, SIGKILL);
-            }
-        } else if (pipeOpen) {
-            // The main process is gone; a process outside the group may still hold the pipe: read what is there.
-            pollfd pfd{fds[0], POLLIN, 0};
-            if (::poll(&pfd, 1, 200) <= 0)
-                pipeOpen = false;
-        }
-        if (exited)
-            continue;
-        const auto now = Clock::now();
-        if (!termSentAt) {
-            if (spec.timeoutSeconds > 0 && now - started >= std::chrono::seconds(spec.timeoutSeconds))
-                timedOut = true;
-            if (stop.load())
-                stopped = true;
-            if (timedOut || stopped) {
-                ::kill(-pid, SIGTERM);
-                termSentAt = now;
-            }
-        } else if (!killSent && now - *termSentAt >= std::chrono::milliseconds(spec.killGraceMillis)) {
-            ::kill(-pid, SIGKILL);
-            killSent = true;
-        }
-    }
+    OutputCopy output;
+    output.log = log;
+    output.limit = spec.logLimit;
+    const Watched w = watchAttempt(spec, pid, fds[0], output, stop);
     ::close(fds[0]);
-    if (dropped > 0)
+    if (output.dropped > 0)
         std::fprintf(log, "\n[pipewright: the log reached its limit of %lld bytes; %lld more bytes were not kept]\n",
-                     static_cast<long long>(spec.logLimit), static_cast<long long>(dropped));
-    if (WIFEXITED(status))
-        out.exitCode = WEXITSTATUS(status);
-    std::string outputsProblem;
-    out.outputs = readOutputs(spec.outputsPath, outputsProblem);
-    if (timedOut) {
-        out.result = "TIMEDOUT";
-        out.message = "timed out after " + std::to_string(spec.timeoutSeconds) + " s; its processes were ended";
-    } else if (stopped) {
-        out.result = "CANCELED";
-        out.message = "canceled; its processes were ended";
-    } else if (WIFSIGNALED(status)) {
-        out.result = "FAILED";
-        out.message = std::string("killed by signal ") + ::strsignal(WTERMSIG(status));
-    } else if (out.exitCode != 0) {
-        out.result = "FAILED";
-        out.message = "exited with code " + std::to_string(*out.exitCode);
-        while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back())))
-            tail.pop_back();
-        const auto nl = tail.find_last_of('\n');
-        std::string last = nl == std::string::npos ? tail : tail.substr(nl + 1);
-        if (last.size() > 300)
-            last = last.substr(0, 300) + "...";
-        out.message += last.empty() ? " (see the log)" : ": " + last;
-    } else if (!outputsProblem.empty()) {
-        out.result = "FAILED";
-        out.message = outputsProblem;
-    } else {
-        out.result = "SUCCESS";
-    }
-    out.outputs.insert("exit_code", out.exitCode ? QJsonValue(*out.exitCode) : QJsonValue());
+                     static_cast<long long>(spec.logLimit), static_cast<long long>(output.dropped));
+    conclude(spec, w, output.tail, out);
     return out;
 }
 
@@ -370,6 +427,14 @@ private:
     std::map<std::string, QJsonObject> outputsForReferences(const std::string &key);
     void sendNotifications(const std::vector<Notification> &list, const std::string &event, const std::string &result,
                            const std::string &message);
+    // The steps of run().
+    QJsonObject resolveParams();
+    bool createRun(const QJsonObject &paramsJson); // false: recorded SKIPPED
+    void prepareTasks();
+    bool drive(); // returns whether the run was canceled
+    bool startReady(bool canceled, int parallel, int &running);
+    void collectFinished(bool canceled, int &running);
+    void conclude(bool canceled);
 
     const store::Workspace &m_ws;
     const Pipeline &m_p;
@@ -600,9 +665,109 @@ void Driver::sendNotifications(const std::vector<Notification> &list, const std:
     }
 }
 
-RunInfo Driver::run()
+// Which tasks run: all, or --only, --from (and downstream), --to (and upstream), both (the tasks between
+// them), or the repair's selection; never those whose outputs a repair reuses.
+std::set<std::string> selectTasks(const Pipeline &p, const RunOptions &o, const std::vector<std::string> &order)
 {
-    m_db = m_ws.openCatalog();
+    std::set<std::string> selected;
+    const bool partial = !o.only.empty() || !o.from.empty() || !o.to.empty();
+    for (const auto &k : order)
+        selected.insert(k);
+    if (partial) {
+        std::set<std::string> sel;
+        for (const auto &k : o.only)
+            sel.insert(k);
+        if (!o.from.empty()) {
+            for (const auto &k : order) {
+                const auto up = upstreamOf(p, k);
+                if (k == o.from || std::find(up.begin(), up.end(), o.from) != up.end())
+                    sel.insert(k);
+            }
+        }
+        if (!o.to.empty()) {
+            sel.insert(o.to);
+            for (const auto &k : upstreamOf(p, o.to))
+                sel.insert(k);
+        }
+        if (!o.from.empty() && !o.to.empty()) {
+            // Both: the tasks between them.
+            std::set<std::string> between;
+            const auto upTo = upstreamOf(p, o.to);
+            for (const auto &k : sel) {
+                const auto up = upstreamOf(p, k);
+                const bool afterFrom = k == o.from || std::find(up.begin(), up.end(), o.from) != up.end();
+                const bool beforeTo = k == o.to || std::find(upTo.begin(), upTo.end(), k) != upTo.end();
+                if (afterFrom && beforeTo)
+                    between.insert(k);
+            }
+            sel = between;
+        }
+        selected = sel;
+    }
+    for (const auto &[k, outputs] : o.reused)
+        selected.erase(k);
+    return selected;
+}
+
+// How the dependencies of a task ended; those outside a partial run are neutral.
+struct Upstream
+{
+    bool done = true; // all of them
+    int deps = 0, succeeded = 0, failed = 0, canceled = 0, executed = 0;
+};
+
+Upstream upstreamStates(const Task &t, std::map<std::string, TaskState> &state)
+{
+    Upstream u;
+    for (const auto &d : t.dependsOn) {
+        const TaskState &ds = state[d];
+        if (!ds.done) {
+            u.done = false;
+            break;
+        }
+        if (ds.result == "EXCLUDED" && !ds.selected)
+            continue; // outside a partial run: neutral
+        ++u.deps;
+        // An upstream task excluded by its own run_if counts as succeeded (as Databricks evaluates it).
+        u.succeeded += ds.result == "SUCCESS" || ds.result == "EXCLUDED";
+        u.failed += isFailure(ds.result);
+        u.canceled += isCanceled(ds.result);
+        u.executed += ds.attempts > 0 || ds.result == "SUCCESS";
+    }
+    return u;
+}
+
+// Whether the run_if condition `c` holds for dependencies that all ended (always, without any).
+bool runIfMet(const std::string &c, const Upstream &u)
+{
+    if (u.deps == 0)
+        return true;
+    if (c == "ALL_SUCCESS")
+        return u.succeeded == u.deps;
+    if (c == "AT_LEAST_ONE_SUCCESS")
+        return u.succeeded > 0;
+    if (c == "NONE_FAILED")
+        return u.failed == 0 && u.canceled == 0 && u.executed > 0;
+    if (c == "AT_LEAST_ONE_FAILED")
+        return u.failed > 0;
+    if (c == "ALL_FAILED")
+        return u.failed == u.deps;
+    return true; // ALL_DONE
+}
+
+// The result of a task skipped because its run_if is not met. Databricks: a condition that waits for
+// failures (AT_LEAST_ONE_FAILED, ALL_FAILED) and is not met leaves the task Excluded; one that needs
+// successes is not met because of the failures upstream.
+std::string unmetRunIfResult(const std::string &c, const Upstream &u)
+{
+    const bool wantsFailures = c == "AT_LEAST_ONE_FAILED" || c == "ALL_FAILED";
+    return u.canceled > 0                  ? "UPSTREAM_CANCELED"
+           : u.failed > 0 && !wantsFailures ? "UPSTREAM_FAILED"
+                                            : "EXCLUDED";
+}
+
+QJsonObject Driver::resolveParams()
+{
     // Parameters: the defaults, overridden by the run's.
     for (const auto &[k, v] : m_p.parameters)
         m_params[k] = v;
@@ -611,89 +776,45 @@ RunInfo Driver::run()
     QJsonObject paramsJson;
     for (const auto &[k, v] : m_params)
         paramsJson.insert(qs(k), qs(v));
+    return paramsJson;
+}
 
+bool Driver::createRun(const QJsonObject &paramsJson)
+{
     // Create the run, or record it SKIPPED when max_concurrent_runs is reached (one transaction: two
     // executors starting at once count each other).
     failOrphanedRuns(*m_db);
-    bool skipped = false;
-    int active = 0;
-    {
-        store::Transaction tx(*m_db);
-        store::Statement count(*m_db, "SELECT count(*) FROM pipeline_runs WHERE pipeline = ?1 AND life_cycle_state IN "
-                                      "('PENDING', 'RUNNING', 'TERMINATING')");
-        count.bind(1, m_p.name);
-        active = count.step() ? count.int32(0) : 0;
-        skipped = active >= m_p.maxConcurrentRuns;
-        store::Statement ins(*m_db, "INSERT INTO pipeline_runs (pipeline, file, definition, parameters, trigger, "
-                                    "repair_of, life_cycle_state, result_state, state_message, start_time, end_time, "
-                                    "executor_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-        const std::string now = catalog::nowIso();
-        const std::string message =
-            skipped ? "skipped: " + std::to_string(active) + " run(s) of '" + m_p.name
-                          + "' in progress and max_concurrent_runs is " + std::to_string(m_p.maxConcurrentRuns)
-                    : std::string();
-        ins.bind(1, m_p.name).bind(2, m_o.file).bind(3, compactJson(toJson(m_p))).bind(4, compactJson(paramsJson));
-        ins.bind(5, m_o.trigger).bind(6, m_o.repairOf);
-        ins.bind(7, skipped ? "SKIPPED" : "PENDING").bind(8, skipped ? std::optional<std::string>("MAXIMUM_CONCURRENT_RUNS_REACHED") : std::nullopt);
-        ins.bind(9, message).bind(10, now).bind(11, skipped ? std::optional<std::string>(now) : std::nullopt);
-        ins.bind(12, std::int64_t(::getpid()));
-        ins.exec();
-        m_runId = m_db->lastInsertRowId();
-        tx.commit();
-        if (skipped) {
-            notify({m_runId, {}, 0, "SKIPPED", "MAXIMUM_CONCURRENT_RUNS_REACHED", message, {}});
-            return loadRun(*m_db, m_runId);
-        }
-    }
-    if (m_o.onRunCreated)
-        m_o.onRunCreated(m_runId);
-    m_logDir = m_ws.logsDir() + "/" + std::to_string(m_runId);
-    std::error_code ec;
-    fs::create_directories(m_logDir, ec);
-    if (ec) {
-        setRunState("INTERNAL_ERROR", "FAILED", "cannot create the log folder '" + m_logDir + "': " + ec.message());
-        return loadRun(*m_db, m_runId);
-    }
+    store::Transaction tx(*m_db);
+    store::Statement count(*m_db, "SELECT count(*) FROM pipeline_runs WHERE pipeline = ?1 AND life_cycle_state IN "
+                                  "('PENDING', 'RUNNING', 'TERMINATING')");
+    count.bind(1, m_p.name);
+    const int active = count.step() ? count.int32(0) : 0;
+    const bool skipped = active >= m_p.maxConcurrentRuns;
+    store::Statement ins(*m_db, "INSERT INTO pipeline_runs (pipeline, file, definition, parameters, trigger, "
+                                "repair_of, life_cycle_state, result_state, state_message, start_time, end_time, "
+                                "executor_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    const std::string now = catalog::nowIso();
+    const std::string message =
+        skipped ? "skipped: " + std::to_string(active) + " run(s) of '" + m_p.name
+                      + "' in progress and max_concurrent_runs is " + std::to_string(m_p.maxConcurrentRuns)
+                : std::string();
+    ins.bind(1, m_p.name).bind(2, m_o.file).bind(3, compactJson(toJson(m_p))).bind(4, compactJson(paramsJson));
+    ins.bind(5, m_o.trigger).bind(6, m_o.repairOf);
+    ins.bind(7, skipped ? "SKIPPED" : "PENDING").bind(8, skipped ? std::optional<std::string>("MAXIMUM_CONCURRENT_RUNS_REACHED") : std::nullopt);
+    ins.bind(9, message).bind(10, now).bind(11, skipped ? std::optional<std::string>(now) : std::nullopt);
+    ins.bind(12, std::int64_t(::getpid()));
+    ins.exec();
+    m_runId = m_db->lastInsertRowId();
+    tx.commit();
+    if (skipped)
+        notify({m_runId, {}, 0, "SKIPPED", "MAXIMUM_CONCURRENT_RUNS_REACHED", message, {}});
+    return !skipped;
+}
 
-    // Which tasks run: --only, --from (and downstream), --to (and upstream), or the repair's selection.
+void Driver::prepareTasks()
+{
     m_order = topologicalOrder(m_p);
-    std::set<std::string> selected;
-    const bool partial = !m_o.only.empty() || !m_o.from.empty() || !m_o.to.empty();
-    for (const auto &k : m_order)
-        selected.insert(k);
-    if (partial) {
-        std::set<std::string> sel;
-        for (const auto &k : m_o.only)
-            sel.insert(k);
-        if (!m_o.from.empty()) {
-            for (const auto &k : m_order) {
-                const auto up = upstreamOf(m_p, k);
-                if (k == m_o.from || std::find(up.begin(), up.end(), m_o.from) != up.end())
-                    sel.insert(k);
-            }
-        }
-        if (!m_o.to.empty()) {
-            sel.insert(m_o.to);
-            for (const auto &k : upstreamOf(m_p, m_o.to))
-                sel.insert(k);
-        }
-        if (!m_o.from.empty() && !m_o.to.empty()) {
-            // Both: the tasks between them.
-            std::set<std::string> between;
-            const auto upTo = upstreamOf(m_p, m_o.to);
-            for (const auto &k : sel) {
-                const auto up = upstreamOf(m_p, k);
-                const bool afterFrom = k == m_o.from || std::find(up.begin(), up.end(), m_o.from) != up.end();
-                const bool beforeTo = k == m_o.to || std::find(upTo.begin(), upTo.end(), k) != upTo.end();
-                if (afterFrom && beforeTo)
-                    between.insert(k);
-            }
-            sel = between;
-        }
-        selected = sel;
-    }
-    for (const auto &[k, outputs] : m_o.reused)
-        selected.erase(k);
+    const std::set<std::string> selected = selectTasks(m_p, m_o, m_order);
     for (const Task &t : m_p.tasks) {
         TaskState s;
         s.task = &t;
@@ -712,8 +833,76 @@ RunInfo Driver::run()
             finishTask(k, "SKIPPED", "EXCLUDED", "not selected for this run");
         }
     }
+}
 
-    // Drive.
+bool Driver::startReady(bool canceled, int parallel, int &running)
+{
+    // Start or skip what is ready, in dependency order.
+    bool allDone = true;
+    for (const auto &k : m_order) {
+        TaskState &s = m_state[k];
+        if (s.done)
+            continue;
+        allDone = false;
+        if (s.running)
+            continue;
+        const Upstream u = upstreamStates(*s.task, m_state);
+        if (!u.done)
+            continue;
+        if (canceled) {
+            finishTask(k, "SKIPPED", s.attempts ? "CANCELED" : "UPSTREAM_CANCELED", "the run was canceled");
+            continue;
+        }
+        const std::string &c = s.task->runIf;
+        if (!runIfMet(c, u)) {
+            finishTask(k, "SKIPPED", unmetRunIfResult(c, u), "run_if " + c + " is not met by its dependencies");
+            continue;
+        }
+        if (running < parallel && Clock::now() >= s.notBefore) {
+            startAttempt(k);
+            ++running;
+        }
+    }
+    return allDone;
+}
+
+void Driver::collectFinished(bool canceled, int &running)
+{
+    // Wait for an attempt to end (or a retry time, or the cancel poll).
+    std::vector<Finished> finished;
+    {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !m_finished.empty(); });
+        finished.swap(m_finished);
+    }
+    for (Finished &f : finished) {
+        --running;
+        TaskState &s = m_state[f.key];
+        s.running = false;
+        s.seconds += f.seconds;
+        s.outputs = f.outcome.outputs;
+        s.result = f.outcome.result;
+        s.message = f.outcome.message;
+        s.lifeCycle = "TERMINATED";
+        recordTask(f.key, f.attempt, s, f.start, f.end, f.outcome.exitCode, f.logPath, false);
+        const Task &t = *s.task;
+        const int maxRetries = t.maxRetries < 0 ? 100 : t.maxRetries;
+        const bool retry = !canceled && !m_stop.load() && f.attempt <= maxRetries
+                           && (s.result == "FAILED" || (s.result == "TIMEDOUT" && t.retryOnTimeout));
+        if (retry) {
+            s.lifeCycle = "PENDING";
+            s.notBefore = Clock::now() + std::chrono::milliseconds(t.minRetryIntervalMillis);
+            notify({m_runId, f.key, f.attempt, "TERMINATED", s.result,
+                  s.message + "; retrying (attempt " + std::to_string(f.attempt + 1) + ")", f.logPath});
+            continue;
+        }
+        s.done = true;
+        notify({m_runId, f.key, f.attempt, "TERMINATED", s.result, s.message, f.logPath});
+    }
+}
+
+bool Driver::drive()
+{
     const int parallel = std::max(1, m_p.maxParallelTasks);
     int running = 0;
     bool canceled = false;
@@ -722,106 +911,18 @@ RunInfo Driver::run()
             canceled = true;
             setRunState("TERMINATING", {}, "canceling");
         }
-        // Start or skip what is ready, in dependency order.
-        bool allDone = true;
-        for (const auto &k : m_order) {
-            TaskState &s = m_state[k];
-            if (s.done)
-                continue;
-            allDone = false;
-            if (s.running)
-                continue;
-            bool depsDone = true;
-            int deps = 0, succeeded = 0, failed = 0, canceledDeps = 0, executed = 0;
-            for (const auto &d : s.task->dependsOn) {
-                const TaskState &ds = m_state[d];
-                if (!ds.done) {
-                    depsDone = false;
-                    break;
-                }
-                if (ds.result == "EXCLUDED" && !ds.selected)
-                    continue; // outside a partial run: neutral
-                ++deps;
-                // An upstream task excluded by its own run_if counts as succeeded (as Databricks evaluates it).
-                succeeded += ds.result == "SUCCESS" || ds.result == "EXCLUDED";
-                failed += isFailure(ds.result);
-                canceledDeps += isCanceled(ds.result);
-                executed += ds.attempts > 0 || ds.result == "SUCCESS";
-            }
-            if (!depsDone)
-                continue;
-            if (canceled) {
-                finishTask(k, "SKIPPED", s.attempts ? "CANCELED" : "UPSTREAM_CANCELED", "the run was canceled");
-                continue;
-            }
-            const std::string &c = s.task->runIf;
-            bool go = true;
-            if (deps > 0) {
-                if (c == "ALL_SUCCESS")
-                    go = succeeded == deps;
-                else if (c == "AT_LEAST_ONE_SUCCESS")
-                    go = succeeded > 0;
-                else if (c == "NONE_FAILED")
-                    go = failed == 0 && canceledDeps == 0 && executed > 0;
-                else if (c == "ALL_DONE")
-                    go = true;
-                else if (c == "AT_LEAST_ONE_FAILED")
-                    go = failed > 0;
-                else if (c == "ALL_FAILED")
-                    go = failed == deps;
-            }
-            if (!go) {
-                // Databricks: a condition that waits for failures (AT_LEAST_ONE_FAILED, ALL_FAILED) and is not met
-                // leaves the task Excluded; one that needs successes is not met because of the failures upstream.
-                const bool wantsFailures = c == "AT_LEAST_ONE_FAILED" || c == "ALL_FAILED";
-                const std::string result = canceledDeps > 0                  ? "UPSTREAM_CANCELED"
-                                           : failed > 0 && !wantsFailures ? "UPSTREAM_FAILED"
-                                                                          : "EXCLUDED";
-                finishTask(k, "SKIPPED", result, "run_if " + c + " is not met by its dependencies");
-                continue;
-            }
-            if (running < parallel && Clock::now() >= s.notBefore) {
-                startAttempt(k);
-                ++running;
-            }
-        }
+        const bool allDone = startReady(canceled, parallel, running);
         if (allDone && running == 0)
             break;
-        // Wait for an attempt to end (or a retry time, or the cancel poll).
-        std::vector<Finished> finished;
-        {
-            std::unique_lock lock(m_mutex);
-            m_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !m_finished.empty(); });
-            finished.swap(m_finished);
-        }
-        for (Finished &f : finished) {
-            --running;
-            TaskState &s = m_state[f.key];
-            s.running = false;
-            s.seconds += f.seconds;
-            s.outputs = f.outcome.outputs;
-            s.result = f.outcome.result;
-            s.message = f.outcome.message;
-            s.lifeCycle = "TERMINATED";
-            recordTask(f.key, f.attempt, s, f.start, f.end, f.outcome.exitCode, f.logPath, false);
-            const Task &t = *s.task;
-            const int maxRetries = t.maxRetries < 0 ? 100 : t.maxRetries;
-            const bool retry = !canceled && !m_stop.load() && f.attempt <= maxRetries
-                               && (s.result == "FAILED" || (s.result == "TIMEDOUT" && t.retryOnTimeout));
-            if (retry) {
-                s.lifeCycle = "PENDING";
-                s.notBefore = Clock::now() + std::chrono::milliseconds(t.minRetryIntervalMillis);
-                notify({m_runId, f.key, f.attempt, "TERMINATED", s.result,
-                      s.message + "; retrying (attempt " + std::to_string(f.attempt + 1) + ")", f.logPath});
-                continue;
-            }
-            s.done = true;
-            notify({m_runId, f.key, f.attempt, "TERMINATED", s.result, s.message, f.logPath});
-        }
+        collectFinished(canceled, running);
     }
     for (auto &t : m_threads)
         t.join();
+    return canceled;
+}
 
+void Driver::conclude(bool canceled)
+{
     std::string result = "SUCCESS";
     std::string message;
     for (const auto &k : m_order) {
@@ -838,6 +939,25 @@ RunInfo Driver::run()
     sendNotifications(result == "SUCCESS" ? m_p.notifications.onSuccess : m_p.notifications.onFailure,
                       result == "SUCCESS" ? "on_success" : "on_failure", result, message);
     setRunState("TERMINATED", result, message);
+}
+
+RunInfo Driver::run()
+{
+    m_db = m_ws.openCatalog();
+    const QJsonObject paramsJson = resolveParams();
+    if (!createRun(paramsJson))
+        return loadRun(*m_db, m_runId); // skipped
+    if (m_o.onRunCreated)
+        m_o.onRunCreated(m_runId);
+    m_logDir = m_ws.logsDir() + "/" + std::to_string(m_runId);
+    std::error_code ec;
+    fs::create_directories(m_logDir, ec);
+    if (ec) {
+        setRunState("INTERNAL_ERROR", "FAILED", "cannot create the log folder '" + m_logDir + "': " + ec.message());
+        return loadRun(*m_db, m_runId);
+    }
+    prepareTasks();
+    conclude(drive());
     return loadRun(*m_db, m_runId);
 }
 

@@ -435,118 +435,149 @@ std::int64_t ReviewQueue::exportLabelStudio(const std::string &file, const std::
     return std::int64_t(items.size());
 }
 
+namespace {
+
+// A label to apply: where the import file gives it (for messages), the queue item's id or path, the label.
+struct ImportEntry
+{
+    std::string where;
+    std::string key;
+    std::string label;
+};
+
+// The tasks of a Label Studio export (a JSON array of tasks, or one task): the last choice of the tasks'
+// annotations that were not cancelled. Tasks without an image or a choice are skipped, with why.
+std::vector<ImportEntry> labelStudioEntries(const std::string &file, const std::string &text, ImportResult &result)
+{
+    if (const auto issues = store::checkJson(text); !issues.empty())
+        throw std::runtime_error("'" + file + "': " + store::jsonIssuesText(issues));
+    QJsonParseError err{};
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(text), &err);
+    if (err.error != QJsonParseError::NoError)
+        throw std::runtime_error("'" + file + "': not valid JSON at offset " + std::to_string(err.offset) + ": "
+                                 + err.errorString().toStdString());
+    std::vector<ImportEntry> entries;
+    const QJsonArray tasks = doc.isArray() ? doc.array() : QJsonArray{doc.object()};
+    for (qsizetype i = 0; i < tasks.size(); ++i) {
+        const QJsonObject task = tasks.at(i).toObject();
+        const QJsonObject data = task.value("data").toObject();
+        std::string key;
+        if (data.contains("pipewright_id"))
+            key = std::to_string(data.value("pipewright_id").toInteger());
+        else if (data.contains("path"))
+            key = data.value("path").toString().toStdString();
+        else
+            key = pathFromLabelStudio(data.value("image").toString());
+        const std::string where = "task " + std::to_string(i + 1) + " (" + (key.empty() ? "no image" : key) + ")";
+        std::string label;
+        for (const QJsonValue &a : task.value("annotations").toArray()) {
+            const QJsonObject ann = a.toObject();
+            if (ann.value("was_cancelled").toBool())
+                continue;
+            for (const QJsonValue &res : ann.value("result").toArray()) {
+                const QJsonArray choices = res.toObject().value("value").toObject().value("choices").toArray();
+                if (!choices.isEmpty())
+                    label = choices.first().toString().toStdString(); // the last annotation wins
+            }
+        }
+        if (key.empty()) {
+            result.skipped.emplace_back(where, "the task names no image");
+            continue;
+        }
+        if (label.empty()) {
+            result.skipped.emplace_back(where, "no annotation with a choice");
+            continue;
+        }
+        entries.push_back({where, key, label});
+    }
+    return entries;
+}
+
+// The records of a CSV text: lines, except that a line break inside quotes belongs to its field.
+std::vector<std::string> csvRecords(const std::string &text)
+{
+    std::vector<std::string> records;
+    std::string record;
+    bool inQuotes = false;
+    for (const char c : text) {
+        if (c == '"')
+            inQuotes = !inQuotes;
+        if (c == '\n' && !inQuotes) {
+            records.push_back(record);
+            record.clear();
+        } else {
+            record += c;
+        }
+    }
+    if (!record.empty())
+        records.push_back(record);
+    return records;
+}
+
+// The rows of a CSV file whose header names a 'label' column and a 'path' (or 'image') or 'id' column. Rows
+// without a key or a label are skipped, with why.
+std::vector<ImportEntry> csvEntries(const std::string &file, const std::string &text, ImportResult &result)
+{
+    const std::vector<std::string> records = csvRecords(text);
+    if (records.empty())
+        throw std::runtime_error("'" + file + "' is empty: expected a header with 'path' (or 'id') and 'label'");
+    const auto header = parseCsvRecord(records.front());
+    int pathCol = -1, idCol = -1, labelCol = -1;
+    for (std::size_t c = 0; c < header.size(); ++c) {
+        std::string h = header[c];
+        if (c == 0 && h.rfind("\xEF\xBB\xBF", 0) == 0)
+            h = h.substr(3);
+        if (h == "path" || h == "image")
+            pathCol = int(c);
+        else if (h == "id")
+            idCol = int(c);
+        else if (h == "label")
+            labelCol = int(c);
+    }
+    if (labelCol < 0 || (pathCol < 0 && idCol < 0))
+        throw std::runtime_error("'" + file + "': the header must name a 'label' column and a 'path' or 'id' column");
+    std::vector<ImportEntry> entries;
+    for (std::size_t i = 1; i < records.size(); ++i) {
+        if (records[i].find_first_not_of(" \t\r") == std::string::npos)
+            continue;
+        const auto fields = parseCsvRecord(records[i]);
+        const std::string where = "line " + std::to_string(i + 1);
+        auto field = [&](int c) { return c >= 0 && std::size_t(c) < fields.size() ? fields[std::size_t(c)] : ""; };
+        const std::string key = idCol >= 0 && !field(idCol).empty() ? field(idCol) : field(pathCol);
+        const std::string label = field(labelCol);
+        if (key.empty()) {
+            result.skipped.emplace_back(where, "no path or id");
+            continue;
+        }
+        if (label.empty()) {
+            result.skipped.emplace_back(where + " (" + key + ")", "no label");
+            continue;
+        }
+        entries.push_back({where + " (" + key + ")", key, label});
+    }
+    return entries;
+}
+
+} // namespace
+
 ImportResult ReviewQueue::importFile(const std::string &file)
 {
     const std::string text = readFile(file);
     ImportResult result;
-    // (position, id or path, label) to apply.
-    struct Entry
-    {
-        std::string where;
-        std::string key;
-        std::string label;
-    };
-    std::vector<Entry> entries;
+    std::vector<ImportEntry> entries;
     const auto first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
     if (first != std::string::npos && (text[first] == '[' || text[first] == '{')) {
         result.format = "labelstudio";
-        if (const auto issues = store::checkJson(text); !issues.empty())
-            throw std::runtime_error("'" + file + "': " + store::jsonIssuesText(issues));
-        QJsonParseError err{};
-        const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(text), &err);
-        if (err.error != QJsonParseError::NoError)
-            throw std::runtime_error("'" + file + "': not valid JSON at offset " + std::to_string(err.offset) + ": "
-                                     + err.errorString().toStdString());
-        const QJsonArray tasks = doc.isArray() ? doc.array() : QJsonArray{doc.object()};
-        for (qsizetype i = 0; i < tasks.size(); ++i) {
-            const QJsonObject task = tasks.at(i).toObject();
-            const QJsonObject data = task.value("data").toObject();
-            std::string key;
-            if (data.contains("pipewright_id"))
-                key = std::to_string(data.value("pipewright_id").toInteger());
-            else if (data.contains("path"))
-                key = data.value("path").toString().toStdString();
-            else
-                key = pathFromLabelStudio(data.value("image").toString());
-            const std::string where = "task " + std::to_string(i + 1) + " (" + (key.empty() ? "no image" : key) + ")";
-            std::string label;
-            for (const QJsonValue &a : task.value("annotations").toArray()) {
-                const QJsonObject ann = a.toObject();
-                if (ann.value("was_cancelled").toBool())
-                    continue;
-                for (const QJsonValue &res : ann.value("result").toArray()) {
-                    const QJsonArray choices = res.toObject().value("value").toObject().value("choices").toArray();
-                    if (!choices.isEmpty())
-                        label = choices.first().toString().toStdString(); // the last annotation wins
-                }
-            }
-            if (key.empty()) {
-                result.skipped.emplace_back(where, "the task names no image");
-                continue;
-            }
-            if (label.empty()) {
-                result.skipped.emplace_back(where, "no annotation with a choice");
-                continue;
-            }
-            entries.push_back({where, key, label});
-        }
+        entries = labelStudioEntries(file, text, result);
     } else {
         result.format = "csv";
-        std::vector<std::string> records;
-        std::string record;
-        bool inQuotes = false;
-        for (const char c : text) {
-            if (c == '"')
-                inQuotes = !inQuotes;
-            if (c == '\n' && !inQuotes) {
-                records.push_back(record);
-                record.clear();
-            } else {
-                record += c;
-            }
-        }
-        if (!record.empty())
-            records.push_back(record);
-        if (records.empty())
-            throw std::runtime_error("'" + file + "' is empty: expected a header with 'path' (or 'id') and 'label'");
-        const auto header = parseCsvRecord(records.front());
-        int pathCol = -1, idCol = -1, labelCol = -1;
-        for (std::size_t c = 0; c < header.size(); ++c) {
-            std::string h = header[c];
-            if (c == 0 && h.rfind("\xEF\xBB\xBF", 0) == 0)
-                h = h.substr(3);
-            if (h == "path" || h == "image")
-                pathCol = int(c);
-            else if (h == "id")
-                idCol = int(c);
-            else if (h == "label")
-                labelCol = int(c);
-        }
-        if (labelCol < 0 || (pathCol < 0 && idCol < 0))
-            throw std::runtime_error("'" + file + "': the header must name a 'label' column and a 'path' or 'id' column");
-        for (std::size_t i = 1; i < records.size(); ++i) {
-            if (records[i].find_first_not_of(" \t\r") == std::string::npos)
-                continue;
-            const auto fields = parseCsvRecord(records[i]);
-            const std::string where = "line " + std::to_string(i + 1);
-            auto field = [&](int c) { return c >= 0 && std::size_t(c) < fields.size() ? fields[std::size_t(c)] : ""; };
-            const std::string key = idCol >= 0 && !field(idCol).empty() ? field(idCol) : field(pathCol);
-            const std::string label = field(labelCol);
-            if (key.empty()) {
-                result.skipped.emplace_back(where, "no path or id");
-                continue;
-            }
-            if (label.empty()) {
-                result.skipped.emplace_back(where + " (" + key + ")", "no label");
-                continue;
-            }
-            entries.push_back({where + " (" + key + ")", key, label});
-        }
+        entries = csvEntries(file, text, result);
     }
 
+    // Apply: each label must be a class of the model that predicted the item.
     store::Transaction tx(m_db);
     std::map<std::pair<std::string, std::int64_t>, std::vector<std::string>> classesOf;
-    for (const Entry &e : entries) {
+    for (const ImportEntry &e : entries) {
         ReviewItem item;
         try {
             item = find(e.key);

@@ -274,15 +274,95 @@ std::int64_t exportPredictionsCsv(store::Database &db, const std::string &table,
     return rows;
 }
 
-ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const ScoreProgress &progress,
-                  const std::atomic<bool> *cancel)
+namespace {
+
+void checkRequest(const ScoreRequest &request)
 {
-    const auto started = Clock::now();
     if (!(request.threshold > 0 && request.threshold <= 1))
         throw std::runtime_error("threshold " + std::to_string(request.threshold) + ": must be above 0 and at most 1");
     if (!(request.reviewFraction > 0 && request.reviewFraction <= 1))
         throw std::runtime_error("review fraction " + std::to_string(request.reviewFraction)
                                  + ": must be above 0 and at most 1");
+}
+
+// The table's usable images without a prediction of this model version for their bytes (all of them with
+// rescore); the others are counted in result.skipped.
+std::vector<data::ImageRef> selectUnscored(store::Database &db, const ScoreRequest &request,
+                                           const registry::ModelVersion &model, ScoreResult &result)
+{
+    std::vector<data::ImageRef> todo;
+    store::Statement st(db, "SELECT i.path, coalesce(i.content_hash, ''), p.content_hash IS NOT NULL AND "
+                            "p.content_hash = i.content_hash FROM images i LEFT JOIN predictions p ON "
+                            "p.table_name = i.table_name AND p.path = i.path AND p.model_name = ?2 AND "
+                            "p.model_version = ?3 WHERE i.table_name = ?1 AND i.valid_to IS NULL AND "
+                            "i.status = 'ok' ORDER BY i.path");
+    st.bind(1, request.table).bind(2, model.name).bind(3, model.version);
+    while (st.step()) {
+        if (st.int64(2) && !request.rescore) {
+            ++result.skipped;
+            continue;
+        }
+        todo.push_back({st.text(0), st.text(1)});
+    }
+    return todo;
+}
+
+// One prediction row per decoded image from the worker's probabilities (decoded.rows x classes).
+std::vector<PredictionRow> rowsFromProbabilities(const std::string &probsPath, const registry::ModelVersion &model,
+                                                 const std::vector<data::ImageRef> &todo,
+                                                 const data::DecodedImages &decoded)
+{
+    const data::NpyFile probs(probsPath);
+    const auto k = std::int64_t(model.classes.size());
+    if (probs.shape().size() != 2 || probs.shape()[0] != decoded.rows || probs.shape()[1] != k)
+        throw std::runtime_error("'" + probsPath + "': expected " + std::to_string(decoded.rows) + " x "
+                                 + std::to_string(k) + " probabilities");
+    const float *p = probs.values<float>();
+    std::vector<PredictionRow> rows;
+    rows.reserve(std::size_t(decoded.rows));
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+        const std::int64_t row = decoded.rowOf[i];
+        if (row < 0)
+            continue;
+        PredictionRow r;
+        int best = 0;
+        r.top5 = topKJson(p + row * k, model.classes, 5, &best);
+        r.path = todo[i].path;
+        r.contentHash = todo[i].contentHash;
+        r.predicted = model.classes[std::size_t(best)];
+        r.confidence = double(p[row * k + best]);
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+MergeOptions mergeOptionsFor(const ScoreRequest &request, const registry::ModelVersion &model)
+{
+    MergeOptions mo;
+    mo.table = request.table;
+    mo.model = model.name;
+    mo.modelVersion = model.version;
+    mo.threshold = request.threshold;
+    mo.reviewFraction = request.reviewFraction;
+    mo.seed = request.seed;
+    mo.parameters = QJsonDocument(QJsonObject{{"table", QString::fromStdString(request.table)},
+                                              {"model", QString::fromStdString(model.name)},
+                                              {"model_version", qint64(model.version)},
+                                              {"threshold", request.threshold},
+                                              {"review_fraction", request.reviewFraction},
+                                              {"rescore", request.rescore}})
+                        .toJson(QJsonDocument::Compact)
+                        .toStdString();
+    return mo;
+}
+
+} // namespace
+
+ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const ScoreProgress &progress,
+                  const std::atomic<bool> *cancel)
+{
+    const auto started = Clock::now();
+    checkRequest(request);
     auto db = ws.openCatalog();
     registry::Registry reg(ws, *db);
     const registry::ModelVersion model = reg.resolve(request.model);
@@ -302,23 +382,8 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
                                   + pending->operation + "), left by an interrupted run");
     }
 
-    // --- Select: the table's usable images without a prediction of this model version for their bytes.
-    std::vector<data::ImageRef> todo;
-    {
-        store::Statement st(*db, "SELECT i.path, coalesce(i.content_hash, ''), p.content_hash IS NOT NULL AND "
-                                 "p.content_hash = i.content_hash FROM images i LEFT JOIN predictions p ON "
-                                 "p.table_name = i.table_name AND p.path = i.path AND p.model_name = ?2 AND "
-                                 "p.model_version = ?3 WHERE i.table_name = ?1 AND i.valid_to IS NULL AND "
-                                 "i.status = 'ok' ORDER BY i.path");
-        st.bind(1, request.table).bind(2, model.name).bind(3, model.version);
-        while (st.step()) {
-            if (st.int64(2) && !request.rescore) {
-                ++result.skipped;
-                continue;
-            }
-            todo.push_back({st.text(0), st.text(1)});
-        }
-    }
+    // --- Select.
+    const std::vector<data::ImageRef> todo = selectUnscored(*db, request, model, result);
     result.selectSeconds = secondsSince(started);
     if (todo.empty()) {
         result.version = cat.latestVersion();
@@ -358,26 +423,7 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
                 progress("predict", e.value("done").toInteger(), e.value("total").toInteger());
         }, target);
         result.predictSeconds = secondsSince(phase);
-        const data::NpyFile probs(probsPath);
-        const auto k = std::int64_t(model.classes.size());
-        if (probs.shape().size() != 2 || probs.shape()[0] != decoded.rows || probs.shape()[1] != k)
-            throw std::runtime_error("'" + probsPath + "': expected " + std::to_string(decoded.rows) + " x "
-                                     + std::to_string(k) + " probabilities");
-        const float *p = probs.values<float>();
-        rows.reserve(std::size_t(decoded.rows));
-        for (std::size_t i = 0; i < todo.size(); ++i) {
-            const std::int64_t row = decoded.rowOf[i];
-            if (row < 0)
-                continue;
-            PredictionRow r;
-            int best = 0;
-            r.top5 = topKJson(p + row * k, model.classes, 5, &best);
-            r.path = todo[i].path;
-            r.contentHash = todo[i].contentHash;
-            r.predicted = model.classes[std::size_t(best)];
-            r.confidence = double(p[row * k + best]);
-            rows.push_back(std::move(r));
-        }
+        rows = rowsFromProbabilities(probsPath, model, todo, decoded);
     }
     if (cancel && cancel->load())
         throw std::runtime_error("scoring was cancelled; nothing was written");
@@ -389,22 +435,7 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
 
     // --- Merge: one catalog version.
     phase = Clock::now();
-    MergeOptions mo;
-    mo.table = request.table;
-    mo.model = model.name;
-    mo.modelVersion = model.version;
-    mo.threshold = request.threshold;
-    mo.reviewFraction = request.reviewFraction;
-    mo.seed = request.seed;
-    mo.parameters = QJsonDocument(QJsonObject{{"table", QString::fromStdString(request.table)},
-                                              {"model", QString::fromStdString(model.name)},
-                                              {"model_version", qint64(model.version)},
-                                              {"threshold", request.threshold},
-                                              {"review_fraction", request.reviewFraction},
-                                              {"rescore", request.rescore}})
-                        .toJson(QJsonDocument::Compact)
-                        .toStdString();
-    const MergeStats merged = mergePredictions(*db, mo, rows);
+    const MergeStats merged = mergePredictions(*db, mergeOptionsFor(request, model), rows);
     result.mergeSeconds = secondsSince(phase);
     result.version = merged.version;
     result.wrote = true;

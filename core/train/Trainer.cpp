@@ -16,7 +16,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <string_view>
 #include <thread>
@@ -385,242 +387,403 @@ torch::Tensor tensorOf(const NpyArray &a, torch::ScalarType type)
     return torch::from_blob(const_cast<void *>(a.data()), a.shape(), torch::TensorOptions().dtype(type));
 }
 
+// What a run is set up with: its model, threads, device and precision.
+struct Setup
+{
+    const ModelSpec *spec = nullptr;
+    int threads = 0;
+    torch::Device device = torch::kCPU;
+    std::string precision;
+    bool bf16 = false;
+};
+
+// Checks the options that name a choice, and resolves threads (set for torch), device and precision.
+Setup resolveSetup(const TrainOptions &o)
+{
+    Setup s;
+    s.spec = findModel(o.model);
+    if (!s.spec)
+        throw std::invalid_argument("--model: unknown model '" + o.model + "' (available: small-cnn, resnet18)");
+    if (o.optimizer != "adam" && o.optimizer != "sgd")
+        throw std::invalid_argument("--optimizer: '" + o.optimizer + "' is not adam or sgd");
+    if (o.schedule != "onecycle" && o.schedule != "cosine")
+        throw std::invalid_argument("--schedule: '" + o.schedule + "' is not onecycle or cosine");
+    s.threads = resolveThreads(o.threads);
+    torch::set_num_threads(s.threads);
+    s.device = resolveDevice(o.device);
+    s.precision = resolvePrecision(o.precision, s.device);
+    s.bf16 = s.precision == "bf16";
+    return s;
+}
+
+// The shard's two splits, mapped, and tensor views over them: nothing is copied.
+struct TrainData
+{
+    explicit TrainData(const std::string &shardDir)
+        : trainSplit(openSplit(shardDir, "train"))
+        , valSplit(openSplit(shardDir, "val"))
+        , trainImages(tensorOf(trainSplit.images, torch::kUInt8))
+        , trainLabels(tensorOf(trainSplit.labels, torch::kInt64))
+        , valImages(tensorOf(valSplit.images, torch::kUInt8))
+        , valLabels(tensorOf(valSplit.labels, torch::kInt64))
+    {
+    }
+    ShardSplit trainSplit, valSplit;
+    torch::Tensor trainImages, trainLabels, valImages, valLabels;
+};
+
+// The model's description from the shard (classes, input size, channels, image statistics), once the
+// shard is checked to suit training.
+ModelMeta describeData(const TrainOptions &o, const TrainData &d)
+{
+    ModelMeta meta;
+    meta.arch = o.model;
+    meta.classes = readClasses(o.shardDir);
+    meta.inputSize = d.trainSplit.height();
+    meta.channels = d.trainSplit.channels();
+    if (d.trainSplit.width() != d.trainSplit.height())
+        throw std::invalid_argument("shard images are " + std::to_string(d.trainSplit.width()) + "x"
+                                    + std::to_string(d.trainSplit.height()) + ": the zoo's networks take square inputs");
+    if (d.trainSplit.count() < 2)
+        throw std::invalid_argument("the training split has " + std::to_string(d.trainSplit.count()) + " images: too few to train");
+    const std::int64_t maxLabel = d.trainLabels.max().item<std::int64_t>();
+    if (d.trainLabels.min().item<std::int64_t>() < 0 || maxLabel >= std::int64_t(meta.classes.size()))
+        throw std::invalid_argument("shard labels run outside the " + std::to_string(meta.classes.size()) + " classes of classes.txt");
+    imageStatistics(d.trainImages, meta);
+    return meta;
+}
+
+// The run's plan: the options, or the model's defaults where they are left out.
+struct Plan
+{
+    int epochs = 0;
+    std::int64_t n = 0;     // training images
+    std::int64_t batch = 0;
+    double peakLr = 0;
+    bool flip = false, crop = false;
+    std::int64_t batchesPerEpoch = 0;
+    std::int64_t totalSteps = 0;
+    std::string checkpointPath, modelPath;
+};
+
+Plan planRun(const TrainOptions &o, const ModelSpec &spec, std::int64_t n)
+{
+    Plan plan;
+    plan.epochs = o.epochs > 0 ? o.epochs : spec.defaultEpochs;
+    plan.n = n;
+    // A table smaller than one batch trains in batches of the whole table.
+    plan.batch = std::min<std::int64_t>(n, o.batchSize > 0 ? o.batchSize : spec.defaultBatchSize);
+    plan.peakLr = o.lr > 0 ? o.lr : (o.optimizer == "sgd" ? 50 * spec.defaultLr : spec.defaultLr);
+    plan.flip = o.flip < 0 ? spec.flipByDefault : o.flip == 1;
+    plan.crop = o.crop < 0 ? spec.cropByDefault : o.crop == 1;
+    // The last partial batch is dropped (batch norm needs more than one sample; the next epoch's
+    // shuffle covers those images).
+    plan.batchesPerEpoch = std::max<std::int64_t>(1, n / plan.batch);
+    plan.totalSteps = plan.batchesPerEpoch * plan.epochs;
+    plan.checkpointPath = o.outDir + "/checkpoint.pt";
+    plan.modelPath = o.outDir + "/model.pt";
+    return plan;
+}
+
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainOptions &o, ClassifierImpl &net, double peakLr)
+{
+    if (o.optimizer == "sgd")
+        return std::make_unique<torch::optim::SGD>(
+            net.parameters(), torch::optim::SGDOptions(peakLr).momentum(0.9).nesterov(true).weight_decay(o.weightDecay));
+    return std::make_unique<torch::optim::AdamW>(net.parameters(),
+                                                 torch::optim::AdamWOptions(peakLr).weight_decay(o.weightDecay));
+}
+
+void writeStarted(std::ostream &events, const TrainOptions &o, const Setup &setup, const Plan &plan,
+                  const ModelMeta &meta, ClassifierImpl &net, const TrainData &data, const Progress &p,
+                  const BatchFeed &feed)
+{
+    std::int64_t parameters = 0;
+    for (const auto &t : net.parameters())
+        parameters += t.numel();
+    JsonLine("started")
+        .add("model", o.model)
+        .add("device", setup.device.str())
+        .add("threads", setup.threads)
+        .add("precision", setup.precision)
+        .add("memory_format", "channels_last")
+        .add("parameters", parameters)
+        .add("train_images", plan.n)
+        .add("val_images", data.valSplit.count())
+        .add("classes", std::int64_t(meta.classes.size()))
+        .add("image_size", meta.inputSize)
+        .add("channels", meta.channels)
+        .add("epochs", plan.epochs)
+        .add("batch_size", plan.batch)
+        .add("lr", plan.peakLr)
+        .add("optimizer", o.optimizer)
+        .add("schedule", o.schedule)
+        .add("flip", plan.flip)
+        .add("crop", plan.crop)
+        .add("seed", std::int64_t(o.seed))
+        .add("resumed_at_epoch", o.resume ? p.epoch + 1 : 0)
+        .add("data_placement", feed.placement())
+        .write(events);
+}
+
+// The epochs of a run: the batches of each, then its metrics, validation, the model file when the epoch is
+// the best so far, and a checkpoint. A stop request checkpoints after the current batch.
+class TrainLoop
+{
+public:
+    TrainLoop(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &stop, const Setup &setup,
+              const Plan &plan, const TrainData &data, ModelMeta &meta, ClassifierImpl &net,
+              torch::optim::Optimizer &optimizer, BatchFeed &feed, Progress &p)
+        : m_o(o)
+        , m_events(events)
+        , m_stop(stop)
+        , m_setup(setup)
+        , m_plan(plan)
+        , m_data(data)
+        , m_meta(meta)
+        , m_net(net)
+        , m_optimizer(optimizer)
+        , m_feed(feed)
+        , m_p(p)
+    {
+    }
+
+    // Trains to the end (or to an early stop, a failure or a stop request) and returns the exit code after
+    // the "finished" event.
+    int run()
+    {
+        for (; m_p.epoch < m_plan.epochs; ++m_p.epoch, m_p.batch = 0) {
+            const Draws draws = draw();
+            m_net.train();
+            const auto epochStart = Clock::now();
+            for (; m_p.batch < m_plan.batchesPerEpoch; ++m_p.batch, ++m_p.step) {
+                const std::optional<double> lossValue = trainBatch(draws);
+                if (!lossValue)
+                    break;
+                if (m_p.step % 50 == 0)
+                    metric(m_events, "batch_loss", *lossValue, m_p.step, m_p.epoch + 1);
+                if (m_p.batch == 0)
+                    holdAt(m_o.holdDir, "epoch-" + std::to_string(m_p.epoch + 1) + "-batch-1", m_stop);
+                if (since(m_lastProgress) >= 1.0)
+                    reportProgress(epochStart);
+                if (m_stop.load())
+                    return stopAfterBatch(epochStart);
+            }
+            m_p.trainSeconds += since(epochStart);
+            if (m_status == "FAILED")
+                break;
+            if (endEpoch()) {
+                m_p.epoch += 1;
+                break;
+            }
+        }
+        const double ips = double(m_p.imagesTrained) / std::max(1e-9, m_p.trainSeconds);
+        if (m_status == "FAILED") {
+            finished(m_events, m_status, m_message, {}, ips);
+            return kTrainFailed;
+        }
+        finished(m_events, m_status, m_message,
+                 artifact(m_plan.modelPath, "model") + "," + artifact(m_plan.checkpointPath, "checkpoint"), ips);
+        return kTrainFinished;
+    }
+
+private:
+    // An epoch's random draws, from one generator seeded from (seed, epoch): resuming replays the same order.
+    struct Draws
+    {
+        torch::Tensor perm, flips, shifts;
+    };
+
+    Draws draw() const
+    {
+        auto gen = at::detail::createCPUGenerator(m_o.seed * 1000003ULL + std::uint64_t(m_p.epoch));
+        Draws d;
+        d.perm = torch::randperm(m_plan.n, gen);
+        d.flips = torch::rand({m_plan.batchesPerEpoch, m_plan.batch}, gen).lt(0.5);
+        d.shifts = torch::randint(0, 9, {m_plan.batchesPerEpoch, 2}, gen);
+        return d;
+    }
+
+    // The batch's flip and crop (pad 4 px and cut the image back out at one random offset per batch).
+    torch::Tensor augment(torch::Tensor x, const Draws &d) const
+    {
+        if (m_plan.flip) {
+            const auto mask = d.flips[m_p.batch].to(m_setup.device).view({m_plan.batch, 1, 1, 1});
+            x = torch::where(mask, x.flip({3}), x);
+        }
+        if (m_plan.crop) {
+            const auto s = m_meta.inputSize;
+            const auto dy = d.shifts[m_p.batch][0].item<std::int64_t>(), dx = d.shifts[m_p.batch][1].item<std::int64_t>();
+            x = torch::nn::functional::pad(x, torch::nn::functional::PadFuncOptions({4, 4, 4, 4}).mode(torch::kReflect))
+                    .slice(2, dy, dy + s)
+                    .slice(3, dx, dx + s);
+        }
+        return x.contiguous(at::MemoryFormat::ChannelsLast); // flips and crops may leave other strides
+    }
+
+    // One optimizer step on batch p.batch of the epoch. Returns its loss, or nothing (the run failed) when
+    // the loss is not finite.
+    std::optional<double> trainBatch(const Draws &d)
+    {
+        const std::int64_t batch = m_plan.batch;
+        const auto [images, y] = m_feed.take(d.perm.slice(0, m_p.batch * batch, (m_p.batch + 1) * batch));
+        const auto x = augment(detail::normalise(images, m_meta), d);
+        const double lr = scheduledLr(m_o.schedule, m_plan.peakLr, m_p.step, m_plan.totalSteps);
+        for (auto &group : m_optimizer.param_groups())
+            group.options().set_lr(lr);
+        m_optimizer.zero_grad();
+        torch::Tensor out;
+        {
+            AutocastScope autocast(m_setup.bf16, m_setup.device);
+            out = m_net.forward(x);
+        }
+        out = out.to(torch::kFloat32);
+        const auto loss = torch::nn::functional::cross_entropy(
+            out, y, torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(m_o.labelSmoothing));
+        loss.backward();
+        m_optimizer.step();
+        const double lossValue = loss.item<double>();
+        if (!std::isfinite(lossValue)) {
+            m_status = "FAILED";
+            m_message = "the training loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite")
+                      + " at epoch " + std::to_string(m_p.epoch + 1) + ", batch " + std::to_string(m_p.batch + 1)
+                      + " (learning rate " + std::to_string(lr) + "): try a lower --lr";
+            return std::nullopt;
+        }
+        m_p.lossSum += lossValue * double(batch);
+        m_p.correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
+        m_p.seen += batch;
+        m_p.imagesTrained += batch;
+        return lossValue;
+    }
+
+    void reportProgress(Clock::time_point epochStart)
+    {
+        m_lastProgress = Clock::now();
+        const double elapsed = m_p.trainSeconds + since(epochStart);
+        const double ips = elapsed > 0 ? double(m_p.imagesTrained) / elapsed : 0;
+        const double remaining =
+            double((m_plan.epochs - m_p.epoch) * m_plan.batchesPerEpoch - m_p.batch) * double(m_plan.batch);
+        JsonLine("progress")
+            .add("epoch", m_p.epoch + 1)
+            .add("epochs", m_plan.epochs)
+            .add("batch", m_p.batch + 1)
+            .add("batches", m_plan.batchesPerEpoch)
+            .add("loss", m_p.lossSum / double(std::max<std::int64_t>(1, m_p.seen)))
+            .add("images_per_second", ips)
+            .add("eta_seconds", ips > 0 ? remaining / ips : 0.0)
+            .write(m_events);
+    }
+
+    // A stop request: checkpoint after the batch just trained, so that --resume continues with the next.
+    int stopAfterBatch(Clock::time_point epochStart)
+    {
+        m_p.trainSeconds += since(epochStart);
+        ++m_p.batch;
+        ++m_p.step;
+        saveCheckpoint(m_plan.checkpointPath, m_net, m_optimizer, m_p, m_meta);
+        JsonLine("checkpoint").add("path", m_plan.checkpointPath).add("epoch", m_p.epoch + 1).add("batch", m_p.batch).write(m_events);
+        finished(m_events, "KILLED", "stopped by a signal after epoch " + std::to_string(m_p.epoch + 1) + ", batch "
+                                       + std::to_string(m_p.batch) + "; --resume continues",
+                 artifact(m_plan.checkpointPath, "checkpoint"), m_p.imagesTrained / std::max(1e-9, m_p.trainSeconds));
+        return kTrainStopped;
+    }
+
+    // After an epoch: its metrics, validation, the model file (the best epoch by validation loss, the last
+    // one without validation data) and a checkpoint. Returns true to stop early (no improvement for
+    // `patience` epochs).
+    bool endEpoch()
+    {
+        const std::int64_t epoch = m_p.epoch + 1;
+        const double lastTrainLoss = m_p.lossSum / double(std::max<std::int64_t>(1, m_p.seen));
+        metric(m_events, "train_loss", lastTrainLoss, epoch, epoch);
+        metric(m_events, "train_accuracy", double(m_p.correct) / double(std::max<std::int64_t>(1, m_p.seen)), epoch, epoch);
+        metric(m_events, "images_per_second", double(m_p.imagesTrained) / std::max(1e-9, m_p.trainSeconds), epoch, epoch);
+        metric(m_events, "lr", scheduledLr(m_o.schedule, m_plan.peakLr, std::max<std::int64_t>(0, m_p.step - 1), m_plan.totalSteps),
+               epoch, epoch);
+        m_p.lossSum = 0;
+        m_p.correct = m_p.seen = 0;
+        const EvalResult lastVal = evaluate(m_net, m_data.valImages, m_data.valLabels, m_meta, m_setup.device, m_setup.bf16);
+        const bool haveVal = m_data.valSplit.count() > 0;
+        if (haveVal) {
+            metric(m_events, "val_loss", lastVal.loss, epoch, epoch);
+            metric(m_events, "val_accuracy", lastVal.accuracy, epoch, epoch);
+        }
+        bool stopEarly = false;
+        if (!haveVal || lastVal.loss < m_p.bestValLoss - 1e-4) {
+            m_p.bestValLoss = haveVal ? lastVal.loss : m_p.bestValLoss;
+            m_p.badEpochs = 0;
+            if (haveVal) {
+                m_meta.temperature = fitTemperature(lastVal.logits, m_data.valLabels);
+                metric(m_events, "temperature", m_meta.temperature, epoch, epoch);
+            }
+            saveModel(m_plan.modelPath, m_net, m_meta);
+        } else if (++m_p.badEpochs >= m_o.patience) {
+            stopEarly = true;
+        }
+        m_p.epoch += 1; // the checkpoint resumes at the next epoch
+        m_p.batch = 0;
+        saveCheckpoint(m_plan.checkpointPath, m_net, m_optimizer, m_p, m_meta);
+        m_p.epoch -= 1;
+        JsonLine("checkpoint").add("path", m_plan.checkpointPath).add("epoch", epoch).write(m_events);
+        holdAt(m_o.holdDir, "epoch-" + std::to_string(epoch) + "-end", m_stop);
+        if (stopEarly)
+            m_message = "early stop: validation loss did not improve for " + std::to_string(m_o.patience) + " epochs";
+        return stopEarly;
+    }
+
+    const TrainOptions &m_o;
+    std::ostream &m_events;
+    const std::atomic<bool> &m_stop;
+    const Setup &m_setup;
+    const Plan &m_plan;
+    const TrainData &m_data;
+    ModelMeta &m_meta;
+    ClassifierImpl &m_net;
+    torch::optim::Optimizer &m_optimizer;
+    BatchFeed &m_feed;
+    Progress &m_p;
+    std::string m_status = "FINISHED";
+    std::string m_message;
+    Clock::time_point m_lastProgress = Clock::now();
+};
+
+// Sets the run up (options, shard, network, optimizer, a checkpoint to resume) and trains. `phase` says
+// which of the two a torch error came from.
+int setUpAndTrain(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &stop, std::string &phase)
+{
+    const Setup setup = resolveSetup(o);
+    const TrainData data(o.shardDir);
+    ModelMeta meta = describeData(o, data);
+
+    torch::manual_seed(o.seed);
+    auto net = detail::buildNetwork(meta);
+    net->to(setup.device);
+    toChannelsLast(*net);
+    const Plan plan = planRun(o, *setup.spec, data.trainSplit.count());
+    const auto optimizer = makeOptimizer(o, *net, plan.peakLr);
+    std::filesystem::create_directories(o.outDir);
+
+    Progress p;
+    if (o.resume) {
+        if (!std::filesystem::exists(plan.checkpointPath))
+            throw std::invalid_argument("--resume: no checkpoint at '" + plan.checkpointPath + "'");
+        loadCheckpoint(plan.checkpointPath, *net, *optimizer, p, meta);
+    }
+    BatchFeed feed(data.trainImages, data.trainLabels, setup.device, plan.batch);
+    writeStarted(events, o, setup, plan, meta, *net, data, p, feed);
+
+    phase = "training";
+    return TrainLoop(o, events, stop, setup, plan, data, meta, *net, *optimizer, feed, p).run();
+}
+
 } // namespace
 
 int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &stop)
 {
     std::string phase = "setup";
     try {
-        const ModelSpec *spec = findModel(o.model);
-        if (!spec)
-            throw std::invalid_argument("--model: unknown model '" + o.model + "' (available: small-cnn, resnet18)");
-        if (o.optimizer != "adam" && o.optimizer != "sgd")
-            throw std::invalid_argument("--optimizer: '" + o.optimizer + "' is not adam or sgd");
-        if (o.schedule != "onecycle" && o.schedule != "cosine")
-            throw std::invalid_argument("--schedule: '" + o.schedule + "' is not onecycle or cosine");
-        const int threads = resolveThreads(o.threads);
-        torch::set_num_threads(threads);
-        const torch::Device device = resolveDevice(o.device);
-        const std::string precision = resolvePrecision(o.precision, device);
-        const bool bf16 = precision == "bf16";
-
-        ShardSplit trainSplit = openSplit(o.shardDir, "train");
-        ShardSplit valSplit = openSplit(o.shardDir, "val");
-        ModelMeta meta;
-        meta.arch = o.model;
-        meta.classes = readClasses(o.shardDir);
-        meta.inputSize = trainSplit.height();
-        meta.channels = trainSplit.channels();
-        if (trainSplit.width() != trainSplit.height())
-            throw std::invalid_argument("shard images are " + std::to_string(trainSplit.width()) + "x"
-                                        + std::to_string(trainSplit.height()) + ": the zoo's networks take square inputs");
-        if (trainSplit.count() < 2)
-            throw std::invalid_argument("the training split has " + std::to_string(trainSplit.count()) + " images: too few to train");
-
-        const auto trainImages = tensorOf(trainSplit.images, torch::kUInt8);
-        const auto trainLabels = tensorOf(trainSplit.labels, torch::kInt64);
-        const auto valImages = tensorOf(valSplit.images, torch::kUInt8);
-        const auto valLabels = tensorOf(valSplit.labels, torch::kInt64);
-        const std::int64_t maxLabel = trainLabels.max().item<std::int64_t>();
-        if (trainLabels.min().item<std::int64_t>() < 0 || maxLabel >= std::int64_t(meta.classes.size()))
-            throw std::invalid_argument("shard labels run outside the " + std::to_string(meta.classes.size()) + " classes of classes.txt");
-        imageStatistics(trainImages, meta);
-
-        torch::manual_seed(o.seed);
-        auto net = detail::buildNetwork(meta);
-        net->to(device);
-        toChannelsLast(*net);
-
-        const int epochs = o.epochs > 0 ? o.epochs : spec->defaultEpochs;
-        const std::int64_t n = trainSplit.count();
-        // A table smaller than one batch trains in batches of the whole table.
-        const std::int64_t batch = std::min<std::int64_t>(n, o.batchSize > 0 ? o.batchSize : spec->defaultBatchSize);
-        const double peakLr = o.lr > 0 ? o.lr : (o.optimizer == "sgd" ? 50 * spec->defaultLr : spec->defaultLr);
-        const bool flip = o.flip < 0 ? spec->flipByDefault : o.flip == 1;
-        const bool crop = o.crop < 0 ? spec->cropByDefault : o.crop == 1;
-        std::unique_ptr<torch::optim::Optimizer> optimizer;
-        if (o.optimizer == "sgd")
-            optimizer = std::make_unique<torch::optim::SGD>(
-                net->parameters(), torch::optim::SGDOptions(peakLr).momentum(0.9).nesterov(true).weight_decay(o.weightDecay));
-        else
-            optimizer = std::make_unique<torch::optim::AdamW>(
-                net->parameters(), torch::optim::AdamWOptions(peakLr).weight_decay(o.weightDecay));
-
-        // The last partial batch is dropped (batch norm needs more than one sample; the next epoch's
-        // shuffle covers those images).
-        const std::int64_t batchesPerEpoch = std::max<std::int64_t>(1, n / batch);
-        const std::int64_t totalSteps = batchesPerEpoch * epochs;
-        std::filesystem::create_directories(o.outDir);
-        const std::string checkpointPath = o.outDir + "/checkpoint.pt";
-        const std::string modelPath = o.outDir + "/model.pt";
-
-        Progress p;
-        if (o.resume) {
-            if (!std::filesystem::exists(checkpointPath))
-                throw std::invalid_argument("--resume: no checkpoint at '" + checkpointPath + "'");
-            loadCheckpoint(checkpointPath, *net, *optimizer, p, meta);
-        }
-        std::int64_t parameters = 0;
-        for (const auto &t : net->parameters())
-            parameters += t.numel();
-        BatchFeed feed(trainImages, trainLabels, device, batch);
-        JsonLine("started")
-            .add("model", o.model)
-            .add("device", device.str())
-            .add("threads", threads)
-            .add("precision", precision)
-            .add("memory_format", "channels_last")
-            .add("parameters", parameters)
-            .add("train_images", n)
-            .add("val_images", valSplit.count())
-            .add("classes", std::int64_t(meta.classes.size()))
-            .add("image_size", meta.inputSize)
-            .add("channels", meta.channels)
-            .add("epochs", epochs)
-            .add("batch_size", batch)
-            .add("lr", peakLr)
-            .add("optimizer", o.optimizer)
-            .add("schedule", o.schedule)
-            .add("flip", flip)
-            .add("crop", crop)
-            .add("seed", std::int64_t(o.seed))
-            .add("resumed_at_epoch", o.resume ? p.epoch + 1 : 0)
-            .add("data_placement", feed.placement())
-            .write(events);
-
-        phase = "training";
-        std::string status = "FINISHED";
-        std::string message;
-        auto lastProgress = Clock::now();
-        for (; p.epoch < epochs; ++p.epoch, p.batch = 0) {
-            // One generator per epoch, seeded from (seed, epoch): resuming replays the same order.
-            auto gen = at::detail::createCPUGenerator(o.seed * 1000003ULL + std::uint64_t(p.epoch));
-            const auto perm = torch::randperm(n, gen);
-            const auto flips = torch::rand({batchesPerEpoch, batch}, gen).lt(0.5);
-            const auto shifts = torch::randint(0, 9, {batchesPerEpoch, 2}, gen);
-            net->train();
-            const auto epochStart = Clock::now();
-            for (; p.batch < batchesPerEpoch; ++p.batch, ++p.step) {
-                const auto [images, y] = feed.take(perm.slice(0, p.batch * batch, (p.batch + 1) * batch));
-                auto x = detail::normalise(images, meta);
-                if (flip) {
-                    const auto mask = flips[p.batch].to(device).view({batch, 1, 1, 1});
-                    x = torch::where(mask, x.flip({3}), x);
-                }
-                if (crop) { // pad 4 px and cut the image back out at one random offset per batch
-                    const auto s = meta.inputSize;
-                    const auto dy = shifts[p.batch][0].item<std::int64_t>(), dx = shifts[p.batch][1].item<std::int64_t>();
-                    x = torch::nn::functional::pad(x, torch::nn::functional::PadFuncOptions({4, 4, 4, 4}).mode(torch::kReflect))
-                            .slice(2, dy, dy + s)
-                            .slice(3, dx, dx + s);
-                }
-                x = x.contiguous(at::MemoryFormat::ChannelsLast); // flips and crops may leave other strides
-                const double lr = scheduledLr(o.schedule, peakLr, p.step, totalSteps);
-                for (auto &group : optimizer->param_groups())
-                    group.options().set_lr(lr);
-                optimizer->zero_grad();
-                torch::Tensor out;
-                {
-                    AutocastScope autocast(bf16, device);
-                    out = net->forward(x);
-                }
-                out = out.to(torch::kFloat32);
-                const auto loss = torch::nn::functional::cross_entropy(
-                    out, y, torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.labelSmoothing));
-                loss.backward();
-                optimizer->step();
-                const double lossValue = loss.item<double>();
-                if (!std::isfinite(lossValue)) {
-                    status = "FAILED";
-                    message = "the training loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite")
-                              + " at epoch " + std::to_string(p.epoch + 1) + ", batch " + std::to_string(p.batch + 1)
-                              + " (learning rate " + std::to_string(lr) + "): try a lower --lr";
-                    break;
-                }
-                p.lossSum += lossValue * double(batch);
-                p.correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
-                p.seen += batch;
-                p.imagesTrained += batch;
-                if (p.step % 50 == 0)
-                    metric(events, "batch_loss", lossValue, p.step, p.epoch + 1);
-                if (p.batch == 0)
-                    holdAt(o.holdDir, "epoch-" + std::to_string(p.epoch + 1) + "-batch-1", stop);
-                if (since(lastProgress) >= 1.0) {
-                    lastProgress = Clock::now();
-                    const double elapsed = p.trainSeconds + since(epochStart);
-                    const double ips = elapsed > 0 ? double(p.imagesTrained) / elapsed : 0;
-                    const double remaining = double((epochs - p.epoch) * batchesPerEpoch - p.batch) * double(batch);
-                    JsonLine("progress")
-                        .add("epoch", p.epoch + 1)
-                        .add("epochs", epochs)
-                        .add("batch", p.batch + 1)
-                        .add("batches", batchesPerEpoch)
-                        .add("loss", p.lossSum / double(std::max<std::int64_t>(1, p.seen)))
-                        .add("images_per_second", ips)
-                        .add("eta_seconds", ips > 0 ? remaining / ips : 0.0)
-                        .write(events);
-                }
-                if (stop.load()) {
-                    p.trainSeconds += since(epochStart);
-                    ++p.batch;
-                    ++p.step;
-                    saveCheckpoint(checkpointPath, *net, *optimizer, p, meta);
-                    JsonLine("checkpoint").add("path", checkpointPath).add("epoch", p.epoch + 1).add("batch", p.batch).write(events);
-                    finished(events, "KILLED", "stopped by a signal after epoch " + std::to_string(p.epoch + 1) + ", batch "
-                                                   + std::to_string(p.batch) + "; --resume continues",
-                             artifact(checkpointPath, "checkpoint"), p.imagesTrained / std::max(1e-9, p.trainSeconds));
-                    return kTrainStopped;
-                }
-            }
-            p.trainSeconds += since(epochStart);
-            if (status == "FAILED")
-                break;
-            const std::int64_t epoch = p.epoch + 1;
-            const double lastTrainLoss = p.lossSum / double(std::max<std::int64_t>(1, p.seen));
-            metric(events, "train_loss", lastTrainLoss, epoch, epoch);
-            metric(events, "train_accuracy", double(p.correct) / double(std::max<std::int64_t>(1, p.seen)), epoch, epoch);
-            metric(events, "images_per_second", double(p.imagesTrained) / std::max(1e-9, p.trainSeconds), epoch, epoch);
-            metric(events, "lr", scheduledLr(o.schedule, peakLr, std::max<std::int64_t>(0, p.step - 1), totalSteps), epoch, epoch);
-            p.lossSum = 0;
-            p.correct = p.seen = 0;
-            const EvalResult lastVal = evaluate(*net, valImages, valLabels, meta, device, bf16);
-            const bool haveVal = valSplit.count() > 0;
-            if (haveVal) {
-                metric(events, "val_loss", lastVal.loss, epoch, epoch);
-                metric(events, "val_accuracy", lastVal.accuracy, epoch, epoch);
-            }
-            // The model file holds the best epoch by validation loss (the last one without validation data).
-            bool stopEarly = false;
-            if (!haveVal || lastVal.loss < p.bestValLoss - 1e-4) {
-                p.bestValLoss = haveVal ? lastVal.loss : p.bestValLoss;
-                p.badEpochs = 0;
-                if (haveVal) {
-                    meta.temperature = fitTemperature(lastVal.logits, valLabels);
-                    metric(events, "temperature", meta.temperature, epoch, epoch);
-                }
-                saveModel(modelPath, *net, meta);
-            } else if (++p.badEpochs >= o.patience) {
-                stopEarly = true;
-            }
-            p.epoch += 1; // the checkpoint resumes at the next epoch
-            p.batch = 0;
-            saveCheckpoint(checkpointPath, *net, *optimizer, p, meta);
-            p.epoch -= 1;
-            JsonLine("checkpoint").add("path", checkpointPath).add("epoch", epoch).write(events);
-            holdAt(o.holdDir, "epoch-" + std::to_string(epoch) + "-end", stop);
-            if (stopEarly) {
-                message = "early stop: validation loss did not improve for " + std::to_string(o.patience) + " epochs";
-                p.epoch += 1;
-                break;
-            }
-        }
-        const double ips = double(p.imagesTrained) / std::max(1e-9, p.trainSeconds);
-        if (status == "FAILED") {
-            finished(events, status, message, {}, ips);
-            return kTrainFailed;
-        }
-        finished(events, status, message, artifact(modelPath, "model") + "," + artifact(checkpointPath, "checkpoint"), ips);
-        return kTrainFinished;
+        return setUpAndTrain(o, events, stop, phase);
     } catch (const std::invalid_argument &e) {
         JsonLine("error").add("message", e.what()).write(events);
         finished(events, "FAILED", e.what(), {}, 0);

@@ -45,6 +45,7 @@ private Q_SLOTS:
     void commitMergesLabelsIntoTheNextShard();
     void csvRoundTrip();
     void labelStudioRoundTrip();
+    void importReportsWhatItLeavesOut();
     void predictionsExport();
     void unreadableImageDoesNotStopTheBatch();
     void badInput();
@@ -480,6 +481,72 @@ void tst_Scoring::labelStudioRoundTrip()
                      == 0,
                  e.what());
     }
+}
+
+// One "where: why" line per skipped row (compared as text, so a failure shows both lists).
+static QString skippedText(const std::vector<std::pair<std::string, std::string>> &skipped)
+{
+    QString text;
+    for (const auto &[where, why] : skipped)
+        text += QString::fromStdString(where + ": " + why + "\n");
+    return text;
+}
+
+void tst_Scoring::importReportsWhatItLeavesOut()
+{
+    // Every row an import leaves out is reported with where it is and why, and the rest is applied. The CSV
+    // has a byte-order mark, an 'image' column, CRLF line ends and a quoted field holding a line break (one
+    // record, so the lines after it are counted from there); the Label Studio tasks have no image, or only
+    // a cancelled annotation.
+    auto db = m_ws->openCatalog();
+    review::ReviewQueue queue(*m_ws, *db);
+    std::vector<std::string> pending;
+    for (const auto &it : queue.list({"pending", "fashion", false, -1})) {
+        if (it.path.find("/incoming/") != std::string::npos)
+            pending.push_back(it.path);
+    }
+    QVERIFY2(pending.size() >= 4, qPrintable(QString::number(pending.size())));
+    const std::string &a = pending[0], &b = pending[1], &c = pending[2], &d = pending[3];
+    const QString csvFile = m_dir.filePath("left-out.csv");
+    QFile csv(csvFile);
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    csv.write(QByteArray::fromStdString("\xEF\xBB\xBFimage,label\r\n" + a + "," + truthOf(a) + "\r\n,bag\r\n" + b
+                                        + ",\r\n\"" + c + "\",\"ba\ng\"\r\n" + b + ",\r\n"));
+    csv.close();
+    const auto fromCsv = queue.importFile(csvFile.toStdString());
+    QCOMPARE(fromCsv.format, std::string("csv"));
+    QCOMPARE(fromCsv.imported, 1);
+    // Rows that cannot be read come first, then those the queue refuses.
+    const std::vector<std::pair<std::string, std::string>> csvSkipped{
+        {"line 3", "no path or id"},
+        {"line 4 (" + b + ")", "no label"},
+        {"line 6 (" + b + ")", "no label"},
+        {"line 5 (" + c + ")", "label 'ba\ng' is not a class of model fashion:1"}};
+    QCOMPARE(skippedText(fromCsv.skipped), skippedText(csvSkipped));
+    QCOMPARE(queue.find(a).state, std::string("labeled"));
+    QCOMPARE(queue.find(a).label, truthOf(a));
+    QCOMPARE(queue.find(b).state, std::string("pending"));
+    QCOMPARE(queue.find(c).state, std::string("pending"));
+
+    const auto choice = [](const std::string &label) {
+        return QJsonArray{QJsonObject{{"value", QJsonObject{{"choices", QJsonArray{QString::fromStdString(label)}}}}}};
+    };
+    const QJsonArray tasks{
+        QJsonObject{{"data", QJsonObject{{"path", QString::fromStdString(d)}}},
+                    {"annotations", QJsonArray{QJsonObject{{"was_cancelled", true}, {"result", choice(truthOf(d))}}}}},
+        QJsonObject{{"data", QJsonObject{}}, {"annotations", QJsonArray{QJsonObject{{"result", choice("bag")}}}}}};
+    const QString jsonFile = m_dir.filePath("left-out.json");
+    QFile json(jsonFile);
+    QVERIFY(json.open(QIODevice::WriteOnly));
+    json.write(QJsonDocument(tasks).toJson());
+    json.close();
+    const auto fromJson = queue.importFile(jsonFile.toStdString());
+    QCOMPARE(fromJson.format, std::string("labelstudio"));
+    QCOMPARE(fromJson.imported, 0);
+    const std::vector<std::pair<std::string, std::string>> jsonSkipped{
+        {"task 1 (" + d + ")", "no annotation with a choice"}, {"task 2 (no image)", "the task names no image"}};
+    QCOMPARE(skippedText(fromJson.skipped), skippedText(jsonSkipped));
+    QCOMPARE(queue.find(d).state, std::string("pending"));
 }
 
 void tst_Scoring::predictionsExport()

@@ -68,6 +68,7 @@ private Q_SLOTS:
     void learnsTheSyntheticClasses();
     void resumeGivesTheSameWeights();
     void nanLossFails();
+    void earlyStopWhenValidationStalls();
     void predictWritesProbabilities();
     void badRequests_data();
     void badRequests();
@@ -207,6 +208,30 @@ void tst_Trainer::nanLossFails()
     QCOMPARE(fin.value("status").toString(), "FAILED");
     const QString message = fin.value("message").toString();
     QVERIFY2(message.contains("NaN") || message.contains("infinite"), qPrintable(message));
+}
+
+void tst_Trainer::earlyStopWhenValidationStalls()
+{
+    // A learning rate too small to move the weights: after the first epoch the validation loss moves only
+    // with batch norm's running statistics, which settle, so an epoch without a better loss comes soon.
+    auto o = options(m_dir.filePath("stall"));
+    o.lr = 1e-20;
+    o.epochs = 40;
+    o.patience = 1;
+    std::ostringstream out;
+    std::atomic<bool> stop{false};
+    QCOMPARE(train::train(o, out, stop), int(train::kTrainFinished));
+    const auto list = events(out.str());
+    int epochs = 0;
+    for (const auto &e : list)
+        epochs += e.value("event").toString() == "metric" && e.value("key").toString() == "val_loss";
+    QVERIFY2(epochs >= 2 && epochs < 40, qPrintable(QString::number(epochs)));
+    // Every epoch that ran was checkpointed, the last one included; none after it.
+    QCOMPARE(lastOf(list, "checkpoint").value("epoch").toInt(), epochs);
+    const QJsonObject fin = lastOf(list, "finished");
+    QCOMPARE(fin.value("status").toString(), "FINISHED");
+    QCOMPARE(fin.value("message").toString(), "early stop: validation loss did not improve for 1 epochs");
+    QVERIFY(QFile::exists(m_dir.filePath("stall/model.pt")));
 }
 
 void tst_Trainer::predictWritesProbabilities()
