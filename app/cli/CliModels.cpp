@@ -1,5 +1,6 @@
 // CLI commands of the registry, scoring and review loop: models, score, predictions, review.
 #include "app/cli/Cli.h"
+#include "app/cli/CliRequest.h"
 #include "app/cli/CliSupport.h"
 
 #include "core/registry/Gate.h"
@@ -100,12 +101,8 @@ int cmdModels(const QStringList &args)
 
     if (sub == "register") {
         c.expectPositional(1, 1, "");
-        if (!c.isSet("run"))
-            throw UsageError{"missing --run RUN"};
-        if (!c.isSet("name"))
-            throw UsageError{"missing --name NAME"};
-        const auto v = reg.registerRun(c.value("run").toStdString(), c.value("name").toStdString(),
-                                       c.value("description").toStdString());
+        const registry::RegisterRequest request = parseOptions(registry::parseRegisterRequest, optionValues(c));
+        const auto v = reg.registerRun(request.run, request.name, request.description);
         if (c.json())
             printJson(QJsonDocument(versionJson(v)));
         else
@@ -135,28 +132,16 @@ int cmdModels(const QStringList &args)
     }
     if (sub == "transition") {
         c.expectPositional(4, 4, "NAME VERSION STAGE (pipewright models transition NAME VERSION STAGE)");
-        registry::TransitionRequest r;
-        r.name = c.positional().at(1).toStdString();
-        bool ok = false;
-        r.version = c.positional().at(2).toLongLong(&ok);
-        if (!ok || r.version < 1)
-            throw UsageError{"VERSION: '" + c.positional().at(2) + "' is not a version number"};
-        const auto stage = registry::parseStage(c.positional().at(3).toStdString());
-        if (!stage)
-            throw UsageError{"STAGE: '" + c.positional().at(3) + "' is not one of None, Staging, Production, Archived"};
-        r.to = *stage;
-        if (c.isSet("archive-existing") && c.isSet("keep-existing"))
-            throw UsageError{"--archive-existing and --keep-existing exclude each other"};
-        r.existing = c.isSet("archive-existing") ? registry::Existing::Archive
-                     : c.isSet("keep-existing") ? registry::Existing::Keep
-                                                : registry::Existing::Default;
-        r.comment = c.value("comment").toStdString();
+        request::KeyValues values = optionValues(c);
+        values.set("name", c.positional().at(1).toStdString());
+        values.set("version", c.positional().at(2).toStdString());
+        values.set("stage", c.positional().at(3).toStdString());
+        const registry::PromoteRequest promote = parseOptions(
+            registry::parsePromoteRequest, values, {{"name", "NAME"}, {"version", "VERSION"}, {"stage", "STAGE"}});
+        registry::TransitionRequest r = promote.transition;
         QJsonObject gate;
-        if (c.isSet("gate-table")) {
-            if (r.to != registry::Stage::Production)
-                throw UsageError{"--gate-table applies to a transition to Production"};
-            const auto g = registry::checkPromotionGate(ws, r.name, r.version, c.value("gate-table").toStdString(),
-                                                        &g_cancel);
+        if (!promote.gateTable.empty()) {
+            const auto g = registry::checkPromotionGate(ws, r.name, r.version, promote.gateTable, &g_cancel);
             gate = QJsonObject{{"table", qs(g.table)},
                                {"data_version", qint64(g.dataVersion)},
                                {"candidate", QJsonObject{{"version", qint64(g.candidateVersion)},
@@ -238,18 +223,7 @@ int cmdScore(const QStringList &args)
     c.addFlag("rescore");
     c.parse();
     c.expectPositional(0, 0, "");
-    if (!c.isSet("model"))
-        throw UsageError{"missing --model REF (NAME@Production, NAME@Staging, NAME@ALIAS or NAME:VERSION)"};
-    score::ScoreRequest r;
-    r.model = c.value("model").toStdString();
-    if (c.isSet("table"))
-        r.table = c.value("table").toStdString();
-    r.threshold = c.fractionValue("threshold", r.threshold);
-    r.reviewFraction = c.fractionValue("review-fraction", r.reviewFraction);
-    r.seed = std::uint64_t(c.intValue("seed", 42, 0));
-    r.rescore = c.isSet("rescore");
-    if (c.isSet("target"))
-        r.target = c.value("target").toStdString();
+    const score::ScoreRequest r = parseOptions(score::parseScoreRequest, optionValues(c));
     const auto ws = store::Workspace::open(c.workspaceRoot());
     ProgressPrinter decodeProgress("decoding"), predictProgress("predicting");
     const auto res = score::score(
@@ -370,7 +344,8 @@ int cmdReview(const QStringList &args)
     }
     if (sub == "commit") {
         c.expectPositional(1, 1, "");
-        const auto res = queue.commit(c.value("table").toStdString());
+        const review::MergeRequest request = parseOptions(review::parseMergeRequest, optionValues(c));
+        const auto res = queue.commit(request.table);
         for (const auto &w : res.warnings)
             std::cerr << "warning: " << w << "\n";
         for (const auto &[path, why] : res.notMerged)
@@ -391,20 +366,17 @@ int cmdReview(const QStringList &args)
     }
     if (sub == "export") {
         c.expectPositional(2, 2, "FILE (pipewright review export --format csv|labelstudio FILE)");
-        const QString format = c.isSet("format") ? c.value("format") : QString("csv");
-        const std::string file = c.positional().at(1).toStdString();
-        const std::string state = c.isSet("state") ? c.value("state").toStdString() : std::string("pending");
-        std::int64_t n = 0;
-        if (format == "csv")
-            n = queue.exportCsv(file, state);
-        else if (format == "labelstudio")
-            n = queue.exportLabelStudio(file, state);
-        else
-            throw UsageError{"--format: '" + format + "' is not csv or labelstudio"};
+        request::KeyValues values = optionValues(c);
+        values.set("file", c.positional().at(1).toStdString());
+        const review::ExportRequest request = parseOptions(review::parseExportRequest, values, {{"file", "FILE"}});
+        const std::int64_t n = review::exportEntries(queue, request);
         if (c.json())
-            printJson(QJsonDocument(QJsonObject{{"file", qs(file)}, {"format", format}, {"entries", qint64(n)}}));
+            printJson(QJsonDocument(QJsonObject{{"file", qs(request.file)},
+                                                {"format", review::kExportFormats.name(request.format)},
+                                                {"entries", qint64(n)}}));
         else
-            std::cout << "wrote " << n << " " << state << " entries to " << file << "\n";
+            std::cout << "wrote " << n << " " << review::kEntryStates.name(request.state) << " entries to "
+                      << request.file << "\n";
         return kSuccess;
     }
     if (sub == "import") {

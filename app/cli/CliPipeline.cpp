@@ -10,6 +10,7 @@
 #include "core/pipeline/Pipeline.h"
 #include "core/registry/Gate.h"
 #include "core/registry/Registry.h"
+#include "core/request/KeyValues.h"
 #include "core/review/Review.h"
 #include "core/score/Scoring.h"
 #include "core/store/Database.h"
@@ -55,61 +56,24 @@ public:
         : m_o(std::move(o))
     {
     }
-    bool has(const char *k) const { return m_o.contains(QLatin1String(k)) && !m_o.value(QLatin1String(k)).isNull(); }
-    std::string text(const char *k, const std::string &def = {}) const
-    {
-        const QJsonValue v = m_o.value(QLatin1String(k));
-        if (v.isUndefined() || v.isNull())
-            return def;
-        if (v.isString())
-            return v.toString().toStdString();
-        if (v.isDouble())
-            return QString::number(v.toDouble(), 'g', 17).toStdString();
-        if (v.isBool())
-            return v.toBool() ? "true" : "false";
-        throw std::runtime_error(std::string("params.") + k + ": expected a single value");
-    }
-    double number(const char *k, double def) const
-    {
-        const QJsonValue v = m_o.value(QLatin1String(k));
-        if (v.isUndefined() || v.isNull())
-            return def;
-        if (v.isDouble())
-            return v.toDouble();
-        bool ok = false;
-        const double d = v.toString().toDouble(&ok);
-        if (!ok)
-            throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is not a number");
-        return d;
-    }
-    long long integer(const char *k, long long def) const
-    {
-        const double d = number(k, double(def));
-        if (d != std::floor(d))
-            throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is not a whole number");
-        if (d < double(INT_MIN) || d > double(INT_MAX))
-            throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is out of range (a whole number from "
-                                     + std::to_string(INT_MIN) + " to " + std::to_string(INT_MAX) + ")");
-        return static_cast<long long>(d);
-    }
-    bool boolean(const char *k, bool def) const
-    {
-        const QJsonValue v = m_o.value(QLatin1String(k));
-        if (v.isUndefined() || v.isNull())
-            return def;
-        if (v.isBool())
-            return v.toBool();
-        const std::string t = text(k);
-        if (t == "true" || t == "1")
-            return true;
-        if (t == "false" || t == "0")
-            return false;
-        throw std::runtime_error(std::string("params.") + k + ": '" + t + "' is not true or false");
-    }
+    /** The params as a request's key/value input (core/request/KeyValues.h). */
+    request::KeyValues values() const { return request::KeyValues::fromJson(m_o); }
 
 private:
     QJsonObject m_o;
 };
+
+// A task's request from its params by the request's one parser; what the parser refuses fails the task naming
+// the param: "params.labels: 'caltch' is not one of caltech, folder, none".
+template <typename Parse>
+auto parseParams(Parse &&parse, const TaskParams &p)
+{
+    try {
+        return parse(p.values());
+    } catch (const request::RequestError &e) {
+        throw std::runtime_error("params." + e.key() + ": " + e.problem());
+    }
+}
 
 // The attempt a run-task process is, from the executor's environment (PIPEWRIGHT_RUN_ID, PIPEWRIGHT_TASK_KEY,
 // PIPEWRIGHT_ATTEMPT): it records what it creates as soon as that exists, and a retry or a repair finds there
@@ -303,19 +267,7 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
                     const Attempt &attempt)
 {
     if (type == "ingest") {
-        ingest::IngestOptions o;
-        o.source = p.text("source");
-        o.table = p.text("table", "images");
-        const std::string labels = p.text("labels", "caltech");
-        o.labels = labels == "folder" ? ingest::LabelRule::Folder
-                   : labels == "none" ? ingest::LabelRule::None
-                                      : ingest::LabelRule::Caltech;
-        if (p.has("glob"))
-            o.glob = p.text("glob");
-        if (p.has("max_megapixels"))
-            o.maxMegapixels = p.number("max_megapixels", o.maxMegapixels);
-        if (p.has("commit_every"))
-            o.commitEvery = int(p.integer("commit_every", o.commitEvery));
+        const ingest::IngestOptions o = parseParams(ingest::parseIngestOptions, p);
         const auto r = ingest::ingest(ws, o, {}, &g_cancel);
         std::cout << "ingest " << o.source << " -> " << o.table << ": version " << r.version << ", added " << r.added
                   << ", updated " << r.updated << ", unchanged " << r.unchanged << ", rejected " << r.rejected << "\n";
@@ -326,21 +278,7 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
                            {"rejected", qint64(r.rejected)},   {"table", qs(o.table)}};
     }
     if (type == "train") {
-        compute::TrainRequest r;
-        r.table = p.text("table", r.table);
-        r.experiment = p.text("experiment", r.experiment);
-        r.model = p.text("model", r.model);
-        r.epochs = int(p.integer("epochs", 0));
-        r.batchSize = int(p.integer("batch_size", 0));
-        r.lr = p.number("lr", 0);
-        r.optimizer = p.text("optimizer", r.optimizer);
-        r.imageSize = int(p.integer("image_size", 0));
-        r.valFraction = p.number("val_fraction", r.valFraction);
-        r.seed = std::uint64_t(p.integer("seed", 42));
-        r.device = p.text("device", r.device);
-        r.precision = p.text("precision", r.precision);
-        if (p.has("as_of_version"))
-            r.asOfVersion = p.integer("as_of_version", 0);
+        compute::TrainRequest r = parseParams(compute::parseTrainRequest, p);
         if (const char *run = std::getenv("PIPEWRIGHT_RUN_ID"))
             r.pipelineRunId = run;
         r.target = target;
@@ -390,42 +328,31 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
                            {"epochs", qint64(outcome.epochs)}};
     }
     if (type == "evaluate") {
-        std::optional<std::int64_t> asOf;
-        if (p.has("as_of_version"))
-            asOf = p.integer("as_of_version", 0);
-        const auto r = compute::evaluateRun(ws, p.text("run"), p.text("table"), asOf, &g_cancel);
+        const compute::EvaluateRequest request = parseParams(compute::parseEvaluateRequest, p);
+        const auto r = compute::evaluateRun(ws, request.run, request.table, request.asOfVersion, &g_cancel);
         std::cout << "run " << r.runId << " on " << r.table << ": accuracy " << r.accuracy << "\n";
         return QJsonObject{{"accuracy", r.accuracy}, {"images", qint64(r.images)}, {"run_id", qs(r.runId)}};
     }
     if (type == "register") {
+        const registry::RegisterRequest request = parseParams(registry::parseRegisterRequest, p);
         auto db = ws.openCatalog();
         registry::Registry reg(ws, *db);
-        if (const auto v = registeredEarlier(*db, reg, p.text("run"), p.text("name"), attempt)) {
+        if (const auto v = registeredEarlier(*db, reg, request.run, request.name, attempt)) {
             std::cout << v->name << " version " << v->version << " of run " << v->runId
                       << " was registered by an earlier attempt: reused, not registered again\n";
             return QJsonObject{{"name", qs(v->name)}, {"version", qint64(v->version)}, {"stage", registry::stageName(v->stage)}};
         }
-        const auto v = reg.registerRun(p.text("run"), p.text("name"), p.text("description"));
+        const auto v = reg.registerRun(request.run, request.name, request.description);
         attempt.record(*db, QJsonObject{{"name", qs(v.name)}, {"version", qint64(v.version)},
                                         {"stage", registry::stageName(v.stage)}});
         std::cout << "registered " << v.name << " version " << v.version << "\n";
         return QJsonObject{{"name", qs(v.name)}, {"version", qint64(v.version)}, {"stage", registry::stageName(v.stage)}};
     }
     if (type == "promote") {
+        const registry::PromoteRequest promote = parseParams(registry::parsePromoteRequest, p);
+        registry::TransitionRequest r = promote.transition;
         auto db = ws.openCatalog();
         registry::Registry reg(ws, *db);
-        registry::TransitionRequest r;
-        r.name = p.text("name");
-        r.version = p.integer("version", 0);
-        const auto stage = registry::parseStage(p.text("stage"));
-        if (!stage)
-            throw std::runtime_error("params.stage: '" + p.text("stage") + "' is not None, Staging, Production or Archived");
-        r.to = *stage;
-        if (p.boolean("archive_existing", false))
-            r.existing = registry::Existing::Archive;
-        else if (p.boolean("keep_existing", false))
-            r.existing = registry::Existing::Keep;
-        r.comment = p.text("comment");
         // Idempotent: a version already in the target stage (an earlier attempt promoted it, then was killed)
         // is where it should be.
         if (const auto current = reg.version(r.name, r.version); current.stage == r.to) {
@@ -433,8 +360,8 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
                       << ": nothing to do\n";
             return QJsonObject{{"name", qs(r.name)}, {"version", qint64(r.version)}, {"stage", registry::stageName(r.to)}};
         }
-        if (p.has("gate_table")) {
-            const auto g = registry::checkPromotionGate(ws, r.name, r.version, p.text("gate_table"), &g_cancel);
+        if (!promote.gateTable.empty()) {
+            const auto g = registry::checkPromotionGate(ws, r.name, r.version, promote.gateTable, &g_cancel);
             std::cout << "gate: " << g.summary() << "\n";
             if (!g.passed)
                 throw std::runtime_error("promotion refused: " + g.summary());
@@ -445,12 +372,7 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
         return QJsonObject{{"name", qs(r.name)}, {"version", qint64(r.version)}, {"stage", registry::stageName(r.to)}};
     }
     if (type == "score") {
-        score::ScoreRequest r;
-        r.model = p.text("model");
-        r.table = p.text("table", r.table);
-        r.threshold = p.number("threshold", r.threshold);
-        r.reviewFraction = p.number("review_fraction", r.reviewFraction);
-        r.rescore = p.boolean("rescore", false);
+        score::ScoreRequest r = parseParams(score::parseScoreRequest, p);
         r.target = target;
         const auto res = score::score(ws, r, {}, &g_cancel);
         std::cout << "scored " << res.scored << " images with " << res.model << ":" << res.modelVersion << "; "
@@ -462,22 +384,21 @@ QJsonObject runTask(const store::Workspace &ws, const std::string &type, const T
                            {"failed", qint64(res.failed)},           {"queued_for_review", qint64(res.queuedForReview)}};
     }
     if (type == "review-export") {
+        review::ExportRequest request = parseParams(review::parseExportRequest, p);
         auto db = ws.openCatalog();
         review::ReviewQueue queue(ws, *db);
         // A relative file is the workspace's (a task's working folder is whatever started the run).
-        std::string file = p.text("file");
-        if (QFileInfo(qs(file)).isRelative())
-            file = ws.root() + "/" + file;
-        const std::string state = p.text("state", "pending");
-        const std::int64_t n = p.text("format", "csv") == "labelstudio" ? queue.exportLabelStudio(file, state)
-                                                                         : queue.exportCsv(file, state);
-        std::cout << "wrote " << n << " entries to " << file << "\n";
-        return QJsonObject{{"file", qs(file)}, {"entries", qint64(n)}};
+        if (QFileInfo(qs(request.file)).isRelative())
+            request.file = ws.root() + "/" + request.file;
+        const std::int64_t n = review::exportEntries(queue, request);
+        std::cout << "wrote " << n << " entries to " << request.file << "\n";
+        return QJsonObject{{"file", qs(request.file)}, {"entries", qint64(n)}};
     }
     if (type == "labels-merge") {
+        const review::MergeRequest request = parseParams(review::parseMergeRequest, p);
         auto db = ws.openCatalog();
         review::ReviewQueue queue(ws, *db);
-        const auto r = queue.commit(p.text("table"));
+        const auto r = queue.commit(request.table);
         for (const auto &[path, why] : r.notMerged)
             std::cout << "  not merged: " << path << ": " << why << "\n";
         std::cout << "merged " << r.labelsMerged << " labels\n";

@@ -105,6 +105,8 @@ public:
     bool isSet(const QString &o) const { return m_parser.isSet(o); }
     QString value(const QString &o) const { return m_parser.value(o); }
     QStringList values(const QString &o) const { return m_parser.values(o); }
+    /** The options given, by the name they were given with. */
+    QStringList optionNames() const { return m_parser.optionNames(); }
     const QStringList &positional() const { return m_positional; }
     long long intValue(const QString &o, long long def, long long min) const
     {

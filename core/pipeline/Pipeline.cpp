@@ -2,6 +2,10 @@
 #include "core/pipeline/Pipeline.h"
 
 #include "core/pipeline/Schedule.h"
+#include "core/compute/Training.h"
+#include "core/ingest/LabelRule.h"
+#include "core/registry/Registry.h"
+#include "core/review/Review.h"
 #include "core/store/JsonCheck.h"
 
 #include <QFile>
@@ -312,7 +316,7 @@ const std::vector<TaskType> &taskTypes()
          "Appends the new and changed image files under a folder to a catalog table (one catalog version).",
          {{"source", "string", true, "the folder to discover images under"},
           {"table", "string", false, "catalog table (default images)"},
-          {"labels", "choice:caltech|folder|none", false, "label rule (default caltech)"},
+          {"labels", request::choiceKind<ingest::kLabelRules>(), false, "label rule (default caltech)"},
           {"glob", "string", false, "file filter"},
           {"max_megapixels", "number", false, "reject larger images (default 100)"},
           {"commit_every", "integer", false, "files per committed batch"}},
@@ -325,12 +329,12 @@ const std::vector<TaskType> &taskTypes()
           {"epochs", "integer", false, ""},
           {"batch_size", "integer", false, ""},
           {"lr", "number", false, ""},
-          {"optimizer", "choice:adam|sgd", false, ""},
+          {"optimizer", request::choiceKind<compute::kOptimizers>(), false, ""},
           {"image_size", "integer", false, ""},
           {"val_fraction", "number", false, ""},
           {"seed", "integer", false, ""},
-          {"device", "choice:auto|cpu|cuda", false, ""},
-          {"precision", "choice:auto|fp32|bf16", false, ""},
+          {"device", request::choiceKind<compute::kDevices>(), false, ""},
+          {"precision", request::choiceKind<compute::kPrecisions>(), false, ""},
           {"as_of_version", "integer", false, "catalog version (default latest)"}},
          {"run_id", "status", "data_version", "val_accuracy", "val_loss", "epochs"}},
         {"evaluate",
@@ -347,7 +351,7 @@ const std::vector<TaskType> &taskTypes()
          "Moves a model version to a stage (None, Staging, Production, Archived), optionally gated.",
          {{"name", "string", true, "registered model"},
           {"version", "integer", true, "version number (or a reference to a register task's version)"},
-          {"stage", "choice:None|Staging|Production|Archived", true, ""},
+          {"stage", request::choiceKind<registry::kStages>(), true, ""},
           {"archive_existing", "boolean", false, ""},
           {"keep_existing", "boolean", false, ""},
           {"comment", "string", false, ""},
@@ -363,8 +367,8 @@ const std::vector<TaskType> &taskTypes()
          {"version", "model_version", "scored", "skipped", "failed", "queued_for_review"}},
         {"review-export",
          "Writes the review queue for an external labeling tool (CSV or Label Studio tasks).",
-         {{"file", "string", true, "output file (a relative one is under the workspace)"}, {"format", "choice:csv|labelstudio", false, "default csv"},
-          {"state", "choice:pending|labeled|skipped", false, "default pending"}},
+         {{"file", "string", true, "output file (a relative one is under the workspace)"}, {"format", request::choiceKind<review::kExportFormats>(), false, "default csv"},
+          {"state", request::choiceKind<review::kEntryStates>(), false, "default pending"}},
          {"file", "entries"}},
         {"labels-merge",
          "Merges the reviewed labels into the catalog as one new version (MERGE LABELS).",
