@@ -29,7 +29,7 @@ PromoteRequest parsePromoteRequest(const request::KeyValues &values)
     const bool archive = in.boolean("archive_existing", false);
     const bool keep = in.boolean("keep_existing", false);
     if (archive && keep)
-        throw request::RequestError("keep_existing", "excludes archive_existing (keep the versions there, or archive them)");
+        throw request::RequestError("keep_existing", "both keeping and archiving the versions already in the stage were asked for");
     r.existing = archive ? Existing::Archive : keep ? Existing::Keep : Existing::Default;
     r.comment = in.text("comment");
     p.gateTable = in.text("gate_table");
