@@ -309,7 +309,7 @@ int cmdIngest(const QStringList &args)
         c.addValueOption(o, "VALUE");
     c.parse();
     c.expectPositional(1, 1, "SOURCE folder (pipewright ingest SOURCE)");
-    request::KeyValues values = optionValues(c);
+    requests::KeyValues values = optionValues(c);
     values.set("source", c.positional().at(0).toStdString());
     const ingest::IngestOptions o = parseOptions(ingest::parseIngestOptions, values, {{"source", "SOURCE"}});
 

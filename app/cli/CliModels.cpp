@@ -132,7 +132,7 @@ int cmdModels(const QStringList &args)
     }
     if (sub == "transition") {
         c.expectPositional(4, 4, "NAME VERSION STAGE (pipewright models transition NAME VERSION STAGE)");
-        request::KeyValues values = optionValues(c);
+        requests::KeyValues values = optionValues(c);
         values.set("name", c.positional().at(1).toStdString());
         values.set("version", c.positional().at(2).toStdString());
         values.set("stage", c.positional().at(3).toStdString());
@@ -366,7 +366,7 @@ int cmdReview(const QStringList &args)
     }
     if (sub == "export") {
         c.expectPositional(2, 2, "FILE (pipewright review export --format csv|labelstudio FILE)");
-        request::KeyValues values = optionValues(c);
+        requests::KeyValues values = optionValues(c);
         values.set("file", c.positional().at(1).toStdString());
         const review::ExportRequest request = parseOptions(review::parseExportRequest, values, {{"file", "FILE"}});
         const std::int64_t n = review::exportEntries(queue, request);

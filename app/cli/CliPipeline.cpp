@@ -10,7 +10,7 @@
 #include "core/pipeline/Pipeline.h"
 #include "core/registry/Gate.h"
 #include "core/registry/Registry.h"
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 #include "core/review/Review.h"
 #include "core/score/Scoring.h"
 #include "core/store/Database.h"
@@ -56,8 +56,8 @@ public:
         : m_o(std::move(o))
     {
     }
-    /** The params as a request's key/value input (core/request/KeyValues.h). */
-    request::KeyValues values() const { return request::KeyValues::fromJson(m_o); }
+    /** The params as a request's key/value input (core/requests/KeyValues.h). */
+    requests::KeyValues values() const { return requests::KeyValues::fromJson(m_o); }
 
 private:
     QJsonObject m_o;
@@ -70,7 +70,7 @@ auto parseParams(Parse &&parse, const TaskParams &p)
 {
     try {
         return parse(p.values());
-    } catch (const request::RequestError &e) {
+    } catch (const requests::RequestError &e) {
         throw std::runtime_error("params." + e.key() + ": " + e.problem());
     }
 }

@@ -1,10 +1,10 @@
 // Requests from the CLI's options: `--batch-size 64` becomes batch_size = "64" for the request's one parser
-// (core/request/KeyValues.h), and what the parser refuses becomes a usage error naming the option.
+// (core/requests/KeyValues.h), and what the parser refuses becomes a usage error naming the option.
 #pragma once
 
 #include "app/cli/CliSupport.h"
 
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 
 #include <map>
 #include <string>
@@ -15,9 +15,9 @@ namespace pw::cli {
  * The options given to `c` (all but --workspace and --json) as request keys: `--val-fraction 0.2` is
  * val_fraction = "0.2", a flag such as `--rescore` is rescore = "true".
  */
-inline request::KeyValues optionValues(const Context &c)
+inline requests::KeyValues optionValues(const Context &c)
 {
-    request::KeyValues values;
+    requests::KeyValues values;
     for (const QString &option : c.optionNames()) {
         if (option == QLatin1String("workspace") || option == QLatin1String("json"))
             continue;
@@ -29,16 +29,16 @@ inline request::KeyValues optionValues(const Context &c)
 }
 
 /**
- * `parse(values)`; a request::RequestError becomes a usage error (exit 2) naming the option: "--labels: 'caltch'
+ * `parse(values)`; a requests::RequestError becomes a usage error (exit 2) naming the option: "--labels: 'caltch'
  * is not one of caltech, folder, none". `positional` names the keys that came from arguments ("version" ->
  * "VERSION").
  */
 template <typename Parse>
-auto parseOptions(Parse &&parse, const request::KeyValues &values, const std::map<std::string, QString> &positional = {})
+auto parseOptions(Parse &&parse, const requests::KeyValues &values, const std::map<std::string, QString> &positional = {})
 {
     try {
         return parse(values);
-    } catch (const request::RequestError &e) {
+    } catch (const requests::RequestError &e) {
         const auto it = positional.find(e.key());
         const QString where = it != positional.end() ? it->second
                                                      : "--" + QString::fromStdString(e.key()).replace(QLatin1Char('_'), QLatin1Char('-'));

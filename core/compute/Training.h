@@ -2,7 +2,7 @@
 #pragma once
 
 #include "core/compute/Targets.h"
-#include "core/request/Choices.h"
+#include "core/requests/Choices.h"
 
 #include <QJsonObject>
 
@@ -17,7 +17,7 @@
 namespace pw::store {
 class Workspace;
 }
-namespace pw::request {
+namespace pw::requests {
 class KeyValues;
 }
 
@@ -25,15 +25,15 @@ namespace pw::compute {
 
 /** Where the worker trains: auto (a GPU when there is one), cpu, cuda (refused up front without one). */
 enum class Device { Auto, Cpu, Cuda };
-inline constexpr request::Choices<Device, 3> kDevices{{{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}}};
+inline constexpr requests::Choices<Device, 3> kDevices{{{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}}};
 
 /** Arithmetic precision: auto (bf16 where the CPU or GPU has it, else fp32), fp32, bf16. */
 enum class Precision { Auto, Fp32, Bf16 };
-inline constexpr request::Choices<Precision, 3> kPrecisions{
+inline constexpr requests::Choices<Precision, 3> kPrecisions{
     {{Precision::Auto, "auto"}, {Precision::Fp32, "fp32"}, {Precision::Bf16, "bf16"}}};
 
 enum class Optimizer { Adam, Sgd };
-inline constexpr request::Choices<Optimizer, 2> kOptimizers{{{Optimizer::Adam, "adam"}, {Optimizer::Sgd, "sgd"}}};
+inline constexpr requests::Choices<Optimizer, 2> kOptimizers{{{Optimizer::Adam, "adam"}, {Optimizer::Sgd, "sgd"}}};
 
 struct TrainRequest
 {
@@ -62,9 +62,9 @@ inline constexpr int kMinBatchSize = 2;
  * The request from key/value input (the CLI's options, a train task's params, the Train… dialog's fields):
  * table, experiment, name (the run's), model, epochs, batch_size, lr, optimizer, image_size, val_fraction, seed,
  * device, precision, as_of_version, target. 0 for epochs, batch_size, lr and image_size is the model's default.
- * Throws request::RequestError naming the key at fault, an unknown key too.
+ * Throws requests::RequestError naming the key at fault, an unknown key too.
  */
-TrainRequest parseTrainRequest(const request::KeyValues &values);
+TrainRequest parseTrainRequest(const requests::KeyValues &values);
 
 /** What `evaluate` evaluates: a run's model on a table (latest version, or asOfVersion). */
 struct EvaluateRequest
@@ -74,8 +74,8 @@ struct EvaluateRequest
     std::optional<std::int64_t> asOfVersion;
 };
 
-/** run and table (both required), as_of_version. Throws request::RequestError like parseTrainRequest. */
-EvaluateRequest parseEvaluateRequest(const request::KeyValues &values);
+/** run and table (both required), as_of_version. Throws requests::RequestError like parseTrainRequest. */
+EvaluateRequest parseEvaluateRequest(const requests::KeyValues &values);
 
 struct TrainOutcome
 {

@@ -1,15 +1,15 @@
 // The one parser of a training request and of an evaluation request from key/value input.
 #include "core/compute/Training.h"
 
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 
 #include <limits>
 
 namespace pw::compute {
 
-TrainRequest parseTrainRequest(const request::KeyValues &values)
+TrainRequest parseTrainRequest(const requests::KeyValues &values)
 {
-    request::KeyReader in(values);
+    requests::KeyReader in(values);
     TrainRequest r;
     r.table = in.text("table", r.table);
     r.experiment = in.text("experiment", r.experiment);
@@ -30,9 +30,9 @@ TrainRequest parseTrainRequest(const request::KeyValues &values)
     return r;
 }
 
-EvaluateRequest parseEvaluateRequest(const request::KeyValues &values)
+EvaluateRequest parseEvaluateRequest(const requests::KeyValues &values)
 {
-    request::KeyReader in(values);
+    requests::KeyReader in(values);
     EvaluateRequest r;
     r.run = in.required("run");
     r.table = in.required("table");

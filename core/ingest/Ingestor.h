@@ -16,7 +16,7 @@ class QJsonObject;
 namespace pw::store {
 class Workspace;
 }
-namespace pw::request {
+namespace pw::requests {
 class KeyValues;
 }
 
@@ -39,9 +39,9 @@ struct IngestOptions
 /**
  * The options from key/value input (the CLI's, a pipeline task's params): source (required), table, glob,
  * labels (kLabelRules), max_megapixels (above 0), commit_every (>= 1), threads (>= 0, 0: one per core).
- * Throws request::RequestError naming the key at fault, an unknown key too.
+ * Throws requests::RequestError naming the key at fault, an unknown key too.
  */
-IngestOptions parseIngestOptions(const request::KeyValues &values);
+IngestOptions parseIngestOptions(const requests::KeyValues &values);
 
 struct IngestProgress
 {

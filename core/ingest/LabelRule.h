@@ -1,7 +1,7 @@
 // Labels parsed from an image's path relative to the ingest source.
 #pragma once
 
-#include "core/request/Choices.h"
+#include "core/requests/Choices.h"
 
 #include <optional>
 #include <string>
@@ -13,7 +13,7 @@ namespace pw::ingest {
 enum class LabelRule { Caltech, Folder, None };
 
 /** The rules' names: the one list the CLI, pipeline tasks and `pipeline validate` parse and print. */
-inline constexpr request::Choices<LabelRule, 3> kLabelRules{
+inline constexpr requests::Choices<LabelRule, 3> kLabelRules{
     {{LabelRule::Caltech, "caltech"}, {LabelRule::Folder, "folder"}, {LabelRule::None, "none"}}};
 
 /** Parses "caltech", "folder" or "none"; std::nullopt for anything else. */

@@ -2,7 +2,7 @@
 // training runs, stages None | Staging | Production | Archived with an audit trail, and aliases.
 #pragma once
 
-#include "core/request/Choices.h"
+#include "core/requests/Choices.h"
 
 #include <cstdint>
 #include <optional>
@@ -14,7 +14,7 @@ namespace pw::store {
 class Database;
 class Workspace;
 } // namespace pw::store
-namespace pw::request {
+namespace pw::requests {
 class KeyValues;
 }
 
@@ -22,7 +22,7 @@ namespace pw::registry {
 
 enum class Stage { None, Staging, Production, Archived };
 /** The stages' names; parsed in any case ("staging" is Staging), printed as listed. */
-inline constexpr request::Choices<Stage, 4> kStages{
+inline constexpr requests::Choices<Stage, 4> kStages{
     {{Stage::None, "None"}, {Stage::Staging, "Staging"}, {Stage::Production, "Production"}, {Stage::Archived, "Archived"}},
     /*ignoreCase=*/true};
 
@@ -91,8 +91,8 @@ struct RegisterRequest
     std::string description;
 };
 
-/** run and name (required), description. Throws request::RequestError naming the key at fault, an unknown key too. */
-RegisterRequest parseRegisterRequest(const request::KeyValues &values);
+/** run and name (required), description. Throws requests::RequestError naming the key at fault, an unknown key too. */
+RegisterRequest parseRegisterRequest(const requests::KeyValues &values);
 
 /** A promotion: a transition, optionally gated on a table (core/registry/Gate.h). */
 struct PromoteRequest
@@ -103,9 +103,9 @@ struct PromoteRequest
 
 /**
  * name, version (>= 1), stage (kStages) required; archive_existing and keep_existing (booleans, not both), comment,
- * gate_table (only for a promotion to Production). Throws request::RequestError naming the key at fault.
+ * gate_table (only for a promotion to Production). Throws requests::RequestError naming the key at fault.
  */
-PromoteRequest parsePromoteRequest(const request::KeyValues &values);
+PromoteRequest parsePromoteRequest(const requests::KeyValues &values);
 
 /** The user recorded with a transition: $USER, else the login name of the process, else "unknown". */
 std::string currentUser();

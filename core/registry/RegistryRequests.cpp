@@ -1,13 +1,13 @@
 // The one parser of a registration and of a promotion (a stage transition, optionally gated) from key/value input.
 #include "core/registry/Registry.h"
 
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 
 namespace pw::registry {
 
-RegisterRequest parseRegisterRequest(const request::KeyValues &values)
+RegisterRequest parseRegisterRequest(const requests::KeyValues &values)
 {
-    request::KeyReader in(values);
+    requests::KeyReader in(values);
     RegisterRequest r;
     r.run = in.required("run");
     r.name = in.required("name");
@@ -16,9 +16,9 @@ RegisterRequest parseRegisterRequest(const request::KeyValues &values)
     return r;
 }
 
-PromoteRequest parsePromoteRequest(const request::KeyValues &values)
+PromoteRequest parsePromoteRequest(const requests::KeyValues &values)
 {
-    request::KeyReader in(values);
+    requests::KeyReader in(values);
     PromoteRequest p;
     TransitionRequest &r = p.transition;
     r.name = in.required("name");
@@ -29,12 +29,12 @@ PromoteRequest parsePromoteRequest(const request::KeyValues &values)
     const bool archive = in.boolean("archive_existing", false);
     const bool keep = in.boolean("keep_existing", false);
     if (archive && keep)
-        throw request::RequestError("keep_existing", "both keeping and archiving the versions already in the stage were asked for");
+        throw requests::RequestError("keep_existing", "both keeping and archiving the versions already in the stage were asked for");
     r.existing = archive ? Existing::Archive : keep ? Existing::Keep : Existing::Default;
     r.comment = in.text("comment");
     p.gateTable = in.text("gate_table");
     if (in.has("gate_table") && r.to != Stage::Production)
-        throw request::RequestError("gate_table", "applies to a promotion to Production, not to " + std::string(stageName(r.to)));
+        throw requests::RequestError("gate_table", "applies to a promotion to Production, not to " + std::string(stageName(r.to)));
     in.done();
     return p;
 }

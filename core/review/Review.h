@@ -3,7 +3,7 @@
 // Also the bridge to external labeling tools: CSV and Label Studio export and import.
 #pragma once
 
-#include "core/request/Choices.h"
+#include "core/requests/Choices.h"
 
 #include <cstdint>
 #include <optional>
@@ -15,7 +15,7 @@ namespace pw::store {
 class Database;
 class Workspace;
 } // namespace pw::store
-namespace pw::request {
+namespace pw::requests {
 class KeyValues;
 }
 
@@ -23,12 +23,12 @@ namespace pw::review {
 
 /** The states of a queue entry, as stored and as the CLI, tasks and exports name them. */
 enum class EntryState { Pending, Labeled, Skipped };
-inline constexpr request::Choices<EntryState, 3> kEntryStates{
+inline constexpr requests::Choices<EntryState, 3> kEntryStates{
     {{EntryState::Pending, "pending"}, {EntryState::Labeled, "labeled"}, {EntryState::Skipped, "skipped"}}};
 
 /** The files an external labeling tool reads: CSV, or Label Studio tasks (JSON). */
 enum class ExportFormat { Csv, LabelStudio };
-inline constexpr request::Choices<ExportFormat, 2> kExportFormats{
+inline constexpr requests::Choices<ExportFormat, 2> kExportFormats{
     {{ExportFormat::Csv, "csv"}, {ExportFormat::LabelStudio, "labelstudio"}}};
 
 struct ReviewItem
@@ -144,8 +144,8 @@ struct ExportRequest
     EntryState state = EntryState::Pending;
 };
 
-/** file (required), format (kExportFormats), state (kEntryStates). Throws request::RequestError naming the key. */
-ExportRequest parseExportRequest(const request::KeyValues &values);
+/** file (required), format (kExportFormats), state (kEntryStates). Throws requests::RequestError naming the key. */
+ExportRequest parseExportRequest(const requests::KeyValues &values);
 /** Writes the export the request describes; returns the entries written. */
 std::int64_t exportEntries(const ReviewQueue &queue, const ExportRequest &request);
 
@@ -155,8 +155,8 @@ struct MergeRequest
     std::string table; // empty: every table
 };
 
-/** table. Throws request::RequestError for an unknown key. */
-MergeRequest parseMergeRequest(const request::KeyValues &values);
+/** table. Throws requests::RequestError for an unknown key. */
+MergeRequest parseMergeRequest(const requests::KeyValues &values);
 
 /** Splits one CSV record (RFC 4180: quotes, doubled quotes); `line` must hold whole quoted fields. */
 std::vector<std::string> parseCsvRecord(const std::string &line);

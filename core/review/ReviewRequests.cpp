@@ -1,13 +1,13 @@
 // The one parser of a review export and of a labels merge from key/value input.
 #include "core/review/Review.h"
 
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 
 namespace pw::review {
 
-ExportRequest parseExportRequest(const request::KeyValues &values)
+ExportRequest parseExportRequest(const requests::KeyValues &values)
 {
-    request::KeyReader in(values);
+    requests::KeyReader in(values);
     ExportRequest r;
     r.file = in.required("file");
     r.format = in.choice("format", r.format, kExportFormats);
@@ -28,9 +28,9 @@ std::int64_t exportEntries(const ReviewQueue &queue, const ExportRequest &reques
     return queue.exportCsv(request.file, state);
 }
 
-MergeRequest parseMergeRequest(const request::KeyValues &values)
+MergeRequest parseMergeRequest(const requests::KeyValues &values)
 {
-    request::KeyReader in(values);
+    requests::KeyReader in(values);
     MergeRequest r;
     r.table = in.text("table");
     in.done();

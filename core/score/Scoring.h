@@ -13,7 +13,7 @@ namespace pw::store {
 class Database;
 class Workspace;
 } // namespace pw::store
-namespace pw::request {
+namespace pw::requests {
 class KeyValues;
 }
 
@@ -32,9 +32,9 @@ struct ScoreRequest
 
 /**
  * The request from key/value input: model (required), table, threshold and review_fraction (above 0, at most 1),
- * seed (>= 0), rescore (boolean), target. Throws request::RequestError naming the key at fault, an unknown key too.
+ * seed (>= 0), rescore (boolean), target. Throws requests::RequestError naming the key at fault, an unknown key too.
  */
-ScoreRequest parseScoreRequest(const request::KeyValues &values);
+ScoreRequest parseScoreRequest(const requests::KeyValues &values);
 
 struct ScoreFailure
 {

@@ -1,7 +1,7 @@
 // The train dialog: a form over compute::TrainRequest, its model choices from the model zoo.
 #include "ui/experiments/TrainDialog.h"
 
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 #include "core/train/ModelZoo.h"
 
 #include <QComboBox>
@@ -27,14 +27,14 @@ QString qs(std::string_view s)
 }
 
 template <typename E, std::size_t N>
-void addChoices(QComboBox *box, const request::Choices<E, N> &choices)
+void addChoices(QComboBox *box, const requests::Choices<E, N> &choices)
 {
     for (const std::string &name : choices.names())
         box->addItem(QString::fromStdString(name));
 }
 
 template <typename E, std::size_t N>
-void selectChoice(QComboBox *box, const request::Choices<E, N> &choices, E value)
+void selectChoice(QComboBox *box, const requests::Choices<E, N> &choices, E value)
 {
     box->setCurrentText(QString::fromLatin1(choices.name(value)));
 }
@@ -181,7 +181,7 @@ void TrainDialog::setRequest(const compute::TrainRequest &r)
         m_target->setCurrentIndex(i);
 }
 
-request::KeyValues TrainDialog::values() const
+requests::KeyValues TrainDialog::values() const
 {
     return {{"table", m_table->currentText().toStdString()},
             {"experiment", m_experiment->currentText().trimmed().toStdString()},
@@ -216,7 +216,7 @@ QString TrainDialog::check(QWidget **field) const
     compute::TrainRequest r;
     try {
         r = request();
-    } catch (const request::RequestError &e) {
+    } catch (const requests::RequestError &e) {
         for (const Field &f : m_fields) {
             if (f.key == e.key()) {
                 if (field)

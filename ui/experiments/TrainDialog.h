@@ -5,7 +5,7 @@
 #pragma once
 
 #include "core/compute/Training.h"
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 
 #include <QDialog>
 
@@ -31,8 +31,8 @@ public:
     /** Fills the fields from `request` (its zeros mean "the model's default"). */
     void setRequest(const compute::TrainRequest &request);
     /** The fields as the request's key/value input (`batch_size`, `device`, ...). */
-    request::KeyValues values() const;
-    /** The request the fields describe; throws request::RequestError for a field the parser refuses. */
+    requests::KeyValues values() const;
+    /** The request the fields describe; throws requests::RequestError for a field the parser refuses. */
     compute::TrainRequest request() const;
     /**
      * Why the fields cannot be trained on, in words; empty when they can. A value the parser refuses is

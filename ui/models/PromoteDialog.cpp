@@ -3,7 +3,7 @@
 // closing it drops them, and closing sets the cancel flag the evaluations watch.
 #include "ui/models/PromoteDialog.h"
 
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 
 #include "ui/PageParts.h"
 #include "ui/models/ClassComparisonModel.h"
@@ -245,7 +245,7 @@ void PromoteDialog::transition()
 {
     // The one parser of a promotion (as `models transition` and promote tasks use); the gate was checked by
     // compare(), so it is not passed again.
-    const request::KeyValues values{{"name", m_version.name},
+    const requests::KeyValues values{{"name", m_version.name},
                                     {"version", std::to_string(m_version.version)},
                                     {"stage", registry::stageName(m_to)},
                                     {"archive_existing", m_archive && m_archive->isChecked() ? "true" : "false"},
@@ -253,7 +253,7 @@ void PromoteDialog::transition()
     registry::TransitionRequest request;
     try {
         request = registry::parsePromoteRequest(values).transition;
-    } catch (const request::RequestError &e) {
+    } catch (const requests::RequestError &e) {
         m_verdict->setText(QString::fromUtf8(e.what()));
         Q_EMIT promotionFinished(QString::fromUtf8(e.what()));
         return;

@@ -4,7 +4,7 @@
 // the write's result replaces only its own rows.
 #include "ui/review/ReviewPage.h"
 
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 
 #include "ui/PageParts.h"
 #include "ui/review/ConfidenceHistogramView.h"
@@ -669,7 +669,7 @@ void ReviewPage::exportQueue(const QString &file, const QString &format)
     review::ExportRequest request;
     try {
         request = review::parseExportRequest({{"file", file.toStdString()}, {"format", format.toStdString()}});
-    } catch (const request::RequestError &e) {
+    } catch (const requests::RequestError &e) {
         showError(this, tr("Export"), QString::fromUtf8(e.what()));
         Q_EMIT actionFinished(QString::fromUtf8(e.what()));
         return;

@@ -8,11 +8,11 @@
 #include <string_view>
 #include <vector>
 
-namespace pw::request {
+namespace pw::requests {
 
 /**
  * The names of an enum's values, in the order they are listed to a user. Declared next to the enum:
- *   inline constexpr request::Choices<Device, 3> kDevices{{{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, ...}};
+ *   inline constexpr requests::Choices<Device, 3> kDevices{{{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, ...}};
  * `ignoreCase`: parse() accepts any case (registry stages: "staging" is Staging); names print as listed.
  */
 template <typename E, std::size_t N>
@@ -92,4 +92,4 @@ const char *choiceKind()
     return kind.c_str();
 }
 
-} // namespace pw::request
+} // namespace pw::requests

@@ -5,7 +5,7 @@
 // "params.labels: ...", the field's label in a dialog).
 #pragma once
 
-#include "core/request/Choices.h"
+#include "core/requests/Choices.h"
 
 #include <QJsonObject>
 
@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-namespace pw::request {
+namespace pw::requests {
 
 /** A value a request parser refuses: `key` (snake_case, "batch_size") and `problem` ("'1.5' is not a whole number"). */
 class RequestError : public std::runtime_error
@@ -125,4 +125,4 @@ private:
     std::vector<std::string> m_known;
 };
 
-} // namespace pw::request
+} // namespace pw::requests

@@ -4,7 +4,7 @@
 #include "core/compute/Training.h"
 #include "core/ingest/Ingestor.h"
 #include "core/registry/Registry.h"
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 #include "core/review/Review.h"
 #include "core/score/Scoring.h"
 
@@ -32,11 +32,11 @@ std::string opt(const std::optional<std::int64_t> &v)
 }
 
 // Each request's parser, and what it made as text by the request's keys: a good row compares some of them.
-const std::map<QString, std::function<Fields(const request::KeyValues &)>> &parsers()
+const std::map<QString, std::function<Fields(const requests::KeyValues &)>> &parsers()
 {
-    static const std::map<QString, std::function<Fields(const request::KeyValues &)>> all = {
+    static const std::map<QString, std::function<Fields(const requests::KeyValues &)>> all = {
         {"ingest",
-         [](const request::KeyValues &v) {
+         [](const requests::KeyValues &v) {
              const auto o = ingest::parseIngestOptions(v);
              return Fields{{"source", o.source},
                            {"table", o.table},
@@ -47,7 +47,7 @@ const std::map<QString, std::function<Fields(const request::KeyValues &)>> &pars
                            {"threads", std::to_string(o.threads)}};
          }},
         {"train",
-         [](const request::KeyValues &v) {
+         [](const requests::KeyValues &v) {
              const auto r = compute::parseTrainRequest(v);
              return Fields{{"table", r.table},
                            {"experiment", r.experiment},
@@ -66,17 +66,17 @@ const std::map<QString, std::function<Fields(const request::KeyValues &)>> &pars
                            {"target", r.target}};
          }},
         {"evaluate",
-         [](const request::KeyValues &v) {
+         [](const requests::KeyValues &v) {
              const auto r = compute::parseEvaluateRequest(v);
              return Fields{{"run", r.run}, {"table", r.table}, {"as_of_version", opt(r.asOfVersion)}};
          }},
         {"register",
-         [](const request::KeyValues &v) {
+         [](const requests::KeyValues &v) {
              const auto r = registry::parseRegisterRequest(v);
              return Fields{{"run", r.run}, {"name", r.name}, {"description", r.description}};
          }},
         {"promote",
-         [](const request::KeyValues &v) {
+         [](const requests::KeyValues &v) {
              const auto p = registry::parsePromoteRequest(v);
              const auto &t = p.transition;
              const char *existing = t.existing == registry::Existing::Archive ? "archive"
@@ -87,7 +87,7 @@ const std::map<QString, std::function<Fields(const request::KeyValues &)>> &pars
                            {"comment", t.comment}, {"gate_table", p.gateTable}};
          }},
         {"score",
-         [](const request::KeyValues &v) {
+         [](const requests::KeyValues &v) {
              const auto r = score::parseScoreRequest(v);
              return Fields{{"model", r.model},
                            {"table", r.table},
@@ -98,22 +98,22 @@ const std::map<QString, std::function<Fields(const request::KeyValues &)>> &pars
                            {"target", r.target}};
          }},
         {"review-export",
-         [](const request::KeyValues &v) {
+         [](const requests::KeyValues &v) {
              const auto r = review::parseExportRequest(v);
              return Fields{{"file", r.file},
                            {"format", review::kExportFormats.name(r.format)},
                            {"state", review::kEntryStates.name(r.state)}};
          }},
         {"labels-merge",
-         [](const request::KeyValues &v) { return Fields{{"table", review::parseMergeRequest(v).table}}; }},
+         [](const requests::KeyValues &v) { return Fields{{"table", review::parseMergeRequest(v).table}}; }},
     };
     return all;
 }
 
 // "key=value" pairs (a value may hold '=').
-request::KeyValues keyValues(const QStringList &pairs)
+requests::KeyValues keyValues(const QStringList &pairs)
 {
-    request::KeyValues out;
+    requests::KeyValues out;
     for (const QString &p : pairs) {
         const qsizetype eq = p.indexOf('=');
         out.set(p.left(eq).toStdString(), p.mid(eq + 1).toStdString());
@@ -353,7 +353,7 @@ void tst_Requests::refused()
     try {
         parsers().at(request)(keyValues(values));
         QFAIL("accepted");
-    } catch (const request::RequestError &e) {
+    } catch (const requests::RequestError &e) {
         QCOMPARE(QString::fromStdString(e.key()), key);
         QCOMPARE(QString::fromStdString(e.problem()), problem);
         QCOMPARE(QString::fromUtf8(e.what()), key + ": " + problem);
@@ -364,10 +364,10 @@ void tst_Requests::choiceLists()
 {
     // One list parses and prints; the pipeline's parameter kinds are spelt from it.
     QCOMPARE(QString::fromStdString(ingest::kLabelRules.list()), "caltech, folder, none");
-    QCOMPARE(QString::fromLatin1(request::choiceKind<ingest::kLabelRules>()), "choice:caltech|folder|none");
-    QCOMPARE(QString::fromLatin1(request::choiceKind<compute::kDevices>()), "choice:auto|cpu|cuda");
-    QCOMPARE(QString::fromLatin1(request::choiceKind<review::kExportFormats>()), "choice:csv|labelstudio");
-    QVERIFY(request::choiceKind<compute::kDevices>() == request::choiceKind<compute::kDevices>()); // one text
+    QCOMPARE(QString::fromLatin1(requests::choiceKind<ingest::kLabelRules>()), "choice:caltech|folder|none");
+    QCOMPARE(QString::fromLatin1(requests::choiceKind<compute::kDevices>()), "choice:auto|cpu|cuda");
+    QCOMPARE(QString::fromLatin1(requests::choiceKind<review::kExportFormats>()), "choice:csv|labelstudio");
+    QVERIFY(requests::choiceKind<compute::kDevices>() == requests::choiceKind<compute::kDevices>()); // one text
     for (const std::string &name : compute::kPrecisions.names())
         QCOMPARE(compute::kPrecisions.name(*compute::kPrecisions.parse(name)), name);
     // Stages parse in any case and print as listed; the other lists are exact.
@@ -383,7 +383,7 @@ void tst_Requests::fromJson()
     // A task's params after substitution: numbers and booleans arrive as JSON values, references as text.
     const QJsonObject params{{"source", "/data"},   {"max_megapixels", 0.5}, {"commit_every", 300},
                              {"labels", "folder"},  {"glob", QJsonValue()},  {"threads", "2"}};
-    const auto values = request::KeyValues::fromJson(params);
+    const auto values = requests::KeyValues::fromJson(params);
     QCOMPARE(values.value("max_megapixels"), std::optional<std::string>("0.5"));
     QCOMPARE(values.value("commit_every"), std::optional<std::string>("300"));
     QVERIFY(!values.has("glob")); // null: no value
@@ -392,16 +392,16 @@ void tst_Requests::fromJson()
     QCOMPARE(o.commitEvery, 300);
     QCOMPARE(o.threads, 2);
     QVERIFY(!o.glob);
-    QCOMPARE(request::KeyValues::fromJson({{"rescore", true}}).value("rescore"), std::optional<std::string>("true"));
-    QCOMPARE(request::KeyValues::fromJson({{"threshold", 0.95}}).value("threshold"), std::optional<std::string>("0.95"));
+    QCOMPARE(requests::KeyValues::fromJson({{"rescore", true}}).value("rescore"), std::optional<std::string>("true"));
+    QCOMPARE(requests::KeyValues::fromJson({{"threshold", 0.95}}).value("threshold"), std::optional<std::string>("0.95"));
 }
 
 void tst_Requests::fromJsonRefusesLists()
 {
     try {
-        request::KeyValues::fromJson({{"labels", QJsonArray{"caltech"}}});
+        requests::KeyValues::fromJson({{"labels", QJsonArray{"caltech"}}});
         QFAIL("accepted");
-    } catch (const request::RequestError &e) {
+    } catch (const requests::RequestError &e) {
         QCOMPARE(QString::fromStdString(e.key()), "labels");
         QCOMPARE(QString::fromStdString(e.problem()), "expected a single value, not an array");
     }

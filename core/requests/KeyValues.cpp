@@ -1,6 +1,6 @@
 // Key/value input of requests and the checks every request parser shares: whole numbers, numbers in ranges,
 // booleans and unknown keys, each refused with a message that names the value.
-#include "core/request/KeyValues.h"
+#include "core/requests/KeyValues.h"
 
 #include <QJsonValue>
 #include <QLocale>
@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace pw::request {
+namespace pw::requests {
 
 namespace {
 
@@ -193,4 +193,4 @@ void KeyReader::done() const
     }
 }
 
-} // namespace pw::request
+} // namespace pw::requests
