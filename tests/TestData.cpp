@@ -107,7 +107,7 @@ compute::TrainRequest shapesTraining()
     r.imageSize = 16;
     r.epochs = 1;
     r.valFraction = 0.2;
-    r.device = "cpu";
+    r.device = pw::compute::Device::Cpu;
     return r;
 }
 

@@ -1,5 +1,6 @@
 // CLI commands of the catalog and training: ingest, catalog, demo-data, demo, train, runs, evaluate.
 #include "app/cli/Cli.h"
+#include "app/cli/CliRequest.h"
 #include "app/cli/CliSupport.h"
 
 #include "core/catalog/Catalog.h"
@@ -34,21 +35,9 @@ namespace pw::cli {
 
 int cmdIngest(const Context &c)
 {
-    ingest::IngestOptions o;
-    o.source = c.positional().at(0).toStdString();
-    if (c.isSet("table"))
-        o.table = c.value("table").toStdString();
-    if (c.isSet("glob"))
-        o.glob = c.value("glob").toStdString();
-    if (c.isSet("labels")) {
-        const auto rule = ingest::parseLabelRule(c.value("labels").toStdString());
-        if (!rule)
-            throw UsageError{"--labels: '" + c.value("labels") + "' is not caltech, folder or none"};
-        o.labels = *rule;
-    }
-    o.maxMegapixels = c.realValue("max-megapixels", ingest::kDefaultMaxMegapixels);
-    o.commitEvery = int(c.intValue("commit-every", ingest::kDefaultCommitEvery, 1));
-    o.threads = int(c.intValue("threads", 0, 0));
+    requests::KeyValues values = optionValues(c);
+    values.set("source", c.positional().at(0).toStdString());
+    const ingest::IngestOptions o = parseOptions(ingest::parseIngestOptions, values, {{"source", "SOURCE"}});
 
     const auto ws = store::Workspace::open(c.workspaceRoot());
     bool newTable = false;
@@ -357,43 +346,7 @@ int reportTraining(const Context &c, const compute::TrainOutcome &outcome, const
 
 int cmdTrain(const Context &c)
 {
-    compute::TrainRequest r;
-    if (c.isSet("table"))
-        r.table = c.value("table").toStdString();
-    if (c.isSet("experiment"))
-        r.experiment = c.value("experiment").toStdString();
-    if (c.isSet("model"))
-        r.model = c.value("model").toStdString();
-    if (c.isSet("optimizer"))
-        r.optimizer = c.value("optimizer").toStdString();
-    if (c.isSet("device"))
-        r.device = c.value("device").toStdString();
-    if (c.isSet("precision"))
-        r.precision = c.value("precision").toStdString();
-    r.runName = c.value("name").toStdString();
-    if (c.isSet("target"))
-        r.target = c.value("target").toStdString();
-    r.epochs = int(c.intValue("epochs", 0, 1));
-    r.batchSize = int(c.intValue("batch-size", 0, 2));
-    r.imageSize = int(c.intValue("image-size", 0, 1));
-    r.seed = std::uint64_t(c.intValue("seed", 42, 0));
-    if (c.isSet("lr"))
-        r.lr = c.realValue("lr", 0);
-    if (c.isSet("val-fraction")) {
-        bool ok = false;
-        r.valFraction = c.value("val-fraction").toDouble(&ok);
-        if (!ok || r.valFraction < 0 || r.valFraction > 0.9)
-            throw UsageError{"--val-fraction: '" + c.value("val-fraction") + "' is not a number from 0 to 0.9"};
-    }
-    if (c.isSet("as-of-version"))
-        r.asOfVersion = c.intValue("as-of-version", 0, 0);
-    for (const auto &[name, value] : {std::pair{"--device", r.device}, std::pair{"--precision", r.precision}}) {
-        const bool ok = std::string(name) == "--device" ? (value == "auto" || value == "cpu" || value == "cuda")
-                                                        : (value == "auto" || value == "fp32" || value == "bf16");
-        if (!ok)
-            throw UsageError{QString(name) + ": '" + QString::fromStdString(value) + "' is not allowed"};
-    }
-
+    const compute::TrainRequest r = parseOptions(compute::parseTrainRequest, optionValues(c));
     const auto ws = store::Workspace::open(c.workspaceRoot());
     TrainProgress progress(r.table);
     const auto outcome = compute::runTraining(ws, r, std::ref(progress), &g_cancel);
@@ -610,15 +563,9 @@ int cmdRunsNote(const Context &c)
 
 int cmdEvaluate(const Context &c)
 {
-    if (!c.isSet("run"))
-        throw UsageError{"missing --run RUN"};
-    if (!c.isSet("table"))
-        throw UsageError{"missing --table T"};
-    std::optional<std::int64_t> asOf;
-    if (c.isSet("as-of-version"))
-        asOf = c.intValue("as-of-version", 0, 0);
+    const compute::EvaluateRequest request = parseOptions(compute::parseEvaluateRequest, optionValues(c));
     const auto ws = store::Workspace::open(c.workspaceRoot());
-    const auto r = compute::evaluateRun(ws, c.value("run").toStdString(), c.value("table").toStdString(), asOf, &g_cancel);
+    const auto r = compute::evaluateRun(ws, request.run, request.table, request.asOfVersion, &g_cancel);
     if (c.json()) {
         printJson(QJsonDocument(compute::evaluationJson(r)));
     } else {

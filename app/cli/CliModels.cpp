@@ -1,5 +1,6 @@
 // CLI commands of the registry, scoring and review loop: models, score, predictions, review.
 #include "app/cli/Cli.h"
+#include "app/cli/CliRequest.h"
 #include "app/cli/CliSupport.h"
 
 #include "core/registry/Gate.h"
@@ -98,11 +99,10 @@ struct OpenRegistry
 
 // models transition --gate-table T: the candidate against the Production version on T; throws when it is less
 // accurate (printing the refusal as JSON first with --json). Returns the gate as JSON and sets r.expectProduction.
-QJsonObject promotionGate(const Context &c, const store::Workspace &ws, registry::TransitionRequest &r)
+QJsonObject promotionGate(const Context &c, const store::Workspace &ws, const std::string &table,
+                          registry::TransitionRequest &r)
 {
-    if (r.to != registry::Stage::Production)
-        throw UsageError{"--gate-table applies to a transition to Production"};
-    const auto g = registry::checkPromotionGate(ws, r.name, r.version, c.value("gate-table").toStdString(), &g_cancel);
+    const auto g = registry::checkPromotionGate(ws, r.name, r.version, table, &g_cancel);
     QJsonObject gate{{"table", qs(g.table)},
                      {"data_version", qint64(g.dataVersion)},
                      {"candidate", QJsonObject{{"version", qint64(g.candidateVersion)}, {"accuracy", g.candidateAccuracy}}},
@@ -124,13 +124,9 @@ QJsonObject promotionGate(const Context &c, const store::Workspace &ws, registry
 
 int cmdModelsRegister(const Context &c)
 {
-    if (!c.isSet("run"))
-        throw UsageError{"missing --run RUN"};
-    if (!c.isSet("name"))
-        throw UsageError{"missing --name NAME"};
+    const registry::RegisterRequest request = parseOptions(registry::parseRegisterRequest, optionValues(c));
     OpenRegistry open(c);
-    const auto v = open.reg.registerRun(c.value("run").toStdString(), c.value("name").toStdString(),
-                                        c.value("description").toStdString());
+    const auto v = open.reg.registerRun(request.run, request.name, request.description);
     if (c.json())
         printJson(QJsonDocument(versionJson(v)));
     else
@@ -163,24 +159,15 @@ int cmdModelsList(const Context &c)
 
 int cmdModelsTransition(const Context &c)
 {
-    registry::TransitionRequest r;
-    r.name = c.positional().at(1).toStdString();
-    bool ok = false;
-    r.version = c.positional().at(2).toLongLong(&ok);
-    if (!ok || r.version < 1)
-        throw UsageError{"VERSION: '" + c.positional().at(2) + "' is not a version number"};
-    const auto stage = registry::parseStage(c.positional().at(3).toStdString());
-    if (!stage)
-        throw UsageError{"STAGE: '" + c.positional().at(3) + "' is not one of None, Staging, Production, Archived"};
-    r.to = *stage;
-    if (c.isSet("archive-existing") && c.isSet("keep-existing"))
-        throw UsageError{"--archive-existing and --keep-existing exclude each other"};
-    r.existing = c.isSet("archive-existing") ? registry::Existing::Archive
-                 : c.isSet("keep-existing") ? registry::Existing::Keep
-                                            : registry::Existing::Default;
-    r.comment = c.value("comment").toStdString();
+    requests::KeyValues values = optionValues(c);
+    values.set("name", c.positional().at(1).toStdString());
+    values.set("version", c.positional().at(2).toStdString());
+    values.set("stage", c.positional().at(3).toStdString());
+    const registry::PromoteRequest promote = parseOptions(registry::parsePromoteRequest, values,
+                                                          {{"name", "NAME"}, {"version", "VERSION"}, {"stage", "STAGE"}});
+    registry::TransitionRequest r = promote.transition;
     OpenRegistry open(c);
-    const QJsonObject gate = c.isSet("gate-table") ? promotionGate(c, open.ws, r) : QJsonObject();
+    const QJsonObject gate = promote.gateTable.empty() ? QJsonObject() : promotionGate(c, open.ws, promote.gateTable, r);
     const auto recorded = open.reg.transition(r);
     if (c.json()) {
         QJsonArray arr;
@@ -241,18 +228,7 @@ int cmdModelsAlias(const Context &c)
 
 int cmdScore(const Context &c)
 {
-    if (!c.isSet("model"))
-        throw UsageError{"missing --model REF (NAME@Production, NAME@Staging, NAME@ALIAS or NAME:VERSION)"};
-    score::ScoreRequest r;
-    r.model = c.value("model").toStdString();
-    if (c.isSet("table"))
-        r.table = c.value("table").toStdString();
-    r.threshold = c.fractionValue("threshold", r.threshold);
-    r.reviewFraction = c.fractionValue("review-fraction", r.reviewFraction);
-    r.seed = std::uint64_t(c.intValue("seed", 42, 0));
-    r.rescore = c.isSet("rescore");
-    if (c.isSet("target"))
-        r.target = c.value("target").toStdString();
+    const score::ScoreRequest r = parseOptions(score::parseScoreRequest, optionValues(c));
     const auto ws = store::Workspace::open(c.workspaceRoot());
     ProgressPrinter decodeProgress("decoding"), predictProgress("predicting");
     const auto res = score::score(
@@ -379,8 +355,9 @@ int cmdReviewSkip(const Context &c)
 
 int cmdReviewCommit(const Context &c)
 {
+    const review::MergeRequest request = parseOptions(review::parseMergeRequest, optionValues(c));
     OpenQueue open(c);
-    const auto res = open.queue.commit(c.value("table").toStdString());
+    const auto res = open.queue.commit(request.table);
     for (const auto &w : res.warnings)
         std::cerr << "warning: " << w << "\n";
     for (const auto &[path, why] : res.notMerged)
@@ -401,17 +378,19 @@ int cmdReviewCommit(const Context &c)
 
 int cmdReviewExport(const Context &c)
 {
-    const QString format = c.isSet("format") ? c.value("format") : QString("csv");
-    const std::string file = c.positional().at(1).toStdString();
-    const std::string state = c.isSet("state") ? c.value("state").toStdString() : std::string("pending");
-    if (format != "csv" && format != "labelstudio")
-        throw UsageError{"--format: '" + format + "' is not csv or labelstudio"};
+    requests::KeyValues values = optionValues(c);
+    values.set("file", c.positional().at(1).toStdString());
+    const review::ExportRequest request = parseOptions(review::parseExportRequest, values, {{"file", "FILE"}});
     OpenQueue open(c);
-    const std::int64_t n = format == "csv" ? open.queue.exportCsv(file, state) : open.queue.exportLabelStudio(file, state);
+    const std::int64_t n = review::exportEntries(open.queue, request);
     if (c.json())
-        printJson(QJsonDocument(QJsonObject{{"file", qs(file)}, {"format", format}, {"entries", qint64(n)}}));
+        printJson(QJsonDocument(QJsonObject{{"file", qs(request.file)},
+                                            {"format", review::kExportFormats.name(request.format)},
+                                            {"entries", qint64(n)}}));
     else
-        std::cout << "wrote " << n << " " << state << " entries to " << file << "\n";
+        std::cout << "wrote " << n << " " << review::kEntryStates.name(request.state) << " entries to " << request.file
+                  << "
+";
     return kSuccess;
 }
 

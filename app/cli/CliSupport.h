@@ -137,6 +137,23 @@ public:
     /** The option's value (the last one given); empty when it is not set. */
     QString value(const QString &o) const { return given(o).isEmpty() ? QString() : given(o).last(); }
     QStringList values(const QString &o) const { return given(o); }
+    /** The options given (without dashes), in name order. */
+    QStringList optionNames() const
+    {
+        QStringList names;
+        for (const auto &[name, values] : m_options)
+            names << name;
+        return names;
+    }
+    /** Whether `o` is a flag (an option without a value) of this command. */
+    bool isFlag(const QString &o) const
+    {
+        for (const Option &option : m_command.options) {
+            if (o == QLatin1String(option.name))
+                return option.value == nullptr;
+        }
+        return false;
+    }
     /** The positional arguments; for a subcommand the first is the subcommand's name. */
     const QStringList &positional() const { return m_positional; }
     long long intValue(const QString &o, long long def, long long min) const

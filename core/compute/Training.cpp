@@ -260,10 +260,8 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
         throw std::invalid_argument("--image-size: " + std::to_string(imageSize) + " px is outside what " + std::string(spec.name)
                                     + " takes (" + std::to_string(spec.minInputSize) + " to "
                                     + std::to_string(spec.maxInputSize) + " px)");
-    if (request.optimizer != "adam" && request.optimizer != "sgd")
-        throw std::invalid_argument("--optimizer: '" + request.optimizer + "' is not adam or sgd");
     const Target target = findTarget(*ws.openCatalog(), request.target); // throws, naming the known targets
-    if (request.device == "cuda") {
+    if (request.device == Device::Cuda) {
         // Refused before any shard is built or run recorded: a worker without CUDA would only fail the run.
         const QJsonObject info = testTarget(target);
         if (info.value("reachable").toBool() && !info.contains("error") && !info.value("cuda").toBool())
@@ -304,17 +302,17 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     tracker.logParams(outcome.runId, {{"table", request.table},
                                       {"data_version", std::to_string(shards.dataVersion)},
                                       {"val_fraction", QString::number(request.valFraction).toStdString()},
-                                      {"device_requested", request.device},
+                                      {"device_requested", kDevices.name(request.device)},
                                       {"target", target.name},
-                                      {"precision_requested", request.precision},
+                                      {"precision_requested", kPrecisions.name(request.precision)},
                                       {"shard", QFileInfo(QString::fromStdString(shards.dir)).fileName().toStdString()}});
     QFile::copy(QString::fromStdString(shards.dir + "/classes.txt"), QString::fromStdString(dir + "/classes.txt"));
     tracker.addArtifact(outcome.runId, {"classes.txt", "classes", QFileInfo(QString::fromStdString(dir + "/classes.txt")).size(), {}});
 
     QStringList args{"train", "--shards", QString::fromStdString(shards.dir), "--out", QString::fromStdString(dir),
                      "--model", QString::fromStdString(request.model), "--optimizer",
-                     QString::fromStdString(request.optimizer), "--seed", QString::number(request.seed), "--device",
-                     QString::fromStdString(request.device), "--precision", QString::fromStdString(request.precision)};
+                     kOptimizers.name(request.optimizer), "--seed", QString::number(request.seed), "--device",
+                     kDevices.name(request.device), "--precision", kPrecisions.name(request.precision)};
     if (request.epochs > 0)
         args << "--epochs" << QString::number(request.epochs);
     if (request.batchSize > 0)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/compute/Targets.h"
+#include "core/requests/Choices.h"
 
 #include <QJsonObject>
 
@@ -16,8 +17,23 @@
 namespace pw::store {
 class Workspace;
 }
+namespace pw::requests {
+class KeyValues;
+}
 
 namespace pw::compute {
+
+/** Where the worker trains: auto (a GPU when there is one), cpu, cuda (refused up front without one). */
+enum class Device { Auto, Cpu, Cuda };
+inline constexpr requests::Choices<Device, 3> kDevices{{{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}}};
+
+/** Arithmetic precision: auto (bf16 where the CPU or GPU has it, else fp32), fp32, bf16. */
+enum class Precision { Auto, Fp32, Bf16 };
+inline constexpr requests::Choices<Precision, 3> kPrecisions{
+    {{Precision::Auto, "auto"}, {Precision::Fp32, "fp32"}, {Precision::Bf16, "bf16"}}};
+
+enum class Optimizer { Adam, Sgd };
+inline constexpr requests::Choices<Optimizer, 2> kOptimizers{{{Optimizer::Adam, "adam"}, {Optimizer::Sgd, "sgd"}}};
 
 struct TrainRequest
 {
@@ -28,16 +44,38 @@ struct TrainRequest
     int epochs = 0;        // 0: the model's default
     int batchSize = 0;     // 0: the model's default
     double lr = 0;         // 0: the model's default
-    std::string optimizer = "adam";
+    Optimizer optimizer = Optimizer::Adam;
     int imageSize = 0;     // 0: the model's default input size
     double valFraction = 0.1;
     std::uint64_t seed = 42;
-    std::string device = "auto";
-    std::string precision = "auto";
+    Device device = Device::Auto;
+    Precision precision = Precision::Auto;
     std::optional<std::int64_t> asOfVersion;
     std::string pipelineRunId;
     std::string target = "local"; // a compute target of the workspace (core/compute/Targets.h)
 };
+
+/** The fewest images in a training batch (batch normalisation needs two). */
+inline constexpr int kMinBatchSize = 2;
+
+/**
+ * The request from key/value input (the CLI's options, a train task's params, the Train… dialog's fields):
+ * table, experiment, name (the run's), model, epochs, batch_size, lr, optimizer, image_size, val_fraction, seed,
+ * device, precision, as_of_version, target. 0 for epochs, batch_size, lr and image_size is the model's default.
+ * Throws requests::RequestError naming the key at fault, an unknown key too.
+ */
+TrainRequest parseTrainRequest(const requests::KeyValues &values);
+
+/** What `evaluate` evaluates: a run's model on a table (latest version, or asOfVersion). */
+struct EvaluateRequest
+{
+    std::string run;
+    std::string table;
+    std::optional<std::int64_t> asOfVersion;
+};
+
+/** run and table (both required), as_of_version. Throws requests::RequestError like parseTrainRequest. */
+EvaluateRequest parseEvaluateRequest(const requests::KeyValues &values);
 
 struct TrainOutcome
 {

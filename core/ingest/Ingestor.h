@@ -16,6 +16,9 @@ class QJsonObject;
 namespace pw::store {
 class Workspace;
 }
+namespace pw::requests {
+class KeyValues;
+}
 
 namespace pw::ingest {
 
@@ -32,6 +35,13 @@ struct IngestOptions
     int commitEvery = kDefaultCommitEvery; // files per committed batch
     int threads = 0;                       // decoding threads; 0: one per core
 };
+
+/**
+ * The options from key/value input (the CLI's, a pipeline task's params): source (required), table, glob,
+ * labels (kLabelRules), max_megapixels (above 0), commit_every (>= 1), threads (>= 0, 0: one per core).
+ * Throws requests::RequestError naming the key at fault, an unknown key too.
+ */
+IngestOptions parseIngestOptions(const requests::KeyValues &values);
 
 struct IngestProgress
 {

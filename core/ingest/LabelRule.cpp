@@ -7,26 +7,12 @@ namespace pw::ingest {
 
 std::optional<LabelRule> parseLabelRule(std::string_view text)
 {
-    if (text == "caltech")
-        return LabelRule::Caltech;
-    if (text == "folder")
-        return LabelRule::Folder;
-    if (text == "none")
-        return LabelRule::None;
-    return std::nullopt;
+    return kLabelRules.parse(text);
 }
 
 const char *labelRuleName(LabelRule rule)
 {
-    switch (rule) {
-    case LabelRule::Caltech:
-        return "caltech";
-    case LabelRule::Folder:
-        return "folder";
-    case LabelRule::None:
-        return "none";
-    }
-    return "none";
+    return kLabelRules.name(rule);
 }
 
 PathLabel labelFromPath(LabelRule rule, std::string_view relativePath)

@@ -2,7 +2,11 @@
 // text ("{{tasks.register.version}}" becomes "3").
 #pragma once
 
+#include "core/requests/KeyValues.h"
+
 #include <QJsonObject>
+
+#include <stdexcept>
 
 #include <string>
 
@@ -23,6 +27,21 @@ public:
     /** true/false, or the text true, 1, false, 0. */
     bool boolean(const char *k, bool def) const;
     const QJsonObject &json() const { return m_o; }
+    /** The params as a request's key/value input (core/requests/KeyValues.h). */
+    requests::KeyValues values() const { return requests::KeyValues::fromJson(m_o); }
+    /**
+     * The task's request by that request's one parser (the CLI and the dialogs use the same one); what the parser
+     * refuses fails the task naming the param: "params.labels: 'caltch' is not one of caltech, folder, none".
+     */
+    template <typename Parse>
+    auto parse(Parse &&parser) const
+    {
+        try {
+            return parser(values());
+        } catch (const requests::RequestError &e) {
+            throw std::runtime_error("params." + e.key() + ": " + e.problem());
+        }
+    }
 
 private:
     QJsonObject m_o;

@@ -27,18 +27,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char *kStageNames[] = {"None", "Staging", "Production", "Archived"};
-
 std::string quoted(const std::string &s)
 {
     return "'" + s + "'";
-}
-
-std::string lower(std::string s)
-{
-    for (char &c : s)
-        c = char(std::tolower(static_cast<unsigned char>(c)));
-    return s;
 }
 
 std::optional<std::int64_t> wholeNumber(std::string_view s)
@@ -99,17 +90,12 @@ void checkAlias(const std::string &alias)
 
 const char *stageName(Stage stage)
 {
-    return kStageNames[int(stage)];
+    return kStages.name(stage);
 }
 
 std::optional<Stage> parseStage(std::string_view name)
 {
-    const std::string l = lower(std::string(name));
-    for (int i = 0; i < 4; ++i) {
-        if (l == lower(kStageNames[i]))
-            return Stage(i);
-    }
-    return std::nullopt;
+    return kStages.parse(name);
 }
 
 std::string currentUser()

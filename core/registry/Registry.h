@@ -2,6 +2,8 @@
 // training runs, stages None | Staging | Production | Archived with an audit trail, and aliases.
 #pragma once
 
+#include "core/requests/Choices.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,10 +14,17 @@ namespace pw::store {
 class Database;
 class Workspace;
 } // namespace pw::store
+namespace pw::requests {
+class KeyValues;
+}
 
 namespace pw::registry {
 
 enum class Stage { None, Staging, Production, Archived };
+/** The stages' names; parsed in any case ("staging" is Staging), printed as listed. */
+inline constexpr requests::Choices<Stage, 4> kStages{
+    {{Stage::None, "None"}, {Stage::Staging, "Staging"}, {Stage::Production, "Production"}, {Stage::Archived, "Archived"}},
+    /*ignoreCase=*/true};
 
 /** "None", "Staging", "Production", "Archived". */
 const char *stageName(Stage stage);
@@ -73,6 +82,30 @@ struct TransitionRequest
      */
     std::optional<std::int64_t> expectProduction;
 };
+
+/** A registration: a FINISHED run's model as the next version of `name`. */
+struct RegisterRequest
+{
+    std::string run; // a run id or unique prefix
+    std::string name;
+    std::string description;
+};
+
+/** run and name (required), description. Throws requests::RequestError naming the key at fault, an unknown key too. */
+RegisterRequest parseRegisterRequest(const requests::KeyValues &values);
+
+/** A promotion: a transition, optionally gated on a table (core/registry/Gate.h). */
+struct PromoteRequest
+{
+    TransitionRequest transition;
+    std::string gateTable; // empty: no gate
+};
+
+/**
+ * name, version (>= 1), stage (kStages) required; archive_existing and keep_existing (booleans, not both), comment,
+ * gate_table (only for a promotion to Production). Throws requests::RequestError naming the key at fault.
+ */
+PromoteRequest parsePromoteRequest(const requests::KeyValues &values);
 
 /** The user recorded with a transition: $USER, else the login name of the process, else "unknown". */
 std::string currentUser();

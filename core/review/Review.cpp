@@ -173,8 +173,8 @@ std::vector<ReviewItem> ReviewQueue::query(const std::string &where, const std::
 
 std::vector<ReviewItem> ReviewQueue::list(const ListOptions &o) const
 {
-    if (!o.state.empty() && o.state != "pending" && o.state != "labeled" && o.state != "skipped")
-        throw std::runtime_error("state " + quoted(o.state) + ": expected pending, labeled or skipped");
+    if (!o.state.empty() && !kEntryStates.parse(o.state))
+        throw std::runtime_error("state " + kEntryStates.problem(o.state));
     std::string where = o.includeMerged ? "1" : "merged_version IS NULL";
     std::vector<std::string> binds;
     if (!o.state.empty()) {

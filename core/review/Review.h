@@ -3,6 +3,8 @@
 // Also the bridge to external labeling tools: CSV and Label Studio export and import.
 #pragma once
 
+#include "core/requests/Choices.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,8 +15,21 @@ namespace pw::store {
 class Database;
 class Workspace;
 } // namespace pw::store
+namespace pw::requests {
+class KeyValues;
+}
 
 namespace pw::review {
+
+/** The states of a queue entry, as stored and as the CLI, tasks and exports name them. */
+enum class EntryState { Pending, Labeled, Skipped };
+inline constexpr requests::Choices<EntryState, 3> kEntryStates{
+    {{EntryState::Pending, "pending"}, {EntryState::Labeled, "labeled"}, {EntryState::Skipped, "skipped"}}};
+
+/** The files an external labeling tool reads: CSV, or Label Studio tasks (JSON). */
+enum class ExportFormat { Csv, LabelStudio };
+inline constexpr requests::Choices<ExportFormat, 2> kExportFormats{
+    {{ExportFormat::Csv, "csv"}, {ExportFormat::LabelStudio, "labelstudio"}}};
 
 struct ReviewItem
 {
@@ -120,6 +135,28 @@ private:
     const store::Workspace &m_ws;
     store::Database &m_db;
 };
+
+/** An export of the open entries of one state for an external labeling tool. */
+struct ExportRequest
+{
+    std::string file;
+    ExportFormat format = ExportFormat::Csv;
+    EntryState state = EntryState::Pending;
+};
+
+/** file (required), format (kExportFormats), state (kEntryStates). Throws requests::RequestError naming the key. */
+ExportRequest parseExportRequest(const requests::KeyValues &values);
+/** Writes the export the request describes; returns the entries written. */
+std::int64_t exportEntries(const ReviewQueue &queue, const ExportRequest &request);
+
+/** A merge of the reviewed labels into the catalog (review commit, a labels-merge task). */
+struct MergeRequest
+{
+    std::string table; // empty: every table
+};
+
+/** table. Throws requests::RequestError for an unknown key. */
+MergeRequest parseMergeRequest(const requests::KeyValues &values);
 
 /** Splits one CSV record (RFC 4180: quotes, doubled quotes); `line` must hold whole quoted fields. */
 std::vector<std::string> parseCsvRecord(const std::string &line);

@@ -13,6 +13,9 @@ namespace pw::store {
 class Database;
 class Workspace;
 } // namespace pw::store
+namespace pw::requests {
+class KeyValues;
+}
 
 namespace pw::score {
 
@@ -26,6 +29,12 @@ struct ScoreRequest
     bool rescore = false;          // score every image again, not only those without a prediction
     std::string target = "local";  // the compute target that runs the model (core/compute/Targets.h)
 };
+
+/**
+ * The request from key/value input: model (required), table, threshold and review_fraction (above 0, at most 1),
+ * seed (>= 0), rescore (boolean), target. Throws requests::RequestError naming the key at fault, an unknown key too.
+ */
+ScoreRequest parseScoreRequest(const requests::KeyValues &values);
 
 struct ScoreFailure
 {

@@ -58,7 +58,7 @@ Sample runOnce(const store::Workspace &ws, const std::string &target)
     r.table = "fashion";
     r.experiment = "bench-" + target;
     r.epochs = 1;
-    r.device = "cpu";
+    r.device = pw::compute::Device::Cpu;
     r.target = target;
     Sample s;
     QElapsedTimer clock;

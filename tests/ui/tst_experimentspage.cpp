@@ -156,7 +156,7 @@ std::string tst_ExperimentsPage::train(double lr, int batchSize, const std::stri
     r.experiment = "shapes";
     r.lr = lr;
     r.batchSize = batchSize;
-    r.optimizer = optimizer;
+    r.optimizer = *compute::kOptimizers.parse(optimizer);
     return test::trainToEnd(*m_ws, r);
 }
 

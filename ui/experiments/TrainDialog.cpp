@@ -1,6 +1,7 @@
 // The train dialog: a form over compute::TrainRequest, its model choices from the model zoo.
 #include "ui/experiments/TrainDialog.h"
 
+#include "core/requests/KeyValues.h"
 #include "core/train/ModelZoo.h"
 
 #include <QComboBox>
@@ -9,6 +10,7 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -22,6 +24,25 @@ namespace {
 QString qs(std::string_view s)
 {
     return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
+
+template <typename E, std::size_t N>
+void addChoices(QComboBox *box, const requests::Choices<E, N> &choices)
+{
+    for (const std::string &name : choices.names())
+        box->addItem(QString::fromStdString(name));
+}
+
+template <typename E, std::size_t N>
+void selectChoice(QComboBox *box, const requests::Choices<E, N> &choices, E value)
+{
+    box->setCurrentText(QString::fromLatin1(choices.name(value)));
+}
+
+// A number as the request's key/value input spells it (the shortest text that reads back the same).
+std::string text(double v)
+{
+    return QString::number(v, 'g', QLocale::FloatingPointShortest).toStdString();
 }
 
 } // namespace
@@ -70,14 +91,14 @@ TrainDialog::TrainDialog(const std::vector<std::string> &tables, const std::vect
     m_lr->setDecimals(6);
     m_lr->setRange(0, 10);
     m_lr->setSingleStep(0.0005);
-    m_optimizer->addItems({QStringLiteral("adam"), QStringLiteral("sgd")});
+    addChoices(m_optimizer, compute::kOptimizers);
     m_valFraction->setDecimals(2);
     m_valFraction->setRange(0.01, 0.9);
     m_valFraction->setSingleStep(0.05);
     m_valFraction->setToolTip(tr("The share of the labeled images held out for validation"));
     m_seed->setRange(0, std::numeric_limits<int>::max());
-    m_device->addItems({QStringLiteral("auto"), QStringLiteral("cpu"), QStringLiteral("cuda")});
-    m_precision->addItems({QStringLiteral("auto"), QStringLiteral("fp32"), QStringLiteral("bf16")});
+    addChoices(m_device, compute::kDevices);
+    addChoices(m_precision, compute::kPrecisions);
     m_precision->setToolTip(tr("auto: bf16 where the CPU has AVX512_BF16/AMX or on a GPU, else fp32"));
     for (const std::string &t : targets)
         m_target->addItem(QString::fromStdString(t));
@@ -89,22 +110,28 @@ TrainDialog::TrainDialog(const std::vector<std::string> &tables, const std::vect
     m_error->setStyleSheet(QStringLiteral("color: #c62828"));
     m_error->setVisible(false);
 
+    // Each field with the request key it fills (parseTrainRequest): a value the parser refuses is shown with
+    // the field's label and the field gets the focus.
+    m_fields = {{"table", tr("Table"), m_table},
+                {"experiment", tr("Experiment"), m_experiment},
+                {"name", tr("Run name"), m_runName},
+                {"model", tr("Model"), m_model},
+                {"epochs", tr("Epochs"), m_epochs},
+                {"batch_size", tr("Batch size"), m_batchSize},
+                {"lr", tr("Learning rate"), m_lr},
+                {"optimizer", tr("Optimizer"), m_optimizer},
+                {"image_size", tr("Image size (px)"), m_imageSize},
+                {"val_fraction", tr("Validation fraction"), m_valFraction},
+                {"seed", tr("Seed"), m_seed},
+                {"device", tr("Device"), m_device},
+                {"precision", tr("Precision"), m_precision},
+                {"target", tr("Compute target"), m_target}};
     auto *form = new QFormLayout;
-    form->addRow(tr("Table:"), m_table);
-    form->addRow(tr("Experiment:"), m_experiment);
-    form->addRow(tr("Run name:"), m_runName);
-    form->addRow(tr("Model:"), m_model);
-    form->addRow(QString(), m_modelSummary);
-    form->addRow(tr("Epochs:"), m_epochs);
-    form->addRow(tr("Batch size:"), m_batchSize);
-    form->addRow(tr("Learning rate:"), m_lr);
-    form->addRow(tr("Optimizer:"), m_optimizer);
-    form->addRow(tr("Image size (px):"), m_imageSize);
-    form->addRow(tr("Validation fraction:"), m_valFraction);
-    form->addRow(tr("Seed:"), m_seed);
-    form->addRow(tr("Device:"), m_device);
-    form->addRow(tr("Precision:"), m_precision);
-    form->addRow(tr("Compute target:"), m_target);
+    for (const Field &f : m_fields) {
+        form->addRow(f.label + QLatin1Char(':'), f.widget);
+        if (f.widget == m_model)
+            form->addRow(QString(), m_modelSummary);
+    }
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Train"));
     auto *layout = new QVBoxLayout(this);
@@ -144,41 +171,61 @@ void TrainDialog::setRequest(const compute::TrainRequest &r)
     m_epochs->setValue(r.epochs);
     m_batchSize->setValue(r.batchSize);
     m_lr->setValue(r.lr);
-    m_optimizer->setCurrentText(QString::fromStdString(r.optimizer));
+    selectChoice(m_optimizer, compute::kOptimizers, r.optimizer);
     m_imageSize->setValue(r.imageSize);
     m_valFraction->setValue(r.valFraction);
     m_seed->setValue(int(std::min<std::uint64_t>(r.seed, std::uint64_t(std::numeric_limits<int>::max()))));
-    m_device->setCurrentText(QString::fromStdString(r.device));
-    m_precision->setCurrentText(QString::fromStdString(r.precision));
+    selectChoice(m_device, compute::kDevices, r.device);
+    selectChoice(m_precision, compute::kPrecisions, r.precision);
     if (const int i = m_target->findText(QString::fromStdString(r.target)); i >= 0)
         m_target->setCurrentIndex(i);
 }
 
+requests::KeyValues TrainDialog::values() const
+{
+    return {{"table", m_table->currentText().toStdString()},
+            {"experiment", m_experiment->currentText().trimmed().toStdString()},
+            {"model", m_model->currentText().toStdString()},
+            {"epochs", std::to_string(m_epochs->value())},
+            {"batch_size", std::to_string(m_batchSize->value())},
+            {"lr", text(m_lr->value())},
+            {"optimizer", m_optimizer->currentText().toStdString()},
+            {"image_size", std::to_string(m_imageSize->value())},
+            {"val_fraction", text(m_valFraction->value())},
+            {"seed", std::to_string(m_seed->value())},
+            {"device", m_device->currentText().toStdString()},
+            {"precision", m_precision->currentText().toStdString()},
+            {"target", m_target->currentText().toStdString()},
+            {"name", m_runName->text().trimmed().toStdString()}};
+}
+
 compute::TrainRequest TrainDialog::request() const
 {
-    compute::TrainRequest r;
-    r.table = m_table->currentText().toStdString();
-    r.experiment = m_experiment->currentText().trimmed().toStdString();
-    r.runName = m_runName->text().trimmed().toStdString();
-    r.model = m_model->currentText().toStdString();
-    r.epochs = m_epochs->value();
-    r.batchSize = m_batchSize->value();
-    r.lr = m_lr->value();
-    r.optimizer = m_optimizer->currentText().toStdString();
-    r.imageSize = m_imageSize->value();
-    r.valFraction = m_valFraction->value();
-    r.seed = std::uint64_t(m_seed->value());
-    r.device = m_device->currentText().toStdString();
-    r.precision = m_precision->currentText().toStdString();
-    r.target = m_target->currentText().toStdString();
-    return r;
+    return compute::parseTrainRequest(values());
 }
 
 QString TrainDialog::validationError() const
 {
-    const compute::TrainRequest r = request();
+    return check(nullptr);
+}
+
+QString TrainDialog::check(QWidget **field) const
+{
     if (m_table->count() == 0)
         return tr("The workspace has no table to train on: ingest images first (pipewright ingest).");
+    compute::TrainRequest r;
+    try {
+        r = request();
+    } catch (const requests::RequestError &e) {
+        for (const Field &f : m_fields) {
+            if (f.key == e.key()) {
+                if (field)
+                    *field = f.widget;
+                return f.label + QStringLiteral(": ") + QString::fromStdString(e.problem());
+            }
+        }
+        return QString::fromUtf8(e.what());
+    }
     if (r.table.empty())
         return tr("Choose the table to train on.");
     if (r.experiment.empty())
@@ -199,9 +246,12 @@ QString TrainDialog::validationError() const
 
 void TrainDialog::accept()
 {
-    const QString error = validationError();
+    QWidget *field = nullptr;
+    const QString error = check(&field);
     m_error->setText(error);
     m_error->setVisible(!error.isEmpty());
+    if (field)
+        field->setFocus();
     if (error.isEmpty())
         QDialog::accept();
 }

@@ -1,9 +1,11 @@
 // The Experiments page's "Train…" dialog: the options of compute::TrainRequest (table, experiment, run name,
 // model, epochs, batch size, learning rate, optimizer, image size, validation fraction, seed, device, precision)
-// and the compute target. It only gathers and checks them; the page runs the training.
+// and the compute target. It only gathers them and checks them with the request's one parser
+// (compute::parseTrainRequest, as the CLI and train tasks do); the page runs the training.
 #pragma once
 
 #include "core/compute/Training.h"
+#include "core/requests/KeyValues.h"
 
 #include <QDialog>
 
@@ -28,9 +30,14 @@ public:
 
     /** Fills the fields from `request` (its zeros mean "the model's default"). */
     void setRequest(const compute::TrainRequest &request);
-    /** The request the fields describe. */
+    /** The fields as the request's key/value input (`batch_size`, `device`, ...). */
+    requests::KeyValues values() const;
+    /** The request the fields describe; throws requests::RequestError for a field the parser refuses. */
     compute::TrainRequest request() const;
-    /** Why the fields cannot be trained on, in words; empty when they can. */
+    /**
+     * Why the fields cannot be trained on, in words; empty when they can. A value the parser refuses is
+     * "<field label>: <problem>" ("Batch size: '1' is not ..."); accept() then gives that field the focus.
+     */
     QString validationError() const;
 
     QComboBox *tableBox() const { return m_table; }
@@ -53,8 +60,18 @@ public:
     void accept() override;
 
 private:
-    void modelChanged();
+    struct Field
+    {
+        std::string key; // the request key (parseTrainRequest)
+        QString label;
+        QWidget *widget;
+    };
 
+    void modelChanged();
+    /** validationError(), and the field at fault when the parser refused one. */
+    QString check(QWidget **field) const;
+
+    std::vector<Field> m_fields;
     QComboBox *m_table;
     QComboBox *m_experiment;
     QLineEdit *m_runName;

@@ -3,6 +3,8 @@
 // closing it drops them, and closing sets the cancel flag the evaluations watch.
 #include "ui/models/PromoteDialog.h"
 
+#include "core/requests/KeyValues.h"
+
 #include "ui/PageParts.h"
 #include "ui/models/ClassComparisonModel.h"
 #include "ui/images/WhenFinished.h"
@@ -241,12 +243,21 @@ void PromoteDialog::promote()
 
 void PromoteDialog::transition()
 {
+    // The one parser of a promotion (as `models transition` and promote tasks use); the gate was checked by
+    // compare(), so it is not passed again.
+    const requests::KeyValues values{{"name", m_version.name},
+                                    {"version", std::to_string(m_version.version)},
+                                    {"stage", registry::stageName(m_to)},
+                                    {"archive_existing", m_archive && m_archive->isChecked() ? "true" : "false"},
+                                    {"comment", m_comment->text().trimmed().toStdString()}};
     registry::TransitionRequest request;
-    request.name = m_version.name;
-    request.version = m_version.version;
-    request.to = m_to;
-    request.existing = m_archive && m_archive->isChecked() ? registry::Existing::Archive : registry::Existing::Default;
-    request.comment = m_comment->text().trimmed().toStdString();
+    try {
+        request = registry::parsePromoteRequest(values).transition;
+    } catch (const requests::RequestError &e) {
+        m_verdict->setText(QString::fromUtf8(e.what()));
+        Q_EMIT promotionFinished(QString::fromUtf8(e.what()));
+        return;
+    }
     if (m_comparison) // the gate holds only while Production is still the version it was compared with
         request.expectProduction = m_comparison->gate.productionVersion;
     setBusy(true);

@@ -4,6 +4,8 @@
 // the write's result replaces only its own rows.
 #include "ui/review/ReviewPage.h"
 
+#include "core/requests/KeyValues.h"
+
 #include "ui/PageParts.h"
 #include "ui/review/ConfidenceHistogramView.h"
 #include "ui/review/ReviewKeysDialog.h"
@@ -142,14 +144,14 @@ void ReviewPage::addExchangeActions(QToolBar *bar)
         const QString file = QFileDialog::getSaveFileName(this, tr("Export the pending entries"), QString(),
                                                           tr("CSV (*.csv)"));
         if (!file.isEmpty())
-            exportQueue(file, QStringLiteral("csv"));
+            exportQueue(file, QString::fromLatin1(review::kExportFormats.name(review::ExportFormat::Csv)));
     });
     exportCsv->setToolTip(tr("Write the pending entries as CSV for an external labeling tool"));
     QAction *exportLs = bar->addAction(tr("Export Label Studio…"), this, [this] {
         const QString file = QFileDialog::getSaveFileName(this, tr("Export the pending entries"), QString(),
                                                           tr("Label Studio tasks (*.json)"));
         if (!file.isEmpty())
-            exportQueue(file, QStringLiteral("labelstudio"));
+            exportQueue(file, QString::fromLatin1(review::kExportFormats.name(review::ExportFormat::LabelStudio)));
     });
     exportLs->setToolTip(tr("Write the pending entries as Label Studio tasks with the model's predictions"));
     QAction *import = bar->addAction(tr("Import labels…"), this, [this] {
@@ -687,8 +689,17 @@ void ReviewPage::confirmAndCommit()
 
 void ReviewPage::exportQueue(const QString &file, const QString &format)
 {
+    // The one parser of an export (as `review export` and review-export tasks use).
+    review::ExportRequest request;
+    try {
+        request = review::parseExportRequest({{"file", file.toStdString()}, {"format", format.toStdString()}});
+    } catch (const requests::RequestError &e) {
+        showError(this, tr("Export"), QString::fromUtf8(e.what()));
+        Q_EMIT actionFinished(QString::fromUtf8(e.what()));
+        return;
+    }
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([root, f = file.toStdString(), fmt = format.toStdString()] { return exportReviewQueue(root, f, fmt); }),
+    whenFinished(this, QtConcurrent::run([root, request] { return exportReviewQueue(root, request); }),
                  [this, file](const ReviewTransferOutcome &out) {
             if (!out.error.isEmpty()) {
                 showError(this, tr("Export"), out.error);

@@ -82,7 +82,10 @@ public:
     ConfidenceHistogramView *histogramView() const { return m_histogram; }
     QLabel *thresholdLabel() const { return m_thresholdLabel; }
     QAction *commitAction() const { return m_commit; }
-    /** Writes the pending entries for an external tool ("csv" or "labelstudio"), in the background. */
+    /**
+     * Writes the pending entries for an external tool (`format`: a name of review::kExportFormats), in the
+     * background; a format the export parser refuses is shown, and actionFinished() carries it.
+     */
     void exportQueue(const QString &file, const QString &format);
     /** Imports labels from a CSV or Label Studio file, in the background, then reloads. */
     void importLabels(const QString &file);

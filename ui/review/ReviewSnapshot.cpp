@@ -114,14 +114,14 @@ ReviewCommitOutcome commitReviewLabels(const std::string &workspaceRoot)
     return out;
 }
 
-ReviewTransferOutcome exportReviewQueue(const std::string &workspaceRoot, const std::string &file, const std::string &format)
+ReviewTransferOutcome exportReviewQueue(const std::string &workspaceRoot, const review::ExportRequest &request)
 {
     ReviewTransferOutcome out;
     try {
         const auto ws = store::Workspace::open(workspaceRoot);
         auto db = ws.openCatalog();
         const review::ReviewQueue queue(ws, *db);
-        out.entries = format == "labelstudio" ? queue.exportLabelStudio(file) : queue.exportCsv(file);
+        out.entries = review::exportEntries(queue, request);
     } catch (const std::exception &e) {
         out.error = QString::fromStdString(e.what());
     }

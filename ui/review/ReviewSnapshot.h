@@ -68,14 +68,14 @@ struct ReviewCommitOutcome
 };
 ReviewCommitOutcome commitReviewLabels(const std::string &workspaceRoot);
 
-/** An export (format "csv" or "labelstudio") or an import of the queue for an external labeling tool. */
+/** An export (review::ExportRequest) or an import of the queue for an external labeling tool. */
 struct ReviewTransferOutcome
 {
     QString error;
     std::int64_t entries = 0; // written, or imported
     QStringList skipped;      // for an import: "path: why" per entry left out
 };
-ReviewTransferOutcome exportReviewQueue(const std::string &workspaceRoot, const std::string &file, const std::string &format);
+ReviewTransferOutcome exportReviewQueue(const std::string &workspaceRoot, const review::ExportRequest &request);
 ReviewTransferOutcome importReviewLabels(const std::string &workspaceRoot, const std::string &file);
 
 } // namespace pw::ui

@@ -10,24 +10,9 @@ namespace pw::pipeline {
 
 namespace {
 
-struct EvaluateRequest
-{
-    std::string run;
-    std::string table;
-    std::optional<std::int64_t> asOfVersion;
-};
-
-EvaluateRequest evaluateRequestFrom(const TaskParams &p)
-{
-    EvaluateRequest r{p.text("run"), p.text("table"), std::nullopt};
-    if (p.has("as_of_version"))
-        r.asOfVersion = p.integer("as_of_version", 0);
-    return r;
-}
-
 QJsonObject runEvaluate(const TaskContext &c, const TaskParams &p)
 {
-    const EvaluateRequest request = evaluateRequestFrom(p);
+    const compute::EvaluateRequest request = p.parse(compute::parseEvaluateRequest);
     const auto r = compute::evaluateRun(c.workspace, request.run, request.table, request.asOfVersion, c.cancel);
     c.log << "run " << r.runId << " on " << r.table << ": accuracy " << r.accuracy << "\n";
     return QJsonObject{{"accuracy", r.accuracy}, {"images", qint64(r.images)}, {"run_id", QString::fromStdString(r.runId)}};

@@ -1,7 +1,9 @@
 // The ingest task type: new and changed image files under a folder become one catalog version.
 #include "core/ingest/Ingestor.h"
+#include "core/ingest/LabelRule.h"
 #include "core/pipeline/TaskParams.h"
 #include "core/pipeline/TaskType.h"
+#include "core/requests/Choices.h"
 
 #include <ostream>
 
@@ -9,27 +11,9 @@ namespace pw::pipeline {
 
 namespace {
 
-ingest::IngestOptions ingestOptionsFrom(const TaskParams &p)
-{
-    ingest::IngestOptions o;
-    o.source = p.text("source");
-    o.table = p.text("table", "images");
-    const std::string labels = p.text("labels", "caltech");
-    o.labels = labels == "folder" ? ingest::LabelRule::Folder
-               : labels == "none" ? ingest::LabelRule::None
-                                  : ingest::LabelRule::Caltech;
-    if (p.has("glob"))
-        o.glob = p.text("glob");
-    if (p.has("max_megapixels"))
-        o.maxMegapixels = p.number("max_megapixels", o.maxMegapixels);
-    if (p.has("commit_every"))
-        o.commitEvery = int(p.integer("commit_every", o.commitEvery));
-    return o;
-}
-
 QJsonObject runIngest(const TaskContext &c, const TaskParams &p)
 {
-    const ingest::IngestOptions o = ingestOptionsFrom(p);
+    const ingest::IngestOptions o = p.parse(ingest::parseIngestOptions);
     const auto r = ingest::ingest(c.workspace, o, {}, c.cancel);
     c.log << "ingest " << o.source << " -> " << o.table << ": version " << r.version << ", added " << r.added
           << ", updated " << r.updated << ", unchanged " << r.unchanged << ", rejected " << r.rejected << "\n";
@@ -49,7 +33,7 @@ TaskType ingestTask()
         .summary = "Appends the new and changed image files under a folder to a catalog table (one catalog version).",
         .params = {{"source", "string", true, "the folder to discover images under"},
                    {"table", "string", false, "catalog table (default images)", "tables"},
-                   {"labels", "choice:caltech|folder|none", false, "label rule (default caltech)"},
+                   {"labels", requests::choiceKind<ingest::kLabelRules>(), false, "label rule (default caltech)"},
                    {"glob", "string", false, "file filter"},
                    {"max_megapixels", "number", false, "reject larger images (default 100)"},
                    {"commit_every", "integer", false, "files per committed batch"}},

@@ -11,19 +11,9 @@ namespace pw::pipeline {
 
 namespace {
 
-struct LabelsMergeRequest
-{
-    std::string table; // empty: every table
-};
-
-LabelsMergeRequest labelsMergeRequestFrom(const TaskParams &p)
-{
-    return {p.text("table")};
-}
-
 QJsonObject runLabelsMerge(const TaskContext &c, const TaskParams &p)
 {
-    const LabelsMergeRequest request = labelsMergeRequestFrom(p);
+    const review::MergeRequest request = p.parse(review::parseMergeRequest);
     auto db = c.workspace.openCatalog();
     review::ReviewQueue queue(c.workspace, *db);
     const auto r = queue.commit(request.table);

@@ -2,6 +2,7 @@
 // version already in the stage (an earlier attempt promoted it, then was killed) is where it should be.
 #include "core/pipeline/TaskParams.h"
 #include "core/pipeline/TaskType.h"
+#include "core/requests/Choices.h"
 #include "core/registry/Gate.h"
 #include "core/registry/Registry.h"
 #include "core/store/Database.h"
@@ -15,32 +16,6 @@ namespace pw::pipeline {
 
 namespace {
 
-struct PromoteRequest
-{
-    registry::TransitionRequest transition;
-    std::optional<std::string> gateTable;
-};
-
-PromoteRequest promoteRequestFrom(const TaskParams &p)
-{
-    PromoteRequest out;
-    registry::TransitionRequest &r = out.transition;
-    r.name = p.text("name");
-    r.version = p.integer("version", 0);
-    const auto stage = registry::parseStage(p.text("stage"));
-    if (!stage)
-        throw std::runtime_error("params.stage: '" + p.text("stage") + "' is not None, Staging, Production or Archived");
-    r.to = *stage;
-    if (p.boolean("archive_existing", false))
-        r.existing = registry::Existing::Archive;
-    else if (p.boolean("keep_existing", false))
-        r.existing = registry::Existing::Keep;
-    r.comment = p.text("comment");
-    if (p.has("gate_table"))
-        out.gateTable = p.text("gate_table");
-    return out;
-}
-
 QJsonObject promoteOutputs(const registry::TransitionRequest &r)
 {
     return QJsonObject{{"name", QString::fromStdString(r.name)},
@@ -50,7 +25,7 @@ QJsonObject promoteOutputs(const registry::TransitionRequest &r)
 
 QJsonObject runPromote(const TaskContext &c, const TaskParams &p)
 {
-    const PromoteRequest request = promoteRequestFrom(p);
+    const registry::PromoteRequest request = p.parse(registry::parsePromoteRequest);
     registry::TransitionRequest r = request.transition;
     auto db = c.workspace.openCatalog();
     registry::Registry reg(c.workspace, *db);
@@ -59,8 +34,8 @@ QJsonObject runPromote(const TaskContext &c, const TaskParams &p)
               << ": nothing to do\n";
         return promoteOutputs(r);
     }
-    if (request.gateTable) {
-        const auto g = registry::checkPromotionGate(c.workspace, r.name, r.version, *request.gateTable, c.cancel);
+    if (!request.gateTable.empty()) {
+        const auto g = registry::checkPromotionGate(c.workspace, r.name, r.version, request.gateTable, c.cancel);
         c.log << "gate: " << g.summary() << "\n";
         if (!g.passed)
             throw std::runtime_error("promotion refused: " + g.summary());
@@ -80,7 +55,7 @@ TaskType promoteTask()
         .summary = "Moves a model version to a stage (None, Staging, Production, Archived), optionally gated.",
         .params = {{"name", "string", true, "registered model", "model-names"},
                    {"version", "integer", true, "version number (or a reference to a register task's version)"},
-                   {"stage", "choice:None|Staging|Production|Archived", true, ""},
+                   {"stage", requests::choiceKind<registry::kStages>(), true, ""},
                    {"archive_existing", "boolean", false, ""},
                    {"keep_existing", "boolean", false, ""},
                    {"comment", "string", false, ""},

@@ -15,18 +15,6 @@ namespace pw::pipeline {
 
 namespace {
 
-struct RegisterRequest
-{
-    std::string run;
-    std::string name;
-    std::string description;
-};
-
-RegisterRequest registerRequestFrom(const TaskParams &p)
-{
-    return {p.text("run"), p.text("name"), p.text("description")};
-}
-
 QJsonObject versionOutputs(const registry::ModelVersion &v)
 {
     return QJsonObject{{"name", QString::fromStdString(v.name)},
@@ -36,7 +24,7 @@ QJsonObject versionOutputs(const registry::ModelVersion &v)
 
 // A retry: the newest version of `name` from the same run, which an earlier attempt may have registered.
 std::optional<registry::ModelVersion> registeredEarlier(store::Database &db, const registry::Registry &reg,
-                                                        const RegisterRequest &r, const TaskAttempt &attempt)
+                                                        const registry::RegisterRequest &r, const TaskAttempt &attempt)
 {
     if (attempt.earlier(db).empty())
         return std::nullopt;
@@ -58,7 +46,7 @@ std::optional<registry::ModelVersion> registeredEarlier(store::Database &db, con
 
 QJsonObject runRegister(const TaskContext &c, const TaskParams &p)
 {
-    const RegisterRequest r = registerRequestFrom(p);
+    const registry::RegisterRequest r = p.parse(registry::parseRegisterRequest);
     auto db = c.workspace.openCatalog();
     registry::Registry reg(c.workspace, *db);
     if (const auto v = registeredEarlier(*db, reg, r, c.attempt)) {

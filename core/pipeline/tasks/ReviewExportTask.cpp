@@ -1,6 +1,7 @@
 // The review-export task type: the review queue as a file for an external labeling tool (CSV or Label Studio).
 #include "core/pipeline/TaskParams.h"
 #include "core/pipeline/TaskType.h"
+#include "core/requests/Choices.h"
 #include "core/review/Review.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
@@ -13,28 +14,16 @@ namespace pw::pipeline {
 
 namespace {
 
-struct ReviewExportRequest
-{
-    std::string file;
-    std::string format;
-    std::string state;
-};
-
-ReviewExportRequest reviewExportRequestFrom(const TaskParams &p)
-{
-    return {p.text("file"), p.text("format", "csv"), p.text("state", "pending")};
-}
-
 QJsonObject runReviewExport(const TaskContext &c, const TaskParams &p)
 {
-    const ReviewExportRequest r = reviewExportRequestFrom(p);
+    review::ExportRequest r = p.parse(review::parseExportRequest);
     auto db = c.workspace.openCatalog();
     review::ReviewQueue queue(c.workspace, *db);
     // A relative file is the workspace's (a task's working folder is whatever started the run).
-    std::string file = r.file;
-    if (QFileInfo(QString::fromStdString(file)).isRelative())
-        file = c.workspace.root() + "/" + file;
-    const std::int64_t n = r.format == "labelstudio" ? queue.exportLabelStudio(file, r.state) : queue.exportCsv(file, r.state);
+    if (QFileInfo(QString::fromStdString(r.file)).isRelative())
+        r.file = c.workspace.root() + "/" + r.file;
+    const std::string &file = r.file;
+    const std::int64_t n = review::exportEntries(queue, r);
     c.log << "wrote " << n << " entries to " << file << "\n";
     return QJsonObject{{"file", QString::fromStdString(file)}, {"entries", qint64(n)}};
 }
@@ -47,8 +36,8 @@ TaskType reviewExportTask()
         .name = "review-export",
         .summary = "Writes the review queue for an external labeling tool (CSV or Label Studio tasks).",
         .params = {{"file", "string", true, "output file (a relative one is under the workspace)"},
-                   {"format", "choice:csv|labelstudio", false, "default csv"},
-                   {"state", "choice:pending|labeled|skipped", false, "default pending"}},
+                   {"format", requests::choiceKind<review::kExportFormats>(), false, "default csv"},
+                   {"state", requests::choiceKind<review::kEntryStates>(), false, "default pending"}},
         .outputs = {"file", "entries"},
         .run = runReviewExport,
         .colour = "#7cb342",

@@ -9,20 +9,9 @@ namespace pw::pipeline {
 
 namespace {
 
-score::ScoreRequest scoreRequestFrom(const TaskParams &p)
-{
-    score::ScoreRequest r;
-    r.model = p.text("model");
-    r.table = p.text("table", r.table);
-    r.threshold = p.number("threshold", r.threshold);
-    r.reviewFraction = p.number("review_fraction", r.reviewFraction);
-    r.rescore = p.boolean("rescore", false);
-    return r;
-}
-
 QJsonObject runScore(const TaskContext &c, const TaskParams &p)
 {
-    score::ScoreRequest r = scoreRequestFrom(p);
+    score::ScoreRequest r = p.parse(score::parseScoreRequest);
     r.target = c.target;
     const auto res = score::score(c.workspace, r, {}, c.cancel);
     c.log << "scored " << res.scored << " images with " << res.model << ":" << res.modelVersion << "; "

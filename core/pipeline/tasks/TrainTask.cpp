@@ -4,6 +4,7 @@
 #include "core/pipeline/TaskAttempt.h"
 #include "core/pipeline/TaskParams.h"
 #include "core/pipeline/TaskType.h"
+#include "core/requests/Choices.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 #include "core/track/Tracker.h"
@@ -22,26 +23,6 @@
 namespace pw::pipeline {
 
 namespace {
-
-compute::TrainRequest trainRequestFrom(const TaskParams &p)
-{
-    compute::TrainRequest r;
-    r.table = p.text("table", r.table);
-    r.experiment = p.text("experiment", r.experiment);
-    r.model = p.text("model", r.model);
-    r.epochs = int(p.integer("epochs", 0));
-    r.batchSize = int(p.integer("batch_size", 0));
-    r.lr = p.number("lr", 0);
-    r.optimizer = p.text("optimizer", r.optimizer);
-    r.imageSize = int(p.integer("image_size", 0));
-    r.valFraction = p.number("val_fraction", r.valFraction);
-    r.seed = std::uint64_t(p.integer("seed", 42));
-    r.device = p.text("device", r.device);
-    r.precision = p.text("precision", r.precision);
-    if (p.has("as_of_version"))
-        r.asOfVersion = p.integer("as_of_version", 0);
-    return r;
-}
 
 QString qs(const std::string &s)
 {
@@ -193,7 +174,7 @@ private:
 
 QJsonObject runTrain(const TaskContext &c, const TaskParams &p)
 {
-    compute::TrainRequest r = trainRequestFrom(p);
+    compute::TrainRequest r = p.parse(compute::parseTrainRequest);
     r.pipelineRunId = c.attempt.pipelineRunId();
     r.target = c.target;
     if (c.attempt.known()) {
@@ -224,12 +205,12 @@ TaskType trainTask()
                    {"epochs", "integer", false, ""},
                    {"batch_size", "integer", false, ""},
                    {"lr", "number", false, ""},
-                   {"optimizer", "choice:adam|sgd", false, ""},
+                   {"optimizer", requests::choiceKind<compute::kOptimizers>(), false, ""},
                    {"image_size", "integer", false, ""},
                    {"val_fraction", "number", false, ""},
                    {"seed", "integer", false, ""},
-                   {"device", "choice:auto|cpu|cuda", false, ""},
-                   {"precision", "choice:auto|fp32|bf16", false, ""},
+                   {"device", requests::choiceKind<compute::kDevices>(), false, ""},
+                   {"precision", requests::choiceKind<compute::kPrecisions>(), false, ""},
                    {"as_of_version", "integer", false, "catalog version (default latest)"}},
         .outputs = {"run_id", "status", "data_version", "val_accuracy", "val_loss", "epochs"},
         .run = runTrain,

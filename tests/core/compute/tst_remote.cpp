@@ -119,7 +119,7 @@ compute::TrainRequest tst_Remote::request(int epochs) const
     r.table = "fashion";
     r.experiment = "remote";
     r.epochs = epochs;
-    r.device = "cpu";
+    r.device = pw::compute::Device::Cpu;
     r.target = "box";
     return r;
 }

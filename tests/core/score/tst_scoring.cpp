@@ -96,7 +96,7 @@ void tst_Scoring::initTestCase()
     r.table = "fashion";
     r.experiment = "loop";
     r.epochs = 3;
-    r.device = "cpu";
+    r.device = pw::compute::Device::Cpu;
     const auto outcome = compute::runTraining(*m_ws, r);
     QCOMPARE(outcome.status, std::string("FINISHED"));
     QVERIFY2(outcome.metrics.at("val_accuracy") > 0.6, qPrintable(QString::number(outcome.metrics.at("val_accuracy"))));

@@ -1,0 +1,44 @@
+// The one parser of a training request and of an evaluation request from key/value input.
+#include "core/compute/Training.h"
+
+#include "core/requests/KeyValues.h"
+
+#include <limits>
+
+namespace pw::compute {
+
+TrainRequest parseTrainRequest(const requests::KeyValues &values)
+{
+    requests::KeyReader in(values);
+    TrainRequest r;
+    r.table = in.text("table", r.table);
+    r.experiment = in.text("experiment", r.experiment);
+    r.runName = in.text("name", r.runName);
+    r.model = in.text("model", r.model);
+    r.epochs = int(in.wholeNumber("epochs", r.epochs, {.min = 0}));
+    r.batchSize = int(in.wholeNumber("batch_size", r.batchSize, {.min = kMinBatchSize, .zeroIsDefault = true}));
+    r.lr = in.number("lr", r.lr, {0, std::numeric_limits<double>::infinity()});
+    r.optimizer = in.choice("optimizer", r.optimizer, kOptimizers);
+    r.imageSize = int(in.wholeNumber("image_size", r.imageSize, {.min = 0}));
+    r.valFraction = in.number("val_fraction", r.valFraction, {0, 0.9});
+    r.seed = std::uint64_t(in.wholeNumber("seed", std::int64_t(r.seed), {.min = 0, .max = LLONG_MAX}));
+    r.device = in.choice("device", r.device, kDevices);
+    r.precision = in.choice("precision", r.precision, kPrecisions);
+    r.asOfVersion = in.optionalWholeNumber("as_of_version", {.min = 0, .max = LLONG_MAX});
+    r.target = in.text("target", r.target);
+    in.done();
+    return r;
+}
+
+EvaluateRequest parseEvaluateRequest(const requests::KeyValues &values)
+{
+    requests::KeyReader in(values);
+    EvaluateRequest r;
+    r.run = in.required("run");
+    r.table = in.required("table");
+    r.asOfVersion = in.optionalWholeNumber("as_of_version", {.min = 0, .max = LLONG_MAX});
+    in.done();
+    return r;
+}
+
+} // namespace pw::compute
