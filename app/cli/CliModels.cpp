@@ -389,8 +389,7 @@ int cmdReviewExport(const Context &c)
                                             {"entries", qint64(n)}}));
     else
         std::cout << "wrote " << n << " " << review::kEntryStates.name(request.state) << " entries to " << request.file
-                  << "
-";
+                  << "\n";
     return kSuccess;
 }
 
