@@ -45,15 +45,16 @@ static int runGui(int argc, char **argv)
         return 0;
     }
     const QStringList positional = parser.positionalArguments();
-    if (positional.size() > 1 || (positional.size() == 1 && (parser.isSet("workspace") || !QFileInfo(positional.front()).isDir()))) {
+    if (positional.size() > 1
+        || (positional.size() == 1 && (parser.isSet("workspace") || !QFileInfo(positional.front()).isDir()))) {
         std::cerr << "pipewright: unknown command '" << positional.first().toStdString()
                   << "'; see `pipewright help`\n";
         return pw::cli::kUsage;
     }
 
     const QString root = parser.isSet("workspace") ? parser.value("workspace")
-                         : positional.size() == 1 ? positional.front()
-                                                  : QString::fromStdString(pw::store::Workspace::defaultRoot());
+                         : positional.size() == 1  ? positional.front()
+                                                   : QString::fromStdString(pw::store::Workspace::defaultRoot());
     pw::ui::MainWindow window;
     if (parser.isSet("screenshot"))
         window.resize(1600, 1000);

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake ninja-build ccache
+  build-essential cmake ninja-build ccache clang-format
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libxkbcommon-dev
   libopencv-dev libsqlite3-dev libssl-dev zlib1g-dev libtorch-dev
   # run: Qt's platform plugins and SVG icon loader

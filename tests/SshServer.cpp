@@ -198,9 +198,9 @@ bool SshServer::generateKey(const QString &file)
     QFile::remove(file + QStringLiteral(".pub"));
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(QString::fromLatin1(kSshKeygen), {QStringLiteral("-t"), QStringLiteral("ed25519"), QStringLiteral("-N"), QString(),
-                                              QStringLiteral("-q"), QStringLiteral("-C"), QStringLiteral("pipewright-test"),
-                                              QStringLiteral("-f"), file});
+    p.start(QString::fromLatin1(kSshKeygen),
+            {QStringLiteral("-t"), QStringLiteral("ed25519"), QStringLiteral("-N"), QString(), QStringLiteral("-q"),
+             QStringLiteral("-C"), QStringLiteral("pipewright-test"), QStringLiteral("-f"), file});
     if (!p.waitForFinished(30000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
         m_error = QStringLiteral("ssh-keygen -f %1 failed (%2): %3")
                       .arg(file, p.errorString(), QString::fromLocal8Bit(p.readAll()).trimmed());
@@ -215,26 +215,27 @@ bool SshServer::writeSshdConfig()
     // PermitUserEnvironment no, UseDNS no. MaxStartups 100: the default 10:30:100 starts dropping
     // connections at random beyond 10 unauthenticated ones, which parallel tests can reach.
     // internal-sftp: scp in OpenSSH >= 9 speaks the sftp protocol by default.
-    const QString config = QStringLiteral(
-        "ListenAddress %1\n"
-        "Port %2\n"
-        "HostKey %3\n"
-        "AuthorizedKeysFile %4\n"
-        "PidFile %5\n"
-        "PubkeyAuthentication yes\n"
-        "PasswordAuthentication no\n"
-        "KbdInteractiveAuthentication no\n"
-        "UsePAM no\n"
-        "StrictModes no\n"
-        "PermitRootLogin prohibit-password\n"
-        "X11Forwarding no\n"
-        "PrintMotd no\n"
-        "PrintLastLog no\n"
-        "MaxStartups 100\n"
-        "MaxSessions 100\n"
-        "Subsystem sftp internal-sftp\n"
-        "LogLevel VERBOSE\n")
-        .arg(host()).arg(m_port).arg(path("host_ed25519"), path("authorized_keys"), path("sshd.pid"));
+    const QString config = QStringLiteral("ListenAddress %1\n"
+                                          "Port %2\n"
+                                          "HostKey %3\n"
+                                          "AuthorizedKeysFile %4\n"
+                                          "PidFile %5\n"
+                                          "PubkeyAuthentication yes\n"
+                                          "PasswordAuthentication no\n"
+                                          "KbdInteractiveAuthentication no\n"
+                                          "UsePAM no\n"
+                                          "StrictModes no\n"
+                                          "PermitRootLogin prohibit-password\n"
+                                          "X11Forwarding no\n"
+                                          "PrintMotd no\n"
+                                          "PrintLastLog no\n"
+                                          "MaxStartups 100\n"
+                                          "MaxSessions 100\n"
+                                          "Subsystem sftp internal-sftp\n"
+                                          "LogLevel VERBOSE\n")
+                               .arg(host())
+                               .arg(m_port)
+                               .arg(path("host_ed25519"), path("authorized_keys"), path("sshd.pid"));
     return writeText(path("sshd_config"), config.toLocal8Bit());
 }
 
@@ -242,27 +243,26 @@ bool SshServer::writeClientConfigs()
 {
     // -F replaces ~/.ssh/config and /etc/ssh/ssh_config. IdentitiesOnly and IdentityAgent none keep an
     // agent's keys and ~/.ssh/id_* out; UpdateHostKeys no keeps the client from rewriting known_hosts.
-    const QString common = QStringLiteral(
-        "Host *\n"
-        "  UserKnownHostsFile %1\n"
-        "  GlobalKnownHostsFile /dev/null\n"
-        "  UpdateHostKeys no\n"
-        "  CheckHostIP no\n"
-        "  HashKnownHosts no\n"
-        "  IdentitiesOnly yes\n"
-        "  IdentityAgent none\n"
-        "  PasswordAuthentication no\n"
-        "  KbdInteractiveAuthentication no\n"
-        "  User %2\n"
-        "  ConnectTimeout 5\n"
-        "  LogLevel ERROR\n")
-        .arg(knownHostsPath(), m_user);
+    const QString common = QStringLiteral("Host *\n"
+                                          "  UserKnownHostsFile %1\n"
+                                          "  GlobalKnownHostsFile /dev/null\n"
+                                          "  UpdateHostKeys no\n"
+                                          "  CheckHostIP no\n"
+                                          "  HashKnownHosts no\n"
+                                          "  IdentitiesOnly yes\n"
+                                          "  IdentityAgent none\n"
+                                          "  PasswordAuthentication no\n"
+                                          "  KbdInteractiveAuthentication no\n"
+                                          "  User %2\n"
+                                          "  ConnectTimeout 5\n"
+                                          "  LogLevel ERROR\n")
+                               .arg(knownHostsPath(), m_user);
     // Without any IdentityFile the client falls back to ~/.ssh/id_*; a path that does not exist is
     // skipped silently, so the "none" config offers only what `-i` adds.
     return writeText(clientConfigPath(Identity::UserKey),
                      (common + QStringLiteral("  IdentityFile %1\n").arg(userKeyPath())).toLocal8Bit())
-        && writeText(clientConfigPath(Identity::None),
-                     (common + QStringLiteral("  IdentityFile %1\n").arg(path("no_such_key"))).toLocal8Bit());
+           && writeText(clientConfigPath(Identity::None),
+                        (common + QStringLiteral("  IdentityFile %1\n").arg(path("no_such_key"))).toLocal8Bit());
 }
 
 bool SshServer::start()
@@ -311,7 +311,8 @@ bool SshServer::startSshdOnce(bool *portTaken)
     *portTaken = false;
     m_port = pickFreePort();
     if (m_port == 0) {
-        m_error = QStringLiteral("cannot find a free port on 127.0.0.1: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+        m_error = QStringLiteral("cannot find a free port on 127.0.0.1: %1")
+                      .arg(QString::fromLocal8Bit(std::strerror(errno)));
         return false;
     }
     if (!writeSshdConfig() || !writeClientConfigs())
@@ -326,7 +327,8 @@ bool SshServer::startSshdOnce(bool *portTaken)
     // A test process that dies (a crash, ctest's timeout kill) takes sshd with it.
     m_sshd->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     // sshd re-executes itself for every connection and requires an absolute path to do so.
-    m_sshd->start(QString::fromLatin1(kSshd), {QStringLiteral("-D"), QStringLiteral("-e"), QStringLiteral("-f"), path("sshd_config")});
+    m_sshd->start(QString::fromLatin1(kSshd),
+                  {QStringLiteral("-D"), QStringLiteral("-e"), QStringLiteral("-f"), path("sshd_config")});
     if (!m_sshd->waitForStarted(10000)) {
         m_error = QStringLiteral("cannot start %1: %2").arg(QString::fromLatin1(kSshd), m_sshd->errorString());
         m_sshd.reset();
@@ -342,7 +344,11 @@ bool SshServer::startSshdOnce(bool *portTaken)
             const QString log = stderrLog();
             *portTaken = log.contains(QStringLiteral("Address already in use"));
             m_error = QStringLiteral("sshd -D -e -f %1 exited with code %2 before listening on %3:%4; its stderr:\n%5")
-                          .arg(path("sshd_config")).arg(m_sshd->exitCode()).arg(host()).arg(m_port).arg(log.trimmed());
+                          .arg(path("sshd_config"))
+                          .arg(m_sshd->exitCode())
+                          .arg(host())
+                          .arg(m_port)
+                          .arg(log.trimmed());
             m_sshd.reset();
             m_pid = 0;
             return false;
@@ -352,7 +358,10 @@ bool SshServer::startSshdOnce(bool *portTaken)
             return true;
     }
     m_error = QStringLiteral("sshd -D -e -f %1 did not accept connections on %2:%3 within %4 ms; its stderr:\n%5")
-                  .arg(path("sshd_config"), host()).arg(m_port).arg(kStartTimeoutMs).arg(stderrLog().trimmed());
+                  .arg(path("sshd_config"), host())
+                  .arg(m_port)
+                  .arg(kStartTimeoutMs)
+                  .arg(stderrLog().trimmed());
     stop();
     return false;
 }
@@ -391,7 +400,8 @@ bool SshServer::knownHostsWith(const QString &publicKeyPath)
         m_error = QStringLiteral("%1 holds no public key").arg(publicKeyPath);
         return false;
     }
-    const QByteArray entry = QStringLiteral("[%1]:%2 ").arg(host()).arg(m_port).toLatin1() + fields.at(0) + ' ' + fields.at(1) + '\n';
+    const QByteArray entry = QStringLiteral("[%1]:%2 ").arg(host()).arg(m_port).toLatin1() + fields.at(0) + ' '
+                             + fields.at(1) + '\n';
     return writeText(knownHostsPath(), entry);
 }
 

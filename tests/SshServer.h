@@ -30,9 +30,10 @@ class SshServer
 {
 public:
     /** Which identity the client config carries. */
-    enum class Identity {
+    enum class Identity
+    {
         UserKey, ///< IdentityFile userKeyPath(): `ssh -F clientConfigPath()` logs in
-        None,    ///< no usable IdentityFile: only a key given with `-i` is offered (the "wrong key" tests)
+        None, ///< no usable IdentityFile: only a key given with `-i` is offered (the "wrong key" tests)
     };
 
     SshServer();

@@ -33,15 +33,13 @@ QByteArray encodeImage(const QString &ext, int w, int h, int channels, int seed)
 QByteArray pngHeaderOnly(long long w, long long h)
 {
     QByteArray b("\x89PNG\r\n\x1a\n", 8);
-    auto be32 = [&](quint32 v) {
-        b.append(char(v >> 24)).append(char(v >> 16)).append(char(v >> 8)).append(char(v));
-    };
+    auto be32 = [&](quint32 v) { b.append(char(v >> 24)).append(char(v >> 16)).append(char(v >> 8)).append(char(v)); };
     be32(13);
     b.append("IHDR");
     be32(quint32(w));
     be32(quint32(h));
     b.append(char(8)).append(char(0)).append(char(0)).append(char(0)).append(char(0)); // 8-bit gray
-    be32(0);                                                                          // CRC (not checked)
+    be32(0); // CRC (not checked)
     be32(0);
     b.append("IEND");
     be32(0xAE426082u);

@@ -48,7 +48,8 @@ std::unique_ptr<QAbstractItemModelTester> modelTester(QAbstractItemModel *model)
  */
 compute::TrainRequest shapesTraining();
 
-/** Runs `request` to its end: the run id, or empty (with a warning naming the status and message) when it did not finish. */
+/** Runs `request` to its end: the run id, or empty (with a warning naming the status and message) when it did not
+ * finish. */
 std::string trainToEnd(const store::Workspace &ws, const compute::TrainRequest &request);
 
 } // namespace pw::test

@@ -37,7 +37,8 @@ bool enterUserNamespace(QString &error)
         error = QString("unshare: ") + std::strerror(errno);
         return false;
     }
-    if (!writeText("/proc/self/setgroups", "deny") || !writeText("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1")
+    if (!writeText("/proc/self/setgroups", "deny")
+        || !writeText("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1")
         || !writeText("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1")) {
         error = QString("writing the namespace's id maps: ") + std::strerror(errno);
         return false;
@@ -77,7 +78,9 @@ Tmpfs::~Tmpfs()
 
 qint64 Tmpfs::freeBytes() const
 {
-    struct statvfs st {};
+    struct statvfs st
+    {
+    };
     if (::statvfs(m_dir.path().toLocal8Bit().constData(), &st) != 0)
         return -1;
     return qint64(st.f_bavail) * qint64(st.f_frsize);

@@ -39,7 +39,7 @@ private:
 } // namespace pw::test
 
 /** In a test function: a Tmpfs named `var` of `bytes`, or QSKIP saying why there is none. */
-#define PW_REQUIRE_TMPFS(var, bytes)                                                                                  \
-    pw::test::Tmpfs var(bytes);                                                                                       \
-    if (!var.isMounted())                                                                                             \
-        QSKIP(qPrintable("no tmpfs for a full-disk test (needs root or unshare -rm): " + var.error()))
+#define PW_REQUIRE_TMPFS(var, bytes)                                                                                   \
+    pw::test::Tmpfs var(bytes);                                                                                        \
+    if (!var.isMounted())                                                                                              \
+    QSKIP(qPrintable("no tmpfs for a full-disk test (needs root or unshare -rm): " + var.error()))

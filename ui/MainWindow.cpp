@@ -163,7 +163,8 @@ void MainWindow::buildActions()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *open = file->addAction(tr("&Open Workspace…"), this, &MainWindow::chooseWorkspace);
     open->setShortcut(QKeySequence::Open);
-    open->setToolTip(tr("Open or create a workspace folder (%1)").arg(open->shortcut().toString(QKeySequence::NativeText)));
+    open->setToolTip(
+        tr("Open or create a workspace folder (%1)").arg(open->shortcut().toString(QKeySequence::NativeText)));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     file->addSeparator();

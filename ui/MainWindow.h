@@ -45,8 +45,7 @@ public:
     /** The page whose pageId() is `id`, or nullptr. */
     Page *page(const QString &id) const;
     /** The page of class `P`, or nullptr. */
-    template<class P>
-    P *page() const
+    template<class P> P *page() const
     {
         for (Page *p : m_pageList)
             if (auto *typed = qobject_cast<P *>(p))

@@ -60,7 +60,7 @@ public:
     /** Asked before the window closes (unsaved work); false keeps the window open. */
     virtual bool confirmClose() { return true; }
     /** Stops the page's work that the status bar shows as cancellable (activityChanged(…, true)). */
-    virtual void cancelActivity() {}
+    virtual void cancelActivity() { }
 
 Q_SIGNALS:
     /** The page's data of the workspace, or why there is none, is on screen. */

@@ -11,8 +11,7 @@
 
 namespace pw::ui {
 
-template<typename T>
-class SnapshotLoader
+template<typename T> class SnapshotLoader
 {
 public:
     using Job = std::function<T()>;

@@ -110,12 +110,12 @@ int cmdCatalogHistory(const Context &c)
     const auto history = open.catalog.history(limit);
     QJsonArray arr;
     for (const auto &v : history) {
-        arr.append(QJsonObject{
-            {"version", qint64(v.version)},
-            {"timestamp", QString::fromStdString(v.timestamp)},
-            {"operation", QString::fromStdString(v.operation)},
-            {"parameters", QJsonDocument::fromJson(QByteArray::fromStdString(v.parameters)).object()},
-            {"metrics", QJsonDocument::fromJson(QByteArray::fromStdString(v.metrics)).object()}});
+        arr.append(
+            QJsonObject{{"version", qint64(v.version)},
+                        {"timestamp", QString::fromStdString(v.timestamp)},
+                        {"operation", QString::fromStdString(v.operation)},
+                        {"parameters", QJsonDocument::fromJson(QByteArray::fromStdString(v.parameters)).object()},
+                        {"metrics", QJsonDocument::fromJson(QByteArray::fromStdString(v.metrics)).object()}});
     }
     if (c.json()) {
         printJson(QJsonDocument(arr));
@@ -273,8 +273,11 @@ public:
             uploadPrinter.update(e.value("done").toInteger() / 1000000, e.value("total").toInteger() / 1000000, " MB");
         } else if (type == "remote_upload") {
             std::cerr << (e.value("copied").toBool() ? "copied " : "already on the target: ")
-                      << e.value("path").toString().toStdString() << " -> " << e.value("remote").toString().toStdString()
-                      << (e.value("copied").toBool() ? " (" + std::to_string(e.value("bytes").toInteger() / 1000000) + " MB)" : "")
+                      << e.value("path").toString().toStdString() << " -> "
+                      << e.value("remote").toString().toStdString()
+                      << (e.value("copied").toBool()
+                              ? " (" + std::to_string(e.value("bytes").toInteger() / 1000000) + " MB)"
+                              : "")
                       << "\n";
         } else if (type == "remote_started") {
             std::cerr << "the worker runs on " << e.value("target").toString().toStdString() << " in "
@@ -334,11 +337,13 @@ int reportTraining(const Context &c, const compute::TrainOutcome &outcome, const
     else
         std::cout << "run " << outcome.runId << " " << outcome.status << " after " << outcome.epochs << " epochs"
                   << (metrics.contains("val_accuracy")
-                          ? ", validation accuracy " + QString::number(metrics.value("val_accuracy").toDouble(), 'f', 4).toStdString()
+                          ? ", validation accuracy "
+                                + QString::number(metrics.value("val_accuracy").toDouble(), 'f', 4).toStdString()
                           : std::string())
                   << (outcome.message.empty() ? "" : " (" + outcome.message + ")") << "\n";
     if (outcome.status != "FINISHED")
-        std::cerr << "pipewright " << command << ": run " << outcome.runId << " " << outcome.status << ": " << outcome.message << "\n";
+        std::cerr << "pipewright " << command << ": run " << outcome.runId << " " << outcome.status << ": "
+                  << outcome.message << "\n";
     return outcome.status == "FINISHED" ? kSuccess : kFailure;
 }
 
@@ -399,16 +404,19 @@ QJsonObject runDetailJson(const store::Workspace &ws, const track::Tracker &trac
     QJsonObject history;
     for (const auto &m : tracker.metricHistory(run.runId)) {
         QJsonArray list = history.value(QString::fromStdString(m.key)).toArray();
-        list.append(QJsonObject{{"step", qint64(m.step)}, {"epoch", qint64(m.epoch)}, {"value", m.value},
+        list.append(QJsonObject{{"step", qint64(m.step)},
+                                {"epoch", qint64(m.epoch)},
+                                {"value", m.value},
                                 {"timestamp", qint64(m.timestampMs)}});
         history.insert(QString::fromStdString(m.key), list);
     }
     QJsonArray artifacts;
     for (const auto &a : tracker.artifacts(run.runId))
-        artifacts.append(QJsonObject{{"path", QString::fromStdString(a.path)},
-                                     {"kind", QString::fromStdString(a.kind)},
-                                     {"size", qint64(a.size)},
-                                     {"location", QString::fromStdString(ws.artifactsDir() + "/" + run.runId + "/" + a.path)}});
+        artifacts.append(
+            QJsonObject{{"path", QString::fromStdString(a.path)},
+                        {"kind", QString::fromStdString(a.kind)},
+                        {"size", qint64(a.size)},
+                        {"location", QString::fromStdString(ws.artifactsDir() + "/" + run.runId + "/" + a.path)}});
     o.insert("params", params);
     o.insert("tags", tags);
     o.insert("history", history);
@@ -469,14 +477,17 @@ int setRunTag(const Context &c, bool note)
     const QString key = note ? QStringLiteral("mlflow.note.content") : c.positional().at(2);
     const QString value = c.positional().at(note ? 2 : 3);
     if (!note && (key.startsWith("pipewright.") || key.startsWith("mlflow.")))
-        throw UsageError{"tag key '" + key + "': the 'pipewright.' and 'mlflow.' prefixes are reserved for Pipewright's own tags"};
+        throw UsageError{"tag key '" + key
+                         + "': the 'pipewright.' and 'mlflow.' prefixes are reserved for Pipewright's own tags"};
     OpenTracker open(c);
     const auto run = open.tracker.run(c.positional().at(1).toStdString());
     open.tracker.setTag(run.runId, key.toStdString(), value.toStdString());
     if (c.json())
-        printJson(QJsonDocument(QJsonObject{{"run_id", QString::fromStdString(run.runId)}, {"key", key}, {"value", value}}));
+        printJson(
+            QJsonDocument(QJsonObject{{"run_id", QString::fromStdString(run.runId)}, {"key", key}, {"value", value}}));
     else
-        std::cout << "run " << run.runId << ": " << (note ? std::string("note set") : key.toStdString() + " = " + value.toStdString()) << "\n";
+        std::cout << "run " << run.runId << ": "
+                  << (note ? std::string("note set") : key.toStdString() + " = " + value.toStdString()) << "\n";
     return kSuccess;
 }
 
@@ -502,7 +513,8 @@ int cmdRunsList(const Context &c)
             const auto acc = metrics.find("val_accuracy");
             std::cout << run.runId << "  " << run.status << "  " << run.experiment << "  " << run.startTime << "  "
                       << run.table << "@v" << run.dataVersion
-                      << (acc != metrics.end() ? "  val_accuracy " + QString::number(acc->second, 'f', 4).toStdString() : "")
+                      << (acc != metrics.end() ? "  val_accuracy " + QString::number(acc->second, 'f', 4).toStdString()
+                                               : "")
                       << "\n";
         }
     }

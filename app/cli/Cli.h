@@ -8,17 +8,22 @@
 namespace pw::cli {
 
 /** Exit codes of the CLI contract. */
-enum ExitCode { kSuccess = 0, kFailure = 1, kUsage = 2 };
+enum ExitCode
+{
+    kSuccess = 0,
+    kFailure = 1,
+    kUsage = 2
+};
 
 /** One option of a command (or of the workbench): it both parses and prints its help line. */
 struct Option
 {
-    const char *name;             // without the dashes
-    const char *value = nullptr;  // the value's name (--table NAME); nullptr: a flag
+    const char *name; // without the dashes
+    const char *value = nullptr; // the value's name (--table NAME); nullptr: a flag
     const char *help = "";
     const char *defaultText = nullptr;
     bool required = false;
-    bool repeatable = false;      // given more than once, every value counts (--param A=1 --param B=2)
+    bool repeatable = false; // given more than once, every value counts (--param A=1 --param B=2)
 };
 
 /** The workbench's own options (without a command): --screenshot FILE, --page PAGE, --pipeline FILE. */

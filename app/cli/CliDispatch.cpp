@@ -85,9 +85,9 @@ QString listed(const QStringList &names, const char *conjunction = "or")
 UsageError notTaken(const Command *group, const QString &path, const QString &name)
 {
     const auto takes = [&](const Command &c) {
-        return findOption(c.options, name) || std::any_of(c.subcommands.begin(), c.subcommands.end(), [&](const Command &s) {
-                   return findOption(s.options, name) != nullptr;
-               });
+        return findOption(c.options, name)
+               || std::any_of(c.subcommands.begin(), c.subcommands.end(),
+                              [&](const Command &s) { return findOption(s.options, name) != nullptr; });
     };
     if (std::none_of(commandTable().begin(), commandTable().end(), takes))
         return UsageError{"unknown option '--" + name + "'"};
@@ -97,11 +97,15 @@ UsageError notTaken(const Command *group, const QString &path, const QString &na
             siblings << QString::fromUtf8(group->name) + " " + QString::fromUtf8(s.name);
     }
     return UsageError{path + " does not take --" + name
-                      + (siblings.isEmpty() ? QString() : " (" + listed(siblings, "and") + (siblings.size() > 1 ? " do)" : " does)"))};
+                      + (siblings.isEmpty()
+                             ? QString()
+                             : " (" + listed(siblings, "and") + (siblings.size() > 1 ? " do)" : " does)"))};
 }
 
-// The arguments of `command` (`path`: "catalog history"; `group`: "catalog") after its name: its options and its positional arguments.
-ParsedArguments parseArguments(const Command &command, const Command *group, const QString &path, const QStringList &args)
+// The arguments of `command` (`path`: "catalog history"; `group`: "catalog") after its name: its options and its
+// positional arguments.
+ParsedArguments parseArguments(const Command &command, const Command *group, const QString &path,
+                               const QStringList &args)
 {
     ParsedArguments parsed;
     bool optionsEnded = false;
@@ -124,7 +128,8 @@ ParsedArguments parseArguments(const Command &command, const Command *group, con
         else if (o->value && i + 1 < args.size())
             value = args.at(++i);
         else if (o->value)
-            throw UsageError{"--" + option->name + " needs a value (--" + option->name + " " + QString::fromUtf8(o->value) + ")"};
+            throw UsageError{"--" + option->name + " needs a value (--" + option->name + " "
+                             + QString::fromUtf8(o->value) + ")"};
         else if (option->inlineValue)
             throw UsageError{"--" + option->name + " takes no value"};
         parsed.options[option->name] << value; // a flag: one empty value
@@ -269,15 +274,17 @@ bool isCommand(const QString &name)
 
 std::string checkedWorkspaceRoot(WorkspaceUse use, const std::optional<QString> &named)
 {
-    const QString root = QFileInfo(named ? *named : QString::fromStdString(store::Workspace::defaultRoot())).absoluteFilePath();
+    const QString root =
+        QFileInfo(named ? *named : QString::fromStdString(store::Workspace::defaultRoot())).absoluteFilePath();
     const QFileInfo folder(root);
     if (use == WorkspaceUse::None || (folder.exists() && !folder.isDir()))
         return root.toStdString(); // opening it says what is wrong with it
     const bool exists = QFileInfo::exists(root + "/catalog.db");
     if (!exists && use == WorkspaceUse::MustExist)
-        throw std::runtime_error("no workspace at " + root.toStdString()
-                                 + (named ? std::string() : std::string(" (the default; name one with --workspace DIR)"))
-                                 + ": `pipewright ingest SOURCE --workspace DIR` or `pipewright demo DIR` creates one");
+        throw std::runtime_error(
+            "no workspace at " + root.toStdString()
+            + (named ? std::string() : std::string(" (the default; name one with --workspace DIR)"))
+            + ": `pipewright ingest SOURCE --workspace DIR` or `pipewright demo DIR` creates one");
     if (!exists)
         std::cerr << "created workspace " << root.toStdString() << "\n";
     else if (!named)

@@ -15,8 +15,8 @@ namespace pw::cli {
 
 namespace {
 
-constexpr int kWidth = 110;      // help lines wrap here
-constexpr int kHelpColumn = 25;  // where an option's help starts, after its indent
+constexpr int kWidth = 110; // help lines wrap here
+constexpr int kHelpColumn = 25; // where an option's help starts, after its indent
 
 QString text(const char *s)
 {
@@ -55,9 +55,11 @@ QString expanded(const char *description)
     if (d.contains("MODELS")) {
         QStringList models;
         for (const auto &m : train::kModelZoo)
-            models << "  " + wrap(QString("%1: %2").arg(QString::fromUtf8(m.name.data(), qsizetype(m.name.size())),
-                                                   QString::fromUtf8(m.summary.data(), qsizetype(m.summary.size()))),
-                           4, kWidth - 4);
+            models << "  "
+                          + wrap(
+                              QString("%1: %2").arg(QString::fromUtf8(m.name.data(), qsizetype(m.name.size())),
+                                                    QString::fromUtf8(m.summary.data(), qsizetype(m.summary.size()))),
+                              4, kWidth - 4);
         d.replace("MODELS", models.join('\n'));
     }
     if (d.contains("TASKTYPES")) {
@@ -69,10 +71,12 @@ QString expanded(const char *description)
             QStringList outputs;
             for (const char *o : t.outputs)
                 outputs << QString::fromUtf8(o);
-            const QString line = QString("%1: %2 [%3]").arg(QString::fromUtf8(t.name), params.join(", "),
-                                                            t.anyOutput ? outputs.join(", ") + ", NAME=VALUE lines of $PIPEWRIGHT_OUTPUTS"
-                                                                        : outputs.join(", "));
-            types += "  " + wrap(line, 6, kWidth - 6) + "\n      " + wrap(QString::fromUtf8(t.summary), 6, kWidth - 6) + "\n";
+            const QString line = QString("%1: %2 [%3]")
+                                     .arg(QString::fromUtf8(t.name), params.join(", "),
+                                          t.anyOutput ? outputs.join(", ") + ", NAME=VALUE lines of $PIPEWRIGHT_OUTPUTS"
+                                                      : outputs.join(", "));
+            types += "  " + wrap(line, 6, kWidth - 6) + "\n      " + wrap(QString::fromUtf8(t.summary), 6, kWidth - 6)
+                     + "\n";
         }
         d.replace("TASKTYPES", types + "  (* required)");
     }
@@ -192,12 +196,9 @@ QString groupHelp(const Command &c)
 QString workspaceUseName(WorkspaceUse use)
 {
     switch (use) {
-    case WorkspaceUse::None:
-        return "none";
-    case WorkspaceUse::MustExist:
-        return "must_exist";
-    case WorkspaceUse::MayCreate:
-        return "may_create";
+    case WorkspaceUse::None: return "none";
+    case WorkspaceUse::MustExist: return "must_exist";
+    case WorkspaceUse::MayCreate: return "may_create";
     }
     return {};
 }
@@ -206,7 +207,9 @@ QJsonArray optionsJson(const std::vector<Option> &options)
 {
     QJsonArray arr;
     for (const Option &o : options) {
-        QJsonObject j{{"name", text(o.name)}, {"value", o.value ? QJsonValue(text(o.value)) : QJsonValue()}, {"help", text(o.help)}};
+        QJsonObject j{{"name", text(o.name)},
+                      {"value", o.value ? QJsonValue(text(o.value)) : QJsonValue()},
+                      {"help", text(o.help)}};
         if (o.defaultText)
             j.insert("default", text(o.defaultText));
         if (o.required)
@@ -263,13 +266,14 @@ QString roff(const QString &text)
 // pipewright(1), from the same table as `pipewright help`.
 QString manPage()
 {
-    QString m = ".TH PIPEWRIGHT 1 \"\" \"Pipewright " PIPEWRIGHT_VERSION_TEXT "\" \"User Commands\"\n"
-                ".SH NAME\npipewright \\- workbench for the whole life of an image classifier\n"
-                ".SH SYNOPSIS\n.B pipewright\n[\\fB\\-\\-workspace\\fR \\fIDIR\\fR] [\\fIDIR\\fR]\n.br\n"
-                ".B pipewright\n\\fICOMMAND\\fR [\\fIoptions\\fR] [\\fB\\-\\-json\\fR] [\\fB\\-\\-workspace\\fR \\fIDIR\\fR]\n"
-                ".SH DESCRIPTION\n"
-                "Without a command, opens the workbench on a workspace folder. With a command, runs headless.\n"
-                ".PP\n.nf\n";
+    QString m =
+        ".TH PIPEWRIGHT 1 \"\" \"Pipewright " PIPEWRIGHT_VERSION_TEXT "\" \"User Commands\"\n"
+        ".SH NAME\npipewright \\- workbench for the whole life of an image classifier\n"
+        ".SH SYNOPSIS\n.B pipewright\n[\\fB\\-\\-workspace\\fR \\fIDIR\\fR] [\\fIDIR\\fR]\n.br\n"
+        ".B pipewright\n\\fICOMMAND\\fR [\\fIoptions\\fR] [\\fB\\-\\-json\\fR] [\\fB\\-\\-workspace\\fR \\fIDIR\\fR]\n"
+        ".SH DESCRIPTION\n"
+        "Without a command, opens the workbench on a workspace folder. With a command, runs headless.\n"
+        ".PP\n.nf\n";
     m += roff(helpText());
     m += "\n.fi\n.SH COMMANDS\n";
     for (const Command &c : commandTable())

@@ -50,8 +50,9 @@ QJsonObject versionJson(const registry::ModelVersion &v)
 
 QJsonObject transitionJson(const registry::Transition &t)
 {
-    return QJsonObject{{"name", qs(t.name)}, {"version", qint64(t.version)}, {"from", qs(t.from)}, {"to", qs(t.to)},
-                       {"at", qs(t.at)},     {"by", qs(t.by)},              {"comment", qs(t.comment)}};
+    return QJsonObject{
+        {"name", qs(t.name)}, {"version", qint64(t.version)}, {"from", qs(t.from)}, {"to", qs(t.to)}, {"at", qs(t.at)},
+        {"by", qs(t.by)},     {"comment", qs(t.comment)}};
 }
 
 QJsonObject reviewJson(const review::ReviewItem &r)
@@ -59,17 +60,11 @@ QJsonObject reviewJson(const review::ReviewItem &r)
     QJsonArray top5;
     for (const auto &[label, p] : r.top5)
         top5.append(QJsonObject{{"label", qs(label)}, {"probability", p}});
-    QJsonObject o{{"id", qint64(r.id)},
-                  {"path", qs(r.path)},
-                  {"table", qs(r.table)},
-                  {"confidence", r.confidence},
-                  {"predicted", qs(r.predicted)},
-                  {"top5", top5},
-                  {"state", qs(r.state)},
-                  {"model", qs(r.model)},
-                  {"model_version", qint64(r.modelVersion)},
-                  {"reason", qs(r.reason)},
-                  {"queued_at", qs(r.queuedAt)}};
+    QJsonObject o{
+        {"id", qint64(r.id)},         {"path", qs(r.path)},           {"table", qs(r.table)},
+        {"confidence", r.confidence}, {"predicted", qs(r.predicted)}, {"top5", top5},
+        {"state", qs(r.state)},       {"model", qs(r.model)},         {"model_version", qint64(r.modelVersion)},
+        {"reason", qs(r.reason)},     {"queued_at", qs(r.queuedAt)}};
     o.insert("label", r.label.empty() ? QJsonValue() : QJsonValue(qs(r.label)));
     if (!r.labelSource.empty())
         o.insert("label_source", qs(r.labelSource));
@@ -81,7 +76,6 @@ QJsonObject reviewJson(const review::ReviewItem &r)
         o.insert("merged_version", qint64(r.mergedVersion));
     return o;
 }
-
 
 // The registry of the workspace, for the models subcommands.
 struct OpenRegistry
@@ -103,12 +97,14 @@ QJsonObject promotionGate(const Context &c, const store::Workspace &ws, const st
                           registry::TransitionRequest &r)
 {
     const auto g = registry::checkPromotionGate(ws, r.name, r.version, table, &g_cancel);
-    QJsonObject gate{{"table", qs(g.table)},
-                     {"data_version", qint64(g.dataVersion)},
-                     {"candidate", QJsonObject{{"version", qint64(g.candidateVersion)}, {"accuracy", g.candidateAccuracy}}},
-                     {"passed", g.passed}};
+    QJsonObject gate{
+        {"table", qs(g.table)},
+        {"data_version", qint64(g.dataVersion)},
+        {"candidate", QJsonObject{{"version", qint64(g.candidateVersion)}, {"accuracy", g.candidateAccuracy}}},
+        {"passed", g.passed}};
     if (g.productionVersion)
-        gate.insert("production", QJsonObject{{"version", qint64(g.productionVersion)}, {"accuracy", g.productionAccuracy}});
+        gate.insert("production",
+                    QJsonObject{{"version", qint64(g.productionVersion)}, {"accuracy", g.productionAccuracy}});
     std::cerr << "gate: " << g.summary() << "\n";
     if (!g.passed) {
         if (c.json())
@@ -146,8 +142,8 @@ int cmdModelsList(const Context &c)
             std::string aliases;
             for (const auto &a : v.aliases)
                 aliases += (aliases.empty() ? "  @" : ", @") + a;
-            std::cout << v.name << ":" << v.version << "  " << registry::stageName(v.stage) << "  run " << v.runId << "  "
-                      << v.created << aliases << "\n";
+            std::cout << v.name << ":" << v.version << "  " << registry::stageName(v.stage) << "  run " << v.runId
+                      << "  " << v.created << aliases << "\n";
         }
     }
     if (c.json())
@@ -163,11 +159,12 @@ int cmdModelsTransition(const Context &c)
     values.set("name", c.positional().at(1).toStdString());
     values.set("version", c.positional().at(2).toStdString());
     values.set("stage", c.positional().at(3).toStdString());
-    const registry::PromoteRequest promote = parseOptions(registry::parsePromoteRequest, values,
-                                                          {{"name", "NAME"}, {"version", "VERSION"}, {"stage", "STAGE"}});
+    const registry::PromoteRequest promote = parseOptions(
+        registry::parsePromoteRequest, values, {{"name", "NAME"}, {"version", "VERSION"}, {"stage", "STAGE"}});
     registry::TransitionRequest r = promote.transition;
     OpenRegistry open(c);
-    const QJsonObject gate = promote.gateTable.empty() ? QJsonObject() : promotionGate(c, open.ws, promote.gateTable, r);
+    const QJsonObject gate = promote.gateTable.empty() ? QJsonObject()
+                                                       : promotionGate(c, open.ws, promote.gateTable, r);
     const auto recorded = open.reg.transition(r);
     if (c.json()) {
         QJsonArray arr;
@@ -245,24 +242,23 @@ int cmdScore(const Context &c)
         QJsonArray failures;
         for (const auto &f : res.failures)
             failures.append(QJsonObject{{"path", qs(f.path)}, {"reason", qs(f.reason)}});
-        printJson(QJsonDocument(QJsonObject{
-            {"version", qint64(res.version)},
-            {"wrote_version", res.wrote},
-            {"model", qs(res.model)},
-            {"model_version", qint64(res.modelVersion)},
-            {"table", qs(r.table)},
-            {"scored", qint64(res.scored)},
-            {"inserted", qint64(res.inserted)},
-            {"updated", qint64(res.updated)},
-            {"skipped", qint64(res.skipped)},
-            {"failed", qint64(res.failed)},
-            {"failures", failures},
-            {"queued_for_review", qint64(res.queuedForReview)},
-            {"seconds", QJsonObject{{"select", res.selectSeconds},
-                                    {"decode", res.decodeSeconds},
-                                    {"predict", res.predictSeconds},
-                                    {"merge", res.mergeSeconds},
-                                    {"total", res.seconds}}}}));
+        printJson(QJsonDocument(QJsonObject{{"version", qint64(res.version)},
+                                            {"wrote_version", res.wrote},
+                                            {"model", qs(res.model)},
+                                            {"model_version", qint64(res.modelVersion)},
+                                            {"table", qs(r.table)},
+                                            {"scored", qint64(res.scored)},
+                                            {"inserted", qint64(res.inserted)},
+                                            {"updated", qint64(res.updated)},
+                                            {"skipped", qint64(res.skipped)},
+                                            {"failed", qint64(res.failed)},
+                                            {"failures", failures},
+                                            {"queued_for_review", qint64(res.queuedForReview)},
+                                            {"seconds", QJsonObject{{"select", res.selectSeconds},
+                                                                    {"decode", res.decodeSeconds},
+                                                                    {"predict", res.predictSeconds},
+                                                                    {"merge", res.mergeSeconds},
+                                                                    {"total", res.seconds}}}}));
     } else {
         std::cout << "scored " << res.scored << " images of " << r.table << " with " << res.model << ":"
                   << res.modelVersion << " (" << res.skipped << " already scored, " << res.failed << " unreadable); "
@@ -340,7 +336,8 @@ int cmdReviewList(const Context &c)
 
 int cmdReviewLabel(const Context &c)
 {
-    return printItem(c, OpenQueue(c).queue.label(c.positional().at(1).toStdString(), c.positional().at(2).toStdString()));
+    return printItem(c,
+                     OpenQueue(c).queue.label(c.positional().at(1).toStdString(), c.positional().at(2).toStdString()));
 }
 
 int cmdReviewAccept(const Context &c)
@@ -366,9 +363,8 @@ int cmdReviewCommit(const Context &c)
         QJsonArray notMerged;
         for (const auto &[path, why] : res.notMerged)
             notMerged.append(QJsonObject{{"path", qs(path)}, {"reason", qs(why)}});
-        printJson(QJsonDocument(QJsonObject{{"version", qint64(res.version)},
-                                            {"labels_merged", qint64(res.labelsMerged)},
-                                            {"not_merged", notMerged}}));
+        printJson(QJsonDocument(QJsonObject{
+            {"version", qint64(res.version)}, {"labels_merged", qint64(res.labelsMerged)}, {"not_merged", notMerged}}));
     } else {
         std::cout << "merged " << res.labelsMerged << " labels"
                   << (res.labelsMerged ? " as catalog version " + std::to_string(res.version) : std::string()) << "\n";
@@ -403,11 +399,11 @@ int cmdReviewImport(const Context &c)
         QJsonArray skipped;
         for (const auto &[where, why] : res.skipped)
             skipped.append(QJsonObject{{"where", qs(where)}, {"reason", qs(why)}});
-        printJson(QJsonDocument(QJsonObject{{"format", qs(res.format)},
-                                            {"imported", qint64(res.imported)},
-                                            {"skipped", skipped}}));
+        printJson(QJsonDocument(
+            QJsonObject{{"format", qs(res.format)}, {"imported", qint64(res.imported)}, {"skipped", skipped}}));
     } else {
-        std::cout << "imported " << res.imported << " labels (" << res.format << "), skipped " << res.skipped.size() << "\n";
+        std::cout << "imported " << res.imported << " labels (" << res.format << "), skipped " << res.skipped.size()
+                  << "\n";
     }
     return kSuccess;
 }

@@ -33,7 +33,8 @@ QString qs(const std::string &s)
 
 // run-task: the registered type's runner, in this process, as the attempt the executor started. Its outputs are
 // recorded before the hold point (a test hook, see TaskAttempt), then written for the executor and printed.
-int runTask(const store::Workspace &ws, const std::string &typeName, const QJsonObject &params, const std::string &target)
+int runTask(const store::Workspace &ws, const std::string &typeName, const QJsonObject &params,
+            const std::string &target)
 {
     const pipeline::TaskType *type = pipeline::taskType(typeName);
     if (!type)
@@ -160,8 +161,8 @@ QString outFile(const Context &c)
 }
 
 // import-databricks and export-databricks: writes `bytes` to --out and reports the notes; exit 1 when not `valid`.
-int writeConverted(const Context &c, const QString &outPath, const QByteArray &bytes, const std::vector<std::string> &notes,
-                   bool valid)
+int writeConverted(const Context &c, const QString &outPath, const QByteArray &bytes,
+                   const std::vector<std::string> &notes, bool valid)
 {
     QFile out(outPath);
     if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(bytes) != bytes.size())
@@ -270,8 +271,8 @@ int cmdPipelineRuns(const Context &c)
     for (const auto &r : runs) {
         arr.append(pipeline::runJson(r));
         if (!c.json())
-            std::cout << r.runId << "  " << r.pipeline << "  " << r.lifeCycle << (r.result.empty() ? "" : " " + r.result)
-                      << "  " << r.trigger << "  " << r.start << "\n";
+            std::cout << r.runId << "  " << r.pipeline << "  " << r.lifeCycle
+                      << (r.result.empty() ? "" : " " + r.result) << "  " << r.trigger << "  " << r.start << "\n";
     }
     if (c.json())
         printJson(QJsonDocument(arr));

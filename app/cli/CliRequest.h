@@ -33,15 +33,17 @@ inline requests::KeyValues optionValues(const Context &c)
  * is not one of caltech, folder, none". `positional` names the keys that came from arguments ("version" ->
  * "VERSION").
  */
-template <typename Parse>
-auto parseOptions(Parse &&parse, const requests::KeyValues &values, const std::map<std::string, QString> &positional = {})
+template<typename Parse>
+auto parseOptions(Parse &&parse, const requests::KeyValues &values,
+                  const std::map<std::string, QString> &positional = {})
 {
     try {
         return parse(values);
     } catch (const requests::RequestError &e) {
         const auto it = positional.find(e.key());
-        const QString where = it != positional.end() ? it->second
-                                                     : "--" + QString::fromStdString(e.key()).replace(QLatin1Char('_'), QLatin1Char('-'));
+        const QString where = it != positional.end()
+                                  ? it->second
+                                  : "--" + QString::fromStdString(e.key()).replace(QLatin1Char('_'), QLatin1Char('-'));
         throw UsageError{where + ": " + QString::fromStdString(e.problem())};
     }
 }

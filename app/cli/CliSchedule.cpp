@@ -51,7 +51,8 @@ Loaded loadScheduled(const QString &fileArg, bool needSchedule = true)
         throw std::runtime_error("'" + pipeline::printable(l.file) + "' is not a valid pipeline: "
                                  + pipeline::errorText(errors.front()) + " (see pipewright pipeline validate)");
     if (needSchedule && !l.p.schedule)
-        throw std::runtime_error("pipeline '" + l.p.name + "' in '" + pipeline::printable(l.file) + "' has no schedule");
+        throw std::runtime_error("pipeline '" + l.p.name + "' in '" + pipeline::printable(l.file)
+                                 + "' has no schedule");
     return l;
 }
 
@@ -63,7 +64,8 @@ QString unitName(const Loaded &l)
     QString name;
     for (const QChar c : qs(l.p.name))
         name += (c.unicode() < 128 && (c.isLetterOrNumber() || c == '-' || c == '_')) ? c : QChar('_');
-    const QByteArray hash = QCryptographicHash::hash(QByteArray::fromStdString(l.file), QCryptographicHash::Sha1).toHex();
+    const QByteArray hash =
+        QCryptographicHash::hash(QByteArray::fromStdString(l.file), QCryptographicHash::Sha1).toHex();
     return "pipewright-" + name + "-" + QString::fromLatin1(hash.left(8));
 }
 
@@ -97,7 +99,8 @@ std::string cronProblem()
                "(apt install cron) or use a systemd user session (--method systemd)";
     const QStringList daemonDirs{"/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin"};
     for (const char *daemon : {"cron", "crond"}) {
-        if (!QStandardPaths::findExecutable(daemon, daemonDirs).isEmpty() || !QStandardPaths::findExecutable(daemon).isEmpty())
+        if (!QStandardPaths::findExecutable(daemon, daemonDirs).isEmpty()
+            || !QStandardPaths::findExecutable(daemon).isEmpty())
             return {};
     }
     return "no cron daemon (cron or crond) is installed here: the crontab entry would be installed but never run";
@@ -132,8 +135,8 @@ int setPaused(const Context &c, const QString &fileArg, bool paused)
     std::vector<pipeline::ValidationError> errors;
     const pipeline::Pipeline p = pipeline::parsePipeline(text, errors);
     if (!errors.empty())
-        throw std::runtime_error("'" + pipeline::printable(file) + "' cannot be read as a pipeline: "
-                                 + pipeline::errorText(errors.front()));
+        throw std::runtime_error("'" + pipeline::printable(file)
+                                 + "' cannot be read as a pipeline: " + pipeline::errorText(errors.front()));
     if (!p.schedule)
         throw std::runtime_error("pipeline '" + pipeline::printable(p.name) + "' in '" + pipeline::printable(file)
                                  + "' has no schedule to " + (paused ? "pause" : "resume"));
@@ -143,19 +146,21 @@ int setPaused(const Context &c, const QString &fileArg, bool paused)
         const QByteArray edited = pipeline::withPauseStatus(text, paused);
         QSaveFile out(path);
         if (!out.open(QIODevice::WriteOnly) || out.write(edited) != edited.size() || !out.commit())
-            throw std::runtime_error("cannot write '" + pipeline::printable(file) + "': " + out.errorString().toStdString());
+            throw std::runtime_error("cannot write '" + pipeline::printable(file)
+                                     + "': " + out.errorString().toStdString());
     }
     if (c.json()) {
-        printJson(QJsonDocument(QJsonObject{{"file", path}, {"pause_status", status}, {"pipeline", qs(p.name)}, {"changed", change}}));
+        printJson(QJsonDocument(
+            QJsonObject{{"file", path}, {"pause_status", status}, {"pipeline", qs(p.name)}, {"changed", change}}));
     } else {
-        std::cout << (change ? (paused ? "paused" : "resumed") : "already " + std::string(status) + ":") << " the schedule of '"
-                  << pipeline::printable(p.name) << "' in " << pipeline::printable(file) << " (pause_status " << status
-                  << ")\n";
+        std::cout << (change ? (paused ? "paused" : "resumed") : "already " + std::string(status) + ":")
+                  << " the schedule of '" << pipeline::printable(p.name) << "' in " << pipeline::printable(file)
+                  << " (pause_status " << status << ")\n";
     }
     if (change)
         std::cerr << "note: the workbench and `pipewright scheduler` follow the file; a timer or crontab entry made by "
-                 "`schedule install` keeps firing until `schedule uninstall "
-              << pipeline::printable(file) << "`\n";
+                     "`schedule install` keeps firing until `schedule uninstall "
+                  << pipeline::printable(file) << "`\n";
     return kSuccess;
 }
 
@@ -322,9 +327,13 @@ int changeSchedule(const Context &c, bool install)
         if (s.paused)
             throw std::runtime_error("the schedule of '" + l.p.name + "' is PAUSED: `pipewright schedule resume "
                                      + pipeline::printable(l.file) + "` unpauses it; then install it");
-        installed = {l.p.name, l.file,
-                     {programPath().toStdString(), "pipeline", "run", l.file, "--workspace", store::Workspace::open(root).root()},
-                     s.expression, s.quartz, s.timezone};
+        installed = {l.p.name,
+                     l.file,
+                     {programPath().toStdString(), "pipeline", "run", l.file, "--workspace",
+                      store::Workspace::open(root).root()},
+                     s.expression,
+                     s.quartz,
+                     s.timezone};
     }
     if (method == "systemd")
         changeSystemd(l, installed, change);
@@ -385,7 +394,8 @@ void printWatched(const pipeline::Scheduler &scheduler)
         bool any = false;
         if (w.schedule) {
             any = true;
-            std::cerr << "; schedule " << pipeline::printable(w.schedule->expression) << " (" << w.schedule->timezone << ")";
+            std::cerr << "; schedule " << pipeline::printable(w.schedule->expression) << " (" << w.schedule->timezone
+                      << ")";
             if (w.schedule->paused)
                 std::cerr << " PAUSED (pipewright schedule resume FILE)";
             else if (w.nextFire.isValid())
@@ -412,8 +422,8 @@ int cmdScheduler(const Context &c)
         // Watching a folder that is not there would wait for nothing, silently.
         const QFileInfo info(c.value("pipelines"));
         if (!info.exists())
-            throw std::runtime_error("--pipelines: the folder '" + pipeline::printable(c.value("pipelines").toStdString())
-                                     + "' does not exist");
+            throw std::runtime_error("--pipelines: the folder '"
+                                     + pipeline::printable(c.value("pipelines").toStdString()) + "' does not exist");
         if (!info.isDir())
             throw std::runtime_error("--pipelines: '" + pipeline::printable(c.value("pipelines").toStdString())
                                      + "' is not a folder");
@@ -426,16 +436,19 @@ int cmdScheduler(const Context &c)
     base.desktopNotifier = notify::desktopNotify;
     scheduler.setRunOptions(base);
     QObject::connect(&scheduler, &pipeline::Scheduler::message, [](const QString &m) {
-        std::cerr << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString() << "  " << m.toStdString() << "\n";
+        std::cerr << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString() << "  " << m.toStdString()
+                  << "\n";
     });
-    QObject::connect(&scheduler, &pipeline::Scheduler::runStarted, [](qint64 id, const QString &p, const QString &trigger) {
-        std::cerr << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString() << "  " << p.toStdString()
-                  << ": run " << id << " started (" << trigger.toStdString() << ")\n";
-    });
-    QObject::connect(&scheduler, &pipeline::Scheduler::runFinished, [](qint64 id, const QString &p, const QString &result) {
-        std::cerr << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString() << "  " << p.toStdString()
-                  << ": run " << id << " ended " << result.toStdString() << "\n";
-    });
+    QObject::connect(
+        &scheduler, &pipeline::Scheduler::runStarted, [](qint64 id, const QString &p, const QString &trigger) {
+            std::cerr << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString() << "  " << p.toStdString()
+                      << ": run " << id << " started (" << trigger.toStdString() << ")\n";
+        });
+    QObject::connect(&scheduler, &pipeline::Scheduler::runFinished,
+                     [](qint64 id, const QString &p, const QString &result) {
+                         std::cerr << QDateTime::currentDateTime().toString(Qt::ISODate).toStdString() << "  "
+                                   << p.toStdString() << ": run " << id << " ended " << result.toStdString() << "\n";
+                     });
     scheduler.start();
     printWatched(scheduler);
     std::cerr << "scheduler running for workspace " << ws.root() << " (Ctrl-C stops it)\n";

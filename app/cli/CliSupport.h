@@ -72,7 +72,12 @@ private:
 };
 
 /** What a command does with its workspace. Only commands that put something into a workspace may create one. */
-enum class WorkspaceUse { None, MustExist, MayCreate };
+enum class WorkspaceUse
+{
+    None,
+    MustExist,
+    MayCreate
+};
 
 class Context;
 using Handler = int (*)(const Context &);
@@ -84,14 +89,14 @@ using Handler = int (*)(const Context &);
 struct Command
 {
     const char *name;
-    const char *arguments = "";   // positional arguments: "SOURCE", "[FILE]", "RUN RUN...", "NAME ALIAS [VERSION]"
+    const char *arguments = ""; // positional arguments: "SOURCE", "[FILE]", "RUN RUN...", "NAME ALIAS [VERSION]"
     const char *description = "";
     std::vector<Option> options = {};
     Handler handler = nullptr;
     WorkspaceUse workspace = WorkspaceUse::MustExist;
-    const char *json = nullptr;   // what --json prints
+    const char *json = nullptr; // what --json prints
     std::vector<Command> subcommands = {};
-    bool hidden = false;          // for pipewright's own use: left out of the help listings
+    bool hidden = false; // for pipewright's own use: left out of the help listings
 };
 
 /** The commands, in the order `pipewright help` lists them. */
@@ -192,7 +197,8 @@ public:
     std::string workspaceRoot() const
     {
         if (m_root.empty())
-            m_root = checkedWorkspaceRoot(m_command.workspace, isSet("workspace") ? std::optional(value("workspace")) : std::nullopt);
+            m_root = checkedWorkspaceRoot(m_command.workspace,
+                                          isSet("workspace") ? std::optional(value("workspace")) : std::nullopt);
         return m_root;
     }
     void expectPositional(int min, int max, const char *what) const

@@ -62,8 +62,9 @@ std::vector<Command> runsCommands()
          .description = "The runs, newest first.",
          .options = {value("experiment", "NAME", "only the runs of this experiment")},
          .handler = cmdRunsList,
-         .json = "[{\"run_id\", \"experiment\", \"name\", \"status\", \"start\", \"end\", \"table\", \"data_version\",\n"
-                 " \"metrics\": {key: last value}}], newest first"},
+         .json =
+             "[{\"run_id\", \"experiment\", \"name\", \"status\", \"start\", \"end\", \"table\", \"data_version\",\n"
+             " \"metrics\": {key: last value}}], newest first"},
         {.name = "show",
          .arguments = "RUN",
          .description = "A run: its params, tags, metrics, metric history and artifacts.",
@@ -78,7 +79,8 @@ std::vector<Command> runsCommands()
                  " \"metrics\": {key: [last value per run]}}"},
         {.name = "tag",
          .arguments = "RUN KEY VALUE",
-         .description = "Sets a tag of the run (keys starting with pipewright. or mlflow. are Pipewright's own and refused).",
+         .description =
+             "Sets a tag of the run (keys starting with pipewright. or mlflow. are Pipewright's own and refused).",
          .handler = cmdRunsTag,
          .json = "{\"run_id\", \"key\", \"value\"}"},
         {.name = "note",
@@ -88,9 +90,10 @@ std::vector<Command> runsCommands()
          .json = "{\"run_id\", \"key\", \"value\"}"},
         {.name = "attach",
          .arguments = "RUN",
-         .description = "Follows a remote training run (train --target) whose pipewright process ended while its worker\n"
-                        "went on: its events from the start (each metric logged once), then the model and logs; the run\n"
-                        "ends as the worker did.",
+         .description =
+             "Follows a remote training run (train --target) whose pipewright process ended while its worker\n"
+             "went on: its events from the start (each metric logged once), then the model and logs; the run\n"
+             "ends as the worker did.",
          .handler = cmdRunsAttach,
          .json = "as `train`"},
     };
@@ -100,8 +103,9 @@ std::vector<Command> modelsCommands()
 {
     return {
         {.name = "register",
-         .description = "Registers the run's model as the next version of NAME (stage None). The model file and classes are\n"
-                        "copied under artifacts/registry/NAME/vN/. NAME: letters, digits, '.', '_', '-'.",
+         .description =
+             "Registers the run's model as the next version of NAME (stage None). The model file and classes are\n"
+             "copied under artifacts/registry/NAME/vN/. NAME: letters, digits, '.', '_', '-'.",
          .options = {required(value("run", "RUN", "the FINISHED training run")),
                      required(value("name", "NAME", "the registered model")),
                      value("description", "TEXT", "the version's description")},
@@ -114,17 +118,19 @@ std::vector<Command> modelsCommands()
          .json = "[{\"name\", \"version\", \"stage\", \"run_id\", \"aliases\", \"created\", ...}]"},
         {.name = "transition",
          .arguments = "NAME VERSION STAGE",
-         .description = "Moves a version to STAGE. Into Production it archives the current Production version (at most one\n"
-                        "version is ever in Production; --keep-existing refuses instead); into Staging it keeps the other\n"
-                        "Staging versions unless --archive-existing. Every change is recorded with who ($USER), when and the\n"
-                        "comment.",
-         .options = {flag("archive-existing", "archive the versions now in STAGE"),
-                     flag("keep-existing", "refuse instead of archiving the Production version"),
-                     value("comment", "TEXT", "recorded with the change"),
-                     value("gate-table", "T",
-                           "evaluates the candidate and the current Production version on the labeled images of table T "
-                           "at the same catalog version and refuses (exit 1) when the candidate is less accurate, printing "
-                           "both accuracies")},
+         .description =
+             "Moves a version to STAGE. Into Production it archives the current Production version (at most one\n"
+             "version is ever in Production; --keep-existing refuses instead); into Staging it keeps the other\n"
+             "Staging versions unless --archive-existing. Every change is recorded with who ($USER), when and the\n"
+             "comment.",
+         .options =
+             {flag("archive-existing", "archive the versions now in STAGE"),
+              flag("keep-existing", "refuse instead of archiving the Production version"),
+              value("comment", "TEXT", "recorded with the change"),
+              value("gate-table", "T",
+                    "evaluates the candidate and the current Production version on the labeled images of table T "
+                    "at the same catalog version and refuses (exit 1) when the candidate is less accurate, printing "
+                    "both accuracies")},
          .handler = cmdModelsTransition,
          .json = "the version, with \"transitions\": [{\"version\", \"from\", \"to\", ...}] and \"gate\""},
         {.name = "history",
@@ -134,7 +140,8 @@ std::vector<Command> modelsCommands()
          .json = "[{\"version\", \"from\", \"to\", \"at\", \"by\", \"comment\"}], oldest first"},
         {.name = "alias",
          .arguments = "NAME ALIAS [VERSION]",
-         .description = "Points NAME@ALIAS at VERSION (like MLflow's aliases, e.g. champion), or removes it with --delete.",
+         .description =
+             "Points NAME@ALIAS at VERSION (like MLflow's aliases, e.g. champion), or removes it with --delete.",
          .options = {flag("delete", "removes the alias (no VERSION)")},
          .handler = cmdModelsAlias,
          .json = "{\"name\", \"alias\", \"version\"} (with --delete: {\"name\", \"alias\", \"deleted\"})"},
@@ -147,8 +154,7 @@ std::vector<Command> reviewCommands()
         {.name = "list",
          .description = "Open entries (--all: merged ones too), least confident first.",
          .options = {value("state", "pending|labeled|skipped", "only the entries in this state"),
-                     value("table", "T", "only the entries of this table"),
-                     value("limit", "N", "at most N entries"),
+                     value("table", "T", "only the entries of this table"), value("limit", "N", "at most N entries"),
                      flag("all", "merged entries too")},
          .handler = cmdReviewList,
          .json = "[{\"id\", \"path\", \"confidence\", \"predicted\", \"top5\", \"state\", \"label\", ...}]"},
@@ -168,30 +174,34 @@ std::vector<Command> reviewCommands()
          .handler = cmdReviewSkip,
          .json = "the entry"},
         {.name = "commit",
-         .description = "Merges the labeled entries into the catalog as one new version (MERGE LABELS), label_source human\n"
-                        "(import for imported labels): the next training run on the table learns from them.",
+         .description =
+             "Merges the labeled entries into the catalog as one new version (MERGE LABELS), label_source human\n"
+             "(import for imported labels): the next training run on the table learns from them.",
          .options = {value("table", "T", "only the entries of this table")},
          .handler = cmdReviewCommit,
          .json = "{\"version\", \"labels_merged\", \"not_merged\": [{\"path\", \"reason\"}]}"},
         {.name = "export",
          .arguments = "FILE",
-         .description = "The pending entries (or those of --state) as CSV (id, table, path, predicted, confidence, top5, model,\n"
-                        "label) or as Label Studio tasks with the model's prediction.",
+         .description =
+             "The pending entries (or those of --state) as CSV (id, table, path, predicted, confidence, top5, model,\n"
+             "label) or as Label Studio tasks with the model's prediction.",
          .options = {value("format", "csv|labelstudio", "the file's format", "csv"),
                      value("state", "S", "the entries in this state", "pending")},
          .handler = cmdReviewExport,
          .json = "{\"file\", \"format\", \"entries\"}"},
         {.name = "import",
          .arguments = "FILE",
-         .description = "Labels from a CSV with a header naming 'label' and 'path' (or 'id') columns, or from a Label Studio\n"
-                        "JSON export. Unknown paths and labels outside the model's classes are reported and skipped.",
+         .description =
+             "Labels from a CSV with a header naming 'label' and 'path' (or 'id') columns, or from a Label Studio\n"
+             "JSON export. Unknown paths and labels outside the model's classes are reported and skipped.",
          .handler = cmdReviewImport,
          .json = "{\"format\", \"imported\", \"skipped\": [{\"where\", \"reason\"}]}"},
     };
 }
 
-const char *kRunJson = "{\"run_id\", \"result_state\", \"tasks\": [{\"task_key\", \"result_state\", \"attempts\", \"duration_s\",\n"
-                       " \"outputs\"}], ...}; exit 1 when the run did not succeed";
+const char *kRunJson =
+    "{\"run_id\", \"result_state\", \"tasks\": [{\"task_key\", \"result_state\", \"attempts\", \"duration_s\",\n"
+    " \"outputs\"}], ...}; exit 1 when the run did not succeed";
 
 std::vector<Command> pipelineCommands()
 {
@@ -199,16 +209,18 @@ std::vector<Command> pipelineCommands()
     return {
         {.name = "validate",
          .arguments = "FILE",
-         .description = "Every problem at once (cycles, missing tasks, unknown types, bad parameters and references...).",
+         .description =
+             "Every problem at once (cycles, missing tasks, unknown types, bad parameters and references...).",
          .handler = cmdPipelineValidate,
          .workspace = WorkspaceUse::None,
          .json = "{\"valid\", \"errors\": [{\"task_key\", \"field\", \"message\"}]}; exit 1 when invalid"},
         {.name = "run",
          .arguments = "FILE",
-         .description = "Runs the tasks in dependency order, independent ones in parallel (max_parallel_tasks), each attempt\n"
-                        "as its own process with its log under the workspace's logs/RUN_ID/; run_if, retries, timeouts.\n"
-                        "Outputs of tasks left out (--only, --from, --to) come from their last successful run. Progress on\n"
-                        "stderr; Ctrl-C cancels.",
+         .description =
+             "Runs the tasks in dependency order, independent ones in parallel (max_parallel_tasks), each attempt\n"
+             "as its own process with its log under the workspace's logs/RUN_ID/; run_if, retries, timeouts.\n"
+             "Outputs of tasks left out (--only, --from, --to) come from their last successful run. Progress on\n"
+             "stderr; Ctrl-C cancels.",
          .options = {repeated(value("param", "NAME=VALUE", "sets a parameter the pipeline declares")),
                      repeated(value("only", "KEY[,KEY]", "runs just those tasks")),
                      value("from", "KEY", "runs a task and everything downstream"),
@@ -229,8 +241,9 @@ std::vector<Command> pipelineCommands()
          .json = "the run, with each task's attempts"},
         {.name = "repair",
          .arguments = "RUN_ID",
-         .description = "Reruns the failed tasks and everything downstream of them, reusing the outputs of the tasks that\n"
-                        "succeeded.",
+         .description =
+             "Reruns the failed tasks and everything downstream of them, reusing the outputs of the tasks that\n"
+             "succeeded.",
          .handler = cmdPipelineRepair,
          .json = kRunJson},
         {.name = "cancel",
@@ -249,7 +262,8 @@ std::vector<Command> pipelineCommands()
              "Notebook parameters such as image_path become pipeline parameters, what the DAG implies is wired, and\n"
              "what is still missing gets a default parameter (see the notes) that --param NAME=VALUE sets.",
          .options = {required(value("out", "FILE", "the pipeline file to write")),
-                     repeated(value("map", "SUBSTRING=TYPE", "notebook paths containing SUBSTRING become tasks of TYPE")),
+                     repeated(
+                         value("map", "SUBSTRING=TYPE", "notebook paths containing SUBSTRING become tasks of TYPE")),
                      repeated(value("param", "NAME=VALUE", "a pipeline parameter's default")), force},
          .handler = cmdPipelineImportDatabricks,
          .workspace = WorkspaceUse::None,
@@ -274,27 +288,31 @@ std::vector<Command> pipelineCommands()
 
 std::vector<Command> scheduleCommands()
 {
-    const Option method = value("method", "systemd|cron", "forces one way (default: systemd where there is a user session)");
+    const Option method = value("method", "systemd|cron",
+                                "forces one way (default: systemd where there is a user session)");
     const Option dryRun = flag("dry-run", "prints what it would write and run, and does nothing");
     return {
         {.name = "next",
          .arguments = "FILE",
-         .description = "The next fire times in the schedule's time zone (daylight saving as Quartz: a time in the spring\n"
-                        "gap does not fire that day; a time in the autumn overlap fires once).",
+         .description =
+             "The next fire times in the schedule's time zone (daylight saving as Quartz: a time in the spring\n"
+             "gap does not fire that day; a time in the autumn overlap fires once).",
          .options = {value("count", "N", "how many", "5"), value("after", "TIME", "from this ISO 8601 time", "now")},
          .handler = cmdScheduleNext,
          .workspace = WorkspaceUse::None,
          .json = "{\"pipeline\", \"expression\", \"timezone_id\", \"paused\", \"next\": [TIME]}"},
         {.name = "install",
          .arguments = "FILE",
-         .description = "Lets the operating system keep time: writes a systemd user timer and service (OnCalendar= in the\n"
-                        "schedule's time zone) running `pipewright pipeline run FILE --workspace WS`, and enables it; where\n"
-                        "there is no systemd user session, a crontab line (with CRON_TZ=, for crons that honour it); it\n"
-                        "says so when cron is not installed.",
+         .description =
+             "Lets the operating system keep time: writes a systemd user timer and service (OnCalendar= in the\n"
+             "schedule's time zone) running `pipewright pipeline run FILE --workspace WS`, and enables it; where\n"
+             "there is no systemd user session, a crontab line (with CRON_TZ=, for crons that honour it); it\n"
+             "says so when cron is not installed.",
          .options = {method, dryRun},
          .handler = cmdScheduleInstall,
          .workspace = WorkspaceUse::None, // it names the workspace in a timer; the pipeline run creates it
-         .json = "{\"pipeline\", \"unit\", \"method\", \"action\", \"dry_run\", \"files\", \"commands\", \"warnings\"}"},
+         .json =
+             "{\"pipeline\", \"unit\", \"method\", \"action\", \"dry_run\", \"files\", \"commands\", \"warnings\"}"},
         {.name = "uninstall",
          .arguments = "FILE",
          .description = "Removes what install wrote.",
@@ -304,9 +322,10 @@ std::vector<Command> scheduleCommands()
          .json = "as install"},
         {.name = "pause",
          .arguments = "FILE",
-         .description = "Sets the schedule's \"pause_status\" in the file to PAUSED (the rest of the file kept as it is;\n"
-                        "written atomically). The workbench and `pipewright scheduler` follow it; an installed timer or\n"
-                        "crontab entry does not: uninstall it.",
+         .description =
+             "Sets the schedule's \"pause_status\" in the file to PAUSED (the rest of the file kept as it is;\n"
+             "written atomically). The workbench and `pipewright scheduler` follow it; an installed timer or\n"
+             "crontab entry does not: uninstall it.",
          .handler = cmdSchedulePause,
          .workspace = WorkspaceUse::None,
          .json = "{\"file\", \"pause_status\", \"pipeline\", \"changed\"}"},
@@ -345,7 +364,8 @@ std::vector<Command> targetsCommands()
          .arguments = "NAME",
          .description = "Connects and runs `pipewright-worker info` there.",
          .handler = cmdTargetsTest,
-         .json = "{\"name\", \"reachable\", \"worker\", \"torch\", \"cuda\", \"devices\": [...], \"seconds\"} and \"error\"\n"
+         .json = "{\"name\", \"reachable\", \"worker\", \"torch\", \"cuda\", \"devices\": [...], \"seconds\"} and "
+                 "\"error\"\n"
                  "when it fails (exit 1)"},
     };
 }
@@ -369,9 +389,10 @@ std::vector<Command> buildTable()
                      value("glob", "PATTERN",
                            "file filter (fnmatch); without '/' it matches file names, with '/' the path under SOURCE",
                            "png, jpg, jpeg, bmp, tif, tiff, webp in any case"),
-                     value("labels", "caltech|folder|none",
-                           "caltech (default): top folder NNN.name gives label id NNN and name \"name\"; folder: the top "
-                           "folder's name is the label; none: unlabeled"),
+                     value(
+                         "labels", "caltech|folder|none",
+                         "caltech (default): top folder NNN.name gives label id NNN and name \"name\"; folder: the top "
+                         "folder's name is the label; none: unlabeled"),
                      value("max-megapixels", "N",
                            "reject images larger than N megapixels, read from the header before any decoding", "100"),
                      value("commit-every", "N", "files per committed batch", "2000"),
@@ -396,16 +417,19 @@ std::vector<Command> buildTable()
          .arguments = "[DIR]",
          .description =
              "Creates (or completes) a demo workspace in DIR (or --workspace DIR): the Fashion-MNIST train split\n"
-             "ingested as table \"fashion\" and the test split as \"fashion-test\" (PNG files under DIR/data/), and the\n"
+             "ingested as table \"fashion\" and the test split as \"fashion-test\" (PNG files under DIR/data/), and "
+             "the\n"
              "sample pipelines DIR/pipelines/training.json (ingest, train, register, promote to Staging) and\n"
-             "scoring.json (ingest the new images of DIR/data/incoming, score them with fashion@Production, export the\n"
+             "scoring.json (ingest the new images of DIR/data/incoming, score them with fashion@Production, export "
+             "the\n"
              "unsure ones for labeling). Rerunning is cheap and keeps edited pipeline files.",
          .options = {flag("with-model",
                           "also train small-cnn on \"fashion\" (experiment demo), register it as model \"fashion\" in "
                           "Production (skipped when it has a Production version), ingest 2,000 test images as new "
                           "unlabeled ones (DIR/data/incoming-demo) and score them, so the review queue has entries"),
                      value("epochs", "N", "training epochs with --with-model", "3"),
-                     value("limit", "N", "only the first N images of each split (and at most N new ones): a quick demo")},
+                     value("limit", "N",
+                           "only the first N images of each split (and at most N new ones): a quick demo")},
          .handler = cmdDemo,
          .workspace = WorkspaceUse::None, // demo names its folder itself and says what it made
          .json = "{\"workspace\", \"tables\": {NAME: ingest result}, \"pipelines\": [FILE]}, and with --with-model\n"
@@ -421,37 +445,38 @@ std::vector<Command> buildTable()
              "run KILLED. Exit 1 when the run did not finish.\n\n"
              "Models:\n"
              "MODELS",
-         .options = {value("table", "T", "the table", "images"),
-                     value("experiment", "NAME", "the experiment", "Default"),
-                     value("model", "NAME", "the network (see below)", "small-cnn"),
-                     value("epochs", "N", "training epochs", "the model's; small-cnn: 7; early stopping on validation loss"),
-                     value("batch-size", "B", "images per batch", "the model's; small-cnn: 128"),
-                     value("lr", "X", "peak learning rate of the one-cycle schedule", "the model's"),
-                     value("optimizer", "adam|sgd", "AdamW (default) or SGD with Nesterov momentum 0.9"),
-                     value("image-size", "S", "images are resized to S x S", "the model's input size"),
-                     value("val-fraction", "F", "share held out for validation, by content hash", "0.1"),
-                     value("seed", "S", "seeds initialisation, shuffling and augmentation", "42"),
-                     value("device", "auto|cpu|cuda", "auto (CUDA when this libtorch has it), cpu or cuda"),
-                     value("precision", "auto|fp32|bf16",
-                           "auto (bf16 where the CPU has AVX512_BF16/AMX or on a GPU, else fp32), fp32, bf16"),
-                     asOfVersion("the catalog version to train on"),
-                     value("name", "RUN_NAME", "the run's name"),
-                     value("target", "NAME",
-                           "the compute target (see `pipewright help targets`): on an SSH host the shard is copied there "
-                           "once, the worker runs there and its events stream back; the model and logs come back at the end",
-                           "local")},
+         .options =
+             {value("table", "T", "the table", "images"), value("experiment", "NAME", "the experiment", "Default"),
+              value("model", "NAME", "the network (see below)", "small-cnn"),
+              value("epochs", "N", "training epochs", "the model's; small-cnn: 7; early stopping on validation loss"),
+              value("batch-size", "B", "images per batch", "the model's; small-cnn: 128"),
+              value("lr", "X", "peak learning rate of the one-cycle schedule", "the model's"),
+              value("optimizer", "adam|sgd", "AdamW (default) or SGD with Nesterov momentum 0.9"),
+              value("image-size", "S", "images are resized to S x S", "the model's input size"),
+              value("val-fraction", "F", "share held out for validation, by content hash", "0.1"),
+              value("seed", "S", "seeds initialisation, shuffling and augmentation", "42"),
+              value("device", "auto|cpu|cuda", "auto (CUDA when this libtorch has it), cpu or cuda"),
+              value("precision", "auto|fp32|bf16",
+                    "auto (bf16 where the CPU has AVX512_BF16/AMX or on a GPU, else fp32), fp32, bf16"),
+              asOfVersion("the catalog version to train on"), value("name", "RUN_NAME", "the run's name"),
+              value("target", "NAME",
+                    "the compute target (see `pipewright help targets`): on an SSH host the shard is copied there "
+                    "once, the worker runs there and its events stream back; the model and logs come back at the end",
+                    "local")},
          .handler = cmdTrain,
          .workspace = WorkspaceUse::MayCreate,
-         .json = "{\"run_id\", \"status\", \"data_version\", \"epochs\", \"metrics\": {\"val_accuracy\", \"val_loss\",\n"
-                 " \"train_loss\"}, \"images_per_second\", \"message\", \"seconds\"}"},
+         .json =
+             "{\"run_id\", \"status\", \"data_version\", \"epochs\", \"metrics\": {\"val_accuracy\", \"val_loss\",\n"
+             " \"train_loss\"}, \"images_per_second\", \"message\", \"seconds\"}"},
         {.name = "runs",
          .description = "The tracked runs (RUN: a run id or a unique prefix of at least 4 characters).",
          .subcommands = runsCommands()},
         {.name = "evaluate",
-         .description = "Evaluates a run's model on the labeled images of a table (matched to the model's classes by name):\n"
-                        "accuracy, per-class accuracy and the confusion matrix (rows: true class, columns: predicted, in the\n"
-                        "model's class order). The result is stored with the run as an artifact and logged as the metric\n"
-                        "eval_<table>_accuracy.",
+         .description =
+             "Evaluates a run's model on the labeled images of a table (matched to the model's classes by name):\n"
+             "accuracy, per-class accuracy and the confusion matrix (rows: true class, columns: predicted, in the\n"
+             "model's class order). The result is stored with the run as an artifact and logged as the metric\n"
+             "eval_<table>_accuracy.",
          .options = {required(value("run", "RUN", "the run whose model is evaluated")),
                      required(value("table", "T", "the table of labeled images")),
                      asOfVersion("the catalog version to evaluate on")},
@@ -459,10 +484,11 @@ std::vector<Command> buildTable()
          .json = "{\"accuracy\", \"per_class\": {name: accuracy}, \"confusion\": [[...]], \"classes\", \"images\",\n"
                  " \"skipped\", \"run_id\", \"table\", \"data_version\"}"},
         {.name = "models",
-         .description = "The model registry: numbered versions of a named model, each copied from a FINISHED training run, in\n"
-                        "stages None, Staging, Production or Archived (MLflow's names), with an audit trail and aliases.\n"
-                        "Model references (score --model, ...): NAME@Production, NAME@Staging, NAME@ALIAS, NAME:VERSION,\n"
-                        "NAME:latest.",
+         .description =
+             "The model registry: numbered versions of a named model, each copied from a FINISHED training run, in\n"
+             "stages None, Staging, Production or Archived (MLflow's names), with an audit trail and aliases.\n"
+             "Model references (score --model, ...): NAME@Production, NAME@Staging, NAME@ALIAS, NAME:VERSION,\n"
+             "NAME:latest.",
          .subcommands = modelsCommands()},
         {.name = "score",
          .description =
@@ -478,13 +504,15 @@ std::vector<Command> buildTable()
                      value("review-fraction", "F", "queues only a seeded sample of them (a share in (0, 1])", "1"),
                      value("seed", "S", "seeds the sample", "42"),
                      flag("rescore", "scores images that already have a prediction of this version too"),
-                     value("target", "NAME",
-                           "runs the model on a compute target (the decoded images and the model file are copied there; "
-                           "the probabilities come back)",
-                           "local")},
+                     value(
+                         "target", "NAME",
+                         "runs the model on a compute target (the decoded images and the model file are copied there; "
+                         "the probabilities come back)",
+                         "local")},
          .handler = cmdScore,
-         .json = "{\"version\", \"model_version\", \"scored\", \"skipped\" (already scored), \"failed\", \"failures\",\n"
-                 " \"queued_for_review\", \"model\", \"inserted\", \"updated\", \"wrote_version\", \"seconds\"}"},
+         .json =
+             "{\"version\", \"model_version\", \"scored\", \"skipped\" (already scored), \"failed\", \"failures\",\n"
+             " \"queued_for_review\", \"model\", \"inserted\", \"updated\", \"wrote_version\", \"seconds\"}"},
         {.name = "predictions",
          .description = "The predictions of the catalog.",
          .subcommands = {{.name = "export",
@@ -498,33 +526,41 @@ std::vector<Command> buildTable()
          .description = "The review queue: images a model was unsure of, for a person to label.",
          .subcommands = reviewCommands()},
         {.name = "pipeline",
-         .description = "Pipelines: DAGs of tasks in a JSON file (names after Databricks Jobs 2.1), run by the local executor.\n\n"
-                        "Task types and their params (outputs in brackets; refer to them as {{tasks.KEY.OUTPUT}}, to pipeline\n"
-                        "parameters as {{params.NAME}}, to the run as {{run.id}}):\n"
-                        "TASKTYPES",
+         .description =
+             "Pipelines: DAGs of tasks in a JSON file (names after Databricks Jobs 2.1), run by the local executor.\n\n"
+             "Task types and their params (outputs in brackets; refer to them as {{tasks.KEY.OUTPUT}}, to pipeline\n"
+             "parameters as {{params.NAME}}, to the run as {{run.id}}):\n"
+             "TASKTYPES",
          .subcommands = pipelineCommands()},
         {.name = "schedule",
-         .description = "The schedule of a pipeline file: \"schedule\": {\"quartz_cron_expression\": \"0 30 2 * * ?\" (Quartz, 6-7\n"
-                        "fields, as Databricks) or \"cron\": \"30 2 * * *\" (5 fields), \"timezone_id\": IANA name, \"pause_status\"}.",
+         .description = "The schedule of a pipeline file: \"schedule\": {\"quartz_cron_expression\": \"0 30 2 * * ?\" "
+                        "(Quartz, 6-7\n"
+                        "fields, as Databricks) or \"cron\": \"30 2 * * *\" (5 fields), \"timezone_id\": IANA name, "
+                        "\"pause_status\"}.",
          .subcommands = scheduleCommands()},
         {.name = "scheduler",
          .description =
              "Runs the schedules and file-arrival triggers of the pipelines in the workspace's pipelines/ folder (or\n"
              "--pipelines DIR) while it runs (the workbench does the same while it is open); it starts by listing\n"
              "each pipeline file it watches with its schedule (next fire, or PAUSED) and its file-arrival folder.\n"
-             "A file-arrival trigger (\"trigger\": {\"file_arrival\": {\"path\": DIR, \"min_seconds_between_triggers\":\n"
+             "A file-arrival trigger (\"trigger\": {\"file_arrival\": {\"path\": DIR, "
+             "\"min_seconds_between_triggers\":\n"
              "N}}) starts the pipeline when new image files land under DIR, never twice for the same file. Edits to\n"
              "the pipeline files are picked up. Ctrl-C stops it (cancelling runs in progress).",
-         .options = {value("pipelines", "DIR", "the folder of pipeline files (it must exist)", "the workspace's pipelines/"),
+         .options = {value("pipelines", "DIR", "the folder of pipeline files (it must exist)",
+                           "the workspace's pipelines/"),
                      value("for", "SECONDS", "stops after SECONDS, letting runs end")},
          .handler = cmdScheduler,
          .workspace = WorkspaceUse::MayCreate},
         {.name = "targets",
          .description =
-             "Compute targets: where pipewright-worker runs. \"local\" is always there; SSH hosts (a GPU box) are kept in\n"
-             "the workspace and named by `train --target`, `score --target` and a pipeline task's \"target\". The system's\n"
+             "Compute targets: where pipewright-worker runs. \"local\" is always there; SSH hosts (a GPU box) are kept "
+             "in\n"
+             "the workspace and named by `train --target`, `score --target` and a pipeline task's \"target\". The "
+             "system's\n"
              "OpenSSH client is used as you have it configured (keys, agent, ~/.ssh/config, known_hosts; set\n"
-             "PIPEWRIGHT_SSH_CONFIG to use another config file). Host keys are always checked: an unknown or changed key\n"
+             "PIPEWRIGHT_SSH_CONFIG to use another config file). Host keys are always checked: an unknown or changed "
+             "key\n"
              "refuses the connection and says how to accept the key. Nothing is ever asked interactively.\n\n"
              "A remote run: the shard (or model and images) is copied to DIR content-addressed, skipped when already\n"
              "there; the worker starts detached under DIR/runs/RUN_ID and writes its events to events.jsonl there,\n"
@@ -533,13 +569,15 @@ std::vector<Command> buildTable()
          .subcommands = targetsCommands()},
         {.name = "help",
          .arguments = "[COMMAND] [SUBCOMMAND]",
-         .description = "Shows the commands, or the documentation of one command or subcommand; with --json, the command\n"
-                        "table (every command and subcommand with its options).",
+         .description =
+             "Shows the commands, or the documentation of one command or subcommand; with --json, the command\n"
+             "table (every command and subcommand with its options).",
          .options = {flag("man", "prints the manual page pipewright(1) (roff)")},
          .handler = cmdHelp,
          .workspace = WorkspaceUse::None,
-         .json = "{\"program\", \"options\", \"commands\": [{\"name\", \"synopsis\", \"description\", \"workspace_use\",\n"
-                 " \"arguments\", \"options\": [{\"name\", \"value\", \"help\", ...}], \"subcommands\": [...]}]}"},
+         .json =
+             "{\"program\", \"options\", \"commands\": [{\"name\", \"synopsis\", \"description\", \"workspace_use\",\n"
+             " \"arguments\", \"options\": [{\"name\", \"value\", \"help\", ...}], \"subcommands\": [...]}]}"},
     };
 }
 
@@ -554,7 +592,8 @@ const std::vector<Command> &commandTable()
 const std::vector<Option> &commonOptions()
 {
     static const std::vector<Option> options = {
-        value("workspace", "DIR", "the workspace folder", "$PIPEWRIGHT_WORKSPACE, else $XDG_DATA_HOME/pipewright/default"),
+        value("workspace", "DIR", "the workspace folder",
+              "$PIPEWRIGHT_WORKSPACE, else $XDG_DATA_HOME/pipewright/default"),
         flag("json", "one JSON document on stdout; messages and progress go to stderr"),
         flag("help", "prints the command's help (also -h)"),
     };

@@ -26,11 +26,12 @@ void printTest(const compute::Target &t, const QJsonObject &r)
     QStringList devices;
     for (const auto &d : r.value("devices").toArray())
         devices << d.toObject().value("type").toString()
-                       + (d.toObject().contains("index") ? ":" + QString::number(d.toObject().value("index").toInt()) : QString());
+                       + (d.toObject().contains("index") ? ":" + QString::number(d.toObject().value("index").toInt())
+                                                         : QString());
     std::cout << t.name << ": reachable in " << r.value("seconds").toDouble() << " s; pipewright-worker "
-              << r.value("worker").toString().toStdString() << ", libtorch " << r.value("torch").toString().toStdString()
-              << ", CUDA " << (r.value("cuda").toBool() ? "yes" : "no") << ", devices " << devices.join(", ").toStdString()
-              << "\n";
+              << r.value("worker").toString().toStdString() << ", libtorch "
+              << r.value("torch").toString().toStdString() << ", CUDA " << (r.value("cuda").toBool() ? "yes" : "no")
+              << ", devices " << devices.join(", ").toStdString() << "\n";
 }
 
 } // namespace

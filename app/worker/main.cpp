@@ -32,7 +32,8 @@ constexpr const char *kUsage =
     "                         [--optimizer adam|sgd] [--weight-decay X] [--schedule onecycle|cosine] [--patience N]\n"
     "                         [--label-smoothing X] [--flip 0|1] [--crop 0|1] [--seed S] [--device auto|cpu|cuda]\n"
     "                         [--precision auto|fp32|bf16] [--threads N] [--resume] [--hold-dir DIR]\n"
-    "       pipewright-worker predict --model FILE --images FILE.npy --out FILE.npy [--batch-size B] [--device D] [--threads N]\n"
+    "       pipewright-worker predict --model FILE --images FILE.npy --out FILE.npy [--batch-size B] [--device D] "
+    "[--threads N]\n"
     "       pipewright-worker info\n"
     "Events are JSON lines on stdout. Exit codes: 0 finished, 1 failed, 2 usage, 3 stopped by SIGTERM/SIGINT\n"
     "(a checkpoint is written; train --resume continues).\n"
@@ -47,7 +48,8 @@ struct Args
 };
 
 // --key value pairs; `switches` take no value.
-bool parse(int argc, char **argv, const std::vector<std::string> &known, const std::vector<std::string> &switches, Args &out)
+bool parse(int argc, char **argv, const std::vector<std::string> &known, const std::vector<std::string> &switches,
+           Args &out)
 {
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
@@ -87,8 +89,7 @@ bool number(const Args &a, const std::string &key, double &out)
     return true;
 }
 
-template<typename T>
-bool integer(const Args &a, const std::string &key, T &out)
+template<typename T> bool integer(const Args &a, const std::string &key, T &out)
 {
     double v = double(out);
     if (!number(a, key, v))
@@ -111,8 +112,8 @@ int runTrain(int argc, char **argv)
 {
     Args a;
     if (!parse(argc, argv,
-               {"shards", "out", "model", "epochs", "batch-size", "lr", "optimizer", "weight-decay", "schedule", "patience",
-                "label-smoothing", "flip", "crop", "seed", "device", "precision", "threads", "hold-dir"},
+               {"shards", "out", "model", "epochs", "batch-size", "lr", "optimizer", "weight-decay", "schedule",
+                "patience", "label-smoothing", "flip", "crop", "seed", "device", "precision", "threads", "hold-dir"},
                {"resume"}, a))
         return pw::train::kTrainUsage;
     pw::train::TrainOptions o;
@@ -130,7 +131,8 @@ int runTrain(int argc, char **argv)
     o.holdDir = value(a, "hold-dir");
     if (!integer(a, "epochs", o.epochs) || !integer(a, "batch-size", o.batchSize) || !number(a, "lr", o.lr)
         || !number(a, "weight-decay", o.weightDecay) || !integer(a, "patience", o.patience)
-        || !number(a, "label-smoothing", o.labelSmoothing) || !integer(a, "seed", o.seed) || !integer(a, "threads", o.threads))
+        || !number(a, "label-smoothing", o.labelSmoothing) || !integer(a, "seed", o.seed)
+        || !integer(a, "threads", o.threads))
         return pw::train::kTrainUsage;
     for (const char *key : {"flip", "crop"}) {
         const std::string v = value(a, key, "-1");

@@ -59,15 +59,9 @@ Cursor cursorAfter(const ImageRow &row, ImageFilter::Sort sort)
     Cursor c;
     c.id = row.id;
     switch (sort) {
-    case ImageFilter::Sort::Path:
-        c.text = row.path;
-        break;
-    case ImageFilter::Sort::Confidence:
-        c.number = row.confidence.value_or(-1.0);
-        break;
-    case ImageFilter::Sort::Added:
-        c.number = double(row.validFrom);
-        break;
+    case ImageFilter::Sort::Path: c.text = row.path; break;
+    case ImageFilter::Sort::Confidence: c.number = row.confidence.value_or(-1.0); break;
+    case ImageFilter::Sort::Added: c.number = double(row.validFrom); break;
     }
     return c;
 }
@@ -79,7 +73,12 @@ struct Sql
 {
     struct Value
     {
-        enum class Kind { Integer, Real, Text } kind;
+        enum class Kind
+        {
+            Integer,
+            Real,
+            Text
+        } kind;
         std::int64_t integer = 0;
         double real = 0;
         std::string text;
@@ -127,7 +126,7 @@ constexpr const char *kColumns =
 std::string newestPrediction(const char *alias)
 {
     return std::string("(SELECT q.rowid FROM predictions q WHERE q.table_name = ") + alias + ".table_name AND q.path = "
-        + alias + ".path AND q.version <= ? ORDER BY q.version DESC, q.scored_at DESC LIMIT 1)";
+           + alias + ".path AND q.version <= ? ORDER BY q.version DESC, q.scored_at DESC LIMIT 1)";
 }
 
 // The image conditions of `f` on `i` as of `asOf`. Only the filters that are set are written, so that an index on
@@ -193,7 +192,11 @@ void readRows(Statement &st, std::vector<ImageRow> &rows)
 // Where an Added page starts: the rest of the cursor's version (id > cursor id), or the versions after it. Two
 // queries, because a bound on (valid_from, id) together does not narrow the index walk (id is the rowid) and the
 // whole version before the cursor would be read again on every page.
-enum class AddedPart { SameVersion, LaterVersions };
+enum class AddedPart
+{
+    SameVersion,
+    LaterVersions
+};
 
 // Path and Added sorts: walk an index of images in (key, id) order from the cursor on, look up each row's newest
 // prediction, stop at `limit`. Path: images_table_path, or images_table_label_path with a label filter; Added:
@@ -206,8 +209,8 @@ Sql imageDrivenPage(const ImageFilter &f, std::int64_t asOf, const std::optional
     const char *index = byPath ? (f.label ? "images_table_label_path" : "images_table_path")
                                : (f.label ? "images_table_label_added" : "images_table_added");
     Sql q;
-    q << kColumns << "  FROM images i INDEXED BY " << index << " LEFT JOIN predictions pr ON pr.rowid = "
-      << newestPrediction("i") << "\n WHERE ";
+    q << kColumns << "  FROM images i INDEXED BY " << index
+      << " LEFT JOIN predictions pr ON pr.rowid = " << newestPrediction("i") << "\n WHERE ";
     q.arg(asOf);
     const bool sameVersion = !byPath && after && part == AddedPart::SameVersion;
     imageConditions(q, f, asOf, sameVersion ? std::optional(std::int64_t(after->number)) : std::nullopt);
@@ -282,7 +285,8 @@ std::vector<ImageRow> queryImages(store::Database &db, const ImageFilter &filter
     // after `limit` rows. (Read inside kBase's CTE it made the planner sort every matching row, ~250 ms at 100k.)
     std::int64_t asOf = 0;
     {
-        Statement st(db, "SELECT coalesce(?, (SELECT coalesce(max(version), 0) FROM versions WHERE state = 'COMMITTED'))");
+        Statement st(db,
+                     "SELECT coalesce(?, (SELECT coalesce(max(version), 0) FROM versions WHERE state = 'COMMITTED'))");
         st.bind(1, filter.asOfVersion);
         if (st.step())
             asOf = st.int64(0);

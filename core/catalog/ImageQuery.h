@@ -20,9 +20,14 @@ struct ImageFilter
     std::string table;
     std::optional<std::string> label, predicted, labelSource;
     std::optional<double> minConfidence, maxConfidence; // of the newest prediction; set bounds drop unscored images
-    bool rejected = false;                      // list the rejected files instead of the valid images
-    std::optional<std::int64_t> asOfVersion;    // the table as of this version; latest committed when unset
-    enum class Sort { Path, Confidence, Added } sort = Sort::Path;
+    bool rejected = false; // list the rejected files instead of the valid images
+    std::optional<std::int64_t> asOfVersion; // the table as of this version; latest committed when unset
+    enum class Sort
+    {
+        Path,
+        Confidence,
+        Added
+    } sort = Sort::Path;
 };
 
 /** One image as listed: its catalog row and its newest prediction (predicted empty, confidence unset: none). */

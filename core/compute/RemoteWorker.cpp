@@ -66,7 +66,8 @@ if [ -e exit_code ]; then printf '\n{"event":"remote_exit","code":%s}\n' "$(cat 
 else printf '\n{"event":"remote_exit","code":-1,"gone":true}\n'; fi)sh";
 
 // $1 workdir, $2 job id, $3 signal: signals the job's worker, if it runs.
-constexpr const char *kSignalScript = R"sh(cd "$1/runs/$2" 2>/dev/null && [ -s worker.pid ] && [ ! -e exit_code ] && kill -s "$3" "$(cat worker.pid)" 2>/dev/null; exit 0)sh";
+constexpr const char *kSignalScript =
+    R"sh(cd "$1/runs/$2" 2>/dev/null && [ -s worker.pid ] && [ ! -e exit_code ] && kill -s "$3" "$(cat worker.pid)" 2>/dev/null; exit 0)sh";
 
 // $1 workdir, $2 destination (relative), $3 "dir" (a tar stream on stdin) or "file" (the bytes on stdin).
 // Written beside the destination, then renamed: a copy that breaks off never looks complete.
@@ -142,8 +143,8 @@ void upload(const Target &t, const QString &local, const QString &remote, const 
     const qint64 total = sizeOf(local);
     QProcess sshProc;
     QProcess tar;
-    sshProc.start(ssh::program(), ssh::arguments(t, {"sh", "-c", kUploadScript, "sh", q(t.workdir), remote,
-                                                     dir ? "dir" : "file"}));
+    sshProc.start(ssh::program(),
+                  ssh::arguments(t, {"sh", "-c", kUploadScript, "sh", q(t.workdir), remote, dir ? "dir" : "file"}));
     if (!sshProc.waitForStarted(10000))
         throw std::runtime_error("cannot start ssh: " + sshProc.errorString().toStdString());
     QFile file(local);
@@ -204,14 +205,16 @@ void upload(const Target &t, const QString &local, const QString &remote, const 
         throw std::runtime_error("packing '" + local.toStdString() + "' with tar failed: "
                                  + QString::fromUtf8(tar.readAllStandardError()).trimmed().toStdString());
     if (sshProc.exitStatus() != QProcess::NormalExit || sshProc.exitCode() != 0)
-        throw std::runtime_error("copying '" + local.toStdString() + "' to " + t.name + ":" + t.workdir + "/"
-                                 + remote.toStdString() + " failed: "
-                                 + (sshProc.exitCode() == 255 ? ssh::explainFailure(t, err) : QString::fromUtf8(err).trimmed())
-                                       .toStdString());
+        throw std::runtime_error(
+            "copying '" + local.toStdString() + "' to " + t.name + ":" + t.workdir + "/" + remote.toStdString()
+            + " failed: "
+            + (sshProc.exitCode() == 255 ? ssh::explainFailure(t, err) : QString::fromUtf8(err).trimmed())
+                  .toStdString());
 }
 
 // Brings the job's outputs back into `outputDir` (a tar stream from the host into the local tar).
-qint64 fetch(const Target &t, const QString &jobId, const QStringList &outputs, const QString &outputDir, QString &error)
+qint64 fetch(const Target &t, const QString &jobId, const QStringList &outputs, const QString &outputDir,
+             QString &error)
 {
     QDir().mkpath(outputDir);
     QProcess sshProc;
@@ -234,7 +237,8 @@ qint64 fetch(const Target &t, const QString &jobId, const QStringList &outputs, 
         return 0;
     }
     if (tar.exitStatus() != QProcess::NormalExit || tar.exitCode() != 0) {
-        error = "unpacking the outputs of job " + jobId + " into " + outputDir + " failed: " + QString::fromUtf8(tarErr).trimmed();
+        error = "unpacking the outputs of job " + jobId + " into " + outputDir
+                + " failed: " + QString::fromUtf8(tarErr).trimmed();
         return 0;
     }
     qint64 bytes = 0;
@@ -335,8 +339,8 @@ private:
     struct Connection
     {
         QByteArray pending, err; // stdout not yet split into lines; stderr
-        QStringList missing;     // inputs the host lacks
-        bool attached = false;   // got past the launch: the lines that follow are events
+        QStringList missing; // inputs the host lacks
+        bool attached = false; // got past the launch: the lines that follow are events
     };
 
     bool cancelled() const { return m_cancel && m_cancel->load(); }
@@ -387,8 +391,15 @@ private:
 
     QStringList runArgs(qint64 offset) const
     {
-        QStringList a{"sh", "-c", kRunScript, "sh", m_wd, m_job.jobId, QString::number(offset),
-                      m_job.attachOnly ? "attach" : "launch", QString::number(m_inputs.size())};
+        QStringList a{"sh",
+                      "-c",
+                      kRunScript,
+                      "sh",
+                      m_wd,
+                      m_job.jobId,
+                      QString::number(offset),
+                      m_job.attachOnly ? "attach" : "launch",
+                      QString::number(m_inputs.size())};
         for (const auto &in : m_inputs)
             a << in.second;
         return a + m_workerArgs;
@@ -477,11 +488,15 @@ private:
         m_disconnected.invalidate();
         if (!m_everAttached) {
             for (const auto &[local, remote] : m_inputs)
-                emitEvent(QJsonObject{{"event", "remote_upload"}, {"path", local}, {"remote", m_wd + "/" + remote},
+                emitEvent(QJsonObject{{"event", "remote_upload"},
+                                      {"path", local},
+                                      {"remote", m_wd + "/" + remote},
                                       {"bytes", m_copied.contains(local) ? sizeOf(local) : 0},
                                       {"copied", m_copied.contains(local)}});
-            emitEvent(QJsonObject{{"event", "remote_started"}, {"target", q(m_target.name)},
-                                  {"host", q(m_target.host)}, {"dir", m_remoteJobDir}});
+            emitEvent(QJsonObject{{"event", "remote_started"},
+                                  {"target", q(m_target.name)},
+                                  {"host", q(m_target.host)},
+                                  {"dir", m_remoteJobDir}});
         } else {
             emitEvent(QJsonObject{{"event", "remote_reattached"}, {"attempt", m_attempt}, {"offset", m_offset}});
         }
@@ -497,8 +512,8 @@ private:
                 continue;
             try {
                 upload(m_target, local, remote, m_cancel, [&](qint64 done, qint64 total) {
-                    emitEvent(QJsonObject{{"event", "remote_upload_progress"}, {"path", local}, {"done", done},
-                                          {"total", total}});
+                    emitEvent(QJsonObject{
+                        {"event", "remote_upload_progress"}, {"path", local}, {"done", done}, {"total", total}});
                 });
             } catch (const std::exception &e) {
                 m_result.error = e.what();
@@ -519,8 +534,9 @@ private:
         const int code = crashed ? -1 : p.exitCode();
         if (!crashed && code == kMissingInputs && !m_uploadTried)
             return uploadMissing(c.missing); // then launch again
-        if (!crashed && (code == kMissingInputs || code == kWorkerMissing || code == kWorkdirUnusable
-                         || code == kWorkerNotStarted || code == kNoSuchJob)) {
+        if (!crashed
+            && (code == kMissingInputs || code == kWorkerMissing || code == kWorkdirUnusable
+                || code == kWorkerNotStarted || code == kNoSuchJob)) {
             m_result.started = m_everAttached;
             m_result.error = q(m_target.name) + ": " + QString::fromUtf8(c.err).trimmed();
             return false;
@@ -577,8 +593,9 @@ private:
         m_result.exitCode = *m_exitCode;
         m_result.crashed = m_gone || *m_exitCode > 128;
         if (m_gone) {
-            m_result.error = "the worker on " + q(m_target.name) + " is gone without an exit status (killed together "
-                             "with its supervisor, or the host restarted); its events end at byte "
+            m_result.error = "the worker on " + q(m_target.name)
+                             + " is gone without an exit status (killed together "
+                               "with its supervisor, or the host restarted); its events end at byte "
                              + QString::number(m_offset) + " of " + m_remoteJobDir + "/events.jsonl";
             return m_result;
         }
@@ -595,8 +612,8 @@ private:
             }
             return m_result;
         }
-        emitEvent(QJsonObject{{"event", "remote_fetched"}, {"bytes", bytes},
-                              {"seconds", double(fetchClock.elapsed()) / 1000.0}});
+        emitEvent(QJsonObject{
+            {"event", "remote_fetched"}, {"bytes", bytes}, {"seconds", double(fetchClock.elapsed()) / 1000.0}});
         if (m_result.exitCode != 0) {
             QFile log(m_localOut + "/worker.log");
             if (log.open(QIODevice::ReadOnly)) {
@@ -618,12 +635,12 @@ private:
     std::vector<std::pair<QString, QString>> m_inputs; // local, remote (relative to the workdir)
     QStringList m_workerArgs;
     WorkerExit m_result;
-    qint64 m_offset = 0;           // bytes of events.jsonl read (whole lines)
+    qint64 m_offset = 0; // bytes of events.jsonl read (whole lines)
     std::optional<int> m_exitCode; // the worker's, once known
     bool m_gone = false;
     bool m_uploadTried = false;
     bool m_everAttached = false; // the worker was launched and followed at least once
-    QStringList m_copied;        // inputs this run copied
+    QStringList m_copied; // inputs this run copied
     int m_attempt = 0;
     QElapsedTimer m_disconnected; // since the connection was lost (invalid while connected)
     QElapsedTimer m_sinceTerm;

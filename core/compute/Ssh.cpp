@@ -41,13 +41,29 @@ QStringList arguments(const Target &target, const QStringList &remoteArgv)
         args << "-F" << config;
     // The first value ssh obtains for an option wins, and the command line comes before every ssh_config:
     // these cannot be turned off by a configuration file.
-    args << "-o" << "BatchMode=yes" << "-o" << "StrictHostKeyChecking=yes" << "-o" << "ConnectTimeout=10"
-         << "-o" << "ServerAliveInterval=5" << "-o" << "ServerAliveCountMax=3" << "-o" << "ForwardAgent=no"
-         << "-o" << "ForwardX11=no" << "-o" << "RequestTTY=no" << "-o" << "LogLevel=ERROR";
+    args << "-o"
+         << "BatchMode=yes"
+         << "-o"
+         << "StrictHostKeyChecking=yes"
+         << "-o"
+         << "ConnectTimeout=10"
+         << "-o"
+         << "ServerAliveInterval=5"
+         << "-o"
+         << "ServerAliveCountMax=3"
+         << "-o"
+         << "ForwardAgent=no"
+         << "-o"
+         << "ForwardX11=no"
+         << "-o"
+         << "RequestTTY=no"
+         << "-o"
+         << "LogLevel=ERROR";
     if (target.port > 0)
         args << "-p" << QString::number(target.port);
     if (!target.identity.empty())
-        args << "-i" << QString::fromStdString(target.identity) << "-o" << "IdentitiesOnly=yes";
+        args << "-i" << QString::fromStdString(target.identity) << "-o"
+             << "IdentitiesOnly=yes";
     // "--" ends ssh's options: a destination can never be read as one.
     args << "--" << QString::fromStdString(target.destination()) << remoteCommand(remoteArgv);
     return args;
@@ -105,14 +121,15 @@ QString explainFailure(const Target &t, const QByteArray &stderrText)
                + ": its host key has CHANGED since it was recorded in known_hosts. This can be an attack "
                  "(someone in the middle) or a reinstalled host. Check the new key's fingerprint with the host's "
                  "administrator; if it is right, remove the old entry (ssh-keygen -R "
-               + (t.port > 0 ? "'[" + QString::fromStdString(t.host) + "]:" + QString::number(t.port) + "'" : QString::fromStdString(t.host))
+               + (t.port > 0 ? "'[" + QString::fromStdString(t.host) + "]:" + QString::number(t.port) + "'"
+                             : QString::fromStdString(t.host))
                + ") and accept the new one as for an unknown host. ssh said: " + raw.section(u'\n', -3);
     if (stderrText.contains("Host key verification failed") || stderrText.contains("host key is known"))
         return "refused to connect to " + where
                + ": its host key is not in known_hosts, and Pipewright always checks host keys. To accept it, "
                  "connect once yourself and compare the fingerprint (ssh"
-               + port + " " + QString::fromStdString(t.destination())
-               + " true), or add it with: ssh-keyscan" + port + " " + QString::fromStdString(t.host)
+               + port + " " + QString::fromStdString(t.destination()) + " true), or add it with: ssh-keyscan" + port
+               + " " + QString::fromStdString(t.host)
                + " >> ~/.ssh/known_hosts (then check it with ssh-keygen -lf ~/.ssh/known_hosts)";
     if (stderrText.contains("Permission denied") || stderrText.contains("Too many authentication failures"))
         return "cannot log in to " + where + ": the host refused the key"
@@ -121,7 +138,8 @@ QString explainFailure(const Target &t, const QByteArray &stderrText)
                + ". Add your public key to ~/.ssh/authorized_keys there, or name the key with --identity. ssh said: "
                + raw;
     if (stderrText.contains("Connection refused"))
-        return "cannot connect to " + where + ": connection refused (no SSH server listening on that port). ssh said: " + raw;
+        return "cannot connect to " + where
+               + ": connection refused (no SSH server listening on that port). ssh said: " + raw;
     if (stderrText.contains("Could not resolve hostname"))
         return "cannot connect to " + where + ": the host name does not resolve. ssh said: " + raw;
     if (stderrText.contains("timed out") || stderrText.contains("Timeout"))

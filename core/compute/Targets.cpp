@@ -44,8 +44,8 @@ Target makeSshTarget(const std::string &name, const std::string &url, const std:
     if (name == "local")
         throw std::invalid_argument("target name 'local' is this machine's, and always there");
     // ssh://[USER@]HOST[:PORT], HOST a name, an IPv4 address or [IPv6]
-    static const QRegularExpression urlRe(
-        QStringLiteral(R"(^ssh://(?:([A-Za-z0-9_][A-Za-z0-9_.-]*)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::([0-9]+))?/?$)"));
+    static const QRegularExpression urlRe(QStringLiteral(
+        R"(^ssh://(?:([A-Za-z0-9_][A-Za-z0-9_.-]*)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::([0-9]+))?/?$)"));
     const auto m = urlRe.match(QString::fromStdString(url));
     if (!m.hasMatch())
         throw std::invalid_argument("target URL '" + url + "' is not ssh://[USER@]HOST[:PORT]");
@@ -91,7 +91,8 @@ Target fromRow(const store::Statement &s)
 std::vector<Target> listTargets(store::Database &db)
 {
     std::vector<Target> out{localTarget()};
-    store::Statement s(db, "SELECT name, url, workdir, worker, identity, created_at FROM compute_targets ORDER BY name");
+    store::Statement s(db,
+                       "SELECT name, url, workdir, worker, identity, created_at FROM compute_targets ORDER BY name");
     while (s.step())
         out.push_back(fromRow(s));
     return out;
@@ -109,7 +110,8 @@ Target findTarget(store::Database &db, const std::string &name)
 {
     if (name.empty() || name == "local")
         return localTarget();
-    store::Statement s(db, "SELECT name, url, workdir, worker, identity, created_at FROM compute_targets WHERE name = ?");
+    store::Statement s(db,
+                       "SELECT name, url, workdir, worker, identity, created_at FROM compute_targets WHERE name = ?");
     s.bind(1, name);
     if (s.step())
         return fromRow(s);
@@ -129,8 +131,13 @@ void addTarget(store::Database &db, const Target &t)
     exists.bind(1, t.name);
     if (exists.step())
         throw std::invalid_argument("target '" + t.name + "' exists already (remove it first)");
-    store::Statement ins(db, "INSERT INTO compute_targets(name, url, workdir, worker, identity, created_at) VALUES(?,?,?,?,?,?)");
-    ins.bind(1, t.name).bind(2, t.url()).bind(3, t.workdir).bind(4, t.worker).bind(5, t.identity)
+    store::Statement ins(
+        db, "INSERT INTO compute_targets(name, url, workdir, worker, identity, created_at) VALUES(?,?,?,?,?,?)");
+    ins.bind(1, t.name)
+        .bind(2, t.url())
+        .bind(3, t.workdir)
+        .bind(4, t.worker)
+        .bind(5, t.identity)
         .bind(6, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toStdString())
         .exec();
     tx.commit();
@@ -148,7 +155,8 @@ void removeTarget(store::Database &db, const std::string &name)
 
 QJsonObject targetJson(const Target &t)
 {
-    QJsonObject o{{"name", QString::fromStdString(t.name)}, {"kind", QString::fromStdString(t.kind)},
+    QJsonObject o{{"name", QString::fromStdString(t.name)},
+                  {"kind", QString::fromStdString(t.kind)},
                   {"url", QString::fromStdString(t.url())}};
     if (!t.isLocal()) {
         o.insert("host", QString::fromStdString(t.host));
@@ -172,9 +180,13 @@ QJsonObject testTarget(const Target &t)
 {
     QElapsedTimer clock;
     clock.start();
-    QJsonObject out{{"name", QString::fromStdString(t.name)}, {"url", QString::fromStdString(t.url())},
-                    {"reachable", false}, {"worker", QJsonValue::Null}, {"torch", QJsonValue::Null},
-                    {"cuda", false}, {"devices", QJsonArray()}};
+    QJsonObject out{{"name", QString::fromStdString(t.name)},
+                    {"url", QString::fromStdString(t.url())},
+                    {"reachable", false},
+                    {"worker", QJsonValue::Null},
+                    {"torch", QJsonValue::Null},
+                    {"cuda", false},
+                    {"devices", QJsonArray()}};
     QByteArray stdoutText, stderrText;
     int exitCode = -1;
     if (t.isLocal()) {
@@ -186,9 +198,9 @@ QJsonObject testTarget(const Target &t)
         stderrText = p.readAllStandardError();
         exitCode = p.exitStatus() == QProcess::NormalExit && p.error() != QProcess::FailedToStart ? p.exitCode() : 127;
     } else {
-        const ssh::Result r = ssh::run(t, {"sh", "-c", kInfoScript, "sh", QString::fromStdString(t.workdir),
-                                           QString::fromStdString(t.worker)},
-                                       {}, 60000);
+        const ssh::Result r = ssh::run(
+            t, {"sh", "-c", kInfoScript, "sh", QString::fromStdString(t.workdir), QString::fromStdString(t.worker)}, {},
+            60000);
         stdoutText = r.out;
         stderrText = r.err;
         exitCode = r.started ? r.exitCode : -1;
@@ -201,9 +213,11 @@ QJsonObject testTarget(const Target &t)
     }
     out["seconds"] = double(clock.elapsed()) / 1000.0;
     if (exitCode == 127) {
-        out["error"] = "the worker '" + QString::fromStdString(t.worker) + "' is not on " + QString::fromStdString(t.name)
-                       + (t.isLocal() ? QString() : " (looked for it from " + QString::fromStdString(t.workdir)
-                                                        + " and on the PATH of a non-interactive login)")
+        out["error"] = "the worker '" + QString::fromStdString(t.worker) + "' is not on "
+                       + QString::fromStdString(t.name)
+                       + (t.isLocal() ? QString()
+                                      : " (looked for it from " + QString::fromStdString(t.workdir)
+                                            + " and on the PATH of a non-interactive login)")
                        + ": install pipewright-worker there (README: setting up a GPU host) or give --worker PATH";
         return out;
     }

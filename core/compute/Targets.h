@@ -9,7 +9,7 @@
 namespace pw::store {
 class Database;
 class Workspace;
-}
+} // namespace pw::store
 
 namespace pw::compute {
 
@@ -18,12 +18,12 @@ struct Target
 {
     std::string name = "local";
     std::string kind = "local"; // local | ssh
-    std::string user;           // empty: ssh's own choice (~/.ssh/config, then the login name)
+    std::string user; // empty: ssh's own choice (~/.ssh/config, then the login name)
     std::string host;
-    int port = 0;               // 0: ssh's own choice (~/.ssh/config, then 22)
-    std::string workdir;        // on the host: shards/, blobs/ and runs/ live under it
+    int port = 0; // 0: ssh's own choice (~/.ssh/config, then 22)
+    std::string workdir; // on the host: shards/, blobs/ and runs/ live under it
     std::string worker = "pipewright-worker"; // the worker program on the host (a path or a name on its PATH)
-    std::string identity;       // a private key file for ssh -i (empty: the user's keys and agent)
+    std::string identity; // a private key file for ssh -i (empty: the user's keys and agent)
     std::string createdAt;
 
     bool isLocal() const { return kind == "local"; }

@@ -74,7 +74,8 @@ void recordArtifacts(track::Tracker &tracker, const std::string &runId, const st
         if (!info.exists())
             continue;
         const QString rel = QDir(QString::fromStdString(dir)).relativeFilePath(info.absoluteFilePath());
-        tracker.addArtifact(runId, {rel.toStdString(), v.toObject().value("kind").toString().toStdString(), info.size(), {}});
+        tracker.addArtifact(runId,
+                            {rel.toStdString(), v.toObject().value("kind").toString().toStdString(), info.size(), {}});
     }
 }
 
@@ -143,8 +144,9 @@ void endRun(track::Tracker &tracker, TrainOutcome &outcome, RunWrites &writes)
     try {
         tracker.endRun(outcome.runId, outcome.status, outcome.status == "FINISHED" ? std::string() : outcome.message);
     } catch (const store::DiskFullError &e) {
-        outcome.message += std::string(outcome.message.empty() ? "" : "; ") + "the catalog could not record the run's end ("
-                           + e.what() + "): it shows the run RUNNING until a later command finds its worker gone";
+        outcome.message += std::string(outcome.message.empty() ? "" : "; ")
+                           + "the catalog could not record the run's end (" + e.what()
+                           + "): it shows the run RUNNING until a later command finds its worker gone";
         if (outcome.status == "FINISHED")
             outcome.status = "FAILED";
     }
@@ -177,9 +179,9 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
             [&](const QJsonObject &event) {
                 const QString type = event.value("event").toString();
                 if (type == "metric") {
-                    track::MetricPoint m{event.value("key").toString().toStdString(), event.value("value").toDouble(NAN),
-                                         event.value("step").toInteger(), event.value("epoch").toInteger(),
-                                         event.value("timestamp").toInteger()};
+                    track::MetricPoint m{event.value("key").toString().toStdString(),
+                                         event.value("value").toDouble(NAN), event.value("step").toInteger(),
+                                         event.value("epoch").toInteger(), event.value("timestamp").toInteger()};
                     if (!logged.count({m.key, m.step, m.timestampMs}))
                         buffered.push_back(std::move(m));
                     if (buffered.size() >= 32 || sinceFlush.elapsed() > 2000)
@@ -230,8 +232,9 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
     } else {
         outcome.status = "FAILED";
         outcome.message = !exit.started ? exit.error.toStdString()
-                          : exit.crashed ? "the worker crashed (killed by a signal or out of memory)"
-                                         : "the worker exited with code " + std::to_string(exit.exitCode) + " without reporting";
+                          : exit.crashed
+                              ? "the worker crashed (killed by a signal or out of memory)"
+                              : "the worker exited with code " + std::to_string(exit.exitCode) + " without reporting";
         if (exit.started && !exit.error.isEmpty())
             outcome.message += ": " + exit.error.right(600).toStdString();
     }
@@ -257,8 +260,8 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     const train::ModelSpec &spec = requireModel(request.model);
     const int imageSize = request.imageSize > 0 ? request.imageSize : spec.defaultInputSize;
     if (imageSize < spec.minInputSize || imageSize > spec.maxInputSize)
-        throw std::invalid_argument("--image-size: " + std::to_string(imageSize) + " px is outside what " + std::string(spec.name)
-                                    + " takes (" + std::to_string(spec.minInputSize) + " to "
+        throw std::invalid_argument("--image-size: " + std::to_string(imageSize) + " px is outside what "
+                                    + std::string(spec.name) + " takes (" + std::to_string(spec.minInputSize) + " to "
                                     + std::to_string(spec.maxInputSize) + " px)");
     const Target target = findTarget(*ws.openCatalog(), request.target); // throws, naming the known targets
     if (request.device == Device::Cuda) {
@@ -295,24 +298,37 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     track::Tracker tracker(*db);
     TrainOutcome outcome;
     outcome.dataVersion = shards.dataVersion;
-    outcome.runId = tracker.createRun({request.experiment, request.runName, request.table, shards.dataVersion,
-                                       request.pipelineRunId});
+    outcome.runId = tracker.createRun(
+        {request.experiment, request.runName, request.table, shards.dataVersion, request.pipelineRunId});
     const std::string dir = runDir(ws, outcome.runId);
     QDir().mkpath(QString::fromStdString(dir));
-    tracker.logParams(outcome.runId, {{"table", request.table},
-                                      {"data_version", std::to_string(shards.dataVersion)},
-                                      {"val_fraction", QString::number(request.valFraction).toStdString()},
-                                      {"device_requested", kDevices.name(request.device)},
-                                      {"target", target.name},
-                                      {"precision_requested", kPrecisions.name(request.precision)},
-                                      {"shard", QFileInfo(QString::fromStdString(shards.dir)).fileName().toStdString()}});
+    tracker.logParams(outcome.runId,
+                      {{"table", request.table},
+                       {"data_version", std::to_string(shards.dataVersion)},
+                       {"val_fraction", QString::number(request.valFraction).toStdString()},
+                       {"device_requested", kDevices.name(request.device)},
+                       {"target", target.name},
+                       {"precision_requested", kPrecisions.name(request.precision)},
+                       {"shard", QFileInfo(QString::fromStdString(shards.dir)).fileName().toStdString()}});
     QFile::copy(QString::fromStdString(shards.dir + "/classes.txt"), QString::fromStdString(dir + "/classes.txt"));
-    tracker.addArtifact(outcome.runId, {"classes.txt", "classes", QFileInfo(QString::fromStdString(dir + "/classes.txt")).size(), {}});
+    tracker.addArtifact(outcome.runId,
+                        {"classes.txt", "classes", QFileInfo(QString::fromStdString(dir + "/classes.txt")).size(), {}});
 
-    QStringList args{"train", "--shards", QString::fromStdString(shards.dir), "--out", QString::fromStdString(dir),
-                     "--model", QString::fromStdString(request.model), "--optimizer",
-                     kOptimizers.name(request.optimizer), "--seed", QString::number(request.seed), "--device",
-                     kDevices.name(request.device), "--precision", kPrecisions.name(request.precision)};
+    QStringList args{"train",
+                     "--shards",
+                     QString::fromStdString(shards.dir),
+                     "--out",
+                     QString::fromStdString(dir),
+                     "--model",
+                     QString::fromStdString(request.model),
+                     "--optimizer",
+                     kOptimizers.name(request.optimizer),
+                     "--seed",
+                     QString::number(request.seed),
+                     "--device",
+                     kDevices.name(request.device),
+                     "--precision",
+                     kPrecisions.name(request.precision)};
     if (request.epochs > 0)
         args << "--epochs" << QString::number(request.epochs);
     if (request.batchSize > 0)
@@ -344,7 +360,8 @@ TrainOutcome attachTraining(const store::Workspace &ws, const std::string &runId
     const auto params = tracker.params(run.runId);
     const auto targetParam = params.find("target");
     if (targetParam == params.end() || targetParam->second == "local")
-        throw std::invalid_argument("run " + run.runId + " ran on this machine: there is no remote worker to attach to");
+        throw std::invalid_argument("run " + run.runId
+                                    + " ran on this machine: there is no remote worker to attach to");
     const bool orphaned = run.status == "FAILED" && run.failureReason == track::kOrphanedRunReason;
     if (run.status != "RUNNING" && !orphaned)
         throw std::invalid_argument("run " + run.runId + " has ended (" + run.status
@@ -376,8 +393,13 @@ void predictFile(const std::string &modelPath, const std::string &imagesNpy, con
     static std::atomic<int> counter{0};
     const QFileInfo out(QString::fromStdString(outNpy));
     WorkerJob job;
-    job.args = {"predict", "--model", QString::fromStdString(modelPath), "--images", QString::fromStdString(imagesNpy),
-                "--out", out.absoluteFilePath()};
+    job.args = {"predict",
+                "--model",
+                QString::fromStdString(modelPath),
+                "--images",
+                QString::fromStdString(imagesNpy),
+                "--out",
+                out.absoluteFilePath()};
     job.inputs = {QString::fromStdString(modelPath), QString::fromStdString(imagesNpy)};
     job.outputDir = out.absolutePath();
     job.outputs = {out.fileName()};
@@ -387,13 +409,15 @@ void predictFile(const std::string &modelPath, const std::string &imagesNpy, con
                     .arg(QDateTime::currentMSecsSinceEpoch())
                     .arg(QCoreApplication::applicationPid())
                     .arg(counter.fetch_add(1));
-    const WorkerExit exit = runWorkerOn(target, job, onEvent ? onEvent : std::function<void(const QJsonObject &)>(), cancel);
+    const WorkerExit exit = runWorkerOn(target, job, onEvent ? onEvent : std::function<void(const QJsonObject &)>(),
+                                        cancel);
     const std::string where = target.isLocal() ? std::string() : " on " + target.name;
     if (exit.cancelled)
         throw std::runtime_error("prediction with '" + modelPath + "'" + where + " was cancelled");
     if (exit.finished.value("status").toString() != "FINISHED")
-        throw std::runtime_error("prediction with '" + modelPath + "'" + where + " failed: "
-                                 + (exit.finished.isEmpty() ? exit.error : exit.finished.value("message").toString()).toStdString());
+        throw std::runtime_error(
+            "prediction with '" + modelPath + "'" + where + " failed: "
+            + (exit.finished.isEmpty() ? exit.error : exit.finished.value("message").toString()).toStdString());
 }
 
 EvaluationResult evaluateModel(const store::Workspace &ws, const ModelFiles &model, const std::string &table,
@@ -408,8 +432,8 @@ EvaluationResult evaluateModel(const store::Workspace &ws, const ModelFiles &mod
     const data::ShardSet shards = data::materialise(ws, spec, {}, cancel);
 
     static std::atomic<int> counter{0};
-    const std::string probsPath = shards.dir + "/.probabilities-" + std::to_string(::getpid())
-                                  + "-" + std::to_string(counter.fetch_add(1)) + ".npy";
+    const std::string probsPath = shards.dir + "/.probabilities-" + std::to_string(::getpid()) + "-"
+                                  + std::to_string(counter.fetch_add(1)) + ".npy";
     struct Remove
     {
         std::string path;
@@ -421,7 +445,8 @@ EvaluationResult evaluateModel(const store::Workspace &ws, const ModelFiles &mod
     const auto &classes = model.classes;
     const auto k = std::int64_t(classes.size());
     if (probs.shape().size() != 2 || probs.shape()[1] != k)
-        throw std::runtime_error("'" + probs.path() + "': expected " + std::to_string(k) + " class probabilities per image");
+        throw std::runtime_error("'" + probs.path() + "': expected " + std::to_string(k)
+                                 + " class probabilities per image");
 
     // Table class index -> model class index, by name.
     std::vector<std::int64_t> toModel(shards.classes.size(), -1);
@@ -510,7 +535,8 @@ EvaluationResult evaluateRun(const store::Workspace &ws, const std::string &runI
         throw std::runtime_error("cannot write '" + dir + "/" + r.artifact + "'");
     out.close();
     tracker.addArtifact(run.runId, {r.artifact, "evaluation", json.size(), {}});
-    tracker.logMetrics(run.runId, {{"eval_" + table + "_accuracy", r.accuracy, 0, 0, QDateTime::currentMSecsSinceEpoch()}});
+    tracker.logMetrics(run.runId,
+                       {{"eval_" + table + "_accuracy", r.accuracy, 0, 0, QDateTime::currentMSecsSinceEpoch()}});
     return r;
 }
 

@@ -24,15 +24,30 @@ class KeyValues;
 namespace pw::compute {
 
 /** Where the worker trains: auto (a GPU when there is one), cpu, cuda (refused up front without one). */
-enum class Device { Auto, Cpu, Cuda };
-inline constexpr requests::Choices<Device, 3> kDevices{{{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}}};
+enum class Device
+{
+    Auto,
+    Cpu,
+    Cuda
+};
+inline constexpr requests::Choices<Device, 3> kDevices{
+    {{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}}};
 
 /** Arithmetic precision: auto (bf16 where the CPU or GPU has it, else fp32), fp32, bf16. */
-enum class Precision { Auto, Fp32, Bf16 };
+enum class Precision
+{
+    Auto,
+    Fp32,
+    Bf16
+};
 inline constexpr requests::Choices<Precision, 3> kPrecisions{
     {{Precision::Auto, "auto"}, {Precision::Fp32, "fp32"}, {Precision::Bf16, "bf16"}}};
 
-enum class Optimizer { Adam, Sgd };
+enum class Optimizer
+{
+    Adam,
+    Sgd
+};
 inline constexpr requests::Choices<Optimizer, 2> kOptimizers{{{Optimizer::Adam, "adam"}, {Optimizer::Sgd, "sgd"}}};
 
 struct TrainRequest
@@ -41,11 +56,11 @@ struct TrainRequest
     std::string experiment = "Default";
     std::string runName;
     std::string model = "small-cnn";
-    int epochs = 0;        // 0: the model's default
-    int batchSize = 0;     // 0: the model's default
-    double lr = 0;         // 0: the model's default
+    int epochs = 0; // 0: the model's default
+    int batchSize = 0; // 0: the model's default
+    double lr = 0; // 0: the model's default
     Optimizer optimizer = Optimizer::Adam;
-    int imageSize = 0;     // 0: the model's default input size
+    int imageSize = 0; // 0: the model's default input size
     double valFraction = 0.1;
     std::uint64_t seed = 42;
     Device device = Device::Auto;
@@ -110,21 +125,21 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
  * did. Throws std::invalid_argument for a run that ran locally or has ended otherwise; a job the target no longer
  * has ends the run FAILED with that reason.
  */
-TrainOutcome attachTraining(const store::Workspace &ws, const std::string &runIdOrPrefix, const TrainObserver &observer = {},
-                            const std::atomic<bool> *cancel = nullptr);
+TrainOutcome attachTraining(const store::Workspace &ws, const std::string &runIdOrPrefix,
+                            const TrainObserver &observer = {}, const std::atomic<bool> *cancel = nullptr);
 
 struct EvaluationResult
 {
     std::string runId;
     std::string table;
     std::int64_t dataVersion = 0;
-    std::int64_t images = 0;      // evaluated images (labels the model knows)
-    std::int64_t skipped = 0;     // labeled images whose class the model does not know
+    std::int64_t images = 0; // evaluated images (labels the model knows)
+    std::int64_t skipped = 0; // labeled images whose class the model does not know
     double accuracy = 0;
-    std::map<std::string, double> perClass;   // class name -> accuracy (recall)
-    std::vector<std::string> classes;         // the model's classes: the confusion matrix order
+    std::map<std::string, double> perClass; // class name -> accuracy (recall)
+    std::vector<std::string> classes; // the model's classes: the confusion matrix order
     std::vector<std::vector<std::int64_t>> confusion; // rows: true class, columns: predicted
-    std::string artifact;        // the stored JSON, relative to the run's artifact folder
+    std::string artifact; // the stored JSON, relative to the run's artifact folder
 };
 
 /** A model file and what it needs to prepare its input. */
@@ -143,8 +158,7 @@ struct ModelFiles
  */
 void predictFile(const std::string &modelPath, const std::string &imagesNpy, const std::string &outNpy,
                  const std::atomic<bool> *cancel = nullptr,
-                 const std::function<void(const QJsonObject &)> &onEvent = {},
-                 const Target &target = Target{});
+                 const std::function<void(const QJsonObject &)> &onEvent = {}, const Target &target = Target{});
 
 /**
  * Evaluates a model on the labeled images of `table` (latest version, or `asOfVersion`), matching classes by

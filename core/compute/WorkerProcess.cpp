@@ -13,7 +13,7 @@ namespace pw::compute {
 namespace {
 constexpr int kKillGraceMs = 20000;
 constexpr int kStderrTailBytes = 4000;
-}
+} // namespace
 
 QString workerPath()
 {

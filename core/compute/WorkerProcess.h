@@ -18,12 +18,12 @@ QString workerPath();
 /** How a worker process ended. */
 struct WorkerExit
 {
-    bool started = false;    // false: the program could not be started (error says why)
-    bool crashed = false;    // killed by a signal or crashed
+    bool started = false; // false: the program could not be started (error says why)
+    bool crashed = false; // killed by a signal or crashed
     int exitCode = -1;
-    QJsonObject finished;    // the "finished" event, when the worker sent one
-    QString error;           // why it could not start, or the tail of its stderr when it failed
-    bool cancelled = false;  // `cancel` was set and the worker was stopped
+    QJsonObject finished; // the "finished" event, when the worker sent one
+    QString error; // why it could not start, or the tail of its stderr when it failed
+    bool cancelled = false; // `cancel` was set and the worker was stopped
 };
 
 /**
@@ -34,8 +34,7 @@ struct WorkerExit
  * `onStarted` receives the child's pid.
  */
 WorkerExit runWorker(const QStringList &args, const std::function<void(const QJsonObject &)> &onEvent,
-                     const std::atomic<bool> *cancel = nullptr,
-                     const std::function<void(const QString &)> &onLog = {},
+                     const std::atomic<bool> *cancel = nullptr, const std::function<void(const QString &)> &onLog = {},
                      const std::function<void(qint64 pid)> &onStarted = {});
 
 /**

@@ -19,9 +19,9 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> &fashionMnistFolders()
 {
-    static const std::vector<std::string> folders = {
-        "000.t-shirt_top", "001.trouser", "002.pullover", "003.dress", "004.coat",
-        "005.sandal",      "006.shirt",   "007.sneaker",  "008.bag",   "009.ankle_boot"};
+    static const std::vector<std::string> folders = {"000.t-shirt_top", "001.trouser",   "002.pullover", "003.dress",
+                                                     "004.coat",        "005.sandal",    "006.shirt",    "007.sneaker",
+                                                     "008.bag",         "009.ankle_boot"};
     return folders;
 }
 

@@ -190,12 +190,9 @@ private:
 const char *npyDescr(NpyType type)
 {
     switch (type) {
-    case NpyType::UInt8:
-        return "|u1";
-    case NpyType::Int64:
-        return "<i8";
-    case NpyType::Float32:
-        return "<f4";
+    case NpyType::UInt8: return "|u1";
+    case NpyType::Int64: return "<i8";
+    case NpyType::Float32: return "<f4";
     }
     return "|u1";
 }
@@ -203,12 +200,9 @@ const char *npyDescr(NpyType type)
 std::size_t npyItemSize(NpyType type)
 {
     switch (type) {
-    case NpyType::UInt8:
-        return 1;
-    case NpyType::Int64:
-        return 8;
-    case NpyType::Float32:
-        return 4;
+    case NpyType::UInt8: return 1;
+    case NpyType::Int64: return 8;
+    case NpyType::Float32: return 4;
     }
     return 1;
 }
@@ -223,8 +217,8 @@ std::int64_t NpyHeader::elementCount() const
 
 std::string encodeNpyHeader(NpyType type, const std::vector<std::int64_t> &shape, std::size_t minSize)
 {
-    const std::string dict = std::string("{'descr': '") + npyDescr(type) + "', 'fortran_order': False, 'shape': "
-                             + shapeRepr(shape) + ", }";
+    const std::string dict = std::string("{'descr': '") + npyDescr(type)
+                             + "', 'fortran_order': False, 'shape': " + shapeRepr(shape) + ", }";
     std::size_t total = kPreamble1 + dict.size() + 1; // + the closing '\n'
     total = std::max((total + kAlign - 1) / kAlign * kAlign, minSize);
     if (total % kAlign != 0 || total - kPreamble1 > 0xFFFF)
@@ -389,8 +383,8 @@ void NpyWriter::truncateRows(std::int64_t newRows)
     // The smaller shape never needs a longer dict, so the header keeps its length and the data its offset.
     const std::string header = encodeNpyHeader(m_type, shape, m_dataOffset);
     if (header.size() != m_dataOffset)
-        fail(m_path, "the header of shape " + shapeRepr(shape) + " does not fit in " + std::to_string(m_dataOffset)
-                         + " bytes");
+        fail(m_path,
+             "the header of shape " + shapeRepr(shape) + " does not fit in " + std::to_string(m_dataOffset) + " bytes");
     std::memcpy(m_map, header.data(), header.size());
     const std::size_t newSize = m_dataOffset + std::size_t(newRows) * m_rowBytes;
     unmap();
@@ -432,7 +426,9 @@ NpyFile::NpyFile(const std::string &path)
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         failErrno(path, "cannot open");
-    struct stat st {};
+    struct stat st
+    {
+    };
     if (::fstat(fd, &st) != 0) {
         const int e = errno;
         ::close(fd);

@@ -15,7 +15,12 @@
 namespace pw::data {
 
 /** The element types Pipewright writes and reads. */
-enum class NpyType { UInt8, Int64, Float32 };
+enum class NpyType
+{
+    UInt8,
+    Int64,
+    Float32
+};
 
 /** NumPy's dtype string: '|u1', '<i8', '<f4'. */
 const char *npyDescr(NpyType type);
@@ -27,7 +32,7 @@ struct NpyHeader
 {
     NpyType type = NpyType::UInt8;
     std::vector<std::int64_t> shape; // empty: a 0-d array (one element)
-    std::size_t dataOffset = 0;      // where the data starts (a multiple of 64 for files written here)
+    std::size_t dataOffset = 0; // where the data starts (a multiple of 64 for files written here)
 
     std::int64_t elementCount() const;
     std::size_t dataBytes() const { return std::size_t(elementCount()) * npyItemSize(type); }
@@ -116,16 +121,14 @@ public:
     const unsigned char *data() const { return m_map + m_header.dataOffset; }
     std::size_t dataBytes() const { return m_header.dataBytes(); }
     /** The data as `T` (std::uint8_t, std::int64_t or float); throws when the file holds another type. */
-    template<typename T>
-    const T *values() const
+    template<typename T> const T *values() const
     {
         checkType(typeOf<T>(), alignof(T));
         return reinterpret_cast<const T *>(data());
     }
 
 private:
-    template<typename T>
-    static constexpr NpyType typeOf()
+    template<typename T> static constexpr NpyType typeOf()
     {
         static_assert(std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, float>,
                       "a .npy file holds std::uint8_t, std::int64_t or float here");

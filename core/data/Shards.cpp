@@ -219,7 +219,8 @@ DecodeStatus decodeParallel(std::size_t n, const std::function<const std::string
                         status.reasons[i] = "cannot read: " + why;
                         status.missing[i] = facts.missing;
                     } else if (hasher.hex(buf.data(), buf.size()) != hash(i)) {
-                        status.reasons[i] = "changed since it was ingested (its content hash differs from the catalog's)";
+                        status.reasons[i] =
+                            "changed since it was ingested (its content hash differs from the catalog's)";
                     } else if (!codecs.decodeResized(buf.data(), buf.size(), size, channels, dest(i), why)) {
                         status.reasons[i] = "cannot decode: " + why;
                     } else {
@@ -298,14 +299,16 @@ std::optional<ShardSet> tryReuse(const std::string &dir, const Expected &e)
         if (m.value("shard_format").toInt() != kShardFormat || m.value("table").toString().toStdString() != e.table
             || m.value("data_version").toInteger() != e.dataVersion || m.value("image_size").toInt() != e.imageSize
             || m.value("channels").toInt() != e.channels || m.value("val_fraction").toDouble(-1) != e.valFraction
-            || m.value("selection_sha256").toString().toStdString() != e.selection || classes != *e.classes
-            || train < 0 || val < 0)
+            || m.value("selection_sha256").toString().toStdString() != e.selection || classes != *e.classes || train < 0
+            || val < 0)
             return std::nullopt;
         // The arrays must hold what the manifest counts (headers only: nothing is read beyond them).
         const std::int64_t s = e.imageSize;
         const auto shapeIs = [&](const char *file, const std::vector<std::int64_t> &shape, NpyType type) {
             const NpyHeader h = readNpyHeader(dir + "/" + file);
-            struct stat st {};
+            struct stat st
+            {
+            };
             return h.type == type && h.shape == shape && ::stat((dir + "/" + file).c_str(), &st) == 0
                    && std::size_t(st.st_size) == h.dataOffset + h.dataBytes();
         };
@@ -408,7 +411,7 @@ struct Selection
 {
     std::int64_t asOf = 0;
     std::int64_t dataVersion = 0; // the last version up to asOf that changed the table
-    std::vector<Selected> rows;   // in path order
+    std::vector<Selected> rows; // in path order
     std::future<void> codecsLoaded; // valid when the codec module is being loaded meanwhile
 };
 
@@ -518,7 +521,7 @@ Classes chooseClasses(const std::vector<Selected> &selected, const std::string &
 // The selection split into train and validation rows.
 struct Split
 {
-    std::vector<Row> rows;   // path order within each split
+    std::vector<Row> rows; // path order within each split
     std::vector<Skip> skips; // rows left out so far
     std::int64_t nTrain = 0, nVal = 0;
     std::string selectionHash; // SHA-256 of the selected (path, content hash, label) rows
@@ -646,8 +649,11 @@ void writeDescription(const std::string &dir, const Expected &e, const std::arra
         {"classes", classesJson},
         {"counts",
          QJsonObject{{"train", qint64(kept[0])}, {"val", qint64(kept[1])}, {"skipped", qint64(skips.size())}}},
-        {"files", QJsonObject{{"train_images", kTrainImages}, {"train_labels", kTrainLabels},
-                              {"val_images", kValImages}, {"val_labels", kValLabels}, {"classes", kClasses}}},
+        {"files", QJsonObject{{"train_images", kTrainImages},
+                              {"train_labels", kTrainLabels},
+                              {"val_images", kValImages},
+                              {"val_labels", kValLabels},
+                              {"classes", kClasses}}},
         {"selection_sha256", QString::fromStdString(e.selection)},
         {"skipped", skippedJson},
         {"created", QString::fromStdString(catalog::nowIso())}};
@@ -711,8 +717,8 @@ ShardSet materialise(const store::Workspace &ws, const ShardSpec &spec,
         throw std::runtime_error("cannot create folder '" + shardsDir + "': " + ec.message());
     const std::string key = shardKey(spec.table, sel.dataVersion, size, channels, spec.valFraction);
     const std::string dir = shardsDir + "/" + key;
-    const Expected expected{spec.table, sel.dataVersion, size, channels, spec.valFraction,
-                            split.selectionHash, &classes.names};
+    const Expected expected{spec.table,       sel.dataVersion,     size,          channels,
+                            spec.valFraction, split.selectionHash, &classes.names};
     const auto total = std::int64_t(split.rows.size() + split.skips.size());
     if (auto existing = tryReuse(dir, expected)) {
         existing->seconds = secondsSince(started);
@@ -787,8 +793,8 @@ DecodedImages decodeImages(const std::vector<ImageRef> &images, int size, int ch
         const DecodeStatus status = decodeParallel(
             images.size(), [&](std::size_t i) -> const std::string & { return images[i].path; },
             [&](std::size_t i) -> const std::string & { return images[i].contentHash; },
-            [&](std::size_t i) { return writer.row(std::int64_t(i)); }, size, channels, threads, codecs, progress, 0,
-            n, cancel);
+            [&](std::size_t i) { return writer.row(std::int64_t(i)); }, size, channels, threads, codecs, progress, 0, n,
+            cancel);
         if (cancel && cancel->load()) {
             std::error_code ec;
             fs::remove(npyPath + ".part", ec);

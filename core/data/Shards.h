@@ -28,10 +28,10 @@ struct ShardSpec
 {
     std::string table = "images";
     std::optional<std::int64_t> asOfVersion; // unset: the latest committed catalog version
-    int imageSize = 28;                      // images are resized to imageSize x imageSize (8 to 1024)
-    int channels = 0;         // 1 (gray) or 3 (RGB); 0: 1 when every selected image has 1 channel, else 3
+    int imageSize = 28; // images are resized to imageSize x imageSize (8 to 1024)
+    int channels = 0; // 1 (gray) or 3 (RGB); 0: 1 when every selected image has 1 channel, else 3
     double valFraction = 0.1; // 0 to 0.9
-    int threads = 0;          // decoding threads; 0: one per core
+    int threads = 0; // decoding threads; 0: one per core
 };
 
 /** A materialised shard folder. */
@@ -103,7 +103,7 @@ struct ImageRef
 /** What decodeImages() wrote. */
 struct DecodedImages
 {
-    std::int64_t rows = 0;           // images in the array
+    std::int64_t rows = 0; // images in the array
     std::vector<std::int64_t> rowOf; // per input: its row in the array, -1 when left out
     std::vector<std::string> reasons; // per input left out: why (empty for the others)
     double seconds = 0;

@@ -48,9 +48,8 @@ ingest::IngestResult convertAndIngest(const store::Workspace &ws, const std::str
 {
     const std::string convertStep = "fashion-mnist " + label;
     report(progress, convertStep, 0, 0);
-    data::writeFashionMnist(dir, split, limit, data::kFashionMnistDir, [&](std::int64_t done, std::int64_t total) {
-        report(progress, convertStep, done, total);
-    });
+    data::writeFashionMnist(dir, split, limit, data::kFashionMnistDir,
+                            [&](std::int64_t done, std::int64_t total) { report(progress, convertStep, done, total); });
     checkCancel(cancel);
     ingest::IngestOptions o;
     o.source = dir;
@@ -102,16 +101,16 @@ QStringList writePipelines(const store::Workspace &ws, const DemoOptions &option
         QJsonParseError error;
         const QJsonDocument doc = QJsonDocument::fromJson(text, &error);
         if (!doc.isObject())
-            throw std::runtime_error("the sample pipeline " + name.toStdString() +
-                                     " is not a JSON object: " + error.errorString().toStdString());
+            throw std::runtime_error("the sample pipeline " + name.toStdString()
+                                     + " is not a JSON object: " + error.errorString().toStdString());
         QJsonObject o = doc.object();
         QJsonObject p = o.value("parameters").toObject();
         for (const auto &[k, v] : values)
             p.insert(k, v);
         o.insert("parameters", p);
         if (name == "scoring")
-            o.insert("trigger", QJsonObject{{"file_arrival", QJsonObject{{"path", incoming},
-                                                                         {"min_seconds_between_triggers", 60}}}});
+            o.insert("trigger", QJsonObject{{"file_arrival",
+                                             QJsonObject{{"path", incoming}, {"min_seconds_between_triggers", 60}}}});
         QFile out(target);
         if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(o).toJson()) < 0)
             throw std::runtime_error("cannot write '" + target.toStdString() + "'");
@@ -159,8 +158,8 @@ QJsonObject ensureProductionModel(const store::Workspace &ws, const DemoOptions 
                            e.value("total").toInteger());
                 else if (type == "progress")
                     report(progress, step,
-                           (e.value("epoch").toInteger() - 1) * e.value("batches").toInteger() +
-                               e.value("batch").toInteger(),
+                           (e.value("epoch").toInteger() - 1) * e.value("batches").toInteger()
+                               + e.value("batch").toInteger(),
                            e.value("epochs").toInteger() * e.value("batches").toInteger());
             },
             cancel);

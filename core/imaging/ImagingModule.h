@@ -30,8 +30,8 @@ struct ModuleApi
      *  scaled to 8 bits, and resizes it to targetSize x targetSize (INTER_AREA when a side shrinks, else
      *  INTER_LINEAR); writes targetSize * targetSize * channels bytes, row-major HWC, to `out`. Returns
      *  false with `error` set (and `out` unspecified) when the data does not decode. Since ABI 2. */
-    bool (*decodeResized)(const unsigned char *data, std::size_t size, int targetSize, int channels,
-                          unsigned char *out, std::string &error);
+    bool (*decodeResized)(const unsigned char *data, std::size_t size, int targetSize, int channels, unsigned char *out,
+                          std::string &error);
 };
 
 /** The loaded module (loaded once, thread-safe). Throws std::runtime_error naming the places searched. */

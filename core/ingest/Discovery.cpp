@@ -69,7 +69,9 @@ struct Walker
             bool isFile = e->d_type == DT_REG;
             if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {
                 // Follow symlinks: a link to a folder is walked (once), a link to a file is a file.
-                struct stat st {};
+                struct stat st
+                {
+                };
                 if (fstatat(dirfd(dir), name.c_str(), &st, 0) == 0) {
                     isDir = S_ISDIR(st.st_mode);
                     isFile = S_ISREG(st.st_mode);
@@ -90,9 +92,12 @@ struct Walker
                 result.warnings.push_back("cannot open folder '" + root + "/" + rel + "': " + std::strerror(errno));
                 continue;
             }
-            struct stat st {};
+            struct stat st
+            {
+            };
             if (fstat(fd, &st) != 0 || !visited.insert({st.st_dev, st.st_ino}).second) {
-                result.warnings.push_back("skipped '" + root + "/" + rel + "': folder already visited (symlink loop or alias)");
+                result.warnings.push_back("skipped '" + root + "/" + rel
+                                          + "': folder already visited (symlink loop or alias)");
                 ::close(fd);
                 continue;
             }
@@ -116,7 +121,9 @@ DiscoveryResult discoverFiles(const std::string &sourceDir, const std::optional<
     const int fd = ::open(w.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         throw std::runtime_error("source '" + sourceDir + "' is not a readable folder: " + std::strerror(errno));
-    struct stat st {};
+    struct stat st
+    {
+    };
     fstat(fd, &st);
     w.visited.insert({st.st_dev, st.st_ino});
     w.walk(fd, "");

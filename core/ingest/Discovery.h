@@ -10,7 +10,7 @@ namespace pw::ingest {
 
 struct DiscoveredFile
 {
-    std::string path;     // absolute: the source folder's canonical path + relative
+    std::string path; // absolute: the source folder's canonical path + relative
     std::string relative; // '/'-separated, under the source
     std::string statError; // non-empty when a symlink could not be followed (dangling)
 };

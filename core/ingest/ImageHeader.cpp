@@ -8,10 +8,22 @@ namespace pw::ingest {
 
 namespace {
 
-std::uint32_t be16(const unsigned char *p) { return (std::uint32_t(p[0]) << 8) | p[1]; }
-std::uint32_t be32(const unsigned char *p) { return (be16(p) << 16) | be16(p + 2); }
-std::uint32_t le16(const unsigned char *p) { return (std::uint32_t(p[1]) << 8) | p[0]; }
-std::uint32_t le32(const unsigned char *p) { return (le16(p + 2) << 16) | le16(p); }
+std::uint32_t be16(const unsigned char *p)
+{
+    return (std::uint32_t(p[0]) << 8) | p[1];
+}
+std::uint32_t be32(const unsigned char *p)
+{
+    return (be16(p) << 16) | be16(p + 2);
+}
+std::uint32_t le16(const unsigned char *p)
+{
+    return (std::uint32_t(p[1]) << 8) | p[0];
+}
+std::uint32_t le32(const unsigned char *p)
+{
+    return (le16(p + 2) << 16) | le16(p);
+}
 
 std::optional<ImageHeader> png(const unsigned char *d, std::size_t n)
 {

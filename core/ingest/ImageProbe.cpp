@@ -73,8 +73,9 @@ ProbeResult probeImage(const unsigned char *data, std::size_t size, double maxMe
     }
     if (pixels > kDecoderMaxPixels || double(header->width) > kDecoderMaxWidth
         || double(header->height) > kDecoderMaxHeight) {
-        r.reason = "too large: " + dimensions + " exceeds what the image decoder takes (" + megapixelText(kDecoderMaxPixels / 1e6)
-                   + " megapixels, " + limitText(kDecoderMaxWidth) + "x" + limitText(kDecoderMaxHeight) + " pixels at most)";
+        r.reason = "too large: " + dimensions + " exceeds what the image decoder takes ("
+                   + megapixelText(kDecoderMaxPixels / 1e6) + " megapixels, " + limitText(kDecoderMaxWidth) + "x"
+                   + limitText(kDecoderMaxHeight) + " pixels at most)";
         return r;
     }
     if (!hasCompleteTrailer(header->format, data, size)) {

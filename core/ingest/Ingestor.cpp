@@ -381,7 +381,9 @@ private:
         if (!row)
             return false;
         const DiscoveredFile &f = m_files[i];
-        struct stat st {};
+        struct stat st
+        {
+        };
         const bool readable = f.statError.empty() && ::stat(f.path.c_str(), &st) == 0;
         // unchanged since the checkpoint (or still unreadable)
         return readable ? st.st_size == row->size && mtimeOf(st) == row->mtimeNs : row->size == kUnknownSize;
@@ -662,12 +664,16 @@ QJsonObject resultJson(const IngestResult &r)
         warnings.append(QString::fromStdString(w));
     QJsonArray rejected;
     for (const auto &f : r.rejectedFiles)
-        rejected.append(QJsonObject{{"path", QString::fromStdString(f.path)},
-                                    {"reason", QString::fromStdString(f.reason)}});
-    return QJsonObject{{"version", qint64(r.version)},     {"discovered", qint64(r.discovered)},
-                       {"added", qint64(r.added)},         {"updated", qint64(r.updated)},
-                       {"unchanged", qint64(r.unchanged)}, {"rejected", qint64(r.rejected)},
-                       {"resumed", r.resumed},            {"warnings", warnings},
+        rejected.append(
+            QJsonObject{{"path", QString::fromStdString(f.path)}, {"reason", QString::fromStdString(f.reason)}});
+    return QJsonObject{{"version", qint64(r.version)},
+                       {"discovered", qint64(r.discovered)},
+                       {"added", qint64(r.added)},
+                       {"updated", qint64(r.updated)},
+                       {"unchanged", qint64(r.unchanged)},
+                       {"rejected", qint64(r.rejected)},
+                       {"resumed", r.resumed},
+                       {"warnings", warnings},
                        {"rejected_files", rejected},
                        {"seconds", QJsonObject{{"discover", r.discoverSeconds},
                                                {"checkpoint", r.checkpointSeconds},

@@ -27,13 +27,13 @@ inline constexpr int kDefaultCommitEvery = 2000;
 
 struct IngestOptions
 {
-    std::string source;            // the folder to discover files under
-    std::string table = "images";  // the catalog table to append to
+    std::string source; // the folder to discover files under
+    std::string table = "images"; // the catalog table to append to
     std::optional<std::string> glob; // overrides the default image-extension filter
     LabelRule labels = LabelRule::Caltech;
     double maxMegapixels = kDefaultMaxMegapixels;
     int commitEvery = kDefaultCommitEvery; // files per committed batch
-    int threads = 0;                       // decoding threads; 0: one per core
+    int threads = 0; // decoding threads; 0: one per core
 };
 
 /**
@@ -60,9 +60,9 @@ struct IngestResult
     std::int64_t rejected = 0;
     double discoverSeconds = 0; // walking the source folder
     double checkpointSeconds = 0; // taking the writer lock and loading the checkpoint
-    double writeSeconds = 0;    // the writer's time inside transactions
+    double writeSeconds = 0; // the writer's time inside transactions
     double totalSeconds = 0;
-    bool resumed = false;   // this run finished a version an interrupted run had begun
+    bool resumed = false; // this run finished a version an interrupted run had begun
     bool cancelled = false; // stopped early: what was processed is kept, pending; a rerun finishes it
     std::vector<std::string> warnings;
     std::vector<catalog::RejectedFile> rejectedFiles; // rejected by this run

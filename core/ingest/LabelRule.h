@@ -10,7 +10,12 @@
 namespace pw::ingest {
 
 /** How a label is read from the path: `caltech` (top folder NNN.name), `folder` (top folder name), `none`. */
-enum class LabelRule { Caltech, Folder, None };
+enum class LabelRule
+{
+    Caltech,
+    Folder,
+    None
+};
 
 /** The rules' names: the one list the CLI, pipeline tasks and `pipeline validate` parse and print. */
 inline constexpr requests::Choices<LabelRule, 3> kLabelRules{

@@ -87,7 +87,6 @@ std::string where(const std::string &taskKey)
     return taskKey.empty() ? std::string("job") : "task " + quoted(taskKey);
 }
 
-
 // A whole number that fits an int, or nothing.
 std::optional<int> wholeNumber(const QJsonValue &v)
 {
@@ -206,9 +205,7 @@ std::string quartzFromClassic(const std::string &expression, std::string &why)
 std::vector<std::string> layoutTagValues(const Pipeline &p, std::vector<std::string> &skipped)
 {
     static const QRegularExpression keyRe("^[A-Za-z0-9_-]+$");
-    const auto number = [](double d) {
-        return QString::number(d, 'g', QLocale::FloatingPointShortest).toStdString();
-    };
+    const auto number = [](double d) { return QString::number(d, 'g', QLocale::FloatingPointShortest).toStdString(); };
     std::vector<std::string> values;
     std::string current;
     for (const auto &[key, pos] : p.layout) {
@@ -341,7 +338,7 @@ struct LiftedParameter
     std::string notebookName;
     std::vector<std::string> tasks;
     std::vector<std::string> uses; // "params.source of 'Load'"
-    bool source = false;          // used as an ingest task's source
+    bool source = false; // used as an ingest task's source
 };
 
 // The reading of one job: the pipeline and the notes so far.
@@ -354,7 +351,10 @@ public:
     {
     }
 
-    void note(const std::string &taskKey, const std::string &text) { m_out.notes.push_back(where(taskKey) + ": " + text); }
+    void note(const std::string &taskKey, const std::string &text)
+    {
+        m_out.notes.push_back(where(taskKey) + ": " + text);
+    }
     void notKept(const std::string &taskKey, const std::string &field, const QJsonValue &v)
     {
         if (!isEmpty(v))
@@ -363,8 +363,9 @@ public:
     void untranslated(const std::string &taskKey, const std::string &field, const std::vector<std::string> &refs)
     {
         for (const auto &r : refs)
-            note(taskKey, field + ": " + r + " is a Databricks dynamic value reference with no Pipewright "
-                                               "equivalent (kept as written)");
+            note(taskKey, field + ": " + r
+                              + " is a Databricks dynamic value reference with no Pipewright "
+                                "equivalent (kept as written)");
     }
 
     // A whole-number field; a value of another type is noted and the default kept.
@@ -488,15 +489,16 @@ private:
                 const QJsonObject fa = it.value().toObject();
                 FileArrivalTrigger trigger;
                 trigger.path = fa.value("url").toString().toStdString();
-                trigger.minSecondsBetweenTriggers =
-                    integer({}, field + ".min_time_between_triggers_seconds", fa.value("min_time_between_triggers_seconds"), 0);
+                trigger.minSecondsBetweenTriggers = integer({}, field + ".min_time_between_triggers_seconds",
+                                                            fa.value("min_time_between_triggers_seconds"), 0);
                 // A cloud location ("s3://...", "/Volumes/...") means nothing here; a plain path came from export.
                 if (trigger.path.find("://") != std::string::npos || trigger.path.rfind("/Volumes/", 0) == 0)
                     note({}, field + ".url " + quoted(trigger.path)
                                  + " is a Databricks storage location; the file-arrival trigger watches it as a local "
                                    "folder (change it)");
                 for (auto f = fa.begin(); f != fa.end(); ++f) {
-                    if (f.key() != QLatin1String("url") && f.key() != QLatin1String("min_time_between_triggers_seconds"))
+                    if (f.key() != QLatin1String("url")
+                        && f.key() != QLatin1String("min_time_between_triggers_seconds"))
                         notKept({}, field + "." + f.key().toStdString(), f.value());
                 }
                 m_out.pipeline.fileArrival = trigger;
@@ -517,7 +519,8 @@ private:
         std::set<std::string> layoutKeys;
         for (std::size_t i = 0; tags.contains(qs(layoutTagKey(i))); ++i) {
             layoutKeys.insert(layoutTagKey(i));
-            m_layoutText += (m_layoutText.empty() ? "" : " ") + tags.value(qs(layoutTagKey(i))).toString().toStdString();
+            m_layoutText += (m_layoutText.empty() ? "" : " ")
+                            + tags.value(qs(layoutTagKey(i))).toString().toStdString();
         }
         for (auto it = tags.begin(); it != tags.end(); ++it) {
             const std::string key = it.key().toStdString();
@@ -1031,7 +1034,8 @@ const std::vector<NotebookParameter> &wellKnownNotebookParameters()
         std::vector<NotebookParameter> out;
         for (const TaskType &t : taskTypes()) {
             for (const NotebookLift &l : t.databricks.lifts) {
-                auto it = std::find_if(out.begin(), out.end(), [&](const NotebookParameter &p) { return p.name == l.notebookParam; });
+                auto it = std::find_if(out.begin(), out.end(),
+                                       [&](const NotebookParameter &p) { return p.name == l.notebookParam; });
                 if (it == out.end())
                     it = out.insert(out.end(), NotebookParameter{l.notebookParam, {}});
                 it->uses.push_back(std::string(t.name) + "." + l.param);
@@ -1051,7 +1055,8 @@ DatabricksImport importDatabricks(const QByteArray &json, const std::vector<Type
 DatabricksImport importDatabricks(const QByteArray &json, const DatabricksImportOptions &options)
 {
     const std::vector<TypeMapping> &extraMappings = options.extraMappings;
-    if (const auto issues = store::checkJson(std::string_view(json.constData(), std::size_t(json.size()))); !issues.empty())
+    if (const auto issues = store::checkJson(std::string_view(json.constData(), std::size_t(json.size())));
+        !issues.empty())
         throw std::runtime_error(store::jsonIssuesText(issues));
     QJsonParseError perr{};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
@@ -1108,8 +1113,8 @@ DatabricksImport importDatabricks(const QByteArray &json, const DatabricksImport
             std::string list;
             for (const auto &pv : params)
                 list += (list.empty() ? "" : ", ") + pv.first;
-            throw std::invalid_argument("the imported pipeline has no parameter " + quoted(name) + " (parameters: "
-                                        + (list.empty() ? std::string("none") : list) + ")");
+            throw std::invalid_argument("the imported pipeline has no parameter " + quoted(name)
+                                        + " (parameters: " + (list.empty() ? std::string("none") : list) + ")");
         }
         it->second = value;
         out.notes.push_back("job: parameters." + name + " = " + quoted(value) + " (set on import)");
@@ -1146,7 +1151,8 @@ QJsonObject exportDatabricks(const Pipeline &p, std::vector<std::string> *notes)
         if (!t.dependsOn.empty() || t.runIf != "ALL_SUCCESS")
             o.insert("run_if", qs(t.runIf));
         const TaskType *type = taskType(t.type);
-        const std::string path = type && type->databricks.notebook ? type->databricks.notebook : kNotebookFolder + t.type;
+        const std::string path = type && type->databricks.notebook ? type->databricks.notebook
+                                                                   : kNotebookFolder + t.type;
         QJsonObject notebook{{"notebook_path", qs(path)}};
         QJsonObject base;
         for (auto it = t.params.begin(); it != t.params.end(); ++it)
@@ -1163,8 +1169,9 @@ QJsonObject exportDatabricks(const Pipeline &p, std::vector<std::string> *notes)
         if (t.retryOnTimeout)
             o.insert("retry_on_timeout", true);
         if (t.target != "local")
-            note("task " + quoted(t.key) + ": target " + quoted(t.target) + " not exported (a Databricks task runs on "
-                 "Databricks compute)");
+            note("task " + quoted(t.key) + ": target " + quoted(t.target)
+                 + " not exported (a Databricks task runs on "
+                   "Databricks compute)");
         tasks.append(o);
     }
     job.insert("tasks", tasks);

@@ -91,10 +91,10 @@ struct NotebookParameter
 };
 
 /**
- * The notebook parameters import lifts into pipeline parameters (the registrations' lifts, and job_user): image_path, images_path, input_path,
- * source_path -> ingest.source; experiment_name, experiment_path -> train.experiment; model_name,
- * registered_model_name -> register.name, promote.name, score.model; table_name -> the table of ingest, train,
- * score and evaluate; num_epochs -> train.epochs; learning_rate -> train.lr; confidence_threshold ->
+ * The notebook parameters import lifts into pipeline parameters (the registrations' lifts, and job_user): image_path,
+ * images_path, input_path, source_path -> ingest.source; experiment_name, experiment_path -> train.experiment;
+ * model_name, registered_model_name -> register.name, promote.name, score.model; table_name -> the table of ingest,
+ * train, score and evaluate; num_epochs -> train.epochs; learning_rate -> train.lr; confidence_threshold ->
  * score.threshold; job_user (no use here: tasks run as the local user).
  */
 const std::vector<NotebookParameter> &wellKnownNotebookParameters();

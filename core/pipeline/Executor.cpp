@@ -157,7 +157,8 @@ std::vector<std::string> attemptEnvironment(const AttemptSpec &spec)
         const std::string entry = *e;
         const auto eq = entry.find('=');
         const std::string name = entry.substr(0, eq);
-        const bool replaced = std::any_of(spec.env.begin(), spec.env.end(), [&](const auto &kv) { return kv.first == name; });
+        const bool replaced = std::any_of(spec.env.begin(), spec.env.end(),
+                                          [&](const auto &kv) { return kv.first == name; });
         if (!replaced)
             envStrings.push_back(entry);
     }
@@ -592,8 +593,8 @@ void Driver::startAttempt(const std::string &key)
             spec.cwd = std::move(command.cwd);
             spec.env.insert(spec.env.end(), command.env.begin(), command.env.end());
         } else {
-            spec.argv = {findPipewright(m_o), "pipeline", "run-task", t.type, "--params-json", compactJson(params),
-                         "--workspace", m_ws.root()};
+            spec.argv = {findPipewright(m_o), "pipeline",          "run-task",    t.type,
+                         "--params-json",     compactJson(params), "--workspace", m_ws.root()};
             if (t.target != "local")
                 spec.argv.insert(spec.argv.end(), {"--target", t.target});
         }
@@ -660,7 +661,12 @@ void Driver::sendNotifications(const std::vector<Notification> &list, const std:
         std::error_code ec;
         fs::remove(spec.outputsPath, ec);
         if (out.result != "SUCCESS")
-            notify({m_runId, {}, 0, "RUNNING", {}, "notification " + event + " '" + n.argv.front() + "' " + out.message,
+            notify({m_runId,
+                    {},
+                    0,
+                    "RUNNING",
+                    {},
+                    "notification " + event + " '" + n.argv.front() + "' " + out.message,
                     spec.logPath});
     }
 }
@@ -761,9 +767,7 @@ bool runIfMet(const std::string &c, const Upstream &u)
 std::string unmetRunIfResult(const std::string &c, const Upstream &u)
 {
     const bool wantsFailures = c == "AT_LEAST_ONE_FAILED" || c == "ALL_FAILED";
-    return u.canceled > 0                  ? "UPSTREAM_CANCELED"
-           : u.failed > 0 && !wantsFailures ? "UPSTREAM_FAILED"
-                                            : "EXCLUDED";
+    return u.canceled > 0 ? "UPSTREAM_CANCELED" : u.failed > 0 && !wantsFailures ? "UPSTREAM_FAILED" : "EXCLUDED";
 }
 
 QJsonObject Driver::resolveParams()
@@ -794,13 +798,14 @@ bool Driver::createRun(const QJsonObject &paramsJson)
                                 "repair_of, life_cycle_state, result_state, state_message, start_time, end_time, "
                                 "executor_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     const std::string now = catalog::nowIso();
-    const std::string message =
-        skipped ? "skipped: " + std::to_string(active) + " run(s) of '" + m_p.name
-                      + "' in progress and max_concurrent_runs is " + std::to_string(m_p.maxConcurrentRuns)
-                : std::string();
+    const std::string message = skipped ? "skipped: " + std::to_string(active) + " run(s) of '" + m_p.name
+                                              + "' in progress and max_concurrent_runs is "
+                                              + std::to_string(m_p.maxConcurrentRuns)
+                                        : std::string();
     ins.bind(1, m_p.name).bind(2, m_o.file).bind(3, compactJson(toJson(m_p))).bind(4, compactJson(paramsJson));
     ins.bind(5, m_o.trigger).bind(6, m_o.repairOf);
-    ins.bind(7, skipped ? "SKIPPED" : "PENDING").bind(8, skipped ? std::optional<std::string>("MAXIMUM_CONCURRENT_RUNS_REACHED") : std::nullopt);
+    ins.bind(7, skipped ? "SKIPPED" : "PENDING")
+        .bind(8, skipped ? std::optional<std::string>("MAXIMUM_CONCURRENT_RUNS_REACHED") : std::nullopt);
     ins.bind(9, message).bind(10, now).bind(11, skipped ? std::optional<std::string>(now) : std::nullopt);
     ins.bind(12, std::int64_t(::getpid()));
     ins.exec();
@@ -893,7 +898,7 @@ void Driver::collectFinished(bool canceled, int &running)
             s.lifeCycle = "PENDING";
             s.notBefore = Clock::now() + std::chrono::milliseconds(t.minRetryIntervalMillis);
             notify({m_runId, f.key, f.attempt, "TERMINATED", s.result,
-                  s.message + "; retrying (attempt " + std::to_string(f.attempt + 1) + ")", f.logPath});
+                    s.message + "; retrying (attempt " + std::to_string(f.attempt + 1) + ")", f.logPath});
             continue;
         }
         s.done = true;
@@ -932,7 +937,10 @@ void Driver::conclude(bool canceled)
             message = "canceled";
         } else if (isFailure(s.result) && result == "SUCCESS") {
             result = "FAILED";
-            message = "task '" + k + "' " + (s.result == "TIMEDOUT" ? "timed out" : s.result == "FAILED" ? "failed" : "was skipped (upstream failed)")
+            message = "task '" + k + "' "
+                      + (s.result == "TIMEDOUT" ? "timed out"
+                         : s.result == "FAILED" ? "failed"
+                                                : "was skipped (upstream failed)")
                       + (s.message.empty() ? "" : ": " + s.message);
         }
     }
@@ -964,7 +972,8 @@ RunInfo Driver::run()
 } // namespace
 
 std::string substitute(const std::string &text, const std::map<std::string, std::string> &params,
-                       const std::map<std::string, QJsonObject> &outputs, std::int64_t runId, const std::string &runName)
+                       const std::map<std::string, QJsonObject> &outputs, std::int64_t runId,
+                       const std::string &runName)
 {
     std::string out;
     std::size_t pos = 0;
@@ -1073,8 +1082,9 @@ std::vector<EarlierAttempt> earlierAttempts(store::Database &db, std::int64_t ru
     std::set<std::int64_t> seen;
     int before = attempt;
     for (std::int64_t run = runId; run > 0 && seen.insert(run).second;) {
-        store::Statement st(db, "SELECT attempt, coalesce(result_state, ''), outputs FROM pipeline_task_runs WHERE "
-                                "run_id = ?1 AND task_key = ?2 AND attempt >= 1 AND attempt < ?3 ORDER BY attempt DESC");
+        store::Statement st(db,
+                            "SELECT attempt, coalesce(result_state, ''), outputs FROM pipeline_task_runs WHERE "
+                            "run_id = ?1 AND task_key = ?2 AND attempt >= 1 AND attempt < ?3 ORDER BY attempt DESC");
         st.bind(1, run).bind(2, taskKey).bind(3, before);
         while (st.step())
             out.push_back({run, st.int32(0), st.text(1), parseObject(st.text(2))});
@@ -1189,8 +1199,8 @@ Pipeline pipelineOfRun(store::Database &db, std::int64_t runId)
     std::vector<ValidationError> errors;
     Pipeline p = parsePipeline(QByteArray::fromStdString(st.text(0)), errors);
     if (!errors.empty())
-        throw std::runtime_error("run " + std::to_string(runId) + ": its recorded pipeline cannot be read: "
-                                 + errors.front().message);
+        throw std::runtime_error("run " + std::to_string(runId)
+                                 + ": its recorded pipeline cannot be read: " + errors.front().message);
     return p;
 }
 
@@ -1229,9 +1239,10 @@ int failOrphanedRuns(store::Database &db)
         }
     }
     for (const auto id : orphaned) {
-        store::Statement st(db, "UPDATE pipeline_runs SET life_cycle_state = 'INTERNAL_ERROR', result_state = 'FAILED', "
-                                "state_message = 'its executor process ended without finishing the run', end_time = ?2 "
-                                "WHERE run_id = ?1");
+        store::Statement st(db,
+                            "UPDATE pipeline_runs SET life_cycle_state = 'INTERNAL_ERROR', result_state = 'FAILED', "
+                            "state_message = 'its executor process ended without finishing the run', end_time = ?2 "
+                            "WHERE run_id = ?1");
         st.bind(1, id).bind(2, catalog::nowIso());
         st.exec();
         store::Statement tasks(db, "UPDATE pipeline_task_runs SET life_cycle_state = 'TERMINATED', result_state = "
@@ -1257,15 +1268,16 @@ QJsonObject runJson(const RunInfo &run, bool withAttempts)
         if (withAttempts) {
             QJsonArray attempts;
             for (const AttemptInfo &a : t.attemptList) {
-                attempts.append(QJsonObject{{"attempt", a.attempt},
-                                            {"life_cycle_state", qs(a.lifeCycle)},
-                                            {"result_state", a.result.empty() ? QJsonValue() : QJsonValue(qs(a.result))},
-                                            {"state_message", qs(a.message)},
-                                            {"start_time", a.start.empty() ? QJsonValue() : QJsonValue(qs(a.start))},
-                                            {"end_time", a.end.empty() ? QJsonValue() : QJsonValue(qs(a.end))},
-                                            {"exit_code", a.exitCode ? QJsonValue(*a.exitCode) : QJsonValue()},
-                                            {"log_path", a.logPath.empty() ? QJsonValue() : QJsonValue(qs(a.logPath))},
-                                            {"outputs", a.outputs}});
+                attempts.append(
+                    QJsonObject{{"attempt", a.attempt},
+                                {"life_cycle_state", qs(a.lifeCycle)},
+                                {"result_state", a.result.empty() ? QJsonValue() : QJsonValue(qs(a.result))},
+                                {"state_message", qs(a.message)},
+                                {"start_time", a.start.empty() ? QJsonValue() : QJsonValue(qs(a.start))},
+                                {"end_time", a.end.empty() ? QJsonValue() : QJsonValue(qs(a.end))},
+                                {"exit_code", a.exitCode ? QJsonValue(*a.exitCode) : QJsonValue()},
+                                {"log_path", a.logPath.empty() ? QJsonValue() : QJsonValue(qs(a.logPath))},
+                                {"outputs", a.outputs}});
             }
             o.insert("attempt_list", attempts);
         }

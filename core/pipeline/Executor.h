@@ -30,16 +30,16 @@ namespace pw::pipeline {
 struct RunOptions
 {
     std::map<std::string, std::string> params; // override the pipeline's parameter defaults
-    std::vector<std::string> only;             // run only these tasks
-    std::string from;                          // run this task and everything downstream of it
-    std::string to;                            // run this task and everything upstream of it
-    std::string trigger = "manual";            // manual | schedule | file_arrival | repair
-    std::string file;                          // the pipeline file, recorded with the run
-    std::optional<std::int64_t> repairOf;      // set by repair()
+    std::vector<std::string> only; // run only these tasks
+    std::string from; // run this task and everything downstream of it
+    std::string to; // run this task and everything upstream of it
+    std::string trigger = "manual"; // manual | schedule | file_arrival | repair
+    std::string file; // the pipeline file, recorded with the run
+    std::optional<std::int64_t> repairOf; // set by repair()
     std::map<std::string, QJsonObject> reused; // task key -> outputs reused from an earlier run (repair)
-    std::string pipewrightPath;                // the CLI that runs built-in task types; empty: found
+    std::string pipewrightPath; // the CLI that runs built-in task types; empty: found
     std::int64_t logLimitBytes = 10 * 1024 * 1024; // per attempt; the rest is counted, not written
-    int killGraceMillis = 5000;                // SIGTERM, then SIGKILL after this
+    int killGraceMillis = 5000; // SIGTERM, then SIGKILL after this
     std::function<void(std::int64_t runId)> onRunCreated;
     /** Shows a desktop notification ({"desktop": true} entries); unset: they are only logged. */
     std::function<void(const std::string &title, const std::string &body)> desktopNotifier;
@@ -113,8 +113,8 @@ RunInfo runPipeline(const store::Workspace &ws, const Pipeline &p, const RunOpti
  * executor was killed is ended first (failOrphanedRuns), so it can be repaired at once. Returns the new run
  * (trigger "repair", repair_of = runId). Throws when the run does not exist, is still running or succeeded.
  */
-RunInfo repairRun(const store::Workspace &ws, std::int64_t runId, RunOptions options = {}, const Observer &observer = {},
-                  const std::atomic<bool> *cancel = nullptr);
+RunInfo repairRun(const store::Workspace &ws, std::int64_t runId, RunOptions options = {},
+                  const Observer &observer = {}, const std::atomic<bool> *cancel = nullptr);
 
 /** An attempt of a task made before the current one: in this run, or in a run this run repairs. */
 struct EarlierAttempt
@@ -158,6 +158,7 @@ QJsonObject runJson(const RunInfo &run, bool withAttempts = false);
 
 /** Replaces {{params.X}}, {{tasks.K.OUT}}, {{run.id}} and {{run.name}} inside one string. Unknown ones throw. */
 std::string substitute(const std::string &text, const std::map<std::string, std::string> &params,
-                       const std::map<std::string, QJsonObject> &outputs, std::int64_t runId, const std::string &runName);
+                       const std::map<std::string, QJsonObject> &outputs, std::int64_t runId,
+                       const std::string &runName);
 
 } // namespace pw::pipeline

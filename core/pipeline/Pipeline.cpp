@@ -256,7 +256,8 @@ std::string checkKind(const QJsonValue &v, const std::string &kind)
         std::size_t start = 0;
         while (start <= options.size()) {
             const auto bar = options.find('|', start);
-            const std::string option = options.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+            const std::string option = options.substr(start,
+                                                      bar == std::string::npos ? std::string::npos : bar - start);
             if (option == value)
                 return {};
             list += (list.empty() ? "" : ", ") + option;
@@ -323,11 +324,12 @@ Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &err
     Pipeline p;
     QJsonParseError perr{};
     for (const store::JsonIssue &issue : store::checkJson(std::string_view(json.constData(), std::size_t(json.size()))))
-        errors.push_back({{}, {}, issue.text()}); // what Qt's parser lets through: raw control characters, duplicate keys
+        errors.push_back(
+            {{}, {}, issue.text()}); // what Qt's parser lets through: raw control characters, duplicate keys
     const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
     if (perr.error != QJsonParseError::NoError) {
-        errors.push_back({{}, {}, "malformed JSON at " + jsonErrorPosition(json, perr) + ": "
-                                      + perr.errorString().toStdString()});
+        errors.push_back(
+            {{}, {}, "malformed JSON at " + jsonErrorPosition(json, perr) + ": " + perr.errorString().toStdString()});
         return p;
     }
     if (!doc.isObject()) {
@@ -347,8 +349,9 @@ Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &err
         if (v.isString())
             p.parameters.emplace_back(it.key().toStdString(), v.toString().toStdString());
         else if (v.isDouble() || v.isBool())
-            p.parameters.emplace_back(it.key().toStdString(),
-                                      QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).mid(1).chopped(1).toStdString());
+            p.parameters.emplace_back(
+                it.key().toStdString(),
+                QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).mid(1).chopped(1).toStdString());
         else
             errors.push_back({{}, "parameters." + it.key().toStdString(), "must be a string, number or boolean"});
     }
@@ -380,8 +383,10 @@ Pipeline parsePipeline(const QByteArray &json, std::vector<ValidationError> &err
     if (r.has("notifications")) {
         const QJsonObject n = r.object("notifications");
         p.notifications.onStart = readNotifications(n.value("on_start").toArray(), "notifications.on_start", errors);
-        p.notifications.onSuccess = readNotifications(n.value("on_success").toArray(), "notifications.on_success", errors);
-        p.notifications.onFailure = readNotifications(n.value("on_failure").toArray(), "notifications.on_failure", errors);
+        p.notifications.onSuccess = readNotifications(n.value("on_success").toArray(), "notifications.on_success",
+                                                      errors);
+        p.notifications.onFailure = readNotifications(n.value("on_failure").toArray(), "notifications.on_failure",
+                                                      errors);
     }
     const QJsonArray tasks = r.array("tasks");
     for (qsizetype i = 0; i < tasks.size(); ++i) {
@@ -428,13 +433,15 @@ QByteArray readRegularFile(const std::string &path)
     const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         throw std::runtime_error("cannot read '" + printable(path) + "': " + std::strerror(errno));
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         const int err = errno;
         ::close(fd);
-        const char *what = S_ISDIR(st.st_mode)    ? "a folder"
-                           : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
-                           : S_ISSOCK(st.st_mode) ? "a socket"
+        const char *what = S_ISDIR(st.st_mode)                          ? "a folder"
+                           : S_ISFIFO(st.st_mode)                       ? "a FIFO (named pipe)"
+                           : S_ISSOCK(st.st_mode)                       ? "a socket"
                            : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
                                                                         : nullptr;
         throw std::runtime_error("cannot read '" + printable(path) + "': "
@@ -546,8 +553,9 @@ public:
     {
         const std::string c = firstControlCharacter(value);
         if (!c.empty())
-            add(key, field, what + " " + quoted(value) + " contains the control character " + c
-                                + "; it must be one line of printable text");
+            add(key, field,
+                what + " " + quoted(value) + " contains the control character " + c
+                    + "; it must be one line of printable text");
     }
     std::vector<ValidationError> take() { return std::move(m_errors); }
 
@@ -559,8 +567,9 @@ void checkSchedule(const ScheduleSpec &s, Problems &out)
 {
     const std::string field = s.quartz ? "schedule.quartz_cron_expression" : "schedule.cron";
     if (QString::fromStdString(s.expression).trimmed().isEmpty()) {
-        out.add({}, field, "missing: a schedule needs \"quartz_cron_expression\" (Quartz, 6-7 fields, as Databricks) "
-                           "or \"cron\" (5 fields)");
+        out.add({}, field,
+                "missing: a schedule needs \"quartz_cron_expression\" (Quartz, 6-7 fields, as Databricks) "
+                "or \"cron\" (5 fields)");
     } else {
         try {
             parseCron(s.expression, s.quartz);
@@ -584,8 +593,9 @@ void checkPipelineFields(const Pipeline &p, Problems &out)
     for (const auto &[name, value] : p.parameters)
         out.oneLine({}, "parameters." + printable(name), "the parameter name", name);
     if (p.formatVersion != kFormatVersion)
-        out.add({}, "format_version", "format version " + std::to_string(p.formatVersion) + " is not supported (this is "
-                                          + std::to_string(kFormatVersion) + ")");
+        out.add({}, "format_version",
+                "format version " + std::to_string(p.formatVersion) + " is not supported (this is "
+                    + std::to_string(kFormatVersion) + ")");
     if (p.maxConcurrentRuns < 1)
         out.add({}, "max_concurrent_runs", "must be at least 1");
     if (p.maxParallelTasks < 1)
@@ -645,8 +655,8 @@ void checkType(const Task &t, const TaskType *type, Problems &out)
     std::string list;
     for (const auto &tt : taskTypes())
         list += (list.empty() ? "" : ", ") + std::string(tt.name);
-    out.add(t.key, "type", (t.type.empty() ? std::string("missing") : "unknown type " + quoted(t.type)) + " (types: "
-                               + list + ")");
+    out.add(t.key, "type",
+            (t.type.empty() ? std::string("missing") : "unknown type " + quoted(t.type)) + " (types: " + list + ")");
 }
 
 // A task's target: a target name, and "local" unless the registry lets its type run on a compute target.
@@ -655,10 +665,12 @@ void checkTarget(const Task &t, const TaskType *type, Problems &out)
     // The workspace's targets are checked when the task runs (a pipeline file does not know the workspace).
     static const QRegularExpression targetName(QStringLiteral(R"(\A[A-Za-z0-9_.-]+\z)"));
     if (!targetName.match(qs(t.target)).hasMatch())
-        out.add(t.key, "target", "compute target " + quoted(t.target) + " is not a target name (letters, digits, '.', '_', '-')");
+        out.add(t.key, "target",
+                "compute target " + quoted(t.target) + " is not a target name (letters, digits, '.', '_', '-')");
     else if (t.target != "local" && !(type && type->onTarget))
-        out.add(t.key, "target", "a " + t.type + " task runs where the catalog is (local); only " + targetTypesText()
-                                     + " tasks run on a compute target such as " + quoted(t.target));
+        out.add(t.key, "target",
+                "a " + t.type + " task runs where the catalog is (local); only " + targetTypesText()
+                    + " tasks run on a compute target such as " + quoted(t.target));
 }
 
 // A task's own fields: key, type, dependencies, run_if, target, limits.
@@ -667,7 +679,8 @@ void checkTaskFields(const Task &t, const std::map<std::string, int> &keys, bool
     // \A and \z: '$' would also match before a final newline.
     static const QRegularExpression keyRe(R"(\A[A-Za-z0-9_-]{1,100}\z)");
     if (!keyRe.match(qs(t.key)).hasMatch())
-        out.add(t.key, "task_key", "task key " + quoted(t.key) + " may hold only letters, digits, '_' and '-' (1 to 100)");
+        out.add(t.key, "task_key",
+                "task key " + quoted(t.key) + " may hold only letters, digits, '_' and '-' (1 to 100)");
     const int copies = keys.at(t.key);
     if (copies > 1 && firstOfKey)
         out.add(t.key, "task_key", "duplicate task key " + quoted(t.key) + " (" + std::to_string(copies) + " tasks)");
@@ -680,9 +693,10 @@ void checkTaskFields(const Task &t, const std::map<std::string, int> &keys, bool
             out.add(t.key, "depends_on", "depends on itself");
     }
     if (std::find(std::begin(kRunIfConditions), std::end(kRunIfConditions), t.runIf) == std::end(kRunIfConditions))
-        out.add(t.key, "run_if", "unknown condition " + quoted(t.runIf)
-                                     + " (ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, "
-                                       "AT_LEAST_ONE_FAILED, ALL_FAILED)");
+        out.add(t.key, "run_if",
+                "unknown condition " + quoted(t.runIf)
+                    + " (ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, "
+                      "AT_LEAST_ONE_FAILED, ALL_FAILED)");
     checkTarget(t, type, out);
     if (t.timeoutSeconds < 0)
         out.add(t.key, "timeout_seconds", "must not be negative");
@@ -699,7 +713,8 @@ void checkParams(const Task &t, const TaskType &type, Problems &out)
         const QJsonValue v = t.params.value(QLatin1String(ps.name));
         if (v.isUndefined() || v.isNull() || (v.isString() && v.toString().trimmed().isEmpty())) {
             if (ps.required)
-                out.add(t.key, std::string("params.") + ps.name, std::string("missing (") + ps.kind + ": " + ps.help + ")");
+                out.add(t.key, std::string("params.") + ps.name,
+                        std::string("missing (") + ps.kind + ": " + ps.help + ")");
             continue;
         }
         const std::string problem = checkKind(v, ps.kind);
@@ -727,18 +742,21 @@ void checkTaskReference(const Pipeline &p, const Task &t, const Ancestry &ancest
     if (!src) {
         out.add(t.key, field, ref.text + ": no task named " + quoted(ref.name));
     } else if (!ancestry.isUpstream(t.key, ref.name)) {
-        out.add(t.key, field, ref.text + ": task " + quoted(ref.name) + " is not upstream of " + quoted(t.key)
-                                  + " (add it to depends_on)");
+        out.add(t.key, field,
+                ref.text + ": task " + quoted(ref.name) + " is not upstream of " + quoted(t.key)
+                    + " (add it to depends_on)");
     } else if (ref.output.empty()) {
         out.add(t.key, field, ref.text + ": names no output ({{tasks.KEY.OUTPUT}})");
     } else if (const TaskType *st = taskType(src->type); st && !st->anyOutput) {
-        const bool has = std::any_of(st->outputs.begin(), st->outputs.end(), [&](const char *o) { return ref.output == o; });
+        const bool has = std::any_of(st->outputs.begin(), st->outputs.end(),
+                                     [&](const char *o) { return ref.output == o; });
         if (!has) {
             std::string list;
             for (const char *o : st->outputs)
                 list += (list.empty() ? "" : ", ") + std::string(o);
-            out.add(t.key, field, ref.text + ": a " + src->type + " task has no output " + quoted(ref.output)
-                                      + " (outputs: " + list + ")");
+            out.add(t.key, field,
+                    ref.text + ": a " + src->type + " task has no output " + quoted(ref.output) + " (outputs: " + list
+                        + ")");
         }
     }
 }
@@ -807,7 +825,8 @@ void checkCycles(const Pipeline &p, const std::map<std::string, int> &keys, Prob
         if (ordered.count(t.key) || reported.count(t.key))
             continue;
         const std::vector<std::string> cycle = cycleFrom(p, t.key, ordered, keys);
-        const bool known = std::any_of(cycle.begin(), cycle.end(), [&](const std::string &c) { return reported.count(c) > 0; });
+        const bool known = std::any_of(cycle.begin(), cycle.end(),
+                                       [&](const std::string &c) { return reported.count(c) > 0; });
         if (cycle.empty() || known)
             continue;
         std::string text;
@@ -866,8 +885,8 @@ QJsonObject toJson(const Pipeline &p)
     }
     if (p.fileArrival)
         root.insert("trigger", QJsonObject{{"file_arrival", QJsonObject{{"path", qs(p.fileArrival->path)},
-                                                                         {"min_seconds_between_triggers",
-                                                                          p.fileArrival->minSecondsBetweenTriggers}}}});
+                                                                        {"min_seconds_between_triggers",
+                                                                         p.fileArrival->minSecondsBetweenTriggers}}}});
     const auto &n = p.notifications;
     if (!n.onStart.empty() || !n.onSuccess.empty() || !n.onFailure.empty())
         root.insert("notifications", QJsonObject{{"on_start", notificationsJson(n.onStart)},

@@ -37,7 +37,7 @@ struct Task
     std::string runIf = "ALL_SUCCESS";
     std::string target = "local";
     int timeoutSeconds = 0; // 0: none
-    int maxRetries = 0;     // -1: retry indefinitely (Databricks); capped by the executor
+    int maxRetries = 0; // -1: retry indefinitely (Databricks); capped by the executor
     int minRetryIntervalMillis = 0;
     bool retryOnTimeout = false;
 };
@@ -98,7 +98,6 @@ struct ValidationError
     std::string field;
     std::string message;
 };
-
 
 /**
  * Reads a pipeline file's JSON. Malformed JSON is one error with its line and column; fields of the wrong

@@ -22,9 +22,7 @@ QJsonValue renameReferences(const QJsonValue &v, const std::string &from, const 
 {
     const QRegularExpression re(QString(R"(\{\{(\s*)tasks\.%1\.)").arg(QRegularExpression::escape(qs(from))));
     const QString replacement = QString("{{\\1tasks.%1.").arg(qs(to));
-    return mapJsonStrings(v, [&](const std::string &text) {
-        return qs(text).replace(re, replacement).toStdString();
-    });
+    return mapJsonStrings(v, [&](const std::string &text) { return qs(text).replace(re, replacement).toStdString(); });
 }
 
 } // namespace
@@ -151,7 +149,7 @@ void PipelineModel::updateTask(const std::string &key, const Task &settings)
     Task &t = require(key);
     const std::vector<std::string> deps = t.dependsOn;
     t = settings;
-    t.key = key;       // renameTask() renames
+    t.key = key; // renameTask() renames
     t.dependsOn = deps; // addDependency()/removeDependency() change edges
     revalidate();
     emit taskChanged(qs(key));

@@ -23,7 +23,12 @@ namespace pw::pipeline {
 
 namespace {
 
-enum class Names { None, Month, Weekday };
+enum class Names
+{
+    None,
+    Month,
+    Weekday
+};
 
 struct FieldSpec
 {
@@ -39,7 +44,7 @@ constexpr FieldSpec kHour{"hour", 0, 23};
 constexpr FieldSpec kDayOfMonth{"day-of-month", 1, 31};
 constexpr FieldSpec kMonth{"month", 1, 12, Names::Month};
 constexpr FieldSpec kQuartzDayOfWeek{"day-of-week", 1, 7, Names::Weekday}; // 1 = Sunday
-constexpr FieldSpec kCronDayOfWeek{"day-of-week", 0, 7, Names::Weekday};   // 0 and 7 = Sunday
+constexpr FieldSpec kCronDayOfWeek{"day-of-week", 0, 7, Names::Weekday}; // 0 and 7 = Sunday
 constexpr FieldSpec kYear{"year", CronExpression::kFirstYear, CronExpression::kLastYear};
 
 constexpr std::array<const char *, 12> kMonthNames{"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
@@ -140,8 +145,7 @@ std::vector<int> parseList(const std::string &field, const FieldSpec &f, bool qu
     return out;
 }
 
-template <std::size_t N>
-std::bitset<N> toBits(const std::vector<int> &values, int shift = 0)
+template<std::size_t N> std::bitset<N> toBits(const std::vector<int> &values, int shift = 0)
 {
     std::bitset<N> bits;
     for (int v : values)
@@ -310,8 +314,7 @@ void nextSecond(Wall &w)
 }
 
 /** The lowest set bit at or above `from`, or -1. */
-template <std::size_t N>
-int nextBit(const std::bitset<N> &bits, int from)
+template<std::size_t N> int nextBit(const std::bitset<N> &bits, int from)
 {
     for (int i = std::max(from, 0); i < int(N); ++i)
         if (bits[std::size_t(i)])
@@ -367,18 +370,10 @@ std::bitset<32> dayMask(const CronExpression &e, int year, int month)
         const int w = weekdayOf(d);
         bool match = false;
         switch (e.dayOfWeekRule) {
-        case DayOfWeekRule::Any:
-            match = true;
-            break;
-        case DayOfWeekRule::Set:
-            match = e.daysOfWeek[std::size_t(w)];
-            break;
-        case DayOfWeekRule::Last:
-            match = w == e.weekday && d + 7 > days;
-            break;
-        case DayOfWeekRule::Nth:
-            match = w == e.weekday && (d - 1) / 7 + 1 == e.nthWeekday;
-            break;
+        case DayOfWeekRule::Any: match = true; break;
+        case DayOfWeekRule::Set: match = e.daysOfWeek[std::size_t(w)]; break;
+        case DayOfWeekRule::Last: match = w == e.weekday && d + 7 > days; break;
+        case DayOfWeekRule::Nth: match = w == e.weekday && (d - 1) / 7 + 1 == e.nthWeekday; break;
         }
         byWeekday[std::size_t(d)] = match;
     }
@@ -396,7 +391,8 @@ std::optional<Wall> nextWall(const CronExpression &e, Wall w, int lastYear)
         if (w.year > lastYear)
             return std::nullopt;
         if (!e.anyYear) {
-            const int y = w.year > CronExpression::kLastYear ? -1 : nextBit(e.years, w.year - CronExpression::kFirstYear);
+            const int y = w.year > CronExpression::kLastYear ? -1
+                                                             : nextBit(e.years, w.year - CronExpression::kFirstYear);
             if (y < 0)
                 return std::nullopt;
             if (y + CronExpression::kFirstYear != w.year) {
@@ -455,7 +451,7 @@ int offsetAt(const QTimeZone &tz, qint64 utcSeconds)
 std::optional<qint64> firstInstant(const Wall &w, const QTimeZone &tz)
 {
     const qint64 naive = (QDate(w.year, w.month, w.day).toJulianDay() - QDate(1970, 1, 1).toJulianDay()) * 86400
-        + w.hour * 3600 + w.minute * 60 + w.second;
+                         + w.hour * 3600 + w.minute * 60 + w.second;
     std::optional<qint64> first;
     for (const qint64 probe : {naive - 86400, naive, naive + 86400}) {
         const int offset = offsetAt(tz, probe);
@@ -468,8 +464,7 @@ std::optional<qint64> firstInstant(const Wall &w, const QTimeZone &tz)
 
 // ---- systemd and crontab ---------------------------------------------------------------------------------
 
-template <std::size_t N>
-std::vector<int> valuesOf(const std::bitset<N> &bits, int shift = 0)
+template<std::size_t N> std::vector<int> valuesOf(const std::bitset<N> &bits, int shift = 0)
 {
     std::vector<int> out;
     for (std::size_t i = 0; i < N; ++i)
@@ -591,7 +586,7 @@ std::string crontabList(const std::vector<int> &v, const FieldSpec &f, int lo, i
         return "*";
     if (const int s = progressionStep(v, hi))
         return (mayStar && v.front() == lo ? std::string("*") : std::to_string(v.front()) + "-" + std::to_string(hi))
-            + "/" + std::to_string(s);
+               + "/" + std::to_string(s);
     return runs(v, "-", 0);
 }
 
@@ -606,8 +601,9 @@ CronExpression parseCron(const std::string &expression, bool quartz)
     if (!quartz && fields.size() == 1 && !fields[0].empty() && fields[0][0] == '@') {
         const std::optional<std::string> expanded = expandMacro(fields[0]);
         if (!expanded)
-            failExpression(quoted(expression) + " is not one of @yearly, @annually, @monthly, @weekly, @daily, "
-                           "@midnight, @hourly");
+            failExpression(quoted(expression)
+                           + " is not one of @yearly, @annually, @monthly, @weekly, @daily, "
+                             "@midnight, @hourly");
         fields = splitFields(*expanded);
     }
     if (quartz && (fields.size() < 6 || fields.size() > 7))
@@ -658,7 +654,7 @@ std::optional<QDateTime> nextFireTime(const CronExpression &e, const QDateTime &
     if (!after.isValid())
         return std::nullopt;
     const QDateTime local = after.toTimeZone(tz);
-    Wall w{local.date().year(), local.date().month(), local.date().day(),
+    Wall w{local.date().year(), local.date().month(),  local.date().day(),
            local.time().hour(), local.time().minute(), local.time().second()};
     nextSecond(w); // fire times are whole seconds strictly after `after`
 
@@ -710,9 +706,11 @@ std::vector<std::string> toSystemdOnCalendar(const CronExpression &e, const std:
     timeZone(timezone); // throws naming it when unknown
 
     const std::string time = systemdList(valuesOf(e.hours), 0, 23, 2) + ":" + systemdList(valuesOf(e.minutes), 0, 59, 2)
-        + ":" + systemdList(valuesOf(e.seconds), 0, 59, 2);
-    const std::string year = e.anyYear ? "*" : systemdList(valuesOf(e.years, CronExpression::kFirstYear), CronExpression::kFirstYear,
-                                                           CronExpression::kLastYear, 4, /*steps=*/false);
+                             + ":" + systemdList(valuesOf(e.seconds), 0, 59, 2);
+    const std::string year = e.anyYear ? "*"
+                                       : systemdList(valuesOf(e.years, CronExpression::kFirstYear),
+                                                     CronExpression::kFirstYear, CronExpression::kLastYear, 4,
+                                                     /*steps=*/false);
     const std::string month = systemdList(valuesOf(e.months), 1, 12, 2);
     const auto value = [&](const std::string &weekdays, const std::string &day) {
         return (weekdays.empty() ? "" : weekdays + " ") + year + "-" + month + day + " " + time + " " + timezone;
@@ -730,30 +728,27 @@ std::vector<std::string> toSystemdOnCalendar(const CronExpression &e, const std:
     std::string weekdays;
     std::string day = everyDay;
     switch (e.dayOfMonthRule) {
-    case DayOfMonthRule::Any:
-        break;
-    case DayOfMonthRule::Set:
-        day = monthDays;
-        break;
+    case DayOfMonthRule::Any: break;
+    case DayOfMonthRule::Set: day = monthDays; break;
     case DayOfMonthRule::Last: // systemd's "~": days counted from the end of the month, "~01" the last
         if (e.lastDayOffset + 1 > 28)
-            fail(kDayOfMonth, quoted(fieldText(e, kDayOfMonth)) + ": systemd OnCalendar counts at most 28 days "
-                                                                  "from the end of the month (\"~28\")");
+            fail(kDayOfMonth, quoted(fieldText(e, kDayOfMonth))
+                                  + ": systemd OnCalendar counts at most 28 days "
+                                    "from the end of the month (\"~28\")");
         day = "~" + padded(e.lastDayOffset + 1, 2);
         break;
     case DayOfMonthRule::LastWeekday:
-        fail(kDayOfMonth, quoted(fieldText(e, kDayOfMonth)) + ": LW (last weekday of the month) has no systemd "
-                                                              "OnCalendar equivalent");
+        fail(kDayOfMonth, quoted(fieldText(e, kDayOfMonth))
+                              + ": LW (last weekday of the month) has no systemd "
+                                "OnCalendar equivalent");
     case DayOfMonthRule::NearestWeekday:
-        fail(kDayOfMonth, quoted(fieldText(e, kDayOfMonth)) + ": W (nearest weekday) has no systemd OnCalendar "
-                                                              "equivalent");
+        fail(kDayOfMonth, quoted(fieldText(e, kDayOfMonth))
+                              + ": W (nearest weekday) has no systemd OnCalendar "
+                                "equivalent");
     }
     switch (e.dayOfWeekRule) {
-    case DayOfWeekRule::Any:
-        break;
-    case DayOfWeekRule::Set:
-        weekdays = systemdWeekdays(e.daysOfWeek);
-        break;
+    case DayOfWeekRule::Any: break;
+    case DayOfWeekRule::Set: weekdays = systemdWeekdays(e.daysOfWeek); break;
     case DayOfWeekRule::Last: // that weekday within the last seven days
         weekdays = oneWeekday(e.weekday);
         day = "~01..07";
@@ -775,26 +770,24 @@ std::string toCrontabFields(const CronExpression &e)
         fail(kYear, quoted(e.fields.size() > 6 ? e.fields[6] : std::string()) + ": crontab has no year field");
     switch (e.dayOfMonthRule) {
     case DayOfMonthRule::Any:
-    case DayOfMonthRule::Set:
-        break;
+    case DayOfMonthRule::Set: break;
     case DayOfMonthRule::Last:
         fail(kDayOfMonth, quoted(fieldText(e, kDayOfMonth)) + ": L (last day of the month) has no crontab equivalent");
     case DayOfMonthRule::LastWeekday:
-        fail(kDayOfMonth, quoted(fieldText(e, kDayOfMonth))
-                              + ": LW (last weekday of the month) has no crontab equivalent");
+        fail(kDayOfMonth,
+             quoted(fieldText(e, kDayOfMonth)) + ": LW (last weekday of the month) has no crontab equivalent");
     case DayOfMonthRule::NearestWeekday:
         fail(kDayOfMonth, quoted(fieldText(e, kDayOfMonth)) + ": W (nearest weekday) has no crontab equivalent");
     }
     switch (e.dayOfWeekRule) {
     case DayOfWeekRule::Any:
-    case DayOfWeekRule::Set:
-        break;
+    case DayOfWeekRule::Set: break;
     case DayOfWeekRule::Last:
-        fail(kQuartzDayOfWeek, quoted(fieldText(e, kQuartzDayOfWeek))
-                                   + ": L (last weekday n of the month) has no crontab equivalent");
+        fail(kQuartzDayOfWeek,
+             quoted(fieldText(e, kQuartzDayOfWeek)) + ": L (last weekday n of the month) has no crontab equivalent");
     case DayOfWeekRule::Nth:
-        fail(kQuartzDayOfWeek, quoted(fieldText(e, kQuartzDayOfWeek))
-                                   + ": # (n-th weekday of the month) has no crontab equivalent");
+        fail(kQuartzDayOfWeek,
+             quoted(fieldText(e, kQuartzDayOfWeek)) + ": # (n-th weekday of the month) has no crontab equivalent");
     }
 
     const std::string minute = crontabList(valuesOf(e.minutes), kMinute, 0, 59, true, false);
@@ -1046,8 +1039,7 @@ QByteArray withPauseStatus(const QByteArray &json, bool paused)
             const QByteArray indent = json.mid(schedule->valueBegin + 1, first.keyBegin - schedule->valueBegin - 1);
             const qsizetype keyEnd = scan.skipValue(first.keyBegin);
             const QByteArray colon = json.mid(keyEnd, first.valueBegin - keyEnd);
-            out.insert(fields.back().valueEnd, "," + indent + "\"pause_status\""
-                                                   + colon + value);
+            out.insert(fields.back().valueEnd, "," + indent + "\"pause_status\"" + colon + value);
         }
     }
     // What was meant: the same document with the new status. Should the text have a shape the edit in place did

@@ -15,45 +15,47 @@
 namespace pw::pipeline {
 
 /** How the day-of-month field selects days. */
-enum class DayOfMonthRule {
-    Any,            // Quartz "?": no restriction from this field
-    Set,            // the days in CronExpression::daysOfMonth
-    Last,           // "L" or "L-n": the last day of the month minus lastDayOffset
-    LastWeekday,    // "LW": the last Monday-to-Friday of the month
+enum class DayOfMonthRule
+{
+    Any, // Quartz "?": no restriction from this field
+    Set, // the days in CronExpression::daysOfMonth
+    Last, // "L" or "L-n": the last day of the month minus lastDayOffset
+    LastWeekday, // "LW": the last Monday-to-Friday of the month
     NearestWeekday, // "nW": the Monday-to-Friday nearest to day n, within the month
 };
 
 /** How the day-of-week field selects days. */
-enum class DayOfWeekRule {
-    Any,  // Quartz "?": no restriction from this field
-    Set,  // the weekdays in CronExpression::daysOfWeek
+enum class DayOfWeekRule
+{
+    Any, // Quartz "?": no restriction from this field
+    Set, // the weekdays in CronExpression::daysOfWeek
     Last, // "nL": the last weekday n of the month
-    Nth,  // "n#k": the k-th weekday n of the month
+    Nth, // "n#k": the k-th weekday n of the month
 };
 
 /** A parsed cron expression. Weekdays are numbered 0 = Sunday ... 6 = Saturday whatever the source syntax. */
 struct CronExpression
 {
-    std::string text;   // as given
+    std::string text; // as given
     bool quartz = true; // Quartz syntax (seconds first, optional year) or classic 5-field cron
     std::vector<std::string> fields; // the fields as parsed, upper-cased (an @macro expanded), for messages
 
-    std::bitset<60> seconds;     // bit s
-    std::bitset<60> minutes;     // bit m
-    std::bitset<24> hours;       // bit h
+    std::bitset<60> seconds; // bit s
+    std::bitset<60> minutes; // bit m
+    std::bitset<24> hours; // bit h
     std::bitset<32> daysOfMonth; // bit d, 1..31 (DayOfMonthRule::Set)
-    std::bitset<13> months;      // bit m, 1..12
-    std::bitset<7> daysOfWeek;   // bit w, 0 = Sunday (DayOfWeekRule::Set)
+    std::bitset<13> months; // bit m, 1..12
+    std::bitset<7> daysOfWeek; // bit w, 0 = Sunday (DayOfWeekRule::Set)
     bool anyYear = true;
     std::bitset<130> years; // bit y - kFirstYear, when !anyYear
 
     DayOfMonthRule dayOfMonthRule = DayOfMonthRule::Set;
-    int lastDayOffset = 0;  // Last: "L-3" is 3
+    int lastDayOffset = 0; // Last: "L-3" is 3
     int nearestWeekdayTo = 0; // NearestWeekday: "15W" is 15
 
     DayOfWeekRule dayOfWeekRule = DayOfWeekRule::Set;
-    int weekday = 0;        // Last, Nth: 0 = Sunday
-    int nthWeekday = 0;     // Nth: "6#3" is 3
+    int weekday = 0; // Last, Nth: 0 = Sunday
+    int nthWeekday = 0; // Nth: "6#3" is 3
 
     // Classic cron only: the field began with '*'. As in Vixie cron, when both day fields are restricted
     // (neither began with '*') a day matches if EITHER matches; otherwise both must match.
@@ -91,8 +93,7 @@ CronExpression parseCron(const std::string &expression, bool quartz);
 std::optional<QDateTime> nextFireTime(const CronExpression &e, const QDateTime &after, const QTimeZone &tz);
 
 /** The next `count` fire times after `after` (fewer when the schedule ends). */
-std::vector<QDateTime> nextFireTimes(const CronExpression &e, const QDateTime &after, const QTimeZone &tz,
-                                     int count);
+std::vector<QDateTime> nextFireTimes(const CronExpression &e, const QDateTime &after, const QTimeZone &tz, int count);
 
 /** How far nextFireTime looks: 28 years is a whole cycle of leap years and weekdays (between century years),
  *  so a rule such as "the fifth Monday of February" is found however rare it is. */
@@ -130,8 +131,8 @@ std::string toCrontabFields(const CronExpression &e);
 /** What `schedule install` hands to the operating system: a command run at the schedule's times. */
 struct InstalledSchedule
 {
-    std::string pipeline;          // the pipeline's name, for descriptions
-    std::string file;              // the pipeline file, for descriptions
+    std::string pipeline; // the pipeline's name, for descriptions
+    std::string file; // the pipeline file, for descriptions
     std::vector<std::string> argv; // the command: pipewright pipeline run FILE --workspace WS
     std::string expression;
     bool quartz = true;

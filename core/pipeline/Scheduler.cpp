@@ -43,8 +43,8 @@ std::vector<FileFact> imageFilesUnder(const std::string &dir)
         const QFileInfo fi = it.fileInfo();
         if (fi.fileName().startsWith('.') || !isImageFile(fi.fileName()))
             continue;
-        out.push_back({fi.absoluteFilePath().toStdString(), fi.size(),
-                       fi.lastModified().toMSecsSinceEpoch() * 1000000LL});
+        out.push_back(
+            {fi.absoluteFilePath().toStdString(), fi.size(), fi.lastModified().toMSecsSinceEpoch() * 1000000LL});
     }
     std::sort(out.begin(), out.end(), [](const FileFact &a, const FileFact &b) { return a.path < b.path; });
     return out;
@@ -91,8 +91,9 @@ Scheduler::Scheduler(const store::Workspace &ws, std::string pipelinesDir, QObje
             return;
         }
         for (auto &[file, e] : m_entries) {
-            if (e->pipeline.fileArrival && (path.toStdString() == e->pipeline.fileArrival->path
-                                            || path.startsWith(qs(e->pipeline.fileArrival->path) + "/")))
+            if (e->pipeline.fileArrival
+                && (path.toStdString() == e->pipeline.fileArrival->path
+                    || path.startsWith(qs(e->pipeline.fileArrival->path) + "/")))
                 e->debounce->start(kDebounceMillis);
         }
     });
@@ -200,12 +201,14 @@ void Scheduler::reload()
                 const QDateTime due = e.nextFire;
                 {
                     auto db = m_ws.openCatalog();
-                    store::Statement st(*db, "INSERT INTO pipeline_schedule_state (pipeline, last_fire) VALUES (?1, ?2) "
-                                             "ON CONFLICT(pipeline) DO UPDATE SET last_fire = excluded.last_fire");
+                    store::Statement st(*db,
+                                        "INSERT INTO pipeline_schedule_state (pipeline, last_fire) VALUES (?1, ?2) "
+                                        "ON CONFLICT(pipeline) DO UPDATE SET last_fire = excluded.last_fire");
                     st.bind(1, e.pipeline.name).bind(2, due.toUTC().toString(Qt::ISODateWithMs).toStdString());
                     st.exec();
                 }
-                emit message(QString("%1: schedule fired (due %2)").arg(qs(e.pipeline.name), due.toString(Qt::ISODateWithMs)));
+                emit message(
+                    QString("%1: schedule fired (due %2)").arg(qs(e.pipeline.name), due.toString(Qt::ISODateWithMs)));
                 fire(file, "schedule", {});
             }
             arm(e);
@@ -306,7 +309,10 @@ void Scheduler::checkArrivals(const std::string &file)
     if (files.empty())
         return;
     e.lastTrigger = QDateTime::currentDateTimeUtc();
-    emit message(QString("%1: %2 new file(s) in %3").arg(qs(e.pipeline.name)).arg(files.size()).arg(qs(e.pipeline.fileArrival->path)));
+    emit message(QString("%1: %2 new file(s) in %3")
+                     .arg(qs(e.pipeline.name))
+                     .arg(files.size())
+                     .arg(qs(e.pipeline.fileArrival->path)));
     fire(file, "file_arrival", files);
 }
 
@@ -360,11 +366,10 @@ void Scheduler::fire(const std::string &file, const std::string &trigger, const 
     m_threads.emplace_back(thread);
     thread->start();
     // Forget finished threads now and then.
-    m_threads.erase(std::remove_if(m_threads.begin(), m_threads.end(),
-                                   [](const std::unique_ptr<QObject> &t) {
-                                       return static_cast<QThread *>(t.get())->isFinished();
-                                   }),
-                    m_threads.end());
+    m_threads.erase(
+        std::remove_if(m_threads.begin(), m_threads.end(),
+                       [](const std::unique_ptr<QObject> &t) { return static_cast<QThread *>(t.get())->isFinished(); }),
+        m_threads.end());
 }
 
 } // namespace pw::pipeline

@@ -66,7 +66,7 @@ public:
         std::string file;
         std::string pipeline;
         std::optional<ScheduleSpec> schedule;
-        QDateTime nextFire;      // invalid when paused, unscheduled or never again
+        QDateTime nextFire; // invalid when paused, unscheduled or never again
         std::string arrivalPath; // the file-arrival trigger's folder, or empty
     };
     /** Every pipeline file it loaded, in file order (files that do not validate are left out: see message()). */

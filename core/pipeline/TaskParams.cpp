@@ -54,8 +54,9 @@ long long TaskParams::integer(const char *k, long long def) const
     if (d != std::floor(d))
         throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is not a whole number");
     if (d < double(INT_MIN) || d > double(INT_MAX))
-        throw std::runtime_error(std::string("params.") + k + ": '" + text(k) + "' is out of range (a whole number from "
-                                 + std::to_string(INT_MIN) + " to " + std::to_string(INT_MAX) + ")");
+        throw std::runtime_error(std::string("params.") + k + ": '" + text(k)
+                                 + "' is out of range (a whole number from " + std::to_string(INT_MIN) + " to "
+                                 + std::to_string(INT_MAX) + ")");
     return static_cast<long long>(d);
 }
 

@@ -33,8 +33,7 @@ public:
      * The task's request by that request's one parser (the CLI and the dialogs use the same one); what the parser
      * refuses fails the task naming the param: "params.labels: 'caltch' is not one of caltech, folder, none".
      */
-    template <typename Parse>
-    auto parse(Parse &&parser) const
+    template<typename Parse> auto parse(Parse &&parser) const
     {
         try {
             return parser(values());

@@ -40,7 +40,7 @@ struct TaskContext
     std::string target; // "local" or a compute target of the workspace (a type with onTarget only)
     const TaskAttempt &attempt;
     const std::atomic<bool> *cancel; // may be null
-    std::ostream &log;               // progress for the attempt's log
+    std::ostream &log; // progress for the attempt's log
 };
 
 /**
@@ -53,7 +53,7 @@ using TaskRunner = QJsonObject (*)(const TaskContext &context, const TaskParams 
 struct TaskCommand
 {
     std::vector<std::string> argv;
-    std::string cwd;                                      // empty: the executor's
+    std::string cwd; // empty: the executor's
     std::vector<std::pair<std::string, std::string>> env; // added to the attempt's environment
 };
 /** The program of a task from its parameters (after substitution). */
@@ -63,10 +63,10 @@ using CommandBuilder = TaskCommand (*)(const QJsonObject &params);
 struct NotebookLift
 {
     const char *notebookParam; // e.g. "image_path"
-    const char *param;         // the task's parameter that refers to it
+    const char *param; // the task's parameter that refers to it
     const char *format = "{}"; // what the parameter holds, {} standing for the reference
-    bool namesModel = false;   // its last part names the registered model when the job names none
-    bool localFolder = false;  // it must be a local folder (a Databricks storage path gets a note)
+    bool namesModel = false; // its last part names the registered model when the job names none
+    bool localFolder = false; // it must be a local folder (a Databricks storage path gets a note)
 };
 
 /** A parameter import wires from the DAG: an output of the nearest upstream task of another type. */
@@ -81,25 +81,29 @@ struct DagWire
 /** A parameter import gives a default (as a pipeline parameter) when the job gives it no value. */
 struct ImportDefault
 {
-    enum class Value { Literal, ModelName };
-    const char *param;         // the task's parameter
+    enum class Value
+    {
+        Literal,
+        ModelName
+    };
+    const char *param; // the task's parameter
     const char *pipelineParam; // the pipeline parameter holding the default
     Value value;
-    const char *literal;       // Value::Literal: the default; "{task_key}" stands for the task's key
-    const char *why;           // Value::Literal: where the default comes from, for the note
+    const char *literal; // Value::Literal: the default; "{task_key}" stands for the task's key
+    const char *why; // Value::Literal: where the default comes from, for the note
     const char *format = "{}"; // what the task parameter holds, {} standing for the reference
-    bool perTask = false;      // a pipeline parameter of that name is not shared: PARAM_TASKKEY is made
+    bool perTask = false; // a pipeline parameter of that name is not shared: PARAM_TASKKEY is made
 };
 
 /** How a type maps to and from a Databricks job (see Databricks.h for the whole import and export). */
 struct DatabricksMapping
 {
-    const char *notebook = nullptr;       // export writes this notebook_path; import maps it back exactly
+    const char *notebook = nullptr; // export writes this notebook_path; import maps it back exactly
     std::vector<const char *> substrings = {}; // import: a notebook name holding one (ignoring case) maps here
     std::vector<NotebookLift> lifts = {};
     std::vector<DagWire> wires = {};
     std::vector<ImportDefault> defaults = {}; // in the order they are filled
-    bool fallback = false;               // import: a task no mapping matches becomes this type
+    bool fallback = false; // import: a task no mapping matches becomes this type
 };
 
 /** A task type: what it takes, how it runs, what it outputs (referable as {{tasks.KEY.OUTPUT}}), how it looks. */
@@ -109,12 +113,12 @@ struct TaskType
     const char *summary;
     std::vector<ParamSpec> params;
     std::vector<const char *> outputs; // with anyOutput, the outputs every task of the type has
-    bool anyOutput = false;            // a task of the type may output more (NAME=VALUE lines of its own)
-    TaskRunner run = nullptr;          // run by `pipewright pipeline run-task`, or
-    CommandBuilder command = nullptr;  // a program the executor runs itself
-    bool onTarget = false;             // may run on a compute target (else where the catalog is: local)
-    const char *colour = nullptr;      // "#rrggbb", readable on light and dark backgrounds alike
-    const char *glyph = nullptr;       // a short text the editor draws on the colour
+    bool anyOutput = false; // a task of the type may output more (NAME=VALUE lines of its own)
+    TaskRunner run = nullptr; // run by `pipewright pipeline run-task`, or
+    CommandBuilder command = nullptr; // a program the executor runs itself
+    bool onTarget = false; // may run on a compute target (else where the catalog is: local)
+    const char *colour = nullptr; // "#rrggbb", readable on light and dark backgrounds alike
+    const char *glyph = nullptr; // a short text the editor draws on the colour
     DatabricksMapping databricks = {};
 };
 

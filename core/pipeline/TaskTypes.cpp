@@ -25,8 +25,8 @@ const std::vector<TaskType> &taskTypes()
 {
     // In palette and help order; Databricks import tries the types' substrings in this order too.
     static const std::vector<TaskType> types = {
-        ingestTask(), trainTask(), evaluateTask(), registerTask(), promoteTask(),
-        scoreTask(), reviewExportTask(), labelsMergeTask(), shellTask(),
+        ingestTask(), trainTask(),        evaluateTask(),    registerTask(), promoteTask(),
+        scoreTask(),  reviewExportTask(), labelsMergeTask(), shellTask(),
     };
     return types;
 }
@@ -57,12 +57,15 @@ namespace {
 
 bool hasParam(const TaskType &t, const char *name)
 {
-    return name && std::any_of(t.params.begin(), t.params.end(), [&](const ParamSpec &p) { return std::string(p.name) == name; });
+    return name && std::any_of(t.params.begin(), t.params.end(), [&](const ParamSpec &p) {
+               return std::string(p.name) == name;
+           });
 }
 
 bool hasOutput(const TaskType &t, const char *name)
 {
-    return name && std::any_of(t.outputs.begin(), t.outputs.end(), [&](const char *o) { return std::string(o) == name; });
+    return name
+           && std::any_of(t.outputs.begin(), t.outputs.end(), [&](const char *o) { return std::string(o) == name; });
 }
 
 const TaskType *find(const std::vector<TaskType> &types, const char *name)
@@ -151,7 +154,8 @@ std::vector<std::string> registryProblems(const std::vector<TaskType> &types)
         checkDatabricks(types, t, out);
     }
     if (fallbacks != 1)
-        out.push_back("exactly one task type must be the Databricks import's fallback, not " + std::to_string(fallbacks));
+        out.push_back("exactly one task type must be the Databricks import's fallback, not "
+                      + std::to_string(fallbacks));
     return out;
 }
 

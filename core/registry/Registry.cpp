@@ -150,15 +150,14 @@ std::vector<std::string> Registry::models() const
     return names;
 }
 
-std::vector<ModelVersion> Registry::query(const std::string &where, const std::string &name,
-                                          std::int64_t version) const
+std::vector<ModelVersion> Registry::query(const std::string &where, const std::string &name, std::int64_t version) const
 {
     store::Statement st(m_db, "SELECT name, version, coalesce(run_id, ''), artifact, classes, image_size, channels, "
                               "coalesce(data_table, ''), coalesce(data_version, 0), stage, description, created, "
                               "updated, (SELECT group_concat(alias, char(10)) FROM (SELECT alias FROM model_aliases a "
                               "WHERE a.name = v.name AND a.version = v.version ORDER BY alias)) "
                               "FROM model_versions v WHERE "
-                              + where + " ORDER BY name, version");
+                                  + where + " ORDER BY name, version");
     if (where.find("?1") != std::string::npos)
         st.bind(1, name);
     if (where.find("?2") != std::string::npos)
@@ -235,22 +234,23 @@ ModelVersion Registry::resolve(const std::string &reference) const
             const auto all = versions(name);
             for (std::size_t i = 0; i < all.size() && i < 10; ++i) { // newest first
                 const ModelVersion &v = all[all.size() - 1 - i];
-                listing += (i ? ", " : "") + std::string("v") + std::to_string(v.version) + " (" + stageName(v.stage) + ")";
+                listing += (i ? ", " : "") + std::string("v") + std::to_string(v.version) + " (" + stageName(v.stage)
+                           + ")";
             }
             if (all.size() > 10)
                 listing += ", and " + std::to_string(all.size() - 10) + " older";
             const std::int64_t newest = all.empty() ? 1 : all.back().version;
-            throw std::runtime_error("model " + quoted(name) + " has no version in stage " + stageName(*stage)
-                                     + (all.empty() ? std::string(" (it has no versions)")
-                                                    : "; its versions: " + listing)
-                                     + "; promote one with `pipewright models transition " + name + " "
-                                     + std::to_string(newest) + " " + stageName(*stage) + "`");
+            throw std::runtime_error(
+                "model " + quoted(name) + " has no version in stage " + stageName(*stage)
+                + (all.empty() ? std::string(" (it has no versions)") : "; its versions: " + listing)
+                + "; promote one with `pipewright models transition " + name + " " + std::to_string(newest) + " "
+                + stageName(*stage) + "`");
         }
         store::Statement st(m_db, "SELECT version FROM model_aliases WHERE name = ?1 AND alias = ?2");
         st.bind(1, name).bind(2, what);
         if (!st.step())
-            throw std::runtime_error("model " + quoted(name) + " has no alias " + quoted(what) + " (and "
-                                     + quoted(what) + " is not a stage: None, Staging, Production, Archived)");
+            throw std::runtime_error("model " + quoted(name) + " has no alias " + quoted(what) + " (and " + quoted(what)
+                                     + " is not a stage: None, Staging, Production, Archived)");
         return version(name, st.int64(0));
     }
     if (colon != std::string::npos && at == std::string::npos) {
@@ -375,17 +375,17 @@ std::vector<Transition> Registry::transition(const TransitionRequest &r)
     if (v.stage == r.to)
         throw std::runtime_error(label + " is already in " + target);
     if (r.existing != Existing::Default && r.to != Stage::Staging && r.to != Stage::Production)
-        throw std::runtime_error("archiving or keeping the existing versions applies to Staging and Production only, not "
-                                 + target);
+        throw std::runtime_error(
+            "archiving or keeping the existing versions applies to Staging and Production only, not " + target);
     const auto current = inStage(r.name, Stage::Production);
     if (r.expectProduction) {
         const std::int64_t now = current ? current->version : 0;
         if (now != *r.expectProduction)
-            throw std::runtime_error("the Production version of model " + quoted(r.name) + " changed ("
-                                     + (*r.expectProduction ? "was version " + std::to_string(*r.expectProduction)
-                                                            : std::string("was none"))
-                                     + ", now " + (now ? "version " + std::to_string(now) : std::string("none"))
-                                     + ") while the promotion was checked; run it again");
+            throw std::runtime_error(
+                "the Production version of model " + quoted(r.name) + " changed ("
+                + (*r.expectProduction ? "was version " + std::to_string(*r.expectProduction) : std::string("was none"))
+                + ", now " + (now ? "version " + std::to_string(now) : std::string("none"))
+                + ") while the promotion was checked; run it again");
     }
     std::vector<std::int64_t> toArchive;
     if (r.to == Stage::Production) {
@@ -416,7 +416,8 @@ std::vector<Transition> Registry::transition(const TransitionRequest &r)
     store::Statement move(m_db, "UPDATE model_versions SET stage = ?3, updated = ?4 WHERE name = ?1 AND version = ?2");
     store::Statement log(m_db, "INSERT INTO stage_transitions (name, version, from_stage, to_stage, at, by, comment) "
                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    auto record = [&](std::int64_t version, const std::string &from, const std::string &to, const std::string &comment) {
+    auto record = [&](std::int64_t version, const std::string &from, const std::string &to,
+                      const std::string &comment) {
         move.bind(1, r.name).bind(2, version).bind(3, to).bind(4, now);
         move.exec();
         log.bind(1, r.name).bind(2, version).bind(3, from).bind(4, to).bind(5, now).bind(6, by).bind(7, comment);

@@ -20,11 +20,19 @@ class KeyValues;
 
 namespace pw::registry {
 
-enum class Stage { None, Staging, Production, Archived };
+enum class Stage
+{
+    None,
+    Staging,
+    Production,
+    Archived
+};
 /** The stages' names; parsed in any case ("staging" is Staging), printed as listed. */
-inline constexpr requests::Choices<Stage, 4> kStages{
-    {{Stage::None, "None"}, {Stage::Staging, "Staging"}, {Stage::Production, "Production"}, {Stage::Archived, "Archived"}},
-    /*ignoreCase=*/true};
+inline constexpr requests::Choices<Stage, 4> kStages{{{Stage::None, "None"},
+                                                      {Stage::Staging, "Staging"},
+                                                      {Stage::Production, "Production"},
+                                                      {Stage::Archived, "Archived"}},
+                                                     /*ignoreCase=*/true};
 
 /** "None", "Staging", "Production", "Archived". */
 const char *stageName(Stage stage);
@@ -62,10 +70,11 @@ struct Transition
 };
 
 /** How a transition treats the versions already in the target stage. */
-enum class Existing {
+enum class Existing
+{
     Default, // Production: archive the current Production version; Staging: keep the others
     Archive, // archive every other version in the target stage (Staging or Production)
-    Keep     // keep them; refused for Production when another version is there (at most one Production)
+    Keep // keep them; refused for Production when another version is there (at most one Production)
 };
 
 struct TransitionRequest

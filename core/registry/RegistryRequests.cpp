@@ -29,12 +29,14 @@ PromoteRequest parsePromoteRequest(const requests::KeyValues &values)
     const bool archive = in.boolean("archive_existing", false);
     const bool keep = in.boolean("keep_existing", false);
     if (archive && keep)
-        throw requests::RequestError("keep_existing", "both keeping and archiving the versions already in the stage were asked for");
+        throw requests::RequestError("keep_existing",
+                                     "both keeping and archiving the versions already in the stage were asked for");
     r.existing = archive ? Existing::Archive : keep ? Existing::Keep : Existing::Default;
     r.comment = in.text("comment");
     p.gateTable = in.text("gate_table");
     if (in.has("gate_table") && r.to != Stage::Production)
-        throw requests::RequestError("gate_table", "applies to a promotion to Production, not to " + std::string(stageName(r.to)));
+        throw requests::RequestError("gate_table",
+                                     "applies to a promotion to Production, not to " + std::string(stageName(r.to)));
     in.done();
     return p;
 }

@@ -15,8 +15,7 @@ namespace pw::requests {
  *   inline constexpr requests::Choices<Device, 3> kDevices{{{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, ...}};
  * `ignoreCase`: parse() accepts any case (registry stages: "staging" is Staging); names print as listed.
  */
-template <typename E, std::size_t N>
-struct Choices
+template<typename E, std::size_t N> struct Choices
 {
     struct Entry
     {
@@ -61,10 +60,7 @@ struct Choices
         return out;
     }
     /** Why `text` is not a value: "'caltch' is not one of caltech, folder, none". */
-    std::string problem(std::string_view text) const
-    {
-        return "'" + std::string(text) + "' is not one of " + list();
-    }
+    std::string problem(std::string_view text) const { return "'" + std::string(text) + "' is not one of " + list(); }
 
 private:
     static constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
@@ -85,8 +81,7 @@ private:
  * The kind of a pipeline task parameter that takes one of `C`'s names: "choice:caltech|folder|none"
  * (core/pipeline/Pipeline.h ParamSpec). The text lives as long as the program.
  */
-template <const auto &C>
-const char *choiceKind()
+template<const auto &C> const char *choiceKind()
 {
     static const std::string kind = "choice:" + C.list("|");
     return kind.c_str();

@@ -110,7 +110,8 @@ KeyValues KeyValues::fromJson(const QJsonObject &object)
         else if (v.isBool())
             out.set(key, v.toBool() ? "true" : "false");
         else if (v.isArray() || v.isObject())
-            throw RequestError(key, std::string("expected a single value, not ") + (v.isArray() ? "an array" : "an object"));
+            throw RequestError(key,
+                               std::string("expected a single value, not ") + (v.isArray() ? "an array" : "an object"));
     }
     return out;
 }

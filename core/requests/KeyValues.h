@@ -107,8 +107,7 @@ public:
     double number(const char *key, double def, const NumberRange &range);
     /** true, false, 1 or 0. */
     bool boolean(const char *key, bool def);
-    template <typename E, std::size_t N>
-    E choice(const char *key, E def, const Choices<E, N> &choices)
+    template<typename E, std::size_t N> E choice(const char *key, E def, const Choices<E, N> &choices)
     {
         if (!has(key))
             return def;

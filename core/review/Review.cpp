@@ -328,8 +328,8 @@ CommitResult ReviewQueue::commit(const std::string &table)
         return result;
     }
     QJsonObject params{{"table", QString::fromStdString(table)}, {"entries", qint64(items.size())}};
-    const std::int64_t version =
-        cat.beginVersion("MERGE LABELS", QJsonDocument(params).toJson(QJsonDocument::Compact).toStdString(), {});
+    const std::int64_t version = cat.beginVersion(
+        "MERGE LABELS", QJsonDocument(params).toJson(QJsonDocument::Compact).toStdString(), {});
 
     // Per table: the Caltech number of each label name, so that merged labels keep the class order.
     std::map<std::string, std::map<std::string, std::int64_t>> labelIds;
@@ -416,10 +416,11 @@ std::int64_t ReviewQueue::exportLabelStudio(const std::string &file, const std::
     QJsonArray tasks;
     for (const auto &r : items) {
         QJsonArray result;
-        result.append(QJsonObject{{"from_name", "label"},
-                                  {"to_name", "image"},
-                                  {"type", "choices"},
-                                  {"value", QJsonObject{{"choices", QJsonArray{QString::fromStdString(r.predicted)}}}}});
+        result.append(
+            QJsonObject{{"from_name", "label"},
+                        {"to_name", "image"},
+                        {"type", "choices"},
+                        {"value", QJsonObject{{"choices", QJsonArray{QString::fromStdString(r.predicted)}}}}});
         const QJsonObject prediction{
             {"model_version", QString::fromStdString(r.model + ":" + std::to_string(r.modelVersion))},
             {"score", r.confidence},

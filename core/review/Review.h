@@ -22,12 +22,21 @@ class KeyValues;
 namespace pw::review {
 
 /** The states of a queue entry, as stored and as the CLI, tasks and exports name them. */
-enum class EntryState { Pending, Labeled, Skipped };
+enum class EntryState
+{
+    Pending,
+    Labeled,
+    Skipped
+};
 inline constexpr requests::Choices<EntryState, 3> kEntryStates{
     {{EntryState::Pending, "pending"}, {EntryState::Labeled, "labeled"}, {EntryState::Skipped, "skipped"}}};
 
 /** The files an external labeling tool reads: CSV, or Label Studio tasks (JSON). */
-enum class ExportFormat { Csv, LabelStudio };
+enum class ExportFormat
+{
+    Csv,
+    LabelStudio
+};
 inline constexpr requests::Choices<ExportFormat, 2> kExportFormats{
     {{ExportFormat::Csv, "csv"}, {ExportFormat::LabelStudio, "labelstudio"}}};
 
@@ -55,8 +64,8 @@ struct ReviewItem
 
 struct ListOptions
 {
-    std::string state;        // pending | labeled | skipped; empty: every state
-    std::string table;        // empty: every table
+    std::string state; // pending | labeled | skipped; empty: every state
+    std::string table; // empty: every table
     bool includeMerged = false; // entries already merged into the catalog too
     std::int64_t limit = -1;
 };

@@ -20,10 +20,8 @@ std::int64_t exportEntries(const ReviewQueue &queue, const ExportRequest &reques
 {
     const std::string state = kEntryStates.name(request.state);
     switch (request.format) {
-    case ExportFormat::LabelStudio:
-        return queue.exportLabelStudio(request.file, state);
-    case ExportFormat::Csv:
-        break;
+    case ExportFormat::LabelStudio: return queue.exportLabelStudio(request.file, state);
+    case ExportFormat::Csv: break;
     }
     return queue.exportCsv(request.file, state);
 }

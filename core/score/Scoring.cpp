@@ -83,11 +83,13 @@ void registerSampleFunction(store::Database &db)
     auto fn = [](sqlite3_context *ctx, int, sqlite3_value **argv) {
         const auto *text = reinterpret_cast<const char *>(sqlite3_value_text(argv[0]));
         const std::string path = text ? std::string(text, std::size_t(sqlite3_value_bytes(argv[0]))) : std::string();
-        sqlite3_result_int(ctx, inReviewSample(path, sqlite3_value_double(argv[1]),
-                                               std::uint64_t(sqlite3_value_int64(argv[2]))) ? 1 : 0);
+        sqlite3_result_int(
+            ctx,
+            inReviewSample(path, sqlite3_value_double(argv[1]), std::uint64_t(sqlite3_value_int64(argv[2]))) ? 1 : 0);
     };
     if (sqlite3_create_function(db.handle(), "pw_in_review_sample", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, fn,
-                                nullptr, nullptr) != SQLITE_OK)
+                                nullptr, nullptr)
+        != SQLITE_OK)
         db.fail("registering pw_in_review_sample");
 }
 
@@ -111,9 +113,8 @@ std::string topKJson(const float *p, const std::vector<std::string> &classes, in
     std::vector<int> order(classes.size());
     std::iota(order.begin(), order.end(), 0);
     k = std::min<int>(k, int(order.size()));
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
-        return p[a] > p[b] || (p[a] == p[b] && a < b);
-    });
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int a, int b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
     if (best)
         *best = order.empty() ? -1 : order.front();
     std::string out = "[";
@@ -151,10 +152,11 @@ MergeStats mergePredictions(store::Database &db, const MergeOptions &o, const st
                           "predicted, confidence, top5, version, scored_at) VALUES ";
         for (std::size_t i = 0; i < n; ++i)
             sql += i ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)";
-        return sql + " ON CONFLICT(table_name, path, model_name, model_version) DO UPDATE SET "
-                     "content_hash = excluded.content_hash, predicted = excluded.predicted, confidence = "
-                     "excluded.confidence, top5 = excluded.top5, version = excluded.version, "
-                     "scored_at = excluded.scored_at";
+        return sql
+               + " ON CONFLICT(table_name, path, model_name, model_version) DO UPDATE SET "
+                 "content_hash = excluded.content_hash, predicted = excluded.predicted, confidence = "
+                 "excluded.confidence, top5 = excluded.top5, version = excluded.version, "
+                 "scored_at = excluded.scored_at";
     };
     store::Statement upsertMany(db, upsertSql(kRowsPerUpsert));
     std::optional<store::Statement> upsertRest;
@@ -395,7 +397,8 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
     std::error_code ec;
     fs::create_directories(ws.shardsDir(), ec);
     static std::atomic<int> counter{0};
-    ScratchDir scratch{ws.shardsDir() + "/" + kScratchMarker + std::to_string(::getpid()) + "-" + std::to_string(counter++)};
+    ScratchDir scratch{ws.shardsDir() + "/" + kScratchMarker + std::to_string(::getpid()) + "-"
+                       + std::to_string(counter++)};
     fs::create_directories(scratch.path, ec);
     if (ec)
         throw std::runtime_error("cannot create folder '" + scratch.path + "': " + ec.message());
@@ -418,10 +421,13 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
     if (decoded.rows > 0) {
         phase = Clock::now();
         const std::string probsPath = scratch.path + "/probabilities.npy";
-        compute::predictFile(model.artifact, scratch.path + "/images.npy", probsPath, cancel, [&](const QJsonObject &e) {
-            if (progress && e.value("event").toString() == "progress")
-                progress("predict", e.value("done").toInteger(), e.value("total").toInteger());
-        }, target);
+        compute::predictFile(
+            model.artifact, scratch.path + "/images.npy", probsPath, cancel,
+            [&](const QJsonObject &e) {
+                if (progress && e.value("event").toString() == "progress")
+                    progress("predict", e.value("done").toInteger(), e.value("total").toInteger());
+            },
+            target);
         result.predictSeconds = secondsSince(phase);
         rows = rowsFromProbabilities(probsPath, model, todo, decoded);
     }

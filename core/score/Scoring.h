@@ -21,13 +21,13 @@ namespace pw::score {
 
 struct ScoreRequest
 {
-    std::string model;             // a registry reference: NAME@Production, NAME@ALIAS, NAME:VERSION, ...
+    std::string model; // a registry reference: NAME@Production, NAME@ALIAS, NAME:VERSION, ...
     std::string table = "images";
-    double threshold = 0.95;       // images with confidence below it (and no human label) are queued
-    double reviewFraction = 1.0;   // queue only this seeded share of them (0 < F <= 1)
-    std::uint64_t seed = 42;       // which share
-    bool rescore = false;          // score every image again, not only those without a prediction
-    std::string target = "local";  // the compute target that runs the model (core/compute/Targets.h)
+    double threshold = 0.95; // images with confidence below it (and no human label) are queued
+    double reviewFraction = 1.0; // queue only this seeded share of them (0 < F <= 1)
+    std::uint64_t seed = 42; // which share
+    bool rescore = false; // score every image again, not only those without a prediction
+    std::string target = "local"; // the compute target that runs the model (core/compute/Targets.h)
 };
 
 /**
@@ -44,15 +44,15 @@ struct ScoreFailure
 
 struct ScoreResult
 {
-    std::int64_t version = 0;      // the MERGE PREDICTIONS version; the latest version when nothing was written
+    std::int64_t version = 0; // the MERGE PREDICTIONS version; the latest version when nothing was written
     bool wrote = false;
     std::string model;
     std::int64_t modelVersion = 0;
-    std::int64_t scored = 0;       // predictions merged
-    std::int64_t inserted = 0;     // of which new rows
-    std::int64_t updated = 0;      // of which replaced an earlier prediction of this model version
-    std::int64_t skipped = 0;      // images that already had a prediction of this model version
-    std::int64_t failed = 0;       // images that could not be read or decoded
+    std::int64_t scored = 0; // predictions merged
+    std::int64_t inserted = 0; // of which new rows
+    std::int64_t updated = 0; // of which replaced an earlier prediction of this model version
+    std::int64_t skipped = 0; // images that already had a prediction of this model version
+    std::int64_t failed = 0; // images that could not be read or decoded
     std::vector<ScoreFailure> failures;
     std::int64_t queuedForReview = 0; // entries queued or refreshed in the review queue
     std::vector<std::string> warnings;
@@ -117,7 +117,7 @@ std::int64_t exportPredictionsCsv(store::Database &db, const std::string &table,
 struct ConfidenceHistogram
 {
     std::vector<std::int64_t> counts; // bin i holds confidences in [i/n, (i+1)/n); 1.0 falls in the last bin
-    std::int64_t total = 0;           // predictions counted (the sum of counts)
+    std::int64_t total = 0; // predictions counted (the sum of counts)
 };
 
 /**

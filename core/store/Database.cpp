@@ -110,7 +110,8 @@ void Database::exec(std::string_view sql)
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
         if (lastErrorIsDiskFull())
-            throw DiskFullError("no space left on device writing '" + m_path + "' (" + msg + " in: " + s.substr(0, 200) + ")");
+            throw DiskFullError("no space left on device writing '" + m_path + "' (" + msg + " in: " + s.substr(0, 200)
+                                + ")");
         throw DatabaseError("database '" + m_path + "': " + msg + " in: " + s.substr(0, 200));
     }
 }
@@ -140,8 +141,8 @@ void Database::setUserVersion(int version)
 Statement::Statement(Database &db, std::string_view sql)
     : m_db(&db)
 {
-    if (sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                           &m_stmt, nullptr)
+    if (sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &m_stmt,
+                           nullptr)
         != SQLITE_OK)
         db.fail("cannot prepare '" + std::string(sql.substr(0, 200)) + "'");
 }

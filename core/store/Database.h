@@ -54,8 +54,7 @@ public:
     Statement &bind(int index, const std::string &text) { return bind(index, std::string_view(text)); }
     Statement &bindBlob(int index, const void *data, std::size_t size);
     Statement &bindNull(int index);
-    template<typename T>
-    Statement &bind(int index, const std::optional<T> &value)
+    template<typename T> Statement &bind(int index, const std::optional<T> &value)
     {
         return value ? bind(index, *value) : bindNull(index);
     }

@@ -23,7 +23,9 @@ bool readWholeFile(const std::string &path, std::vector<unsigned char> &buf, std
         error = std::strerror(errno);
         return false;
     }
-    struct stat st {};
+    struct stat st
+    {
+    };
     if (::fstat(fd, &st) != 0) {
         error = std::strerror(errno);
         ::close(fd);
@@ -55,7 +57,9 @@ bool readWholeFile(const std::string &path, std::vector<unsigned char> &buf, std
 
 std::int64_t freeDiskSpace(const std::string &path)
 {
-    struct statvfs st {};
+    struct statvfs st
+    {
+    };
     if (::statvfs(path.c_str(), &st) != 0) {
         const std::string folder = std::filesystem::path(path).parent_path().string();
         if (::statvfs(folder.empty() ? "." : folder.c_str(), &st) != 0)

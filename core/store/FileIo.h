@@ -21,7 +21,8 @@ struct FileFacts
  * Reads all of `path` into `buf` (resized to what was read: a file that shrinks while being read gives the
  * shorter content). Returns false with `error` set to the system's message when it cannot be opened or read.
  */
-bool readWholeFile(const std::string &path, std::vector<unsigned char> &buf, std::string &error, FileFacts *facts = nullptr);
+bool readWholeFile(const std::string &path, std::vector<unsigned char> &buf, std::string &error,
+                   FileFacts *facts = nullptr);
 
 /**
  * Bytes the calling process may still write on the file system that holds `path` (the file or, when it does

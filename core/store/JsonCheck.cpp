@@ -48,10 +48,8 @@ private:
         if (depth > kMaxDepth || m_pos >= m_text.size() || stopped())
             return false;
         switch (m_text[m_pos]) {
-        case '{':
-            return object(path, depth);
-        case '[':
-            return array(path, depth);
+        case '{': return object(path, depth);
+        case '[': return array(path, depth);
         case '"': {
             std::string ignored;
             return string(path, false, ignored);
@@ -103,7 +101,12 @@ private:
         }
     }
 
-    enum class Next { More, Closed, Bad };
+    enum class Next
+    {
+        More,
+        Closed,
+        Bad
+    };
     // After a member of an object or array: its closing character, a comma before the next member, or a fault.
     Next afterMember(char close)
     {
@@ -157,8 +160,9 @@ private:
                 std::snprintf(escape, sizeof escape, "\\u%04x", unsigned(c));
                 add(m_pos, path,
                     "raw control character " + std::string(code) + " inside "
-                        + (isKey ? "a key of " + where(path)
-                                 : path.empty() ? std::string("the top-level string") : "the string " + where(path))
+                        + (isKey          ? "a key of " + where(path)
+                           : path.empty() ? std::string("the top-level string")
+                                          : "the string " + where(path))
                         + " (JSON allows it only escaped, as " + escape + ")");
                 if (stopped())
                     return false;
@@ -186,8 +190,7 @@ private:
                 if (!unicodeEscape(decoded))
                     return false;
                 break;
-            default:
-                return false;
+            default: return false;
             }
         }
         return false; // unterminated

@@ -14,7 +14,7 @@ struct JsonIssue
 {
     int line = 0;
     int column = 0;
-    std::string path;    // the key path of the value at fault ("tasks[0].params"); empty: the top-level value
+    std::string path; // the key path of the value at fault ("tasks[0].params"); empty: the top-level value
     std::string message; // what is wrong, naming the path ("duplicate key 'epochs' in tasks[0].params")
 
     /** "line 3, column 12: duplicate key 'epochs' in tasks[0].params". */

@@ -121,9 +121,9 @@ std::int64_t Tracker::requireExperiment(const std::string &name) const
     std::string known;
     for (const std::string &e : experiments())
         known += (known.empty() ? "" : ", ") + e;
-    throw std::runtime_error("no experiment '" + name + "'"
-                             + (known.empty() ? std::string(" (there are no experiments yet)")
-                                              : " (experiments: " + known + ")"));
+    throw std::runtime_error(
+        "no experiment '" + name + "'"
+        + (known.empty() ? std::string(" (there are no experiments yet)") : " (experiments: " + known + ")"));
 }
 
 std::int64_t Tracker::experimentId(const std::string &name, bool create)
@@ -293,8 +293,8 @@ void Tracker::endRun(const std::string &runId, const std::string &status, const 
     if (!current.step())
         throw std::runtime_error("no run '" + runId + "'");
     if (current.text(0) != "RUNNING")
-        throw std::runtime_error("run '" + runId + "' has already ended: " + current.text(0) + " at "
-                                 + current.text(1) + " (cannot end it again as " + status + ")");
+        throw std::runtime_error("run '" + runId + "' has already ended: " + current.text(0) + " at " + current.text(1)
+                                 + " (cannot end it again as " + status + ")");
     Statement st(m_db, "UPDATE runs SET status = ?, end_time = ?, failure_reason = ? WHERE run_id = ?");
     st.bind(1, status).bind(2, nowIso()).bind(3, orNull(failureReason)).bind(4, runId).exec();
     tx.commit();
@@ -318,8 +318,8 @@ RunInfo Tracker::run(const std::string &runIdOrPrefix) const
     if (prefix.size() > kRunIdLength || !isHex(prefix))
         throw std::runtime_error("no run '" + runIdOrPrefix + "'");
     // Every id starting with the prefix sorts in [prefix, prefix + "g"): 'g' follows every hex digit.
-    Statement st(m_db, std::string(kRunColumns)
-                           + "WHERE r.run_id >= ?1 AND r.run_id < ?1 || 'g' ORDER BY r.run_id LIMIT 6");
+    Statement st(m_db,
+                 std::string(kRunColumns) + "WHERE r.run_id >= ?1 AND r.run_id < ?1 || 'g' ORDER BY r.run_id LIMIT 6");
     st.bind(1, prefix);
     std::vector<RunInfo> found;
     while (st.step())
@@ -395,8 +395,8 @@ std::vector<MetricPoint> Tracker::metricHistory(const std::string &runId, const 
     st.bind(1, runId).bind(2, key);
     std::vector<MetricPoint> out;
     while (st.step())
-        out.push_back({st.text(0), st.isNull(1) ? std::numeric_limits<double>::quiet_NaN() : st.real(1),
-                       st.int64(2), st.int64(3), st.int64(4)});
+        out.push_back({st.text(0), st.isNull(1) ? std::numeric_limits<double>::quiet_NaN() : st.real(1), st.int64(2),
+                       st.int64(3), st.int64(4)});
     return out;
 }
 
@@ -494,7 +494,8 @@ Tracker::allMetricHistories(const std::string &skipKeyPrefix) const
         if (!group->points.empty()) {
             const MetricPoint &prev = group->points.back();
             group->sorted = group->sorted
-                            && std::tie(prev.step, prev.timestampMs, group->rowids.back()) < std::tie(p.step, p.timestampMs, rowid);
+                            && std::tie(prev.step, prev.timestampMs, group->rowids.back())
+                                   < std::tie(p.step, p.timestampMs, rowid);
         }
         group->points.push_back(std::move(p));
         group->rowids.push_back(rowid);

@@ -9,12 +9,12 @@ struct ModelSpec
 {
     std::string_view name;
     std::string_view summary;
-    int minInputSize;     // smaller inputs are refused: the network's pooling would leave nothing
+    int minInputSize; // smaller inputs are refused: the network's pooling would leave nothing
     int maxInputSize;
     int defaultInputSize;
     int defaultEpochs;
     int defaultBatchSize;
-    double defaultLr;     // for Adam; SGD uses 50x this
+    double defaultLr; // for Adam; SGD uses 50x this
     bool flipByDefault;
     bool cropByDefault;
 };

@@ -19,7 +19,8 @@ constexpr std::int64_t kModelFileFormat = 1;
 
 torch::nn::Conv2d conv3x3(std::int64_t in, std::int64_t out, std::int64_t stride = 1)
 {
-    return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, /*kernel_size=*/3).stride(stride).padding(1).bias(false));
+    return torch::nn::Conv2d(
+        torch::nn::Conv2dOptions(in, out, /*kernel_size=*/3).stride(stride).padding(1).bias(false));
 }
 
 // small-cnn: three 3x3 conv blocks with batch norm (16, 32, 64 channels; the first two pool 2x2 before
@@ -49,10 +50,7 @@ struct SmallCnnImpl : ClassifierImpl
         // plain single-threaded BLAS (BLAS_INFO=generic).
         classifier = register_module("classifier", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, numClasses, side)));
     }
-    torch::Tensor forward(torch::Tensor x) override
-    {
-        return classifier->forward(features->forward(x)).flatten(1);
-    }
+    torch::Tensor forward(torch::Tensor x) override { return classifier->forward(features->forward(x)).flatten(1); }
     torch::nn::Sequential features;
     torch::nn::Conv2d classifier{nullptr};
 };
@@ -156,8 +154,8 @@ std::shared_ptr<ClassifierImpl> buildNetwork(const ModelMeta &meta)
         throw std::invalid_argument("--model: unknown model '" + meta.arch + "' (available: small-cnn, resnet18)");
     if (meta.inputSize < spec->minInputSize || meta.inputSize > spec->maxInputSize)
         throw std::invalid_argument("--image-size: " + std::to_string(meta.inputSize) + " px is outside what "
-                                    + std::string(spec->name) + " takes (" + std::to_string(spec->minInputSize)
-                                    + " to " + std::to_string(spec->maxInputSize) + " px)");
+                                    + std::string(spec->name) + " takes (" + std::to_string(spec->minInputSize) + " to "
+                                    + std::to_string(spec->maxInputSize) + " px)");
     if (meta.classes.size() < 2)
         throw std::invalid_argument("a classifier needs at least two classes");
     const int k = int(meta.classes.size());
@@ -259,7 +257,8 @@ std::shared_ptr<ClassifierImpl> loadModel(const std::string &path, ModelMeta &me
         torch::Tensor temperature; // absent from files written before calibration: 1
         meta.temperature = archive.try_read("pipewright.temperature", temperature) ? temperature.item<double>() : 1.0;
         if (!(meta.temperature > 0) || !std::isfinite(meta.temperature))
-            throw std::runtime_error("'" + path + "': temperature " + std::to_string(meta.temperature) + " is not positive");
+            throw std::runtime_error("'" + path + "': temperature " + std::to_string(meta.temperature)
+                                     + " is not positive");
     } catch (const c10::Error &e) {
         throw std::runtime_error("'" + path + "' is not a Pipewright model file: " + e.what_without_backtrace());
     }
@@ -278,7 +277,10 @@ torch::Tensor normalise(const torch::Tensor &uint8Nhwc, const ModelMeta &meta)
     auto invStd = (1.0 / torch::tensor(std::vector<float>(meta.std.begin(), meta.std.end()), opts)).view({1, c, 1, 1});
     // NHWC bytes viewed as NCHW are already channels-last strided: the conversion keeps that layout (the
     // contiguous() call only copies for an input that is not densely NHWC).
-    auto x = uint8Nhwc.permute({0, 3, 1, 2}).to(torch::kFloat32).contiguous(at::MemoryFormat::ChannelsLast).mul_(1.0 / 255.0);
+    auto x = uint8Nhwc.permute({0, 3, 1, 2})
+                 .to(torch::kFloat32)
+                 .contiguous(at::MemoryFormat::ChannelsLast)
+                 .mul_(1.0 / 255.0);
     return x.sub_(mean).mul_(invStd);
 }
 

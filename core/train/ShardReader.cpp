@@ -52,7 +52,9 @@ NpyArray::NpyArray(const std::string &path)
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         fail(path, std::strerror(errno));
-    struct stat st {};
+    struct stat st
+    {
+    };
     if (fstat(fd, &st) != 0 || st.st_size < 16) {
         ::close(fd);
         fail(path, "not a .npy file (too short)");
@@ -150,8 +152,8 @@ ShardSplit openSplit(const std::string &dir, const std::string &prefix)
     if (labels.dtype() != "<i8" || labels.shape().size() != 1)
         fail(labels.path(), "labels must be a 1-D int64 array");
     if (labels.shape()[0] != images.shape()[0])
-        fail(labels.path(), std::to_string(labels.shape()[0]) + " labels for " + std::to_string(images.shape()[0])
-                                + " images");
+        fail(labels.path(),
+             std::to_string(labels.shape()[0]) + " labels for " + std::to_string(images.shape()[0]) + " images");
     return ShardSplit{std::move(images), std::move(labels)};
 }
 

@@ -147,7 +147,8 @@ public:
         try {
             auto onDevice = images.to(device);
             auto labelsOnDevice = labels.to(device);
-            const std::int64_t probeBytes = std::max<std::int64_t>(2 * std::int64_t(images.nbytes()), std::int64_t(1) << 30);
+            const std::int64_t probeBytes = std::max<std::int64_t>(2 * std::int64_t(images.nbytes()), std::int64_t(1)
+                                                                                                          << 30);
             (void)torch::empty({probeBytes}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
             m_images = onDevice;
             m_labels = labelsOnDevice;
@@ -265,8 +266,8 @@ double fitTemperature(const torch::Tensor &logits, const torch::Tensor &labels)
     return std::exp((a + b) / 2);
 }
 
-EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torch::Tensor &labels, const ModelMeta &meta,
-                    const torch::Device &device, bool bf16)
+EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torch::Tensor &labels,
+                    const ModelMeta &meta, const torch::Device &device, bool bf16)
 {
     EvalResult r;
     const auto n = images.size(0);
@@ -285,7 +286,9 @@ EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torc
         const auto y = labels.slice(0, i, end).to(device);
         const auto out = net.forward(x).to(torch::kFloat32);
         logits.push_back(out.to(torch::kCPU));
-        lossSum += torch::nn::functional::cross_entropy(out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+        lossSum += torch::nn::functional::cross_entropy(
+                       out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .item<double>();
         correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
     }
     r.loss = lossSum / double(n);
@@ -296,7 +299,13 @@ EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torc
 
 void metric(std::ostream &events, const std::string &key, double value, std::int64_t step, std::int64_t epoch)
 {
-    JsonLine("metric").add("key", key).add("value", value).add("step", step).add("epoch", epoch).add("timestamp", nowMs()).write(events);
+    JsonLine("metric")
+        .add("key", key)
+        .add("value", value)
+        .add("step", step)
+        .add("epoch", epoch)
+        .add("timestamp", nowMs())
+        .write(events);
 }
 
 void finished(std::ostream &events, const std::string &status, const std::string &message, const std::string &artifacts,
@@ -335,7 +344,7 @@ struct Progress
 {
     std::int64_t epoch = 0; // the epoch in progress (0-based)
     std::int64_t batch = 0; // the next batch of that epoch
-    std::int64_t step = 0;  // optimizer steps taken
+    std::int64_t step = 0; // optimizer steps taken
     double bestValLoss = 1e300;
     std::int64_t badEpochs = 0;
     double lossSum = 0; // of the epoch in progress
@@ -345,15 +354,16 @@ struct Progress
     std::int64_t imagesTrained = 0;
 };
 
-void saveCheckpoint(const std::string &path, ClassifierImpl &net, torch::optim::Optimizer &optimizer,
-                    const Progress &p, const ModelMeta &meta)
+void saveCheckpoint(const std::string &path, ClassifierImpl &net, torch::optim::Optimizer &optimizer, const Progress &p,
+                    const ModelMeta &meta)
 {
     torch::serialize::OutputArchive archive, netArchive, optArchive;
     net.save(netArchive);
     optimizer.save(optArchive);
     archive.write("net", netArchive);
     archive.write("optimizer", optArchive);
-    archive.write("progress.ints", torch::tensor({p.epoch, p.batch, p.step, p.badEpochs, p.correct, p.seen, p.imagesTrained}));
+    archive.write("progress.ints",
+                  torch::tensor({p.epoch, p.batch, p.step, p.badEpochs, p.correct, p.seen, p.imagesTrained}));
     archive.write("progress.reals", torch::tensor({p.bestValLoss, p.lossSum, p.trainSeconds}, torch::kFloat64));
     archive.write("meta.mean", torch::tensor(meta.mean, torch::kFloat64));
     archive.write("meta.std", torch::tensor(meta.std, torch::kFloat64));
@@ -443,12 +453,15 @@ ModelMeta describeData(const TrainOptions &o, const TrainData &d)
     meta.channels = d.trainSplit.channels();
     if (d.trainSplit.width() != d.trainSplit.height())
         throw std::invalid_argument("shard images are " + std::to_string(d.trainSplit.width()) + "x"
-                                    + std::to_string(d.trainSplit.height()) + ": the zoo's networks take square inputs");
+                                    + std::to_string(d.trainSplit.height())
+                                    + ": the zoo's networks take square inputs");
     if (d.trainSplit.count() < 2)
-        throw std::invalid_argument("the training split has " + std::to_string(d.trainSplit.count()) + " images: too few to train");
+        throw std::invalid_argument("the training split has " + std::to_string(d.trainSplit.count())
+                                    + " images: too few to train");
     const std::int64_t maxLabel = d.trainLabels.max().item<std::int64_t>();
     if (d.trainLabels.min().item<std::int64_t>() < 0 || maxLabel >= std::int64_t(meta.classes.size()))
-        throw std::invalid_argument("shard labels run outside the " + std::to_string(meta.classes.size()) + " classes of classes.txt");
+        throw std::invalid_argument("shard labels run outside the " + std::to_string(meta.classes.size())
+                                    + " classes of classes.txt");
     imageStatistics(d.trainImages, meta);
     return meta;
 }
@@ -457,7 +470,7 @@ ModelMeta describeData(const TrainOptions &o, const TrainData &d)
 struct Plan
 {
     int epochs = 0;
-    std::int64_t n = 0;     // training images
+    std::int64_t n = 0; // training images
     std::int64_t batch = 0;
     double peakLr = 0;
     bool flip = false, crop = false;
@@ -489,7 +502,8 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainOptions &o, Cl
 {
     if (o.optimizer == "sgd")
         return std::make_unique<torch::optim::SGD>(
-            net.parameters(), torch::optim::SGDOptions(peakLr).momentum(0.9).nesterov(true).weight_decay(o.weightDecay));
+            net.parameters(),
+            torch::optim::SGDOptions(peakLr).momentum(0.9).nesterov(true).weight_decay(o.weightDecay));
     return std::make_unique<torch::optim::AdamW>(net.parameters(),
                                                  torch::optim::AdamWOptions(peakLr).weight_decay(o.weightDecay));
 }
@@ -613,7 +627,8 @@ private:
         }
         if (m_plan.crop) {
             const auto s = m_meta.inputSize;
-            const auto dy = d.shifts[m_p.batch][0].item<std::int64_t>(), dx = d.shifts[m_p.batch][1].item<std::int64_t>();
+            const auto dy = d.shifts[m_p.batch][0].item<std::int64_t>(),
+                       dx = d.shifts[m_p.batch][1].item<std::int64_t>();
             x = torch::nn::functional::pad(x, torch::nn::functional::PadFuncOptions({4, 4, 4, 4}).mode(torch::kReflect))
                     .slice(2, dy, dy + s)
                     .slice(3, dx, dx + s);
@@ -646,8 +661,8 @@ private:
         if (!std::isfinite(lossValue)) {
             m_status = "FAILED";
             m_message = "the training loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite")
-                      + " at epoch " + std::to_string(m_p.epoch + 1) + ", batch " + std::to_string(m_p.batch + 1)
-                      + " (learning rate " + std::to_string(lr) + "): try a lower --lr";
+                        + " at epoch " + std::to_string(m_p.epoch + 1) + ", batch " + std::to_string(m_p.batch + 1)
+                        + " (learning rate " + std::to_string(lr) + "): try a lower --lr";
             return std::nullopt;
         }
         m_p.lossSum += lossValue * double(batch);
@@ -662,8 +677,8 @@ private:
         m_lastProgress = Clock::now();
         const double elapsed = m_p.trainSeconds + since(epochStart);
         const double ips = elapsed > 0 ? double(m_p.imagesTrained) / elapsed : 0;
-        const double remaining =
-            double((m_plan.epochs - m_p.epoch) * m_plan.batchesPerEpoch - m_p.batch) * double(m_plan.batch);
+        const double remaining = double((m_plan.epochs - m_p.epoch) * m_plan.batchesPerEpoch - m_p.batch)
+                                 * double(m_plan.batch);
         JsonLine("progress")
             .add("epoch", m_p.epoch + 1)
             .add("epochs", m_plan.epochs)
@@ -682,9 +697,14 @@ private:
         ++m_p.batch;
         ++m_p.step;
         saveCheckpoint(m_plan.checkpointPath, m_net, m_optimizer, m_p, m_meta);
-        JsonLine("checkpoint").add("path", m_plan.checkpointPath).add("epoch", m_p.epoch + 1).add("batch", m_p.batch).write(m_events);
-        finished(m_events, "KILLED", "stopped by a signal after epoch " + std::to_string(m_p.epoch + 1) + ", batch "
-                                       + std::to_string(m_p.batch) + "; --resume continues",
+        JsonLine("checkpoint")
+            .add("path", m_plan.checkpointPath)
+            .add("epoch", m_p.epoch + 1)
+            .add("batch", m_p.batch)
+            .write(m_events);
+        finished(m_events, "KILLED",
+                 "stopped by a signal after epoch " + std::to_string(m_p.epoch + 1) + ", batch "
+                     + std::to_string(m_p.batch) + "; --resume continues",
                  artifact(m_plan.checkpointPath, "checkpoint"), m_p.imagesTrained / std::max(1e-9, m_p.trainSeconds));
         return kTrainStopped;
     }
@@ -697,13 +717,17 @@ private:
         const std::int64_t epoch = m_p.epoch + 1;
         const double lastTrainLoss = m_p.lossSum / double(std::max<std::int64_t>(1, m_p.seen));
         metric(m_events, "train_loss", lastTrainLoss, epoch, epoch);
-        metric(m_events, "train_accuracy", double(m_p.correct) / double(std::max<std::int64_t>(1, m_p.seen)), epoch, epoch);
-        metric(m_events, "images_per_second", double(m_p.imagesTrained) / std::max(1e-9, m_p.trainSeconds), epoch, epoch);
-        metric(m_events, "lr", scheduledLr(m_o.schedule, m_plan.peakLr, std::max<std::int64_t>(0, m_p.step - 1), m_plan.totalSteps),
+        metric(m_events, "train_accuracy", double(m_p.correct) / double(std::max<std::int64_t>(1, m_p.seen)), epoch,
+               epoch);
+        metric(m_events, "images_per_second", double(m_p.imagesTrained) / std::max(1e-9, m_p.trainSeconds), epoch,
+               epoch);
+        metric(m_events, "lr",
+               scheduledLr(m_o.schedule, m_plan.peakLr, std::max<std::int64_t>(0, m_p.step - 1), m_plan.totalSteps),
                epoch, epoch);
         m_p.lossSum = 0;
         m_p.correct = m_p.seen = 0;
-        const EvalResult lastVal = evaluate(m_net, m_data.valImages, m_data.valLabels, m_meta, m_setup.device, m_setup.bf16);
+        const EvalResult lastVal = evaluate(m_net, m_data.valImages, m_data.valLabels, m_meta, m_setup.device,
+                                            m_setup.bf16);
         const bool haveVal = m_data.valSplit.count() > 0;
         if (haveVal) {
             metric(m_events, "val_loss", lastVal.loss, epoch, epoch);
@@ -821,14 +845,19 @@ int predict(const PredictOptions &o, std::ostream &events, const std::atomic<boo
         NpyArray arr = openImages(o.imagesPath);
         const auto &shape = arr.shape();
         if (shape[1] != meta.inputSize || shape[2] != meta.inputSize || shape[3] != meta.channels)
-            throw std::invalid_argument("'" + o.imagesPath + "' holds " + std::to_string(shape[1]) + "x" + std::to_string(shape[2])
-                                        + "x" + std::to_string(shape[3]) + " images; the model takes "
-                                        + std::to_string(meta.inputSize) + "x" + std::to_string(meta.inputSize) + "x"
-                                        + std::to_string(meta.channels));
+            throw std::invalid_argument("'" + o.imagesPath + "' holds " + std::to_string(shape[1]) + "x"
+                                        + std::to_string(shape[2]) + "x" + std::to_string(shape[3])
+                                        + " images; the model takes " + std::to_string(meta.inputSize) + "x"
+                                        + std::to_string(meta.inputSize) + "x" + std::to_string(meta.channels));
         const auto images = tensorOf(arr, torch::kUInt8);
         const std::int64_t n = shape[0];
         const auto k = std::int64_t(meta.classes.size());
-        JsonLine("started").add("model", meta.arch).add("device", device.str()).add("images", n).add("classes", k).write(events);
+        JsonLine("started")
+            .add("model", meta.arch)
+            .add("device", device.str())
+            .add("images", n)
+            .add("classes", k)
+            .write(events);
         std::vector<float> probs(std::size_t(n * k));
         torch::NoGradGuard noGrad;
         const auto start = Clock::now();
@@ -841,11 +870,16 @@ int predict(const PredictOptions &o, std::ostream &events, const std::atomic<boo
             }
             const auto end = std::min(n, i + batch);
             const auto x = detail::normalise(images.slice(0, i, end).to(device), meta);
-            const auto p = torch::softmax(net->forward(x).to(torch::kFloat32) / meta.temperature, 1).to(torch::kCPU).contiguous();
+            const auto p =
+                torch::softmax(net->forward(x).to(torch::kFloat32) / meta.temperature, 1).to(torch::kCPU).contiguous();
             std::copy(p.data_ptr<float>(), p.data_ptr<float>() + p.numel(), probs.begin() + i * k);
             if (since(lastProgress) >= 1.0) {
                 lastProgress = Clock::now();
-                JsonLine("progress").add("done", end).add("total", n).add("images_per_second", double(end) / since(start)).write(events);
+                JsonLine("progress")
+                    .add("done", end)
+                    .add("total", n)
+                    .add("images_per_second", double(end) / since(start))
+                    .write(events);
             }
         }
         const double seconds = since(start);

@@ -10,24 +10,24 @@ namespace pw::train {
 
 struct TrainOptions
 {
-    std::string shardDir;   // train_*.npy, val_*.npy, classes.txt (written by core/data)
-    std::string outDir;     // model.pt and checkpoint.pt go here
+    std::string shardDir; // train_*.npy, val_*.npy, classes.txt (written by core/data)
+    std::string outDir; // model.pt and checkpoint.pt go here
     std::string model = "small-cnn";
-    int epochs = 0;         // 0: the model's default
-    int batchSize = 0;      // 0: the model's default
-    double lr = 0;          // peak learning rate; 0: the model's default for the optimizer
+    int epochs = 0; // 0: the model's default
+    int batchSize = 0; // 0: the model's default
+    double lr = 0; // peak learning rate; 0: the model's default for the optimizer
     std::string optimizer = "adam"; // adam | sgd (momentum 0.9, Nesterov)
     double weightDecay = 5e-4;
     std::string schedule = "onecycle"; // onecycle | cosine
-    int patience = 3;       // early stopping: epochs without a better validation loss
+    int patience = 3; // early stopping: epochs without a better validation loss
     double labelSmoothing = 0.1;
-    int flip = -1;          // horizontal flips: 1 on, 0 off, -1 the model's default
-    int crop = -1;          // random crops (pad 4, crop back): 1, 0, -1 the model's default
+    int flip = -1; // horizontal flips: 1 on, 0 off, -1 the model's default
+    int crop = -1; // random crops (pad 4, crop back): 1, 0, -1 the model's default
     std::uint64_t seed = 42;
-    std::string device = "auto";    // auto | cpu | cuda
+    std::string device = "auto"; // auto | cpu | cuda
     std::string precision = "auto"; // auto | fp32 | bf16
-    int threads = 0;        // intra-op threads; 0: $OMP_NUM_THREADS, else every core
-    bool resume = false;    // continue from outDir/checkpoint.pt
+    int threads = 0; // intra-op threads; 0: $OMP_NUM_THREADS, else every core
+    bool resume = false; // continue from outDir/checkpoint.pt
     // For tests: hold points. At a point named P ("epoch-E-batch-1" after the first batch of epoch E,
     // "epoch-E-end" after epoch E's checkpoint), when the file holdDir/P exists the worker writes
     // holdDir/P.held and waits until holdDir/P is removed (or a stop is requested).
@@ -35,7 +35,13 @@ struct TrainOptions
 };
 
 /** Exit codes of `pipewright-worker train`. */
-enum TrainExit { kTrainFinished = 0, kTrainFailed = 1, kTrainUsage = 2, kTrainStopped = 3 };
+enum TrainExit
+{
+    kTrainFinished = 0,
+    kTrainFailed = 1,
+    kTrainUsage = 2,
+    kTrainStopped = 3
+};
 
 /**
  * Trains per `options`, writing JSON-line events to `events`: started, progress, metric, checkpoint,
@@ -48,8 +54,8 @@ struct PredictOptions
 {
     std::string modelPath;
     std::string imagesPath; // uint8 N x H x W x C .npy, at the model's input size
-    std::string outPath;    // float32 N x K probabilities .npy
-    int batchSize = 0;      // 0: by input size, so that a batch's activations stay in cache (256 at 28 px)
+    std::string outPath; // float32 N x K probabilities .npy
+    int batchSize = 0; // 0: by input size, so that a batch's activations stay in cache (256 at 28 px)
     std::string device = "auto";
     int threads = 0;
 };

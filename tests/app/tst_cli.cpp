@@ -101,10 +101,12 @@ void tst_Cli::usageErrors_data()
     QTest::newRow("missing source") << QStringList{"ingest"} << "missing SOURCE";
     QTest::newRow("bad label rule") << QStringList{"ingest", "x", "--labels", "colour"} << "--labels: 'colour'";
     QTest::newRow("bad megapixels") << QStringList{"ingest", "x", "--max-megapixels", "-3"} << "--max-megapixels";
-    QTest::newRow("bad version number") << QStringList{"catalog", "stats", "--as-of-version", "abc"} << "--as-of-version: 'abc'";
+    QTest::newRow("bad version number") << QStringList{"catalog", "stats", "--as-of-version", "abc"}
+                                        << "--as-of-version: 'abc'";
     QTest::newRow("unknown catalog command") << QStringList{"catalog", "drop"} << "unknown catalog command 'drop'";
     QTest::newRow("unknown data set") << QStringList{"demo-data", "cifar", "--out", "x"} << "unknown data set 'cifar'";
-    QTest::newRow("bad split") << QStringList{"demo-data", "fashion-mnist", "--out", "x", "--split", "val"} << "--split: 'val'";
+    QTest::newRow("bad split") << QStringList{"demo-data", "fashion-mnist", "--out", "x", "--split", "val"}
+                               << "--split: 'val'";
     QTest::newRow("help of unknown") << QStringList{"help", "nope"} << "unknown command 'nope'";
 }
 
@@ -122,10 +124,15 @@ void tst_Cli::failures_data()
 {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
-    QTest::newRow("missing source folder") << QStringList{"ingest", m_dir.filePath("no-such-folder")} << "no-such-folder";
-    QTest::newRow("version that does not exist") << QStringList{"catalog", "stats", "--as-of-version", "99"} << "catalog version 99";
-    QTest::newRow("table that does not exist") << QStringList{"catalog", "stats", "--table", "nope"} << "no table 'nope'";
-    QTest::newRow("workspace is a file") << QStringList{"catalog", "history", "--workspace", m_dir.filePath("src/001.ant/a.png")} << "is not a folder";
+    QTest::newRow("missing source folder")
+        << QStringList{"ingest", m_dir.filePath("no-such-folder")} << "no-such-folder";
+    QTest::newRow("version that does not exist")
+        << QStringList{"catalog", "stats", "--as-of-version", "99"} << "catalog version 99";
+    QTest::newRow("table that does not exist")
+        << QStringList{"catalog", "stats", "--table", "nope"} << "no table 'nope'";
+    QTest::newRow("workspace is a file") << QStringList{"catalog", "history", "--workspace",
+                                                        m_dir.filePath("src/001.ant/a.png")}
+                                         << "is not a folder";
 }
 
 void tst_Cli::failures()
@@ -161,15 +168,21 @@ void tst_Cli::optionsASubcommandDoesNotTake_data()
     QTest::newRow("catalog history --table") << QStringList{"catalog", "history", "--table", "t"} << "--table";
     QTest::newRow("catalog stats --limit") << QStringList{"catalog", "stats", "--limit", "3"} << "--limit";
     QTest::newRow("catalog rejected --limit") << QStringList{"catalog", "rejected", "--limit", "3"} << "--limit";
-    QTest::newRow("runs show --experiment") << QStringList{"runs", "show", "abcd", "--experiment", "e"} << "--experiment";
+    QTest::newRow("runs show --experiment")
+        << QStringList{"runs", "show", "abcd", "--experiment", "e"} << "--experiment";
     QTest::newRow("models list --run") << QStringList{"models", "list", "--run", "abcd"} << "--run";
-    QTest::newRow("models alias --comment") << QStringList{"models", "alias", "m", "a", "1", "--comment", "c"} << "--comment";
-    QTest::newRow("review label --format") << QStringList{"review", "label", "1", "cat", "--format", "csv"} << "--format";
+    QTest::newRow("models alias --comment")
+        << QStringList{"models", "alias", "m", "a", "1", "--comment", "c"} << "--comment";
+    QTest::newRow("review label --format")
+        << QStringList{"review", "label", "1", "cat", "--format", "csv"} << "--format";
     QTest::newRow("review commit --state") << QStringList{"review", "commit", "--state", "labeled"} << "--state";
     QTest::newRow("targets list --workdir") << QStringList{"targets", "list", "--workdir", "/w"} << "--workdir";
-    QTest::newRow("evaluate --limit") << QStringList{"evaluate", "--run", "r", "--table", "t", "--limit", "1"} << "--limit";
-    QTest::newRow("predictions export --rescore") << QStringList{"predictions", "export", "p.csv", "--rescore"} << "--rescore";
-    QTest::newRow("flag given a value") << QStringList{"score", "--model", "m@Production", "--rescore=yes"} << "--rescore";
+    QTest::newRow("evaluate --limit") << QStringList{"evaluate", "--run", "r", "--table", "t", "--limit", "1"}
+                                      << "--limit";
+    QTest::newRow("predictions export --rescore")
+        << QStringList{"predictions", "export", "p.csv", "--rescore"} << "--rescore";
+    QTest::newRow("flag given a value") << QStringList{"score", "--model", "m@Production", "--rescore=yes"}
+                                        << "--rescore";
     QTest::newRow("value missing") << QStringList{"runs", "list", "--experiment"} << "--experiment";
 }
 
@@ -198,23 +211,54 @@ void tst_Cli::helpJsonIsTheTable()
     const QJsonObject t = table();
     QCOMPARE(t.value("program").toString(), "pipewright");
     // Every command and subcommand of the CLI contract, and what each does with its workspace.
-    const std::map<QString, QString> expected{
-        {"ingest", "may_create"},           {"catalog history", "must_exist"},   {"catalog stats", "must_exist"},
-        {"catalog rejected", "must_exist"}, {"demo-data", "none"},               {"demo", "none"},
-        {"train", "may_create"},            {"runs list", "must_exist"},         {"runs show", "must_exist"},
-        {"runs compare", "must_exist"},     {"runs tag", "must_exist"},          {"runs note", "must_exist"},
-        {"runs attach", "must_exist"},      {"evaluate", "must_exist"},          {"models register", "must_exist"},
-        {"models list", "must_exist"},      {"models transition", "must_exist"}, {"models history", "must_exist"},
-        {"models alias", "must_exist"},     {"score", "must_exist"},             {"predictions export", "must_exist"},
-        {"review list", "must_exist"},      {"review label", "must_exist"},      {"review accept", "must_exist"},
-        {"review skip", "must_exist"},      {"review commit", "must_exist"},     {"review export", "must_exist"},
-        {"review import", "must_exist"},    {"pipeline validate", "none"},       {"pipeline run", "may_create"},
-        {"pipeline run-task", "must_exist"}, {"pipeline runs", "must_exist"},    {"pipeline show", "must_exist"},
-        {"pipeline repair", "must_exist"},  {"pipeline cancel", "must_exist"},   {"pipeline import-databricks", "none"},
-        {"pipeline export-databricks", "none"}, {"schedule next", "none"},      {"schedule install", "none"},
-        {"schedule uninstall", "none"},     {"schedule pause", "none"},          {"schedule resume", "none"},
-        {"scheduler", "may_create"},        {"targets add", "may_create"},       {"targets list", "must_exist"},
-        {"targets remove", "must_exist"},   {"targets test", "must_exist"},      {"help", "none"}};
+    const std::map<QString, QString> expected{{"ingest", "may_create"},
+                                              {"catalog history", "must_exist"},
+                                              {"catalog stats", "must_exist"},
+                                              {"catalog rejected", "must_exist"},
+                                              {"demo-data", "none"},
+                                              {"demo", "none"},
+                                              {"train", "may_create"},
+                                              {"runs list", "must_exist"},
+                                              {"runs show", "must_exist"},
+                                              {"runs compare", "must_exist"},
+                                              {"runs tag", "must_exist"},
+                                              {"runs note", "must_exist"},
+                                              {"runs attach", "must_exist"},
+                                              {"evaluate", "must_exist"},
+                                              {"models register", "must_exist"},
+                                              {"models list", "must_exist"},
+                                              {"models transition", "must_exist"},
+                                              {"models history", "must_exist"},
+                                              {"models alias", "must_exist"},
+                                              {"score", "must_exist"},
+                                              {"predictions export", "must_exist"},
+                                              {"review list", "must_exist"},
+                                              {"review label", "must_exist"},
+                                              {"review accept", "must_exist"},
+                                              {"review skip", "must_exist"},
+                                              {"review commit", "must_exist"},
+                                              {"review export", "must_exist"},
+                                              {"review import", "must_exist"},
+                                              {"pipeline validate", "none"},
+                                              {"pipeline run", "may_create"},
+                                              {"pipeline run-task", "must_exist"},
+                                              {"pipeline runs", "must_exist"},
+                                              {"pipeline show", "must_exist"},
+                                              {"pipeline repair", "must_exist"},
+                                              {"pipeline cancel", "must_exist"},
+                                              {"pipeline import-databricks", "none"},
+                                              {"pipeline export-databricks", "none"},
+                                              {"schedule next", "none"},
+                                              {"schedule install", "none"},
+                                              {"schedule uninstall", "none"},
+                                              {"schedule pause", "none"},
+                                              {"schedule resume", "none"},
+                                              {"scheduler", "may_create"},
+                                              {"targets add", "may_create"},
+                                              {"targets list", "must_exist"},
+                                              {"targets remove", "must_exist"},
+                                              {"targets test", "must_exist"},
+                                              {"help", "none"}};
     std::map<QString, QString> found;
     std::map<QString, QStringList> options;
     for (const QJsonValue &cv : t.value("commands").toArray()) {
@@ -235,14 +279,16 @@ void tst_Cli::helpJsonIsTheTable()
             found[path] = l.value("workspace_use").toString();
             for (const QJsonValue &ov : l.value("options").toArray()) {
                 const QJsonObject o = ov.toObject();
-                QVERIFY2(!o.value("name").toString().isEmpty() && !o.value("help").toString().isEmpty(), qPrintable(path));
+                QVERIFY2(!o.value("name").toString().isEmpty() && !o.value("help").toString().isEmpty(),
+                         qPrintable(path));
                 QVERIFY2(o.contains("value"), qPrintable(path)); // null for a flag
                 options[path] << o.value("name").toString();
             }
         }
     }
     for (const auto &[path, use] : expected)
-        QVERIFY2(found.count(path) && found.at(path) == use, qPrintable(path + ": " + (found.count(path) ? found.at(path) : "missing")));
+        QVERIFY2(found.count(path) && found.at(path) == use,
+                 qPrintable(path + ": " + (found.count(path) ? found.at(path) : "missing")));
     QCOMPARE(found.size(), expected.size());
     // The options of a few subcommands, exactly (others take theirs from the table; see the next test).
     QCOMPARE(options["catalog history"], QStringList{"limit"});
@@ -343,7 +389,8 @@ void tst_Cli::catalogJson()
         QVERIFY2(newest.contains(key), key);
     QCOMPARE(newest.value("operation").toString(), "INGEST");
     QCOMPARE(newest.value("parameters").toObject().value("table").toString(), "insects");
-    QVERIFY(versions.size() < 2 || versions.at(1).toObject().value("version").toInteger() < newest.value("version").toInteger());
+    QVERIFY(versions.size() < 2
+            || versions.at(1).toObject().value("version").toInteger() < newest.value("version").toInteger());
 
     const Result stats = run({"catalog", "stats", "--table", "insects", "--workspace", m_ws, "--json"});
     QCOMPARE(stats.exitCode, 0);
@@ -451,7 +498,8 @@ void tst_Cli::writersSayTheyCreatedIt()
     QVERIFY2(r.err.contains("new table 'fasion'"), r.err.constData());
     QVERIFY(QFileInfo::exists(QDir(elsewhere).filePath("fresh/catalog.db")));
     // The second time it exists, and the table too: neither is announced.
-    const Result again = runIn(elsewhere, {"ingest", m_dir.filePath("src"), "--table", "fasion", "--workspace", "fresh"});
+    const Result again = runIn(elsewhere,
+                               {"ingest", m_dir.filePath("src"), "--table", "fasion", "--workspace", "fresh"});
     QCOMPARE(again.exitCode, 0);
     QVERIFY2(!again.err.contains("created workspace") && !again.err.contains("new table"), again.err.constData());
 }
@@ -479,7 +527,8 @@ void tst_Cli::helpNeedsNoDisplay_data()
     QTest::newRow("-h") << QStringList{"-h"} << "Usage: pipewright [--workspace DIR]";
     QTest::newRow("ingest --help") << QStringList{"ingest", "--help"} << "Usage: pipewright ingest SOURCE";
     QTest::newRow("catalog -h") << QStringList{"catalog", "-h"} << "Usage: pipewright catalog";
-    QTest::newRow("pipeline validate --help") << QStringList{"pipeline", "validate", "--help"} << "Usage: pipewright pipeline";
+    QTest::newRow("pipeline validate --help")
+        << QStringList{"pipeline", "validate", "--help"} << "Usage: pipewright pipeline";
 }
 
 void tst_Cli::helpNeedsNoDisplay()

@@ -206,13 +206,17 @@ void tst_PipelineCli::validateContract_data()
     // Each expected error as "TASK_KEY|FIELD|MESSAGE PART"; every one must be found.
     QTest::addColumn<QStringList>("expected");
 
-    QTest::newRow("seed training pipeline") << QString(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json")
-                                            << QByteArray() << 0 << QStringList();
+    QTest::newRow("seed training pipeline")
+        << QString(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json") << QByteArray() << 0 << QStringList();
 
     const QJsonArray tasks{
-        QJsonObject{{"task_key", "a"}, {"type", "shell"}, {"params", QJsonObject{{"argv", QJsonArray{"/bin/true"}}}},
+        QJsonObject{{"task_key", "a"},
+                    {"type", "shell"},
+                    {"params", QJsonObject{{"argv", QJsonArray{"/bin/true"}}}},
                     {"depends_on", QJsonArray{QJsonObject{{"task_key", "b"}}}}},
-        QJsonObject{{"task_key", "b"}, {"type", "shell"}, {"params", QJsonObject{{"argv", QJsonArray{"/bin/true"}}}},
+        QJsonObject{{"task_key", "b"},
+                    {"type", "shell"},
+                    {"params", QJsonObject{{"argv", QJsonArray{"/bin/true"}}}},
                     {"depends_on", QJsonArray{QJsonObject{{"task_key", "a"}}}}},
         QJsonObject{{"task_key", "c"}, {"type", "frobnicate"}},
         QJsonObject{{"task_key", "d"}, {"type", "shell"}, {"params", QJsonObject{{"cwd", "/tmp"}}}},
@@ -224,7 +228,8 @@ void tst_PipelineCli::validateContract_data()
     // The stray second comma is line 4, column 22.
     QTest::newRow("malformed JSON")
         << path("malformed.json")
-        << QByteArray("{\n  \"name\": \"broken\",\n  \"tasks\": [\n    {\"task_key\": \"a\",, \"type\": \"shell\"}\n  ]\n}\n")
+        << QByteArray(
+               "{\n  \"name\": \"broken\",\n  \"tasks\": [\n    {\"task_key\": \"a\",, \"type\": \"shell\"}\n  ]\n}\n")
         << 1 << QStringList{"||malformed JSON at line 4, column 22"};
 
     QTest::newRow("missing file") << path("no-such-pipeline.json") << QByteArray() << 1
@@ -233,8 +238,11 @@ void tst_PipelineCli::validateContract_data()
     // A name that would add lines to a unit file is refused, and shown escaped.
     QTest::newRow("name with newlines")
         << path("injected.json")
-        << QJsonDocument(pipelineJson("nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x", {shellTask("t", "true")})).toJson()
-        << 1 << QStringList{"|name|the pipeline name 'nightly\\n[Service]\\nExecStartPre=/bin/touch /tmp/x' contains the control character \\n"};
+        << QJsonDocument(pipelineJson("nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x", {shellTask("t", "true")}))
+               .toJson()
+        << 1
+        << QStringList{"|name|the pipeline name 'nightly\\n[Service]\\nExecStartPre=/bin/touch /tmp/x' contains the "
+                       "control character \\n"};
 }
 
 void tst_PipelineCli::validateContract()
@@ -301,7 +309,8 @@ void tst_PipelineCli::validateRefusesNonRegularFiles()
     QVERIFY2(r.exitCode == 1, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(QString::fromUtf8(r.err))));
     QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed()) + " ms"));
     const QString message = r.object().value("errors").toArray().at(0).toObject().value("message").toString();
-    QVERIFY2(message.contains(file) && message.contains(what) && message.contains("not a regular file"), qPrintable(message));
+    QVERIFY2(message.contains(file) && message.contains(what) && message.contains("not a regular file"),
+             qPrintable(message));
     QVERIFY2(QString::fromUtf8(r.err).contains(file), r.err.constData());
 }
 
@@ -314,12 +323,16 @@ void tst_PipelineCli::optionsASubcommandDoesNotTake_data()
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("option");
     const QString file = PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json";
-    QTest::newRow("pipeline validate --param") << QStringList{"pipeline", "validate", "--param", "a=b", file} << "--param";
-    QTest::newRow("pipeline validate F --only x") << QStringList{"pipeline", "validate", file, "--only", "x"} << "--only";
+    QTest::newRow("pipeline validate --param")
+        << QStringList{"pipeline", "validate", "--param", "a=b", file} << "--param";
+    QTest::newRow("pipeline validate F --only x")
+        << QStringList{"pipeline", "validate", file, "--only", "x"} << "--only";
     QTest::newRow("pipeline run --target") << QStringList{"pipeline", "run", file, "--target", "gpu"} << "--target";
     QTest::newRow("pipeline runs --force") << QStringList{"pipeline", "runs", "--force"} << "--force";
     QTest::newRow("pipeline show --limit") << QStringList{"pipeline", "show", "1", "--limit", "3"} << "--limit";
-    QTest::newRow("pipeline export-databricks --map") << QStringList{"pipeline", "export-databricks", file, "--out", path("never.json"), "--map", "a=train"} << "--map";
+    QTest::newRow("pipeline export-databricks --map")
+        << QStringList{"pipeline", "export-databricks", file, "--out", path("never.json"), "--map", "a=train"}
+        << "--map";
     QTest::newRow("schedule next --method") << QStringList{"schedule", "next", file, "--method", "cron"} << "--method";
     QTest::newRow("schedule next --dry-run") << QStringList{"schedule", "next", file, "--dry-run"} << "--dry-run";
     QTest::newRow("schedule pause --count") << QStringList{"schedule", "pause", file, "--count", "2"} << "--count";
@@ -343,17 +356,18 @@ void tst_PipelineCli::runContract()
 {
     const QString ws = path("ws-run");
     const QString file = path("contract.json");
-    QVERIFY(writeJson(file, pipelineJson("contract",
-                                         {shellTask("first", R"(echo "first says $1"; echo "word=$1" >> "$PIPEWRIGHT_OUTPUTS")",
-                                                    {"{{params.greeting}}"}),
-                                          shellTask("second", R"(echo "second heard $1"; echo "echo=$1" >> "$PIPEWRIGHT_OUTPUTS")",
-                                                    {"{{tasks.first.word}}"}, {"first"})},
-                                         {{"parameters", QJsonObject{{"greeting", "hello"}}}})));
+    QVERIFY(writeJson(
+        file, pipelineJson("contract",
+                           {shellTask("first", R"(echo "first says $1"; echo "word=$1" >> "$PIPEWRIGHT_OUTPUTS")",
+                                      {"{{params.greeting}}"}),
+                            shellTask("second", R"(echo "second heard $1"; echo "echo=$1" >> "$PIPEWRIGHT_OUTPUTS")",
+                                      {"{{tasks.first.word}}"}, {"first"})},
+                           {{"parameters", QJsonObject{{"greeting", "hello"}}}})));
     const QString failing = path("failing.json");
-    QVERIFY(writeJson(failing, pipelineJson("failing",
-                                            {shellTask("ok", "echo fine"),
-                                             shellTask("broken", "echo about to fail >&2; exit 3", {}, {"ok"}),
-                                             shellTask("after", "echo never", {}, {"broken"})})));
+    QVERIFY(
+        writeJson(failing, pipelineJson("failing", {shellTask("ok", "echo fine"),
+                                                    shellTask("broken", "echo about to fail >&2; exit 3", {}, {"ok"}),
+                                                    shellTask("after", "echo never", {}, {"broken"})})));
 
     // Defaults, then a value a shell would mangle: it must arrive literally.
     const Result plain = run({"pipeline", "run", file, "--workspace", ws, "--json"});
@@ -379,7 +393,8 @@ void tst_PipelineCli::runContract()
     QCOMPARE(tasks.at(0).toObject().value("task_key").toString(), "first"); // dependency order
     QCOMPARE(taskOf(o, "first").value("outputs").toObject().value("word").toString(), value);
     QCOMPARE(taskOf(o, "second").value("outputs").toObject().value("echo").toString(), value);
-    for (const char *line : {"first: RUNNING", "first: TERMINATED SUCCESS", "second: RUNNING", "second: TERMINATED SUCCESS"})
+    for (const char *line :
+         {"first: RUNNING", "first: TERMINATED SUCCESS", "second: RUNNING", "second: TERMINATED SUCCESS"})
         QVERIFY2(r.err.contains(line), r.err.constData());
     const qint64 runId = o.value("run_id").toInteger();
 
@@ -388,7 +403,8 @@ void tst_PipelineCli::runContract()
     QCOMPARE(f.exitCode, 1);
     QCOMPARE(f.object().value("result_state").toString(), "FAILED");
     const auto results = resultsOf(f.object());
-    QVERIFY2(results == (std::map<QString, QString>{{"ok", "SUCCESS"}, {"broken", "FAILED"}, {"after", "UPSTREAM_FAILED"}}),
+    QVERIFY2(results
+                 == (std::map<QString, QString>{{"ok", "SUCCESS"}, {"broken", "FAILED"}, {"after", "UPSTREAM_FAILED"}}),
              qPrintable(describe(results)));
     QVERIFY2(f.err.contains("broken"), f.err.constData());
 
@@ -418,7 +434,8 @@ void tst_PipelineCli::runContract()
     const QJsonObject shown = show.object();
     QCOMPARE(shown.value("run_id").toInteger(), runId);
     QCOMPARE(shown.value("parameters").toObject().value("greeting").toString(), value);
-    for (const auto &[key, text] : std::map<QString, QString>{{"first", "first says " + value}, {"second", "second heard " + value}}) {
+    for (const auto &[key, text] :
+         std::map<QString, QString>{{"first", "first says " + value}, {"second", "second heard " + value}}) {
         const QJsonArray attempts = taskOf(shown, key).value("attempt_list").toArray();
         QCOMPARE(attempts.size(), 1);
         const QJsonObject a = attempts.at(0).toObject();
@@ -428,8 +445,8 @@ void tst_PipelineCli::runContract()
         QVERIFY2(QFileInfo::exists(log), qPrintable(log));
         QVERIFY2(QString::fromUtf8(readFile(log)).contains(text), qPrintable(log + ": " + readFile(log)));
     }
-    const Result showFailed = run({"pipeline", "show", QString::number(f.object().value("run_id").toInteger()),
-                                   "--workspace", ws, "--json"});
+    const Result showFailed = run(
+        {"pipeline", "show", QString::number(f.object().value("run_id").toInteger()), "--workspace", ws, "--json"});
     const QJsonArray brokenAttempts = taskOf(showFailed.object(), "broken").value("attempt_list").toArray();
     QCOMPARE(brokenAttempts.size(), 1);
     QCOMPARE(brokenAttempts.at(0).toObject().value("exit_code").toInt(), 3);
@@ -451,26 +468,29 @@ void tst_PipelineCli::partialRuns_data()
     QTest::newRow("--only a,b list") << QStringList{"--only", "top,bottom"} << QStringList{"top", "bottom"};
     QTest::newRow("--from middle") << QStringList{"--from", "middle"} << QStringList{"middle", "bottom"};
     QTest::newRow("--to middle") << QStringList{"--to", "middle"} << QStringList{"top", "middle"};
-    QTest::newRow("--from top --to middle") << QStringList{"--from", "top", "--to", "middle"} << QStringList{"top", "middle"};
+    QTest::newRow("--from top --to middle")
+        << QStringList{"--from", "top", "--to", "middle"} << QStringList{"top", "middle"};
 }
 
 void tst_PipelineCli::partialRuns()
 {
     QFETCH(QStringList, selection);
     QFETCH(QStringList, ran);
-    const QString ws = path("ws-partial-" + QString::fromLatin1(QTest::currentDataTag()).remove(QRegularExpression("[^a-z]")));
+    const QString ws = path("ws-partial-"
+                            + QString::fromLatin1(QTest::currentDataTag()).remove(QRegularExpression("[^a-z]")));
     const QString file = path("partial.json");
-    QVERIFY(writeJson(file, pipelineJson("partial",
-                                         {shellTask("top", R"(echo "v=$1" >> "$PIPEWRIGHT_OUTPUTS")", {"{{params.tag}}"}),
-                                          shellTask("middle", R"(echo "v=$1" >> "$PIPEWRIGHT_OUTPUTS")",
-                                                    {"{{tasks.top.v}}"}, {"top"}),
-                                          shellTask("bottom", R"(echo "v=$1" >> "$PIPEWRIGHT_OUTPUTS")",
-                                                    {"{{tasks.middle.v}}"}, {"middle"})},
-                                         {{"parameters", QJsonObject{{"tag", "default"}}}})));
+    QVERIFY(writeJson(
+        file, pipelineJson(
+                  "partial",
+                  {shellTask("top", R"(echo "v=$1" >> "$PIPEWRIGHT_OUTPUTS")", {"{{params.tag}}"}),
+                   shellTask("middle", R"(echo "v=$1" >> "$PIPEWRIGHT_OUTPUTS")", {"{{tasks.top.v}}"}, {"top"}),
+                   shellTask("bottom", R"(echo "v=$1" >> "$PIPEWRIGHT_OUTPUTS")", {"{{tasks.middle.v}}"}, {"middle"})},
+                  {{"parameters", QJsonObject{{"tag", "default"}}}})));
     // A full run first: the outputs of tasks a partial run leaves out come from their last successful run.
     QCOMPARE(run({"pipeline", "run", file, "--param", "tag=earlier", "--workspace", ws, "--json"}).exitCode, 0);
 
-    const Result r = run(QStringList{"pipeline", "run", file, "--param", "tag=now", "--workspace", ws, "--json"} + selection);
+    const Result r = run(QStringList{"pipeline", "run", file, "--param", "tag=now", "--workspace", ws, "--json"}
+                         + selection);
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.object().value("result_state").toString(), "SUCCESS");
     std::map<QString, QString> expected;
@@ -524,8 +544,8 @@ void tst_PipelineCli::cancelAndRepairThroughCli()
         p.kill();
         p.waitForFinished();
     }
-    QVERIFY2(runId > 0, qPrintable("the run never showed RUNNING; pipeline runs: exit " + QString::number(runs.exitCode) + " "
-                                   + runs.out + runs.err + "; pipeline run: " + p.readAllStandardOutput()
+    QVERIFY2(runId > 0, qPrintable("the run never showed RUNNING; pipeline runs: exit " + QString::number(runs.exitCode)
+                                   + " " + runs.out + runs.err + "; pipeline run: " + p.readAllStandardOutput()
                                    + p.readAllStandardError()));
 
     const Result cancel = run({"pipeline", "cancel", QString::number(runId), "--workspace", ws, "--json"});
@@ -553,10 +573,13 @@ void tst_PipelineCli::cancelAndRepairThroughCli()
     // Repair: b fails until a flag file exists; the repair reruns b only, with a's outputs from the failed run.
     const QString flag = path("repair-flag");
     const QString flaky = path("flaky.json");
-    QVERIFY(writeJson(flaky, pipelineJson("flaky",
-                                          {shellTask("a", R"(echo a ran; echo "token=$1" >> "$PIPEWRIGHT_OUTPUTS")", {"t-{{run.id}}"}),
-                                           shellTask("b", R"(test -e "$1" || { echo no flag >&2; exit 1; }; echo "got=$2" >> "$PIPEWRIGHT_OUTPUTS")",
-                                                     {flag, "{{tasks.a.token}}"}, {"a"})})));
+    QVERIFY(writeJson(
+        flaky,
+        pipelineJson(
+            "flaky",
+            {shellTask("a", R"(echo a ran; echo "token=$1" >> "$PIPEWRIGHT_OUTPUTS")", {"t-{{run.id}}"}),
+             shellTask("b", R"(test -e "$1" || { echo no flag >&2; exit 1; }; echo "got=$2" >> "$PIPEWRIGHT_OUTPUTS")",
+                       {flag, "{{tasks.a.token}}"}, {"a"})})));
     const Result failed = run({"pipeline", "run", flaky, "--workspace", ws, "--json"});
     QCOMPARE(failed.exitCode, 1);
     QCOMPARE(failed.object().value("result_state").toString(), "FAILED");
@@ -578,7 +601,8 @@ void tst_PipelineCli::cancelAndRepairThroughCli()
     QCOMPARE(taskOf(rep, "b").value("attempts").toInt(), 1);
     QCOMPARE(taskOf(rep, "b").value("outputs").toObject().value("got").toString(), token);
     // A run that succeeded has nothing to repair.
-    const Result twice = run({"pipeline", "repair", QString::number(rep.value("run_id").toInteger()), "--workspace", ws, "--json"});
+    const Result twice = run(
+        {"pipeline", "repair", QString::number(rep.value("run_id").toInteger()), "--workspace", ws, "--json"});
     QCOMPARE(twice.exitCode, 1);
     QVERIFY2(twice.err.contains("succeeded"), twice.err.constData());
 }
@@ -599,7 +623,8 @@ void tst_PipelineCli::repairAfterKill()
 {
     QFETCH(QString, killedIn);
     const QString tag = killedIn;
-    const QString ws = path("ws-kill-" + tag), images = path("shapes-kill-" + tag), file = path("kill-" + tag + ".json");
+    const QString ws = path("ws-kill-" + tag), images = path("shapes-kill-" + tag),
+                  file = path("kill-" + tag + ".json");
     const QString hold = path("hold-" + tag);
     QVERIFY(test::writeShapeClasses(images, 8, 7));
     const QString experiment = "kill-" + tag;
@@ -609,13 +634,23 @@ void tst_PipelineCli::repairAfterKill()
             t.insert("depends_on", QJsonArray{QJsonObject{{"task_key", after}}});
         return t;
     };
-    QVERIFY(writeJson(file, pipelineJson("kill-" + tag,
-        {task("ingest", "ingest", {{"source", images}, {"table", "shapes"}}, {}),
-         task("train", "train", {{"table", "{{tasks.ingest.table}}"}, {"experiment", experiment}, {"epochs", 1},
-                                 {"image_size", 16}, {"batch_size", 8}, {"val_fraction", 0.2}, {"device", "cpu"}}, "ingest"),
-         task("register", "register", {{"run", "{{tasks.train.run_id}}"}, {"name", "shapes"}}, "train"),
-         task("promote", "promote", {{"name", "shapes"}, {"version", "{{tasks.register.version}}"}, {"stage", "Staging"}},
-              "register")})));
+    QVERIFY(writeJson(
+        file,
+        pipelineJson("kill-" + tag,
+                     {task("ingest", "ingest", {{"source", images}, {"table", "shapes"}}, {}),
+                      task("train", "train",
+                           {{"table", "{{tasks.ingest.table}}"},
+                            {"experiment", experiment},
+                            {"epochs", 1},
+                            {"image_size", 16},
+                            {"batch_size", 8},
+                            {"val_fraction", 0.2},
+                            {"device", "cpu"}},
+                           "ingest"),
+                      task("register", "register", {{"run", "{{tasks.train.run_id}}"}, {"name", "shapes"}}, "train"),
+                      task("promote", "promote",
+                           {{"name", "shapes"}, {"version", "{{tasks.register.version}}"}, {"stage", "Staging"}},
+                           "register")})));
     pw::store::Workspace::open(ws.toStdString()); // the workspace exists first
 
     QProcess executor;
@@ -687,8 +722,9 @@ void tst_PipelineCli::seedTrainingDag()
     const QJsonObject o = r.object();
     QCOMPARE(o.value("result_state").toString(), "SUCCESS");
     const auto results = resultsOf(o);
-    QVERIFY2(results == (std::map<QString, QString>{{"ingest", "SUCCESS"}, {"train", "SUCCESS"}, {"register", "SUCCESS"},
-                                                    {"promote", "SUCCESS"}}),
+    QVERIFY2(results
+                 == (std::map<QString, QString>{
+                     {"ingest", "SUCCESS"}, {"train", "SUCCESS"}, {"register", "SUCCESS"}, {"promote", "SUCCESS"}}),
              qPrintable(describe(results)));
     const QJsonObject ingested = taskOf(o, "ingest").value("outputs").toObject();
     QCOMPARE(ingested.value("added").toInteger(), 1500);
@@ -720,8 +756,8 @@ void tst_PipelineCli::seedTrainingDag()
     QCOMPARE(run({"models", "transition", "fashion", "1", "Production", "--workspace", ws, "--json"}).exitCode, 0);
     const QString review = path("review-tasks.json");
     const Result s = run({"pipeline", "run", PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json", "--param",
-                          "incoming_path=" + incoming, "--param", "table=fashion", "--param", "model=fashion@Production",
-                          "--param", "review_file=" + review, "--workspace", ws, "--json"},
+                          "incoming_path=" + incoming, "--param", "table=fashion", "--param",
+                          "model=fashion@Production", "--param", "review_file=" + review, "--workspace", ws, "--json"},
                          300000);
     QVERIFY2(s.exitCode == 0, s.err.constData());
     QCOMPARE(s.object().value("result_state").toString(), "SUCCESS");
@@ -774,10 +810,13 @@ void tst_PipelineCli::seedDatabricksJobs()
     QVERIFY2(t.exitCode == 0, t.err.constData());
     QCOMPARE(t.object().value("result_state").toString(), "SUCCESS");
     const auto trainResults = resultsOf(t.object());
-    QVERIFY2(trainResults == (std::map<QString, QString>{{"Load_Images_for_Training", "SUCCESS"},
-                                                         {"Train_Images", "SUCCESS"}, {"Register_Model", "SUCCESS"}}),
+    QVERIFY2(trainResults
+                 == (std::map<QString, QString>{{"Load_Images_for_Training", "SUCCESS"},
+                                                {"Train_Images", "SUCCESS"},
+                                                {"Register_Model", "SUCCESS"}}),
              qPrintable(describe(trainResults)));
-    QCOMPARE(taskOf(t.object(), "Load_Images_for_Training").value("outputs").toObject().value("added").toInteger(), 300);
+    QCOMPARE(taskOf(t.object(), "Load_Images_for_Training").value("outputs").toObject().value("added").toInteger(),
+             300);
     const QString trainRun = taskOf(t.object(), "Train_Images").value("outputs").toObject().value("run_id").toString();
     const QJsonObject registered = taskOf(t.object(), "Register_Model").value("outputs").toObject();
     QCOMPARE(registered.value("name").toString(), "image-classifier");
@@ -792,7 +831,8 @@ void tst_PipelineCli::seedDatabricksJobs()
     QCOMPARE(models.json().array().at(0).toObject().value("run_id").toString(), trainRun);
 
     // Scoring, with the model the training job registered promoted to Production.
-    QCOMPARE(run({"models", "transition", "image-classifier", "1", "Production", "--workspace", ws, "--json"}).exitCode, 0);
+    QCOMPARE(run({"models", "transition", "image-classifier", "1", "Production", "--workspace", ws, "--json"}).exitCode,
+             0);
     const QString scoring = path("dbx-scoring.json");
     QVERIFY(importJob("seed_scoring_get.json", scoring));
     const Result s = run({"pipeline", "run", scoring, "--param", "image_path=" + incoming, "--workspace", ws, "--json"},
@@ -800,8 +840,10 @@ void tst_PipelineCli::seedDatabricksJobs()
     QVERIFY2(s.exitCode == 0, s.err.constData());
     QCOMPARE(s.object().value("result_state").toString(), "SUCCESS");
     const auto scoreResults = resultsOf(s.object());
-    QVERIFY2(scoreResults == (std::map<QString, QString>{{"Load_New_Images", "SUCCESS"}, {"Score_Images", "SUCCESS"},
-                                                         {"Manual_Image_Labeling", "SUCCESS"}}),
+    QVERIFY2(scoreResults
+                 == (std::map<QString, QString>{{"Load_New_Images", "SUCCESS"},
+                                                {"Score_Images", "SUCCESS"},
+                                                {"Manual_Image_Labeling", "SUCCESS"}}),
              qPrintable(describe(scoreResults)));
     QCOMPARE(taskOf(s.object(), "Load_New_Images").value("outputs").toObject().value("added").toInteger(), 100);
     const QJsonObject scored = taskOf(s.object(), "Score_Images").value("outputs").toObject();
@@ -846,22 +888,26 @@ void tst_PipelineCli::databricksOut_data()
     QTest::newRow("import, new file") << "import-databricks" << job << QStringList{} << false << 0 << ""
                                       << "model_name=image-classifier";
     QTest::newRow("import onto a file") << "import-databricks" << job << QStringList{} << true << 1
-                                        << "exists (--force replaces it)" << "";
-    QTest::newRow("import onto a file, --force") << "import-databricks" << job << QStringList{"--force"} << true << 0
-                                                 << "" << "review_file=review-Manual_Image_Labeling.csv";
+                                        << "exists (--force replaces it)"
+                                        << "";
+    QTest::newRow("import onto a file, --force")
+        << "import-databricks" << job << QStringList{"--force"} << true << 0 << ""
+        << "review_file=review-Manual_Image_Labeling.csv";
     QTest::newRow("export onto a file") << "export-databricks" << pipeline << QStringList{} << true << 1
-                                        << "exists (--force replaces it)" << "";
-    QTest::newRow("export onto a file, --force") << "export-databricks" << pipeline << QStringList{"--force"} << true
-                                                 << 0 << "" << "";
-    QTest::newRow("import, --param sets a default") << "import-databricks" << job
-                                                    << QStringList{"--param", "model_name=fashion"} << false << 0 << ""
-                                                    << "model_name=fashion";
-    QTest::newRow("import, --param sets a value of the job") << "import-databricks" << job
-                                                             << QStringList{"--param", "image_path=/data/new"} << false
-                                                             << 0 << "" << "image_path=/data/new";
-    QTest::newRow("import, --param of no parameter") << "import-databricks" << job
-                                                     << QStringList{"--param", "epochs=2"} << false << 2
-                                                     << "no parameter 'epochs'" << "";
+                                        << "exists (--force replaces it)"
+                                        << "";
+    QTest::newRow("export onto a file, --force")
+        << "export-databricks" << pipeline << QStringList{"--force"} << true << 0 << ""
+        << "";
+    QTest::newRow("import, --param sets a default")
+        << "import-databricks" << job << QStringList{"--param", "model_name=fashion"} << false << 0 << ""
+        << "model_name=fashion";
+    QTest::newRow("import, --param sets a value of the job")
+        << "import-databricks" << job << QStringList{"--param", "image_path=/data/new"} << false << 0 << ""
+        << "image_path=/data/new";
+    QTest::newRow("import, --param of no parameter")
+        << "import-databricks" << job << QStringList{"--param", "epochs=2"} << false << 2 << "no parameter 'epochs'"
+        << "";
 }
 
 void tst_PipelineCli::databricksOut()
@@ -879,7 +925,8 @@ void tst_PipelineCli::databricksOut()
     if (existing)
         QVERIFY(test::writeFile(out, before));
 
-    const Result r = run(QStringList{"pipeline", command, input, "--out", out, "--workspace", path("ws-dbx-out")} + options);
+    const Result r = run(QStringList{"pipeline", command, input, "--out", out, "--workspace", path("ws-dbx-out")}
+                         + options);
     QVERIFY2(r.exitCode == exitCode, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(QString::fromUtf8(r.err))));
     QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
     if (exitCode != 0) {
@@ -910,15 +957,21 @@ void tst_PipelineCli::scheduleNext_data()
     QTest::addColumn<QStringList>("next");
     // 2026-03-29 02:00 CET jumps to 03:00 CEST: 02:30 does not occur that day, so it does not fire.
     QTest::newRow("spring forward skips the day")
-        << "0 30 2 * * ?" << "Europe/Berlin" << "2026-03-28T12:00:00Z"
+        << "0 30 2 * * ?"
+        << "Europe/Berlin"
+        << "2026-03-28T12:00:00Z"
         << QStringList{"2026-03-30T02:30:00+02:00", "2026-03-31T02:30:00+02:00", "2026-04-01T02:30:00+02:00"};
     // 2026-10-25 03:00 CEST falls back to 02:00 CET: 02:30 occurs twice and fires once, the first time.
     QTest::newRow("fall back fires once")
-        << "0 30 2 * * ?" << "Europe/Berlin" << "2026-10-24T12:00:00Z"
+        << "0 30 2 * * ?"
+        << "Europe/Berlin"
+        << "2026-10-24T12:00:00Z"
         << QStringList{"2026-10-25T02:30:00+02:00", "2026-10-26T02:30:00+01:00", "2026-10-27T02:30:00+01:00"};
     // The hour that repeats fires its first occurrence only: 02:00 and 02:30 CEST, then 03:00 CET.
     QTest::newRow("half-hourly through the overlap")
-        << "0 0/30 2-3 25 OCT ?" << "Europe/Berlin" << "2026-10-24T22:00:00Z"
+        << "0 0/30 2-3 25 OCT ?"
+        << "Europe/Berlin"
+        << "2026-10-24T22:00:00Z"
         << QStringList{"2026-10-25T02:00:00+02:00", "2026-10-25T02:30:00+02:00", "2026-10-25T03:00:00+01:00"};
 }
 
@@ -932,8 +985,8 @@ void tst_PipelineCli::scheduleNext()
     QVERIFY(writeJson(file, pipelineJson("nightly", {shellTask("t", "true")},
                                          {{"schedule", QJsonObject{{"quartz_cron_expression", expression},
                                                                    {"timezone_id", zone}}}})));
-    const Result r = run({"schedule", "next", file, "--count", QString::number(next.size()), "--after", after,
-                          "--json", "--workspace", path("ws-schedule")});
+    const Result r = run({"schedule", "next", file, "--count", QString::number(next.size()), "--after", after, "--json",
+                          "--workspace", path("ws-schedule")});
     QCOMPARE(r.exitCode, 0);
     const QJsonObject o = r.object();
     QCOMPARE(o.value("timezone_id").toString(), zone);
@@ -984,7 +1037,8 @@ void tst_PipelineCli::scheduleInstall()
         const QString exec = service.section("ExecStart=", 1).section('\n', 0, 0);
         QVERIFY2(!exec.isEmpty(), qPrintable(service));
         QVERIFY2(exec.contains(" pipeline run ") && exec.contains(absFile) && exec.contains(" --workspace ")
-                     && exec.contains(absWs) && exec.startsWith('"' + QFileInfo(PIPEWRIGHT_BIN).canonicalFilePath() + '"'),
+                     && exec.contains(absWs)
+                     && exec.startsWith('"' + QFileInfo(PIPEWRIGHT_BIN).canonicalFilePath() + '"'),
                  qPrintable(exec));
         QVERIFY2(timer.split('\n').contains("OnCalendar=*-*-* 02:30:00 Europe/Berlin"), qPrintable(timer));
     } else {
@@ -1009,8 +1063,8 @@ void tst_PipelineCli::scheduleInstallRefusals_data()
     const QString training = PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json"; // its schedule is PAUSED
     QTest::newRow("paused, systemd") << training << "systemd" << 1 << "PAUSED";
     QTest::newRow("paused, cron") << training << "cron" << 1 << "PAUSED";
-    QTest::newRow("no schedule") << PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json" << "systemd" << 1
-                                 << "has no schedule";
+    QTest::newRow("no schedule") << PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json"
+                                 << "systemd" << 1 << "has no schedule";
     QTest::newRow("unknown method") << path("nightly.json") << "at" << 2 << "--method: 'at'";
 }
 
@@ -1020,12 +1074,14 @@ void tst_PipelineCli::scheduleInstallRefusals()
     QFETCH(QString, method);
     QFETCH(int, exitCode);
     QFETCH(QString, message);
-    QVERIFY(writeJson(path("nightly.json"), pipelineJson("nightly", {shellTask("t", "true")},
-                                                         {{"schedule", QJsonObject{{"quartz_cron_expression", "0 30 2 * * ?"},
-                                                                                   {"timezone_id", "Europe/Berlin"}}}})));
-    const Result r = run({"schedule", "install", file, "--method", method, "--dry-run", "--json", "--workspace",
-                          path("ws-install")});
-    QVERIFY2(r.exitCode == exitCode, qPrintable(QString("exit %1, stdout: %2").arg(r.exitCode).arg(QString::fromUtf8(r.out))));
+    QVERIFY(writeJson(path("nightly.json"),
+                      pipelineJson("nightly", {shellTask("t", "true")},
+                                   {{"schedule", QJsonObject{{"quartz_cron_expression", "0 30 2 * * ?"},
+                                                             {"timezone_id", "Europe/Berlin"}}}})));
+    const Result r = run(
+        {"schedule", "install", file, "--method", method, "--dry-run", "--json", "--workspace", path("ws-install")});
+    QVERIFY2(r.exitCode == exitCode,
+             qPrintable(QString("exit %1, stdout: %2").arg(r.exitCode).arg(QString::fromUtf8(r.out))));
     QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
     QVERIFY(r.out.isEmpty());
 }
@@ -1053,7 +1109,11 @@ void tst_PipelineCli::scheduleInstallEscapes()
     pipeline::InstalledSchedule s;
     s.pipeline = "nightly";
     s.file = QFileInfo(file).absoluteFilePath().toStdString();
-    s.argv = {QFileInfo(PIPEWRIGHT_BIN).canonicalFilePath().toStdString(), "pipeline", "run", s.file, "--workspace",
+    s.argv = {QFileInfo(PIPEWRIGHT_BIN).canonicalFilePath().toStdString(),
+              "pipeline",
+              "run",
+              s.file,
+              "--workspace",
               QFileInfo(ws).absoluteFilePath().toStdString()};
     s.expression = "0 30 2 * * ?";
     s.timezone = "Europe/Berlin";
@@ -1062,7 +1122,8 @@ void tst_PipelineCli::scheduleInstallEscapes()
         for (auto it = files.begin(); it != files.end(); ++it) {
             if (it.key().endsWith(".service"))
                 service = it.value().toString();
-            QVERIFY2(QFileInfo(it.key()).fileName().contains(QRegularExpression("^pipewright-nightly-[0-9a-f]{8}\\.(service|timer)$")),
+            QVERIFY2(QFileInfo(it.key()).fileName().contains(
+                         QRegularExpression("^pipewright-nightly-[0-9a-f]{8}\\.(service|timer)$")),
                      qPrintable(it.key()));
         }
         QCOMPARE(service, QString::fromStdString(pipeline::systemdServiceText(s)));
@@ -1078,12 +1139,15 @@ void tst_PipelineCli::scheduleInstallEscapes()
 
     // A name that would add settings to the unit is refused before anything is written.
     const QString injected = path("injected-schedule.json");
-    QVERIFY(writeJson(injected, pipelineJson("nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x", {shellTask("t", "true")},
-                                             {{"schedule", QJsonObject{{"quartz_cron_expression", "0 30 2 * * ?"}}}})));
-    const Result bad = run({"schedule", "install", injected, "--method", method, "--dry-run", "--json", "--workspace", ws});
+    QVERIFY(
+        writeJson(injected, pipelineJson("nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x", {shellTask("t", "true")},
+                                         {{"schedule", QJsonObject{{"quartz_cron_expression", "0 30 2 * * ?"}}}})));
+    const Result bad = run(
+        {"schedule", "install", injected, "--method", method, "--dry-run", "--json", "--workspace", ws});
     QCOMPARE(bad.exitCode, 1);
     QVERIFY(bad.out.isEmpty());
-    QVERIFY2(bad.err.contains("nightly\\n[Service]\\nExecStartPre") && !bad.err.contains("\n[Service]"), bad.err.constData());
+    QVERIFY2(bad.err.contains("nightly\\n[Service]\\nExecStartPre") && !bad.err.contains("\n[Service]"),
+             bad.err.constData());
 }
 
 void tst_PipelineCli::scheduleInstallWithoutCron_data()
@@ -1126,10 +1190,11 @@ void tst_PipelineCli::schedulePauseResume()
 {
     const QString file = path("pausable.json");
     // A hand-written layout (key order, spacing) that a rewrite through a JSON object would not keep.
-    const QByteArray original = "{\n  \"name\": \"pausable\",  \"format_version\": 1,\n"
-                                "  \"schedule\": { \"quartz_cron_expression\": \"0 30 2 * * ?\",\n"
-                                "                \"timezone_id\": \"UTC\" },\n"
-                                "  \"tasks\": [ {\"task_key\": \"t\", \"type\": \"shell\", \"params\": {\"argv\": [\"true\"]}} ]\n}\n";
+    const QByteArray original =
+        "{\n  \"name\": \"pausable\",  \"format_version\": 1,\n"
+        "  \"schedule\": { \"quartz_cron_expression\": \"0 30 2 * * ?\",\n"
+        "                \"timezone_id\": \"UTC\" },\n"
+        "  \"tasks\": [ {\"task_key\": \"t\", \"type\": \"shell\", \"params\": {\"argv\": [\"true\"]}} ]\n}\n";
     QVERIFY(test::writeFile(file, original));
     const QString ws = path("ws-pause");
     const Result paused = run({"schedule", "pause", file, "--json", "--workspace", ws});
@@ -1154,12 +1219,14 @@ void tst_PipelineCli::schedulePauseResume()
     QCOMPARE(run({"schedule", "next", file, "--json", "--workspace", ws}).object().value("paused").toBool(), false);
     QVERIFY(!QFileInfo::exists(file + ".tmp"));
 
-    const Result none = run({"schedule", "pause", PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json", "--workspace", ws});
+    const Result none = run(
+        {"schedule", "pause", PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json", "--workspace", ws});
     QCOMPARE(none.exitCode, 1);
     QVERIFY2(none.err.contains("has no schedule"), none.err.constData());
     QCOMPARE(run({"schedule", "pause", "--workspace", ws}).exitCode, 2);
     const Result help = run({"help", "schedule"});
-    QVERIFY2(help.out.contains("schedule pause FILE") && help.out.contains("schedule resume FILE"), help.out.constData());
+    QVERIFY2(help.out.contains("schedule pause FILE") && help.out.contains("schedule resume FILE"),
+             help.out.constData());
 }
 
 // ---- the scheduler --------------------------------------------------------------------------------------
@@ -1173,11 +1240,13 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
     QVERIFY(writeJson(pipelines + "/ticker.json",
                       pipelineJson("ticker", {shellTask("noop", "true")},
                                    {{"max_concurrent_runs", 3},
-                                    {"schedule", QJsonObject{{"quartz_cron_expression", "*/2 * * * * ?"}, {"timezone_id", "UTC"}}}})));
-    QVERIFY(writeJson(pipelines + "/arrivals.json",
-                      pipelineJson("arrivals", {shellTask("record", R"(echo "$PIPEWRIGHT_RUN_ID" >> "$1")", {record})},
-                                   {{"trigger", QJsonObject{{"file_arrival", QJsonObject{{"path", incoming},
-                                                                                         {"min_seconds_between_triggers", 0}}}}}})));
+                                    {"schedule", QJsonObject{{"quartz_cron_expression", "*/2 * * * * ?"},
+                                                             {"timezone_id", "UTC"}}}})));
+    QVERIFY(writeJson(
+        pipelines + "/arrivals.json",
+        pipelineJson("arrivals", {shellTask("record", R"(echo "$PIPEWRIGHT_RUN_ID" >> "$1")", {record})},
+                     {{"trigger", QJsonObject{{"file_arrival", QJsonObject{{"path", incoming},
+                                                                           {"min_seconds_between_triggers", 0}}}}}})));
 
     struct Started
     {
@@ -1237,8 +1306,9 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
         QVERIFY(test::writeImage(incoming + "/sub/c.png", 8, 8, 3, 3));
         QVERIFY(test::writeFile(incoming + "/notes.txt", "not an image"));
 
-        QVERIFY2(QTest::qWaitFor([&] { return startedOf("ticker").size() >= 2 && !startedOf("arrivals").empty(); }, 8000),
-                 qPrintable(messages.join('\n')));
+        QVERIFY2(
+            QTest::qWaitFor([&] { return startedOf("ticker").size() >= 2 && !startedOf("arrivals").empty(); }, 8000),
+            qPrintable(messages.join('\n')));
         const Started arrival = startedOf("arrivals").front();
         QCOMPARE(arrival.trigger, "file_arrival");
         QVERIFY(QTest::qWaitFor([&] { return hasFinished(arrival.runId); }, 60000));
@@ -1257,10 +1327,12 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
         for (const Started &s : ticks) {
             QCOMPARE(s.trigger, "schedule");
             std::lock_guard lock(mutex);
-            const bool near = std::any_of(dueMs.begin(), dueMs.end(), [&](qint64 due) { return s.atMs >= due - 5 && s.atMs - due <= 1000; });
-            QVERIFY2(near, qPrintable(QString("run %1 started at %2 ms, no due time within 1 s before it")
-                                          .arg(s.runId)
-                                          .arg(s.atMs)));
+            const bool near = std::any_of(dueMs.begin(), dueMs.end(),
+                                          [&](qint64 due) { return s.atMs >= due - 5 && s.atMs - due <= 1000; });
+            QVERIFY2(
+                near,
+                qPrintable(
+                    QString("run %1 started at %2 ms, no due time within 1 s before it").arg(s.runId).arg(s.atMs)));
         }
         {
             auto db = ws.openCatalog();
@@ -1269,11 +1341,13 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
             const QDateTime last = QDateTime::fromString(QString::fromStdString(st.text(0)), Qt::ISODateWithMs);
             QVERIFY(last.isValid());
             QCOMPARE(last.toMSecsSinceEpoch() % 2000, 0);
-            store::Statement runs(*db, "SELECT run_id, start_time, trigger FROM pipeline_runs WHERE pipeline = 'ticker' "
-                                       "ORDER BY run_id LIMIT 2");
+            store::Statement runs(*db,
+                                  "SELECT run_id, start_time, trigger FROM pipeline_runs WHERE pipeline = 'ticker' "
+                                  "ORDER BY run_id LIMIT 2");
             while (runs.step()) {
                 QCOMPARE(runs.text(2), std::string("schedule"));
-                const qint64 startMs = QDateTime::fromString(QString::fromStdString(runs.text(1)), Qt::ISODateWithMs).toMSecsSinceEpoch();
+                const qint64 startMs =
+                    QDateTime::fromString(QString::fromStdString(runs.text(1)), Qt::ISODateWithMs).toMSecsSinceEpoch();
                 QVERIFY2(startMs % 2000 <= 1000, runs.text(1).c_str());
             }
         }
@@ -1282,7 +1356,8 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
         auto arrivalRuns = [&] {
             auto db = ws.openCatalog();
             std::vector<std::pair<qint64, std::string>> out;
-            store::Statement st(*db, "SELECT run_id, trigger FROM pipeline_runs WHERE pipeline = 'arrivals' ORDER BY run_id");
+            store::Statement st(
+                *db, "SELECT run_id, trigger FROM pipeline_runs WHERE pipeline = 'arrivals' ORDER BY run_id");
             while (st.step())
                 out.emplace_back(st.int64(0), st.text(1));
             return out;
@@ -1299,8 +1374,8 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
         QCOMPARE(runsOfArrivals.size(), std::size_t(1));
         QCOMPARE(runsOfArrivals.front().first, arrival.runId);
         QCOMPARE(runsOfArrivals.front().second, std::string("file_arrival"));
-        QCOMPARE(takenFiles(), (std::map<QString, qint64>{{"a.png", arrival.runId}, {"b.png", arrival.runId},
-                                                          {"c.png", arrival.runId}}));
+        QCOMPARE(takenFiles(), (std::map<QString, qint64>{
+                                   {"a.png", arrival.runId}, {"b.png", arrival.runId}, {"c.png", arrival.runId}}));
         QCOMPARE(readFile(record).trimmed(), QByteArray::number(arrival.runId));
 
         // Nothing new: no second run for the same files.
@@ -1310,15 +1385,19 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
 
         // One more image, in the folder that appeared after the start: a new run, for that file only.
         QVERIFY(test::writeImage(incoming + "/sub/d.png", 8, 8, 3, 4));
-        QVERIFY2(QTest::qWaitFor([&] { return startedOf("arrivals").size() >= 2; }, 8000), qPrintable(messages.join('\n')));
+        QVERIFY2(QTest::qWaitFor([&] { return startedOf("arrivals").size() >= 2; }, 8000),
+                 qPrintable(messages.join('\n')));
         const Started second = startedOf("arrivals").at(1);
         QVERIFY(second.runId > arrival.runId);
         QCOMPARE(second.trigger, "file_arrival");
         QVERIFY(QTest::qWaitFor([&] { return hasFinished(second.runId); }, 60000));
-        QCOMPARE(takenFiles(), (std::map<QString, qint64>{{"a.png", arrival.runId}, {"b.png", arrival.runId},
-                                                          {"c.png", arrival.runId}, {"d.png", second.runId}}));
+        QCOMPARE(takenFiles(), (std::map<QString, qint64>{{"a.png", arrival.runId},
+                                                          {"b.png", arrival.runId},
+                                                          {"c.png", arrival.runId},
+                                                          {"d.png", second.runId}}));
         QCOMPARE(arrivalRuns().size(), std::size_t(2));
-        QCOMPARE(readFile(record).trimmed(), QByteArray::number(arrival.runId) + "\n" + QByteArray::number(second.runId));
+        QCOMPARE(readFile(record).trimmed(),
+                 QByteArray::number(arrival.runId) + "\n" + QByteArray::number(second.runId));
         scheduler.stop(false);
         QCOMPARE(scheduler.activeRuns(), 0);
     }
@@ -1326,11 +1405,12 @@ void tst_PipelineCli::schedulerFiresAndWatchesFolders()
     // The CLI scheduler: stops by itself after --for, names what it loaded and what it started.
     QElapsedTimer elapsed;
     elapsed.start();
-    const Result r = run({"scheduler", "--for", "4", "--pipelines", pipelines, "--workspace", path("ws-scheduler-cli")}, 30000);
+    const Result r = run({"scheduler", "--for", "4", "--pipelines", pipelines, "--workspace", path("ws-scheduler-cli")},
+                         30000);
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(elapsed.elapsed() >= 3500 && elapsed.elapsed() < 15000, qPrintable(QString::number(elapsed.elapsed())));
-    for (const char *text : {"loaded pipeline 'ticker'", "loaded pipeline 'arrivals'", "started (schedule)",
-                             "started (file_arrival)"})
+    for (const char *text :
+         {"loaded pipeline 'ticker'", "loaded pipeline 'arrivals'", "started (schedule)", "started (file_arrival)"})
         QVERIFY2(r.err.contains(text), r.err.constData());
 }
 
@@ -1340,7 +1420,8 @@ void tst_PipelineCli::schedulerListsAndRefuses()
     const QString missing = path("no-such-pipelines");
     QElapsedTimer clock;
     clock.start();
-    const Result refused = run({"scheduler", "--pipelines", missing, "--for", "30", "--workspace", path("ws-lists")}, 20000);
+    const Result refused = run({"scheduler", "--pipelines", missing, "--for", "30", "--workspace", path("ws-lists")},
+                               20000);
     QCOMPARE(refused.exitCode, 1);
     QVERIFY2(clock.elapsed() < 15000, qPrintable(QString::number(clock.elapsed())));
     QVERIFY2(refused.err.contains(missing.toUtf8()) && refused.err.contains("does not exist"), refused.err.constData());
@@ -1351,7 +1432,8 @@ void tst_PipelineCli::schedulerListsAndRefuses()
     QVERIFY(QDir().mkpath(incoming));
     QVERIFY(writeJson(folder + "/nightly.json",
                       pipelineJson("nightly", {shellTask("t", "true")},
-                                   {{"schedule", QJsonObject{{"quartz_cron_expression", "0 30 2 * * ?"}, {"timezone_id", "UTC"},
+                                   {{"schedule", QJsonObject{{"quartz_cron_expression", "0 30 2 * * ?"},
+                                                             {"timezone_id", "UTC"},
                                                              {"pause_status", "PAUSED"}}}})));
     QVERIFY(writeJson(folder + "/arrivals.json",
                       pipelineJson("arrivals", {shellTask("t", "true")},

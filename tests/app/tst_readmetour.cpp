@@ -23,8 +23,8 @@ private Q_SLOTS:
 private:
     struct Line
     {
-        int number = 0;   // in README.md
-        QString command;  // with `$pw` and placeholders as written
+        int number = 0; // in README.md
+        QString command; // with `$pw` and placeholders as written
         QString comment;
     };
     struct Result
@@ -140,7 +140,8 @@ void tst_ReadmeTour::tourRunsTopToBottom()
                 continue;
             const QString value = placeholder(QLatin1String(name), command);
             QVERIFY2(!value.isEmpty(), qPrintable(QString("README.md:%1: nothing to fill %2 with in: %3")
-                                                      .arg(line.number).arg(QLatin1String(name), command)));
+                                                      .arg(line.number)
+                                                      .arg(QLatin1String(name), command)));
             command.replace(word, value);
         }
         const bool expectFailure = line.comment.startsWith("fails");

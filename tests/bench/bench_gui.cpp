@@ -113,8 +113,7 @@ struct Watchdog
     double worstMs = 0;
     int ticks = 0;
 
-    template<typename Start, typename Done>
-    void measure(Start start, Done done, int maxMs)
+    template<typename Start, typename Done> void measure(Start start, Done done, int maxMs)
     {
         QTimer timer;
         timer.setTimerType(Qt::PreciseTimer);
@@ -189,9 +188,10 @@ int main(int argc, char **argv)
         placed = editor->model()->pipeline().layout.size();
     }
     const double openMs = median(open), floorMs = median(floor);
-    std::printf("200-task pipeline opened in an editor      %8.1f ms  (median of 5; load + layout %.1f ms, show + fit + "
-                "render %.1f ms; %zu placed, %zu errors)\n",
-                openMs, median(load), median(render), placed, errors);
+    std::printf(
+        "200-task pipeline opened in an editor      %8.1f ms  (median of 5; load + layout %.1f ms, show + fit + "
+        "render %.1f ms; %zu placed, %zu errors)\n",
+        openMs, median(load), median(render), placed, errors);
     std::printf("  floor: parse + validate the file          %8.1f ms  ratio %.1fx\n", floorMs, openMs / floorMs);
     std::printf("%s  a 200-task pipeline opens and renders in <= 300 ms\n", openMs <= 300 ? "PASS" : "FAIL");
 
@@ -208,7 +208,8 @@ int main(int argc, char **argv)
     auto drag = [&](const char *key) {
         const ui::dag::NodeItem *node = editor->scene()->node(key);
         const QPointF start = node->pos();
-        const QPoint from = view->mapFromScene(node->mapToScene(QPointF(ui::dag::NodeItem::kWidth / 2, ui::dag::NodeItem::kHeight / 2)));
+        const QPoint from = view->mapFromScene(
+            node->mapToScene(QPointF(ui::dag::NodeItem::kWidth / 2, ui::dag::NodeItem::kHeight / 2)));
         const int before = editor->undoStack()->count();
         const auto t0 = Clock::now();
         QTest::mousePress(viewport, Qt::LeftButton, {}, from);
@@ -261,9 +262,11 @@ int main(int argc, char **argv)
     QJsonArray tasks;
     for (int i = 0; i < 20; ++i)
         tasks.append(shellTask(QString("t%1").arg(i), QJsonArray{"/bin/sleep", "0.05"}));
-    if (!writeFile(QString::fromStdString(wsRoot + "/pipelines/twenty.json"),
-                   QJsonDocument(QJsonObject{{"name", "twenty"}, {"format_version", 1}, {"max_parallel_tasks", 4}, {"tasks", tasks}})
-                       .toJson()))
+    if (!writeFile(
+            QString::fromStdString(wsRoot + "/pipelines/twenty.json"),
+            QJsonDocument(
+                QJsonObject{{"name", "twenty"}, {"format_version", 1}, {"max_parallel_tasks", 4}, {"tasks", tasks}})
+                .toJson()))
         return 1;
     // The page with its docks, shown, as in the main window.
     QWidget window;
@@ -287,7 +290,8 @@ int main(int argc, char **argv)
         Watchdog w;
         const auto t0 = Clock::now();
         QString why;
-        w.measure([&] { why = page->run(ui::PipelinesPage::RunScope::All); }, [&] { return !page->isRunning(); }, 20000);
+        w.measure([&] { why = page->run(ui::PipelinesPage::RunScope::All); }, [&] { return !page->isRunning(); },
+                  20000);
         runMs = ms(t0, Clock::now());
         if (!why.isEmpty()) {
             std::fprintf(stderr, "cannot run: %s\n", qPrintable(why));
@@ -297,7 +301,9 @@ int main(int argc, char **argv)
         std::printf("  run %d: %.0f ms, %d ticks, longest gap %.1f ms\n", round + 1, runMs, w.ticks, w.worstMs);
     }
     const double worstGap = *std::max_element(worst.begin(), worst.end());
-    std::printf("GUI thread during runs of 20 tasks         %8.1f ms  longest gap between 5 ms ticks (worst of 3 runs)\n", worstGap);
+    std::printf(
+        "GUI thread during runs of 20 tasks         %8.1f ms  longest gap between 5 ms ticks (worst of 3 runs)\n",
+        worstGap);
     std::printf("  floor: the same timer, nothing running   %8.1f ms  (%d ticks in 1 s)\n", idle.worstMs, idle.ticks);
     std::printf("%s  the GUI thread never stalls > 50 ms during a run\n", worstGap <= 50 ? "PASS" : "FAIL");
     return 0;

@@ -273,8 +273,10 @@ void generateWorkspace(const std::string &root, const std::string &wsRoot)
     predictions.reserve(rows.size());
     for (const auto &row : rows) {
         const double confidence = unit(rng) < 0.1 ? 0.15 + 0.35 * unit(rng) : 0.5 + 0.5 * unit(rng);
-        const std::string predicted = unit(rng) < 0.9 && !row.label.empty() ? row.label : classes[rng() % classes.size()];
-        const std::string other = classes[(std::find(classes.begin(), classes.end(), predicted) - classes.begin() + 1) % classes.size()];
+        const std::string predicted = unit(rng) < 0.9 && !row.label.empty() ? row.label
+                                                                            : classes[rng() % classes.size()];
+        const std::string other =
+            classes[(std::find(classes.begin(), classes.end(), predicted) - classes.begin() + 1) % classes.size()];
         predictions.push_back({row.path, row.contentHash, predicted, confidence,
                                topJson({{predicted, confidence}, {other, (1 - confidence) * 0.7}})});
     }
@@ -311,8 +313,7 @@ protected:
 };
 
 // Turns the event loop until `done` (true) or `maxMs` (false).
-template<typename Done>
-bool spinUntil(Done done, int maxMs)
+template<typename Done> bool spinUntil(Done done, int maxMs)
 {
     const auto until = Clock::now() + std::chrono::milliseconds(maxMs);
     while (!done()) {
@@ -410,14 +411,16 @@ ScrollFigures browse(ui::ImagesPage &page, GridWatch &watch, const std::function
         const auto t1 = Clock::now();
         const int target = bar->value() + view->viewport()->height();
         bar->setValue(std::min(target, bar->maximum())); // at the maximum the view fetches the next page
-        const bool ok = spinUntil([&] {
-            ui::ImageListModel *model = page.imageModel();
-            if (bar->value() < target && bar->maximum() > bar->value())
-                bar->setValue(std::min(target, bar->maximum()));
-            else if (bar->value() < target && model->canFetchMore({}))
-                model->fetchMore({}); // at the bottom already: what the view does when its last row shows
-            return (bar->value() >= target || !page.imageModel()->canFetchMore({})) && watch.screenReady(t1);
-        }, 30000);
+        const bool ok = spinUntil(
+            [&] {
+                ui::ImageListModel *model = page.imageModel();
+                if (bar->value() < target && bar->maximum() > bar->value())
+                    bar->setValue(std::min(target, bar->maximum()));
+                else if (bar->value() < target && model->canFetchMore({}))
+                    model->fetchMore({}); // at the bottom already: what the view does when its last row shows
+                return (bar->value() >= target || !page.imageModel()->canFetchMore({})) && watch.screenReady(t1);
+            },
+            30000);
         if (!ok) {
             std::fprintf(stderr, "screen %d never showed its thumbnails\n", s + 1);
             break;
@@ -465,10 +468,13 @@ void printBrowse(const char *regime, const ScrollFigures &s, const BrowseFloors 
     std::printf("Images page, %s\n", regime);
     std::printf("  first screen (%d cells) painted         %8.1f ms\n", s.visible, s.firstMs);
     std::printf("    floor: 1 page of rows + 1 screen of thumbnails decoded %6.1f ms (%.1f + %.1f)  ratio %.1fx\n",
-                floor.pageMs + floor.screenMs, floor.pageMs, floor.screenMs, s.firstMs / (floor.pageMs + floor.screenMs));
+                floor.pageMs + floor.screenMs, floor.pageMs, floor.screenMs,
+                s.firstMs / (floor.pageMs + floor.screenMs));
     const double med = median(s.screens), worst = maximum(s.screens);
-    std::printf("  each further screen (%zu scrolls)        %8.1f ms median, %.1f ms max\n", s.screens.size(), med, worst);
-    std::printf("    floor: 1 screen of thumbnails decoded %8.1f ms  ratio %.1fx\n", floor.screenMs, med / floor.screenMs);
+    std::printf("  each further screen (%zu scrolls)        %8.1f ms median, %.1f ms max\n", s.screens.size(), med,
+                worst);
+    std::printf("    floor: 1 screen of thumbnails decoded %8.1f ms  ratio %.1fx\n", floor.screenMs,
+                med / floor.screenMs);
     const bool first = s.firstMs > 0 && s.firstMs <= 1000, further = !s.screens.empty() && med <= 100;
     std::printf("%s  the first screen of thumbnails shows in <= 1 s (%s)\n", first ? "PASS" : "FAIL", regime);
     std::printf("%s  each further screen shows in <= 100 ms, median (%s)\n", further ? "PASS" : "FAIL", regime);
@@ -537,16 +543,20 @@ int main(int argc, char **argv)
             return 1;
         }
         GridWatch watch(page.view(), page.imageModel());
-        const ScrollFigures byPath = browse(page, watch, [&] { page.setWorkspace(ws); }, screens);
-        std::printf("  (grid viewport %dx%d, icon %d px, %d rows fetched after scrolling)\n", page.view()->viewport()->width(),
-                    page.view()->viewport()->height(), page.view()->iconSize().width(), page.imageModel()->rowCount());
+        const ScrollFigures byPath = browse(
+            page, watch, [&] { page.setWorkspace(ws); }, screens);
+        std::printf("  (grid viewport %dx%d, icon %d px, %d rows fetched after scrolling)\n",
+                    page.view()->viewport()->width(), page.view()->viewport()->height(),
+                    page.view()->iconSize().width(), page.imageModel()->rowCount());
         catalog::ImageFilter pathFilter = page.currentFilter();
         const BrowseFloors byPathFloor = browseFloors(wsRoot, pathFilter, byPath.visible, 1);
-        printBrowse("sorted by path (Fashion-MNIST PNGs: thumbnails read from the files)", byPath, byPathFloor, allPass);
+        printBrowse("sorted by path (Fashion-MNIST PNGs: thumbnails read from the files)", byPath, byPathFloor,
+                    allPass);
 
         catalog::ImageFilter photos = page.currentFilter();
         photos.label = className(kPhotoFolders[0]);
-        const ScrollFigures photoFigures = browse(page, watch, [&] { page.setFilter(photos); }, screens);
+        const ScrollFigures photoFigures = browse(
+            page, watch, [&] { page.setFilter(photos); }, screens);
         const BrowseFloors photoFloor = browseFloors(wsRoot, photos, photoFigures.visible, 1);
         printBrowse("label gradient (320x240 JPEGs: thumbnails from thumbnails.db)", photoFigures, photoFloor, allPass);
     }
@@ -604,17 +614,20 @@ int main(int argc, char **argv)
             const review::ReviewItem *item = queue->item(100 + i);
             const auto t1 = Clock::now();
             const auto images = ui::ThumbnailLoader::load(
-                wsRoot, {{ui::ThumbnailLoader::keyOf(item->contentHash, item->path), item->contentHash, item->path}}, 224);
+                wsRoot, {{ui::ThumbnailLoader::keyOf(item->contentHash, item->path), item->contentHash, item->path}},
+                224);
             decodes.push_back(ms(t1, Clock::now()));
         }
         const double med = median(shown), worst = maximum(shown), floor = median(decodes);
         std::printf("Review page (%d open entries; loaded in %.0f ms)\n", queue->rowCount(), loadMs);
-        std::printf("  decision to the next image shown        %8.1f ms median, %.1f ms max (%zu decisions; the selection "
-                    "moves in %.1f ms median)\n",
-                    med, worst, shown.size(), median(moved));
+        std::printf(
+            "  decision to the next image shown        %8.1f ms median, %.1f ms max (%zu decisions; the selection "
+            "moves in %.1f ms median)\n",
+            med, worst, shown.size(), median(moved));
         std::printf("    floor: decode 1 preview image          %8.1f ms  ratio %.1fx\n", floor, med / floor);
         const bool pass = !shown.empty() && worst <= 50;
-        std::printf("%s  a review decision shows the next image in <= 50 ms (every one of them)\n", pass ? "PASS" : "FAIL");
+        std::printf("%s  a review decision shows the next image in <= 50 ms (every one of them)\n",
+                    pass ? "PASS" : "FAIL");
         allPass = allPass && pass;
     }
 
@@ -656,8 +669,9 @@ int main(int argc, char **argv)
         const auto t2 = Clock::now();
         const double loadMs = ms(t0, t2);
         std::printf("Experiments page (%d runs listed)\n", page.runsProxy()->rowCount());
-        std::printf("  runs table loaded and painted           %8.1f ms  (loaded signal at %.1f ms, painted %.1f ms later)\n",
-                    loadMs, ms(t0, t1), ms(t1, t2));
+        std::printf(
+            "  runs table loaded and painted           %8.1f ms  (loaded signal at %.1f ms, painted %.1f ms later)\n",
+            loadMs, ms(t0, t1), ms(t1, t2));
         std::printf("    floor: the tracker's runs() query      %8.1f ms  ratio %.1fx  (%zu runs)\n", median(runsQuery),
                     loadMs / median(runsQuery), runCount);
         std::printf("    for scale: loadExperimentsSnapshot() alone %.1f ms (per-run params, metrics and histories)\n",
@@ -733,11 +747,13 @@ int main(int argc, char **argv)
         }
         const double inPage = median(compare), selectMs = median(selectPart), drawMs = median(bigRender);
         const double med = selectMs + drawMs, floor = median(floors);
-        std::printf("Comparing %d runs x %d steps (%zu series, %zu points)\n", int(selection.indexes().size()) / ui::RunsModel::ColumnCount,
-                    kLongSteps, series.size(), points);
-        std::printf("  in the page: select + render the chart  %8.1f ms median of 3 (select %.1f ms, render %.1f ms; chart %dx%d)\n",
+        std::printf("Comparing %d runs x %d steps (%zu series, %zu points)\n",
+                    int(selection.indexes().size()) / ui::RunsModel::ColumnCount, kLongSteps, series.size(), points);
+        std::printf("  in the page: select + render the chart  %8.1f ms median of 3 (select %.1f ms, render %.1f ms; "
+                    "chart %dx%d)\n",
                     inPage, selectMs, median(renderPart), chart->width(), chart->height());
-        std::printf("  select + draw the overlay at 1000x700   %8.1f ms (select %.1f ms in the page + setSeries and render %.1f ms)\n",
+        std::printf("  select + draw the overlay at 1000x700   %8.1f ms (select %.1f ms in the page + setSeries and "
+                    "render %.1f ms)\n",
                     med, selectMs, drawMs);
         std::printf("    floor: the points as plain polylines   %8.1f ms  ratio %.1fx\n", floor, med / floor);
         const bool comparePass = points == std::size_t(kLongRuns) * kLongSteps && med <= 500;

@@ -88,7 +88,8 @@ int main(int argc, char **argv)
         best = std::min(best, ms(t0, Clock::now()));
         errors = errs.size() + v.size();
     }
-    std::printf("500-task DAG: parse + validate + order   %8.1f ms  (%zu ordered, %zu errors)\n", best, ordered, errors);
+    std::printf("500-task DAG: parse + validate + order   %8.1f ms  (%zu ordered, %zu errors)\n", best, ordered,
+                errors);
     std::printf("  floor: QJsonDocument::fromJson alone   %8.1f ms  ratio %.1fx\n", bestParse, best / bestParse);
     std::printf("%s  500-task DAG validated and ordered <= 100 ms\n", best <= 100 ? "PASS" : "FAIL");
 
@@ -102,7 +103,9 @@ int main(int argc, char **argv)
                      .arg(i ? QString("\"depends_on\": [{\"task_key\": \"n%1\"}],").arg(i - 1) : QString());
     std::vector<pipeline::ValidationError> errs;
     const auto noop = pipeline::parsePipeline(
-        QString("{\"name\": \"noop\", \"format_version\": 1, \"max_parallel_tasks\": 1, \"tasks\": [%1]}").arg(chain).toUtf8(),
+        QString("{\"name\": \"noop\", \"format_version\": 1, \"max_parallel_tasks\": 1, \"tasks\": [%1]}")
+            .arg(chain)
+            .toUtf8(),
         errs);
     auto t0 = Clock::now();
     const auto run = pipeline::runPipeline(ws, noop, {});

@@ -140,8 +140,8 @@ int main(int argc, char **argv)
                     insertSeconds, insertSeconds / floor, (long long)first.inserted, (long long)first.queued);
         std::printf("MERGE PREDICTIONS, all existing        %7.3f s  ratio %.2fx  (%lld updated, %lld queued)\n",
                     updateSeconds, updateSeconds / floor, (long long)second.updated, (long long)second.queued);
-        std::printf("%s  merging %ld predictions <= 3 s\n", std::max(insertSeconds, updateSeconds) <= 3 ? "PASS" : "FAIL",
-                    n);
+        std::printf("%s  merging %ld predictions <= 3 s\n",
+                    std::max(insertSeconds, updateSeconds) <= 3 ? "PASS" : "FAIL", n);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "bench_registry: %s\n", e.what());
         return 1;

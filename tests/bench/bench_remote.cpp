@@ -45,9 +45,9 @@ double maxOf(const std::vector<double> &v)
 
 struct Sample
 {
-    double wall = 0;          // s
+    double wall = 0; // s
     double untilFollowed = 0; // s from the start of the worker job to remote_started (remote) / started (local)
-    double fetch = 0;         // s
+    double fetch = 0; // s
     std::vector<double> latenciesMs;
     std::string status;
 };
@@ -69,7 +69,8 @@ Sample runOnce(const store::Workspace &ws, const std::string &target)
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         if (type == "shards_ready")
             shardsReady = clock.elapsed();
-        if ((type == "remote_started" && target != "local") || (type == "started" && target == "local" && s.untilFollowed == 0))
+        if ((type == "remote_started" && target != "local")
+            || (type == "started" && target == "local" && s.untilFollowed == 0))
             s.untilFollowed = double(clock.elapsed() - shardsReady) / 1000.0;
         if (type == "remote_fetched")
             s.fetch = e.value("seconds").toDouble();
@@ -112,8 +113,9 @@ int main(int argc, char **argv)
     ingest::ingest(ws, o);
     {
         auto db = ws.openCatalog();
-        compute::addTarget(*db, compute::makeSshTarget("loop", sshd.url().toStdString(), (work + "/remote").toStdString(),
-                                                       compute::workerPath().toStdString()));
+        compute::addTarget(*db,
+                           compute::makeSshTarget("loop", sshd.url().toStdString(), (work + "/remote").toStdString(),
+                                                  compute::workerPath().toStdString()));
     }
 
     // One ssh round trip, for scale.
@@ -126,8 +128,8 @@ int main(int argc, char **argv)
     // The first remote run copies the shard; it is reported apart.
     const Sample warmLocal = runOnce(ws, "local");
     const Sample first = runOnce(ws, "loop");
-    std::printf("first remote run (copies the shard of %d images): %.2f s (local %.2f s), status %s\n", images, first.wall,
-                warmLocal.wall, first.status.c_str());
+    std::printf("first remote run (copies the shard of %d images): %.2f s (local %.2f s), status %s\n", images,
+                first.wall, warmLocal.wall, first.status.c_str());
 
     std::vector<double> localWall, remoteWall, follow, fetch, localLat, remoteLat;
     for (int i = 0; i < rounds; ++i) {
@@ -143,20 +145,21 @@ int main(int argc, char **argv)
         fetch.push_back(r.fetch);
         localLat.insert(localLat.end(), l.latenciesMs.begin(), l.latenciesMs.end());
         remoteLat.insert(remoteLat.end(), r.latenciesMs.begin(), r.latenciesMs.end());
-        std::printf("round %d: local %.2f s, remote %.2f s (until followed %.2f s, fetch %.2f s)\n", i + 1, l.wall, r.wall,
-                    r.untilFollowed, r.fetch);
+        std::printf("round %d: local %.2f s, remote %.2f s (until followed %.2f s, fetch %.2f s)\n", i + 1, l.wall,
+                    r.wall, r.untilFollowed, r.fetch);
     }
     std::vector<double> overhead;
     for (std::size_t i = 0; i < localWall.size(); ++i)
         overhead.push_back(remoteWall[i] - localWall[i]);
     const double ov = median(overhead);
-    std::printf("\nremote overhead per run (remote - local wall, median of %d): %.2f s  [target <= 2 s: %s]\n", rounds, ov,
-                ov <= 2.0 ? "PASS" : "FAIL");
+    std::printf("\nremote overhead per run (remote - local wall, median of %d): %.2f s  [target <= 2 s: %s]\n", rounds,
+                ov, ov <= 2.0 ? "PASS" : "FAIL");
     std::printf("  of which connect + shard check + launch: %.2f s, fetch of model and logs: %.2f s (medians)\n",
                 median(follow), median(fetch));
-    std::printf("event latency, worker print -> here: remote median %.0f ms, max %.0f ms (%zu events); local median %.0f ms, "
-                "max %.0f ms  [target <= 200 ms: %s]\n",
-                median(remoteLat), maxOf(remoteLat), remoteLat.size(), median(localLat), maxOf(localLat),
-                maxOf(remoteLat) <= 200 ? "PASS" : (median(remoteLat) <= 200 ? "PASS (median; see max)" : "FAIL"));
+    std::printf(
+        "event latency, worker print -> here: remote median %.0f ms, max %.0f ms (%zu events); local median %.0f ms, "
+        "max %.0f ms  [target <= 200 ms: %s]\n",
+        median(remoteLat), maxOf(remoteLat), remoteLat.size(), median(localLat), maxOf(localLat),
+        maxOf(remoteLat) <= 200 ? "PASS" : (median(remoteLat) <= 200 ? "PASS (median; see max)" : "FAIL"));
     return 0;
 }

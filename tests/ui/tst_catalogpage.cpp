@@ -93,7 +93,8 @@ void tst_CatalogPage::showsTablesLabelsHistoryAndRejected()
 
     QCOMPARE(page.rejectedModel()->rowCount(), 1);
     QVERIFY(page.rejectedModel()->index(0, ui::RejectedModel::PathColumn).data().toString().endsWith("broken.png"));
-    QVERIFY(page.rejectedModel()->index(0, ui::RejectedModel::ReasonColumn).data().toString().startsWith("not an image"));
+    QVERIFY(
+        page.rejectedModel()->index(0, ui::RejectedModel::ReasonColumn).data().toString().startsWith("not an image"));
 }
 
 void tst_CatalogPage::refreshShowsANewVersion()

@@ -60,7 +60,11 @@ pipeline::Pipeline samplePipeline()
         makeTask("register", "register", {{"run", "{{tasks.train.run_id}}"}, {"name", "m"}}, {"train", "evaluate"}),
         makeTask("notify", "shell", {{"argv", QJsonArray{"echo", "{{tasks.register.version}}"}}}, {"register"}),
     };
-    p.layout = {{"ingest", {0, 0}}, {"train", {240, 0}}, {"evaluate", {480, -60}}, {"register", {720, 0}}, {"notify", {960, 0}}};
+    p.layout = {{"ingest", {0, 0}},
+                {"train", {240, 0}},
+                {"evaluate", {480, -60}},
+                {"register", {720, 0}},
+                {"notify", {960, 0}}};
     return p;
 }
 
@@ -84,7 +88,8 @@ void verifySceneMatches(const DagScene &scene, const PipelineModel &m)
         for (const auto &d : t.dependsOn) {
             if (p.task(d) && d != t.key) {
                 ++deps;
-                QVERIFY2(scene.edge(QString::fromStdString(d), QString::fromStdString(t.key)), (d + "->" + t.key).c_str());
+                QVERIFY2(scene.edge(QString::fromStdString(d), QString::fromStdString(t.key)),
+                         (d + "->" + t.key).c_str());
             }
         }
     }
@@ -104,20 +109,32 @@ const std::map<QString, CommandRow> &commandRows()
 {
     static const std::map<QString, CommandRow> rows = {
         {"add task",
-         {{}, [](PipelineModel *m) {
-              return new AddTaskCommand(m, makeTask("score", "score", {{"model", "m@Production"}}, {"register"}), {100, 200});
+         {{},
+          [](PipelineModel *m) {
+              return new AddTaskCommand(m, makeTask("score", "score", {{"model", "m@Production"}}, {"register"}),
+                                        {100, 200});
           }}},
         {"add task at index 1",
-         {{}, [](PipelineModel *m) { return new AddTaskCommand(m, makeTask("merge", "labels-merge", {}), {5, 5}, 1); }}},
+         {{},
+          [](PipelineModel *m) {
+              return new AddTaskCommand(m, makeTask("merge", "labels-merge", {}), {5, 5}, 1);
+          }}},
         {"remove a task with edges both ways",
          {{}, [](PipelineModel *m) { return new RemoveTasksCommand(m, {"train"}); }}},
         {"remove several tasks",
-         {{}, [](PipelineModel *m) { return new RemoveTasksCommand(m, {"register", "ingest", "evaluate"}); }}},
+         {{},
+          [](PipelineModel *m) {
+              return new RemoveTasksCommand(m, {"register", "ingest", "evaluate"});
+          }}},
         {"remove tasks of a chain",
-         {{}, [](PipelineModel *m) { return new RemoveTasksCommand(m, {"train", "evaluate", "register"}); }}},
+         {{},
+          [](PipelineModel *m) {
+              return new RemoveTasksCommand(m, {"train", "evaluate", "register"});
+          }}},
         {"remove a task depending on a missing one",
          {[](pipeline::Pipeline &p) {
-              p.tasks.insert(p.tasks.begin() + 2, makeTask("odd", "shell", {{"argv", QJsonArray{"true"}}}, {"ghost", "ingest"}));
+              p.tasks.insert(p.tasks.begin() + 2,
+                             makeTask("odd", "shell", {{"argv", QJsonArray{"true"}}}, {"ghost", "ingest"}));
               p.layout["odd"] = {1, 2};
           },
           [](PipelineModel *m) { return new RemoveTasksCommand(m, {"odd"}); }, true}},
@@ -125,18 +142,22 @@ const std::map<QString, CommandRow> &commandRows()
          {[](pipeline::Pipeline &p) { p.layout.erase("evaluate"); },
           [](PipelineModel *m) { return new RemoveTasksCommand(m, {"evaluate"}); }, true}},
         {"move tasks",
-         {{}, [](PipelineModel *m) {
+         {{},
+          [](PipelineModel *m) {
               return new MoveTasksCommand(m, {{"train", {240, 0}, {250, 40}}, {"notify", {960, 0}, {900, 300}}});
           }}},
         {"move a task without a position",
          {[](pipeline::Pipeline &p) { p.layout.erase("notify"); },
-          [](PipelineModel *m) { return new MoveTasksCommand(m, {{"notify", {960, 0}, {960, 120}}}); }, true}},
-        {"add dependency",
-         {{}, [](PipelineModel *m) { return new AddDependencyCommand(m, "ingest", "evaluate"); }}},
+          [](PipelineModel *m) {
+              return new MoveTasksCommand(m, {{"notify", {960, 0}, {960, 120}}});
+          },
+          true}},
+        {"add dependency", {{}, [](PipelineModel *m) { return new AddDependencyCommand(m, "ingest", "evaluate"); }}},
         {"remove the first of two dependencies",
          {{}, [](PipelineModel *m) { return new RemoveDependencyCommand(m, "train", "register"); }}},
         {"update task",
-         {{}, [](PipelineModel *m) {
+         {{},
+          [](PipelineModel *m) {
               Task s = *m->pipeline().task("evaluate");
               s.params = {{"run", "{{tasks.train.run_id}}"}, {"table", "pets"}, {"as_of_version", 3}};
               s.runIf = "ALL_DONE";
@@ -145,13 +166,13 @@ const std::map<QString, CommandRow> &commandRows()
               s.maxRetries = 2;
               return new UpdateTaskCommand(m, "evaluate", s);
           }}},
-        {"rename task",
-         {{}, [](PipelineModel *m) { return new RenameTaskCommand(m, "train", "fit"); }}},
+        {"rename task", {{}, [](PipelineModel *m) { return new RenameTaskCommand(m, "train", "fit"); }}},
         {"rename task over a dangling reference",
          {[](pipeline::Pipeline &p) { p.task("register")->params.insert("name", "{{tasks.fit.name}}"); },
           [](PipelineModel *m) { return new RenameTaskCommand(m, "train", "fit"); }}},
         {"update settings",
-         {{}, [](PipelineModel *m) {
+         {{},
+          [](PipelineModel *m) {
               pipeline::Pipeline s = m->pipeline();
               s.name = "renamed";
               s.description = "nightly";
@@ -161,7 +182,8 @@ const std::map<QString, CommandRow> &commandRows()
               return new UpdateSettingsCommand(m, s);
           }}},
         {"paste",
-         {{}, [](PipelineModel *m) {
+         {{},
+          [](PipelineModel *m) {
               pipeline::Pipeline fragment;
               fragment.tasks = {*m->pipeline().task("train"), *m->pipeline().task("evaluate")};
               fragment.tasks[0].dependsOn.clear();
@@ -198,7 +220,9 @@ pipeline::Pipeline twoTasks(bool connected)
 {
     pipeline::Pipeline p;
     p.name = "two";
-    p.tasks = {makeTask("a", "labels-merge", {}), makeTask("b", "labels-merge", {}, connected ? std::vector<std::string>{"a"} : std::vector<std::string>{})};
+    p.tasks = {
+        makeTask("a", "labels-merge", {}),
+        makeTask("b", "labels-merge", {}, connected ? std::vector<std::string>{"a"} : std::vector<std::string>{})};
     p.layout = {{"a", {0, 0}}, {"b", {400, 100}}};
     return p;
 }
@@ -418,9 +442,15 @@ void tst_DagEditor::refusedConnection_data()
     QTest::addColumn<QString>("from");
     QTest::addColumn<QString>("to");
     QTest::addColumn<QString>("message");
-    QTest::newRow("cycle") << "b" << "a" << "cycle";
-    QTest::newRow("self-loop") << "a" << "a" << "itself";
-    QTest::newRow("duplicate") << "a" << "b" << "already";
+    QTest::newRow("cycle") << "b"
+                           << "a"
+                           << "cycle";
+    QTest::newRow("self-loop") << "a"
+                               << "a"
+                               << "itself";
+    QTest::newRow("duplicate") << "a"
+                               << "b"
+                               << "already";
 }
 
 void tst_DagEditor::refusedConnection()
@@ -436,7 +466,8 @@ void tst_DagEditor::refusedConnection()
     // Onto the input port, or onto the card itself for a self-loop (the input port is the same node).
     const QPointF dropAt = from == to ? target->mapToScene(QPointF(NodeItem::kWidth / 2, NodeItem::kHeight / 2))
                                       : target->inputPortScenePos();
-    dragOnViewport(c.view.viewport(), viewPos(c.view, c.scene.node(from)->outputPortScenePos()), viewPos(c.view, dropAt));
+    dragOnViewport(c.view.viewport(), viewPos(c.view, c.scene.node(from)->outputPortScenePos()),
+                   viewPos(c.view, dropAt));
     QCOMPARE(refused.count(), 1);
     QVERIFY2(refused.first().at(0).toString().contains(message), qPrintable(refused.first().at(0).toString()));
     QVERIFY((refused.first().at(1).toPointF() - dropAt).manhattanLength() < 3);
@@ -588,7 +619,11 @@ void tst_DagEditor::autoLayoutPointsEdgesRight()
 {
     pipeline::Pipeline p = samplePipeline();
     // Scrambled: every edge pointing left or stacked.
-    p.layout = {{"ingest", {900, 0}}, {"train", {600, 300}}, {"evaluate", {300, 0}}, {"register", {0, 300}}, {"notify", {0, 0}}};
+    p.layout = {{"ingest", {900, 0}},
+                {"train", {600, 300}},
+                {"evaluate", {300, 0}},
+                {"register", {0, 300}},
+                {"notify", {0, 0}}};
     PipelineModel model;
     model.setPipeline(p);
     QUndoStack undo;
@@ -721,21 +756,37 @@ void tst_DagEditor::runStateText_data()
     QTest::addColumn<int>("startedSecondsAgo");
     QTest::addColumn<QString>("text");
     QTest::addColumn<int>("phase");
-    QTest::newRow("none") << "" << "" << 0 << -1 << "" << int(RunPhase::None);
-    QTest::newRow("pending") << "PENDING" << "" << 0 << -1 << "pending" << int(RunPhase::Pending);
-    QTest::newRow("queued") << "QUEUED" << "" << 0 << -1 << "queued" << int(RunPhase::Queued);
-    QTest::newRow("running") << "RUNNING" << "" << 1 << 12 << "running 12 s" << int(RunPhase::Running);
-    QTest::newRow("running long") << "RUNNING" << "" << 1 << 125 << "running 2 min 05 s" << int(RunPhase::Running);
-    QTest::newRow("running again") << "RUNNING" << "" << 3 << 4 << "running 4 s (attempt 3)" << int(RunPhase::Running);
-    QTest::newRow("retrying") << "WAITING_FOR_RETRY" << "FAILED" << 2 << -1 << "retrying (attempt 2)" << int(RunPhase::Retrying);
-    QTest::newRow("pending a retry") << "PENDING" << "" << 3 << -1 << "retrying (attempt 3)" << int(RunPhase::Retrying);
-    QTest::newRow("success") << "TERMINATED" << "SUCCESS" << 1 << -1 << "success" << int(RunPhase::Success);
-    QTest::newRow("failed") << "TERMINATED" << "FAILED" << 1 << -1 << "failed" << int(RunPhase::Failed);
-    QTest::newRow("timed out") << "TERMINATED" << "TIMEDOUT" << 1 << -1 << "timed out" << int(RunPhase::TimedOut);
-    QTest::newRow("skipped") << "SKIPPED" << "" << 0 << -1 << "skipped" << int(RunPhase::Skipped);
-    QTest::newRow("upstream failed") << "TERMINATED" << "UPSTREAM_FAILED" << 0 << -1 << "upstream failed" << int(RunPhase::UpstreamFailed);
-    QTest::newRow("canceled") << "TERMINATED" << "CANCELED" << 1 << -1 << "canceled" << int(RunPhase::Canceled);
-    QTest::newRow("internal error") << "INTERNAL_ERROR" << "" << 1 << -1 << "internal error" << int(RunPhase::Failed);
+    QTest::newRow("none") << ""
+                          << "" << 0 << -1 << "" << int(RunPhase::None);
+    QTest::newRow("pending") << "PENDING"
+                             << "" << 0 << -1 << "pending" << int(RunPhase::Pending);
+    QTest::newRow("queued") << "QUEUED"
+                            << "" << 0 << -1 << "queued" << int(RunPhase::Queued);
+    QTest::newRow("running") << "RUNNING"
+                             << "" << 1 << 12 << "running 12 s" << int(RunPhase::Running);
+    QTest::newRow("running long") << "RUNNING"
+                                  << "" << 1 << 125 << "running 2 min 05 s" << int(RunPhase::Running);
+    QTest::newRow("running again") << "RUNNING"
+                                   << "" << 3 << 4 << "running 4 s (attempt 3)" << int(RunPhase::Running);
+    QTest::newRow("retrying") << "WAITING_FOR_RETRY"
+                              << "FAILED" << 2 << -1 << "retrying (attempt 2)" << int(RunPhase::Retrying);
+    QTest::newRow("pending a retry") << "PENDING"
+                                     << "" << 3 << -1 << "retrying (attempt 3)" << int(RunPhase::Retrying);
+    QTest::newRow("success") << "TERMINATED"
+                             << "SUCCESS" << 1 << -1 << "success" << int(RunPhase::Success);
+    QTest::newRow("failed") << "TERMINATED"
+                            << "FAILED" << 1 << -1 << "failed" << int(RunPhase::Failed);
+    QTest::newRow("timed out") << "TERMINATED"
+                               << "TIMEDOUT" << 1 << -1 << "timed out" << int(RunPhase::TimedOut);
+    QTest::newRow("skipped") << "SKIPPED"
+                             << "" << 0 << -1 << "skipped" << int(RunPhase::Skipped);
+    QTest::newRow("upstream failed") << "TERMINATED"
+                                     << "UPSTREAM_FAILED" << 0 << -1 << "upstream failed"
+                                     << int(RunPhase::UpstreamFailed);
+    QTest::newRow("canceled") << "TERMINATED"
+                              << "CANCELED" << 1 << -1 << "canceled" << int(RunPhase::Canceled);
+    QTest::newRow("internal error") << "INTERNAL_ERROR"
+                                    << "" << 1 << -1 << "internal error" << int(RunPhase::Failed);
 }
 
 void tst_DagEditor::runStateText()
@@ -762,7 +813,8 @@ void tst_DagEditor::sceneShowsRunStates()
     DagScene scene(&model, &undo);
     QCOMPARE(scene.node("train")->runStateText(), QString());
     scene.setRunState("train", {"RUNNING", "", 1, QDateTime::currentDateTimeUtc().addSecs(-30)});
-    QVERIFY2(scene.node("train")->runStateText().startsWith("running 3"), qPrintable(scene.node("train")->runStateText()));
+    QVERIFY2(scene.node("train")->runStateText().startsWith("running 3"),
+             qPrintable(scene.node("train")->runStateText()));
     scene.setRunStates({{"ingest", {"TERMINATED", "SUCCESS", 1, {}}}, {"train", {"TERMINATED", "FAILED", 2, {}}}});
     QCOMPARE(scene.node("ingest")->runStateText(), QString("success"));
     QCOMPARE(scene.node("train")->runStateText(), QString("failed"));

@@ -172,20 +172,21 @@ void tst_ExperimentsPage::open(ui::ExperimentsPage &page)
 void tst_ExperimentsPage::parallelData_data()
 {
     QTest::addColumn<std::vector<ui::RunRow>>("runs");
-    QTest::addColumn<QStringList>("axes");     // keys, the metric last
+    QTest::addColumn<QStringList>("axes"); // keys, the metric last
     QTest::addColumn<QList<double>>("firstY"); // the first run's position on each axis (NaN: none)
-    QTest::addColumn<bool>("logFirst");        // the first axis is on a log scale
+    QTest::addColumn<bool>("logFirst"); // the first axis is on a log scale
 
     QTest::newRow("numbers, equal params left out")
         << std::vector<ui::RunRow>{row("a", {{"lr", "0.1"}, {"seed", "1"}}, {{"acc", 0.5}}),
                                    row("b", {{"lr", "0.3"}, {"seed", "1"}}, {{"acc", 0.9}})}
         << QStringList{"lr", "acc"} << QList<double>{0, 0} << false;
-    QTest::newRow("decades: log scale")
-        << std::vector<ui::RunRow>{row("a", {{"lr", "0.1"}}, {{"acc", 0.9}}), row("b", {{"lr", "0.001"}}, {{"acc", 0.5}}),
-                                   row("c", {{"lr", "0.00001"}}, {{"acc", 0.7}})}
-        << QStringList{"lr", "acc"} << QList<double>{1, 1} << true;
+    QTest::newRow("decades: log scale") << std::vector<ui::RunRow>{row("a", {{"lr", "0.1"}}, {{"acc", 0.9}}),
+                                                                   row("b", {{"lr", "0.001"}}, {{"acc", 0.5}}),
+                                                                   row("c", {{"lr", "0.00001"}}, {{"acc", 0.7}})}
+                                        << QStringList{"lr", "acc"} << QList<double>{1, 1} << true;
     QTest::newRow("categories, a missing param, a missing metric")
-        << std::vector<ui::RunRow>{row("a", {{"opt", "sgd"}}, {}), row("b", {{"opt", "adam"}, {"x", "2"}}, {{"acc", 0.5}})}
+        << std::vector<ui::RunRow>{row("a", {{"opt", "sgd"}}, {}),
+                                   row("b", {{"opt", "adam"}, {"x", "2"}}, {{"acc", 0.5}})}
         << QStringList{"opt", "x", "acc"} << QList<double>{1, NAN, NAN} << false;
 }
 
@@ -315,8 +316,9 @@ void tst_ExperimentsPage::tagsAndNotePersist()
         QVERIFY(tags->setData(tags->index(stage, ui::RunTagsModel::ValueColumn), "best"));
         QVERIFY(saved.wait(5000));
         QCOMPARE(saved.takeFirst().at(0).toString(), QString());
-        QCOMPARE(page.runsProxy()->index(rowOf(page.runsProxy(), m_runs[0]), ui::RunsModel::TagsColumn).data().toString(),
-                 "stage=best");
+        QCOMPARE(
+            page.runsProxy()->index(rowOf(page.runsProxy(), m_runs[0]), ui::RunsModel::TagsColumn).data().toString(),
+            "stage=best");
 
         // The note, typed (a modified note enables Save).
         QVERIFY(!page.saveNoteButton()->isEnabled());
@@ -373,7 +375,8 @@ void tst_ExperimentsPage::liveRefreshFollowsTheCatalog()
     open(page);
     QVERIFY(page.isLive());
     const int before = page.runsProxy()->rowCount();
-    QCOMPARE(page.runsProxy()->index(rowOf(page.runsProxy(), live), ui::RunsModel::StatusColumn).data().toString(), "RUNNING");
+    QCOMPARE(page.runsProxy()->index(rowOf(page.runsProxy(), live), ui::RunsModel::StatusColumn).data().toString(),
+             "RUNNING");
 
     // Compare it with a finished run, sorted by name; the overlay's curve of the running run has one point.
     page.runsView()->sortByColumn(ui::RunsModel::NameColumn, Qt::AscendingOrder);
@@ -397,8 +400,10 @@ void tst_ExperimentsPage::liveRefreshFollowsTheCatalog()
     tracker.setImagesPerSecond(live, 321);
     tracker.endRun(live, "FINISHED");
     QTRY_COMPARE_WITH_TIMEOUT(
-        page.runsProxy()->index(rowOf(page.runsProxy(), live), ui::RunsModel::StatusColumn).data().toString(), "FINISHED", 5000);
-    QCOMPARE(page.runsProxy()->index(rowOf(page.runsProxy(), live), ui::RunsModel::ThroughputColumn).data().toString(), "321");
+        page.runsProxy()->index(rowOf(page.runsProxy(), live), ui::RunsModel::StatusColumn).data().toString(),
+        "FINISHED", 5000);
+    QCOMPARE(page.runsProxy()->index(rowOf(page.runsProxy(), live), ui::RunsModel::ThroughputColumn).data().toString(),
+             "321");
     QTRY_VERIFY_WITH_TIMEOUT(!page.isLive(), 60000);
     // Merged, not reset: the same rows, the selection, the sort.
     QCOMPARE(resets.size(), 0);
@@ -573,7 +578,10 @@ void tst_ExperimentsPage::chartWithManyRunsDrawsItsCurves()
     std::vector<ui::ChartSeries> series;
     for (int i = 0; i < runs; ++i) {
         ui::ChartSeries s{QStringLiteral("%1 long-run-%2").arg(QString::number(0x86ace179u + i, 16)).arg(i),
-                          ui::seriesColor(i), Qt::SolidLine, false, {}};
+                          ui::seriesColor(i),
+                          Qt::SolidLine,
+                          false,
+                          {}};
         for (int step = 0; step < 2000; ++step)
             s.points.emplace_back(step, 1.0 + i * 0.05);
         series.push_back(std::move(s));
@@ -595,7 +603,8 @@ void tst_ExperimentsPage::chartWithManyRunsDrawsItsCurves()
         for (int x = 0; x < image.width(); ++x)
             if (QColor(image.pixel(x, y)).hsvSaturationF() > 0.4)
                 ++coloured;
-    QVERIFY2(coloured > 2 * image.width(), qPrintable(QStringLiteral("%1 coloured pixels in the lower half").arg(coloured)));
+    QVERIFY2(coloured > 2 * image.width(),
+             qPrintable(QStringLiteral("%1 coloured pixels in the lower half").arg(coloured)));
 }
 
 QTEST_MAIN(tst_ExperimentsPage)

@@ -317,16 +317,16 @@ void tst_ImagesPage::thumbnailsArriveWithoutBlocking()
     qint64 longestGap = 0;
     QTimer tick;
     tick.setInterval(5);
-    connect(&tick, &QTimer::timeout, this, [&] {
-        longestGap = std::max(longestGap, sinceTick.restart());
-    });
+    connect(&tick, &QTimer::timeout, this, [&] { longestGap = std::max(longestGap, sinceTick.restart()); });
     tick.start();
-    QTRY_VERIFY_WITH_TIMEOUT([&] {
-        for (int i = 0; i < kImages; ++i)
-            if (!model.index(i).data(ui::ImageListModel::ThumbnailLoadedRole).toBool())
-                return false;
-        return true;
-    }(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (int i = 0; i < kImages; ++i)
+                if (!model.index(i).data(ui::ImageListModel::ThumbnailLoadedRole).toBool())
+                    return false;
+            return true;
+        }(),
+        10000);
     tick.stop();
     QVERIFY2(longestGap < 500, qPrintable(QString("GUI thread blocked for %1 ms").arg(longestGap)));
 
@@ -425,7 +425,10 @@ void tst_ImagesPage::pageReadsAheadWhileScrolling()
         // fetches a page only once the last row is visible, so it would stop within a page of the bottom) ...
         QVERIFY2(lastTop() > 2 * screen,
                  qPrintable(QString("scroll %1: the last of %2 fetched rows is at y %3, the viewport %4 high")
-                                .arg(scrolls).arg(model->rowCount()).arg(lastTop()).arg(screen)));
+                                .arg(scrolls)
+                                .arg(model->rowCount())
+                                .arg(lastTop())
+                                .arg(screen)));
         // ... and no further than read-ahead needs (3 screens, a page and a grid line).
         QVERIFY(lastTop() <= 4 * screen);
         QVERIFY(model->rowCount() < kMany);

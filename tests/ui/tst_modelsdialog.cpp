@@ -176,12 +176,14 @@ void tst_ModelsDialog::refusesAWorseCandidate()
     QCOMPARE(classes->rowCount(), 3);
     double sum = 0;
     for (int r = 0; r < classes->rowCount(); ++r) {
-        const QVariant d = classes->index(r, ui::ClassComparisonModel::DifferenceColumn).data(ui::ClassComparisonModel::DifferenceRole);
+        const QVariant d = classes->index(r, ui::ClassComparisonModel::DifferenceColumn)
+                               .data(ui::ClassComparisonModel::DifferenceRole);
         QVERIFY(d.isValid());
         sum += d.toDouble();
     }
     QVERIFY(sum < 0);
-    QCOMPARE(classes->index(0, ui::ClassComparisonModel::ClassColumn).data().toString(), QString::fromStdString(c->candidate.classes.at(0)));
+    QCOMPARE(classes->index(0, ui::ClassComparisonModel::ClassColumn).data().toString(),
+             QString::fromStdString(c->candidate.classes.at(0)));
 
     // Nothing changed.
     QCOMPARE(version(1).stage, registry::Stage::None);
@@ -206,8 +208,9 @@ void tst_ModelsDialog::promotesABetterCandidate()
     QCOMPARE(version(1).stage, registry::Stage::Archived);
     auto db = m_ws->openCatalog();
     const auto history = registry::Registry(*m_ws, *db).history("clf");
-    QVERIFY(std::any_of(history.begin(), history.end(),
-                        [](const registry::Transition &t) { return t.version == 2 && t.comment == "better on shapes"; }));
+    QVERIFY(std::any_of(history.begin(), history.end(), [](const registry::Transition &t) {
+        return t.version == 2 && t.comment == "better on shapes";
+    }));
     QCOMPARE(dialog.result(), int(QDialog::Accepted));
 }
 
@@ -234,8 +237,11 @@ void tst_ModelsDialog::sourceRunIsALink()
     page.changeSelectedAlias("champion", true);
     QVERIFY(finished.wait(10000));
     QCOMPARE(finished.takeFirst().first().toString(), QString());
-    QTRY_COMPARE_WITH_TIMEOUT(page.versionsModel()->index(page.versionsModel()->rowOf("clf", 1), ui::ModelVersionsModel::AliasesColumn)
-                                  .data().toString(), QString("@champion"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(page.versionsModel()
+                                  ->index(page.versionsModel()->rowOf("clf", 1), ui::ModelVersionsModel::AliasesColumn)
+                                  .data()
+                                  .toString(),
+                              QString("@champion"), 10000);
     QCOMPARE(version(1).aliases, std::vector<std::string>{"champion"});
     QVERIFY(page.selectVersion("clf", 1));
     page.changeSelectedAlias("champion", false);

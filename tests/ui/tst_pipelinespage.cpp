@@ -60,9 +60,11 @@ QByteArray fanPipeline(const QString &flag)
     const QJsonArray tasks{
         shellTask("a", "echo a-done"),
         shellTask("b", "sleep 0.5; echo hello-from-b", {"a"}),
-        shellTask("c", QString("if [ -e '%1' ]; then echo c-fixed; else echo c-missing-flag; exit 2; fi").arg(flag), {"a"}),
+        shellTask("c", QString("if [ -e '%1' ]; then echo c-fixed; else echo c-missing-flag; exit 2; fi").arg(flag),
+                  {"a"}),
     };
-    return QJsonDocument(QJsonObject{{"name", "fan"}, {"format_version", 1}, {"max_parallel_tasks", 2}, {"tasks", tasks}})
+    return QJsonDocument(
+               QJsonObject{{"name", "fan"}, {"format_version", 1}, {"max_parallel_tasks", 2}, {"tasks", tasks}})
         .toJson();
 }
 
@@ -215,7 +217,8 @@ void tst_PipelinesPage::runShowsStatesGridAndLogs()
 
     // Repair of the first run once c can succeed: c's cell of that run picks the run (and shows its log).
     w.clickCell(2, 0);
-    QVERIFY2(w.page->runsDock()->log()->text().contains("c-missing-flag"), qPrintable(w.page->runsDock()->log()->text()));
+    QVERIFY2(w.page->runsDock()->log()->text().contains("c-missing-flag"),
+             qPrintable(w.page->runsDock()->log()->text()));
     QVERIFY(test::writeFile(m_flag, "ok"));
     QCOMPARE(w.page->repairSelectedRun(), QString());
     QVERIFY(w.waitForRunEnd());
@@ -239,7 +242,8 @@ void tst_PipelinesPage::runScope_data()
     using S = PipelinesPage::RunScope;
     QTest::newRow("to here: c") << S::ToHere << QStringList{"c"} << QStringList{"SUCCESS", "EXCLUDED", "FAILED"};
     QTest::newRow("to here: a") << S::ToHere << QStringList{"a"} << QStringList{"SUCCESS", "EXCLUDED", "EXCLUDED"};
-    QTest::newRow("selected: b and c") << S::Selected << QStringList{"b", "c"} << QStringList{"EXCLUDED", "SUCCESS", "FAILED"};
+    QTest::newRow("selected: b and c") << S::Selected << QStringList{"b", "c"}
+                                       << QStringList{"EXCLUDED", "SUCCESS", "FAILED"};
     QTest::newRow("to here: two selected") << S::ToHere << QStringList{"b", "c"} << QStringList{};
     QTest::newRow("to here: none selected") << S::ToHere << QStringList{} << QStringList{};
 }
@@ -342,8 +346,10 @@ void tst_PipelinesPage::saveLoadKeepsLayout()
     QVERIFY(!first.isDirty());
     QCOMPARE(first.model()->pipeline().layout.size(), std::size_t(3));
     const QPointF c = first.scene()->node("c")->pos();
-    QCOMPARE(dag::pushCommand(first.undoStack(), new dag::MoveTasksCommand(first.model(), {{"c", {c.x(), c.y()}, {c.x() + 55, c.y() + 130}}})),
-             QString());
+    QCOMPARE(
+        dag::pushCommand(first.undoStack(),
+                         new dag::MoveTasksCommand(first.model(), {{"c", {c.x(), c.y()}, {c.x() + 55, c.y() + 130}}})),
+        QString());
     QCOMPARE(first.scene()->node("c")->pos(), c + QPointF(55, 130));
     QVERIFY(first.isDirty());
     const QString copy = m_dir->filePath("copy.json");
@@ -375,7 +381,8 @@ void tst_PipelinesPage::panelEditIsUndoable()
     const QByteArray before = jsonOf(e->model()->pipeline());
     QWidget *cwdRow = fieldOf(panel, "cwd");
     QVERIFY(cwdRow);
-    auto *cwd = qobject_cast<QLineEdit *>(cwdRow) ? qobject_cast<QLineEdit *>(cwdRow) : cwdRow->findChild<QLineEdit *>();
+    auto *cwd = qobject_cast<QLineEdit *>(cwdRow) ? qobject_cast<QLineEdit *>(cwdRow)
+                                                  : cwdRow->findChild<QLineEdit *>();
     QVERIFY(cwd);
     QCOMPARE(cwd->text(), QString());
     cwd->setFocus(); // the user clicked into it
@@ -443,7 +450,8 @@ void tst_PipelinesPage::dirtyMarker()
     QVERIFY(tabs);
     QCOMPARE(tabs->tabText(tabs->currentIndex()), QString("fan"));
     const QPointF a = e->scene()->node("a")->pos();
-    QCOMPARE(dag::pushCommand(e->undoStack(), new dag::MoveTasksCommand(e->model(), {{"a", {a.x(), a.y()}, {a.x(), a.y() - 40}}})),
+    QCOMPARE(dag::pushCommand(e->undoStack(),
+                              new dag::MoveTasksCommand(e->model(), {{"a", {a.x(), a.y()}, {a.x(), a.y() - 40}}})),
              QString());
     QVERIFY2(tabs->tabText(tabs->currentIndex()).startsWith("● "), qPrintable(tabs->tabText(tabs->currentIndex())));
     e->undoStack()->undo(); // back to the saved state: clean again

@@ -61,10 +61,8 @@ tst_RequestParity::Result tst_RequestParity::run(const QStringList &args) const
 QString tst_RequestParity::writePipeline(const QString &name, const QString &type, const QJsonObject &params) const
 {
     const QJsonObject task{{"task_key", "t"}, {"type", type}, {"params", params}};
-    const QJsonObject pipeline{{"name", name},
-                               {"format_version", 1},
-                               {"parameters", QJsonObject{{"v", "x"}}},
-                               {"tasks", QJsonArray{task}}};
+    const QJsonObject pipeline{
+        {"name", name}, {"format_version", 1}, {"parameters", QJsonObject{{"v", "x"}}}, {"tasks", QJsonArray{task}}};
     const QString file = m_dir.filePath(name + ".json");
     return test::writeFile(file, QJsonDocument(pipeline).toJson()) ? file : QString();
 }
@@ -112,38 +110,46 @@ void tst_RequestParity::initTestCase()
 
 void tst_RequestParity::sameProblemEverywhere_data()
 {
-    QTest::addColumn<QStringList>("cli");    // "@" stands for the bad value
+    QTest::addColumn<QStringList>("cli"); // "@" stands for the bad value
     QTest::addColumn<QString>("option");
-    QTest::addColumn<QString>("type");       // the task type
+    QTest::addColumn<QString>("type"); // the task type
     QTest::addColumn<QJsonObject>("params"); // "@" stands for the bad value
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("bad");
-    QTest::addColumn<bool>("literal");       // `pipeline validate` checks it when written literally (a choice)
+    QTest::addColumn<bool>("literal"); // `pipeline validate` checks it when written literally (a choice)
     QTest::addColumn<QString>("dialog");
     QTest::addColumn<QString>("problem");
 
-    QTest::newRow("labels") << QStringList{"ingest", "empty", "--labels", "@"} << "--labels" << "ingest"
-                            << QJsonObject{{"source", "empty"}, {"labels", "@"}} << "labels" << "caltch" << true << ""
+    QTest::newRow("labels") << QStringList{"ingest", "empty", "--labels", "@"} << "--labels"
+                            << "ingest" << QJsonObject{{"source", "empty"}, {"labels", "@"}} << "labels"
+                            << "caltch" << true << ""
                             << "'caltch' is not one of caltech, folder, none";
-    QTest::newRow("device") << QStringList{"train", "--device", "@"} << "--device" << "train"
-                            << QJsonObject{{"device", "@"}} << "device" << "cdua" << true << "train-device"
+    QTest::newRow("device") << QStringList{"train", "--device", "@"} << "--device"
+                            << "train" << QJsonObject{{"device", "@"}} << "device"
+                            << "cdua" << true << "train-device"
                             << "'cdua' is not one of auto, cpu, cuda";
-    QTest::newRow("optimizer") << QStringList{"train", "--optimizer", "@"} << "--optimizer" << "train"
-                               << QJsonObject{{"optimizer", "@"}} << "optimizer" << "adamw" << true << "train-optimizer"
+    QTest::newRow("optimizer") << QStringList{"train", "--optimizer", "@"} << "--optimizer"
+                               << "train" << QJsonObject{{"optimizer", "@"}} << "optimizer"
+                               << "adamw" << true << "train-optimizer"
                                << "'adamw' is not one of adam, sgd";
-    QTest::newRow("batch size") << QStringList{"train", "--batch-size", "@"} << "--batch-size" << "train"
-                                << QJsonObject{{"batch_size", "@"}} << "batch_size" << "1" << false << "train-batch"
+    QTest::newRow("batch size") << QStringList{"train", "--batch-size", "@"} << "--batch-size"
+                                << "train" << QJsonObject{{"batch_size", "@"}} << "batch_size"
+                                << "1" << false << "train-batch"
                                 << "'1' is not 0 (the default) or a whole number >= 2";
-    QTest::newRow("epochs") << QStringList{"train", "--epochs", "@"} << "--epochs" << "train"
-                            << QJsonObject{{"epochs", "@"}} << "epochs" << "2.5" << false << ""
+    QTest::newRow("epochs") << QStringList{"train", "--epochs", "@"} << "--epochs"
+                            << "train" << QJsonObject{{"epochs", "@"}} << "epochs"
+                            << "2.5" << false << ""
                             << "'2.5' is not a whole number >= 0";
     QTest::newRow("export format") << QStringList{"review", "export", "--format", "@", "queue.out"} << "--format"
                                    << "review-export" << QJsonObject{{"file", "queue.out"}, {"format", "@"}} << "format"
-                                   << "xlsx" << true << "export" << "'xlsx' is not one of csv, labelstudio";
+                                   << "xlsx" << true << "export"
+                                   << "'xlsx' is not one of csv, labelstudio";
     QTest::newRow("score threshold") << QStringList{"score", "--model", "m@Production", "--threshold", "@"}
-                                     << "--threshold" << "score"
-                                     << QJsonObject{{"model", "m@Production"}, {"threshold", "@"}} << "threshold"
-                                     << "1.5" << false << "" << "'1.5' is not a number above 0 and at most 1";
+                                     << "--threshold"
+                                     << "score" << QJsonObject{{"model", "m@Production"}, {"threshold", "@"}}
+                                     << "threshold"
+                                     << "1.5" << false << ""
+                                     << "'1.5' is not a number above 0 and at most 1";
 }
 
 void tst_RequestParity::sameProblemEverywhere()

@@ -224,7 +224,8 @@ void tst_ReviewFlow::keysLabelUndoAcceptSkipGridAndCommit()
     page.resize(1200, 800);
     page.show();
     ui::ReviewQueueModel *queue = page.queueModel();
-    const auto tester = std::make_unique<QAbstractItemModelTester>(queue, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const auto tester = std::make_unique<QAbstractItemModelTester>(
+        queue, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy loaded(&page, &ui::ReviewPage::loaded);
     page.setWorkspace(m_ws);
     QVERIFY(loaded.wait(10000));

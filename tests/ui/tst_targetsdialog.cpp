@@ -28,7 +28,8 @@ private Q_SLOTS:
 
 private:
     std::vector<std::string> names() const;
-    void fill(ui::TargetsDialog &d, const QString &name, const QString &url, const QString &workdir, const QString &worker);
+    void fill(ui::TargetsDialog &d, const QString &name, const QString &url, const QString &workdir,
+              const QString &worker);
     static bool select(ui::TargetsDialog &d, const QString &name);
 
     QTemporaryDir m_dir;

@@ -109,8 +109,8 @@ void tst_Welcome::smallDemo()
         QVERIFY(p.done <= p.total || p.total == 0);
         steps.insert(p.step);
     });
-    for (const char *step : {"fashion-mnist train", "ingest fashion", "ingest fashion-test", "train small-cnn",
-                             "fashion-mnist incoming"})
+    for (const char *step :
+         {"fashion-mnist train", "ingest fashion", "ingest fashion-test", "train small-cnn", "fashion-mnist incoming"})
         QVERIFY2(steps.count(step), step);
 
     const QJsonObject tables = first.value("tables").toObject();

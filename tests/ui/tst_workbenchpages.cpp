@@ -190,12 +190,14 @@ void tst_WorkbenchPages::initTestCase()
         const QByteArray bytes = f.readAll();
         const double c = confidences[i];
         m_confidence[QFileInfo(file).fileName()] = c;
-        rows.push_back({file.toStdString(), hasher.hex(bytes.data(), std::size_t(bytes.size())), "a", c,
-                        QString(R"([{"label":"a","probability":%1},{"label":"b","probability":%2},{"label":"c","probability":%3}])")
-                            .arg(c)
-                            .arg((1 - c) * 0.6)
-                            .arg((1 - c) * 0.4)
-                            .toStdString()});
+        rows.push_back(
+            {file.toStdString(), hasher.hex(bytes.data(), std::size_t(bytes.size())), "a", c,
+             QString(
+                 R"([{"label":"a","probability":%1},{"label":"b","probability":%2},{"label":"c","probability":%3}])")
+                 .arg(c)
+                 .arg((1 - c) * 0.6)
+                 .arg((1 - c) * 0.4)
+                 .toStdString()});
     }
     store::WriterLock lock(ws);
     score::MergeOptions mo;
@@ -326,7 +328,8 @@ void tst_WorkbenchPages::modelsShowStagesAndPromote()
     QCOMPARE(page.historyModel()->rowCount(), 2);
     QCOMPARE(page.historyModel()->index(0, ui::TransitionsModel::TransitionColumn).data().toString(),
              "None → Production");
-    QCOMPARE(page.historyModel()->index(0, ui::TransitionsModel::CommentColumn).data().toString(), "better val_accuracy");
+    QCOMPARE(page.historyModel()->index(0, ui::TransitionsModel::CommentColumn).data().toString(),
+             "better val_accuracy");
 
     // A refused transition reports the registry's words (and leaves the stages as they were).
     page.transitionSelected(registry::Stage::Production);
@@ -361,8 +364,9 @@ void tst_WorkbenchPages::reviewListsLabelsAndCommits()
     QCOMPARE(queue->index(0, ui::ReviewQueueModel::StateColumn).data().toString(), "pending");
     QCOMPARE(page.counts().pending, std::int64_t(3));
     // The thumbnail: the small PNG is its own, read lazily on the pool.
-    QTRY_VERIFY_WITH_TIMEOUT(!queue->index(0, ui::ReviewQueueModel::ThumbnailColumn).data(Qt::DecorationRole).value<QPixmap>().isNull(),
-                             5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !queue->index(0, ui::ReviewQueueModel::ThumbnailColumn).data(Qt::DecorationRole).value<QPixmap>().isNull(),
+        5000);
 
     // The label combo lists the model's classes; label the least confident entry "c".
     QCOMPARE(page.labelCombo()->count(), 3);

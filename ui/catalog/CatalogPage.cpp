@@ -60,8 +60,9 @@ CatalogPage::CatalogPage(QWidget *parent)
     , m_historyModel(new HistoryModel(this))
     , m_rejectedModel(new RejectedModel(this))
     , m_refreshTimer(new QTimer(this))
-    , m_loader(this, [this] { return loadJob(); }, [this](CatalogSnapshot s) { showSnapshot(std::move(s)); },
-               [this](bool loading) { Q_EMIT loadingChanged(loading); })
+    , m_loader(
+          this, [this] { return loadJob(); }, [this](CatalogSnapshot s) { showSnapshot(std::move(s)); },
+          [this](bool loading) { Q_EMIT loadingChanged(loading); })
 {
     m_summary->setTextFormat(Qt::PlainText);
     QFont f = m_summary->font();
@@ -143,8 +144,8 @@ void CatalogPage::showSnapshot(const CatalogSnapshot &s)
         rejected += t.stats.rejected;
     }
     if (s.latestVersion == 0)
-        m_summary->setText(tr("The catalog is empty. Ingest a folder of images: pipewright ingest FOLDER --workspace %1")
-                               .arg(m_root));
+        m_summary->setText(
+            tr("The catalog is empty. Ingest a folder of images: pipewright ingest FOLDER --workspace %1").arg(m_root));
     else
         m_summary->setText(tr("Catalog version %1 · %2 images in %3 tables · %4 rejected files")
                                .arg(s.latestVersion)

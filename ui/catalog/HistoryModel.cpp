@@ -56,21 +56,16 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
     const catalog::VersionInfo &v = m_rows[std::size_t(index.row())];
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
-        case VersionColumn:
-            return qint64(v.version);
+        case VersionColumn: return qint64(v.version);
         case TimeColumn: {
             const QDateTime t = QDateTime::fromString(QString::fromStdString(v.timestamp), Qt::ISODateWithMs);
             return t.isValid() ? QLocale().toString(t.toLocalTime(), QLocale::ShortFormat)
                                : QString::fromStdString(v.timestamp);
         }
-        case OperationColumn:
-            return QString::fromStdString(v.operation);
-        case TableColumn:
-            return jsonField(v.parameters, "table");
-        case MetricsColumn:
-            return summariseJson(v.metrics);
-        case ParametersColumn:
-            return summariseJson(v.parameters, {QStringLiteral("table")});
+        case OperationColumn: return QString::fromStdString(v.operation);
+        case TableColumn: return jsonField(v.parameters, "table");
+        case MetricsColumn: return summariseJson(v.metrics);
+        case ParametersColumn: return summariseJson(v.parameters, {QStringLiteral("table")});
         }
     }
     if (role == Qt::ToolTipRole && index.column() == TimeColumn)

@@ -11,7 +11,16 @@ class HistoryModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { VersionColumn, TimeColumn, OperationColumn, TableColumn, MetricsColumn, ParametersColumn, ColumnCount };
+    enum Column
+    {
+        VersionColumn,
+        TimeColumn,
+        OperationColumn,
+        TableColumn,
+        MetricsColumn,
+        ParametersColumn,
+        ColumnCount
+    };
 
     explicit HistoryModel(QObject *parent = nullptr);
     void setHistory(std::vector<catalog::VersionInfo> history);

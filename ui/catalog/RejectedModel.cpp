@@ -31,12 +31,9 @@ QVariant RejectedModel::data(const QModelIndex &index, int role) const
         return {};
     const catalog::RejectedFile &f = m_rows[std::size_t(index.row())];
     switch (index.column()) {
-    case TableColumn:
-        return QString::fromStdString(f.table);
-    case PathColumn:
-        return QString::fromStdString(f.path);
-    case ReasonColumn:
-        return QString::fromStdString(f.reason);
+    case TableColumn: return QString::fromStdString(f.table);
+    case PathColumn: return QString::fromStdString(f.path);
+    case ReasonColumn: return QString::fromStdString(f.reason);
     }
     return {};
 }

@@ -11,7 +11,13 @@ class RejectedModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { TableColumn, PathColumn, ReasonColumn, ColumnCount };
+    enum Column
+    {
+        TableColumn,
+        PathColumn,
+        ReasonColumn,
+        ColumnCount
+    };
 
     explicit RejectedModel(QObject *parent = nullptr);
     void setFiles(std::vector<catalog::RejectedFile> files);

@@ -59,16 +59,11 @@ QVariant TableCountsModel::data(const QModelIndex &index, int role) const
         const TableCounts &t = m_tables[std::size_t(index.row())];
         if (role == Qt::DisplayRole) {
             switch (index.column()) {
-            case NameColumn:
-                return QString::fromStdString(t.name);
-            case ImagesColumn:
-                return locale.toString(qint64(t.stats.images));
-            case LabeledColumn:
-                return locale.toString(qint64(t.stats.labeled));
-            case UnlabeledColumn:
-                return locale.toString(qint64(t.stats.unlabeled));
-            case RejectedColumn:
-                return locale.toString(qint64(t.stats.rejected));
+            case NameColumn: return QString::fromStdString(t.name);
+            case ImagesColumn: return locale.toString(qint64(t.stats.images));
+            case LabeledColumn: return locale.toString(qint64(t.stats.labeled));
+            case UnlabeledColumn: return locale.toString(qint64(t.stats.unlabeled));
+            case RejectedColumn: return locale.toString(qint64(t.stats.rejected));
             }
         }
         if (role == Qt::TextAlignmentRole && index.column() != NameColumn)
@@ -94,16 +89,11 @@ QVariant TableCountsModel::headerData(int section, Qt::Orientation orientation, 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case NameColumn:
-        return tr("Table / label");
-    case ImagesColumn:
-        return tr("Images");
-    case LabeledColumn:
-        return tr("Labeled");
-    case UnlabeledColumn:
-        return tr("Unlabeled");
-    case RejectedColumn:
-        return tr("Rejected");
+    case NameColumn: return tr("Table / label");
+    case ImagesColumn: return tr("Images");
+    case LabeledColumn: return tr("Labeled");
+    case UnlabeledColumn: return tr("Unlabeled");
+    case RejectedColumn: return tr("Rejected");
     }
     return {};
 }

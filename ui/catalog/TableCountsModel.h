@@ -11,7 +11,15 @@ class TableCountsModel : public QAbstractItemModel
 {
     Q_OBJECT
 public:
-    enum Column { NameColumn, ImagesColumn, LabeledColumn, UnlabeledColumn, RejectedColumn, ColumnCount };
+    enum Column
+    {
+        NameColumn,
+        ImagesColumn,
+        LabeledColumn,
+        UnlabeledColumn,
+        RejectedColumn,
+        ColumnCount
+    };
 
     explicit TableCountsModel(QObject *parent = nullptr);
     void setTables(std::vector<TableCounts> tables);

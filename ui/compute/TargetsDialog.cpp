@@ -107,7 +107,8 @@ void TargetsDialog::reload()
         for (const auto &t : compute::listTargets(*db)) {
             const int row = m_table->rowCount();
             m_table->insertRow(row);
-            const QStringList cells{q(t.name), q(t.url()), q(t.workdir), t.isLocal() ? QString() : q(t.worker), q(t.identity)};
+            const QStringList cells{q(t.name), q(t.url()), q(t.workdir), t.isLocal() ? QString() : q(t.worker),
+                                    q(t.identity)};
             for (int c = 0; c < cells.size(); ++c)
                 m_table->setItem(row, c, new QTableWidgetItem(cells[c]));
         }
@@ -134,14 +135,16 @@ void TargetsDialog::showError(const QString &message)
 bool TargetsDialog::addFromForm()
 {
     try {
-        const auto t = compute::makeSshTarget(m_name->text().trimmed().toStdString(), m_url->text().trimmed().toStdString(),
-                                              m_workdir->text().trimmed().toStdString(), m_worker->text().trimmed().toStdString(),
-                                              m_identity->text().trimmed().toStdString());
+        const auto t = compute::makeSshTarget(
+            m_name->text().trimmed().toStdString(), m_url->text().trimmed().toStdString(),
+            m_workdir->text().trimmed().toStdString(), m_worker->text().trimmed().toStdString(),
+            m_identity->text().trimmed().toStdString());
         const auto ws = store::Workspace::open(m_root.toStdString());
         auto db = ws.openCatalog();
         compute::addTarget(*db, t);
         m_status->setStyleSheet({});
-        m_status->setText(tr("Added %1. Select it and press Test to check the connection and the worker.").arg(q(t.name)));
+        m_status->setText(
+            tr("Added %1. Select it and press Test to check the connection and the worker.").arg(q(t.name)));
         for (QLineEdit *e : {m_name, m_url, m_workdir, m_worker, m_identity})
             e->clear();
     } catch (const std::exception &e) {
@@ -188,26 +191,29 @@ void TargetsDialog::testSelected()
     m_status->setStyleSheet({});
     m_status->setText(tr("Testing %1…").arg(name));
     ++m_testing;
-    whenFinished(this, QtConcurrent::run([target] { return compute::testTarget(target); }), [this, name](const QJsonObject &r) {
-        --m_testing;
-        const QString error = r.value("error").toString();
-        if (!error.isEmpty()) {
-            showError(tr("%1: %2").arg(name, error));
-        } else {
-            QStringList devices;
-            for (const QJsonValue &d : r.value("devices").toArray()) {
-                const QJsonObject o = d.toObject();
-                devices << o.value("type").toString() + (o.contains("index") ? ":" + QString::number(o.value("index").toInt()) : QString());
+    whenFinished(
+        this, QtConcurrent::run([target] { return compute::testTarget(target); }), [this, name](const QJsonObject &r) {
+            --m_testing;
+            const QString error = r.value("error").toString();
+            if (!error.isEmpty()) {
+                showError(tr("%1: %2").arg(name, error));
+            } else {
+                QStringList devices;
+                for (const QJsonValue &d : r.value("devices").toArray()) {
+                    const QJsonObject o = d.toObject();
+                    devices << o.value("type").toString()
+                                   + (o.contains("index") ? ":" + QString::number(o.value("index").toInt())
+                                                          : QString());
+                }
+                m_status->setStyleSheet("color: #1b7f3b");
+                m_status->setText(tr("%1 is reachable (%2 s): pipewright-worker %3, libtorch %4, CUDA %5; devices: %6")
+                                      .arg(name)
+                                      .arg(r.value("seconds").toDouble(), 0, 'f', 2)
+                                      .arg(r.value("worker").toString(), r.value("torch").toString(),
+                                           r.value("cuda").toBool() ? tr("yes") : tr("no"), devices.join(", ")));
             }
-            m_status->setStyleSheet("color: #1b7f3b");
-            m_status->setText(tr("%1 is reachable (%2 s): pipewright-worker %3, libtorch %4, CUDA %5; devices: %6")
-                                  .arg(name)
-                                  .arg(r.value("seconds").toDouble(), 0, 'f', 2)
-                                  .arg(r.value("worker").toString(), r.value("torch").toString(),
-                                       r.value("cuda").toBool() ? tr("yes") : tr("no"), devices.join(", ")));
-        }
-        Q_EMIT testFinished(name, error);
-    });
+            Q_EMIT testFinished(name, error);
+        });
 }
 
 } // namespace pw::ui

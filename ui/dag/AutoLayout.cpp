@@ -15,10 +15,10 @@ constexpr int kSweeps = 8;
 // The layered graph: real tasks and virtual nodes, edges only between adjacent layers.
 struct Layered
 {
-    std::vector<int> layer;               // per node
-    std::vector<std::vector<int>> up;     // neighbours in the layer above (to the left)
-    std::vector<std::vector<int>> down;   // neighbours in the layer below (to the right)
-    std::vector<std::vector<int>> order;  // nodes per layer, in order
+    std::vector<int> layer; // per node
+    std::vector<std::vector<int>> up; // neighbours in the layer above (to the left)
+    std::vector<std::vector<int>> down; // neighbours in the layer below (to the right)
+    std::vector<std::vector<int>> order; // nodes per layer, in order
 };
 
 // Crossings between layer l and l + 1 for the given per-node positions.

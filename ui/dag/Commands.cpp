@@ -145,7 +145,8 @@ QJsonValue renameTaskReferences(const QJsonValue &v, const std::map<std::string,
             if (found == renames.end())
                 continue;
             out += QStringView(s).mid(last, m.capturedStart(0) - last);
-            out += QStringLiteral("{{") + m.captured(1) + QStringLiteral("tasks.") + qs(found->second) + QLatin1Char('.');
+            out += QStringLiteral("{{") + m.captured(1) + QStringLiteral("tasks.") + qs(found->second)
+                   + QLatin1Char('.');
             last = m.capturedEnd(0);
         }
         if (last == 0)
@@ -230,7 +231,8 @@ void RemoveTasksCommand::revert()
     // then the pipeline as it was is set at once.
     bool stepwise = true;
     for (const auto &k : m_removed) {
-        const auto n = std::count_if(m_before.tasks.begin(), m_before.tasks.end(), [&](const Task &t) { return t.key == k; });
+        const auto n = std::count_if(m_before.tasks.begin(), m_before.tasks.end(),
+                                     [&](const Task &t) { return t.key == k; });
         stepwise = stepwise && n == 1 && m_before.layout.count(k);
     }
     if (stepwise) {
@@ -238,7 +240,8 @@ void RemoveTasksCommand::revert()
             for (std::size_t i = m_removed.size(); i-- > 0;) {
                 Task t = *m_before.task(m_removed[i]);
                 // Its dependencies that exist again now; the rest (and their order) are restored below.
-                std::erase_if(t.dependsOn, [&](const std::string &dep) { return dep == t.key || !m_model->pipeline().task(dep); });
+                std::erase_if(t.dependsOn,
+                              [&](const std::string &dep) { return dep == t.key || !m_model->pipeline().task(dep); });
                 m_model->addTask(t, m_before.layout.at(t.key), m_indices[i]);
             }
             for (const Task &t : m_before.tasks) {
@@ -465,7 +468,8 @@ void PasteCommand::apply()
         std::set<std::string> taken;
         for (const Task &t : m_fragment.tasks) {
             std::string base = t.key;
-            if (const auto m = numbered.match(qs(base)); m.hasMatch() && m_model->pipeline().task(m.captured(1).toStdString()))
+            if (const auto m = numbered.match(qs(base));
+                m.hasMatch() && m_model->pipeline().task(m.captured(1).toStdString()))
                 base = m.captured(1).toStdString();
             std::string key = m_model->uniqueKey(base);
             for (int i = 2; taken.count(key); ++i)

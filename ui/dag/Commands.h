@@ -27,7 +27,10 @@ class PipelineModel;
 namespace pw::ui::dag {
 
 /** Ids of the commands that merge (QUndoCommand::id()). */
-enum CommandId : int { kMoveTasksCommandId = 1 };
+enum CommandId : int
+{
+    kMoveTasksCommandId = 1
+};
 
 /** A model edit as an undo command. Subclasses implement apply()/revert(), which throw when refused. */
 class ModelCommand : public QUndoCommand
@@ -94,7 +97,7 @@ private:
     std::vector<std::string> m_keys;
     pipeline::Pipeline m_before; // the whole pipeline before the removal
     std::vector<std::string> m_removed; // in removal order
-    std::vector<int> m_indices;         // file index of each at its removal
+    std::vector<int> m_indices; // file index of each at its removal
 };
 
 /** One task's move. */
@@ -136,7 +139,8 @@ private:
 class AddDependencyCommand : public ModelCommand
 {
 public:
-    AddDependencyCommand(pipeline::PipelineModel *model, std::string from, std::string to, QUndoCommand *parent = nullptr);
+    AddDependencyCommand(pipeline::PipelineModel *model, std::string from, std::string to,
+                         QUndoCommand *parent = nullptr);
 
 protected:
     void apply() override;

@@ -248,7 +248,8 @@ void DagScene::refreshProblems()
     QHash<QString, QStringList> byTask;
     for (const auto &e : m_model->errors()) {
         if (!e.taskKey.empty())
-            byTask[qs(e.taskKey)].append(e.field.empty() ? qs(e.message) : qs(e.field) + QStringLiteral(": ") + qs(e.message));
+            byTask[qs(e.taskKey)].append(e.field.empty() ? qs(e.message)
+                                                         : qs(e.field) + QStringLiteral(": ") + qs(e.message));
     }
     for (auto it = m_nodes.cbegin(); it != m_nodes.cend(); ++it)
         it.value()->setProblems(byTask.value(it.key()));
@@ -298,7 +299,8 @@ void DagScene::clearRunStates()
 
 void DagScene::updateRunTimer()
 {
-    const bool running = std::any_of(m_nodes.cbegin(), m_nodes.cend(), [](const NodeItem *n) { return n->isRunning(); });
+    const bool running = std::any_of(m_nodes.cbegin(), m_nodes.cend(),
+                                     [](const NodeItem *n) { return n->isRunning(); });
     if (running && !m_runTimer->isActive())
         m_runTimer->start();
     else if (!running)
@@ -347,7 +349,8 @@ QString DagScene::addTaskOfType(const QString &type, QPointF scenePos)
         if (ps.required)
             t.params.insert(QLatin1String(ps.name), QString());
     }
-    const Position pos{std::round(scenePos.x() - NodeItem::kWidth / 2), std::round(scenePos.y() - NodeItem::kHeight / 2)};
+    const Position pos{std::round(scenePos.x() - NodeItem::kWidth / 2),
+                       std::round(scenePos.y() - NodeItem::kHeight / 2)};
     const QString key = qs(t.key);
     const QString refusal = pushCommand(m_undo, new AddTaskCommand(m_model, std::move(t), pos));
     if (!refusal.isEmpty())
@@ -384,11 +387,13 @@ void DagScene::deleteSelection()
     std::sort(deps.begin(), deps.end());
     QString text;
     if (deps.empty())
-        text = tasks.size() == 1 ? tr("Delete %1").arg(qs(tasks.front())) : tr("Delete %n task(s)", nullptr, int(tasks.size()));
+        text = tasks.size() == 1 ? tr("Delete %1").arg(qs(tasks.front()))
+                                 : tr("Delete %n task(s)", nullptr, int(tasks.size()));
     else if (tasks.empty())
         text = tr("Delete %n dependenc(ies)", nullptr, int(deps.size()));
     else
-        text = tr("Delete %n task(s)", nullptr, int(tasks.size())) + tr(" and %n dependenc(ies)", nullptr, int(deps.size()));
+        text = tr("Delete %n task(s)", nullptr, int(tasks.size()))
+               + tr(" and %n dependenc(ies)", nullptr, int(deps.size()));
     // One step: the dependencies first, then the tasks (undone in reverse).
     auto *cmd = new QUndoCommand(text);
     for (const auto &[from, to] : deps)
@@ -414,7 +419,8 @@ void DagScene::copySelection()
     if (keys.empty())
         return;
     for (Task &t : fragment.tasks) {
-        std::erase_if(t.dependsOn, [&](const std::string &d) { return std::find(keys.begin(), keys.end(), d) == keys.end(); });
+        std::erase_if(t.dependsOn,
+                      [&](const std::string &d) { return std::find(keys.begin(), keys.end(), d) == keys.end(); });
     }
     const QByteArray json = QJsonDocument(pipeline::toJson(fragment)).toJson(QJsonDocument::Indented);
     auto *mime = new QMimeData;

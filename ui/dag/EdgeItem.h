@@ -12,7 +12,10 @@ class NodeItem;
 class EdgeItem : public QGraphicsItem
 {
 public:
-    enum { Type = UserType + 2 };
+    enum
+    {
+        Type = UserType + 2
+    };
 
     /** `target` depends on `source`. Registers itself with both nodes; the scene deletes it before them. */
     EdgeItem(NodeItem *source, NodeItem *target);

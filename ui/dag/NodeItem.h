@@ -17,13 +17,26 @@ namespace pw::ui::dag {
 class EdgeItem;
 
 /** The one Z order of the canvas. */
-enum class ZOrder : int { Edge = 0, Node = 10, DraggedEdge = 20 };
+enum class ZOrder : int
+{
+    Edge = 0,
+    Node = 10,
+    DraggedEdge = 20
+};
 
 class NodeItem : public QGraphicsItem
 {
 public:
-    enum { Type = UserType + 1 };
-    enum class Port { None, Input, Output };
+    enum
+    {
+        Type = UserType + 1
+    };
+    enum class Port
+    {
+        None,
+        Input,
+        Output
+    };
 
     static constexpr double kWidth = 180;
     static constexpr double kHeight = 64;

@@ -23,14 +23,27 @@ struct NodeRunState
     bool operator==(const NodeRunState &) const = default;
 };
 
-enum class RunPhase { None, Pending, Queued, Running, Retrying, Success, Failed, TimedOut, Canceled, Skipped, UpstreamFailed };
+enum class RunPhase
+{
+    None,
+    Pending,
+    Queued,
+    Running,
+    Retrying,
+    Success,
+    Failed,
+    TimedOut,
+    Canceled,
+    Skipped,
+    UpstreamFailed
+};
 
 /** What a node shows for a run state. */
 struct RunStateLook
 {
     RunPhase phase = RunPhase::None;
-    QString text;  // "pending", "running 12 s", "retrying (attempt 2)", ... ; empty for None
-    QColor color;  // invalid for None
+    QString text; // "pending", "running 12 s", "retrying (attempt 2)", ... ; empty for None
+    QColor color; // invalid for None
 };
 
 /** The look of `state` at `now` (elapsed seconds of a running task are counted to `now`). */

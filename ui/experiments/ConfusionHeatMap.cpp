@@ -81,7 +81,8 @@ void ConfusionHeatMap::paintEvent(QPaintEvent *)
             const double share = cellShare(r, c);
             // White to blue for the diagonal, white to red off it: mistakes stand out.
             const QColor full = r == c ? QColor(0x1a, 0x5f, 0xb4) : QColor(0xc0, 0x1c, 0x28);
-            const QColor colour = QColor::fromRgbF(float(1 - share * (1 - full.redF())), float(1 - share * (1 - full.greenF())),
+            const QColor colour = QColor::fromRgbF(float(1 - share * (1 - full.redF())),
+                                                   float(1 - share * (1 - full.greenF())),
                                                    float(1 - share * (1 - full.blueF())));
             const QRect box(grid.left() + c * cell, grid.top() + r * cell, cell, cell);
             p.fillRect(box, colour);

@@ -65,7 +65,8 @@ std::vector<ChartSeries> overlayCurves(const std::vector<RunRow> &runs, const st
     for (std::size_t i = 0; i < runs.size(); ++i) {
         const track::RunInfo &info = runs[i].info;
         const QString label = info.name.empty() ? shortRunId(info.runId)
-                                                : QStringLiteral("%1 %2").arg(shortRunId(info.runId), QString::fromStdString(info.name));
+                                                : QStringLiteral("%1 %2").arg(shortRunId(info.runId),
+                                                                              QString::fromStdString(info.name));
         ChartSeries s{label, seriesColor(int(i)), Qt::SolidLine, false, {}};
         if (const auto it = runs[i].curves.find(key); it != runs[i].curves.end())
             s.points = smoothedPoints(curvePoints(it->second, axis), smoothing);

@@ -7,7 +7,12 @@
 
 namespace pw::ui {
 
-enum class CurveAxis { Step, Epoch, WallTime };
+enum class CurveAxis
+{
+    Step,
+    Epoch,
+    WallTime
+};
 
 /** "step", "epoch", "wall time (s)": the x axis title. */
 QString curveAxisTitle(CurveAxis axis);

@@ -120,8 +120,9 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     , m_trainProgress(new QProgressBar)
     , m_trainStatus(new QLabel)
     , m_trainCancel(new QToolButton)
-    , m_loader(this, [this] { return loadJob(); }, [this](ExperimentsSnapshot s) { showSnapshot(std::move(s)); },
-               [this](bool loading) { Q_EMIT loadingChanged(loading); })
+    , m_loader(
+          this, [this] { return loadJob(); }, [this](ExperimentsSnapshot s) { showSnapshot(std::move(s)); },
+          [this](bool loading) { Q_EMIT loadingChanged(loading); })
 {
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(buildHeader());
@@ -323,7 +324,8 @@ void ExperimentsPage::connectWidgets()
 {
     connect(m_experiment, &QComboBox::currentIndexChanged, this,
             [this] { setExperimentFilter(m_experiment->currentData().toString()); });
-    connect(m_runsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ExperimentsPage::showSelection);
+    connect(m_runsView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ExperimentsPage::showSelection);
     connect(m_metricChooser, &QComboBox::currentIndexChanged, this, &ExperimentsPage::showOverlay);
     connect(m_xAxis, &QComboBox::currentIndexChanged, this, &ExperimentsPage::showOverlay);
     connect(m_smoothing, &QSlider::valueChanged, this, &ExperimentsPage::showOverlay);
@@ -349,21 +351,26 @@ void ExperimentsPage::connectWidgets()
 void ExperimentsPage::connectTagEditing()
 {
     connect(m_tagFilter, &QLineEdit::textChanged, m_proxy, &RunsFilterProxy::setTagFilter);
-    connect(m_tagsModel, &RunTagsModel::tagEdited, this, [this](const QString &runId, const QString &key, const QString &value) {
-        if (value.size() > kMaxTagValueLength) {
-            Q_EMIT tagsSaved(tr("the value of tag '%1' is %2 characters long; at most %3 are kept")
-                                 .arg(key)
-                                 .arg(value.size())
-                                 .arg(kMaxTagValueLength));
-            showError(this, tr("Tag"), tr("The value of tag '%1' is too long (%2 characters; at most %3).")
-                                           .arg(key).arg(value.size()).arg(kMaxTagValueLength));
-            if (const RunRow *r = m_runsModel->run(runId.toStdString()))
-                m_tagsModel->setTags(r->info.runId, r->tags); // back to what the catalog holds
-            return;
-        }
-        writeTags(runId, {{key.toStdString(), value.toStdString()}});
-    });
-    connect(m_addTag, &QPushButton::clicked, this, [this] { addTag(m_newTagKey->text().trimmed(), m_newTagValue->text()); });
+    connect(m_tagsModel, &RunTagsModel::tagEdited, this,
+            [this](const QString &runId, const QString &key, const QString &value) {
+                if (value.size() > kMaxTagValueLength) {
+                    Q_EMIT tagsSaved(tr("the value of tag '%1' is %2 characters long; at most %3 are kept")
+                                         .arg(key)
+                                         .arg(value.size())
+                                         .arg(kMaxTagValueLength));
+                    showError(this, tr("Tag"),
+                              tr("The value of tag '%1' is too long (%2 characters; at most %3).")
+                                  .arg(key)
+                                  .arg(value.size())
+                                  .arg(kMaxTagValueLength));
+                    if (const RunRow *r = m_runsModel->run(runId.toStdString()))
+                        m_tagsModel->setTags(r->info.runId, r->tags); // back to what the catalog holds
+                    return;
+                }
+                writeTags(runId, {{key.toStdString(), value.toStdString()}});
+            });
+    connect(m_addTag, &QPushButton::clicked, this,
+            [this] { addTag(m_newTagKey->text().trimmed(), m_newTagValue->text()); });
     connect(m_newTagValue, &QLineEdit::returnPressed, m_addTag, &QPushButton::click);
     // Save is on while the note differs from what the catalog holds (set programmatically, the text is not "modified").
     const auto noteState = [this] { m_saveNote->setEnabled(!m_noteRun.isEmpty() && m_note->document()->isModified()); };
@@ -436,7 +443,8 @@ void ExperimentsPage::setExperimentFilter(const QString &experiment)
         m_experiment->setCurrentIndex(i); // comes back here through currentIndexChanged
         return;
     }
-    const QString pattern = experiment.isEmpty() ? QString() : QStringLiteral("^%1$").arg(QRegularExpression::escape(experiment));
+    const QString pattern = experiment.isEmpty() ? QString()
+                                                 : QStringLiteral("^%1$").arg(QRegularExpression::escape(experiment));
     if (pattern != m_proxy->filterRegularExpression().pattern()) // a live refresh re-applies the same filter
         m_proxy->setFilterRegularExpression(pattern);
 }
@@ -469,8 +477,9 @@ bool ExperimentsPage::selectRun(const QString &runId)
         return false;
     }
     m_pendingRun.clear();
-    m_runsView->selectionModel()->select(QItemSelection(m_proxy->index(row, 0), m_proxy->index(row, RunsModel::ColumnCount - 1)),
-                                         QItemSelectionModel::ClearAndSelect);
+    m_runsView->selectionModel()->select(
+        QItemSelection(m_proxy->index(row, 0), m_proxy->index(row, RunsModel::ColumnCount - 1)),
+        QItemSelectionModel::ClearAndSelect);
     m_runsView->scrollTo(m_proxy->index(row, 0));
     return true;
 }
@@ -491,15 +500,18 @@ void ExperimentsPage::showSnapshot(ExperimentsSnapshot s)
         m_experiment->clear();
         m_experiment->addItem(tr("All experiments"), QString());
         for (const std::string &e : s.experiments) {
-            const auto n = std::count_if(s.runs.begin(), s.runs.end(), [&](const RunRow &r) { return r.info.experiment == e; });
-            m_experiment->addItem(QStringLiteral("%1 (%2)").arg(QString::fromStdString(e), countText(n, tr("run"), tr("runs"))),
-                                  QString::fromStdString(e));
+            const auto n = std::count_if(s.runs.begin(), s.runs.end(),
+                                         [&](const RunRow &r) { return r.info.experiment == e; });
+            m_experiment->addItem(
+                QStringLiteral("%1 (%2)").arg(QString::fromStdString(e), countText(n, tr("run"), tr("runs"))),
+                QString::fromStdString(e));
         }
         m_experiment->setCurrentIndex(std::max(0, m_experiment->findData(experiment)));
     }
     setExperimentFilter(m_experiment->currentData().toString());
 
-    const bool running = std::any_of(s.runs.begin(), s.runs.end(), [](const RunRow &r) { return r.info.status == "RUNNING"; });
+    const bool running = std::any_of(s.runs.begin(), s.runs.end(),
+                                     [](const RunRow &r) { return r.info.status == "RUNNING"; });
     const auto count = [&](const char *status) {
         return std::count_if(s.runs.begin(), s.runs.end(), [&](const RunRow &r) { return r.info.status == status; });
     };
@@ -520,8 +532,9 @@ void ExperimentsPage::showSnapshot(ExperimentsSnapshot s)
         m_runsModel->setRuns(std::move(s.runs));
         m_shownRoot = m_loadingRoot;
         if (m_proxy->rowCount() > 0)
-            m_runsView->selectionModel()->select(QItemSelection(m_proxy->index(0, 0), m_proxy->index(0, RunsModel::ColumnCount - 1)),
-                                                 QItemSelectionModel::ClearAndSelect);
+            m_runsView->selectionModel()->select(
+                QItemSelection(m_proxy->index(0, 0), m_proxy->index(0, RunsModel::ColumnCount - 1)),
+                QItemSelectionModel::ClearAndSelect);
         if (!m_pendingRun.isEmpty())
             selectRun(m_pendingRun);
         showSelection();
@@ -541,8 +554,9 @@ void ExperimentsPage::showSnapshot(ExperimentsSnapshot s)
     // Nothing selected yet: the newest run, so that the panel shows something from the start.
     if (m_runsView->selectionModel()->selectedRows().isEmpty() && m_proxy->rowCount() > 0) {
         const QSignalBlocker block(m_runsView->selectionModel());
-        m_runsView->selectionModel()->select(QItemSelection(m_proxy->index(0, 0), m_proxy->index(0, RunsModel::ColumnCount - 1)),
-                                             QItemSelectionModel::ClearAndSelect);
+        m_runsView->selectionModel()->select(
+            QItemSelection(m_proxy->index(0, 0), m_proxy->index(0, RunsModel::ColumnCount - 1)),
+            QItemSelectionModel::ClearAndSelect);
         redraw = true;
     }
     if (!m_pendingRun.isEmpty())
@@ -615,18 +629,20 @@ void ExperimentsPage::showRun(const RunRow &run)
     parts << tr("started %1").arg(localTimeText(i.startTime));
     if (const QString d = durationText(runDurationMs(i)); !d.isEmpty())
         parts << (i.endTime.empty() ? tr("running for %1") : tr("took %1")).arg(QString(d).replace(' ', "&nbsp;"));
-    QString text = QStringLiteral("<b>%1</b> %2<br>%3")
-                       .arg(escaped(i.runId), escaped(i.name), parts.join(QStringLiteral(" · ")));
+    QString text =
+        QStringLiteral("<b>%1</b> %2<br>%3").arg(escaped(i.runId), escaped(i.name), parts.join(QStringLiteral(" · ")));
     if (!i.failureReason.empty())
         text += QStringLiteral("<br><span style='color:%1'>%2</span>")
                     .arg(runStatusColor("FAILED").name(), escaped(i.failureReason));
     m_runHeader->setText(text);
 
     std::vector<ChartSeries> series;
-    series.push_back({QString::fromLatin1(kTrainLossKey), kLossColor, Qt::DashLine, false, curvePoints(run, kTrainLossKey)});
-    series.push_back({QString::fromLatin1(kValLossKey), kLossColor, Qt::SolidLine, false, curvePoints(run, kValLossKey)});
-    series.push_back({QString::fromLatin1(kValAccuracyKey), kAccuracyColor, Qt::SolidLine, true,
-                      curvePoints(run, kValAccuracyKey)});
+    series.push_back(
+        {QString::fromLatin1(kTrainLossKey), kLossColor, Qt::DashLine, false, curvePoints(run, kTrainLossKey)});
+    series.push_back(
+        {QString::fromLatin1(kValLossKey), kLossColor, Qt::SolidLine, false, curvePoints(run, kValLossKey)});
+    series.push_back(
+        {QString::fromLatin1(kValAccuracyKey), kAccuracyColor, Qt::SolidLine, true, curvePoints(run, kValAccuracyKey)});
     std::erase_if(series, [](const ChartSeries &c) { return c.points.empty(); });
     if (series.empty())
         m_chart->setMessage(tr("This run logged no per-epoch train_loss, val_loss or val_accuracy"));
@@ -706,7 +722,10 @@ void ExperimentsPage::addTag(const QString &key, const QString &value)
     else if (const QString keyError = userTagKeyError(key); !keyError.isEmpty())
         error = keyError;
     else if (value.size() > kMaxTagValueLength)
-        error = tr("the value of tag '%1' is %2 characters long; at most %3 are kept").arg(key).arg(value.size()).arg(kMaxTagValueLength);
+        error = tr("the value of tag '%1' is %2 characters long; at most %3 are kept")
+                    .arg(key)
+                    .arg(value.size())
+                    .arg(kMaxTagValueLength);
     if (!error.isEmpty()) {
         showError(this, tr("Tag"), tr("Cannot set the tag: %1.").arg(error));
         Q_EMIT tagsSaved(error);
@@ -723,7 +742,8 @@ void ExperimentsPage::saveNote()
         return;
     const QString text = m_note->toPlainText();
     if (text.size() > kMaxNoteLength) {
-        const QString error = tr("the note is %1 characters long; at most %2 are kept").arg(text.size()).arg(kMaxNoteLength);
+        const QString error =
+            tr("the note is %1 characters long; at most %2 are kept").arg(text.size()).arg(kMaxNoteLength);
         showError(this, tr("Note"), tr("Cannot save the note: %1.").arg(error));
         Q_EMIT tagsSaved(error);
         return;
@@ -742,21 +762,23 @@ void ExperimentsPage::writeTags(const QString &runId, const std::map<std::string
     // One short write transaction; off the GUI thread all the same (a training may hold the catalog's lock).
     whenFinished(this, QtConcurrent::run([=] { return writeRunTags(root, run, tags); }),
                  [this, runId, tags](const QString &error) {
-        const RunRow *row = m_runsModel->run(runId.toStdString());
-        if (!error.isEmpty()) {
-            showError(this, tr("Tags"), tr("Cannot write the tags of run %1: %2").arg(shortRunId(runId.toStdString()), error));
-            if (row && m_tagsModel->runId() == row->info.runId)
-                m_tagsModel->setTags(row->info.runId, row->tags); // back to what the catalog holds
-        } else if (row) {
-            std::map<std::string, std::string> now = row->tags;
-            for (const auto &[k, v] : tags)
-                now[k] = v;
-            m_runsModel->setTags(row->info.runId, now);
-            if (m_tagsModel->runId() == row->info.runId)
-                m_tagsModel->setTags(row->info.runId, now);
-        }
-        Q_EMIT tagsSaved(error);
-    });
+                     const RunRow *row = m_runsModel->run(runId.toStdString());
+                     if (!error.isEmpty()) {
+                         showError(
+                             this, tr("Tags"),
+                             tr("Cannot write the tags of run %1: %2").arg(shortRunId(runId.toStdString()), error));
+                         if (row && m_tagsModel->runId() == row->info.runId)
+                             m_tagsModel->setTags(row->info.runId, row->tags); // back to what the catalog holds
+                     } else if (row) {
+                         std::map<std::string, std::string> now = row->tags;
+                         for (const auto &[k, v] : tags)
+                             now[k] = v;
+                         m_runsModel->setTags(row->info.runId, now);
+                         if (m_tagsModel->runId() == row->info.runId)
+                             m_tagsModel->setTags(row->info.runId, now);
+                     }
+                     Q_EMIT tagsSaved(error);
+                 });
 }
 
 void ExperimentsPage::showOverlay()
@@ -765,7 +787,9 @@ void ExperimentsPage::showOverlay()
         return;
     const QString key = m_metricChooser->currentText();
     const auto axis = CurveAxis(m_xAxis->currentData().toInt());
-    m_runHeader->setText(tr("<b>Comparing %1 runs</b>: %2 per %3").arg(m_compared.size()).arg(key.toHtmlEscaped(), curveAxisTitle(axis)));
+    m_runHeader->setText(tr("<b>Comparing %1 runs</b>: %2 per %3")
+                             .arg(m_compared.size())
+                             .arg(key.toHtmlEscaped(), curveAxisTitle(axis)));
     std::vector<ChartSeries> series = overlayCurves(m_compared, key.toStdString(), axis, m_smoothing->value() / 100.0);
     std::erase_if(series, [](const ChartSeries &c) { return c.points.empty(); });
     if (series.empty())
@@ -787,23 +811,24 @@ void ExperimentsPage::showEvaluation(const QString &runId)
     const std::string run = runId.toStdString();
     whenFinished(this, QtConcurrent::run([=] { return loadLatestEvaluation(root, run); }),
                  [this, runId](const RunEvaluation &e) {
-        if (runId != m_evalRun)
-            return;
-        if (!e.error.isEmpty()) {
-            m_heatMap->setMessage(tr("Cannot read the evaluation: %1").arg(e.error));
-        } else if (!e.found) {
-            m_heatMap->setMessage(tr("This run has no evaluation yet: evaluate it on a table to see its confusion matrix."));
-        } else {
-            m_heatMap->setEvaluation(e.result);
-            m_evalInfo->setText(tr("Evaluated on %1@%2: accuracy %3% on %4 images (%5)")
-                                    .arg(QString::fromStdString(e.result.table))
-                                    .arg(e.result.dataVersion)
-                                    .arg(e.result.accuracy * 100, 0, 'f', 2)
-                                    .arg(e.result.images)
-                                    .arg(QString::fromStdString(e.result.artifact)));
-        }
-        Q_EMIT evaluationShown(e.error);
-    });
+                     if (runId != m_evalRun)
+                         return;
+                     if (!e.error.isEmpty()) {
+                         m_heatMap->setMessage(tr("Cannot read the evaluation: %1").arg(e.error));
+                     } else if (!e.found) {
+                         m_heatMap->setMessage(
+                             tr("This run has no evaluation yet: evaluate it on a table to see its confusion matrix."));
+                     } else {
+                         m_heatMap->setEvaluation(e.result);
+                         m_evalInfo->setText(tr("Evaluated on %1@%2: accuracy %3% on %4 images (%5)")
+                                                 .arg(QString::fromStdString(e.result.table))
+                                                 .arg(e.result.dataVersion)
+                                                 .arg(e.result.accuracy * 100, 0, 'f', 2)
+                                                 .arg(e.result.images)
+                                                 .arg(QString::fromStdString(e.result.artifact)));
+                     }
+                     Q_EMIT evaluationShown(e.error);
+                 });
 }
 
 void ExperimentsPage::askEvaluationTable()
@@ -815,18 +840,19 @@ void ExperimentsPage::askEvaluationTable()
     // Reading the table names is quick (one small query) but still not done on the GUI thread.
     whenFinished(this, QtConcurrent::run([=] { return workspaceTables(root); }),
                  [this](const std::vector<std::string> &tables) {
-        QStringList names;
-        for (const std::string &t : tables)
-            names << QString::fromStdString(t);
-        if (names.isEmpty()) {
-            showError(this, tr("Evaluate"), tr("The workspace has no table to evaluate on."));
-            return;
-        }
-        bool ok = false;
-        const QString table = QInputDialog::getItem(this, tr("Evaluate on table"), tr("Table:"), names, 0, false, &ok);
-        if (ok)
-            evaluateSelected(table);
-    });
+                     QStringList names;
+                     for (const std::string &t : tables)
+                         names << QString::fromStdString(t);
+                     if (names.isEmpty()) {
+                         showError(this, tr("Evaluate"), tr("The workspace has no table to evaluate on."));
+                         return;
+                     }
+                     bool ok = false;
+                     const QString table = QInputDialog::getItem(this, tr("Evaluate on table"), tr("Table:"), names, 0,
+                                                                 false, &ok);
+                     if (ok)
+                         evaluateSelected(table);
+                 });
 }
 
 void ExperimentsPage::evaluateSelected(const QString &table)
@@ -844,18 +870,18 @@ void ExperimentsPage::evaluateSelected(const QString &table)
     const std::string t = table.toStdString();
     whenFinished(this, QtConcurrent::run([=] { return evaluateRunOn(root, run, t); }),
                  [this, runId](const RunEvaluation &e) {
-        m_evaluating = false;
-        m_evaluate->setEnabled(true);
-        if (runId != m_evalRun)
-            return;
-        if (!e.error.isEmpty()) {
-            m_heatMap->setMessage(tr("The evaluation failed: %1").arg(e.error));
-            Q_EMIT evaluationShown(e.error);
-            return;
-        }
-        m_evalRun.clear();
-        showEvaluation(runId); // reads back the artifact just written
-    });
+                     m_evaluating = false;
+                     m_evaluate->setEnabled(true);
+                     if (runId != m_evalRun)
+                         return;
+                     if (!e.error.isEmpty()) {
+                         m_heatMap->setMessage(tr("The evaluation failed: %1").arg(e.error));
+                         Q_EMIT evaluationShown(e.error);
+                         return;
+                     }
+                     m_evalRun.clear();
+                     showEvaluation(runId); // reads back the artifact just written
+                 });
 }
 
 void ExperimentsPage::openTrainDialog()
@@ -878,8 +904,9 @@ void ExperimentsPage::openTrainDialog()
         m_trainDialog->setAttribute(Qt::WA_DeleteOnClose);
         // Start from the experiment the page shows, and from its table when there is an "images" one or not.
         compute::TrainRequest defaults;
-        defaults.table = std::find(c.tables.begin(), c.tables.end(), defaults.table) != c.tables.end() ? defaults.table
-                                                                                                    : c.tables.front();
+        defaults.table = std::find(c.tables.begin(), c.tables.end(), defaults.table) != c.tables.end()
+                             ? defaults.table
+                             : c.tables.front();
         if (const QString e = m_experiment->currentData().toString(); !e.isEmpty())
             defaults.experiment = e.toStdString();
         m_trainDialog->setRequest(defaults);
@@ -919,7 +946,8 @@ bool ExperimentsPage::startTraining(const compute::TrainRequest &request)
                     return;
                 sinceProgress.start();
             }
-            QMetaObject::invokeMethod(this, [this, event] { trainingEvent(event); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, event] { trainingEvent(event); }, Qt::QueuedConnection);
         };
         return trainInWorkspace(root, request, observer, cancel.get());
     }));
@@ -950,7 +978,8 @@ void ExperimentsPage::trainingEvent(const QJsonObject &e)
         const auto total = e.value("total").toInteger();
         m_trainProgress->setRange(0, int(std::min<qint64>(total, std::numeric_limits<int>::max())));
         m_trainProgress->setValue(int(std::min<qint64>(e.value("done").toInteger(), total)));
-        m_trainText = tr("Preparing images: %1 of %2").arg(locale.toString(e.value("done").toInteger()), locale.toString(total));
+        m_trainText =
+            tr("Preparing images: %1 of %2").arg(locale.toString(e.value("done").toInteger()), locale.toString(total));
     } else if (type == "shards_ready") {
         m_trainProgress->setRange(0, 0);
         m_trainText = tr("Starting the worker on %1 images…").arg(locale.toString(e.value("train_images").toInteger()));
@@ -991,7 +1020,8 @@ void ExperimentsPage::trainingEvent(const QJsonObject &e)
             if (m_trainEpochs > 0) {
                 if (m_trainProgress->maximum() == 0)
                     m_trainProgress->setRange(0, m_trainEpochs);
-                m_trainProgress->setValue(int(std::min<qint64>(epoch, m_trainEpochs) * m_trainProgress->maximum() / m_trainEpochs));
+                m_trainProgress->setValue(
+                    int(std::min<qint64>(epoch, m_trainEpochs) * m_trainProgress->maximum() / m_trainEpochs));
             }
         } else {
             return;
@@ -999,7 +1029,8 @@ void ExperimentsPage::trainingEvent(const QJsonObject &e)
     } else {
         return;
     }
-    const QString text = m_trainValText.isEmpty() ? m_trainText : QStringLiteral("%1 · %2").arg(m_trainText, m_trainValText);
+    const QString text = m_trainValText.isEmpty() ? m_trainText
+                                                  : QStringLiteral("%1 · %2").arg(m_trainText, m_trainValText);
     if (text != m_trainStatus->text()) {
         m_trainStatus->setText(text);
         Q_EMIT trainingProgressed(text);
@@ -1021,7 +1052,8 @@ void ExperimentsPage::trainingEnded(const compute::TrainOutcome &outcome)
         showError(this, tr("Train"), tr("The training could not start: %1").arg(message));
     } else if (status == "FINISHED") {
         const auto acc = outcome.metrics.find(kValAccuracyKey);
-        text = tr("Run %1 FINISHED in %2").arg(shortRunId(outcome.runId), durationText(std::int64_t(outcome.seconds * 1000)));
+        text = tr("Run %1 FINISHED in %2")
+                   .arg(shortRunId(outcome.runId), durationText(std::int64_t(outcome.seconds * 1000)));
         if (acc != outcome.metrics.end())
             text += tr(" · val_accuracy %1").arg(metricText(acc->second));
     } else {

@@ -172,7 +172,7 @@ private:
 
     QString m_root;
     QString m_loadingRoot; // the workspace of the load in flight
-    QString m_shownRoot;   // the workspace the runs table shows: a load of another one resets it
+    QString m_shownRoot; // the workspace the runs table shows: a load of another one resets it
     QString m_pendingRun; // asked for by selectRun() before the load that has it
     QLabel *m_summary;
     QComboBox *m_experiment;

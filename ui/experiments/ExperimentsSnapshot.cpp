@@ -47,8 +47,7 @@ namespace {
 // still RUNNING, and reads those one by one.
 constexpr std::size_t kBatchReadRuns = 32;
 
-template<typename Map>
-typename Map::mapped_type takeFrom(Map &map, const std::string &runId)
+template<typename Map> typename Map::mapped_type takeFrom(Map &map, const std::string &runId)
 {
     const auto it = map.find(runId);
     return it == map.end() ? typename Map::mapped_type{} : std::move(it->second);
@@ -117,7 +116,8 @@ ExperimentsSnapshot loadExperimentsSnapshot(const std::string &workspaceRoot, co
     return s;
 }
 
-QString writeRunTags(const std::string &workspaceRoot, const std::string &runId, const std::map<std::string, std::string> &tags)
+QString writeRunTags(const std::string &workspaceRoot, const std::string &runId,
+                     const std::map<std::string, std::string> &tags)
 {
     try {
         const auto ws = store::Workspace::open(workspaceRoot);
@@ -175,7 +175,8 @@ RunEvaluation loadLatestEvaluation(const std::string &workspaceRoot, const std::
         QJsonParseError err{};
         const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &err);
         if (!doc.isObject())
-            throw std::runtime_error(f.fileName().toStdString() + ": not a JSON object: " + err.errorString().toStdString());
+            throw std::runtime_error(f.fileName().toStdString()
+                                     + ": not a JSON object: " + err.errorString().toStdString());
         out.result = evaluationFromJson(doc.object());
         out.result.artifact = files.first().fileName().toStdString();
         out.file = f.fileName();

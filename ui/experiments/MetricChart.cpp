@@ -322,7 +322,8 @@ void MetricChart::paintAxes(QPainter &p, const Frame &f)
     }
     const std::vector<double> xTicks = [&] {
         std::vector<double> t = niceTicks(f.x0, f.x1, std::clamp(plot.width() / 50, 2, 10));
-        std::erase_if(t, [&](double v) { return v < f.x0 - 1e-9 || v > f.x1 + 1e-9 || std::abs(v - std::round(v)) > 1e-9; });
+        std::erase_if(
+            t, [&](double v) { return v < f.x0 - 1e-9 || v > f.x1 + 1e-9 || std::abs(v - std::round(v)) > 1e-9; });
         return t;
     }();
     for (double t : xTicks) {

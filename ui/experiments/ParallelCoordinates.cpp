@@ -67,7 +67,8 @@ QColor viridisColor(double t)
     const double f = t - i;
     const QColor &a = stops[i];
     const QColor &b = stops[i + 1];
-    return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * f), float(a.greenF() + (b.greenF() - a.greenF()) * f),
+    return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * f),
+                            float(a.greenF() + (b.greenF() - a.greenF()) * f),
                             float(a.blueF() + (b.blueF() - a.blueF()) * f));
 }
 
@@ -101,7 +102,9 @@ ParallelData parallelData(const std::vector<RunRow> &runs, const std::string &me
             if (const auto n = number(*v))
                 numbers.push_back(*n);
         }
-        axis.categorical = numbers.size() != std::size_t(std::count_if(values.begin(), values.end(), [](const auto &v) { return bool(v); }));
+        axis.categorical = numbers.size() != std::size_t(std::count_if(values.begin(), values.end(), [](const auto &v) {
+                               return bool(v);
+                           }));
         if (axis.categorical) {
             for (const std::string &t : texts)
                 axis.categories << QString::fromStdString(t);
@@ -131,8 +134,9 @@ ParallelData parallelData(const std::vector<RunRow> &runs, const std::string &me
         const track::RunInfo &info = runs[i].info;
         ParallelLine line;
         line.runId = QString::fromStdString(info.runId);
-        line.label = info.name.empty() ? shortRunId(info.runId)
-                                       : QStringLiteral("%1 %2").arg(shortRunId(info.runId), QString::fromStdString(info.name));
+        line.label = info.name.empty()
+                         ? shortRunId(info.runId)
+                         : QStringLiteral("%1 %2").arg(shortRunId(info.runId), QString::fromStdString(info.name));
         for (std::size_t a = 0; a + 1 < data.axes.size(); ++a) {
             const ParallelAxis &axis = data.axes[a];
             const auto &v = columns[a][i];
@@ -224,11 +228,14 @@ bool ParallelCoordinates::event(QEvent *event)
             if (axis.metric && std::isfinite(line.metric))
                 value = metricText(line.metric);
             else if (!axis.metric && std::isfinite(line.y[a]))
-                value = axis.categorical ? axis.categories.value(qsizetype(std::lround(line.y[a] * double(axis.categories.size() - 1))))
+                value = axis.categorical ? axis.categories.value(
+                            qsizetype(std::lround(line.y[a] * double(axis.categories.size() - 1))))
                                          : QString();
             if (!axis.metric && !axis.categorical && std::isfinite(line.y[a])) {
-                const double v = axis.logScale ? std::pow(10.0, std::log10(axis.lo) + line.y[a] * (std::log10(axis.hi) - std::log10(axis.lo)))
-                                               : axis.lo + line.y[a] * (axis.hi - axis.lo);
+                const double v = axis.logScale
+                                     ? std::pow(10.0, std::log10(axis.lo)
+                                                          + line.y[a] * (std::log10(axis.hi) - std::log10(axis.lo)))
+                                     : axis.lo + line.y[a] * (axis.hi - axis.lo);
                 value = QString::number(v, 'g', 4);
             }
             rows << QStringLiteral("%1: %2").arg(axis.key.toHtmlEscaped(), value.toHtmlEscaped());
@@ -247,16 +254,17 @@ void ParallelCoordinates::paintEvent(QPaintEvent *)
     const QFontMetrics fm(font());
     if (m_data.lines.empty()) {
         p.setPen(palette().color(QPalette::PlaceholderText));
-        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, tr("Select two or more runs to plot their params against a metric"));
+        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
+                   tr("Select two or more runs to plot their params against a metric"));
         return;
     }
     const QRectF r = plotRect();
     const std::size_t n = m_data.axes.size();
     const double spacing = n < 2 ? r.width() : r.width() / double(n - 1);
     const ParallelAxis &metricAxis = m_data.axes.back();
-    const bool metricKnown = metricAxis.hi >= metricAxis.lo && std::any_of(m_data.lines.begin(), m_data.lines.end(), [](const ParallelLine &l) {
-                                 return std::isfinite(l.metric);
-                             });
+    const bool metricKnown = metricAxis.hi >= metricAxis.lo
+                             && std::any_of(m_data.lines.begin(), m_data.lines.end(),
+                                            [](const ParallelLine &l) { return std::isfinite(l.metric); });
 
     // The runs, the best-coloured last so that they lie on top.
     std::vector<std::size_t> order(m_data.lines.size());
@@ -298,7 +306,8 @@ void ParallelCoordinates::paintEvent(QPaintEvent *)
         const int labelWidth = int(std::max(50.0, spacing - 10));
         auto label = [&](double y, const QString &s, double dy) {
             const QString e = fm.elidedText(s, Qt::ElideMiddle, labelWidth);
-            p.drawText(QRectF(x - labelWidth / 2.0, pointOf(a, y).y() + dy, labelWidth, fm.height()), Qt::AlignCenter, e);
+            p.drawText(QRectF(x - labelWidth / 2.0, pointOf(a, y).y() + dy, labelWidth, fm.height()), Qt::AlignCenter,
+                       e);
         };
         if (axis.categorical) {
             const qsizetype c = axis.categories.size();

@@ -16,9 +16,9 @@ namespace pw::ui {
 struct ParallelAxis
 {
     QString key;
-    bool metric = false;     // the last axis: the chosen metric's final value
+    bool metric = false; // the last axis: the chosen metric's final value
     bool categorical = false; // values that are not all numbers: spread evenly in sorted order
-    bool logScale = false;   // positive numbers spanning more than two decades
+    bool logScale = false; // positive numbers spanning more than two decades
     double lo = 0;
     double hi = 0;
     QStringList categories; // categorical axes: the values, bottom to top
@@ -27,9 +27,9 @@ struct ParallelAxis
 struct ParallelLine
 {
     QString runId;
-    QString label;            // short id and name
-    std::vector<double> y;    // per axis, 0 (bottom) to 1 (top); NaN where the run has no value
-    double metric = 0;        // NaN when the run did not log the metric
+    QString label; // short id and name
+    std::vector<double> y; // per axis, 0 (bottom) to 1 (top); NaN where the run has no value
+    double metric = 0; // NaN when the run did not log the metric
 };
 
 struct ParallelData

@@ -84,7 +84,8 @@ void RunComparisonModel::rebuild()
                 const auto first = m_runs.front().metrics.find(k);
                 const bool same = std::all_of(m_runs.begin(), m_runs.end(), [&](const RunRow &r) {
                     const auto it = r.metrics.find(k);
-                    return first != m_runs.front().metrics.end() && it != r.metrics.end() && it->second == first->second;
+                    return first != m_runs.front().metrics.end() && it != r.metrics.end()
+                           && it->second == first->second;
                 });
                 if (same)
                     continue;
@@ -169,10 +170,8 @@ QVariant RunComparisonModel::data(const QModelIndex &index, int role) const
         if (column == 0)
             return QString::fromStdString(row.key);
         return value(row, m_runs[std::size_t(column - 1)]);
-    case KeyRole:
-        return row.kind == SectionRow ? QString() : QString::fromStdString(row.key);
-    case RowKindRole:
-        return int(row.kind);
+    case KeyRole: return row.kind == SectionRow ? QString() : QString::fromStdString(row.key);
+    case RowKindRole: return int(row.kind);
     case Qt::FontRole:
         if (row.kind == SectionRow || (row.best >= 0 && column == row.best + 1)) {
             QFont f;

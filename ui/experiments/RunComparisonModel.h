@@ -12,8 +12,17 @@ class RunComparisonModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum RowKind { SectionRow, ParamRow, MetricRow };
-    enum Role { KeyRole = Qt::UserRole, RowKindRole };
+    enum RowKind
+    {
+        SectionRow,
+        ParamRow,
+        MetricRow
+    };
+    enum Role
+    {
+        KeyRole = Qt::UserRole,
+        RowKindRole
+    };
 
     explicit RunComparisonModel(QObject *parent = nullptr);
     void setRuns(std::vector<RunRow> runs);

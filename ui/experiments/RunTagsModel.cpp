@@ -65,8 +65,7 @@ QVariant RunTagsModel::data(const QModelIndex &index, int role) const
         if (index.column() == KeyColumn)
             return QString::fromStdString(key);
         return QString::fromStdString(m_tags.at(key));
-    case SystemRole:
-        return system;
+    case SystemRole: return system;
     case Qt::ForegroundRole:
         if (system)
             return QPalette().brush(QPalette::Disabled, QPalette::Text);
@@ -96,7 +95,8 @@ Qt::ItemFlags RunTagsModel::flags(const QModelIndex &index) const
 
 bool RunTagsModel::setData(const QModelIndex &index, const QVariant &value, int role)
 {
-    if (role != Qt::EditRole || !checkIndex(index, CheckIndexOption::IndexIsValid) || !(flags(index) & Qt::ItemIsEditable))
+    if (role != Qt::EditRole || !checkIndex(index, CheckIndexOption::IndexIsValid)
+        || !(flags(index) & Qt::ItemIsEditable))
         return false;
     const std::string &key = m_keys[std::size_t(index.row())];
     const QString text = value.toString();

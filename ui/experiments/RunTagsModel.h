@@ -14,8 +14,16 @@ class RunTagsModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { KeyColumn, ValueColumn, ColumnCount };
-    enum Role { SystemRole = Qt::UserRole }; // true for a read-only system tag
+    enum Column
+    {
+        KeyColumn,
+        ValueColumn,
+        ColumnCount
+    };
+    enum Role
+    {
+        SystemRole = Qt::UserRole
+    }; // true for a read-only system tag
 
     explicit RunTagsModel(QObject *parent = nullptr);
 

@@ -94,10 +94,10 @@ std::vector<std::string> RunsModel::updateRuns(std::vector<RunRow> runs)
                           return p.first == q.first && p.second.size() == q.second.size();
                       });
         };
-        const bool same = a.status == b.status && a.endTime == b.endTime && a.name == b.name && a.device == b.device
-                          && a.imagesPerSecond == b.imagesPerSecond && a.failureReason == b.failureReason
-                          && have.tags == now.tags
-                          && (!now.detailed || (have.params == now.params && have.metrics == now.metrics && sameCurves(have, now)));
+        const bool same =
+            a.status == b.status && a.endTime == b.endTime && a.name == b.name && a.device == b.device
+            && a.imagesPerSecond == b.imagesPerSecond && a.failureReason == b.failureReason && have.tags == now.tags
+            && (!now.detailed || (have.params == now.params && have.metrics == now.metrics && sameCurves(have, now)));
         if (!now.detailed) {
             now.params = std::move(have.params);
             now.metrics = std::move(have.metrics);
@@ -143,7 +143,8 @@ QString userTagsText(const RunRow &run)
     QStringList parts;
     for (const auto &[k, v] : run.tags)
         if (!isSystemTag(k))
-            parts << (v.empty() ? QString::fromStdString(k) : QStringLiteral("%1=%2").arg(QString::fromStdString(k), QString::fromStdString(v)));
+            parts << (v.empty() ? QString::fromStdString(k)
+                                : QStringLiteral("%1=%2").arg(QString::fromStdString(k), QString::fromStdString(v)));
     return parts.join(QStringLiteral(", "));
 }
 
@@ -178,18 +179,13 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
     const RunRow &r = m_runs[std::size_t(index.row())];
     const int column = index.column();
     switch (role) {
-    case Qt::DisplayRole:
-        return displayText(r, column);
-    case SortRole:
-        return sortValue(r, column);
-    case RunIdRole:
-        return QString::fromStdString(r.info.runId);
+    case Qt::DisplayRole: return displayText(r, column);
+    case SortRole: return sortValue(r, column);
+    case RunIdRole: return QString::fromStdString(r.info.runId);
     case Qt::ForegroundRole:
     case Qt::FontRole:
-    case Qt::TextAlignmentRole:
-        return appearance(r, column, role);
-    case Qt::ToolTipRole:
-        return toolTip(r, column);
+    case Qt::TextAlignmentRole: return appearance(r, column, role);
+    case Qt::ToolTipRole: return toolTip(r, column);
     }
     return {};
 }
@@ -198,20 +194,15 @@ QVariant RunsModel::displayText(const RunRow &r, int column)
 {
     const track::RunInfo &i = r.info;
     switch (column) {
-    case RunColumn:
-        return shortRunId(i.runId);
-    case NameColumn:
-        return QString::fromStdString(i.name);
-    case ExperimentColumn:
-        return QString::fromStdString(i.experiment);
-    case StatusColumn:
-        return QString::fromStdString(i.status);
-    case StartColumn:
-        return localTimeText(i.startTime);
-    case DurationColumn:
-        return durationText(runDurationMs(i));
+    case RunColumn: return shortRunId(i.runId);
+    case NameColumn: return QString::fromStdString(i.name);
+    case ExperimentColumn: return QString::fromStdString(i.experiment);
+    case StatusColumn: return QString::fromStdString(i.status);
+    case StartColumn: return localTimeText(i.startTime);
+    case DurationColumn: return durationText(runDurationMs(i));
     case DataColumn:
-        return i.table.empty() ? QString() : QStringLiteral("%1@%2").arg(QString::fromStdString(i.table)).arg(i.dataVersion);
+        return i.table.empty() ? QString()
+                               : QStringLiteral("%1@%2").arg(QString::fromStdString(i.table)).arg(i.dataVersion);
     case DeviceColumn: { // "cuda:0 on gpu-box" for a run on a compute target
         const QString device = QString::fromStdString(i.device);
         const auto target = r.params.find("target");
@@ -219,8 +210,7 @@ QVariant RunsModel::displayText(const RunRow &r, int column)
             return device;
         return tr("%1 on %2").arg(device.isEmpty() ? tr("?") : device, QString::fromStdString(target->second));
     }
-    case ThroughputColumn:
-        return i.imagesPerSecond > 0 ? QLocale().toString(i.imagesPerSecond, 'f', 0) : QString();
+    case ThroughputColumn: return i.imagesPerSecond > 0 ? QLocale().toString(i.imagesPerSecond, 'f', 0) : QString();
     case ValAccuracyColumn:
     case ValLossColumn: {
         const auto v = metric(r, column == ValAccuracyColumn ? kValAccuracyKey : kValLossKey);
@@ -240,21 +230,19 @@ QVariant RunsModel::sortValue(const RunRow &r, int column)
 {
     const track::RunInfo &i = r.info;
     switch (column) {
-    case StartColumn:
-        return QString::fromStdString(i.startTime); // ISO 8601 sorts as text
-    case DurationColumn:
-        return qint64(runDurationMs(i));
+    case StartColumn: return QString::fromStdString(i.startTime); // ISO 8601 sorts as text
+    case DurationColumn: return qint64(runDurationMs(i));
     case DataColumn:
-        return QStringLiteral("%1@%2").arg(QString::fromStdString(i.table)).arg(i.dataVersion, 12, 10, QLatin1Char('0'));
-    case ThroughputColumn:
-        return i.imagesPerSecond;
+        return QStringLiteral("%1@%2")
+            .arg(QString::fromStdString(i.table))
+            .arg(i.dataVersion, 12, 10, QLatin1Char('0'));
+    case ThroughputColumn: return i.imagesPerSecond;
     case ValAccuracyColumn:
     case ValLossColumn: {
         const auto v = metric(r, column == ValAccuracyColumn ? kValAccuracyKey : kValLossKey);
         return v && !std::isnan(*v) ? QVariant(*v) : QVariant();
     }
-    default:
-        return displayText(r, column);
+    default: return displayText(r, column);
     }
 }
 
@@ -283,8 +271,7 @@ QVariant RunsModel::toolTip(const RunRow &r, int column)
 {
     const track::RunInfo &i = r.info;
     switch (column) {
-    case RunColumn:
-        return QString::fromStdString(i.runId);
+    case RunColumn: return QString::fromStdString(i.runId);
     case StatusColumn:
         return i.failureReason.empty() ? QString::fromStdString(i.status)
                                        : QStringLiteral("%1: %2").arg(QString::fromStdString(i.status),
@@ -308,23 +295,19 @@ QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int rol
 {
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return {};
-    static const char *names[] = {QT_TR_NOOP("Run"),      QT_TR_NOOP("Name"),     QT_TR_NOOP("Experiment"),
-                                  QT_TR_NOOP("Status"),   QT_TR_NOOP("Start"),    QT_TR_NOOP("Duration"),
-                                  QT_TR_NOOP("Data"),     QT_TR_NOOP("Device"),   QT_TR_NOOP("Images/s"),
+    static const char *names[] = {QT_TR_NOOP("Run"),          QT_TR_NOOP("Name"),     QT_TR_NOOP("Experiment"),
+                                  QT_TR_NOOP("Status"),       QT_TR_NOOP("Start"),    QT_TR_NOOP("Duration"),
+                                  QT_TR_NOOP("Data"),         QT_TR_NOOP("Device"),   QT_TR_NOOP("Images/s"),
                                   QT_TR_NOOP("val_accuracy"), QT_TR_NOOP("val_loss"), QT_TR_NOOP("Tags")};
     if (role == Qt::DisplayRole)
         return tr(names[section]);
     if (role == Qt::ToolTipRole) {
         switch (section) {
-        case DataColumn:
-            return tr("The catalog table and version the run trained on (table@version)");
-        case ThroughputColumn:
-            return tr("Training throughput of the run, images per second");
+        case DataColumn: return tr("The catalog table and version the run trained on (table@version)");
+        case ThroughputColumn: return tr("Training throughput of the run, images per second");
         case ValAccuracyColumn:
-        case ValLossColumn:
-            return tr("The run's last logged value (its final epoch)");
-        case TagsColumn:
-            return tr("The run's own tags (key=value); \"(note)\" when it has a note (hover for it)");
+        case ValLossColumn: return tr("The run's last logged value (its final epoch)");
+        case TagsColumn: return tr("The run's own tags (key=value); \"(note)\" when it has a note (hover for it)");
         }
     }
     return {};

@@ -12,7 +12,8 @@ class RunsModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column {
+    enum Column
+    {
         RunColumn,
         NameColumn,
         ExperimentColumn,
@@ -27,9 +28,10 @@ public:
         TagsColumn,
         ColumnCount
     };
-    enum Role {
+    enum Role
+    {
         SortRole = Qt::UserRole, // numbers and times as numbers, for sorting
-        RunIdRole,               // the full run id
+        RunIdRole, // the full run id
     };
 
     explicit RunsModel(QObject *parent = nullptr);

@@ -26,15 +26,13 @@ QString qs(std::string_view s)
     return QString::fromUtf8(s.data(), qsizetype(s.size()));
 }
 
-template <typename E, std::size_t N>
-void addChoices(QComboBox *box, const requests::Choices<E, N> &choices)
+template<typename E, std::size_t N> void addChoices(QComboBox *box, const requests::Choices<E, N> &choices)
 {
     for (const std::string &name : choices.names())
         box->addItem(QString::fromStdString(name));
 }
 
-template <typename E, std::size_t N>
-void selectChoice(QComboBox *box, const requests::Choices<E, N> &choices, E value)
+template<typename E, std::size_t N> void selectChoice(QComboBox *box, const requests::Choices<E, N> &choices, E value)
 {
     box->setCurrentText(QString::fromLatin1(choices.name(value)));
 }
@@ -157,7 +155,8 @@ void TrainDialog::modelChanged()
     m_batchSize->setSpecialValueText(tr("model default (%1)").arg(spec->defaultBatchSize));
     m_lr->setSpecialValueText(tr("model default (%1)").arg(spec->defaultLr));
     m_imageSize->setSpecialValueText(tr("model default (%1)").arg(spec->defaultInputSize));
-    m_imageSize->setToolTip(tr("%1 takes %2 to %3 px").arg(qs(spec->name)).arg(spec->minInputSize).arg(spec->maxInputSize));
+    m_imageSize->setToolTip(
+        tr("%1 takes %2 to %3 px").arg(qs(spec->name)).arg(spec->minInputSize).arg(spec->maxInputSize));
 }
 
 void TrainDialog::setRequest(const compute::TrainRequest &r)

@@ -45,9 +45,8 @@ ImageDetailPane::ImageDetailPane(QWidget *parent)
     m_lineage->setHeaderLabels({tr("Lineage"), tr("Value")});
     m_openFolder->setEnabled(false);
     m_openFolder->setToolTip(tr("Show the folder that holds this file in the file manager"));
-    connect(m_openFolder, &QPushButton::clicked, this, [this] {
-        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(m_path).absolutePath()));
-    });
+    connect(m_openFolder, &QPushButton::clicked, this,
+            [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(m_path).absolutePath())); });
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_image);
     layout->addWidget(m_meta);
@@ -66,23 +65,24 @@ void ImageDetailPane::showImage(const QString &root, const QString &table, const
     }
     const std::string r = root.toStdString(), t = table.toStdString(), p = path.toStdString();
     whenFinished(this, QtConcurrent::run([r, t, p] {
-        Loaded loaded;
-        try {
-            const auto db = store::Workspace::open(r).openCatalog();
-            loaded.detail = catalog::imageDetail(*db, t, p);
-        } catch (const std::exception &e) {
-            loaded.error = QString::fromStdString(e.what());
-        }
-        QImageReader reader(QString::fromStdString(p));
-        const QSize size = reader.size();
-        if (size.isValid() && std::max(size.width(), size.height()) > kLargeSide)
-            reader.setScaledSize(size.scaled(kLargeSide, kLargeSide, Qt::KeepAspectRatio));
-        loaded.image = reader.read();
-        return loaded;
-    }), [this, generation](const Loaded &loaded) {
-        if (generation == m_generation)
-            show(loaded);
-    });
+                     Loaded loaded;
+                     try {
+                         const auto db = store::Workspace::open(r).openCatalog();
+                         loaded.detail = catalog::imageDetail(*db, t, p);
+                     } catch (const std::exception &e) {
+                         loaded.error = QString::fromStdString(e.what());
+                     }
+                     QImageReader reader(QString::fromStdString(p));
+                     const QSize size = reader.size();
+                     if (size.isValid() && std::max(size.width(), size.height()) > kLargeSide)
+                         reader.setScaledSize(size.scaled(kLargeSide, kLargeSide, Qt::KeepAspectRatio));
+                     loaded.image = reader.read();
+                     return loaded;
+                 }),
+                 [this, generation](const Loaded &loaded) {
+                     if (generation == m_generation)
+                         show(loaded);
+                 });
 }
 
 void ImageDetailPane::show(const Loaded &loaded)
@@ -123,24 +123,28 @@ void ImageDetailPane::show(const Loaded &loaded)
 
     auto *versions = new QTreeWidgetItem(m_lineage, {tr("Versions"), QString::number(m_detail.versions.size())});
     for (const auto &v : m_detail.versions) {
-        const QString range = v.validTo ? tr("v%1 – v%2").arg(v.validFrom).arg(*v.validTo) : tr("v%1 – now").arg(v.validFrom);
+        const QString range = v.validTo ? tr("v%1 – v%2").arg(v.validFrom).arg(*v.validTo)
+                                        : tr("v%1 – now").arg(v.validFrom);
         new QTreeWidgetItem(versions, {range, tr("%1 %2 (%3)").arg(q(v.status), q(v.label), q(v.labelSource))});
     }
-    auto *predictions = new QTreeWidgetItem(m_lineage, {tr("Predictions"), QString::number(m_detail.predictions.size())});
+    auto *predictions = new QTreeWidgetItem(m_lineage,
+                                            {tr("Predictions"), QString::number(m_detail.predictions.size())});
     for (const auto &p : m_detail.predictions) {
-        auto *item = new QTreeWidgetItem(predictions, {tr("%1:%2 (v%3)").arg(q(p.model)).arg(p.modelVersion).arg(p.version),
-                                                       tr("%1 %2").arg(q(p.predicted)).arg(p.confidence, 0, 'f', 3)});
+        auto *item = new QTreeWidgetItem(predictions,
+                                         {tr("%1:%2 (v%3)").arg(q(p.model)).arg(p.modelVersion).arg(p.version),
+                                          tr("%1 %2").arg(q(p.predicted)).arg(p.confidence, 0, 'f', 3)});
         const QJsonArray top5 = QJsonDocument::fromJson(QByteArray::fromStdString(p.top5)).array();
         for (const QJsonValue &entry : top5) {
             const QJsonObject o = entry.toObject();
-            new QTreeWidgetItem(item, {o.value("label").toString(),
-                                       QString::number(o.value("probability").toDouble(), 'f', 3)});
+            new QTreeWidgetItem(
+                item, {o.value("label").toString(), QString::number(o.value("probability").toDouble(), 'f', 3)});
         }
     }
     auto *reviews = new QTreeWidgetItem(m_lineage, {tr("Review decisions"), QString::number(m_detail.reviews.size())});
     for (const auto &r : m_detail.reviews) {
-        QString what = r.state == "labeled" ? tr("labeled %1 by %2 at %3").arg(q(r.label), q(r.labeledBy), q(r.labeledAt))
-                                            : q(r.state);
+        QString what = r.state == "labeled"
+                           ? tr("labeled %1 by %2 at %3").arg(q(r.label), q(r.labeledBy), q(r.labeledAt))
+                           : q(r.state);
         if (r.mergedVersion)
             what += tr(", merged in v%1").arg(*r.mergedVersion);
         new QTreeWidgetItem(reviews, {tr("queued %1").arg(q(r.queuedAt)), what});

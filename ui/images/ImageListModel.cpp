@@ -78,37 +78,38 @@ void ImageListModel::fetchMore(const QModelIndex &parent)
     const int limit = m_pageSize;
     const int generation = m_generation;
     whenFinished(this, QtConcurrent::run([root, filter, cursor, limit] {
-        Page page;
-        try {
-            // One connection per query: a connection is never shared between threads.
-            const auto db = store::Workspace::open(root).openCatalog();
-            page.rows = catalog::queryImages(*db, filter, cursor, limit);
-        } catch (const std::exception &e) {
-            page.error = QString::fromStdString(e.what());
-        }
-        return page;
-    }), [this, generation, limit](const Page &page) {
-        if (generation != m_generation)
-            return; // another query since
-        m_fetching = false;
-        if (!page.error.isEmpty()) {
-            m_atEnd = true;
-            Q_EMIT pageLoaded(page.error);
-            return;
-        }
-        m_atEnd = int(page.rows.size()) < limit;
-        if (!page.rows.empty()) {
-            m_cursor = catalog::cursorAfter(page.rows.back(), m_filter.sort);
-            const int first = int(m_rows.size());
-            beginInsertRows({}, first, first + int(page.rows.size()) - 1);
-            for (const auto &r : page.rows) {
-                m_rowsOfKey[ThumbnailLoader::keyOf(r.contentHash, r.path)].append(int(m_rows.size()));
-                m_rows.push_back(r);
-            }
-            endInsertRows();
-        }
-        Q_EMIT pageLoaded({});
-    });
+                     Page page;
+                     try {
+                         // One connection per query: a connection is never shared between threads.
+                         const auto db = store::Workspace::open(root).openCatalog();
+                         page.rows = catalog::queryImages(*db, filter, cursor, limit);
+                     } catch (const std::exception &e) {
+                         page.error = QString::fromStdString(e.what());
+                     }
+                     return page;
+                 }),
+                 [this, generation, limit](const Page &page) {
+                     if (generation != m_generation)
+                         return; // another query since
+                     m_fetching = false;
+                     if (!page.error.isEmpty()) {
+                         m_atEnd = true;
+                         Q_EMIT pageLoaded(page.error);
+                         return;
+                     }
+                     m_atEnd = int(page.rows.size()) < limit;
+                     if (!page.rows.empty()) {
+                         m_cursor = catalog::cursorAfter(page.rows.back(), m_filter.sort);
+                         const int first = int(m_rows.size());
+                         beginInsertRows({}, first, first + int(page.rows.size()) - 1);
+                         for (const auto &r : page.rows) {
+                             m_rowsOfKey[ThumbnailLoader::keyOf(r.contentHash, r.path)].append(int(m_rows.size()));
+                             m_rows.push_back(r);
+                         }
+                         endInsertRows();
+                     }
+                     Q_EMIT pageLoaded({});
+                 });
 }
 
 QVariant ImageListModel::data(const QModelIndex &index, int role) const
@@ -117,8 +118,7 @@ QVariant ImageListModel::data(const QModelIndex &index, int role) const
     if (!r)
         return {};
     switch (role) {
-    case Qt::DisplayRole:
-        return QFileInfo(QString::fromStdString(r->path)).fileName();
+    case Qt::DisplayRole: return QFileInfo(QString::fromStdString(r->path)).fileName();
     case Qt::ToolTipRole: {
         QString tip = QString::fromStdString(r->path);
         if (!r->label.empty())
@@ -129,8 +129,7 @@ QVariant ImageListModel::data(const QModelIndex &index, int role) const
             tip += tr("\nrejected: %1").arg(QString::fromStdString(r->reason));
         return tip;
     }
-    case Qt::SizeHintRole:
-        return m_itemSize.isValid() ? QVariant(m_itemSize) : QVariant();
+    case Qt::SizeHintRole: return m_itemSize.isValid() ? QVariant(m_itemSize) : QVariant();
     case Qt::DecorationRole:
     case ThumbnailLoadedRole: {
         const QString key = ThumbnailLoader::keyOf(r->contentHash, r->path);
@@ -145,16 +144,11 @@ QVariant ImageListModel::data(const QModelIndex &index, int role) const
         m_icons.insert(key, icon);
         return role == ThumbnailLoadedRole ? QVariant(true) : QVariant(copy);
     }
-    case PathRole:
-        return QString::fromStdString(r->path);
-    case LabelRole:
-        return QString::fromStdString(r->label);
-    case PredictedRole:
-        return QString::fromStdString(r->predicted);
-    case ConfidenceRole:
-        return r->confidence ? QVariant(*r->confidence) : QVariant();
-    default:
-        return {};
+    case PathRole: return QString::fromStdString(r->path);
+    case LabelRole: return QString::fromStdString(r->label);
+    case PredictedRole: return QString::fromStdString(r->predicted);
+    case ConfidenceRole: return r->confidence ? QVariant(*r->confidence) : QVariant();
+    default: return {};
     }
 }
 

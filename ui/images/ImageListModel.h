@@ -25,7 +25,8 @@ public:
     /** The size of one grid cell, returned as Qt::SizeHintRole: a cell keeps it before its thumbnail arrives
      *  (the view sizes uniform items from the first one, which has no image yet). */
     void setItemSize(const QSize &size) { m_itemSize = size; }
-    enum Role {
+    enum Role
+    {
         PathRole = Qt::UserRole + 1,
         LabelRole,
         PredictedRole,

@@ -226,29 +226,30 @@ void ImagesPage::loadTables()
     const int generation = ++m_tablesGeneration;
     const std::string root = m_root.toStdString();
     whenFinished(this, QtConcurrent::run([root] {
-        Tables t;
-        try {
-            const auto db = store::Workspace::open(root).openCatalog();
-            t.tables = catalog::Catalog(*db).tables();
-        } catch (const std::exception &e) {
-            t.error = QString::fromStdString(e.what());
-        }
-        return t;
-    }), [this, generation](const Tables &t) {
-        if (generation != m_tablesGeneration)
-            return;
-        if (!t.error.isEmpty())
-            m_status->setText(tr("Cannot read the tables: %1").arg(t.error));
-        const QString keep = m_table->currentText();
-        m_settingFilter = true;
-        m_table->clear();
-        for (const auto &name : t.tables)
-            m_table->addItem(QString::fromStdString(name));
-        if (const int i = m_table->findText(keep); i >= 0)
-            m_table->setCurrentIndex(i);
-        m_settingFilter = false;
-        applyFilter();
-    });
+                     Tables t;
+                     try {
+                         const auto db = store::Workspace::open(root).openCatalog();
+                         t.tables = catalog::Catalog(*db).tables();
+                     } catch (const std::exception &e) {
+                         t.error = QString::fromStdString(e.what());
+                     }
+                     return t;
+                 }),
+                 [this, generation](const Tables &t) {
+                     if (generation != m_tablesGeneration)
+                         return;
+                     if (!t.error.isEmpty())
+                         m_status->setText(tr("Cannot read the tables: %1").arg(t.error));
+                     const QString keep = m_table->currentText();
+                     m_settingFilter = true;
+                     m_table->clear();
+                     for (const auto &name : t.tables)
+                         m_table->addItem(QString::fromStdString(name));
+                     if (const int i = m_table->findText(keep); i >= 0)
+                         m_table->setCurrentIndex(i);
+                     m_settingFilter = false;
+                     applyFilter();
+                 });
 }
 
 catalog::ImageFilter ImagesPage::currentFilter() const
@@ -279,7 +280,8 @@ void ImagesPage::setFilter(const catalog::ImageFilter &f)
         m_table->setCurrentIndex(i);
     m_label->setEditText(f.label ? QString::fromStdString(*f.label) : QString());
     m_predicted->setText(f.predicted ? QString::fromStdString(*f.predicted) : QString());
-    m_labelSource->setCurrentIndex(std::max(0, m_labelSource->findData(QString::fromStdString(f.labelSource.value_or("")))));
+    m_labelSource->setCurrentIndex(
+        std::max(0, m_labelSource->findData(QString::fromStdString(f.labelSource.value_or("")))));
     m_minConfidence->setValue(f.minConfidence.value_or(0));
     m_maxConfidence->setValue(f.maxConfidence.value_or(1));
     m_rejected->setChecked(f.rejected);
@@ -305,32 +307,33 @@ void ImagesPage::loadCounts(const catalog::ImageFilter &filter)
     const int generation = ++m_countsGeneration;
     const std::string root = m_root.toStdString();
     whenFinished(this, QtConcurrent::run([root, filter] {
-        Counts c;
-        if (filter.table.empty())
-            return c;
-        try {
-            const auto db = store::Workspace::open(root).openCatalog();
-            c.counts = catalog::countByLabel(*db, filter);
-        } catch (const std::exception &e) {
-            c.error = QString::fromStdString(e.what());
-        }
-        return c;
-    }), [this, generation, filter](const Counts &c) {
-        if (generation != m_countsGeneration)
-            return;
-        m_chart->setCounts(c.counts);
-        if (!c.error.isEmpty())
-            m_status->setText(tr("Cannot count the images: %1").arg(c.error));
-        // Offer the labels there are (when no label filter narrows them to one).
-        if (!filter.label && m_label->count() == 0) {
-            const QString text = m_label->currentText();
-            for (const auto &entry : c.counts)
-                if (!entry.first.empty())
-                    m_label->addItem(QString::fromStdString(entry.first));
-            m_label->setEditText(text);
-        }
-        Q_EMIT browseLoaded();
-    });
+                     Counts c;
+                     if (filter.table.empty())
+                         return c;
+                     try {
+                         const auto db = store::Workspace::open(root).openCatalog();
+                         c.counts = catalog::countByLabel(*db, filter);
+                     } catch (const std::exception &e) {
+                         c.error = QString::fromStdString(e.what());
+                     }
+                     return c;
+                 }),
+                 [this, generation, filter](const Counts &c) {
+                     if (generation != m_countsGeneration)
+                         return;
+                     m_chart->setCounts(c.counts);
+                     if (!c.error.isEmpty())
+                         m_status->setText(tr("Cannot count the images: %1").arg(c.error));
+                     // Offer the labels there are (when no label filter narrows them to one).
+                     if (!filter.label && m_label->count() == 0) {
+                         const QString text = m_label->currentText();
+                         for (const auto &entry : c.counts)
+                             if (!entry.first.empty())
+                                 m_label->addItem(QString::fromStdString(entry.first));
+                         m_label->setEditText(text);
+                     }
+                     Q_EMIT browseLoaded();
+                 });
 }
 
 } // namespace pw::ui

@@ -10,8 +10,7 @@
 
 namespace pw::ui {
 
-template<typename T, typename F>
-void whenFinished(QObject *context, QFuture<T> future, F &&continuation)
+template<typename T, typename F> void whenFinished(QObject *context, QFuture<T> future, F &&continuation)
 {
     auto *watcher = new QFutureWatcher<T>(context);
     QObject::connect(watcher, &QFutureWatcherBase::finished, context,

@@ -68,7 +68,9 @@ QVariant ClassComparisonModel::data(const QModelIndex &index, int role) const
         case CandidateColumn: return percent(r.candidate);
         case ProductionColumn: return percent(r.production);
         case DifferenceColumn:
-            return both ? QStringLiteral("%1%2 pt").arg(diff > 0 ? QStringLiteral("+") : QString()).arg(diff * 100, 0, 'f', 1)
+            return both ? QStringLiteral("%1%2 pt")
+                              .arg(diff > 0 ? QStringLiteral("+") : QString())
+                              .arg(diff * 100, 0, 'f', 1)
                         : QStringLiteral("—");
         default: return {};
         }
@@ -79,10 +81,8 @@ QVariant ClassComparisonModel::data(const QModelIndex &index, int role) const
         if (index.column() == DifferenceColumn && both && std::abs(diff) >= 0.005)
             return diff > 0 ? QColor(0x1b, 0x7f, 0x3a) : QColor(0xc0, 0x1c, 0x28);
         return {};
-    case DifferenceRole:
-        return both ? QVariant(diff) : QVariant();
-    default:
-        return {};
+    case DifferenceRole: return both ? QVariant(diff) : QVariant();
+    default: return {};
     }
 }
 

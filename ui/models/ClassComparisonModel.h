@@ -12,7 +12,14 @@ class ClassComparisonModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { ClassColumn, CandidateColumn, ProductionColumn, DifferenceColumn, ColumnCount };
+    enum Column
+    {
+        ClassColumn,
+        CandidateColumn,
+        ProductionColumn,
+        DifferenceColumn,
+        ColumnCount
+    };
     /** The difference (candidate − production) as a double; absent when one side lacks the class. */
     static constexpr int DifferenceRole = Qt::UserRole;
 

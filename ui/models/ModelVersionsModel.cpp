@@ -11,14 +11,10 @@ namespace pw::ui {
 QColor stageColor(registry::Stage stage)
 {
     switch (stage) {
-    case registry::Stage::Production:
-        return QColor(0x2e, 0x7d, 0x32);
-    case registry::Stage::Staging:
-        return QColor(0xef, 0x8f, 0x00);
-    case registry::Stage::Archived:
-        return QColor(0x75, 0x75, 0x75);
-    case registry::Stage::None:
-        break;
+    case registry::Stage::Production: return QColor(0x2e, 0x7d, 0x32);
+    case registry::Stage::Staging: return QColor(0xef, 0x8f, 0x00);
+    case registry::Stage::Archived: return QColor(0x75, 0x75, 0x75);
+    case registry::Stage::None: break;
     }
     return QColor(0xb0, 0xbe, 0xc5);
 }
@@ -69,39 +65,31 @@ QVariant ModelVersionsModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (column) {
-        case ModelColumn:
-            return QString::fromStdString(v.name);
-        case VersionColumn:
-            return qint64(v.version);
-        case StageColumn:
-            return QString::fromLatin1(registry::stageName(v.stage));
+        case ModelColumn: return QString::fromStdString(v.name);
+        case VersionColumn: return qint64(v.version);
+        case StageColumn: return QString::fromLatin1(registry::stageName(v.stage));
         case AliasesColumn: {
             QStringList aliases;
             for (const std::string &a : v.aliases)
                 aliases << QLatin1Char('@') + QString::fromStdString(a);
             return aliases.join(QStringLiteral(", "));
         }
-        case RunColumn:
-            return shortRunId(v.runId);
+        case RunColumn: return shortRunId(v.runId);
         case ValAccuracyColumn: {
             const auto it = m_valAccuracy.find(v.runId);
             return it == m_valAccuracy.end() ? QString() : metricText(it->second);
         }
         case DataColumn:
-            return v.dataTable.empty() ? QString()
-                                       : QStringLiteral("%1@%2").arg(QString::fromStdString(v.dataTable)).arg(v.dataVersion);
-        case CreatedColumn:
-            return localTimeText(v.created);
-        case DescriptionColumn:
-            return QString::fromStdString(v.description);
+            return v.dataTable.empty()
+                       ? QString()
+                       : QStringLiteral("%1@%2").arg(QString::fromStdString(v.dataTable)).arg(v.dataVersion);
+        case CreatedColumn: return localTimeText(v.created);
+        case DescriptionColumn: return QString::fromStdString(v.description);
         }
         return {};
-    case StageRole:
-        return int(v.stage);
-    case ModelRole:
-        return QString::fromStdString(v.name);
-    case VersionRole:
-        return qint64(v.version);
+    case StageRole: return int(v.stage);
+    case ModelRole: return QString::fromStdString(v.name);
+    case VersionRole: return qint64(v.version);
     case Qt::ForegroundRole:
         if (column == RunColumn && !v.runId.empty())
             return QColor(0x1a, 0x5f, 0xb4);
@@ -128,7 +116,8 @@ QVariant ModelVersionsModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         switch (column) {
         case RunColumn:
-            return tr("Trained by run %1 (click to show it on the Experiments page)").arg(QString::fromStdString(v.runId));
+            return tr("Trained by run %1 (click to show it on the Experiments page)")
+                .arg(QString::fromStdString(v.runId));
         case ModelColumn:
         case VersionColumn:
             return QStringLiteral("%1:%2 · %3 classes · %4×%4×%5 · %6")
@@ -138,10 +127,8 @@ QVariant ModelVersionsModel::data(const QModelIndex &index, int role) const
                 .arg(v.imageSize)
                 .arg(v.channels)
                 .arg(QString::fromStdString(v.artifact));
-        case CreatedColumn:
-            return QString::fromStdString(v.created);
-        case ValAccuracyColumn:
-            return tr("The final val_accuracy of the run the version came from");
+        case CreatedColumn: return QString::fromStdString(v.created);
+        case ValAccuracyColumn: return tr("The final val_accuracy of the run the version came from");
         }
         return {};
     }
@@ -152,9 +139,9 @@ QVariant ModelVersionsModel::headerData(int section, Qt::Orientation orientation
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= ColumnCount)
         return {};
-    static const char *names[] = {QT_TR_NOOP("Model"),        QT_TR_NOOP("Version"), QT_TR_NOOP("Stage"),
-                                  QT_TR_NOOP("Aliases"),      QT_TR_NOOP("Run"),     QT_TR_NOOP("val_accuracy"),
-                                  QT_TR_NOOP("Data"),         QT_TR_NOOP("Created"), QT_TR_NOOP("Description")};
+    static const char *names[] = {QT_TR_NOOP("Model"),   QT_TR_NOOP("Version"), QT_TR_NOOP("Stage"),
+                                  QT_TR_NOOP("Aliases"), QT_TR_NOOP("Run"),     QT_TR_NOOP("val_accuracy"),
+                                  QT_TR_NOOP("Data"),    QT_TR_NOOP("Created"), QT_TR_NOOP("Description")};
     return tr(names[section]);
 }
 

@@ -13,7 +13,8 @@ class ModelVersionsModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column {
+    enum Column
+    {
         ModelColumn,
         VersionColumn,
         StageColumn,
@@ -25,7 +26,12 @@ public:
         DescriptionColumn,
         ColumnCount
     };
-    enum Role { StageRole = Qt::UserRole, ModelRole, VersionRole };
+    enum Role
+    {
+        StageRole = Qt::UserRole,
+        ModelRole,
+        VersionRole
+    };
 
     explicit ModelVersionsModel(QObject *parent = nullptr);
     void setVersions(std::vector<registry::ModelVersion> versions, std::map<std::string, double> runValAccuracy);

@@ -31,22 +31,26 @@ ModelsPage::ModelsPage(QWidget *parent)
     , m_details(new QLabel)
     , m_historyModel(new TransitionsModel(this))
     , m_comment(new QLineEdit)
-    , m_loader(this, [this] { return loadJob(); }, [this](ModelsSnapshot s) { showSnapshot(s); },
-               [this](bool loading) { Q_EMIT loadingChanged(loading); })
+    , m_loader(
+          this, [this] { return loadJob(); }, [this](ModelsSnapshot s) { showSnapshot(s); },
+          [this](bool loading) { Q_EMIT loadingChanged(loading); })
 {
     auto *bar = makePageToolBar();
     QAction *refresh = bar->addAction(tr("Refresh"), this, &ModelsPage::reload);
     refresh->setToolTip(tr("Read the registry again (View → Refresh)"));
     bar->addSeparator();
     // Every stage change is confirmed in a dialog (target, archive choice, comment, comparison with Production).
-    m_toStaging = bar->addAction(tr("Promote to Staging…"), this, [this] { openPromoteDialog(registry::Stage::Staging); });
+    m_toStaging = bar->addAction(tr("Promote to Staging…"), this,
+                                 [this] { openPromoteDialog(registry::Stage::Staging); });
     m_toProduction = bar->addAction(tr("Promote to Production…"), this,
                                     [this] { openPromoteDialog(registry::Stage::Production); });
     m_toArchived = bar->addAction(tr("Archive…"), this, [this] { openPromoteDialog(registry::Stage::Archived); });
     m_setAlias = bar->addAction(tr("Set alias…"), this, [this] {
         bool ok = false;
-        const QString alias = QInputDialog::getText(this, tr("Set alias"), tr("Alias for the selected version (e.g. champion):"),
-                                                    QLineEdit::Normal, QString(), &ok).trimmed();
+        const QString alias = QInputDialog::getText(this, tr("Set alias"),
+                                                    tr("Alias for the selected version (e.g. champion):"),
+                                                    QLineEdit::Normal, QString(), &ok)
+                                  .trimmed();
         if (ok && !alias.isEmpty())
             changeSelectedAlias(alias, true);
     });
@@ -58,7 +62,8 @@ ModelsPage::ModelsPage(QWidget *parent)
         for (const std::string &a : v->aliases)
             aliases << QString::fromStdString(a);
         bool ok = false;
-        const QString alias = QInputDialog::getItem(this, tr("Delete alias"), tr("Alias to delete:"), aliases, 0, false, &ok);
+        const QString alias = QInputDialog::getItem(this, tr("Delete alias"), tr("Alias to delete:"), aliases, 0, false,
+                                                    &ok);
         if (ok)
             changeSelectedAlias(alias, false);
     });
@@ -164,11 +169,11 @@ void ModelsPage::showSnapshot(const ModelsSnapshot &s)
         for (const registry::ModelVersion &v : s.versions)
             if (v.stage == registry::Stage::Production)
                 production << QStringLiteral("%1 v%2").arg(QString::fromStdString(v.name)).arg(v.version);
-        m_summary->setText(tr("%1 · %2")
-                               .arg(countText(std::int64_t(s.models.size()), tr("registered model"), tr("registered models")),
-                                    countText(std::int64_t(s.versions.size()), tr("version"), tr("versions")))
-                           + (production.isEmpty() ? tr(" · nothing in Production")
-                                                   : tr(" · in Production: %1").arg(production.join(QStringLiteral(", ")))));
+        m_summary->setText(
+            tr("%1 · %2").arg(countText(std::int64_t(s.models.size()), tr("registered model"), tr("registered models")),
+                              countText(std::int64_t(s.versions.size()), tr("version"), tr("versions")))
+            + (production.isEmpty() ? tr(" · nothing in Production")
+                                    : tr(" · in Production: %1").arg(production.join(QStringLiteral(", ")))));
     }
     m_history = s.history;
     m_tables = s.tables;
@@ -196,7 +201,8 @@ void ModelsPage::showSelection()
     QStringList classes;
     for (const std::string &c : v->classes)
         classes << QString::fromStdString(c);
-    QString text = QStringLiteral("<b>%1:%2</b> · %3 · %4×%4 px × %5 · %6 classes: %7<br><span style='color:gray'>%8</span>")
+    QString text = QStringLiteral(
+                       "<b>%1:%2</b> · %3 · %4×%4 px × %5 · %6 classes: %7<br><span style='color:gray'>%8</span>")
                        .arg(QString::fromStdString(v->name).toHtmlEscaped())
                        .arg(v->version)
                        .arg(QString::fromLatin1(registry::stageName(v->stage)))
@@ -272,13 +278,13 @@ void ModelsPage::changeSelectedAlias(const QString &alias, bool set)
     const std::string a = alias.toStdString();
     whenFinished(this, QtConcurrent::run([=] { return changeAlias(root, model, a, version, set); }),
                  [this, alias, set](const QString &error) {
-        if (!error.isEmpty())
-            showError(this, tr("Alias"), error);
-        else
-            Q_EMIT message(set ? tr("Alias %1 set").arg(alias) : tr("Alias %1 deleted").arg(alias));
-        reload();
-        Q_EMIT actionFinished(error);
-    });
+                     if (!error.isEmpty())
+                         showError(this, tr("Alias"), error);
+                     else
+                         Q_EMIT message(set ? tr("Alias %1 set").arg(alias) : tr("Alias %1 deleted").arg(alias));
+                     reload();
+                     Q_EMIT actionFinished(error);
+                 });
 }
 
 void ModelsPage::transitionSelected(registry::Stage to)
@@ -297,28 +303,28 @@ void ModelsPage::transitionSelected(registry::Stage to)
     const std::string comment = m_comment->text().trimmed().toStdString();
     whenFinished(this, QtConcurrent::run([=] { return transitionVersion(root, model, version, to, comment); }),
                  [this, model, version, to](const TransitionOutcome &out) {
-            m_busy = false;
-            updateActions();
-            if (!out.error.isEmpty()) {
-                showError(this, tr("Stage change"),
-                          tr("%1 version %2 could not move to %3:\n%4")
-                              .arg(QString::fromStdString(model))
-                              .arg(version)
-                              .arg(QString::fromLatin1(registry::stageName(to)), out.error));
-                Q_EMIT actionFinished(out.error);
-                return;
-            }
-            m_comment->clear();
-            QStringList moved;
-            for (const registry::Transition &t : out.transitions)
-                moved << tr("%1 v%2 %3 → %4")
-                             .arg(QString::fromStdString(t.name))
-                             .arg(t.version)
-                             .arg(QString::fromStdString(t.from), QString::fromStdString(t.to));
-            Q_EMIT message(moved.join(QStringLiteral("; ")));
-            reload();
-            Q_EMIT actionFinished(QString());
-        });
+                     m_busy = false;
+                     updateActions();
+                     if (!out.error.isEmpty()) {
+                         showError(this, tr("Stage change"),
+                                   tr("%1 version %2 could not move to %3:\n%4")
+                                       .arg(QString::fromStdString(model))
+                                       .arg(version)
+                                       .arg(QString::fromLatin1(registry::stageName(to)), out.error));
+                         Q_EMIT actionFinished(out.error);
+                         return;
+                     }
+                     m_comment->clear();
+                     QStringList moved;
+                     for (const registry::Transition &t : out.transitions)
+                         moved << tr("%1 v%2 %3 → %4")
+                                      .arg(QString::fromStdString(t.name))
+                                      .arg(t.version)
+                                      .arg(QString::fromStdString(t.from), QString::fromStdString(t.to));
+                     Q_EMIT message(moved.join(QStringLiteral("; ")));
+                     reload();
+                     Q_EMIT actionFinished(QString());
+                 });
 }
 
 } // namespace pw::ui

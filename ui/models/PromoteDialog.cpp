@@ -39,8 +39,8 @@ QString versionList(const std::vector<std::int64_t> &versions)
 } // namespace
 
 PromoteDialog::PromoteDialog(const QString &workspaceRoot, const registry::ModelVersion &version, registry::Stage to,
-                             const std::vector<registry::ModelVersion> &siblings, const std::vector<std::string> &tables,
-                             QWidget *parent)
+                             const std::vector<registry::ModelVersion> &siblings,
+                             const std::vector<std::string> &tables, QWidget *parent)
     : QDialog(parent)
     , m_root(workspaceRoot)
     , m_version(version)
@@ -66,15 +66,17 @@ PromoteDialog::PromoteDialog(const QString &workspaceRoot, const registry::Model
         if (s.name == version.name && s.stage == to && s.version != version.version)
             inTarget.push_back(s.version);
     if (to == registry::Stage::Staging) {
-        m_archive = new QCheckBox(inTarget.empty() ? tr("Archive the other Staging versions (there are none)")
-                                                   : tr("Archive the other Staging versions (%1)").arg(versionList(inTarget)));
+        m_archive = new QCheckBox(inTarget.empty()
+                                      ? tr("Archive the other Staging versions (there are none)")
+                                      : tr("Archive the other Staging versions (%1)").arg(versionList(inTarget)));
         m_archive->setEnabled(!inTarget.empty());
         form->addRow(tr("Existing:"), m_archive);
     } else if (to == registry::Stage::Production) {
         // At most one Production version: the current one is always archived (Existing::Default).
-        form->addRow(tr("Existing:"), new QLabel(inTarget.empty() ? tr("Nothing is in Production now.")
-                                                                  : tr("Version %1, in Production now, is archived.")
-                                                                        .arg(versionList(inTarget))));
+        form->addRow(tr("Existing:"),
+                     new QLabel(inTarget.empty()
+                                    ? tr("Nothing is in Production now.")
+                                    : tr("Version %1, in Production now, is archived.").arg(versionList(inTarget))));
     }
     m_comment->setPlaceholderText(tr("Why (recorded in the stage history)"));
     form->addRow(tr("Comment:"), m_comment);
@@ -114,8 +116,8 @@ PromoteDialog::PromoteDialog(const QString &workspaceRoot, const registry::Model
     m_verdict->setWordWrap(true);
     m_verdict->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_verdict);
-    QPushButton *ok = m_buttons->addButton(to == registry::Stage::Archived ? tr("Archive") : tr("Move to %1").arg(stage),
-                                           QDialogButtonBox::AcceptRole);
+    QPushButton *ok = m_buttons->addButton(
+        to == registry::Stage::Archived ? tr("Archive") : tr("Move to %1").arg(stage), QDialogButtonBox::AcceptRole);
     ok->setDefault(true);
     layout->addWidget(m_buttons);
     // Not QDialog::accept: promote() accepts once the stage change is made, and not when it is refused.
@@ -165,17 +167,17 @@ void PromoteDialog::compare()
     auto cancel = m_cancel;
     whenFinished(this, QtConcurrent::run([=] { return comparePromotion(root, model, version, t, cancel.get()); }),
                  [this](const PromotionComparison &c) {
-            setBusy(false);
-            showComparison(c);
-            Q_EMIT comparisonFinished(c.error);
-            if (m_promoteAfterCompare) {
-                m_promoteAfterCompare = false;
-                if (c.error.isEmpty())
-                    promote();
-                else
-                    Q_EMIT promotionFinished(c.error);
-            }
-        });
+                     setBusy(false);
+                     showComparison(c);
+                     Q_EMIT comparisonFinished(c.error);
+                     if (m_promoteAfterCompare) {
+                         m_promoteAfterCompare = false;
+                         if (c.error.isEmpty())
+                             promote();
+                         else
+                             Q_EMIT promotionFinished(c.error);
+                     }
+                 });
 }
 
 void PromoteDialog::showComparison(const PromotionComparison &c)
@@ -210,16 +212,18 @@ void PromoteDialog::showComparison(const PromotionComparison &c)
     m_classModel->setComparison(c.candidate, c.production);
     m_classView->resizeColumnsToContents();
     if (g.passed)
-        m_verdict->setText(g.productionVersion ? tr("The candidate is at least as accurate as Production: it may be promoted.")
-                                               : tr("Nothing is in Production: it may be promoted."));
+        m_verdict->setText(g.productionVersion
+                               ? tr("The candidate is at least as accurate as Production: it may be promoted.")
+                               : tr("Nothing is in Production: it may be promoted."));
     else
-        m_verdict->setText(tr("<span style='color:#c01c28'>Refused: the candidate (version %1, %2) is less accurate than "
-                              "the Production version %3 (%4) on %5 at catalog version %6.</span>")
-                               .arg(g.candidateVersion)
-                               .arg(pct(g.candidateAccuracy))
-                               .arg(g.productionVersion)
-                               .arg(pct(g.productionAccuracy), table)
-                               .arg(g.dataVersion));
+        m_verdict->setText(
+            tr("<span style='color:#c01c28'>Refused: the candidate (version %1, %2) is less accurate than "
+               "the Production version %3 (%4) on %5 at catalog version %6.</span>")
+                .arg(g.candidateVersion)
+                .arg(pct(g.candidateAccuracy))
+                .arg(g.productionVersion)
+                .arg(pct(g.productionAccuracy), table)
+                .arg(g.dataVersion));
 }
 
 void PromoteDialog::promote()
@@ -234,8 +238,9 @@ void PromoteDialog::promote()
     }
     if (m_comparison && !m_comparison->gate.passed) {
         // As `pipewright models transition --gate-table` does: no override, the reason stays on screen.
-        Q_EMIT promotionFinished(QString::fromStdString("promotion refused: " + m_comparison->gate.summary()
-                                                        + ": the candidate is less accurate than the Production version"));
+        Q_EMIT promotionFinished(
+            QString::fromStdString("promotion refused: " + m_comparison->gate.summary()
+                                   + ": the candidate is less accurate than the Production version"));
         return;
     }
     transition();
@@ -246,10 +251,10 @@ void PromoteDialog::transition()
     // The one parser of a promotion (as `models transition` and promote tasks use); the gate was checked by
     // compare(), so it is not passed again.
     const requests::KeyValues values{{"name", m_version.name},
-                                    {"version", std::to_string(m_version.version)},
-                                    {"stage", registry::stageName(m_to)},
-                                    {"archive_existing", m_archive && m_archive->isChecked() ? "true" : "false"},
-                                    {"comment", m_comment->text().trimmed().toStdString()}};
+                                     {"version", std::to_string(m_version.version)},
+                                     {"stage", registry::stageName(m_to)},
+                                     {"archive_existing", m_archive && m_archive->isChecked() ? "true" : "false"},
+                                     {"comment", m_comment->text().trimmed().toStdString()}};
     registry::TransitionRequest request;
     try {
         request = registry::parsePromoteRequest(values).transition;
@@ -264,15 +269,15 @@ void PromoteDialog::transition()
     const std::string root = m_root.toStdString();
     whenFinished(this, QtConcurrent::run([=] { return transitionVersion(root, request); }),
                  [this](const TransitionOutcome &out) {
-            setBusy(false);
-            if (!out.error.isEmpty()) {
-                m_verdict->setText(tr("The stage change failed: %1").arg(out.error));
-                Q_EMIT promotionFinished(out.error);
-                return;
-            }
-            Q_EMIT promotionFinished(QString());
-            accept();
-        });
+                     setBusy(false);
+                     if (!out.error.isEmpty()) {
+                         m_verdict->setText(tr("The stage change failed: %1").arg(out.error));
+                         Q_EMIT promotionFinished(out.error);
+                         return;
+                     }
+                     Q_EMIT promotionFinished(QString());
+                     accept();
+                 });
 }
 
 } // namespace pw::ui

@@ -41,16 +41,12 @@ QVariant TransitionsModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case VersionColumn:
-            return qint64(t.version);
+        case VersionColumn: return qint64(t.version);
         case TransitionColumn:
             return QStringLiteral("%1 → %2").arg(QString::fromStdString(t.from), QString::fromStdString(t.to));
-        case WhenColumn:
-            return localTimeText(t.at);
-        case ByColumn:
-            return QString::fromStdString(t.by);
-        case CommentColumn:
-            return QString::fromStdString(t.comment);
+        case WhenColumn: return localTimeText(t.at);
+        case ByColumn: return QString::fromStdString(t.by);
+        case CommentColumn: return QString::fromStdString(t.comment);
         }
         return {};
     case Qt::ForegroundRole:
@@ -77,8 +73,8 @@ QVariant TransitionsModel::headerData(int section, Qt::Orientation orientation, 
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= ColumnCount)
         return {};
-    static const char *names[] = {QT_TR_NOOP("Version"), QT_TR_NOOP("From → to"), QT_TR_NOOP("When"),
-                                  QT_TR_NOOP("By"), QT_TR_NOOP("Comment")};
+    static const char *names[] = {QT_TR_NOOP("Version"), QT_TR_NOOP("From → to"), QT_TR_NOOP("When"), QT_TR_NOOP("By"),
+                                  QT_TR_NOOP("Comment")};
     return tr(names[section]);
 }
 

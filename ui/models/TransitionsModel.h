@@ -11,7 +11,15 @@ class TransitionsModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { VersionColumn, TransitionColumn, WhenColumn, ByColumn, CommentColumn, ColumnCount };
+    enum Column
+    {
+        VersionColumn,
+        TransitionColumn,
+        WhenColumn,
+        ByColumn,
+        CommentColumn,
+        ColumnCount
+    };
 
     explicit TransitionsModel(QObject *parent = nullptr);
     /** The history as Registry::history() gives it (oldest first); shown newest first. */

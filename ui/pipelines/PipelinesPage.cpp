@@ -104,7 +104,8 @@ PipelinesPage::PipelinesPage(QWidget *parent)
     connect(m_tabs, &QTabWidget::tabCloseRequested, this, &PipelinesPage::closeTab);
     connect(m_properties, &PropertiesPanel::taskEdited, this, [this](const QString &key, const pipeline::Task &t) {
         if (PipelineEditor *e = currentEditor()) {
-            const QString why = dag::pushCommand(e->undoStack(), new dag::UpdateTaskCommand(e->model(), key.toStdString(), t));
+            const QString why = dag::pushCommand(e->undoStack(),
+                                                 new dag::UpdateTaskCommand(e->model(), key.toStdString(), t));
             if (!why.isEmpty())
                 emit message(why);
         }
@@ -117,15 +118,15 @@ PipelinesPage::PipelinesPage(QWidget *parent)
             emit message(tr("a task named '%1' exists already").arg(to));
             return;
         }
-        const QString why = dag::pushCommand(e->undoStack(), new dag::RenameTaskCommand(e->model(), from.toStdString(), to.toStdString()));
+        const QString why = dag::pushCommand(
+            e->undoStack(), new dag::RenameTaskCommand(e->model(), from.toStdString(), to.toStdString()));
         if (!why.isEmpty())
             emit message(why);
         else
             e->scene()->selectTask(to);
     });
     connect(m_properties, &PropertiesPanel::settingsEdited, this, [this](const pipeline::Pipeline &s) {
-        if (PipelineEditor *e = currentEditor())
-        {
+        if (PipelineEditor *e = currentEditor()) {
             const QString why = dag::pushCommand(e->undoStack(), new dag::UpdateSettingsCommand(e->model(), s));
             if (!why.isEmpty())
                 emit message(why);
@@ -165,8 +166,8 @@ void PipelinesPage::buildActions()
     };
     add(tr("New"), QKeySequence::New, tr("A new, empty pipeline"), [this] { newPipeline(); });
     add(tr("Open…"), {}, tr("Open a pipeline file"), [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Open pipeline"), m_ws ? qs(m_ws->pipelinesDir()) : QString(),
-                                                       tr("Pipelines (*.json)"));
+        const QString f = QFileDialog::getOpenFileName(
+            this, tr("Open pipeline"), m_ws ? qs(m_ws->pipelinesDir()) : QString(), tr("Pipelines (*.json)"));
         if (!f.isEmpty()) {
             const QString error = openFile(f);
             if (!error.isEmpty())
@@ -174,7 +175,8 @@ void PipelinesPage::buildActions()
         }
     });
     add(tr("Save"), QKeySequence::Save, tr("Save the pipeline"), [this] { saveCurrent(false); });
-    add(tr("Save As…"), QKeySequence::SaveAs, tr("Save the pipeline under another name"), [this] { saveCurrent(true); });
+    add(tr("Save As…"), QKeySequence::SaveAs, tr("Save the pipeline under another name"),
+        [this] { saveCurrent(true); });
     m_toolbar->addSeparator();
     QAction *undo = m_undoGroup->createUndoAction(this, tr("Undo"));
     undo->setShortcut(QKeySequence::Undo);
@@ -196,27 +198,34 @@ void PipelinesPage::buildActions()
         if (!why.isEmpty())
             QMessageBox::information(this, tr("Run"), why);
     });
-    m_runSelectedAction = add(tr("Run selected"), QKeySequence(Qt::SHIFT | Qt::Key_F5), tr("Run only the selected tasks"), [this] {
-        const QString why = run(RunScope::Selected);
-        if (!why.isEmpty())
-            QMessageBox::information(this, tr("Run selected"), why);
-    });
-    m_runToAction = add(tr("Run to here"), QKeySequence(Qt::CTRL | Qt::Key_F5), tr("Run the selected task and everything upstream of it"), [this] {
-        const QString why = run(RunScope::ToHere);
-        if (!why.isEmpty())
-            QMessageBox::information(this, tr("Run to here"), why);
-    });
-    m_cancelAction = add(tr("Cancel"), QKeySequence(Qt::Key_Escape | Qt::SHIFT), tr("Cancel the run"), [this] { cancelRun(); });
-    m_repairAction = add(tr("Repair"), QKeySequence(Qt::CTRL | Qt::Key_R), tr("Rerun the failed tasks of the run selected in the grid, and everything downstream"), [this] {
-        const QString why = repairSelectedRun();
-        if (!why.isEmpty())
-            QMessageBox::information(this, tr("Repair"), why);
-    });
+    m_runSelectedAction = add(tr("Run selected"), QKeySequence(Qt::SHIFT | Qt::Key_F5),
+                              tr("Run only the selected tasks"), [this] {
+                                  const QString why = run(RunScope::Selected);
+                                  if (!why.isEmpty())
+                                      QMessageBox::information(this, tr("Run selected"), why);
+                              });
+    m_runToAction = add(tr("Run to here"), QKeySequence(Qt::CTRL | Qt::Key_F5),
+                        tr("Run the selected task and everything upstream of it"), [this] {
+                            const QString why = run(RunScope::ToHere);
+                            if (!why.isEmpty())
+                                QMessageBox::information(this, tr("Run to here"), why);
+                        });
+    m_cancelAction = add(tr("Cancel"), QKeySequence(Qt::Key_Escape | Qt::SHIFT), tr("Cancel the run"),
+                         [this] { cancelRun(); });
+    m_repairAction = add(tr("Repair"), QKeySequence(Qt::CTRL | Qt::Key_R),
+                         tr("Rerun the failed tasks of the run selected in the grid, and everything downstream"),
+                         [this] {
+                             const QString why = repairSelectedRun();
+                             if (!why.isEmpty())
+                                 QMessageBox::information(this, tr("Repair"), why);
+                         });
     m_cancelAction->setEnabled(false);
     m_repairAction->setEnabled(false);
     m_toolbar->addSeparator();
-    add(tr("Import Databricks…"), {}, tr("Open a Databricks Jobs 2.1 job JSON as a new pipeline"), [this] { importDatabricks(); });
-    add(tr("Export Databricks…"), {}, tr("Write the pipeline as a Databricks Jobs 2.1 create payload"), [this] { exportDatabricks(); });
+    add(tr("Import Databricks…"), {}, tr("Open a Databricks Jobs 2.1 job JSON as a new pipeline"),
+        [this] { importDatabricks(); });
+    add(tr("Export Databricks…"), {}, tr("Write the pipeline as a Databricks Jobs 2.1 create payload"),
+        [this] { exportDatabricks(); });
     add(tr("Export image…"), {}, tr("Save the graph as PNG or SVG"), [this] { exportImage(); });
 }
 
@@ -278,8 +287,10 @@ void PipelinesPage::refreshFiles()
         item->setData(Qt::UserRole, fi.absoluteFilePath());
         QString tip = fi.absoluteFilePath() + "\n" + tr("%n task(s)", nullptr, int(p.tasks.size()));
         if (p.schedule)
-            tip += "\n" + tr("schedule: %1 (%2)%3").arg(qs(p.schedule->expression), qs(p.schedule->timezone),
-                                                       p.schedule->paused ? tr(", paused") : QString());
+            tip += "\n"
+                   + tr("schedule: %1 (%2)%3")
+                         .arg(qs(p.schedule->expression), qs(p.schedule->timezone),
+                              p.schedule->paused ? tr(", paused") : QString());
         if (p.fileArrival)
             tip += "\n" + tr("runs when files arrive in %1").arg(qs(p.fileArrival->path));
         item->setToolTip(tip);
@@ -449,33 +460,42 @@ void PipelinesPage::startRun(const pipeline::Pipeline &p, pipeline::RunOptions o
     emit runStateChanged(true, tr("Running pipeline %1…").arg(qs(p.name)));
     const store::Workspace &ws = *m_ws;
     auto observer = [this](const pipeline::Event &e) {
-        QMetaObject::invokeMethod(this, [this, e] {
-            if (m_runningEditor)
-                m_runningEditor->applyEvent(e);
-            m_runs->applyEvent(e);
-            if (!e.taskKey.empty() && (e.lifeCycle == "TERMINATED" || e.lifeCycle == "SKIPPED"))
-                refreshRuns(); // attempt times for the timeline
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, e] {
+                if (m_runningEditor)
+                    m_runningEditor->applyEvent(e);
+                m_runs->applyEvent(e);
+                if (!e.taskKey.empty() && (e.lifeCycle == "TERMINATED" || e.lifeCycle == "SKIPPED"))
+                    refreshRuns(); // attempt times for the timeline
+            },
+            Qt::QueuedConnection);
     };
     m_runThread = QThread::create([this, &ws, p, options, observer, repairOf] {
         QString text;
         try {
             const pipeline::RunInfo r = repairOf > 0 ? pipeline::repairRun(ws, repairOf, options, observer, &m_cancel)
                                                      : pipeline::runPipeline(ws, p, options, observer, &m_cancel);
-            text = tr("Pipeline %1: run %2 %3%4").arg(qs(p.name)).arg(r.runId).arg(qs(r.result))
+            text = tr("Pipeline %1: run %2 %3%4")
+                       .arg(qs(p.name))
+                       .arg(r.runId)
+                       .arg(qs(r.result))
                        .arg(r.message.empty() ? QString() : " — " + qs(r.message));
         } catch (const std::exception &ex) {
             text = tr("Pipeline %1 could not run: %2").arg(qs(p.name), QString::fromUtf8(ex.what()));
         }
-        QMetaObject::invokeMethod(this, [this, text] {
-            m_running.store(false);
-            m_runAction->setEnabled(true);
-            m_runSelectedAction->setEnabled(true);
-            m_runToAction->setEnabled(true);
-            m_cancelAction->setEnabled(false);
-            refreshRuns();
-            emit runStateChanged(false, text);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, text] {
+                m_running.store(false);
+                m_runAction->setEnabled(true);
+                m_runSelectedAction->setEnabled(true);
+                m_runToAction->setEnabled(true);
+                m_cancelAction->setEnabled(false);
+                refreshRuns();
+                emit runStateChanged(false, text);
+            },
+            Qt::QueuedConnection);
     });
     connect(m_runThread, &QThread::finished, m_runThread, &QObject::deleteLater);
     connect(m_runThread, &QThread::destroyed, this, [this] { m_runThread = nullptr; });
@@ -493,7 +513,8 @@ void PipelinesPage::newPipeline()
     if (!m_ws)
         return;
     bool ok = false;
-    const QString name = QInputDialog::getText(this, tr("New pipeline"), tr("Name:"), QLineEdit::Normal, tr("pipeline"), &ok);
+    const QString name = QInputDialog::getText(this, tr("New pipeline"), tr("Name:"), QLineEdit::Normal, tr("pipeline"),
+                                               &ok);
     if (!ok || name.isEmpty())
         return;
     QString file = qs(m_ws->pipelinesDir()) + "/" + name + ".json";
@@ -562,7 +583,8 @@ void PipelinesPage::exportDatabricks()
     PipelineEditor *e = currentEditor();
     if (!e)
         return;
-    const QString out = QFileDialog::getSaveFileName(this, tr("Export as a Databricks job"), {}, tr("Job JSON (*.json)"));
+    const QString out = QFileDialog::getSaveFileName(this, tr("Export as a Databricks job"), {},
+                                                     tr("Job JSON (*.json)"));
     if (out.isEmpty())
         return;
     std::vector<std::string> notes;

@@ -61,7 +61,12 @@ public:
     /** Asks about unsaved pipelines; false when the user cancels closing. */
     bool confirmClose() override;
 
-    enum class RunScope { All, Selected, ToHere };
+    enum class RunScope
+    {
+        All,
+        Selected,
+        ToHere
+    };
     /** Starts a run of the current pipeline; returns why it cannot, or empty. */
     QString run(RunScope scope);
     QString repairSelectedRun();

@@ -313,7 +313,8 @@ void PropertiesPanel::showTask(const pipeline::Pipeline &p, const std::string &k
     QStringList deps;
     for (const auto &d : t->dependsOn)
         deps << qs(d);
-    m_form->addRow(tr("Depends on"), new QLabel(deps.isEmpty() ? tr("(none: connect ports on the canvas)") : deps.join(", ")));
+    m_form->addRow(tr("Depends on"),
+                   new QLabel(deps.isEmpty() ? tr("(none: connect ports on the canvas)") : deps.join(", ")));
     auto *runIf = new QComboBox;
     for (const char *c : pipeline::kRunIfConditions)
         runIf->addItem(c);
@@ -549,7 +550,8 @@ bool PropertiesPanel::focusField(const QString &field)
     } else {
         // A row just built by showTask() is shown by its layout on the next pass of the event loop (that show is
         // queued already), and Qt ignores setFocus() on a hidden widget: focus it once it is shown.
-        QMetaObject::invokeMethod(w, [w] { w->setFocus(Qt::OtherFocusReason); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            w, [w] { w->setFocus(Qt::OtherFocusReason); }, Qt::QueuedConnection);
     }
     return true;
 }

@@ -136,8 +136,7 @@ QVariant RunGridModel::data(const QModelIndex &index, int role) const
         return {};
     const QString life = QString::fromStdString(t->lifeCycle), result = QString::fromStdString(t->result);
     switch (role) {
-    case Qt::BackgroundRole:
-        return QBrush(stateColor(life, result));
+    case Qt::BackgroundRole: return QBrush(stateColor(life, result));
     case Qt::ToolTipRole:
         return tr("%1, run %2: %3%4%5")
             .arg(QString::fromStdString(t->key))
@@ -145,18 +144,12 @@ QVariant RunGridModel::data(const QModelIndex &index, int role) const
             .arg(stateText(life, result))
             .arg(t->attempts > 1 ? tr(" after %1 attempts").arg(t->attempts) : QString())
             .arg(t->message.empty() ? QString() : "\n" + QString::fromStdString(t->message));
-    case Qt::DisplayRole:
-        return t->attempts > 1 ? QString::number(t->attempts) : QString();
-    case Qt::TextAlignmentRole:
-        return int(Qt::AlignCenter);
-    case LogPathRole:
-        return t->attemptList.empty() ? QString() : QString::fromStdString(t->attemptList.back().logPath);
-    case AttemptRole:
-        return t->attempts;
-    case ResultRole:
-        return result;
-    default:
-        return {};
+    case Qt::DisplayRole: return t->attempts > 1 ? QString::number(t->attempts) : QString();
+    case Qt::TextAlignmentRole: return int(Qt::AlignCenter);
+    case LogPathRole: return t->attemptList.empty() ? QString() : QString::fromStdString(t->attemptList.back().logPath);
+    case AttemptRole: return t->attempts;
+    case ResultRole: return result;
+    default: return {};
     }
 }
 
@@ -175,8 +168,8 @@ QVariant RunGridModel::headerData(int section, Qt::Orientation orientation, int 
     if (role == Qt::ToolTipRole)
         return tr("run %1 (%2): %3 %4\nstarted %5")
             .arg(r.runId)
-            .arg(QString::fromStdString(r.trigger), QString::fromStdString(r.lifeCycle), QString::fromStdString(r.result),
-                 QString::fromStdString(r.start));
+            .arg(QString::fromStdString(r.trigger), QString::fromStdString(r.lifeCycle),
+                 QString::fromStdString(r.result), QString::fromStdString(r.start));
     if (role == Qt::ForegroundRole)
         return QBrush(stateColor(QString::fromStdString(r.lifeCycle), QString::fromStdString(r.result)).darker(130));
     return {};

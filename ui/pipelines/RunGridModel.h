@@ -38,7 +38,12 @@ public:
     QString taskKey(int row) const;
     const pipeline::RunInfo &run(int column) const { return m_runs.at(std::size_t(column)); }
 
-    enum Roles { LogPathRole = Qt::UserRole + 1, AttemptRole, ResultRole };
+    enum Roles
+    {
+        LogPathRole = Qt::UserRole + 1,
+        AttemptRole,
+        ResultRole
+    };
 
 private:
     const pipeline::TaskRunInfo *cell(int row, int column) const;

@@ -69,7 +69,8 @@ void GanttView::paintEvent(QPaintEvent *)
     QDateTime first, last;
     for (const auto &t : m_run.tasks)
         for (const auto &a : t.attemptList) {
-            const QDateTime s = parseTime(a.start), e = a.end.empty() ? QDateTime::currentDateTimeUtc() : parseTime(a.end);
+            const QDateTime s = parseTime(a.start),
+                            e = a.end.empty() ? QDateTime::currentDateTimeUtc() : parseTime(a.end);
             if (s.isValid() && (!first.isValid() || s < first))
                 first = s;
             if (e.isValid() && (!last.isValid() || e > last))
@@ -79,8 +80,9 @@ void GanttView::paintEvent(QPaintEvent *)
     const double x0 = kLabelWidth, width = std::max(10, this->width() - kLabelWidth - 10);
     p.setPen(pal.color(QPalette::Text));
     p.drawText(QRectF(4, 2, this->width() - 8, kRowHeight), Qt::AlignVCenter | Qt::AlignLeft,
-               tr("run %1 · %2 %3 · %4 s").arg(m_run.runId).arg(QString::fromStdString(m_run.lifeCycle),
-                                                               QString::fromStdString(m_run.result))
+               tr("run %1 · %2 %3 · %4 s")
+                   .arg(m_run.runId)
+                   .arg(QString::fromStdString(m_run.lifeCycle), QString::fromStdString(m_run.result))
                    .arg(span / 1000.0, 0, 'f', 1));
     int row = 1;
     for (const auto &t : m_run.tasks) {

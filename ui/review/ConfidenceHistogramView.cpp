@@ -85,8 +85,9 @@ void ConfidenceHistogramView::paintEvent(QPaintEvent *)
     p.drawText(QRect(r.left(), r.bottom() + 2, r.width(), 20), Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("0"));
     p.drawText(QRect(r.left(), r.bottom() + 2, r.width(), 20), Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("1"));
     p.drawText(QRect(r.left(), r.bottom() + 2, r.width(), 20), Qt::AlignHCenter | Qt::AlignVCenter,
-               tr("threshold %1: %2 of %3 below").arg(m_threshold, 0, 'f', 2).arg(locale.toString(qint64(countBelow())),
-                                                                                      locale.toString(qint64(m_total))));
+               tr("threshold %1: %2 of %3 below")
+                   .arg(m_threshold, 0, 'f', 2)
+                   .arg(locale.toString(qint64(countBelow())), locale.toString(qint64(m_total))));
 }
 
 void ConfidenceHistogramView::mousePressEvent(QMouseEvent *event)

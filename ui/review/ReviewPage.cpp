@@ -59,8 +59,9 @@ ReviewPage::ReviewPage(QWidget *parent)
     , m_histogram(new ConfidenceHistogramView)
     , m_thresholdLabel(new QLabel)
     , m_bindingsLabel(new QLabel)
-    , m_loader(this, [this] { return loadJob(); }, [this](ReviewSnapshot s) { showSnapshot(std::move(s)); },
-               [this](bool loading) { Q_EMIT loadingChanged(loading); })
+    , m_loader(
+          this, [this] { return loadJob(); }, [this](ReviewSnapshot s) { showSnapshot(std::move(s)); },
+          [this](bool loading) { Q_EMIT loadingChanged(loading); })
 {
     QToolBar *bar = buildToolBar();
     addExchangeActions(bar);
@@ -308,11 +309,11 @@ void ReviewPage::showSnapshot(ReviewSnapshot s)
     m_warnings = s.warnings;
     m_model->setItems(std::move(s.items));
     m_histogram->setCounts(std::move(s.histogram.counts));
-    m_histogramSource = s.histogramModel.empty()
-                            ? QString()
-                            : tr("%1 scored by %2:%3")
-                                  .arg(QString::fromStdString(s.histogramTable), QString::fromStdString(s.histogramModel))
-                                  .arg(s.histogramModelVersion);
+    m_histogramSource = s.histogramModel.empty() ? QString()
+                                                 : tr("%1 scored by %2:%3")
+                                                       .arg(QString::fromStdString(s.histogramTable),
+                                                            QString::fromStdString(s.histogramModel))
+                                                       .arg(s.histogramModelVersion);
     showThreshold();
     m_view->resizeColumnToContents(ReviewQueueModel::PathColumn);
     m_view->resizeColumnToContents(ReviewQueueModel::PredictedColumn);
@@ -348,7 +349,8 @@ void ReviewPage::showCounts()
         text = tr("%1 pending · %2 labeled · %3 skipped")
                    .arg(locale.toString(qint64(m_counts.pending)), locale.toString(qint64(m_counts.labeled)),
                         locale.toString(qint64(m_counts.skipped)))
-               + (m_counts.labeled ? tr(" — %1 to commit").arg(countText(m_counts.labeled, tr("label"), tr("labels"))) : QString());
+               + (m_counts.labeled ? tr(" — %1 to commit").arg(countText(m_counts.labeled, tr("label"), tr("labels")))
+                                   : QString());
     if (!m_warnings.isEmpty())
         text += QStringLiteral(" · ") + m_warnings.join(QStringLiteral("; "));
     m_countsLabel->setText(text);
@@ -377,7 +379,8 @@ void ReviewPage::showSelection()
         }
     }
     if (item && ids.size() == 1) {
-        const int i = m_labelCombo->findText(QString::fromStdString(item->label.empty() ? item->predicted : item->label));
+        const int i = m_labelCombo->findText(
+            QString::fromStdString(item->label.empty() ? item->predicted : item->label));
         if (i >= 0)
             m_labelCombo->setCurrentIndex(i);
     }
@@ -472,25 +475,27 @@ void ReviewPage::startNextAction()
     const std::vector<std::int64_t> ids = next.ids;
     whenFinished(this, QtConcurrent::run([=] { return applyReviewAction(root, action, ids, text); }),
                  [this, ids, advance = next.advanceAfter](const ReviewActionOutcome &out) {
-            m_running.clear();
-            m_model->updateItems(out.changed);
-            m_counts = out.counts;
-            showCounts();
-            // On to the entry after the last one acted on, so that a review goes down the list.
-            const int last = m_model->rowOf(ids.back());
-            if (advance && ids.size() == 1 && last >= 0 && last + 1 < m_model->rowCount())
-                selectRow(last + 1);
-            else
-                showSelection();
-            if (!out.errors.isEmpty()) {
-                showError(this, tr("Review"), out.errors.join(QLatin1Char('\n')));
-                Q_EMIT actionFinished(out.errors.join(QLatin1Char('\n')));
-            } else {
-                Q_EMIT message(tr("%1 changed").arg(countText(std::int64_t(out.changed.size()), tr("review entry"), tr("review entries"))));
-                Q_EMIT actionFinished(QString());
-            }
-            startNextAction();
-        });
+                     m_running.clear();
+                     m_model->updateItems(out.changed);
+                     m_counts = out.counts;
+                     showCounts();
+                     // On to the entry after the last one acted on, so that a review goes down the list.
+                     const int last = m_model->rowOf(ids.back());
+                     if (advance && ids.size() == 1 && last >= 0 && last + 1 < m_model->rowCount())
+                         selectRow(last + 1);
+                     else
+                         showSelection();
+                     if (!out.errors.isEmpty()) {
+                         showError(this, tr("Review"), out.errors.join(QLatin1Char('\n')));
+                         Q_EMIT actionFinished(out.errors.join(QLatin1Char('\n')));
+                     } else {
+                         Q_EMIT message(tr("%1 changed")
+                                            .arg(countText(std::int64_t(out.changed.size()), tr("review entry"),
+                                                           tr("review entries"))));
+                         Q_EMIT actionFinished(QString());
+                     }
+                     startNextAction();
+                 });
 }
 
 int ReviewPage::nextPendingRow(int after) const
@@ -564,21 +569,14 @@ bool ReviewPage::handleReviewKey(QKeyEvent *event)
     }
     switch (key) {
     case Qt::Key_Return:
-    case Qt::Key_Enter:
-        decide(ReviewAction::Accept, {});
-        return true;
-    case Qt::Key_S:
-        decide(ReviewAction::Skip, {});
-        return true;
-    case Qt::Key_Backspace:
-        undoLast();
-        return true;
+    case Qt::Key_Enter: decide(ReviewAction::Accept, {}); return true;
+    case Qt::Key_S: decide(ReviewAction::Skip, {}); return true;
+    case Qt::Key_Backspace: undoLast(); return true;
     case Qt::Key_Slash:
         m_labelCombo->setFocus(Qt::ShortcutFocusReason);
         m_labelCombo->lineEdit()->selectAll();
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -701,21 +699,22 @@ void ReviewPage::exportQueue(const QString &file, const QString &format)
     const std::string root = m_root.toStdString();
     whenFinished(this, QtConcurrent::run([root, request] { return exportReviewQueue(root, request); }),
                  [this, file](const ReviewTransferOutcome &out) {
-            if (!out.error.isEmpty()) {
-                showError(this, tr("Export"), out.error);
-                Q_EMIT actionFinished(out.error);
-                return;
-            }
-            Q_EMIT message(tr("Wrote %1 to %2").arg(countText(out.entries, tr("entry"), tr("entries")), file));
-            Q_EMIT actionFinished(QString());
-        });
+                     if (!out.error.isEmpty()) {
+                         showError(this, tr("Export"), out.error);
+                         Q_EMIT actionFinished(out.error);
+                         return;
+                     }
+                     Q_EMIT message(tr("Wrote %1 to %2").arg(countText(out.entries, tr("entry"), tr("entries")), file));
+                     Q_EMIT actionFinished(QString());
+                 });
 }
 
 void ReviewPage::importLabels(const QString &file)
 {
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([root, f = file.toStdString()] { return importReviewLabels(root, f); }),
-                 [this, file](const ReviewTransferOutcome &out) {
+    whenFinished(
+        this, QtConcurrent::run([root, f = file.toStdString()] { return importReviewLabels(root, f); }),
+        [this, file](const ReviewTransferOutcome &out) {
             if (!out.error.isEmpty()) {
                 showError(this, tr("Import"), out.error);
                 Q_EMIT actionFinished(out.error);
@@ -740,35 +739,35 @@ void ReviewPage::commitLabels()
     m_undo.clear(); // merged entries cannot go back to pending
     updateActions();
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([root] { return commitReviewLabels(root); }),
-                 [this](const ReviewCommitOutcome &out) {
-        m_busy = false;
-        updateActions();
-        if (!out.error.isEmpty()) {
-            showError(this, tr("Commit labels"), out.error);
-            Q_EMIT actionFinished(out.error);
-            return;
-        }
-        const review::CommitResult &r = out.result;
-        QString text = r.labelsMerged
-                           ? tr("Merged %1 into catalog version %2 (MERGE LABELS).")
-                                 .arg(countText(r.labelsMerged, tr("label"), tr("labels")))
-                                 .arg(r.version)
-                           : tr("No labeled entries to merge; the catalog stays at version %1.").arg(r.version);
-        if (!r.notMerged.empty()) {
-            QStringList open;
-            for (const auto &[path, why] : r.notMerged)
-                open << QStringLiteral("%1 (%2)").arg(QString::fromStdString(path), QString::fromStdString(why));
-            text += tr(" Left open: %1.").arg(open.join(QStringLiteral("; ")));
-        }
-        for (const std::string &w : r.warnings)
-            text += QStringLiteral(" ") + QString::fromStdString(w) + QLatin1Char('.');
-        m_result->setText(text);
-        m_result->show();
-        Q_EMIT message(text);
-        reload();
-        Q_EMIT actionFinished(QString());
-    });
+    whenFinished(
+        this, QtConcurrent::run([root] { return commitReviewLabels(root); }), [this](const ReviewCommitOutcome &out) {
+            m_busy = false;
+            updateActions();
+            if (!out.error.isEmpty()) {
+                showError(this, tr("Commit labels"), out.error);
+                Q_EMIT actionFinished(out.error);
+                return;
+            }
+            const review::CommitResult &r = out.result;
+            QString text = r.labelsMerged
+                               ? tr("Merged %1 into catalog version %2 (MERGE LABELS).")
+                                     .arg(countText(r.labelsMerged, tr("label"), tr("labels")))
+                                     .arg(r.version)
+                               : tr("No labeled entries to merge; the catalog stays at version %1.").arg(r.version);
+            if (!r.notMerged.empty()) {
+                QStringList open;
+                for (const auto &[path, why] : r.notMerged)
+                    open << QStringLiteral("%1 (%2)").arg(QString::fromStdString(path), QString::fromStdString(why));
+                text += tr(" Left open: %1.").arg(open.join(QStringLiteral("; ")));
+            }
+            for (const std::string &w : r.warnings)
+                text += QStringLiteral(" ") + QString::fromStdString(w) + QLatin1Char('.');
+            m_result->setText(text);
+            m_result->show();
+            Q_EMIT message(text);
+            reload();
+            Q_EMIT actionFinished(QString());
+        });
 }
 
 } // namespace pw::ui

@@ -101,21 +101,17 @@ QVariant ReviewQueueModel::data(const QModelIndex &index, int role) const
             const QString relative = m_root.isEmpty() ? path : QDir(m_root).relativeFilePath(path);
             return relative.startsWith(QLatin1String("..")) ? path : relative;
         }
-        case PredictedColumn:
-            return QString::fromStdString(i.predicted);
-        case ConfidenceColumn:
-            return QStringLiteral("%1%").arg(i.confidence * 100, 0, 'f', 1);
-        case Top5Column:
-            return top5Text(i.top5);
-        case StateColumn:
-            return QString::fromStdString(i.state);
-        case LabelColumn:
-            return QString::fromStdString(i.label);
+        case PredictedColumn: return QString::fromStdString(i.predicted);
+        case ConfidenceColumn: return QStringLiteral("%1%").arg(i.confidence * 100, 0, 'f', 1);
+        case Top5Column: return top5Text(i.top5);
+        case StateColumn: return QString::fromStdString(i.state);
+        case LabelColumn: return QString::fromStdString(i.label);
         }
         return {};
     case Qt::DecorationRole:
         if (column == ThumbnailColumn) {
-            const QImage *image = m_thumbnails->thumbnail(ThumbnailLoader::keyOf(i.contentHash, i.path), i.contentHash, i.path);
+            const QImage *image = m_thumbnails->thumbnail(ThumbnailLoader::keyOf(i.contentHash, i.path), i.contentHash,
+                                                          i.path);
             if (image && !image->isNull())
                 return QPixmap::fromImage(*image);
         }
@@ -143,8 +139,7 @@ QVariant ReviewQueueModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::ToolTipRole:
         switch (column) {
-        case PathColumn:
-            return QString::fromStdString(i.path);
+        case PathColumn: return QString::fromStdString(i.path);
         case PredictedColumn:
         case ConfidenceColumn:
         case Top5Column:
@@ -154,18 +149,16 @@ QVariant ReviewQueueModel::data(const QModelIndex &index, int role) const
                 .arg(QString::fromStdString(i.reason));
         case StateColumn:
         case LabelColumn:
-            return i.labeledBy.empty() ? QString()
-                                       : tr("by %1 at %2 (%3)")
-                                             .arg(QString::fromStdString(i.labeledBy), QString::fromStdString(i.labeledAt),
-                                                  QString::fromStdString(i.labelSource));
+            return i.labeledBy.empty()
+                       ? QString()
+                       : tr("by %1 at %2 (%3)")
+                             .arg(QString::fromStdString(i.labeledBy), QString::fromStdString(i.labeledAt),
+                                  QString::fromStdString(i.labelSource));
         }
         return {};
-    case IdRole:
-        return qint64(i.id);
-    case ConfidenceRole:
-        return i.confidence;
-    case ModelKeyRole:
-        return QString::fromStdString(modelKey(i.model, i.modelVersion));
+    case IdRole: return qint64(i.id);
+    case ConfidenceRole: return i.confidence;
+    case ModelKeyRole: return QString::fromStdString(modelKey(i.model, i.modelVersion));
     }
     return {};
 }
@@ -174,7 +167,7 @@ QVariant ReviewQueueModel::headerData(int section, Qt::Orientation orientation, 
 {
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return {};
-    static const char *names[] = {QT_TR_NOOP("Image"), QT_TR_NOOP("Path"),  QT_TR_NOOP("Predicted"),
+    static const char *names[] = {QT_TR_NOOP("Image"),      QT_TR_NOOP("Path"),  QT_TR_NOOP("Predicted"),
                                   QT_TR_NOOP("Confidence"), QT_TR_NOOP("Top 5"), QT_TR_NOOP("State"),
                                   QT_TR_NOOP("Label")};
     if (role == Qt::DisplayRole)

@@ -15,7 +15,8 @@ class ReviewQueueModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column {
+    enum Column
+    {
         ThumbnailColumn,
         PathColumn,
         PredictedColumn,
@@ -25,7 +26,12 @@ public:
         LabelColumn,
         ColumnCount
     };
-    enum Role { IdRole = Qt::UserRole, ConfidenceRole, ModelKeyRole };
+    enum Role
+    {
+        IdRole = Qt::UserRole,
+        ConfidenceRole,
+        ModelKeyRole
+    };
 
     explicit ReviewQueueModel(ThumbnailLoader *thumbnails, QObject *parent = nullptr);
 

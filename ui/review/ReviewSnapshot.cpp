@@ -76,18 +76,10 @@ ReviewActionOutcome applyReviewAction(const std::string &workspaceRoot, ReviewAc
             const std::string key = std::to_string(id);
             try {
                 switch (action) {
-                case ReviewAction::Label:
-                    out.changed.push_back(queue.label(key, label));
-                    break;
-                case ReviewAction::Accept:
-                    out.changed.push_back(queue.accept(key));
-                    break;
-                case ReviewAction::Skip:
-                    out.changed.push_back(queue.skip(key));
-                    break;
-                case ReviewAction::Reopen:
-                    out.changed.push_back(queue.reopen(key));
-                    break;
+                case ReviewAction::Label: out.changed.push_back(queue.label(key, label)); break;
+                case ReviewAction::Accept: out.changed.push_back(queue.accept(key)); break;
+                case ReviewAction::Skip: out.changed.push_back(queue.skip(key)); break;
+                case ReviewAction::Reopen: out.changed.push_back(queue.reopen(key)); break;
                 }
             } catch (const std::exception &e) {
                 out.errors << QString::fromStdString(e.what()); // one bad entry does not stop the others

@@ -46,7 +46,13 @@ std::string modelKey(const std::string &model, std::int64_t version);
 ReviewSnapshot loadReviewSnapshot(const std::string &workspaceRoot);
 
 /** What to do with entries of the queue. */
-enum class ReviewAction { Label, Accept, Skip, Reopen };
+enum class ReviewAction
+{
+    Label,
+    Accept,
+    Skip,
+    Reopen
+};
 
 /** The entries an action changed (as they are now), the counts after it, and the entries it refused. */
 struct ReviewActionOutcome
@@ -73,7 +79,7 @@ struct ReviewTransferOutcome
 {
     QString error;
     std::int64_t entries = 0; // written, or imported
-    QStringList skipped;      // for an import: "path: why" per entry left out
+    QStringList skipped; // for an import: "path: why" per entry left out
 };
 ReviewTransferOutcome exportReviewQueue(const std::string &workspaceRoot, const review::ExportRequest &request);
 ReviewTransferOutcome importReviewLabels(const std::string &workspaceRoot, const std::string &file);

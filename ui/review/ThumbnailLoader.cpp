@@ -76,17 +76,17 @@ void ThumbnailLoader::startBatch()
     // whenFinished: the continuation runs from the event loop on this thread, and dies with the loader (a page
     // closed while a batch loads).
     whenFinished(this, QtConcurrent::run([root, batch, side] { return load(root, batch, side); }),
-        [this, generation](const std::vector<std::pair<QString, QImage>> &images) {
-            if (generation != m_generation)
-                return; // another workspace since
-            m_loading = false;
-            for (const auto &[key, image] : images) {
-                m_queued.remove(key);
-                m_cache.insert(key, new QImage(image), std::max<qsizetype>(1, image.sizeInBytes()));
-                Q_EMIT thumbnailReady(key);
-            }
-            startBatch();
-        });
+                 [this, generation](const std::vector<std::pair<QString, QImage>> &images) {
+                     if (generation != m_generation)
+                         return; // another workspace since
+                     m_loading = false;
+                     for (const auto &[key, image] : images) {
+                         m_queued.remove(key);
+                         m_cache.insert(key, new QImage(image), std::max<qsizetype>(1, image.sizeInBytes()));
+                         Q_EMIT thumbnailReady(key);
+                     }
+                     startBatch();
+                 });
 }
 
 std::vector<std::pair<QString, QImage>> ThumbnailLoader::load(const std::string &workspaceRoot,

@@ -49,7 +49,7 @@ private:
     int m_side;
     QString m_root;
     QCache<QString, QImage> m_cache; // cost: bytes
-    std::vector<Request> m_queue;    // newest last
+    std::vector<Request> m_queue; // newest last
     QSet<QString> m_queued;
     bool m_loading = false;
     int m_generation = 0; // a new workspace drops what an older batch brings

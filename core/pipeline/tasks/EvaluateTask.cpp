@@ -15,7 +15,8 @@ QJsonObject runEvaluate(const TaskContext &c, const TaskParams &p)
     const compute::EvaluateRequest request = p.parse(compute::parseEvaluateRequest);
     const auto r = compute::evaluateRun(c.workspace, request.run, request.table, request.asOfVersion, c.cancel);
     c.log << "run " << r.runId << " on " << r.table << ": accuracy " << r.accuracy << "\n";
-    return QJsonObject{{"accuracy", r.accuracy}, {"images", qint64(r.images)}, {"run_id", QString::fromStdString(r.runId)}};
+    return QJsonObject{
+        {"accuracy", r.accuracy}, {"images", qint64(r.images)}, {"run_id", QString::fromStdString(r.runId)}};
 }
 
 } // namespace

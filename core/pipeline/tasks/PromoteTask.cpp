@@ -18,9 +18,8 @@ namespace {
 
 QJsonObject promoteOutputs(const registry::TransitionRequest &r)
 {
-    return QJsonObject{{"name", QString::fromStdString(r.name)},
-                       {"version", qint64(r.version)},
-                       {"stage", registry::stageName(r.to)}};
+    return QJsonObject{
+        {"name", QString::fromStdString(r.name)}, {"version", qint64(r.version)}, {"stage", registry::stageName(r.to)}};
 }
 
 QJsonObject runPromote(const TaskContext &c, const TaskParams &p)

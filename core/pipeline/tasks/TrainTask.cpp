@@ -86,7 +86,8 @@ std::optional<QJsonObject> trainedEarlier(store::Database &db, const TaskAttempt
             throw std::runtime_error("training run " + run.runId + " of " + TaskAttempt::describe(e)
                                      + " is still RUNNING (worker pid " + std::to_string(run.workerPid)
                                      + "): let it end or stop it, then repair again");
-        log << "run " << run.runId << " of " << TaskAttempt::describe(e) << " is " << run.status << ": training again\n";
+        log << "run " << run.runId << " of " << TaskAttempt::describe(e) << " is " << run.status
+            << ": training again\n";
         return std::nullopt;
     }
     return std::nullopt;
@@ -160,8 +161,8 @@ public:
             }
         }
         if (event == "metric" && e.value("key").toString().startsWith("val_"))
-            m_c.log << "epoch " << e.value("epoch").toInteger() << ": " << e.value("key").toString().toStdString() << " "
-                    << e.value("value").toDouble() << std::endl;
+            m_c.log << "epoch " << e.value("epoch").toInteger() << ": " << e.value("key").toString().toStdString()
+                    << " " << e.value("value").toDouble() << std::endl;
     }
 
 private:

@@ -155,7 +155,7 @@ void tst_Catalog::insertImage(const ImageRow &row)
         .bind(4, row.label ? std::optional<std::string>("path") : std::nullopt)
         .bind(5, row.status)
         .bind(6, std::string(row.status) == "rejected" ? std::optional<std::string>(std::string("bad ") + row.path)
-                                                        : std::nullopt)
+                                                       : std::nullopt)
         .bind(7, row.from)
         .bind(8, row.to);
     st.exec();
@@ -346,20 +346,27 @@ void tst_Catalog::stats_data()
     QTest::addColumn<qint64>("rejected");
     QTest::addColumn<QString>("labels");
 
-    QTest::newRow("train v1") << "train" << qint64(1) << qint64(2) << qint64(2) << qint64(0) << qint64(0) << "cat=1,dog=1";
-    QTest::newRow("train v2") << "train" << qint64(2) << qint64(3) << qint64(2) << qint64(1) << qint64(1) << "cat=1,dog=1";
-    QTest::newRow("train v3 relabelled") << "train" << qint64(3) << qint64(3) << qint64(2) << qint64(1) << qint64(1) << "cat=2";
-    QTest::newRow("train v4") << "train" << qint64(4) << qint64(4) << qint64(3) << qint64(1) << qint64(0) << "cat=2,dog=1";
+    QTest::newRow("train v1") << "train" << qint64(1) << qint64(2) << qint64(2) << qint64(0) << qint64(0)
+                              << "cat=1,dog=1";
+    QTest::newRow("train v2") << "train" << qint64(2) << qint64(3) << qint64(2) << qint64(1) << qint64(1)
+                              << "cat=1,dog=1";
+    QTest::newRow("train v3 relabelled") << "train" << qint64(3) << qint64(3) << qint64(2) << qint64(1) << qint64(1)
+                                         << "cat=2";
+    QTest::newRow("train v4") << "train" << qint64(4) << qint64(4) << qint64(3) << qint64(1) << qint64(0)
+                              << "cat=2,dog=1";
     QTest::newRow("test v1") << "test" << qint64(1) << qint64(2) << qint64(1) << qint64(1) << qint64(0) << "cat=1";
-    QTest::newRow("test v2 deleted") << "test" << qint64(2) << qint64(1) << qint64(1) << qint64(0) << qint64(0) << "cat=1";
+    QTest::newRow("test v2 deleted") << "test" << qint64(2) << qint64(1) << qint64(1) << qint64(0) << qint64(0)
+                                     << "cat=1";
     QTest::newRow("test v3") << "test" << qint64(3) << qint64(1) << qint64(1) << qint64(0) << qint64(1) << "cat=1";
     QTest::newRow("test v4") << "test" << qint64(4) << qint64(1) << qint64(1) << qint64(0) << qint64(1) << "cat=1";
     QTest::newRow("all v1") << "" << qint64(1) << qint64(4) << qint64(3) << qint64(1) << qint64(0) << "cat=2,dog=1";
     QTest::newRow("all v2") << "" << qint64(2) << qint64(4) << qint64(3) << qint64(1) << qint64(1) << "cat=2,dog=1";
     QTest::newRow("all v3") << "" << qint64(3) << qint64(4) << qint64(3) << qint64(1) << qint64(2) << "cat=3";
     QTest::newRow("all v4") << "" << qint64(4) << qint64(5) << qint64(4) << qint64(1) << qint64(1) << "cat=3,dog=1";
-    QTest::newRow("all v0 (empty catalog)") << "" << qint64(0) << qint64(0) << qint64(0) << qint64(0) << qint64(0) << "";
-    QTest::newRow("table before it existed") << "test" << qint64(0) << qint64(0) << qint64(0) << qint64(0) << qint64(0) << "";
+    QTest::newRow("all v0 (empty catalog)")
+        << "" << qint64(0) << qint64(0) << qint64(0) << qint64(0) << qint64(0) << "";
+    QTest::newRow("table before it existed")
+        << "test" << qint64(0) << qint64(0) << qint64(0) << qint64(0) << qint64(0) << "";
 }
 
 void tst_Catalog::unknownTableIsAnError_data()
@@ -534,7 +541,9 @@ QString describe(const std::vector<ListedRow> &rows)
 std::vector<ListedRow> referenceRows(Database &db, const pw::catalog::ImageFilter &f)
 {
     using Sort = pw::catalog::ImageFilter::Sort;
-    const char *key = f.sort == Sort::Path ? "b.path" : f.sort == Sort::Added ? "b.valid_from" : "coalesce(pr.confidence, -1.0)";
+    const char *key = f.sort == Sort::Path    ? "b.path"
+                      : f.sort == Sort::Added ? "b.valid_from"
+                                              : "coalesce(pr.confidence, -1.0)";
     Statement st = db.prepare(std::string(kReferenceQuery) + " ORDER BY " + key + ", b.id");
     st.bind(1, f.asOfVersion).bind(2, f.table).bind(3, f.rejected ? "rejected" : "ok").bind(4, f.label);
     st.bind(5, f.labelSource).bind(6, f.predicted).bind(7, f.minConfidence).bind(8, f.maxConfidence);
@@ -561,7 +570,8 @@ void tst_Catalog::buildBrowseFixture()
             "INSERT INTO images(table_name, path, source, size, mtime_ns, label, label_source, status, reason, "
             "valid_from, valid_to) VALUES ('big', ?, '/src', 100, 1, ?, ?, ?, ?, ?, ?)");
         const bool rejected = i % 13 == 5;
-        st.bind(1, path).bind(2, label).bind(3, label ? std::optional<std::string>(i % 2 ? "human" : "path") : std::nullopt);
+        st.bind(1, path).bind(2, label).bind(3, label ? std::optional<std::string>(i % 2 ? "human" : "path")
+                                                      : std::nullopt);
         st.bind(4, rejected ? "rejected" : "ok").bind(5, rejected ? std::optional<std::string>("bad") : std::nullopt);
         st.bind(6, from).bind(7, relabelled ? std::optional(from + 1) : std::nullopt);
         st.exec();
@@ -576,8 +586,9 @@ void tst_Catalog::buildBrowseFixture()
         // rescoring some in a later version or at a later time of the same version.
         auto predict = [&](const char *model, std::int64_t version, const char *predicted, double confidence,
                            const char *at) {
-            Statement p = m_db->prepare("INSERT INTO predictions(table_name, path, model_name, model_version, predicted, "
-                                        "confidence, top5, version, scored_at) VALUES ('big', ?, ?, 1, ?, ?, '[]', ?, ?)");
+            Statement p = m_db->prepare(
+                "INSERT INTO predictions(table_name, path, model_name, model_version, predicted, "
+                "confidence, top5, version, scored_at) VALUES ('big', ?, ?, 1, ?, ?, '[]', ?, ?)");
             p.bind(1, path).bind(2, model).bind(3, predicted).bind(4, confidence).bind(5, version).bind(6, at);
             p.exec();
         };
@@ -604,15 +615,28 @@ void tst_Catalog::pagesMatchReference_data()
     QTest::addColumn<QString>("table");
     QTest::addColumn<QString>("filter");
     QTest::addColumn<int>("pageSize");
-    const std::pair<Sort, const char *> sorts[] = {{Sort::Path, "path"}, {Sort::Confidence, "confidence"}, {Sort::Added, "added"}};
-    const char *filters[] = {"", "label=cat", "source=human", "predicted=dog", "min=0.5", "max=0.5", "min=0.3,max=0.8",
-                             "rejected", "asof=1", "asof=2", "asof=3", "label=cat,min=0.5", "predicted=cat,asof=3"};
+    const std::pair<Sort, const char *> sorts[] = {
+        {Sort::Path, "path"}, {Sort::Confidence, "confidence"}, {Sort::Added, "added"}};
+    const char *filters[] = {"",
+                             "label=cat",
+                             "source=human",
+                             "predicted=dog",
+                             "min=0.5",
+                             "max=0.5",
+                             "min=0.3,max=0.8",
+                             "rejected",
+                             "asof=1",
+                             "asof=2",
+                             "asof=3",
+                             "label=cat,min=0.5",
+                             "predicted=cat,asof=3"};
     for (const auto &[sort, sortName] : sorts) {
         for (const char *filter : filters)
             for (int pageSize : {1, 4, 1000})
                 QTest::addRow("big, %s, %s, %d per page", sortName, *filter ? filter : "all", pageSize)
                     << int(sort) << "big" << filter << pageSize;
-        QTest::addRow("train, %s, all, 2 per page", sortName) << int(sort) << "train" << "" << 2;
+        QTest::addRow("train, %s, all, 2 per page", sortName) << int(sort) << "train"
+                                                              << "" << 2;
     }
 }
 

@@ -223,8 +223,19 @@ void tst_Remote::targetsAreValidatedAndStored()
 void tst_Remote::argumentsReachTheHostQuoted()
 {
     // Every argument arrives as one argument, byte for byte: nothing is interpolated by the remote shell.
-    const QStringList nasty{"plain", "two words", "it's", "$(touch " + m_dir.filePath("pwned") + ")", "`id`", "a;b|c&d",
-                            "*", "\"dq\"", "back\\slash", "$HOME", "", "new\nline", "~"};
+    const QStringList nasty{"plain",
+                            "two words",
+                            "it's",
+                            "$(touch " + m_dir.filePath("pwned") + ")",
+                            "`id`",
+                            "a;b|c&d",
+                            "*",
+                            "\"dq\"",
+                            "back\\slash",
+                            "$HOME",
+                            "",
+                            "new\nline",
+                            "~"};
     QStringList argv{"printf", "[%s]\\n"};
     argv += nasty;
     const auto r = compute::ssh::run(target(), argv);
@@ -262,14 +273,16 @@ void tst_Remote::trainsThroughTheTarget()
     QVERIFY2(outcome.metrics.at("val_accuracy") > 0.5, qPrintable(QString::number(outcome.metrics.at("val_accuracy"))));
 
     auto has = [&](const char *type) {
-        return std::count_if(events.begin(), events.end(), [&](const QJsonObject &e) { return e.value("event") == type; });
+        return std::count_if(events.begin(), events.end(),
+                             [&](const QJsonObject &e) { return e.value("event") == type; });
     };
     QCOMPARE(has("remote_started"), 1L);
     QCOMPARE(has("remote_fetched"), 1L);
     QCOMPARE(has("started"), 1L);
     QCOMPARE(has("finished"), 1L);
     QVERIFY(has("metric") >= 6);
-    const auto upload = std::find_if(events.begin(), events.end(), [](const QJsonObject &e) { return e.value("event") == "remote_upload"; });
+    const auto upload = std::find_if(events.begin(), events.end(),
+                                     [](const QJsonObject &e) { return e.value("event") == "remote_upload"; });
     QVERIFY(upload != events.end());
     QCOMPARE(upload->value("copied").toBool(), true);
     QVERIFY(upload->value("bytes").toInteger() > 1200 * 28 * 28 / 2);
@@ -328,7 +341,8 @@ void tst_Remote::scoresThroughTheTarget()
     const std::string model = m_ws->artifactsDir() + "/" + outcome.runId + "/model.pt";
     const std::string remoteOut = m_dir.filePath("probs-remote.npy").toStdString();
     const std::string localOut = m_dir.filePath("probs-local.npy").toStdString();
-    QVERIFY_THROWS_NO_EXCEPTION(compute::predictFile(model, shard + "/val_images.npy", remoteOut, nullptr, {}, target()));
+    QVERIFY_THROWS_NO_EXCEPTION(
+        compute::predictFile(model, shard + "/val_images.npy", remoteOut, nullptr, {}, target()));
     QVERIFY_THROWS_NO_EXCEPTION(compute::predictFile(model, shard + "/val_images.npy", localOut));
     QFile a(QString::fromStdString(remoteOut)), b(QString::fromStdString(localOut));
     QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
@@ -348,18 +362,22 @@ void tst_Remote::cancelStopsTheRemoteWorker()
     QVERIFY(m_hold.hold("epoch-1-end"));
     std::atomic<bool> cancel{false};
     QElapsedTimer sinceCancel;
-    const auto outcome = train(request(50), [&](const QJsonObject &e) {
-        if (e.value("event") == "metric" && !cancel) {
-            cancel = true;
-            sinceCancel.start();
-        }
-    }, &cancel);
+    const auto outcome = train(
+        request(50),
+        [&](const QJsonObject &e) {
+            if (e.value("event") == "metric" && !cancel) {
+                cancel = true;
+                sinceCancel.start();
+            }
+        },
+        &cancel);
     QCOMPARE(outcome.status, std::string("KILLED"));
     QVERIFY(outcome.epochs <= 1); // stopped in the first epoch, or where it was held at the first epoch's end
     qInfo("remote cancel took %lld ms", static_cast<long long>(sinceCancel.elapsed()));
     // No worker is left on the "remote": the job's folder is in no command line.
     const QString job = m_remoteDir + "/runs/" + QString::fromStdString(outcome.runId);
-    QTRY_VERIFY2_WITH_TIMEOUT(processesMentioning(job).isEmpty(), qPrintable(processesMentioning(job).join('\n')), 60000);
+    QTRY_VERIFY2_WITH_TIMEOUT(processesMentioning(job).isEmpty(), qPrintable(processesMentioning(job).join('\n')),
+                              60000);
     QFile code(job + "/exit_code");
     QVERIFY(code.open(QIODevice::ReadOnly));
     QCOMPARE(code.readAll().trimmed(), QByteArray("3")); // the worker's "stopped by a signal" exit
@@ -403,7 +421,8 @@ void tst_Remote::killedSshClientReattaches()
     QFile log(QString::fromStdString(m_ws->artifactsDir() + "/" + outcome.runId) + "/events.jsonl");
     QVERIFY(log.open(QIODevice::ReadOnly));
     QCOMPARE(std::int64_t(metricKeys.size()), std::int64_t(log.readAll().count("\"event\":\"metric\"")));
-    QCOMPARE(count("SELECT count(*) FROM metrics WHERE run_id = '" + outcome.runId + "'"), std::int64_t(metricKeys.size()));
+    QCOMPARE(count("SELECT count(*) FROM metrics WHERE run_id = '" + outcome.runId + "'"),
+             std::int64_t(metricKeys.size()));
 }
 
 void tst_Remote::vanishedWorkerFailsWithReason()
@@ -434,8 +453,9 @@ void tst_Remote::vanishedWorkerFailsWithReason()
 
 void tst_Remote::connectionRefused()
 {
-    auto t = compute::makeSshTarget("closed", "ssh://127.0.0.1:" + std::to_string(test::SshServer::freePortWithNothingListening()),
-                                    m_remoteDir.toStdString(), compute::workerPath().toStdString());
+    auto t = compute::makeSshTarget(
+        "closed", "ssh://127.0.0.1:" + std::to_string(test::SshServer::freePortWithNothingListening()),
+        m_remoteDir.toStdString(), compute::workerPath().toStdString());
     const QJsonObject r = compute::testTarget(t);
     QCOMPARE(r.value("reachable").toBool(), false);
     QVERIFY2(r.value("error").toString().contains("connection refused"), qPrintable(r.value("error").toString()));
@@ -464,7 +484,8 @@ void tst_Remote::unknownHostKeyRefused()
     QVERIFY(m_sshd.trustHostKey());
     QCOMPARE(r.value("reachable").toBool(), false);
     const QString e = r.value("error").toString();
-    QVERIFY2(e.contains("not in known_hosts") && e.contains("ssh-keyscan -p " + QString::number(m_sshd.port())), qPrintable(e));
+    QVERIFY2(e.contains("not in known_hosts") && e.contains("ssh-keyscan -p " + QString::number(m_sshd.port())),
+             qPrintable(e));
     QCOMPARE(run.status, std::string("FAILED"));
     QVERIFY2(QString::fromStdString(run.message).contains("not in known_hosts"), run.message.c_str());
 }
@@ -543,7 +564,8 @@ void tst_Remote::pipelineTaskRunsOnTarget()
     };
     auto runPipeline = [&] {
         QProcess p;
-        p.start(PIPEWRIGHT_BIN, {"pipeline", "run", file, "--workspace", QString::fromStdString(m_ws->root()), "--json"});
+        p.start(PIPEWRIGHT_BIN,
+                {"pipeline", "run", file, "--workspace", QString::fromStdString(m_ws->root()), "--json"});
         p.waitForFinished(300000);
         return std::pair{p.exitCode(), QJsonDocument::fromJson(p.readAllStandardOutput()).object()};
     };
@@ -573,8 +595,8 @@ void tst_Remote::attachAfterTheSupervisorDied()
     // The worker waits after its first batch until the CLI is gone: it cannot finish while the CLI still follows it.
     QVERIFY(m_hold.hold("epoch-1-batch-1"));
     QProcess cli;
-    cli.start(PIPEWRIGHT_BIN, {"train", "--table", "fashion", "--epochs", "3", "--device", "cpu", "--experiment", "attach",
-                               "--target", "box", "--workspace", QString::fromStdString(m_ws->root())});
+    cli.start(PIPEWRIGHT_BIN, {"train", "--table", "fashion", "--epochs", "3", "--device", "cpu", "--experiment",
+                               "attach", "--target", "box", "--workspace", QString::fromStdString(m_ws->root())});
     QVERIFY(cli.waitForStarted());
     QTRY_VERIFY_WITH_TIMEOUT(m_hold.isHeld("epoch-1-batch-1") || cli.state() == QProcess::NotRunning, 120000);
     QVERIFY2(cli.state() == QProcess::Running, cli.readAllStandardError().constData());

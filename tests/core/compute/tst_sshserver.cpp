@@ -13,7 +13,8 @@ using namespace pw;
 
 namespace {
 
-struct SshResult {
+struct SshResult
+{
     int exitCode = -1;
     QString out;
     QString err;
@@ -29,8 +30,17 @@ bool alive(int pid)
     return stat.mid(stat.lastIndexOf(')') + 2, 1) != "Z";
 }
 
-enum class HostKey { Trusted, Unknown, Wrong };
-enum class Key { User, NotAuthorized };
+enum class HostKey
+{
+    Trusted,
+    Unknown,
+    Wrong
+};
+enum class Key
+{
+    User,
+    NotAuthorized
+};
 
 } // namespace
 
@@ -63,9 +73,11 @@ void tst_SshServer::initTestCase()
 }
 
 // The options Pipewright's remote execution passes (see core/compute): -F, BatchMode, strict host keys.
-QStringList tst_SshServer::sshArgs(const QString &config, int port, const QStringList &extra, const QString &command) const
+QStringList tst_SshServer::sshArgs(const QString &config, int port, const QStringList &extra,
+                                   const QString &command) const
 {
-    QStringList args{"-F", config, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-p", QString::number(port)};
+    QStringList args{
+        "-F", config, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-p", QString::number(port)};
     args += extra;
     args << m_server.host() << command;
     return args;
@@ -98,12 +110,17 @@ void tst_SshServer::connect_data()
     QTest::addColumn<QString>("out");
     QTest::addColumn<QString>("errContains");
 
-    QTest::newRow("trusted host key and user key log in") << HostKey::Trusted << Key::User << false << 0 << "hello\n" << "";
+    QTest::newRow("trusted host key and user key log in") << HostKey::Trusted << Key::User << false << 0 << "hello\n"
+                                                          << "";
     // "No ED25519 host key is known for [127.0.0.1]:PORT and you have requested strict checking."
-    QTest::newRow("unknown host key") << HostKey::Unknown << Key::User << false << 255 << "" << "Host key verification failed.";
-    QTest::newRow("changed host key") << HostKey::Wrong << Key::User << false << 255 << "" << "REMOTE HOST IDENTIFICATION HAS CHANGED";
-    QTest::newRow("key not in authorized_keys") << HostKey::Trusted << Key::NotAuthorized << false << 255 << "" << "Permission denied";
-    QTest::newRow("nothing listening") << HostKey::Trusted << Key::User << true << 255 << "" << "Connection refused";
+    QTest::newRow("unknown host key") << HostKey::Unknown << Key::User << false << 255 << ""
+                                      << "Host key verification failed.";
+    QTest::newRow("changed host key") << HostKey::Wrong << Key::User << false << 255 << ""
+                                      << "REMOTE HOST IDENTIFICATION HAS CHANGED";
+    QTest::newRow("key not in authorized_keys") << HostKey::Trusted << Key::NotAuthorized << false << 255 << ""
+                                                << "Permission denied";
+    QTest::newRow("nothing listening") << HostKey::Trusted << Key::User << true << 255 << ""
+                                       << "Connection refused";
 }
 
 void tst_SshServer::connect()
@@ -128,7 +145,8 @@ void tst_SshServer::connect()
         // As Pipewright does for a target with an identity file; the config without the user key, since
         // -i adds to the config's IdentityFile instead of replacing it.
         config = m_server.clientConfigPath(test::SshServer::Identity::None);
-        extra << "-i" << other << "-o" << "IdentitiesOnly=yes";
+        extra << "-i" << other << "-o"
+              << "IdentitiesOnly=yes";
     }
     const int port = refusedPort ? test::SshServer::freePortWithNothingListening() : m_server.port();
     QVERIFY(port > 0);
@@ -158,8 +176,8 @@ void tst_SshServer::roundTripTime()
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     }
     std::sort(ms.begin(), ms.end());
-    qInfo("ssh ... true round trip over loopback: median %lld ms (min %lld, max %lld, %lld runs)",
-          ms.at(ms.size() / 2), ms.first(), ms.last(), qint64(ms.size()));
+    qInfo("ssh ... true round trip over loopback: median %lld ms (min %lld, max %lld, %lld runs)", ms.at(ms.size() / 2),
+          ms.first(), ms.last(), qint64(ms.size()));
 }
 
 // A command still running when the server stops ends with the connection, and the port is closed after.

@@ -56,7 +56,8 @@ void tst_Training::initTestCase()
     QVERIFY(test::writeShapeClasses(m_dir.filePath("src"), 80, 3));
     QDir().mkpath(m_dir.filePath("one/001.only"));
     for (int i = 0; i < 5; ++i)
-        QVERIFY(cv::imwrite(m_dir.filePath(QString("one/001.only/%1.png").arg(i)).toStdString(), cv::Mat(16, 16, CV_8U, cv::Scalar(i * 40))));
+        QVERIFY(cv::imwrite(m_dir.filePath(QString("one/001.only/%1.png").arg(i)).toStdString(),
+                            cv::Mat(16, 16, CV_8U, cv::Scalar(i * 40))));
     m_ws = store::Workspace::open(m_dir.filePath("ws").toStdString());
     for (const auto &[src, table] : {std::pair{"src", "shapes"}, std::pair{"one", "single"}}) {
         ingest::IngestOptions o;
@@ -78,7 +79,8 @@ compute::TrainRequest tst_Training::request(int epochs) const
 void tst_Training::trainTracksEverything()
 {
     QStringList seen;
-    const auto outcome = compute::runTraining(*m_ws, request(3), [&](const QJsonObject &e) { seen << e.value("event").toString(); });
+    const auto outcome = compute::runTraining(*m_ws, request(3),
+                                              [&](const QJsonObject &e) { seen << e.value("event").toString(); });
     QCOMPARE(outcome.status, std::string("FINISHED"));
     QCOMPARE(outcome.epochs, 3);
     QCOMPARE(outcome.dataVersion, 1);
@@ -139,10 +141,13 @@ void tst_Training::cancelEndsKilledWithNoWorkerLeft()
     test::WorkerHold hold; // the worker waits after epoch 1 until the cancel reaches it
     QVERIFY(hold.hold("epoch-1-end"));
     std::atomic<bool> cancel{false};
-    const auto outcome = compute::runTraining(*m_ws, request(200), [&](const QJsonObject &e) {
-        if (e.value("event").toString() == "metric")
-            cancel = true;
-    }, &cancel);
+    const auto outcome = compute::runTraining(
+        *m_ws, request(200),
+        [&](const QJsonObject &e) {
+            if (e.value("event").toString() == "metric")
+                cancel = true;
+        },
+        &cancel);
     QCOMPARE(outcome.status, std::string("KILLED"));
     QVERIFY(outcome.epochs <= 1); // stopped in the first epoch, or where it was held at the first epoch's end
     auto db = m_ws->openCatalog();
@@ -230,16 +235,17 @@ void tst_Training::diskFullEndsTheRunFailed()
     };
     const qint64 modelBytes = sizeOf("model.pt");
     const qint64 checkpointBytes = sizeOf("checkpoint.pt"); // the weights and the optimizer's state: larger
-    QVERIFY2(checkpointBytes > modelBytes + 192 * 1024, qPrintable(QString("%1 %2").arg(modelBytes).arg(checkpointBytes)));
+    QVERIFY2(checkpointBytes > modelBytes + 192 * 1024,
+             qPrintable(QString("%1 %2").arg(modelBytes).arg(checkpointBytes)));
 
     compute::TrainOutcome outcome;
     if (viaCli) {
         // Room for the catalog's writes and the model file (saved first), not for the checkpoint after it.
         QVERIFY(disk.fill((modelBytes + checkpointBytes) / 2));
         QProcess cli;
-        cli.start(PIPEWRIGHT_BIN, {"train", "--table", "shapes", "--experiment", "tests", "--epochs", "1", "--batch-size",
-                                   "16", "--image-size", "16", "--val-fraction", "0.2", "--device", "cpu", "--json",
-                                   "--workspace", QString::fromStdString(ws.root())});
+        cli.start(PIPEWRIGHT_BIN, {"train", "--table", "shapes", "--experiment", "tests", "--epochs", "1",
+                                   "--batch-size", "16", "--image-size", "16", "--val-fraction", "0.2", "--device",
+                                   "cpu", "--json", "--workspace", QString::fromStdString(ws.root())});
         QVERIFY(cli.waitForFinished(240000));
         QCOMPARE(cli.exitCode(), 1);
         const QJsonObject json = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
@@ -283,10 +289,14 @@ void tst_Training::badRequests_data()
     QTest::addColumn<QString>("model");
     QTest::addColumn<int>("imageSize");
     QTest::addColumn<QString>("message");
-    QTest::newRow("unknown model") << "shapes" << "alexnet" << 16 << "unknown model 'alexnet'";
-    QTest::newRow("image size too small") << "shapes" << "small-cnn" << 4 << "--image-size: 4 px";
-    QTest::newRow("unknown table") << "nope" << "small-cnn" << 16 << "nope";
-    QTest::newRow("one class") << "single" << "small-cnn" << 16 << "only one class";
+    QTest::newRow("unknown model") << "shapes"
+                                   << "alexnet" << 16 << "unknown model 'alexnet'";
+    QTest::newRow("image size too small") << "shapes"
+                                          << "small-cnn" << 4 << "--image-size: 4 px";
+    QTest::newRow("unknown table") << "nope"
+                                   << "small-cnn" << 16 << "nope";
+    QTest::newRow("one class") << "single"
+                               << "small-cnn" << 16 << "only one class";
 }
 
 void tst_Training::badRequests()

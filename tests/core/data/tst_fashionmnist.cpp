@@ -199,15 +199,15 @@ void tst_FashionMnist::readIdx()
 
 void tst_FashionMnist::readErrorsNameTheFile_data()
 {
-    QTest::addColumn<bool>("labels");  // which reader
+    QTest::addColumn<bool>("labels"); // which reader
     QTest::addColumn<QByteArray>("content");
     QTest::addColumn<QString>("fragment"); // expected in the message besides the path
 
     QTest::newRow("images: empty file") << false << QByteArray() << "magic";
     QTest::newRow("images: label magic") << false << idxLabels(defaultLabels()) + QByteArray(16, '\0') << "magic";
     QTest::newRow("images: short header") << false << idxImages(1, 2, 2).left(12) << "magic";
-    QTest::newRow("images: truncated pixels") << false << idxImages(kCount, kSide, kSide, kCount * kSide * kSide - 1)
-                                              << "truncated";
+    QTest::newRow("images: truncated pixels")
+        << false << idxImages(kCount, kSide, kSide, kCount * kSide * kSide - 1) << "truncated";
     QTest::newRow("images: no pixels") << false << idxImages(kCount, kSide, kSide, 0) << "truncated";
     // Sizes from a corrupt header must not wrap around: 65536 * 2^24 * 2^24 is 0 modulo 2^64,
     // and rows = cols = 0xFFFFFFFF read as int are -1 each.
@@ -216,7 +216,8 @@ void tst_FashionMnist::readErrorsNameTheFile_data()
     QTest::newRow("labels: empty file") << true << QByteArray() << "magic";
     QTest::newRow("labels: image magic") << true << idxImages(1, 2, 2) << "magic";
     QTest::newRow("labels: truncated") << true << idxLabels(defaultLabels(), kCount + 1) << "truncated";
-    QTest::newRow("labels: count far beyond the data") << true << idxLabels(defaultLabels(), 0xFFFFFFF0u) << "truncated";
+    QTest::newRow("labels: count far beyond the data")
+        << true << idxLabels(defaultLabels(), 0xFFFFFFF0u) << "truncated";
 }
 
 void tst_FashionMnist::readErrorsNameTheFile()
@@ -261,8 +262,8 @@ void tst_FashionMnist::write()
     const auto labels = defaultLabels();
     QVERIFY(writeDataset(datasetDir(), images, idxLabels(labels)));
 
-    const std::int64_t n =
-        pw::data::writeFashionMnist(outDir().toStdString(), split.toStdString(), limit, datasetDir().toStdString());
+    const std::int64_t n = pw::data::writeFashionMnist(outDir().toStdString(), split.toStdString(), limit,
+                                                       datasetDir().toStdString());
     QCOMPARE(n, std::int64_t(expected));
 
     // Every class folder exists, even the empty ones.
@@ -350,13 +351,27 @@ void tst_FashionMnist::writeErrorsNameTheFile_data()
     QTest::addColumn<QString>("problem");
     QTest::addColumn<QString>("namedFile"); // relative to the data set folder
     QTest::addColumn<QString>("fragment");
-    QTest::newRow("label 10") << "label10" << "train-labels-idx1-ubyte.gz" << "label 10 of image 3";
-    QTest::newRow("label 255") << "label255" << "train-labels-idx1-ubyte.gz" << "label 255 of image 3";
-    QTest::newRow("fewer labels than images") << "fewerLabels" << "train" << "25 images but 24 labels";
-    QTest::newRow("missing images file") << "missingImages" << "train-images-idx3-ubyte.gz" << "cannot open";
-    QTest::newRow("missing labels file") << "missingLabels" << "train-labels-idx1-ubyte.gz" << "cannot open";
-    QTest::newRow("images file with bad magic") << "badMagic" << "train-images-idx3-ubyte.gz" << "magic";
-    QTest::newRow("truncated images file") << "truncated" << "train-images-idx3-ubyte.gz" << "truncated";
+    QTest::newRow("label 10") << "label10"
+                              << "train-labels-idx1-ubyte.gz"
+                              << "label 10 of image 3";
+    QTest::newRow("label 255") << "label255"
+                               << "train-labels-idx1-ubyte.gz"
+                               << "label 255 of image 3";
+    QTest::newRow("fewer labels than images") << "fewerLabels"
+                                              << "train"
+                                              << "25 images but 24 labels";
+    QTest::newRow("missing images file") << "missingImages"
+                                         << "train-images-idx3-ubyte.gz"
+                                         << "cannot open";
+    QTest::newRow("missing labels file") << "missingLabels"
+                                         << "train-labels-idx1-ubyte.gz"
+                                         << "cannot open";
+    QTest::newRow("images file with bad magic") << "badMagic"
+                                                << "train-images-idx3-ubyte.gz"
+                                                << "magic";
+    QTest::newRow("truncated images file") << "truncated"
+                                           << "train-images-idx3-ubyte.gz"
+                                           << "truncated";
 }
 
 void tst_FashionMnist::writeErrorsNameTheFile()

@@ -135,7 +135,9 @@ std::map<QString, std::tuple<quint64, qint64, qint64>> snapshot(const QString &d
     QDirIterator it(dir, QDir::Files | QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
     while (it.hasNext()) {
         const QString path = it.next();
-        struct stat st {};
+        struct stat st
+        {
+        };
         if (::stat(QFile::encodeName(path).constData(), &st) == 0) {
             out[path] = {quint64(st.st_ino), qint64(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec,
                          qint64(st.st_size)};
@@ -863,23 +865,36 @@ void tst_Shards::errors_data()
     QTest::addColumn<double>("fraction");
     QTest::addColumn<int>("channels");
     QTest::addColumn<QString>("error");
-    QTest::newRow("unknown table") << "" << "nope" << -1LL << 28 << 0.1 << 0 << "the catalog has no table 'nope'";
-    QTest::newRow("empty table name") << "" << "" << -1LL << 28 << 0.1 << 0 << "table name is empty";
-    QTest::newRow("version 99") << "" << "images" << 99LL << 28 << 0.1 << 0 << "catalog version 99 does not exist";
-    QTest::newRow("version 0") << "" << "images" << 0LL << 28 << 0.1 << 0 << "catalog version 0 does not exist";
-    QTest::newRow("size 7") << "" << "images" << -1LL << 7 << 0.1 << 0 << "image size 7: must be 8 to 1024";
-    QTest::newRow("size 1025") << "" << "images" << -1LL << 1025 << 0.1 << 0 << "image size 1025";
-    QTest::newRow("fraction -0.1") << "" << "images" << -1LL << 28 << -0.1 << 0 << "validation fraction -0.10";
-    QTest::newRow("fraction 0.95") << "" << "images" << -1LL << 28 << 0.95 << 0 << "validation fraction 0.95";
-    QTest::newRow("fraction nan") << "" << "images" << -1LL << 28 << std::numeric_limits<double>::quiet_NaN() << 0
+    QTest::newRow("unknown table") << ""
+                                   << "nope" << -1LL << 28 << 0.1 << 0 << "the catalog has no table 'nope'";
+    QTest::newRow("empty table name") << ""
+                                      << "" << -1LL << 28 << 0.1 << 0 << "table name is empty";
+    QTest::newRow("version 99") << ""
+                                << "images" << 99LL << 28 << 0.1 << 0 << "catalog version 99 does not exist";
+    QTest::newRow("version 0") << ""
+                               << "images" << 0LL << 28 << 0.1 << 0 << "catalog version 0 does not exist";
+    QTest::newRow("size 7") << ""
+                            << "images" << -1LL << 7 << 0.1 << 0 << "image size 7: must be 8 to 1024";
+    QTest::newRow("size 1025") << ""
+                               << "images" << -1LL << 1025 << 0.1 << 0 << "image size 1025";
+    QTest::newRow("fraction -0.1") << ""
+                                   << "images" << -1LL << 28 << -0.1 << 0 << "validation fraction -0.10";
+    QTest::newRow("fraction 0.95") << ""
+                                   << "images" << -1LL << 28 << 0.95 << 0 << "validation fraction 0.95";
+    QTest::newRow("fraction nan") << ""
+                                  << "images" << -1LL << 28 << std::numeric_limits<double>::quiet_NaN() << 0
                                   << "validation fraction nan";
-    QTest::newRow("channels 2") << "" << "images" << -1LL << 28 << 0.1 << 2 << "channels 2";
-    QTest::newRow("no labels") << "unlabeled" << "unlabeled" << -1LL << 28 << 0.1 << 0
+    QTest::newRow("channels 2") << ""
+                                << "images" << -1LL << 28 << 0.1 << 2 << "channels 2";
+    QTest::newRow("no labels") << "unlabeled"
+                               << "unlabeled" << -1LL << 28 << 0.1 << 0
                                << "table 'unlabeled' has no labeled images as of version 2";
-    QTest::newRow("one class") << "single" << "cats" << -1LL << 28 << 0.1 << 0
+    QTest::newRow("one class") << "single"
+                               << "cats" << -1LL << 28 << 0.1 << 0
                                << "table 'cats' has only one class 'cat' as of version 2: training needs at least two";
-    QTest::newRow("before the table existed") << "single" << "cats" << 1LL << 28 << 0.1 << 0
-                                              << "table 'cats' has no labeled images as of version 1";
+    QTest::newRow("before the table existed")
+        << "single"
+        << "cats" << 1LL << 28 << 0.1 << 0 << "table 'cats' has no labeled images as of version 1";
 }
 
 void tst_Shards::errors()
@@ -951,9 +966,8 @@ void tst_Shards::unreadableFilesAreSkipped()
 void tst_Shards::progressAndCancel()
 {
     std::vector<std::pair<std::int64_t, std::int64_t>> calls;
-    const auto set = data::materialise(*m_ws, data::ShardSpec{}, [&](std::int64_t done, std::int64_t total) {
-        calls.emplace_back(done, total);
-    });
+    const auto set = data::materialise(*m_ws, data::ShardSpec{},
+                                       [&](std::int64_t done, std::int64_t total) { calls.emplace_back(done, total); });
     QVERIFY(!calls.empty());
     QCOMPARE(calls.back(), (std::pair<std::int64_t, std::int64_t>{121, 121}));
     for (std::size_t i = 0; i < calls.size(); ++i) {

@@ -320,9 +320,11 @@ void tst_ImageHeader::probeRejects_data()
 
     for (const char *ext : {"png", "jpg"}) {
         const QByteArray whole = pw::test::encodeImage(ext, 200, 150);
-        QTest::newRow((QByteArray(ext) + " cut in half").constData()) << whole.left(whole.size() / 2) << "truncated or corrupt";
+        QTest::newRow((QByteArray(ext) + " cut in half").constData())
+            << whole.left(whole.size() / 2) << "truncated or corrupt";
         QTest::newRow((QByteArray(ext) + " cut to 20 bytes").constData()) << whole.left(20) << "truncated or corrupt";
-        QTest::newRow((QByteArray(ext) + " last byte missing").constData()) << whole.left(whole.size() - 1) << "truncated or corrupt";
+        QTest::newRow((QByteArray(ext) + " last byte missing").constData())
+            << whole.left(whole.size() - 1) << "truncated or corrupt";
     }
     // A PNG whose middle is missing but whose IEND trailer is intact: only the decoder can tell.
     const QByteArray png = pw::test::encodeImage("png", 200, 150);
@@ -334,7 +336,8 @@ void tst_ImageHeader::probeRejects_data()
     QTest::newRow("png zero width") << pw::test::pngHeaderOnly(0, 10) << "truncated or corrupt";
     for (const char *ext : {"tif", "webp"}) {
         const QByteArray whole = pw::test::encodeImage(ext, 200, 150);
-        QTest::newRow((QByteArray(ext) + " cut in half").constData()) << whole.left(whole.size() / 2) << "truncated or corrupt";
+        QTest::newRow((QByteArray(ext) + " cut in half").constData())
+            << whole.left(whole.size() / 2) << "truncated or corrupt";
     }
 }
 

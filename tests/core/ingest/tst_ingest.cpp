@@ -134,13 +134,18 @@ void tst_Ingest::rejectedReasons_data()
 {
     QTest::addColumn<QString>("file");
     QTest::addColumn<QString>("reasonStart");
-    QTest::newRow("empty") << "001.cat/empty.png" << "empty file";
-    QTest::newRow("not an image") << "001.cat/text.jpg" << "not an image";
-    QTest::newRow("truncated png") << "002.dog/trunc.png" << "truncated or corrupt";
-    QTest::newRow("truncated jpeg") << "002.dog/trunc.jpg" << "truncated or corrupt";
+    QTest::newRow("empty") << "001.cat/empty.png"
+                           << "empty file";
+    QTest::newRow("not an image") << "001.cat/text.jpg"
+                                  << "not an image";
+    QTest::newRow("truncated png") << "002.dog/trunc.png"
+                                   << "truncated or corrupt";
+    QTest::newRow("truncated jpeg") << "002.dog/trunc.jpg"
+                                    << "truncated or corrupt";
     QTest::newRow("decompression bomb") << "002.dog/bomb.png"
-                                         << "too large: 20000x20000 (400.0 megapixels) exceeds --max-megapixels 100";
-    QTest::newRow("dangling symlink") << "002.dog/dangling.png" << "unreadable";
+                                        << "too large: 20000x20000 (400.0 megapixels) exceeds --max-megapixels 100";
+    QTest::newRow("dangling symlink") << "002.dog/dangling.png"
+                                      << "unreadable";
 }
 
 void tst_Ingest::rejectedReasons()
@@ -299,9 +304,12 @@ void tst_Ingest::labelRules_data()
 {
     QTest::addColumn<QString>("rule");
     QTest::addColumn<QString>("expectedLabel");
-    QTest::newRow("caltech") << "caltech" << "cat";
-    QTest::newRow("folder") << "folder" << "001.cat";
-    QTest::newRow("none") << "none" << "";
+    QTest::newRow("caltech") << "caltech"
+                             << "cat";
+    QTest::newRow("folder") << "folder"
+                            << "001.cat";
+    QTest::newRow("none") << "none"
+                          << "";
 }
 
 void tst_Ingest::labelRules()

@@ -37,7 +37,8 @@ void tst_IngestResume::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     for (int i = 0; i < kFiles; ++i) {
-        const QString path = m_dir.filePath(QString("src/%1.class%2/img_%3.png").arg(i % 5, 3, 10, QChar('0')).arg(i % 5).arg(i));
+        const QString path = m_dir.filePath(
+            QString("src/%1.class%2/img_%3.png").arg(i % 5, 3, 10, QChar('0')).arg(i % 5).arg(i));
         QVERIFY(test::writeImage(path, 16, 16, 1, i));
     }
 }

@@ -84,15 +84,16 @@ void tst_LabelRule::labelFromPath_data()
 
     // caltech: the top folder is NNN.name
     QTest::newRow("caltech 001.ak47") << LabelRule::Caltech << "001.ak47/x.jpg" << true << "ak47" << 1;
-    QTest::newRow("caltech nested 257.clutter") << LabelRule::Caltech << "257.clutter/a/b.png" << true << "clutter" << 257;
+    QTest::newRow("caltech nested 257.clutter")
+        << LabelRule::Caltech << "257.clutter/a/b.png" << true << "clutter" << 257;
     QTest::newRow("caltech id 0") << LabelRule::Caltech << "000.zero/x.png" << true << "zero" << 0;
     QTest::newRow("caltech one digit") << LabelRule::Caltech << "7.seven/x.png" << true << "seven" << 7;
     QTest::newRow("caltech dot in name") << LabelRule::Caltech << "012.ak.47/x.jpg" << true << "ak.47" << 12;
     QTest::newRow("caltech name with spaces") << LabelRule::Caltech << "003.t shirt/x.jpg" << true << "t shirt" << 3;
-    QTest::newRow("caltech unicode name") << LabelRule::Caltech << QStringLiteral("012.日本語/写真.jpg") << true
-                                          << QStringLiteral("日本語") << 12;
-    QTest::newRow("caltech accented name") << LabelRule::Caltech << QStringLiteral("004.café/x.jpg") << true
-                                           << QStringLiteral("café") << 4;
+    QTest::newRow("caltech unicode name")
+        << LabelRule::Caltech << QStringLiteral("012.日本語/写真.jpg") << true << QStringLiteral("日本語") << 12;
+    QTest::newRow("caltech accented name")
+        << LabelRule::Caltech << QStringLiteral("004.café/x.jpg") << true << QStringLiteral("café") << 4;
     unlabeled("caltech no number", LabelRule::Caltech, "ak47/x.jpg");
     unlabeled("caltech empty name", LabelRule::Caltech, "001./x.jpg");
     unlabeled("caltech empty number", LabelRule::Caltech, ".ak47/x");
@@ -111,7 +112,8 @@ void tst_LabelRule::labelFromPath_data()
 
     // folder: the top folder's name, whatever it is
     QTest::newRow("folder plain") << LabelRule::Folder << "ak47/x.jpg" << true << "ak47" << -1;
-    QTest::newRow("folder caltech-style name kept whole") << LabelRule::Folder << "001.ak47/x.jpg" << true << "001.ak47" << -1;
+    QTest::newRow("folder caltech-style name kept whole")
+        << LabelRule::Folder << "001.ak47/x.jpg" << true << "001.ak47" << -1;
     QTest::newRow("folder nested") << LabelRule::Folder << "cats/2024/x.png" << true << "cats" << -1;
     QTest::newRow("folder unicode") << LabelRule::Folder << QStringLiteral("Ünïcødé 🙂/x.png") << true
                                     << QStringLiteral("Ünïcødé 🙂") << -1;

@@ -145,8 +145,10 @@ const QByteArray kRichPipeline = R"({
 void tst_Databricks::roundTrip_data()
 {
     QTest::addColumn<QByteArray>("pipelineJson");
-    QTest::newRow("resources/pipelines/training.json") << readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json");
-    QTest::newRow("resources/pipelines/scoring.json") << readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json");
+    QTest::newRow("resources/pipelines/training.json")
+        << readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json");
+    QTest::newRow("resources/pipelines/scoring.json")
+        << readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/scoring.json");
     QTest::newRow("every parameter kind, trigger, layout") << kRichPipeline;
 }
 
@@ -176,7 +178,8 @@ void tst_Databricks::exportFieldNames()
     QVERIFY(job.value("description").toString().startsWith("Ingest labeled images"));
     QCOMPARE(job.value("max_concurrent_runs").toInt(), 1);
     QCOMPARE(compact(job.value("schedule")),
-             QByteArray(R"({"pause_status":"PAUSED","quartz_cron_expression":"0 30 2 * * ?","timezone_id":"Europe/Berlin"})"));
+             QByteArray(
+                 R"({"pause_status":"PAUSED","quartz_cron_expression":"0 30 2 * * ?","timezone_id":"Europe/Berlin"})"));
     QCOMPARE(compact(job.value("parameters")),
              QByteArray(R"([{"default":"7","name":"epochs"},{"default":"/data/labeled","name":"image_path"},)"
                         R"({"default":"classifier","name":"model_name"},{"default":"images","name":"table"}])"));
@@ -196,9 +199,10 @@ void tst_Databricks::exportFieldNames()
             QVERIFY2(v.isString(), "Databricks base parameters are strings");
     }
     QCOMPARE(compact(tasks[0]),
-             QByteArray(R"({"description":"New and changed labeled images become a new catalog version",)"
-                        R"("notebook_task":{"base_parameters":{"labels":"caltech","source":"{{job.parameters.image_path}}",)"
-                        R"("table":"{{job.parameters.table}}"},"notebook_path":"/Pipewright/ingest"},"task_key":"ingest"})"));
+             QByteArray(
+                 R"({"description":"New and changed labeled images become a new catalog version",)"
+                 R"("notebook_task":{"base_parameters":{"labels":"caltech","source":"{{job.parameters.image_path}}",)"
+                 R"("table":"{{job.parameters.table}}"},"notebook_path":"/Pipewright/ingest"},"task_key":"ingest"})"));
     const QJsonObject train = tasks[1].toObject();
     QCOMPARE(train.value("task_key").toString(), QString("train"));
     QCOMPARE(compact(train.value("depends_on")), QByteArray(R"([{"task_key":"ingest"}])"));
@@ -239,8 +243,9 @@ void tst_Databricks::importTrainingJob()
     QVERIFY(p.description.rfind("Nightly:", 0) == 0);
     QCOMPARE(p.maxConcurrentRuns, 1);
     QCOMPARE(p.maxParallelTasks, 2); // no pipewright tag: the default
-    QCOMPARE(p.parameters, (std::vector<std::pair<std::string, std::string>>{
-                               {"image_path", "/dbfs/mnt/raw/labeled"}, {"model_name", "classifier"}, {"epochs", "10"}}));
+    QCOMPARE(p.parameters,
+             (std::vector<std::pair<std::string, std::string>>{
+                 {"image_path", "/dbfs/mnt/raw/labeled"}, {"model_name", "classifier"}, {"epochs", "10"}}));
     QVERIFY(p.schedule.has_value());
     QCOMPARE(p.schedule->expression, std::string("0 0 3 ? * MON-FRI"));
     QVERIFY(p.schedule->quartz);
@@ -254,8 +259,9 @@ void tst_Databricks::importTrainingJob()
     QCOMPARE(load.type, std::string("ingest"));
     QCOMPARE(load.description, std::string("Register the new labeled images as a catalog version"));
     QCOMPARE(load.timeoutSeconds, 3600);
-    QCOMPARE(compact(load.params), QByteArray(R"({"labels":"caltech","max_megapixels":50,"source":"{{params.image_path}}",)"
-                                              R"("table":"images"})"));
+    QCOMPARE(compact(load.params),
+             QByteArray(R"({"labels":"caltech","max_megapixels":50,"source":"{{params.image_path}}",)"
+                        R"("table":"images"})"));
     QCOMPARE(train.key, std::string("train"));
     QCOMPARE(train.type, std::string("train"));
     QCOMPARE(train.dependsOn, std::vector<std::string>{"load_images"});
@@ -264,8 +270,9 @@ void tst_Databricks::importTrainingJob()
     QCOMPARE(train.maxRetries, 2);
     QCOMPARE(train.minRetryIntervalMillis, 60000);
     QVERIFY(train.retryOnTimeout);
-    QCOMPARE(compact(train.params), QByteArray(R"({"batch_size":64,"epochs":"{{params.epochs}}","experiment":"{{run.name}}",)"
-                                               R"("lr":0.001,"table":"images"})"));
+    QCOMPARE(compact(train.params),
+             QByteArray(R"({"batch_size":64,"epochs":"{{params.epochs}}","experiment":"{{run.name}}",)"
+                        R"("lr":0.001,"table":"images"})"));
     QCOMPARE(reg.type, std::string("register"));
     QCOMPARE(reg.dependsOn, std::vector<std::string>{"train"});
     QCOMPARE(compact(reg.params), QByteArray(R"({"description":"registered by job run {{run.id}}",)"
@@ -285,7 +292,8 @@ void tst_Databricks::importTrainingJob()
              {"task 'train':", "mapped to type train"},
              {"task 'register':", "email_notifications not kept", "ml-team@example.com"},
              {"task 'register':", "mapped to type register", "'regist'"}})
-        QVERIFY2(!noteWith(imported.notes, parts).empty(), qPrintable(QString(parts[0]) + " " + parts[1] + "\n" + notes));
+        QVERIFY2(!noteWith(imported.notes, parts).empty(),
+                 qPrintable(QString(parts[0]) + " " + parts[1] + "\n" + notes));
     QVERIFY2(noteWith(imported.notes, {"format"}).empty(), qPrintable(notes)); // describes the job only
     QVERIFY2(noteWith(imported.notes, {"source"}).empty(), qPrintable(notes)); // WORKSPACE is the default
     QCOMPARE(!noteWith(imported.notes, {"job_id not kept", "684297301422817"}).empty(), jobGet);
@@ -301,34 +309,43 @@ void tst_Databricks::importTaskKinds_data()
     QTest::addColumn<QStringList>("noteParts");
 
     QTest::newRow("spark_python_task, unmapped: python3 FILE ARGS")
-        << "export_report" << "shell"
-        << QByteArray(R"({"argv":["python3","dbfs:/jobs/export_report.py","--date","{{job.start_time.iso_date}}","--out",)"
-                      R"("{{params.report_dir}}"]})")
-        << QStringList{"spark_python_task became a shell task running python3 'dbfs:/jobs/export_report.py'",
-                       "spark_python_task.parameters: {{job.start_time.iso_date}} is a Databricks dynamic value reference",
-                       "existing_cluster_id not kept: \"0923-164208-meows279\""};
+        << "export_report"
+        << "shell"
+        << QByteArray(
+               R"({"argv":["python3","dbfs:/jobs/export_report.py","--date","{{job.start_time.iso_date}}","--out",)"
+               R"("{{params.report_dir}}"]})")
+        << QStringList{
+               "spark_python_task became a shell task running python3 'dbfs:/jobs/export_report.py'",
+               "spark_python_task.parameters: {{job.start_time.iso_date}} is a Databricks dynamic value reference",
+               "existing_cluster_id not kept: \"0923-164208-meows279\""};
     QTest::newRow("spark_python_task, mapped: its positional parameters are noted")
-        << "evaluate" << "evaluate" << QByteArray("{}")
+        << "evaluate"
+        << "evaluate" << QByteArray("{}")
         << QStringList{"spark_python_task.python_file 'src/evaluate_model.py' mapped to type evaluate",
                        "spark_python_task.parameters not kept: [\"--run\",\"5f2a\"]",
                        "spark_python_task.source not kept: \"GIT\"", "invalid: task 'evaluate': params.run: missing"};
     QTest::newRow("python_wheel_task: ENTRY_POINT --NAME=VALUE")
-        << "features" << "shell"
-        << QByteArray(R"({"argv":["build-features","--out={{params.report_dir}}","--table=images"]})")
+        << "features"
+        << "shell" << QByteArray(R"({"argv":["build-features","--out={{params.report_dir}}","--table=images"]})")
         << QStringList{"python_wheel_task became a shell task running its entry point 'build-features'",
                        "'ml_features'", "environment_key not kept"};
     QTest::newRow("spark_submit_task: spark-submit ARGS")
-        << "aggregate" << "shell"
-        << QByteArray(R"({"argv":["spark-submit","--class","org.example.Aggregate","dbfs:/jars/aggregate.jar","2024"]})")
+        << "aggregate"
+        << "shell"
+        << QByteArray(
+               R"({"argv":["spark-submit","--class","org.example.Aggregate","dbfs:/jars/aggregate.jar","2024"]})")
         << QStringList{"spark_submit_task became a shell task running spark-submit", "new_cluster not kept"};
     QTest::newRow("sql_task: a shell task that fails")
-        << "refresh_dashboard" << "shell"
-        << QByteArray(R"({"argv":["sh","-c","printf '%s\\n' \"$0\" >&2; exit 1","task 'refresh_dashboard' was imported )"
-                      R"(from a Databricks sql_task, which Pipewright cannot run: replace this shell task"]})")
+        << "refresh_dashboard"
+        << "shell"
+        << QByteArray(
+               R"({"argv":["sh","-c","printf '%s\\n' \"$0\" >&2; exit 1","task 'refresh_dashboard' was imported )"
+               R"(from a Databricks sql_task, which Pipewright cannot run: replace this shell task"]})")
         << QStringList{"a Databricks sql_task cannot run in Pipewright; became a shell task that fails",
                        "8f3b2c1d4e5f6a7b"};
     QTest::newRow("notebook_task matching no mapping: a shell task that fails, base parameters noted")
-        << "notify" << "shell"
+        << "notify"
+        << "shell"
         << QByteArray(R"({"argv":["sh","-c","printf '%s\\n' \"$0\" >&2; exit 1","task 'notify' was imported )"
                       R"(from a Databricks notebook_task (/Repos/ml/99_notify_slack), which Pipewright cannot run: )"
                       R"(replace this shell task"]})")
@@ -372,31 +389,85 @@ void tst_Databricks::typeMapping_data()
     QTest::addColumn<QString>("type");
     QTest::addColumn<QString>("taskKey");
 
-    QTest::newRow("load") << "/Repos/ml/01_load_images" << "" << "ingest" << "t";
-    QTest::newRow("prep") << "/Repos/ml/00_prepare_data" << "" << "ingest" << "t";
-    QTest::newRow("train") << "/Repos/ml/02_train" << "" << "train" << "t";
-    QTest::newRow("regist") << "/Repos/ml/03_register" << "" << "register" << "t";
-    QTest::newRow("promot") << "/Repos/ml/04_promotion" << "" << "promote" << "t";
-    QTest::newRow("label") << "/Repos/ml/06_export_labels" << "" << "review-export" << "t";
-    QTest::newRow("ignoring case") << "/Users/ana@example.com/Evaluate Model" << "" << "evaluate" << "t";
-    QTest::newRow("the notebook's name before its folder") << "/Repos/training/03_register" << "" << "register" << "t";
-    QTest::newRow("the folder when the name matches nothing") << "/Repos/scoring/run" << "" << "score" << "t";
-    QTest::newRow("first default in order") << "/Repos/ml/05_score_review_queue" << "" << "score" << "t";
-    QTest::newRow("--map overrides a default") << "/Repos/ml/05_score_review_queue" << "review=review-export"
-                                               << "review-export" << "t";
-    QTest::newRow("--map before the default on the same name") << "/Repos/ml/02_train" << "02_train=evaluate"
-                                                               << "evaluate" << "t";
-    QTest::newRow("--map for a notebook no default knows") << "/Repos/ml/99_merge" << "merge=labels-merge"
-                                                           << "labels-merge" << "t";
-    QTest::newRow("what export writes, exactly") << "/Pipewright/labels-merge" << "" << "labels-merge" << "t";
-    QTest::newRow("what export writes, before --map") << "/Pipewright/train" << "train=score" << "train" << "t";
-    QTest::newRow("no mapping: shell") << "/Repos/ml/99_notify_slack" << "" << "shell" << "t";
-    QTest::newRow("the task key when the name matches nothing")
-        << "/Users/ana@example.com/clf/05 Batch Inference" << "" << "score" << "Score_Images";
-    QTest::newRow("the task key before the folder") << "/Repos/scoring/run" << "" << "train" << "Train_Images";
-    QTest::newRow("the notebook's name before the task key") << "/Repos/ml/03_register" << "" << "register"
+    QTest::newRow("load") << "/Repos/ml/01_load_images"
+                          << ""
+                          << "ingest"
+                          << "t";
+    QTest::newRow("prep") << "/Repos/ml/00_prepare_data"
+                          << ""
+                          << "ingest"
+                          << "t";
+    QTest::newRow("train") << "/Repos/ml/02_train"
+                           << ""
+                           << "train"
+                           << "t";
+    QTest::newRow("regist") << "/Repos/ml/03_register"
+                            << ""
+                            << "register"
+                            << "t";
+    QTest::newRow("promot") << "/Repos/ml/04_promotion"
+                            << ""
+                            << "promote"
+                            << "t";
+    QTest::newRow("label") << "/Repos/ml/06_export_labels"
+                           << ""
+                           << "review-export"
+                           << "t";
+    QTest::newRow("ignoring case") << "/Users/ana@example.com/Evaluate Model"
+                                   << ""
+                                   << "evaluate"
+                                   << "t";
+    QTest::newRow("the notebook's name before its folder") << "/Repos/training/03_register"
+                                                           << ""
+                                                           << "register"
+                                                           << "t";
+    QTest::newRow("the folder when the name matches nothing") << "/Repos/scoring/run"
+                                                              << ""
+                                                              << "score"
+                                                              << "t";
+    QTest::newRow("first default in order") << "/Repos/ml/05_score_review_queue"
+                                            << ""
+                                            << "score"
+                                            << "t";
+    QTest::newRow("--map overrides a default") << "/Repos/ml/05_score_review_queue"
+                                               << "review=review-export"
+                                               << "review-export"
+                                               << "t";
+    QTest::newRow("--map before the default on the same name") << "/Repos/ml/02_train"
+                                                               << "02_train=evaluate"
+                                                               << "evaluate"
+                                                               << "t";
+    QTest::newRow("--map for a notebook no default knows") << "/Repos/ml/99_merge"
+                                                           << "merge=labels-merge"
+                                                           << "labels-merge"
+                                                           << "t";
+    QTest::newRow("what export writes, exactly") << "/Pipewright/labels-merge"
+                                                 << ""
+                                                 << "labels-merge"
+                                                 << "t";
+    QTest::newRow("what export writes, before --map") << "/Pipewright/train"
+                                                      << "train=score"
+                                                      << "train"
+                                                      << "t";
+    QTest::newRow("no mapping: shell") << "/Repos/ml/99_notify_slack"
+                                       << ""
+                                       << "shell"
+                                       << "t";
+    QTest::newRow("the task key when the name matches nothing") << "/Users/ana@example.com/clf/05 Batch Inference"
+                                                                << ""
+                                                                << "score"
+                                                                << "Score_Images";
+    QTest::newRow("the task key before the folder") << "/Repos/scoring/run"
+                                                    << ""
+                                                    << "train"
+                                                    << "Train_Images";
+    QTest::newRow("the notebook's name before the task key") << "/Repos/ml/03_register"
+                                                             << ""
+                                                             << "register"
                                                              << "Train_Then_Register";
-    QTest::newRow("--map on the task key") << "/Repos/ml/nb1" << "merge=labels-merge" << "labels-merge"
+    QTest::newRow("--map on the task key") << "/Repos/ml/nb1"
+                                           << "merge=labels-merge"
+                                           << "labels-merge"
                                            << "Merge_Labels";
 }
 
@@ -427,10 +498,10 @@ void tst_Databricks::importSeedJobs_data()
     QTest::addColumn<QStringList>("noteParts");
 
     const QString experiment = "/Users/someone@example.com/image-classifier";
-    const QStringList common{
-        "job: parameters.experiment_name = '" + experiment + "' from notebook_task.base_parameters.experiment_name",
-        "job: parameters.job_user = 'someone@example.com'|no task here uses it",
-        "existing_cluster_id not kept: \"0418-103255-abcd1234\""};
+    const QStringList common{"job: parameters.experiment_name = '" + experiment
+                                 + "' from notebook_task.base_parameters.experiment_name",
+                             "job: parameters.job_user = 'someone@example.com'|no task here uses it",
+                             "existing_cluster_id not kept: \"0418-103255-abcd1234\""};
 
     QTest::newRow("training: create payload")
         << sampleJob("seed_training_create.json")
@@ -441,21 +512,24 @@ void tst_Databricks::importSeedJobs_data()
                        R"(Register_Model={"name":"{{params.model_name}}","run":"{{tasks.Train_Images.run_id}}"})"}
         << QStringList{"experiment_name=" + experiment, "image_path=/dbfs/mnt/images/training",
                        "job_user=someone@example.com", "model_name=image-classifier"}
-        << common + QStringList{
-               "job: parameters.image_path = '/dbfs/mnt/images/training'|of tasks 'Load_Images_for_Training', "
-               "'Train_Images', 'Register_Model'|used as params.source of 'Load_Images_for_Training'|"
-               "Databricks storage: give a local folder with --param image_path=DIR",
-               "used as params.experiment of 'Train_Images'",
-               "task 'Train_Images': params.table = {{tasks.Load_Images_for_Training.table}} (the table its upstream "
-               "ingest task wrote)",
-               "task 'Register_Model': params.run = {{tasks.Train_Images.run_id}} (the run of its upstream train task)",
-               "task 'Register_Model': params.name = {{params.model_name}}: a default: parameter model_name = "
-               "'image-classifier' (the last part of its experiment_name '" + experiment + "')|--param model_name=",
-               "task 'Register_Model': notebook_task.notebook_path|mapped to type register"};
+        << common
+               + QStringList{
+                   "job: parameters.image_path = '/dbfs/mnt/images/training'|of tasks 'Load_Images_for_Training', "
+                   "'Train_Images', 'Register_Model'|used as params.source of 'Load_Images_for_Training'|"
+                   "Databricks storage: give a local folder with --param image_path=DIR",
+                   "used as params.experiment of 'Train_Images'",
+                   "task 'Train_Images': params.table = {{tasks.Load_Images_for_Training.table}} (the table its "
+                   "upstream "
+                   "ingest task wrote)",
+                   "task 'Register_Model': params.run = {{tasks.Train_Images.run_id}} (the run of its upstream train "
+                   "task)",
+                   "task 'Register_Model': params.name = {{params.model_name}}: a default: parameter model_name = "
+                   "'image-classifier' (the last part of its experiment_name '"
+                       + experiment + "')|--param model_name=",
+                   "task 'Register_Model': notebook_task.notebook_path|mapped to type register"};
 
     QTest::newRow("scoring: jobs/get response, tasks out of order")
-        << sampleJob("seed_scoring_get.json")
-        << QStringList{"Manual_Image_Labeling", "Load_New_Images", "Score_Images"}
+        << sampleJob("seed_scoring_get.json") << QStringList{"Manual_Image_Labeling", "Load_New_Images", "Score_Images"}
         << QStringList{R"(Manual_Image_Labeling={"file":"{{params.review_file}}"})",
                        R"(Load_New_Images={"source":"{{params.image_path}}"})",
                        R"(Score_Images={"model":"{{params.model_name}}@Production",)"
@@ -463,16 +537,20 @@ void tst_Databricks::importSeedJobs_data()
         << QStringList{"experiment_name=" + experiment, "image_path=/dbfs/mnt/images/new",
                        "job_user=someone@example.com", "model_name=image-classifier",
                        "review_file=review-Manual_Image_Labeling.csv"}
-        << common + QStringList{
-               "job: parameters.image_path = '/dbfs/mnt/images/new'|used as params.source of 'Load_New_Images'|"
-               "--param image_path=DIR",
-               "task 'Score_Images': notebook_task.notebook_path|mapped to type score (substring 'scor' of the task key)",
-               "task 'Score_Images': params.table = {{tasks.Load_New_Images.table}}",
-               "task 'Score_Images': params.model = {{params.model_name}}@Production: a default: parameter model_name = "
-               "'image-classifier'|--param model_name=",
-               "task 'Manual_Image_Labeling': params.file = {{params.review_file}}: a default: parameter review_file = "
-               "'review-Manual_Image_Labeling.csv' (a file under the workspace)|--param review_file=",
-               "job: job_id not kept: 918273645501234"};
+        << common
+               + QStringList{
+                   "job: parameters.image_path = '/dbfs/mnt/images/new'|used as params.source of 'Load_New_Images'|"
+                   "--param image_path=DIR",
+                   "task 'Score_Images': notebook_task.notebook_path|mapped to type score (substring 'scor' of the "
+                   "task key)",
+                   "task 'Score_Images': params.table = {{tasks.Load_New_Images.table}}",
+                   "task 'Score_Images': params.model = {{params.model_name}}@Production: a default: parameter "
+                   "model_name = "
+                   "'image-classifier'|--param model_name=",
+                   "task 'Manual_Image_Labeling': params.file = {{params.review_file}}: a default: parameter "
+                   "review_file = "
+                   "'review-Manual_Image_Labeling.csv' (a file under the workspace)|--param review_file=",
+                   "job: job_id not kept: 918273645501234"};
 }
 
 void tst_Databricks::importSeedJobs()
@@ -514,7 +592,8 @@ void tst_Databricks::importSeedJobs()
         const bool referred = all.contains(QByteArray::fromStdString("{{params." + name + "}}"));
         QVERIFY2(referred != !noteWith(imported.notes, {unused.c_str(), "no task here uses it"}).empty(), name.c_str());
     }
-    QVERIFY2(!noteWith(imported.notes, {"job: parameters.job_user = ", "no task here uses it"}).empty(), qPrintable(notes));
+    QVERIFY2(!noteWith(imported.notes, {"job: parameters.job_user = ", "no task here uses it"}).empty(),
+             qPrintable(notes));
     for (const QString &want : noteParts) {
         std::vector<std::string> parts;
         for (const QString &part : want.split('|'))
@@ -533,10 +612,17 @@ void tst_Databricks::importParameters_data()
     QTest::addColumn<QString>("value");
     QTest::addColumn<QString>("error"); // empty: accepted
 
-    QTest::newRow("a default") << "model_name" << "fashion" << "";
-    QTest::newRow("a value lifted from the job") << "image_path" << "/data/fashion" << "";
-    QTest::newRow("the job's context") << "job_user" << "me" << "";
-    QTest::newRow("no such parameter") << "epochs" << "2"
+    QTest::newRow("a default") << "model_name"
+                               << "fashion"
+                               << "";
+    QTest::newRow("a value lifted from the job") << "image_path"
+                                                 << "/data/fashion"
+                                                 << "";
+    QTest::newRow("the job's context") << "job_user"
+                                       << "me"
+                                       << "";
+    QTest::newRow("no such parameter") << "epochs"
+                                       << "2"
                                        << "no parameter 'epochs' (parameters: experiment_name, image_path, job_user, "
                                           "model_name)";
 }
@@ -553,11 +639,13 @@ void tst_Databricks::importParameters()
         QVERIFY2(error.isEmpty(), "no exception");
         QVERIFY2(imported.errors.empty(), qPrintable(joined(imported.notes)));
         const auto &params = imported.pipeline.parameters;
-        const auto it = std::find_if(params.begin(), params.end(), [&](const auto &pv) { return pv.first == name.toStdString(); });
+        const auto it = std::find_if(params.begin(), params.end(),
+                                     [&](const auto &pv) { return pv.first == name.toStdString(); });
         QVERIFY(it != params.end());
         QCOMPARE(QString::fromStdString(it->second), value);
         QCOMPARE(params.size(), std::size_t(4)); // set, never added
-        const std::string note = "job: parameters." + name.toStdString() + " = '" + value.toStdString() + "' (set on import)";
+        const std::string note = "job: parameters." + name.toStdString() + " = '" + value.toStdString()
+                                 + "' (set on import)";
         QVERIFY2(!noteWith(imported.notes, {note.c_str()}).empty(), qPrintable(joined(imported.notes)));
     } catch (const std::invalid_argument &e) {
         QVERIFY2(!error.isEmpty(), e.what());
@@ -580,7 +668,8 @@ void tst_Databricks::liftedNotebookParameters_data()
                           "registered_model_name": "flowers"}}}])")
         << QStringList{R"(fit={"epochs":"{{params.num_epochs}}","lr":"{{params.learning_rate}}"})",
                        R"(s={"model":"{{params.registered_model_name}}@Production","threshold":"{{params.confidence_threshold}}"})"}
-        << QStringList{"learning_rate=0.01", "num_epochs=3", "confidence_threshold=0.8", "registered_model_name=flowers"};
+        << QStringList{"learning_rate=0.01", "num_epochs=3", "confidence_threshold=0.8",
+                       "registered_model_name=flowers"};
     QTest::newRow("a job parameter reference is used, not lifted")
         << QByteArray(R"([{"task_key": "load", "notebook_task": {"notebook_path": "/Repos/ml/load",
                           "base_parameters": {"image_path": "{{job.parameters.p}}"}}}])")
@@ -693,9 +782,13 @@ void tst_Databricks::baseParameterKinds()
         "base_parameters": {"epochs": "12", "lr": "3e-4", "batch_size": "sixty-four", "seed": "{{job.parameters.p}}",
                             "val_fraction": " 0.2 ", "device": "cuda", "image_size": "2.5"}}})";
     const auto imported = pipeline::importDatabricks(oneTaskJob(task));
-    QCOMPARE(imported.pipeline.tasks.at(0).params,
-             (QJsonObject{{"batch_size", "sixty-four"}, {"device", "cuda"}, {"epochs", 12}, {"image_size", "2.5"},
-                          {"lr", 3e-4}, {"seed", "{{params.p}}"}, {"val_fraction", 0.2}}));
+    QCOMPARE(imported.pipeline.tasks.at(0).params, (QJsonObject{{"batch_size", "sixty-four"},
+                                                                {"device", "cuda"},
+                                                                {"epochs", 12},
+                                                                {"image_size", "2.5"},
+                                                                {"lr", 3e-4},
+                                                                {"seed", "{{params.p}}"},
+                                                                {"val_fraction", 0.2}}));
     QCOMPARE(imported.errors.size(), std::size_t(2));
     QVERIFY(!noteWith(imported.notes, {"invalid: task 't': params.batch_size: must be a whole number"}).empty());
     QVERIFY(!noteWith(imported.notes, {"invalid: task 't': params.image_size: must be a whole number"}).empty());
@@ -716,14 +809,17 @@ void tst_Databricks::references_data()
     QTest::addColumn<QString>("databricks");
     QTest::addColumn<QStringList>("untranslated"); // on the way in
 
-    QTest::newRow("job parameter") << "{{params.epochs}}" << "{{job.parameters.epochs}}" << QStringList{};
-    QTest::newRow("task value") << "v{{tasks.train.run_id}}w" << "v{{tasks.train.values.run_id}}w" << QStringList{};
-    QTest::newRow("run id and name") << "run {{run.id}} of {{run.name}}" << "run {{job.run_id}} of {{job.name}}"
-                                     << QStringList{};
-    QTest::newRow("several in one string") << "{{params.a}}/{{params.b}}-{{tasks.k.o}}"
-                                           << "{{job.parameters.a}}/{{job.parameters.b}}-{{tasks.k.values.o}}"
-                                           << QStringList{};
-    QTest::newRow("plain text") << "no references {here}" << "no references {here}" << QStringList{};
+    QTest::newRow("job parameter") << "{{params.epochs}}"
+                                   << "{{job.parameters.epochs}}" << QStringList{};
+    QTest::newRow("task value") << "v{{tasks.train.run_id}}w"
+                                << "v{{tasks.train.values.run_id}}w" << QStringList{};
+    QTest::newRow("run id and name") << "run {{run.id}} of {{run.name}}"
+                                     << "run {{job.run_id}} of {{job.name}}" << QStringList{};
+    QTest::newRow("several in one string")
+        << "{{params.a}}/{{params.b}}-{{tasks.k.o}}"
+        << "{{job.parameters.a}}/{{job.parameters.b}}-{{tasks.k.values.o}}" << QStringList{};
+    QTest::newRow("plain text") << "no references {here}"
+                                << "no references {here}" << QStringList{};
     QTest::newRow("Databricks-only values stay as written")
         << "{{job.start_time.iso_date}} {{tasks.train.result_state}} {{job.id}}"
         << "{{job.start_time.iso_date}} {{tasks.train.result_state}} {{job.id}}"
@@ -750,13 +846,20 @@ void tst_Databricks::classicCronExport_data()
     QTest::addColumn<QString>("cron");
     QTest::addColumn<QString>("quartz"); // empty: not expressible
 
-    QTest::newRow("weekdays") << "30 2 * * 1-5" << "0 30 2 ? * MON,TUE,WED,THU,FRI";
-    QTest::newRow("sunday as 7") << "0 6 * * 7" << "0 0 6 ? * SUN";
-    QTest::newRow("day of month") << "0 4 1,15 * *" << "0 0 4 1,15 * ?";
-    QTest::newRow("every quarter hour") << "*/15 * * * *" << "0 */15 * * * ?";
-    QTest::newRow("macro") << "@daily" << "0 0 0 * * ?";
-    QTest::newRow("months by name") << "0 9 * JAN-MAR MON" << "0 0 9 ? JAN-MAR MON";
-    QTest::newRow("both day fields (Vixie's OR)") << "0 0 1 * 1" << "";
+    QTest::newRow("weekdays") << "30 2 * * 1-5"
+                              << "0 30 2 ? * MON,TUE,WED,THU,FRI";
+    QTest::newRow("sunday as 7") << "0 6 * * 7"
+                                 << "0 0 6 ? * SUN";
+    QTest::newRow("day of month") << "0 4 1,15 * *"
+                                  << "0 0 4 1,15 * ?";
+    QTest::newRow("every quarter hour") << "*/15 * * * *"
+                                        << "0 */15 * * * ?";
+    QTest::newRow("macro") << "@daily"
+                           << "0 0 0 * * ?";
+    QTest::newRow("months by name") << "0 9 * JAN-MAR MON"
+                                    << "0 0 9 ? JAN-MAR MON";
+    QTest::newRow("both day fields (Vixie's OR)") << "0 0 1 * 1"
+                                                  << "";
 }
 
 void tst_Databricks::classicCronExport()
@@ -828,25 +931,25 @@ void tst_Databricks::errors_data()
     QTest::addColumn<QByteArray>("json");
     QTest::addColumn<QString>("mentions");
 
-    QTest::newRow("malformed JSON: line and column") << QByteArray("{\n  \"name\": \"x\",\n  \"tasks\": [,]\n}")
-                                                     << "malformed JSON at line 3, column";
+    QTest::newRow("malformed JSON: line and column")
+        << QByteArray("{\n  \"name\": \"x\",\n  \"tasks\": [,]\n}") << "malformed JSON at line 3, column";
     QTest::newRow("truncated") << QByteArray("{\"name\": \"x\", \"tasks\": [") << "malformed JSON at line 1";
     QTest::newRow("an array") << QByteArray("[{\"name\": \"x\"}]") << "not a Databricks job";
     QTest::newRow("neither shape") << QByteArray(R"({"name": "x", "max_concurrent_runs": 1})")
                                    << "expected a Jobs 2.1 create payload";
     QTest::newRow("a Pipewright pipeline file") << readFile(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/training.json")
                                                 << "a Pipewright pipeline file, not a Databricks job";
-    QTest::newRow("tasks not an array") << QByteArray(R"({"name": "x", "tasks": {"a": 1}})") << "'tasks' must be an array";
+    QTest::newRow("tasks not an array") << QByteArray(R"({"name": "x", "tasks": {"a": 1}})")
+                                        << "'tasks' must be an array";
     QTest::newRow("jobs/list response") << QByteArray(R"({"jobs": [{"job_id": 1}, {"job_id": 2}], "has_more": false})")
                                         << "jobs/list response with 2 jobs";
-    QTest::newRow("jobs/get without tasks") << QByteArray(R"({"job_id": 7, "settings": {"name": "x"}})")
-                                            << "Databricks job 7: settings.tasks is missing";
+    QTest::newRow("jobs/get without tasks")
+        << QByteArray(R"({"job_id": 7, "settings": {"name": "x"}})") << "Databricks job 7: settings.tasks is missing";
     QTest::newRow("Jobs 2.0 single task")
         << QByteArray(R"({"name": "x", "notebook_task": {"notebook_path": "/a"}, "existing_cluster_id": "c"})")
         << "Jobs API 2.0 single-task job";
-    QTest::newRow("duplicate key")
-        << QByteArray(R"({"name": "x", "tasks": [{"task_key": "a", "task_key": "b"}]})")
-        << "line 1, column 43: duplicate key 'task_key' in tasks[0]";
+    QTest::newRow("duplicate key") << QByteArray(R"({"name": "x", "tasks": [{"task_key": "a", "task_key": "b"}]})")
+                                   << "line 1, column 43: duplicate key 'task_key' in tasks[0]";
 }
 
 void tst_Databricks::errors()
@@ -872,7 +975,8 @@ void tst_Databricks::controlCharactersRefused_data()
         << QByteArray(R"({"name": "nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x", "tasks": [)" + task + "]}")
         << "name";
     QTest::newRow("task key with a newline")
-        << oneTaskJob(R"({"task_key": "t\nx", "notebook_task": {"notebook_path": "/Repos/ml/02_train"}})") << "task_key";
+        << oneTaskJob(R"({"task_key": "t\nx", "notebook_task": {"notebook_path": "/Repos/ml/02_train"}})")
+        << "task_key";
     QTest::newRow("job parameter with an escape character")
         << QByteArray(R"({"name": "j", "parameters": [{"name": "p\u001b", "default": "v"}], "tasks": [)" + task + "]}")
         << "parameters.p\\x1b";
@@ -883,12 +987,14 @@ void tst_Databricks::controlCharactersRefused()
     QFETCH(QByteArray, job);
     QFETCH(QString, field);
     const auto imported = pipeline::importDatabricks(job);
-    const auto found = std::find_if(imported.errors.begin(), imported.errors.end(), [&](const pipeline::ValidationError &e) {
-        return QString::fromStdString(e.field) == field;
-    });
-    QVERIFY2(found != imported.errors.end(), qPrintable(QString::fromStdString(imported.notes.empty() ? "" : imported.notes.back())));
+    const auto found = std::find_if(
+        imported.errors.begin(), imported.errors.end(),
+        [&](const pipeline::ValidationError &e) { return QString::fromStdString(e.field) == field; });
+    QVERIFY2(found != imported.errors.end(),
+             qPrintable(QString::fromStdString(imported.notes.empty() ? "" : imported.notes.back())));
     // Shown escaped ("\n", "\x1b"), never raw.
-    QVERIFY2(QString::fromStdString(found->message).contains(QRegularExpression(R"(\\(n|x1b))")), found->message.c_str());
+    QVERIFY2(QString::fromStdString(found->message).contains(QRegularExpression(R"(\\(n|x1b))")),
+             found->message.c_str());
     QVERIFY2(QString::fromStdString(pipeline::errorText(*found)).indexOf('\n') < 0, found->message.c_str());
 }
 

@@ -325,8 +325,11 @@ void tst_Executor::orderAndParallelism()
       ]})";
     Pipeline p;
     // Two at a time: b and c each wait for the other to start, which only running both at once allows.
-    QCOMPARE(parseInto(json, {{"PARALLEL", parallel}, {"STAMP", kStampScript}, {"PEER_OF_B", parallel == 2 ? "c" : ""},
-                              {"PEER_OF_C", parallel == 2 ? "b" : ""}},
+    QCOMPARE(parseInto(json,
+                       {{"PARALLEL", parallel},
+                        {"STAMP", kStampScript},
+                        {"PEER_OF_B", parallel == 2 ? "c" : ""},
+                        {"PEER_OF_C", parallel == 2 ? "b" : ""}},
                        p),
              QString());
     QCOMPARE(p.maxParallelTasks, parallel);
@@ -526,8 +529,10 @@ void tst_Executor::runIfMatrix()
     o.params["u2"] = u2.toStdString();
 
     const RunInfo run = pipeline::runPipeline(*m_ws, p, o);
-    QCOMPARE(stateOf(run, "u1"), u1 == "0" ? QStringLiteral("TERMINATED/SUCCESS") : QStringLiteral("TERMINATED/FAILED"));
-    QCOMPARE(stateOf(run, "u2"), u2 == "0" ? QStringLiteral("TERMINATED/SUCCESS") : QStringLiteral("TERMINATED/FAILED"));
+    QCOMPARE(stateOf(run, "u1"),
+             u1 == "0" ? QStringLiteral("TERMINATED/SUCCESS") : QStringLiteral("TERMINATED/FAILED"));
+    QCOMPARE(stateOf(run, "u2"),
+             u2 == "0" ? QStringLiteral("TERMINATED/SUCCESS") : QStringLiteral("TERMINATED/FAILED"));
     QCOMPARE(stateOf(run, "d"), expected);
     const bool shouldRun = expected == "TERMINATED/SUCCESS";
     QCOMPARE(taskOf(run, "d").attempts, shouldRun ? 1 : 0);
@@ -747,7 +752,10 @@ void tst_Executor::earlierAttemptsFollowRetriesAndRepairs()
     auto made = [&](std::int64_t run, int attempt) {
         QStringList out;
         for (const auto &e : pipeline::earlierAttempts(*db, run, "t", attempt))
-            out << QString("%1.%2 %3 %4").arg(e.runId).arg(e.attempt).arg(qs(e.result), e.outputs.value("made").toString());
+            out << QString("%1.%2 %3 %4")
+                       .arg(e.runId)
+                       .arg(e.attempt)
+                       .arg(qs(e.result), e.outputs.value("made").toString());
         return out;
     };
     const QString r1 = QString::number(first.runId), r2 = QString::number(second.runId);
@@ -760,7 +768,8 @@ void tst_Executor::earlierAttemptsFollowRetriesAndRepairs()
 
     // Recorded while an attempt runs: what loadRun and the next attempt see.
     pipeline::recordAttemptOutputs(*db, first.runId, "t", 2, QJsonObject{{"made", "recorded"}});
-    QCOMPARE(taskOf(pipeline::loadRun(*db, first.runId), "t").outputs.value("made").toString(), QStringLiteral("recorded"));
+    QCOMPARE(taskOf(pipeline::loadRun(*db, first.runId), "t").outputs.value("made").toString(),
+             QStringLiteral("recorded"));
     QCOMPARE(made(second.runId, 1).first(), r1 + ".2 FAILED recorded");
 }
 
@@ -928,10 +937,14 @@ void tst_Executor::partialRuns_data()
     QTest::addColumn<QString>("to");
     QTest::addColumn<QStringList>("ran"); // sorted; the rest are SKIPPED/EXCLUDED
     // The chain w -> x -> y -> z.
-    QTest::newRow("from x: x and downstream") << QStringList() << "x" << "" << QStringList{"x", "y", "z"};
-    QTest::newRow("to y: y and upstream") << QStringList() << "" << "y" << QStringList{"w", "x", "y"};
-    QTest::newRow("from x to y: between") << QStringList() << "x" << "y" << QStringList{"x", "y"};
-    QTest::newRow("only w and z") << QStringList{"w", "z"} << "" << "" << QStringList{"w", "z"};
+    QTest::newRow("from x: x and downstream") << QStringList() << "x"
+                                              << "" << QStringList{"x", "y", "z"};
+    QTest::newRow("to y: y and upstream") << QStringList() << ""
+                                          << "y" << QStringList{"w", "x", "y"};
+    QTest::newRow("from x to y: between") << QStringList() << "x"
+                                          << "y" << QStringList{"x", "y"};
+    QTest::newRow("only w and z") << QStringList{"w", "z"} << ""
+                                  << "" << QStringList{"w", "z"};
 }
 
 void tst_Executor::partialRuns()
@@ -966,7 +979,8 @@ void tst_Executor::partialRuns()
     QCOMPARE(actuallyRan, ran);
     for (const char *key : {"w", "x", "y", "z"}) {
         const bool selected = ran.contains(key);
-        QCOMPARE(stateOf(run, key), selected ? QStringLiteral("TERMINATED/SUCCESS") : QStringLiteral("SKIPPED/EXCLUDED"));
+        QCOMPARE(stateOf(run, key),
+                 selected ? QStringLiteral("TERMINATED/SUCCESS") : QStringLiteral("SKIPPED/EXCLUDED"));
         QCOMPARE(taskOf(run, key).attempts, selected ? 1 : 0);
     }
 }

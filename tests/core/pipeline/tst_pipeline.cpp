@@ -59,80 +59,122 @@ void tst_Pipeline::validationErrors_data()
     QTest::addColumn<QString>("field");
     QTest::addColumn<QString>("mentions");
 
-    QTest::newRow("malformed JSON: line and column")
-        << QByteArray("{\n  \"name\": \"p\",\n  \"tasks\": [,]\n}") << "" << "" << "line 3, column";
-    QTest::newRow("cycle names its tasks")
-        << pipelineJson(R"([{"task_key": "a", "type": "shell", "params": {"argv": ["true"]}, "depends_on": [{"task_key": "c"}]},
+    QTest::newRow("malformed JSON: line and column") << QByteArray("{\n  \"name\": \"p\",\n  \"tasks\": [,]\n}") << ""
+                                                     << ""
+                                                     << "line 3, column";
+    QTest::newRow("cycle names its tasks") << pipelineJson(
+        R"([{"task_key": "a", "type": "shell", "params": {"argv": ["true"]}, "depends_on": [{"task_key": "c"}]},
                             {"task_key": "b", "type": "shell", "params": {"argv": ["true"]}, "depends_on": [{"task_key": "a"}]},
                             {"task_key": "c", "type": "shell", "params": {"argv": ["true"]}, "depends_on": [{"task_key": "b"}]}])")
-        << "" << "depends_on" << "cycle: ";
-    QTest::newRow("dependency on a missing task")
-        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "depends_on": [{"task_key": "nope"}]}])")
-        << "t" << "depends_on" << "'nope'";
-    QTest::newRow("duplicate task key")
-        << pipelineJson("[" + kIngest + "," + kIngest + "]") << "ingest" << "task_key" << "duplicate";
-    QTest::newRow("unknown type")
-        << pipelineJson(R"([{"task_key": "x", "type": "notebook", "params": {}}])") << "x" << "type" << "'notebook'";
-    QTest::newRow("missing parameter")
-        << pipelineJson(R"([{"task_key": "x", "type": "ingest", "params": {}}])") << "x" << "params.source" << "missing";
-    QTest::newRow("ill-typed parameter")
-        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"epochs": "ten"}}])")
-        << "t" << "params.epochs" << "whole number";
-    QTest::newRow("bad choice")
-        << pipelineJson(R"([{"task_key": "x", "type": "ingest", "params": {"source": "/d", "labels": "guess"}}])")
-        << "x" << "params.labels" << "'guess'";
-    QTest::newRow("unknown parameter")
-        << pipelineJson(R"([{"task_key": "x", "type": "ingest", "params": {"source": "/d", "colour": "red"}}])")
-        << "x" << "params.colour" << "unknown parameter";
+                                           << ""
+                                           << "depends_on"
+                                           << "cycle: ";
+    QTest::newRow("dependency on a missing task") << pipelineJson(
+        "[" + kIngest + R"(, {"task_key": "t", "type": "train", "depends_on": [{"task_key": "nope"}]}])")
+                                                  << "t"
+                                                  << "depends_on"
+                                                  << "'nope'";
+    QTest::newRow("duplicate task key") << pipelineJson("[" + kIngest + "," + kIngest + "]") << "ingest"
+                                        << "task_key"
+                                        << "duplicate";
+    QTest::newRow("unknown type") << pipelineJson(R"([{"task_key": "x", "type": "notebook", "params": {}}])") << "x"
+                                  << "type"
+                                  << "'notebook'";
+    QTest::newRow("missing parameter") << pipelineJson(R"([{"task_key": "x", "type": "ingest", "params": {}}])") << "x"
+                                       << "params.source"
+                                       << "missing";
+    QTest::newRow("ill-typed parameter") << pipelineJson(
+        "[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"epochs": "ten"}}])")
+                                         << "t"
+                                         << "params.epochs"
+                                         << "whole number";
+    QTest::newRow("bad choice") << pipelineJson(
+        R"([{"task_key": "x", "type": "ingest", "params": {"source": "/d", "labels": "guess"}}])")
+                                << "x"
+                                << "params.labels"
+                                << "'guess'";
+    QTest::newRow("unknown parameter") << pipelineJson(
+        R"([{"task_key": "x", "type": "ingest", "params": {"source": "/d", "colour": "red"}}])")
+                                       << "x"
+                                       << "params.colour"
+                                       << "unknown parameter";
     QTest::newRow("shell task on a compute target")
         << pipelineJson(R"([{"task_key": "x", "type": "shell", "target": "mars", "params": {"argv": ["true"]}}])")
-        << "x" << "target" << "only train and score tasks run on a compute target such as 'mars'";
+        << "x"
+        << "target"
+        << "only train and score tasks run on a compute target such as 'mars'";
     QTest::newRow("target that is not a name")
-        << pipelineJson(R"([{"task_key": "t", "type": "train", "target": "gpu box;rm"}])")
-        << "t" << "target" << "'gpu box;rm' is not a target name";
-    QTest::newRow("unknown run_if")
-        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "run_if": "SOMETIMES", "depends_on": [{"task_key": "ingest"}]}])")
-        << "t" << "run_if" << "'SOMETIMES'";
+        << pipelineJson(R"([{"task_key": "t", "type": "train", "target": "gpu box;rm"}])") << "t"
+        << "target"
+        << "'gpu box;rm' is not a target name";
+    QTest::newRow("unknown run_if") << pipelineJson(
+        "[" + kIngest
+        + R"(, {"task_key": "t", "type": "train", "run_if": "SOMETIMES", "depends_on": [{"task_key": "ingest"}]}])")
+                                    << "t"
+                                    << "run_if"
+                                    << "'SOMETIMES'";
     QTest::newRow("undeclared parameter reference")
-        << pipelineJson(R"([{"task_key": "x", "type": "ingest", "params": {"source": "{{params.nope}}"}}])")
-        << "x" << "params.source" << "{{params.nope}}";
-    QTest::newRow("reference to a task that is not upstream")
-        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"table": "{{tasks.ingest.table}}"}}])")
-        << "t" << "params.table" << "not upstream";
-    QTest::newRow("reference to an output the type lacks")
-        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "depends_on": [{"task_key": "ingest"}], "params": {"table": "{{tasks.ingest.run_id}}"}}])")
-        << "t" << "params.table" << "'run_id'";
+        << pipelineJson(R"([{"task_key": "x", "type": "ingest", "params": {"source": "{{params.nope}}"}}])") << "x"
+        << "params.source"
+        << "{{params.nope}}";
+    QTest::newRow("reference to a task that is not upstream") << pipelineJson(
+        "[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"table": "{{tasks.ingest.table}}"}}])")
+                                                              << "t"
+                                                              << "params.table"
+                                                              << "not upstream";
+    QTest::newRow("reference to an output the type lacks") << pipelineJson(
+        "[" + kIngest
+        + R"(, {"task_key": "t", "type": "train", "depends_on": [{"task_key": "ingest"}], "params": {"table": "{{tasks.ingest.run_id}}"}}])")
+                                                           << "t"
+                                                           << "params.table"
+                                                           << "'run_id'";
     QTest::newRow("reference to a missing task")
         << pipelineJson(R"([{"task_key": "x", "type": "shell", "params": {"argv": ["echo", "{{tasks.ghost.out}}"]}}])")
-        << "x" << "params.argv[1]" << "'ghost'";
+        << "x"
+        << "params.argv[1]"
+        << "'ghost'";
     QTest::newRow("shell argv is not a list of strings")
-        << pipelineJson(R"([{"task_key": "x", "type": "shell", "params": {"argv": "rm -rf /"}}])")
-        << "x" << "params.argv" << "array of strings";
-    QTest::newRow("negative timeout")
-        << pipelineJson(R"([{"task_key": "x", "type": "shell", "timeout_seconds": -5, "params": {"argv": ["true"]}}])")
-        << "x" << "timeout_seconds" << "negative";
+        << pipelineJson(R"([{"task_key": "x", "type": "shell", "params": {"argv": "rm -rf /"}}])") << "x"
+        << "params.argv"
+        << "array of strings";
+    QTest::newRow("negative timeout") << pipelineJson(
+        R"([{"task_key": "x", "type": "shell", "timeout_seconds": -5, "params": {"argv": ["true"]}}])")
+                                      << "x"
+                                      << "timeout_seconds"
+                                      << "negative";
     QTest::newRow("field of the wrong type")
         << pipelineJson(R"([{"task_key": "x", "type": "shell", "max_retries": "3", "params": {"argv": ["true"]}}])")
-        << "x" << "max_retries" << "whole number";
-    QTest::newRow("bad cron expression")
-        << pipelineJson("[" + kIngest + "]", R"(, "schedule": {"quartz_cron_expression": "0 61 * * * ?", "timezone_id": "UTC"})")
-        << "" << "schedule.quartz_cron_expression" << "minute";
-    QTest::newRow("unknown time zone")
-        << pipelineJson("[" + kIngest + "]", R"(, "schedule": {"cron": "30 2 * * *", "timezone_id": "Mars/Olympus"})")
-        << "" << "schedule.timezone_id" << "Mars/Olympus";
-    QTest::newRow("no tasks") << pipelineJson("[]") << "" << "tasks" << "at least one task";
+        << "x"
+        << "max_retries"
+        << "whole number";
+    QTest::newRow("bad cron expression") << pipelineJson(
+        "[" + kIngest + "]", R"(, "schedule": {"quartz_cron_expression": "0 61 * * * ?", "timezone_id": "UTC"})")
+                                         << ""
+                                         << "schedule.quartz_cron_expression"
+                                         << "minute";
+    QTest::newRow("unknown time zone") << pipelineJson(
+        "[" + kIngest + "]", R"(, "schedule": {"cron": "30 2 * * *", "timezone_id": "Mars/Olympus"})")
+                                       << ""
+                                       << "schedule.timezone_id"
+                                       << "Mars/Olympus";
+    QTest::newRow("no tasks") << pipelineJson("[]") << ""
+                              << "tasks"
+                              << "at least one task";
     // What Qt's JSON parser lets through, reported with its line, column and key path.
     const QByteArray duplicate = pipelineJson(
         R"([{"task_key": "ingest", "type": "ingest", "params": {"source": "/x", "source": "{{params.path}}"}}])");
     QTest::newRow("duplicate key in task params")
-        << duplicate << "" << ""
-        << QString("line 1, column %1: duplicate key 'source' in tasks[0].params").arg(duplicate.lastIndexOf("\"source\"") + 1);
+        << duplicate << ""
+        << ""
+        << QString("line 1, column %1: duplicate key 'source' in tasks[0].params")
+               .arg(duplicate.lastIndexOf("\"source\"") + 1);
     QByteArray withNul = R"([{"task_key": "ingest", "type": "ingest", "description": "a)";
     withNul += '\0';
     withNul += R"(b", "params": {"source": "{{params.path}}"}}])";
     withNul = pipelineJson(withNul);
     QTest::newRow("raw NUL in a string")
-        << withNul << "" << ""
+        << withNul << ""
+        << ""
         << QString("line 1, column %1: raw control character U+0000 inside the string tasks[0].description")
                .arg(withNul.indexOf('\0') + 1);
 
@@ -141,39 +183,53 @@ void tst_Pipeline::validationErrors_data()
     QTest::newRow("pipeline name with newlines")
         << QByteArray(R"({"name": "nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x", "format_version": 1, "tasks": )"
                       + shellTask + "}")
-        << "" << "name" << R"('nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x' contains the control character \n)";
+        << ""
+        << "name"
+        << R"('nightly\n[Service]\nExecStartPre=/bin/touch /tmp/x' contains the control character \n)";
     QTest::newRow("pipeline name with an escape character")
         << QByteArray(R"({"name": "a\u001b[31mred", "format_version": 1, "tasks": )" + shellTask + "}") << ""
-        << "name" << R"(control character \x1b)";
+        << "name"
+        << R"(control character \x1b)";
     QTest::newRow("pipeline name with a line separator")
-        << QByteArray(R"({"name": "a\u2028b", "format_version": 1, "tasks": )" + shellTask + "}") << "" << "name"
+        << QByteArray(R"({"name": "a\u2028b", "format_version": 1, "tasks": )" + shellTask + "}") << ""
+        << "name"
         << R"(control character \u2028)";
     QTest::newRow("parameter name with a tab")
         << QByteArray(R"({"name": "p", "format_version": 1, "parameters": {"a\tb": "1"}, "tasks": )" + shellTask + "}")
-        << "" << R"(parameters.a\tb)" << R"(control character \t)";
+        << ""
+        << R"(parameters.a\tb)"
+        << R"(control character \t)";
     QTest::newRow("task key with a final newline")
         << pipelineJson(R"([{"task_key": "x\n", "type": "shell", "params": {"argv": ["true"]}}])") << "x\n"
-        << "task_key" << R"('x\n' may hold only)";
+        << "task_key"
+        << R"('x\n' may hold only)";
     QTest::newRow("target with a final newline")
-        << pipelineJson(R"([{"task_key": "t", "type": "train", "target": "gpu\n"}])") << "t" << "target"
+        << pipelineJson(R"([{"task_key": "t", "type": "train", "target": "gpu\n"}])") << "t"
+        << "target"
         << R"('gpu\n' is not a target name)";
     // A schedule without an expression is reported under Databricks' field name.
-    QTest::newRow("empty schedule")
-        << pipelineJson("[" + kIngest + "]", R"(, "schedule": {})") << "" << "schedule.quartz_cron_expression"
-        << "missing";
+    QTest::newRow("empty schedule") << pipelineJson("[" + kIngest + "]", R"(, "schedule": {})") << ""
+                                    << "schedule.quartz_cron_expression"
+                                    << "missing";
     // Whole numbers beyond what they are read into say so, with the range.
     QTest::newRow("integer parameter too large")
         << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"epochs": 3000000000}}])")
-        << "t" << "params.epochs" << "3000000000 is out of range (a whole number from -2147483648 to 2147483647)";
+        << "t"
+        << "params.epochs"
+        << "3000000000 is out of range (a whole number from -2147483648 to 2147483647)";
     QTest::newRow("integer parameter in exponent form")
-        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"epochs": 1e12}}])")
-        << "t" << "params.epochs" << "1000000000000 is out of range";
+        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"epochs": 1e12}}])") << "t"
+        << "params.epochs"
+        << "1000000000000 is out of range";
     QTest::newRow("integer parameter with a fraction")
-        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"epochs": 2.5}}])")
-        << "t" << "params.epochs" << "must be a whole number, not 2.5";
-    QTest::newRow("integer field too large")
-        << pipelineJson(R"([{"task_key": "x", "type": "shell", "timeout_seconds": 3000000000, "params": {"argv": ["true"]}}])")
-        << "x" << "timeout_seconds" << "3000000000 is out of range";
+        << pipelineJson("[" + kIngest + R"(, {"task_key": "t", "type": "train", "params": {"epochs": 2.5}}])") << "t"
+        << "params.epochs"
+        << "must be a whole number, not 2.5";
+    QTest::newRow("integer field too large") << pipelineJson(
+        R"([{"task_key": "x", "type": "shell", "timeout_seconds": 3000000000, "params": {"argv": ["true"]}}])")
+                                             << "x"
+                                             << "timeout_seconds"
+                                             << "3000000000 is out of range";
 }
 
 void tst_Pipeline::validationErrors()
@@ -185,12 +241,13 @@ void tst_Pipeline::validationErrors()
     const auto errors = errorsOf(json);
     QString all;
     for (const auto &e : errors)
-        all += QString("[%1|%2|%3] ").arg(QString::fromStdString(e.taskKey), QString::fromStdString(e.field),
-                                          QString::fromStdString(e.message));
+        all += QString("[%1|%2|%3] ")
+                   .arg(QString::fromStdString(e.taskKey), QString::fromStdString(e.field),
+                        QString::fromStdString(e.message));
     bool found = false;
     for (const auto &e : errors) {
-        if ((taskKey.isEmpty() || QString::fromStdString(e.taskKey) == taskKey) && QString::fromStdString(e.field) == field
-            && QString::fromStdString(e.message).contains(mentions))
+        if ((taskKey.isEmpty() || QString::fromStdString(e.taskKey) == taskKey)
+            && QString::fromStdString(e.field) == field && QString::fromStdString(e.message).contains(mentions))
             found = true;
     }
     QVERIFY2(found, qPrintable("errors: " + all));
@@ -230,7 +287,8 @@ void tst_Pipeline::everyErrorAtOnce()
 
 void tst_Pipeline::validPipelineHasNoErrors()
 {
-    const auto errors = errorsOf(pipelineJson("[" + kIngest + R"(,
+    const auto errors = errorsOf(pipelineJson(
+        "[" + kIngest + R"(,
         {"task_key": "train", "type": "train", "target": "gpu-box.1", "depends_on": [{"task_key": "ingest"}], "params": {"table": "{{tasks.ingest.table}}", "epochs": 3}},
         {"task_key": "register", "type": "register", "depends_on": [{"task_key": "train"}],
          "params": {"run": "{{tasks.train.run_id}}", "name": "m"}},
@@ -301,8 +359,8 @@ void tst_Pipeline::samplePipelinesValidate()
 {
     for (const char *name : {"training", "scoring"}) {
         std::vector<pipeline::ValidationError> errors;
-        const auto p = pipeline::loadPipeline(std::string(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/") + name + ".json",
-                                              errors);
+        const auto p = pipeline::loadPipeline(
+            std::string(PIPEWRIGHT_SOURCE_DIR "/resources/pipelines/") + name + ".json", errors);
         for (auto &e : pipeline::validate(p))
             errors.push_back(std::move(e));
         QString all;

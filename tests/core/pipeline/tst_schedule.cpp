@@ -114,7 +114,9 @@ std::vector<std::string> systemdExecArgv(const std::string &value)
                 case 'n': word += '\n'; break;
                 case 't': word += '\t'; break;
                 case 'r': word += '\r'; break;
-                case '\\': case '"': case '\'': word += line[i]; break;
+                case '\\':
+                case '"':
+                case '\'': word += line[i]; break;
                 case 'x':
                     word += char(std::stoi(line.substr(i + 1, 2), nullptr, 16));
                     i += 2;
@@ -233,38 +235,70 @@ void tst_Schedule::parseErrors_data()
     QTest::addColumn<QString>("field"); // the message begins "<field>: "
     QTest::addColumn<QString>("value"); // and quotes the bad value
 
-    QTest::newRow("quartz with 5 fields") << "0 0 * * *" << true << "expression" << "0 0 * * *";
-    QTest::newRow("quartz with 8 fields") << "0 0 0 * * ? 2026 1" << true << "expression" << "0 0 0 * * ? 2026 1";
-    QTest::newRow("cron with 6 fields") << "0 0 0 * * ?" << false << "expression" << "0 0 0 * * ?";
-    QTest::newRow("empty") << "" << true << "expression" << "";
-    QTest::newRow("unknown macro") << "@reboot" << false << "expression" << "@reboot";
-    QTest::newRow("second out of range") << "60 * * * * ?" << true << "second" << "60";
-    QTest::newRow("minute not a number") << "0 6x * * * ?" << true << "minute" << "6X";
-    QTest::newRow("minute step 0") << "0 */0 * * * ?" << true << "minute" << "0";
-    QTest::newRow("minute step too big") << "0 0/61 * * * ?" << true << "minute" << "61";
-    QTest::newRow("question mark in minute") << "0 ? * * * ?" << true << "minute" << "?";
-    QTest::newRow("hour out of range") << "0 0 24 * * ?" << true << "hour" << "24";
-    QTest::newRow("empty list item") << "0 0 1,,2 * * ?" << true << "hour" << "1,,2";
-    QTest::newRow("day-of-month out of range") << "0 0 0 32 * ?" << true << "day-of-month" << "32";
-    QTest::newRow("L with other days") << "0 0 0 L,15 * ?" << true << "day-of-month" << "L,15";
-    QTest::newRow("W on a range") << "0 0 0 1-5W * ?" << true << "day-of-month" << "1-5W";
-    QTest::newRow("L offset too big") << "0 0 0 L-31 * ?" << true << "day-of-month" << "L-31";
-    QTest::newRow("W day out of range") << "0 0 0 32W * ?" << true << "day-of-month" << "32";
-    QTest::newRow("month out of range") << "0 0 0 ? 13 *" << true << "month" << "13";
-    QTest::newRow("month name unknown") << "0 0 0 ? JANUARY MON" << true << "month" << "JANUARY";
-    QTest::newRow("day-of-week out of range") << "0 0 0 ? * 8" << true << "day-of-week" << "8";
-    QTest::newRow("day name unknown") << "0 0 0 ? * FOO" << true << "day-of-week" << "FOO";
-    QTest::newRow("sixth occurrence") << "0 0 0 ? * MON#6" << true << "day-of-week" << "MON#6";
-    QTest::newRow("nL with other days") << "0 0 0 ? * 6L,2" << true << "day-of-week" << "6L,2";
-    QTest::newRow("both day fields set") << "0 0 0 * * *" << true << "day-of-week" << "*";
-    QTest::newRow("both day fields ?") << "0 0 0 ? * ?" << true << "day-of-week" << "?";
-    QTest::newRow("year before 1970") << "0 0 0 1 1 ? 1969" << true << "year" << "1969";
-    QTest::newRow("year range reversed") << "0 0 0 1 1 ? 2030-2028" << true << "year" << "2030-2028";
-    QTest::newRow("cron minute out of range") << "60 * * * *" << false << "minute" << "60";
-    QTest::newRow("cron range reversed") << "0 5-1 * * *" << false << "hour" << "5-1";
-    QTest::newRow("cron question mark") << "0 0 ? * 1" << false << "day-of-month" << "?";
-    QTest::newRow("cron L") << "0 0 L * *" << false << "day-of-month" << "L";
-    QTest::newRow("cron day-of-week 8") << "0 0 * * 8" << false << "day-of-week" << "8";
+    QTest::newRow("quartz with 5 fields") << "0 0 * * *" << true << "expression"
+                                          << "0 0 * * *";
+    QTest::newRow("quartz with 8 fields") << "0 0 0 * * ? 2026 1" << true << "expression"
+                                          << "0 0 0 * * ? 2026 1";
+    QTest::newRow("cron with 6 fields") << "0 0 0 * * ?" << false << "expression"
+                                        << "0 0 0 * * ?";
+    QTest::newRow("empty") << "" << true << "expression"
+                           << "";
+    QTest::newRow("unknown macro") << "@reboot" << false << "expression"
+                                   << "@reboot";
+    QTest::newRow("second out of range") << "60 * * * * ?" << true << "second"
+                                         << "60";
+    QTest::newRow("minute not a number") << "0 6x * * * ?" << true << "minute"
+                                         << "6X";
+    QTest::newRow("minute step 0") << "0 */0 * * * ?" << true << "minute"
+                                   << "0";
+    QTest::newRow("minute step too big") << "0 0/61 * * * ?" << true << "minute"
+                                         << "61";
+    QTest::newRow("question mark in minute") << "0 ? * * * ?" << true << "minute"
+                                             << "?";
+    QTest::newRow("hour out of range") << "0 0 24 * * ?" << true << "hour"
+                                       << "24";
+    QTest::newRow("empty list item") << "0 0 1,,2 * * ?" << true << "hour"
+                                     << "1,,2";
+    QTest::newRow("day-of-month out of range") << "0 0 0 32 * ?" << true << "day-of-month"
+                                               << "32";
+    QTest::newRow("L with other days") << "0 0 0 L,15 * ?" << true << "day-of-month"
+                                       << "L,15";
+    QTest::newRow("W on a range") << "0 0 0 1-5W * ?" << true << "day-of-month"
+                                  << "1-5W";
+    QTest::newRow("L offset too big") << "0 0 0 L-31 * ?" << true << "day-of-month"
+                                      << "L-31";
+    QTest::newRow("W day out of range") << "0 0 0 32W * ?" << true << "day-of-month"
+                                        << "32";
+    QTest::newRow("month out of range") << "0 0 0 ? 13 *" << true << "month"
+                                        << "13";
+    QTest::newRow("month name unknown") << "0 0 0 ? JANUARY MON" << true << "month"
+                                        << "JANUARY";
+    QTest::newRow("day-of-week out of range") << "0 0 0 ? * 8" << true << "day-of-week"
+                                              << "8";
+    QTest::newRow("day name unknown") << "0 0 0 ? * FOO" << true << "day-of-week"
+                                      << "FOO";
+    QTest::newRow("sixth occurrence") << "0 0 0 ? * MON#6" << true << "day-of-week"
+                                      << "MON#6";
+    QTest::newRow("nL with other days") << "0 0 0 ? * 6L,2" << true << "day-of-week"
+                                        << "6L,2";
+    QTest::newRow("both day fields set") << "0 0 0 * * *" << true << "day-of-week"
+                                         << "*";
+    QTest::newRow("both day fields ?") << "0 0 0 ? * ?" << true << "day-of-week"
+                                       << "?";
+    QTest::newRow("year before 1970") << "0 0 0 1 1 ? 1969" << true << "year"
+                                      << "1969";
+    QTest::newRow("year range reversed") << "0 0 0 1 1 ? 2030-2028" << true << "year"
+                                         << "2030-2028";
+    QTest::newRow("cron minute out of range") << "60 * * * *" << false << "minute"
+                                              << "60";
+    QTest::newRow("cron range reversed") << "0 5-1 * * *" << false << "hour"
+                                         << "5-1";
+    QTest::newRow("cron question mark") << "0 0 ? * 1" << false << "day-of-month"
+                                        << "?";
+    QTest::newRow("cron L") << "0 0 L * *" << false << "day-of-month"
+                            << "L";
+    QTest::newRow("cron day-of-week 8") << "0 0 * * 8" << false << "day-of-week"
+                                        << "8";
 }
 
 void tst_Schedule::parseErrors()
@@ -288,106 +322,133 @@ void tst_Schedule::nextTimes_data()
     QTest::addColumn<QStringList>("expected"); // UTC
 
     // 2026-01-01 is a Thursday.
-    QTest::newRow("every 15 minutes") << "0 0/15 * * * ?" << true << "UTC" << "2026-01-01T00:07:30Z" << 4
+    QTest::newRow("every 15 minutes") << "0 0/15 * * * ?" << true << "UTC"
+                                      << "2026-01-01T00:07:30Z" << 4
                                       << QStringList{"2026-01-01T00:15:00Z", "2026-01-01T00:30:00Z",
                                                      "2026-01-01T00:45:00Z", "2026-01-01T01:00:00Z"};
-    QTest::newRow("every 15 minutes, star step") << "0 */15 * * * ?" << true << "UTC" << "2026-01-01T23:50:00Z" << 2
-                                                 << QStringList{"2026-01-02T00:00:00Z", "2026-01-02T00:15:00Z"};
-    QTest::newRow("every second") << "* * * * * ?" << true << "UTC" << "2026-01-01T00:00:00.500Z" << 2
+    QTest::newRow("every 15 minutes, star step")
+        << "0 */15 * * * ?" << true << "UTC"
+        << "2026-01-01T23:50:00Z" << 2 << QStringList{"2026-01-02T00:00:00Z", "2026-01-02T00:15:00Z"};
+    QTest::newRow("every second") << "* * * * * ?" << true << "UTC"
+                                  << "2026-01-01T00:00:00.500Z" << 2
                                   << QStringList{"2026-01-01T00:00:01Z", "2026-01-01T00:00:02Z"};
-    QTest::newRow("daily 02:30, strictly after") << "0 30 2 * * ?" << true << "UTC" << "2026-01-01T02:30:00Z" << 2
-                                                 << QStringList{"2026-01-02T02:30:00Z", "2026-01-03T02:30:00Z"};
-    QTest::newRow("weekdays") << "0 0 9 ? * MON-FRI" << true << "UTC" << "2026-01-02T10:00:00Z" << 3
+    QTest::newRow("daily 02:30, strictly after")
+        << "0 30 2 * * ?" << true << "UTC"
+        << "2026-01-01T02:30:00Z" << 2 << QStringList{"2026-01-02T02:30:00Z", "2026-01-03T02:30:00Z"};
+    QTest::newRow("weekdays") << "0 0 9 ? * MON-FRI" << true << "UTC"
+                              << "2026-01-02T10:00:00Z" << 3
                               << QStringList{"2026-01-05T09:00:00Z", "2026-01-06T09:00:00Z", "2026-01-07T09:00:00Z"};
-    QTest::newRow("weekdays by number") << "0 0 9 ? * 2-6" << true << "UTC" << "2026-01-03T00:00:00Z" << 1
-                                                    << QStringList{"2026-01-05T09:00:00Z"};
-    QTest::newRow("last day") << "0 0 12 L * ?" << true << "UTC" << "2026-01-31T12:00:00Z" << 3
+    QTest::newRow("weekdays by number") << "0 0 9 ? * 2-6" << true << "UTC"
+                                        << "2026-01-03T00:00:00Z" << 1 << QStringList{"2026-01-05T09:00:00Z"};
+    QTest::newRow("last day") << "0 0 12 L * ?" << true << "UTC"
+                              << "2026-01-31T12:00:00Z" << 3
                               << QStringList{"2026-02-28T12:00:00Z", "2026-03-31T12:00:00Z", "2026-04-30T12:00:00Z"};
-    QTest::newRow("third-last day") << "0 0 12 L-2 * ?" << true << "UTC" << "2026-01-01T00:00:00Z" << 3
+    QTest::newRow("third-last day") << "0 0 12 L-2 * ?" << true << "UTC"
+                                    << "2026-01-01T00:00:00Z" << 3
                                     << QStringList{"2026-01-29T12:00:00Z", "2026-02-26T12:00:00Z",
                                                    "2026-03-29T12:00:00Z"};
     // Jan 31 and Feb 28 are Saturdays, May 31 a Sunday.
-    QTest::newRow("last weekday") << "0 0 18 LW * ?" << true << "UTC" << "2026-01-01T00:00:00Z" << 5
-                                  << QStringList{"2026-01-30T18:00:00Z", "2026-02-27T18:00:00Z",
-                                                 "2026-03-31T18:00:00Z", "2026-04-30T18:00:00Z",
-                                                 "2026-05-29T18:00:00Z"};
+    QTest::newRow("last weekday") << "0 0 18 LW * ?" << true << "UTC"
+                                  << "2026-01-01T00:00:00Z" << 5
+                                  << QStringList{"2026-01-30T18:00:00Z", "2026-02-27T18:00:00Z", "2026-03-31T18:00:00Z",
+                                                 "2026-04-30T18:00:00Z", "2026-05-29T18:00:00Z"};
     // Feb 15 and Mar 15 are Sundays: the Monday after.
-    QTest::newRow("nearest weekday to the 15th") << "0 0 8 15W * ?" << true << "UTC" << "2026-01-01T00:00:00Z" << 4
-                                                 << QStringList{"2026-01-15T08:00:00Z", "2026-02-16T08:00:00Z",
-                                                                "2026-03-16T08:00:00Z", "2026-04-15T08:00:00Z"};
+    QTest::newRow("nearest weekday to the 15th")
+        << "0 0 8 15W * ?" << true << "UTC"
+        << "2026-01-01T00:00:00Z" << 4
+        << QStringList{"2026-01-15T08:00:00Z", "2026-02-16T08:00:00Z", "2026-03-16T08:00:00Z", "2026-04-15T08:00:00Z"};
     // Aug 1 is a Saturday (Monday the 3rd, not Friday in July), Nov 1 a Sunday.
-    QTest::newRow("nearest weekday to the 1st") << "0 0 8 1W * ?" << true << "UTC" << "2026-07-15T00:00:00Z" << 4
-                                                << QStringList{"2026-08-03T08:00:00Z", "2026-09-01T08:00:00Z",
-                                                               "2026-10-01T08:00:00Z", "2026-11-02T08:00:00Z"};
+    QTest::newRow("nearest weekday to the 1st")
+        << "0 0 8 1W * ?" << true << "UTC"
+        << "2026-07-15T00:00:00Z" << 4
+        << QStringList{"2026-08-03T08:00:00Z", "2026-09-01T08:00:00Z", "2026-10-01T08:00:00Z", "2026-11-02T08:00:00Z"};
     // May 31 is a Sunday (Friday the 29th, not June), Jun has no 31st, Oct 31 a Saturday.
-    QTest::newRow("nearest weekday to the 31st") << "0 0 8 31W * ?" << true << "UTC" << "2026-05-01T00:00:00Z" << 4
-                                                 << QStringList{"2026-05-29T08:00:00Z", "2026-07-31T08:00:00Z",
-                                                                "2026-08-31T08:00:00Z", "2026-10-30T08:00:00Z"};
-    QTest::newRow("third Friday") << "0 0 10 ? * 6#3" << true << "UTC" << "2026-01-01T00:00:00Z" << 3
+    QTest::newRow("nearest weekday to the 31st")
+        << "0 0 8 31W * ?" << true << "UTC"
+        << "2026-05-01T00:00:00Z" << 4
+        << QStringList{"2026-05-29T08:00:00Z", "2026-07-31T08:00:00Z", "2026-08-31T08:00:00Z", "2026-10-30T08:00:00Z"};
+    QTest::newRow("third Friday") << "0 0 10 ? * 6#3" << true << "UTC"
+                                  << "2026-01-01T00:00:00Z" << 3
                                   << QStringList{"2026-01-16T10:00:00Z", "2026-02-20T10:00:00Z",
                                                  "2026-03-20T10:00:00Z"};
-    QTest::newRow("first Monday by name") << "0 0 10 ? * MON#1" << true << "UTC" << "2026-01-01T00:00:00Z" << 2
-                                          << QStringList{"2026-01-05T10:00:00Z", "2026-02-02T10:00:00Z"};
-    QTest::newRow("last Friday") << "0 0 10 ? * 6L" << true << "UTC" << "2026-01-01T00:00:00Z" << 3
-                                 << QStringList{"2026-01-30T10:00:00Z", "2026-02-27T10:00:00Z",
-                                                "2026-03-27T10:00:00Z"};
-    QTest::newRow("last Friday by name") << "0 0 10 ? * fril" << true << "UTC" << "2026-04-01T00:00:00Z" << 2
+    QTest::newRow("first Monday by name")
+        << "0 0 10 ? * MON#1" << true << "UTC"
+        << "2026-01-01T00:00:00Z" << 2 << QStringList{"2026-01-05T10:00:00Z", "2026-02-02T10:00:00Z"};
+    QTest::newRow("last Friday") << "0 0 10 ? * 6L" << true << "UTC"
+                                 << "2026-01-01T00:00:00Z" << 3
+                                 << QStringList{"2026-01-30T10:00:00Z", "2026-02-27T10:00:00Z", "2026-03-27T10:00:00Z"};
+    QTest::newRow("last Friday by name") << "0 0 10 ? * fril" << true << "UTC"
+                                         << "2026-04-01T00:00:00Z" << 2
                                          << QStringList{"2026-04-24T10:00:00Z", "2026-05-29T10:00:00Z"};
-    QTest::newRow("L alone in day-of-week is Saturday") << "0 0 10 ? * L" << true << "UTC" << "2026-01-01T00:00:00Z"
-                                                        << 2
-                                                        << QStringList{"2026-01-03T10:00:00Z",
-                                                                       "2026-01-10T10:00:00Z"};
-    QTest::newRow("month and day names") << "0 0 6 ? JAN,jul SUN" << true << "UTC" << "2026-01-20T00:00:00Z" << 3
+    QTest::newRow("L alone in day-of-week is Saturday")
+        << "0 0 10 ? * L" << true << "UTC"
+        << "2026-01-01T00:00:00Z" << 2 << QStringList{"2026-01-03T10:00:00Z", "2026-01-10T10:00:00Z"};
+    QTest::newRow("month and day names") << "0 0 6 ? JAN,jul SUN" << true << "UTC"
+                                         << "2026-01-20T00:00:00Z" << 3
                                          << QStringList{"2026-01-25T06:00:00Z", "2026-07-05T06:00:00Z",
                                                         "2026-07-12T06:00:00Z"};
-    QTest::newRow("month step") << "0 0 0 1 */4 ?" << true << "UTC" << "2026-01-01T00:00:00Z" << 3
-                                << QStringList{"2026-05-01T00:00:00Z", "2026-09-01T00:00:00Z",
-                                               "2027-01-01T00:00:00Z"};
-    QTest::newRow("step ranges 5/15 and 9-17/4") << "0 5/15 9-17/4 * * ?" << true << "UTC" << "2026-01-01T09:40:00Z"
-                                                 << 4
-                                                 << QStringList{"2026-01-01T09:50:00Z", "2026-01-01T13:05:00Z",
-                                                                "2026-01-01T13:20:00Z", "2026-01-01T13:35:00Z"};
-    QTest::newRow("seconds list") << "10,40 0 0 * * ?" << true << "UTC" << "2026-01-01T00:00:10Z" << 2
+    QTest::newRow("month step") << "0 0 0 1 */4 ?" << true << "UTC"
+                                << "2026-01-01T00:00:00Z" << 3
+                                << QStringList{"2026-05-01T00:00:00Z", "2026-09-01T00:00:00Z", "2027-01-01T00:00:00Z"};
+    QTest::newRow("step ranges 5/15 and 9-17/4")
+        << "0 5/15 9-17/4 * * ?" << true << "UTC"
+        << "2026-01-01T09:40:00Z" << 4
+        << QStringList{"2026-01-01T09:50:00Z", "2026-01-01T13:05:00Z", "2026-01-01T13:20:00Z", "2026-01-01T13:35:00Z"};
+    QTest::newRow("seconds list") << "10,40 0 0 * * ?" << true << "UTC"
+                                  << "2026-01-01T00:00:10Z" << 2
                                   << QStringList{"2026-01-01T00:00:40Z", "2026-01-02T00:00:10Z"};
-    QTest::newRow("hours wrap around midnight") << "0 0 23-1 * * ?" << true << "UTC" << "2026-01-01T00:30:00Z" << 3
-                                                << QStringList{"2026-01-01T01:00:00Z", "2026-01-01T23:00:00Z",
-                                                               "2026-01-02T00:00:00Z"};
-    QTest::newRow("weekdays wrap FRI-MON") << "0 0 12 ? * FRI-MON" << true << "UTC" << "2026-01-06T00:00:00Z" << 4
-                                           << QStringList{"2026-01-09T12:00:00Z", "2026-01-10T12:00:00Z",
-                                                          "2026-01-11T12:00:00Z", "2026-01-12T12:00:00Z"};
-    QTest::newRow("year list, then none") << "0 0 0 1 1 ? 2028,2030" << true << "UTC" << "2026-06-01T00:00:00Z" << 3
-                                          << QStringList{"2028-01-01T00:00:00Z", "2030-01-01T00:00:00Z"};
-    QTest::newRow("year range") << "0 0 0 29 2 ? 2026-2035" << true << "UTC" << "2026-01-01T00:00:00Z" << 3
+    QTest::newRow("hours wrap around midnight")
+        << "0 0 23-1 * * ?" << true << "UTC"
+        << "2026-01-01T00:30:00Z" << 3
+        << QStringList{"2026-01-01T01:00:00Z", "2026-01-01T23:00:00Z", "2026-01-02T00:00:00Z"};
+    QTest::newRow("weekdays wrap FRI-MON")
+        << "0 0 12 ? * FRI-MON" << true << "UTC"
+        << "2026-01-06T00:00:00Z" << 4
+        << QStringList{"2026-01-09T12:00:00Z", "2026-01-10T12:00:00Z", "2026-01-11T12:00:00Z", "2026-01-12T12:00:00Z"};
+    QTest::newRow("year list, then none")
+        << "0 0 0 1 1 ? 2028,2030" << true << "UTC"
+        << "2026-06-01T00:00:00Z" << 3 << QStringList{"2028-01-01T00:00:00Z", "2030-01-01T00:00:00Z"};
+    QTest::newRow("year range") << "0 0 0 29 2 ? 2026-2035" << true << "UTC"
+                                << "2026-01-01T00:00:00Z" << 3
                                 << QStringList{"2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"};
-    QTest::newRow("leap day") << "0 0 0 29 2 ?" << true << "UTC" << "2026-01-01T00:00:00Z" << 2
+    QTest::newRow("leap day") << "0 0 0 29 2 ?" << true << "UTC"
+                              << "2026-01-01T00:00:00Z" << 2
                               << QStringList{"2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"};
     // Feb 29 is a Monday in 2044, then in 2072.
-    QTest::newRow("fifth Monday of February") << "0 0 0 ? 2 MON#5" << true << "UTC" << "2026-01-01T00:00:00Z" << 1
-                                              << QStringList{"2044-02-29T00:00:00Z"};
-    QTest::newRow("fixed offset zone") << "0 30 2 * * ?" << true << "Asia/Kathmandu" << "2026-01-01T00:00:00Z" << 2
+    QTest::newRow("fifth Monday of February") << "0 0 0 ? 2 MON#5" << true << "UTC"
+                                              << "2026-01-01T00:00:00Z" << 1 << QStringList{"2044-02-29T00:00:00Z"};
+    QTest::newRow("fixed offset zone") << "0 30 2 * * ?" << true << "Asia/Kathmandu"
+                                       << "2026-01-01T00:00:00Z" << 2
                                        << QStringList{"2026-01-01T20:45:00Z", "2026-01-02T20:45:00Z"};
     // Classic cron. June 1 2026 is a Monday; dom 1,15 OR Monday (Vixie).
-    QTest::newRow("cron dom OR dow") << "30 8 1,15 * MON" << false << "UTC" << "2026-06-01T09:00:00Z" << 6
+    QTest::newRow("cron dom OR dow") << "30 8 1,15 * MON" << false << "UTC"
+                                     << "2026-06-01T09:00:00Z" << 6
                                      << QStringList{"2026-06-08T08:30:00Z", "2026-06-15T08:30:00Z",
                                                     "2026-06-22T08:30:00Z", "2026-06-29T08:30:00Z",
                                                     "2026-07-01T08:30:00Z", "2026-07-06T08:30:00Z"};
-    QTest::newRow("cron full dom range still ORs") << "0 0 1-31 * 1" << false << "UTC" << "2026-01-01T00:00:00Z" << 2
-                                                   << QStringList{"2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"};
+    QTest::newRow("cron full dom range still ORs")
+        << "0 0 1-31 * 1" << false << "UTC"
+        << "2026-01-01T00:00:00Z" << 2 << QStringList{"2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"};
     // */2 begins with '*': AND, so odd days that are Mondays (Jan 5, 19; Feb 9, 23).
-    QTest::newRow("cron star dom ANDs") << "0 9 */2 * 1" << false << "UTC" << "2026-01-01T00:00:00Z" << 3
+    QTest::newRow("cron star dom ANDs") << "0 9 */2 * 1" << false << "UTC"
+                                        << "2026-01-01T00:00:00Z" << 3
                                         << QStringList{"2026-01-05T09:00:00Z", "2026-01-19T09:00:00Z",
                                                        "2026-02-09T09:00:00Z"};
-    QTest::newRow("cron 7 is Sunday") << "0 0 * * 7" << false << "UTC" << "2026-01-01T00:00:00Z" << 2
+    QTest::newRow("cron 7 is Sunday") << "0 0 * * 7" << false << "UTC"
+                                      << "2026-01-01T00:00:00Z" << 2
                                       << QStringList{"2026-01-04T00:00:00Z", "2026-01-11T00:00:00Z"};
-    QTest::newRow("cron 0 is Sunday") << "0 0 * * sun" << false << "UTC" << "2026-01-04T00:00:00Z" << 1
-                                      << QStringList{"2026-01-11T00:00:00Z"};
-    QTest::newRow("cron step list") << "*/20,7 * * * *" << false << "UTC" << "2026-01-01T00:00:00Z" << 4
+    QTest::newRow("cron 0 is Sunday") << "0 0 * * sun" << false << "UTC"
+                                      << "2026-01-04T00:00:00Z" << 1 << QStringList{"2026-01-11T00:00:00Z"};
+    QTest::newRow("cron step list") << "*/20,7 * * * *" << false << "UTC"
+                                    << "2026-01-01T00:00:00Z" << 4
                                     << QStringList{"2026-01-01T00:07:00Z", "2026-01-01T00:20:00Z",
                                                    "2026-01-01T00:40:00Z", "2026-01-01T01:00:00Z"};
-    QTest::newRow("cron month names") << "0 12 1 jan,apr-jun *" << false << "UTC" << "2026-01-02T00:00:00Z" << 3
+    QTest::newRow("cron month names") << "0 12 1 jan,apr-jun *" << false << "UTC"
+                                      << "2026-01-02T00:00:00Z" << 3
                                       << QStringList{"2026-04-01T12:00:00Z", "2026-05-01T12:00:00Z",
                                                      "2026-06-01T12:00:00Z"};
-    QTest::newRow("cron @weekly") << "@weekly" << false << "UTC" << "2026-01-01T00:00:00Z" << 2
+    QTest::newRow("cron @weekly") << "@weekly" << false << "UTC"
+                                  << "2026-01-01T00:00:00Z" << 2
                                   << QStringList{"2026-01-04T00:00:00Z", "2026-01-11T00:00:00Z"};
 }
 
@@ -409,73 +470,88 @@ void tst_Schedule::daylightSaving_data()
     QTest::addColumn<QString>("zone");
     QTest::addColumn<QString>("after");
     QTest::addColumn<QStringList>("expected"); // UTC
-    QTest::addColumn<QStringList>("local");    // the same instants on the zone's wall clock
+    QTest::addColumn<QStringList>("local"); // the same instants on the zone's wall clock
 
     // Europe/Berlin 2026-03-29: 02:00 CET becomes 03:00 CEST (01:00 UTC). 02:30 does not exist: skipped.
     QTest::newRow("Berlin spring, daily 02:30")
-        << "0 30 2 * * ?" << "Europe/Berlin" << "2026-03-27T12:00:00Z"
-        << QStringList{"2026-03-28T01:30:00Z", "2026-03-30T00:30:00Z", "2026-03-31T00:30:00Z"}
+        << "0 30 2 * * ?"
+        << "Europe/Berlin"
+        << "2026-03-27T12:00:00Z" << QStringList{"2026-03-28T01:30:00Z", "2026-03-30T00:30:00Z", "2026-03-31T00:30:00Z"}
         << QStringList{"2026-03-28T02:30:00+01:00", "2026-03-30T02:30:00+02:00", "2026-03-31T02:30:00+02:00"};
     QTest::newRow("Berlin spring, hourly")
-        << "0 0 * * * ?" << "Europe/Berlin" << "2026-03-28T23:30:00Z"
-        << QStringList{"2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z"}
+        << "0 0 * * * ?"
+        << "Europe/Berlin"
+        << "2026-03-28T23:30:00Z" << QStringList{"2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z"}
         << QStringList{"2026-03-29T01:00:00+01:00", "2026-03-29T03:00:00+02:00", "2026-03-29T04:00:00+02:00"};
     QTest::newRow("Berlin spring, every 15 minutes")
-        << "0 0/15 * * * ?" << "Europe/Berlin" << "2026-03-29T00:40:00Z"
-        << QStringList{"2026-03-29T00:45:00Z", "2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z"}
+        << "0 0/15 * * * ?"
+        << "Europe/Berlin"
+        << "2026-03-29T00:40:00Z" << QStringList{"2026-03-29T00:45:00Z", "2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z"}
         << QStringList{"2026-03-29T01:45:00+01:00", "2026-03-29T03:00:00+02:00", "2026-03-29T03:15:00+02:00"};
     QTest::newRow("Berlin spring, every second across the gap")
-        << "* * * * * ?" << "Europe/Berlin" << "2026-03-29T00:59:59Z"
-        << QStringList{"2026-03-29T01:00:00Z", "2026-03-29T01:00:01Z"}
+        << "* * * * * ?"
+        << "Europe/Berlin"
+        << "2026-03-29T00:59:59Z" << QStringList{"2026-03-29T01:00:00Z", "2026-03-29T01:00:01Z"}
         << QStringList{"2026-03-29T03:00:00+02:00", "2026-03-29T03:00:01+02:00"};
     QTest::newRow("Berlin spring, classic cron 30 2 * * *")
-        << "cron:30 2 * * *" << "Europe/Berlin" << "2026-03-28T12:00:00Z"
-        << QStringList{"2026-03-30T00:30:00Z"} << QStringList{"2026-03-30T02:30:00+02:00"};
+        << "cron:30 2 * * *"
+        << "Europe/Berlin"
+        << "2026-03-28T12:00:00Z" << QStringList{"2026-03-30T00:30:00Z"} << QStringList{"2026-03-30T02:30:00+02:00"};
     // Europe/Berlin 2026-10-25: 03:00 CEST becomes 02:00 CET (01:00 UTC). 02:30 happens twice: fires once,
     // the first time; the repeated hour 02:00-02:59 CET fires nothing.
     QTest::newRow("Berlin fall, daily 02:30")
-        << "0 30 2 * * ?" << "Europe/Berlin" << "2026-10-23T12:00:00Z"
-        << QStringList{"2026-10-24T00:30:00Z", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"}
+        << "0 30 2 * * ?"
+        << "Europe/Berlin"
+        << "2026-10-23T12:00:00Z" << QStringList{"2026-10-24T00:30:00Z", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"}
         << QStringList{"2026-10-24T02:30:00+02:00", "2026-10-25T02:30:00+02:00", "2026-10-26T02:30:00+01:00"};
-    QTest::newRow("Berlin fall, hourly")
-        << "0 0 * * * ?" << "Europe/Berlin" << "2026-10-24T22:30:00Z"
-        << QStringList{"2026-10-24T23:00:00Z", "2026-10-25T00:00:00Z", "2026-10-25T02:00:00Z",
-                       "2026-10-25T03:00:00Z"}
-        << QStringList{"2026-10-25T01:00:00+02:00", "2026-10-25T02:00:00+02:00", "2026-10-25T03:00:00+01:00",
-                       "2026-10-25T04:00:00+01:00"};
+    QTest::newRow("Berlin fall, hourly") << "0 0 * * * ?"
+                                         << "Europe/Berlin"
+                                         << "2026-10-24T22:30:00Z"
+                                         << QStringList{"2026-10-24T23:00:00Z", "2026-10-25T00:00:00Z",
+                                                        "2026-10-25T02:00:00Z", "2026-10-25T03:00:00Z"}
+                                         << QStringList{"2026-10-25T01:00:00+02:00", "2026-10-25T02:00:00+02:00",
+                                                        "2026-10-25T03:00:00+01:00", "2026-10-25T04:00:00+01:00"};
     QTest::newRow("Berlin fall, every 15 minutes")
-        << "0 0/15 * * * ?" << "Europe/Berlin" << "2026-10-25T00:40:00Z"
-        << QStringList{"2026-10-25T00:45:00Z", "2026-10-25T02:00:00Z", "2026-10-25T02:15:00Z"}
+        << "0 0/15 * * * ?"
+        << "Europe/Berlin"
+        << "2026-10-25T00:40:00Z" << QStringList{"2026-10-25T00:45:00Z", "2026-10-25T02:00:00Z", "2026-10-25T02:15:00Z"}
         << QStringList{"2026-10-25T02:45:00+02:00", "2026-10-25T03:00:00+01:00", "2026-10-25T03:15:00+01:00"};
     QTest::newRow("Berlin fall, from inside the repeated hour")
-        << "0 0/15 * * * ?" << "Europe/Berlin" << "2026-10-25T01:10:00Z"
-        << QStringList{"2026-10-25T02:00:00Z", "2026-10-25T02:15:00Z"}
+        << "0 0/15 * * * ?"
+        << "Europe/Berlin"
+        << "2026-10-25T01:10:00Z" << QStringList{"2026-10-25T02:00:00Z", "2026-10-25T02:15:00Z"}
         << QStringList{"2026-10-25T03:00:00+01:00", "2026-10-25T03:15:00+01:00"};
     QTest::newRow("Berlin fall, every second from inside the repeated hour")
-        << "* * * * * ?" << "Europe/Berlin" << "2026-10-25T01:00:00Z"
-        << QStringList{"2026-10-25T02:00:00Z"} << QStringList{"2026-10-25T03:00:00+01:00"};
+        << "* * * * * ?"
+        << "Europe/Berlin"
+        << "2026-10-25T01:00:00Z" << QStringList{"2026-10-25T02:00:00Z"} << QStringList{"2026-10-25T03:00:00+01:00"};
     // America/New_York 2026-03-08: 02:00 EST becomes 03:00 EDT (07:00 UTC).
     QTest::newRow("New York spring, daily 02:30")
-        << "0 30 2 * * ?" << "America/New_York" << "2026-03-06T12:00:00Z"
-        << QStringList{"2026-03-07T07:30:00Z", "2026-03-09T06:30:00Z", "2026-03-10T06:30:00Z"}
+        << "0 30 2 * * ?"
+        << "America/New_York"
+        << "2026-03-06T12:00:00Z" << QStringList{"2026-03-07T07:30:00Z", "2026-03-09T06:30:00Z", "2026-03-10T06:30:00Z"}
         << QStringList{"2026-03-07T02:30:00-05:00", "2026-03-09T02:30:00-04:00", "2026-03-10T02:30:00-04:00"};
     QTest::newRow("New York spring, hourly")
-        << "0 0 * * * ?" << "America/New_York" << "2026-03-08T05:30:00Z"
-        << QStringList{"2026-03-08T06:00:00Z", "2026-03-08T07:00:00Z", "2026-03-08T08:00:00Z"}
+        << "0 0 * * * ?"
+        << "America/New_York"
+        << "2026-03-08T05:30:00Z" << QStringList{"2026-03-08T06:00:00Z", "2026-03-08T07:00:00Z", "2026-03-08T08:00:00Z"}
         << QStringList{"2026-03-08T01:00:00-05:00", "2026-03-08T03:00:00-04:00", "2026-03-08T04:00:00-04:00"};
     // America/New_York 2026-11-01: 02:00 EDT becomes 01:00 EST (06:00 UTC); 01:00-01:59 happens twice.
     QTest::newRow("New York fall, daily 02:30")
-        << "0 30 2 * * ?" << "America/New_York" << "2026-10-30T12:00:00Z"
-        << QStringList{"2026-10-31T06:30:00Z", "2026-11-01T07:30:00Z", "2026-11-02T07:30:00Z"}
+        << "0 30 2 * * ?"
+        << "America/New_York"
+        << "2026-10-30T12:00:00Z" << QStringList{"2026-10-31T06:30:00Z", "2026-11-01T07:30:00Z", "2026-11-02T07:30:00Z"}
         << QStringList{"2026-10-31T02:30:00-04:00", "2026-11-01T02:30:00-05:00", "2026-11-02T02:30:00-05:00"};
     QTest::newRow("New York fall, daily 01:30")
-        << "0 30 1 * * ?" << "America/New_York" << "2026-10-30T12:00:00Z"
-        << QStringList{"2026-10-31T05:30:00Z", "2026-11-01T05:30:00Z", "2026-11-02T06:30:00Z"}
+        << "0 30 1 * * ?"
+        << "America/New_York"
+        << "2026-10-30T12:00:00Z" << QStringList{"2026-10-31T05:30:00Z", "2026-11-01T05:30:00Z", "2026-11-02T06:30:00Z"}
         << QStringList{"2026-10-31T01:30:00-04:00", "2026-11-01T01:30:00-04:00", "2026-11-02T01:30:00-05:00"};
     QTest::newRow("New York fall, hourly")
-        << "0 0 * * * ?" << "America/New_York" << "2026-11-01T03:30:00Z"
-        << QStringList{"2026-11-01T04:00:00Z", "2026-11-01T05:00:00Z", "2026-11-01T07:00:00Z",
-                       "2026-11-01T08:00:00Z"}
+        << "0 0 * * * ?"
+        << "America/New_York"
+        << "2026-11-01T03:30:00Z"
+        << QStringList{"2026-11-01T04:00:00Z", "2026-11-01T05:00:00Z", "2026-11-01T07:00:00Z", "2026-11-01T08:00:00Z"}
         << QStringList{"2026-11-01T00:00:00-04:00", "2026-11-01T01:00:00-04:00", "2026-11-01T02:00:00-05:00",
                        "2026-11-01T03:00:00-05:00"};
 }
@@ -502,11 +578,16 @@ void tst_Schedule::noFireTime_data()
     QTest::addColumn<QString>("expression");
     QTest::addColumn<QString>("after");
 
-    QTest::newRow("year in the past") << "0 0 0 * * ? 2020" << "2026-01-01T00:00:00Z";
-    QTest::newRow("last fire time passed") << "0 0 12 1 1 ? 2026" << "2026-01-01T12:00:00Z";
-    QTest::newRow("February 30th") << "0 0 0 30 2 ?" << "2026-01-01T00:00:00Z";
-    QTest::newRow("31st of short months") << "0 0 0 31 APR,JUN,SEP,NOV ?" << "2026-01-01T00:00:00Z";
-    QTest::newRow("after the last year allowed") << "0 0 0 * * ? 2026-2099" << "2100-01-01T00:00:00Z";
+    QTest::newRow("year in the past") << "0 0 0 * * ? 2020"
+                                      << "2026-01-01T00:00:00Z";
+    QTest::newRow("last fire time passed") << "0 0 12 1 1 ? 2026"
+                                           << "2026-01-01T12:00:00Z";
+    QTest::newRow("February 30th") << "0 0 0 30 2 ?"
+                                   << "2026-01-01T00:00:00Z";
+    QTest::newRow("31st of short months") << "0 0 0 31 APR,JUN,SEP,NOV ?"
+                                          << "2026-01-01T00:00:00Z";
+    QTest::newRow("after the last year allowed") << "0 0 0 * * ? 2026-2099"
+                                                 << "2100-01-01T00:00:00Z";
 }
 
 void tst_Schedule::noFireTime()
@@ -576,10 +657,8 @@ void tst_Schedule::systemdOnCalendar_data()
     QTest::newRow("third-last day") << "0 0 12 L-2 * ?" << true << "UTC" << QStringList{"*-*~03 12:00:00 UTC"};
     QTest::newRow("28th-last day") << "0 0 12 L-27 * ?" << true << "UTC" << QStringList{"*-*~28 12:00:00 UTC"};
     QTest::newRow("last Friday") << "0 0 10 ? * 6L" << true << "UTC" << QStringList{"Fri *-*~01..07 10:00:00 UTC"};
-    QTest::newRow("third Friday") << "0 0 10 ? * 6#3" << true << "UTC"
-                                  << QStringList{"Fri *-*-15..21 10:00:00 UTC"};
-    QTest::newRow("fifth Monday") << "0 0 10 ? * MON#5" << true << "UTC"
-                                  << QStringList{"Mon *-*-29..31 10:00:00 UTC"};
+    QTest::newRow("third Friday") << "0 0 10 ? * 6#3" << true << "UTC" << QStringList{"Fri *-*-15..21 10:00:00 UTC"};
+    QTest::newRow("fifth Monday") << "0 0 10 ? * MON#5" << true << "UTC" << QStringList{"Mon *-*-29..31 10:00:00 UTC"};
     QTest::newRow("names") << "0 0 6 ? JAN,JUL SUN" << true << "UTC" << QStringList{"Sun *-01,07-* 06:00:00 UTC"};
     QTest::newRow("weekdays wrapping") << "0 0 0 ? * FRI-MON" << true << "UTC"
                                        << QStringList{"Mon,Fri..Sun *-*-* 00:00:00 UTC"};
@@ -612,15 +691,19 @@ void tst_Schedule::systemdRefusals_data()
     QTest::addColumn<QString>("zone");
     QTest::addColumn<QString>("error");
 
-    QTest::newRow("W") << "0 0 8 15W * ?" << "UTC"
+    QTest::newRow("W") << "0 0 8 15W * ?"
+                       << "UTC"
                        << "day-of-month: \"15W\": W (nearest weekday) has no systemd OnCalendar equivalent";
-    QTest::newRow("LW") << "0 0 18 LW * ?" << "UTC"
+    QTest::newRow("LW") << "0 0 18 LW * ?"
+                        << "UTC"
                         << "day-of-month: \"LW\": LW (last weekday of the month) has no systemd OnCalendar "
                            "equivalent";
-    QTest::newRow("L-28") << "0 0 8 L-28 * ?" << "UTC"
+    QTest::newRow("L-28") << "0 0 8 L-28 * ?"
+                          << "UTC"
                           << "day-of-month: \"L-28\": systemd OnCalendar counts at most 28 days from the end of "
                              "the month (\"~28\")";
-    QTest::newRow("unknown zone") << "0 0 8 * * ?" << "Europe/Atlantis"
+    QTest::newRow("unknown zone") << "0 0 8 * * ?"
+                                  << "Europe/Atlantis"
                                   << "time zone: \"Europe/Atlantis\" is not a known IANA time zone id";
 }
 
@@ -669,11 +752,14 @@ void tst_Schedule::crontabRefusals_data()
 
     QTest::newRow("seconds") << "30 0 * * * ?"
                              << "second: \"30\": crontab has no seconds field, so only \"0\" can be written";
-    QTest::newRow("year") << "0 0 0 1 1 ? 2030" << "year: \"2030\": crontab has no year field";
-    QTest::newRow("L") << "0 0 0 L * ?" << "day-of-month: \"L\": L (last day of the month) has no crontab equivalent";
+    QTest::newRow("year") << "0 0 0 1 1 ? 2030"
+                          << "year: \"2030\": crontab has no year field";
+    QTest::newRow("L") << "0 0 0 L * ?"
+                       << "day-of-month: \"L\": L (last day of the month) has no crontab equivalent";
     QTest::newRow("LW") << "0 0 0 LW * ?"
                         << "day-of-month: \"LW\": LW (last weekday of the month) has no crontab equivalent";
-    QTest::newRow("W") << "0 0 0 1W * ?" << "day-of-month: \"1W\": W (nearest weekday) has no crontab equivalent";
+    QTest::newRow("W") << "0 0 0 1W * ?"
+                       << "day-of-month: \"1W\": W (nearest weekday) has no crontab equivalent";
     QTest::newRow("nL") << "0 0 0 ? * 6L"
                         << "day-of-week: \"6L\": L (last weekday n of the month) has no crontab equivalent";
     QTest::newRow("#") << "0 0 0 ? * 6#3"
@@ -692,13 +778,20 @@ void tst_Schedule::installedTextsReadBack_data()
 {
     QTest::addColumn<QString>("folder"); // of the pipeline file and the workspace
     QTest::addColumn<QString>("name");
-    QTest::newRow("plain") << "/home/ann/ml" << "nightly";
-    QTest::newRow("spaces and quotes") << "/home/ann/my \"best\" 'models'" << "nightly";
-    QTest::newRow("percent and dollar") << "/data/100% $HOME ${USER} %n %% $$" << "p";
-    QTest::newRow("backslashes") << "/data/a\\b\\%c\\\\ d\\$e\\" << "p";
-    QTest::newRow("unicode") << QString::fromUtf8("/data/caf\xc3\xa9 \xe6\x95\xb0\xe6\x8d\xae \xf0\x9f\x93\xb7") << QString::fromUtf8("nuit\xc3\xa9");
-    QTest::newRow("shell and systemd syntax") << "/data/a;b|c&d`e`$(f) ; - @x #y *z [w] ~v {u}=t" << "n";
-    QTest::newRow("odd name") << "/data" << "n % $x \" ' ;";
+    QTest::newRow("plain") << "/home/ann/ml"
+                           << "nightly";
+    QTest::newRow("spaces and quotes") << "/home/ann/my \"best\" 'models'"
+                                       << "nightly";
+    QTest::newRow("percent and dollar") << "/data/100% $HOME ${USER} %n %% $$"
+                                        << "p";
+    QTest::newRow("backslashes") << "/data/a\\b\\%c\\\\ d\\$e\\"
+                                 << "p";
+    QTest::newRow("unicode") << QString::fromUtf8("/data/caf\xc3\xa9 \xe6\x95\xb0\xe6\x8d\xae \xf0\x9f\x93\xb7")
+                             << QString::fromUtf8("nuit\xc3\xa9");
+    QTest::newRow("shell and systemd syntax") << "/data/a;b|c&d`e`$(f) ; - @x #y *z [w] ~v {u}=t"
+                                              << "n";
+    QTest::newRow("odd name") << "/data"
+                              << "n % $x \" ' ;";
 }
 
 void tst_Schedule::installedTextsReadBack()
@@ -708,7 +801,8 @@ void tst_Schedule::installedTextsReadBack()
     InstalledSchedule s;
     s.pipeline = name.toStdString();
     s.file = (folder + "/pipe 50%.json").toStdString();
-    s.argv = {"/opt/pipe wright/bin/pipewright", "pipeline", "run", s.file, "--workspace", (folder + "/ws").toStdString()};
+    s.argv = {"/opt/pipe wright/bin/pipewright", "pipeline", "run", s.file, "--workspace",
+              (folder + "/ws").toStdString()};
     s.expression = "0 30 2 * * ?";
     s.timezone = "Europe/Berlin";
 
@@ -734,11 +828,14 @@ void tst_Schedule::installedTextsReadBack()
     } catch (const std::runtime_error &e) {
         QFAIL(qPrintable(exec + ": " + e.what()));
     }
-    QCOMPARE(description.replace("%%", "%"), "Pipewright pipeline " + name + " (" + QString::fromStdString(s.file) + ")");
+    QCOMPARE(description.replace("%%", "%"),
+             "Pipewright pipeline " + name + " (" + QString::fromStdString(s.file) + ")");
 
     const std::string timer = pw::pipeline::systemdTimerText(s);
-    QVERIFY2(QString::fromStdString(timer).split('\n').contains("OnCalendar=*-*-* 02:30:00 Europe/Berlin"), timer.c_str());
-    QVERIFY2(QString::fromStdString(timer).split('\n').filter(QRegularExpression("^[A-Za-z]+=")).size() == 4, timer.c_str());
+    QVERIFY2(QString::fromStdString(timer).split('\n').contains("OnCalendar=*-*-* 02:30:00 Europe/Berlin"),
+             timer.c_str());
+    QVERIFY2(QString::fromStdString(timer).split('\n').filter(QRegularExpression("^[A-Za-z]+=")).size() == 4,
+             timer.c_str());
 
     // cron: the time zone line, then the time fields and a command that cron and sh read back as argv.
     const auto cron = pw::pipeline::crontabLines(s);
@@ -764,7 +861,8 @@ void tst_Schedule::crontabRefusesLineBreaks()
     QVERIFY2(error.contains("'/data/a\\nb.json'") && error.contains("control character \\n"), qPrintable(error));
     // systemd writes it as a C escape, on the ExecStart= line.
     const QString service = QString::fromStdString(pw::pipeline::systemdServiceText(s));
-    QVERIFY2(service.contains("ExecStart=\"/bin/pipewright\" pipeline run \"/data/a\\nb.json\"\n"), qPrintable(service));
+    QVERIFY2(service.contains("ExecStart=\"/bin/pipewright\" pipeline run \"/data/a\\nb.json\"\n"),
+             qPrintable(service));
 }
 
 void tst_Schedule::pauseStatusEditedInPlace_data()
@@ -774,17 +872,20 @@ void tst_Schedule::pauseStatusEditedInPlace_data()
     QTest::addColumn<QByteArray>("after");
 
     QTest::newRow("replaced in place")
-        << QByteArray("{\n  \"name\": \"n\",\n  \"schedule\": {\"cron\": \"0 1 * * *\", \"pause_status\":   \"UNPAUSED\"},\n"
-                      "  \"tasks\": []\n}\n")
+        << QByteArray(
+               "{\n  \"name\": \"n\",\n  \"schedule\": {\"cron\": \"0 1 * * *\", \"pause_status\":   \"UNPAUSED\"},\n"
+               "  \"tasks\": []\n}\n")
         << true
-        << QByteArray("{\n  \"name\": \"n\",\n  \"schedule\": {\"cron\": \"0 1 * * *\", \"pause_status\":   \"PAUSED\"},\n"
-                      "  \"tasks\": []\n}\n");
+        << QByteArray(
+               "{\n  \"name\": \"n\",\n  \"schedule\": {\"cron\": \"0 1 * * *\", \"pause_status\":   \"PAUSED\"},\n"
+               "  \"tasks\": []\n}\n");
     QTest::newRow("added in the file's layout")
         << QByteArray("{\n    \"schedule\": {\n        \"quartz_cron_expression\": \"0 0 1 * * ?\",\n"
                       "        \"timezone_id\": \"UTC\"\n    },\n    \"name\": \"n\"\n}")
         << true
         << QByteArray("{\n    \"schedule\": {\n        \"quartz_cron_expression\": \"0 0 1 * * ?\",\n"
-                      "        \"timezone_id\": \"UTC\",\n        \"pause_status\": \"PAUSED\"\n    },\n    \"name\": \"n\"\n}");
+                      "        \"timezone_id\": \"UTC\",\n        \"pause_status\": \"PAUSED\"\n    },\n    \"name\": "
+                      "\"n\"\n}");
     QTest::newRow("added to a compact object")
         << QByteArray(R"({"name":"n","schedule":{"cron":"0 1 * * *"},"tasks":[]})") << false
         << QByteArray(R"({"name":"n","schedule":{"cron":"0 1 * * *","pause_status":"UNPAUSED"},"tasks":[]})");
@@ -794,11 +895,13 @@ void tst_Schedule::pauseStatusEditedInPlace_data()
     // Look-alikes elsewhere stay as they are: a task's params, a string holding braces and quotes, a
     // schedule-named key inside another object.
     QTest::newRow("look-alikes untouched")
-        << QByteArray(R"({"tasks": [{"params": {"schedule": {"pause_status": "UNPAUSED"}, "x": "}\"{ \"pause_status\": 1"}}], )"
-                      R"("schedule": {"pause_status": "UNPAUSED", "cron": "0 1 * * *"}, "notes": "caf\u00e9 \u2603"})")
+        << QByteArray(
+               R"({"tasks": [{"params": {"schedule": {"pause_status": "UNPAUSED"}, "x": "}\"{ \"pause_status\": 1"}}], )"
+               R"("schedule": {"pause_status": "UNPAUSED", "cron": "0 1 * * *"}, "notes": "caf\u00e9 \u2603"})")
         << true
-        << QByteArray(R"({"tasks": [{"params": {"schedule": {"pause_status": "UNPAUSED"}, "x": "}\"{ \"pause_status\": 1"}}], )"
-                      R"("schedule": {"pause_status": "PAUSED", "cron": "0 1 * * *"}, "notes": "caf\u00e9 \u2603"})");
+        << QByteArray(
+               R"({"tasks": [{"params": {"schedule": {"pause_status": "UNPAUSED"}, "x": "}\"{ \"pause_status\": 1"}}], )"
+               R"("schedule": {"pause_status": "PAUSED", "cron": "0 1 * * *"}, "notes": "caf\u00e9 \u2603"})");
 }
 
 void tst_Schedule::pauseStatusEditedInPlace()

@@ -60,13 +60,22 @@ std::vector<std::pair<QString, Fixture>> fixtures(const QString &images, const Q
         {"ingest", {"ingest", {{"source", images}, {"table", "shapes"}}, {}, positive("added")}},
         {"train",
          {"train",
-          {{"table", "{{tasks.ingest.table}}"}, {"experiment", "tasktypes"}, {"epochs", 1}, {"image_size", 16},
-           {"batch_size", 8}, {"val_fraction", 0.2}, {"device", "cpu"}},
+          {{"table", "{{tasks.ingest.table}}"},
+           {"experiment", "tasktypes"},
+           {"epochs", 1},
+           {"image_size", 16},
+           {"batch_size", 8},
+           {"val_fraction", 0.2},
+           {"device", "cpu"}},
           {"ingest"},
           [](const QJsonObject &o) { QCOMPARE(o.value("status").toString(), "FINISHED"); }}},
         {"evaluate",
-         {"evaluate", {{"run", "{{tasks.train.run_id}}"}, {"table", "{{tasks.ingest.table}}"}}, {"train"}, positive("images")}},
-        {"register", {"register", {{"run", "{{tasks.train.run_id}}"}, {"name", "shapes"}}, {"evaluate"}, positive("version")}},
+         {"evaluate",
+          {{"run", "{{tasks.train.run_id}}"}, {"table", "{{tasks.ingest.table}}"}},
+          {"train"},
+          positive("images")}},
+        {"register",
+         {"register", {{"run", "{{tasks.train.run_id}}"}, {"name", "shapes"}}, {"evaluate"}, positive("version")}},
         {"promote",
          {"promote",
           {{"name", "{{tasks.register.name}}"}, {"version", "{{tasks.register.version}}"}, {"stage", "Production"}},
@@ -74,7 +83,9 @@ std::vector<std::pair<QString, Fixture>> fixtures(const QString &images, const Q
           [](const QJsonObject &o) { QCOMPARE(o.value("stage").toString(), "Production"); }}},
         // threshold 1: every prediction of a one-epoch model is unsure, so the review queue fills.
         {"score",
-         {"score", {{"model", "shapes@Production"}, {"table", "{{tasks.ingest.table}}"}, {"threshold", 1}}, {"promote"},
+         {"score",
+          {{"model", "shapes@Production"}, {"table", "{{tasks.ingest.table}}"}, {"threshold", 1}},
+          {"promote"},
           positive("queued_for_review")}},
         {"export", {"review-export", {{"file", "review.csv"}}, {"score"}, positive("entries")}},
         {"accept",
@@ -86,7 +97,9 @@ std::vector<std::pair<QString, Fixture>> fixtures(const QString &images, const Q
               QVERIFY(!o.value("accepted").toString().isEmpty());
           }}},
         {"merge",
-         {"labels-merge", {{"table", "shapes"}}, {"accept"},
+         {"labels-merge",
+          {{"table", "shapes"}},
+          {"accept"},
           [](const QJsonObject &o) { QCOMPARE(o.value("labels_merged").toInteger(), 1); }}},
     };
 }
@@ -201,7 +214,8 @@ void tst_TaskTypes::everyTypeRuns()
     }
     for (const pipeline::TaskType &t : pipeline::taskTypes()) {
         if (!covered.count(QString::fromUtf8(t.name)))
-            QFAIL(qPrintable(QString("task type '%1' has no fixture in tst_tasktypes: add one to fixtures()").arg(t.name)));
+            QFAIL(qPrintable(
+                QString("task type '%1' has no fixture in tst_tasktypes: add one to fixtures()").arg(t.name)));
     }
 
     QVERIFY(test::writeShapeClasses(images, 8, 3));

@@ -210,8 +210,8 @@ void tst_Registry::stageSemantics_data()
     const char *same = "is already in";
     const char *onlyStagingProduction = "applies to Staging and Production only";
     const char *oneProduction = "at most one version";
-    auto row = [](const char *from, const char *to, const char *mode, const char *error, const char *v1,
-                  const char *v2, const char *v3, int count) {
+    auto row = [](const char *from, const char *to, const char *mode, const char *error, const char *v1, const char *v2,
+                  const char *v3, int count) {
         QTest::addRow("%s->%s %s", from, to, mode) << QString(from) << QString(to) << QString(mode) << QString(error)
                                                    << QString(v1) << QString(v2) << QString(v3) << count;
     };
@@ -346,9 +346,10 @@ void tst_Registry::stageSemantics()
                 && h.at == t.at && h.comment == t.comment)
                 found = true;
         }
-        QVERIFY2(found, qPrintable(QStringLiteral("version %1: %2 -> %3 not in the history")
-                                       .arg(t.version)
-                                       .arg(qs(t.from), qs(t.to))));
+        QVERIFY2(
+            found,
+            qPrintable(
+                QStringLiteral("version %1: %2 -> %3 not in the history").arg(t.version).arg(qs(t.from), qs(t.to))));
     }
 }
 
@@ -424,8 +425,10 @@ void tst_Registry::atMostOneProductionUnderConcurrentPromotions()
     // --keep-existing on both, from no Production: one wins, the other is refused.
     const std::size_t historyBefore = m_reg->history(name).size();
     QProcess p1, p2;
-    p1.start(QString::fromUtf8(PIPEWRIGHT_BIN), cliArgs({"transition", model, "1", "Production", "--keep-existing", "--json"}));
-    p2.start(QString::fromUtf8(PIPEWRIGHT_BIN), cliArgs({"transition", model, "2", "Production", "--keep-existing", "--json"}));
+    p1.start(QString::fromUtf8(PIPEWRIGHT_BIN),
+             cliArgs({"transition", model, "1", "Production", "--keep-existing", "--json"}));
+    p2.start(QString::fromUtf8(PIPEWRIGHT_BIN),
+             cliArgs({"transition", model, "2", "Production", "--keep-existing", "--json"}));
     const ProcessResult r1 = finish(p1);
     const ProcessResult r2 = finish(p2);
     QVERIFY2((r1.exitCode == 0 && r2.exitCode == 1) || (r1.exitCode == 1 && r2.exitCode == 0),
@@ -478,7 +481,8 @@ void tst_Registry::registerRun()
         QCOMPARE(classes.readAll(), QByteArray("a\nb\nc\n"));
     }
     // No temporary folder is left beside the versions.
-    QCOMPARE(QDir(qs(m_ws->artifactsDir()) + "/registry/reg").entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
+    QCOMPARE(QDir(qs(m_ws->artifactsDir()) + "/registry/reg")
+                 .entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
              (QStringList{"v1", "v2", "v3"}));
     // The version outlives the run's folder.
     QVERIFY(QDir(qs(m_ws->artifactsDir() + "/" + runB)).removeRecursively());
@@ -563,9 +567,7 @@ void tst_Registry::resolve()
     m_reg->setAlias(name, "champion", 3); // moves
     QCOMPARE(version("res@champion"), std::int64_t(3));
 
-    auto errorFor = [&](const std::string &reference) {
-        return errorOf([&] { m_reg->resolve(reference); });
-    };
+    auto errorFor = [&](const std::string &reference) { return errorOf([&] { m_reg->resolve(reference); }); };
     {
         const QString e = errorFor("res@Archived"); // no version is Archived
         QVERIFY2(e.contains("'res'") && e.contains("Archived"), qPrintable(e));
@@ -621,8 +623,8 @@ void tst_Registry::aliases()
     QCOMPARE(m_reg->resolve("ali@champion").version, std::int64_t(2));
 
     // Names that would read as a stage, a version or 'latest' are refused, and change nothing.
-    for (const std::string bad : {"Production", "production", "Staging", "None", "archived", "3", "12", "latest", "",
-                                  "a b", "x@y"}) {
+    for (const std::string bad :
+         {"Production", "production", "Staging", "None", "archived", "3", "12", "latest", "", "a b", "x@y"}) {
         const QString e = errorOf([&] { m_reg->setAlias(name, bad, 3); });
         QVERIFY2(e != QStringLiteral("<no error>"), bad.c_str());
         QVERIFY2(e.contains("'" + qs(bad) + "'"), qPrintable(e));

@@ -82,9 +82,12 @@ const std::map<QString, std::function<Fields(const requests::KeyValues &)>> &par
              const char *existing = t.existing == registry::Existing::Archive ? "archive"
                                     : t.existing == registry::Existing::Keep  ? "keep"
                                                                               : "default";
-             return Fields{{"name", t.name},       {"version", std::to_string(t.version)},
-                           {"stage", registry::stageName(t.to)}, {"existing", existing},
-                           {"comment", t.comment}, {"gate_table", p.gateTable}};
+             return Fields{{"name", t.name},
+                           {"version", std::to_string(t.version)},
+                           {"stage", registry::stageName(t.to)},
+                           {"existing", existing},
+                           {"comment", t.comment},
+                           {"gate_table", p.gateTable}};
          }},
         {"score",
          [](const requests::KeyValues &v) {
@@ -105,7 +108,9 @@ const std::map<QString, std::function<Fields(const requests::KeyValues &)>> &par
                            {"state", review::kEntryStates.name(r.state)}};
          }},
         {"labels-merge",
-         [](const requests::KeyValues &v) { return Fields{{"table", review::parseMergeRequest(v).table}}; }},
+         [](const requests::KeyValues &v) {
+             return Fields{{"table", review::parseMergeRequest(v).table}};
+         }},
     };
     return all;
 }
@@ -144,33 +149,38 @@ void tst_Requests::accepted_data()
     QTest::addColumn<QStringList>("expected"); // key=value of what the parser made
 
     QTest::newRow("ingest defaults") << "ingest" << QStringList{"source=/data"}
-                                     << QStringList{"source=/data", "table=images", "glob=none", "labels=caltech",
-                                                    "max_megapixels=100", "commit_every=2000", "threads=0"};
+                                     << QStringList{"source=/data",   "table=images",       "glob=none",
+                                                    "labels=caltech", "max_megapixels=100", "commit_every=2000",
+                                                    "threads=0"};
     QTest::newRow("ingest all") << "ingest"
-                                << QStringList{"source=s", "table=t", "glob=*.png", "labels=folder",
+                                << QStringList{"source=s",           "table=t",         "glob=*.png", "labels=folder",
                                                "max_megapixels=2.5", "commit_every=10", "threads=3"}
-                                << QStringList{"table=t", "glob=*.png", "labels=folder", "max_megapixels=2.5",
+                                << QStringList{"table=t",         "glob=*.png", "labels=folder", "max_megapixels=2.5",
                                                "commit_every=10", "threads=3"};
-    QTest::newRow("ingest labels none") << "ingest" << QStringList{"source=s", "labels=none"} << QStringList{"labels=none"};
-    QTest::newRow("train defaults") << "train" << QStringList{}
-                                    << QStringList{"table=images", "experiment=Default", "model=small-cnn", "epochs=0",
-                                                   "batch_size=0", "lr=0", "optimizer=adam", "image_size=0",
-                                                   "val_fraction=0.1", "seed=42", "device=auto", "precision=auto",
-                                                   "as_of_version=none", "target=local", "name="};
+    QTest::newRow("ingest labels none") << "ingest" << QStringList{"source=s", "labels=none"}
+                                        << QStringList{"labels=none"};
+    QTest::newRow("train defaults")
+        << "train" << QStringList{}
+        << QStringList{"table=images", "experiment=Default", "model=small-cnn",    "epochs=0",         "batch_size=0",
+                       "lr=0",         "optimizer=adam",     "image_size=0",       "val_fraction=0.1", "seed=42",
+                       "device=auto",  "precision=auto",     "as_of_version=none", "target=local",     "name="};
     QTest::newRow("train all") << "train"
-                               << QStringList{"table=t", "experiment=e", "name=n", "model=resnet18", "epochs=3",
-                                              "batch_size=64", "lr=0.01", "optimizer=sgd", "image_size=32",
-                                              "val_fraction=0.2", "seed=7", "device=cpu", "precision=bf16",
-                                              "as_of_version=4", "target=gpu-box"}
-                               << QStringList{"table=t", "experiment=e", "name=n", "model=resnet18", "epochs=3",
-                                              "batch_size=64", "lr=0.01", "optimizer=sgd", "image_size=32",
-                                              "val_fraction=0.2", "seed=7", "device=cpu", "precision=bf16",
-                                              "as_of_version=4", "target=gpu-box"};
-    QTest::newRow("train zero batch is the default") << "train" << QStringList{"batch_size=0"} << QStringList{"batch_size=0"};
+                               << QStringList{"table=t",        "experiment=e",     "name=n",        "model=resnet18",
+                                              "epochs=3",       "batch_size=64",    "lr=0.01",       "optimizer=sgd",
+                                              "image_size=32",  "val_fraction=0.2", "seed=7",        "device=cpu",
+                                              "precision=bf16", "as_of_version=4",  "target=gpu-box"}
+                               << QStringList{"table=t",        "experiment=e",     "name=n",        "model=resnet18",
+                                              "epochs=3",       "batch_size=64",    "lr=0.01",       "optimizer=sgd",
+                                              "image_size=32",  "val_fraction=0.2", "seed=7",        "device=cpu",
+                                              "precision=bf16", "as_of_version=4",  "target=gpu-box"};
+    QTest::newRow("train zero batch is the default")
+        << "train" << QStringList{"batch_size=0"} << QStringList{"batch_size=0"};
     QTest::newRow("train smallest batch") << "train" << QStringList{"batch_size=2"} << QStringList{"batch_size=2"};
-    QTest::newRow("train whole number as JSON gives it") << "train" << QStringList{"epochs=5.0"} << QStringList{"epochs=5"};
+    QTest::newRow("train whole number as JSON gives it")
+        << "train" << QStringList{"epochs=5.0"} << QStringList{"epochs=5"};
     QTest::newRow("train no validation") << "train" << QStringList{"val_fraction=0"} << QStringList{"val_fraction=0"};
-    QTest::newRow("train most validation") << "train" << QStringList{"val_fraction=0.9"} << QStringList{"val_fraction=0.9"};
+    QTest::newRow("train most validation")
+        << "train" << QStringList{"val_fraction=0.9"} << QStringList{"val_fraction=0.9"};
     QTest::newRow("train cuda fp32") << "train" << QStringList{"device=cuda", "precision=fp32"}
                                      << QStringList{"device=cuda", "precision=fp32"};
     QTest::newRow("evaluate") << "evaluate" << QStringList{"run=abc", "table=t"}
@@ -182,14 +192,15 @@ void tst_Requests::accepted_data()
     QTest::newRow("register described") << "register" << QStringList{"run=abc", "name=m", "description=first"}
                                         << QStringList{"description=first"};
     QTest::newRow("promote") << "promote" << QStringList{"name=m", "version=3", "stage=Staging"}
-                             << QStringList{"name=m", "version=3", "stage=Staging", "existing=default", "comment=",
-                                            "gate_table="};
-    QTest::newRow("promote stage in any case") << "promote" << QStringList{"name=m", "version=1", "stage=production"}
-                                               << QStringList{"stage=Production"};
-    QTest::newRow("promote archive") << "promote"
-                                     << QStringList{"name=m", "version=1", "stage=Staging", "archive_existing=true",
-                                                    "keep_existing=false", "comment=why"}
-                                     << QStringList{"existing=archive", "comment=why"};
+                             << QStringList{"name=m",           "version=3", "stage=Staging",
+                                            "existing=default", "comment=",  "gate_table="};
+    QTest::newRow("promote stage in any case")
+        << "promote" << QStringList{"name=m", "version=1", "stage=production"} << QStringList{"stage=Production"};
+    QTest::newRow("promote archive")
+        << "promote"
+        << QStringList{"name=m",     "version=1", "stage=Staging", "archive_existing=true", "keep_existing=false",
+                       "comment=why"}
+        << QStringList{"existing=archive", "comment=why"};
     QTest::newRow("promote keep") << "promote" << QStringList{"name=m", "version=1", "stage=Staging", "keep_existing=1"}
                                   << QStringList{"existing=keep"};
     QTest::newRow("promote gated") << "promote"
@@ -197,17 +208,18 @@ void tst_Requests::accepted_data()
                                    << QStringList{"gate_table=test", "existing=default"};
     QTest::newRow("score defaults") << "score" << QStringList{"model=m@Production"}
                                     << QStringList{"model=m@Production", "table=images", "threshold=0.95",
-                                                   "review_fraction=1", "seed=42", "rescore=false", "target=local"};
+                                                   "review_fraction=1",  "seed=42",      "rescore=false",
+                                                   "target=local"};
     QTest::newRow("score all") << "score"
-                               << QStringList{"model=m:2", "table=t", "threshold=1", "review_fraction=0.25",
-                                              "seed=0", "rescore=true", "target=box"}
+                               << QStringList{"model=m:2", "table=t",      "threshold=1", "review_fraction=0.25",
+                                              "seed=0",    "rescore=true", "target=box"}
                                << QStringList{"threshold=1", "review_fraction=0.25", "seed=0", "rescore=true",
                                               "target=box"};
-    QTest::newRow("review export defaults") << "review-export" << QStringList{"file=q.csv"}
-                                            << QStringList{"file=q.csv", "format=csv", "state=pending"};
-    QTest::newRow("review export labelstudio") << "review-export"
-                                               << QStringList{"file=q.json", "format=labelstudio", "state=skipped"}
-                                               << QStringList{"format=labelstudio", "state=skipped"};
+    QTest::newRow("review export defaults")
+        << "review-export" << QStringList{"file=q.csv"} << QStringList{"file=q.csv", "format=csv", "state=pending"};
+    QTest::newRow("review export labelstudio")
+        << "review-export" << QStringList{"file=q.json", "format=labelstudio", "state=skipped"}
+        << QStringList{"format=labelstudio", "state=skipped"};
     QTest::newRow("labels merge every table") << "labels-merge" << QStringList{} << QStringList{"table="};
     QTest::newRow("labels merge one table") << "labels-merge" << QStringList{"table=t"} << QStringList{"table=t"};
 }
@@ -238,27 +250,34 @@ void tst_Requests::refused_data()
     QTest::addColumn<QString>("problem");
 
     // ingest
-    QTest::newRow("ingest without source") << "ingest" << QStringList{"labels=none"} << "source" << "missing";
+    QTest::newRow("ingest without source") << "ingest" << QStringList{"labels=none"} << "source"
+                                           << "missing";
     QTest::newRow("ingest label typo") << "ingest" << QStringList{"source=s", "labels=caltch"} << "labels"
                                        << "'caltch' is not one of caltech, folder, none";
     QTest::newRow("ingest label in capitals") << "ingest" << QStringList{"source=s", "labels=Folder"} << "labels"
                                               << "'Folder' is not one of caltech, folder, none";
     QTest::newRow("ingest empty label rule") << "ingest" << QStringList{"source=s", "labels="} << "labels"
                                              << "'' is not one of caltech, folder, none";
-    QTest::newRow("ingest megapixels negative") << "ingest" << QStringList{"source=s", "max_megapixels=-3"}
-                                                << "max_megapixels" << "'-3' is not a number above 0";
-    QTest::newRow("ingest megapixels zero") << "ingest" << QStringList{"source=s", "max_megapixels=0"}
-                                            << "max_megapixels" << "'0' is not a number above 0";
-    QTest::newRow("ingest megapixels text") << "ingest" << QStringList{"source=s", "max_megapixels=lots"}
-                                            << "max_megapixels" << "'lots' is not a number above 0";
-    QTest::newRow("ingest megapixels nan") << "ingest" << QStringList{"source=s", "max_megapixels=nan"}
-                                           << "max_megapixels" << "'nan' is not a number above 0";
-    QTest::newRow("ingest commit every zero") << "ingest" << QStringList{"source=s", "commit_every=0"}
-                                              << "commit_every" << "'0' is not a whole number >= 1";
-    QTest::newRow("ingest commit every fraction") << "ingest" << QStringList{"source=s", "commit_every=2.5"}
-                                                  << "commit_every" << "'2.5' is not a whole number >= 1";
-    QTest::newRow("ingest commit every too large") << "ingest" << QStringList{"source=s", "commit_every=3000000000"}
-                                                   << "commit_every" << "'3000000000' is too large (at most 2147483647)";
+    QTest::newRow("ingest megapixels negative")
+        << "ingest" << QStringList{"source=s", "max_megapixels=-3"} << "max_megapixels"
+        << "'-3' is not a number above 0";
+    QTest::newRow("ingest megapixels zero")
+        << "ingest" << QStringList{"source=s", "max_megapixels=0"} << "max_megapixels"
+        << "'0' is not a number above 0";
+    QTest::newRow("ingest megapixels text")
+        << "ingest" << QStringList{"source=s", "max_megapixels=lots"} << "max_megapixels"
+        << "'lots' is not a number above 0";
+    QTest::newRow("ingest megapixels nan")
+        << "ingest" << QStringList{"source=s", "max_megapixels=nan"} << "max_megapixels"
+        << "'nan' is not a number above 0";
+    QTest::newRow("ingest commit every zero") << "ingest" << QStringList{"source=s", "commit_every=0"} << "commit_every"
+                                              << "'0' is not a whole number >= 1";
+    QTest::newRow("ingest commit every fraction")
+        << "ingest" << QStringList{"source=s", "commit_every=2.5"} << "commit_every"
+        << "'2.5' is not a whole number >= 1";
+    QTest::newRow("ingest commit every too large")
+        << "ingest" << QStringList{"source=s", "commit_every=3000000000"} << "commit_every"
+        << "'3000000000' is too large (at most 2147483647)";
     QTest::newRow("ingest threads negative") << "ingest" << QStringList{"source=s", "threads=-1"} << "threads"
                                              << "'-1' is not a whole number >= 0";
     QTest::newRow("ingest unknown key") << "ingest" << QStringList{"source=s", "label=folder"} << "label"
@@ -283,59 +302,72 @@ void tst_Requests::refused_data()
                                        << "'three' is not a whole number >= 0";
     QTest::newRow("train image size") << "train" << QStringList{"image_size=-28"} << "image_size"
                                       << "'-28' is not a whole number >= 0";
-    QTest::newRow("train lr negative") << "train" << QStringList{"lr=-0.1"} << "lr" << "'-0.1' is not a number >= 0";
+    QTest::newRow("train lr negative") << "train" << QStringList{"lr=-0.1"} << "lr"
+                                       << "'-0.1' is not a number >= 0";
     QTest::newRow("train val fraction over") << "train" << QStringList{"val_fraction=0.95"} << "val_fraction"
                                              << "'0.95' is not a number from 0 to 0.9";
     QTest::newRow("train val fraction negative") << "train" << QStringList{"val_fraction=-0.1"} << "val_fraction"
                                                  << "'-0.1' is not a number from 0 to 0.9";
-    QTest::newRow("train seed negative") << "train" << QStringList{"seed=-1"} << "seed" << "'-1' is not a whole number >= 0";
+    QTest::newRow("train seed negative") << "train" << QStringList{"seed=-1"} << "seed"
+                                         << "'-1' is not a whole number >= 0";
     QTest::newRow("train as of version") << "train" << QStringList{"as_of_version=v3"} << "as_of_version"
                                          << "'v3' is not a whole number >= 0";
-    QTest::newRow("train unknown key") << "train" << QStringList{"batchsize=8"} << "batchsize"
-                                       << "unknown (the known keys: table, experiment, name, model, epochs, batch_size, lr, "
-                                          "optimizer, image_size, val_fraction, seed, device, precision, as_of_version, "
-                                          "target)";
+    QTest::newRow("train unknown key")
+        << "train" << QStringList{"batchsize=8"} << "batchsize"
+        << "unknown (the known keys: table, experiment, name, model, epochs, batch_size, lr, "
+           "optimizer, image_size, val_fraction, seed, device, precision, as_of_version, "
+           "target)";
     // evaluate
-    QTest::newRow("evaluate without run") << "evaluate" << QStringList{"table=t"} << "run" << "missing";
-    QTest::newRow("evaluate without table") << "evaluate" << QStringList{"run=r"} << "table" << "missing";
+    QTest::newRow("evaluate without run") << "evaluate" << QStringList{"table=t"} << "run"
+                                          << "missing";
+    QTest::newRow("evaluate without table") << "evaluate" << QStringList{"run=r"} << "table"
+                                            << "missing";
     QTest::newRow("evaluate version") << "evaluate" << QStringList{"run=r", "table=t", "as_of_version=-1"}
-                                      << "as_of_version" << "'-1' is not a whole number >= 0";
+                                      << "as_of_version"
+                                      << "'-1' is not a whole number >= 0";
     // register
-    QTest::newRow("register without name") << "register" << QStringList{"run=r"} << "name" << "missing";
+    QTest::newRow("register without name") << "register" << QStringList{"run=r"} << "name"
+                                           << "missing";
     QTest::newRow("register unknown key") << "register" << QStringList{"run=r", "name=m", "stage=None"} << "stage"
                                           << "unknown (the known keys: run, name, description)";
     // promote
     QTest::newRow("promote without version") << "promote" << QStringList{"name=m", "stage=Staging"} << "version"
                                              << "missing";
-    QTest::newRow("promote version zero") << "promote" << QStringList{"name=m", "version=0", "stage=Staging"}
-                                          << "version" << "'0' is not a whole number >= 1";
-    QTest::newRow("promote version text") << "promote" << QStringList{"name=m", "version=latest", "stage=Staging"}
-                                          << "version" << "'latest' is not a whole number >= 1";
+    QTest::newRow("promote version zero")
+        << "promote" << QStringList{"name=m", "version=0", "stage=Staging"} << "version"
+        << "'0' is not a whole number >= 1";
+    QTest::newRow("promote version text")
+        << "promote" << QStringList{"name=m", "version=latest", "stage=Staging"} << "version"
+        << "'latest' is not a whole number >= 1";
     QTest::newRow("promote stage") << "promote" << QStringList{"name=m", "version=1", "stage=Prod"} << "stage"
                                    << "'Prod' is not one of None, Staging, Production, Archived";
     QTest::newRow("promote boolean") << "promote"
                                      << QStringList{"name=m", "version=1", "stage=Staging", "archive_existing=yes"}
-                                     << "archive_existing" << "'yes' is not true or false";
-    QTest::newRow("promote archive and keep") << "promote"
-                                              << QStringList{"name=m", "version=1", "stage=Staging",
-                                                             "archive_existing=true", "keep_existing=true"}
-                                              << "keep_existing"
-                                              << "both keeping and archiving the versions already in the stage were asked for";
-    QTest::newRow("promote gate to staging") << "promote"
-                                             << QStringList{"name=m", "version=1", "stage=Staging", "gate_table=t"}
-                                             << "gate_table" << "applies to a promotion to Production, not to Staging";
+                                     << "archive_existing"
+                                     << "'yes' is not true or false";
+    QTest::newRow("promote archive and keep")
+        << "promote"
+        << QStringList{"name=m", "version=1", "stage=Staging", "archive_existing=true", "keep_existing=true"}
+        << "keep_existing"
+        << "both keeping and archiving the versions already in the stage were asked for";
+    QTest::newRow("promote gate to staging")
+        << "promote" << QStringList{"name=m", "version=1", "stage=Staging", "gate_table=t"} << "gate_table"
+        << "applies to a promotion to Production, not to Staging";
     // score
-    QTest::newRow("score without model") << "score" << QStringList{"table=t"} << "model" << "missing";
+    QTest::newRow("score without model") << "score" << QStringList{"table=t"} << "model"
+                                         << "missing";
     QTest::newRow("score threshold over 1") << "score" << QStringList{"model=m", "threshold=2"} << "threshold"
                                             << "'2' is not a number above 0 and at most 1";
     QTest::newRow("score threshold zero") << "score" << QStringList{"model=m", "threshold=0"} << "threshold"
                                           << "'0' is not a number above 0 and at most 1";
-    QTest::newRow("score review fraction") << "score" << QStringList{"model=m", "review_fraction=1.01"}
-                                           << "review_fraction" << "'1.01' is not a number above 0 and at most 1";
+    QTest::newRow("score review fraction")
+        << "score" << QStringList{"model=m", "review_fraction=1.01"} << "review_fraction"
+        << "'1.01' is not a number above 0 and at most 1";
     QTest::newRow("score rescore") << "score" << QStringList{"model=m", "rescore=maybe"} << "rescore"
                                    << "'maybe' is not true or false";
     // review export, labels merge
-    QTest::newRow("review export without file") << "review-export" << QStringList{"format=csv"} << "file" << "missing";
+    QTest::newRow("review export without file") << "review-export" << QStringList{"format=csv"} << "file"
+                                                << "missing";
     QTest::newRow("review export format") << "review-export" << QStringList{"file=f", "format=xlsx"} << "format"
                                           << "'xlsx' is not one of csv, labelstudio";
     QTest::newRow("review export state") << "review-export" << QStringList{"file=f", "state=done"} << "state"
@@ -375,14 +407,15 @@ void tst_Requests::choiceLists()
     QCOMPARE(QString::fromLatin1(registry::kStages.name(registry::Stage::Archived)), "Archived");
     QVERIFY(!registry::kStages.parse("Stagin"));
     QVERIFY(!compute::kOptimizers.parse("Adam"));
-    QCOMPARE(QString::fromStdString(review::kEntryStates.problem("open")), "'open' is not one of pending, labeled, skipped");
+    QCOMPARE(QString::fromStdString(review::kEntryStates.problem("open")),
+             "'open' is not one of pending, labeled, skipped");
 }
 
 void tst_Requests::fromJson()
 {
     // A task's params after substitution: numbers and booleans arrive as JSON values, references as text.
-    const QJsonObject params{{"source", "/data"},   {"max_megapixels", 0.5}, {"commit_every", 300},
-                             {"labels", "folder"},  {"glob", QJsonValue()},  {"threads", "2"}};
+    const QJsonObject params{{"source", "/data"},  {"max_megapixels", 0.5}, {"commit_every", 300},
+                             {"labels", "folder"}, {"glob", QJsonValue()},  {"threads", "2"}};
     const auto values = requests::KeyValues::fromJson(params);
     QCOMPARE(values.value("max_megapixels"), std::optional<std::string>("0.5"));
     QCOMPARE(values.value("commit_every"), std::optional<std::string>("300"));
@@ -393,7 +426,8 @@ void tst_Requests::fromJson()
     QCOMPARE(o.threads, 2);
     QVERIFY(!o.glob);
     QCOMPARE(requests::KeyValues::fromJson({{"rescore", true}}).value("rescore"), std::optional<std::string>("true"));
-    QCOMPARE(requests::KeyValues::fromJson({{"threshold", 0.95}}).value("threshold"), std::optional<std::string>("0.95"));
+    QCOMPARE(requests::KeyValues::fromJson({{"threshold", 0.95}}).value("threshold"),
+             std::optional<std::string>("0.95"));
 }
 
 void tst_Requests::fromJsonRefusesLists()

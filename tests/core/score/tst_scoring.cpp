@@ -137,7 +137,9 @@ void tst_Scoring::scoreMergesAndQueues()
     QCOMPARE(res.failed, 0);
     QVERIFY(phases.contains("decode"));
     QCOMPARE(count("SELECT count(*) FROM predictions WHERE table_name = 'fashion'"), 3300);
-    QCOMPARE(count("SELECT operation = 'MERGE PREDICTIONS' FROM versions WHERE version = " + std::to_string(res.version)), 1);
+    QCOMPARE(
+        count("SELECT operation = 'MERGE PREDICTIONS' FROM versions WHERE version = " + std::to_string(res.version)),
+        1);
 
     // The queue: exactly the scored images below 0.95 (nobody has labeled any yet), least confident first.
     const auto below = count("SELECT count(*) FROM predictions WHERE table_name = 'fashion' AND confidence < 0.95");
@@ -191,7 +193,8 @@ void tst_Scoring::scoringTwiceKeepsOnePredictionPerImage()
     QCOMPARE(count("SELECT count(*) FROM predictions"), 3300);
     QCOMPARE(count("SELECT count(*) FROM predictions WHERE version = " + std::to_string(rescored.version)), 3300);
     QCOMPARE(count("SELECT count(*) FROM review_queue"), queued); // refreshed, not duplicated
-    QCOMPARE(count("SELECT count(*) FROM (SELECT path FROM review_queue GROUP BY table_name, path HAVING count(*) > 1)"), 0);
+    QCOMPARE(
+        count("SELECT count(*) FROM (SELECT path FROM review_queue GROUP BY table_name, path HAVING count(*) > 1)"), 0);
 }
 
 // A killed scoring leaves shards/.score-<pid>-<n>: the next scoring removes those of processes that are gone,
@@ -222,7 +225,8 @@ void tst_Scoring::staleScratchFoldersAreRemoved()
     QVERIFY2(!QFileInfo::exists(stale), qPrintable(stale));
     QVERIFY2(QFileInfo::exists(live + "/images.npy"), qPrintable(live));
     // This scoring's own scratch folder is gone too.
-    QCOMPARE(QDir(shards).entryList({QString(".score-%1-*").arg(::getpid())}, QDir::Dirs | QDir::Hidden), QStringList{});
+    QCOMPARE(QDir(shards).entryList({QString(".score-%1-*").arg(::getpid())}, QDir::Dirs | QDir::Hidden),
+             QStringList{});
     QVERIFY(QDir(live).removeRecursively());
 }
 
@@ -277,12 +281,16 @@ void tst_Scoring::commitMergesLabelsIntoTheNextShard()
     QCOMPARE(res.labelsMerged, 4);
     QVERIFY(res.notMerged.empty());
     QCOMPARE(res.version, cat.latestVersion());
-    QCOMPARE(count("SELECT operation = 'MERGE LABELS' FROM versions WHERE version = " + std::to_string(res.version)), 1);
+    QCOMPARE(count("SELECT operation = 'MERGE LABELS' FROM versions WHERE version = " + std::to_string(res.version)),
+             1);
     const auto after = cat.stats("fashion");
     QCOMPARE(after.labeled, before.labeled + 4);
     QCOMPARE(after.unlabeled, before.unlabeled - 4);
     QCOMPARE(after.images, before.images);
-    QCOMPARE(count("SELECT count(*) FROM images WHERE table_name = 'fashion' AND valid_to IS NULL AND label_source = 'human'"), 4);
+    QCOMPARE(
+        count(
+            "SELECT count(*) FROM images WHERE table_name = 'fashion' AND valid_to IS NULL AND label_source = 'human'"),
+        4);
     // Time travel: as of the version before, those images were unlabeled.
     QCOMPARE(cat.stats("fashion", res.version - 1).unlabeled, before.unlabeled);
     // The merged entries leave the open queue; a second commit merges nothing and writes no version.
@@ -378,7 +386,9 @@ void tst_Scoring::csvRoundTrip()
     bool sawBadLabel = false, sawUnknown = false;
     for (const auto &[where, why] : res.skipped) {
         sawBadLabel = sawBadLabel || (why.find("zebra") != std::string::npos);
-        sawUnknown = sawUnknown || (why.find("/nowhere/x.png") != std::string::npos || where.find("/nowhere/x.png") != std::string::npos);
+        sawUnknown = sawUnknown
+                     || (why.find("/nowhere/x.png") != std::string::npos
+                         || where.find("/nowhere/x.png") != std::string::npos);
     }
     QVERIFY(sawBadLabel);
     QVERIFY(sawUnknown);
@@ -415,7 +425,8 @@ void tst_Scoring::labelStudioRoundTrip()
     const QJsonArray predictions = first.value("predictions").toArray();
     QCOMPARE(predictions.size(), 1);
     QVERIFY(predictions.at(0).toObject().value("score").toDouble() < 0.95);
-    QCOMPARE(predictions.at(0).toObject().value("result").toArray().at(0).toObject().value("type").toString(), QString("choices"));
+    QCOMPARE(predictions.at(0).toObject().value("result").toArray().at(0).toObject().value("type").toString(),
+             QString("choices"));
 
     // What Label Studio exports after annotation: the tasks with "annotations" (the data kept as we sent it,
     // except one task that only has an image URL of Label Studio's local-files form).
@@ -427,26 +438,45 @@ void tst_Scoring::labelStudioRoundTrip()
         const std::string path = data.value("path").toString().toStdString();
         const std::string label = truthOf(path).empty() ? std::string("bag") : truthOf(path);
         if (i == 2) {
-            data = QJsonObject{{"image", "/data/local-files/?d=" + QString::fromUtf8(QUrl::toPercentEncoding(QString::fromStdString(path), "/"))}};
+            data = QJsonObject{
+                {"image", "/data/local-files/?d="
+                              + QString::fromUtf8(QUrl::toPercentEncoding(QString::fromStdString(path), "/"))}};
             t.insert("data", data);
         }
         // An image from the labeled training set has no truth folder of the test split: label it as predicted.
-        const std::string chosen = path.find("/incoming/") != std::string::npos
-                                       ? label
-                                       : t.value("predictions").toArray().at(0).toObject().value("result").toArray()
-                                             .at(0).toObject().value("value").toObject().value("choices").toArray()
-                                             .at(0).toString().toStdString();
-        t.insert("annotations", QJsonArray{QJsonObject{
-                                    {"was_cancelled", false},
-                                    {"result", QJsonArray{QJsonObject{
-                                                   {"from_name", "label"}, {"to_name", "image"}, {"type", "choices"},
-                                                   {"value", QJsonObject{{"choices", QJsonArray{QString::fromStdString(chosen)}}}}}}}}});
+        const std::string chosen = path.find("/incoming/") != std::string::npos ? label
+                                                                                : t.value("predictions")
+                                                                                      .toArray()
+                                                                                      .at(0)
+                                                                                      .toObject()
+                                                                                      .value("result")
+                                                                                      .toArray()
+                                                                                      .at(0)
+                                                                                      .toObject()
+                                                                                      .value("value")
+                                                                                      .toObject()
+                                                                                      .value("choices")
+                                                                                      .toArray()
+                                                                                      .at(0)
+                                                                                      .toString()
+                                                                                      .toStdString();
+        t.insert(
+            "annotations",
+            QJsonArray{QJsonObject{
+                {"was_cancelled", false},
+                {"result", QJsonArray{QJsonObject{
+                               {"from_name", "label"},
+                               {"to_name", "image"},
+                               {"type", "choices"},
+                               {"value", QJsonObject{{"choices", QJsonArray{QString::fromStdString(chosen)}}}}}}}}});
         exported.append(t);
         expect.push_back(path + "\n" + chosen);
     }
-    exported.append(QJsonObject{{"data", QJsonObject{{"image", "/elsewhere/unknown.png"}}},
-                                {"annotations", QJsonArray{QJsonObject{{"result", QJsonArray{QJsonObject{
-                                    {"value", QJsonObject{{"choices", QJsonArray{"bag"}}}}}}}}}}});
+    exported.append(QJsonObject{
+        {"data", QJsonObject{{"image", "/elsewhere/unknown.png"}}},
+        {"annotations",
+         QJsonArray{QJsonObject{
+             {"result", QJsonArray{QJsonObject{{"value", QJsonObject{{"choices", QJsonArray{"bag"}}}}}}}}}}});
     exported.append(QJsonObject{{"data", tasks.at(3).toObject().value("data")}, {"annotations", QJsonArray{}}});
     QFile w(m_dir.filePath("export.json"));
     QVERIFY(w.open(QIODevice::WriteOnly));
@@ -477,9 +507,10 @@ void tst_Scoring::labelStudioRoundTrip()
         queue.importFile(twice.toStdString());
         QFAIL("a duplicate key was accepted");
     } catch (const std::runtime_error &e) {
-        QVERIFY2(std::string(e.what()).find("'" + twice.toStdString() + "': line 1, column 31: duplicate key 'data' in [0]")
-                     == 0,
-                 e.what());
+        QVERIFY2(
+            std::string(e.what()).find("'" + twice.toStdString() + "': line 1, column 31: duplicate key 'data' in [0]")
+                == 0,
+            e.what());
     }
 }
 
@@ -642,7 +673,8 @@ void tst_Scoring::cliContract()
     };
     QJsonDocument doc;
     QByteArray err;
-    QCOMPARE(run({"score", "--model", "fashion@Production", "--table", "fashion", "--review-fraction", "0.5"}, &doc), 0);
+    QCOMPARE(run({"score", "--model", "fashion@Production", "--table", "fashion", "--review-fraction", "0.5"}, &doc),
+             0);
     for (const char *key : {"version", "model_version", "scored", "skipped", "queued_for_review"})
         QVERIFY2(doc.object().contains(key), key);
     QCOMPARE(doc.object().value("scored").toInteger(), 0);

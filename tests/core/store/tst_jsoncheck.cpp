@@ -61,8 +61,9 @@ void tst_JsonCheck::issues_data()
         << QByteArray(R"({"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 1}, {"k": [1, true, null, -2.5e3]}]})")
         << QStringList{};
     QTest::newRow("byte order mark") << QByteArray("\xEF\xBB\xBF{\"k\": 1, \"k\": 2}")
-                                     << QStringList{"line 1, column 10: duplicate key 'k' in the top-level object (first "
-                                                    "at line 1, column 2; a parser keeps only one of them)"};
+                                     << QStringList{
+                                            "line 1, column 10: duplicate key 'k' in the top-level object (first "
+                                            "at line 1, column 2; a parser keeps only one of them)"};
     // Syntax errors are the parser's to report: the scan stops there, keeping what it found before.
     QTest::newRow("malformed after a fault")
         << QByteArray(R"({"a": 1, "a": 2, )")

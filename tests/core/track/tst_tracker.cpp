@@ -277,7 +277,8 @@ void tst_Tracker::paramsRoundTrip_data()
     QTest::addColumn<QStringList>("keys");
     QTest::addColumn<QStringList>("values");
     QTest::newRow("ascii") << QStringList{"lr", "batch_size", "model"} << QStringList{"0.001", "64", "resnet18"};
-    QTest::newRow("unicode") << QStringList{"学习率", "modèle", "emoji 🚀"} << QStringList{"0,001", "réseau ü", "火箭 🚀"};
+    QTest::newRow("unicode") << QStringList{"学习率", "modèle", "emoji 🚀"}
+                             << QStringList{"0,001", "réseau ü", "火箭 🚀"};
     QTest::newRow("empty value") << QStringList{"augment"} << QStringList{""};
     QTest::newRow("long value") << QStringList{"classes"} << QStringList{QString("cat,dog,").repeated(500)};
     QTest::newRow("quotes and SQL") << QStringList{"it's"} << QStringList{"'); DROP TABLE runs; --"};
@@ -317,9 +318,15 @@ void tst_Tracker::tagsRoundTrip_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("first");
     QTest::addColumn<QString>("second");
-    QTest::newRow("ascii") << "mlflow.note.content" << "baseline" << "baseline, rerun";
-    QTest::newRow("unicode") << "备注" << "première 🚀" << "zweite Ä";
-    QTest::newRow("to empty") << "stage" << "draft" << "";
+    QTest::newRow("ascii") << "mlflow.note.content"
+                           << "baseline"
+                           << "baseline, rerun";
+    QTest::newRow("unicode") << "备注"
+                             << "première 🚀"
+                             << "zweite Ä";
+    QTest::newRow("to empty") << "stage"
+                              << "draft"
+                              << "";
 }
 
 void tst_Tracker::tagsRoundTrip()
@@ -330,12 +337,12 @@ void tst_Tracker::tagsRoundTrip()
     const std::string id = m_tracker->createRun({});
     m_tracker->setTag(id, key.toStdString(), first.toStdString());
     m_tracker->setTag(id, "other", "x");
-    QCOMPARE(m_tracker->tags(id), (std::map<std::string, std::string>{{key.toStdString(), first.toStdString()},
-                                                                       {"other", "x"}}));
+    QCOMPARE(m_tracker->tags(id),
+             (std::map<std::string, std::string>{{key.toStdString(), first.toStdString()}, {"other", "x"}}));
     // Unlike params, tags can be overwritten.
     m_tracker->setTag(id, key.toStdString(), second.toStdString());
-    QCOMPARE(m_tracker->tags(id), (std::map<std::string, std::string>{{key.toStdString(), second.toStdString()},
-                                                                       {"other", "x"}}));
+    QCOMPARE(m_tracker->tags(id),
+             (std::map<std::string, std::string>{{key.toStdString(), second.toStdString()}, {"other", "x"}}));
     QVERIFY(m_tracker->params(id).empty());
 }
 
@@ -364,15 +371,13 @@ void tst_Tracker::metrics_data()
     QTest::newRow("higher step beats newer timestamp")
         << "acc|0.9|10|2|1000;acc|0.1|2|0|5000"
         << "acc|0.1|2|0|5000;acc|0.9|10|2|1000" << QStringList{"acc=0.9"};
-    QTest::newRow("NaN and infinities")
-        << "loss|nan|1|0|1000;loss|inf|2|0|2000;gain|-inf|1|0|1000"
-        << "gain|-inf|1|0|1000;loss|nan|1|0|1000;loss|inf|2|0|2000" << QStringList{"gain=-inf", "loss=inf"};
-    QTest::newRow("NaN as the latest value")
-        << "loss|0.5|1|0|1000;loss|nan|2|0|2000"
-        << "loss|0.5|1|0|1000;loss|nan|2|0|2000" << QStringList{"loss=nan"};
-    QTest::newRow("unicode key, negative step")
-        << "精度|0.5|0|0|1000;精度|0.25|-1|0|1000"
-        << "精度|0.25|-1|0|1000;精度|0.5|0|0|1000" << QStringList{"精度=0.5"};
+    QTest::newRow("NaN and infinities") << "loss|nan|1|0|1000;loss|inf|2|0|2000;gain|-inf|1|0|1000"
+                                        << "gain|-inf|1|0|1000;loss|nan|1|0|1000;loss|inf|2|0|2000"
+                                        << QStringList{"gain=-inf", "loss=inf"};
+    QTest::newRow("NaN as the latest value") << "loss|0.5|1|0|1000;loss|nan|2|0|2000"
+                                             << "loss|0.5|1|0|1000;loss|nan|2|0|2000" << QStringList{"loss=nan"};
+    QTest::newRow("unicode key, negative step") << "精度|0.5|0|0|1000;精度|0.25|-1|0|1000"
+                                                << "精度|0.25|-1|0|1000;精度|0.5|0|0|1000" << QStringList{"精度=0.5"};
 }
 
 void tst_Tracker::metrics()
@@ -431,7 +436,8 @@ void tst_Tracker::batchReadsMatchPerRunReads()
     m_tracker->logMetrics(a, {{"loss", 0.5, 2, 1, 2000}, {"batch_loss", 0.7, 1, 0, 1500}});
     m_tracker->logMetrics(b, {{"loss", 0.9, 1, 0, 1000}, {"acc", 0.4, 1, 0, 1000}});
     m_tracker->logMetrics(a, {{"loss", 0.9, 1, 0, 1000}, {"acc", 0.6, 2, 1, 2000}, {"loss", 0.45, 2, 1, 2000}});
-    m_tracker->logMetrics(b, {{"loss", std::numeric_limits<double>::quiet_NaN(), 2, 1, 2000}, {"batch_loss", 0.8, 3, 1, 900}});
+    m_tracker->logMetrics(
+        b, {{"loss", std::numeric_limits<double>::quiet_NaN(), 2, 1, 2000}, {"batch_loss", 0.8, 3, 1, 900}});
 
     const auto params = m_tracker->allParams();
     const auto tags = m_tracker->allTags();
@@ -566,9 +572,12 @@ void tst_Tracker::endRun_data()
 {
     QTest::addColumn<QString>("status");
     QTest::addColumn<QString>("reason");
-    QTest::newRow("FINISHED") << "FINISHED" << "";
-    QTest::newRow("FAILED with a reason") << "FAILED" << "CUDA out of memory";
-    QTest::newRow("KILLED") << "KILLED" << "cancelled by the user";
+    QTest::newRow("FINISHED") << "FINISHED"
+                              << "";
+    QTest::newRow("FAILED with a reason") << "FAILED"
+                                          << "CUDA out of memory";
+    QTest::newRow("KILLED") << "KILLED"
+                            << "cancelled by the user";
 }
 
 void tst_Tracker::endRun()
@@ -595,12 +604,24 @@ void tst_Tracker::endRunRefuses_data()
     QTest::addColumn<QString>("status");
     QTest::addColumn<QString>("expectedStatus"); // the run's status afterwards
     QTest::addColumn<QStringList>("needles");
-    QTest::newRow("unknown status") << "" << "DONE" << "RUNNING" << QStringList{"'DONE'", "FINISHED, FAILED or KILLED"};
-    QTest::newRow("RUNNING is no end") << "" << "RUNNING" << "RUNNING" << QStringList{"'RUNNING'"};
-    QTest::newRow("lower case") << "" << "finished" << "RUNNING" << QStringList{"'finished'"};
-    QTest::newRow("empty status") << "" << "" << "RUNNING" << QStringList{"''"};
-    QTest::newRow("twice") << "FINISHED" << "FAILED" << "FINISHED" << QStringList{"already ended", "FINISHED"};
-    QTest::newRow("twice, same status") << "KILLED" << "KILLED" << "KILLED" << QStringList{"already ended"};
+    QTest::newRow("unknown status") << ""
+                                    << "DONE"
+                                    << "RUNNING" << QStringList{"'DONE'", "FINISHED, FAILED or KILLED"};
+    QTest::newRow("RUNNING is no end") << ""
+                                       << "RUNNING"
+                                       << "RUNNING" << QStringList{"'RUNNING'"};
+    QTest::newRow("lower case") << ""
+                                << "finished"
+                                << "RUNNING" << QStringList{"'finished'"};
+    QTest::newRow("empty status") << ""
+                                  << ""
+                                  << "RUNNING" << QStringList{"''"};
+    QTest::newRow("twice") << "FINISHED"
+                           << "FAILED"
+                           << "FINISHED" << QStringList{"already ended", "FINISHED"};
+    QTest::newRow("twice, same status") << "KILLED"
+                                        << "KILLED"
+                                        << "KILLED" << QStringList{"already ended"};
 }
 
 void tst_Tracker::endRunRefuses()
@@ -635,16 +656,24 @@ void tst_Tracker::runByPrefix_data()
     QTest::newRow("unique 4-char prefix") << "abce" << c << QStringList{};
     QTest::newRow("unique longer prefix") << "abcd1" << b << QStringList{};
     QTest::newRow("upper case prefix") << "ABCE22" << c << QStringList{};
-    QTest::newRow("ambiguous prefix") << "abcd" << "" << QStringList{"'abcd'", "ambiguous", a, b};
-    QTest::newRow("ambiguous short prefix") << "abc" << "" << QStringList{"'abc'", "at least 4"};
-    QTest::newRow("too short") << "ab" << "" << QStringList{"'ab'", "at least 4"};
-    QTest::newRow("empty") << "" << "" << QStringList{"''"};
-    QTest::newRow("missing prefix") << "ffff" << "" << QStringList{"no run 'ffff'"};
-    QTest::newRow("missing full id") << "abcd0000000000000000000000000002" << ""
-                                     << QStringList{"no run 'abcd0000000000000000000000000002'"};
-    QTest::newRow("longer than an id") << a + "0" << "" << QStringList{"no run '" + a + "0'"};
-    QTest::newRow("not hex") << "abcz" << "" << QStringList{"no run 'abcz'"};
-    QTest::newRow("glob characters") << "abc*" << "" << QStringList{"no run 'abc*'"};
+    QTest::newRow("ambiguous prefix") << "abcd"
+                                      << "" << QStringList{"'abcd'", "ambiguous", a, b};
+    QTest::newRow("ambiguous short prefix") << "abc"
+                                            << "" << QStringList{"'abc'", "at least 4"};
+    QTest::newRow("too short") << "ab"
+                               << "" << QStringList{"'ab'", "at least 4"};
+    QTest::newRow("empty") << ""
+                           << "" << QStringList{"''"};
+    QTest::newRow("missing prefix") << "ffff"
+                                    << "" << QStringList{"no run 'ffff'"};
+    QTest::newRow("missing full id") << "abcd0000000000000000000000000002"
+                                     << "" << QStringList{"no run 'abcd0000000000000000000000000002'"};
+    QTest::newRow("longer than an id") << a + "0"
+                                       << "" << QStringList{"no run '" + a + "0'"};
+    QTest::newRow("not hex") << "abcz"
+                             << "" << QStringList{"no run 'abcz'"};
+    QTest::newRow("glob characters") << "abc*"
+                                     << "" << QStringList{"no run 'abc*'"};
 }
 
 void tst_Tracker::runByPrefix()
@@ -653,8 +682,8 @@ void tst_Tracker::runByPrefix()
     QFETCH(QString, expected);
     QFETCH(QStringList, needles);
     // Runs with chosen ids: created normally, then renamed (they have no params etc. yet).
-    for (const char *id : {"abcd0000000000000000000000000001", "abcd1111111111111111111111111111",
-                           "abce2222222222222222222222222222"}) {
+    for (const char *id :
+         {"abcd0000000000000000000000000001", "abcd1111111111111111111111111111", "abce2222222222222222222222222222"}) {
         const std::string created = m_tracker->createRun({"Default", id, {}, 0, {}});
         Statement st = m_db->prepare("UPDATE runs SET run_id = ? WHERE run_id = ?");
         st.bind(1, id).bind(2, created).exec();
@@ -701,9 +730,9 @@ void tst_Tracker::runsByExperiment()
 void tst_Tracker::unknownRunIsAnError_data()
 {
     QTest::addColumn<QString>("call");
-    for (const char *call : {"logParams", "logMetrics", "logMetrics (none)", "setTag", "addArtifact", "setDevice",
-                             "setImagesPerSecond", "setWorkerPid", "endRun", "params", "tags", "latestMetrics",
-                             "metricHistory", "artifacts"})
+    for (const char *call :
+         {"logParams", "logMetrics", "logMetrics (none)", "setTag", "addArtifact", "setDevice", "setImagesPerSecond",
+          "setWorkerPid", "endRun", "params", "tags", "latestMetrics", "metricHistory", "artifacts"})
         QTest::newRow(call) << call;
 }
 
@@ -714,11 +743,20 @@ void tst_Tracker::unknownRunIsAnError()
     // A prefix of an existing run is not accepted by these calls: they take a full run id.
     const std::string id = existing.substr(0, 8);
     const std::map<QString, std::function<void()>> calls = {
-        {"logParams", [&] { m_tracker->logParams(id, {{"lr", "1"}}); }},
-        {"logMetrics", [&] { m_tracker->logMetrics(id, {{"loss", 1, 1, 0, 1}}); }},
+        {"logParams",
+         [&] {
+             m_tracker->logParams(id, {{"lr", "1"}});
+         }},
+        {"logMetrics",
+         [&] {
+             m_tracker->logMetrics(id, {{"loss", 1, 1, 0, 1}});
+         }},
         {"logMetrics (none)", [&] { m_tracker->logMetrics(id, {}); }},
         {"setTag", [&] { m_tracker->setTag(id, "k", "v"); }},
-        {"addArtifact", [&] { m_tracker->addArtifact(id, {"model.pt", "model", 1, {}}); }},
+        {"addArtifact",
+         [&] {
+             m_tracker->addArtifact(id, {"model.pt", "model", 1, {}});
+         }},
         {"setDevice", [&] { m_tracker->setDevice(id, "cpu"); }},
         {"setImagesPerSecond", [&] { m_tracker->setImagesPerSecond(id, 1.0); }},
         {"setWorkerPid", [&] { m_tracker->setWorkerPid(id, 1); }},

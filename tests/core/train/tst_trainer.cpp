@@ -89,7 +89,8 @@ void tst_Trainer::writeShard(const QString &dir, int n, int size)
     std::mt19937 rng(7);
     std::uniform_int_distribution<int> noise(0, 60);
     for (const auto &[split, count] : {std::pair{"train", n}, std::pair{"val", n / 5}}) {
-        data::NpyWriter images((dir + "/" + split + "_images.npy").toStdString(), data::NpyType::UInt8, {count, size, size, 1});
+        data::NpyWriter images((dir + "/" + split + "_images.npy").toStdString(), data::NpyType::UInt8,
+                               {count, size, size, 1});
         std::vector<std::int64_t> labels(static_cast<std::size_t>(count), 0);
         for (int i = 0; i < count; ++i) {
             const int cls = i % 3;
@@ -97,14 +98,16 @@ void tst_Trainer::writeShard(const QString &dir, int n, int size)
             unsigned char *px = images.row(i);
             for (int y = 0; y < size; ++y) {
                 for (int x = 0; x < size; ++x) {
-                    bool on = cls == 0 ? (y / 2) % 2 == 0 : cls == 1 ? (x / 2) % 2 == 0
-                                                                     : (x > size / 4 && x < 3 * size / 4 && y > size / 4 && y < 3 * size / 4);
+                    bool on = cls == 0   ? (y / 2) % 2 == 0
+                              : cls == 1 ? (x / 2) % 2 == 0
+                                         : (x > size / 4 && x < 3 * size / 4 && y > size / 4 && y < 3 * size / 4);
                     px[y * size + x] = static_cast<unsigned char>((on ? 180 : 20) + noise(rng));
                 }
             }
         }
         images.finish(false);
-        data::writeNpy((dir + "/" + split + "_labels.npy").toStdString(), data::NpyType::Int64, {count}, labels.data(), false);
+        data::writeNpy((dir + "/" + split + "_labels.npy").toStdString(), data::NpyType::Int64, {count}, labels.data(),
+                       false);
     }
     QFile f(dir + "/classes.txt");
     QVERIFY(f.open(QIODevice::WriteOnly));
@@ -147,7 +150,8 @@ void tst_Trainer::learnsTheSyntheticClasses()
         }
     }
     const double lastLoss = lastOf(list, "metric", "train_loss").value("value").toDouble();
-    QVERIFY2(firstLoss > 0 && lastLoss < 0.7 * firstLoss, qPrintable(QString("loss %1 -> %2").arg(firstLoss).arg(lastLoss)));
+    QVERIFY2(firstLoss > 0 && lastLoss < 0.7 * firstLoss,
+             qPrintable(QString("loss %1 -> %2").arg(firstLoss).arg(lastLoss)));
     const double acc = lastOf(list, "metric", "val_accuracy").value("value").toDouble();
     QVERIFY2(acc > 0.8, qPrintable(QString("validation accuracy %1 (chance: 0.33)").arg(acc)));
     const QJsonObject fin = lastOf(list, "finished");
@@ -264,12 +268,27 @@ void tst_Trainer::badRequests_data()
     QTest::addColumn<QString>("shard");
     QTest::addColumn<QString>("device");
     QTest::addColumn<QString>("message");
-    QTest::newRow("unknown model") << "vgg99" << "shard" << "cpu" << "unknown model 'vgg99'";
-    QTest::newRow("image too small for the model") << "resnet18" << "shard" << "cpu" << "outside what resnet18 takes";
-    QTest::newRow("missing shard") << "small-cnn" << "no-such-shard" << "cpu" << "no-such-shard";
-    QTest::newRow("bad device") << "small-cnn" << "shard" << "tpu" << "--device: 'tpu'";
+    QTest::newRow("unknown model") << "vgg99"
+                                   << "shard"
+                                   << "cpu"
+                                   << "unknown model 'vgg99'";
+    QTest::newRow("image too small for the model") << "resnet18"
+                                                   << "shard"
+                                                   << "cpu"
+                                                   << "outside what resnet18 takes";
+    QTest::newRow("missing shard") << "small-cnn"
+                                   << "no-such-shard"
+                                   << "cpu"
+                                   << "no-such-shard";
+    QTest::newRow("bad device") << "small-cnn"
+                                << "shard"
+                                << "tpu"
+                                << "--device: 'tpu'";
     if (!QFile::exists("/dev/nvidia0"))
-        QTest::newRow("cuda without CUDA") << "small-cnn" << "shard" << "cuda" << "CUDA is not available";
+        QTest::newRow("cuda without CUDA") << "small-cnn"
+                                           << "shard"
+                                           << "cuda"
+                                           << "CUDA is not available";
 }
 
 void tst_Trainer::badRequests()
