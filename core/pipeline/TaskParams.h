@@ -7,25 +7,20 @@
 #include <QJsonObject>
 
 #include <stdexcept>
-
 #include <string>
+#include <utility>
 
 namespace pw::pipeline {
 
-/** Typed reads of a task's substituted parameters; a value of the wrong shape throws naming params.KEY. */
+/** A task's substituted parameters, read by the request's one parser (parse()); a shell task reads json(). */
 class TaskParams
 {
 public:
-    explicit TaskParams(QJsonObject o);
+    explicit TaskParams(QJsonObject o)
+        : m_o(std::move(o))
+    {
+    }
 
-    bool has(const char *k) const;
-    /** A scalar as text (numbers in full precision, booleans as true/false); `def` when absent. */
-    std::string text(const char *k, const std::string &def = {}) const;
-    double number(const char *k, double def) const;
-    /** A whole number that fits an int. */
-    long long integer(const char *k, long long def) const;
-    /** true/false, or the text true, 1, false, 0. */
-    bool boolean(const char *k, bool def) const;
     const QJsonObject &json() const { return m_o; }
     /** The params as a request's key/value input (core/requests/KeyValues.h). */
     requests::KeyValues values() const { return requests::KeyValues::fromJson(m_o); }
