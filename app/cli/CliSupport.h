@@ -171,24 +171,6 @@ public:
             throw UsageError{"--" + o + ": '" + value(o) + "' is not a whole number >= " + QString::number(min)};
         return v;
     }
-    double realValue(const QString &o, double def) const
-    {
-        if (!isSet(o))
-            return def;
-        bool ok = false;
-        const double v = value(o).toDouble(&ok);
-        if (!ok || !(v > 0))
-            throw UsageError{"--" + o + ": '" + value(o) + "' is not a positive number"};
-        return v;
-    }
-    /** A number in (0, 1]. */
-    double fractionValue(const QString &o, double def) const
-    {
-        const double v = realValue(o, def);
-        if (v > 1)
-            throw UsageError{"--" + o + ": '" + value(o) + "' must be above 0 and at most 1"};
-        return v;
-    }
     /**
      * The workspace folder, absolute, as the table's workspace use for this command says: a command that only
      * reads fails when no workspace is there (naming the folder); one that writes may create it and says so; the
