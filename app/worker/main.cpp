@@ -21,10 +21,17 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_requeue{false};
 
 void onSignal(int)
 {
     g_stop.store(true);
+}
+
+// SIGUSR1: Slurm's warning before a time limit or a preemption (sbatch --signal=USR1@SECONDS).
+void onRequeueSignal(int)
+{
+    g_requeue.store(true);
 }
 
 constexpr const char *kUsage =
@@ -32,14 +39,21 @@ constexpr const char *kUsage =
     "                         [--optimizer adam|sgd] [--weight-decay X] [--schedule onecycle|cosine] [--patience N]\n"
     "                         [--label-smoothing X] [--flip 0|1] [--crop 0|1] [--seed S] [--device auto|cpu|cuda]\n"
     "                         [--precision auto|fp32|bf16] [--threads N] [--resume] [--hold-dir DIR]\n"
+    "                         [--distributed [--rendezvous-timeout SECONDS]]\n"
     "       pipewright-worker predict --model FILE --images FILE.npy --out FILE.npy [--batch-size B] [--device D] "
     "[--threads N]\n"
     "       pipewright-worker info\n"
     "Events are JSON lines on stdout. Exit codes: 0 finished, 1 failed, 2 usage, 3 stopped by SIGTERM/SIGINT\n"
-    "(a checkpoint is written; train --resume continues).\n"
+    "(a checkpoint is written; train --resume continues), 4 checkpointed on SIGUSR1 for a requeue (a \"requeue\"\n"
+    "event; train --resume continues).\n"
+    "--distributed: one rank of a data-parallel training; reads RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and\n"
+    "MASTER_PORT (torchrun's names). Rank 0 serves the rendezvous; a rank missing after --rendezvous-timeout\n"
+    "(default 120 s) fails every rank, naming it. --batch-size is the global batch (each rank takes B/WORLD_SIZE).\n"
+    "Gloo on the CPU, NCCL on CUDA where this libtorch has it. Only rank 0 writes events, checkpoints and the model.\n"
     "--precision auto takes $PIPEWRIGHT_PRECISION (fp32|bf16) when set, else bf16 where the CPU or GPU has it.\n"
     "--hold-dir DIR (for tests): at a point P (epoch-E-batch-1, epoch-E-end) where DIR/P exists, the worker writes\n"
-    "DIR/P.held and waits until DIR/P is removed or it is stopped.\n";
+    "DIR/P.held and waits until DIR/P is removed or it is stopped. With --distributed each rank also writes\n"
+    "DIR/P.rank-R.held, and at the end DIR/params-rank-R.bin (its parameters and buffers, raw).\n";
 
 struct Args
 {
@@ -113,8 +127,9 @@ int runTrain(int argc, char **argv)
     Args a;
     if (!parse(argc, argv,
                {"shards", "out", "model", "epochs", "batch-size", "lr", "optimizer", "weight-decay", "schedule",
-                "patience", "label-smoothing", "flip", "crop", "seed", "device", "precision", "threads", "hold-dir"},
-               {"resume"}, a))
+                "patience", "label-smoothing", "flip", "crop", "seed", "device", "precision", "threads", "hold-dir",
+                "rendezvous-timeout"},
+               {"resume", "distributed"}, a))
         return pw::train::kTrainUsage;
     pw::train::TrainOptions o;
     o.shardDir = value(a, "shards");
@@ -132,7 +147,7 @@ int runTrain(int argc, char **argv)
     if (!integer(a, "epochs", o.epochs) || !integer(a, "batch-size", o.batchSize) || !number(a, "lr", o.lr)
         || !number(a, "weight-decay", o.weightDecay) || !integer(a, "patience", o.patience)
         || !number(a, "label-smoothing", o.labelSmoothing) || !integer(a, "seed", o.seed)
-        || !integer(a, "threads", o.threads))
+        || !integer(a, "threads", o.threads) || !integer(a, "rendezvous-timeout", o.rendezvousTimeout))
         return pw::train::kTrainUsage;
     for (const char *key : {"flip", "crop"}) {
         const std::string v = value(a, key, "-1");
@@ -143,7 +158,16 @@ int runTrain(int argc, char **argv)
         (std::string(key) == "flip" ? o.flip : o.crop) = std::stoi(v);
     }
     o.resume = std::find(a.flags.begin(), a.flags.end(), "resume") != a.flags.end();
-    return pw::train::train(o, std::cout, g_stop);
+    o.distributed = std::find(a.flags.begin(), a.flags.end(), "distributed") != a.flags.end();
+    if (a.values.count("rendezvous-timeout") && !o.distributed) {
+        std::cerr << "pipewright-worker train: --rendezvous-timeout needs --distributed\n";
+        return pw::train::kTrainUsage;
+    }
+    if (o.rendezvousTimeout < 1) {
+        std::cerr << "pipewright-worker train: --rendezvous-timeout: 0 is not a number of seconds >= 1\n";
+        return pw::train::kTrainUsage;
+    }
+    return pw::train::train(o, std::cout, g_stop, &g_requeue);
 }
 
 int runPredict(int argc, char **argv)
@@ -181,6 +205,7 @@ int main(int argc, char **argv)
     }
     std::signal(SIGTERM, onSignal);
     std::signal(SIGINT, onSignal);
+    std::signal(SIGUSR1, onRequeueSignal);
     const std::string command = argc > 1 ? argv[1] : "";
     if (command == "train")
         return runTrain(argc, argv);

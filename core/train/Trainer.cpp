@@ -1,5 +1,6 @@
 // The training loop, prediction and environment info (libtorch). Batches are gathered from the
 // memory-mapped shard with one index_select per batch: no per-image work in the hot loop.
+#include "core/train/detail/Distributed.h"
 #include "core/train/detail/Networks.h"
 
 #include "core/train/JsonLine.h"
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -326,8 +328,9 @@ std::string artifact(const std::string &path, const std::string &kind)
 }
 
 // Training state that a checkpoint carries besides the weights and the optimizer.
-// A test's hold point (TrainOptions::holdDir): waits while holdDir/name exists, after saying so in name.held.
-void holdAt(const std::string &holdDir, const std::string &name, const std::atomic<bool> &stop)
+// A test's hold point (TrainOptions::holdDir): waits while holdDir/name exists, after saying so in name.held
+// (and, for a rank of a distributed run, `rank` >= 0, in name.rank-R.held).
+void holdAt(const std::string &holdDir, const std::string &name, const std::atomic<bool> &stop, int rank = -1)
 {
     if (holdDir.empty())
         return;
@@ -335,7 +338,10 @@ void holdAt(const std::string &holdDir, const std::string &name, const std::atom
     std::error_code ec;
     if (!std::filesystem::exists(gate, ec))
         return;
-    std::ofstream(gate.string() + ".held") << "held\n";
+    if (rank >= 0)
+        std::ofstream(gate.string() + ".rank-" + std::to_string(rank) + ".held") << "held\n";
+    if (rank <= 0)
+        std::ofstream(gate.string() + ".held") << "held\n";
     while (std::filesystem::exists(gate, ec) && !stop.load())
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
@@ -471,7 +477,9 @@ struct Plan
 {
     int epochs = 0;
     std::int64_t n = 0; // training images
-    std::int64_t batch = 0;
+    std::int64_t batch = 0; // the global batch: images of the permutation per step
+    std::int64_t localBatch = 0; // this rank's part of it: batch / world size
+    std::int64_t stepImages = 0; // images trained per step by all ranks
     double peakLr = 0;
     bool flip = false, crop = false;
     std::int64_t batchesPerEpoch = 0;
@@ -479,7 +487,7 @@ struct Plan
     std::string checkpointPath, modelPath;
 };
 
-Plan planRun(const TrainOptions &o, const ModelSpec &spec, std::int64_t n)
+Plan planRun(const TrainOptions &o, const ModelSpec &spec, std::int64_t n, int worldSize)
 {
     Plan plan;
     plan.epochs = o.epochs > 0 ? o.epochs : spec.defaultEpochs;
@@ -492,6 +500,12 @@ Plan planRun(const TrainOptions &o, const ModelSpec &spec, std::int64_t n)
     // The last partial batch is dropped (batch norm needs more than one sample; the next epoch's
     // shuffle covers those images).
     plan.batchesPerEpoch = std::max<std::int64_t>(1, n / plan.batch);
+    plan.localBatch = plan.batch / worldSize;
+    if (worldSize > 1 && plan.localBatch < 2)
+        throw std::invalid_argument("--batch-size " + std::to_string(plan.batch)
+                                    + " is the global batch: " + std::to_string(worldSize) + " ranks need at least "
+                                    + std::to_string(2 * worldSize) + " (2 images per rank and step)");
+    plan.stepImages = plan.localBatch * worldSize;
     plan.totalSteps = plan.batchesPerEpoch * plan.epochs;
     plan.checkpointPath = o.outDir + "/checkpoint.pt";
     plan.modelPath = o.outDir + "/model.pt";
@@ -510,7 +524,7 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainOptions &o, Cl
 
 void writeStarted(std::ostream &events, const TrainOptions &o, const Setup &setup, const Plan &plan,
                   const ModelMeta &meta, ClassifierImpl &net, const TrainData &data, const Progress &p,
-                  const BatchFeed &feed)
+                  const BatchFeed &feed, const detail::Distributed *dist)
 {
     std::int64_t parameters = 0;
     for (const auto &t : net.parameters())
@@ -537,6 +551,8 @@ void writeStarted(std::ostream &events, const TrainOptions &o, const Setup &setu
         .add("seed", std::int64_t(o.seed))
         .add("resumed_at_epoch", o.resume ? p.epoch + 1 : 0)
         .add("data_placement", feed.placement())
+        .add("world_size", dist ? dist->worldSize() : 1)
+        .add("backend", dist ? dist->backend() : "none")
         .write(events);
 }
 
@@ -547,10 +563,14 @@ class TrainLoop
 public:
     TrainLoop(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &stop, const Setup &setup,
               const Plan &plan, const TrainData &data, ModelMeta &meta, ClassifierImpl &net,
-              torch::optim::Optimizer &optimizer, BatchFeed &feed, Progress &p)
+              torch::optim::Optimizer &optimizer, BatchFeed &feed, Progress &p, const std::atomic<bool> *requeue,
+              detail::Distributed *dist)
         : m_o(o)
         , m_events(events)
         , m_stop(stop)
+        , m_requeue(requeue)
+        , m_dist(dist)
+        , m_rank(dist ? dist->rank() : 0)
         , m_setup(setup)
         , m_plan(plan)
         , m_data(data)
@@ -559,6 +579,7 @@ public:
         , m_optimizer(optimizer)
         , m_feed(feed)
         , m_p(p)
+        , m_parameters(net.parameters())
     {
     }
 
@@ -577,10 +598,10 @@ public:
                 if (m_p.step % 50 == 0)
                     metric(m_events, "batch_loss", *lossValue, m_p.step, m_p.epoch + 1);
                 if (m_p.batch == 0)
-                    holdAt(m_o.holdDir, "epoch-" + std::to_string(m_p.epoch + 1) + "-batch-1", m_stop);
+                    hold("epoch-" + std::to_string(m_p.epoch + 1) + "-batch-1");
                 if (since(m_lastProgress) >= 1.0)
                     reportProgress(epochStart);
-                if (m_stop.load())
+                if (stopAsked() || requeueAsked())
                     return stopAfterBatch(epochStart);
             }
             m_p.trainSeconds += since(epochStart);
@@ -592,6 +613,8 @@ public:
             }
         }
         const double ips = double(m_p.imagesTrained) / std::max(1e-9, m_p.trainSeconds);
+        if (m_dist && !m_o.holdDir.empty())
+            dumpState();
         if (m_status == "FAILED") {
             finished(m_events, m_status, m_message, {}, ips);
             return kTrainFailed;
@@ -622,7 +645,10 @@ private:
     torch::Tensor augment(torch::Tensor x, const Draws &d) const
     {
         if (m_plan.flip) {
-            const auto mask = d.flips[m_p.batch].to(m_setup.device).view({m_plan.batch, 1, 1, 1});
+            const auto mask = d.flips[m_p.batch]
+                                  .narrow(0, m_rank * m_plan.localBatch, m_plan.localBatch)
+                                  .to(m_setup.device)
+                                  .view({m_plan.localBatch, 1, 1, 1});
             x = torch::where(mask, x.flip({3}), x);
         }
         if (m_plan.crop) {
@@ -636,12 +662,13 @@ private:
         return x.contiguous(at::MemoryFormat::ChannelsLast); // flips and crops may leave other strides
     }
 
-    // One optimizer step on batch p.batch of the epoch. Returns its loss, or nothing (the run failed) when
-    // the loss is not finite.
+    // One optimizer step on batch p.batch of the epoch (this rank's part of it). Returns its loss, or nothing
+    // (the run failed) when the loss is not finite.
     std::optional<double> trainBatch(const Draws &d)
     {
-        const std::int64_t batch = m_plan.batch;
-        const auto [images, y] = m_feed.take(d.perm.slice(0, m_p.batch * batch, (m_p.batch + 1) * batch));
+        const std::int64_t batch = m_plan.localBatch;
+        const std::int64_t first = m_p.batch * m_plan.batch + m_rank * batch;
+        const auto [images, y] = m_feed.take(d.perm.slice(0, first, first + batch));
         const auto x = augment(detail::normalise(images, m_meta), d);
         const double lr = scheduledLr(m_o.schedule, m_plan.peakLr, m_p.step, m_plan.totalSteps);
         for (auto &group : m_optimizer.param_groups())
@@ -656,9 +683,13 @@ private:
         const auto loss = torch::nn::functional::cross_entropy(
             out, y, torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(m_o.labelSmoothing));
         loss.backward();
+        double lossValue = 0;
+        if (m_dist) // gradients averaged over the ranks, which agree on stops and on a non-finite loss
+            exchangeGradients(!std::isfinite(lossValue = loss.item<double>()));
         m_optimizer.step();
-        const double lossValue = loss.item<double>();
-        if (!std::isfinite(lossValue)) {
+        if (!m_dist)
+            lossValue = loss.item<double>();
+        if (m_dist ? m_agreed.nonFinite : !std::isfinite(lossValue)) {
             m_status = "FAILED";
             m_message = "the training loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite")
                         + " at epoch " + std::to_string(m_p.epoch + 1) + ", batch " + std::to_string(m_p.batch + 1)
@@ -668,8 +699,45 @@ private:
         m_p.lossSum += lossValue * double(batch);
         m_p.correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
         m_p.seen += batch;
-        m_p.imagesTrained += batch;
+        m_p.imagesTrained += m_plan.stepImages;
         return lossValue;
+    }
+
+    // The step's all-reduce: the gradients, and this rank's stop, requeue and non-finite flags summed.
+    void exchangeGradients(bool nonFinite)
+    {
+        std::vector<double> flags{m_stop.load() ? 1.0 : 0.0, m_requeue && m_requeue->load() ? 1.0 : 0.0,
+                                  nonFinite ? 1.0 : 0.0};
+        m_dist->averageGradients(m_parameters, flags);
+        m_agreed = {flags[0] > 0, flags[1] > 0, flags[2] > 0};
+    }
+
+    // Alone, a run stops as soon as it is asked; ranks stop together at the step where they agreed to.
+    bool stopAsked() const { return m_dist ? m_agreed.stop : m_stop.load(); }
+    bool requeueAsked() const { return m_dist ? m_agreed.requeue : m_requeue && m_requeue->load(); }
+
+    void hold(const std::string &point) const { holdAt(m_o.holdDir, point, m_stop, m_dist ? m_rank : -1); }
+
+    // The epoch's training sums over all ranks (rank 0 reports and checkpoints them; the others start over).
+    void sumOverRanks()
+    {
+        std::vector<double> sums{m_p.lossSum, double(m_p.correct), double(m_p.seen)};
+        m_dist->sum(sums);
+        m_p.lossSum = sums[0];
+        m_p.correct = std::int64_t(sums[1]);
+        m_p.seen = std::int64_t(sums[2]);
+    }
+
+    // With --hold-dir, each rank's final parameters and buffers, raw (a test compares the ranks).
+    void dumpState() const
+    {
+        std::ofstream out(m_o.holdDir + "/params-rank-" + std::to_string(m_rank) + ".bin", std::ios::binary);
+        for (const auto &tensors : {m_net.parameters(), m_net.buffers()}) {
+            for (const auto &t : tensors) {
+                const auto c = t.detach().to(torch::kCPU).contiguous();
+                out.write(static_cast<const char *>(c.data_ptr()), std::streamsize(c.nbytes()));
+            }
+        }
     }
 
     void reportProgress(Clock::time_point epochStart)
@@ -690,22 +758,38 @@ private:
             .write(m_events);
     }
 
-    // A stop request: checkpoint after the batch just trained, so that --resume continues with the next.
+    // A stop or requeue request: checkpoint after the batch just trained, so that --resume continues with the
+    // next. A stop (SIGTERM) ends the run KILLED; a requeue (SIGUSR1) says "requeue" and leaves it to go on.
     int stopAfterBatch(Clock::time_point epochStart)
     {
+        const bool requeue = !stopAsked();
         m_p.trainSeconds += since(epochStart);
         ++m_p.batch;
         ++m_p.step;
-        saveCheckpoint(m_plan.checkpointPath, m_net, m_optimizer, m_p, m_meta);
+        if (m_dist) {
+            sumOverRanks();
+            m_dist->average(m_net.buffers()); // running statistics are linear in the batches: averaging commutes
+        }
+        if (m_rank == 0)
+            saveCheckpoint(m_plan.checkpointPath, m_net, m_optimizer, m_p, m_meta);
         JsonLine("checkpoint")
             .add("path", m_plan.checkpointPath)
             .add("epoch", m_p.epoch + 1)
             .add("batch", m_p.batch)
             .write(m_events);
-        finished(m_events, "KILLED",
-                 "stopped by a signal after epoch " + std::to_string(m_p.epoch + 1) + ", batch "
-                     + std::to_string(m_p.batch) + "; --resume continues",
-                 artifact(m_plan.checkpointPath, "checkpoint"), m_p.imagesTrained / std::max(1e-9, m_p.trainSeconds));
+        const std::string where = " after epoch " + std::to_string(m_p.epoch + 1) + ", batch "
+                                  + std::to_string(m_p.batch) + "; --resume continues";
+        if (requeue) {
+            JsonLine("requeue")
+                .add("epoch", m_p.epoch + 1)
+                .add("batch", m_p.batch)
+                .add("checkpoint", m_plan.checkpointPath)
+                .add("message", "checkpointed on SIGUSR1 (a time limit or preemption)" + where)
+                .write(m_events);
+            return kTrainRequeue;
+        }
+        finished(m_events, "KILLED", "stopped by a signal" + where, artifact(m_plan.checkpointPath, "checkpoint"),
+                 m_p.imagesTrained / std::max(1e-9, m_p.trainSeconds));
         return kTrainStopped;
     }
 
@@ -715,6 +799,10 @@ private:
     bool endEpoch()
     {
         const std::int64_t epoch = m_p.epoch + 1;
+        if (m_dist) {
+            sumOverRanks();
+            m_dist->average(m_net.buffers()); // batch-norm statistics, before validation and the checkpoint
+        }
         const double lastTrainLoss = m_p.lossSum / double(std::max<std::int64_t>(1, m_p.seen));
         metric(m_events, "train_loss", lastTrainLoss, epoch, epoch);
         metric(m_events, "train_accuracy", double(m_p.correct) / double(std::max<std::int64_t>(1, m_p.seen)), epoch,
@@ -726,6 +814,19 @@ private:
                epoch, epoch);
         m_p.lossSum = 0;
         m_p.correct = m_p.seen = 0;
+        bool stopEarly = m_rank == 0 && validateAndSave(epoch);
+        if (m_dist)
+            stopEarly = agreeOnEpoch(stopEarly);
+        hold("epoch-" + std::to_string(epoch) + "-end");
+        if (stopEarly)
+            m_message = "early stop: validation loss did not improve for " + std::to_string(m_o.patience) + " epochs";
+        return stopEarly;
+    }
+
+    // Rank 0's part of an epoch's end: validation, the model file when the epoch is the best so far, and the
+    // checkpoint. Returns true to stop early.
+    bool validateAndSave(std::int64_t epoch)
+    {
         const EvalResult lastVal = evaluate(m_net, m_data.valImages, m_data.valLabels, m_meta, m_setup.device,
                                             m_setup.bf16);
         const bool haveVal = m_data.valSplit.count() > 0;
@@ -750,15 +851,25 @@ private:
         saveCheckpoint(m_plan.checkpointPath, m_net, m_optimizer, m_p, m_meta);
         m_p.epoch -= 1;
         JsonLine("checkpoint").add("path", m_plan.checkpointPath).add("epoch", epoch).write(m_events);
-        holdAt(m_o.holdDir, "epoch-" + std::to_string(epoch) + "-end", m_stop);
-        if (stopEarly)
-            m_message = "early stop: validation loss did not improve for " + std::to_string(m_o.patience) + " epochs";
         return stopEarly;
+    }
+
+    // Rank 0's decision (and what it is based on) for every rank.
+    bool agreeOnEpoch(bool stopEarly)
+    {
+        const auto t = torch::tensor({stopEarly ? 1.0 : 0.0, m_p.bestValLoss, double(m_p.badEpochs)}, torch::kFloat64);
+        m_dist->broadcast({t});
+        m_p.bestValLoss = t[1].item<double>();
+        m_p.badEpochs = std::int64_t(t[2].item<double>());
+        return t[0].item<double>() > 0;
     }
 
     const TrainOptions &m_o;
     std::ostream &m_events;
     const std::atomic<bool> &m_stop;
+    const std::atomic<bool> *m_requeue;
+    detail::Distributed *m_dist; // null: training alone
+    int m_rank;
     const Setup &m_setup;
     const Plan &m_plan;
     const TrainData &m_data;
@@ -767,57 +878,95 @@ private:
     torch::optim::Optimizer &m_optimizer;
     BatchFeed &m_feed;
     Progress &m_p;
+    std::vector<torch::Tensor> m_parameters;
+    struct Agreed
+    {
+        bool stop = false, requeue = false, nonFinite = false;
+    } m_agreed; // by the ranks at the last step
     std::string m_status = "FINISHED";
     std::string m_message;
     Clock::time_point m_lastProgress = Clock::now();
 };
 
-// Sets the run up (options, shard, network, optimizer, a checkpoint to resume) and trains. `phase` says
-// which of the two a torch error came from.
-int setUpAndTrain(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &stop, std::string &phase)
+// A distributed run's place in the job (joined by every rank), for ranks other than 0 said on stderr: their log.
+std::unique_ptr<detail::Distributed> joinJob(const detail::RankEnvironment &env, const TrainOptions &o, Setup &setup)
 {
-    const Setup setup = resolveSetup(o);
+    if (setup.device.is_cuda()) // one GPU per rank on a node
+        setup.device = torch::Device(torch::kCUDA, env.localRank % std::max<int>(1, torch::cuda::device_count()));
+    auto dist = std::make_unique<detail::Distributed>(env, o.rendezvousTimeout, setup.device);
+    std::cerr << "pipewright-worker: rank " << env.rank << " of " << env.worldSize << " joined at " << env.masterAddr
+              << ":" << env.masterPort << " (" << dist->backend() << ", " << setup.device.str() << ", " << setup.threads
+              << " threads)" << std::endl;
+    return dist;
+}
+
+// Sets the run up (options, shard, network, optimizer, a checkpoint to resume; in a distributed run the
+// rendezvous and rank 0's parameters) and trains. `phase` says which of the two a torch error came from.
+int setUpAndTrain(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &stop,
+                  const std::atomic<bool> *requeue, std::string &phase)
+{
+    Setup setup = resolveSetup(o);
+    const std::optional<detail::RankEnvironment> env = o.distributed ? std::optional(detail::readRankEnvironment())
+                                                                     : std::nullopt;
     const TrainData data(o.shardDir);
     ModelMeta meta = describeData(o, data);
+    const Plan plan = planRun(o, *setup.spec, data.trainSplit.count(), env ? env->worldSize : 1);
+    const auto dist = env ? joinJob(*env, o, setup) : nullptr;
 
     torch::manual_seed(o.seed);
     auto net = detail::buildNetwork(meta);
     net->to(setup.device);
     toChannelsLast(*net);
-    const Plan plan = planRun(o, *setup.spec, data.trainSplit.count());
     const auto optimizer = makeOptimizer(o, *net, plan.peakLr);
-    std::filesystem::create_directories(o.outDir);
+    if (!dist || dist->rank() == 0)
+        std::filesystem::create_directories(o.outDir);
 
     Progress p;
-    if (o.resume) {
+    if (o.resume) { // every rank reads rank 0's checkpoint (a folder they share)
         if (!std::filesystem::exists(plan.checkpointPath))
             throw std::invalid_argument("--resume: no checkpoint at '" + plan.checkpointPath + "'");
         loadCheckpoint(plan.checkpointPath, *net, *optimizer, p, meta);
+        if (dist && dist->rank() > 0)
+            p.lossSum = 0, p.correct = p.seen = 0; // the epoch's sums so far are all ranks' (rank 0 has them)
+    }
+    if (dist) {
+        auto state = net->parameters();
+        for (const auto &b : net->buffers())
+            state.push_back(b);
+        dist->broadcast(state);
     }
     BatchFeed feed(data.trainImages, data.trainLabels, setup.device, plan.batch);
-    writeStarted(events, o, setup, plan, meta, *net, data, p, feed);
+    writeStarted(events, o, setup, plan, meta, *net, data, p, feed, dist.get());
 
     phase = "training";
-    return TrainLoop(o, events, stop, setup, plan, data, meta, *net, *optimizer, feed, p).run();
+    return TrainLoop(o, events, stop, setup, plan, data, meta, *net, *optimizer, feed, p, requeue, dist.get()).run();
 }
 
 } // namespace
 
-int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &stop)
+int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &stop, const std::atomic<bool> *requeue)
 {
+    // Only rank 0 of a distributed run writes events; another rank says why it failed on stderr (its log).
+    const char *rankVariable = std::getenv("RANK");
+    const int rank = o.distributed && rankVariable ? std::atoi(rankVariable) : 0;
+    std::ostream discard(nullptr);
+    std::ostream &out = rank > 0 ? discard : events;
+    auto fail = [&](const std::string &message, int code) {
+        finished(out, "FAILED", message, {}, 0);
+        if (rank > 0)
+            std::cerr << "pipewright-worker: rank " << rank << ": " << message << std::endl;
+        return code;
+    };
     std::string phase = "setup";
     try {
-        return setUpAndTrain(o, events, stop, phase);
+        return setUpAndTrain(o, out, stop, requeue, phase);
     } catch (const std::invalid_argument &e) {
-        JsonLine("error").add("message", e.what()).write(events);
-        finished(events, "FAILED", e.what(), {}, 0);
-        return kTrainUsage;
+        JsonLine("error").add("message", e.what()).write(out);
+        return fail(e.what(), kTrainUsage);
     } catch (const c10::Error &e) {
-        finished(events, "FAILED", "torch error during " + phase + ": " + e.what_without_backtrace(), {}, 0);
-        return kTrainFailed;
+        return fail("torch error during " + phase + ": " + e.what_without_backtrace(), kTrainFailed);
     } catch (const std::exception &e) {
-        finished(events, "FAILED", e.what(), {}, 0);
-        return kTrainFailed;
+        return fail(e.what(), kTrainFailed);
     }
 }
 

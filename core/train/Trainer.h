@@ -31,7 +31,14 @@ struct TrainOptions
     // For tests: hold points. At a point named P ("epoch-E-batch-1" after the first batch of epoch E,
     // "epoch-E-end" after epoch E's checkpoint), when the file holdDir/P exists the worker writes
     // holdDir/P.held and waits until holdDir/P is removed (or a stop is requested).
+    // With a distributed run, every rank writes holdDir/P.rank-R.held (rank 0 also P.held), and at the end
+    // holdDir/params-rank-R.bin: its parameters and buffers, raw, so that a test can compare the ranks.
     std::string holdDir;
+    // One rank of a data-parallel job: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT from the environment.
+    // batchSize stays the global batch (each rank takes batchSize / WORLD_SIZE per step); only rank 0 writes
+    // events, checkpoints and the model.
+    bool distributed = false;
+    int rendezvousTimeout = 120; // seconds for every rank to join
 };
 
 /** Exit codes of `pipewright-worker train`. */
@@ -40,15 +47,19 @@ enum TrainExit
     kTrainFinished = 0,
     kTrainFailed = 1,
     kTrainUsage = 2,
-    kTrainStopped = 3
+    kTrainStopped = 3,
+    kTrainRequeue = 4 // checkpointed on request (SIGUSR1: a time limit or preemption is near); --resume continues
 };
 
 /**
  * Trains per `options`, writing JSON-line events to `events`: started, progress, metric, checkpoint,
  * finished {status FINISHED | FAILED | KILLED}. `stop` (set by SIGTERM) ends the run after the
- * current batch with a checkpoint that --resume continues from. Returns the exit code.
+ * current batch with a checkpoint that --resume continues from. `requeue` (set by SIGUSR1) does the same
+ * but reports a "requeue" event instead of "finished" and returns kTrainRequeue. In a distributed run the
+ * ranks agree on either at the next step. Returns the exit code.
  */
-int train(const TrainOptions &options, std::ostream &events, const std::atomic<bool> &stop);
+int train(const TrainOptions &options, std::ostream &events, const std::atomic<bool> &stop,
+          const std::atomic<bool> *requeue = nullptr);
 
 struct PredictOptions
 {
