@@ -462,7 +462,11 @@ std::vector<Command> buildTable()
               value("target", "NAME",
                     "the compute target (see `pipewright help targets`): on an SSH host the shard is copied there "
                     "once, the worker runs there and its events stream back; the model and logs come back at the end",
-                    "local")},
+                    "local"),
+              value("processes", "N",
+                    "data-parallel worker processes on this host (torch.distributed, Gloo): --batch-size stays the "
+                    "global batch, split over them; the cores are shared out; each rank's log is kept with the run",
+                    "1")},
          .handler = cmdTrain,
          .workspace = WorkspaceUse::MayCreate,
          .json =

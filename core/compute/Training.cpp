@@ -18,6 +18,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QThread>
 
 #include <cmath>
 #include <set>
@@ -152,6 +153,36 @@ void endRun(track::Tracker &tracker, TrainOutcome &outcome, RunWrites &writes)
     }
 }
 
+// The job on its target; a training with several ranks runs them all on this host.
+WorkerExit runJob(const Target &target, const WorkerJob &job, const std::function<void(const QJsonObject &)> &onEvent,
+                  const std::atomic<bool> *cancel, const std::function<void(const QString &)> &onLog,
+                  const std::function<void(qint64)> &onStarted)
+{
+    if (job.ranks > 1)
+        return runWorkerRanks(job.args, job.ranks, job.outputDir + "/logs", onEvent, cancel, onLog, onStarted);
+    return runWorkerOn(target, job, onEvent, cancel, onLog, onStarted);
+}
+
+// How the worker ended, for a run it did not end itself: FAILED with the reason, or KILLED when cancelled.
+void failedWithoutReport(TrainOutcome &outcome, const WorkerExit &exit)
+{
+    if (exit.failedRank >= 0) { // a rank of several: the first to fail is named
+        outcome.status = "FAILED";
+        outcome.message = exit.error.toStdString();
+    } else if (exit.cancelled) {
+        outcome.status = "KILLED";
+        outcome.message = "cancelled; the worker was stopped";
+    } else {
+        outcome.status = "FAILED";
+        outcome.message = !exit.started ? exit.error.toStdString()
+                          : exit.crashed
+                              ? "the worker crashed (killed by a signal or out of memory)"
+                              : "the worker exited with code " + std::to_string(exit.exitCode) + " without reporting";
+        if (exit.started && !exit.error.isEmpty())
+            outcome.message += ": " + exit.error.right(600).toStdString();
+    }
+}
+
 // Runs the worker job of a tracked run on `target` and records what it reports: metrics (a point already in
 // `logged` is not logged again: a reattached run reads its event file from the start), the worker's settings
 // and device from "started", the artifacts of "finished" and, from a remote target, its event file and stderr;
@@ -174,7 +205,7 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
     };
     WorkerExit exit;
     try {
-        exit = runWorkerOn(
+        exit = runJob(
             target, job,
             [&](const QJsonObject &event) {
                 const QString type = event.value("event").toString();
@@ -219,24 +250,21 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
             logs.append(QJsonObject{{"path", QString::fromStdString(dir) + "/" + name}, {"kind", "log"}});
         writes([&tracker, runId, dir, logs] { recordArtifacts(tracker, runId, dir, logs); });
     }
-    if (!exit.finished.isEmpty()) {
+    for (int r = 0; r < job.ranks && job.ranks > 1; ++r) { // every rank's stderr
+        const QJsonArray log{QJsonObject{
+            {"path", QString::fromStdString(dir) + "/logs/rank-" + QString::number(r) + ".log"}, {"kind", "log"}}};
+        writes([&tracker, runId, dir, log] { recordArtifacts(tracker, runId, dir, log); });
+    }
+    // Rank 0's report, unless another rank failed first (rank 0 then only says it lost its peer).
+    if (!exit.finished.isEmpty() && exit.failedRank <= 0) {
         outcome.status = exit.finished.value("status").toString().toStdString();
         outcome.message = exit.finished.value("message").toString().toStdString();
         outcome.imagesPerSecond = exit.finished.value("images_per_second").toDouble();
         writes([&tracker, runId, dir, list = exit.finished.value("artifacts").toArray()] {
             recordArtifacts(tracker, runId, dir, list);
         });
-    } else if (exit.cancelled) {
-        outcome.status = "KILLED";
-        outcome.message = "cancelled; the worker was stopped";
     } else {
-        outcome.status = "FAILED";
-        outcome.message = !exit.started ? exit.error.toStdString()
-                          : exit.crashed
-                              ? "the worker crashed (killed by a signal or out of memory)"
-                              : "the worker exited with code " + std::to_string(exit.exitCode) + " without reporting";
-        if (exit.started && !exit.error.isEmpty())
-            outcome.message += ": " + exit.error.right(600).toStdString();
+        failedWithoutReport(outcome, exit);
     }
     if (outcome.status != "FINISHED" && outcome.status != "FAILED" && outcome.status != "KILLED") {
         outcome.message = "the worker reported an unknown status '" + outcome.status + "'";
@@ -248,6 +276,22 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
     outcome.metrics = tracker.latestMetrics(outcome.runId);
     const auto epochs = tracker.metricHistory(outcome.runId, "train_loss");
     outcome.epochs = epochs.empty() ? 0 : epochs.back().epoch;
+}
+
+// Several processes train on this host only, each with at least 2 images of the global batch per step.
+void checkProcesses(const TrainRequest &request, const train::ModelSpec &spec, const Target &target)
+{
+    if (request.processes <= 1)
+        return;
+    if (!target.isLocal())
+        throw std::invalid_argument("--processes " + std::to_string(request.processes)
+                                    + ": the ranks run on this host; target '" + target.name
+                                    + "' is not the local one");
+    const int batch = request.batchSize > 0 ? request.batchSize : spec.defaultBatchSize;
+    if (batch < 2 * request.processes)
+        throw std::invalid_argument("--batch-size " + std::to_string(batch) + " is the global batch: "
+                                    + std::to_string(request.processes) + " processes need at least "
+                                    + std::to_string(2 * request.processes) + " (2 images per process and step)");
 }
 
 } // namespace
@@ -264,6 +308,7 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
                                     + std::string(spec.name) + " takes (" + std::to_string(spec.minInputSize) + " to "
                                     + std::to_string(spec.maxInputSize) + " px)");
     const Target target = findTarget(*ws.openCatalog(), request.target); // throws, naming the known targets
+    checkProcesses(request, spec, target);
     if (request.device == Device::Cuda) {
         // Refused before any shard is built or run recorded: a worker without CUDA would only fail the run.
         const QJsonObject info = testTarget(target);
@@ -313,6 +358,8 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     QFile::copy(QString::fromStdString(shards.dir + "/classes.txt"), QString::fromStdString(dir + "/classes.txt"));
     tracker.addArtifact(outcome.runId,
                         {"classes.txt", "classes", QFileInfo(QString::fromStdString(dir + "/classes.txt")).size(), {}});
+    if (request.processes > 1)
+        tracker.setTag(outcome.runId, "world_size", std::to_string(request.processes));
 
     QStringList args{"train",
                      "--shards",
@@ -335,6 +382,9 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
         args << "--batch-size" << QString::number(request.batchSize);
     if (request.lr > 0)
         args << "--lr" << QString::number(request.lr, 'g', 10);
+    if (request.processes > 1) // the host's cores shared by the ranks
+        args << "--distributed"
+             << "--threads" << QString::number(std::max(1, QThread::idealThreadCount() / request.processes));
     // Tests hold the worker at known points (pipewright-worker --hold-dir) instead of racing it.
     if (const QString hold = qEnvironmentVariable("PIPEWRIGHT_WORKER_HOLD_DIR"); !hold.isEmpty())
         args << "--hold-dir" << hold;
@@ -344,6 +394,7 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     job.inputs = {QString::fromStdString(shards.dir)};
     job.outputDir = QString::fromStdString(dir);
     job.jobId = QString::fromStdString(outcome.runId);
+    job.ranks = request.processes;
     superviseRun(tracker, outcome, target, job, observer, cancel, {});
     outcome.seconds = double(clock.elapsed()) / 1000.0;
     return outcome;

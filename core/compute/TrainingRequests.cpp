@@ -26,6 +26,7 @@ TrainRequest parseTrainRequest(const requests::KeyValues &values)
     r.precision = in.choice("precision", r.precision, kPrecisions);
     r.asOfVersion = in.optionalWholeNumber("as_of_version", {.min = 0, .max = LLONG_MAX});
     r.target = in.text("target", r.target);
+    r.processes = int(in.wholeNumber("processes", r.processes, {.min = 1, .max = 1024}));
     in.done();
     return r;
 }

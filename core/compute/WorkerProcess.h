@@ -24,6 +24,7 @@ struct WorkerExit
     QJsonObject finished; // the "finished" event, when the worker sent one
     QString error; // why it could not start, or the tail of its stderr when it failed
     bool cancelled = false; // `cancel` was set and the worker was stopped
+    int failedRank = -1; // runWorkerRanks(): the rank whose end failed the run (error says how)
 };
 
 /**
@@ -36,6 +37,20 @@ struct WorkerExit
 WorkerExit runWorker(const QStringList &args, const std::function<void(const QJsonObject &)> &onEvent,
                      const std::atomic<bool> *cancel = nullptr, const std::function<void(const QString &)> &onLog = {},
                      const std::function<void(qint64 pid)> &onStarted = {});
+
+/**
+ * runWorker() for a data-parallel training on this host: starts `ranks` workers with `args` (which hold
+ * --distributed) and torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR 127.0.0.1 and a free
+ * MASTER_PORT). Rank 0's stdout is read as runWorker() reads it; every rank's stderr goes to logDir/rank-R.log.
+ * When a rank ends by a signal or with an exit code other than 0, the others are stopped (SIGTERM, then SIGKILL)
+ * and failedRank and error name it ("rank 1 exited with signal 9 (Killed)", "rank 1 exited with exit 1: <its last
+ * stderr line>"). `cancel` stops every rank (they checkpoint together); exitCode and crashed are rank 0's.
+ */
+WorkerExit runWorkerRanks(const QStringList &args, int ranks, const QString &logDir,
+                          const std::function<void(const QJsonObject &)> &onEvent,
+                          const std::atomic<bool> *cancel = nullptr,
+                          const std::function<void(const QString &)> &onLog = {},
+                          const std::function<void(qint64 pid)> &onStarted = {});
 
 /**
  * A worker run that can go to any compute target. Its arguments name local paths: `inputs` (files or folders
@@ -58,6 +73,8 @@ struct WorkerJob
     // Follow a job that was launched before (a run whose supervisor ended): never start a worker; the job's
     // events are read from the start of events.jsonl.
     bool attachOnly = false;
+    // More than 1: a data-parallel training whose ranks all run on this host (runWorkerRanks(), logs under logs/).
+    int ranks = 1;
 };
 
 /**

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <thread>
 
+#include <unistd.h>
+
 namespace pw::train {
 
 using detail::ClassifierImpl;
@@ -338,8 +340,8 @@ void holdAt(const std::string &holdDir, const std::string &name, const std::atom
     std::error_code ec;
     if (!std::filesystem::exists(gate, ec))
         return;
-    if (rank >= 0)
-        std::ofstream(gate.string() + ".rank-" + std::to_string(rank) + ".held") << "held\n";
+    if (rank >= 0) // with the rank's pid: a test may signal that rank
+        std::ofstream(gate.string() + ".rank-" + std::to_string(rank) + ".held") << ::getpid() << "\n";
     if (rank <= 0)
         std::ofstream(gate.string() + ".held") << "held\n";
     while (std::filesystem::exists(gate, ec) && !stop.load())
@@ -946,14 +948,14 @@ int setUpAndTrain(const TrainOptions &o, std::ostream &events, const std::atomic
 
 int train(const TrainOptions &o, std::ostream &events, const std::atomic<bool> &stop, const std::atomic<bool> *requeue)
 {
-    // Only rank 0 of a distributed run writes events; another rank says why it failed on stderr (its log).
+    // Only rank 0 of a distributed run writes events; every rank says why it failed on stderr (its log).
     const char *rankVariable = std::getenv("RANK");
     const int rank = o.distributed && rankVariable ? std::atoi(rankVariable) : 0;
     std::ostream discard(nullptr);
     std::ostream &out = rank > 0 ? discard : events;
     auto fail = [&](const std::string &message, int code) {
         finished(out, "FAILED", message, {}, 0);
-        if (rank > 0)
+        if (o.distributed)
             std::cerr << "pipewright-worker: rank " << rank << ": " << message << std::endl;
         return code;
     };

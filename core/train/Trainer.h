@@ -31,8 +31,8 @@ struct TrainOptions
     // For tests: hold points. At a point named P ("epoch-E-batch-1" after the first batch of epoch E,
     // "epoch-E-end" after epoch E's checkpoint), when the file holdDir/P exists the worker writes
     // holdDir/P.held and waits until holdDir/P is removed (or a stop is requested).
-    // With a distributed run, every rank writes holdDir/P.rank-R.held (rank 0 also P.held), and at the end
-    // holdDir/params-rank-R.bin: its parameters and buffers, raw, so that a test can compare the ranks.
+    // With a distributed run, every rank writes holdDir/P.rank-R.held holding its pid (rank 0 also P.held), and at the
+    // end holdDir/params-rank-R.bin: its parameters and buffers, raw, so that a test can compare the ranks.
     std::string holdDir;
     // One rank of a data-parallel job: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT from the environment.
     // batchSize stays the global batch (each rank takes batchSize / WORLD_SIZE per step); only rank 0 writes
