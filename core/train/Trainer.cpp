@@ -545,6 +545,7 @@ void writeStarted(std::ostream &events, const TrainOptions &o, const Setup &setu
         .add("channels", meta.channels)
         .add("epochs", plan.epochs)
         .add("batch_size", plan.batch)
+        .add("steps_per_epoch", plan.batchesPerEpoch)
         .add("lr", plan.peakLr)
         .add("optimizer", o.optimizer)
         .add("schedule", o.schedule)
