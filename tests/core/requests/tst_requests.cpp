@@ -63,7 +63,8 @@ const std::map<QString, std::function<Fields(const requests::KeyValues &)>> &par
                            {"device", compute::kDevices.name(r.device)},
                            {"precision", compute::kPrecisions.name(r.precision)},
                            {"as_of_version", opt(r.asOfVersion)},
-                           {"target", r.target}};
+                           {"target", r.target},
+                           {"processes", std::to_string(r.processes)}};
          }},
         {"evaluate",
          [](const requests::KeyValues &v) {
@@ -183,6 +184,8 @@ void tst_Requests::accepted_data()
         << "train" << QStringList{"val_fraction=0.9"} << QStringList{"val_fraction=0.9"};
     QTest::newRow("train cuda fp32") << "train" << QStringList{"device=cuda", "precision=fp32"}
                                      << QStringList{"device=cuda", "precision=fp32"};
+    QTest::newRow("train one process") << "train" << QStringList{} << QStringList{"processes=1"};
+    QTest::newRow("train 4 processes") << "train" << QStringList{"processes=4"} << QStringList{"processes=4"};
     QTest::newRow("evaluate") << "evaluate" << QStringList{"run=abc", "table=t"}
                               << QStringList{"run=abc", "table=t", "as_of_version=none"};
     QTest::newRow("evaluate as of") << "evaluate" << QStringList{"run=abc", "table=t", "as_of_version=0"}
@@ -312,11 +315,13 @@ void tst_Requests::refused_data()
                                          << "'-1' is not a whole number >= 0";
     QTest::newRow("train as of version") << "train" << QStringList{"as_of_version=v3"} << "as_of_version"
                                          << "'v3' is not a whole number >= 0";
+    QTest::newRow("train no process") << "train" << QStringList{"processes=0"} << "processes"
+                                      << "'0' is not a whole number from 1 to 1024";
     QTest::newRow("train unknown key")
         << "train" << QStringList{"batchsize=8"} << "batchsize"
         << "unknown (the known keys: table, experiment, name, model, epochs, batch_size, lr, "
            "optimizer, image_size, val_fraction, seed, device, precision, as_of_version, "
-           "target)";
+           "target, processes)";
     // evaluate
     QTest::newRow("evaluate without run") << "evaluate" << QStringList{"table=t"} << "run"
                                           << "missing";
