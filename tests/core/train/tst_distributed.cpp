@@ -100,6 +100,7 @@ private Q_SLOTS:
     void usr1CheckpointsForRequeue();
     void cliTrainsWithTwoProcesses();
     void cliNamesTheKilledRank();
+    void cliCancelStopsEveryRank();
 
 private:
     void writeShard(const QString &dir);
@@ -110,6 +111,8 @@ private:
               const QStringList &variables = {});
     bool waitHeld(const QString &holdDir, const QString &point, int ranks);
     QByteArray cli(const QStringList &args, int *exitCode);
+    // `pipewright train --processes 2` on the shapes table, held at epoch-1-batch-1; the ranks' pids.
+    QList<qint64> startHeldCli(QProcess &p, test::WorkerHold &hold);
 
     QTemporaryDir m_dir;
     QString m_shard;
@@ -395,20 +398,31 @@ void tst_Distributed::cliTrainsWithTwoProcesses()
     QVERIFY(rank1.readAll().contains("rank 1 of 2 joined"));
 }
 
-void tst_Distributed::cliNamesTheKilledRank()
+QList<qint64> tst_Distributed::startHeldCli(QProcess &p, test::WorkerHold &hold)
 {
     const QString ws = m_dir.filePath("ws"); // ingested by cliTrainsWithTwoProcesses
-    test::WorkerHold hold;
-    QVERIFY(hold.hold("epoch-1-batch-1"));
-    QProcess p;
+    if (!hold.hold("epoch-1-batch-1"))
+        return {};
     p.start(PIPEWRIGHT_BIN, {"train", "--table", "shapes", "--image-size", "16", "--epochs", "2", "--batch-size", "16",
                              "--device", "cpu", "--processes", "2", "--workspace", ws, "--json"});
-    QVERIFY(waitHeld(hold.dirPath(), "epoch-1-batch-1", 2));
-    QFile held(hold.dirPath() + "/epoch-1-batch-1.rank-1.held");
-    QVERIFY(held.open(QIODevice::ReadOnly));
-    const qint64 pid = held.readAll().trimmed().toLongLong();
-    QVERIFY(pid > 0);
-    QCOMPARE(::kill(pid_t(pid), SIGKILL), 0);
+    if (!waitHeld(hold.dirPath(), "epoch-1-batch-1", 2))
+        return {};
+    QList<qint64> pids;
+    for (int r = 0; r < 2; ++r) {
+        QFile held(hold.dirPath() + "/epoch-1-batch-1.rank-" + QString::number(r) + ".held");
+        if (held.open(QIODevice::ReadOnly))
+            pids << held.readAll().trimmed().toLongLong();
+    }
+    return pids;
+}
+
+void tst_Distributed::cliNamesTheKilledRank()
+{
+    test::WorkerHold hold;
+    QProcess p;
+    const QList<qint64> pids = startHeldCli(p, hold);
+    QCOMPARE(pids.size(), 2);
+    QCOMPARE(::kill(pid_t(pids[1]), SIGKILL), 0);
     // Rank 0 stays held: the supervisor stops it once rank 1 is gone.
     QVERIFY(p.waitForFinished(kWaitMs));
     QCOMPARE(p.exitCode(), 1);
@@ -416,6 +430,21 @@ void tst_Distributed::cliNamesTheKilledRank()
     QCOMPARE(run.value("status").toString(), "FAILED");
     QVERIFY2(run.value("message").toString().contains("rank 1 exited with signal 9"),
              qPrintable(run.value("message").toString()));
+    QCOMPARE(::kill(pid_t(pids[0]), 0), -1); // no rank outlives the run
+}
+
+void tst_Distributed::cliCancelStopsEveryRank()
+{
+    test::WorkerHold hold;
+    QProcess p;
+    const QList<qint64> pids = startHeldCli(p, hold);
+    QCOMPARE(pids.size(), 2);
+    p.terminate(); // SIGTERM to the CLI, as Ctrl-C: both ranks leave the hold and stop at the same step
+    QVERIFY(p.waitForFinished(kWaitMs));
+    const QJsonObject run = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    QCOMPARE(run.value("status").toString(), "KILLED");
+    for (qint64 pid : pids)
+        QCOMPARE(::kill(pid_t(pid), 0), -1);
 }
 
 QTEST_GUILESS_MAIN(tst_Distributed)
