@@ -40,6 +40,7 @@ constexpr const char *kUsage =
     "                         [--label-smoothing X] [--flip 0|1] [--crop 0|1] [--seed S] [--device auto|cpu|cuda]\n"
     "                         [--precision auto|fp32|bf16] [--threads N] [--resume] [--hold-dir DIR]\n"
     "                         [--distributed [--rendezvous-timeout SECONDS]]\n"
+    "                         [--init FILE] [--freeze backbone|none] [--backbone-lr-scale X]\n"
     "       pipewright-worker predict --model FILE --images FILE.npy --out FILE.npy [--batch-size B] [--device D] "
     "[--threads N]\n"
     "       pipewright-worker info\n"
@@ -50,6 +51,10 @@ constexpr const char *kUsage =
     "MASTER_PORT (torchrun's names). Rank 0 serves the rendezvous; a rank missing after --rendezvous-timeout\n"
     "(default 120 s) fails every rank, naming it. --batch-size is the global batch (each rank takes B/WORLD_SIZE).\n"
     "Gloo on the CPU, NCCL on CUDA where this libtorch has it. Only rank 0 writes events, checkpoints and the model.\n"
+    "--init FILE starts from pretrained weights: a torch.save'd state_dict (.pth) or .safetensors with torchvision or\n"
+    "timm key names (nothing in the file is run); the head is re-initialised when the class count differs, and\n"
+    "OUT/init_report.json lists loaded, missing, unexpected and shape-mismatched keys. --freeze backbone trains only\n"
+    "the head (it needs --init); --backbone-lr-scale X gives the backbone X times the head's learning rate.\n"
     "--precision auto takes $PIPEWRIGHT_PRECISION (fp32|bf16) when set, else bf16 where the CPU or GPU has it.\n"
     "--hold-dir DIR (for tests): at a point P (epoch-E-batch-1, epoch-E-end) where DIR/P exists, the worker writes\n"
     "DIR/P.held and waits until DIR/P is removed or it is stopped. With --distributed each rank also writes\n"
@@ -105,6 +110,8 @@ bool number(const Args &a, const std::string &key, double &out)
 
 template<typename T> bool integer(const Args &a, const std::string &key, T &out)
 {
+    if (!a.values.count(key))
+        return true; // the default stays (train's epochs: -1, the model's)
     double v = double(out);
     if (!number(a, key, v))
         return false;
@@ -126,9 +133,28 @@ int runTrain(int argc, char **argv)
 {
     Args a;
     if (!parse(argc, argv,
-               {"shards", "out", "model", "epochs", "batch-size", "lr", "optimizer", "weight-decay", "schedule",
-                "patience", "label-smoothing", "flip", "crop", "seed", "device", "precision", "threads", "hold-dir",
-                "rendezvous-timeout"},
+               {"shards",
+                "out",
+                "model",
+                "epochs",
+                "batch-size",
+                "lr",
+                "optimizer",
+                "weight-decay",
+                "schedule",
+                "patience",
+                "label-smoothing",
+                "flip",
+                "crop",
+                "seed",
+                "device",
+                "precision",
+                "threads",
+                "hold-dir",
+                "rendezvous-timeout",
+                "init",
+                "freeze",
+                "backbone-lr-scale"},
                {"resume", "distributed"}, a))
         return pw::train::kTrainUsage;
     pw::train::TrainOptions o;
@@ -144,10 +170,13 @@ int runTrain(int argc, char **argv)
     o.device = value(a, "device", o.device);
     o.precision = value(a, "precision", o.precision);
     o.holdDir = value(a, "hold-dir");
+    o.initPath = value(a, "init");
+    o.freeze = value(a, "freeze", o.freeze);
     if (!integer(a, "epochs", o.epochs) || !integer(a, "batch-size", o.batchSize) || !number(a, "lr", o.lr)
         || !number(a, "weight-decay", o.weightDecay) || !integer(a, "patience", o.patience)
         || !number(a, "label-smoothing", o.labelSmoothing) || !integer(a, "seed", o.seed)
-        || !integer(a, "threads", o.threads) || !integer(a, "rendezvous-timeout", o.rendezvousTimeout))
+        || !integer(a, "threads", o.threads) || !integer(a, "rendezvous-timeout", o.rendezvousTimeout)
+        || !number(a, "backbone-lr-scale", o.backboneLrScale))
         return pw::train::kTrainUsage;
     for (const char *key : {"flip", "crop"}) {
         const std::string v = value(a, key, "-1");

@@ -2,6 +2,7 @@
 // memory-mapped shard with one index_select per batch: no per-image work in the hot loop.
 #include "core/train/detail/Distributed.h"
 #include "core/train/detail/Networks.h"
+#include "core/train/detail/Weights.h"
 
 #include "core/train/JsonLine.h"
 #include "core/train/ModelZoo.h"
@@ -415,17 +416,32 @@ struct Setup
     bool bf16 = false;
 };
 
+// --init, --freeze and --backbone-lr-scale: a frozen backbone needs weights to keep.
+void checkInitOptions(const TrainOptions &o)
+{
+    if (o.freeze != "none" && o.freeze != "backbone")
+        throw std::invalid_argument("--freeze: '" + o.freeze + "' is not backbone or none");
+    if (o.epochs == 0 && o.initPath.empty())
+        throw std::invalid_argument("--epochs 0 trains nothing: it only writes the model of --init FILE");
+    if (o.freeze == "backbone" && o.initPath.empty())
+        throw std::invalid_argument("--freeze backbone needs --init FILE: a backbone of random weights would stay "
+                                    "random while only the head trains");
+    if (!(o.backboneLrScale >= 0) || !std::isfinite(o.backboneLrScale))
+        throw std::invalid_argument("--backbone-lr-scale: " + std::to_string(o.backboneLrScale) + " is not >= 0");
+}
+
 // Checks the options that name a choice, and resolves threads (set for torch), device and precision.
 Setup resolveSetup(const TrainOptions &o)
 {
     Setup s;
     s.spec = findModel(o.model);
     if (!s.spec)
-        throw std::invalid_argument("--model: unknown model '" + o.model + "' (available: small-cnn, resnet18)");
+        throw std::invalid_argument("--model: unknown model '" + o.model + "' (available: " + modelNames() + ")");
     if (o.optimizer != "adam" && o.optimizer != "sgd")
         throw std::invalid_argument("--optimizer: '" + o.optimizer + "' is not adam or sgd");
     if (o.schedule != "onecycle" && o.schedule != "cosine")
         throw std::invalid_argument("--schedule: '" + o.schedule + "' is not onecycle or cosine");
+    checkInitOptions(o);
     s.threads = resolveThreads(o.threads);
     torch::set_num_threads(s.threads);
     s.device = resolveDevice(o.device);
@@ -470,7 +486,13 @@ ModelMeta describeData(const TrainOptions &o, const TrainData &d)
     if (d.trainLabels.min().item<std::int64_t>() < 0 || maxLabel >= std::int64_t(meta.classes.size()))
         throw std::invalid_argument("shard labels run outside the " + std::to_string(meta.classes.size())
                                     + " classes of classes.txt");
-    imageStatistics(d.trainImages, meta);
+    const ModelSpec *spec = findModel(o.model);
+    if (!o.initPath.empty() && spec && spec->photo && meta.channels == 3) {
+        meta.mean = {0.485, 0.456, 0.406}; // the statistics torchvision's and timm's ImageNet weights were trained with
+        meta.std = {0.229, 0.224, 0.225};
+    } else {
+        imageStatistics(d.trainImages, meta);
+    }
     return meta;
 }
 
@@ -487,18 +509,21 @@ struct Plan
     std::int64_t batchesPerEpoch = 0;
     std::int64_t totalSteps = 0;
     std::string checkpointPath, modelPath;
+    std::vector<double> lrScales; // per optimizer parameter group: the backbone's (--backbone-lr-scale), the head's
+    bool photo = false; // random-resized crops rather than pad-and-crop
 };
 
 Plan planRun(const TrainOptions &o, const ModelSpec &spec, std::int64_t n, int worldSize)
 {
     Plan plan;
-    plan.epochs = o.epochs > 0 ? o.epochs : spec.defaultEpochs;
+    plan.epochs = o.epochs >= 0 ? o.epochs : spec.defaultEpochs;
     plan.n = n;
     // A table smaller than one batch trains in batches of the whole table.
     plan.batch = std::min<std::int64_t>(n, o.batchSize > 0 ? o.batchSize : spec.defaultBatchSize);
     plan.peakLr = o.lr > 0 ? o.lr : (o.optimizer == "sgd" ? 50 * spec.defaultLr : spec.defaultLr);
     plan.flip = o.flip < 0 ? spec.flipByDefault : o.flip == 1;
     plan.crop = o.crop < 0 ? spec.cropByDefault : o.crop == 1;
+    plan.photo = spec.photo;
     // The last partial batch is dropped (batch norm needs more than one sample; the next epoch's
     // shuffle covers those images).
     plan.batchesPerEpoch = std::max<std::int64_t>(1, n / plan.batch);
@@ -514,14 +539,14 @@ Plan planRun(const TrainOptions &o, const ModelSpec &spec, std::int64_t n, int w
     return plan;
 }
 
-std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainOptions &o, ClassifierImpl &net, double peakLr)
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainOptions &o, ClassifierImpl &net, Plan &plan)
 {
+    auto groups = detail::parameterGroups(net, o.model, o.freeze == "backbone", o.backboneLrScale, plan.lrScales);
     if (o.optimizer == "sgd")
         return std::make_unique<torch::optim::SGD>(
-            net.parameters(),
-            torch::optim::SGDOptions(peakLr).momentum(0.9).nesterov(true).weight_decay(o.weightDecay));
-    return std::make_unique<torch::optim::AdamW>(net.parameters(),
-                                                 torch::optim::AdamWOptions(peakLr).weight_decay(o.weightDecay));
+            groups, torch::optim::SGDOptions(plan.peakLr).momentum(0.9).nesterov(true).weight_decay(o.weightDecay));
+    return std::make_unique<torch::optim::AdamW>(groups,
+                                                 torch::optim::AdamWOptions(plan.peakLr).weight_decay(o.weightDecay));
 }
 
 void writeStarted(std::ostream &events, const TrainOptions &o, const Setup &setup, const Plan &plan,
@@ -556,7 +581,34 @@ void writeStarted(std::ostream &events, const TrainOptions &o, const Setup &setu
         .add("data_placement", feed.placement())
         .add("world_size", dist ? dist->worldSize() : 1)
         .add("backend", dist ? dist->backend() : "none")
+        .add("init", o.initPath)
+        .add("init_sha256", meta.initSha256)
+        .add("freeze", o.freeze)
+        .add("backbone_lr_scale", o.backboneLrScale)
         .write(events);
+}
+
+// Random-resized crop (torchvision's RandomResizedCrop: area 8% to 100% of the image, aspect 3/4 to 4/3) and the
+// flip, for a whole batch in one bilinear resampling: each image's crop is an affine map of the output grid.
+// `draws` holds four uniform numbers per image (area, aspect, x, y); `flips` a bool per image or nothing.
+torch::Tensor randomResizedCrop(const torch::Tensor &x, const torch::Tensor &draws, const torch::Tensor &flips)
+{
+    const auto area = draws.select(1, 0) * 0.92 + 0.08;
+    const auto logRatio = (draws.select(1, 1) * 2 - 1) * std::log(4.0 / 3.0);
+    const auto w = (area * logRatio.exp()).sqrt().clamp_max(1.0); // fractions of the side
+    const auto h = (area / logRatio.exp()).sqrt().clamp_max(1.0);
+    const auto tx = (draws.select(1, 2) * 2 - 1) * (1 - w);
+    const auto ty = (draws.select(1, 3) * 2 - 1) * (1 - h);
+    const auto sx = flips.defined() ? torch::where(flips, -w, w) : w;
+    const auto zero = torch::zeros_like(w);
+    const auto theta = torch::stack({sx, zero, tx, zero, h, ty}, 1).view({-1, 2, 3}).to(x.scalar_type());
+    const auto grid = torch::nn::functional::affine_grid(theta, x.sizes(), /*align_corners=*/false);
+    return torch::nn::functional::grid_sample(x, grid,
+                                              torch::nn::functional::GridSampleFuncOptions()
+                                                  .mode(torch::kBilinear)
+                                                  .padding_mode(torch::kBorder)
+                                                  .align_corners(false))
+        .contiguous(at::MemoryFormat::ChannelsLast);
 }
 
 // The epochs of a run: the batches of each, then its metrics, validation, the model file when the epoch is
@@ -590,9 +642,11 @@ public:
     // the "finished" event.
     int run()
     {
+        if (m_plan.epochs == 0) // --init --epochs 0: the pretrained network as it is (temperature 1)
+            saveModel(m_plan.modelPath, m_net, m_meta);
         for (; m_p.epoch < m_plan.epochs; ++m_p.epoch, m_p.batch = 0) {
             const Draws draws = draw();
-            m_net.train();
+            detail::setTrainMode(m_net, m_meta.arch, m_o.freeze == "backbone");
             const auto epochStart = Clock::now();
             for (; m_p.batch < m_plan.batchesPerEpoch; ++m_p.batch, ++m_p.step) {
                 const std::optional<double> lossValue = trainBatch(draws);
@@ -622,8 +676,11 @@ public:
             finished(m_events, m_status, m_message, {}, ips);
             return kTrainFailed;
         }
-        finished(m_events, m_status, m_message,
-                 artifact(m_plan.modelPath, "model") + "," + artifact(m_plan.checkpointPath, "checkpoint"), ips);
+        std::string artifacts = artifact(m_plan.modelPath, "model") + ","
+                                + artifact(m_plan.checkpointPath, "checkpoint");
+        if (!m_o.initPath.empty())
+            artifacts += "," + artifact(m_o.outDir + "/init_report.json", "init_report");
+        finished(m_events, m_status, m_message, artifacts, ips);
         return kTrainFinished;
     }
 
@@ -631,7 +688,7 @@ private:
     // An epoch's random draws, from one generator seeded from (seed, epoch): resuming replays the same order.
     struct Draws
     {
-        torch::Tensor perm, flips, shifts;
+        torch::Tensor perm, flips, shifts, crops;
     };
 
     Draws draw() const
@@ -641,12 +698,17 @@ private:
         d.perm = torch::randperm(m_plan.n, gen);
         d.flips = torch::rand({m_plan.batchesPerEpoch, m_plan.batch}, gen).lt(0.5);
         d.shifts = torch::randint(0, 9, {m_plan.batchesPerEpoch, 2}, gen);
+        if (m_plan.photo)
+            d.crops = torch::rand({m_plan.batchesPerEpoch, m_plan.batch, 4}, gen);
         return d;
     }
 
     // The batch's flip and crop (pad 4 px and cut the image back out at one random offset per batch).
     torch::Tensor augment(torch::Tensor x, const Draws &d) const
     {
+        if (m_plan.photo && m_plan.crop)
+            return randomResizedCrop(x, d.crops[m_p.batch].to(m_setup.device),
+                                     m_plan.flip ? d.flips[m_p.batch].to(m_setup.device) : torch::Tensor());
         if (m_plan.flip) {
             const auto mask = d.flips[m_p.batch]
                                   .narrow(0, m_rank * m_plan.localBatch, m_plan.localBatch)
@@ -674,8 +736,8 @@ private:
         const auto [images, y] = m_feed.take(d.perm.slice(0, first, first + batch));
         const auto x = augment(detail::normalise(images, m_meta), d);
         const double lr = scheduledLr(m_o.schedule, m_plan.peakLr, m_p.step, m_plan.totalSteps);
-        for (auto &group : m_optimizer.param_groups())
-            group.options().set_lr(lr);
+        for (std::size_t g = 0; g < m_optimizer.param_groups().size(); ++g)
+            m_optimizer.param_groups()[g].options().set_lr(lr * m_plan.lrScales.at(g));
         m_optimizer.zero_grad();
         torch::Tensor out;
         {
@@ -891,6 +953,29 @@ private:
     Clock::time_point m_lastProgress = Clock::now();
 };
 
+// --init: the file's tensors into the network, its name and SHA-256 into the model's meta, and what matched
+// into an "init" event and outDir/init_report.json. Too little matched: throws, naming keys (exit 1).
+void initialise(const TrainOptions &o, ClassifierImpl &net, ModelMeta &meta, std::ostream &events)
+{
+    const detail::InitReport report = detail::loadInto(net, meta.arch, detail::readWeights(o.initPath), o.initPath);
+    meta.initFile = std::filesystem::path(o.initPath).filename().string();
+    meta.initSha256 = detail::sha256File(o.initPath);
+    const std::string json = report.json();
+    const std::string path = o.outDir + "/init_report.json";
+    std::ofstream(path) << "{\"file\":" << JsonLine::quote(meta.initFile)
+                        << ",\"sha256\":" << JsonLine::quote(meta.initSha256) << "," << json.substr(1) << "\n";
+    JsonLine("init")
+        .add("file", meta.initFile)
+        .add("sha256", meta.initSha256)
+        .add("loaded", std::int64_t(report.loaded.size()))
+        .add("missing", std::int64_t(report.missing.size()))
+        .add("unexpected", std::int64_t(report.unexpected.size()))
+        .add("shape_mismatched", std::int64_t(report.mismatched.size()))
+        .add("head_reinitialised", report.headReinitialised)
+        .add("report", path)
+        .write(events);
+}
+
 // A distributed run's place in the job (joined by every rank), for ranks other than 0 said on stderr: their log.
 std::unique_ptr<detail::Distributed> joinJob(const detail::RankEnvironment &env, const TrainOptions &o, Setup &setup)
 {
@@ -913,16 +998,17 @@ int setUpAndTrain(const TrainOptions &o, std::ostream &events, const std::atomic
                                                                      : std::nullopt;
     const TrainData data(o.shardDir);
     ModelMeta meta = describeData(o, data);
-    const Plan plan = planRun(o, *setup.spec, data.trainSplit.count(), env ? env->worldSize : 1);
+    Plan plan = planRun(o, *setup.spec, data.trainSplit.count(), env ? env->worldSize : 1);
     const auto dist = env ? joinJob(*env, o, setup) : nullptr;
 
     torch::manual_seed(o.seed);
     auto net = detail::buildNetwork(meta);
+    std::filesystem::create_directories(o.outDir);
+    if (!o.initPath.empty() && (!dist || dist->rank() == 0)) // the other ranks get rank 0's tensors below
+        initialise(o, *net, meta, events);
     net->to(setup.device);
     toChannelsLast(*net);
-    const auto optimizer = makeOptimizer(o, *net, plan.peakLr);
-    if (!dist || dist->rank() == 0)
-        std::filesystem::create_directories(o.outDir);
+    const auto optimizer = makeOptimizer(o, *net, plan);
 
     Progress p;
     if (o.resume) { // every rank reads rank 0's checkpoint (a folder they share)

@@ -13,7 +13,7 @@ struct TrainOptions
     std::string shardDir; // train_*.npy, val_*.npy, classes.txt (written by core/data)
     std::string outDir; // model.pt and checkpoint.pt go here
     std::string model = "small-cnn";
-    int epochs = 0; // 0: the model's default
+    int epochs = -1; // -1: the model's default; 0 (with initPath): no training, the initialised model is written
     int batchSize = 0; // 0: the model's default
     double lr = 0; // peak learning rate; 0: the model's default for the optimizer
     std::string optimizer = "adam"; // adam | sgd (momentum 0.9, Nesterov)
@@ -28,6 +28,12 @@ struct TrainOptions
     std::string precision = "auto"; // auto | fp32 | bf16
     int threads = 0; // intra-op threads; 0: $OMP_NUM_THREADS, else every core
     bool resume = false; // continue from outDir/checkpoint.pt
+    // Pretrained weights (a torch.save'd state_dict or .safetensors, torchvision/timm key names) to start from;
+    // with them the model records ImageNet's mean/std and the file's SHA-256, and the run writes
+    // outDir/init_report.json (loaded / missing / unexpected / shape-mismatched keys).
+    std::string initPath;
+    std::string freeze = "none"; // none | backbone (train only the head; needs initPath)
+    double backboneLrScale = 1.0; // the backbone's learning rate is the head's times this
     // For tests: hold points. At a point named P ("epoch-E-batch-1" after the first batch of epoch E,
     // "epoch-E-end" after epoch E's checkpoint), when the file holdDir/P exists the worker writes
     // holdDir/P.held and waits until holdDir/P is removed (or a stop is requested).
