@@ -310,13 +310,18 @@ void tst_Requests::refused_data()
                                                  << "'-0.1' is not a number from 0 to 0.9";
     QTest::newRow("train seed negative") << "train" << QStringList{"seed=-1"} << "seed"
                                          << "'-1' is not a whole number >= 0";
+    QTest::newRow("train freeze without init") << "train" << QStringList{"freeze=backbone"} << "freeze"
+                                               << "backbone needs init (a file of pretrained weights): a random "
+                                                  "backbone would stay random";
+    QTest::newRow("train freeze unknown") << "train" << QStringList{"freeze=all", "init=w.pth"} << "freeze"
+                                          << "'all' is not backbone or none";
     QTest::newRow("train as of version") << "train" << QStringList{"as_of_version=v3"} << "as_of_version"
                                          << "'v3' is not a whole number >= 0";
     QTest::newRow("train unknown key")
         << "train" << QStringList{"batchsize=8"} << "batchsize"
         << "unknown (the known keys: table, experiment, name, model, epochs, batch_size, lr, "
            "optimizer, image_size, val_fraction, seed, device, precision, as_of_version, "
-           "target)";
+           "target, init, freeze, backbone_lr_scale)";
     // evaluate
     QTest::newRow("evaluate without run") << "evaluate" << QStringList{"table=t"} << "run"
                                           << "missing";
