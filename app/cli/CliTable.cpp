@@ -458,6 +458,13 @@ std::vector<Command> buildTable()
               value("device", "auto|cpu|cuda", "auto (CUDA when this libtorch has it), cpu or cuda"),
               value("precision", "auto|fp32|bf16",
                     "auto (bf16 where the CPU has AVX512_BF16/AMX or on a GPU, else fp32), fp32, bf16"),
+              value("init", "FILE",
+                    "start from pretrained weights: a torch.save'd state_dict (.pth, e.g. a torchvision checkpoint) "
+                    "or .safetensors, torchvision/timm key names; nothing in the file is run. The head is "
+                    "re-initialised when the class count differs; the run stores init_report.json (loaded, missing, "
+                    "unexpected, shape-mismatched keys); exit 1 when almost nothing matched"),
+              value("freeze", "backbone|none", "backbone: train only the head (needs --init)", "none"),
+              value("backbone-lr-scale", "X", "the backbone's learning rate is the head's times X", "1"),
               asOfVersion("the catalog version to train on"), value("name", "RUN_NAME", "the run's name"),
               value("target", "NAME",
                     "the compute target (see `pipewright help targets`): on an SSH host the shard is copied there "

@@ -219,9 +219,11 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
                         flushMetrics();
                 } else if (type == "started") {
                     std::map<std::string, std::string> params;
-                    for (const char *key : {"model", "threads", "precision", "memory_format", "parameters", "epochs",
-                                            "batch_size", "lr", "optimizer", "schedule", "flip", "crop", "seed",
-                                            "image_size", "channels", "train_images", "val_images", "classes"})
+                    for (const char *key :
+                         {"model",      "threads",     "precision", "memory_format",    "parameters", "epochs",
+                          "batch_size", "lr",          "optimizer", "schedule",         "flip",       "crop",
+                          "seed",       "image_size",  "channels",  "train_images",     "val_images", "classes",
+                          "init",       "init_sha256", "freeze",    "backbone_lr_scale"})
                         params[key] = toStd(event.value(key));
                     if (event.value("resumed_at_epoch").toInteger() == 0)
                         writes([&tracker, runId, params] { tracker.logParams(runId, params); });
@@ -307,6 +309,8 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
         throw std::invalid_argument("--image-size: " + std::to_string(imageSize) + " px is outside what "
                                     + std::string(spec.name) + " takes (" + std::to_string(spec.minInputSize) + " to "
                                     + std::to_string(spec.maxInputSize) + " px)");
+    if (!request.init.empty() && !QFileInfo(QString::fromStdString(request.init)).isFile())
+        throw std::invalid_argument("--init: no file '" + request.init + "'");
     const Target target = findTarget(*ws.openCatalog(), request.target); // throws, naming the known targets
     checkProcesses(request, spec, target);
     if (request.device == Device::Cuda) {
@@ -382,6 +386,13 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
         args << "--batch-size" << QString::number(request.batchSize);
     if (request.lr > 0)
         args << "--lr" << QString::number(request.lr, 'g', 10);
+    QStringList inputs{QString::fromStdString(shards.dir)};
+    if (!request.init.empty()) { // the weights file travels to a remote target like the shard
+        const QString init = QFileInfo(QString::fromStdString(request.init)).absoluteFilePath();
+        args << "--init" << init << "--freeze" << QString::fromStdString(request.freeze) << "--backbone-lr-scale"
+             << QString::number(request.backboneLrScale, 'g', 10);
+        inputs << init;
+    }
     if (request.processes > 1) // the host's cores shared by the ranks
         args << "--distributed"
              << "--threads" << QString::number(std::max(1, QThread::idealThreadCount() / request.processes));
@@ -391,7 +402,7 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
 
     WorkerJob job;
     job.args = args;
-    job.inputs = {QString::fromStdString(shards.dir)};
+    job.inputs = inputs;
     job.outputDir = QString::fromStdString(dir);
     job.jobId = QString::fromStdString(outcome.runId);
     job.ranks = request.processes;

@@ -69,6 +69,9 @@ struct TrainRequest
     std::string pipelineRunId;
     std::string target = "local"; // a compute target of the workspace (core/compute/Targets.h)
     int processes = 1; // data-parallel ranks on this host (the local target): pipewright-worker --distributed
+    std::string init; // pretrained weights (.pth state_dict / .safetensors); empty: random
+    std::string freeze = "none"; // none | backbone (needs init)
+    double backboneLrScale = 1.0;
 };
 
 /** The fewest images in a training batch (batch normalisation needs two). */
@@ -77,8 +80,9 @@ inline constexpr int kMinBatchSize = 2;
 /**
  * The request from key/value input (the CLI's options, a train task's params, the Train… dialog's fields):
  * table, experiment, name (the run's), model, epochs, batch_size, lr, optimizer, image_size, val_fraction, seed,
- * device, precision, as_of_version, target, processes. 0 for epochs, batch_size, lr and image_size is the model's
- * default. Throws requests::RequestError naming the key at fault, an unknown key too.
+ * device, precision, as_of_version, target, processes, init, freeze (none|backbone), backbone_lr_scale. 0 for epochs,
+ * batch_size, lr and image_size is the model's default. Throws requests::RequestError naming the key at fault, an
+ * unknown key too.
  */
 TrainRequest parseTrainRequest(const requests::KeyValues &values);
 

@@ -27,7 +27,15 @@ TrainRequest parseTrainRequest(const requests::KeyValues &values)
     r.asOfVersion = in.optionalWholeNumber("as_of_version", {.min = 0, .max = LLONG_MAX});
     r.target = in.text("target", r.target);
     r.processes = int(in.wholeNumber("processes", r.processes, {.min = 1, .max = 1024}));
+    r.init = in.text("init", r.init);
+    r.freeze = in.text("freeze", r.freeze);
+    r.backboneLrScale = in.number("backbone_lr_scale", r.backboneLrScale, {0, std::numeric_limits<double>::infinity()});
     in.done();
+    if (r.freeze != "none" && r.freeze != "backbone")
+        throw requests::RequestError("freeze", "'" + r.freeze + "' is not backbone or none");
+    if (r.freeze == "backbone" && r.init.empty())
+        throw requests::RequestError("freeze", "backbone needs init (a file of pretrained weights): a random backbone "
+                                               "would stay random");
     return r;
 }
 

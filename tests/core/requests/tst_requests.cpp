@@ -313,6 +313,11 @@ void tst_Requests::refused_data()
                                                  << "'-0.1' is not a number from 0 to 0.9";
     QTest::newRow("train seed negative") << "train" << QStringList{"seed=-1"} << "seed"
                                          << "'-1' is not a whole number >= 0";
+    QTest::newRow("train freeze without init") << "train" << QStringList{"freeze=backbone"} << "freeze"
+                                               << "backbone needs init (a file of pretrained weights): a random "
+                                                  "backbone would stay random";
+    QTest::newRow("train freeze unknown") << "train" << QStringList{"freeze=all", "init=w.pth"} << "freeze"
+                                          << "'all' is not backbone or none";
     QTest::newRow("train as of version") << "train" << QStringList{"as_of_version=v3"} << "as_of_version"
                                          << "'v3' is not a whole number >= 0";
     QTest::newRow("train no process") << "train" << QStringList{"processes=0"} << "processes"
@@ -321,7 +326,7 @@ void tst_Requests::refused_data()
         << "train" << QStringList{"batchsize=8"} << "batchsize"
         << "unknown (the known keys: table, experiment, name, model, epochs, batch_size, lr, "
            "optimizer, image_size, val_fraction, seed, device, precision, as_of_version, "
-           "target, processes)";
+           "target, processes, init, freeze, backbone_lr_scale)";
     // evaluate
     QTest::newRow("evaluate without run") << "evaluate" << QStringList{"table=t"} << "run"
                                           << "missing";
