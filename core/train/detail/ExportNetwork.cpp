@@ -81,8 +81,8 @@ public:
     std::string conv(const std::string &name, torch::nn::Conv2dImpl &c, const std::string &x)
     {
         const auto &o = c.options;
-        const auto *padding = std::get_if<torch::ExpandingArray<2>>(&o.padding());
-        if (!padding || !std::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()))
+        const auto *padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+        if (!padding || !c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()))
             throw std::runtime_error("export: convolution '" + name + "' has a padding ONNX export does not support");
         const auto p = pair(*padding);
         std::vector<std::string> in{x, name + ".weight"};
