@@ -114,6 +114,11 @@ std::string usage(const ModelExportResult &r, const std::string &fileName)
 {
     const std::string k = std::to_string(r.model.classes.size());
     const std::string t = QString::number(r.model.temperature, 'g', 17).toStdString();
+    // ResNets trained below 64 px have a 3x3 stride-1 conv1 and no max-pool (ModelZoo.h).
+    const std::string smallStem = r.model.arch.rfind("resnet", 0) == 0 && r.model.inputSize < 64
+                                      ? "model.conv1 = torch.nn.Conv2d(" + std::to_string(r.model.channels)
+                                            + ", 64, 3, 1, 1, bias=False)\nmodel.maxpool = torch.nn.Identity()\n"
+                                      : std::string();
     switch (r.format) {
     case ExportFormat::Onnx:
         return "The graph ends in the softmax: its output `probabilities` is what Pipewright predicts.\n\n"
@@ -126,7 +131,7 @@ std::string usage(const ModelExportResult &r, const std::string &fileName)
                "mobilenet_v3_large they are torchvision's.\n\n```python\nimport torch, torchvision\nmodel = "
                "torchvision.models."
                + (r.model.arch == "small-cnn" ? std::string("<your module>") : r.model.arch) + "(num_classes=" + k
-               + ")\nmodel.load_state_dict(torch.load(\"" + fileName
+               + ")\n" + smallStem + "model.load_state_dict(torch.load(\"" + fileName
                + "\"))\nmodel.eval()\nprobabilities = torch.softmax(model(images) / " + t + ", dim=1)\n```\n";
     case ExportFormat::Safetensors:
         return "The same tensors as the state_dict, with this card's metadata in the header's `__metadata__` "

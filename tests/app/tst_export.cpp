@@ -358,6 +358,10 @@ void tst_Export::safetensorsHoldsTheSameTensors()
 // loads the export strictly, and it, OpenCV DNN and the worker give the same probabilities.
 void tst_Export::torchvisionResnet18()
 {
+    // The zoo took torchvision's layout together with mobilenet_v3_large (issue 18, part 1): before that, the
+    // resnet18 here has its own module names, which torchvision's module cannot load.
+    if (!runProgram(PIPEWRIGHT_BIN, {"help", "train"}).out.contains("mobilenet_v3_large"))
+        QSKIP("this tree's zoo predates torchvision's layout (no mobilenet_v3_large in `pipewright help train`)");
     const QString src = m_dir.filePath("colour");
     QStringList images;
     for (int c = 0; c < 3; ++c) {
