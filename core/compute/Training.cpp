@@ -277,7 +277,7 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     shardSpec.table = request.table;
     shardSpec.asOfVersion = request.asOfVersion;
     shardSpec.imageSize = imageSize;
-    shardSpec.channels = request.model == "resnet18" ? 3 : 0;
+    shardSpec.channels = spec.photo ? 3 : 0;
     shardSpec.valFraction = request.valFraction;
     const data::ShardSet shards = data::materialise(
         ws, shardSpec,

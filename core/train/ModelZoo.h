@@ -1,6 +1,7 @@
 // The model zoo's names, documentation and defaults. Torch-free, so `pipewright help train` can list it.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace pw::train {
@@ -17,6 +18,9 @@ struct ModelSpec
     double defaultLr; // for Adam; SGD uses 50x this
     bool flipByDefault;
     bool cropByDefault;
+    // A photo network in torchvision's module layout: its crop is a random-resized crop (Szegedy et al. 2015)
+    // rather than pad-and-crop, and `--init` loads torchvision or timm weights into it unchanged.
+    bool photo;
 };
 
 inline constexpr ModelSpec kModelZoo[] = {
@@ -24,12 +28,23 @@ inline constexpr ModelSpec kModelZoo[] = {
      "Three 3x3 conv blocks with batch norm and ReLU (16, 32, 64 channels; 2x2 max-pooling after the first "
      "two) and a linear classifier over the flattened feature map. For small images (8 to 64 px, 1 or 3 "
      "channels); fast on a CPU (92% on Fashion-MNIST in 7 epochs). The default.",
-     8, 64, 28, 7, 128, 4e-3, true, false},
+     8, 64, 28, 7, 128, 4e-3, true, false, false},
     {"resnet18",
-     "ResNet-18 (He et al. 2016): four stages of two basic residual blocks (64, 128, 256, 512 channels) with "
-     "batch norm. For photos; 3 channels; input size configurable (>= 32 px; a 7x7 stride-2 stem below 64 px is "
-     "replaced by a 3x3 stride-1 one). Flip and crop augmentation by default.",
-     32, 1024, 224, 30, 64, 1e-3, true, true},
+     "ResNet-18 (He et al. 2016) in torchvision's layout: four stages of two basic residual blocks (64, 128, 256, "
+     "512 channels) with batch norm. For photos; 3 channels; 32 to 512 px (below 64 px conv1 is a 3x3 stride-1 "
+     "convolution and the max-pool is skipped). Takes torchvision/timm weights with --init. Random-resized crop "
+     "and flip by default.",
+     32, 512, 224, 30, 64, 1e-3, true, true, true},
+    {"resnet50",
+     "ResNet-50 (He et al. 2016) in torchvision's layout: four stages of 3, 4, 6, 3 bottleneck blocks (256 to "
+     "2048 output channels). For photos; 3 channels; 32 to 512 px (small inputs as resnet18). Takes "
+     "torchvision/timm weights with --init. Random-resized crop and flip by default.",
+     32, 512, 224, 30, 32, 1e-3, true, true, true},
+    {"mobilenet_v3_large",
+     "MobileNetV3-Large (Howard et al. 2019) in torchvision's layout: inverted residual blocks with "
+     "squeeze-and-excitation and hard-swish, a 960-1280 classifier. For photos on small machines; 3 channels; "
+     "32 to 512 px. Takes torchvision weights with --init. Random-resized crop and flip by default.",
+     32, 512, 224, 30, 64, 1e-3, true, true, true},
 };
 
 /** The spec named `name`, or nullptr. */
@@ -40,6 +55,15 @@ constexpr const ModelSpec *findModel(std::string_view name)
             return &m;
     }
     return nullptr;
+}
+
+/** The zoo's names, comma-separated (for messages). */
+inline std::string modelNames()
+{
+    std::string out;
+    for (const ModelSpec &m : kModelZoo)
+        out += (out.empty() ? "" : ", ") + std::string(m.name);
+    return out;
 }
 
 } // namespace pw::train

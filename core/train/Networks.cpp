@@ -1,8 +1,10 @@
-// The model zoo (small-cnn, resnet18) and the model file format.
+// The model zoo (small-cnn; resnet18, resnet50 and mobilenet_v3_large in torchvision's layout) and the model
+// file format.
 #include "core/train/detail/Networks.h"
 
 #include "core/train/ModelZoo.h"
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,7 +17,9 @@ namespace pw::train::detail {
 
 namespace {
 
-constexpr std::int64_t kModelFileFormat = 1;
+// 2: resnet18 in torchvision's layout (format 1 named its modules stem/layers); weights stored by Module::save
+// under "weights", so that a module's path there is its torchvision state_dict key.
+constexpr std::int64_t kModelFileFormat = 2;
 
 torch::nn::Conv2d conv3x3(std::int64_t in, std::int64_t out, std::int64_t stride = 1)
 {
@@ -55,23 +59,40 @@ struct SmallCnnImpl : ClassifierImpl
     torch::nn::Conv2d classifier{nullptr};
 };
 
-struct BasicBlockImpl : torch::nn::Module
+torch::nn::Conv2d conv1x1(std::int64_t in, std::int64_t out, std::int64_t stride = 1)
 {
-    BasicBlockImpl(std::int64_t in, std::int64_t out, std::int64_t stride)
-        : conv1(register_module("conv1", conv3x3(in, out, stride)))
-        , bn1(register_module("bn1", torch::nn::BatchNorm2d(out)))
-        , conv2(register_module("conv2", conv3x3(out, out)))
-        , bn2(register_module("bn2", torch::nn::BatchNorm2d(out)))
+    return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, /*kernel_size=*/1).stride(stride).bias(false));
+}
+
+// The ResNets below follow torchvision's module names exactly (conv1, bn1, layer1..layer4 of blocks with
+// conv1/bn1/conv2/bn2[/conv3/bn3]/downsample.0/downsample.1, fc), so that named_parameters() and
+// named_buffers() are torchvision's state_dict keys: its weights load unchanged and export writes them back.
+torch::nn::Sequential downsampleFor(std::int64_t in, std::int64_t out, std::int64_t stride)
+{
+    if (stride == 1 && in == out)
+        return torch::nn::Sequential(nullptr);
+    return torch::nn::Sequential(conv1x1(in, out, stride), torch::nn::BatchNorm2d(out));
+}
+
+struct ResidualBlockImpl : torch::nn::Module
+{
+    virtual torch::Tensor forward(torch::Tensor x) = 0;
+};
+
+struct BasicBlockImpl : ResidualBlockImpl
+{
+    static constexpr std::int64_t kExpansion = 1;
+    BasicBlockImpl(std::int64_t in, std::int64_t planes, std::int64_t stride)
+        : conv1(register_module("conv1", conv3x3(in, planes, stride)))
+        , bn1(register_module("bn1", torch::nn::BatchNorm2d(planes)))
+        , conv2(register_module("conv2", conv3x3(planes, planes)))
+        , bn2(register_module("bn2", torch::nn::BatchNorm2d(planes)))
+        , downsample(downsampleFor(in, planes, stride))
     {
-        if (stride != 1 || in != out) {
-            downsample = register_module(
-                "downsample",
-                torch::nn::Sequential(
-                    torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, /*kernel_size=*/1).stride(stride).bias(false)),
-                    torch::nn::BatchNorm2d(out)));
-        }
+        if (downsample)
+            register_module("downsample", downsample);
     }
-    torch::Tensor forward(torch::Tensor x)
+    torch::Tensor forward(torch::Tensor x) override
     {
         torch::Tensor identity = downsample ? downsample->forward(x) : x;
         x = torch::relu(bn1->forward(conv1->forward(x)));
@@ -82,46 +103,201 @@ struct BasicBlockImpl : torch::nn::Module
     torch::nn::BatchNorm2d bn1;
     torch::nn::Conv2d conv2;
     torch::nn::BatchNorm2d bn2;
-    torch::nn::Sequential downsample{nullptr};
+    torch::nn::Sequential downsample;
 };
-TORCH_MODULE(BasicBlock);
 
-// resnet18: He et al. 2016, with a 3x3 stride-1 stem for inputs under 64 px.
-struct ResNet18Impl : ClassifierImpl
+// torchvision's Bottleneck (ResNet v1.5: the stride is on the 3x3 convolution).
+struct BottleneckImpl : ResidualBlockImpl
 {
-    ResNet18Impl(int channels, int numClasses, int inputSize)
+    static constexpr std::int64_t kExpansion = 4;
+    BottleneckImpl(std::int64_t in, std::int64_t planes, std::int64_t stride)
+        : conv1(register_module("conv1", conv1x1(in, planes)))
+        , bn1(register_module("bn1", torch::nn::BatchNorm2d(planes)))
+        , conv2(register_module("conv2", conv3x3(planes, planes, stride)))
+        , bn2(register_module("bn2", torch::nn::BatchNorm2d(planes)))
+        , conv3(register_module("conv3", conv1x1(planes, planes * kExpansion)))
+        , bn3(register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion)))
+        , downsample(downsampleFor(in, planes * kExpansion, stride))
     {
-        if (inputSize >= 64) {
-            stem->push_back(torch::nn::Conv2d(
-                torch::nn::Conv2dOptions(channels, 64, /*kernel_size=*/7).stride(2).padding(3).bias(false)));
-            stem->push_back(torch::nn::BatchNorm2d(64));
-            stem->push_back(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
-            stem->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).padding(1)));
-        } else {
-            stem->push_back(conv3x3(channels, 64));
-            stem->push_back(torch::nn::BatchNorm2d(64));
-            stem->push_back(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
-        }
-        register_module("stem", stem);
+        if (downsample)
+            register_module("downsample", downsample);
+    }
+    torch::Tensor forward(torch::Tensor x) override
+    {
+        torch::Tensor identity = downsample ? downsample->forward(x) : x;
+        x = torch::relu(bn1->forward(conv1->forward(x)));
+        x = torch::relu(bn2->forward(conv2->forward(x)));
+        x = bn3->forward(conv3->forward(x));
+        return torch::relu(x + identity);
+    }
+    torch::nn::Conv2d conv1;
+    torch::nn::BatchNorm2d bn1;
+    torch::nn::Conv2d conv2;
+    torch::nn::BatchNorm2d bn2;
+    torch::nn::Conv2d conv3;
+    torch::nn::BatchNorm2d bn3;
+    torch::nn::Sequential downsample;
+};
+
+// ResNet-18 (basic blocks 2-2-2-2) and ResNet-50 (bottlenecks 3-4-6-3). Inputs under 64 px get a 3x3
+// stride-1 conv1 and no max-pool, so that a 32 px image still has a 4x4 map at the last stage.
+template<typename Block> struct ResNetImpl : ClassifierImpl
+{
+    ResNetImpl(int channels, int numClasses, int inputSize, const std::array<int, 4> &depths)
+        : m_small(inputSize < 64)
+    {
+        conv1 = register_module(
+            "conv1",
+            m_small ? conv3x3(channels, 64)
+                    : torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, 64, 7).stride(2).padding(3).bias(false)));
+        bn1 = register_module("bn1", torch::nn::BatchNorm2d(64));
         std::int64_t in = 64;
-        const std::int64_t widths[] = {64, 128, 256, 512};
         for (int stage = 0; stage < 4; ++stage) {
-            const std::int64_t stride = stage == 0 ? 1 : 2;
-            layers->push_back(BasicBlock(in, widths[stage], stride));
-            layers->push_back(BasicBlock(widths[stage], widths[stage], 1));
-            in = widths[stage];
+            const std::int64_t planes = std::int64_t(64) << stage;
+            torch::nn::Sequential layer;
+            for (int b = 0; b < depths[std::size_t(stage)]; ++b) {
+                layer->push_back(std::make_shared<Block>(in, planes, b == 0 && stage > 0 ? 2 : 1));
+                in = planes * Block::kExpansion;
+            }
+            layers[std::size_t(stage)] = register_module("layer" + std::to_string(stage + 1), layer);
         }
-        register_module("layers", layers);
         fc = register_module("fc", torch::nn::Linear(in, numClasses));
     }
     torch::Tensor forward(torch::Tensor x) override
     {
-        x = layers->forward(stem->forward(x));
+        x = torch::relu(bn1->forward(conv1->forward(x)));
+        if (!m_small)
+            x = torch::max_pool2d(x, /*kernel_size=*/3, /*stride=*/2, /*padding=*/1);
+        for (auto &layer : layers)
+            x = layer->forward(x);
         return fc->forward(x.mean({2, 3}));
     }
-    torch::nn::Sequential stem;
-    torch::nn::Sequential layers;
+    bool m_small;
+    torch::nn::Conv2d conv1{nullptr};
+    torch::nn::BatchNorm2d bn1{nullptr};
+    std::array<torch::nn::Sequential, 4> layers{nullptr, nullptr, nullptr, nullptr};
     torch::nn::Linear fc{nullptr};
+};
+
+// MobileNetV3-Large in torchvision's layout: features.0 (stem), features.1-15 (inverted residual blocks,
+// each `block` a Sequential of conv-norm-activation triples and an optional squeeze-excitation),
+// features.16 (the last 1x1 conv), classifier.0 and classifier.3. Batch norm as torchvision's: eps 0.001,
+// momentum 0.01.
+// A Sequential that can sit inside another (AnyModule needs a forward() with concrete types).
+struct StackImpl : torch::nn::SequentialImpl
+{
+    using SequentialImpl::SequentialImpl;
+    torch::Tensor forward(torch::Tensor x) { return SequentialImpl::forward(x); }
+};
+TORCH_MODULE(Stack);
+
+enum class Act
+{
+    None,
+    Relu,
+    Hardswish
+};
+
+Stack convNormAct(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride, std::int64_t groups,
+                  Act act)
+{
+    Stack s(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel)
+                                  .stride(stride)
+                                  .padding((kernel - 1) / 2)
+                                  .groups(groups)
+                                  .bias(false)),
+            torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(out).eps(0.001).momentum(0.01)));
+    if (act == Act::Relu)
+        s->push_back(torch::nn::Functional([](const torch::Tensor &t) { return torch::relu(t); }));
+    else if (act == Act::Hardswish)
+        s->push_back(torch::nn::Functional([](const torch::Tensor &t) { return torch::hardswish(t); }));
+    return s;
+}
+
+// torchvision's _make_divisible: `v` rounded to a multiple of 8, never more than 10% below it.
+std::int64_t makeDivisible(double v)
+{
+    std::int64_t out = std::max<std::int64_t>(8, std::int64_t(v + 4) / 8 * 8);
+    if (double(out) < 0.9 * v)
+        out += 8;
+    return out;
+}
+
+struct SqueezeExcitationImpl : torch::nn::Module
+{
+    SqueezeExcitationImpl(std::int64_t channels, std::int64_t squeeze)
+        : fc1(register_module("fc1", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, squeeze, 1))))
+        , fc2(register_module("fc2", torch::nn::Conv2d(torch::nn::Conv2dOptions(squeeze, channels, 1))))
+    {
+    }
+    torch::Tensor forward(torch::Tensor x)
+    {
+        auto scale = x.mean({2, 3}, /*keepdim=*/true);
+        scale = torch::hardsigmoid(fc2->forward(torch::relu(fc1->forward(scale))));
+        return x * scale;
+    }
+    torch::nn::Conv2d fc1;
+    torch::nn::Conv2d fc2;
+};
+TORCH_MODULE(SqueezeExcitation);
+
+struct InvertedResidualImpl : torch::nn::Module
+{
+    InvertedResidualImpl(std::int64_t in, std::int64_t kernel, std::int64_t expanded, std::int64_t out, bool se,
+                         Act act, std::int64_t stride)
+        : residual(stride == 1 && in == out)
+    {
+        if (expanded != in)
+            block->push_back(convNormAct(in, expanded, 1, 1, 1, act));
+        block->push_back(convNormAct(expanded, expanded, kernel, stride, expanded, act));
+        if (se)
+            block->push_back(SqueezeExcitation(expanded, makeDivisible(double(expanded) / 4)));
+        block->push_back(convNormAct(expanded, out, 1, 1, 1, Act::None));
+        register_module("block", block);
+    }
+    torch::Tensor forward(torch::Tensor x)
+    {
+        auto y = block->forward(x);
+        return residual ? y + x : y;
+    }
+    bool residual;
+    torch::nn::Sequential block;
+};
+TORCH_MODULE(InvertedResidual);
+
+struct MobileNetV3LargeImpl : ClassifierImpl
+{
+    MobileNetV3LargeImpl(int channels, int numClasses)
+    {
+        struct Conf
+        {
+            std::int64_t in, kernel, expanded, out;
+            bool se;
+            Act act;
+            std::int64_t stride;
+        };
+        constexpr Act RE = Act::Relu, HS = Act::Hardswish;
+        const Conf confs[] = {
+            {16, 3, 16, 16, false, RE, 1},   {16, 3, 64, 24, false, RE, 2},   {24, 3, 72, 24, false, RE, 1},
+            {24, 5, 72, 40, true, RE, 2},    {40, 5, 120, 40, true, RE, 1},   {40, 5, 120, 40, true, RE, 1},
+            {40, 3, 240, 80, false, HS, 2},  {80, 3, 200, 80, false, HS, 1},  {80, 3, 184, 80, false, HS, 1},
+            {80, 3, 184, 80, false, HS, 1},  {80, 3, 480, 112, true, HS, 1},  {112, 3, 672, 112, true, HS, 1},
+            {112, 5, 672, 160, true, HS, 2}, {160, 5, 960, 160, true, HS, 1}, {160, 5, 960, 160, true, HS, 1},
+        };
+        features->push_back(convNormAct(channels, 16, 3, 2, 1, HS));
+        for (const Conf &c : confs)
+            features->push_back(InvertedResidual(c.in, c.kernel, c.expanded, c.out, c.se, c.act, c.stride));
+        features->push_back(convNormAct(160, 960, 1, 1, 1, HS));
+        register_module("features", features);
+        classifier->push_back(torch::nn::Linear(960, 1280));
+        classifier->push_back(torch::nn::Functional([](const torch::Tensor &t) { return torch::hardswish(t); }));
+        classifier->push_back(torch::nn::Dropout(torch::nn::DropoutOptions(0.2)));
+        classifier->push_back(torch::nn::Linear(1280, numClasses));
+        register_module("classifier", classifier);
+    }
+    torch::Tensor forward(torch::Tensor x) override { return classifier->forward(features->forward(x).mean({2, 3})); }
+    torch::nn::Sequential features;
+    torch::nn::Sequential classifier;
 };
 
 std::string joinLines(const std::vector<std::string> &items)
@@ -151,7 +327,7 @@ std::shared_ptr<ClassifierImpl> buildNetwork(const ModelMeta &meta)
 {
     const ModelSpec *spec = findModel(meta.arch);
     if (!spec)
-        throw std::invalid_argument("--model: unknown model '" + meta.arch + "' (available: small-cnn, resnet18)");
+        throw std::invalid_argument("--model: unknown model '" + meta.arch + "' (available: " + modelNames() + ")");
     if (meta.inputSize < spec->minInputSize || meta.inputSize > spec->maxInputSize)
         throw std::invalid_argument("--image-size: " + std::to_string(meta.inputSize) + " px is outside what "
                                     + std::string(spec->name) + " takes (" + std::to_string(spec->minInputSize) + " to "
@@ -161,7 +337,11 @@ std::shared_ptr<ClassifierImpl> buildNetwork(const ModelMeta &meta)
     const int k = int(meta.classes.size());
     if (meta.arch == "small-cnn")
         return std::make_shared<SmallCnnImpl>(meta.channels, k, meta.inputSize);
-    return std::make_shared<ResNet18Impl>(meta.channels, k, meta.inputSize);
+    if (meta.arch == "resnet18")
+        return std::make_shared<ResNetImpl<BasicBlockImpl>>(meta.channels, k, meta.inputSize, std::array{2, 2, 2, 2});
+    if (meta.arch == "resnet50")
+        return std::make_shared<ResNetImpl<BottleneckImpl>>(meta.channels, k, meta.inputSize, std::array{3, 4, 6, 3});
+    return std::make_shared<MobileNetV3LargeImpl>(meta.channels, k);
 }
 
 void saveModel(const std::string &path, ClassifierImpl &net, const ModelMeta &meta)
@@ -175,6 +355,10 @@ void saveModel(const std::string &path, ClassifierImpl &net, const ModelMeta &me
     archive.write("pipewright.mean", torch::tensor(meta.mean, torch::kFloat64));
     archive.write("pipewright.std", torch::tensor(meta.std, torch::kFloat64));
     archive.write("pipewright.temperature", torch::tensor(meta.temperature, torch::kFloat64));
+    if (!meta.initSha256.empty()) {
+        archive.write("pipewright.init_file", c10::IValue(meta.initFile));
+        archive.write("pipewright.init_sha256", c10::IValue(meta.initSha256));
+    }
     torch::serialize::OutputArchive weights;
     net.save(weights);
     archive.write("weights", weights);
@@ -244,9 +428,12 @@ std::shared_ptr<ClassifierImpl> loadModel(const std::string &path, ModelMeta &me
             return v.toStringRef();
         };
         const auto format = tensor("pipewright.format").item<std::int64_t>();
-        if (format != kModelFileFormat)
+        if (format != 1 && format != kModelFileFormat)
             throw std::runtime_error("model file format " + std::to_string(format) + " is not supported");
         meta.arch = text("pipewright.arch");
+        if (format == 1 && meta.arch != "small-cnn")
+            throw std::runtime_error("'" + path + "' is a " + meta.arch
+                                     + " written before the zoo took torchvision's layout: train it again");
         meta.inputSize = int(tensor("pipewright.input_size").item<std::int64_t>());
         meta.channels = int(tensor("pipewright.channels").item<std::int64_t>());
         meta.classes = splitLines(text("pipewright.classes"));
@@ -256,6 +443,11 @@ std::shared_ptr<ClassifierImpl> loadModel(const std::string &path, ModelMeta &me
         meta.std.assign(sd.data_ptr<double>(), sd.data_ptr<double>() + sd.numel());
         torch::Tensor temperature; // absent from files written before calibration: 1
         meta.temperature = archive.try_read("pipewright.temperature", temperature) ? temperature.item<double>() : 1.0;
+        c10::IValue init;
+        if (archive.try_read("pipewright.init_sha256", init)) {
+            meta.initSha256 = init.toStringRef();
+            meta.initFile = text("pipewright.init_file");
+        }
         if (!(meta.temperature > 0) || !std::isfinite(meta.temperature))
             throw std::runtime_error("'" + path + "': temperature " + std::to_string(meta.temperature)
                                      + " is not positive");

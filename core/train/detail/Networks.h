@@ -20,6 +20,9 @@ struct ModelMeta
     /** Softmax temperature fitted on the validation split (temperature scaling): probabilities are
      *  softmax(logits / temperature), so that a confidence of 0.95 means right about 95% of the time. */
     double temperature = 1.0;
+    /** The weights the run started from (--init): the file's name and its SHA-256; empty when random. */
+    std::string initFile;
+    std::string initSha256;
 };
 
 struct ClassifierImpl : torch::nn::Module
