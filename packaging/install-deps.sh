@@ -16,6 +16,9 @@ packages=(
   # test and benchmark: the real Fashion-MNIST set, a display for screenshots, numpy (the shard
   # read-back test), Pillow and PyTorch for the baseline scripts in tests/bench/
   dataset-fashion-mnist xvfb xauth desktop-file-utils appstream file python3 python3-numpy python3-pil python3-torch python3-torchvision
+  # export (pipewright models export): ONNX's C++ library for the onnx format (optional at build time) and
+  # the readers the export tests check it with (python3-onnx; OpenCV's DNN module comes with libopencv-dev)
+  libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx
   # test: remote execution over ssh against a real sshd on 127.0.0.1 (tests/SshServer)
   openssh-server openssh-client
 )

@@ -4,6 +4,7 @@
 #include "app/cli/CliSupport.h"
 
 #include "core/registry/Gate.h"
+#include "core/registry/ModelExport.h"
 #include "core/registry/Registry.h"
 #include "core/review/Review.h"
 #include "core/score/Scoring.h"
@@ -220,6 +221,45 @@ int cmdModelsAlias(const Context &c)
         printJson(QJsonDocument(QJsonObject{{"name", qs(name)}, {"alias", qs(alias)}, {"version", version}}));
     else
         std::cout << name << "@" << alias << " -> version " << version << "\n";
+    return kSuccess;
+}
+
+int cmdModelsExport(const Context &c)
+{
+    requests::KeyValues values = optionValues(c);
+    values.set("model", c.positional().at(1).toStdString());
+    const registry::ModelExportRequest request = parseOptions(registry::parseModelExportRequest, values,
+                                                              {{"model", "MODEL"}});
+    OpenRegistry open(c);
+    const auto r = registry::exportModelVersion(open.ws, *open.db, request, &g_cancel);
+    if (c.json()) {
+        QJsonArray classes, mean, sd;
+        for (const auto &name : r.model.classes)
+            classes.append(qs(name));
+        for (double m : r.model.mean)
+            mean.append(m);
+        for (double s : r.model.std)
+            sd.append(s);
+        printJson(QJsonDocument(QJsonObject{{"file", qs(r.file)},
+                                            {"format", registry::kModelExportFormats.name(r.format)},
+                                            {"card", qs(r.card)},
+                                            {"bytes", qint64(r.bytes)},
+                                            {"sha256", qs(r.sha256)},
+                                            {"name", qs(r.version.name)},
+                                            {"version", qint64(r.version.version)},
+                                            {"run_id", qs(r.version.runId)},
+                                            {"model", qs(r.model.arch)},
+                                            {"classes", classes},
+                                            {"preprocessing", QJsonObject{{"input_size", r.model.inputSize},
+                                                                          {"channels", r.model.channels},
+                                                                          {"mean", mean},
+                                                                          {"std", sd},
+                                                                          {"temperature", r.model.temperature}}}}));
+    } else {
+        std::cout << "wrote " << r.version.name << ":" << r.version.version << " as "
+                  << registry::kModelExportFormats.name(r.format) << " to " << r.file << " (" << r.bytes
+                  << " bytes), model card " << r.card << "\n";
+    }
     return kSuccess;
 }
 

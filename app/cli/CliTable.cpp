@@ -138,6 +138,21 @@ std::vector<Command> modelsCommands()
          .description = "The stage changes of a model, oldest first.",
          .handler = cmdModelsHistory,
          .json = "[{\"version\", \"from\", \"to\", \"at\", \"by\", \"comment\"}], oldest first"},
+        {.name = "export",
+         .arguments = "MODEL",
+         .description =
+             "Writes a registered version (MODEL: NAME@STAGE, NAME@ALIAS, NAME:N, NAME:latest) for use outside\n"
+             "Pipewright, with a model card FILE.md beside it (data version, run, metrics, classes, preprocessing).\n"
+             "onnx: opset 13, input `images` (float32 N x C x S x S, normalised with the recorded mean and std),\n"
+             "output `probabilities` (softmax of logits / temperature); reads in OpenCV DNN, ONNX Runtime, TensorRT.\n"
+             "pytorch: the state_dict as torch.save writes it (torchvision's key names for resnet18, resnet50 and\n"
+             "mobilenet_v3_large). safetensors: the same tensors, with the card's metadata in __metadata__.",
+         .options = {required(value("format", "onnx|pytorch|safetensors", "the file format")),
+                     required(value("out", "FILE", "the file to write (replaced only once complete)"))},
+         .handler = cmdModelsExport,
+         .json =
+             "{\"file\", \"format\", \"card\", \"bytes\", \"sha256\", \"name\", \"version\", \"run_id\", \"model\",\n"
+             " \"classes\", \"preprocessing\": {\"input_size\", \"channels\", \"mean\", \"std\", \"temperature\"}}"},
         {.name = "alias",
          .arguments = "NAME ALIAS [VERSION]",
          .description =

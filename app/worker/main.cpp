@@ -2,6 +2,7 @@
 // events on stdout. Configured by flags only; depends on libtorch and the C++ standard library.
 #include "core/train/ModelZoo.h"
 #include "core/train/Trainer.h"
+#include "core/train/detail/Export.h"
 
 #include <atomic>
 #include <csignal>
@@ -43,6 +44,7 @@ constexpr const char *kUsage =
     "                         [--init FILE] [--freeze backbone|none] [--backbone-lr-scale X]\n"
     "       pipewright-worker predict --model FILE --images FILE.npy --out FILE.npy [--batch-size B] [--device D] "
     "[--threads N]\n"
+    "       pipewright-worker export --model FILE --format onnx|pytorch|safetensors --out FILE\n"
     "       pipewright-worker info\n"
     "Events are JSON lines on stdout. Exit codes: 0 finished, 1 failed, 2 usage, 3 stopped by SIGTERM/SIGINT\n"
     "(a checkpoint is written; train --resume continues), 4 checkpointed on SIGUSR1 for a requeue (a \"requeue\"\n"
@@ -218,6 +220,20 @@ int runPredict(int argc, char **argv)
     return pw::train::predict(o, std::cout, g_stop);
 }
 
+int runExport(int argc, char **argv)
+{
+    Args a;
+    if (!parse(argc, argv, {"model", "format", "out"}, {}, a))
+        return pw::train::kTrainUsage;
+    const pw::train::detail::ExportOptions o{value(a, "model"), value(a, "format"), value(a, "out")};
+    if (o.modelPath.empty() || o.format.empty() || o.outPath.empty()) {
+        std::cerr << "pipewright-worker export: --model FILE, --format onnx|pytorch|safetensors and --out FILE are "
+                     "required\n";
+        return pw::train::kTrainUsage;
+    }
+    return pw::train::detail::exportModel(o, std::cout);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -240,6 +256,8 @@ int main(int argc, char **argv)
         return runTrain(argc, argv);
     if (command == "predict")
         return runPredict(argc, argv);
+    if (command == "export")
+        return runExport(argc, argv);
     if (command == "info") {
         std::cout << pw::train::infoJson(PIPEWRIGHT_VERSION) << std::endl;
         return 0;

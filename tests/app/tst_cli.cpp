@@ -230,6 +230,7 @@ void tst_Cli::helpJsonIsTheTable()
                                               {"models transition", "must_exist"},
                                               {"models history", "must_exist"},
                                               {"models alias", "must_exist"},
+                                              {"models export", "must_exist"},
                                               {"score", "must_exist"},
                                               {"predictions export", "must_exist"},
                                               {"review list", "must_exist"},
