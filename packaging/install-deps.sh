@@ -14,6 +14,9 @@ packages=(
   # test and benchmark: the real Fashion-MNIST set, a display for screenshots, numpy (the shard
   # read-back test), Pillow and PyTorch for the baseline scripts in tests/bench/
   dataset-fashion-mnist xvfb xauth desktop-file-utils appstream file python3 python3-numpy python3-pil python3-torch python3-torchvision
+  # demo and test: real photographs for `pipewright demo-data photos` and the large-JPEG tests (46 MB;
+  # plasma-workspace-wallpapers is 94 MB, python3-skimage pulls in scipy and matplotlib)
+  mate-backgrounds
   # test: remote execution over ssh against a real sshd on 127.0.0.1 (tests/SshServer)
   openssh-server openssh-client
 )
