@@ -19,6 +19,9 @@ packages=(
   # export (pipewright models export): ONNX's C++ library for the onnx format (optional at build time) and
   # the readers the export tests check it with (python3-onnx; OpenCV's DNN module comes with libopencv-dev)
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx
+  # demo and test: real photographs for `pipewright demo-data photos` and the large-JPEG tests (46 MB;
+  # plasma-workspace-wallpapers is 94 MB, python3-skimage pulls in scipy and matplotlib)
+  mate-backgrounds
   # test: remote execution over ssh against a real sshd on 127.0.0.1 (tests/SshServer)
   openssh-server openssh-client
 )

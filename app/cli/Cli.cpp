@@ -8,6 +8,7 @@
 #include "core/track/Tracker.h"
 #include "core/data/FashionMnist.h"
 #include "core/demo/Demo.h"
+#include "core/demo/DemoPhotos.h"
 #include "core/ingest/Ingestor.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
@@ -178,24 +179,35 @@ int cmdCatalogRejected(const Context &c)
 
 int cmdDemoData(const Context &c)
 {
-    if (c.positional().at(0) != "fashion-mnist")
-        throw UsageError{"unknown data set '" + c.positional().at(0) + "' (available: fashion-mnist)"};
+    const QString dataset = c.positional().at(0);
+    if (dataset != "fashion-mnist" && dataset != "photos")
+        throw UsageError{"unknown data set '" + dataset + "' (available: fashion-mnist, photos)"};
     const QString split = c.isSet("split") ? c.value("split") : "train";
     if (split != "train" && split != "test")
         throw UsageError{"--split: '" + split + "' is not train or test"};
     const long long limit = c.intValue("limit", -1, 0);
     const std::string out = QDir(c.value("out")).absolutePath().toStdString();
-    ProgressPrinter printer("fashion-mnist " + split.toStdString());
-    const auto n = data::writeFashionMnist(out, split.toStdString(), limit, data::kFashionMnistDir,
-                                           [&](std::int64_t done, std::int64_t total) { printer.update(done, total); });
+    ProgressPrinter printer(dataset.toStdString() + " " + split.toStdString());
+    const auto progress = [&](std::int64_t done, std::int64_t total) { printer.update(done, total); };
+    std::int64_t n = 0;
+    int classes = 0;
+    if (dataset == "photos") {
+        const auto set = demo::writePhotoSet(out, split.toStdString(), limit, demo::photoSources(), progress);
+        n = set.images;
+        classes = set.classes;
+    } else {
+        n = data::writeFashionMnist(out, split.toStdString(), limit, data::kFashionMnistDir, progress);
+        classes = int(data::fashionMnistFolders().size());
+    }
     if (c.json())
-        printJson(QJsonDocument(QJsonObject{{"dataset", "fashion-mnist"},
+        printJson(QJsonDocument(QJsonObject{{"dataset", dataset},
                                             {"split", split},
                                             {"out", QString::fromStdString(out)},
                                             {"images", qint64(n)},
-                                            {"classes", int(data::fashionMnistFolders().size())}}));
+                                            {"classes", classes}}));
     else
-        std::cout << "wrote " << n << " Fashion-MNIST " << split.toStdString() << " images to " << out << "\n";
+        std::cout << "wrote " << n << " " << dataset.toStdString() << " " << split.toStdString() << " images ("
+                  << classes << " classes) to " << out << "\n";
     return kSuccess;
 }
 

@@ -419,11 +419,14 @@ std::vector<Command> buildTable()
         {.name = "catalog", .description = "Reads the versioned image catalog.", .subcommands = catalogCommands()},
         {.name = "demo-data",
          .arguments = "DATASET",
-         .description = "Converts Debian's Fashion-MNIST (DATASET fashion-mnist: package dataset-fashion-mnist,\n"
-                        "/usr/share/datasets/fashion-mnist) into PNG files in Caltech layout:\n"
-                        "DIR/000.t-shirt_top/00000.png ... DIR/009.ankle_boot/...",
+         .description = "Writes a demo data set in Caltech layout. DATASET fashion-mnist: Debian's Fashion-MNIST\n"
+                        "(package dataset-fashion-mnist) as PNG files DIR/000.t-shirt_top/00000.png ...\n"
+                        "DIR/009.ankle_boot/...; photos: JPEG crops of the twelve nature photographs of package\n"
+                        "mate-backgrounds at several scales, one class per photograph (DIR/000.aqua/00000.jpg ...),\n"
+                        "train crops from the left 70% of each photograph, test crops from the right 30%.",
          .options = {required(value("out", "DIR", "the folder to write")),
-                     value("split", "train|test", "which split (60,000 and 10,000 images)", "train"),
+                     value("split", "train|test",
+                           "which split (fashion-mnist: 60,000 and 10,000 images; photos: 480 and 144)", "train"),
                      value("limit", "N", "only the first N images of the split")},
          .handler = cmdDemoData,
          .workspace = WorkspaceUse::None,

@@ -21,7 +21,7 @@ class Workspace;
 namespace pw::data {
 
 /** Bumped when what a shard holds for the same key changes (decoding, resizing, layout): older ones are rebuilt. */
-inline constexpr int kShardFormat = 1;
+inline constexpr int kShardFormat = 2; // 2: large JPEGs decoded reduced (DCT scaling) before the resize
 
 /** What to materialise. */
 struct ShardSpec

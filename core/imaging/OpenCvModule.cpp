@@ -1,12 +1,15 @@
 // libpipewright-imaging.so: decoding, thumbnails, PNG encoding and training-size decoding with OpenCV.
 #include "core/imaging/ImagingModule.h"
 
+#include "core/ingest/ImageHeader.h"
+
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <limits>
 #include <string>
@@ -16,15 +19,52 @@ namespace {
 
 using pw::ingest::ProbeResult;
 
+std::atomic<std::uint64_t> g_fullSize{0}, g_reduced{0}, g_pixels{0};
+
 void configure()
 {
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
     cv::setNumThreads(1);
 }
 
-void makeThumbnail(const cv::Mat &image, ProbeResult &r)
+void countDecode(const cv::Mat &decoded, int scale)
 {
-    const int longest = std::max(image.cols, image.rows);
+    (scale > 1 ? g_reduced : g_fullSize).fetch_add(1, std::memory_order_relaxed);
+    g_pixels.fetch_add(std::uint64_t(decoded.total()), std::memory_order_relaxed);
+}
+
+pw::imaging::DecodeCounts decodeCounts()
+{
+    return {g_fullSize.load(), g_reduced.load(), g_pixels.load()};
+}
+
+// The largest JPEG scale denominator (8, 4 or 2; 1 for other formats or a small image) that still leaves the
+// decoded image's longer side at least minLonger and its shorter side at least minShorter. libjpeg scales in the
+// DCT, so the pixels at full size are never made; the entropy-coded data is still read through.
+int jpegScale(const unsigned char *data, std::size_t size, long long minLonger, long long minShorter)
+{
+    const auto header = pw::ingest::readImageHeader(data, size);
+    if (!header || header->format != "jpeg" || header->width <= 0 || header->height <= 0)
+        return 1;
+    const long long longer = std::max(header->width, header->height);
+    const long long shorter = std::min(header->width, header->height);
+    for (const int d : {8, 4, 2}) {
+        if (longer / d >= minLonger && shorter / d >= minShorter)
+            return d;
+    }
+    return 1;
+}
+
+// IMREAD_REDUCED_*_N without the colour bit: OR in IMREAD_COLOR, IMREAD_ANYCOLOR or nothing (gray).
+int reducedFlag(int scale)
+{
+    return scale == 8 ? cv::IMREAD_REDUCED_GRAYSCALE_8
+                      : (scale == 4 ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_GRAYSCALE_2);
+}
+
+// `longest`: the longer side of the image at full size (`image` may be a reduced decode of it).
+void makeThumbnail(const cv::Mat &image, int longest, ProbeResult &r)
+{
     const bool webFriendly = r.format == "png" || r.format == "jpeg";
     if (longest <= pw::ingest::kThumbnailMaxSide && webFriendly) {
         // Small enough already, in a format every viewer reads: the file is its own thumbnail.
@@ -45,8 +85,8 @@ void makeThumbnail(const cv::Mat &image, ProbeResult &r)
         cv::cvtColor(img, img, cv::COLOR_BGRA2BGR);
     else if (img.channels() == 2)
         cv::extractChannel(img, img, 0);
-    if (longest > pw::ingest::kThumbnailMaxSide) {
-        const double f = double(pw::ingest::kThumbnailMaxSide) / longest;
+    if (std::max(img.cols, img.rows) > pw::ingest::kThumbnailMaxSide) {
+        const double f = double(pw::ingest::kThumbnailMaxSide) / std::max(img.cols, img.rows);
         const int w = std::max(1, int(img.cols * f + 0.5));
         const int h = std::max(1, int(img.rows * f + 0.5));
         cv::resize(img, img, cv::Size(w, h), 0, 0, cv::INTER_AREA);
@@ -59,10 +99,14 @@ void makeThumbnail(const cv::Mat &image, ProbeResult &r)
 
 void decode(const unsigned char *data, std::size_t size, ProbeResult &r)
 {
+    // A JPEG of twice the thumbnail's size or more is decoded reduced: the thumbnail is all that ingest keeps of
+    // the pixels. As with IMREAD_UNCHANGED, a gray JPEG stays gray and EXIF orientation is not applied.
+    const int scale = jpegScale(data, size, pw::ingest::kThumbnailMaxSide, 1);
     cv::Mat image;
     try {
         const cv::Mat buf(1, int(size), CV_8U, const_cast<unsigned char *>(data));
-        image = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
+        image = cv::imdecode(buf, scale > 1 ? reducedFlag(scale) | cv::IMREAD_ANYCOLOR | cv::IMREAD_IGNORE_ORIENTATION
+                                            : int(cv::IMREAD_UNCHANGED));
     } catch (const cv::Exception &e) {
         r.ok = false;
         r.reason = "truncated or corrupt: " + r.format + " decoder: " + e.msg;
@@ -73,11 +117,17 @@ void decode(const unsigned char *data, std::size_t size, ProbeResult &r)
         r.reason = "truncated or corrupt: the " + r.format + " data does not decode";
         return;
     }
+    countDecode(image, scale);
     r.ok = true;
     r.width = image.cols;
     r.height = image.rows;
+    if (scale > 1) { // the size at full scale, from the frame header the decoder read
+        const auto header = pw::ingest::readImageHeader(data, size);
+        r.width = int(header->width);
+        r.height = int(header->height);
+    }
     r.channels = image.channels();
-    makeThumbnail(image, r);
+    makeThumbnail(image, std::max(r.width, r.height), r);
 }
 
 bool encodePng(const unsigned char *pixels, int rows, int cols, int channels, std::vector<unsigned char> &out)
@@ -104,11 +154,14 @@ bool decodeResized(const unsigned char *data, std::size_t size, int targetSize, 
         // was, so a failure could not be told from a success.)
         cv::Mat decoded;
         const cv::Mat buf(1, int(size), CV_8U, const_cast<unsigned char *>(data));
-        cv::imdecode(buf, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR, &decoded);
+        const int scale = jpegScale(data, size, targetSize, targetSize);
+        const int colour = channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
+        cv::imdecode(buf, scale > 1 ? reducedFlag(scale) | colour : colour, &decoded);
         if (decoded.empty()) {
             error = "the image data does not decode";
             return false;
         }
+        countDecode(decoded, scale);
         cv::Mat target(targetSize, targetSize, channels == 1 ? CV_8UC1 : CV_8UC3, out);
         bool swapInPlace = false;
         if (decoded.cols == targetSize && decoded.rows == targetSize) {
@@ -140,7 +193,67 @@ bool decodeResized(const unsigned char *data, std::size_t size, int targetSize, 
     return false;
 }
 
-const pw::imaging::ModuleApi kApi{pw::imaging::kModuleAbiVersion, configure, decode, encodePng, decodeResized};
+bool decodeRgb(const unsigned char *data, std::size_t size, std::vector<unsigned char> &out, int &rows, int &cols,
+               std::string &error)
+{
+    if (size > std::size_t(std::numeric_limits<int>::max())) {
+        error = "the file is too large to decode (" + std::to_string(size) + " bytes)";
+        return false;
+    }
+    try {
+        const cv::Mat buf(1, int(size), CV_8U, const_cast<unsigned char *>(data));
+        const cv::Mat decoded = cv::imdecode(buf, cv::IMREAD_COLOR);
+        if (decoded.empty()) {
+            error = "the image data does not decode";
+            return false;
+        }
+        countDecode(decoded, 1);
+        rows = decoded.rows;
+        cols = decoded.cols;
+        out.resize(decoded.total() * 3);
+        cv::Mat rgb(rows, cols, CV_8UC3, out.data());
+        cv::cvtColor(decoded, rgb, cv::COLOR_BGR2RGB);
+        return true;
+    } catch (const cv::Exception &e) {
+        error = "decoder: " + e.msg;
+    }
+    return false;
+}
+
+bool encodeJpegCrop(const unsigned char *rgb, int rows, int cols, const int rect[4], int outCols, int outRows,
+                    int quality, std::vector<unsigned char> &out, std::string &error)
+{
+    const cv::Rect r(rect[0], rect[1], rect[2], rect[3]);
+    if (r.width < 1 || r.height < 1 || r.x < 0 || r.y < 0 || r.x + r.width > cols || r.y + r.height > rows
+        || outCols < 1 || outRows < 1) {
+        error = "the crop " + std::to_string(r.width) + "x" + std::to_string(r.height) + "+" + std::to_string(r.x) + "+"
+                + std::to_string(r.y) + " to " + std::to_string(outCols) + "x" + std::to_string(outRows)
+                + " does not fit a " + std::to_string(cols) + "x" + std::to_string(rows) + " image";
+        return false;
+    }
+    try {
+        const cv::Mat image(rows, cols, CV_8UC3, const_cast<unsigned char *>(rgb));
+        cv::Mat bgr;
+        cv::cvtColor(image(r), bgr, cv::COLOR_RGB2BGR);
+        if (bgr.cols != outCols || bgr.rows != outRows)
+            cv::resize(bgr, bgr, cv::Size(outCols, outRows), 0, 0, cv::INTER_AREA);
+        if (cv::imencode(".jpg", bgr, out, {cv::IMWRITE_JPEG_QUALITY, std::clamp(quality, 1, 100)}))
+            return true;
+        error = "the JPEG encoder failed";
+    } catch (const cv::Exception &e) {
+        error = "encoder: " + e.msg;
+    }
+    return false;
+}
+
+const pw::imaging::ModuleApi kApi{pw::imaging::kModuleAbiVersion,
+                                  configure,
+                                  decode,
+                                  encodePng,
+                                  decodeResized,
+                                  decodeCounts,
+                                  decodeRgb,
+                                  encodeJpegCrop};
 
 } // namespace
 
