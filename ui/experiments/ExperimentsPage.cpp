@@ -837,8 +837,11 @@ void ExperimentsPage::askEvaluationTable()
     if (ids.size() != 1 || m_evaluating)
         return;
     const std::string root = m_root.toStdString();
-    // Reading the table names is quick (one small query) but still not done on the GUI thread.
-    whenFinished(this, QtConcurrent::run([=] { return workspaceTables(root); }),
+    const RunRow *run = m_runsModel->run(ids.first().toStdString());
+    const std::string trainedOn = run ? run->info.table : std::string();
+    // Reading the table names is quick (a few small queries) but still not done on the GUI thread. Held-out tables
+    // come first (not the run's training table; the newest first): the dialog's default.
+    whenFinished(this, QtConcurrent::run([=] { return workspaceTables(root, trainedOn); }),
                  [this](const std::vector<std::string> &tables) {
                      QStringList names;
                      for (const std::string &t : tables)
@@ -1062,8 +1065,9 @@ void ExperimentsPage::trainingEnded(const compute::TrainOutcome &outcome)
     m_trainStatus->setText(text);
     m_trainStatus->setToolTip(message);
     m_trainStatus->setVisible(true);
-    if (!runId.isEmpty())
-        m_pendingRun = runId; // selected by the reload
+    // The run is selected by the reload, unless the user compares runs: a finishing run never replaces that.
+    if (!runId.isEmpty() && selectedRunIds().size() < 2)
+        m_pendingRun = runId;
     updateLiveTimer();
     reload();
     Q_EMIT trainingFinished(runId, status, message);
