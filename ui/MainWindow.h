@@ -104,13 +104,13 @@ private:
     PipelinesPage *m_pipelinesPage;
     QList<Page *> m_pageList;
     QList<std::pair<Page *, QDockWidget *>> m_docks; // the pages' docks, each shown while its page is on screen
-    QList<Page *> m_pagesLoading;
+    QList<Page *> m_pagesLoading; // pages whose first data of the open workspace is not shown yet
     QList<Page *> m_stalePages; // pages off screen whose data changed: reloaded when shown
-    store::WorkspaceWatcher *m_watcher; // pages whose first data of the open workspace is not shown yet
     Page *m_busyPage = nullptr; // the page whose cancellable activity the status bar shows
     QAction *m_refreshAction = nullptr;
     QLabel *m_statusWorkspace;
     QLabel *m_statusActivity;
+    store::WorkspaceWatcher *m_watcher;
     QProgressBar *m_statusProgress = nullptr;
     QToolButton *m_statusCancel = nullptr;
     QMenu *m_recentMenu = nullptr;

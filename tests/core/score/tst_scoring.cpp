@@ -110,7 +110,7 @@ void tst_Scoring::initTestCase()
     registry::Registry reg(*m_ws, *db);
     const auto v = reg.registerRun(m_runId, "fashion");
     QCOMPARE(v.version, 1);
-    reg.transition({"fashion", 1, registry::Stage::Production, registry::Existing::Default, "test", {}, {}});
+    reg.transition({"fashion", 1, registry::Stage::Production, registry::Existing::Default, "test", {}, {}, {}});
 
     // The new images arrive unlabeled in the same table (their folders say the truth, the rule ignores it).
     ingest::IngestOptions u;
