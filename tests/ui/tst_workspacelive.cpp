@@ -12,6 +12,7 @@
 #include "ui/models/ModelVersionsModel.h"
 #include "ui/models/ModelsPage.h"
 
+#include <QCheckBox>
 #include <QItemSelectionModel>
 #include <QProcess>
 #include <QSettings>
@@ -182,6 +183,12 @@ void tst_WorkspaceLive::experimentsFollowOtherWriters()
     };
     QTRY_COMPARE_WITH_TIMEOUT(noteOfA(), QString("noted from the CLI"), kLiveWaitMs);
     QCOMPARE(selectedRuns(*page), compared);
+
+    // "Differences only" compares two runs or more; with one it says it needs two instead of showing everything.
+    QVERIFY(page->differencesOnlyBox()->isEnabled());
+    selectRuns(*page, {m_runA});
+    QVERIFY(!page->differencesOnlyBox()->isEnabled());
+    QVERIFY(page->differencesOnlyBox()->text().contains("select two runs"));
 }
 
 void tst_WorkspaceLive::modelsFollowOtherWriters()

@@ -578,6 +578,9 @@ void ExperimentsPage::showSelection()
         m_compared.clear();
     m_evalBox->setVisible(runs.size() == 1);
     m_parallelBox->setVisible(runs.size() > 1);
+    // "Differences only" needs two runs to differ: with one it would show everything, so it says so instead.
+    m_differencesOnly->setEnabled(runs.size() > 1);
+    m_differencesOnly->setText(runs.size() > 1 ? tr("Differences only") : tr("Differences only (select two runs)"));
     showTags(runs);
     if (runs.size() == 1)
         showEvaluation(QString::fromStdString(runs.front().info.runId));
@@ -990,9 +993,9 @@ void ExperimentsPage::trainingEvent(const QJsonObject &e)
         m_trainEpochs = e.value("epochs").toInt();
         m_epochLoss = 0;
         m_epochIps = 0;
-        m_trainText = tr("Training %1 on %2: %3 epochs")
-                          .arg(e.value("model").toString(), e.value("device").toString())
-                          .arg(e.value("epochs").toInt());
+        m_trainText = tr("Training %1 on %2: %3")
+                          .arg(e.value("model").toString(), e.value("device").toString(),
+                               countText(e.value("epochs").toInt(), tr("epoch"), tr("epochs")));
         reload(); // the run exists now: it appears in the table, RUNNING
     } else if (type == "progress") {
         const int epoch = e.value("epoch").toInt(), epochs = e.value("epochs").toInt();
