@@ -13,6 +13,7 @@
 
 #include "core/pipeline/Scheduler.h"
 #include "core/store/Workspace.h"
+#include "core/store/WorkspaceWatcher.h"
 
 #include <QAction>
 #include <QApplication>
@@ -47,6 +48,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_pipelinesPage(new PipelinesPage)
     , m_statusWorkspace(new QLabel)
     , m_statusActivity(new QLabel)
+    , m_watcher(new store::WorkspaceWatcher(this))
 {
     setWindowTitle(tr("Pipewright"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/pipewright.svg")));
@@ -65,6 +67,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_root->addWidget(m_workbench);
     setCentralWidget(m_root);
     connect(m_welcomePage, &WelcomePage::workspaceChosen, this, &MainWindow::openWorkspace);
+    connect(m_watcher, &store::WorkspaceWatcher::changed, this, &MainWindow::workspaceChanged);
 
     buildStatusBar();
     buildActions();
@@ -239,9 +242,11 @@ void MainWindow::openWorkspace(const QString &root)
     setWindowTitle(tr("%1 — Pipewright").arg(QDir(m_workspace).dirName()));
     m_statusWorkspace->setText(tr("Workspace: %1").arg(m_workspace));
     m_pagesLoading = m_pageList;
+    m_stalePages.clear();
     for (Page *page : m_pageList)
         page->setWorkspace(m_workspace);
-    startScheduler();
+    startScheduler(); // opens the workspace, creating its catalog.db when new
+    m_watcher->setWorkspace(m_workspace);
 
     QSettings settings;
     QStringList recent = settings.value("workspaces/recent").toStringList();
@@ -294,6 +299,21 @@ void MainWindow::pageShown()
     for (const auto &[page, dock] : m_docks)
         dock->setVisible(workbench && page == current);
     m_refreshAction->setEnabled(current && !current->ownsRefreshKey());
+    if (workbench && current && m_stalePages.removeAll(current) > 0)
+        current->reload();
+}
+
+void MainWindow::workspaceChanged(unsigned what)
+{
+    Page *current = isWelcomeShown() ? nullptr : currentPage();
+    for (Page *page : m_pageList) {
+        if (!(page->reloadsOn() & what))
+            continue;
+        if (page == current)
+            page->reload();
+        else if (!m_stalePages.contains(page))
+            m_stalePages.append(page);
+    }
 }
 
 void MainWindow::refreshCurrentPage()

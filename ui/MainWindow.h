@@ -20,7 +20,8 @@ class QAction;
 
 namespace pw::store {
 class Workspace;
-}
+class WorkspaceWatcher;
+} // namespace pw::store
 namespace pw::pipeline {
 class Scheduler;
 }
@@ -62,6 +63,8 @@ public:
     bool showPage(const QString &name);
     /** The pages' ids in the navigation's order: the names showPage() and --page take. */
     QStringList pageNames() const;
+    /** The workspace's change signal the pages reload on. */
+    store::WorkspaceWatcher *watcher() const { return m_watcher; }
 
 Q_SIGNALS:
     /** The first data of a newly opened workspace is on screen. */
@@ -85,6 +88,8 @@ private:
     void pageShown();
     /** Reloads the page on screen (View → Refresh). */
     void refreshCurrentPage();
+    /** The workspace changed: the pages that show `what` reload (the page on screen now, the others when shown). */
+    void workspaceChanged(unsigned what);
     /** Counts a page's load towards workspaceLoaded(), which comes once every page has shown its first data. */
     void pageLoaded(Page *page);
     /** A page's activity for the status bar; the busy bar and Cancel belong to the page that made them show. */
@@ -100,10 +105,12 @@ private:
     QList<Page *> m_pageList;
     QList<std::pair<Page *, QDockWidget *>> m_docks; // the pages' docks, each shown while its page is on screen
     QList<Page *> m_pagesLoading; // pages whose first data of the open workspace is not shown yet
+    QList<Page *> m_stalePages; // pages off screen whose data changed: reloaded when shown
     Page *m_busyPage = nullptr; // the page whose cancellable activity the status bar shows
     QAction *m_refreshAction = nullptr;
     QLabel *m_statusWorkspace;
     QLabel *m_statusActivity;
+    store::WorkspaceWatcher *m_watcher;
     QProgressBar *m_statusProgress = nullptr;
     QToolButton *m_statusCancel = nullptr;
     QMenu *m_recentMenu = nullptr;

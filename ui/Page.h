@@ -3,6 +3,8 @@
 // MainWindow holds the pages in one list and treats them alike; a page needs nothing else from it.
 #pragma once
 
+#include "core/store/WorkspaceWatcher.h"
+
 #include <QList>
 #include <QString>
 #include <QWidget>
@@ -42,10 +44,15 @@ public:
     virtual void setWorkspace(const QString &root) = 0;
     /**
      * The open workspace changed: reads again what the page shows, in the background, keeping the selection;
-     * loaded() follows. View → Refresh calls it on the page on screen; a workspace-wide change notice would call
-     * it on every page.
+     * loaded() follows. View → Refresh calls it on the page on screen; the workspace's change signal calls it
+     * on the pages whose reloadsOn() concerns changed.
      */
     virtual void reload() = 0;
+    /**
+     * The concerns of the workspace the page shows (store::Change bits): when one of them changes, whoever wrote it,
+     * the window calls reload() (at once on the page on screen, when shown on the others). 0: none.
+     */
+    virtual store::Changes reloadsOn() const { return 0; }
     /** True when the page binds the Refresh key (F5) itself, so that the window's View → Refresh steps aside. */
     virtual bool ownsRefreshKey() const { return false; }
 

@@ -347,7 +347,8 @@ int reportTraining(const Context &c, const compute::TrainOutcome &outcome, const
     if (c.json())
         printJson(QJsonDocument(out));
     else
-        std::cout << "run " << outcome.runId << " " << outcome.status << " after " << outcome.epochs << " epochs"
+        std::cout << "run " << outcome.runId << " " << outcome.status << " after " << outcome.epochs
+                  << (outcome.epochs == 1 ? " epoch" : " epochs")
                   << (metrics.contains("val_accuracy")
                           ? ", validation accuracy "
                                 + QString::number(metrics.value("val_accuracy").toDouble(), 'f', 4).toStdString()

@@ -8,7 +8,9 @@
 #include "core/registry/Registry.h"
 #include "core/review/Review.h"
 #include "core/score/Scoring.h"
+#include "core/catalog/Catalog.h"
 #include "core/store/Database.h"
+#include "core/store/Settings.h"
 #include "core/store/Workspace.h"
 
 #include <QJsonArray>
@@ -51,9 +53,12 @@ QJsonObject versionJson(const registry::ModelVersion &v)
 
 QJsonObject transitionJson(const registry::Transition &t)
 {
-    return QJsonObject{
+    QJsonObject o{
         {"name", qs(t.name)}, {"version", qint64(t.version)}, {"from", qs(t.from)}, {"to", qs(t.to)}, {"at", qs(t.at)},
         {"by", qs(t.by)},     {"comment", qs(t.comment)}};
+    if (!t.gate.empty())
+        o.insert("gate", qs(t.gate));
+    return o;
 }
 
 QJsonObject reviewJson(const review::ReviewItem &r)
@@ -75,6 +80,9 @@ QJsonObject reviewJson(const review::ReviewItem &r)
     }
     if (r.mergedVersion)
         o.insert("merged_version", qint64(r.mergedVersion));
+    o.insert("current_label", r.currentLabel.empty() ? QJsonValue() : QJsonValue(qs(r.currentLabel)));
+    if (!r.currentLabelSource.empty())
+        o.insert("current_label_source", qs(r.currentLabelSource));
     return o;
 }
 
@@ -92,12 +100,8 @@ struct OpenRegistry
     registry::Registry reg;
 };
 
-// models transition --gate-table T: the candidate against the Production version on T; throws when it is less
-// accurate (printing the refusal as JSON first with --json). Returns the gate as JSON and sets r.expectProduction.
-QJsonObject promotionGate(const Context &c, const store::Workspace &ws, const std::string &table,
-                          registry::TransitionRequest &r)
+QJsonObject gateJson(const registry::GateResult &g)
 {
-    const auto g = registry::checkPromotionGate(ws, r.name, r.version, table, &g_cancel);
     QJsonObject gate{
         {"table", qs(g.table)},
         {"data_version", qint64(g.dataVersion)},
@@ -106,15 +110,28 @@ QJsonObject promotionGate(const Context &c, const store::Workspace &ws, const st
     if (g.productionVersion)
         gate.insert("production",
                     QJsonObject{{"version", qint64(g.productionVersion)}, {"accuracy", g.productionAccuracy}});
-    std::cerr << "gate: " << g.summary() << "\n";
-    if (!g.passed) {
-        if (c.json())
-            printJson(QJsonDocument(QJsonObject{{"promoted", false}, {"gate", gate}}));
-        throw std::runtime_error("promotion refused: " + g.summary()
-                                 + ": the candidate is less accurate than the Production version");
-    }
-    r.expectProduction = g.productionVersion;
     return gate;
+}
+
+// The promotion with its gate (--gate-table, else the workspace's registry.gate_table; --no-gate skips it): a refusal
+// prints both accuracies (as JSON first with --json) and throws.
+registry::PromoteOutcome promoteGated(const Context &c, OpenRegistry &open, const registry::PromoteRequest &promote)
+{
+    const std::string table = registry::gateTableFor(*open.db, promote);
+    if (!table.empty() && promote.gateTable.empty())
+        std::cerr << "gate: the workspace's " << store::kGateTableSetting << " is " << table
+                  << ": comparing with the Production version on it (--no-gate --reason TEXT skips it)\n";
+    try {
+        registry::PromoteOutcome done = registry::promote(open.ws, *open.db, promote, &g_cancel);
+        if (done.gate)
+            std::cerr << "gate: " << done.gate->summary() << "\n";
+        return done;
+    } catch (const registry::PromotionRefused &e) {
+        std::cerr << "gate: " << e.gate.summary() << "\n";
+        if (c.json())
+            printJson(QJsonDocument(QJsonObject{{"promoted", false}, {"gate", gateJson(e.gate)}}));
+        throw;
+    }
 }
 
 } // namespace
@@ -162,23 +179,22 @@ int cmdModelsTransition(const Context &c)
     values.set("stage", c.positional().at(3).toStdString());
     const registry::PromoteRequest promote = parseOptions(
         registry::parsePromoteRequest, values, {{"name", "NAME"}, {"version", "VERSION"}, {"stage", "STAGE"}});
-    registry::TransitionRequest r = promote.transition;
+    const registry::TransitionRequest &r = promote.transition;
     OpenRegistry open(c);
-    const QJsonObject gate = promote.gateTable.empty() ? QJsonObject()
-                                                       : promotionGate(c, open.ws, promote.gateTable, r);
-    const auto recorded = open.reg.transition(r);
+    const registry::PromoteOutcome done = promoteGated(c, open, promote);
     if (c.json()) {
         QJsonArray arr;
-        for (const auto &t : recorded)
+        for (const auto &t : done.transitions)
             arr.append(transitionJson(t));
         QJsonObject o = versionJson(open.reg.version(r.name, r.version));
         o.insert("transitions", arr);
-        if (!gate.isEmpty())
-            o.insert("gate", gate);
+        if (done.gate)
+            o.insert("gate", gateJson(*done.gate));
         printJson(QJsonDocument(o));
     } else {
-        for (const auto &t : recorded)
-            std::cout << t.name << " version " << t.version << ": " << t.from << " -> " << t.to << "\n";
+        for (const auto &t : done.transitions)
+            std::cout << t.name << " version " << t.version << ": " << t.from << " -> " << t.to
+                      << (t.gate.empty() ? "" : "  (" + t.gate + ")") << "\n";
     }
     return kSuccess;
 }
@@ -191,7 +207,8 @@ int cmdModelsHistory(const Context &c)
         arr.append(transitionJson(t));
         if (!c.json())
             std::cout << t.at << "  version " << t.version << "  " << t.from << " -> " << t.to << "  by " << t.by
-                      << (t.comment.empty() ? "" : "  (" + t.comment + ")") << "\n";
+                      << (t.comment.empty() ? "" : "  (" + t.comment + ")")
+                      << (t.gate.empty() ? "" : "  [" + t.gate + "]") << "\n";
     }
     if (c.json())
         printJson(QJsonDocument(arr));
@@ -294,6 +311,7 @@ int cmdScore(const Context &c)
                                             {"failed", qint64(res.failed)},
                                             {"failures", failures},
                                             {"queued_for_review", qint64(res.queuedForReview)},
+                                            {"review", score::kReviewModes.name(r.review)},
                                             {"seconds", QJsonObject{{"select", res.selectSeconds},
                                                                     {"decode", res.decodeSeconds},
                                                                     {"predict", res.predictSeconds},
@@ -302,7 +320,7 @@ int cmdScore(const Context &c)
     } else {
         std::cout << "scored " << res.scored << " images of " << r.table << " with " << res.model << ":"
                   << res.modelVersion << " (" << res.skipped << " already scored, " << res.failed << " unreadable); "
-                  << res.queuedForReview << " queued for review"
+                  << res.queuedForReview << " queued for review (" << score::kReviewModes.name(r.review) << ")"
                   << (res.wrote ? "; catalog version " + std::to_string(res.version) : std::string("; nothing written"))
                   << "\n";
     }
@@ -445,6 +463,60 @@ int cmdReviewImport(const Context &c)
         std::cout << "imported " << res.imported << " labels (" << res.format << "), skipped " << res.skipped.size()
                   << "\n";
     }
+    return kSuccess;
+}
+
+namespace {
+
+// config set registry.gate_table T: T must be a table of the catalog, so that a typo does not block every promotion.
+void checkSettingValue(store::Database &db, const std::string &key, const std::string &value)
+{
+    if (key != store::kGateTableSetting)
+        return;
+    const auto tables = catalog::Catalog(db).tables();
+    if (std::find(tables.begin(), tables.end(), value) != tables.end())
+        return;
+    std::string names;
+    for (const auto &t : tables)
+        names += (names.empty() ? "" : ", ") + t;
+    throw std::runtime_error(key + ": the catalog has no table '" + value
+                             + "' (its tables: " + (names.empty() ? "none" : names) + ")");
+}
+
+} // namespace
+
+int cmdConfig(const Context &c)
+{
+    const QString verb = c.positional().value(0);
+    auto db = store::Workspace::open(c.workspaceRoot()).openCatalog();
+    const std::string key = c.positional().value(1).toStdString();
+    if (verb == QLatin1String("list")) {
+        QJsonObject o;
+        for (const auto &s : store::settings(*db)) {
+            o.insert(qs(s.key), qs(s.value));
+            if (!c.json())
+                std::cout << s.key << " = " << s.value << "\n";
+        }
+        if (c.json())
+            printJson(QJsonDocument(o));
+        return kSuccess;
+    }
+    store::checkSettingKey(key);
+    if (verb == QLatin1String("set")) {
+        const std::string value = c.positional().at(2).toStdString();
+        checkSettingValue(*db, key, value);
+        store::setSetting(*db, key, value);
+    } else if (verb == QLatin1String("unset")) {
+        store::unsetSetting(*db, key);
+    }
+    const auto value = store::setting(*db, key);
+    if (c.json())
+        printJson(
+            QJsonDocument(QJsonObject{{"key", qs(key)}, {"value", value ? QJsonValue(qs(*value)) : QJsonValue()}}));
+    else if (verb == QLatin1String("get") && !value)
+        std::cout << key << " is not set\n";
+    else
+        std::cout << key << (value ? " = " + *value : std::string(" unset")) << "\n";
     return kSuccess;
 }
 

@@ -239,6 +239,7 @@ int cmdModelsTransition(const Context &c);
 int cmdModelsHistory(const Context &c);
 int cmdModelsAlias(const Context &c);
 int cmdModelsExport(const Context &c);
+int cmdConfig(const Context &c);
 int cmdScore(const Context &c);
 int cmdPredictionsExport(const Context &c);
 int cmdReviewList(const Context &c);

@@ -99,6 +99,28 @@ std::vector<Command> runsCommands()
     };
 }
 
+std::vector<Command> configCommands()
+{
+    return {
+        {.name = "get",
+         .arguments = "KEY",
+         .description = "The value of a setting.",
+         .handler = cmdConfig,
+         .json = "{\"key\", \"value\"} (value null when not set)"},
+        {.name = "set",
+         .arguments = "KEY VALUE",
+         .description = "Sets a setting (registry.gate_table: a table of the catalog).",
+         .handler = cmdConfig,
+         .json = "{\"key\", \"value\"}"},
+        {.name = "unset",
+         .arguments = "KEY",
+         .description = "Removes a setting.",
+         .handler = cmdConfig,
+         .json = "{\"key\", \"value\": null}"},
+        {.name = "list", .description = "The settings that are set.", .handler = cmdConfig, .json = "{key: value}"},
+    };
+}
+
 std::vector<Command> modelsCommands()
 {
     return {
@@ -122,7 +144,9 @@ std::vector<Command> modelsCommands()
              "Moves a version to STAGE. Into Production it archives the current Production version (at most one\n"
              "version is ever in Production; --keep-existing refuses instead); into Staging it keeps the other\n"
              "Staging versions unless --archive-existing. Every change is recorded with who ($USER), when and the\n"
-             "comment.",
+             "comment; a change to Production also with what was compared (table, catalog version, both accuracies)\n"
+             "or \"promoted without comparison: REASON\". When the workspace sets registry.gate_table (pipewright\n"
+             "config set registry.gate_table T), every change to Production is compared on T unless --no-gate.",
          .options =
              {flag("archive-existing", "archive the versions now in STAGE"),
               flag("keep-existing", "refuse instead of archiving the Production version"),
@@ -130,14 +154,19 @@ std::vector<Command> modelsCommands()
               value("gate-table", "T",
                     "evaluates the candidate and the current Production version on the labeled images of table T "
                     "at the same catalog version and refuses (exit 1) when the candidate is less accurate, printing "
-                    "both accuracies")},
+                    "both accuracies",
+                    "the workspace's registry.gate_table, else none"),
+              flag("no-gate", "skips the comparison (even the workspace's registry.gate_table); needs --reason"),
+              value("reason", "TEXT",
+                    "why the comparison is skipped: recorded as \"promoted without comparison: "
+                    "TEXT\"")},
          .handler = cmdModelsTransition,
          .json = "the version, with \"transitions\": [{\"version\", \"from\", \"to\", ...}] and \"gate\""},
         {.name = "history",
          .arguments = "NAME",
          .description = "The stage changes of a model, oldest first.",
          .handler = cmdModelsHistory,
-         .json = "[{\"version\", \"from\", \"to\", \"at\", \"by\", \"comment\"}], oldest first"},
+         .json = "[{\"version\", \"from\", \"to\", \"at\", \"by\", \"comment\", \"gate\" (Production)}], oldest first"},
         {.name = "export",
          .arguments = "MODEL",
          .description =
@@ -512,6 +541,12 @@ std::vector<Command> buildTable()
          .handler = cmdEvaluate,
          .json = "{\"accuracy\", \"per_class\": {name: accuracy}, \"confusion\": [[...]], \"classes\", \"images\",\n"
                  " \"skipped\", \"run_id\", \"table\", \"data_version\"}"},
+        {.name = "config",
+         .description = "Workspace settings, followed by every process working on the workspace:\n"
+                        "  registry.gate_table  a table every change to Production is compared on first (the\n"
+                        "                       candidate against the Production version; refused when less\n"
+                        "                       accurate); models transition --no-gate --reason TEXT overrides.",
+         .subcommands = configCommands()},
         {.name = "models",
          .description =
              "The model registry: numbered versions of a named model, each copied from a FINISHED training run, in\n"
@@ -524,12 +559,15 @@ std::vector<Command> buildTable()
              "Scores the images of a table that have no prediction from the model version REF resolves to (--rescore:\n"
              "all of them), and MERGEs the predictions into the catalog by image, as one new catalog version (MERGE\n"
              "PREDICTIONS): predicted label, confidence (top-1 probability), top-5 labels with probabilities, model\n"
-             "name and version. A rerun updates, never duplicates. Images whose confidence is below the threshold and\n"
-             "that no person has labeled enter the review queue, least confident first. Unreadable images are\n"
-             "reported and left out; they never stop the batch.",
+             "name and version. A rerun updates, never duplicates. The review queue (least confident first) gets,\n"
+             "by --review: unlabeled (the default) the images without a label whose confidence is below the\n"
+             "threshold; labeled the images with a folder or imported label that the model predicts otherwise\n"
+             "(likely label errors, at any confidence); all both. Unreadable images are reported and left out;\n"
+             "they never stop the batch.",
          .options = {required(value("model", "REF", "NAME@Production, NAME@Staging, NAME@ALIAS or NAME:VERSION")),
                      value("table", "T", "the table", "images"),
-                     value("threshold", "X", "images less confident than this are queued for review", "0.95"),
+                     value("threshold", "X", "unlabeled images less confident than this are queued for review", "0.95"),
+                     value("review", "MODE", "what is queued for review: unlabeled, labeled or all", "unlabeled"),
                      value("review-fraction", "F", "queues only a seeded sample of them (a share in (0, 1])", "1"),
                      value("seed", "S", "seeds the sample", "42"),
                      flag("rescore", "scores images that already have a prediction of this version too"),
@@ -541,7 +579,8 @@ std::vector<Command> buildTable()
          .handler = cmdScore,
          .json =
              "{\"version\", \"model_version\", \"scored\", \"skipped\" (already scored), \"failed\", \"failures\",\n"
-             " \"queued_for_review\", \"model\", \"inserted\", \"updated\", \"wrote_version\", \"seconds\"}"},
+             " \"queued_for_review\", \"review\", \"model\", \"inserted\", \"updated\", \"wrote_version\", "
+             "\"seconds\"}"},
         {.name = "predictions",
          .description = "The predictions of the catalog.",
          .subcommands = {{.name = "export",

@@ -5,9 +5,12 @@
 #include "core/compute/Training.h"
 #include "core/registry/Registry.h"
 #include "core/store/Database.h"
+#include "core/store/Settings.h"
 #include "core/store/Workspace.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <utility>
 
 namespace pw::registry {
 
@@ -57,6 +60,73 @@ GateResult checkPromotionGate(const store::Workspace &ws, const std::string &nam
     }
     g.passed = g.productionVersion == 0 || g.candidateAccuracy >= g.productionAccuracy;
     return g;
+}
+
+std::vector<std::string> evaluationTables(store::Database &db, const std::string &trainedOn)
+{
+    // Per table, the catalog version that last added an image (an index range: images_table_added).
+    store::Statement newest(db, "SELECT coalesce(max(valid_from), 0) FROM images WHERE table_name = ?");
+    std::vector<std::pair<std::int64_t, std::string>> heldOut;
+    bool trained = false;
+    for (const std::string &t : catalog::Catalog(db).tables()) {
+        if (t == trainedOn) {
+            trained = true;
+            continue;
+        }
+        newest.bind(1, t);
+        newest.step();
+        heldOut.emplace_back(newest.int64(0), t);
+        newest.reset();
+    }
+    std::stable_sort(heldOut.begin(), heldOut.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+    std::vector<std::string> out;
+    for (auto &[version, table] : heldOut)
+        out.push_back(std::move(table));
+    if (trained)
+        out.push_back(trainedOn);
+    return out;
+}
+
+PromotionRefused::PromotionRefused(GateResult g)
+    : std::runtime_error("promotion refused: " + g.summary()
+                         + ": the candidate is less accurate than the Production version")
+    , gate(std::move(g))
+{
+}
+
+std::string gateTableFor(store::Database &db, const PromoteRequest &request)
+{
+    if (request.transition.to != Stage::Production || request.noGate)
+        return {};
+    if (!request.gateTable.empty())
+        return request.gateTable;
+    return store::setting(db, store::kGateTableSetting).value_or(std::string());
+}
+
+PromoteOutcome promote(const store::Workspace &ws, store::Database &db, const PromoteRequest &request,
+                       const std::atomic<bool> *cancel, const GateResult *made)
+{
+    PromoteOutcome out;
+    TransitionRequest r = request.transition;
+    if (r.to == Stage::Production) {
+        const std::string table = gateTableFor(db, request);
+        if (request.noGate) {
+            r.gate = "promoted without comparison: " + request.reason;
+        } else if (table.empty()) {
+            r.gate = "promoted without comparison: no gate table given";
+        } else {
+            GateResult g = made && made->table == table && made->candidateVersion == r.version
+                               ? *made
+                               : checkPromotionGate(ws, r.name, r.version, table, cancel);
+            if (!g.passed)
+                throw PromotionRefused(g);
+            r.gate = "compared: " + g.summary();
+            r.expectProduction = g.productionVersion; // the check holds only while Production is still that one
+            out.gate = std::move(g);
+        }
+    }
+    out.transitions = Registry(ws, db).transition(r);
+    return out;
 }
 
 } // namespace pw::registry

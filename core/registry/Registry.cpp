@@ -414,25 +414,26 @@ std::vector<Transition> Registry::transition(const TransitionRequest &r)
     const std::string now = catalog::nowIso();
     std::vector<Transition> recorded;
     store::Statement move(m_db, "UPDATE model_versions SET stage = ?3, updated = ?4 WHERE name = ?1 AND version = ?2");
-    store::Statement log(m_db, "INSERT INTO stage_transitions (name, version, from_stage, to_stage, at, by, comment) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    auto record = [&](std::int64_t version, const std::string &from, const std::string &to,
-                      const std::string &comment) {
+    store::Statement log(m_db, "INSERT INTO stage_transitions (name, version, from_stage, to_stage, at, by, comment, "
+                               "gate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    auto record = [&](std::int64_t version, const std::string &from, const std::string &to, const std::string &comment,
+                      const std::string &gate) {
         move.bind(1, r.name).bind(2, version).bind(3, to).bind(4, now);
         move.exec();
         log.bind(1, r.name).bind(2, version).bind(3, from).bind(4, to).bind(5, now).bind(6, by).bind(7, comment);
+        log.bind(8, gate);
         log.exec();
-        recorded.push_back({r.name, version, from, to, now, by, comment});
+        recorded.push_back({r.name, version, from, to, now, by, comment, gate});
     };
     // The archived versions move first, so the unique Production index never sees two.
     std::vector<Transition> archived;
     for (const std::int64_t old : toArchive) {
         const ModelVersion o = version(r.name, old);
         record(old, stageName(o.stage), "Archived",
-               "archived by the transition of version " + std::to_string(r.version) + " to " + target);
+               "archived by the transition of version " + std::to_string(r.version) + " to " + target, {});
     }
     archived.swap(recorded);
-    record(r.version, stageName(v.stage), target, r.comment);
+    record(r.version, stageName(v.stage), target, r.comment, r.gate);
     recorded.insert(recorded.end(), archived.begin(), archived.end());
     {
         store::Statement st(m_db, "UPDATE registered_models SET updated = ?2 WHERE name = ?1");
@@ -447,11 +448,12 @@ std::vector<Transition> Registry::history(const std::string &name) const
 {
     requireModel(name);
     std::vector<Transition> out;
-    store::Statement st(m_db, "SELECT name, version, from_stage, to_stage, at, by, comment FROM stage_transitions "
-                              "WHERE name = ?1 ORDER BY id");
+    store::Statement st(m_db, "SELECT name, version, from_stage, to_stage, at, by, comment, gate "
+                              "FROM stage_transitions WHERE name = ?1 ORDER BY id");
     st.bind(1, name);
     while (st.step())
-        out.push_back({st.text(0), st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6)});
+        out.push_back(
+            {st.text(0), st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6), st.text(7)});
     return out;
 }
 

@@ -67,6 +67,11 @@ struct Transition
     std::string at; // ISO 8601 UTC
     std::string by; // $USER
     std::string comment;
+    /**
+     * What a transition to Production checked: "compared: candidate version 3 92.31%, Production version 2 91.80%
+     * (table t, catalog version 5)", or "promoted without comparison: REASON". Empty for other transitions.
+     */
+    std::string gate;
 };
 
 /** How a transition treats the versions already in the target stage. */
@@ -90,6 +95,8 @@ struct TransitionRequest
      * so a check made before the transition (a promotion gate) still holds when it is written.
      */
     std::optional<std::int64_t> expectProduction;
+    /** Recorded with the transition as Transition::gate (promote() in core/registry/Gate.h fills it). */
+    std::string gate;
 };
 
 /** A registration: a FINISHED run's model as the next version of `name`. */
@@ -107,12 +114,15 @@ RegisterRequest parseRegisterRequest(const requests::KeyValues &values);
 struct PromoteRequest
 {
     TransitionRequest transition;
-    std::string gateTable; // empty: no gate
+    std::string gateTable; // empty: the workspace's registry.gate_table setting, else no gate
+    bool noGate = false; // skips the comparison even where the workspace makes it mandatory; needs a reason
+    std::string reason; // why the comparison was skipped: recorded in the stage history
 };
 
 /**
  * name, version (>= 1), stage (kStages) required; archive_existing and keep_existing (booleans, not both), comment,
- * gate_table (only for a promotion to Production). Throws requests::RequestError naming the key at fault.
+ * gate_table, no_gate and reason (only for a promotion to Production; not a gate table and no_gate together; no_gate
+ * needs a reason). Throws requests::RequestError naming the key at fault.
  */
 PromoteRequest parsePromoteRequest(const requests::KeyValues &values);
 

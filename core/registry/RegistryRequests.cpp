@@ -34,9 +34,18 @@ PromoteRequest parsePromoteRequest(const requests::KeyValues &values)
     r.existing = archive ? Existing::Archive : keep ? Existing::Keep : Existing::Default;
     r.comment = in.text("comment");
     p.gateTable = in.text("gate_table");
-    if (in.has("gate_table") && r.to != Stage::Production)
-        throw requests::RequestError("gate_table",
-                                     "applies to a promotion to Production, not to " + std::string(stageName(r.to)));
+    p.noGate = in.boolean("no_gate", false);
+    p.reason = in.text("reason");
+    for (const char *key : {"gate_table", "no_gate", "reason"})
+        if (in.has(key) && r.to != Stage::Production)
+            throw requests::RequestError(key, "applies to a promotion to Production, not to "
+                                                  + std::string(stageName(r.to)));
+    if (p.noGate && !p.gateTable.empty())
+        throw requests::RequestError("no_gate", "skipping the comparison and naming a gate table contradict");
+    if (p.noGate && p.reason.empty())
+        throw requests::RequestError("reason", "skipping the comparison needs a reason (it is recorded)");
+    if (!p.noGate && !p.reason.empty())
+        throw requests::RequestError("reason", "a reason is for skipping the comparison (no_gate)");
     in.done();
     return p;
 }

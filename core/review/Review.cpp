@@ -28,7 +28,10 @@ namespace {
 constexpr const char *kColumns =
     "id, table_name, path, coalesce(content_hash, ''), model_name, model_version, predicted, confidence, top5, "
     "reason, state, coalesce(label, ''), coalesce(label_source, ''), coalesce(labeled_by, ''), "
-    "coalesce(labeled_at, ''), queued_at, coalesce(merged_version, 0)";
+    "coalesce(labeled_at, ''), queued_at, coalesce(merged_version, 0), "
+    // The image's label in the catalog now and its source, unit-separated (images_current: one index lookup).
+    "(SELECT coalesce(i.label, '') || char(31) || coalesce(i.label_source, '') FROM images i WHERE "
+    "i.table_name = review_queue.table_name AND i.path = review_queue.path AND i.valid_to IS NULL)";
 
 std::string quoted(const std::string &s)
 {
@@ -166,6 +169,10 @@ std::vector<ReviewItem> ReviewQueue::query(const std::string &where, const std::
         r.labeledAt = st.text(14);
         r.queuedAt = st.text(15);
         r.mergedVersion = st.int64(16);
+        const std::string now = st.text(17);
+        const auto unit = now.find('\x1f');
+        r.currentLabel = now.substr(0, unit);
+        r.currentLabelSource = unit == std::string::npos ? std::string() : now.substr(unit + 1);
         out.push_back(std::move(r));
     }
     return out;

@@ -60,6 +60,8 @@ struct ReviewItem
     std::string labeledAt;
     std::string queuedAt;
     std::int64_t mergedVersion = 0; // 0: not merged yet
+    std::string currentLabel; // the image's label in the catalog now; empty: none (or the image is gone)
+    std::string currentLabelSource; // its source: path (a folder's name), human, import
 };
 
 struct ListOptions

@@ -13,6 +13,7 @@ ScoreRequest parseScoreRequest(const requests::KeyValues &values)
     r.table = in.text("table", r.table);
     r.threshold = in.number("threshold", r.threshold, requests::kFraction);
     r.reviewFraction = in.number("review_fraction", r.reviewFraction, requests::kFraction);
+    r.review = in.choice("review", r.review, kReviewModes);
     r.seed = std::uint64_t(in.wholeNumber("seed", std::int64_t(r.seed), {.min = 0, .max = LLONG_MAX}));
     r.rescore = in.boolean("rescore", r.rescore);
     r.target = in.text("target", r.target);

@@ -77,6 +77,30 @@ struct ScratchDir
     }
 };
 
+// The images a review mode queues, over predictions p and the image's current row i (NULL columns when it is gone);
+// ?6 is the threshold. Unlabeled: no label, less confident than the threshold (the seed's rule). Labeled: a label no
+// person gave (folder, import) that the model predicts otherwise: a likely label error.
+std::string queueCondition(ReviewMode mode)
+{
+    const std::string unlabeled = "i.label IS NULL AND p.confidence < ?6";
+    const std::string labeled = "i.label IS NOT NULL AND i.label_source <> 'human' AND i.label <> p.predicted";
+    switch (mode) {
+    case ReviewMode::Unlabeled: return unlabeled;
+    case ReviewMode::Labeled: return labeled;
+    case ReviewMode::All: break;
+    }
+    return "(" + unlabeled + ") OR (" + labeled + ")";
+}
+
+// The reason an entry was queued, as an SQL expression over p and i.
+std::string queueReason(double threshold)
+{
+    char below[96];
+    std::snprintf(below, sizeof below, "confidence below %.4g", threshold);
+    return std::string("CASE WHEN i.label IS NULL THEN '") + below
+           + "' ELSE 'predicted ' || p.predicted || ', labeled ' || i.label || ' (' || i.label_source || ')' END";
+}
+
 // pw_in_review_sample(path, fraction, seed): inReviewSample() as an SQL function on this connection.
 void registerSampleFunction(store::Database &db)
 {
@@ -174,27 +198,30 @@ MergeStats mergePredictions(store::Database &db, const MergeOptions &o, const st
         }
         st.exec();
     }
-    // The queue, in one statement over the predictions this version wrote: those below the threshold, in the
-    // seeded sample, whose image no person has labeled (label_source human or import). One open entry per
-    // image: a pending one is refreshed with the newer prediction; one a person labeled or skipped stays.
+    // The queue, in one statement over the predictions this version wrote (queueCondition(): which images, by the
+    // review mode), in the seeded sample. One open entry per image: a pending one is refreshed with the newer
+    // prediction; one a person labeled or skipped stays.
     registerSampleFunction(db);
-    char reason[96];
-    std::snprintf(reason, sizeof reason, "confidence below %.4g", o.threshold);
-    store::Statement queue(db, "INSERT INTO review_queue (table_name, path, content_hash, model_name, model_version, "
-                               "predicted, confidence, top5, reason, queued_at, queued_version) SELECT p.table_name, "
-                               "p.path, p.content_hash, p.model_name, p.model_version, p.predicted, p.confidence, "
-                               "p.top5, ?5, ?6, ?4 FROM predictions p WHERE p.table_name = ?1 AND p.model_name = ?2 "
-                               "AND p.model_version = ?3 AND p.version = ?4 AND p.confidence < ?7 AND "
-                               "pw_in_review_sample(p.path, ?8, ?9) AND NOT EXISTS (SELECT 1 FROM images i WHERE "
-                               "i.table_name = p.table_name AND i.path = p.path AND i.valid_to IS NULL AND "
-                               "i.label_source IN ('human', 'import')) ORDER BY p.path "
-                               "ON CONFLICT(table_name, path) WHERE merged_version IS NULL "
-                               "DO UPDATE SET content_hash = excluded.content_hash, model_name = excluded.model_name, "
-                               "model_version = excluded.model_version, predicted = excluded.predicted, confidence = "
-                               "excluded.confidence, top5 = excluded.top5, reason = excluded.reason, queued_version = "
-                               "excluded.queued_version WHERE review_queue.state = 'pending'");
-    queue.bind(1, o.table).bind(2, o.model).bind(3, o.modelVersion).bind(4, stats.version).bind(5, reason);
-    queue.bind(6, now).bind(7, o.threshold).bind(8, o.reviewFraction).bind(9, std::int64_t(o.seed));
+    store::Statement queue(
+        db, "INSERT INTO review_queue (table_name, path, content_hash, model_name, model_version, "
+            "predicted, confidence, top5, reason, queued_at, queued_version) SELECT p.table_name, "
+            "p.path, p.content_hash, p.model_name, p.model_version, p.predicted, p.confidence, "
+            "p.top5, "
+                + queueReason(o.threshold)
+                + ", ?5, ?4 FROM predictions p LEFT JOIN images i "
+                  "ON i.table_name = p.table_name AND i.path = p.path AND i.valid_to IS NULL "
+                  "WHERE p.table_name = ?1 AND p.model_name = ?2 AND p.model_version = ?3 AND "
+                  "p.version = ?4 AND ("
+                + queueCondition(o.review)
+                + ") AND "
+                  "pw_in_review_sample(p.path, ?7, ?8) ORDER BY p.path "
+                  "ON CONFLICT(table_name, path) WHERE merged_version IS NULL "
+                  "DO UPDATE SET content_hash = excluded.content_hash, model_name = excluded.model_name, "
+                  "model_version = excluded.model_version, predicted = excluded.predicted, confidence = "
+                  "excluded.confidence, top5 = excluded.top5, reason = excluded.reason, queued_version = "
+                  "excluded.queued_version WHERE review_queue.state = 'pending'");
+    queue.bind(1, o.table).bind(2, o.model).bind(3, o.modelVersion).bind(4, stats.version);
+    queue.bind(5, now).bind(6, o.threshold).bind(7, o.reviewFraction).bind(8, std::int64_t(o.seed));
     queue.exec();
     stats.queued = db.changes();
     stats.inserted = predictionCount() - before;
@@ -345,12 +372,14 @@ MergeOptions mergeOptionsFor(const ScoreRequest &request, const registry::ModelV
     mo.model = model.name;
     mo.modelVersion = model.version;
     mo.threshold = request.threshold;
+    mo.review = request.review;
     mo.reviewFraction = request.reviewFraction;
     mo.seed = request.seed;
     mo.parameters = QJsonDocument(QJsonObject{{"table", QString::fromStdString(request.table)},
                                               {"model", QString::fromStdString(model.name)},
                                               {"model_version", qint64(model.version)},
                                               {"threshold", request.threshold},
+                                              {"review", kReviewModes.name(request.review)},
                                               {"review_fraction", request.reviewFraction},
                                               {"rescore", request.rescore}})
                         .toJson(QJsonDocument::Compact)

@@ -3,6 +3,8 @@
 // version) as one catalog version (MERGE PREDICTIONS); the ones the model is unsure of enter the review queue.
 #pragma once
 
+#include "core/requests/Choices.h"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -19,11 +21,26 @@ class KeyValues;
 
 namespace pw::score {
 
+/**
+ * Which images a scoring queues for review. Unlabeled (the default): images without a label whose confidence is below
+ * the threshold (sampled). Labeled: images with a label no person gave (folder or import) that the model predicts
+ * otherwise, at any confidence: likely label errors (sampled). All: both.
+ */
+enum class ReviewMode
+{
+    Unlabeled,
+    Labeled,
+    All
+};
+inline constexpr requests::Choices<ReviewMode, 3> kReviewModes{
+    {{ReviewMode::Unlabeled, "unlabeled"}, {ReviewMode::Labeled, "labeled"}, {ReviewMode::All, "all"}}};
+
 struct ScoreRequest
 {
     std::string model; // a registry reference: NAME@Production, NAME@ALIAS, NAME:VERSION, ...
     std::string table = "images";
-    double threshold = 0.95; // images with confidence below it (and no human label) are queued
+    double threshold = 0.95; // unlabeled images with confidence below it are queued
+    ReviewMode review = ReviewMode::Unlabeled; // which images are queued
     double reviewFraction = 1.0; // queue only this seeded share of them (0 < F <= 1)
     std::uint64_t seed = 42; // which share
     bool rescore = false; // score every image again, not only those without a prediction
@@ -32,7 +49,8 @@ struct ScoreRequest
 
 /**
  * The request from key/value input: model (required), table, threshold and review_fraction (above 0, at most 1),
- * seed (>= 0), rescore (boolean), target. Throws requests::RequestError naming the key at fault, an unknown key too.
+ * review (kReviewModes), seed (>= 0), rescore (boolean), target. Throws requests::RequestError naming the key at fault,
+ * an unknown key too.
  */
 ScoreRequest parseScoreRequest(const requests::KeyValues &values);
 
@@ -88,6 +106,7 @@ struct MergeOptions
     std::string model;
     std::int64_t modelVersion = 0;
     double threshold = 0.95;
+    ReviewMode review = ReviewMode::Unlabeled;
     double reviewFraction = 1.0;
     std::uint64_t seed = 42;
     std::string parameters = "{}"; // recorded with the catalog version
@@ -101,7 +120,7 @@ struct MergeStats
 
 /**
  * MERGEs `rows` into the predictions of `options.table` as one new catalog version (MERGE PREDICTIONS), in one
- * transaction, and queues for review the rows below the threshold whose image has no human label. The caller
+ * transaction, and queues for review the rows `options.review` selects (ReviewMode). The caller
  * holds the workspace's writer lock and has discarded any dead pending version.
  */
 MergeStats mergePredictions(store::Database &db, const MergeOptions &options, const std::vector<PredictionRow> &rows);

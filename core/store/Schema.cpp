@@ -1,10 +1,67 @@
 // Schema of the workspace databases. Append a migration; never edit one that has shipped.
 #include "core/store/Schema.h"
 
+#include <string>
+#include <utility>
+
 namespace pw::store {
+
+namespace {
+
+// Migration 8: what changed, by concern, for the workbench's live pages (core/store/WorkspaceWatcher). Every write
+// to a table of a concern bumps its serial, whoever writes (this window, the CLI, a worker, a scheduler). The hot
+// tables stay out: images and predictions change only inside a catalog version (the versions table), and a run's
+// metrics are seen by the watcher as metrics' largest rowid, so ingest, scoring and training pay nothing per row.
+std::string changesMigration()
+{
+    std::string sql = R"sql(
+-- Change serials by concern: runs, models, catalog, review, pipelines, settings (see core/store/WorkspaceWatcher.h).
+CREATE TABLE workspace_changes (
+    concern TEXT PRIMARY KEY,
+    serial  INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+INSERT INTO workspace_changes(concern) VALUES ('runs'), ('models'), ('catalog'), ('review'), ('pipelines'), ('settings');
+
+-- Workspace settings (`pipewright config`): registry.gate_table, ...
+CREATE TABLE workspace_settings (
+    key     TEXT PRIMARY KEY,
+    value   TEXT NOT NULL,
+    updated TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- What a transition to Production checked: the comparison made (table, catalog version, both accuracies), or why
+-- none was ("promoted without comparison: REASON").
+ALTER TABLE stage_transitions ADD COLUMN gate TEXT NOT NULL DEFAULT '';
+)sql";
+    const std::pair<const char *, const char *> tables[] = {{"experiments", "runs"},
+                                                            {"runs", "runs"},
+                                                            {"params", "runs"},
+                                                            {"tags", "runs"},
+                                                            {"artifacts", "runs"},
+                                                            {"registered_models", "models"},
+                                                            {"registered_model_tags", "models"},
+                                                            {"model_versions", "models"},
+                                                            {"stage_transitions", "models"},
+                                                            {"model_aliases", "models"},
+                                                            {"versions", "catalog"},
+                                                            {"review_queue", "review"},
+                                                            {"pipeline_runs", "pipelines"},
+                                                            {"pipeline_task_runs", "pipelines"},
+                                                            {"compute_targets", "settings"},
+                                                            {"workspace_settings", "settings"}};
+    for (const auto &[table, concern] : tables)
+        for (const char *event : {"insert", "update", "delete"})
+            sql += std::string("CREATE TRIGGER changes_") + table + "_" + event + " AFTER " + event + " ON " + table
+                   + " BEGIN UPDATE workspace_changes SET serial = serial + 1 WHERE concern = '" + concern
+                   + "'; END;\n";
+    return sql;
+}
+
+} // namespace
 
 const std::vector<Migration> &catalogMigrations()
 {
+    static const std::string changes = changesMigration();
     static const std::vector<Migration> migrations = {
         {1, R"sql(
 -- The history of the image catalog (Delta's DESCRIBE HISTORY). A version is PENDING while the
@@ -304,6 +361,7 @@ CREATE INDEX predictions_confidence ON predictions(table_name, confidence, versi
 CREATE INDEX images_table_label_path ON images(table_name, label, path, valid_from);
 CREATE INDEX images_table_label_added ON images(table_name, label, valid_from, id);
 )sql"},
+        {8, changes.c_str()},
     };
     return migrations;
 }

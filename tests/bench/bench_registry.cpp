@@ -86,7 +86,8 @@ int main(int argc, char **argv)
             cls.close();
             registry::Registry reg(ws, *db);
             reg.registerRun(run, "fashion");
-            reg.transition({"fashion", 1, registry::Stage::Production, registry::Existing::Default, "bench", {}, {}});
+            reg.transition(
+                {"fashion", 1, registry::Stage::Production, registry::Existing::Default, "bench", {}, {}, {}});
         }
         // N predictions: softmax of random logits, made before the clock starts.
         std::vector<score::PredictionRow> rows(static_cast<std::size_t>(n));

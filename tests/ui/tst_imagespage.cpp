@@ -85,7 +85,8 @@ void tst_ImagesPage::initTestCase()
     QCOMPARE(int(m_byPath.size()), kImages);
     m_ingestVersion = m_byPath.front().validFrom;
 
-    // Image i (by path) is predicted cat/dog alternately with confidence 0.1 + 0.1 i; below 0.5 it is queued.
+    // Image i (by path) is predicted cat/dog alternately with confidence 0.1 + 0.1 i. The images are labeled by their
+    // folders: review "labeled" queues the four whose prediction differs from the label (i = 1, 3, 6, 8).
     std::vector<score::PredictionRow> rows;
     for (int i = 0; i < kImages; ++i) {
         const auto &r = m_byPath[std::size_t(i)];
@@ -100,6 +101,7 @@ void tst_ImagesPage::initTestCase()
     m.model = "pets-cnn";
     m.modelVersion = 1;
     m.threshold = 0.5;
+    m.review = score::ReviewMode::All;
     store::WriterLock lock(ws);
     const auto stats = score::mergePredictions(*db, m, rows);
     QCOMPARE(stats.inserted, kImages);
@@ -224,11 +226,11 @@ void tst_ImagesPage::filters()
 void tst_ImagesPage::imageDetailLineage()
 {
     auto db = catalogDb();
-    const auto &unsure = m_byPath[0]; // confidence 0.1: queued for review
+    const auto &unsure = m_byPath[1]; // a cat predicted dog: queued for review
     const auto d = catalog::imageDetail(*db, "pets", unsure.path);
     QVERIFY(d.current);
     QCOMPARE(d.current->id, unsure.id);
-    QCOMPARE(d.current->predicted, "cat");
+    QCOMPARE(d.current->predicted, "dog");
     QCOMPARE(d.versions.size(), std::size_t(1));
     QCOMPARE(d.versions[0].validFrom, m_ingestVersion);
     QVERIFY(!d.versions[0].validTo);
@@ -242,7 +244,7 @@ void tst_ImagesPage::imageDetailLineage()
     QCOMPARE(d.reviews[0].state, "pending");
     QVERIFY(!d.reviews[0].mergedVersion);
 
-    const auto sure = catalog::imageDetail(*db, "pets", m_byPath.back().path); // 0.9: not queued
+    const auto sure = catalog::imageDetail(*db, "pets", m_byPath[7].path); // a dog predicted dog: not queued
     QCOMPARE(sure.reviews.size(), std::size_t(0));
     const auto none = catalog::imageDetail(*db, "pets", "/no/such.png");
     QVERIFY(!none.current);

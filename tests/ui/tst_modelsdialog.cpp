@@ -9,6 +9,7 @@
 #include "core/track/Tracker.h"
 #include "ui/experiments/ConfusionHeatMap.h"
 #include "ui/experiments/ExperimentsPage.h"
+#include "ui/experiments/ExperimentsSnapshot.h"
 #include "ui/experiments/MetricChart.h"
 #include "ui/experiments/RunComparisonModel.h"
 #include "ui/MainWindow.h"
@@ -22,6 +23,7 @@
 #include <QComboBox>
 #include <QItemSelectionModel>
 #include <QLineEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSlider>
 #include <QDir>
@@ -55,6 +57,9 @@ private Q_SLOTS:
     void initTestCase();
     void refusesAWorseCandidate();
     void promotesABetterCandidate();
+    void heldOutTableByDefault();
+    void noComparisonNeedsAnOverride();
+    void workspaceGateBindsTheCli();
     void sourceRunIsALink();
     void overlayChartFollowsTheControls();
     void confusionHeatMapReadsTheEvaluation();
@@ -68,6 +73,10 @@ private:
     void toProduction(std::int64_t v);
     /** Runs promote() on a Production dialog compared on "shapes"; returns promotionFinished's error. */
     QString promote(ui::PromoteDialog &dialog);
+    /** What the stage history says the last transition of `v` to Production checked. */
+    QString gateOf(std::int64_t v) const;
+    /** `pipewright ARGS --workspace WS`: exit code, and stderr in `err`. */
+    int cli(const QStringList &args, QString *err = nullptr) const;
 
     QTemporaryDir m_dir;
     std::optional<store::Workspace> m_ws;
@@ -94,6 +103,32 @@ void tst_ModelsDialog::initTestCase()
     registry::Registry reg(*m_ws, *db);
     QCOMPARE(reg.registerRun(m_worseRun, "clf").version, 1);
     QCOMPARE(reg.registerRun(m_betterRun, "clf").version, 2);
+    // A second table, added after the training: held out from it (the newest such).
+    ingest::IngestOptions heldOut;
+    heldOut.source = m_dir.filePath("src").toStdString();
+    heldOut.table = "shapes-test";
+    QVERIFY(ingest::ingest(*m_ws, heldOut).added > 0);
+}
+
+QString tst_ModelsDialog::gateOf(std::int64_t v) const
+{
+    auto db = m_ws->openCatalog();
+    QString gate;
+    for (const registry::Transition &t : registry::Registry(*m_ws, *db).history("clf"))
+        if (t.version == v && t.to == "Production")
+            gate = QString::fromStdString(t.gate);
+    return gate;
+}
+
+int tst_ModelsDialog::cli(const QStringList &args, QString *err) const
+{
+    QProcess p;
+    p.start(PIPEWRIGHT_BIN, args + QStringList{"--workspace", QString::fromStdString(m_ws->root())});
+    if (!p.waitForFinished(120000))
+        return -1;
+    if (err)
+        *err = QString::fromUtf8(p.readAllStandardError());
+    return p.exitCode();
 }
 
 std::string tst_ModelsDialog::train(int epochs, double lr)
@@ -212,6 +247,101 @@ void tst_ModelsDialog::promotesABetterCandidate()
         return t.version == 2 && t.comment == "better on shapes";
     }));
     QCOMPARE(dialog.result(), int(QDialog::Accepted));
+    // The history says what was compared: the table, its catalog version, both accuracies (the dialog's comparison,
+    // not evaluated again).
+    const registry::GateResult &g = dialog.comparison()->gate;
+    QCOMPARE(gateOf(2), "compared: " + QString::fromStdString(g.summary()));
+    QVERIFY2(gateOf(2).contains("Production version 1 ") && gateOf(2).contains("table shapes, catalog version"),
+             qPrintable(gateOf(2)));
+}
+
+void tst_ModelsDialog::heldOutTableByDefault()
+{
+    // Trained on "shapes": the Promote and Evaluate dialogs offer "shapes-test" first, the training table last.
+    const std::string root = m_ws->root();
+    QCOMPARE(ui::workspaceTables(root, "shapes"), (std::vector<std::string>{"shapes-test", "shapes"}));
+    QCOMPARE(version(1).dataTable, std::string("shapes"));
+    ui::PromoteDialog dialog(QString::fromStdString(root), version(1), registry::Stage::Production, versions(),
+                             {"shapes-test", "shapes"});
+    QCOMPARE(dialog.comparisonTable(), QString("shapes-test"));
+    // The workspace's gate table, when set, is chosen instead and named as the workspace's rule.
+    dialog.setWorkspaceGateTable("shapes");
+    QCOMPARE(dialog.comparisonTable(), QString("shapes"));
+}
+
+void tst_ModelsDialog::noComparisonNeedsAnOverride()
+{
+    QCOMPARE(version(2).stage, registry::Stage::Production);
+    const registry::Stage before = version(1).stage; // Archived by the promotion of v2
+    const std::size_t history = historySize();
+    ui::PromoteDialog dialog(QString::fromStdString(m_ws->root()), version(1), registry::Stage::Production, versions(),
+                             {"shapes-test", "shapes"});
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QPushButton *move = nullptr;
+    for (QPushButton *b : dialog.findChildren<QPushButton *>())
+        if (b->text() == "Move to Production")
+            move = b;
+    QVERIFY(move);
+    QSignalSpy finished(&dialog, &ui::PromoteDialog::promotionFinished);
+
+    // "(no comparison)" alone: refused, in words; nothing written.
+    dialog.setComparisonTable(QString());
+    QVERIFY(dialog.skipComparison()->isEnabled());
+    QVERIFY(!dialog.skipReason()->isEnabled());
+    QTest::mouseClick(move, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
+    QVERIFY2(finished.first().first().toString().contains("give the reason"),
+             qPrintable(finished.first().first().toString()));
+    QCOMPARE(version(1).stage, before);
+    QCOMPARE(historySize(), history);
+
+    // The override checked but no reason: still refused.
+    QTest::mouseClick(dialog.skipComparison(), Qt::LeftButton);
+    QVERIFY(dialog.skipComparison()->isChecked());
+    QVERIFY(dialog.skipReason()->isEnabled());
+    QTest::mouseClick(move, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 30000);
+    QVERIFY(!finished.last().first().toString().isEmpty());
+    QCOMPARE(version(1).stage, before);
+
+    // With a reason: promoted, and the history says the comparison was skipped and why.
+    QTest::keyClicks(dialog.skipReason(), "rollback: v2 misreads scans");
+    QTest::mouseClick(move, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 3, 30000);
+    QCOMPARE(finished.last().first().toString(), QString());
+    QCOMPARE(version(1).stage, registry::Stage::Production);
+    QCOMPARE(gateOf(1), QString("promoted without comparison: rollback: v2 misreads scans"));
+}
+
+void tst_ModelsDialog::workspaceGateBindsTheCli()
+{
+    // v1 (the worse) is in Production now. A gate table must exist in the catalog.
+    QString err;
+    QCOMPARE(cli({"config", "set", "registry.gate_table", "nosuch"}, &err), 1);
+    QVERIFY2(err.contains("no table 'nosuch'"), qPrintable(err));
+    QCOMPARE(cli({"config", "set", "registry.gate_table", "shapes"}), 0);
+
+    // Every transition to Production is compared on it now, without --gate-table: v2 passes, and says so.
+    QCOMPARE(cli({"models", "transition", "clf", "2", "Production"}, &err), 0);
+    QVERIFY2(err.contains("registry.gate_table is shapes"), qPrintable(err));
+    QVERIFY2(gateOf(2).startsWith("compared: candidate version 2 ") && gateOf(2).contains("Production version 1 ")
+                 && gateOf(2).contains("(table shapes, catalog version "),
+             qPrintable(gateOf(2)));
+    // v1 is less accurate: refused, both accuracies printed.
+    QCOMPARE(cli({"models", "transition", "clf", "1", "Production"}, &err), 1);
+    QVERIFY2(err.contains("promotion refused: candidate version 1 "), qPrintable(err));
+    QCOMPARE(version(1).stage, registry::Stage::Archived);
+    // Overriding takes a reason, which is recorded.
+    QCOMPARE(cli({"models", "transition", "clf", "1", "Production", "--no-gate"}, &err), 2);
+    QVERIFY2(err.contains("--reason"), qPrintable(err));
+    QCOMPARE(cli({"models", "transition", "clf", "1", "Production", "--no-gate", "--reason", "hotfix"}), 0);
+    QCOMPARE(gateOf(1), QString("promoted without comparison: hotfix"));
+
+    // Without the setting, the CLI's gate is opt-in again; the history says no comparison was made.
+    QCOMPARE(cli({"config", "unset", "registry.gate_table"}), 0);
+    QCOMPARE(cli({"models", "transition", "clf", "2", "Production"}), 0);
+    QCOMPARE(gateOf(2), QString("promoted without comparison: no gate table given"));
 }
 
 void tst_ModelsDialog::sourceRunIsALink()

@@ -28,6 +28,7 @@
 #include <QListView>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QHeaderView>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -83,6 +84,7 @@ private Q_SLOTS:
     void keysLabelUndoAcceptSkipGridAndCommit();
     void reopenPutsAnEntryBackToPending();
     void pickerAndReboundKeys();
+    void queueSaysWhatItHolds();
 
 private:
     QString stateOf(ui::ReviewQueueModel *model, int row) const;
@@ -420,6 +422,123 @@ void tst_ReviewFlow::pickerAndReboundKeys()
     QTest::keyClick(page.queueView(), Qt::Key_1);
     QCOMPARE(waitForActions(finished, 1), QString());
     QCOMPARE(queue->index(queue->rowOf(second), ui::ReviewQueueModel::LabelColumn).data().toString(), "k11");
+}
+
+// Issue 19, item 5: each entry shows the image's label now and its source beside the prediction and the model
+// version that queued it; a filter lists unlabeled or labeled images; State and the reviewer's label stay in sight at
+// a laptop's width whatever the paths; each decision is told in words; an Archived queuing model is said.
+void tst_ReviewFlow::queueSaysWhatItHolds()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    // Deep folders: long paths, as an incoming tree has them.
+    const QString deep = "incoming/2026/12/05/camera-north-entrance-batch-000123/shift-b/";
+    QVERIFY(test::writeImage(dir.filePath("src/circle/" + deep + "c.png"), 12, 12, 3, 1));
+    QVERIFY(test::writeImage(dir.filePath("new/" + deep + "a.png"), 12, 12, 3, 2));
+    QVERIFY(test::writeImage(dir.filePath("new/" + deep + "b.png"), 12, 12, 3, 3));
+    const auto ws = store::Workspace::open(dir.filePath("ws").toStdString());
+    ingest::IngestOptions o;
+    o.source = dir.filePath("src").toStdString();
+    o.table = "t";
+    o.labels = ingest::LabelRule::Folder;
+    QCOMPARE(ingest::ingest(ws, o).added, 1);
+    o.source = dir.filePath("new").toStdString();
+    o.labels = ingest::LabelRule::None;
+    QCOMPARE(ingest::ingest(ws, o).added, 2);
+    auto db = ws.openCatalog();
+    track::Tracker tracker(*db);
+    track::NewRun nr;
+    nr.experiment = "fresh";
+    const std::string run = tracker.createRun(nr);
+    tracker.logParams(run, {{"image_size", "12"}, {"channels", "3"}});
+    tracker.endRun(run, "FINISHED");
+    QVERIFY(test::writeFile(dir.filePath("ws/artifacts/" + QString::fromStdString(run) + "/model.pt"), "model"));
+    QVERIFY(test::writeFile(dir.filePath("ws/artifacts/" + QString::fromStdString(run) + "/classes.txt"),
+                            "circle\nsquare\n"));
+    registry::Registry reg(ws, *db);
+    QCOMPARE(reg.registerRun(run, "fresh").version, std::int64_t(1));
+    std::vector<score::PredictionRow> rows;
+    for (const QString &f : {"src/circle/" + deep + "c.png", "new/" + deep + "a.png", "new/" + deep + "b.png"})
+        rows.push_back({QFileInfo(dir.filePath(f)).canonicalFilePath().toStdString(), "", "square", 0.5,
+                        R"([{"label":"square","probability":0.5},{"label":"circle","probability":0.5}])"});
+    {
+        store::WriterLock lock(ws);
+        score::MergeOptions mo;
+        mo.table = "t";
+        mo.model = "fresh";
+        mo.modelVersion = 1;
+        mo.review = score::ReviewMode::All;
+        QCOMPARE(score::mergePredictions(*db, mo, rows).queued, std::int64_t(3));
+    }
+
+    ui::ReviewPage page;
+    page.resize(1366 - 170, 700); // the page's share of a 1366 px window
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    ui::ReviewQueueModel *queue = page.queueModel();
+    const auto tester = std::make_unique<QAbstractItemModelTester>(
+        queue, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy loaded(&page, &ui::ReviewPage::loaded);
+    page.setWorkspace(dir.filePath("ws"));
+    QVERIFY(loaded.wait(10000));
+    QCOMPARE(queue->rowCount(), 3);
+    const auto text = [&](int row, int column) { return queue->index(row, column).data().toString(); };
+    const auto rowOfFile = [&](const QString &name) {
+        for (int r = 0; r < queue->rowCount(); ++r)
+            if (text(r, ui::ReviewQueueModel::PathColumn).endsWith("/" + name))
+                return r;
+        return -1;
+    };
+    QCOMPARE(text(rowOfFile("c.png"), ui::ReviewQueueModel::CatalogLabelColumn), QString("circle (folder)"));
+    QCOMPARE(text(rowOfFile("a.png"), ui::ReviewQueueModel::CatalogLabelColumn), QString("(none)"));
+    QCOMPARE(text(rowOfFile("a.png"), ui::ReviewQueueModel::ModelColumn), QString("fresh v1"));
+    QCOMPARE(queue->headerData(ui::ReviewQueueModel::CatalogLabelColumn, Qt::Horizontal).toString(), "Label now");
+
+    // State and the reviewer's label in sight, whatever the paths.
+    QTableView *view = page.queueView();
+    for (const int column : {ui::ReviewQueueModel::StateColumn, ui::ReviewQueueModel::LabelColumn})
+        QVERIFY2(view->columnViewportPosition(column) + view->columnWidth(column) <= view->viewport()->width(),
+                 qPrintable(QString("column %1 ends at %2 of %3")
+                                .arg(column)
+                                .arg(view->columnViewportPosition(column) + view->columnWidth(column))
+                                .arg(view->viewport()->width())));
+
+    // The filter, as a reviewer picks it with the keyboard.
+    QComboBox *filter = page.filterCombo();
+    filter->setFocus();
+    QTest::keyClick(filter, Qt::Key_Down); // Unlabeled images
+    QCOMPARE(queue->rowCount(), 2);
+    QCOMPARE(rowOfFile("c.png"), -1);
+    QTest::keyClick(filter, Qt::Key_Down); // Labeled images (likely label errors)
+    QCOMPARE(queue->rowCount(), 1);
+    QCOMPARE(text(0, ui::ReviewQueueModel::CatalogLabelColumn), QString("circle (folder)"));
+    QTest::keyClick(filter, Qt::Key_Up);
+    QCOMPARE(queue->rowCount(), 2);
+
+    // A decision, told in words in the status bar.
+    QSignalSpy messages(&page, &ui::Page::message);
+    QSignalSpy finished(&page, &ui::ReviewPage::actionFinished);
+    QVERIFY(page.selectEntry(queue->item(rowOfFile("a.png"))->id));
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_1); // key 1: the first class, circle
+    QCOMPARE(waitForActions(finished, 1), QString());
+    QVERIFY(!messages.isEmpty());
+    QCOMPARE(messages.last().first().toString(), QString("Labeled a.png as circle — Backspace to undo"));
+    QTest::keyClick(view, Qt::Key_Backspace);
+    QCOMPARE(waitForActions(finished, 1), QString());
+    QCOMPARE(messages.last().first().toString(), QString("a.png back to pending"));
+
+    // The model that queued the entries is archived: the page says so, and the column shows it.
+    QVERIFY(page.archivedNote().isEmpty());
+    registry::TransitionRequest archive;
+    archive.name = "fresh";
+    archive.version = 1;
+    archive.to = registry::Stage::Archived;
+    reg.transition(archive);
+    page.reload();
+    QVERIFY(loaded.wait(10000));
+    QVERIFY2(page.archivedNote().contains("fresh:1, Archived"), qPrintable(page.archivedNote()));
+    QCOMPARE(text(0, ui::ReviewQueueModel::ModelColumn), QString("fresh v1 (Archived)"));
 }
 
 QTEST_MAIN(tst_ReviewFlow)

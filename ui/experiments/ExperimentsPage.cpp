@@ -578,6 +578,9 @@ void ExperimentsPage::showSelection()
         m_compared.clear();
     m_evalBox->setVisible(runs.size() == 1);
     m_parallelBox->setVisible(runs.size() > 1);
+    // "Differences only" needs two runs to differ: with one it would show everything, so it says so instead.
+    m_differencesOnly->setEnabled(runs.size() > 1);
+    m_differencesOnly->setText(runs.size() > 1 ? tr("Differences only") : tr("Differences only (select two runs)"));
     showTags(runs);
     if (runs.size() == 1)
         showEvaluation(QString::fromStdString(runs.front().info.runId));
@@ -837,8 +840,11 @@ void ExperimentsPage::askEvaluationTable()
     if (ids.size() != 1 || m_evaluating)
         return;
     const std::string root = m_root.toStdString();
-    // Reading the table names is quick (one small query) but still not done on the GUI thread.
-    whenFinished(this, QtConcurrent::run([=] { return workspaceTables(root); }),
+    const RunRow *run = m_runsModel->run(ids.first().toStdString());
+    const std::string trainedOn = run ? run->info.table : std::string();
+    // Reading the table names is quick (a few small queries) but still not done on the GUI thread. Held-out tables
+    // come first (not the run's training table; the newest first): the dialog's default.
+    whenFinished(this, QtConcurrent::run([=] { return workspaceTables(root, trainedOn); }),
                  [this](const std::vector<std::string> &tables) {
                      QStringList names;
                      for (const std::string &t : tables)
@@ -987,9 +993,9 @@ void ExperimentsPage::trainingEvent(const QJsonObject &e)
         m_trainEpochs = e.value("epochs").toInt();
         m_epochLoss = 0;
         m_epochIps = 0;
-        m_trainText = tr("Training %1 on %2: %3 epochs")
-                          .arg(e.value("model").toString(), e.value("device").toString())
-                          .arg(e.value("epochs").toInt());
+        m_trainText = tr("Training %1 on %2: %3")
+                          .arg(e.value("model").toString(), e.value("device").toString(),
+                               countText(e.value("epochs").toInt(), tr("epoch"), tr("epochs")));
         reload(); // the run exists now: it appears in the table, RUNNING
     } else if (type == "progress") {
         const int epoch = e.value("epoch").toInt(), epochs = e.value("epochs").toInt();
@@ -1062,8 +1068,9 @@ void ExperimentsPage::trainingEnded(const compute::TrainOutcome &outcome)
     m_trainStatus->setText(text);
     m_trainStatus->setToolTip(message);
     m_trainStatus->setVisible(true);
-    if (!runId.isEmpty())
-        m_pendingRun = runId; // selected by the reload
+    // The run is selected by the reload, unless the user compares runs: a finishing run never replaces that.
+    if (!runId.isEmpty() && selectedRunIds().size() < 2)
+        m_pendingRun = runId;
     updateLiveTimer();
     reload();
     Q_EMIT trainingFinished(runId, status, message);

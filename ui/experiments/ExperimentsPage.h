@@ -59,6 +59,7 @@ public:
     void setWorkspace(const QString &root) override;
     /** Reloads in the background, keeping the selection; a reload asked for while one runs follows it. */
     void reload() override;
+    store::Changes reloadsOn() const override { return store::RunsChanged; }
     /** A link to a run (its full id): selects it (see selectRun()). */
     void showItem(const QString &runId) override { selectRun(runId); }
     /** Shows only the runs of `experiment` (every run when empty). */

@@ -5,6 +5,7 @@
 
 #include "core/catalog/Catalog.h"
 #include "core/compute/Targets.h"
+#include "core/registry/Gate.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 
@@ -201,12 +202,12 @@ RunEvaluation evaluateRunOn(const std::string &workspaceRoot, const std::string 
     return out;
 }
 
-std::vector<std::string> workspaceTables(const std::string &workspaceRoot)
+std::vector<std::string> workspaceTables(const std::string &workspaceRoot, const std::string &trainedOn)
 {
     try {
         const auto ws = store::Workspace::open(workspaceRoot);
         auto db = ws.openCatalog();
-        return catalog::Catalog(*db).tables();
+        return registry::evaluationTables(*db, trainedOn);
     } catch (const std::exception &) {
         return {}; // the Evaluate button then says there is no table
     }

@@ -92,7 +92,10 @@ struct RunEvaluation
 RunEvaluation loadLatestEvaluation(const std::string &workspaceRoot, const std::string &runId);
 /** compute::evaluateRun on `table` (runs the worker: slow); any thread. */
 RunEvaluation evaluateRunOn(const std::string &workspaceRoot, const std::string &runId, const std::string &table);
-/** The workspace's tables; empty on error. Any thread. */
-std::vector<std::string> workspaceTables(const std::string &workspaceRoot);
+/**
+ * The workspace's tables, empty on error: those a model trained on `trainedOn` did not see first, the newest first, and
+ * `trainedOn` last (registry::evaluationTables). What the Evaluate dialog offers, the first by default. Any thread.
+ */
+std::vector<std::string> workspaceTables(const std::string &workspaceRoot, const std::string &trainedOn = {});
 
 } // namespace pw::ui

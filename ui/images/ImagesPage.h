@@ -36,6 +36,7 @@ public:
     void setWorkspace(const QString &root) override;
     /** Reloads both tabs in the background. */
     void reload() override;
+    store::Changes reloadsOn() const override { return store::CatalogChanged; }
 
     CatalogPage *catalogPage() const { return m_catalogPage; }
     ImageListModel *imageModel() const { return m_model; }

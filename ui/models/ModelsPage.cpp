@@ -177,6 +177,7 @@ void ModelsPage::showSnapshot(const ModelsSnapshot &s)
     }
     m_history = s.history;
     m_tables = s.tables;
+    m_gateTable = QString::fromStdString(s.gateTable);
     m_versionsModel->setVersions(s.versions, s.runValAccuracy);
     m_versionsView->resizeColumnsToContents();
     int row = m_versionsModel->rowOf(model, version);
@@ -253,6 +254,7 @@ PromoteDialog *ModelsPage::openPromoteDialog(registry::Stage to)
         if (m_versionsModel->version(r)->name == v->name)
             siblings.push_back(*m_versionsModel->version(r));
     auto *dialog = new PromoteDialog(m_root, *v, to, siblings, m_tables, this);
+    dialog->setWorkspaceGateTable(m_gateTable);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->commentEdit()->setText(m_comment->text());
     connect(dialog, &PromoteDialog::promotionFinished, this, [this](const QString &error) {

@@ -36,6 +36,7 @@ public:
     void setWorkspace(const QString &root) override;
     /** Reloads in the background, keeping the selection; a reload asked for while one runs follows it. */
     void reload() override;
+    store::Changes reloadsOn() const override { return store::ModelsChanged | store::RunsChanged; }
 
     /**
      * Moves the selected version to `to` in the background (Registry::transition: promoting to Production
@@ -78,6 +79,7 @@ private:
     bool m_busy = false;
     std::map<std::string, std::vector<registry::Transition>> m_history;
     std::vector<std::string> m_tables;
+    QString m_gateTable; // the workspace's registry.gate_table
     QLabel *m_summary;
     QTableView *m_versionsView;
     ModelVersionsModel *m_versionsModel;

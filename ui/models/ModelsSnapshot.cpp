@@ -5,6 +5,7 @@
 
 #include "core/catalog/Catalog.h"
 #include "core/store/Database.h"
+#include "core/store/Settings.h"
 #include "core/store/Workspace.h"
 #include "core/track/Tracker.h"
 
@@ -25,7 +26,8 @@ ModelsSnapshot loadModelsSnapshot(const std::string &workspaceRoot)
         std::stable_sort(s.versions.begin(), s.versions.end(), [](const auto &a, const auto &b) {
             return a.name != b.name ? a.name < b.name : a.version > b.version;
         });
-        s.tables = catalog::Catalog(*db).tables();
+        s.tables = registry::evaluationTables(*db, {}); // newest first
+        s.gateTable = store::setting(*db, store::kGateTableSetting).value_or(std::string());
         for (const std::string &m : s.models)
             s.history.emplace(m, reg.history(m));
         for (const registry::ModelVersion &v : s.versions) {
@@ -64,6 +66,20 @@ TransitionOutcome transitionVersion(const std::string &workspaceRoot, const regi
         auto db = ws.openCatalog();
         registry::Registry reg(ws, *db);
         out.transitions = reg.transition(request);
+    } catch (const std::exception &e) {
+        out.error = QString::fromStdString(e.what());
+    }
+    return out;
+}
+
+TransitionOutcome promoteVersion(const std::string &workspaceRoot, const registry::PromoteRequest &request,
+                                 const std::optional<registry::GateResult> &made)
+{
+    TransitionOutcome out;
+    try {
+        const auto ws = store::Workspace::open(workspaceRoot);
+        auto db = ws.openCatalog();
+        out.transitions = registry::promote(ws, *db, request, nullptr, made ? &*made : nullptr).transitions;
     } catch (const std::exception &e) {
         out.error = QString::fromStdString(e.what());
     }

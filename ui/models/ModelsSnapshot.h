@@ -9,6 +9,7 @@
 #include <QString>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@ struct ModelsSnapshot
     std::vector<registry::ModelVersion> versions; // by name, newest version first
     std::map<std::string, std::vector<registry::Transition>> history; // per model, oldest first
     std::map<std::string, double> runValAccuracy; // by run id, where the run logged val_accuracy
-    std::vector<std::string> tables; // the workspace's tables: what a promotion can be compared on
+    std::vector<std::string> tables; // the workspace's tables, newest first: what a promotion can be compared on
+    std::string gateTable; // the workspace's registry.gate_table: every promotion to Production is compared on it
 };
 
 /** Reads the snapshot through its own connection: safe to call on any thread. */
@@ -40,6 +42,13 @@ TransitionOutcome transitionVersion(const std::string &workspaceRoot, const std:
 
 /** A transition as requested (archive choice, expected Production version); any thread. */
 TransitionOutcome transitionVersion(const std::string &workspaceRoot, const registry::TransitionRequest &request);
+
+/**
+ * A promotion as the CLI makes it (registry::promote: the gate table asked for, else the workspace's; no_gate with its
+ * reason), using the comparison `made` in the dialog on that table instead of evaluating again; any thread.
+ */
+TransitionOutcome promoteVersion(const std::string &workspaceRoot, const registry::PromoteRequest &request,
+                                 const std::optional<registry::GateResult> &made);
 
 /** Sets (`set`) or deletes an alias of `model`; the error, empty when done. Any thread. */
 QString changeAlias(const std::string &workspaceRoot, const std::string &model, const std::string &alias,

@@ -21,6 +21,9 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+#include <optional>
+
 namespace pw::ui {
 
 namespace {
@@ -84,35 +87,8 @@ PromoteDialog::PromoteDialog(const QString &workspaceRoot, const registry::Model
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
 
-    if (to == registry::Stage::Production) {
-        m_table = new QComboBox;
-        m_table->addItem(tr("(no comparison)"), QString());
-        for (const std::string &t : tables)
-            m_table->addItem(QString::fromStdString(t), QString::fromStdString(t));
-        if (!version.dataTable.empty()) // the table it was trained on: the likeliest choice
-            m_table->setCurrentIndex(std::max(0, m_table->findData(QString::fromStdString(version.dataTable))));
-        m_compare = new QPushButton(tr("Compare"));
-        auto *row = new QHBoxLayout;
-        row->addWidget(new QLabel(tr("Compare with Production on table:")));
-        row->addWidget(m_table, 1);
-        row->addWidget(m_compare);
-        layout->addLayout(row);
-        m_accuracies = new QLabel;
-        m_accuracies->setWordWrap(true);
-        layout->addWidget(m_accuracies);
-        m_classView = makeTableView(m_classModel);
-        m_classView->setMinimumHeight(160);
-        layout->addWidget(m_classView, 1);
-        connect(m_compare, &QPushButton::clicked, this, &PromoteDialog::compare);
-        connect(m_table, &QComboBox::currentIndexChanged, this, [this] {
-            m_comparison.reset();
-            m_classModel->clear();
-            m_accuracies->clear();
-            m_verdict->clear();
-            m_compare->setEnabled(!m_busy && !m_table->currentData().toString().isEmpty());
-        });
-        m_compare->setEnabled(!m_table->currentData().toString().isEmpty());
-    }
+    if (to == registry::Stage::Production)
+        buildComparison(layout, tables);
     m_verdict->setWordWrap(true);
     m_verdict->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_verdict);
@@ -123,6 +99,78 @@ PromoteDialog::PromoteDialog(const QString &workspaceRoot, const registry::Model
     // Not QDialog::accept: promote() accepts once the stage change is made, and not when it is refused.
     connect(m_buttons, &QDialogButtonBox::accepted, this, &PromoteDialog::promote);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+}
+
+void PromoteDialog::buildComparison(QVBoxLayout *layout, const std::vector<std::string> &tables)
+{
+    m_table = new QComboBox;
+    m_table->addItem(tr("(no comparison)"), QString());
+    for (const std::string &t : tables)
+        m_table->addItem(QString::fromStdString(t), QString::fromStdString(t));
+    // A held-out table by default (one the version was not trained on; `tables` come newest first), else the
+    // training table: a comparison is the norm, skipping it the exception.
+    const auto heldOut = std::find_if(tables.begin(), tables.end(),
+                                      [&](const std::string &t) { return t != m_version.dataTable; });
+    const std::string first = heldOut != tables.end() ? *heldOut : m_version.dataTable;
+    m_table->setCurrentIndex(std::max(0, m_table->findData(QString::fromStdString(first))));
+    m_compare = new QPushButton(tr("Compare"));
+    auto *row = new QHBoxLayout;
+    row->addWidget(new QLabel(tr("Compare with Production on table:")));
+    row->addWidget(m_table, 1);
+    row->addWidget(m_compare);
+    layout->addLayout(row);
+    m_rule = new QLabel;
+    m_rule->setWordWrap(true);
+    m_rule->setVisible(false);
+    layout->addWidget(m_rule);
+    m_skip = new QCheckBox(tr("Promote without comparison (an override: the reason is recorded in the stage history)"));
+    m_reason = new QLineEdit;
+    m_reason->setPlaceholderText(tr("Why no comparison (recorded as \"promoted without comparison: …\")"));
+    layout->addWidget(m_skip);
+    layout->addWidget(m_reason);
+    m_accuracies = new QLabel;
+    m_accuracies->setWordWrap(true);
+    layout->addWidget(m_accuracies);
+    m_classView = makeTableView(m_classModel);
+    m_classView->setMinimumHeight(160);
+    layout->addWidget(m_classView, 1);
+    connect(m_compare, &QPushButton::clicked, this, &PromoteDialog::compare);
+    connect(m_table, &QComboBox::currentIndexChanged, this, [this] {
+        m_comparison.reset();
+        m_classModel->clear();
+        m_accuracies->clear();
+        m_verdict->clear();
+        m_compare->setEnabled(!m_busy && !comparisonTable().isEmpty());
+        updateOverride();
+    });
+    connect(m_skip, &QCheckBox::toggled, this, &PromoteDialog::updateOverride);
+    m_compare->setEnabled(!comparisonTable().isEmpty());
+    updateOverride();
+}
+
+void PromoteDialog::updateOverride()
+{
+    const bool none = comparisonTable().isEmpty();
+    m_skip->setEnabled(none && !m_busy);
+    if (!none)
+        m_skip->setChecked(false);
+    m_reason->setEnabled(none && m_skip->isChecked() && !m_busy);
+}
+
+QString PromoteDialog::comparisonTable() const
+{
+    return m_table ? m_table->currentData().toString() : QString();
+}
+
+void PromoteDialog::setWorkspaceGateTable(const QString &table)
+{
+    if (!m_table || table.isEmpty())
+        return;
+    setComparisonTable(table);
+    m_rule->setText(tr("This workspace compares every promotion to Production on <b>%1</b> (pipewright config set "
+                       "registry.gate_table).")
+                        .arg(table.toHtmlEscaped()));
+    m_rule->setVisible(true);
 }
 
 PromoteDialog::~PromoteDialog()
@@ -148,14 +196,16 @@ void PromoteDialog::setBusy(bool busy)
         if (m_buttons->buttonRole(b) == QDialogButtonBox::AcceptRole)
             b->setEnabled(!busy);
     if (m_compare)
-        m_compare->setEnabled(!busy && !m_table->currentData().toString().isEmpty());
-    if (m_table)
+        m_compare->setEnabled(!busy && !comparisonTable().isEmpty());
+    if (m_table) {
         m_table->setEnabled(!busy);
+        updateOverride();
+    }
 }
 
 void PromoteDialog::compare()
 {
-    const QString table = m_table ? m_table->currentData().toString() : QString();
+    const QString table = comparisonTable();
     if (m_busy || table.isEmpty())
         return;
     setBusy(true);
@@ -230,10 +280,18 @@ void PromoteDialog::promote()
 {
     if (m_busy)
         return;
-    const QString table = m_table ? m_table->currentData().toString() : QString();
+    const QString table = comparisonTable();
     if (!table.isEmpty() && !m_comparison) {
         m_promoteAfterCompare = true;
         compare();
+        return;
+    }
+    if (m_to == registry::Stage::Production && table.isEmpty()
+        && (!m_skip->isChecked() || m_reason->text().trimmed().isEmpty())) {
+        const QString why = tr("Choose a table to compare with Production on, or check \"Promote without "
+                               "comparison\" and give the reason (it is recorded in the stage history).");
+        m_verdict->setText(why);
+        Q_EMIT promotionFinished(why);
         return;
     }
     if (m_comparison && !m_comparison->gate.passed) {
@@ -248,26 +306,33 @@ void PromoteDialog::promote()
 
 void PromoteDialog::transition()
 {
-    // The one parser of a promotion (as `models transition` and promote tasks use); the gate was checked by
-    // compare(), so it is not passed again.
-    const requests::KeyValues values{{"name", m_version.name},
-                                     {"version", std::to_string(m_version.version)},
-                                     {"stage", registry::stageName(m_to)},
-                                     {"archive_existing", m_archive && m_archive->isChecked() ? "true" : "false"},
-                                     {"comment", m_comment->text().trimmed().toStdString()}};
-    registry::TransitionRequest request;
+    // The one parser of a promotion (as `models transition` and promote tasks use) and registry::promote(), which
+    // records what was compared, or the override's reason; the comparison made here is not evaluated again.
+    requests::KeyValues values{{"name", m_version.name},
+                               {"version", std::to_string(m_version.version)},
+                               {"stage", registry::stageName(m_to)},
+                               {"archive_existing", m_archive && m_archive->isChecked() ? "true" : "false"},
+                               {"comment", m_comment->text().trimmed().toStdString()}};
+    if (const QString table = comparisonTable(); !table.isEmpty()) {
+        values.set("gate_table", table.toStdString());
+    } else if (m_to == registry::Stage::Production) {
+        values.set("no_gate", "true");
+        values.set("reason", m_reason->text().trimmed().toStdString());
+    }
+    registry::PromoteRequest request;
     try {
-        request = registry::parsePromoteRequest(values).transition;
+        request = registry::parsePromoteRequest(values);
     } catch (const requests::RequestError &e) {
         m_verdict->setText(QString::fromUtf8(e.what()));
         Q_EMIT promotionFinished(QString::fromUtf8(e.what()));
         return;
     }
-    if (m_comparison) // the gate holds only while Production is still the version it was compared with
-        request.expectProduction = m_comparison->gate.productionVersion;
+    std::optional<registry::GateResult> made;
+    if (m_comparison)
+        made = m_comparison->gate;
     setBusy(true);
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([=] { return transitionVersion(root, request); }),
+    whenFinished(this, QtConcurrent::run([=] { return promoteVersion(root, request, made); }),
                  [this](const TransitionOutcome &out) {
                      setBusy(false);
                      if (!out.error.isEmpty()) {

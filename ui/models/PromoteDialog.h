@@ -1,6 +1,7 @@
 // The confirmation dialog of a stage change on the Models page: the target stage, what happens to the versions
-// already there, a comment, and for Production an optional comparison with the current Production version on
-// a table (the promotion gate of `pipewright models transition --gate-table`, with per-class differences).
+// already there, a comment, and for Production a comparison with the current Production version on a table (the
+// promotion gate of `pipewright models transition --gate-table`, with per-class differences), held-out by default;
+// promoting without one takes an explicit override with a reason, recorded in the stage history.
 #pragma once
 
 #include "ui/models/ModelsSnapshot.h"
@@ -17,6 +18,7 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QTableView;
+class QVBoxLayout;
 
 namespace pw::ui {
 
@@ -37,6 +39,13 @@ public:
 
     /** Chooses the comparison table ("" for none). */
     void setComparisonTable(const QString &table);
+    /** The comparison table chosen ("" for none). */
+    QString comparisonTable() const;
+    /** The workspace's registry.gate_table (empty: none): chosen, and named as the workspace's rule. */
+    void setWorkspaceGateTable(const QString &table);
+    /** Promoting to Production without a comparison: allowed only with this checked and a reason given. */
+    QCheckBox *skipComparison() const { return m_skip; }
+    QLineEdit *skipReason() const { return m_reason; }
     /** Starts the comparison off the GUI thread; comparisonFinished() tells when it is shown. */
     void compare();
     /**
@@ -60,6 +69,9 @@ private:
     void showComparison(const PromotionComparison &c);
     void transition();
     void setBusy(bool busy);
+    void buildComparison(QVBoxLayout *layout, const std::vector<std::string> &tables);
+    /** The override's controls follow the table: enabled only while "(no comparison)" is chosen. */
+    void updateOverride();
 
     QString m_root;
     registry::ModelVersion m_version;
@@ -71,6 +83,9 @@ private:
     QCheckBox *m_archive = nullptr;
     QLineEdit *m_comment;
     QComboBox *m_table = nullptr;
+    QCheckBox *m_skip = nullptr;
+    QLineEdit *m_reason = nullptr;
+    QLabel *m_rule = nullptr;
     QPushButton *m_compare = nullptr;
     QLabel *m_accuracies = nullptr;
     QTableView *m_classView = nullptr;

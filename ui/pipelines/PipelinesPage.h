@@ -40,6 +40,10 @@ public:
     void setWorkspace(const QString &root) override;
     /** Reads the current pipeline's recorded runs and the properties' drop-down choices again. */
     void reload() override;
+    store::Changes reloadsOn() const override
+    {
+        return store::PipelinesChanged | store::SettingsChanged | store::ModelsChanged;
+    }
     /** F5 is Run here. */
     bool ownsRefreshKey() const override { return true; }
     /** The properties panel (right) and the runs and logs (bottom). */

@@ -17,6 +17,7 @@
 #include <QComboBox>
 #include <QCompleter>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QKeyEvent>
 #include <QLineEdit>
 #include <QListView>
@@ -42,6 +43,7 @@ namespace pw::ui {
 namespace {
 constexpr int kThumbnailSide = 56; // 28 px Fashion-MNIST at 2x
 constexpr int kPreviewSide = 224;
+constexpr int kMaxPathColumnWidth = 260;
 } // namespace
 
 ReviewPage::ReviewPage(QWidget *parent)
@@ -54,6 +56,7 @@ ReviewPage::ReviewPage(QWidget *parent)
     , m_preview(new QLabel)
     , m_previewText(new QLabel)
     , m_labelCombo(new QComboBox)
+    , m_filter(new QComboBox)
     , m_grid(new QListView)
     , m_stack(new QStackedWidget)
     , m_histogram(new ConfidenceHistogramView)
@@ -106,6 +109,24 @@ QToolBar *ReviewPage::buildToolBar()
     auto *bar = makePageToolBar();
     QAction *refresh = bar->addAction(tr("Refresh"), this, &ReviewPage::reload);
     refresh->setToolTip(tr("Read the review queue again (View → Refresh)"));
+    // Which entries are listed, by the image's label in the catalog now (score --review chose what was queued).
+    m_filter->setObjectName("reviewFilter");
+    m_filter->addItem(tr("All entries"), int(ReviewQueueModel::Filter::All));
+    m_filter->addItem(tr("Unlabeled images"), int(ReviewQueueModel::Filter::Unlabeled));
+    m_filter->addItem(tr("Labeled images (likely label errors)"), int(ReviewQueueModel::Filter::Labeled));
+    m_filter->setToolTip(tr("List the entries of images without a label (score --review unlabeled), of images with "
+                            "a folder or imported label the model disagrees with (score --review labeled), or all"));
+    connect(m_filter, &QComboBox::currentIndexChanged, this, [this] {
+        const std::vector<std::int64_t> selected = selectedIds();
+        m_model->setFilter(ReviewQueueModel::Filter(m_filter->currentData().toInt()));
+        if (selected.empty() || !selectEntry(selected.front())) {
+            if (m_model->rowCount() > 0)
+                selectRow(0);
+        }
+        showCounts();
+        showSelection();
+    });
+    bar->addWidget(m_filter);
     bar->addSeparator();
     bar->addWidget(new QLabel(tr("Label: ")));
     m_labelCombo->setMinimumContentsLength(12);
@@ -308,6 +329,8 @@ void ReviewPage::showSnapshot(ReviewSnapshot s)
     m_classes = std::move(s.classes);
     m_warnings = s.warnings;
     m_model->setItems(std::move(s.items));
+    m_model->setModelStages(s.stages);
+    noteArchivedModels(s.stages);
     m_histogram->setCounts(std::move(s.histogram.counts));
     m_histogramSource = s.histogramModel.empty() ? QString()
                                                  : tr("%1 scored by %2:%3")
@@ -315,11 +338,14 @@ void ReviewPage::showSnapshot(ReviewSnapshot s)
                                                             QString::fromStdString(s.histogramModel))
                                                        .arg(s.histogramModelVersion);
     showThreshold();
-    m_view->resizeColumnToContents(ReviewQueueModel::PathColumn);
-    m_view->resizeColumnToContents(ReviewQueueModel::PredictedColumn);
-    m_view->resizeColumnToContents(ReviewQueueModel::ConfidenceColumn);
-    m_view->resizeColumnToContents(ReviewQueueModel::Top5Column);
-    m_view->resizeColumnToContents(ReviewQueueModel::StateColumn);
+    for (const int column :
+         {ReviewQueueModel::PathColumn, ReviewQueueModel::StateColumn, ReviewQueueModel::LabelColumn,
+          ReviewQueueModel::PredictedColumn, ReviewQueueModel::ConfidenceColumn, ReviewQueueModel::CatalogLabelColumn,
+          ReviewQueueModel::ModelColumn, ReviewQueueModel::Top5Column})
+        m_view->resizeColumnToContents(column);
+    // A long path does not push the state and the reviewer's label out of sight (its tooltip has it whole).
+    m_view->setColumnWidth(ReviewQueueModel::PathColumn,
+                           std::min(m_view->columnWidth(ReviewQueueModel::PathColumn), kMaxPathColumnWidth));
     // resizeColumnToContents() reads a sample of rows: the thumbnail column is known in advance.
     m_view->setColumnWidth(ReviewQueueModel::ThumbnailColumn, kThumbnailSide + 12);
     QItemSelection selection;
@@ -351,10 +377,49 @@ void ReviewPage::showCounts()
                         locale.toString(qint64(m_counts.skipped)))
                + (m_counts.labeled ? tr(" — %1 to commit").arg(countText(m_counts.labeled, tr("label"), tr("labels")))
                                    : QString());
+    if (m_model->rowCount() != m_model->totalCount())
+        text +=
+            tr(" · %1 of %2 listed").arg(locale.toString(m_model->rowCount()), locale.toString(m_model->totalCount()));
     if (!m_warnings.isEmpty())
         text += QStringLiteral(" · ") + m_warnings.join(QStringLiteral("; "));
+    if (!m_archivedNote.isEmpty())
+        text += QStringLiteral(" · ") + m_archivedNote;
     m_countsLabel->setText(text);
     updateActions();
+}
+
+void ReviewPage::noteArchivedModels(const std::map<std::string, std::string> &stages)
+{
+    // Entries queued by a version that is Archived now: their labels still count, but the queue reflects a model no
+    // longer in use. Said on the page (and in the Queued by column), never silently kept.
+    QStringList parts;
+    for (const auto &[key, stage] : stages)
+        if (stage == "Archived")
+            parts << QString::fromStdString(key);
+    m_archivedNote = parts.isEmpty()
+                         ? QString()
+                         : tr("queued by %1, Archived now: rescore with the current model (pipewright score --model "
+                              "NAME@Production) to refresh the queue")
+                               .arg(parts.join(QStringLiteral(", ")));
+}
+
+QString ReviewPage::actionText(ReviewAction action, const QString &label, const ReviewActionOutcome &out) const
+{
+    if (out.changed.empty())
+        return tr("Nothing changed.");
+    const QString what = out.changed.size() == 1
+                             ? QFileInfo(QString::fromStdString(out.changed.front().path)).fileName()
+                             : countText(std::int64_t(out.changed.size()), tr("image"), tr("images"));
+    const QString undo = tr(" — Backspace to undo");
+    switch (action) {
+    case ReviewAction::Label: return tr("Labeled %1 as %2").arg(what, label) + undo;
+    case ReviewAction::Accept:
+        return tr("Accepted the prediction %1 for %2").arg(QString::fromStdString(out.changed.front().label), what)
+               + undo;
+    case ReviewAction::Skip: return tr("Skipped %1").arg(what) + undo;
+    case ReviewAction::Reopen: return tr("%1 back to pending").arg(what);
+    }
+    return {};
 }
 
 void ReviewPage::showSelection()
@@ -474,7 +539,7 @@ void ReviewPage::startNextAction()
     const ReviewAction action = next.action;
     const std::vector<std::int64_t> ids = next.ids;
     whenFinished(this, QtConcurrent::run([=] { return applyReviewAction(root, action, ids, text); }),
-                 [this, ids, advance = next.advanceAfter](const ReviewActionOutcome &out) {
+                 [this, ids, action, label = next.label, advance = next.advanceAfter](const ReviewActionOutcome &out) {
                      m_running.clear();
                      m_model->updateItems(out.changed);
                      m_counts = out.counts;
@@ -489,9 +554,7 @@ void ReviewPage::startNextAction()
                          showError(this, tr("Review"), out.errors.join(QLatin1Char('\n')));
                          Q_EMIT actionFinished(out.errors.join(QLatin1Char('\n')));
                      } else {
-                         Q_EMIT message(tr("%1 changed")
-                                            .arg(countText(std::int64_t(out.changed.size()), tr("review entry"),
-                                                           tr("review entries"))));
+                         Q_EMIT message(actionText(action, label, out));
                          Q_EMIT actionFinished(QString());
                      }
                      startNextAction();

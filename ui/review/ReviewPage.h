@@ -42,6 +42,7 @@ public:
     void setWorkspace(const QString &root) override;
     /** Reloads in the background, keeping the selection; a reload asked for while one runs follows it. */
     void reload() override;
+    store::Changes reloadsOn() const override { return store::ReviewChanged | store::ModelsChanged; }
 
     /** Labels the selected entries with `label` (one of their model's classes), in the background. */
     void labelSelected(const QString &label);
@@ -95,6 +96,10 @@ public:
     ReviewQueueModel *queueModel() const { return m_model; }
     QTableView *queueView() const { return m_view; }
     QComboBox *labelCombo() const { return m_labelCombo; }
+    /** Which entries are listed: all, those of unlabeled images, those of labeled ones (likely label errors). */
+    QComboBox *filterCombo() const { return m_filter; }
+    /** What the page says of the models that queued the entries when one is Archived now (empty: none is). */
+    QString archivedNote() const { return m_archivedNote; }
     const ReviewCounts &counts() const { return m_counts; }
     /** True while decisions are being written (or wait to be). */
     bool busy() const { return m_busy; }
@@ -121,6 +126,10 @@ private:
     SnapshotLoader<ReviewSnapshot>::Job loadJob();
     void showSelection();
     void showCounts();
+    /** The note on entries queued by a model version that is Archived now, from the snapshot's stages. */
+    void noteArchivedModels(const std::map<std::string, std::string> &stages);
+    /** The status bar's line for a decision written: "Labeled 56978.png as coat — Backspace to undo". */
+    QString actionText(ReviewAction action, const QString &label, const ReviewActionOutcome &out) const;
     void updateActions();
     struct QueuedAction
     {
@@ -163,6 +172,8 @@ private:
     QLabel *m_preview;
     QLabel *m_previewText;
     QComboBox *m_labelCombo;
+    QComboBox *m_filter;
+    QString m_archivedNote;
     QListView *m_grid;
     QStackedWidget *m_stack;
     ConfidenceHistogramView *m_histogram;

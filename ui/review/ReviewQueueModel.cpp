@@ -10,6 +10,8 @@
 #include <QFont>
 #include <QPixmap>
 
+#include <iterator>
+
 namespace pw::ui {
 
 QString top5Text(const std::vector<std::pair<std::string, double>> &top5, int decimals)
@@ -18,6 +20,16 @@ QString top5Text(const std::vector<std::pair<std::string, double>> &top5, int de
     for (const auto &[label, p] : top5)
         parts << QStringLiteral("%1 %2%").arg(QString::fromStdString(label)).arg(p * 100, 0, 'f', decimals);
     return parts.join(QStringLiteral(" · "));
+}
+
+QString catalogLabelText(const review::ReviewItem &item)
+{
+    if (item.currentLabel.empty())
+        return ReviewQueueModel::tr("(none)");
+    // label_source "path": the label came from the image's folder name.
+    const std::string &source = item.currentLabelSource;
+    const QString from = source == "path" ? ReviewQueueModel::tr("folder") : QString::fromStdString(source);
+    return QStringLiteral("%1 (%2)").arg(QString::fromStdString(item.currentLabel), from);
 }
 
 QColor reviewStateColor(const std::string &state)
@@ -39,7 +51,34 @@ ReviewQueueModel::ReviewQueueModel(ThumbnailLoader *thumbnails, QObject *parent)
 void ReviewQueueModel::setItems(std::vector<review::ReviewItem> items)
 {
     beginResetModel();
-    m_items = std::move(items);
+    m_all = std::move(items);
+    rebuild();
+    endResetModel();
+}
+
+void ReviewQueueModel::setFilter(Filter filter)
+{
+    if (filter == m_filter)
+        return;
+    beginResetModel();
+    m_filter = filter;
+    rebuild();
+    endResetModel();
+}
+
+void ReviewQueueModel::setModelStages(std::map<std::string, std::string> stages)
+{
+    m_stages = std::move(stages);
+    if (!m_items.empty())
+        Q_EMIT dataChanged(index(0, ModelColumn), index(rowCount() - 1, ModelColumn));
+}
+
+void ReviewQueueModel::rebuild()
+{
+    m_items.clear();
+    for (const review::ReviewItem &i : m_all)
+        if (m_filter == Filter::All || (m_filter == Filter::Labeled) == !i.currentLabel.empty())
+            m_items.push_back(i);
     m_rowsByKey.clear();
     m_rowById.clear();
     for (int row = 0; row < int(m_items.size()); ++row) {
@@ -47,12 +86,14 @@ void ReviewQueueModel::setItems(std::vector<review::ReviewItem> items)
         m_rowsByKey[ThumbnailLoader::keyOf(i.contentHash, i.path)].append(row);
         m_rowById.insert(i.id, row);
     }
-    endResetModel();
 }
 
 void ReviewQueueModel::updateItems(const std::vector<review::ReviewItem> &items)
 {
     for (const review::ReviewItem &i : items) {
+        for (review::ReviewItem &have : m_all)
+            if (have.id == i.id)
+                have = i;
         const int row = rowOf(i.id);
         if (row < 0)
             continue;
@@ -106,6 +147,12 @@ QVariant ReviewQueueModel::data(const QModelIndex &index, int role) const
         case Top5Column: return top5Text(i.top5);
         case StateColumn: return QString::fromStdString(i.state);
         case LabelColumn: return QString::fromStdString(i.label);
+        case CatalogLabelColumn: return catalogLabelText(i);
+        case ModelColumn: {
+            const auto stage = m_stages.find(modelKey(i.model, i.modelVersion));
+            const QString v = QStringLiteral("%1 v%2").arg(QString::fromStdString(i.model)).arg(i.modelVersion);
+            return stage != m_stages.end() && stage->second == "Archived" ? tr("%1 (Archived)").arg(v) : v;
+        }
         }
         return {};
     case Qt::DecorationRole:
@@ -147,6 +194,12 @@ QVariant ReviewQueueModel::data(const QModelIndex &index, int role) const
                 .arg(top5Text(i.top5, 1), QString::fromStdString(i.model))
                 .arg(i.modelVersion)
                 .arg(QString::fromStdString(i.reason));
+        case CatalogLabelColumn:
+            return i.currentLabel.empty() ? tr("No label in the catalog: %1").arg(QString::fromStdString(i.reason))
+                                          : tr("%1, %2 (%3)")
+                                                .arg(catalogLabelText(i), QString::fromStdString(i.reason),
+                                                     QString::fromStdString(i.currentLabelSource));
+        case ModelColumn: return tr("Queued by %1 version %2").arg(QString::fromStdString(i.model)).arg(i.modelVersion);
         case StateColumn:
         case LabelColumn:
             return i.labeledBy.empty()
@@ -167,9 +220,10 @@ QVariant ReviewQueueModel::headerData(int section, Qt::Orientation orientation, 
 {
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return {};
-    static const char *names[] = {QT_TR_NOOP("Image"),      QT_TR_NOOP("Path"),  QT_TR_NOOP("Predicted"),
-                                  QT_TR_NOOP("Confidence"), QT_TR_NOOP("Top 5"), QT_TR_NOOP("State"),
-                                  QT_TR_NOOP("Label")};
+    static const char *names[] = {QT_TR_NOOP("Image"),      QT_TR_NOOP("Path"),      QT_TR_NOOP("State"),
+                                  QT_TR_NOOP("Your label"), QT_TR_NOOP("Predicted"), QT_TR_NOOP("Confidence"),
+                                  QT_TR_NOOP("Label now"),  QT_TR_NOOP("Queued by"), QT_TR_NOOP("Top 5")};
+    static_assert(std::size(names) == ColumnCount);
     if (role == Qt::DisplayRole)
         return tr(names[section]);
     return {};

@@ -1,11 +1,17 @@
-// Table model of the open review queue, least confident first: thumbnail, path, predicted class, confidence,
-// top-5, state and label. Thumbnails arrive lazily from a ThumbnailLoader (DecorationRole of the first column).
+// Table model of the open review queue, least confident first: thumbnail, path, state and the reviewer's label (kept
+// left, in sight on a laptop), predicted class, confidence, the image's label in the catalog now and its source, the
+// model version that queued the entry, top-5. A filter shows the entries of unlabeled images, of labeled ones (likely
+// label errors) or all. Thumbnails arrive lazily from a ThumbnailLoader (DecorationRole of the first column).
 #pragma once
 
 #include "core/review/Review.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
+
+#include <map>
+#include <string>
+#include <vector>
 
 namespace pw::ui {
 
@@ -19,11 +25,13 @@ public:
     {
         ThumbnailColumn,
         PathColumn,
+        StateColumn,
+        LabelColumn, // the reviewer's label
         PredictedColumn,
         ConfidenceColumn,
+        CatalogLabelColumn, // the image's label in the catalog now, and its source
+        ModelColumn, // the model version that queued the entry
         Top5Column,
-        StateColumn,
-        LabelColumn,
         ColumnCount
     };
     enum Role
@@ -33,11 +41,26 @@ public:
         ModelKeyRole
     };
 
+    /** Which entries are listed, by the image's label in the catalog now. */
+    enum class Filter
+    {
+        All,
+        Unlabeled, // images without a label (the seed's rule: what scoring queues by default)
+        Labeled // images with a label: likely label errors (score --review labeled)
+    };
+
     explicit ReviewQueueModel(ThumbnailLoader *thumbnails, QObject *parent = nullptr);
 
     /** Paths under `root` are shown relative to it. */
     void setWorkspaceRoot(const QString &root) { m_root = root; }
     void setItems(std::vector<review::ReviewItem> items);
+    /** Lists only the entries `filter` keeps (a reset). */
+    void setFilter(Filter filter);
+    Filter filter() const { return m_filter; }
+    /** Entries of the queue, listed or not. */
+    int totalCount() const { return int(m_all.size()); }
+    /** The stage of each queuing model version now, by "model:version" (an Archived one is shown as such). */
+    void setModelStages(std::map<std::string, std::string> stages);
     /** Replaces the entries with these ids (after a label, accept or skip) in place. */
     void updateItems(const std::vector<review::ReviewItem> &items);
     const review::ReviewItem *item(int row) const;
@@ -51,16 +74,23 @@ public:
 
 private:
     void thumbnailReady(const QString &key);
+    /** m_items from m_all by the filter, and the indexes. */
+    void rebuild();
 
     ThumbnailLoader *m_thumbnails;
     QString m_root;
-    std::vector<review::ReviewItem> m_items;
+    std::vector<review::ReviewItem> m_all; // the whole open queue, as loaded
+    std::vector<review::ReviewItem> m_items; // the entries listed
+    Filter m_filter = Filter::All;
+    std::map<std::string, std::string> m_stages;
     QHash<QString, QList<int>> m_rowsByKey; // thumbnail key -> rows
     QHash<std::int64_t, int> m_rowById;
 };
 
 /** "shirt 21% · pullover 19% · …" (the exact values are in the tooltip and the side panel) */
 QString top5Text(const std::vector<std::pair<std::string, double>> &top5, int decimals = 0);
+/** The image's label in the catalog now and its source: "coat (folder)", "coat (human)", "(none)". */
+QString catalogLabelText(const review::ReviewItem &item);
 /** The colour of a review state: pending blue-grey, labeled green, skipped amber. */
 QColor reviewStateColor(const std::string &state);
 

@@ -43,7 +43,9 @@ ReviewSnapshot loadReviewSnapshot(const std::string &workspaceRoot)
             if (s.classes.count(key))
                 continue;
             try {
-                s.classes.emplace(key, reg.version(item.model, item.modelVersion).classes);
+                const registry::ModelVersion v = reg.version(item.model, item.modelVersion);
+                s.classes.emplace(key, v.classes);
+                s.stages.emplace(key, registry::stageName(v.stage));
             } catch (const std::exception &e) {
                 // Its entries can still be skipped, just not labeled: say why instead of failing the page.
                 s.classes.emplace(key, std::vector<std::string>{});

@@ -27,6 +27,7 @@ struct ReviewSnapshot
     std::vector<review::ReviewItem> items; // open entries, least confident first
     ReviewCounts counts;
     std::map<std::string, std::vector<std::string>> classes; // per "model:version", the model's classes
+    std::map<std::string, std::string> stages; // per "model:version", its stage now (None, ..., Archived)
     QStringList warnings; // what could not be read but did not stop the rest (a model missing from the registry)
     // The confidence histogram of the table and model version the least confident entry was scored with.
     std::string histogramTable;

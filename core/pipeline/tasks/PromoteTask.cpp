@@ -33,15 +33,11 @@ QJsonObject runPromote(const TaskContext &c, const TaskParams &p)
               << ": nothing to do\n";
         return promoteOutputs(r);
     }
-    if (!request.gateTable.empty()) {
-        const auto g = registry::checkPromotionGate(c.workspace, r.name, r.version, request.gateTable, c.cancel);
-        c.log << "gate: " << g.summary() << "\n";
-        if (!g.passed)
-            throw std::runtime_error("promotion refused: " + g.summary());
-        r.expectProduction = g.productionVersion;
-    }
-    for (const auto &t : reg.transition(r))
-        c.log << t.name << " version " << t.version << ": " << t.from << " -> " << t.to << "\n";
+    // The workspace's gate table (registry.gate_table) applies here too: registry::promote() reads it.
+    const registry::PromoteOutcome done = registry::promote(c.workspace, *db, request, c.cancel);
+    for (const auto &t : done.transitions)
+        c.log << t.name << " version " << t.version << ": " << t.from << " -> " << t.to
+              << (t.gate.empty() ? "" : " (" + t.gate + ")") << "\n";
     return promoteOutputs(r);
 }
 
@@ -58,8 +54,12 @@ TaskType promoteTask()
                    {"archive_existing", "boolean", false, ""},
                    {"keep_existing", "boolean", false, ""},
                    {"comment", "string", false, ""},
-                   {"gate_table", "string", false, "refuse when the candidate is less accurate than Production on it",
-                    "tables"}},
+                   {"gate_table", "string", false,
+                    "refuse when the candidate is less accurate than Production on it (default: the workspace's "
+                    "registry.gate_table)",
+                    "tables"},
+                   {"no_gate", "boolean", false, "skip the comparison the workspace's registry.gate_table asks for"},
+                   {"reason", "string", false, "why the comparison is skipped (no_gate; recorded)"}},
         .outputs = {"name", "version", "stage"},
         .run = runPromote,
         .colour = "#c06a00",

@@ -1,6 +1,7 @@
 // The score task type: a registered model scores a table's unscored images and queues the unsure ones for review.
 #include "core/pipeline/TaskParams.h"
 #include "core/pipeline/TaskType.h"
+#include "core/requests/Choices.h"
 #include "core/score/Scoring.h"
 
 #include <ostream>
@@ -33,6 +34,9 @@ TaskType scoreTask()
         .params = {{"model", "string", true, "NAME@Production, NAME@ALIAS, NAME:VERSION", "models"},
                    {"table", "string", false, "catalog table (default images)", "tables"},
                    {"threshold", "number", false, "review below this confidence (default 0.95)"},
+                   {"review", requests::choiceKind<score::kReviewModes>(), false,
+                    "what is queued: unlabeled images below the threshold (default), labeled images the model "
+                    "predicts otherwise (likely label errors), or all"},
                    {"review_fraction", "number", false, ""},
                    {"rescore", "boolean", false, ""}},
         .outputs = {"version", "model_version", "scored", "skipped", "failed", "queued_for_review"},

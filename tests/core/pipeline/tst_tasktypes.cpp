@@ -81,10 +81,11 @@ std::vector<std::pair<QString, Fixture>> fixtures(const QString &images, const Q
           {{"name", "{{tasks.register.name}}"}, {"version", "{{tasks.register.version}}"}, {"stage", "Production"}},
           {"register"},
           [](const QJsonObject &o) { QCOMPARE(o.value("stage").toString(), "Production"); }}},
-        // threshold 1: every prediction of a one-epoch model is unsure, so the review queue fills.
+        // The table is labeled by its folders, so the default review mode (unlabeled images) queues nothing; review
+        // "all" queues the images a one-epoch model predicts otherwise than their folder says (likely label errors).
         {"score",
          {"score",
-          {{"model", "shapes@Production"}, {"table", "{{tasks.ingest.table}}"}, {"threshold", 1}},
+          {{"model", "shapes@Production"}, {"table", "{{tasks.ingest.table}}"}, {"threshold", 1}, {"review", "all"}},
           {"promote"},
           positive("queued_for_review")}},
         {"export", {"review-export", {{"file", "review.csv"}}, {"score"}, positive("entries")}},

@@ -88,7 +88,9 @@ const std::map<QString, std::function<Fields(const requests::KeyValues &)>> &par
                            {"stage", registry::stageName(t.to)},
                            {"existing", existing},
                            {"comment", t.comment},
-                           {"gate_table", p.gateTable}};
+                           {"gate_table", p.gateTable},
+                           {"no_gate", p.noGate ? "true" : "false"},
+                           {"reason", p.reason}};
          }},
         {"score",
          [](const requests::KeyValues &v) {
@@ -97,6 +99,7 @@ const std::map<QString, std::function<Fields(const requests::KeyValues &)>> &par
                            {"table", r.table},
                            {"threshold", num(r.threshold)},
                            {"review_fraction", num(r.reviewFraction)},
+                           {"review", score::kReviewModes.name(r.review)},
                            {"seed", std::to_string(r.seed)},
                            {"rescore", r.rescore ? "true" : "false"},
                            {"target", r.target}};
@@ -209,10 +212,15 @@ void tst_Requests::accepted_data()
     QTest::newRow("promote gated") << "promote"
                                    << QStringList{"name=m", "version=2", "stage=Production", "gate_table=test"}
                                    << QStringList{"gate_table=test", "existing=default"};
+    QTest::newRow("promote without gate")
+        << "promote" << QStringList{"name=m", "version=2", "stage=Production", "no_gate=true", "reason=hotfix"}
+        << QStringList{"gate_table=", "no_gate=true", "reason=hotfix"};
     QTest::newRow("score defaults") << "score" << QStringList{"model=m@Production"}
-                                    << QStringList{"model=m@Production", "table=images", "threshold=0.95",
-                                                   "review_fraction=1",  "seed=42",      "rescore=false",
-                                                   "target=local"};
+                                    << QStringList{"model=m@Production", "table=images",    "threshold=0.95",
+                                                   "review_fraction=1",  "seed=42",         "rescore=false",
+                                                   "target=local",       "review=unlabeled"};
+    QTest::newRow("score labeled") << "score" << QStringList{"model=m:2", "review=labeled"}
+                                   << QStringList{"review=labeled"};
     QTest::newRow("score all") << "score"
                                << QStringList{"model=m:2", "table=t",      "threshold=1", "review_fraction=0.25",
                                               "seed=0",    "rescore=true", "target=box"}
@@ -363,6 +371,17 @@ void tst_Requests::refused_data()
     QTest::newRow("promote gate to staging")
         << "promote" << QStringList{"name=m", "version=1", "stage=Staging", "gate_table=t"} << "gate_table"
         << "applies to a promotion to Production, not to Staging";
+    QTest::newRow("promote no gate without reason")
+        << "promote" << QStringList{"name=m", "version=1", "stage=Production", "no_gate=true"} << "reason"
+        << "skipping the comparison needs a reason (it is recorded)";
+    QTest::newRow("promote no gate and a gate table")
+        << "promote"
+        << QStringList{"name=m", "version=1", "stage=Production", "no_gate=true", "reason=r", "gate_table=t"}
+        << "no_gate"
+        << "skipping the comparison and naming a gate table contradict";
+    QTest::newRow("promote reason without no gate")
+        << "promote" << QStringList{"name=m", "version=1", "stage=Production", "reason=r"} << "reason"
+        << "a reason is for skipping the comparison (no_gate)";
     // score
     QTest::newRow("score without model") << "score" << QStringList{"table=t"} << "model"
                                          << "missing";
@@ -375,6 +394,8 @@ void tst_Requests::refused_data()
         << "'1.01' is not a number above 0 and at most 1";
     QTest::newRow("score rescore") << "score" << QStringList{"model=m", "rescore=maybe"} << "rescore"
                                    << "'maybe' is not true or false";
+    QTest::newRow("score review mode") << "score" << QStringList{"model=m", "review=errors"} << "review"
+                                       << "'errors' is not one of unlabeled, labeled, all";
     // review export, labels merge
     QTest::newRow("review export without file") << "review-export" << QStringList{"format=csv"} << "file"
                                                 << "missing";

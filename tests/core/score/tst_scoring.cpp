@@ -13,6 +13,8 @@
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 
+#include "tests/TestData.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -49,6 +51,8 @@ private Q_SLOTS:
     void predictionsExport();
     void unreadableImageDoesNotStopTheBatch();
     void badInput();
+    void queueFollowsTheReviewMode_data();
+    void queueFollowsTheReviewMode();
     void cliContract();
     void staleScratchFoldersAreRemoved();
 
@@ -106,7 +110,7 @@ void tst_Scoring::initTestCase()
     registry::Registry reg(*m_ws, *db);
     const auto v = reg.registerRun(m_runId, "fashion");
     QCOMPARE(v.version, 1);
-    reg.transition({"fashion", 1, registry::Stage::Production, registry::Existing::Default, "test", {}, {}});
+    reg.transition({"fashion", 1, registry::Stage::Production, registry::Existing::Default, "test", {}, {}, {}});
 
     // The new images arrive unlabeled in the same table (their folders say the truth, the rule ignores it).
     ingest::IngestOptions u;
@@ -141,9 +145,13 @@ void tst_Scoring::scoreMergesAndQueues()
         count("SELECT operation = 'MERGE PREDICTIONS' FROM versions WHERE version = " + std::to_string(res.version)),
         1);
 
-    // The queue: exactly the scored images below 0.95 (nobody has labeled any yet), least confident first.
-    const auto below = count("SELECT count(*) FROM predictions WHERE table_name = 'fashion' AND confidence < 0.95");
+    // The queue (review mode unlabeled, the default): exactly the scored images without a label below 0.95, least
+    // confident first; the training images, labeled by their folders, are not queued however unsure the model is.
+    const auto below = count("SELECT count(*) FROM predictions p JOIN images i ON i.table_name = p.table_name AND "
+                             "i.path = p.path AND i.valid_to IS NULL WHERE p.table_name = 'fashion' AND "
+                             "p.confidence < 0.95 AND i.label IS NULL");
     QVERIFY(below > 0);
+    QVERIFY(below < count("SELECT count(*) FROM predictions WHERE table_name = 'fashion' AND confidence < 0.95"));
     QCOMPARE(res.queuedForReview, below);
     auto db = m_ws->openCatalog();
     review::ReviewQueue queue(*m_ws, *db);
@@ -153,6 +161,8 @@ void tst_Scoring::scoreMergesAndQueues()
         QVERIFY(items[i - 1].confidence <= items[i].confidence);
     for (const auto &it : items) {
         QVERIFY(it.confidence < 0.95);
+        QVERIFY(it.currentLabel.empty());
+        QVERIFY(QString::fromStdString(it.reason).startsWith("confidence below"));
         QVERIFY(!it.top5.empty() && it.top5.size() <= 5);
         QCOMPARE(it.top5.front().first, it.predicted);
         QVERIFY(qAbs(it.top5.front().second - it.confidence) < 1e-5);
@@ -629,6 +639,80 @@ void tst_Scoring::unreadableImageDoesNotStopTheBatch()
     QVERIFY(res.failures.front().path.find("b.png") != std::string::npos);
     QVERIFY2(res.failures.front().reason.find("changed") != std::string::npos, res.failures.front().reason.c_str());
     QCOMPARE(count("SELECT count(*) FROM predictions WHERE table_name = 'late'"), 1);
+}
+
+void tst_Scoring::queueFollowsTheReviewMode_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<QStringList>("queued"); // file names, sorted
+    // a.png: no label, unsure; b.png: no label, sure; c.png: labeled "circle" by its folder, predicted "square"
+    // (sure); d.png: labeled "circle", predicted "circle" (unsure); e.png: labeled "circle" by a person, predicted
+    // "square".
+    QTest::newRow("unlabeled (the seed's rule)") << "unlabeled" << QStringList{"a.png"};
+    QTest::newRow("labeled: likely label errors") << "labeled" << QStringList{"c.png"};
+    QTest::newRow("all") << "all" << QStringList{"a.png", "c.png"};
+}
+
+// The queue a MERGE PREDICTIONS makes, by review mode, on five images whose labels and predictions are set by hand.
+void tst_Scoring::queueFollowsTheReviewMode()
+{
+    QFETCH(QString, mode);
+    QFETCH(QStringList, queued);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString labeled = dir.filePath("src/circle"), unlabeled = dir.filePath("new");
+    for (const char *name : {"c.png", "d.png", "e.png"})
+        QVERIFY(test::writeImage(labeled + "/" + name, 16, 16, 3, name[0]));
+    for (const char *name : {"a.png", "b.png"})
+        QVERIFY(test::writeImage(unlabeled + "/" + name, 16, 16, 3, name[0]));
+    const auto ws = store::Workspace::open(dir.filePath("ws").toStdString());
+    ingest::IngestOptions o;
+    o.source = dir.filePath("src").toStdString();
+    o.table = "t";
+    o.labels = ingest::LabelRule::Folder;
+    QCOMPARE(ingest::ingest(ws, o).added, 3);
+    o.source = unlabeled.toStdString();
+    o.labels = ingest::LabelRule::None;
+    QCOMPARE(ingest::ingest(ws, o).added, 2);
+    auto db = ws.openCatalog();
+    {
+        // e.png's label came from a person (a merged review): not second-guessed by a labeled review.
+        store::Statement st(*db, "UPDATE images SET label_source = 'human' WHERE path LIKE '%/e.png'");
+        st.exec();
+    }
+    auto path = [&](const char *name) {
+        store::Statement st(*db, "SELECT path FROM images WHERE path LIKE ?1");
+        st.bind(1, std::string("%/") + name);
+        return st.step() ? st.text(0) : std::string();
+    };
+    const std::vector<score::PredictionRow> rows = {{path("a.png"), "", "square", 0.5, "[]"},
+                                                    {path("b.png"), "", "square", 0.99, "[]"},
+                                                    {path("c.png"), "", "square", 0.99, "[]"},
+                                                    {path("d.png"), "", "circle", 0.5, "[]"},
+                                                    {path("e.png"), "", "square", 0.99, "[]"}};
+    score::MergeOptions m;
+    m.table = "t";
+    m.model = "m";
+    m.modelVersion = 1;
+    m.threshold = 0.95;
+    m.review = *score::kReviewModes.parse(mode.toStdString());
+    const auto stats = score::mergePredictions(*db, m, rows);
+    QCOMPARE(stats.queued, queued.size());
+    QStringList names;
+    for (const auto &item : review::ReviewQueue(ws, *db).list()) {
+        names << QFileInfo(QString::fromStdString(item.path)).fileName();
+        // Each entry says the image's label now and where it came from, and why it is there.
+        if (names.last() == "c.png") {
+            QCOMPARE(item.currentLabel, std::string("circle"));
+            QCOMPARE(item.currentLabelSource, std::string("path"));
+            QCOMPARE(item.reason, std::string("predicted square, labeled circle (path)"));
+        } else {
+            QCOMPARE(item.currentLabel, std::string());
+            QCOMPARE(item.reason, std::string("confidence below 0.95"));
+        }
+    }
+    names.sort();
+    QCOMPARE(names, queued);
 }
 
 void tst_Scoring::badInput()
