@@ -9,6 +9,8 @@ packages=(
   build-essential cmake ninja-build ccache clang-format
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libxkbcommon-dev
   libopencv-dev libsqlite3-dev libssl-dev zlib1g-dev libtorch-dev
+  # charts: QCustomPlot for Qt 6 (CMake package QCustomPlotQt6)
+  libqcustomplot-dev
   # run: Qt's platform plugins and SVG icon loader
   qt6-image-formats-plugins libqt6svg6
   # test and benchmark: the real Fashion-MNIST set, a display for screenshots, numpy (the shard
