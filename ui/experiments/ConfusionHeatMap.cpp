@@ -117,21 +117,27 @@ void ConfusionHeatMap::relayout()
                            + 16 + fm.horizontalAdvance(QStringLiteral("100%")) + 6; // the colour scale
     const int rowWidth = std::min(nameWidth + 8, width() / 3);
     const int across = width() - rowWidth - rightWidth - 4;
-    // Column names lie flat when a cell can hold the widest, and stand upright otherwise.
+    // Cells take the room there is, up to twice as wide as tall (or tall as wide): a wide pane gives the counts
+    // room. Column names lie flat when a cell can hold the widest, and stand upright otherwise.
+    const auto size = [&](int columnHeight) {
+        const int w = across / n, h = (height() - top - columnHeight - 4) / n;
+        return QSize(std::max(4, std::min(w, 2 * h)), std::max(4, std::min(h, 2 * w)));
+    };
     int columnHeight = fm.height() + 4;
-    l.cell = std::min(across / n, (height() - top - columnHeight - 4) / n);
-    const bool upright = l.cell < nameWidth + 6;
+    QSize cell = size(columnHeight);
+    const bool upright = cell.width() < nameWidth + 6;
     if (upright) {
         columnHeight = std::min(nameWidth + 8, std::max(fm.height(), (height() - top) / 3));
-        l.cell = std::min(across / n, (height() - top - columnHeight - 4) / n);
+        cell = size(columnHeight);
     }
-    l.cell = std::max(l.cell, 4);
-    l.grid = QRect(rowWidth, top + columnHeight, l.cell * n, l.cell * n);
+    l.cellWidth = cell.width();
+    l.cell = cell.height();
+    l.grid = QRect(rowWidth, top + columnHeight, l.cellWidth * n, l.cell * n);
     l.rowLabels = QRect(0, l.grid.top(), rowWidth - 6, l.grid.height());
     l.columnLabels = QRect(l.grid.left(), top, l.grid.width(), columnHeight - 4);
     // A name is cut when its room is shorter than it, or when the rows (or the columns) are thinner than a line.
     const bool rowsFit = rowWidth >= nameWidth + 8 && l.cell >= fm.height();
-    const bool columnsFit = upright ? columnHeight >= nameWidth + 8 && l.cell >= fm.height() : true;
+    const bool columnsFit = upright ? columnHeight >= nameWidth + 8 && l.cellWidth >= fm.height() : true;
     l.elided = !rowsFit || !columnsFit;
     l.scaleLeft = l.grid.right() + 6 + fm.horizontalAdvance(QStringLiteral("100.0%")) + 10;
     // The cells' text: the largest font (up to the widget's) in which the widest text fits a cell.
@@ -144,7 +150,7 @@ void ConfusionHeatMap::relayout()
     for (double pt = font().pointSizeF(); pt >= kSmallestCellFont; pt -= 0.5) {
         f.setPointSizeF(pt);
         const QFontMetrics m(f);
-        if (m.horizontalAdvance(widest) + 4 <= l.cell && m.height() <= l.cell) {
+        if (m.horizontalAdvance(widest) + 4 <= l.cellWidth && m.height() <= l.cell) {
             l.cellFont = f;
             l.showText = true;
             break;
@@ -155,7 +161,7 @@ void ConfusionHeatMap::relayout()
 QRect ConfusionHeatMap::cellRect(int trueClass, int predicted) const
 {
     const Layout &l = m_layout;
-    return QRect(l.grid.left() + predicted * l.cell, l.grid.top() + trueClass * l.cell, l.cell, l.cell);
+    return QRect(l.grid.left() + predicted * l.cellWidth, l.grid.top() + trueClass * l.cell, l.cellWidth, l.cell);
 }
 
 QRect ConfusionHeatMap::rowLabelRect(int i) const
@@ -167,7 +173,7 @@ QRect ConfusionHeatMap::rowLabelRect(int i) const
 QRect ConfusionHeatMap::columnLabelRect(int i) const
 {
     const Layout &l = m_layout;
-    return QRect(l.grid.left() + i * l.cell, l.columnLabels.top(), l.cell, l.columnLabels.height());
+    return QRect(l.grid.left() + i * l.cellWidth, l.columnLabels.top(), l.cellWidth, l.columnLabels.height());
 }
 
 QString ConfusionHeatMap::cellText(int trueClass, int predicted) const
@@ -220,6 +226,8 @@ void ConfusionHeatMap::paintLabels(QPainter &p)
         if (l.cell >= fm.height()) {
             const QRect row = rowLabelRect(i);
             p.drawText(row, Qt::AlignRight | Qt::AlignVCenter, fm.elidedText(name, Qt::ElideRight, row.width()));
+        }
+        if (l.cellWidth >= fm.height()) {
             const QRect column = columnLabelRect(i);
             if (upright) {
                 // Bottom to top, ending at the grid, like a spreadsheet's rotated header.

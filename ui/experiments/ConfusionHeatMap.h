@@ -60,7 +60,8 @@ private:
     struct Layout
     {
         QRect grid; // the n x n cells
-        int cell = 0;
+        int cell = 0; // a cell's height
+        int cellWidth = 0;
         QRect rowLabels; // left of the grid
         QRect columnLabels; // above the grid
         bool elided = false;

@@ -80,7 +80,8 @@ void LabelCountChart::fitNames()
     int widest = 0;
     for (const auto &entry : m_counts)
         widest = std::max(widest, fm.horizontalAdvance(labelName(entry.first)));
-    const double slot = double(axisRect()->width()) / std::max(1.0, xAxis->range().size());
+    // The widget's width less the count axis: the axis rect itself is laid out only at the next replot.
+    const double slot = double(std::max(1, width() - 60)) / std::max(1.0, xAxis->range().size());
     const double rotation = widest + 6 <= slot ? 0 : fm.height() * 1.5 <= slot ? -45 : -90;
     xAxis->setTickLabelRotation(rotation);
 }
