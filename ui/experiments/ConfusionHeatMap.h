@@ -49,7 +49,7 @@ public:
     QString toolTipAt(const QPoint &pos) const;
 
     QSize sizeHint() const override { return {460, 360}; }
-    QSize minimumSizeHint() const override { return {200, 160}; }
+    QSize minimumSizeHint() const override { return {160, 120}; }
 
 protected:
     void paintEvent(QPaintEvent *event) override;

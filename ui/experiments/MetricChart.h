@@ -57,7 +57,7 @@ public:
     QRect plotRect() const;
 
     QSize sizeHint() const override { return {420, 240}; }
-    QSize minimumSizeHint() const override { return {240, 160}; }
+    QSize minimumSizeHint() const override { return {200, 120}; }
 
 Q_SIGNALS:
     void logYChanged(bool on);
