@@ -510,7 +510,9 @@ void tst_PipelinesPage::runMonitorTellsTheTruth()
     QTRY_COMPARE_WITH_TIMEOUT(grid->columnCount(), 1, 10000);
     const std::int64_t run1 = grid->runId(0);
     QCOMPARE(dock->shownRun(), run1);
-    QTRY_VERIFY_WITH_TIMEOUT(dock->log()->text().contains("started"), 10000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        dock->log()->text().contains("started"),
+        qPrintable(dock->log()->path() + " | " + dock->log()->text() + " | " + w.nodeText("wait")), 10000);
     const QString log1 = dock->log()->path();
     QVERIFY(!log1.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(!dock->gantt()->headerText().isEmpty() && dock->gantt()->barOf("wait").isValid(), 5000);
