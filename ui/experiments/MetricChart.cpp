@@ -184,6 +184,9 @@ void MetricChart::buildGraphs()
         g->setName(s.label);
         g->setPen(QPen(s.color, 2, s.style));
         g->setAdaptiveSampling(true);
+        // A curve with more points than a screen has pixel columns is drawn as a band of zigzags whose corners
+        // cannot be told apart: without antialiasing it costs a fraction (20 runs x 10,000 steps: ~1.7 s with).
+        g->setAntialiased(s.points.size() <= 2000);
         QVector<double> keys, values;
         keys.reserve(qsizetype(s.points.size()));
         values.reserve(qsizetype(s.points.size()));
