@@ -20,6 +20,15 @@ static void setIdentity()
     QCoreApplication::setApplicationVersion(PIPEWRIGHT_VERSION);
 }
 
+// "1366x768" as a size; an empty size for anything else (or below 320x240).
+static QSize parseSize(const QString &text)
+{
+    const QStringList parts = text.toLower().split('x');
+    bool okW = false, okH = false;
+    const int w = parts.size() == 2 ? parts[0].toInt(&okW) : 0, h = parts.size() == 2 ? parts[1].toInt(&okH) : 0;
+    return okW && okH && w >= 320 && h >= 240 ? QSize(w, h) : QSize();
+}
+
 static int runGui(int argc, char **argv)
 {
     QApplication app(argc, argv);
@@ -55,9 +64,18 @@ static int runGui(int argc, char **argv)
     const QString root = parser.isSet("workspace") ? parser.value("workspace")
                          : positional.size() == 1  ? positional.front()
                                                    : QString::fromStdString(pw::store::Workspace::defaultRoot());
+    QSize size(1600, 1000);
+    if (parser.isSet("size")) {
+        size = parseSize(parser.value("size"));
+        if (size.isEmpty()) {
+            std::cerr << "pipewright: --size: '" << parser.value("size").toStdString()
+                      << "' is not a size WIDTHxHEIGHT of at least 320x240 (e.g. 1366x768)\n";
+            return pw::cli::kUsage;
+        }
+    }
     pw::ui::MainWindow window;
-    if (parser.isSet("screenshot"))
-        window.resize(1600, 1000);
+    if (parser.isSet("screenshot") || parser.isSet("size"))
+        window.resize(size);
     // First run: no folder named and no default workspace yet, so the welcome page offers the choices.
     const bool named = parser.isSet("workspace") || positional.size() == 1 || parser.isSet("pipeline");
     const bool welcome = !named && !QFileInfo::exists(root + "/catalog.db");

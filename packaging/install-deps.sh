@@ -11,6 +11,8 @@ packages=(
   libopencv-dev libsqlite3-dev libssl-dev zlib1g-dev libtorch-dev
   # build: torch.distributed's Gloo backend for data-parallel training (pipewright-worker --distributed)
   libgloo-dev
+  # charts: QCustomPlot for Qt 6 (CMake package QCustomPlotQt6)
+  libqcustomplot-dev
   # run: Qt's platform plugins and SVG icon loader
   qt6-image-formats-plugins libqt6svg6
   # test and benchmark: the real Fashion-MNIST set, a display for screenshots, numpy (the shard

@@ -672,6 +672,7 @@ const std::vector<Option> &workbenchOptions()
 {
     static const std::vector<Option> options = {
         value("screenshot", "FILE", "saves a PNG of the window (1600x1000) once its data is shown, then quits"),
+        value("size", "WxH", "the window's size for --screenshot, e.g. 1366x768 (default 1600x1000)"),
         value("page", "PAGE", "shows this page first: pipelines, images, review, experiments or models"),
         value("pipeline", "FILE", "opens this pipeline file on the Pipelines page"),
     };

@@ -218,8 +218,10 @@ struct OutputCopy
     {
         const std::int64_t room = std::max<std::int64_t>(0, limit - written);
         const std::int64_t keep = std::min<std::int64_t>(room, n);
-        if (keep > 0)
+        if (keep > 0) {
             std::fwrite(buf, 1, std::size_t(keep), log);
+            std::fflush(log); // a reader following the log (the runs dock) sees each line as it comes
+        }
         written += keep;
         dropped += n - keep;
         tail.append(buf, std::size_t(n));

@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QtEndian>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -43,6 +44,7 @@ private Q_SLOTS:
     void helpNeedsNoDisplay_data();
     void helpNeedsNoDisplay();
     void cudaRefusedUpFront();
+    void screenshotSize();
 
 private:
     struct Result
@@ -562,6 +564,32 @@ void tst_Cli::cudaRefusedUpFront()
     QCOMPARE(runs.exitCode, 0);
     QCOMPARE(runs.json().array().size(), 0);
     QVERIFY(QDir(ws + "/shards").entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty());
+}
+
+void tst_Cli::screenshotSize()
+{
+    // `--size WxH` and its value are the workbench's: "1366x768" is not taken for a command, and the PNG has
+    // that size (the window's minimum size fits a 1366x768 laptop screen).
+    const QString ws = m_dir.filePath("shot-ws");
+    QCOMPARE(run({"ingest", m_dir.filePath("src"), "--table", "bugs", "--workspace", ws}).exitCode, 0);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    for (const QString &size : {QStringLiteral("1366x768"), QStringLiteral("1920x1080")}) {
+        const QString file = m_dir.filePath("shot-" + size + ".png");
+        const Result r = runIn(QString(), {"--workspace", ws, "--screenshot", file, "--size", size, "--page", "images"},
+                               env);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QFile png(file);
+        QVERIFY(png.open(QIODevice::ReadOnly));
+        const QByteArray header = png.read(24); // the signature, then IHDR: width and height, big-endian
+        QCOMPARE(header.size(), 24);
+        const auto be32 = [&](int at) { return qFromBigEndian<quint32>(header.constData() + at); };
+        QCOMPARE(QStringLiteral("%1x%2").arg(be32(16)).arg(be32(20)), size);
+    }
+    const Result bad = runIn(QString(), {"--workspace", ws, "--screenshot", m_dir.filePath("x.png"), "--size", "big"},
+                             env);
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains("--size: 'big'"), bad.err.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)

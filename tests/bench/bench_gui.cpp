@@ -6,7 +6,10 @@
 //     steps, with the whole graph in view and at 1:1 (target >= 60 fps), beside repainting without moving;
 //  3. how long the GUI thread is kept busy while runs of 20 shell tasks (0.05 s each, 4 in parallel) go through
 //     PipelinesPage::run: the longest gap between the ticks of a 5 ms timer (target <= 50 ms), beside the same
-//     timer with nothing running.
+//     timer with nothing running;
+//  4. the metric chart with 20 runs x 10,000 steps: setSeries + a full render at 1000x700 (target <= 500 ms),
+//     then a zoom (the x range halved) + render, beside drawing the same points as plain polylines.
+//     `bench_gui WORK_DIR --charts` runs only this part.
 //
 //   cmake -B build -DPIPEWRIGHT_BENCHMARKS=ON && cmake --build build --target bench_gui
 //   build/bin/bench_gui /tmp/gui-bench          (QT_QPA_PLATFORM defaults to offscreen)
@@ -15,6 +18,7 @@
 #include "ui/dag/DagScene.h"
 #include "ui/dag/DagView.h"
 #include "ui/dag/NodeItem.h"
+#include "ui/experiments/MetricChart.h"
 #include "ui/pipelines/PipelineEditor.h"
 #include "ui/pipelines/PipelinesPage.h"
 #include "ui/pipelines/PropertiesPanel.h"
@@ -36,6 +40,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -139,6 +144,63 @@ struct Watchdog
     }
 };
 
+// 4. The metric chart: 20 random-walk loss curves of 10,000 steps, drawn at 1000x700.
+void benchCharts()
+{
+    constexpr int kRuns = 20, kSteps = 10000;
+    std::mt19937 rng(11);
+    std::normal_distribution<double> noise(0, 0.02);
+    std::vector<ui::ChartSeries> series;
+    for (int r = 0; r < kRuns; ++r) {
+        ui::ChartSeries s{QStringLiteral("run-%1").arg(r), ui::seriesColor(r), Qt::SolidLine, false, {}};
+        s.points.reserve(kSteps);
+        for (int i = 0; i < kSteps; ++i)
+            s.points.emplace_back(i, 2.3 * std::exp(-i / (1500.0 + 100 * r)) + 0.1 + noise(rng));
+        series.push_back(std::move(s));
+    }
+    const auto render = [](QWidget &w) {
+        QImage image(w.size(), QImage::Format_ARGB32_Premultiplied);
+        image.fill(Qt::white);
+        QPainter painter(&image);
+        w.render(&painter);
+    };
+    std::vector<double> full, again;
+    for (int round = 0; round < 3; ++round) {
+        ui::MetricChart chart;
+        chart.resize(1000, 700);
+        const auto t0 = Clock::now();
+        chart.setSeries(series, QStringLiteral("train_loss"), {}, QStringLiteral("step"));
+        render(chart);
+        const auto t1 = Clock::now();
+        render(chart);
+        full.push_back(ms(t0, t1));
+        again.push_back(ms(t1, Clock::now()));
+    }
+    std::vector<double> floors;
+    for (int round = 0; round < 3; ++round) {
+        const auto f0 = Clock::now();
+        QImage plain(1000, 700, QImage::Format_ARGB32_Premultiplied);
+        plain.fill(Qt::white);
+        QPainter p(&plain);
+        p.setRenderHint(QPainter::Antialiasing);
+        for (const ui::ChartSeries &s : series) {
+            QPolygonF line;
+            line.reserve(qsizetype(s.points.size()));
+            for (const QPointF &pt : s.points)
+                line << QPointF(pt.x() / kSteps * 1000, 700 - pt.y() / 2.5 * 700);
+            p.setPen(QPen(s.color, 2));
+            p.drawPolyline(line);
+        }
+        floors.push_back(ms(f0, Clock::now()));
+    }
+    const double med = median(full), floor = median(floors);
+    std::printf("metric chart, %d runs x %d steps, 1000x700: setSeries + render %8.1f ms median of 3\n", kRuns, kSteps,
+                med);
+    std::printf("  a second render, nothing changed          %8.1f ms\n", median(again));
+    std::printf("  floor: the points as plain polylines      %8.1f ms  ratio %.1fx\n", floor, med / floor);
+    std::printf("%s  20 runs x 10,000 steps draw in <= 500 ms\n", med <= 500 ? "PASS" : "FAIL");
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -151,6 +213,10 @@ int main(int argc, char **argv)
         return 2;
     }
     const std::string root = argv[1];
+    if (argc > 2 && QByteArray(argv[2]) == "--charts") {
+        benchCharts();
+        return 0;
+    }
     std::filesystem::remove_all(root);
     std::filesystem::create_directories(root);
     const QString bigFile = QString::fromStdString(root + "/big.json");
@@ -306,5 +372,6 @@ int main(int argc, char **argv)
         worstGap);
     std::printf("  floor: the same timer, nothing running   %8.1f ms  (%d ticks in 1 s)\n", idle.worstMs, idle.ticks);
     std::printf("%s  the GUI thread never stalls > 50 ms during a run\n", worstGap <= 50 ? "PASS" : "FAIL");
+    benchCharts();
     return 0;
 }

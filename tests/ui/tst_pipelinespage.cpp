@@ -17,6 +17,8 @@
 #include "ui/pipelines/RunsDock.h"
 
 #include <QAbstractItemModelTester>
+#include <QDir>
+#include <QImage>
 #include <QAction>
 #include <QApplication>
 #include <QFileInfo>
@@ -142,6 +144,7 @@ private Q_SLOTS:
     void panelEditIsUndoable();
     void problemSelectsTaskAndFocusesField();
     void dirtyMarker();
+    void runMonitorTellsTheTruth();
 
 private:
     // A fresh workspace with pipelines/fan.json.
@@ -469,6 +472,85 @@ void tst_PipelinesPage::dirtyMarker()
     QVERIFY(errors.empty());
     QCOMPARE(saved.layout.at("a").y, a.y() - 40);
     QCOMPARE(jsonOf(saved), jsonOf(e->model()->pipeline()));
+}
+
+void tst_PipelinesPage::runMonitorTellsTheTruth()
+{
+    // One task that says it started and waits for a flag file: the run is held at a known point while the dock
+    // is checked.
+    const QString flag = m_dir->filePath("release");
+    const QJsonArray tasks{
+        shellTask("wait", QString("echo started; until [ -e '%1' ]; do sleep 0.05; done; echo released").arg(flag))};
+    QVERIFY(test::writeFile(
+        m_root + "/pipelines/fan.json",
+        QJsonDocument(QJsonObject{{"name", "held"}, {"format_version", 1}, {"tasks", tasks}}).toJson()));
+    Workbench w(m_root);
+    ui::RunsDock *dock = w.page->runsDock();
+    RunGridModel *grid = dock->grid();
+    QCOMPARE(grid->columnCount(), 0);
+    // No runs yet: the timeline says so (not "click a column" of a grid that has none); the legend is there.
+    QVERIFY2(dock->gantt()->emptyText().contains("No runs"), qPrintable(dock->gantt()->emptyText()));
+    QVERIFY(dock->legend()->isVisible());
+    for (const QString &word : {"success", "failed", "running", "pending", "selected"})
+        QVERIFY2(dock->legend()->text().contains(word), qPrintable(word));
+
+    // A task added in the editor gets its row before any run.
+    pipeline::Task extra;
+    extra.key = "extra";
+    extra.type = "shell";
+    extra.params = QJsonObject{{"argv", QJsonArray{"/bin/true"}}};
+    w.editor()->model()->addTask(extra, {300, 0});
+    QCOMPARE(grid->rowCount(), 2);
+    QCOMPARE(grid->taskKey(1), QString("extra"));
+    w.editor()->model()->removeTask("extra");
+    QCOMPARE(grid->rowCount(), 1);
+
+    // Run 1, held: the log pane follows the running task without a click; the header's clock and the bar grow.
+    QCOMPARE(w.page->run(PipelinesPage::RunScope::All), QString());
+    QTRY_COMPARE_WITH_TIMEOUT(grid->columnCount(), 1, 10000);
+    const std::int64_t run1 = grid->runId(0);
+    QCOMPARE(dock->shownRun(), run1);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        dock->log()->text().contains("started"),
+        qPrintable(dock->log()->path() + " | " + dock->log()->text() + " | " + w.nodeText("wait")), 10000);
+    const QString log1 = dock->log()->path();
+    QVERIFY(!log1.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(!dock->gantt()->headerText().isEmpty() && dock->gantt()->barOf("wait").isValid(), 5000);
+    const QString header = dock->gantt()->headerText();
+    const double bar = dock->gantt()->barOf("wait").width();
+    QTRY_VERIFY_WITH_TIMEOUT(dock->gantt()->headerText() != header, 5000); // the clock advances while it runs
+    QVERIFY2(dock->gantt()->headerText().contains("RUNNING"), qPrintable(dock->gantt()->headerText()));
+    Q_UNUSED(bar);
+    // The bar spans the run so far: it reaches the right end of the timeline while the task runs.
+    QVERIFY(dock->gantt()->barOf("wait").right() >= dock->gantt()->width() - 12);
+    QVERIFY(test::writeFile(flag, "go"));
+    QVERIFY(w.waitForRunEnd());
+
+    // Run 2: the dock follows it; its log replaces run 1's.
+    QVERIFY(QFile::remove(flag));
+    QCOMPARE(w.page->run(PipelinesPage::RunScope::All), QString());
+    QTRY_COMPARE_WITH_TIMEOUT(grid->columnCount(), 2, 10000);
+    const std::int64_t run2 = grid->runId(1);
+    QVERIFY(run2 != run1);
+    QCOMPARE(dock->shownRun(), run2);
+    QTRY_VERIFY_WITH_TIMEOUT(dock->log()->path() != log1 && dock->log()->text().contains("started"), 10000);
+    QVERIFY(test::writeFile(flag, "go"));
+    QVERIFY(w.waitForRunEnd());
+    QVERIFY2(dock->gantt()->emptyText().contains("click a column"), qPrintable(dock->gantt()->emptyText()));
+
+    // A selected cell keeps its state's colour inside and is outlined in a colour no state has.
+    w.clickCell(0, 0);
+    QTableView *view = w.gridView();
+    const QRect cell = view->visualRect(grid->index(0, 0));
+    const QImage image = view->viewport()->grab().toImage();
+    const QColor inside = image.pixelColor(cell.center());
+    const QColor outline = image.pixelColor(cell.left() + 1, cell.center().y());
+    QCOMPARE(inside, ui::stateColor("TERMINATED", "SUCCESS"));
+    QCOMPARE(outline, ui::selectionColor());
+    for (const auto &[life, result] : ui::legendStates())
+        QVERIFY(ui::stateColor(life, result) != ui::selectionColor());
+    for (const char *life : {"RUNNING", "TERMINATING", "PENDING", "QUEUED", "BLOCKED", ""})
+        QVERIFY(ui::stateColor(life, "") != ui::selectionColor());
 }
 
 QTEST_MAIN(tst_PipelinesPage)

@@ -200,7 +200,7 @@ void tst_ReviewFlow::thresholdTuner()
     QCOMPARE(view->threshold(), 0.95); // scoring's default threshold, exactly, until it is dragged
 
     // Dragging the line: press where the threshold is, move there (the view snaps to a bin edge).
-    const QRect r = view->rect().adjusted(8, 8, -8, -22);
+    const QRect r = view->plotRect();
     const int x = r.left() + int(std::lround(threshold * r.width()));
     QTest::mousePress(view, Qt::LeftButton, {}, QPoint(r.left() + r.width() / 3, r.center().y()));
     QMouseEvent move(QEvent::MouseMove, QPointF(x, r.center().y()), view->mapToGlobal(QPointF(x, r.center().y())),

@@ -239,7 +239,7 @@ QSplitter *ExperimentsPage::buildSidePanel()
     side->addWidget(m_evalBox);
     side->addWidget(m_parallelBox);
     side->addWidget(buildLowerTabs());
-    side->setStretchFactor(0, 2);
+    side->setStretchFactor(0, 4); // the curves get the most of the extra height
     side->setStretchFactor(1, 2);
     side->setStretchFactor(2, 2);
     side->setStretchFactor(3, 3);

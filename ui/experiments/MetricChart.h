@@ -1,16 +1,17 @@
-// A small line chart of metric curves drawn with QPainter: a left axis, an optional right axis (for series that
-// use it), epochs along the bottom, and a legend above the plot (a few rows at most; "+N more" and a tooltip
-// beyond). Long series are thinned per pixel column before drawing, and the thinned lines are kept until the
-// series or the plot's size change, so a repaint that changes nothing is cheap.
+// The metric curves chart, on QCustomPlot: a left axis, an optional right axis (for series that use it), steps,
+// epochs or seconds along the bottom, and a legend above the plot (a few rows at most; "+N more" and a tooltip
+// beyond). The wheel zooms, a drag pans, a double click fits the data again; hovering a curve names its run, x
+// and value; a click on a legend entry hides or shows its curve; the context menu switches a log y axis and
+// exports PNG, PDF or SVG. QCustomPlot's adaptive sampling thins long curves to what the pixels show.
 #pragma once
+
+#include "ui/charts/Plot.h"
 
 #include <QColor>
 #include <QPointF>
 #include <QPolygonF>
+#include <QSet>
 #include <QString>
-#include <QWidget>
-
-class QPainter;
 
 #include <vector>
 
@@ -25,7 +26,7 @@ struct ChartSeries
     std::vector<QPointF> points; // x: epoch (or step); NaN and inf y values are left out
 };
 
-class MetricChart : public QWidget
+class MetricChart : public QCustomPlot
 {
     Q_OBJECT
 public:
@@ -38,48 +39,53 @@ public:
     void setMessage(const QString &text);
 
     const std::vector<ChartSeries> &series() const { return m_series; }
+    const QString &message() const { return m_message; }
+
+    /** A logarithmic left axis (values <= 0 are left out of it). */
+    void setLogY(bool on);
+    bool logY() const { return m_logY; }
+    /** Whether series `i` is drawn (a click on its legend entry hides or shows it). */
+    bool isSeriesVisible(std::size_t i) const;
+    void setSeriesVisible(std::size_t i, bool visible);
+    /** The legend entry of series `i` as the last layout placed it; empty while it has no room there. */
+    QRect legendEntryRect(std::size_t i) const;
+    /** The tooltip a hover at `pos` shows: the series, x and value of the nearest point within a few pixels. */
+    QString pointToolTip(const QPoint &pos) const;
+    /** Both axes back to the whole data, after a zoom or a pan (a double click does it too). */
+    void fitToData();
+    /** The plot rectangle in widget pixels (the axes' inside). */
+    QRect plotRect() const;
 
     QSize sizeHint() const override { return {420, 240}; }
-    QSize minimumSizeHint() const override { return {240, 160}; }
+    QSize minimumSizeHint() const override { return {200, 120}; }
+
+Q_SIGNALS:
+    void logYChanged(bool on);
 
 protected:
     void paintEvent(QPaintEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseDoubleClickEvent(QMouseEvent *event) override;
+    void contextMenuEvent(QContextMenuEvent *event) override;
     bool event(QEvent *event) override;
 
 private:
-    struct Frame;
-    // paintEvent()'s steps: the data's ranges (false: nothing to draw), the legend (returns the top of its last
-    // row), the plot rectangle and ticks (false: no room), the axes, their titles, the thinned curves, the curves.
-    bool measure(Frame &f) const;
-    int paintLegend(QPainter &p);
-    bool placePlot(Frame &f, int legendY) const;
-    void paintAxes(QPainter &p, const Frame &f);
-    void paintAxisTitles(QPainter &p, const Frame &f);
-    void thinCurves(const Frame &f);
-    void paintCurves(QPainter &p, const Frame &f);
-
-    // The curves in pixels for one plot rectangle and axis ranges, per series: its thinned polylines and,
-    // while it has few points, the points that get markers.
-    struct Drawn
-    {
-        std::vector<QPolygonF> lines;
-        std::vector<QPointF> marks;
-    };
-    struct DrawnKey
-    {
-        QRect plot;
-        double x0 = 0, x1 = 0, leftLo = 0, leftHi = 0, rightLo = 0, rightHi = 0;
-        bool operator==(const DrawnKey &) const = default;
-    };
+    // setSeries()'s steps: the graphs, the axes' titles and scale, the legend's entries for this size.
+    void buildGraphs();
+    void setUpAxes();
+    void layOutLegend();
+    void toggleFromLegend(QCPAbstractLegendItem *item);
+    void refresh();
 
     std::vector<ChartSeries> m_series;
+    std::vector<QCPGraph *> m_graphs; // one per series, in order
     QString m_leftTitle;
     QString m_rightTitle;
     QString m_xTitle;
     QString m_message;
-    std::vector<Drawn> m_drawn; // empty until the first paint after setSeries()
-    DrawnKey m_drawnKey;
-    QRect m_legendRect; // where the last paint put the legend, for its tooltip
+    QSet<QString> m_hiddenLabels; // kept across setSeries(): a smoothing change keeps what was hidden hidden
+    bool m_logY = false;
     int m_legendHidden = 0; // series the legend had no room for ("+N more")
 };
 

@@ -352,6 +352,9 @@ QString PipelinesPage::openFile(const QString &file)
             m_properties->showTask(editor->model()->pipeline(), key.toStdString());
     });
     connect(editor->model(), &pipeline::PipelineModel::validated, this, [this, editor] {
+        // The runs grid's rows follow the tasks at once (a task added shows before the next run).
+        if (editor == currentEditor())
+            m_runs->setTasks(pipeline::topologicalOrder(editor->model()->pipeline()));
         // Keep the panel in step with changes made elsewhere (undo, the canvas), unless the user is typing in it.
         if (editor == currentEditor() && !m_properties->isAncestorOf(QApplication::focusWidget()))
             m_properties->showTask(editor->model()->pipeline(), m_properties->shownTask().toStdString());

@@ -2,6 +2,7 @@
 #include "ui/pipelines/RunGridModel.h"
 
 #include <QBrush>
+#include <QDateTime>
 
 #include <algorithm>
 
@@ -44,6 +45,32 @@ QString stateText(const QString &lifeCycle, const QString &result)
     return lifeCycle.toLower();
 }
 
+QColor selectionColor()
+{
+    return QColor(0x6a, 0x1b, 0x9a); // deep purple: no state is purple
+}
+
+std::vector<std::pair<QString, QString>> legendStates()
+{
+    return {{"TERMINATED", "SUCCESS"},
+            {"TERMINATED", "FAILED"},
+            {"RUNNING", ""},
+            {"PENDING", ""},
+            {"TERMINATED", "TIMEDOUT"},
+            {"SKIPPED", "UPSTREAM_FAILED"},
+            {"TERMINATED", "CANCELED"},
+            {"SKIPPED", "EXCLUDED"}};
+}
+
+namespace {
+
+std::string nowText()
+{
+    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toStdString();
+}
+
+} // namespace
+
 RunGridModel::RunGridModel(QObject *parent)
     : QAbstractTableModel(parent)
 {
@@ -66,6 +93,8 @@ void RunGridModel::applyEvent(const pipeline::Event &e)
         beginInsertColumns({}, column, column);
         pipeline::RunInfo r;
         r.runId = e.runId;
+        r.lifeCycle = e.lifeCycle.empty() ? "PENDING" : e.lifeCycle;
+        r.start = nowText();
         for (const auto &k : m_tasks) {
             pipeline::TaskRunInfo t;
             t.key = k;
@@ -93,19 +122,40 @@ void RunGridModel::applyEvent(const pipeline::Event &e)
         t.message = e.message;
         t.attempts = std::max(t.attempts, e.attempt);
         if (!e.logPath.empty()) {
-            pipeline::AttemptInfo a;
-            a.attempt = e.attempt;
+            // The timeline's bar: an attempt starts when it is first seen and ends with its result.
+            if (t.attemptList.empty() || t.attemptList.back().attempt != e.attempt) {
+                pipeline::AttemptInfo a;
+                a.attempt = e.attempt;
+                a.start = nowText();
+                t.attemptList.push_back(a);
+            }
+            pipeline::AttemptInfo &a = t.attemptList.back();
             a.logPath = e.logPath;
             a.lifeCycle = e.lifeCycle;
             a.result = e.result;
-            if (t.attemptList.empty() || t.attemptList.back().attempt != e.attempt)
-                t.attemptList.push_back(a);
-            else
-                t.attemptList.back() = a;
+            if (!e.result.empty() && a.end.empty())
+                a.end = nowText();
         }
         const QModelIndex i = index(int(row), column);
         emit dataChanged(i, i);
     }
+}
+
+void RunGridModel::setTasks(const std::vector<std::string> &taskKeys)
+{
+    if (taskKeys == m_tasks)
+        return;
+    beginResetModel();
+    m_tasks = taskKeys;
+    endResetModel();
+}
+
+int RunGridModel::columnOf(std::int64_t runId) const
+{
+    for (std::size_t c = 0; c < m_runs.size(); ++c)
+        if (m_runs[c].runId == runId)
+            return int(c);
+    return -1;
 }
 
 int RunGridModel::rowCount(const QModelIndex &parent) const

@@ -16,6 +16,10 @@ namespace pw::ui {
 QColor stateColor(const QString &lifeCycle, const QString &result);
 /** A short word for a state: "success", "failed", "running", "retrying", "upstream failed", ... */
 QString stateText(const QString &lifeCycle, const QString &result);
+/** The outline of a selected grid cell: a colour no state has, so a selected cell never looks "running". */
+QColor selectionColor();
+/** The states the grid's legend names, in its order: (life cycle, result) pairs. */
+std::vector<std::pair<QString, QString>> legendStates();
 
 class RunGridModel : public QAbstractTableModel
 {
@@ -27,6 +31,13 @@ public:
     void setRuns(const std::vector<std::string> &taskKeys, std::vector<pipeline::RunInfo> runs);
     /** A live change of one run (adds its column when it is new). */
     void applyEvent(const pipeline::Event &e);
+    /**
+     * The pipeline's tasks changed (one added, removed or renamed in the editor): the rows follow at once, the
+     * recorded runs stay (a new task's cells are empty until a run includes it).
+     */
+    void setTasks(const std::vector<std::string> &taskKeys);
+    /** The column of run `runId`, or -1. */
+    int columnOf(std::int64_t runId) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

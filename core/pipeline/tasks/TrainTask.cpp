@@ -160,6 +160,13 @@ public:
                 m_recorded = true;
             }
         }
+        // The worker's progress lines (about one a second) stream into the task's log, not only the epochs' ends.
+        if (event == "progress" && e.contains("batches"))
+            m_c.log << "epoch " << e.value("epoch").toInteger() << "/" << e.value("epochs").toInteger() << ", batch "
+                    << e.value("batch").toInteger() << "/" << e.value("batches").toInteger() << ": loss "
+                    << QString::number(e.value("loss").toDouble(), 'f', 4).toStdString() << ", "
+                    << qint64(e.value("images_per_second").toDouble()) << " images/s, about "
+                    << qint64(e.value("eta_seconds").toDouble()) << " s left" << std::endl;
         if (event == "metric" && e.value("key").toString().startsWith("val_"))
             m_c.log << "epoch " << e.value("epoch").toInteger() << ": " << e.value("key").toString().toStdString()
                     << " " << e.value("value").toDouble() << std::endl;
