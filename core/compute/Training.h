@@ -68,6 +68,8 @@ struct TrainRequest
     std::optional<std::int64_t> asOfVersion;
     std::string pipelineRunId;
     std::string target = "local"; // a compute target of the workspace (core/compute/Targets.h)
+    int nodes = 1; // a Slurm target's nodes: nodes x processesPerNode ranks
+    int processesPerNode = 1;
 };
 
 /** The fewest images in a training batch (batch normalisation needs two). */
@@ -76,7 +78,7 @@ inline constexpr int kMinBatchSize = 2;
 /**
  * The request from key/value input (the CLI's options, a train task's params, the Train… dialog's fields):
  * table, experiment, name (the run's), model, epochs, batch_size, lr, optimizer, image_size, val_fraction, seed,
- * device, precision, as_of_version, target. 0 for epochs, batch_size, lr and image_size is the model's default.
+ * device, precision, as_of_version, target, nodes, processes_per_node (a Slurm target's). 0 for epochs, batch_size, lr and image_size is the model's default.
  * Throws requests::RequestError naming the key at fault, an unknown key too.
  */
 TrainRequest parseTrainRequest(const requests::KeyValues &values);

@@ -26,6 +26,8 @@ TrainRequest parseTrainRequest(const requests::KeyValues &values)
     r.precision = in.choice("precision", r.precision, kPrecisions);
     r.asOfVersion = in.optionalWholeNumber("as_of_version", {.min = 0, .max = LLONG_MAX});
     r.target = in.text("target", r.target);
+    r.nodes = int(in.wholeNumber("nodes", r.nodes, {.min = 1, .max = 100000}));
+    r.processesPerNode = int(in.wholeNumber("processes_per_node", r.processesPerNode, {.min = 1, .max = 1024}));
     in.done();
     return r;
 }

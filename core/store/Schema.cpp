@@ -304,6 +304,10 @@ CREATE INDEX predictions_confidence ON predictions(table_name, confidence, versi
 CREATE INDEX images_table_label_path ON images(table_name, label, path, valid_from);
 CREATE INDEX images_table_label_added ON images(table_name, label, valid_from, id);
 )sql"},
+        {8, R"sql(
+-- Slurm targets (core/compute/Targets): what a target asks of sbatch (partition, time, ...) as a JSON object.
+ALTER TABLE compute_targets ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+)sql"},
     };
     return migrations;
 }
