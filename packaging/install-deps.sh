@@ -16,6 +16,8 @@ packages=(
   dataset-fashion-mnist xvfb xauth desktop-file-utils appstream file python3 python3-numpy python3-pil python3-torch python3-torchvision
   # test: remote execution over ssh against a real sshd on 127.0.0.1 (tests/SshServer)
   openssh-server openssh-client
+  # test: Slurm cluster targets against a real one-node Slurm started by the tests (tests/SlurmCluster)
+  slurmctld slurmd slurm-client munge
 )
 
 SUDO=""

@@ -26,9 +26,8 @@ void printPartitions(const QJsonObject &r)
         const QJsonObject p = v.toObject();
         std::cout << "  partition " << p.value("name").toString().toStdString()
                   << (p.value("default").toBool() ? " (default, " : " (")
-                  << p.value("availability").toString().toStdString() << "): " << p.value("nodes").toInt()
-                  << " nodes, " << p.value("idle").toInt() << " idle, " << p.value("allocated").toInt()
-                  << " allocated"
+                  << p.value("availability").toString().toStdString() << "): " << p.value("nodes").toInt() << " nodes, "
+                  << p.value("idle").toInt() << " idle, " << p.value("allocated").toInt() << " allocated"
                   << (p.value("gres").toString().isEmpty() ? "" : ", gres " + p.value("gres").toString().toStdString())
                   << "\n";
     }
@@ -51,8 +50,8 @@ void printTest(const compute::Target &t, const QJsonObject &r)
               << r.value("worker").toString().toStdString() << ", libtorch "
               << r.value("torch").toString().toStdString() << ", CUDA " << (r.value("cuda").toBool() ? "yes" : "no")
               << ", devices " << devices.join(", ").toStdString()
-              << (t.isSlurm() ? ", backend " + r.value("backend").toString().toStdString() + " (checked on the " +
-                                    r.value("worker_checked_on").toString().toStdString() + ")"
+              << (t.isSlurm() ? ", backend " + r.value("backend").toString().toStdString() + " (checked on the "
+                                    + r.value("worker_checked_on").toString().toStdString() + ")"
                               : std::string())
               << "\n";
 }
@@ -97,9 +96,10 @@ int cmdTargetsList(const Context &c)
         arr.append(compute::targetJson(t));
         if (!c.json())
             std::cout << t.name << "\t" << t.url() << (t.isLocal() ? "" : "\t" + t.workdir + "\t" + t.worker)
-                      << (t.isSlurm() ? "\t" + QJsonDocument(compute::slurmOptionsJson(t.slurm))
-                                                   .toJson(QJsonDocument::Compact)
-                                                   .toStdString()
+                      << (t.isSlurm() ? "\t"
+                                            + QJsonDocument(compute::slurmOptionsJson(t.slurm))
+                                                  .toJson(QJsonDocument::Compact)
+                                                  .toStdString()
                                       : std::string())
                       << "\n";
     }

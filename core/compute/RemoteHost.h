@@ -35,8 +35,8 @@ QStringList remoteWorkerArgv(const Target &target, const WorkerJob &job, const R
 void uploadInput(const Target &target, const QString &local, const QString &remote, const std::atomic<bool> *cancel,
                  const std::function<void(qint64, qint64)> &progress);
 /** Brings runs/JOB/ (or only `outputs` of it) back into `outputDir`; the bytes, or 0 with `error` set. */
-qint64 fetchJobOutputs(const Target &target, const QString &jobId, const QStringList &outputs,
-                       const QString &outputDir, QString &error);
+qint64 fetchJobOutputs(const Target &target, const QString &jobId, const QStringList &outputs, const QString &outputDir,
+                       QString &error);
 /** Removes paths (relative to the workdir) on the host. */
 void removeFromWorkdir(const Target &target, const QStringList &paths);
 /** Rewrites the remote job folder to the local output folder in every string of an event (artifact paths). */

@@ -153,8 +153,8 @@ JobState parseJobComp(const QByteArray &text, const QString &jobId)
 
 bool isFinal(const QString &state)
 {
-    static const QStringList finals{"COMPLETED", "FAILED",    "CANCELLED", "TIMEOUT", "NODE_FAIL",
-                                    "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT"};
+    static const QStringList finals{"COMPLETED",     "FAILED",    "CANCELLED", "TIMEOUT",     "NODE_FAIL",
+                                    "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",  "SPECIAL_EXIT"};
     return finals.contains(state);
 }
 

@@ -375,10 +375,9 @@ private:
         if (isFinal(s.state))
             m_final = s;
         const QString status = runStatus(s.state);
-        const QString message = status == "PENDING" ? queuedMessage(s)
-                                : status == "RUNNING"
-                                    ? "running on " + s.nodes + " (Slurm job " + s.jobId + ")"
-                                    : describeEnd(s, m_target.slurm);
+        const QString message = status == "PENDING"   ? queuedMessage(s)
+                                : status == "RUNNING" ? "running on " + s.nodes + " (Slurm job " + s.jobId + ")"
+                                                      : describeEnd(s, m_target.slurm);
         QJsonObject tags{{"slurm_job_id", s.jobId},
                          {"slurm_state", s.state},
                          {"slurm_restart_count", QString::number(s.restarts)},
@@ -445,8 +444,8 @@ private:
             m_result.finished = QJsonObject{
                 {"event", "finished"},
                 {"status", "FAILED"},
-                {"message", describeEnd(*m_final, m_target.slurm) + (ranks.isEmpty() ? QString() : ": " + ranks)
-                                + rankLogs()}};
+                {"message",
+                 describeEnd(*m_final, m_target.slurm) + (ranks.isEmpty() ? QString() : ": " + ranks) + rankLogs()}};
         }
         if (m_result.finished.isEmpty())
             m_result.error = describeEnd(*m_final, m_target.slurm) + rankLogs();
@@ -546,12 +545,14 @@ void readCluster(const Target &t, const QByteArray &text, QJsonObject &out)
     }
     const QString cluster = lines.value("@cluster");
     out["cluster"] = cluster;
-    const bool accounting = !lines.value("@accounting").isEmpty() && lines.value("@accounting") != "accounting_storage/none";
+    const bool accounting = !lines.value("@accounting").isEmpty()
+                            && lines.value("@accounting") != "accounting_storage/none";
     out["accounting"] = accounting;
     QStringList problems;
     problems << lacking("partition", t.slurm.partition, partitionNames, cluster);
     if (accounting) {
-        problems << lacking("account", t.slurm.account, lines.value("@accounts").split(u' ', Qt::SkipEmptyParts), cluster);
+        problems << lacking("account", t.slurm.account, lines.value("@accounts").split(u' ', Qt::SkipEmptyParts),
+                            cluster);
         problems << lacking("qos", t.slurm.qos, lines.value("@qos").split(u' ', Qt::SkipEmptyParts), cluster);
     }
     problems.removeAll(QString());
@@ -577,8 +578,9 @@ void readWorker(const Target &t, const QByteArray &text, int exitCode, const QBy
             out["torch"] = info.value("torch_version");
             out["cuda"] = info.value("cuda_available").toBool();
             out["devices"] = info.value("devices");
-            out["backend"] = info.contains("distributed_backend") ? info.value("distributed_backend")
-                             : info.value("cuda_available").toBool() ? "nccl" : "gloo";
+            out["backend"] = info.contains("distributed_backend")    ? info.value("distributed_backend")
+                             : info.value("cuda_available").toBool() ? "nccl"
+                                                                     : "gloo";
             return;
         }
     }
@@ -592,11 +594,10 @@ QJsonObject testCluster(const Target &t)
 {
     QElapsedTimer clock;
     clock.start();
-    QJsonObject out{{"name", q(t.name)},  {"url", q(t.url())},      {"kind", "slurm"},
+    QJsonObject out{{"name", q(t.name)},  {"url", q(t.url())},          {"kind", "slurm"},
                     {"reachable", false}, {"worker", QJsonValue::Null}, {"torch", QJsonValue::Null},
-                    {"cuda", false},      {"devices", QJsonArray()}, {"worker_checked_on", "submit host"}};
-    const ssh::Result r =
-        runOnHost(t, {"sh", "-c", kTestScript, "sh", q(t.workdir), q(t.worker)}, {}, 60000);
+                    {"cuda", false},      {"devices", QJsonArray()},    {"worker_checked_on", "submit host"}};
+    const ssh::Result r = runOnHost(t, {"sh", "-c", kTestScript, "sh", q(t.workdir), q(t.worker)}, {}, 60000);
     out["seconds"] = double(clock.elapsed()) / 1000.0;
     if (!r.started || r.timedOut || (r.exitCode == 255 && !t.runsHere())) {
         out["error"] = r.started && !t.runsHere() ? ssh::explainFailure(t, r.err) : QString::fromUtf8(r.err).trimmed();

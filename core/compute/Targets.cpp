@@ -97,9 +97,10 @@ void checkSlurmOptions(const SlurmOptions &o)
     const std::pair<const char *, const std::string *> names[] = {
         {"--partition", &o.partition}, {"--account", &o.account}, {"--qos", &o.qos}};
     for (const auto &[option, v] : names) {
-        if (!v->empty() && !matches(option == std::string("--partition") ? "^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"
-                                                                          : "^[A-Za-z0-9_.-]+$",
-                                    *v))
+        if (!v->empty()
+            && !matches(option == std::string("--partition") ? "^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"
+                                                             : "^[A-Za-z0-9_.-]+$",
+                        *v))
             throw std::invalid_argument(std::string(option) + " '" + *v
                                         + "': a Slurm name has letters, digits, '.', '_' and '-' only");
     }
@@ -209,14 +210,15 @@ namespace {
 
 Target fromRow(const store::Statement &s)
 {
-    const SlurmOptions options =
-        slurmOptionsFromJson(QJsonDocument::fromJson(QByteArray::fromStdString(s.text(6))).object());
+    const SlurmOptions options = slurmOptionsFromJson(
+        QJsonDocument::fromJson(QByteArray::fromStdString(s.text(6))).object());
     Target t = makeTarget(s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), options);
     t.createdAt = s.text(5);
     return t;
 }
 
-constexpr const char *kColumns = "SELECT name, url, workdir, worker, identity, created_at, options FROM compute_targets";
+constexpr const char *kColumns =
+    "SELECT name, url, workdir, worker, identity, created_at, options FROM compute_targets";
 
 } // namespace
 
@@ -261,9 +263,8 @@ void addTarget(store::Database &db, const Target &t)
     exists.bind(1, t.name);
     if (exists.step())
         throw std::invalid_argument("target '" + t.name + "' exists already (remove it first)");
-    store::Statement ins(
-        db, "INSERT INTO compute_targets(name, url, workdir, worker, identity, created_at, options) "
-            "VALUES(?,?,?,?,?,?,?)");
+    store::Statement ins(db, "INSERT INTO compute_targets(name, url, workdir, worker, identity, created_at, options) "
+                             "VALUES(?,?,?,?,?,?,?)");
     ins.bind(1, t.name)
         .bind(2, t.url())
         .bind(3, t.workdir)

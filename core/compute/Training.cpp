@@ -178,39 +178,41 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
     std::string slurmDevice; // "hpc (slurm, 2×4 ranks)": a Slurm run's device says where and how wide
     try {
         const auto onEvent = [&](const QJsonObject &event) {
-                const QString type = event.value("event").toString();
-                if (type == "metric") {
-                    track::MetricPoint m{event.value("key").toString().toStdString(),
-                                         event.value("value").toDouble(NAN), event.value("step").toInteger(),
-                                         event.value("epoch").toInteger(), event.value("timestamp").toInteger()};
-                    if (!logged.count({m.key, m.step, m.timestampMs}))
-                        buffered.push_back(std::move(m));
-                    if (buffered.size() >= 32 || sinceFlush.elapsed() > 2000)
-                        flushMetrics();
-                } else if (type == "started") {
-                    std::map<std::string, std::string> params;
-                    for (const char *key : {"model", "threads", "precision", "memory_format", "parameters", "epochs",
-                                            "batch_size", "lr", "optimizer", "schedule", "flip", "crop", "seed",
-                                            "image_size", "channels", "train_images", "val_images", "classes"})
-                        params[key] = toStd(event.value(key));
-                    if (event.value("resumed_at_epoch").toInteger() == 0)
-                        writes([&tracker, runId, params] { tracker.logParams(runId, params); });
-                    const std::string device = event.value("device").toString().toStdString();
-                    writes([&tracker, runId, device = slurmDevice.empty() ? device : slurmDevice + ": " + device] {
-                        tracker.setDevice(runId, device);
-                    });
-                } else if (type == "slurm_submitted") {
-                    slurmDevice = event.value("device").toString().toStdString();
-                    writes([&tracker, runId, slurmDevice] { tracker.setDevice(runId, slurmDevice); });
-                }
-                for (auto it = event.value("tags").toObject().begin(); it != event.value("tags").toObject().end(); ++it)
-                    writes([&tracker, runId, k = it.key().toStdString(), v = it.value().toString().toStdString()] {
-                        tracker.setTag(runId, k, v);
-                    });
-                if (observer)
-                    observer(event);
+            const QString type = event.value("event").toString();
+            if (type == "metric") {
+                track::MetricPoint m{event.value("key").toString().toStdString(), event.value("value").toDouble(NAN),
+                                     event.value("step").toInteger(), event.value("epoch").toInteger(),
+                                     event.value("timestamp").toInteger()};
+                if (!logged.count({m.key, m.step, m.timestampMs}))
+                    buffered.push_back(std::move(m));
+                if (buffered.size() >= 32 || sinceFlush.elapsed() > 2000)
+                    flushMetrics();
+            } else if (type == "started") {
+                std::map<std::string, std::string> params;
+                for (const char *key : {"model", "threads", "precision", "memory_format", "parameters", "epochs",
+                                        "batch_size", "lr", "optimizer", "schedule", "flip", "crop", "seed",
+                                        "image_size", "channels", "train_images", "val_images", "classes"})
+                    params[key] = toStd(event.value(key));
+                if (event.value("resumed_at_epoch").toInteger() == 0)
+                    writes([&tracker, runId, params] { tracker.logParams(runId, params); });
+                const std::string device = event.value("device").toString().toStdString();
+                writes([&tracker, runId, device = slurmDevice.empty() ? device : slurmDevice + ": " + device] {
+                    tracker.setDevice(runId, device);
+                });
+            } else if (type == "slurm_submitted") {
+                slurmDevice = event.value("device").toString().toStdString();
+                writes([&tracker, runId, slurmDevice] { tracker.setDevice(runId, slurmDevice); });
+            }
+            for (auto it = event.value("tags").toObject().begin(); it != event.value("tags").toObject().end(); ++it)
+                writes([&tracker, runId, k = it.key().toStdString(), v = it.value().toString().toStdString()] {
+                    tracker.setTag(runId, k, v);
+                });
+            if (observer)
+                observer(event);
         };
-        const auto onStarted = [&](qint64 pid) { writes([&tracker, runId, pid] { tracker.setWorkerPid(runId, pid); }); };
+        const auto onStarted = [&](qint64 pid) {
+            writes([&tracker, runId, pid] { tracker.setWorkerPid(runId, pid); });
+        };
         exit = target.isSlurm() ? slurm::runJob(target, job, shape, onEvent, cancel, onStarted)
                                 : runWorkerOn(target, job, onEvent, cancel, {}, onStarted);
     } catch (const std::exception &e) {
@@ -227,11 +229,11 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
     if (!target.isLocal()) { // the remote worker's event stream and stderr came back with the model
         QJsonArray logs;
         // A Slurm run: every rank's events and stderr, the batch job's output and its script.
-        const QStringList names = target.isSlurm() ? QDir(QString::fromStdString(dir))
-                                                         .entryList({"events.*.jsonl", "worker.*.log", "slurm.out",
-                                                                     "job.sbatch"},
-                                                                    QDir::Files)
-                                                   : QStringList{"events.jsonl", "worker.log"};
+        const QStringList names = target.isSlurm()
+                                      ? QDir(QString::fromStdString(dir))
+                                            .entryList({"events.*.jsonl", "worker.*.log", "slurm.out", "job.sbatch"},
+                                                       QDir::Files)
+                                      : QStringList{"events.jsonl", "worker.log"};
         for (const QString &name : names)
             logs.append(QJsonObject{{"path", QString::fromStdString(dir) + "/" + name},
                                     {"kind", name == "job.sbatch" ? "batch-script" : "log"}});
@@ -283,8 +285,8 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
                                     + std::to_string(spec.maxInputSize) + " px)");
     const Target target = findTarget(*ws.openCatalog(), request.target); // throws, naming the known targets
     if (!target.isSlurm() && (request.nodes > 1 || request.processesPerNode > 1))
-        throw std::invalid_argument("--nodes and --processes-per-node are for a Slurm target; '" + target.name
-                                    + "' is " + target.kind);
+        throw std::invalid_argument("--nodes and --processes-per-node are for a Slurm target; '" + target.name + "' is "
+                                    + target.kind);
     if (request.device == Device::Cuda) {
         // Refused before any shard is built or run recorded: a worker without CUDA would only fail the run.
         const QJsonObject info = testTarget(target);

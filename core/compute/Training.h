@@ -78,8 +78,8 @@ inline constexpr int kMinBatchSize = 2;
 /**
  * The request from key/value input (the CLI's options, a train task's params, the Train… dialog's fields):
  * table, experiment, name (the run's), model, epochs, batch_size, lr, optimizer, image_size, val_fraction, seed,
- * device, precision, as_of_version, target, nodes, processes_per_node (a Slurm target's). 0 for epochs, batch_size, lr and image_size is the model's default.
- * Throws requests::RequestError naming the key at fault, an unknown key too.
+ * device, precision, as_of_version, target, nodes, processes_per_node (a Slurm target's). 0 for epochs, batch_size, lr
+ * and image_size is the model's default. Throws requests::RequestError naming the key at fault, an unknown key too.
  */
 TrainRequest parseTrainRequest(const requests::KeyValues &values);
 
