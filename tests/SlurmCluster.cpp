@@ -7,6 +7,7 @@
 #include <QProcess>
 #include <QThread>
 
+#include <algorithm>
 #include <csignal>
 #include <netinet/in.h>
 #include <sys/prctl.h>
@@ -127,11 +128,14 @@ bool SlurmCluster::start()
         return false;
     }
     const QString d = m_dir.path();
+    // munged refuses a socket whose folders are not searchable by everyone (QTemporaryDir makes 0700).
+    const auto rwxr_xr_x = QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
+                           | QFileDevice::ReadGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther
+                           | QFileDevice::ExeOther;
+    QFile::setPermissions(d, rwxr_xr_x);
     for (const char *sub : {"munge", "state", "spool"})
         QDir(d).mkpath(QString::fromLatin1(sub));
-    QFile::setPermissions(d + "/munge", QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
-                                            | QFileDevice::ReadGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther
-                                            | QFileDevice::ExeOther);
+    QFile::setPermissions(d + "/munge", rwxr_xr_x);
     if (QProcess::execute("mungekey", {"--create", "--keyfile=" + d + "/munge/munge.key"}) != 0) {
         m_error = "mungekey --create failed (is munge installed?)";
         return false;
@@ -158,11 +162,15 @@ bool SlurmCluster::start()
     while (clock.elapsed() < kStartTimeoutMs) {
         if (client("sinfo", {"-h", "-o", "%T"}).trimmed() == "idle")
             return true;
+        if (std::any_of(m_daemons.begin(), m_daemons.end(),
+                        [](const auto &p) { return p->state() == QProcess::NotRunning; }))
+            break; // one of them gave up: its log says why
         QThread::msleep(100);
     }
-    m_error = "the Slurm node did not become idle within 30 s; slurmctld.log:\n"
-              + QString::fromUtf8(readAll(d + "/slurmctld.log").right(2000)) + "\nslurmd.log:\n"
-              + QString::fromUtf8(readAll(d + "/slurmd.log").right(2000));
+    m_error = "the Slurm node did not become idle (a daemon exited, or 30 s passed)";
+    for (const char *log :
+         {"munged.out", "munge/munged.log", "slurmctld.out", "slurmctld.log", "slurmd.out", "slurmd.log"})
+        m_error += QString("\n--- %1:\n").arg(log) + QString::fromUtf8(readAll(d + "/" + log).right(1500));
     return false;
 }
 

@@ -342,9 +342,10 @@ std::vector<Command> targetsCommands()
 {
     return {
         {.name = "add",
-         .arguments = "NAME ssh://[USER@]HOST[:PORT] | slurm://[USER@]HOST[:PORT] | slurm:",
+         .arguments = "NAME URL",
          .description =
-             "Adds an SSH host or a Slurm cluster as a compute target. A Slurm target submits with sbatch on its\n"
+             "Adds an SSH host (URL ssh://[USER@]HOST[:PORT]) or a Slurm cluster (slurm://[USER@]HOST[:PORT]) as a\n"
+             "compute target. A Slurm target submits with sbatch on its\n"
              "submit host (slurm: or slurm://localhost: this machine's sbatch, no ssh); DIR must be on the cluster's\n"
              "shared filesystem. The sbatch options below go into each job's batch script only when given.",
          .options = {required(value("workdir", "DIR",

@@ -195,7 +195,7 @@ QString describeEnd(const JobState &s, const SlurmOptions &o)
         text += ", its batch script killed by signal " + QString::number(s.signal);
     else if (s.exitCode != 0)
         text += " with exit code " + QString::number(s.exitCode);
-    if (!s.reason.isEmpty())
+    if (!s.reason.isEmpty() && s.reason != "NonZeroExitCode")
         text += " (" + s.reason + ")";
     return text;
 }

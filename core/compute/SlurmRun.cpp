@@ -43,7 +43,7 @@ mkdir -p "$job" && cd "$job" || { echo "cannot create $job" >&2; exit 92; }
 cat >job.sbatch || exit 92
 if [ ! -s slurm_job_id ]; then
   out=$(sbatch --parsable job.sbatch 2>sbatch.err) || {
-    cat sbatch.err >&2; echo "@partitions $(sinfo -h -o %P 2>/dev/null | tr '\n' ' ')"; exit 97; }
+    cat sbatch.err >&2; echo "@partitions $(sinfo -h -o %P 2>/dev/null | sed 's/[*]$//' | tr '\n' ' ')"; exit 97; }
   echo "$out" | sed 's/;.*//' >slurm_job_id
 fi
 echo "@job $(cat slurm_job_id)"

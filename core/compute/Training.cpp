@@ -203,7 +203,8 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
                 slurmDevice = event.value("device").toString().toStdString();
                 writes([&tracker, runId, slurmDevice] { tracker.setDevice(runId, slurmDevice); });
             }
-            for (auto it = event.value("tags").toObject().begin(); it != event.value("tags").toObject().end(); ++it)
+            const QJsonObject tags = event.value("tags").toObject();
+            for (auto it = tags.begin(); it != tags.end(); ++it)
                 writes([&tracker, runId, k = it.key().toStdString(), v = it.value().toString().toStdString()] {
                     tracker.setTag(runId, k, v);
                 });

@@ -372,6 +372,7 @@ void tst_Slurm::words()
     QVERIFY(compute::slurm::describeEnd(s, {}).contains("a node of it failed (node3)"));
     s.state = "FAILED";
     s.exitCode = 2;
+    s.reason = "NonZeroExitCode"; // says what the exit code says
     QCOMPARE(compute::slurm::describeEnd(s, {}), QString("Slurm job 7 failed with exit code 2"));
     s.state = "CANCELLED";
     QVERIFY(compute::slurm::describeEnd(s, {}).contains("cancelled"));
