@@ -26,6 +26,8 @@ packages=(
   mate-backgrounds
   # test: remote execution over ssh against a real sshd on 127.0.0.1 (tests/SshServer)
   openssh-server openssh-client
+  # test: Slurm cluster targets against a real one-node Slurm started by the tests (tests/SlurmCluster)
+  slurmctld slurmd slurm-client munge
 )
 
 SUDO=""

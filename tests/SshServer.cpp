@@ -236,7 +236,7 @@ bool SshServer::writeSshdConfig()
                                .arg(host())
                                .arg(m_port)
                                .arg(path("host_ed25519"), path("authorized_keys"), path("sshd.pid"));
-    return writeText(path("sshd_config"), config.toLocal8Bit());
+    return writeText(path("sshd_config"), (config + m_extraConfig).toLocal8Bit());
 }
 
 bool SshServer::writeClientConfigs()

@@ -53,6 +53,8 @@ public:
      * (SIGKILL after 5 s), and waits for sshd. Idempotent.
      */
     void stop();
+    /** Lines added to sshd_config by the next start(), e.g. "SetEnv SLURM_CONF=/tmp/…/slurm.conf\n". */
+    void addConfig(const QString &lines) { m_extraConfig += lines; }
     /** True while sshd runs. */
     bool isRunning() const;
     /** Why start() or a key helper failed. */
@@ -109,6 +111,7 @@ private:
     int m_port = 0;
     QString m_user;
     QString m_error;
+    QString m_extraConfig;
 };
 
 } // namespace pw::test

@@ -294,6 +294,12 @@ public:
         } else if (type == "remote_started") {
             std::cerr << "the worker runs on " << e.value("target").toString().toStdString() << " in "
                       << e.value("dir").toString().toStdString() << "\n";
+        } else if (type == "slurm_submitted") {
+            std::cerr << "submitted Slurm job " << e.value("job_id").toString().toStdString() << " to "
+                      << e.value("target").toString().toStdString() << " (" << e.value("world_size").toInt()
+                      << " ranks)\n";
+        } else if (type == "slurm_state") {
+            std::cerr << e.value("message").toString().toStdString() << "\n";
         } else if (type == "remote_reattached") {
             std::cerr << "reattached to the remote worker (connection " << e.value("attempt").toInt() << ")\n";
         } else if (type == "remote_fetched") {

@@ -386,18 +386,29 @@ std::vector<Command> targetsCommands()
 {
     return {
         {.name = "add",
-         .arguments = "NAME ssh://[USER@]HOST[:PORT]",
-         .description = "Adds an SSH host as a compute target.",
+         .arguments = "NAME URL",
+         .description =
+             "Adds an SSH host (URL ssh://[USER@]HOST[:PORT]) or a Slurm cluster (slurm://[USER@]HOST[:PORT]) as a\n"
+             "compute target. A Slurm target submits with sbatch on its\n"
+             "submit host (slurm: or slurm://localhost: this machine's sbatch, no ssh); DIR must be on the cluster's\n"
+             "shared filesystem. The sbatch options below go into each job's batch script only when given.",
          .options = {required(value("workdir", "DIR",
                                     "an absolute folder on the host (shards/, blobs/ and runs/ go there)")),
                      value("worker", "PATH",
                            "the worker program there (default: pipewright-worker on its PATH; a relative path is "
                            "relative to DIR)"),
-                     value("identity", "FILE", "a private key for ssh -i")},
+                     value("identity", "FILE", "a private key for ssh -i"),
+                     value("partition", "P", "Slurm: the partition (sbatch --partition)", "the cluster's default"),
+                     value("account", "A", "Slurm: the account to charge"), value("qos", "Q", "Slurm: the QOS"),
+                     value("time", "T", "Slurm: the time limit (MM, HH:MM:SS, D-HH:MM:SS)", "the partition's"),
+                     value("gpus-per-node", "N", "Slurm: GPUs per node"),
+                     value("cpus-per-task", "N", "Slurm: CPUs per rank"),
+                     value("mem", "M", "Slurm: memory per node (4000M, 4G)"),
+                     repeated(value("sbatch-arg", "ARG", "Slurm: one more sbatch option, such as --constraint=a100"))},
          .handler = cmdTargetsAdd,
          .workspace = WorkspaceUse::MayCreate,
          .json = "{\"name\", \"kind\", \"url\", \"host\", \"user\", \"port\", \"workdir\", \"worker\", \"identity\",\n"
-                 " \"created_at\"}"},
+                 " \"created_at\", \"slurm\": {\"partition\", ...} (Slurm targets)}"},
         {.name = "list", .description = "The targets, \"local\" first.", .handler = cmdTargetsList, .json = "[target]"},
         {.name = "remove",
          .arguments = "NAME",
@@ -406,7 +417,9 @@ std::vector<Command> targetsCommands()
          .json = "{\"removed\"}"},
         {.name = "test",
          .arguments = "NAME",
-         .description = "Connects and runs `pipewright-worker info` there.",
+         .description = "Connects and runs `pipewright-worker info` there. For a Slurm target also the partitions\n"
+                        "(idle/allocated nodes, GPUs as gres), and whether the target's partition, account and QOS\n"
+                        "exist there; the worker's info runs on the submit host.",
          .handler = cmdTargetsTest,
          .json = "{\"name\", \"reachable\", \"worker\", \"torch\", \"cuda\", \"devices\": [...], \"seconds\"} and "
                  "\"error\"\n"
@@ -493,7 +506,8 @@ std::vector<Command> buildTable()
              "Models:\n"
              "MODELS",
          .options =
-             {value("table", "T", "the table", "images"), value("experiment", "NAME", "the experiment", "Default"),
+             {value("table", "T", "the table", "images"),
+              value("experiment", "NAME", "the experiment", "Default"),
               value("model", "NAME", "the network (see below)", "small-cnn"),
               value("epochs", "N", "training epochs", "the model's; small-cnn: 7; early stopping on validation loss"),
               value("batch-size", "B", "images per batch", "the model's; small-cnn: 128"),
@@ -512,7 +526,8 @@ std::vector<Command> buildTable()
                     "unexpected, shape-mismatched keys); exit 1 when almost nothing matched"),
               value("freeze", "backbone|none", "backbone: train only the head (needs --init)", "none"),
               value("backbone-lr-scale", "X", "the backbone's learning rate is the head's times X", "1"),
-              asOfVersion("the catalog version to train on"), value("name", "RUN_NAME", "the run's name"),
+              asOfVersion("the catalog version to train on"),
+              value("name", "RUN_NAME", "the run's name"),
               value("target", "NAME",
                     "the compute target (see `pipewright help targets`): on an SSH host the shard is copied there "
                     "once, the worker runs there and its events stream back; the model and logs come back at the end",
@@ -520,7 +535,9 @@ std::vector<Command> buildTable()
               value("processes", "N",
                     "data-parallel worker processes on this host (torch.distributed, Gloo): --batch-size stays the "
                     "global batch, split over them; the cores are shared out; each rank's log is kept with the run",
-                    "1")},
+                    "1"),
+              value("nodes", "N", "a Slurm target's nodes (nodes x processes-per-node ranks)", "1"),
+              value("processes-per-node", "M", "ranks per node on a Slurm target (one per GPU)", "1")},
          .handler = cmdTrain,
          .workspace = WorkspaceUse::MayCreate,
          .json =

@@ -17,8 +17,26 @@ std::unique_ptr<store::Database> targetsDatabase(const Context &c)
     return store::Workspace::open(c.workspaceRoot()).openCatalog();
 }
 
+// A Slurm target's partitions, one line each: "debug (default, up): 1 nodes, 1 idle, 0 allocated, gres gpu:4".
+void printPartitions(const QJsonObject &r)
+{
+    std::cout << "cluster " << r.value("cluster").toString().toStdString() << ", accounting "
+              << (r.value("accounting").toBool() ? "on" : "off") << "\n";
+    for (const auto &v : r.value("partitions").toArray()) {
+        const QJsonObject p = v.toObject();
+        std::cout << "  partition " << p.value("name").toString().toStdString()
+                  << (p.value("default").toBool() ? " (default, " : " (")
+                  << p.value("availability").toString().toStdString() << "): " << p.value("nodes").toInt() << " nodes, "
+                  << p.value("idle").toInt() << " idle, " << p.value("allocated").toInt() << " allocated"
+                  << (p.value("gres").toString().isEmpty() ? "" : ", gres " + p.value("gres").toString().toStdString())
+                  << "\n";
+    }
+}
+
 void printTest(const compute::Target &t, const QJsonObject &r)
 {
+    if (t.isSlurm() && r.contains("partitions"))
+        printPartitions(r);
     if (r.contains("error")) {
         std::cerr << t.name << ": " << r.value("error").toString().toStdString() << "\n";
         return;
@@ -31,7 +49,11 @@ void printTest(const compute::Target &t, const QJsonObject &r)
     std::cout << t.name << ": reachable in " << r.value("seconds").toDouble() << " s; pipewright-worker "
               << r.value("worker").toString().toStdString() << ", libtorch "
               << r.value("torch").toString().toStdString() << ", CUDA " << (r.value("cuda").toBool() ? "yes" : "no")
-              << ", devices " << devices.join(", ").toStdString() << "\n";
+              << ", devices " << devices.join(", ").toStdString()
+              << (t.isSlurm() ? ", backend " + r.value("backend").toString().toStdString() + " (checked on the "
+                                    + r.value("worker_checked_on").toString().toStdString() + ")"
+                              : std::string())
+              << "\n";
 }
 
 } // namespace
@@ -39,10 +61,20 @@ void printTest(const compute::Target &t, const QJsonObject &r)
 int cmdTargetsAdd(const Context &c)
 {
     compute::Target t;
+    compute::SlurmOptions slurm;
+    slurm.partition = c.value("partition").toStdString();
+    slurm.account = c.value("account").toStdString();
+    slurm.qos = c.value("qos").toStdString();
+    slurm.time = c.value("time").toStdString();
+    slurm.mem = c.value("mem").toStdString();
+    slurm.gpusPerNode = int(c.intValue("gpus-per-node", 0, 1));
+    slurm.cpusPerTask = int(c.intValue("cpus-per-task", 0, 1));
+    for (const QString &a : c.values("sbatch-arg"))
+        slurm.sbatchArgs.push_back(a.toStdString());
     try {
-        t = compute::makeSshTarget(c.positional().at(1).toStdString(), c.positional().at(2).toStdString(),
-                                   c.value("workdir").toStdString(), c.value("worker").toStdString(),
-                                   c.value("identity").toStdString());
+        t = compute::makeTarget(c.positional().at(1).toStdString(), c.positional().at(2).toStdString(),
+                                c.value("workdir").toStdString(), c.value("worker").toStdString(),
+                                c.value("identity").toStdString(), slurm);
     } catch (const std::invalid_argument &e) {
         throw UsageError{QString::fromUtf8(e.what())};
     }
@@ -63,7 +95,13 @@ int cmdTargetsList(const Context &c)
     for (const auto &t : compute::listTargets(*targetsDatabase(c))) {
         arr.append(compute::targetJson(t));
         if (!c.json())
-            std::cout << t.name << "\t" << t.url() << (t.isLocal() ? "" : "\t" + t.workdir + "\t" + t.worker) << "\n";
+            std::cout << t.name << "\t" << t.url() << (t.isLocal() ? "" : "\t" + t.workdir + "\t" + t.worker)
+                      << (t.isSlurm() ? "\t"
+                                            + QJsonDocument(compute::slurmOptionsJson(t.slurm))
+                                                  .toJson(QJsonDocument::Compact)
+                                                  .toStdString()
+                                      : std::string())
+                      << "\n";
     }
     if (c.json())
         printJson(QJsonDocument(arr));

@@ -1,5 +1,7 @@
 // A worker on an SSH host: content-addressed inputs, a detached worker writing its events to a file,
 // the events streamed back (and reattached after a dropped connection), cancel, outputs fetched back.
+#include "core/compute/RemoteHost.h"
+#include "core/compute/SlurmRun.h"
 #include "core/compute/Ssh.h"
 #include "core/compute/Targets.h"
 #include "core/compute/WorkerProcess.h"
@@ -91,10 +93,51 @@ constexpr const char *kRemoveScript = R"sh(cd "$1" || exit 92
 shift
 rm -rf -- "$@")sh";
 
+} // namespace
+
+void startOnHost(QProcess &process, const Target &target, const QStringList &argv)
+{
+    if (target.runsHere())
+        process.start(argv.first(), argv.mid(1));
+    else
+        process.start(ssh::program(), ssh::arguments(target, argv));
+}
+
+ssh::Result runOnHost(const Target &target, const QStringList &argv, const QByteArray &input, int timeoutMs)
+{
+    if (!target.runsHere())
+        return ssh::run(target, argv, input, timeoutMs);
+    ssh::Result r;
+    QProcess p;
+    p.start(argv.first(), argv.mid(1));
+    if (!p.waitForStarted(10000)) {
+        r.err = ("cannot start '" + argv.first() + "': " + p.errorString()).toUtf8();
+        return r;
+    }
+    r.started = true;
+    p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished(5000);
+        r.timedOut = true;
+    }
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    return r;
+}
+
+namespace {
+
 QString q(const std::string &s)
 {
     return QString::fromStdString(s);
 }
+
+qint64 sizeOf(const QString &path);
+
+} // namespace
 
 // Where an input lives in the workdir: folders by the hash of their manifest (a shard's manifest names its
 // selection's content hash) or of their file list; files by the hash of their bytes.
@@ -123,6 +166,8 @@ QString remoteInputPath(const QString &local)
     return "blobs/" + h.result().toHex().left(24) + "-" + info.fileName();
 }
 
+namespace {
+
 qint64 sizeOf(const QString &path)
 {
     const QFileInfo info(path);
@@ -134,17 +179,51 @@ qint64 sizeOf(const QString &path)
     return total;
 }
 
+} // namespace
+
+void removeFromWorkdir(const Target &target, const QStringList &paths)
+{
+    runOnHost(target, QStringList{"sh", "-c", kRemoveScript, "sh", q(target.workdir)} + paths, {}, 60000);
+}
+
+// The worker and its arguments on the host: inputs and the output folder name their remote places.
+QStringList remoteWorkerArgv(const Target &target, const WorkerJob &job, const RemoteInputs &inputs)
+{
+    const QString wd = q(target.workdir);
+    const QString remoteJobDir = wd + "/runs/" + job.jobId;
+    const QString localOut = QDir::cleanPath(job.outputDir);
+    QStringList workerArgs;
+    QString worker = q(target.worker);
+    if (worker.contains(u'/') && !worker.startsWith(u'/'))
+        worker = wd + "/" + worker;
+    workerArgs << worker;
+    for (const QString &a : job.args) {
+        const QString clean = a.startsWith(u'/') ? QDir::cleanPath(a) : a;
+        QString mapped = a;
+        bool input = false;
+        for (const auto &[local, remote] : inputs) {
+            if (clean == local) {
+                mapped = wd + "/" + remote;
+                input = true;
+            }
+        }
+        if (!input && !localOut.isEmpty() && (clean == localOut || clean.startsWith(localOut + "/")))
+            mapped = remoteJobDir + clean.mid(localOut.size());
+        workerArgs << mapped;
+    }
+    return workerArgs;
+}
+
 // Copies one input to the host: a folder as a tar stream (the local tar's output, passed on here so that the
 // bytes can be counted), a file as its bytes. `progress` gets (bytes sent, bytes in all) about twice a second.
-void upload(const Target &t, const QString &local, const QString &remote, const std::atomic<bool> *cancel,
-            const std::function<void(qint64, qint64)> &progress)
+void uploadInput(const Target &t, const QString &local, const QString &remote, const std::atomic<bool> *cancel,
+                 const std::function<void(qint64, qint64)> &progress)
 {
     const bool dir = QFileInfo(local).isDir();
     const qint64 total = sizeOf(local);
     QProcess sshProc;
     QProcess tar;
-    sshProc.start(ssh::program(),
-                  ssh::arguments(t, {"sh", "-c", kUploadScript, "sh", q(t.workdir), remote, dir ? "dir" : "file"}));
+    startOnHost(sshProc, t, {"sh", "-c", kUploadScript, "sh", q(t.workdir), remote, dir ? "dir" : "file"});
     if (!sshProc.waitForStarted(10000))
         throw std::runtime_error("cannot start ssh: " + sshProc.errorString().toStdString());
     QFile file(local);
@@ -213,8 +292,8 @@ void upload(const Target &t, const QString &local, const QString &remote, const 
 }
 
 // Brings the job's outputs back into `outputDir` (a tar stream from the host into the local tar).
-qint64 fetch(const Target &t, const QString &jobId, const QStringList &outputs, const QString &outputDir,
-             QString &error)
+qint64 fetchJobOutputs(const Target &t, const QString &jobId, const QStringList &outputs, const QString &outputDir,
+                       QString &error)
 {
     QDir().mkpath(outputDir);
     QProcess sshProc;
@@ -225,7 +304,7 @@ qint64 fetch(const Target &t, const QString &jobId, const QStringList &outputs, 
     tar.start();
     QStringList args{"sh", "-c", kFetchScript, "sh", q(t.workdir), jobId};
     args += outputs;
-    sshProc.start(ssh::program(), ssh::arguments(t, args));
+    startOnHost(sshProc, t, args);
     sshProc.waitForFinished(-1);
     const QByteArray err = sshProc.readAllStandardError();
     tar.closeWriteChannel();
@@ -252,7 +331,7 @@ qint64 fetch(const Target &t, const QString &jobId, const QStringList &outputs, 
 }
 
 // Rewrites the remote job folder to the local output folder in every string of an event (artifact paths).
-QJsonValue mapPaths(const QJsonValue &v, const QString &remoteDir, const QString &localDir)
+QJsonValue mapJobPaths(const QJsonValue &v, const QString &remoteDir, const QString &localDir)
 {
     if (v.isString()) {
         const QString s = v.toString();
@@ -263,18 +342,20 @@ QJsonValue mapPaths(const QJsonValue &v, const QString &remoteDir, const QString
     if (v.isArray()) {
         QJsonArray out;
         for (const QJsonValue &x : v.toArray())
-            out.append(mapPaths(x, remoteDir, localDir));
+            out.append(mapJobPaths(x, remoteDir, localDir));
         return out;
     }
     if (v.isObject()) {
         QJsonObject out;
         const QJsonObject o = v.toObject();
         for (auto it = o.begin(); it != o.end(); ++it)
-            out.insert(it.key(), mapPaths(it.value(), remoteDir, localDir));
+            out.insert(it.key(), mapJobPaths(it.value(), remoteDir, localDir));
         return out;
     }
     return v;
 }
+
+namespace {
 
 int reattachSeconds()
 {
@@ -305,7 +386,7 @@ public:
     {
         if (!placeInputs())
             return m_result;
-        m_workerArgs = workerArguments();
+        m_workerArgs = remoteWorkerArgv(m_target, m_job, m_inputs);
         if (cancelled()) {
             m_result.cancelled = true;
             m_result.error = "cancelled before the worker started on " + q(m_target.name);
@@ -362,31 +443,6 @@ private:
             return false;
         }
         return true;
-    }
-
-    // The worker and its arguments on the host: inputs and the output folder name their remote places.
-    QStringList workerArguments() const
-    {
-        QStringList workerArgs;
-        QString worker = q(m_target.worker);
-        if (worker.contains(u'/') && !worker.startsWith(u'/'))
-            worker = m_wd + "/" + worker;
-        workerArgs << worker;
-        for (const QString &a : m_job.args) {
-            const QString clean = a.startsWith(u'/') ? QDir::cleanPath(a) : a;
-            QString mapped = a;
-            bool input = false;
-            for (const auto &[local, remote] : m_inputs) {
-                if (clean == local) {
-                    mapped = m_wd + "/" + remote;
-                    input = true;
-                }
-            }
-            if (!input && !m_localOut.isEmpty() && (clean == m_localOut || clean.startsWith(m_localOut + "/")))
-                mapped = m_remoteJobDir + clean.mid(m_localOut.size());
-            workerArgs << mapped;
-        }
-        return workerArgs;
     }
 
     QStringList runArgs(qint64 offset) const
@@ -472,7 +528,7 @@ private:
         if (line.isEmpty())
             return;
         if (perr.error == QJsonParseError::NoError && doc.isObject()) {
-            const QJsonObject event = mapPaths(doc.object(), m_remoteJobDir, m_localOut).toObject();
+            const QJsonObject event = mapJobPaths(doc.object(), m_remoteJobDir, m_localOut).toObject();
             if (event.value("event").toString() == "finished")
                 m_result.finished = event;
             emitEvent(event);
@@ -511,7 +567,7 @@ private:
             if (!missing.contains(remote))
                 continue;
             try {
-                upload(m_target, local, remote, m_cancel, [&](qint64 done, qint64 total) {
+                uploadInput(m_target, local, remote, m_cancel, [&](qint64 done, qint64 total) {
                     emitEvent(QJsonObject{
                         {"event", "remote_upload_progress"}, {"path", local}, {"done", done}, {"total", total}});
                 });
@@ -583,7 +639,7 @@ private:
         if (m_job.removeJobDir)
             remove << "runs/" + m_job.jobId;
         if (!remove.isEmpty())
-            ssh::run(m_target, QStringList{"sh", "-c", kRemoveScript, "sh", m_wd} + remove, {}, 60000);
+            removeFromWorkdir(m_target, remove);
     }
 
     // The worker's exit is known: fetch its outputs back and tidy the host.
@@ -602,7 +658,7 @@ private:
         QElapsedTimer fetchClock;
         fetchClock.start();
         QString fetchError;
-        const qint64 bytes = fetch(m_target, m_job.jobId, m_job.outputs, m_localOut, fetchError);
+        const qint64 bytes = fetchJobOutputs(m_target, m_job.jobId, m_job.outputs, m_localOut, fetchError);
         removeLeftovers();
         if (!fetchError.isEmpty()) {
             m_result.error = fetchError;
@@ -632,7 +688,7 @@ private:
     const QString m_wd;
     const QString m_remoteJobDir;
     const QString m_localOut;
-    std::vector<std::pair<QString, QString>> m_inputs; // local, remote (relative to the workdir)
+    RemoteInputs m_inputs; // local, remote (relative to the workdir)
     QStringList m_workerArgs;
     WorkerExit m_result;
     qint64 m_offset = 0; // bytes of events.jsonl read (whole lines)
@@ -656,6 +712,8 @@ WorkerExit runWorkerOn(const Target &target, const WorkerJob &job,
 {
     if (target.isLocal())
         return runWorker(job.args, onEvent, cancel, onLog, onStarted);
+    if (target.isSlurm())
+        return slurm::runJob(target, job, {}, onEvent, cancel, onStarted);
     return RemoteRun(target, job, onEvent, cancel, onLog).run(onStarted);
 }
 

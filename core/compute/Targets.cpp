@@ -1,6 +1,7 @@
 // Compute targets kept in the catalog (table compute_targets, migration 6) and their connection test.
 #include "core/compute/Targets.h"
 
+#include "core/compute/SlurmRun.h"
 #include "core/compute/Ssh.h"
 #include "core/compute/WorkerProcess.h"
 #include "core/store/Database.h"
@@ -20,8 +21,10 @@ std::string Target::url() const
 {
     if (isLocal())
         return "local";
+    if (isSlurm() && host.empty())
+        return "slurm:";
     const bool v6 = host.find(':') != std::string::npos;
-    return "ssh://" + (user.empty() ? std::string() : user + "@") + (v6 ? "[" + host + "]" : host)
+    return kind + "://" + (user.empty() ? std::string() : user + "@") + (v6 ? "[" + host + "]" : host)
            + (port > 0 ? ":" + std::to_string(port) : std::string());
 }
 
@@ -35,36 +38,43 @@ Target localTarget()
     return Target{};
 }
 
-Target makeSshTarget(const std::string &name, const std::string &url, const std::string &workdir,
-                     const std::string &worker, const std::string &identity)
+namespace {
+
+void checkName(const std::string &name)
 {
     static const QRegularExpression nameRe(QStringLiteral("^[A-Za-z0-9_.-]+$"));
     if (!nameRe.match(QString::fromStdString(name)).hasMatch())
         throw std::invalid_argument("target name '" + name + "': use letters, digits, '.', '_' and '-'");
     if (name == "local")
         throw std::invalid_argument("target name 'local' is this machine's, and always there");
-    // ssh://[USER@]HOST[:PORT], HOST a name, an IPv4 address or [IPv6]
+}
+
+// SCHEME://[USER@]HOST[:PORT], HOST a name, an IPv4 address or [IPv6], into the target's user, host and port.
+void parseUrl(Target &t, const std::string &scheme, const std::string &url)
+{
     static const QRegularExpression urlRe(QStringLiteral(
-        R"(^ssh://(?:([A-Za-z0-9_][A-Za-z0-9_.-]*)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::([0-9]+))?/?$)"));
+        R"(^([a-z]+)://(?:([A-Za-z0-9_][A-Za-z0-9_.-]*)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::([0-9]+))?/?$)"));
     const auto m = urlRe.match(QString::fromStdString(url));
-    if (!m.hasMatch())
-        throw std::invalid_argument("target URL '" + url + "' is not ssh://[USER@]HOST[:PORT]");
-    Target t;
-    t.name = name;
-    t.kind = "ssh";
-    t.user = m.captured(1).toStdString();
-    QString host = m.captured(2);
+    if (!m.hasMatch() || m.captured(1).toStdString() != scheme)
+        throw std::invalid_argument("target URL '" + url + "' is not " + scheme + "://[USER@]HOST[:PORT]"
+                                    + (scheme == "slurm" ? " (or slurm: for this machine's sbatch)" : ""));
+    t.user = m.captured(2).toStdString();
+    QString host = m.captured(3);
     if (host.startsWith(u'['))
         host = host.mid(1, host.size() - 2);
     t.host = host.toStdString();
-    if (!m.captured(3).isEmpty()) {
+    if (!m.captured(4).isEmpty()) {
         bool ok = false;
-        const int port = m.captured(3).toInt(&ok);
+        const int port = m.captured(4).toInt(&ok);
         if (!ok || port < 1 || port > 65535)
-            throw std::invalid_argument("target URL '" + url + "': port " + m.captured(3).toStdString()
+            throw std::invalid_argument("target URL '" + url + "': port " + m.captured(4).toStdString()
                                         + " is outside 1..65535");
         t.port = port;
     }
+}
+
+void setPlaces(Target &t, const std::string &workdir, const std::string &worker, const std::string &identity)
+{
     if (workdir.empty() || workdir.front() != '/')
         throw std::invalid_argument("--workdir '" + workdir
                                     + "': give an absolute folder on the host (for example /home/USER/pipewright)");
@@ -74,25 +84,148 @@ Target makeSshTarget(const std::string &name, const std::string &url, const std:
     if (!worker.empty())
         t.worker = worker;
     t.identity = identity;
+}
+
+bool matches(const char *pattern, const std::string &value)
+{
+    return QRegularExpression(QString::fromLatin1(pattern)).match(QString::fromStdString(value)).hasMatch();
+}
+
+void checkSlurmOptions(const SlurmOptions &o)
+{
+    // Slurm's names: partitions (a comma-separated list is allowed), accounts and QOS are plain words.
+    const std::pair<const char *, const std::string *> names[] = {
+        {"--partition", &o.partition}, {"--account", &o.account}, {"--qos", &o.qos}};
+    for (const auto &[option, v] : names) {
+        if (!v->empty()
+            && !matches(option == std::string("--partition") ? "^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"
+                                                             : "^[A-Za-z0-9_.-]+$",
+                        *v))
+            throw std::invalid_argument(std::string(option) + " '" + *v
+                                        + "': a Slurm name has letters, digits, '.', '_' and '-' only");
+    }
+    // sbatch --time: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or UNLIMITED/INFINITE.
+    if (!o.time.empty()
+        && !matches(R"(^([0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}|(?i:unlimited|infinite))$)",
+                    o.time))
+        throw std::invalid_argument("--time '" + o.time
+                                    + "': give a time limit as sbatch takes it: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
+                                      "D-HH:MM:SS (for example 02:00:00)");
+    if (!o.mem.empty() && !matches("^[1-9][0-9]*[KMGTkmgt]?$", o.mem))
+        throw std::invalid_argument("--mem '" + o.mem + "': give a memory size per node such as 4000M, 4G or 1T");
+    if (o.gpusPerNode < 0 || o.cpusPerTask < 0)
+        throw std::invalid_argument("--gpus-per-node and --cpus-per-task take a positive whole number");
+    for (const std::string &a : o.sbatchArgs) {
+        if (!matches(R"(^--[A-Za-z][A-Za-z0-9-]*(=[^\n\r\x00]*)?$)", a))
+            throw std::invalid_argument("--sbatch-arg '" + a
+                                        + "': give one sbatch option as --OPTION or --OPTION=VALUE (one line)");
+    }
+}
+
+} // namespace
+
+Target makeSshTarget(const std::string &name, const std::string &url, const std::string &workdir,
+                     const std::string &worker, const std::string &identity)
+{
+    checkName(name);
+    Target t;
+    t.name = name;
+    t.kind = "ssh";
+    parseUrl(t, "ssh", url);
+    setPlaces(t, workdir, worker, identity);
     return t;
+}
+
+Target makeSlurmTarget(const std::string &name, const std::string &url, const std::string &workdir,
+                       const std::string &worker, const std::string &identity, const SlurmOptions &options)
+{
+    checkName(name);
+    Target t;
+    t.name = name;
+    t.kind = "slurm";
+    if (url != "slurm:" && url != "slurm://")
+        parseUrl(t, "slurm", url);
+    setPlaces(t, workdir, worker, identity);
+    // The job folder goes into #SBATCH --output, which sbatch reads without shell quoting; '%' is its pattern sign.
+    if (!matches("^[A-Za-z0-9_./+@,:=-]+$", t.workdir))
+        throw std::invalid_argument("--workdir '" + workdir
+                                    + "': a Slurm workdir may have letters, digits and . _ / + @ , : = - only (no "
+                                      "spaces or %: sbatch reads it from an #SBATCH line)");
+    checkSlurmOptions(options);
+    t.slurm = options;
+    return t;
+}
+
+Target makeTarget(const std::string &name, const std::string &url, const std::string &workdir,
+                  const std::string &worker, const std::string &identity, const SlurmOptions &options)
+{
+    if (url.rfind("slurm:", 0) == 0)
+        return makeSlurmTarget(name, url, workdir, worker, identity, options);
+    if (!options.partition.empty() || !options.account.empty() || !options.qos.empty() || !options.time.empty()
+        || !options.mem.empty() || options.gpusPerNode || options.cpusPerTask || !options.sbatchArgs.empty())
+        throw std::invalid_argument("--partition, --account, --qos, --time, --gpus-per-node, --cpus-per-task, --mem "
+                                    "and --sbatch-arg are for slurm:// targets");
+    return makeSshTarget(name, url, workdir, worker, identity);
+}
+
+QJsonObject slurmOptionsJson(const SlurmOptions &o)
+{
+    QJsonObject j;
+    const std::pair<const char *, const std::string *> texts[] = {
+        {"partition", &o.partition}, {"account", &o.account}, {"qos", &o.qos}, {"time", &o.time}, {"mem", &o.mem}};
+    for (const auto &[key, v] : texts) {
+        if (!v->empty())
+            j.insert(key, QString::fromStdString(*v));
+    }
+    if (o.gpusPerNode > 0)
+        j.insert("gpus_per_node", o.gpusPerNode);
+    if (o.cpusPerTask > 0)
+        j.insert("cpus_per_task", o.cpusPerTask);
+    if (!o.sbatchArgs.empty()) {
+        QJsonArray a;
+        for (const auto &x : o.sbatchArgs)
+            a.append(QString::fromStdString(x));
+        j.insert("sbatch_args", a);
+    }
+    return j;
+}
+
+SlurmOptions slurmOptionsFromJson(const QJsonObject &j)
+{
+    SlurmOptions o;
+    o.partition = j.value("partition").toString().toStdString();
+    o.account = j.value("account").toString().toStdString();
+    o.qos = j.value("qos").toString().toStdString();
+    o.time = j.value("time").toString().toStdString();
+    o.mem = j.value("mem").toString().toStdString();
+    o.gpusPerNode = j.value("gpus_per_node").toInt();
+    o.cpusPerTask = j.value("cpus_per_task").toInt();
+    for (const QJsonValue &v : j.value("sbatch_args").toArray())
+        o.sbatchArgs.push_back(v.toString().toStdString());
+    checkSlurmOptions(o);
+    return o;
 }
 
 namespace {
 
 Target fromRow(const store::Statement &s)
 {
-    Target t = makeSshTarget(s.text(0), s.text(1), s.text(2), s.text(3), s.text(4));
+    const SlurmOptions options = slurmOptionsFromJson(
+        QJsonDocument::fromJson(QByteArray::fromStdString(s.text(6))).object());
+    Target t = makeTarget(s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), options);
     t.createdAt = s.text(5);
     return t;
 }
+
+constexpr const char *kColumns =
+    "SELECT name, url, workdir, worker, identity, created_at, options FROM compute_targets";
 
 } // namespace
 
 std::vector<Target> listTargets(store::Database &db)
 {
     std::vector<Target> out{localTarget()};
-    store::Statement s(db,
-                       "SELECT name, url, workdir, worker, identity, created_at FROM compute_targets ORDER BY name");
+    store::Statement s(db, std::string(kColumns) + " ORDER BY name");
     while (s.step())
         out.push_back(fromRow(s));
     return out;
@@ -110,8 +243,7 @@ Target findTarget(store::Database &db, const std::string &name)
 {
     if (name.empty() || name == "local")
         return localTarget();
-    store::Statement s(db,
-                       "SELECT name, url, workdir, worker, identity, created_at FROM compute_targets WHERE name = ?");
+    store::Statement s(db, std::string(kColumns) + " WHERE name = ?");
     s.bind(1, name);
     if (s.step())
         return fromRow(s);
@@ -131,14 +263,15 @@ void addTarget(store::Database &db, const Target &t)
     exists.bind(1, t.name);
     if (exists.step())
         throw std::invalid_argument("target '" + t.name + "' exists already (remove it first)");
-    store::Statement ins(
-        db, "INSERT INTO compute_targets(name, url, workdir, worker, identity, created_at) VALUES(?,?,?,?,?,?)");
+    store::Statement ins(db, "INSERT INTO compute_targets(name, url, workdir, worker, identity, created_at, options) "
+                             "VALUES(?,?,?,?,?,?,?)");
     ins.bind(1, t.name)
         .bind(2, t.url())
         .bind(3, t.workdir)
         .bind(4, t.worker)
         .bind(5, t.identity)
         .bind(6, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toStdString())
+        .bind(7, QJsonDocument(slurmOptionsJson(t.slurm)).toJson(QJsonDocument::Compact).toStdString())
         .exec();
     tx.commit();
 }
@@ -167,6 +300,8 @@ QJsonObject targetJson(const Target &t)
         o.insert("identity", QString::fromStdString(t.identity));
         o.insert("created_at", QString::fromStdString(t.createdAt));
     }
+    if (t.isSlurm())
+        o.insert("slurm", slurmOptionsJson(t.slurm));
     return o;
 }
 
@@ -178,6 +313,8 @@ exec "$2" info)sh";
 
 QJsonObject testTarget(const Target &t)
 {
+    if (t.isSlurm())
+        return slurm::testCluster(t);
     QElapsedTimer clock;
     clock.start();
     QJsonObject out{{"name", QString::fromStdString(t.name)},

@@ -13,11 +13,30 @@ class Workspace;
 
 namespace pw::compute {
 
-/** A place pipewright-worker runs: this machine, or a host reached with the system's OpenSSH client. */
+/**
+ * What a Slurm target asks of sbatch. Empty strings and zeros are not written into the batch script, so that the
+ * cluster's defaults hold.
+ */
+struct SlurmOptions
+{
+    std::string partition;
+    std::string account;
+    std::string qos;
+    std::string time; // a time limit as sbatch takes it: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS
+    int gpusPerNode = 0;
+    int cpusPerTask = 0;
+    std::string mem; // per node: 4000, 4000M, 4G, 1T
+    std::vector<std::string> sbatchArgs; // each written as one more #SBATCH line
+};
+
+/**
+ * A place pipewright-worker runs: this machine, a host reached with the system's OpenSSH client, or a Slurm
+ * cluster (its submit host reached with ssh, or this machine when it is a submit host itself).
+ */
 struct Target
 {
     std::string name = "local";
-    std::string kind = "local"; // local | ssh
+    std::string kind = "local"; // local | ssh | slurm
     std::string user; // empty: ssh's own choice (~/.ssh/config, then the login name)
     std::string host;
     int port = 0; // 0: ssh's own choice (~/.ssh/config, then 22)
@@ -25,9 +44,13 @@ struct Target
     std::string worker = "pipewright-worker"; // the worker program on the host (a path or a name on its PATH)
     std::string identity; // a private key file for ssh -i (empty: the user's keys and agent)
     std::string createdAt;
+    SlurmOptions slurm; // kind "slurm" only
 
     bool isLocal() const { return kind == "local"; }
-    /** ssh://USER@HOST[:PORT] (or "local"). */
+    bool isSlurm() const { return kind == "slurm"; }
+    /** True when the target's commands run on this machine without ssh: "local", and slurm: or slurm://localhost. */
+    bool runsHere() const { return isLocal() || (isSlurm() && (host.empty() || host == "localhost") && user.empty()); }
+    /** ssh://USER@HOST[:PORT], slurm://USER@HOST[:PORT], slurm: (or "local"). */
     std::string url() const;
     /** USER@HOST or HOST: the destination argument of ssh. */
     std::string destination() const;
@@ -44,7 +67,21 @@ Target localTarget();
 Target makeSshTarget(const std::string &name, const std::string &url, const std::string &workdir,
                      const std::string &worker = {}, const std::string &identity = {});
 
-/** Every target of the workspace: "local" first, then the SSH hosts by name. */
+/**
+ * A Slurm target from `targets add NAME slurm://[USER@]HOST[:PORT] …` arguments (slurm: or slurm://localhost: this
+ * machine submits with its own sbatch). Throws std::invalid_argument naming the option at fault: a time limit sbatch
+ * would not take, a count that is not a positive whole number, a memory size that is not N[K|M|G|T], a partition,
+ * account or QOS name with characters Slurm names do not have, an --sbatch-arg that is not --OPTION[=VALUE], and
+ * a workdir with characters that a batch script's #SBATCH line cannot carry.
+ */
+Target makeSlurmTarget(const std::string &name, const std::string &url, const std::string &workdir,
+                       const std::string &worker, const std::string &identity, const SlurmOptions &options);
+
+/** The target from `targets add` arguments: makeSlurmTarget for slurm: URLs, else makeSshTarget. */
+Target makeTarget(const std::string &name, const std::string &url, const std::string &workdir,
+                  const std::string &worker, const std::string &identity, const SlurmOptions &options = {});
+
+/** Every target of the workspace: "local" first, then the SSH hosts and Slurm clusters by name. */
 std::vector<Target> listTargets(store::Database &db);
 /** Their names ("local" first): what a task's or a run's target may be. */
 std::vector<std::string> targetNames(store::Database &db);
@@ -62,7 +99,12 @@ void removeTarget(store::Database &db, const std::string &name);
  */
 QJsonObject testTarget(const Target &target);
 
-/** The target as JSON for `targets list`. */
+/** The target as JSON for `targets list` (a Slurm target with "slurm": {"partition", …}). */
 QJsonObject targetJson(const Target &target);
+
+/** The Slurm options as stored and listed: only what was given. */
+QJsonObject slurmOptionsJson(const SlurmOptions &options);
+/** The options back from slurmOptionsJson (validated as makeSlurmTarget does). */
+SlurmOptions slurmOptionsFromJson(const QJsonObject &json);
 
 } // namespace pw::compute

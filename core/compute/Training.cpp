@@ -1,6 +1,7 @@
 // Training and evaluation runs: shards (core/data), tracking (core/track), the worker process.
 #include "core/compute/Training.h"
 
+#include "core/compute/SlurmRun.h"
 #include "core/compute/Targets.h"
 #include "core/compute/WorkerProcess.h"
 #include "core/data/Npy.h"
@@ -189,7 +190,8 @@ void failedWithoutReport(TrainOutcome &outcome, const WorkerExit &exit)
 // then ends the run with the status the worker gave (FAILED with the reason when it gave none).
 void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &target, const WorkerJob &job,
                   const TrainObserver &observer, const std::atomic<bool> *cancel,
-                  const std::set<std::tuple<std::string, std::int64_t, std::int64_t>> &logged)
+                  const std::set<std::tuple<std::string, std::int64_t, std::int64_t>> &logged,
+                  const slurm::Shape &shape = {})
 {
     const std::string dir = job.outputDir.toStdString();
     const std::string runId = outcome.runId;
@@ -204,37 +206,49 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
         sinceFlush.restart();
     };
     WorkerExit exit;
+    std::string slurmDevice; // "hpc (slurm, 2×4 ranks)": a Slurm run's device says where and how wide
     try {
-        exit = runJob(
-            target, job,
-            [&](const QJsonObject &event) {
-                const QString type = event.value("event").toString();
-                if (type == "metric") {
-                    track::MetricPoint m{event.value("key").toString().toStdString(),
-                                         event.value("value").toDouble(NAN), event.value("step").toInteger(),
-                                         event.value("epoch").toInteger(), event.value("timestamp").toInteger()};
-                    if (!logged.count({m.key, m.step, m.timestampMs}))
-                        buffered.push_back(std::move(m));
-                    if (buffered.size() >= 32 || sinceFlush.elapsed() > 2000)
-                        flushMetrics();
-                } else if (type == "started") {
-                    std::map<std::string, std::string> params;
-                    for (const char *key :
-                         {"model",      "threads",     "precision", "memory_format",    "parameters", "epochs",
-                          "batch_size", "lr",          "optimizer", "schedule",         "flip",       "crop",
-                          "seed",       "image_size",  "channels",  "train_images",     "val_images", "classes",
-                          "init",       "init_sha256", "freeze",    "backbone_lr_scale"})
-                        params[key] = toStd(event.value(key));
-                    if (event.value("resumed_at_epoch").toInteger() == 0)
-                        writes([&tracker, runId, params] { tracker.logParams(runId, params); });
-                    writes([&tracker, runId, device = event.value("device").toString().toStdString()] {
-                        tracker.setDevice(runId, device);
-                    });
-                }
-                if (observer)
-                    observer(event);
-            },
-            cancel, {}, [&](qint64 pid) { writes([&tracker, runId, pid] { tracker.setWorkerPid(runId, pid); }); });
+        const auto onEvent = [&](const QJsonObject &event) {
+            const QString type = event.value("event").toString();
+            if (type == "metric") {
+                track::MetricPoint m{event.value("key").toString().toStdString(), event.value("value").toDouble(NAN),
+                                     event.value("step").toInteger(), event.value("epoch").toInteger(),
+                                     event.value("timestamp").toInteger()};
+                if (!logged.count({m.key, m.step, m.timestampMs}))
+                    buffered.push_back(std::move(m));
+                if (buffered.size() >= 32 || sinceFlush.elapsed() > 2000)
+                    flushMetrics();
+            } else if (type == "started") {
+                std::map<std::string, std::string> params;
+                for (const char *key :
+                     {"model",      "threads",     "precision", "memory_format",    "parameters", "epochs",
+                      "batch_size", "lr",          "optimizer", "schedule",         "flip",       "crop",
+                      "seed",       "image_size",  "channels",  "train_images",     "val_images", "classes",
+                      "init",       "init_sha256", "freeze",    "backbone_lr_scale"})
+                    params[key] = toStd(event.value(key));
+                if (event.value("resumed_at_epoch").toInteger() == 0)
+                    writes([&tracker, runId, params] { tracker.logParams(runId, params); });
+                const std::string device = event.value("device").toString().toStdString();
+                writes([&tracker, runId, device = slurmDevice.empty() ? device : slurmDevice + ": " + device] {
+                    tracker.setDevice(runId, device);
+                });
+            } else if (type == "slurm_submitted") {
+                slurmDevice = event.value("device").toString().toStdString();
+                writes([&tracker, runId, slurmDevice] { tracker.setDevice(runId, slurmDevice); });
+            }
+            const QJsonObject tags = event.value("tags").toObject();
+            for (auto it = tags.begin(); it != tags.end(); ++it)
+                writes([&tracker, runId, k = it.key().toStdString(), v = it.value().toString().toStdString()] {
+                    tracker.setTag(runId, k, v);
+                });
+            if (observer)
+                observer(event);
+        };
+        const auto onStarted = [&](qint64 pid) {
+            writes([&tracker, runId, pid] { tracker.setWorkerPid(runId, pid); });
+        };
+        exit = target.isSlurm() ? slurm::runJob(target, job, shape, onEvent, cancel, onStarted)
+                                : runJob(target, job, onEvent, cancel, {}, onStarted);
     } catch (const std::exception &e) {
         flushMetrics();
         removeTemporaries(dir);
@@ -248,8 +262,15 @@ void superviseRun(track::Tracker &tracker, TrainOutcome &outcome, const Target &
 
     if (!target.isLocal()) { // the remote worker's event stream and stderr came back with the model
         QJsonArray logs;
-        for (const char *name : {"events.jsonl", "worker.log"})
-            logs.append(QJsonObject{{"path", QString::fromStdString(dir) + "/" + name}, {"kind", "log"}});
+        // A Slurm run: every rank's events and stderr, the batch job's output and its script.
+        const QStringList names = target.isSlurm()
+                                      ? QDir(QString::fromStdString(dir))
+                                            .entryList({"events.*.jsonl", "worker.*.log", "slurm.out", "job.sbatch"},
+                                                       QDir::Files)
+                                      : QStringList{"events.jsonl", "worker.log"};
+        for (const QString &name : names)
+            logs.append(QJsonObject{{"path", QString::fromStdString(dir) + "/" + name},
+                                    {"kind", name == "job.sbatch" ? "batch-script" : "log"}});
         writes([&tracker, runId, dir, logs] { recordArtifacts(tracker, runId, dir, logs); });
     }
     for (int r = 0; r < job.ranks && job.ranks > 1; ++r) { // every rank's stderr
@@ -313,6 +334,9 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
         throw std::invalid_argument("--init: no file '" + request.init + "'");
     const Target target = findTarget(*ws.openCatalog(), request.target); // throws, naming the known targets
     checkProcesses(request, spec, target);
+    if (!target.isSlurm() && (request.nodes > 1 || request.processesPerNode > 1))
+        throw std::invalid_argument("--nodes and --processes-per-node are for a Slurm target; '" + target.name + "' is "
+                                    + target.kind);
     if (request.device == Device::Cuda) {
         // Refused before any shard is built or run recorded: a worker without CUDA would only fail the run.
         const QJsonObject info = testTarget(target);
@@ -406,7 +430,7 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     job.outputDir = QString::fromStdString(dir);
     job.jobId = QString::fromStdString(outcome.runId);
     job.ranks = request.processes;
-    superviseRun(tracker, outcome, target, job, observer, cancel, {});
+    superviseRun(tracker, outcome, target, job, observer, cancel, {}, {request.nodes, request.processesPerNode});
     outcome.seconds = double(clock.elapsed()) / 1000.0;
     return outcome;
 }
@@ -443,7 +467,10 @@ TrainOutcome attachTraining(const store::Workspace &ws, const std::string &runId
     job.outputDir = QString::fromStdString(runDir(ws, run.runId));
     job.jobId = QString::fromStdString(run.runId);
     job.attachOnly = true;
-    superviseRun(tracker, outcome, target, job, observer, cancel, logged);
+    const auto tags = tracker.tags(run.runId);
+    const auto worldSize = tags.find("world_size");
+    const slurm::Shape shape{1, worldSize == tags.end() ? 1 : std::max(1, std::atoi(worldSize->second.c_str()))};
+    superviseRun(tracker, outcome, target, job, observer, cancel, logged, shape);
     outcome.seconds = double(clock.elapsed()) / 1000.0;
     return outcome;
 }

@@ -72,6 +72,8 @@ struct TrainRequest
     std::string init; // pretrained weights (.pth state_dict / .safetensors); empty: random
     std::string freeze = "none"; // none | backbone (needs init)
     double backboneLrScale = 1.0;
+    int nodes = 1; // a Slurm target's nodes: nodes x processesPerNode ranks
+    int processesPerNode = 1;
 };
 
 /** The fewest images in a training batch (batch normalisation needs two). */
@@ -80,9 +82,9 @@ inline constexpr int kMinBatchSize = 2;
 /**
  * The request from key/value input (the CLI's options, a train task's params, the Train… dialog's fields):
  * table, experiment, name (the run's), model, epochs, batch_size, lr, optimizer, image_size, val_fraction, seed,
- * device, precision, as_of_version, target, processes, init, freeze (none|backbone), backbone_lr_scale. 0 for epochs,
- * batch_size, lr and image_size is the model's default. Throws requests::RequestError naming the key at fault, an
- * unknown key too.
+ * device, precision, as_of_version, target, processes, init, freeze (none|backbone), backbone_lr_scale, nodes,
+ * processes_per_node (a Slurm target's). 0 for epochs, batch_size, lr and image_size is the model's default. Throws
+ * requests::RequestError naming the key at fault, an unknown key too.
  */
 TrainRequest parseTrainRequest(const requests::KeyValues &values);
 

@@ -30,6 +30,8 @@ TrainRequest parseTrainRequest(const requests::KeyValues &values)
     r.init = in.text("init", r.init);
     r.freeze = in.text("freeze", r.freeze);
     r.backboneLrScale = in.number("backbone_lr_scale", r.backboneLrScale, {0, std::numeric_limits<double>::infinity()});
+    r.nodes = int(in.wholeNumber("nodes", r.nodes, {.min = 1, .max = 100000}));
+    r.processesPerNode = int(in.wholeNumber("processes_per_node", r.processesPerNode, {.min = 1, .max = 1024}));
     in.done();
     if (r.freeze != "none" && r.freeze != "backbone")
         throw requests::RequestError("freeze", "'" + r.freeze + "' is not backbone or none");

@@ -362,6 +362,10 @@ CREATE INDEX images_table_label_path ON images(table_name, label, path, valid_fr
 CREATE INDEX images_table_label_added ON images(table_name, label, valid_from, id);
 )sql"},
         {8, changes.c_str()},
+        {9, R"sql(
+-- Slurm targets (core/compute/Targets): what a target asks of sbatch (partition, time, ...) as a JSON object.
+ALTER TABLE compute_targets ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+)sql"},
     };
     return migrations;
 }
