@@ -837,6 +837,10 @@ private:
         }
         if (m_rank == 0)
             saveCheckpoint(m_plan.checkpointPath, m_net, m_optimizer, m_p, m_meta);
+        if (m_dist) { // a barrier: no rank exits before rank 0's checkpoint is on disk (srun --kill-on-bad-exit)
+            std::vector<double> written{1.0};
+            m_dist->sum(written);
+        }
         JsonLine("checkpoint")
             .add("path", m_plan.checkpointPath)
             .add("epoch", m_p.epoch + 1)
