@@ -307,7 +307,7 @@ void tst_Cli::helpJsonIsTheTable()
     QCOMPARE(options["pipeline validate"], QStringList());
     QCOMPARE(options["pipeline run"], (QStringList{"param", "only", "from", "to"}));
     QCOMPARE(options["ingest"], (QStringList{"table", "glob", "labels", "max-megapixels", "commit-every", "threads"}));
-    QCOMPARE(options["train"].size(), 19);
+    QCOMPARE(options["train"].size(), 21);
     QStringList common;
     for (const QJsonValue &o : t.value("options").toArray())
         common << o.toObject().value("name").toString();

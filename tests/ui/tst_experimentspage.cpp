@@ -6,6 +6,7 @@
 #include "core/ingest/Ingestor.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "core/train/ModelZoo.h"
 #include "core/track/Tracker.h"
 #include "ui/experiments/ExperimentsPage.h"
 #include "ui/experiments/MetricChart.h"
@@ -427,7 +428,7 @@ void tst_ExperimentsPage::trainDialogLaunchesATraining()
     ui::TrainDialog *dialog = page.trainDialog();
     QVERIFY(dialog->targetBox()->findText("local") >= 0);
     QVERIFY(dialog->tableBox()->findText("shapes") >= 0);
-    QCOMPARE(dialog->modelBox()->count(), 2); // the model zoo
+    QCOMPARE(dialog->modelBox()->count(), int(std::size(pw::train::kModelZoo))); // the model zoo
     dialog->tableBox()->setCurrentText("shapes");
     dialog->experimentBox()->setCurrentText("from-the-page");
     dialog->runNameEdit()->setText("dialog run");

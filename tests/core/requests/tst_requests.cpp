@@ -334,7 +334,7 @@ void tst_Requests::refused_data()
         << "train" << QStringList{"batchsize=8"} << "batchsize"
         << "unknown (the known keys: table, experiment, name, model, epochs, batch_size, lr, "
            "optimizer, image_size, val_fraction, seed, device, precision, as_of_version, "
-           "target, processes, init, freeze, backbone_lr_scale)";
+           "target, processes, init, freeze, backbone_lr_scale, nodes, processes_per_node)";
     // evaluate
     QTest::newRow("evaluate without run") << "evaluate" << QStringList{"table=t"} << "run"
                                           << "missing";
