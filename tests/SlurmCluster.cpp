@@ -69,7 +69,7 @@ bool SlurmCluster::writeConfig()
                                         "SlurmdPort=%3\n"
                                         "SlurmUser=%4\n"
                                         "AuthType=auth/munge\n"
-                                        "AuthInfo=socket=%1/munge/munge.sock\n"
+                                        "AuthInfo=socket=%1/munge/munge.sock,cred_expire=20\n"
                                         "StateSaveLocation=%1/state\n"
                                         "SlurmdSpoolDir=%1/spool\n"
                                         "SlurmctldPidFile=%1/slurmctld.pid\n"

@@ -1,6 +1,7 @@
 // Test hold points of pipewright-worker: see WorkerHold.h.
 #include "tests/WorkerHold.h"
 
+#include <QDir>
 #include <QFile>
 
 namespace pw::test {
@@ -27,6 +28,10 @@ WorkerHold::~WorkerHold()
 
 bool WorkerHold::hold(const QString &point)
 {
+    // A worker of an earlier test may have said it was held here: that says nothing of the next one.
+    QDir dir(m_dir.path());
+    for (const QString &said : dir.entryList({point + ".held", point + ".rank-*.held"}, QDir::Files))
+        dir.remove(said);
     QFile f(m_dir.filePath(point));
     if (!f.open(QIODevice::WriteOnly))
         return false;

@@ -25,7 +25,7 @@ public:
 
     /** The worker will wait at `point`. */
     bool hold(const QString &point);
-    /** True once a worker waits (or has waited) at `point`. */
+    /** True once a worker waits (or has waited) at `point` since hold(point). */
     bool isHeld(const QString &point) const;
     /** Lets the worker go on from `point`. */
     void release(const QString &point);

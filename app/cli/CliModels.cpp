@@ -285,12 +285,18 @@ int cmdScore(const Context &c)
     const score::ScoreRequest r = parseOptions(score::parseScoreRequest, optionValues(c));
     const auto ws = store::Workspace::open(c.workspaceRoot());
     ProgressPrinter decodeProgress("decoding"), predictProgress("predicting");
-    const auto res = score::score(
-        ws, r,
-        [&](const std::string &phase, std::int64_t done, std::int64_t total) {
-            (phase == "decode" ? decodeProgress : predictProgress).update(done, total);
+    // A request that only the workspace shows to be wrong (--nodes with a target that is not a Slurm cluster) is a
+    // usage error too: the same parser's rule for it names the option.
+    const auto res = parseOptions(
+        [&](const requests::KeyValues &) {
+            return score::score(
+                ws, r,
+                [&](const std::string &phase, std::int64_t done, std::int64_t total) {
+                    (phase == "decode" ? decodeProgress : predictProgress).update(done, total);
+                },
+                &g_cancel);
         },
-        &g_cancel);
+        requests::KeyValues{});
     for (const auto &w : res.warnings)
         std::cerr << "warning: " << w << "\n";
     for (const auto &f : res.failures)
@@ -312,6 +318,8 @@ int cmdScore(const Context &c)
                                             {"failures", failures},
                                             {"queued_for_review", qint64(res.queuedForReview)},
                                             {"review", score::kReviewModes.name(r.review)},
+                                            {"target", qs(r.target)},
+                                            {"parts", r.nodes * r.processesPerNode},
                                             {"seconds", QJsonObject{{"select", res.selectSeconds},
                                                                     {"decode", res.decodeSeconds},
                                                                     {"predict", res.predictSeconds},

@@ -592,11 +592,17 @@ std::vector<Command> buildTable()
                          "target", "NAME",
                          "runs the model on a compute target (the decoded images and the model file are copied there; "
                          "the probabilities come back)",
-                         "local")},
+                         "local"),
+                     value("nodes", "N",
+                           "a Slurm target: splits the images over N nodes (one task per node, one job); their "
+                           "predictions are merged once",
+                           "1"),
+                     value("processes-per-node", "M", "a Slurm target: tasks per node (N x M parts in all)", "1")},
          .handler = cmdScore,
          .json =
              "{\"version\", \"model_version\", \"scored\", \"skipped\" (already scored), \"failed\", \"failures\",\n"
-             " \"queued_for_review\", \"review\", \"model\", \"inserted\", \"updated\", \"wrote_version\", "
+             " \"queued_for_review\", \"review\", \"model\", \"inserted\", \"updated\", \"wrote_version\", \"target\", "
+             "\"parts\", "
              "\"seconds\"}"},
         {.name = "predictions",
          .description = "The predictions of the catalog.",

@@ -44,6 +44,8 @@ constexpr const char *kUsage =
     "                         [--init FILE] [--freeze backbone|none] [--backbone-lr-scale X]\n"
     "       pipewright-worker predict --model FILE --images FILE.npy --out FILE.npy [--batch-size B] [--device D] "
     "[--threads N]\n"
+    "                         [--by-rank]  (rank RANK of WORLD_SIZE predicts its share of the images; %r in --out\n"
+    "                         is replaced by the rank)\n"
     "       pipewright-worker export --model FILE --format onnx|pytorch|safetensors --out FILE\n"
     "       pipewright-worker info\n"
     "Events are JSON lines on stdout. Exit codes: 0 finished, 1 failed, 2 usage, 3 stopped by SIGTERM/SIGINT\n"
@@ -201,10 +203,37 @@ int runTrain(int argc, char **argv)
     return pw::train::train(o, std::cout, g_stop, &g_requeue);
 }
 
+// predict --by-rank: this rank's part of the images from RANK and WORLD_SIZE (set by the Slurm batch script for
+// each task), and "%r" in --out made the rank, so that the ranks write beside each other.
+bool byRank(pw::train::PredictOptions &o)
+{
+    const char *rank = std::getenv("RANK");
+    const char *world = std::getenv("WORLD_SIZE");
+    char *end = nullptr;
+    const long r = rank ? std::strtol(rank, &end, 10) : -1;
+    const bool rankOk = rank && *rank && !*end;
+    const long w = world ? std::strtol(world, &end, 10) : -1;
+    if (!rankOk || !world || !*world || *end || w < 1 || r < 0 || r >= w) {
+        std::cerr << "pipewright-worker predict: --by-rank needs RANK and WORLD_SIZE in the environment (0 <= RANK < "
+                     "WORLD_SIZE); they are '"
+                  << (rank ? rank : "") << "' and '" << (world ? world : "") << "'\n";
+        return false;
+    }
+    const auto at = o.outPath.find("%r");
+    if (at == std::string::npos) {
+        std::cerr << "pipewright-worker predict: --by-rank needs %r in --out (each rank writes its own file)\n";
+        return false;
+    }
+    o.outPath.replace(at, 2, std::to_string(r));
+    o.part = int(r);
+    o.parts = int(w);
+    return true;
+}
+
 int runPredict(int argc, char **argv)
 {
     Args a;
-    if (!parse(argc, argv, {"model", "images", "out", "batch-size", "device", "threads"}, {}, a))
+    if (!parse(argc, argv, {"model", "images", "out", "batch-size", "device", "threads"}, {"by-rank"}, a))
         return pw::train::kTrainUsage;
     pw::train::PredictOptions o;
     o.modelPath = value(a, "model");
@@ -216,6 +245,8 @@ int runPredict(int argc, char **argv)
         return pw::train::kTrainUsage;
     }
     if (!integer(a, "batch-size", o.batchSize) || !integer(a, "threads", o.threads))
+        return pw::train::kTrainUsage;
+    if (std::find(a.flags.begin(), a.flags.end(), "by-rank") != a.flags.end() && !byRank(o))
         return pw::train::kTrainUsage;
     return pw::train::predict(o, std::cout, g_stop);
 }

@@ -475,31 +475,69 @@ TrainOutcome attachTraining(const store::Workspace &ws, const std::string &runId
     return outcome;
 }
 
+namespace {
+
+// The probabilities of a split prediction: the parts' files (rows in order) into one, the parts removed.
+void joinParts(const QStringList &parts, const std::string &outNpy)
+{
+    std::vector<float> all;
+    std::int64_t rows = 0, k = -1;
+    for (const QString &path : parts) {
+        const data::NpyFile part(path.toStdString());
+        if (part.shape().size() != 2 || (k >= 0 && part.shape()[1] != k))
+            throw std::runtime_error("'" + path.toStdString() + "': not the probabilities of this prediction");
+        k = part.shape()[1];
+        rows += part.shape()[0];
+        const float *v = part.values<float>();
+        all.insert(all.end(), v, v + part.shape()[0] * k);
+    }
+    data::writeNpy(outNpy, data::NpyType::Float32, {rows, std::max<std::int64_t>(k, 0)}, all.data());
+    for (const QString &path : parts)
+        QFile::remove(path);
+}
+
+} // namespace
+
 void predictFile(const std::string &modelPath, const std::string &imagesNpy, const std::string &outNpy,
                  const std::atomic<bool> *cancel, const std::function<void(const QJsonObject &)> &onEvent,
-                 const Target &target)
+                 const Target &target, const slurm::Shape &parts)
 {
     static std::atomic<int> counter{0};
     const QFileInfo out(QString::fromStdString(outNpy));
+    const int n = parts.ranks();
+    if (n > 1 && !target.isSlurm())
+        throw std::runtime_error("splitting a prediction over " + std::to_string(n) + " tasks needs a Slurm target; '"
+                                 + target.name + "' is not one");
     WorkerJob job;
+    job.jobId = QString("predict-%1-%2-%3")
+                    .arg(QDateTime::currentMSecsSinceEpoch())
+                    .arg(QCoreApplication::applicationPid())
+                    .arg(counter.fetch_add(1));
+    const QString partPattern = out.absolutePath() + "/." + job.jobId + ".%r.npy";
     job.args = {"predict",
                 "--model",
                 QString::fromStdString(modelPath),
                 "--images",
                 QString::fromStdString(imagesNpy),
                 "--out",
-                out.absoluteFilePath()};
+                n > 1 ? partPattern : out.absoluteFilePath()};
+    QStringList partFiles;
+    if (n > 1)
+        job.args << "--by-rank";
+    for (int r = 0; r < n && n > 1; ++r)
+        partFiles << QString(partPattern).replace("%r", QString::number(r));
     job.inputs = {QString::fromStdString(modelPath), QString::fromStdString(imagesNpy)};
     job.outputDir = out.absolutePath();
-    job.outputs = {out.fileName()};
+    if (n > 1)
+        for (const QString &f : partFiles)
+            job.outputs << QFileInfo(f).fileName();
+    else
+        job.outputs = {out.fileName()};
     job.transientInputs = {QString::fromStdString(imagesNpy)}; // the model file stays: the next scoring reuses it
     job.removeJobDir = true;
-    job.jobId = QString("predict-%1-%2-%3")
-                    .arg(QDateTime::currentMSecsSinceEpoch())
-                    .arg(QCoreApplication::applicationPid())
-                    .arg(counter.fetch_add(1));
-    const WorkerExit exit = runWorkerOn(target, job, onEvent ? onEvent : std::function<void(const QJsonObject &)>(),
-                                        cancel);
+    const auto events = onEvent ? onEvent : std::function<void(const QJsonObject &)>();
+    const WorkerExit exit = target.isSlurm() ? slurm::runJob(target, job, parts, events, cancel)
+                                             : runWorkerOn(target, job, events, cancel);
     const std::string where = target.isLocal() ? std::string() : " on " + target.name;
     if (exit.cancelled)
         throw std::runtime_error("prediction with '" + modelPath + "'" + where + " was cancelled");
@@ -507,6 +545,8 @@ void predictFile(const std::string &modelPath, const std::string &imagesNpy, con
         throw std::runtime_error(
             "prediction with '" + modelPath + "'" + where + " failed: "
             + (exit.finished.isEmpty() ? exit.error : exit.finished.value("message").toString()).toStdString());
+    if (n > 1)
+        joinParts(partFiles, outNpy);
 }
 
 EvaluationResult evaluateModel(const store::Workspace &ws, const ModelFiles &model, const std::string &table,

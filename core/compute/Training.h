@@ -1,6 +1,7 @@
 // A training run end to end: shards from the catalog, a tracked run, the worker, its events into the tracker.
 #pragma once
 
+#include "core/compute/Slurm.h"
 #include "core/compute/Targets.h"
 #include "core/requests/Choices.h"
 
@@ -161,11 +162,14 @@ struct ModelFiles
 /**
  * Runs `pipewright-worker predict` on a .npy of uint8 N x H x W x C images, writing float32 N x K
  * probabilities to `outNpy`, on `target` (the model and images are copied there; the probabilities come back).
- * Throws with the worker's message when it fails or `cancel` stopped it.
+ * On a Slurm target, `parts` (nodes x processes per node) splits the images over that many tasks of one job
+ * (predict --by-rank, each task its share); their probabilities are joined here in order. More than one part on
+ * another target is refused. Throws with the worker's message when it fails or `cancel` stopped it.
  */
 void predictFile(const std::string &modelPath, const std::string &imagesNpy, const std::string &outNpy,
                  const std::atomic<bool> *cancel = nullptr,
-                 const std::function<void(const QJsonObject &)> &onEvent = {}, const Target &target = Target{});
+                 const std::function<void(const QJsonObject &)> &onEvent = {}, const Target &target = Target{},
+                 const slurm::Shape &parts = {});
 
 /**
  * Evaluates a model on the labeled images of `table` (latest version, or `asOfVersion`), matching classes by

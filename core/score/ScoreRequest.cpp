@@ -17,6 +17,8 @@ ScoreRequest parseScoreRequest(const requests::KeyValues &values)
     r.seed = std::uint64_t(in.wholeNumber("seed", std::int64_t(r.seed), {.min = 0, .max = LLONG_MAX}));
     r.rescore = in.boolean("rescore", r.rescore);
     r.target = in.text("target", r.target);
+    r.nodes = int(in.wholeNumber("nodes", r.nodes, {.min = 1, .max = 100000}));
+    r.processesPerNode = int(in.wholeNumber("processes_per_node", r.processesPerNode, {.min = 1, .max = 1024}));
     in.done();
     return r;
 }

@@ -7,6 +7,7 @@
 #include "core/data/Npy.h"
 #include "core/data/Shards.h"
 #include "core/registry/Registry.h"
+#include "core/requests/KeyValues.h"
 #include "core/review/Review.h"
 #include "core/store/Database.h"
 #include "core/store/FileIo.h"
@@ -398,6 +399,10 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
     registry::Registry reg(ws, *db);
     const registry::ModelVersion model = reg.resolve(request.model);
     const compute::Target target = compute::findTarget(*db, request.target); // throws, naming the known targets
+    const compute::slurm::Shape parts{request.nodes, request.processesPerNode};
+    if (parts.ranks() > 1 && !target.isSlurm())
+        throw requests::RequestError(request.nodes > 1 ? "nodes" : "processes_per_node",
+                                     "splitting the images needs a Slurm target; '" + target.name + "' is not one");
     ScoreResult result;
     result.model = model.name;
     result.modelVersion = model.version;
@@ -456,7 +461,7 @@ ScoreResult score(const store::Workspace &ws, const ScoreRequest &request, const
                 if (progress && e.value("event").toString() == "progress")
                     progress("predict", e.value("done").toInteger(), e.value("total").toInteger());
             },
-            target);
+            target, parts);
         result.predictSeconds = secondsSince(phase);
         rows = rowsFromProbabilities(probsPath, model, todo, decoded);
     }

@@ -45,11 +45,15 @@ struct ScoreRequest
     std::uint64_t seed = 42; // which share
     bool rescore = false; // score every image again, not only those without a prediction
     std::string target = "local"; // the compute target that runs the model (core/compute/Targets.h)
+    // A Slurm target: the images are split over nodes x processes_per_node tasks of one job.
+    int nodes = 1;
+    int processesPerNode = 1;
 };
 
 /**
  * The request from key/value input: model (required), table, threshold and review_fraction (above 0, at most 1),
- * review (kReviewModes), seed (>= 0), rescore (boolean), target. Throws requests::RequestError naming the key at fault,
+ * review (kReviewModes), seed (>= 0), rescore (boolean), target, nodes and processes_per_node (>= 1; above 1 only
+ * for a Slurm target). Throws requests::RequestError naming the key at fault,
  * an unknown key too.
  */
 ScoreRequest parseScoreRequest(const requests::KeyValues &values);

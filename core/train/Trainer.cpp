@@ -1091,13 +1091,18 @@ int predict(const PredictOptions &o, std::ostream &events, const std::atomic<boo
                                         + std::to_string(shape[2]) + "x" + std::to_string(shape[3])
                                         + " images; the model takes " + std::to_string(meta.inputSize) + "x"
                                         + std::to_string(meta.inputSize) + "x" + std::to_string(meta.channels));
-        const auto images = tensorOf(arr, torch::kUInt8);
-        const std::int64_t n = shape[0];
+        if (o.parts < 1 || o.part < 0 || o.part >= o.parts)
+            throw std::invalid_argument("part " + std::to_string(o.part) + " of " + std::to_string(o.parts)
+                                        + " is not a part of the images");
+        const std::int64_t first = shape[0] * o.part / o.parts;
+        const std::int64_t n = shape[0] * (o.part + 1) / o.parts - first;
+        const auto images = tensorOf(arr, torch::kUInt8).slice(0, first, first + n);
         const auto k = std::int64_t(meta.classes.size());
         JsonLine("started")
             .add("model", meta.arch)
             .add("device", device.str())
             .add("images", n)
+            .add("first_image", first)
             .add("classes", k)
             .write(events);
         std::vector<float> probs(std::size_t(n * k));

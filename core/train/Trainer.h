@@ -75,6 +75,10 @@ struct PredictOptions
     int batchSize = 0; // 0: by input size, so that a batch's activations stay in cache (256 at 28 px)
     std::string device = "auto";
     int threads = 0;
+    // One part of the images (a rank of a job that splits them): rank `part` of `parts` predicts rows
+    // [N * part / parts, N * (part + 1) / parts) and writes only those rows' probabilities.
+    int part = 0;
+    int parts = 1;
 };
 
 /** The default prediction batch for `inputSize` px inputs: about 200k input pixels, 8 to 256 images. */

@@ -14,10 +14,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
 #include <csignal>
 #include <memory>
 
@@ -32,18 +34,20 @@ private Q_SLOTS:
     void targetsAddListTest();
     void testNamesTheMissingPartition();
     void trainsOneRankEndToEnd();
-
-private:
-    // Written but not yet passing (they hang or fail on this branch; see the branch's report): not registered as
-    // test functions until they pass.
+    void trainsTwoRanksEndToEnd();
     void queuedBehindABusyNode();
     void cancelEndsTheJob();
     void killedRankFailsTheRun();
     void attachFollowsTheJob();
+    void usr1RequeuesAndResumes();
+    void scoresInPartsOnTheCluster();
     void refusedJobs_data();
     void refusedJobs();
     void throughSsh();
+    void impossibleJobsWaitWithSlurmsReason_data();
+    void impossibleJobsWaitWithSlurmsReason();
 
+private:
     struct Result
     {
         int exitCode = -1;
@@ -262,6 +266,29 @@ void tst_SlurmCli::trainsOneRankEndToEnd()
     QVERIFY2(eval.json().value("images").toInt() > 0, eval.out.constData());
 }
 
+void tst_SlurmCli::trainsTwoRanksEndToEnd()
+{
+    // Two ranks on the node: srun starts both workers, torch.distributed joins them, rank 0 reports.
+    const Result r = cli(trainArgs("hpc", 2) + QStringList{"--processes-per-node", "2"});
+    QVERIFY2(r.exitCode == 0, (r.out + r.err).constData());
+    const QJsonObject out = r.json();
+    QCOMPARE(out.value("status").toString(), QString("FINISHED"));
+    const QJsonObject run = show(out.value("run_id").toString());
+    QCOMPARE(run.value("tags").toObject().value("world_size").toString(), QString("2"));
+    QVERIFY2(run.value("device").toString().startsWith("hpc (slurm, 1×2 ranks)"),
+             qPrintable(run.value("device").toString()));
+    for (const QString key : {"train_loss", "val_accuracy"})
+        QCOMPARE(run.value("history").toObject().value(key).toArray().size(), 2); // each epoch once
+    QStringList artifacts;
+    for (const auto &a : run.value("artifacts").toArray())
+        artifacts << a.toObject().value("path").toString();
+    for (const char *name : {"model.pt", "worker.0.log", "worker.1.log", "events.0.jsonl"})
+        QVERIFY2(artifacts.contains(name), qPrintable(artifacts.join(", ")));
+    QFile rank1(m_ws + "/artifacts/" + out.value("run_id").toString() + "/worker.1.log");
+    QVERIFY(rank1.open(QIODevice::ReadOnly));
+    QVERIFY2(rank1.readAll().contains("rank 1 of 2 joined"), "rank 1's log does not say it joined");
+}
+
 void tst_SlurmCli::queuedBehindABusyNode()
 {
     // A job that holds every CPU of the node until a file appears.
@@ -358,6 +385,99 @@ void tst_SlurmCli::attachFollowsTheJob()
     QCOMPARE(run.value("history").toObject().value("val_accuracy").toArray().size(), 2); // each epoch once
 }
 
+void tst_SlurmCli::usr1RequeuesAndResumes()
+{
+    // Slurm's warning before the time limit (or a preemption) is USR1 to the job's tasks: the worker checkpoints and
+    // asks to be requeued, the batch script requeues the job, and the requeued job resumes from the checkpoint. Each
+    // epoch is counted once. The worker is held after epoch 1 while the signal is sent.
+    QVERIFY(m_hold.hold("epoch-1-end"));
+    auto train = startCli(trainArgs("hpc", 3));
+    QTRY_VERIFY_WITH_TIMEOUT(m_hold.isHeld("epoch-1-end"), 120000);
+    const QString runId = runningRunId();
+    const QString jobId = show(runId).value("tags").toObject().value("slurm_job_id").toString();
+    QVERIFY(!jobId.isEmpty());
+    int code = -1;
+    QByteArray err;
+    m_cluster.client("scancel", {"--signal=USR1", jobId}, &code, &err); // the job's steps: the workers
+    QVERIFY2(code == 0, err.constData());
+    m_hold.release("epoch-1-end");
+    QVERIFY(train->waitForFinished(300000));
+    const QByteArray said = train->readAllStandardError();
+    const QJsonObject out = QJsonDocument::fromJson(train->readAllStandardOutput()).object();
+    QVERIFY2(out.value("status").toString() == "FINISHED", qPrintable(out.value("message").toString() + "\n" + said));
+    QCOMPARE(out.value("run_id").toString(), runId);
+    const QJsonObject run = show(runId);
+    QCOMPARE(run.value("tags").toObject().value("slurm_restart_count").toString(), QString("1"));
+    QCOMPARE(run.value("tags").toObject().value("slurm_job_id").toString(), jobId); // the same job, requeued
+    for (const QString key : {"train_loss", "val_loss", "val_accuracy"}) {
+        const QJsonArray history = run.value("history").toObject().value(key).toArray();
+        QCOMPARE(history.size(), 3);
+        for (int e = 0; e < 3; ++e)
+            QCOMPARE(history.at(e).toObject().value("epoch").toInt(), e + 1);
+    }
+    QFile slurmOut(m_ws + "/artifacts/" + runId + "/slurm.out");
+    QVERIFY(slurmOut.open(QIODevice::ReadOnly));
+    const QByteArray log = slurmOut.readAll();
+    QVERIFY2(log.contains("the workers checkpointed and ask to be requeued"), log.constData());
+    QVERIFY2(log.contains("(restart 1)"), log.constData());
+}
+
+void tst_SlurmCli::scoresInPartsOnTheCluster()
+{
+    // A model trained here scores the table as one Slurm job of 2 tasks, each predicting its share; the predictions
+    // are merged once and equal the ones this machine makes.
+    const Result train = cli(
+        {"train", "--table", "shapes", "--epochs", "1", "--image-size", "16", "--device", "cpu", "--json"});
+    QVERIFY2(train.exitCode == 0, train.err.constData());
+    const QString runId = train.json().value("run_id").toString();
+    QVERIFY(cli({"models", "register", "--run", runId, "--name", "slurmscored"}).exitCode == 0);
+    const Result onCluster = cli({"score", "--model", "slurmscored:1", "--table", "shapes", "--target", "hpc",
+                                  "--processes-per-node", "2", "--review", "all", "--json"});
+    QVERIFY2(onCluster.exitCode == 0, (onCluster.out + onCluster.err).constData());
+    const QJsonObject out = onCluster.json();
+    QCOMPARE(out.value("parts").toInt(), 2);
+    QCOMPARE(out.value("target").toString(), QString("hpc"));
+    QCOMPARE(out.value("failed").toInt(), 0);
+    QVERIFY(out.value("wrote_version").toBool());
+    const int images = out.value("scored").toInt();
+    QVERIFY(images >= 40);
+    QCOMPARE(out.value("inserted").toInt(), images); // merged once: one row per image
+
+    auto exported = [this](const QString &name) {
+        const QString file = m_dir.filePath(name);
+        const Result r = cli({"predictions", "export", file, "--table", "shapes"});
+        QMap<QString, QStringList> rows;
+        QFile f(file);
+        if (r.exitCode != 0 || !f.open(QIODevice::ReadOnly))
+            return rows;
+        f.readLine(); // header
+        while (!f.atEnd()) {
+            const QStringList cells = QString::fromUtf8(f.readLine()).trimmed().split(u',');
+            rows.insert(cells.value(0), cells);
+        }
+        return rows;
+    };
+    const auto clusterRows = exported("cluster.csv");
+    QCOMPARE(clusterRows.size(), images);
+    const Result here = cli({"score", "--model", "slurmscored:1", "--table", "shapes", "--rescore", "--json"});
+    QVERIFY2(here.exitCode == 0, here.err.constData());
+    QCOMPARE(here.json().value("updated").toInt(), images);
+    const auto localRows = exported("local.csv");
+    QCOMPARE(localRows.size(), images);
+    for (auto it = localRows.begin(); it != localRows.end(); ++it) {
+        const QStringList c = clusterRows.value(it.key());
+        QVERIFY2(c.value(1) == it.value().value(1), qPrintable(it.key() + ": " + c.join(',')));
+        QVERIFY2(std::abs(c.value(2).toDouble() - it.value().value(2).toDouble()) < 1e-5,
+                 qPrintable(it.key() + ": " + c.value(2) + " vs " + it.value().value(2)));
+    }
+
+    // Parts need a Slurm target: a usage error naming the option.
+    const Result local = cli({"score", "--model", "slurmscored:1", "--table", "shapes", "--nodes", "2"});
+    QCOMPARE(local.exitCode, 2);
+    QVERIFY2(local.err.contains("--nodes: splitting the images needs a Slurm target; 'local' is not one"),
+             local.err.constData());
+}
+
 void tst_SlurmCli::refusedJobs_data()
 {
     QTest::addColumn<QStringList>("targetOptions");
@@ -368,14 +488,6 @@ void tst_SlurmCli::refusedJobs_data()
         << "sbatch on bad refused the job: sbatch: error: Invalid --time specification";
     QTest::newRow("worker missing") << QStringList{"--worker", "/nonexistent/pipewright-worker"} << QStringList{}
                                     << "bad: the worker '/nonexistent/pipewright-worker' is not on the cluster";
-    QTest::newRow("more nodes than the cluster has")
-        << QStringList{} << QStringList{"--nodes", "3"}
-        << "sbatch on bad refused the job: sbatch: error: Batch job submission failed: Node count specification "
-           "invalid";
-    QTest::newRow("more ranks than a node holds")
-        << QStringList{} << QStringList{"--processes-per-node", "512"}
-        << "sbatch on bad refused the job: sbatch: error: Batch job submission failed: Requested node "
-           "configuration is not available";
 }
 
 void tst_SlurmCli::refusedJobs()
@@ -414,6 +526,36 @@ void tst_SlurmCli::throughSsh()
     QCOMPARE(r.json().value("status").toString(), QString("FINISHED"));
     QVERIFY(QFile::exists(m_ws + "/artifacts/" + r.json().value("run_id").toString() + "/model.pt"));
     QVERIFY(QFile::exists(m_dir.filePath("viassh") + "/runs/" + r.json().value("run_id").toString() + "/model.pt"));
+}
+
+void tst_SlurmCli::impossibleJobsWaitWithSlurmsReason_data()
+{
+    QTest::addColumn<QStringList>("trainOptions");
+    QTest::newRow("more nodes than the cluster has") << QStringList{"--nodes", "3"};
+    QTest::newRow("more ranks than a node holds") << QStringList{"--processes-per-node", "512"};
+}
+
+void tst_SlurmCli::impossibleJobsWaitWithSlurmsReason()
+{
+    // sbatch takes a job this one-node cluster can never run: the run says it is queued and why, in Slurm's
+    // words, and Ctrl-C ends it KILLED.
+    QFETCH(QStringList, trainOptions);
+    auto train = startCli(trainArgs("hpc", 1) + trainOptions);
+    QByteArray stderrText;
+    QTRY_VERIFY2_WITH_TIMEOUT((stderrText += train->readAllStandardError()).contains("queued on debug: "),
+                              stderrText.constData(), 60000);
+    const QString runId = runningRunId();
+    QVERIFY(!runId.isEmpty());
+    const QJsonObject tags = show(runId).value("tags").toObject();
+    QCOMPARE(tags.value("slurm_state").toString(), QString("PENDING"));
+    const QString said = tags.value("pipewright.status_message").toString();
+    QVERIFY2(said.startsWith("queued on debug: ") && said.size() > QString("queued on debug: ").size(),
+             qPrintable(said));
+    qInfo("%s", qPrintable(said));
+    ::kill(pid_t(train->processId()), SIGINT);
+    QVERIFY(train->waitForFinished(120000));
+    QCOMPARE(QJsonDocument::fromJson(train->readAllStandardOutput()).object().value("status").toString(),
+             QString("KILLED"));
 }
 
 QTEST_GUILESS_MAIN(tst_SlurmCli)

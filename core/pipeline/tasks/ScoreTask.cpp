@@ -38,7 +38,9 @@ TaskType scoreTask()
                     "what is queued: unlabeled images below the threshold (default), labeled images the model "
                     "predicts otherwise (likely label errors), or all"},
                    {"review_fraction", "number", false, ""},
-                   {"rescore", "boolean", false, ""}},
+                   {"rescore", "boolean", false, ""},
+                   {"nodes", "integer", false, "a Slurm target: split the images over this many nodes (default 1)"},
+                   {"processes_per_node", "integer", false, "a Slurm target: tasks per node (default 1)"}},
         .outputs = {"version", "model_version", "scored", "skipped", "failed", "queued_for_review"},
         .run = runScore,
         .onTarget = true,

@@ -221,6 +221,8 @@ TaskType trainTask()
                    {"precision", requests::choiceKind<compute::kPrecisions>(), false, ""},
                    {"as_of_version", "integer", false, "catalog version (default latest)"},
                    {"processes", "integer", false, "data-parallel worker processes on the local target (default 1)"},
+                   {"nodes", "integer", false, "a Slurm target's nodes (default 1)"},
+                   {"processes_per_node", "integer", false, "ranks per node on a Slurm target (default 1)"},
                    {"init", "string", false, "pretrained weights: a torch.save'd state_dict (.pth) or .safetensors"},
                    {"freeze", "string", false, "backbone (train only the head; needs init) or none"},
                    {"backbone_lr_scale", "number", false, "the backbone's learning rate over the head's (default 1)"}},
