@@ -906,7 +906,7 @@ void ExperimentsPage::openTrainDialog()
             showError(this, tr("Train"), tr("The workspace has no table to train on: ingest images first."));
             return;
         }
-        m_trainDialog = new TrainDialog(c.tables, c.experiments, c.targets, this);
+        m_trainDialog = new TrainDialog(c.tables, c.experiments, c.targets, this, c.slurmTargets);
         m_trainDialog->setAttribute(Qt::WA_DeleteOnClose);
         // Start from the experiment the page shows, and from its table when there is an "images" one or not.
         compute::TrainRequest defaults;

@@ -141,6 +141,10 @@ TrainChoices loadTrainChoices(const std::string &workspaceRoot)
         c.tables = catalog::Catalog(*db).tables();
         c.experiments = track::Tracker(*db).experiments();
         c.targets = compute::targetNames(*db);
+        for (const compute::Target &t : compute::listTargets(*db)) {
+            if (t.isSlurm())
+                c.slurmTargets.push_back(t.name);
+        }
     } catch (const std::exception &e) {
         c.error = QString::fromStdString(e.what());
     }

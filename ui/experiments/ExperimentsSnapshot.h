@@ -72,6 +72,7 @@ struct TrainChoices
     std::vector<std::string> tables;
     std::vector<std::string> experiments;
     std::vector<std::string> targets; // "local" first
+    std::vector<std::string> slurmTargets; // those of them that are Slurm clusters (nodes x processes per node)
 };
 /** Reads the train dialog's choices; any thread. */
 TrainChoices loadTrainChoices(const std::string &workspaceRoot);

@@ -7,7 +7,10 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -15,6 +18,7 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <limits>
 
 namespace pw::ui {
@@ -46,7 +50,8 @@ std::string text(double v)
 } // namespace
 
 TrainDialog::TrainDialog(const std::vector<std::string> &tables, const std::vector<std::string> &experiments,
-                         const std::vector<std::string> &targets, QWidget *parent)
+                         const std::vector<std::string> &targets, QWidget *parent,
+                         const std::vector<std::string> &slurmTargets)
     : QDialog(parent)
     , m_table(new QComboBox)
     , m_experiment(new QComboBox)
@@ -63,6 +68,14 @@ TrainDialog::TrainDialog(const std::vector<std::string> &tables, const std::vect
     , m_device(new QComboBox)
     , m_precision(new QComboBox)
     , m_target(new QComboBox)
+    , m_init(new QLineEdit)
+    , m_initBrowse(new QPushButton(tr("Browse…")))
+    , m_freeze(new QComboBox)
+    , m_backboneLrScale(new QDoubleSpinBox)
+    , m_processes(new QSpinBox)
+    , m_nodes(new QSpinBox)
+    , m_processesPerNode(new QSpinBox)
+    , m_slurmTargets(slurmTargets)
     , m_error(new QLabel)
 {
     setWindowTitle(tr("Train a model"));
@@ -79,7 +92,7 @@ TrainDialog::TrainDialog(const std::vector<std::string> &tables, const std::vect
     for (const train::ModelSpec &m : train::kModelZoo)
         m_model->addItem(qs(m.name));
     m_modelSummary->setWordWrap(true);
-    m_modelSummary->setMaximumWidth(460);
+    m_modelSummary->setFixedWidth(460); // so that its wrapped height below is the height it gets
     m_modelSummary->setForegroundRole(QPalette::PlaceholderText);
 
     // Zero is "the model's default", shown as such: the worker then picks the zoo's value.
@@ -104,6 +117,7 @@ TrainDialog::TrainDialog(const std::vector<std::string> &tables, const std::vect
         m_target->insertItem(0, QStringLiteral("local"));
     m_target->setToolTip(tr("Where the worker runs: this machine, or a compute target of the workspace "
                             "(pipewright targets add)"));
+    setUpWeightsAndRanks();
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #c62828"));
     m_error->setVisible(false);
@@ -123,13 +137,22 @@ TrainDialog::TrainDialog(const std::vector<std::string> &tables, const std::vect
                 {"seed", tr("Seed"), m_seed},
                 {"device", tr("Device"), m_device},
                 {"precision", tr("Precision"), m_precision},
-                {"target", tr("Compute target"), m_target}};
+                {"target", tr("Compute target"), m_target},
+                {"init", tr("Pretrained weights"), m_init},
+                {"freeze", tr("Freeze"), m_freeze},
+                {"backbone_lr_scale", tr("Backbone learning-rate scale"), m_backboneLrScale},
+                {"processes", tr("Processes"), m_processes},
+                {"nodes", tr("Nodes"), m_nodes},
+                {"processes_per_node", tr("Processes per node"), m_processesPerNode}};
     auto *form = new QFormLayout;
     for (const Field &f : m_fields) {
+        if (f.key == "init")
+            break; // the rest share rows, below
         form->addRow(f.label + QLatin1Char(':'), f.widget);
         if (f.widget == m_model)
             form->addRow(QString(), m_modelSummary);
     }
+    addWeightsAndRanksRows(form);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Train"));
     auto *layout = new QVBoxLayout(this);
@@ -139,10 +162,82 @@ TrainDialog::TrainDialog(const std::vector<std::string> &tables, const std::vect
     connect(buttons, &QDialogButtonBox::accepted, this, &TrainDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &TrainDialog::reject);
     connect(m_model, &QComboBox::currentIndexChanged, this, &TrainDialog::modelChanged);
+    connect(m_target, &QComboBox::currentIndexChanged, this, &TrainDialog::targetChanged);
+    connect(m_initBrowse, &QPushButton::clicked, this, &TrainDialog::browseInit);
     connect(m_table, &QComboBox::currentIndexChanged, this, [this] { m_error->setVisible(false); });
 
     setRequest(compute::TrainRequest{});
     modelChanged();
+    targetChanged();
+}
+
+void TrainDialog::setUpWeightsAndRanks()
+{
+    m_init->setPlaceholderText(tr("none: random weights (or a .pth / .safetensors file)"));
+    m_init->setToolTip(tr("A PyTorch state_dict (torch.save, e.g. a downloaded torchvision checkpoint) or a "
+                          ".safetensors file whose names match the model (resnet18, resnet50, mobilenet_v3_large)"));
+    m_freeze->addItems({QStringLiteral("none"), QStringLiteral("backbone")});
+    m_freeze->setToolTip(tr("backbone: train only the classifier head (needs pretrained weights)"));
+    m_backboneLrScale->setDecimals(3);
+    m_backboneLrScale->setRange(0, 100);
+    m_backboneLrScale->setSingleStep(0.1);
+    m_backboneLrScale->setToolTip(tr("The backbone's learning rate as a share of the head's (discriminative "
+                                     "fine-tuning); 1: the same"));
+    m_processes->setRange(1, 1024);
+    m_processes->setToolTip(tr("Data-parallel worker processes on this machine (one per GPU, or cores shared out)"));
+    m_nodes->setRange(1, 100000);
+    m_nodes->setToolTip(tr("A Slurm target's nodes"));
+    m_processesPerNode->setRange(1, 1024);
+    m_processesPerNode->setToolTip(tr("Ranks per node on a Slurm target (one per GPU)"));
+}
+
+void TrainDialog::addWeightsAndRanksRows(QFormLayout *form)
+{
+    auto *weights = new QHBoxLayout;
+    weights->addWidget(m_init, 1);
+    weights->addWidget(m_initBrowse);
+    form->addRow(tr("Pretrained weights:"), weights);
+    auto *tuning = new QHBoxLayout;
+    tuning->addWidget(m_freeze);
+    tuning->addWidget(new QLabel(tr("backbone LR ×")));
+    tuning->addWidget(m_backboneLrScale);
+    tuning->addStretch(1);
+    form->addRow(tr("Freeze:"), tuning);
+    auto *ranks = new QHBoxLayout;
+    ranks->addWidget(new QLabel(tr("processes")));
+    ranks->addWidget(m_processes);
+    ranks->addSpacing(12);
+    ranks->addWidget(new QLabel(tr("nodes")));
+    ranks->addWidget(m_nodes);
+    ranks->addWidget(new QLabel(tr("× per node")));
+    ranks->addWidget(m_processesPerNode);
+    ranks->addStretch(1);
+    form->addRow(tr("Ranks:"), ranks);
+}
+
+void TrainDialog::targetChanged()
+{
+    const std::string target = m_target->currentText().toStdString();
+    const bool slurm = std::find(m_slurmTargets.begin(), m_slurmTargets.end(), target) != m_slurmTargets.end();
+    const bool local = target == "local";
+    m_processes->setEnabled(local);
+    m_nodes->setEnabled(slurm);
+    m_processesPerNode->setEnabled(slurm);
+    if (!local)
+        m_processes->setValue(1);
+    if (!slurm) {
+        m_nodes->setValue(1);
+        m_processesPerNode->setValue(1);
+    }
+}
+
+void TrainDialog::browseInit()
+{
+    const QString file = QFileDialog::getOpenFileName(
+        this, tr("Pretrained weights"), m_init->text(),
+        tr("PyTorch or safetensors weights (*.pth *.pt *.bin *.safetensors);;All files (*)"));
+    if (!file.isEmpty())
+        m_init->setText(file);
 }
 
 void TrainDialog::modelChanged()
@@ -151,6 +246,8 @@ void TrainDialog::modelChanged()
     if (!spec)
         return;
     m_modelSummary->setText(qs(spec->summary));
+    // A wrapped label in a form row gets one line's height unless it asks for the height its text needs.
+    m_modelSummary->setMinimumHeight(m_modelSummary->heightForWidth(m_modelSummary->maximumWidth()));
     m_epochs->setSpecialValueText(tr("model default (%1)").arg(spec->defaultEpochs));
     m_batchSize->setSpecialValueText(tr("model default (%1)").arg(spec->defaultBatchSize));
     m_lr->setSpecialValueText(tr("model default (%1)").arg(spec->defaultLr));
@@ -178,6 +275,13 @@ void TrainDialog::setRequest(const compute::TrainRequest &r)
     selectChoice(m_precision, compute::kPrecisions, r.precision);
     if (const int i = m_target->findText(QString::fromStdString(r.target)); i >= 0)
         m_target->setCurrentIndex(i);
+    m_init->setText(QString::fromStdString(r.init));
+    m_freeze->setCurrentText(QString::fromStdString(r.freeze));
+    m_backboneLrScale->setValue(r.backboneLrScale);
+    m_processes->setValue(r.processes);
+    m_nodes->setValue(r.nodes);
+    m_processesPerNode->setValue(r.processesPerNode);
+    targetChanged();
 }
 
 requests::KeyValues TrainDialog::values() const
@@ -195,7 +299,13 @@ requests::KeyValues TrainDialog::values() const
             {"device", m_device->currentText().toStdString()},
             {"precision", m_precision->currentText().toStdString()},
             {"target", m_target->currentText().toStdString()},
-            {"name", m_runName->text().trimmed().toStdString()}};
+            {"name", m_runName->text().trimmed().toStdString()},
+            {"init", m_init->text().trimmed().toStdString()},
+            {"freeze", m_freeze->currentText().toStdString()},
+            {"backbone_lr_scale", text(m_backboneLrScale->value())},
+            {"processes", std::to_string(m_processes->value())},
+            {"nodes", std::to_string(m_nodes->value())},
+            {"processes_per_node", std::to_string(m_processesPerNode->value())}};
 }
 
 compute::TrainRequest TrainDialog::request() const
@@ -240,6 +350,11 @@ QString TrainDialog::check(QWidget **field) const
             .arg(spec->maxInputSize);
     if (r.target.empty())
         return tr("Choose a compute target.");
+    if (!r.init.empty() && !QFileInfo(QString::fromStdString(r.init)).isFile()) {
+        if (field)
+            *field = m_init;
+        return tr("Pretrained weights: '%1' is not a file.").arg(QString::fromStdString(r.init));
+    }
     return {};
 }
 

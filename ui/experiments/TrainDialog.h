@@ -1,7 +1,8 @@
 // The Experiments page's "Train…" dialog: the options of compute::TrainRequest (table, experiment, run name,
-// model, epochs, batch size, learning rate, optimizer, image size, validation fraction, seed, device, precision)
-// and the compute target. It only gathers them and checks them with the request's one parser
-// (compute::parseTrainRequest, as the CLI and train tasks do); the page runs the training.
+// model, epochs, batch size, learning rate, optimizer, image size, validation fraction, seed, device, precision,
+// pretrained weights with freeze and backbone learning-rate scale), the compute target and how many ranks train
+// (processes on this machine; nodes x processes per node on a Slurm target). It only gathers them and checks them with
+// the request's one parser (compute::parseTrainRequest, as the CLI and train tasks do); the page runs the training.
 #pragma once
 
 #include "core/compute/Training.h"
@@ -14,8 +15,10 @@
 
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSpinBox;
 
 namespace pw::ui {
@@ -26,7 +29,8 @@ class TrainDialog : public QDialog
 public:
     /** The choices come from the workspace (read off the GUI thread by the caller). */
     TrainDialog(const std::vector<std::string> &tables, const std::vector<std::string> &experiments,
-                const std::vector<std::string> &targets, QWidget *parent = nullptr);
+                const std::vector<std::string> &targets, QWidget *parent = nullptr,
+                const std::vector<std::string> &slurmTargets = {});
 
     /** Fills the fields from `request` (its zeros mean "the model's default"). */
     void setRequest(const compute::TrainRequest &request);
@@ -54,6 +58,13 @@ public:
     QComboBox *deviceBox() const { return m_device; }
     QComboBox *precisionBox() const { return m_precision; }
     QComboBox *targetBox() const { return m_target; }
+    QLineEdit *initEdit() const { return m_init; }
+    QPushButton *initBrowseButton() const { return m_initBrowse; }
+    QComboBox *freezeBox() const { return m_freeze; }
+    QDoubleSpinBox *backboneLrScaleBox() const { return m_backboneLrScale; }
+    QSpinBox *processesBox() const { return m_processes; }
+    QSpinBox *nodesBox() const { return m_nodes; }
+    QSpinBox *processesPerNodeBox() const { return m_processesPerNode; }
     QLabel *errorLabel() const { return m_error; }
 
     /** Accepts only a valid request; otherwise shows why in the dialog and stays open. */
@@ -68,6 +79,12 @@ private:
     };
 
     void modelChanged();
+    /** Processes for this machine's target, nodes x processes per node for a Slurm one; the others disabled. */
+    void targetChanged();
+    /** A file dialog for the pretrained weights. */
+    void browseInit();
+    void setUpWeightsAndRanks();
+    void addWeightsAndRanksRows(QFormLayout *form);
     /** validationError(), and the field at fault when the parser refused one. */
     QString check(QWidget **field) const;
 
@@ -87,6 +104,14 @@ private:
     QComboBox *m_device;
     QComboBox *m_precision;
     QComboBox *m_target;
+    QLineEdit *m_init;
+    QPushButton *m_initBrowse;
+    QComboBox *m_freeze;
+    QDoubleSpinBox *m_backboneLrScale;
+    QSpinBox *m_processes;
+    QSpinBox *m_nodes;
+    QSpinBox *m_processesPerNode;
+    std::vector<std::string> m_slurmTargets;
     QLabel *m_error;
 };
 
