@@ -21,10 +21,33 @@ QColor runStatusColor(const std::string &status)
         return QColor(0x2e, 0x7d, 0x32);
     if (status == "RUNNING")
         return QColor(0x15, 0x65, 0xc0);
+    if (status == "QUEUED") // waiting for a Slurm allocation
+        return QColor(0xb2, 0x6a, 0x00);
     if (status == "FAILED")
         return QColor(0xc6, 0x28, 0x28);
     return QColor(0x75, 0x75, 0x75); // KILLED, or anything newer
 }
+
+std::string shownStatus(const RunRow &run)
+{
+    if (run.info.status != "RUNNING")
+        return run.info.status;
+    const auto state = run.tags.find("slurm_state");
+    const bool waiting = state != run.tags.end()
+                         && (state->second == "PENDING" || state->second == "REQUEUED"
+                             || state->second == "REQUEUE_HOLD" || state->second == "CONFIGURING");
+    return waiting ? "QUEUED" : run.info.status;
+}
+
+namespace {
+
+QString tagText(const RunRow &run, const char *key)
+{
+    const auto it = run.tags.find(key);
+    return it == run.tags.end() ? QString() : QString::fromStdString(it->second);
+}
+
+} // namespace
 
 std::int64_t runDurationMs(const track::RunInfo &run)
 {
@@ -197,7 +220,7 @@ QVariant RunsModel::displayText(const RunRow &r, int column)
     case RunColumn: return shortRunId(i.runId);
     case NameColumn: return QString::fromStdString(i.name);
     case ExperimentColumn: return QString::fromStdString(i.experiment);
-    case StatusColumn: return QString::fromStdString(i.status);
+    case StatusColumn: return QString::fromStdString(shownStatus(r));
     case StartColumn: return localTimeText(i.startTime);
     case DurationColumn: return durationText(runDurationMs(i));
     case DataColumn:
@@ -207,6 +230,8 @@ QVariant RunsModel::displayText(const RunRow &r, int column)
         const QString device = QString::fromStdString(i.device);
         const auto target = r.params.find("target");
         if (target == r.params.end() || target->second == "local")
+            return device;
+        if (device.startsWith(QString::fromStdString(target->second) + " (slurm")) // "hpc (slurm, 2×4 ranks): cpu"
             return device;
         return tr("%1 on %2").arg(device.isEmpty() ? tr("?") : device, QString::fromStdString(target->second));
     }
@@ -249,7 +274,7 @@ QVariant RunsModel::sortValue(const RunRow &r, int column)
 QVariant RunsModel::appearance(const RunRow &r, int column, int role)
 {
     if (role == Qt::ForegroundRole && column == StatusColumn)
-        return QBrush(runStatusColor(r.info.status));
+        return QBrush(runStatusColor(shownStatus(r)));
     if (role == Qt::FontRole && (column == StatusColumn || column == ValAccuracyColumn)) {
         QFont f;
         f.setBold(true);
@@ -273,6 +298,12 @@ QVariant RunsModel::toolTip(const RunRow &r, int column)
     switch (column) {
     case RunColumn: return QString::fromStdString(i.runId);
     case StatusColumn:
+        if (const QString job = tagText(r, "slurm_job_id"); !job.isEmpty() && i.status == "RUNNING") {
+            QString said = tagText(r, "pipewright.status_message"); // "queued on gpu: Resources"
+            if (!said.contains(tr("Slurm job %1").arg(job)))
+                said += tr(" (Slurm job %1)").arg(job);
+            return tr("%1\nSlurm state: %2").arg(said, tagText(r, "slurm_state"));
+        }
         return i.failureReason.empty() ? QString::fromStdString(i.status)
                                        : QStringLiteral("%1: %2").arg(QString::fromStdString(i.status),
                                                                       QString::fromStdString(i.failureReason));

@@ -69,7 +69,13 @@ private:
 /** The user tags of a run as the Tags column shows them: "key=value, …" (system tags and the note left out). */
 QString userTagsText(const RunRow &run);
 
-/** The colour of a run status (MLflow's RUNNING, FINISHED, FAILED, KILLED). */
+/**
+ * The status a run's row shows: its own (MLflow's RUNNING, FINISHED, FAILED, KILLED), or QUEUED for a running run
+ * whose Slurm job waits for its allocation (tag slurm_state PENDING, REQUEUED, ...).
+ */
+std::string shownStatus(const RunRow &run);
+
+/** The colour of a run status (MLflow's RUNNING, FINISHED, FAILED, KILLED, and QUEUED). */
 QColor runStatusColor(const std::string &status);
 /** A run's duration in milliseconds: end - start, or now - start while it runs; -1 when unknown. */
 std::int64_t runDurationMs(const track::RunInfo &run);
