@@ -722,6 +722,10 @@ void tst_PipelinesPage::runKeysAreNotRefresh()
         }
     }
     QCOMPARE(keys.size(), 3);
+    // The runs dock's "no runs yet" names Run's key.
+    const QString runKey = PipelinesPage::runKey(PipelinesPage::RunScope::All).toString(QKeySequence::NativeText);
+    QVERIFY2(page->runsDock()->gantt()->emptyText().contains("Run (" + runKey + ")"),
+             qPrintable(page->runsDock()->gantt()->emptyText()));
     QAction *refresh = nullptr;
     for (QAction *a : window.findChildren<QAction *>())
         if (a->text() == "&Refresh")
