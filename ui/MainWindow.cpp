@@ -4,6 +4,7 @@
 
 #include "ui/compute/TargetsDialog.h"
 #include "ui/experiments/ExperimentsPage.h"
+#include "ui/ingest/IngestDialog.h"
 #include "ui/images/ImagesPage.h"
 #include "ui/models/ModelsPage.h"
 #include "ui/review/ReviewPage.h"
@@ -179,6 +180,14 @@ void MainWindow::buildActions()
         m_pipelinesPage->refreshChoices(); // the targets a task may name
     });
     targets->setToolTip(tr("The SSH hosts training and scoring can run on (a GPU box)"));
+    QAction *ingestFolder = file->addAction(tr("&Ingest Folder…"), this, [this] {
+        if (m_workspace.isEmpty())
+            return;
+        IngestDialog dialog(m_workspace, this); // the pages follow through the workspace's change signal
+        dialog.exec();
+    });
+    ingestFolder->setObjectName("ingestFolderAction");
+    ingestFolder->setToolTip(tr("Add a folder of images to a table of the catalog, as `pipewright ingest` does"));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -186,8 +195,9 @@ void MainWindow::buildActions()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     m_refreshAction = view->addAction(tr("&Refresh"), this, &MainWindow::refreshCurrentPage);
     m_refreshAction->setShortcut(QKeySequence::Refresh);
-    m_refreshAction->setToolTip(tr("Read the data of the page on screen again"));
-    // A page that binds F5 itself (Run on the Pipelines page) has Refresh step aside: see pageShown().
+    m_refreshAction->setToolTip(tr("Read the data of the page on screen again (%1)")
+                                    .arg(m_refreshAction->shortcut().toString(QKeySequence::NativeText)));
+    // A page that binds F5 itself has Refresh step aside: see pageShown(). (None does: Run is Ctrl+Return.)
 
     // The pages' own menus, with their shortcuts shown (a page's toolbar holds the same actions).
     for (Page *page : m_pageList) {

@@ -370,6 +370,20 @@ int reportTraining(const Context &c, const compute::TrainOutcome &outcome, const
 
 int cmdTrain(const Context &c)
 {
+    if (c.isSet("resume")) { // the run goes on as it was: its own settings, nothing else
+        QStringList others = c.optionNames();
+        others.removeAll("resume");
+        others.removeAll("workspace");
+        others.removeAll("json");
+        if (!others.isEmpty())
+            throw UsageError{"--resume continues the run with the settings it had: --" + others.join(", --")
+                             + " cannot be given with it"};
+        const auto ws = store::Workspace::open(c.workspaceRoot());
+        TrainProgress progress(std::string("run ") + c.value("resume").toStdString());
+        const auto outcome = compute::resumeTraining(ws, c.value("resume").toStdString(), std::ref(progress),
+                                                     &g_cancel);
+        return reportTraining(c, outcome, "train --resume");
+    }
     const compute::TrainRequest r = parseOptions(compute::parseTrainRequest, optionValues(c));
     const auto ws = store::Workspace::open(c.workspaceRoot());
     TrainProgress progress(r.table);
@@ -482,12 +496,36 @@ QJsonObject comparisonJson(const track::Tracker &tracker, const std::vector<trac
     return QJsonObject{{"runs", ids}, {"params", differing}, {"metrics", finalMetrics}};
 }
 
-void printKeyedArrays(const char *title, const QJsonObject &o)
+// One comparison section as a table: a row per key, a column per run headed by the run's id (its first 8
+// characters, as `runs list` shows them), "-" where a run has no value.
+void printComparison(const char *title, const QJsonObject &o, const QJsonArray &runIds)
 {
+    std::vector<std::vector<std::string>> rows{{"key"}};
+    for (const QJsonValue &id : runIds)
+        rows.front().push_back(id.toString().left(8).toStdString());
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        std::vector<std::string> row{it.key().toStdString()};
+        for (const QJsonValue &v : it.value().toArray())
+            row.push_back(v.isNull() || v.isUndefined() ? "-"
+                          : v.isDouble()                ? QString::number(v.toDouble(), 'g', 6).toStdString()
+                                                        : v.toString().toStdString());
+        rows.push_back(std::move(row));
+    }
+    std::vector<std::size_t> widths(rows.front().size(), 0);
+    for (const auto &row : rows)
+        for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
+            widths[i] = std::max(widths[i], row[i].size());
     std::cout << title << ":\n";
-    for (auto it = o.begin(); it != o.end(); ++it)
-        std::cout << "  " << it.key().toStdString() << ": "
-                  << QJsonDocument(it.value().toArray()).toJson(QJsonDocument::Compact).toStdString() << "\n";
+    if (rows.size() == 1) {
+        std::cout << "  (none)\n";
+        return;
+    }
+    for (const auto &row : rows) {
+        std::cout << " ";
+        for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
+            std::cout << " " << row[i] << std::string(i + 1 < row.size() ? widths[i] - row[i].size() + 1 : 0, ' ');
+        std::cout << "\n";
+    }
 }
 
 // runs tag RUN KEY VALUE and runs note RUN TEXT: MLflow's set_tag; the note is the tag mlflow.note.content.
@@ -576,8 +614,8 @@ int cmdRunsCompare(const Context &c)
     if (c.json()) {
         printJson(QJsonDocument(o));
     } else {
-        printKeyedArrays("params that differ", o.value("params").toObject());
-        printKeyedArrays("final metrics", o.value("metrics").toObject());
+        printComparison("params that differ", o.value("params").toObject(), o.value("runs").toArray());
+        printComparison("final metrics", o.value("metrics").toObject(), o.value("runs").toArray());
     }
     return kSuccess;
 }

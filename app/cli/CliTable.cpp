@@ -503,6 +503,9 @@ std::vector<Command> buildTable()
              "own process; every metric it reports is logged with the run. Progress (epoch, loss, accuracy,\n"
              "images/s, ETA) goes to stderr. Ctrl-C or SIGTERM stops the worker after the current batch and ends the\n"
              "run KILLED. Exit 1 when the run did not finish.\n\n"
+             "--resume RUN continues a KILLED or FAILED run from its checkpoint (written at each epoch's end and\n"
+             "when the worker is stopped), with the settings it had: the same run goes on from the checkpointed\n"
+             "epoch and batch, each epoch counted once; no other training option is taken with it.\n\n"
              "Models:\n"
              "MODELS",
          .options =
@@ -537,7 +540,10 @@ std::vector<Command> buildTable()
                     "global batch, split over them; the cores are shared out; each rank's log is kept with the run",
                     "1"),
               value("nodes", "N", "a Slurm target's nodes (nodes x processes-per-node ranks)", "1"),
-              value("processes-per-node", "M", "ranks per node on a Slurm target (one per GPU)", "1")},
+              value("processes-per-node", "M", "ranks per node on a Slurm target (one per GPU)", "1"),
+              value("resume", "RUN",
+                    "continue the KILLED or FAILED run RUN (an id or a unique prefix) from its checkpoint, with the "
+                    "settings it had; it ran on this machine")},
          .handler = cmdTrain,
          .workspace = WorkspaceUse::MayCreate,
          .json =

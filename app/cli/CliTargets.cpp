@@ -75,6 +75,13 @@ int cmdTargetsAdd(const Context &c)
         t = compute::makeTarget(c.positional().at(1).toStdString(), c.positional().at(2).toStdString(),
                                 c.value("workdir").toStdString(), c.value("worker").toStdString(),
                                 c.value("identity").toStdString(), slurm);
+    } catch (const compute::TargetFieldError &e) {
+        // The positional NAME and URL in words, every other field as its option: "--time '2h': give …".
+        const std::string subject = e.field() == "name" ? "target name"
+                                    : e.field() == "url"
+                                        ? "target URL"
+                                        : "--" + QString::fromStdString(e.field()).replace('_', '-').toStdString();
+        throw UsageError{QString::fromStdString(e.describe(subject))};
     } catch (const std::invalid_argument &e) {
         throw UsageError{QString::fromUtf8(e.what())};
     }

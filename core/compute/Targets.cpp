@@ -13,6 +13,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 
+#include <map>
 #include <stdexcept>
 
 namespace pw::compute {
@@ -40,13 +41,48 @@ Target localTarget()
 
 namespace {
 
+// The words what() names a field with (no CLI option, no dialog label: each front end names its own).
+std::string fieldWords(const std::string &field)
+{
+    static const std::map<std::string, std::string> words{
+        {"name", "target name"}, {"url", "target URL"},           {"gpus_per_node", "GPUs per node"},
+        {"time", "time limit"},  {"mem", "memory per node"},      {"cpus_per_task", "CPUs per task"},
+        {"qos", "QOS"},          {"sbatch_arg", "sbatch option"},
+    };
+    const auto it = words.find(field);
+    return it != words.end() ? it->second : field;
+}
+
+std::string compose(const std::string &subject, const std::string &value, const std::string &problem)
+{
+    const bool sentence = problem.rfind("is ", 0) == 0;
+    return subject + " '" + value + "'" + (sentence ? " " : ": ") + problem;
+}
+
+} // namespace
+
+TargetFieldError::TargetFieldError(std::string field, std::string value, std::string problem)
+    : std::invalid_argument(compose(fieldWords(field), value, problem))
+    , m_field(std::move(field))
+    , m_value(std::move(value))
+    , m_problem(std::move(problem))
+{
+}
+
+std::string TargetFieldError::describe(const std::string &subject) const
+{
+    return compose(subject, m_value, m_problem);
+}
+
+namespace {
+
 void checkName(const std::string &name)
 {
     static const QRegularExpression nameRe(QStringLiteral("^[A-Za-z0-9_.-]+$"));
     if (!nameRe.match(QString::fromStdString(name)).hasMatch())
-        throw std::invalid_argument("target name '" + name + "': use letters, digits, '.', '_' and '-'");
+        throw TargetFieldError("name", name, "use letters, digits, '.', '_' and '-'");
     if (name == "local")
-        throw std::invalid_argument("target name 'local' is this machine's, and always there");
+        throw TargetFieldError("name", name, "is this machine's, and always there");
 }
 
 // SCHEME://[USER@]HOST[:PORT], HOST a name, an IPv4 address or [IPv6], into the target's user, host and port.
@@ -56,8 +92,9 @@ void parseUrl(Target &t, const std::string &scheme, const std::string &url)
         R"(^([a-z]+)://(?:([A-Za-z0-9_][A-Za-z0-9_.-]*)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::([0-9]+))?/?$)"));
     const auto m = urlRe.match(QString::fromStdString(url));
     if (!m.hasMatch() || m.captured(1).toStdString() != scheme)
-        throw std::invalid_argument("target URL '" + url + "' is not " + scheme + "://[USER@]HOST[:PORT]"
-                                    + (scheme == "slurm" ? " (or slurm: for this machine's sbatch)" : ""));
+        throw TargetFieldError("url", url,
+                               "is not " + scheme + "://[USER@]HOST[:PORT]"
+                                   + (scheme == "slurm" ? " (or slurm: for this machine's sbatch)" : ""));
     t.user = m.captured(2).toStdString();
     QString host = m.captured(3);
     if (host.startsWith(u'['))
@@ -67,8 +104,7 @@ void parseUrl(Target &t, const std::string &scheme, const std::string &url)
         bool ok = false;
         const int port = m.captured(4).toInt(&ok);
         if (!ok || port < 1 || port > 65535)
-            throw std::invalid_argument("target URL '" + url + "': port " + m.captured(4).toStdString()
-                                        + " is outside 1..65535");
+            throw TargetFieldError("url", url, "port " + m.captured(4).toStdString() + " is outside 1..65535");
         t.port = port;
     }
 }
@@ -76,10 +112,12 @@ void parseUrl(Target &t, const std::string &scheme, const std::string &url)
 void setPlaces(Target &t, const std::string &workdir, const std::string &worker, const std::string &identity)
 {
     if (workdir.empty() || workdir.front() != '/')
-        throw std::invalid_argument("--workdir '" + workdir
-                                    + "': give an absolute folder on the host (for example /home/USER/pipewright)");
-    if (workdir.find('\n') != std::string::npos || worker.find('\n') != std::string::npos)
-        throw std::invalid_argument("--workdir and --worker cannot contain a line break");
+        throw TargetFieldError("workdir", workdir,
+                               "give an absolute folder on the host (for example /home/USER/pipewright)");
+    if (workdir.find('\n') != std::string::npos)
+        throw TargetFieldError("workdir", workdir, "cannot contain a line break");
+    if (worker.find('\n') != std::string::npos)
+        throw TargetFieldError("worker", worker, "cannot contain a line break");
     t.workdir = workdir.size() > 1 && workdir.back() == '/' ? workdir.substr(0, workdir.size() - 1) : workdir;
     if (!worker.empty())
         t.worker = worker;
@@ -95,30 +133,29 @@ void checkSlurmOptions(const SlurmOptions &o)
 {
     // Slurm's names: partitions (a comma-separated list is allowed), accounts and QOS are plain words.
     const std::pair<const char *, const std::string *> names[] = {
-        {"--partition", &o.partition}, {"--account", &o.account}, {"--qos", &o.qos}};
+        {"partition", &o.partition}, {"account", &o.account}, {"qos", &o.qos}};
     for (const auto &[option, v] : names) {
         if (!v->empty()
-            && !matches(option == std::string("--partition") ? "^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$"
-                                                             : "^[A-Za-z0-9_.-]+$",
-                        *v))
-            throw std::invalid_argument(std::string(option) + " '" + *v
-                                        + "': a Slurm name has letters, digits, '.', '_' and '-' only");
+            && !matches(
+                option == std::string("partition") ? "^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$" : "^[A-Za-z0-9_.-]+$", *v))
+            throw TargetFieldError(option, *v, "a Slurm name has letters, digits, '.', '_' and '-' only");
     }
     // sbatch --time: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or UNLIMITED/INFINITE.
     if (!o.time.empty()
         && !matches(R"(^([0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}|(?i:unlimited|infinite))$)",
                     o.time))
-        throw std::invalid_argument("--time '" + o.time
-                                    + "': give a time limit as sbatch takes it: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
-                                      "D-HH:MM:SS (for example 02:00:00)");
+        throw TargetFieldError("time", o.time,
+                               "give a time limit as sbatch takes it: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
+                               "D-HH:MM:SS (for example 02:00:00)");
     if (!o.mem.empty() && !matches("^[1-9][0-9]*[KMGTkmgt]?$", o.mem))
-        throw std::invalid_argument("--mem '" + o.mem + "': give a memory size per node such as 4000M, 4G or 1T");
-    if (o.gpusPerNode < 0 || o.cpusPerTask < 0)
-        throw std::invalid_argument("--gpus-per-node and --cpus-per-task take a positive whole number");
+        throw TargetFieldError("mem", o.mem, "give a memory size per node such as 4000M, 4G or 1T");
+    if (o.gpusPerNode < 0)
+        throw TargetFieldError("gpus_per_node", std::to_string(o.gpusPerNode), "give a positive whole number");
+    if (o.cpusPerTask < 0)
+        throw TargetFieldError("cpus_per_task", std::to_string(o.cpusPerTask), "give a positive whole number");
     for (const std::string &a : o.sbatchArgs) {
         if (!matches(R"(^--[A-Za-z][A-Za-z0-9-]*(=[^\n\r\x00]*)?$)", a))
-            throw std::invalid_argument("--sbatch-arg '" + a
-                                        + "': give one sbatch option as --OPTION or --OPTION=VALUE (one line)");
+            throw TargetFieldError("sbatch_arg", a, "give one sbatch option as --OPTION or --OPTION=VALUE (one line)");
     }
 }
 
@@ -148,9 +185,9 @@ Target makeSlurmTarget(const std::string &name, const std::string &url, const st
     setPlaces(t, workdir, worker, identity);
     // The job folder goes into #SBATCH --output, which sbatch reads without shell quoting; '%' is its pattern sign.
     if (!matches("^[A-Za-z0-9_./+@,:=-]+$", t.workdir))
-        throw std::invalid_argument("--workdir '" + workdir
-                                    + "': a Slurm workdir may have letters, digits and . _ / + @ , : = - only (no "
-                                      "spaces or %: sbatch reads it from an #SBATCH line)");
+        throw TargetFieldError("workdir", workdir,
+                               "a Slurm workdir may have letters, digits and . _ / + @ , : = - only (no spaces or %: "
+                               "sbatch reads it from an #SBATCH line)");
     checkSlurmOptions(options);
     t.slurm = options;
     return t;
@@ -161,10 +198,18 @@ Target makeTarget(const std::string &name, const std::string &url, const std::st
 {
     if (url.rfind("slurm:", 0) == 0)
         return makeSlurmTarget(name, url, workdir, worker, identity, options);
-    if (!options.partition.empty() || !options.account.empty() || !options.qos.empty() || !options.time.empty()
-        || !options.mem.empty() || options.gpusPerNode || options.cpusPerTask || !options.sbatchArgs.empty())
-        throw std::invalid_argument("--partition, --account, --qos, --time, --gpus-per-node, --cpus-per-task, --mem "
-                                    "and --sbatch-arg are for slurm:// targets");
+    const std::pair<const char *, std::string> slurmOnly[] = {
+        {"partition", options.partition},
+        {"account", options.account},
+        {"qos", options.qos},
+        {"time", options.time},
+        {"mem", options.mem},
+        {"gpus_per_node", options.gpusPerNode ? std::to_string(options.gpusPerNode) : std::string()},
+        {"cpus_per_task", options.cpusPerTask ? std::to_string(options.cpusPerTask) : std::string()},
+        {"sbatch_arg", options.sbatchArgs.empty() ? std::string() : options.sbatchArgs.front()}};
+    for (const auto &[field, value] : slurmOnly)
+        if (!value.empty())
+            throw TargetFieldError(field, value, "is for slurm:// targets only (the URL is '" + url + "')");
     return makeSshTarget(name, url, workdir, worker, identity);
 }
 

@@ -3,6 +3,7 @@
 
 #include <QJsonObject>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,26 @@ struct Target
 Target localTarget();
 
 /**
- * A target from `targets add` arguments. Throws std::invalid_argument naming what is wrong: a name that is
+ * A target field that cannot be taken: which one (`field`: name, url, workdir, worker, identity, partition,
+ * account, qos, time, mem, gpus_per_node, cpus_per_task, sbatch_arg), the value given and the problem. what() names
+ * the field in words ("time limit '2h': give …"); the CLI names its option, a dialog its field.
+ */
+class TargetFieldError : public std::invalid_argument
+{
+public:
+    TargetFieldError(std::string field, std::string value, std::string problem);
+    const std::string &field() const noexcept { return m_field; }
+    const std::string &value() const noexcept { return m_value; }
+    const std::string &problem() const noexcept { return m_problem; }
+    /** "SUBJECT 'VALUE': PROBLEM" (or "SUBJECT 'VALUE' is …" when the problem starts with "is "). */
+    std::string describe(const std::string &subject) const;
+
+private:
+    std::string m_field, m_value, m_problem;
+};
+
+/**
+ * A target from `targets add` arguments. Throws TargetFieldError naming what is wrong: a name that is
  * not [A-Za-z0-9_.-]+ or is "local", a URL that is not ssh://[USER@]HOST[:PORT], a port outside 1..65535, an
  * empty or relative workdir.
  */
@@ -69,7 +89,7 @@ Target makeSshTarget(const std::string &name, const std::string &url, const std:
 
 /**
  * A Slurm target from `targets add NAME slurm://[USER@]HOST[:PORT] …` arguments (slurm: or slurm://localhost: this
- * machine submits with its own sbatch). Throws std::invalid_argument naming the option at fault: a time limit sbatch
+ * machine submits with its own sbatch). Throws TargetFieldError naming the field at fault: a time limit sbatch
  * would not take, a count that is not a positive whole number, a memory size that is not N[K|M|G|T], a partition,
  * account or QOS name with characters Slurm names do not have, an --sbatch-arg that is not --OPTION[=VALUE], and
  * a workdir with characters that a batch script's #SBATCH line cannot carry.

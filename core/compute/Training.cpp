@@ -317,6 +317,53 @@ void checkProcesses(const TrainRequest &request, const train::ModelSpec &spec, c
                                     + std::to_string(2 * request.processes) + " (2 images per process and step)");
 }
 
+// The worker's job for `request` on the shard folder `shardDir`, writing to `outDir` (a new run's folder, or the
+// folder of the run it resumes).
+WorkerJob trainJob(const TrainRequest &request, const std::string &shardDir, const std::string &outDir)
+{
+    QStringList args{"train",
+                     "--shards",
+                     QString::fromStdString(shardDir),
+                     "--out",
+                     QString::fromStdString(outDir),
+                     "--model",
+                     QString::fromStdString(request.model),
+                     "--optimizer",
+                     kOptimizers.name(request.optimizer),
+                     "--seed",
+                     QString::number(request.seed),
+                     "--device",
+                     kDevices.name(request.device),
+                     "--precision",
+                     kPrecisions.name(request.precision)};
+    if (request.epochs > 0)
+        args << "--epochs" << QString::number(request.epochs);
+    if (request.batchSize > 0)
+        args << "--batch-size" << QString::number(request.batchSize);
+    if (request.lr > 0)
+        args << "--lr" << QString::number(request.lr, 'g', 10);
+    QStringList inputs{QString::fromStdString(shardDir)};
+    if (!request.init.empty()) { // the weights file travels to a remote target like the shard
+        const QString init = QFileInfo(QString::fromStdString(request.init)).absoluteFilePath();
+        args << "--init" << init << "--freeze" << QString::fromStdString(request.freeze) << "--backbone-lr-scale"
+             << QString::number(request.backboneLrScale, 'g', 10);
+        inputs << init;
+    }
+    if (request.processes > 1) // the host's cores shared by the ranks
+        args << "--distributed"
+             << "--threads" << QString::number(std::max(1, QThread::idealThreadCount() / request.processes));
+    // Tests hold the worker at known points (pipewright-worker --hold-dir) instead of racing it.
+    if (const QString hold = qEnvironmentVariable("PIPEWRIGHT_WORKER_HOLD_DIR"); !hold.isEmpty())
+        args << "--hold-dir" << hold;
+
+    WorkerJob job;
+    job.args = args;
+    job.inputs = inputs;
+    job.outputDir = QString::fromStdString(outDir);
+    job.ranks = request.processes;
+    return job;
+}
+
 } // namespace
 
 TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request, const TrainObserver &observer,
@@ -389,47 +436,8 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
     if (request.processes > 1)
         tracker.setTag(outcome.runId, "world_size", std::to_string(request.processes));
 
-    QStringList args{"train",
-                     "--shards",
-                     QString::fromStdString(shards.dir),
-                     "--out",
-                     QString::fromStdString(dir),
-                     "--model",
-                     QString::fromStdString(request.model),
-                     "--optimizer",
-                     kOptimizers.name(request.optimizer),
-                     "--seed",
-                     QString::number(request.seed),
-                     "--device",
-                     kDevices.name(request.device),
-                     "--precision",
-                     kPrecisions.name(request.precision)};
-    if (request.epochs > 0)
-        args << "--epochs" << QString::number(request.epochs);
-    if (request.batchSize > 0)
-        args << "--batch-size" << QString::number(request.batchSize);
-    if (request.lr > 0)
-        args << "--lr" << QString::number(request.lr, 'g', 10);
-    QStringList inputs{QString::fromStdString(shards.dir)};
-    if (!request.init.empty()) { // the weights file travels to a remote target like the shard
-        const QString init = QFileInfo(QString::fromStdString(request.init)).absoluteFilePath();
-        args << "--init" << init << "--freeze" << QString::fromStdString(request.freeze) << "--backbone-lr-scale"
-             << QString::number(request.backboneLrScale, 'g', 10);
-        inputs << init;
-    }
-    if (request.processes > 1) // the host's cores shared by the ranks
-        args << "--distributed"
-             << "--threads" << QString::number(std::max(1, QThread::idealThreadCount() / request.processes));
-    // Tests hold the worker at known points (pipewright-worker --hold-dir) instead of racing it.
-    if (const QString hold = qEnvironmentVariable("PIPEWRIGHT_WORKER_HOLD_DIR"); !hold.isEmpty())
-        args << "--hold-dir" << hold;
-
-    WorkerJob job;
-    job.args = args;
-    job.inputs = inputs;
-    job.outputDir = QString::fromStdString(dir);
+    WorkerJob job = trainJob(request, shards.dir, dir);
     job.jobId = QString::fromStdString(outcome.runId);
-    job.ranks = request.processes;
     superviseRun(tracker, outcome, target, job, observer, cancel, {}, {request.nodes, request.processesPerNode});
     outcome.seconds = double(clock.elapsed()) / 1000.0;
     return outcome;
@@ -496,7 +504,91 @@ void joinParts(const QStringList &parts, const std::string &outNpy)
         QFile::remove(path);
 }
 
+// The request a run was trained with, from its params (the worker's resolved epochs, batch size and learning rate)
+// and tags: what its resumed worker is started with.
+TrainRequest requestOfRun(const track::RunInfo &run, const std::map<std::string, std::string> &params,
+                          const std::map<std::string, std::string> &tags)
+{
+    const auto param = [&params, &run](const char *key) {
+        const auto it = params.find(key);
+        if (it == params.end() || it->second.empty())
+            throw std::invalid_argument("run " + run.runId + " has no '" + key
+                                        + "' param: its worker never started, so there is nothing to resume");
+        return it->second;
+    };
+    const auto optional = [&params](const char *key, const std::string &fallback) {
+        const auto it = params.find(key);
+        return it == params.end() || it->second.empty() ? fallback : it->second;
+    };
+    TrainRequest r;
+    r.table = run.table;
+    r.experiment = run.experiment;
+    r.model = param("model");
+    r.epochs = std::stoi(param("epochs"));
+    r.batchSize = std::stoi(param("batch_size"));
+    r.lr = std::stod(param("lr"));
+    r.optimizer = kOptimizers.parse(param("optimizer")).value_or(Optimizer::Adam);
+    r.seed = std::stoull(param("seed"));
+    r.imageSize = std::stoi(param("image_size"));
+    r.valFraction = std::stod(optional("val_fraction", "0.1"));
+    r.device = kDevices.parse(optional("device_requested", "auto")).value_or(Device::Auto);
+    r.precision = kPrecisions.parse(optional("precision_requested", "auto")).value_or(Precision::Auto);
+    r.asOfVersion = run.dataVersion;
+    r.target = optional("target", "local");
+    r.init = optional("init", "");
+    r.freeze = optional("freeze", "none");
+    r.backboneLrScale = std::stod(optional("backbone_lr_scale", "1"));
+    const auto world = tags.find("world_size");
+    r.processes = world == tags.end() ? 1 : std::max(1, std::atoi(world->second.c_str()));
+    return r;
+}
+
 } // namespace
+
+TrainOutcome resumeTraining(const store::Workspace &ws, const std::string &runIdOrPrefix, const TrainObserver &observer,
+                            const std::atomic<bool> *cancel)
+{
+    QElapsedTimer clock;
+    clock.start();
+    auto db = ws.openCatalog();
+    track::Tracker tracker(*db);
+    const track::RunInfo run = tracker.run(runIdOrPrefix);
+    if (run.status != "KILLED" && run.status != "FAILED")
+        throw std::invalid_argument("run " + run.runId + " is " + run.status
+                                    + ": only a KILLED or FAILED run can be resumed");
+    const std::string dir = runDir(ws, run.runId);
+    if (!QFileInfo::exists(QString::fromStdString(dir + "/checkpoint.pt")))
+        throw std::invalid_argument("run " + run.runId + " has no checkpoint (" + dir
+                                    + "/checkpoint.pt): it stopped before its first one, so it cannot be resumed");
+    const TrainRequest request = requestOfRun(run, tracker.params(run.runId), tracker.tags(run.runId));
+    const Target target = findTarget(*db, request.target);
+    if (!target.isLocal())
+        throw std::invalid_argument("run " + run.runId + " trained on target '" + target.name
+                                    + "': resuming runs the worker on this machine only (its checkpoint is here)");
+    // The same shard as before (the same table version, size and split: reused from the cache, or built again).
+    data::ShardSpec shardSpec;
+    shardSpec.table = request.table;
+    shardSpec.asOfVersion = request.asOfVersion;
+    shardSpec.imageSize = request.imageSize;
+    shardSpec.channels = requireModel(request.model).photo ? 3 : 0;
+    shardSpec.valFraction = request.valFraction;
+    const data::ShardSet shards = data::materialise(ws, shardSpec, {}, cancel);
+    // Each point logged before is logged once: the worker goes on from the checkpoint's step.
+    std::set<std::tuple<std::string, std::int64_t, std::int64_t>> logged;
+    for (const auto &m : tracker.metricHistory(run.runId))
+        logged.emplace(m.key, m.step, m.timestampMs);
+    tracker.reopenRun(run.runId);
+    tracker.setTag(run.runId, "resumed", std::to_string(std::atoi(tracker.tags(run.runId)["resumed"].c_str()) + 1));
+    TrainOutcome outcome;
+    outcome.runId = run.runId;
+    outcome.dataVersion = run.dataVersion;
+    WorkerJob job = trainJob(request, shards.dir, dir);
+    job.args << "--resume";
+    job.jobId = QString::fromStdString(run.runId);
+    superviseRun(tracker, outcome, target, job, observer, cancel, logged);
+    outcome.seconds = double(clock.elapsed()) / 1000.0;
+    return outcome;
+}
 
 void predictFile(const std::string &modelPath, const std::string &imagesNpy, const std::string &outNpy,
                  const std::atomic<bool> *cancel, const std::function<void(const QJsonObject &)> &onEvent,

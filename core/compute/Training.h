@@ -136,6 +136,16 @@ TrainOutcome runTraining(const store::Workspace &ws, const TrainRequest &request
 TrainOutcome attachTraining(const store::Workspace &ws, const std::string &runIdOrPrefix,
                             const TrainObserver &observer = {}, const std::atomic<bool> *cancel = nullptr);
 
+/**
+ * Resumes a KILLED or FAILED training run from its checkpoint (the worker's checkpoint.pt in the run's folder, written
+ * at each epoch's end and when the worker is stopped): the run is RUNNING again, its worker starts with the request
+ * it had (its params) and --resume, goes on from the checkpointed epoch and batch, and each metric point is logged
+ * once (epochs are counted once). The run is tagged `resumed` (how many times). Throws std::invalid_argument naming
+ * the run for a run that is RUNNING or FINISHED, has no checkpoint, or trained on a remote target.
+ */
+TrainOutcome resumeTraining(const store::Workspace &ws, const std::string &runIdOrPrefix,
+                            const TrainObserver &observer = {}, const std::atomic<bool> *cancel = nullptr);
+
 struct EvaluationResult
 {
     std::string runId;

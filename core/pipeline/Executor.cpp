@@ -1192,6 +1192,16 @@ std::vector<RunInfo> listRuns(store::Database &db, const std::string &pipeline, 
     return out;
 }
 
+std::vector<std::string> filesWithRuns(store::Database &db)
+{
+    store::Statement st(db, "SELECT file FROM pipeline_runs WHERE coalesce(file, '') <> '' GROUP BY file "
+                            "ORDER BY max(run_id) DESC");
+    std::vector<std::string> files;
+    while (st.step())
+        files.push_back(st.text(0));
+    return files;
+}
+
 Pipeline pipelineOfRun(store::Database &db, std::int64_t runId)
 {
     store::Statement st(db, "SELECT definition FROM pipeline_runs WHERE run_id = ?1");

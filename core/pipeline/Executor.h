@@ -143,6 +143,8 @@ void recordAttemptOutputs(store::Database &db, std::int64_t runId, const std::st
 RunInfo loadRun(store::Database &db, std::int64_t runId);
 /** Runs, newest first, of the pipeline named `pipeline` (all when empty); `limit` < 0 for all. */
 std::vector<RunInfo> listRuns(store::Database &db, const std::string &pipeline = {}, int limit = -1);
+/** The pipeline files that have recorded runs (as the runs name them), the one run last first. */
+std::vector<std::string> filesWithRuns(store::Database &db);
 /** The pipeline a run started with. */
 Pipeline pipelineOfRun(store::Database &db, std::int64_t runId);
 /**

@@ -652,7 +652,9 @@ public:
                 const std::optional<double> lossValue = trainBatch(draws);
                 if (!lossValue)
                     break;
-                if (m_p.step % 50 == 0)
+                // Every 50th step and each epoch's last (and the step a stop ends on): the last batch_loss logged
+                // is the run's final one, also when an epoch has fewer than 50 steps.
+                if (m_p.step % 50 == 0 || m_p.batch + 1 == m_plan.batchesPerEpoch || stopAsked() || requeueAsked())
                     metric(m_events, "batch_loss", *lossValue, m_p.step, m_p.epoch + 1);
                 if (m_p.batch == 0)
                     hold("epoch-" + std::to_string(m_p.epoch + 1) + "-batch-1");

@@ -3,7 +3,9 @@
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 #include "core/track/Tracker.h"
+#include "core/ingest/Ingestor.h"
 #include "tests/TestData.h"
+#include "tests/WorkerHold.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -45,6 +47,7 @@ private Q_SLOTS:
     void helpNeedsNoDisplay();
     void cudaRefusedUpFront();
     void screenshotSize();
+    void trainResumeContinuesAKilledRun();
 
 private:
     struct Result
@@ -307,7 +310,7 @@ void tst_Cli::helpJsonIsTheTable()
     QCOMPARE(options["pipeline validate"], QStringList());
     QCOMPARE(options["pipeline run"], (QStringList{"param", "only", "from", "to"}));
     QCOMPARE(options["ingest"], (QStringList{"table", "glob", "labels", "max-megapixels", "commit-every", "threads"}));
-    QCOMPARE(options["train"].size(), 21);
+    QCOMPARE(options["train"].size(), 22); // with --resume
     QStringList common;
     for (const QJsonValue &o : t.value("options").toArray())
         common << o.toObject().value("name").toString();
@@ -590,6 +593,74 @@ void tst_Cli::screenshotSize()
                              env);
     QCOMPARE(bad.exitCode, 2);
     QVERIFY2(bad.err.contains("--size: 'big'"), bad.err.constData());
+}
+
+void tst_Cli::trainResumeContinuesAKilledRun()
+{
+    // `train` stopped by SIGTERM at a held point ends its run KILLED with a checkpoint; `train --resume RUN` goes on
+    // with the same run from there to the end, each epoch counted once.
+    const QString ws = m_dir.filePath("resume-ws");
+    QVERIFY(pw::test::writeShapeClasses(m_dir.filePath("shapes"), 30, 5));
+    {
+        const auto w = pw::store::Workspace::open(ws.toStdString());
+        pw::ingest::IngestOptions o;
+        o.source = m_dir.filePath("shapes").toStdString();
+        o.table = "shapes";
+        pw::ingest::ingest(w, o);
+    }
+    pw::test::WorkerHold hold;
+    QVERIFY(hold.hold("epoch-1-batch-1"));
+    QProcess train;
+    train.start(PIPEWRIGHT_BIN,
+                {"train", "--table", "shapes", "--epochs", "2", "--batch-size", "16", "--image-size", "16",
+                 "--val-fraction", "0.2", "--device", "cpu", "--name", "to resume", "--workspace", ws, "--json"});
+    QVERIFY(train.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(hold.isHeld("epoch-1-batch-1"), 120000);
+    train.terminate(); // SIGTERM: the worker stops after the batch, with a checkpoint
+    QVERIFY(train.waitForFinished(120000));
+    QCOMPARE(train.exitCode(), 1);
+    const QJsonObject killed = QJsonDocument::fromJson(train.readAllStandardOutput()).object();
+    QCOMPARE(killed.value("status").toString(), QString("KILLED"));
+    const QString runId = killed.value("run_id").toString();
+    QVERIFY(!runId.isEmpty());
+    hold.releaseAll();
+
+    // Usage: --resume takes no training option; a run that cannot be resumed is named.
+    Result r = run({"train", "--resume", runId.left(8), "--epochs", "3", "--workspace", ws});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("--epochs cannot be given with it"), r.err.constData());
+
+    r = run({"train", "--resume", runId.left(8), "--workspace", ws, "--json"});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject resumed = r.json().object();
+    QCOMPARE(resumed.value("run_id").toString(), runId);
+    QCOMPARE(resumed.value("status").toString(), QString("FINISHED"));
+    QCOMPARE(resumed.value("epochs").toInt(), 2);
+    {
+        const auto w = pw::store::Workspace::open(ws.toStdString());
+        auto db = w.openCatalog();
+        pw::track::Tracker tracker(*db);
+        QList<std::int64_t> epochs;
+        for (const auto &m : tracker.metricHistory(runId.toStdString(), "train_loss"))
+            epochs << m.epoch;
+        QCOMPARE(epochs, (QList<std::int64_t>{1, 2}));
+        QCOMPARE(tracker.run(runId.toStdString()).name, std::string("to resume"));
+    }
+    r = run({"train", "--resume", runId.left(8), "--workspace", ws});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("is FINISHED: only a KILLED or FAILED run can be resumed"), r.err.constData());
+
+    // runs compare heads its value columns with the runs' ids.
+    r = run({"train", "--table", "shapes", "--epochs", "1", "--batch-size", "16", "--image-size", "16", "--lr", "0.002",
+             "--device", "cpu", "--workspace", ws, "--json"});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QString second = r.json().object().value("run_id").toString();
+    r = run({"runs", "compare", runId.left(8), second.left(8), "--workspace", ws});
+    QCOMPARE(r.exitCode, 0);
+    const QList<QByteArray> lines = r.out.split('\n');
+    const QByteArray header = "key " + runId.left(8).toUtf8() + " " + second.left(8).toUtf8();
+    QVERIFY2(lines.size() > 2 && lines.at(1).simplified() == header, r.out.constData());
+    QVERIFY2(r.out.contains("final metrics:\n  key "), r.out.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)

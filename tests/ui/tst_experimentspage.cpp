@@ -33,6 +33,7 @@
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QTest>
 
 #include "tests/TestData.h"
@@ -119,6 +120,7 @@ private Q_SLOTS:
     void tagsAndNotePersist();
     void liveRefreshFollowsTheCatalog();
     void trainDialogLaunchesATraining();
+    void killedRunResumes();
     void decimationKeepsEachColumnsShape_data();
     void decimationKeepsEachColumnsShape();
     void chartWithManyRunsDrawsItsCurves_data();
@@ -446,6 +448,7 @@ void tst_ExperimentsPage::trainDialogLaunchesATraining()
 
     QSignalSpy progressed(&page, &ui::ExperimentsPage::trainingProgressed);
     QSignalSpy finished(&page, &ui::ExperimentsPage::trainingFinished);
+    QSignalSpy messages(&page, &ui::Page::message);
     QString seenRunning; // the run as the table showed it while it trained
     connect(page.runsModel(), &QAbstractItemModel::rowsInserted, &page, [&](const QModelIndex &, int first, int last) {
         for (int r = first; r <= last; ++r)
@@ -486,8 +489,66 @@ void tst_ExperimentsPage::trainDialogLaunchesATraining()
     QTRY_COMPARE_WITH_TIMEOUT(page.selectedRunIds(), QStringList{runId}, 60000);
     QVERIFY(!page.isTraining());
     QVERIFY(!page.trainProgress()->isVisible());
-    QVERIFY(page.trainStatus()->text().contains("FINISHED"));
+    // The outcome went to the status bar (which lets it expire), not into the header.
+    QVERIFY(!page.trainStatus()->isVisible());
+    QVERIFY(!messages.isEmpty());
+    QVERIFY2(messages.last().at(0).toString().contains("FINISHED"), qPrintable(messages.last().at(0).toString()));
     QVERIFY(page.trainButton()->isEnabled());
+}
+
+void tst_ExperimentsPage::killedRunResumes()
+{
+    // A training stopped with Cancel ends KILLED: the outcome goes to the status bar (the header keeps its filters in
+    // view), and Resume continues the run from its checkpoint to the end, each epoch counted once.
+    ui::ExperimentsPage page;
+    page.setLiveInterval(200);
+    page.resize(1366, 700);
+    open(page);
+    QSignalSpy finished(&page, &ui::ExperimentsPage::trainingFinished);
+    QSignalSpy messages(&page, &ui::Page::message);
+    compute::TrainRequest r = test::shapesTraining();
+    r.experiment = "resume";
+    r.runName = "to resume";
+    r.epochs = 2;
+    r.batchSize = 16;
+    test::WorkerHold hold;
+    QVERIFY(hold.hold("epoch-1-batch-1"));
+    QVERIFY(page.startTraining(r));
+    QTRY_VERIFY_WITH_TIMEOUT(hold.isHeld("epoch-1-batch-1"), 60000);
+    QToolButton *cancel = nullptr;
+    for (QToolButton *b : page.findChildren<QToolButton *>())
+        if (b->text() == "Cancel" && b->isVisible())
+            cancel = b;
+    QVERIFY(cancel);
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    QVERIFY(finished.count() > 0 || finished.wait(60000));
+    QCOMPARE(finished.at(0).at(1).toString(), QString("KILLED"));
+    const QString runId = finished.at(0).at(0).toString();
+    QVERIFY2(messages.last().at(0).toString().contains("KILLED"), qPrintable(messages.last().at(0).toString()));
+    QVERIFY(!page.trainStatus()->isVisible());
+    QVERIFY(page.tagFilterEdit()->isVisible()); // not pushed into the toolbar's overflow
+
+    // The run is selected after the reload; Resume is offered for it and continues it.
+    QTRY_COMPARE_WITH_TIMEOUT(page.selectedRunIds(), QStringList{runId}, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(page.resumeButton()->isVisible(), 10000);
+    QCOMPARE(page.resumableRun(), runId);
+    hold.releaseAll();
+    QTest::mouseClick(page.resumeButton(), Qt::LeftButton);
+    QVERIFY(page.isTraining());
+    QVERIFY(!page.resumeButton()->isVisible());
+    QVERIFY(finished.count() > 1 || finished.wait(120000));
+    QCOMPARE(finished.at(1).at(0).toString(), runId); // the same run, not a new one
+    QCOMPARE(finished.at(1).at(1).toString(), QString("FINISHED"));
+
+    auto db = m_ws->openCatalog();
+    track::Tracker tracker(*db);
+    QCOMPARE(tracker.run(runId.toStdString()).status, std::string("FINISHED"));
+    QList<std::int64_t> epochs;
+    for (const auto &m : tracker.metricHistory(runId.toStdString(), "train_loss"))
+        epochs << m.epoch;
+    QCOMPARE(epochs, (QList<std::int64_t>{1, 2}));
+    QCOMPARE(tracker.tags(runId.toStdString()).at("resumed"), std::string("1"));
+    QTRY_VERIFY_WITH_TIMEOUT(!page.resumeButton()->isVisible() && page.selectedRunIds() == QStringList{runId}, 60000);
 }
 
 void tst_ExperimentsPage::decimationKeepsEachColumnsShape_data()

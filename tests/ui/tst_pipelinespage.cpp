@@ -5,6 +5,8 @@
 // Only shell tasks run, so no pipewright binary is involved.
 #include "core/pipeline/PipelineModel.h"
 #include "core/store/Workspace.h"
+#include "ui/MainWindow.h"
+#include "ui/dag/TaskPalette.h"
 #include "tests/TestData.h"
 #include "ui/dag/Commands.h"
 #include "ui/dag/DagScene.h"
@@ -17,6 +19,12 @@
 #include "ui/pipelines/RunsDock.h"
 
 #include <QAbstractItemModelTester>
+#include <QAbstractItemView>
+#include <QCompleter>
+#include <QFontInfo>
+#include <QSettings>
+#include <QToolBar>
+#include <QUndoStack>
 #include <QDir>
 #include <QImage>
 #include <QAction>
@@ -27,6 +35,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -68,6 +77,27 @@ QByteArray fanPipeline(const QString &flag)
     return QJsonDocument(
                QJsonObject{{"name", "fan"}, {"format_version", 1}, {"max_parallel_tasks", 2}, {"tasks", tasks}})
         .toJson();
+}
+
+// train -> evaluate: the evaluate task's run is to be wired to the train task's run id.
+QByteArray trainEvaluatePipeline()
+{
+    const QJsonArray tasks{
+        QJsonObject{{"task_key", "train"}, {"type", "train"}, {"params", QJsonObject{{"table", "fashion"}}}},
+        QJsonObject{{"task_key", "evaluate"},
+                    {"type", "evaluate"},
+                    {"depends_on", QJsonArray{QJsonObject{{"task_key", "train"}}}},
+                    {"params", QJsonObject{{"run", ""}, {"table", "fashion"}}}},
+    };
+    return QJsonDocument(QJsonObject{{"name", "te"}, {"format_version", 1}, {"tasks", tasks}}).toJson();
+}
+
+// The line edit of a form field (the field itself, or the one inside it: a combo's, a row with a picker).
+QLineEdit *lineEditOf(QWidget *field)
+{
+    if (auto *edit = qobject_cast<QLineEdit *>(field))
+        return edit;
+    return field ? field->findChild<QLineEdit *>() : nullptr;
 }
 
 QByteArray jsonOf(const pipeline::Pipeline &p)
@@ -145,6 +175,15 @@ private Q_SLOTS:
     void problemSelectsTaskAndFocusesField();
     void dirtyMarker();
     void runMonitorTellsTheTruth();
+    void undoButtonKeepsItsPlace();
+    void toolbarFitsAt1600();
+    void paletteAddsAtTheCentre();
+    void runKeysAreNotRefresh();
+    void upstreamOutputsAreOffered();
+    void undoHistorySaysWhatChanged();
+    void listsPipelinesRunFromElsewhere();
+    void nodeTextReadsAt100Percent_data();
+    void nodeTextReadsAt100Percent();
 
 private:
     // A fresh workspace with pipelines/fan.json.
@@ -551,6 +590,288 @@ void tst_PipelinesPage::runMonitorTellsTheTruth()
         QVERIFY(ui::stateColor(life, result) != ui::selectionColor());
     for (const char *life : {"RUNNING", "TERMINATING", "PENDING", "QUEUED", "BLOCKED", ""})
         QVERIFY(ui::stateColor(life, "") != ui::selectionColor());
+}
+
+void tst_PipelinesPage::undoButtonKeepsItsPlace()
+{
+    // Undo and Redo keep their text: the toolbar's buttons stay where they are whatever there is to undo; what
+    // would be undone is in the tooltip.
+    Workbench w(m_root);
+    QAction *undo = w.page->findChild<QAction *>("undoAction");
+    QAction *redo = w.page->findChild<QAction *>("redoAction");
+    QVERIFY(undo && redo);
+    auto *bar = w.page->findChild<QToolBar *>();
+    QVERIFY(bar);
+    QVERIFY(!undo->isEnabled());
+    const auto positions = [bar] {
+        QList<QRect> r;
+        for (QAction *a : bar->actions())
+            if (QWidget *b = bar->widgetForAction(a))
+                r << b->geometry();
+        return r;
+    };
+    const QList<QRect> before = positions();
+    w.editor()->scene()->selectTask("b");
+    QLineEdit *cwd = lineEditOf(fieldOf(w.page->propertiesPanel(), "cwd"));
+    QVERIFY(cwd);
+    cwd->setFocus();
+    QTest::keyClicks(cwd, "/tmp/a/rather/long/folder/name");
+    QTest::keyClick(cwd, Qt::Key_Return);
+    QCOMPARE(w.editor()->undoStack()->count(), 1);
+    QVERIFY(undo->isEnabled());
+    QCOMPARE(undo->text(), QString("Undo"));
+    QVERIFY2(undo->toolTip().contains("Edit b"), qPrintable(undo->toolTip()));
+    QApplication::processEvents();
+    QCOMPARE(positions(), before);
+    QTest::mouseClick(bar->widgetForAction(undo), Qt::LeftButton);
+    QCOMPARE(w.editor()->undoStack()->index(), 0);
+    QCOMPARE(redo->text(), QString("Redo"));
+    QVERIFY2(redo->toolTip().contains("Edit b"), qPrintable(redo->toolTip()));
+    QApplication::processEvents();
+    QCOMPARE(positions(), before);
+}
+
+void tst_PipelinesPage::toolbarFitsAt1600()
+{
+    // In the main window at 1600 px (navigation and the properties dock beside the page), every toolbar action is
+    // on the toolbar, none in its overflow: Export (in Import/Export), Cancel and Repair included.
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir->filePath("settings"));
+    ui::MainWindow window;
+    QSignalSpy loaded(&window, &ui::MainWindow::workspaceLoaded);
+    window.openWorkspace(m_root);
+    window.resize(1600, 1000);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(loaded.count() > 0 || loaded.wait(20000));
+    QVERIFY(window.showPage("pipelines"));
+    QApplication::processEvents();
+    auto *bar = window.pipelinesPage()->findChild<QToolBar *>();
+    QVERIFY(bar);
+    QStringList texts;
+    for (QAction *a : bar->actions()) {
+        if (a->isSeparator())
+            continue;
+        QWidget *button = bar->widgetForAction(a);
+        QVERIFY2(button && button->isVisible(), qPrintable(a->text() + " is in the toolbar's overflow"));
+        QVERIFY2(bar->rect().contains(button->geometry()), qPrintable(a->text()));
+        texts << a->text();
+    }
+    for (const char *text : {"Run", "Cancel", "Repair", "Import/Export"})
+        QVERIFY2(texts.contains(text), text);
+    QAction *exchange = window.pipelinesPage()->findChild<QAction *>("exchangeAction");
+    QVERIFY(exchange && exchange->menu());
+    QStringList items;
+    for (QAction *a : exchange->menu()->actions())
+        items << a->text();
+    QCOMPARE(items, (QStringList{"Import Databricks…", "Export Databricks…", "Export image…"}));
+}
+
+void tst_PipelinesPage::paletteAddsAtTheCentre()
+{
+    // A keyboard user adds a task with Enter on a palette entry; a double-click does it too. It lands at the centre
+    // of the view, selected.
+    Workbench w(m_root);
+    QApplication::setActiveWindow(&w.window);
+    QVERIFY(QTest::qWaitForWindowActive(&w.window));
+    dag::TaskPalette *palette = w.page->palette();
+    QVERIFY(palette);
+    int row = -1;
+    for (int r = 0; r < palette->count(); ++r)
+        if (palette->taskTypeAt(r) == "shell")
+            row = r;
+    QVERIFY(row >= 0);
+    dag::DagView *view = w.editor()->view();
+    const QPointF centre = view->mapToScene(view->viewport()->rect().center());
+    palette->setFocus();
+    palette->setCurrentRow(row);
+    QTest::keyClick(palette, Qt::Key_Return);
+    QCOMPARE(w.editor()->undoStack()->count(), 1);
+    const QStringList selected = w.editor()->scene()->selectedTaskKeys();
+    QCOMPARE(selected.size(), 1);
+    const QString added = selected.front();
+    QVERIFY(!QStringList({"a", "b", "c"}).contains(added));
+    QCOMPARE(w.editor()->model()->pipeline().task(added.toStdString())->type, std::string("shell"));
+    const QPointF at = w.editor()->scene()->node(added)->sceneBoundingRect().center();
+    QVERIFY2(QLineF(at, centre).length() < dag::NodeItem::kPortRadius + 2,
+             qPrintable(QString("%1,%2 vs %3,%4").arg(at.x()).arg(at.y()).arg(centre.x()).arg(centre.y())));
+    const QRect item = palette->visualItemRect(palette->item(row));
+    QTest::mouseClick(palette->viewport(), Qt::LeftButton, {}, item.center()); // a double-click's first press
+    QTest::mouseDClick(palette->viewport(), Qt::LeftButton, {}, item.center());
+    QCOMPARE(w.editor()->undoStack()->count(), 2);
+    QCOMPARE(w.editor()->model()->pipeline().tasks.size(), std::size_t(5));
+}
+
+void tst_PipelinesPage::runKeysAreNotRefresh()
+{
+    // Run has its own key (not F5, the window's Refresh on every page), shown in its tooltip; F5 on the Pipelines
+    // page reloads it and runs nothing.
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir->filePath("settings"));
+    ui::MainWindow window;
+    QSignalSpy loaded(&window, &ui::MainWindow::workspaceLoaded);
+    window.openWorkspace(m_root);
+    window.show();
+    QVERIFY(loaded.count() > 0 || loaded.wait(20000));
+    QVERIFY(window.showPage("pipelines"));
+    PipelinesPage *page = window.pipelinesPage();
+    QSet<QKeySequence> keys;
+    for (QAction *a : page->editActions()) {
+        if (a->text().startsWith("Run")) {
+            QVERIFY2(!a->shortcut().isEmpty() && a->shortcut() != QKeySequence(Qt::Key_F5), qPrintable(a->text()));
+            QVERIFY2(a->toolTip().contains(a->shortcut().toString(QKeySequence::NativeText)), qPrintable(a->toolTip()));
+            keys << a->shortcut();
+        }
+    }
+    QCOMPARE(keys.size(), 3);
+    // The runs dock's "no runs yet" names Run's key.
+    const QString runKey = PipelinesPage::runKey(PipelinesPage::RunScope::All).toString(QKeySequence::NativeText);
+    QVERIFY2(page->runsDock()->gantt()->emptyText().contains("Run (" + runKey + ")"),
+             qPrintable(page->runsDock()->gantt()->emptyText()));
+    QAction *refresh = nullptr;
+    for (QAction *a : window.findChildren<QAction *>())
+        if (a->text() == "&Refresh")
+            refresh = a;
+    QVERIFY(refresh && refresh->isEnabled());
+    QVERIFY2(refresh->toolTip().contains("F5"), qPrintable(refresh->toolTip()));
+    QSignalSpy reloaded(page, &PipelinesPage::loaded);
+    QApplication::setActiveWindow(&window);
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QTest::keyClick(&window, Qt::Key_F5);
+    QCOMPARE(reloaded.count(), 1);
+    QVERIFY(!page->isRunning());
+    QCOMPARE(page->runsDock()->grid()->columnCount(), 0);
+}
+
+void tst_PipelinesPage::upstreamOutputsAreOffered()
+{
+    // The evaluate task's run field offers {{tasks.train.run_id}} (and the other upstream outputs) as the user
+    // types; Down and Enter take it into the task.
+    QVERIFY(test::writeFile(m_root + "/pipelines/te.json", trainEvaluatePipeline()));
+    Workbench w(m_root);
+    QApplication::setActiveWindow(&w.window);
+    QVERIFY(QTest::qWaitForWindowActive(&w.window));
+    QCOMPARE(w.page->openFile(m_root + "/pipelines/te.json"), QString());
+    w.editor()->scene()->selectTask("evaluate");
+    QLineEdit *run = lineEditOf(fieldOf(w.page->propertiesPanel(), "run *"));
+    QVERIFY(run);
+    QVERIFY(run->completer());
+    run->setFocus();
+    QTest::keyClicks(run, "run_id");
+    QCompleter *completer = run->completer();
+    QTRY_VERIFY(completer->popup()->isVisible());
+    QCOMPARE(completer->completionModel()->index(0, 0).data().toString(), QString("{{tasks.train.run_id}}"));
+    QStringList offered;
+    for (int r = 0; r < completer->completionModel()->rowCount(); ++r)
+        offered << completer->completionModel()->index(r, 0).data().toString();
+    QVERIFY2(!offered.contains("{{tasks.evaluate.run_id}}"), qPrintable(offered.join(' '))); // not its own
+    QTest::keyClick(completer->popup(), Qt::Key_Down);
+    QTest::keyClick(completer->popup(), Qt::Key_Return);
+    QTRY_COMPARE(w.editor()->model()->pipeline().task("evaluate")->params.value("run").toString(),
+                 QString("{{tasks.train.run_id}}"));
+    // Other upstream outputs are there when asked for.
+    run->selectAll();
+    QTest::keyClicks(run, "val_");
+    QTRY_VERIFY(completer->popup()->isVisible());
+    offered.clear();
+    for (int r = 0; r < completer->completionModel()->rowCount(); ++r)
+        offered << completer->completionModel()->index(r, 0).data().toString();
+    QCOMPARE(offered, (QStringList{"{{tasks.train.val_accuracy}}", "{{tasks.train.val_loss}}"}));
+    QTest::keyClick(completer->popup(), Qt::Key_Escape);
+}
+
+void tst_PipelinesPage::undoHistorySaysWhatChanged()
+{
+    QVERIFY(test::writeFile(m_root + "/pipelines/te.json", trainEvaluatePipeline()));
+    Workbench w(m_root);
+    QApplication::setActiveWindow(&w.window);
+    QVERIFY(QTest::qWaitForWindowActive(&w.window));
+    QCOMPARE(w.page->openFile(m_root + "/pipelines/te.json"), QString());
+    w.editor()->scene()->selectTask("evaluate");
+    QLineEdit *table = lineEditOf(fieldOf(w.page->propertiesPanel(), "table *"));
+    QVERIFY(table);
+    table->setFocus();
+    table->selectAll();
+    QTest::keyClicks(table, "fashion-test");
+    if (table->completer() && table->completer()->popup()->isVisible())
+        QTest::keyClick(table->completer()->popup(), Qt::Key_Escape);
+    QTest::keyClick(table, Qt::Key_Return);
+    QCOMPARE(w.editor()->undoStack()->count(), 1);
+    QCOMPARE(w.editor()->undoStack()->text(0), QString("Edit evaluate: table fashion → fashion-test"));
+    // A change to nothing says so.
+    table->selectAll();
+    QTest::keyClick(table, Qt::Key_Delete);
+    QTest::keyClick(table, Qt::Key_Return);
+    QCOMPARE(w.editor()->undoStack()->count(), 2);
+    QCOMPARE(w.editor()->undoStack()->text(1), QString("Edit evaluate: table fashion-test → (none)"));
+}
+
+void tst_PipelinesPage::listsPipelinesRunFromElsewhere()
+{
+    // A pipeline file outside the workspace's pipelines/ folder that has runs here is listed (after the folder's),
+    // and one run while the page is open joins the list on the next reload.
+    const QString other = m_dir->filePath("elsewhere/other.json");
+    QByteArray json = fanPipeline(m_flag);
+    json.replace("\"fan\"", "\"other\"");
+    QVERIFY(test::writeFile(other, json));
+    const QString never = m_dir->filePath("elsewhere/never-run.json");
+    QVERIFY(test::writeFile(never, json));
+    const auto ws = store::Workspace::open(m_root.toStdString());
+    const auto runFile = [&ws](const QString &file) {
+        std::vector<pipeline::ValidationError> errors;
+        const pipeline::Pipeline p = pipeline::loadPipeline(file.toStdString(), errors);
+        pipeline::RunOptions o;
+        o.file = file.toStdString();
+        pipeline::runPipeline(ws, p, o);
+    };
+    runFile(other);
+    Workbench w(m_root);
+    QListWidget *files = w.page->findChild<QListWidget *>("pipelineFiles");
+    QVERIFY(files);
+    const auto listed = [files] {
+        QStringList paths;
+        for (int i = 0; i < files->count(); ++i)
+            paths << files->item(i)->data(Qt::UserRole).toString();
+        return paths;
+    };
+    QCOMPARE(listed(), (QStringList{QFileInfo(m_root + "/pipelines/fan.json").absoluteFilePath(), other}));
+    QVERIFY2(files->item(1)->toolTip().contains("outside"), qPrintable(files->item(1)->toolTip()));
+    QVERIFY2(files->item(1)->text().contains("other.json"), qPrintable(files->item(1)->text()));
+
+    const QString third = m_dir->filePath("elsewhere/third.json");
+    QVERIFY(test::writeFile(third, json));
+    runFile(third);
+    w.page->reload();
+    QCOMPARE(listed().size(), 3);
+    QVERIFY(listed().contains(third));
+    QVERIFY(!listed().contains(never));
+    // Double-clicking it opens it.
+    QListWidgetItem *item = files->item(listed().indexOf(third));
+    QTest::mouseClick(files->viewport(), Qt::LeftButton, {}, files->visualItemRect(item).center());
+    QTest::mouseDClick(files->viewport(), Qt::LeftButton, {}, files->visualItemRect(item).center());
+    QTRY_COMPARE(w.editor()->file(), third);
+}
+
+void tst_PipelinesPage::nodeTextReadsAt100Percent_data()
+{
+    QTest::addColumn<QFont>("base");
+    QFont points = QApplication::font();
+    points.setPointSizeF(10);
+    QFont pixels = QApplication::font();
+    pixels.setPixelSize(14); // a pixel-sized font once made the type and run state lines 6 pt
+    QTest::newRow("point-sized") << points;
+    QTest::newRow("pixel-sized") << pixels;
+}
+
+void tst_PipelinesPage::nodeTextReadsAt100Percent()
+{
+    // Every line of a card (NodeItem::paint draws each with textFont()) is at least as large as the canvas's font,
+    // so that at 100% zoom it reads as the rest of the window does.
+    QFETCH(QFont, base);
+    const int basePixels = QFontInfo(base).pixelSize();
+    for (const auto line : {dag::NodeItem::Text::Key, dag::NodeItem::Text::TaskType, dag::NodeItem::Text::RunState}) {
+        const QFont f = dag::NodeItem::textFont(base, line);
+        QVERIFY2(QFontInfo(f).pixelSize() >= basePixels,
+                 qPrintable(QString("%1 px < %2 px").arg(QFontInfo(f).pixelSize()).arg(basePixels)));
+    }
 }
 
 QTEST_MAIN(tst_PipelinesPage)

@@ -79,10 +79,17 @@ void tst_TargetsDialog::refusedFormAddsNothing()
     QCOMPARE(d.table()->rowCount(), 1); // local
     fill(d, "box", "http://host", "/w", {});
     QVERIFY(!d.addFromForm());
-    QVERIFY2(d.statusLabel()->text().contains("is not ssh://"), qPrintable(d.statusLabel()->text()));
+    // The errors name the dialog's fields as labelled, never a CLI option (--workdir).
+    QVERIFY2(d.statusLabel()->text().startsWith("SSH URL 'http://host' is not ssh://"),
+             qPrintable(d.statusLabel()->text()));
     fill(d, "box", m_sshd.url(), "relative", {});
     QVERIFY(!d.addFromForm());
-    QVERIFY2(d.statusLabel()->text().contains("absolute"), qPrintable(d.statusLabel()->text()));
+    QVERIFY2(d.statusLabel()->text().startsWith("Workdir 'relative': give an absolute folder"),
+             qPrintable(d.statusLabel()->text()));
+    fill(d, "bad name!", m_sshd.url(), "/w", {});
+    QVERIFY(!d.addFromForm());
+    QVERIFY2(d.statusLabel()->text().startsWith("Name 'bad name!': use letters"), qPrintable(d.statusLabel()->text()));
+    QVERIFY2(!d.statusLabel()->text().contains("--"), qPrintable(d.statusLabel()->text()));
     QCOMPARE(names(), std::vector<std::string>{"local"});
     QCOMPARE(d.table()->rowCount(), 1);
     QVERIFY(select(d, "local"));

@@ -6,6 +6,7 @@
 #include "core/store/Workspace.h"
 #include "ui/images/WhenFinished.h"
 
+#include <QCoreApplication>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHeaderView>
@@ -17,6 +18,8 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <map>
+
 namespace pw::ui {
 
 namespace {
@@ -24,6 +27,27 @@ namespace {
 QString q(const std::string &s)
 {
     return QString::fromStdString(s);
+}
+
+// A field of a target as this dialog labels it: its errors name the field the user typed into.
+QString fieldLabel(const std::string &field)
+{
+    static const std::map<std::string, const char *> labels{
+        {"name", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "Name")},
+        {"url", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "SSH URL")},
+        {"workdir", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "Workdir")},
+        {"worker", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "Worker")},
+        {"identity", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "Identity")},
+        {"partition", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "Partition")},
+        {"account", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "Account")},
+        {"qos", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "QOS")},
+        {"time", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "Time limit")},
+        {"mem", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "Memory per node")},
+        {"gpus_per_node", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "GPUs per node")},
+        {"cpus_per_task", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "CPUs per task")},
+        {"sbatch_arg", QT_TRANSLATE_NOOP("pw::ui::TargetsDialog", "sbatch option")}};
+    const auto it = labels.find(field);
+    return it == labels.end() ? q(field) : QCoreApplication::translate("pw::ui::TargetsDialog", it->second);
 }
 
 } // namespace
@@ -147,6 +171,9 @@ bool TargetsDialog::addFromForm()
             tr("Added %1. Select it and press Test to check the connection and the worker.").arg(q(t.name)));
         for (QLineEdit *e : {m_name, m_url, m_workdir, m_worker, m_identity})
             e->clear();
+    } catch (const compute::TargetFieldError &e) {
+        showError(q(e.describe(fieldLabel(e.field()).toStdString())));
+        return false;
     } catch (const std::exception &e) {
         showError(QString::fromUtf8(e.what()));
         return false;

@@ -5,6 +5,8 @@
 
 #include <QCoreApplication>
 #include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QUndoStack>
 #include <QtDebug>
@@ -49,6 +51,50 @@ pipeline::Pipeline settingsOf(const pipeline::Pipeline &p)
     s.tasks.clear();
     s.layout.clear();
     return s;
+}
+
+// A value as the undo history shows it: "fashion", 3, ["a", "b"]; "(none)" when not set.
+QString valueText(const QJsonValue &v)
+{
+    if (v.isUndefined() || v.isNull() || (v.isString() && v.toString().isEmpty()))
+        return tr("(none)");
+    if (v.isString())
+        return v.toString();
+    if (v.isBool())
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    if (v.isDouble())
+        return QString::number(v.toDouble(), 'g', 10);
+    const QJsonDocument doc = v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject());
+    return QString::fromUtf8(doc.toJson(QJsonDocument::Compact));
+}
+
+// What an edit of a task changes, for the undo history: "table fashion → fashion-test, epochs 3 → 5".
+QString describeChange(const Task &before, const Task &after)
+{
+    QStringList changes;
+    const auto field = [&changes](const QString &name, const QJsonValue &from, const QJsonValue &to) {
+        if (from != to && valueText(from) != valueText(to)) // "" and no value read alike: (none)
+            changes << QStringLiteral("%1 %2 → %3").arg(name, valueText(from), valueText(to)).simplified();
+    };
+    QStringList keys = before.params.keys() + after.params.keys();
+    keys.removeDuplicates();
+    keys.sort();
+    for (const QString &k : keys)
+        field(k, before.params.value(k), after.params.value(k));
+    field(tr("description"), qs(before.description), qs(after.description));
+    field(tr("run if"), qs(before.runIf), qs(after.runIf));
+    field(tr("target"), qs(before.target), qs(after.target));
+    field(tr("timeout"), before.timeoutSeconds, after.timeoutSeconds);
+    field(tr("retries"), before.maxRetries, after.maxRetries);
+    field(tr("retry interval"), before.minRetryIntervalMillis, after.minRetryIntervalMillis);
+    field(tr("retry on timeout"), before.retryOnTimeout, after.retryOnTimeout);
+    constexpr int kMaxShown = 3;
+    if (changes.size() > kMaxShown) {
+        const int more = int(changes.size()) - kMaxShown;
+        changes = changes.mid(0, kMaxShown);
+        changes << tr("%n more", more);
+    }
+    return changes.join(QStringLiteral(", "));
 }
 
 } // namespace
@@ -375,7 +421,10 @@ UpdateTaskCommand::UpdateTaskCommand(PipelineModel *model, std::string key, Task
     , m_key(std::move(key))
     , m_new(std::move(settings))
 {
-    setText(tr("Edit %1").arg(qs(m_key)));
+    // The history says what changed ("Edit evaluate: table fashion → fashion-test"), from the task as it is now.
+    const Task *t = model->pipeline().task(m_key);
+    const QString what = t ? describeChange(*t, m_new) : QString();
+    setText(what.isEmpty() ? tr("Edit %1").arg(qs(m_key)) : tr("Edit %1: %2").arg(qs(m_key), what));
 }
 
 void UpdateTaskCommand::apply()

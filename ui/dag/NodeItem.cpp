@@ -208,6 +208,14 @@ QIcon NodeItem::typeIcon(const QString &taskType, int size)
     return QIcon(pm);
 }
 
+QFont NodeItem::textFont(const QFont &base, Text line)
+{
+    // The type and run state once were 0.9 of the base's point size: 6 pt (tiny) when the base is pixel-sized.
+    QFont f = base;
+    f.setBold(line != Text::TaskType);
+    return f;
+}
+
 void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget)
 {
     const QPalette pal = paletteFor(this, widget);
@@ -237,8 +245,8 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const double textRight = hasProblems() ? markerRect().left() - 4 : kWidth - 10;
 
     // Key.
-    QFont keyFont = painter->font();
-    keyFont.setBold(true);
+    const QFont base = painter->font();
+    const QFont keyFont = textFont(base, Text::Key);
     painter->setFont(keyFont);
     painter->setPen(pal.color(QPalette::ButtonText));
     const QRectF keyRect(left, 4, textRight - left, 20);
@@ -246,13 +254,11 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
                       QFontMetrics(keyFont).elidedText(m_key, Qt::ElideRight, int(keyRect.width())));
 
     // Type with its glyph.
-    QFont small = painter->font();
-    small.setBold(false);
-    small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.9));
+    const QFont small = textFont(base, Text::TaskType);
     painter->setFont(small);
     paintTypeGlyph(painter, QRectF(left, 26, 14, 14), m_type);
     QColor dim = pal.color(QPalette::ButtonText);
-    dim.setAlphaF(0.75);
+    dim.setAlphaF(0.85);
     painter->setPen(dim);
     const QRectF typeRect(left + 19, 24, kWidth - left - 29, 18);
     painter->drawText(typeRect, Qt::AlignLeft | Qt::AlignVCenter,
@@ -261,8 +267,7 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     // Run state.
     if (!look.text.isEmpty()) {
         painter->setPen(look.color);
-        QFont bold = small;
-        bold.setBold(true);
+        const QFont bold = textFont(base, Text::RunState);
         painter->setFont(bold);
         painter->drawText(QRectF(left, 43, kWidth - left - 10, 17), Qt::AlignLeft | Qt::AlignVCenter,
                           QFontMetrics(bold).elidedText(look.text, Qt::ElideRight, int(kWidth - left - 10)));

@@ -5,6 +5,7 @@
 
 #include "ui/dag/NodeRunState.h"
 
+#include <QFont>
 #include <QGraphicsItem>
 #include <QIcon>
 #include <QList>
@@ -44,6 +45,19 @@ public:
 
     NodeItem(const QString &key, const QString &taskType);
     ~NodeItem() override;
+
+    /** The lines of text on a card. */
+    enum class Text
+    {
+        Key,
+        TaskType,
+        RunState
+    };
+    /**
+     * The font of a card's `line`, from the canvas's font `base`: never smaller than `base`, so that the text reads
+     * at 100% zoom as the rest of the window does (a pixel-sized base font included).
+     */
+    static QFont textFont(const QFont &base, Text line);
 
     int type() const override { return Type; }
 

@@ -4,6 +4,7 @@
 #include "core/pipeline/Pipeline.h"
 #include "ui/dag/NodeItem.h"
 
+#include <QKeyEvent>
 #include <QMimeData>
 
 namespace pw::ui::dag {
@@ -27,6 +28,9 @@ TaskPalette::TaskPalette(QWidget *parent)
         item->setData(Qt::AccessibleDescriptionRole, summary);
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled);
     }
+    // A double-click (not the style's "activation", which may be a single click that starts a drag) or Enter.
+    connect(this, &QListWidget::itemDoubleClicked, this,
+            [this](QListWidgetItem *it) { Q_EMIT taskTypeActivated(it->data(TaskTypeRole).toString()); });
 }
 
 QString TaskPalette::taskTypeAt(int row) const
@@ -41,6 +45,16 @@ QMimeData *TaskPalette::mimeDataForType(const QString &taskType)
     mime->setData(QString::fromLatin1(kTaskTypeMimeType), taskType.toUtf8());
     mime->setText(taskType);
     return mime;
+}
+
+void TaskPalette::keyPressEvent(QKeyEvent *event)
+{
+    if ((event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter) && currentItem()) {
+        Q_EMIT taskTypeActivated(currentItem()->data(TaskTypeRole).toString());
+        event->accept();
+        return;
+    }
+    QListWidget::keyPressEvent(event);
 }
 
 QStringList TaskPalette::mimeTypes() const

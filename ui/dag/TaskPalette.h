@@ -1,5 +1,6 @@
 // The palette of task types beside the DAG canvas: each type with its glyph, its name and its one-line
-// summary (tooltip); dragging one onto a DagView adds a task of that type.
+// summary (tooltip); dragging one onto a DagView adds a task of that type, and so does Enter or a double-click
+// (taskTypeActivated: the page adds it at the view's centre), for keyboard users.
 #pragma once
 
 #include <QListWidget>
@@ -25,7 +26,12 @@ public:
     /** What a drag of `taskType` carries (kTaskTypeMimeType, and the name as text). */
     static QMimeData *mimeDataForType(const QString &taskType);
 
+Q_SIGNALS:
+    /** Enter or a double-click on the row of `taskType`. */
+    void taskTypeActivated(const QString &taskType);
+
 protected:
+    void keyPressEvent(QKeyEvent *event) override;
     QStringList mimeTypes() const override;
     QMimeData *mimeData(const QList<QListWidgetItem *> &items) const override;
 };

@@ -29,6 +29,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QFileInfo>
 #include <QLabel>
 #include <QSet>
 #include <QRegularExpression>
@@ -117,6 +118,7 @@ ExperimentsPage::ExperimentsPage(QWidget *parent)
     , m_note(new QPlainTextEdit)
     , m_saveNote(new QPushButton(tr("Save note")))
     , m_trainButton(new QPushButton(tr("Train…")))
+    , m_resumeButton(new QPushButton(tr("Resume")))
     , m_trainProgress(new QProgressBar)
     , m_trainStatus(new QLabel)
     , m_trainCancel(new QToolButton)
@@ -168,12 +170,20 @@ QHBoxLayout *ExperimentsPage::buildHeader()
     m_trainCancel->setText(tr("Cancel"));
     m_trainCancel->setToolTip(tr("Stop the training (the run ends KILLED)"));
     m_trainCancel->setVisible(false);
+    m_resumeButton->setToolTip(tr("Continue the selected KILLED or FAILED run from its checkpoint, with the settings "
+                                  "it had (pipewright train --resume RUN)"));
+    m_resumeButton->setVisible(false);
+    // The progress line takes the room there is and never pushes the filters into the toolbar's overflow; the
+    // outcome of a training goes to the status bar (message()), where it expires.
+    m_trainStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_trainStatus->setMinimumWidth(80);
     auto *top = new QHBoxLayout;
     top->addWidget(bar);
     top->addWidget(m_summary, 1);
-    top->addWidget(m_trainStatus);
+    top->addWidget(m_trainStatus, 1);
     top->addWidget(m_trainProgress);
     top->addWidget(m_trainCancel);
+    top->addWidget(m_resumeButton);
     top->addWidget(m_trainButton);
     return top;
 }
@@ -336,6 +346,7 @@ void ExperimentsPage::connectWidgets()
     connect(m_evaluate, &QPushButton::clicked, this, &ExperimentsPage::askEvaluationTable);
     connect(m_parallelMetric, &QComboBox::currentIndexChanged, this, &ExperimentsPage::showParallel);
     connect(m_trainButton, &QPushButton::clicked, this, &ExperimentsPage::openTrainDialog);
+    connect(m_resumeButton, &QPushButton::clicked, this, [this] { resumeTraining(resumableRun()); });
     connect(m_trainCancel, &QToolButton::clicked, this, &ExperimentsPage::cancelTraining);
     connect(&m_trainWatcher, &QFutureWatcher<compute::TrainOutcome>::finished, this,
             [this] { trainingEnded(m_trainWatcher.result()); });
@@ -573,6 +584,7 @@ void ExperimentsPage::showSelection()
         if (const RunRow *r = m_runsModel->run(id.toStdString()))
             runs.push_back(*r);
     m_comparison->setRuns(runs);
+    m_resumeButton->setVisible(!m_training && !resumableRun().isEmpty());
     m_overlayControls->setVisible(runs.size() > 1);
     if (runs.size() < 2)
         m_compared.clear();
@@ -927,11 +939,36 @@ void ExperimentsPage::openTrainDialog()
 
 bool ExperimentsPage::startTraining(const compute::TrainRequest &request)
 {
+    return launchTraining(request, {}, tr("Preparing the images of %1…").arg(QString::fromStdString(request.table)));
+}
+
+bool ExperimentsPage::resumeTraining(const QString &runId)
+{
+    if (runId.isEmpty())
+        return false;
+    return launchTraining({}, runId, tr("Resuming run %1…").arg(shortRunId(runId.toStdString())));
+}
+
+QString ExperimentsPage::resumableRun() const
+{
+    const QStringList ids = selectedRunIds();
+    if (ids.size() != 1 || m_root.isEmpty())
+        return {};
+    const RunRow *r = m_runsModel->run(ids.front().toStdString());
+    if (!r || (r->info.status != "KILLED" && r->info.status != "FAILED"))
+        return {};
+    const QString checkpoint = m_root + "/artifacts/" + ids.front() + "/checkpoint.pt";
+    return QFileInfo::exists(checkpoint) ? ids.front() : QString();
+}
+
+bool ExperimentsPage::launchTraining(const compute::TrainRequest &request, const QString &resumeRunId,
+                                     const QString &firstText)
+{
     if (m_training || m_root.isEmpty())
         return false;
     m_training = true;
     m_trainCancelFlag = std::make_shared<std::atomic<bool>>(false);
-    m_trainText = tr("Preparing the images of %1…").arg(QString::fromStdString(request.table));
+    m_trainText = firstText;
     m_trainValText.clear();
     m_trainStatus->setText(m_trainText);
     m_trainStatus->setToolTip({});
@@ -941,9 +978,11 @@ bool ExperimentsPage::startTraining(const compute::TrainRequest &request)
     m_trainCancel->setVisible(true);
     m_trainCancel->setEnabled(true);
     m_trainButton->setEnabled(false);
+    m_resumeButton->setVisible(false);
     const std::string root = m_root.toStdString();
     const auto cancel = m_trainCancelFlag;
-    m_trainWatcher.setFuture(QtConcurrent::run([this, root, request, cancel] {
+    const std::string resume = resumeRunId.toStdString();
+    m_trainWatcher.setFuture(QtConcurrent::run([this, root, request, cancel, resume] {
         // Called on this pool thread for every shard and worker event; per-batch progress is thinned to 10 a second.
         QElapsedTimer sinceProgress;
         compute::TrainObserver observer = [this, sinceProgress](const QJsonObject &event) mutable {
@@ -955,7 +994,7 @@ bool ExperimentsPage::startTraining(const compute::TrainRequest &request)
             QMetaObject::invokeMethod(
                 this, [this, event] { trainingEvent(event); }, Qt::QueuedConnection);
         };
-        return trainInWorkspace(root, request, observer, cancel.get());
+        return trainInWorkspace(root, request, observer, cancel.get(), resume);
     }));
     updateLiveTimer();
     Q_EMIT trainingStarted();
@@ -1051,11 +1090,11 @@ void ExperimentsPage::trainingEnded(const compute::TrainOutcome &outcome)
     m_trainButton->setEnabled(true);
     const QString runId = QString::fromStdString(outcome.runId);
     const QString status = QString::fromStdString(outcome.status);
-    const QString message = QString::fromStdString(outcome.message);
+    const QString reason = QString::fromStdString(outcome.message);
     QString text;
     if (runId.isEmpty()) {
-        text = tr("Training not started: %1").arg(message);
-        showError(this, tr("Train"), tr("The training could not start: %1").arg(message));
+        text = tr("Training not started: %1").arg(reason);
+        showError(this, tr("Train"), tr("The training could not start: %1").arg(reason));
     } else if (status == "FINISHED") {
         const auto acc = outcome.metrics.find(kValAccuracyKey);
         text = tr("Run %1 FINISHED in %2")
@@ -1063,17 +1102,19 @@ void ExperimentsPage::trainingEnded(const compute::TrainOutcome &outcome)
         if (acc != outcome.metrics.end())
             text += tr(" · val_accuracy %1").arg(metricText(acc->second));
     } else {
-        text = tr("Run %1 %2: %3").arg(shortRunId(outcome.runId), status, message);
+        text = tr("Run %1 %2: %3").arg(shortRunId(outcome.runId), status, reason);
     }
-    m_trainStatus->setText(text);
-    m_trainStatus->setToolTip(message);
-    m_trainStatus->setVisible(true);
+    // The outcome goes to the status bar, where it expires; the header keeps no stale line.
+    m_trainStatus->clear();
+    m_trainStatus->setToolTip({});
+    m_trainStatus->setVisible(false);
+    Q_EMIT message(text);
     // The run is selected by the reload, unless the user compares runs: a finishing run never replaces that.
     if (!runId.isEmpty() && selectedRunIds().size() < 2)
         m_pendingRun = runId;
     updateLiveTimer();
     reload();
-    Q_EMIT trainingFinished(runId, status, message);
+    Q_EMIT trainingFinished(runId, status, reason);
 }
 
 } // namespace pw::ui

@@ -121,6 +121,15 @@ public:
     TrainDialog *trainDialog() const { return m_trainDialog; }
     /** Starts compute::runTraining on a pool thread; false (and nothing started) while one runs already. */
     bool startTraining(const compute::TrainRequest &request);
+    /**
+     * Resumes the KILLED or FAILED run `runId` from its checkpoint (compute::resumeTraining), followed like a training
+     * started here; false (and nothing started) while one runs already.
+     */
+    bool resumeTraining(const QString &runId);
+    /** Resume: shown while the one selected run is KILLED or FAILED and has a checkpoint. */
+    QPushButton *resumeButton() const { return m_resumeButton; }
+    /** The selected run when Resume can continue it (one run, KILLED or FAILED, with a checkpoint), else empty. */
+    QString resumableRun() const;
     bool isTraining() const { return m_training; }
     /** Asks the running training to stop (the worker gets SIGTERM; the run ends KILLED). */
     void cancelTraining();
@@ -170,6 +179,8 @@ private:
     void writeTags(const QString &runId, const std::map<std::string, std::string> &tags);
     void trainingEvent(const QJsonObject &event);
     void trainingEnded(const compute::TrainOutcome &outcome);
+    /** Starts a training (or the resume of `resumeRunId`) on a pool thread, followed in the header. */
+    bool launchTraining(const compute::TrainRequest &request, const QString &resumeRunId, const QString &firstText);
 
     QString m_root;
     QString m_loadingRoot; // the workspace of the load in flight
@@ -217,6 +228,7 @@ private:
     QString m_noteRun; // the run whose note the editor holds
 
     QPushButton *m_trainButton;
+    QPushButton *m_resumeButton;
     QProgressBar *m_trainProgress;
     QLabel *m_trainStatus;
     QToolButton *m_trainCancel;

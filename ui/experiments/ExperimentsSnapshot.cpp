@@ -152,10 +152,13 @@ TrainChoices loadTrainChoices(const std::string &workspaceRoot)
 }
 
 compute::TrainOutcome trainInWorkspace(const std::string &workspaceRoot, const compute::TrainRequest &request,
-                                       const compute::TrainObserver &observer, const std::atomic<bool> *cancel)
+                                       const compute::TrainObserver &observer, const std::atomic<bool> *cancel,
+                                       const std::string &resumeRunId)
 {
     try {
         const auto ws = store::Workspace::open(workspaceRoot);
+        if (!resumeRunId.empty())
+            return compute::resumeTraining(ws, resumeRunId, observer, cancel);
         return compute::runTraining(ws, request, observer, cancel);
     } catch (const std::exception &e) {
         compute::TrainOutcome out;

@@ -76,9 +76,13 @@ struct TrainChoices
 };
 /** Reads the train dialog's choices; any thread. */
 TrainChoices loadTrainChoices(const std::string &workspaceRoot);
-/** compute::runTraining on a fresh Workspace; errors (a bad request) come back as a FAILED outcome. Any thread. */
+/**
+ * compute::runTraining on a fresh Workspace, or compute::resumeTraining of the run `resumeRunId` when it is given;
+ * errors (a bad request, a run that cannot be resumed) come back as a FAILED outcome without a run id. Any thread.
+ */
 compute::TrainOutcome trainInWorkspace(const std::string &workspaceRoot, const compute::TrainRequest &request,
-                                       const compute::TrainObserver &observer, const std::atomic<bool> *cancel);
+                                       const compute::TrainObserver &observer, const std::atomic<bool> *cancel,
+                                       const std::string &resumeRunId = {});
 
 /** A run's evaluation: the latest stored one, or one just made; `found` false when there is none. */
 struct RunEvaluation

@@ -26,6 +26,7 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QSaveFile>
 #include <QSplitter>
@@ -33,9 +34,12 @@
 #include <QThread>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 #include <QUndoGroup>
 #include <QUndoView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace pw::ui {
 
@@ -52,6 +56,7 @@ PipelinesPage::PipelinesPage(QWidget *parent)
     : Page(parent)
     , m_toolbar(new QToolBar)
     , m_files(new QListWidget)
+    , m_palette(new dag::TaskPalette)
     , m_tabs(new QTabWidget)
     , m_properties(new PropertiesPanel)
     , m_runs(new RunsDock)
@@ -59,8 +64,9 @@ PipelinesPage::PipelinesPage(QWidget *parent)
 {
     m_tabs->setTabsClosable(true);
     m_tabs->setDocumentMode(true);
-    m_files->setToolTip(tr("Pipelines of this workspace (its pipelines/ folder); double-click to open"));
-    auto *palette = new dag::TaskPalette;
+    m_files->setObjectName("pipelineFiles");
+    m_files->setToolTip(tr("Pipelines of this workspace (its pipelines/ folder, and files elsewhere that have runs "
+                           "here); double-click to open"));
     auto *left = new QSplitter(Qt::Vertical);
     auto *filesBox = new QWidget;
     auto *fl = new QVBoxLayout(filesBox);
@@ -70,8 +76,8 @@ PipelinesPage::PipelinesPage(QWidget *parent)
     auto *paletteBox = new QWidget;
     auto *pl = new QVBoxLayout(paletteBox);
     pl->setContentsMargins(0, 0, 0, 0);
-    pl->addWidget(new QLabel(tr("<b>Task types</b> <small>(drag onto the canvas)</small>")));
-    pl->addWidget(palette);
+    pl->addWidget(new QLabel(tr("<b>Task types</b> <small>(drag onto the canvas, or Enter)</small>")));
+    pl->addWidget(m_palette);
     auto *historyBox = new QWidget;
     auto *hl = new QVBoxLayout(historyBox);
     hl->setContentsMargins(0, 0, 0, 0);
@@ -100,6 +106,7 @@ PipelinesPage::PipelinesPage(QWidget *parent)
         if (!error.isEmpty())
             QMessageBox::warning(this, tr("Open pipeline"), error);
     });
+    connect(m_palette, &dag::TaskPalette::taskTypeActivated, this, &PipelinesPage::addTaskAtCentre);
     connect(m_tabs, &QTabWidget::currentChanged, this, &PipelinesPage::onCurrentChanged);
     connect(m_tabs, &QTabWidget::tabCloseRequested, this, &PipelinesPage::closeTab);
     connect(m_properties, &PropertiesPanel::taskEdited, this, [this](const QString &key, const pipeline::Task &t) {
@@ -178,12 +185,7 @@ void PipelinesPage::buildActions()
     add(tr("Save As…"), QKeySequence::SaveAs, tr("Save the pipeline under another name"),
         [this] { saveCurrent(true); });
     m_toolbar->addSeparator();
-    QAction *undo = m_undoGroup->createUndoAction(this, tr("Undo"));
-    undo->setShortcut(QKeySequence::Undo);
-    QAction *redo = m_undoGroup->createRedoAction(this, tr("Redo"));
-    redo->setShortcut(QKeySequence::Redo);
-    m_toolbar->addAction(undo);
-    m_toolbar->addAction(redo);
+    addUndoActions();
     add(tr("Auto-layout"), QKeySequence(Qt::CTRL | Qt::Key_L), tr("Lay the graph out left to right"), [this] {
         if (PipelineEditor *e = currentEditor())
             e->scene()->autoLayout();
@@ -193,18 +195,18 @@ void PipelinesPage::buildActions()
             e->view()->fitToView();
     });
     m_toolbar->addSeparator();
-    m_runAction = add(tr("Run"), QKeySequence(Qt::Key_F5), tr("Run the pipeline"), [this] {
+    m_runAction = add(tr("Run"), runKey(RunScope::All), tr("Run the pipeline"), [this] {
         const QString why = run(RunScope::All);
         if (!why.isEmpty())
             QMessageBox::information(this, tr("Run"), why);
     });
-    m_runSelectedAction = add(tr("Run selected"), QKeySequence(Qt::SHIFT | Qt::Key_F5),
-                              tr("Run only the selected tasks"), [this] {
+    m_runSelectedAction = add(tr("Run selected"), runKey(RunScope::Selected), tr("Run only the selected tasks"),
+                              [this] {
                                   const QString why = run(RunScope::Selected);
                                   if (!why.isEmpty())
                                       QMessageBox::information(this, tr("Run selected"), why);
                               });
-    m_runToAction = add(tr("Run to here"), QKeySequence(Qt::CTRL | Qt::Key_F5),
+    m_runToAction = add(tr("Run to here"), runKey(RunScope::ToHere),
                         tr("Run the selected task and everything upstream of it"), [this] {
                             const QString why = run(RunScope::ToHere);
                             if (!why.isEmpty())
@@ -222,11 +224,88 @@ void PipelinesPage::buildActions()
     m_cancelAction->setEnabled(false);
     m_repairAction->setEnabled(false);
     m_toolbar->addSeparator();
-    add(tr("Import Databricks…"), {}, tr("Open a Databricks Jobs 2.1 job JSON as a new pipeline"),
-        [this] { importDatabricks(); });
-    add(tr("Export Databricks…"), {}, tr("Write the pipeline as a Databricks Jobs 2.1 create payload"),
-        [this] { exportDatabricks(); });
-    add(tr("Export image…"), {}, tr("Save the graph as PNG or SVG"), [this] { exportImage(); });
+    addExchangeMenu();
+}
+
+// Undo and Redo keep their text ("Undo", "Redo") so that the toolbar never shifts; what they would undo or
+// redo is in their tooltips (and the undo history beside the canvas).
+void PipelinesPage::addUndoActions()
+{
+    QAction *undo = m_toolbar->addAction(tr("Undo"));
+    QAction *redo = m_toolbar->addAction(tr("Redo"));
+    undo->setObjectName("undoAction");
+    redo->setObjectName("redoAction");
+    undo->setShortcut(QKeySequence::Undo);
+    redo->setShortcut(QKeySequence::Redo);
+    for (QAction *a : {undo, redo}) {
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        a->setEnabled(false);
+        addAction(a);
+    }
+    connect(undo, &QAction::triggered, m_undoGroup, &QUndoGroup::undo);
+    connect(redo, &QAction::triggered, m_undoGroup, &QUndoGroup::redo);
+    connect(m_undoGroup, &QUndoGroup::canUndoChanged, undo, &QAction::setEnabled);
+    connect(m_undoGroup, &QUndoGroup::canRedoChanged, redo, &QAction::setEnabled);
+    const auto tip = [](QAction *a, const QString &verb, const QString &what) {
+        const QString key = a->shortcut().toString(QKeySequence::NativeText);
+        a->setToolTip(what.isEmpty() ? tr("%1 (%2): nothing to %3").arg(verb, key, verb.toLower())
+                                     : tr("%1: %2 (%3)").arg(verb, what, key));
+    };
+    connect(m_undoGroup, &QUndoGroup::undoTextChanged, undo,
+            [undo, tip](const QString &what) { tip(undo, tr("Undo"), what); });
+    connect(m_undoGroup, &QUndoGroup::redoTextChanged, redo,
+            [redo, tip](const QString &what) { tip(redo, tr("Redo"), what); });
+    tip(undo, tr("Undo"), {});
+    tip(redo, tr("Redo"), {});
+}
+
+// The Databricks import and export and the graph's image, in one menu button: the toolbar keeps the run actions
+// in view at 1600 px and less.
+void PipelinesPage::addExchangeMenu()
+{
+    auto *menu = new QMenu(this);
+    const auto item = [this, menu](const QString &text, const QString &tip, auto slot) {
+        QAction *a = menu->addAction(text, this, slot);
+        a->setToolTip(tip);
+        a->setStatusTip(tip);
+    };
+    item(tr("Import Databricks…"), tr("Open a Databricks Jobs 2.1 job JSON as a new pipeline"),
+         [this] { importDatabricks(); });
+    item(tr("Export Databricks…"), tr("Write the pipeline as a Databricks Jobs 2.1 create payload"),
+         [this] { exportDatabricks(); });
+    item(tr("Export image…"), tr("Save the graph as PNG or SVG"), [this] { exportImage(); });
+    menu->setToolTipsVisible(true);
+    m_exchangeAction = m_toolbar->addAction(tr("Import/Export"));
+    m_exchangeAction->setObjectName("exchangeAction");
+    m_exchangeAction->setMenu(menu);
+    m_exchangeAction->setToolTip(tr("Import a Databricks job; export the pipeline as one, or the graph as an image"));
+    if (auto *button = qobject_cast<QToolButton *>(m_toolbar->widgetForAction(m_exchangeAction)))
+        button->setPopupMode(QToolButton::InstantPopup);
+}
+
+QKeySequence PipelinesPage::runKey(RunScope scope)
+{
+    switch (scope) {
+    case RunScope::Selected: return QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return);
+    case RunScope::ToHere: return QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_Return);
+    case RunScope::All: break;
+    }
+    return QKeySequence(Qt::CTRL | Qt::Key_Return);
+}
+
+void PipelinesPage::addTaskAtCentre(const QString &type)
+{
+    PipelineEditor *e = currentEditor();
+    if (!e) {
+        emit message(tr("Open or create a pipeline first: the task goes onto its canvas."));
+        return;
+    }
+    const QPointF centre = e->view()->mapToScene(e->view()->viewport()->rect().center());
+    const QString key = e->scene()->addTaskOfType(type, centre);
+    if (key.isEmpty())
+        return;
+    e->scene()->selectTask(key);
+    e->view()->setFocus(Qt::OtherFocusReason);
 }
 
 QList<QAction *> PipelinesPage::editActions() const
@@ -247,6 +326,7 @@ void PipelinesPage::setWorkspace(const QString &root)
 
 void PipelinesPage::reload()
 {
+    refreshFiles(); // a pipeline run from elsewhere joins the list
     refreshRuns();
     refreshChoices();
     Q_EMIT loaded();
@@ -276,26 +356,57 @@ void PipelinesPage::showWorkspace(const QString &root)
 
 void PipelinesPage::refreshFiles()
 {
+    const QString current = m_files->currentItem() ? m_files->currentItem()->data(Qt::UserRole).toString() : QString();
+    refreshFileList();
+    for (int i = 0; i < m_files->count() && !current.isEmpty(); ++i)
+        if (m_files->item(i)->data(Qt::UserRole).toString() == current)
+            m_files->setCurrentRow(i);
+}
+
+void PipelinesPage::refreshFileList()
+{
     m_files->clear();
     if (!m_ws)
         return;
-    const QFileInfoList files = QDir(qs(m_ws->pipelinesDir())).entryInfoList({"*.json"}, QDir::Files, QDir::Name);
-    for (const QFileInfo &fi : files) {
-        std::vector<pipeline::ValidationError> errors;
-        const auto p = pipeline::loadPipeline(fi.absoluteFilePath().toStdString(), errors);
-        auto *item = new QListWidgetItem(p.name.empty() ? fi.completeBaseName() : qs(p.name));
-        item->setData(Qt::UserRole, fi.absoluteFilePath());
-        QString tip = fi.absoluteFilePath() + "\n" + tr("%n task(s)", nullptr, int(p.tasks.size()));
-        if (p.schedule)
-            tip += "\n"
-                   + tr("schedule: %1 (%2)%3")
-                         .arg(qs(p.schedule->expression), qs(p.schedule->timezone),
-                              p.schedule->paused ? tr(", paused") : QString());
-        if (p.fileArrival)
-            tip += "\n" + tr("runs when files arrive in %1").arg(qs(p.fileArrival->path));
-        item->setToolTip(tip);
-        m_files->addItem(item);
+    QFileInfoList files = QDir(qs(m_ws->pipelinesDir())).entryInfoList({"*.json"}, QDir::Files, QDir::Name);
+    const int inFolder = int(files.size());
+    // Pipelines opened from elsewhere that have runs here are listed too (after the folder's), while they exist.
+    try {
+        auto db = m_ws->openCatalog();
+        for (const std::string &file : pipeline::filesWithRuns(*db)) {
+            const QFileInfo fi(qs(file));
+            const bool listed = std::any_of(files.begin(), files.end(), [&fi](const QFileInfo &f) {
+                return f.absoluteFilePath() == fi.absoluteFilePath();
+            });
+            if (fi.isFile() && !listed)
+                files << fi;
+        }
+    } catch (const std::exception &e) {
+        emit message(tr("Cannot read the pipelines' runs: %1").arg(QString::fromUtf8(e.what())));
     }
+    for (int i = 0; i < files.size(); ++i)
+        addFileItem(files.at(i), i >= inFolder);
+}
+
+void PipelinesPage::addFileItem(const QFileInfo &fi, bool elsewhere)
+{
+    std::vector<pipeline::ValidationError> errors;
+    const auto p = pipeline::loadPipeline(fi.absoluteFilePath().toStdString(), errors);
+    const QString name = p.name.empty() ? fi.completeBaseName() : qs(p.name);
+    auto *item = new QListWidgetItem(elsewhere ? tr("%1 (%2)").arg(name, fi.fileName()) : name);
+    item->setData(Qt::UserRole, fi.absoluteFilePath());
+    QString tip = fi.absoluteFilePath() + "\n" + tr("%n task(s)", nullptr, int(p.tasks.size()));
+    if (elsewhere)
+        tip += "\n" + tr("outside the workspace's pipelines/ folder; listed because it has runs here");
+    if (p.schedule)
+        tip += "\n"
+               + tr("schedule: %1 (%2)%3")
+                     .arg(qs(p.schedule->expression), qs(p.schedule->timezone),
+                          p.schedule->paused ? tr(", paused") : QString());
+    if (p.fileArrival)
+        tip += "\n" + tr("runs when files arrive in %1").arg(qs(p.fileArrival->path));
+    item->setToolTip(tip);
+    m_files->addItem(item);
 }
 
 void PipelinesPage::refreshChoices()
@@ -355,8 +466,10 @@ QString PipelinesPage::openFile(const QString &file)
         // The runs grid's rows follow the tasks at once (a task added shows before the next run).
         if (editor == currentEditor())
             m_runs->setTasks(pipeline::topologicalOrder(editor->model()->pipeline()));
-        // Keep the panel in step with changes made elsewhere (undo, the canvas), unless the user is typing in it.
-        if (editor == currentEditor() && !m_properties->isAncestorOf(QApplication::focusWidget()))
+        // Keep the panel in step with changes made elsewhere (undo, the canvas), unless the user is typing in it or
+        // picking from a popup of it (a completion: rebuilding the form would delete it under its own key event).
+        if (editor == currentEditor() && !m_properties->isAncestorOf(QApplication::focusWidget())
+            && !QApplication::activePopupWidget())
             m_properties->showTask(editor->model()->pipeline(), m_properties->shownTask().toStdString());
     });
     connect(editor, &PipelineEditor::problemActivated, this, [this, editor](const QString &key, const QString &field) {

@@ -6,10 +6,13 @@
 #include "core/pipeline/Executor.h"
 #include "ui/Page.h"
 
+#include <QKeySequence>
+
 #include <atomic>
 #include <memory>
 
 class QAction;
+class QFileInfo;
 class QListWidget;
 class QTabWidget;
 class QThread;
@@ -22,6 +25,9 @@ class Workspace;
 
 namespace pw::ui {
 
+namespace dag {
+class TaskPalette;
+}
 class PipelineEditor;
 class PropertiesPanel;
 class RunsDock;
@@ -38,14 +44,15 @@ public:
     QString pageToolTip() const override { return tr("Design pipelines as DAGs, run them and watch them run"); }
     /** Closes the open pipelines (asking about unsaved ones) and lists the workspace's; loaded() on return. */
     void setWorkspace(const QString &root) override;
-    /** Reads the current pipeline's recorded runs and the properties' drop-down choices again. */
+    /**
+     * Reads the pipeline list (the workspace's pipelines/ folder and the files elsewhere that have runs), the current
+     * pipeline's recorded runs and the properties' drop-down choices again.
+     */
     void reload() override;
     store::Changes reloadsOn() const override
     {
         return store::PipelinesChanged | store::SettingsChanged | store::ModelsChanged;
     }
-    /** F5 is Run here. */
-    bool ownsRefreshKey() const override { return true; }
     /** The properties panel (right) and the runs and logs (bottom). */
     QList<PageDock> docks() const override;
     QString menuTitle() const override { return tr("&Pipeline"); }
@@ -60,6 +67,7 @@ public:
     PipelineEditor *currentEditor() const;
     QUndoGroup *undoGroup() const { return m_undoGroup; }
     QList<QAction *> editActions() const;
+    dag::TaskPalette *palette() const { return m_palette; }
     bool isRunning() const { return m_running.load(); }
 
     /** Asks about unsaved pipelines; false when the user cancels closing. */
@@ -71,6 +79,8 @@ public:
         Selected,
         ToHere
     };
+    /** The keys of Run, Run selected and Run to here (F5 is the window's Refresh, as on every page). */
+    static QKeySequence runKey(RunScope scope);
     /** Starts a run of the current pipeline; returns why it cannot, or empty. */
     QString run(RunScope scope);
     QString repairSelectedRun();
@@ -88,7 +98,13 @@ Q_SIGNALS:
 private:
     void showWorkspace(const QString &root);
     void buildActions();
+    void addUndoActions();
+    void addExchangeMenu();
+    /** Adds a task of `type` at the centre of the current pipeline's view (the palette's Enter or double-click). */
+    void addTaskAtCentre(const QString &type);
     void refreshFiles();
+    void refreshFileList();
+    void addFileItem(const QFileInfo &file, bool elsewhere);
     void onCurrentChanged();
     void startRun(const pipeline::Pipeline &p, pipeline::RunOptions options, std::int64_t repairOf);
     void newPipeline();
@@ -101,6 +117,7 @@ private:
     std::unique_ptr<store::Workspace> m_ws;
     QToolBar *m_toolbar;
     QListWidget *m_files;
+    dag::TaskPalette *m_palette;
     QTabWidget *m_tabs;
     PropertiesPanel *m_properties;
     RunsDock *m_runs;
@@ -111,7 +128,7 @@ private:
     std::atomic<bool> m_cancel{false};
     PipelineEditor *m_runningEditor = nullptr;
     QAction *m_runAction = nullptr, *m_runSelectedAction = nullptr, *m_runToAction = nullptr, *m_cancelAction = nullptr,
-            *m_repairAction = nullptr;
+            *m_repairAction = nullptr, *m_exchangeAction = nullptr;
 };
 
 } // namespace pw::ui

@@ -5,6 +5,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCompleter>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -21,6 +22,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace pw::ui {
 
 namespace {
@@ -28,6 +31,17 @@ namespace {
 QString qs(const std::string &s)
 {
     return QString::fromStdString(s);
+}
+
+// Whether two tasks' settings (their JSON, dependencies included) are the same.
+bool sameTask(const pipeline::Task &a, const pipeline::Task &b)
+{
+    const auto asJson = [](const pipeline::Task &task) {
+        pipeline::Pipeline one;
+        one.tasks.push_back(task);
+        return pipeline::toJson(one);
+    };
+    return asJson(a) == asJson(b);
 }
 
 bool isReference(const QJsonValue &v)
@@ -116,14 +130,63 @@ QStringList PropertiesPanel::choicesFor(const pipeline::ParamSpec &spec) const
     return {};
 }
 
+QStringList PropertiesPanel::referenceChoices(const pipeline::ParamSpec &spec) const
+{
+    // The outputs of the task's upstream tasks ({{tasks.train.run_id}} for an evaluate task's run), nearest
+    // first, and those named like the parameter before the others; then the pipeline's parameters and the run id.
+    const std::string param = spec.name;
+    QStringList matching, others;
+    std::vector<std::string> upstream = pipeline::upstreamOf(m_pipeline, m_key.toStdString());
+    const std::vector<std::string> order = pipeline::topologicalOrder(m_pipeline);
+    std::stable_sort(upstream.begin(), upstream.end(), [&order](const std::string &a, const std::string &b) {
+        return std::find(order.begin(), order.end(), a) > std::find(order.begin(), order.end(), b);
+    });
+    for (const std::string &key : upstream) {
+        const pipeline::Task *t = m_pipeline.task(key);
+        const pipeline::TaskType *type = t ? pipeline::taskType(t->type) : nullptr;
+        if (!type)
+            continue;
+        for (const char *output : type->outputs) {
+            const std::string o = output;
+            const QString ref = QStringLiteral("{{tasks.%1.%2}}").arg(qs(key), qs(o));
+            (o == param || o.rfind(param + "_", 0) == 0 ? matching : others) << ref;
+        }
+    }
+    QStringList all = matching + others;
+    for (const auto &[name, value] : m_pipeline.parameters)
+        all << QStringLiteral("{{params.%1}}").arg(qs(name));
+    all << QStringLiteral("{{run.id}}");
+    return all;
+}
+
+void PropertiesPanel::offerReferences(QLineEdit *edit, const QStringList &references)
+{
+    // Typing any part of a reference ("run_id", "{{") pops the matching ones up; Down and Enter take one.
+    auto *completer = new QCompleter(references, edit);
+    completer->setCaseSensitivity(Qt::CaseInsensitive);
+    completer->setFilterMode(Qt::MatchContains);
+    completer->setCompletionMode(QCompleter::PopupCompletion);
+    edit->setCompleter(completer);
+    // QLineEdit takes the completion only while it has the focus; a popup that took it (some window systems give a
+    // popup the focus) would leave the text as typed: the pick is set here too, then reported as an edit.
+    connect(completer, qOverload<const QString &>(&QCompleter::activated), edit, [edit](const QString &text) {
+        if (edit->text() != text)
+            edit->setText(text);
+    });
+    connect(completer, qOverload<const QString &>(&QCompleter::activated), this, &PropertiesPanel::paramChanged,
+            Qt::QueuedConnection);
+}
+
 QWidget *PropertiesPanel::textEditor(const pipeline::ParamSpec &spec, const QJsonValue &value)
 {
     const QString name = QString::fromUtf8(spec.name);
+    const QStringList references = referenceChoices(spec);
     if (const QStringList choices = choicesFor(spec); !choices.isEmpty()) {
         auto *combo = new QComboBox;
         combo->setEditable(true);
         combo->addItem(QString());
         combo->addItems(choices);
+        offerReferences(combo->lineEdit(), choices + references);
         combo->setCurrentText(value.toString());
         connect(combo->lineEdit(), &QLineEdit::editingFinished, this, &PropertiesPanel::paramChanged);
         connect(combo, &QComboBox::activated, this, &PropertiesPanel::paramChanged);
@@ -134,6 +197,7 @@ QWidget *PropertiesPanel::textEditor(const pipeline::ParamSpec &spec, const QJso
     }
     auto *edit = new QLineEdit(value.toString());
     edit->setPlaceholderText(spec.required ? tr("required") : tr("default"));
+    offerReferences(edit, references);
     connect(edit, &QLineEdit::editingFinished, this, &PropertiesPanel::paramChanged);
     m_readers[name] = [edit] { return edit->text().isEmpty() ? QJsonValue() : QJsonValue(edit->text()); };
     if (name == "source" || name == "file" || name == "cwd" || name == "glob")
@@ -253,6 +317,7 @@ QWidget *PropertiesPanel::referenceEditor(const pipeline::ParamSpec &spec, const
 {
     // A number given as a reference ({{tasks.register.version}}): text.
     auto *edit = new QLineEdit(value.isString() ? value.toString() : QString());
+    offerReferences(edit, referenceChoices(spec));
     connect(edit, &QLineEdit::editingFinished, this, &PropertiesPanel::paramChanged);
     m_readers[QString::fromUtf8(spec.name)] = [edit]() -> QJsonValue {
         bool ok = false;
@@ -269,6 +334,12 @@ void PropertiesPanel::showTask(const pipeline::Pipeline &p, const std::string &k
     const pipeline::Task *t = p.task(key);
     if (!t) {
         showPipeline(p);
+        return;
+    }
+    // The task as the form shows it already (the model took an edit made here): the form stays, so that no editor is
+    // deleted under the signal that reported the edit (a completion's key press, a focus change).
+    if (qs(key) == m_key && !m_key.isEmpty() && sameTask(*t, m_task)) {
+        m_pipeline = p;
         return;
     }
     m_loading = true;
@@ -384,12 +455,7 @@ void PropertiesPanel::emitTask()
     t.maxRetries = m_readers["@max_retries"]().toInt();
     t.minRetryIntervalMillis = m_readers["@min_retry_interval_millis"]().toInt();
     t.retryOnTimeout = m_readers["@retry_on_timeout"]().toBool();
-    auto asJson = [](const pipeline::Task &task) {
-        pipeline::Pipeline one;
-        one.tasks.push_back(task);
-        return pipeline::toJson(one);
-    };
-    if (asJson(t) == asJson(m_task))
+    if (sameTask(t, m_task))
         return; // nothing changed
     m_task = t;
     emit taskEdited(m_key, t);

@@ -62,6 +62,10 @@ private:
     /** An editor for the task parameter `spec` by its kind; its value is read back through m_readers. */
     QWidget *paramEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
     QStringList choicesFor(const pipeline::ParamSpec &spec) const;
+    /** What a text parameter of the shown task may refer to: upstream outputs, pipeline parameters, {{run.id}}. */
+    QStringList referenceChoices(const pipeline::ParamSpec &spec) const;
+    /** Pops `references` up as completions while the user types in `edit`. */
+    void offerReferences(QLineEdit *edit, const QStringList &references);
     QWidget *textEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);
     QWidget *withPathPicker(QLineEdit *edit, const QString &name);
     QWidget *numberEditor(const pipeline::ParamSpec &spec, const QJsonValue &value);

@@ -1,6 +1,7 @@
 // The runs dock: grid, Gantt timeline and followed logs.
 #include "ui/pipelines/RunsDock.h"
 
+#include "ui/pipelines/PipelinesPage.h"
 #include "ui/pipelines/RunGridModel.h"
 
 #include <QDateTime>
@@ -94,7 +95,8 @@ void GanttView::setHasRuns(bool hasRuns)
 QString GanttView::emptyText() const
 {
     return m_hasRuns ? tr("No run selected: click a column of the grid")
-                     : tr("No runs of this pipeline yet: Run (F5) starts one");
+                     : tr("No runs of this pipeline yet: Run (%1) starts one")
+                           .arg(PipelinesPage::runKey(PipelinesPage::RunScope::All).toString(QKeySequence::NativeText));
 }
 
 QRectF GanttView::barOf(const QString &task) const

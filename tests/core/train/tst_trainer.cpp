@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -149,6 +150,21 @@ void tst_Trainer::learnsTheSyntheticClasses()
             break;
         }
     }
+    // The last batch_loss is the last step's (not step 0's, when an epoch has fewer than 50 steps), and every
+    // epoch's last step is logged: a final value is final.
+    const int steps = list.first().value("steps_per_epoch").toInt();
+    QVERIFY(steps > 1 && steps < 50);
+    const int epochs = lastOf(list, "metric", "train_loss").value("epoch").toInt();
+    const QJsonObject lastBatch = lastOf(list, "metric", "batch_loss");
+    QCOMPARE(lastBatch.value("step").toInt(), epochs * steps - 1);
+    QCOMPARE(lastBatch.value("epoch").toInt(), epochs);
+    QSet<int> batchSteps, expected{0};
+    for (const auto &e : list)
+        if (e.value("event").toString() == "metric" && e.value("key").toString() == "batch_loss")
+            batchSteps << e.value("step").toInt();
+    for (int epoch = 1; epoch <= epochs; ++epoch)
+        expected << epoch * steps - 1;
+    QCOMPARE(batchSteps, expected);
     const double lastLoss = lastOf(list, "metric", "train_loss").value("value").toDouble();
     QVERIFY2(firstLoss > 0 && lastLoss < 0.7 * firstLoss,
              qPrintable(QString("loss %1 -> %2").arg(firstLoss).arg(lastLoss)));
