@@ -46,7 +46,8 @@ QTableView *makeTableView(QAbstractItemModel *model)
 QToolBar *makePageToolBar()
 {
     auto *bar = new QToolBar;
-    bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon); // actions without an icon show their text alone
+    bar->setIconSize(QSize(16, 16));
     bar->setMovable(false);
     bar->setFloatable(false);
     return bar;

@@ -20,7 +20,7 @@ namespace pw::ui {
 QWidget *titledBox(const QString &title, QWidget *content, QLabel **titleLabel = nullptr);
 /** A table view of whole-row selections, compact rows and no vertical header. */
 QTableView *makeTableView(QAbstractItemModel *model);
-/** A page's own toolbar (icons off, text only, small). */
+/** A page's own toolbar (small icons beside the text; text alone for actions without an icon). */
 QToolBar *makePageToolBar();
 
 /** An ISO 8601 UTC time (the core's timestamps); invalid when it does not parse. */

@@ -107,7 +107,7 @@ QString ReviewPage::pageToolTip() const
 QToolBar *ReviewPage::buildToolBar()
 {
     auto *bar = makePageToolBar();
-    QAction *refresh = bar->addAction(tr("Refresh"), this, &ReviewPage::reload);
+    QAction *refresh = bar->addAction(themedIcon("refresh"), tr("Refresh"), this, &ReviewPage::reload);
     refresh->setToolTip(tr("Read the review queue again (View → Refresh)"));
     // Which entries are listed, by the image's label in the catalog now (score --review chose what was queued).
     m_filter->setObjectName("reviewFilter");
@@ -141,42 +141,43 @@ QToolBar *ReviewPage::buildToolBar()
     // Enter in the picker is taken in eventFilter(): let through, it would reach the page as an accept.
     m_labelCombo->lineEdit()->installEventFilter(this);
     bar->addWidget(m_labelCombo);
-    m_label = bar->addAction(tr("Label"), this, [this] { labelSelected(m_labelCombo->currentText()); });
+    m_label = bar->addAction(themedIcon("label"), tr("Label"), this,
+                             [this] { labelSelected(m_labelCombo->currentText()); });
     m_label->setToolTip(tr("Label the selected entries with the chosen class"));
-    m_accept = bar->addAction(tr("Accept prediction"), this, &ReviewPage::acceptSelected);
+    m_accept = bar->addAction(themedIcon("accept"), tr("Accept prediction"), this, &ReviewPage::acceptSelected);
     m_accept->setToolTip(tr("Label the selected entries with the class the model predicted"));
-    m_skip = bar->addAction(tr("Skip"), this, &ReviewPage::skipSelected);
+    m_skip = bar->addAction(themedIcon("skip"), tr("Skip"), this, &ReviewPage::skipSelected);
     m_skip->setToolTip(tr("Leave the selected entries out of the merge until they are labeled"));
     bar->addSeparator();
-    m_commit = bar->addAction(tr("Commit labels…"), this, &ReviewPage::confirmAndCommit);
+    m_commit = bar->addAction(themedIcon("commit"), tr("Commit labels…"), this, &ReviewPage::confirmAndCommit);
     m_commit->setToolTip(tr("Merge every labeled entry into the catalog as one new version (MERGE LABELS), after "
                             "a summary of what will be merged"));
     bar->addSeparator();
-    m_gridAction = bar->addAction(tr("Grid"), this, &ReviewPage::setGridMode);
+    m_gridAction = bar->addAction(themedIcon("grid"), tr("Grid"), this, &ReviewPage::setGridMode);
     m_gridAction->setCheckable(true);
     m_gridAction->setToolTip(tr("Show the queue as a thumbnail grid: select several, then a key labels them all"));
-    QAction *keys = bar->addAction(tr("Keys…"), this, &ReviewPage::editKeyBindings);
+    QAction *keys = bar->addAction(themedIcon("keys"), tr("Keys…"), this, &ReviewPage::editKeyBindings);
     keys->setToolTip(tr("Choose the classes keys 1–9 and 0 assign"));
     return bar;
 }
 
 void ReviewPage::addExchangeActions(QToolBar *bar)
 {
-    QAction *exportCsv = bar->addAction(tr("Export CSV…"), this, [this] {
+    QAction *exportCsv = bar->addAction(themedIcon("export"), tr("Export CSV…"), this, [this] {
         const QString file = QFileDialog::getSaveFileName(this, tr("Export the pending entries"), QString(),
                                                           tr("CSV (*.csv)"));
         if (!file.isEmpty())
             exportQueue(file, QString::fromLatin1(review::kExportFormats.name(review::ExportFormat::Csv)));
     });
     exportCsv->setToolTip(tr("Write the pending entries as CSV for an external labeling tool"));
-    QAction *exportLs = bar->addAction(tr("Export Label Studio…"), this, [this] {
+    QAction *exportLs = bar->addAction(themedIcon("export"), tr("Export Label Studio…"), this, [this] {
         const QString file = QFileDialog::getSaveFileName(this, tr("Export the pending entries"), QString(),
                                                           tr("Label Studio tasks (*.json)"));
         if (!file.isEmpty())
             exportQueue(file, QString::fromLatin1(review::kExportFormats.name(review::ExportFormat::LabelStudio)));
     });
     exportLs->setToolTip(tr("Write the pending entries as Label Studio tasks with the model's predictions"));
-    QAction *import = bar->addAction(tr("Import labels…"), this, [this] {
+    QAction *import = bar->addAction(themedIcon("import"), tr("Import labels…"), this, [this] {
         const QString file = QFileDialog::getOpenFileName(this, tr("Import labels"), QString(),
                                                           tr("CSV or Label Studio export (*.csv *.json)"));
         if (!file.isEmpty())
