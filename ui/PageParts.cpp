@@ -8,6 +8,7 @@
 #include <QMessageBox>
 #include <QTableView>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace pw::ui {
@@ -51,6 +52,12 @@ QToolBar *makePageToolBar()
     bar->setMovable(false);
     bar->setFloatable(false);
     return bar;
+}
+
+void showIconOnly(QToolBar *bar, QAction *action)
+{
+    if (auto *button = qobject_cast<QToolButton *>(bar->widgetForAction(action)))
+        button->setToolButtonStyle(Qt::ToolButtonIconOnly);
 }
 
 QDateTime parseIsoTime(const std::string &iso)

@@ -33,6 +33,8 @@ std::vector<data::ImageRef> hashFiles(const std::vector<std::string> &files, std
             results[i].error = "cannot read: it is a folder";
         else if (!store::readWholeFile(files[i], buf, why))
             results[i].error = "cannot read: " + why;
+        else if (buf.empty())
+            results[i].error = "cannot decode: the file is empty";
         else
             refs[i].contentHash = hasher.hex(buf.data(), buf.size());
     }

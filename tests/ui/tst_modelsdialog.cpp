@@ -621,7 +621,7 @@ void tst_ModelsDialog::previewPredictsDroppedFiles()
     }
     const auto errorOf = [&](int r) { return QString::fromStdString(model->row(r).result.error); };
     QVERIFY2(errorOf(3).startsWith("cannot decode"), qPrintable(errorOf(3)));
-    QVERIFY2(!errorOf(4).isEmpty(), "an empty file has no prediction");
+    QCOMPARE(errorOf(4), QString("cannot decode: the file is empty"));
     QVERIFY2(errorOf(5).startsWith("cannot read"), qPrintable(errorOf(5)));
     for (int r = 3; r < 6; ++r) {
         QVERIFY(model->row(r).result.top.empty());

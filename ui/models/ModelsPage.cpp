@@ -40,7 +40,8 @@ ModelsPage::ModelsPage(QWidget *parent)
 {
     auto *bar = makePageToolBar();
     QAction *refresh = bar->addAction(themedIcon("refresh"), tr("Refresh"), this, &ModelsPage::reload);
-    refresh->setToolTip(tr("Read the registry again (View → Refresh)"));
+    refresh->setToolTip(tr("Refresh: read the registry again (View → Refresh)"));
+    showIconOnly(bar, refresh);
     bar->addSeparator();
     // Every stage change is confirmed in a dialog (target, archive choice, comment, comparison with Production).
     m_toStaging = bar->addAction(themedIcon("promote"), tr("Promote to Staging…"), this,

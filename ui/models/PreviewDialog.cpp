@@ -20,10 +20,13 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+
 namespace pw::ui {
 
 namespace {
 constexpr int kThumbnailSide = 72;
+constexpr int kMaxTextColumnWidth = 240; // a long file name or error is elided (its tooltip has it whole)
 
 struct Batch
 {
@@ -135,8 +138,10 @@ void PreviewDialog::addFiles(const QStringList &files)
                      else
                          m_model->setFailed(first, count, b.error);
                      m_lastError = b.error;
-                     m_view->resizeColumnToContents(PreviewModel::FileColumn);
-                     m_view->resizeColumnToContents(PreviewModel::PredictionColumn);
+                     for (int column : {int(PreviewModel::FileColumn), int(PreviewModel::PredictionColumn)}) {
+                         m_view->resizeColumnToContents(column);
+                         m_view->setColumnWidth(column, std::min(m_view->columnWidth(column), kMaxTextColumnWidth));
+                     }
                      showStatus();
                      Q_EMIT previewFinished(b.error);
                  });

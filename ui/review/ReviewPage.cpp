@@ -108,12 +108,16 @@ QToolBar *ReviewPage::buildToolBar()
 {
     auto *bar = makePageToolBar();
     QAction *refresh = bar->addAction(themedIcon("refresh"), tr("Refresh"), this, &ReviewPage::reload);
-    refresh->setToolTip(tr("Read the review queue again (View → Refresh)"));
+    refresh->setToolTip(tr("Refresh: read the review queue again (View → Refresh)"));
+    showIconOnly(bar, refresh);
     // Which entries are listed, by the image's label in the catalog now (score --review chose what was queued).
     m_filter->setObjectName("reviewFilter");
     m_filter->addItem(tr("All entries"), int(ReviewQueueModel::Filter::All));
     m_filter->addItem(tr("Unlabeled images"), int(ReviewQueueModel::Filter::Unlabeled));
     m_filter->addItem(tr("Labeled images (likely label errors)"), int(ReviewQueueModel::Filter::Labeled));
+    // As wide as the short choices: the popup shows the long one whole.
+    m_filter->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_filter->setMinimumContentsLength(16);
     m_filter->setToolTip(tr("List the entries of images without a label (score --review unlabeled), of images with "
                             "a folder or imported label the model disagrees with (score --review labeled), or all"));
     connect(m_filter, &QComboBox::currentIndexChanged, this, [this] {
