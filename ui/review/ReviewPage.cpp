@@ -14,10 +14,12 @@
 #include "ui/images/WhenFinished.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCompleter>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFrame>
 #include <QKeyEvent>
 #include <QLineEdit>
 #include <QListView>
@@ -57,6 +59,9 @@ ReviewPage::ReviewPage(QWidget *parent)
     , m_previewText(new QLabel)
     , m_labelCombo(new QComboBox)
     , m_filter(new QComboBox)
+    , m_archivedBanner(new QFrame)
+    , m_archivedText(new QLabel)
+    , m_currentOnly(new QCheckBox(tr("List only the entries of current models")))
     , m_grid(new QListView)
     , m_stack(new QStackedWidget)
     , m_histogram(new ConfidenceHistogramView)
@@ -89,6 +94,7 @@ ReviewPage::ReviewPage(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_bindingsLabel);
+    layout->addWidget(buildArchivedBanner());
     layout->addWidget(m_result);
     layout->addWidget(split, 1);
 
@@ -222,6 +228,33 @@ void ReviewPage::buildQueueViews()
     m_grid->installEventFilter(this);
     m_stack->addWidget(m_view);
     m_stack->addWidget(m_grid);
+}
+
+QWidget *ReviewPage::buildArchivedBanner()
+{
+    // Entries queued by a version Archived since: said above the queue, never silently kept, with the current queue
+    // (the entries of versions still in use) one click away.
+    auto *frame = static_cast<QFrame *>(m_archivedBanner);
+    frame->setObjectName("archivedBanner");
+    frame->setFrameShape(QFrame::StyledPanel);
+    frame->setStyleSheet(QStringLiteral("#archivedBanner { background: #fff4ce; }"));
+    m_archivedText->setWordWrap(true);
+    m_archivedText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_currentOnly->setToolTip(tr("Leave out the entries queued by a model version that is Archived now"));
+    connect(m_currentOnly, &QCheckBox::toggled, this, [this](bool only) {
+        const std::vector<std::int64_t> selected = selectedIds();
+        m_model->setHideArchived(only);
+        if ((selected.empty() || !selectEntry(selected.front())) && m_model->rowCount() > 0)
+            selectRow(0);
+        showCounts();
+        showSelection();
+    });
+    auto *layout = new QHBoxLayout(frame);
+    layout->setContentsMargins(6, 3, 6, 3);
+    layout->addWidget(m_archivedText, 1);
+    layout->addWidget(m_currentOnly);
+    frame->hide();
+    return frame;
 }
 
 QWidget *ReviewPage::buildSidePanel()
@@ -387,8 +420,6 @@ void ReviewPage::showCounts()
             tr(" · %1 of %2 listed").arg(locale.toString(m_model->rowCount()), locale.toString(m_model->totalCount()));
     if (!m_warnings.isEmpty())
         text += QStringLiteral(" · ") + m_warnings.join(QStringLiteral("; "));
-    if (!m_archivedNote.isEmpty())
-        text += QStringLiteral(" · ") + m_archivedNote;
     m_countsLabel->setText(text);
     updateActions();
 }
@@ -398,14 +429,22 @@ void ReviewPage::noteArchivedModels(const std::map<std::string, std::string> &st
     // Entries queued by a version that is Archived now: their labels still count, but the queue reflects a model no
     // longer in use. Said on the page (and in the Queued by column), never silently kept.
     QStringList parts;
+    QString name;
     for (const auto &[key, stage] : stages)
-        if (stage == "Archived")
+        if (stage == "Archived") {
             parts << QString::fromStdString(key);
-    m_archivedNote = parts.isEmpty()
+            name = QString::fromStdString(key.substr(0, key.rfind(':')));
+        }
+    const int entries = m_model->archivedCount();
+    m_archivedNote = parts.isEmpty() || entries == 0
                          ? QString()
-                         : tr("queued by %1, Archived now: rescore with the current model (pipewright score --model "
-                              "NAME@Production) to refresh the queue")
-                               .arg(parts.join(QStringLiteral(", ")));
+                         : tr("%1 queued by %2, Archived now: their predictions come from a model no longer in use. "
+                              "Rescore with the current one to refresh the queue: pipewright score --model "
+                              "%3@Production --table %4")
+                               .arg(countText(entries, tr("entry"), tr("entries")), parts.join(QStringLiteral(", ")),
+                                    name, m_model->archivedTables().join(QStringLiteral("|")));
+    m_archivedText->setText(m_archivedNote);
+    m_archivedBanner->setVisible(!m_archivedNote.isEmpty());
 }
 
 QString ReviewPage::actionText(ReviewAction action, const QString &label, const ReviewActionOutcome &out) const
