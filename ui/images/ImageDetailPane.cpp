@@ -41,6 +41,7 @@ ImageDetailPane::ImageDetailPane(QWidget *parent)
     m_image->setMinimumSize(200, 200);
     // Ignored: the pixmap never widens the pane (fitImage() fits it to the room the pane has).
     m_image->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
+    m_image->setWordWrap(true);
     m_meta->setWordWrap(true);
     m_meta->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // a long path wraps, never widens
     m_meta->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -96,10 +97,8 @@ void ImageDetailPane::resizeEvent(QResizeEvent *event)
 
 void ImageDetailPane::fitImage()
 {
-    if (m_shown.isNull()) {
-        m_image->setPixmap({});
-        return;
-    }
+    if (m_shown.isNull())
+        return; // show() put its text there instead
     const QSize room = m_image->contentsRect().size().boundedTo(QSize(kLargeSide, kLargeSide));
     const QSize size = m_shown.size().scaled(room, Qt::KeepAspectRatio);
     const bool enlarge = size.width() > m_shown.width();
@@ -112,6 +111,11 @@ void ImageDetailPane::show(const Loaded &loaded)
     m_detail = loaded.detail;
     m_lineage->clear();
     m_shown = loaded.image;
+    if (m_shown.isNull()) // with nothing selected, the hint fills the image's room
+        m_image->setText(m_path.isEmpty() ? tr("Select an image to see it large, its metadata and its lineage: the "
+                                               "catalog versions it was in, its predictions and the review decisions "
+                                               "about it.")
+                                          : QString());
     fitImage();
     if (!loaded.error.isEmpty()) {
         m_meta->setText(tr("Cannot read the image's lineage: %1").arg(loaded.error));
@@ -132,10 +136,7 @@ void ImageDetailPane::show(const Loaded &loaded)
         meta += tr("<br>content hash: %1").arg(q(c->contentHash));
         m_meta->setText(meta);
     } else {
-        m_meta->setText(m_path.isEmpty() ? tr("Select an image to see it large, its metadata and its lineage: the "
-                                              "catalog versions it was in, its predictions and the review decisions "
-                                              "about it.")
-                                         : tr("%1 is not in the catalog.").arg(m_path));
+        m_meta->setText(m_path.isEmpty() ? QString() : tr("%1 is not in the catalog.").arg(m_path));
     }
     m_lineage->setVisible(!m_path.isEmpty());
 
