@@ -29,6 +29,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <limits>
 
 namespace pw::ui {
@@ -46,7 +47,7 @@ struct Counts
 
 struct Tables
 {
-    std::vector<std::pair<std::string, std::int64_t>> tables; // name, rows (of every version)
+    std::vector<std::pair<std::string, std::int64_t>> tables; // name, rows (of every version; 0: not counted)
     QString error;
 };
 
@@ -58,17 +59,41 @@ QString lastTableKey(const QString &root)
 
 // The table to open: the one used last in this workspace, else the largest (the main one, not the alphabetically
 // first such as "broken").
-QString defaultTable(const QString &root, const Tables &t)
+QString defaultTable(const std::string &last, const Tables &t)
 {
-    const QString last = QSettings().value(lastTableKey(root)).toString();
     const std::pair<std::string, std::int64_t> *largest = nullptr;
     for (const auto &entry : t.tables) {
-        if (QString::fromStdString(entry.first) == last)
-            return last;
+        if (entry.first == last)
+            return QString::fromStdString(last);
         if (!largest || entry.second > largest->second)
             largest = &entry;
     }
     return largest ? QString::fromStdString(largest->first) : QString();
+}
+
+// The tables of the catalog; their sizes only when the one to show is not `shown` or `last` (a count reads a whole
+// index: not on every reload).
+Tables readTables(const std::string &root, const std::string &shown, const std::string &last)
+{
+    Tables t;
+    try {
+        const auto db = store::Workspace::open(root).openCatalog();
+        for (const std::string &name : catalog::Catalog(*db).tables())
+            t.tables.emplace_back(name, 0);
+        const bool known = std::any_of(t.tables.begin(), t.tables.end(),
+                                       [&](const auto &entry) { return entry.first == shown || entry.first == last; });
+        if (known)
+            return t;
+        store::Statement count(*db, "SELECT count(*) FROM images WHERE table_name = ?");
+        for (auto &entry : t.tables) {
+            count.reset();
+            count.bind(1, entry.first);
+            entry.second = count.step() ? count.int64(0) : 0;
+        }
+    } catch (const std::exception &e) {
+        t.error = QString::fromStdString(e.what());
+    }
+    return t;
 }
 } // namespace
 
@@ -280,22 +305,10 @@ void ImagesPage::loadTables()
 {
     const int generation = ++m_tablesGeneration;
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([root] {
-                     Tables t;
-                     try {
-                         const auto db = store::Workspace::open(root).openCatalog();
-                         store::Statement count(*db, "SELECT count(*) FROM images WHERE table_name = ?");
-                         for (const std::string &name : catalog::Catalog(*db).tables()) {
-                             count.reset();
-                             count.bind(1, name);
-                             t.tables.emplace_back(name, count.step() ? count.int64(0) : 0);
-                         }
-                     } catch (const std::exception &e) {
-                         t.error = QString::fromStdString(e.what());
-                     }
-                     return t;
-                 }),
-                 [this, generation](const Tables &t) {
+    const std::string shown = m_table->currentText().toStdString();
+    const std::string last = QSettings().value(lastTableKey(m_root)).toString().toStdString();
+    whenFinished(this, QtConcurrent::run([root, shown, last] { return readTables(root, shown, last); }),
+                 [this, generation, last](const Tables &t) {
                      if (generation != m_tablesGeneration)
                          return;
                      if (!t.error.isEmpty())
@@ -307,7 +320,7 @@ void ImagesPage::loadTables()
                          m_table->addItem(QString::fromStdString(entry.first));
                      if (const int i = m_table->findText(keep); i >= 0)
                          m_table->setCurrentIndex(i);
-                     else if (const int d = m_table->findText(defaultTable(m_root, t)); d >= 0)
+                     else if (const int d = m_table->findText(defaultTable(last, t)); d >= 0)
                          m_table->setCurrentIndex(d);
                      m_settingFilter = false;
                      applyFilter(true);
