@@ -36,6 +36,7 @@
 #include <QPushButton>
 #include <QSlider>
 #include <QDir>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QSignalSpy>
 #include <QTableView>
@@ -630,8 +631,18 @@ void tst_ModelsDialog::previewPredictsDroppedFiles()
     QVERIFY2(dialog->statusLabel()->text().contains("3 images predicted, 3 files without a prediction"),
              qPrintable(dialog->statusLabel()->text()));
 
-    // More files later (a second batch) add rows; the catalog never changed.
-    dialog->addFiles({shapes[1]});
+    // More files later, picked with "Add images…" (a second batch), add rows; the catalog never changed.
+    auto *add = dialog->findChild<QPushButton *>("addImages");
+    QVERIFY(add);
+    QTest::mouseClick(add, Qt::LeftButton);
+    auto *picker = dialog->findChild<QFileDialog *>();
+    QVERIFY(picker);
+    QTRY_VERIFY(picker->isVisible());
+    picker->setDirectory(dir + "/002.left");
+    picker->selectFile("0.png");
+    auto *name = picker->findChild<QLineEdit *>("fileNameEdit");
+    QVERIFY(name);
+    QTest::keyClick(name, Qt::Key_Return); // Open
     QVERIFY(finished.wait(120000));
     QCOMPARE(model->rowCount(), 7);
     QCOMPARE(QString::fromStdString(model->row(6).result.top.front().label), QString("left"));
