@@ -1,15 +1,19 @@
-// The compute targets dialog against a real sshd (tests/SshServer): a refused form, a target added, tested and
-// removed, and a failing test shown in words.
+// The compute targets dialog against a real sshd (tests/SshServer) and a real one-node Slurm (tests/SlurmCluster):
+// a refused form, a target added, tested and removed, a failing test shown in words, and a Slurm cluster added with
+// its sbatch options and tested (its partitions shown).
 #include "core/compute/Targets.h"
 #include "core/compute/WorkerProcess.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "tests/SlurmCluster.h"
 #include "tests/SshServer.h"
+#include "ui/compute/SlurmFields.h"
 #include "ui/compute/TargetsDialog.h"
 
 #include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -25,6 +29,7 @@ private Q_SLOTS:
     void refusedFormAddsNothing();
     void addTestAndRemove();
     void failingTestIsExplained();
+    void slurmClusterAddedAndTested();
 
 private:
     std::vector<std::string> names() const;
@@ -136,6 +141,57 @@ void tst_TargetsDialog::failingTestIsExplained()
     const QString error = tested.first().at(1).toString();
     QVERIFY2(error.contains("not in known_hosts"), qPrintable(error));
     QVERIFY(d.statusLabel()->text().contains(error));
+}
+
+void tst_TargetsDialog::slurmClusterAddedAndTested()
+{
+    test::SlurmCluster cluster;
+    QVERIFY2(cluster.start(), qPrintable(cluster.errorString()));
+    ui::TargetsDialog d(m_root);
+    ui::SlurmFields *slurm = d.slurmFields();
+    fill(d, "hpc", m_sshd.url(), m_dir.filePath("cluster"), compute::workerPath());
+    QVERIFY(!slurm->isEnabled()); // an ssh:// URL: no sbatch options
+    d.urlEdit()->setText("slurm:");
+    QVERIFY(slurm->isEnabled());
+
+    // A time limit sbatch would not take: named by the field's label.
+    slurm->timeEdit()->setText("2h");
+    QVERIFY(!d.addFromForm());
+    QVERIFY2(d.statusLabel()->text().startsWith("Time limit '2h'"), qPrintable(d.statusLabel()->text()));
+    QVERIFY2(!d.statusLabel()->text().contains("--time"), qPrintable(d.statusLabel()->text()));
+
+    slurm->timeEdit()->setText("00:30:00");
+    slurm->partitionEdit()->setText("debug");
+    slurm->cpusPerTaskBox()->setValue(1);
+    slurm->sbatchArgsEdit()->setText("--exclusive --comment=pipewright");
+    QVERIFY2(d.addFromForm(), qPrintable(d.statusLabel()->text()));
+    {
+        auto db = store::Workspace::open(m_root.toStdString()).openCatalog();
+        const compute::Target t = compute::findTarget(*db, "hpc");
+        QVERIFY(t.isSlurm());
+        QCOMPARE(t.slurm.partition, std::string("debug"));
+        QCOMPARE(t.slurm.time, std::string("00:30:00"));
+        QCOMPARE(t.slurm.cpusPerTask, 1);
+        QCOMPARE(t.slurm.gpusPerNode, 0); // not given: the cluster's default
+        QCOMPARE(t.slurm.mem, std::string());
+        QCOMPARE(t.slurm.sbatchArgs, (std::vector<std::string>{"--exclusive", "--comment=pipewright"}));
+    }
+    QVERIFY(slurm->timeEdit()->text().isEmpty()); // the form is cleared for the next one
+    QVERIFY(select(d, "hpc"));
+    const int row = d.table()->currentRow();
+    QCOMPARE(d.table()->item(row, 5)->text(),
+             QString("partition debug, 00:30:00, 1 CPUs/task, --exclusive, --comment=pipewright"));
+
+    QSignalSpy tested(&d, &ui::TargetsDialog::testFinished);
+    d.testSelected();
+    QVERIFY(tested.wait(60000));
+    QCOMPARE(tested.first().at(1).toString(), QString());
+    const QString said = d.statusLabel()->text();
+    QVERIFY2(said.contains("hpc is reachable") && said.contains("backend gloo"), qPrintable(said));
+    QVERIFY2(said.contains("Cluster pwtest: partition debug (default, up): 1 nodes, 1 idle, 0 allocated"),
+             qPrintable(said));
+    QVERIFY(select(d, "hpc"));
+    QVERIFY(d.removeSelected());
 }
 
 QTEST_MAIN(tst_TargetsDialog)

@@ -1,5 +1,6 @@
 // The workspace's compute targets in the workbench: list, add (with the same checks as `pipewright targets
-// add`), remove, and test one (connects and runs the worker's info there, off the GUI thread).
+// add`: SSH hosts and Slurm clusters with their sbatch options), remove, and test one (connects and runs the
+// worker's info there, and for a cluster reads its partitions; off the GUI thread).
 #pragma once
 
 #include <QDialog>
@@ -11,6 +12,8 @@ class QPushButton;
 class QTableWidget;
 
 namespace pw::ui {
+
+class SlurmFields;
 
 class TargetsDialog : public QDialog
 {
@@ -24,6 +27,7 @@ public:
     QLineEdit *workdirEdit() const { return m_workdir; }
     QLineEdit *workerEdit() const { return m_worker; }
     QLineEdit *identityEdit() const { return m_identity; }
+    SlurmFields *slurmFields() const { return m_slurm; }
     QLabel *statusLabel() const { return m_status; }
 
     /** Adds the target described by the form; false (and the reason shown) when it is refused. */
@@ -49,6 +53,7 @@ private:
     QLineEdit *m_workdir;
     QLineEdit *m_worker;
     QLineEdit *m_identity;
+    SlurmFields *m_slurm;
     QPushButton *m_add;
     QPushButton *m_remove;
     QPushButton *m_test;
