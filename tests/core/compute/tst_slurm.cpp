@@ -40,10 +40,14 @@ private Q_SLOTS:
 
 namespace {
 
+// What `targets add` says of a refused target: a field named by its option ("--time '2h': …"), as the CLI does.
 QString invalidMessage(const std::function<void()> &f)
 {
     try {
         f();
+    } catch (const compute::TargetFieldError &e) {
+        return QString::fromStdString(
+            e.describe("--" + QString::fromStdString(e.field()).replace('_', '-').toStdString()));
     } catch (const std::invalid_argument &e) {
         return QString::fromUtf8(e.what());
     }
