@@ -355,6 +355,7 @@ void saveModel(const std::string &path, ClassifierImpl &net, const ModelMeta &me
     archive.write("pipewright.mean", torch::tensor(meta.mean, torch::kFloat64));
     archive.write("pipewright.std", torch::tensor(meta.std, torch::kFloat64));
     archive.write("pipewright.temperature", torch::tensor(meta.temperature, torch::kFloat64));
+    archive.write("pipewright.precision", c10::IValue(meta.precision));
     if (!meta.initSha256.empty()) {
         archive.write("pipewright.init_file", c10::IValue(meta.initFile));
         archive.write("pipewright.init_sha256", c10::IValue(meta.initSha256));
@@ -443,6 +444,10 @@ std::shared_ptr<ClassifierImpl> loadModel(const std::string &path, ModelMeta &me
         meta.std.assign(sd.data_ptr<double>(), sd.data_ptr<double>() + sd.numel());
         torch::Tensor temperature; // absent from files written before calibration: 1
         meta.temperature = archive.try_read("pipewright.temperature", temperature) ? temperature.item<double>() : 1.0;
+        c10::IValue precision; // absent from files written before it was recorded: fp32
+        meta.precision = archive.try_read("pipewright.precision", precision) ? precision.toStringRef() : "fp32";
+        if (meta.precision != "fp32" && meta.precision != "bf16")
+            throw std::runtime_error("'" + path + "': precision '" + meta.precision + "' is not fp32 or bf16");
         c10::IValue init;
         if (archive.try_read("pipewright.init_sha256", init)) {
             meta.initSha256 = init.toStringRef();

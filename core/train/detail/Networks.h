@@ -23,6 +23,9 @@ struct ModelMeta
     /** The weights the run started from (--init): the file's name and its SHA-256; empty when random. */
     std::string initFile;
     std::string initSha256;
+    /** The precision the network was trained and validated in (fp32 | bf16; fp32 in files written before it was
+     *  recorded, and for --init --epochs 0): `predict` runs in it where the device computes bf16 natively. */
+    std::string precision = "fp32";
 };
 
 struct ClassifierImpl : torch::nn::Module
