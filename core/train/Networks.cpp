@@ -5,6 +5,7 @@
 #include "core/train/ModelZoo.h"
 
 #include <array>
+#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -356,6 +357,7 @@ void saveModel(const std::string &path, ClassifierImpl &net, const ModelMeta &me
     archive.write("pipewright.std", torch::tensor(meta.std, torch::kFloat64));
     archive.write("pipewright.temperature", torch::tensor(meta.temperature, torch::kFloat64));
     archive.write("pipewright.precision", c10::IValue(meta.precision));
+    archive.write("pipewright.eval_resize", torch::tensor(std::int64_t(meta.evalResize)));
     if (!meta.initSha256.empty()) {
         archive.write("pipewright.init_file", c10::IValue(meta.initFile));
         archive.write("pipewright.init_sha256", c10::IValue(meta.initSha256));
@@ -448,6 +450,12 @@ std::shared_ptr<ClassifierImpl> loadModel(const std::string &path, ModelMeta &me
         meta.precision = archive.try_read("pipewright.precision", precision) ? precision.toStringRef() : "fp32";
         if (meta.precision != "fp32" && meta.precision != "bf16")
             throw std::runtime_error("'" + path + "': precision '" + meta.precision + "' is not fp32 or bf16");
+        torch::Tensor evalResize; // absent from files written before the centre crop: none
+        meta.evalResize = archive.try_read("pipewright.eval_resize", evalResize) ? int(evalResize.item<std::int64_t>())
+                                                                                 : 0;
+        if (meta.evalResize != 0 && (meta.evalResize < meta.inputSize || meta.evalResize > 4 * meta.inputSize))
+            throw std::runtime_error("'" + path + "': evaluation resize " + std::to_string(meta.evalResize)
+                                     + " does not suit input size " + std::to_string(meta.inputSize));
         c10::IValue init;
         if (archive.try_read("pipewright.init_sha256", init)) {
             meta.initSha256 = init.toStringRef();
@@ -479,6 +487,20 @@ torch::Tensor normalise(const torch::Tensor &uint8Nhwc, const ModelMeta &meta)
                  .contiguous(at::MemoryFormat::ChannelsLast)
                  .mul_(1.0 / 255.0);
     return x.sub_(mean).mul_(invStd);
+}
+
+torch::Tensor evalCrop(const torch::Tensor &x, const ModelMeta &meta)
+{
+    const std::int64_t r = meta.evalResize, s = x.size(2);
+    if (r <= 0 || r == s)
+        return x;
+    namespace F = torch::nn::functional;
+    const auto resized = F::interpolate(
+        x,
+        F::InterpolateFuncOptions().size(std::vector<std::int64_t>{r, r}).mode(torch::kBilinear).align_corners(false));
+    // torchvision's CenterCrop: the offset round((r - s) / 2), Python's round (half to even).
+    const auto offset = std::int64_t(std::nearbyint(double(r - s) / 2.0));
+    return resized.narrow(2, offset, s).narrow(3, offset, s).contiguous(at::MemoryFormat::ChannelsLast);
 }
 
 } // namespace pw::train::detail

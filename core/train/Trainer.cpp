@@ -289,7 +289,7 @@ EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torc
     std::vector<torch::Tensor> logits;
     for (std::int64_t i = 0; i < n; i += batch) {
         const auto end = std::min(n, i + batch);
-        const auto x = detail::normalise(images.slice(0, i, end).to(device), meta);
+        const auto x = detail::evalCrop(detail::normalise(images.slice(0, i, end).to(device), meta), meta);
         const auto y = labels.slice(0, i, end).to(device);
         const auto out = net.forward(x).to(torch::kFloat32);
         logits.push_back(out.to(torch::kCPU));
@@ -1009,6 +1009,8 @@ int setUpAndTrain(const TrainOptions &o, std::ostream &events, const std::atomic
     // What predict runs in (--epochs 0 keeps the --init file's fp32 weights: nothing was trained in bf16).
     meta.precision = o.epochs == 0 ? "fp32" : setup.precision;
     Plan plan = planRun(o, *setup.spec, data.trainSplit.count(), env ? env->worldSize : 1);
+    if (plan.photo && plan.crop) // trained on random-resized crops: evaluated on the centre crop, as torchvision does
+        meta.evalResize = detail::evalResizeFor(meta.inputSize);
     const auto dist = env ? joinJob(*env, o, setup) : nullptr;
 
     torch::manual_seed(o.seed);
@@ -1203,10 +1205,11 @@ private:
             if (cpu) {
                 x = buffer.narrow(0, 0, end - i);
                 normaliseInto(m_images.data_ptr<std::uint8_t>() + i * h * w * c, end - i, m_meta, x);
+                x = detail::evalCrop(x, m_meta);
                 if (m_bf16)
                     x = bf16Buffer.narrow(0, 0, end - i).copy_(x);
             } else {
-                x = detail::normalise(m_images.slice(0, i, end).to(m_device), m_meta);
+                x = detail::evalCrop(detail::normalise(m_images.slice(0, i, end).to(m_device), m_meta), m_meta);
             }
             auto logits = m_net.forward(x).to(torch::kFloat32);
             m_probs.slice(0, i, end).copy_(torch::softmax(logits.div_(m_meta.temperature), 1));
@@ -1280,6 +1283,7 @@ int predictOrThrow(const PredictOptions &o, std::ostream &events, const std::ato
         .add("precision", precision)
         .add("batch_size", batch)
         .add("streams", std::int64_t(streams))
+        .add("eval_resize", meta.evalResize)
         .write(events);
     std::vector<float> probs(std::size_t(n * k));
     const auto out = torch::from_blob(probs.data(), {n, k}, torch::TensorOptions().dtype(torch::kFloat32));
