@@ -55,7 +55,25 @@ struct SmallCnnImpl : ClassifierImpl
         // plain single-threaded BLAS (BLAS_INFO=generic).
         classifier = register_module("classifier", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, numClasses, side)));
     }
-    torch::Tensor forward(torch::Tensor x) override { return classifier->forward(features->forward(x)).flatten(1); }
+    torch::Tensor forward(torch::Tensor x) override
+    {
+        if (is_training())
+            return classifier->forward(features->forward(x)).flatten(1);
+        // Evaluation: the 2x2 max-pools as two element-wise maxima over a view of the channels-last map, the same
+        // values as max_pool2d but 3-4x faster than this libtorch's kernel (which took 60% of a bf16 forward).
+        for (auto &m : *features)
+            x = m.ptr()->as<torch::nn::MaxPool2d>() ? maxPool2x2(x) : m.forward(x);
+        return classifier->forward(x).flatten(1);
+    }
+    /** max_pool2d(x, 2) of an N x C x H x W map (odd sides drop their last row/column, as max_pool2d does). */
+    static torch::Tensor maxPool2x2(const torch::Tensor &x)
+    {
+        const auto n = x.size(0), c = x.size(1), h = x.size(2) / 2, w = x.size(3) / 2;
+        // N x H x W x C (a view when x is channels-last), pairs of columns side by side: N x H/2 x 2 x W/2 x 2C.
+        const auto v = x.narrow(2, 0, 2 * h).narrow(3, 0, 2 * w).permute({0, 2, 3, 1}).reshape({n, h, 2, w, 2 * c});
+        const auto columns = torch::maximum(v.narrow(4, 0, c), v.narrow(4, c, c)); // N x H/2 x 2 x W/2 x C
+        return torch::maximum(columns.select(2, 0), columns.select(2, 1)).permute({0, 3, 1, 2});
+    }
     torch::nn::Sequential features;
     torch::nn::Conv2d classifier{nullptr};
 };

@@ -3,7 +3,9 @@
 # 10,000 test images beside PyTorch from tensors in memory (train_baseline_tensors.py's inference measurement),
 # in ROUNDS rounds taken in turns, with the per-round ratios and their medians.
 # Usage: tests/bench/bench_predict.sh [BUILD_DIR (default build)] [WORK_DIR (default /tmp/pipewright-train-bench)]
-# Env: ROUNDS (default 5), PYTHON (an interpreter with torch, default /usr/bin/python3)
+# Env: ROUNDS (default 5), PYTHON (an interpreter with torch, default /usr/bin/python3), MODEL (a model file
+# instead of the workspace's latest), OLD_WORKER (another pipewright-worker to time beside, e.g. a build before
+# a change)
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 WORK=${2:-/tmp/pipewright-train-bench}
@@ -53,24 +55,35 @@ torch_ips() { # extra baseline flags
     json 'round(json.loads(sys.stdin.read())["inference_images_per_s"])'
 }
 
-printf '%-6s %12s %12s %12s %12s %12s %8s %8s\n' round worker worker-fp32 torch-fp32 torch-1024 torch-bf16 ratio fp32
-RATIOS=() FP32_RATIOS=() BF16_RATIOS=()
+best() { local m=0 v; for v in "$@"; do m=$(( v > m ? v : m )); done; echo "$m"; }
+ratio() { $PY -c "print(f'{$1/$2:.2f}')"; }
+printf '%-5s %13s %11s %11s %11s %11s %11s %11s | %6s %6s %6s %6s\n' round worker worker-fp32 worker-T1 \
+  torch-fp32 torch-bf16 torch-T1 worker-old ratio fp32 bf16 T1
+R_ALL=() R_FP32=() R_BF16=() R_T1=()
 for r in $(seq 1 "$ROUNDS"); do
   read -r W PREC <<< "$(worker_ips)"
   read -r W32 _ <<< "$(worker_ips --precision fp32)"
-  T256=$(torch_ips --infer-batch 256)
-  T1024=$(torch_ips --infer-batch 1024)
-  TB=$(torch_ips --infer-batch 256 --infer-bf16)
-  T=$(( T256 > T1024 ? T256 : T1024 ))
-  R=$($PY -c "print(f'{$W/$T:.2f}')")
-  R32=$($PY -c "print(f'{$W32/$T:.2f}')")
-  RB=$($PY -c "print(f'{$W/$TB:.2f}')")
-  RATIOS+=("$R") FP32_RATIOS+=("$R32") BF16_RATIOS+=("$RB")
-  printf '%-6s %12s %12s %12s %12s %12s %8s %8s\n' "$r" "$W ($PREC)" "$W32" "$T256" "$T1024" "$TB" "${R}x" "${R32}x"
+  read -r W1 _ <<< "$(worker_ips --threads 1)"
+  OLD=-
+  if [ -n "${OLD_WORKER:-}" ]; then
+    "$OLD_WORKER" predict --model "$MODEL" --images "$IMAGES" --out "$OUT/probs-old.npy" > "$OUT/predict-old.jsonl"
+    OLD=$(grep '"finished"' "$OUT/predict-old.jsonl" | json 'round(json.loads(sys.stdin.read())["images_per_second"])')
+  fi
+  # PyTorch's best of: batches of 256 and 1024 with libgomp's default (spinning) waits, and 256 with passive waits
+  # (what the worker runs with; better when another process wants the cores).
+  T=$(best "$(torch_ips --infer-batch 256)" "$(torch_ips --infer-batch 1024)" \
+    "$(OMP_WAIT_POLICY=PASSIVE torch_ips --infer-batch 256)")
+  TB=$(best "$(torch_ips --infer-batch 256 --infer-bf16)" "$(OMP_WAIT_POLICY=PASSIVE torch_ips --infer-batch 256 --infer-bf16)")
+  T1=$(torch_ips --infer-batch 256 --threads 1)
+  R_ALL+=("$(ratio "$W" "$T")") R_FP32+=("$(ratio "$W32" "$T")") R_BF16+=("$(ratio "$W" "$TB")") R_T1+=("$(ratio "$W1" "$T1")")
+  printf '%-5s %13s %11s %11s %11s %11s %11s %11s | %6s %6s %6s %6s\n' "$r" "$W ($PREC)" "$W32" "$W1" "$T" "$TB" "$T1" \
+    "$OLD" "${R_ALL[-1]}" "${R_FP32[-1]}" "${R_BF16[-1]}" "${R_T1[-1]}"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo
-echo "median ratio, worker predict (auto precision: $PREC) / PyTorch fp32 (best of batch 256, 1024): $(median "${RATIOS[@]}")x"
-echo "median ratio, worker predict --precision fp32 / PyTorch fp32:                          $(median "${FP32_RATIOS[@]}")x"
-echo "median ratio, worker predict ($PREC) / PyTorch under bf16 autocast (batch 256):          $(median "${BF16_RATIOS[@]}")x"
+echo "median ratios over $ROUNDS rounds (images/s of the worker / PyTorch's, same round):"
+echo "  ratio: worker predict ($PREC, the model's precision) / PyTorch fp32, best configuration   $(median "${R_ALL[@]}")x"
+echo "  fp32:  worker predict --precision fp32 / PyTorch fp32, best configuration              $(median "${R_FP32[@]}")x"
+echo "  bf16:  worker predict ($PREC) / PyTorch under bf16 autocast, best configuration         $(median "${R_BF16[@]}")x"
+echo "  T1:    worker predict --threads 1 / PyTorch --threads 1, fp32, batch 256                $(median "${R_T1[@]}")x"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
