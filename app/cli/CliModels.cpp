@@ -271,7 +271,8 @@ int cmdModelsExport(const Context &c)
                                                                           {"channels", r.model.channels},
                                                                           {"mean", mean},
                                                                           {"std", sd},
-                                                                          {"temperature", r.model.temperature}}}}));
+                                                                          {"temperature", r.model.temperature},
+                                                                          {"eval_resize", r.model.evalResize}}}}));
     } else {
         std::cout << "wrote " << r.version.name << ":" << r.version.version << " as "
                   << registry::kModelExportFormats.name(r.format) << " to " << r.file << " (" << r.bytes

@@ -44,6 +44,7 @@ constexpr const char *kUsage =
     "                         [--init FILE] [--freeze backbone|none] [--backbone-lr-scale X]\n"
     "       pipewright-worker predict --model FILE --images FILE.npy --out FILE.npy [--batch-size B] [--device D] "
     "[--threads N]\n"
+    "                         [--precision auto|fp32|bf16]\n"
     "                         [--by-rank]  (rank RANK of WORLD_SIZE predicts its share of the images; %r in --out\n"
     "                         is replaced by the rank)\n"
     "       pipewright-worker export --model FILE --format onnx|pytorch|safetensors --out FILE\n"
@@ -60,6 +61,8 @@ constexpr const char *kUsage =
     "OUT/init_report.json lists loaded, missing, unexpected and shape-mismatched keys. --freeze backbone trains only\n"
     "the head (it needs --init); --backbone-lr-scale X gives the backbone X times the head's learning rate.\n"
     "--precision auto takes $PIPEWRIGHT_PRECISION (fp32|bf16) when set, else bf16 where the CPU or GPU has it.\n"
+    "predict --precision auto runs in the model's training precision (bf16 only where the device has it and\n"
+    "$PIPEWRIGHT_PRECISION is not fp32); on the CPU its --threads run as streams of batches, one thread each.\n"
     "--hold-dir DIR (for tests): at a point P (epoch-E-batch-1, epoch-E-end) where DIR/P exists, the worker writes\n"
     "DIR/P.held and waits until DIR/P is removed or it is stopped. With --distributed each rank also writes\n"
     "DIR/P.rank-R.held, and at the end DIR/params-rank-R.bin (its parameters and buffers, raw).\n";
@@ -233,13 +236,14 @@ bool byRank(pw::train::PredictOptions &o)
 int runPredict(int argc, char **argv)
 {
     Args a;
-    if (!parse(argc, argv, {"model", "images", "out", "batch-size", "device", "threads"}, {"by-rank"}, a))
+    if (!parse(argc, argv, {"model", "images", "out", "batch-size", "device", "threads", "precision"}, {"by-rank"}, a))
         return pw::train::kTrainUsage;
     pw::train::PredictOptions o;
     o.modelPath = value(a, "model");
     o.imagesPath = value(a, "images");
     o.outPath = value(a, "out");
     o.device = value(a, "device", o.device);
+    o.precision = value(a, "precision", o.precision);
     if (o.modelPath.empty() || o.imagesPath.empty() || o.outPath.empty()) {
         std::cerr << "pipewright-worker predict: --model FILE, --images FILE.npy and --out FILE.npy are required\n";
         return pw::train::kTrainUsage;

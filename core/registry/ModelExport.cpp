@@ -60,6 +60,7 @@ ExportedModel exportedModel(const QJsonObject &finished)
     for (const auto &v : finished.value("std").toArray())
         m.std.push_back(v.toDouble());
     m.temperature = finished.value("temperature").toDouble(1.0);
+    m.evalResize = finished.value("eval_resize").toInt(0);
     return m;
 }
 
@@ -200,7 +201,14 @@ std::string cardText(const ModelExportResult &r, const track::RunInfo &run,
       << "- Input `images`: float32, N x " << m.channels << " x " << m.inputSize << " x " << m.inputSize << " (NCHW), "
       << (m.channels == 1 ? "gray" : "RGB order") << ".\n"
       << "- Each image resized to " << m.inputSize << " x " << m.inputSize
-      << " px (OpenCV INTER_AREA when it shrinks, INTER_LINEAR when it grows; no crop).\n"
+      << " px (OpenCV INTER_AREA when it shrinks, INTER_LINEAR when it grows)"
+      << (m.evalResize > 0
+              ? ", then resized to " + std::to_string(m.evalResize) + " x " + std::to_string(m.evalResize)
+                    + " (bilinear, half-pixel centres) and its centre " + std::to_string(m.inputSize) + " x "
+                    + std::to_string(m.inputSize) + " cut out: torchvision's transforms.Resize("
+                    + std::to_string(m.evalResize) + ") + CenterCrop(" + std::to_string(m.inputSize) + ") on that image"
+              : std::string("; no crop"))
+      << ".\n"
       << "- Pixel values divided by 255, then per channel (x - mean) / std with mean " << list(m.mean) << " and std "
       << list(m.std) << ".\n"
       << "- Probabilities: softmax(logits / temperature), temperature "

@@ -42,6 +42,9 @@ struct ExportedModel
     std::vector<double> mean;
     std::vector<double> std;
     double temperature = 1.0;
+    /** Before the network: the input_size image resized to eval_resize (bilinear) and its centre input_size cut
+     *  out, as torchvision's Resize + CenterCrop; 0: none. */
+    int evalResize = 0;
 };
 
 struct ModelExportResult

@@ -11,12 +11,14 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
+#include <c10/core/InferenceMode.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -26,6 +28,7 @@
 #include <string_view>
 #include <thread>
 
+#include <malloc.h>
 #include <unistd.h>
 
 namespace pw::train {
@@ -287,7 +290,7 @@ EvalResult evaluate(ClassifierImpl &net, const torch::Tensor &images, const torc
     std::vector<torch::Tensor> logits;
     for (std::int64_t i = 0; i < n; i += batch) {
         const auto end = std::min(n, i + batch);
-        const auto x = detail::normalise(images.slice(0, i, end).to(device), meta);
+        const auto x = detail::evalCrop(detail::normalise(images.slice(0, i, end).to(device), meta), meta);
         const auto y = labels.slice(0, i, end).to(device);
         const auto out = net.forward(x).to(torch::kFloat32);
         logits.push_back(out.to(torch::kCPU));
@@ -1004,7 +1007,11 @@ int setUpAndTrain(const TrainOptions &o, std::ostream &events, const std::atomic
                                                                      : std::nullopt;
     const TrainData data(o.shardDir);
     ModelMeta meta = describeData(o, data);
+    // What predict runs in (--epochs 0 keeps the --init file's fp32 weights: nothing was trained in bf16).
+    meta.precision = o.epochs == 0 ? "fp32" : setup.precision;
     Plan plan = planRun(o, *setup.spec, data.trainSplit.count(), env ? env->worldSize : 1);
+    if (plan.photo && plan.crop) // trained on random-resized crops: evaluated on the centre crop, as torchvision does
+        meta.evalResize = detail::evalResizeFor(meta.inputSize);
     const auto dist = env ? joinJob(*env, o, setup) : nullptr;
 
     torch::manual_seed(o.seed);
@@ -1076,65 +1083,246 @@ int defaultPredictBatch(int inputSize)
     return batch;
 }
 
+namespace {
+
+// The precision predict runs in: --precision, else the model's (the one its validation and temperature were
+// computed in) where the device computes bf16 natively, and fp32 where it would only emulate it.
+std::string predictPrecision(const PredictOptions &o, const ModelMeta &meta, const torch::Device &device)
+{
+    if (o.precision == "fp32" || o.precision == "bf16")
+        return o.precision;
+    if (o.precision != "auto")
+        throw std::invalid_argument("--precision: '" + o.precision + "' is not auto, fp32 or bf16");
+    return meta.precision == "bf16" ? resolvePrecision("auto", device) : "fp32";
+}
+
+// bf16 on the CPU: convolution and linear weights are converted once, and batch norm (fp32) takes their bf16
+// outputs. That computes what autocast computes (training's validation) without a cast at every call.
+void toBf16Weights(ClassifierImpl &net)
+{
+    for (const auto &m : net.modules(/*include_self=*/false)) {
+        if (m->as<torch::nn::Conv2d>() || m->as<torch::nn::Linear>())
+            m->to(torch::kBFloat16);
+    }
+}
+
+// uint8 rows (H x W x C bytes each) -> normalised float, channels-last, into `out` (rows x C x H x W), in one
+// pass and with the arithmetic of detail::normalise(): ((v / 255) - mean) / std in float, element by element.
+void normaliseInto(const std::uint8_t *src, std::int64_t rows, const ModelMeta &meta, torch::Tensor &out)
+{
+    const auto c = std::int64_t(meta.mean.size());
+    const std::int64_t values = rows * out.size(2) * out.size(3) * c;
+    float *dst = out.data_ptr<float>();
+    float mean[4] = {}, invStd[4] = {};
+    for (std::int64_t k = 0; k < c && k < 4; ++k) {
+        mean[k] = float(meta.mean[std::size_t(k)]);
+        invStd[k] = 1.0f / float(meta.std[std::size_t(k)]);
+    }
+    constexpr float kScale = float(1.0 / 255.0);
+    if (c == 1) {
+        for (std::int64_t i = 0; i < values; ++i)
+            dst[i] = (float(src[i]) * kScale - mean[0]) * invStd[0];
+        return;
+    }
+    for (std::int64_t i = 0; i < values; i += c) {
+        for (std::int64_t k = 0; k < c; ++k)
+            dst[i + k] = (float(src[i + k]) * kScale - mean[k]) * invStd[k];
+    }
+}
+
+// Prediction over the mapped images in batches, on one or more streams: each stream takes the next batch,
+// normalises it into its own reused buffer and writes its probabilities into the batch's rows of `probs`.
+// On the CPU, streams of one intra-op thread each beat one stream of several: a small network's layers are too
+// short for the threads to share without waiting on each other.
+class PredictRun
+{
+public:
+    PredictRun(ClassifierImpl &net, const ModelMeta &meta, const torch::Tensor &images, const torch::Device &device,
+               bool bf16, std::int64_t batch, torch::Tensor probs, const std::atomic<bool> &stop)
+        : m_net(net)
+        , m_meta(meta)
+        , m_images(images)
+        , m_device(device)
+        , m_bf16(bf16)
+        , m_batch(batch)
+        , m_probs(std::move(probs))
+        , m_stop(stop)
+    {
+    }
+
+    /** Runs `streams` streams (this thread is one) of `intraThreads` torch threads each; `progress(done)` is
+     *  called on this thread between its batches. Rethrows a stream's error. */
+    void run(int streams, int intraThreads, const std::function<void(std::int64_t)> &progress)
+    {
+        std::vector<std::thread> others;
+        std::vector<std::exception_ptr> errors(static_cast<std::size_t>(streams));
+        for (int s = 1; s < streams; ++s)
+            others.emplace_back([&, s] { guarded(errors[std::size_t(s)], intraThreads, nullptr); });
+        guarded(errors[0], intraThreads, &progress);
+        for (auto &t : others)
+            t.join();
+        for (const auto &e : errors) {
+            if (e)
+                std::rethrow_exception(e);
+        }
+    }
+
+    std::int64_t done() const { return m_done.load(); }
+
+private:
+    void guarded(std::exception_ptr &error, int intraThreads, const std::function<void(std::int64_t)> *progress)
+    {
+        try {
+            stream(intraThreads, progress);
+        } catch (...) {
+            error = std::current_exception();
+            m_failed.store(true);
+        }
+    }
+
+    void stream(int intraThreads, const std::function<void(std::int64_t)> *progress)
+    {
+        at::set_num_threads(intraThreads);
+        c10::InferenceMode inference;
+        const bool cpu = m_device.is_cpu();
+        AutocastScope autocast(m_bf16 && !cpu, m_device); // on the CPU the weights are bf16 already
+        const std::int64_t n = m_images.size(0);
+        const auto h = m_images.size(1), w = m_images.size(2), c = m_images.size(3);
+        torch::Tensor buffer, bf16Buffer;
+        if (cpu) {
+            const auto options = torch::TensorOptions().memory_format(at::MemoryFormat::ChannelsLast);
+            buffer = torch::empty({m_batch, c, h, w}, options.dtype(torch::kFloat32));
+            if (m_bf16)
+                bf16Buffer = torch::empty({m_batch, c, h, w}, options.dtype(torch::kBFloat16));
+        }
+        for (;;) {
+            if (m_stop.load() || m_failed.load())
+                return;
+            const std::int64_t i = m_next.fetch_add(m_batch);
+            if (i >= n)
+                return;
+            const std::int64_t end = std::min(n, i + m_batch);
+            torch::Tensor x;
+            if (cpu) {
+                x = buffer.narrow(0, 0, end - i);
+                normaliseInto(m_images.data_ptr<std::uint8_t>() + i * h * w * c, end - i, m_meta, x);
+                x = detail::evalCrop(x, m_meta);
+                if (m_bf16)
+                    x = bf16Buffer.narrow(0, 0, end - i).copy_(x);
+            } else {
+                x = detail::evalCrop(detail::normalise(m_images.slice(0, i, end).to(m_device), m_meta), m_meta);
+            }
+            auto logits = m_net.forward(x).to(torch::kFloat32);
+            m_probs.slice(0, i, end).copy_(torch::softmax(logits.div_(m_meta.temperature), 1));
+            const auto total = m_done.fetch_add(end - i) + (end - i);
+            if (progress)
+                (*progress)(total);
+        }
+    }
+
+    ClassifierImpl &m_net;
+    const ModelMeta &m_meta;
+    const torch::Tensor &m_images;
+    torch::Device m_device;
+    bool m_bf16;
+    std::int64_t m_batch;
+    torch::Tensor m_probs;
+    const std::atomic<bool> &m_stop;
+    std::atomic<std::int64_t> m_next{0}, m_done{0};
+    std::atomic<bool> m_failed{false};
+};
+
+// The network as predict runs it: on the device, in eval mode, channels-last, with bf16 weights for bf16 on the
+// CPU.
+void prepareForInference(ClassifierImpl &net, const torch::Device &device, bool bf16)
+{
+    net.to(device);
+    if (bf16 && device.is_cpu())
+        toBf16Weights(net);
+    toChannelsLast(net);
+    net.eval();
+}
+
+void checkPredictImages(const PredictOptions &o, const NpyArray &arr, const ModelMeta &meta)
+{
+    const auto &shape = arr.shape();
+    if (shape[1] != meta.inputSize || shape[2] != meta.inputSize || shape[3] != meta.channels)
+        throw std::invalid_argument("'" + o.imagesPath + "' holds " + std::to_string(shape[1]) + "x"
+                                    + std::to_string(shape[2]) + "x" + std::to_string(shape[3])
+                                    + " images; the model takes " + std::to_string(meta.inputSize) + "x"
+                                    + std::to_string(meta.inputSize) + "x" + std::to_string(meta.channels));
+}
+
+int predictOrThrow(const PredictOptions &o, std::ostream &events, const std::atomic<bool> &stop)
+{
+    // Every batch allocates its activations anew (this libtorch has no CPU caching allocator). glibc gives blocks
+    // over its mmap threshold back to the kernel when freed, and trims the heap's top: the next batch then faults
+    // in fresh zeroed pages (a quarter of the time at 28 px). Freed memory is kept for reuse instead.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    const int threads = resolveThreads(o.threads);
+    torch::set_num_threads(threads);
+    const torch::Device device = resolveDevice(o.device);
+    ModelMeta meta;
+    const auto net = detail::loadModel(o.modelPath, meta);
+    const std::string precision = predictPrecision(o, meta, device);
+    prepareForInference(*net, device, precision == "bf16");
+    NpyArray arr = openImages(o.imagesPath);
+    checkPredictImages(o, arr, meta);
+    if (o.parts < 1 || o.part < 0 || o.part >= o.parts)
+        throw std::invalid_argument("part " + std::to_string(o.part) + " of " + std::to_string(o.parts)
+                                    + " is not a part of the images");
+    const std::int64_t first = arr.shape()[0] * o.part / o.parts;
+    const std::int64_t n = arr.shape()[0] * (o.part + 1) / o.parts - first;
+    const auto images = tensorOf(arr, torch::kUInt8).slice(0, first, first + n);
+    const auto k = std::int64_t(meta.classes.size());
+    const std::int64_t batch = o.batchSize > 0 ? o.batchSize : defaultPredictBatch(meta.inputSize);
+    const std::int64_t batches = (n + batch - 1) / batch;
+    const int streams = device.is_cpu() ? int(std::clamp<std::int64_t>(std::min<std::int64_t>(threads, batches), 1, 16))
+                                        : 1;
+    JsonLine("started")
+        .add("model", meta.arch)
+        .add("device", device.str())
+        .add("images", n)
+        .add("first_image", first)
+        .add("classes", k)
+        .add("precision", precision)
+        .add("batch_size", batch)
+        .add("streams", std::int64_t(streams))
+        .add("eval_resize", meta.evalResize)
+        .write(events);
+    std::vector<float> probs(std::size_t(n * k));
+    const auto out = torch::from_blob(probs.data(), {n, k}, torch::TensorOptions().dtype(torch::kFloat32));
+    PredictRun run(*net, meta, images, device, precision == "bf16", batch, out, stop);
+    const auto start = Clock::now();
+    auto lastProgress = start;
+    run.run(streams, std::max(1, threads / streams), [&](std::int64_t done) {
+        if (since(lastProgress) < 1.0)
+            return;
+        lastProgress = Clock::now();
+        JsonLine("progress")
+            .add("done", done)
+            .add("total", n)
+            .add("images_per_second", double(done) / since(start))
+            .write(events);
+    });
+    const double seconds = since(start);
+    torch::set_num_threads(threads); // this thread ran a stream of fewer
+    if (stop.load() && run.done() < n) {
+        finished(events, "KILLED", "stopped by a signal", {}, 0);
+        return kTrainStopped;
+    }
+    writeNpyFloat(o.outPath, {n, k}, probs.data());
+    finished(events, "FINISHED", {}, artifact(o.outPath, "probabilities"), seconds > 0 ? double(n) / seconds : 0);
+    return kTrainFinished;
+}
+
+} // namespace
+
 int predict(const PredictOptions &o, std::ostream &events, const std::atomic<bool> &stop)
 {
     try {
-        torch::set_num_threads(resolveThreads(o.threads));
-        const torch::Device device = resolveDevice(o.device);
-        ModelMeta meta;
-        auto net = detail::loadModel(o.modelPath, meta);
-        net->to(device);
-        toChannelsLast(*net);
-        net->eval();
-        NpyArray arr = openImages(o.imagesPath);
-        const auto &shape = arr.shape();
-        if (shape[1] != meta.inputSize || shape[2] != meta.inputSize || shape[3] != meta.channels)
-            throw std::invalid_argument("'" + o.imagesPath + "' holds " + std::to_string(shape[1]) + "x"
-                                        + std::to_string(shape[2]) + "x" + std::to_string(shape[3])
-                                        + " images; the model takes " + std::to_string(meta.inputSize) + "x"
-                                        + std::to_string(meta.inputSize) + "x" + std::to_string(meta.channels));
-        if (o.parts < 1 || o.part < 0 || o.part >= o.parts)
-            throw std::invalid_argument("part " + std::to_string(o.part) + " of " + std::to_string(o.parts)
-                                        + " is not a part of the images");
-        const std::int64_t first = shape[0] * o.part / o.parts;
-        const std::int64_t n = shape[0] * (o.part + 1) / o.parts - first;
-        const auto images = tensorOf(arr, torch::kUInt8).slice(0, first, first + n);
-        const auto k = std::int64_t(meta.classes.size());
-        JsonLine("started")
-            .add("model", meta.arch)
-            .add("device", device.str())
-            .add("images", n)
-            .add("first_image", first)
-            .add("classes", k)
-            .write(events);
-        std::vector<float> probs(std::size_t(n * k));
-        torch::NoGradGuard noGrad;
-        const auto start = Clock::now();
-        auto lastProgress = start;
-        const std::int64_t batch = o.batchSize > 0 ? o.batchSize : defaultPredictBatch(meta.inputSize);
-        for (std::int64_t i = 0; i < n; i += batch) {
-            if (stop.load()) {
-                finished(events, "KILLED", "stopped by a signal", {}, 0);
-                return kTrainStopped;
-            }
-            const auto end = std::min(n, i + batch);
-            const auto x = detail::normalise(images.slice(0, i, end).to(device), meta);
-            const auto p =
-                torch::softmax(net->forward(x).to(torch::kFloat32) / meta.temperature, 1).to(torch::kCPU).contiguous();
-            std::copy(p.data_ptr<float>(), p.data_ptr<float>() + p.numel(), probs.begin() + i * k);
-            if (since(lastProgress) >= 1.0) {
-                lastProgress = Clock::now();
-                JsonLine("progress")
-                    .add("done", end)
-                    .add("total", n)
-                    .add("images_per_second", double(end) / since(start))
-                    .write(events);
-            }
-        }
-        const double seconds = since(start);
-        writeNpyFloat(o.outPath, {n, k}, probs.data());
-        finished(events, "FINISHED", {}, artifact(o.outPath, "probabilities"), seconds > 0 ? double(n) / seconds : 0);
-        return kTrainFinished;
+        return predictOrThrow(o, events, stop);
     } catch (const std::invalid_argument &e) {
         finished(events, "FAILED", e.what(), {}, 0);
         return kTrainUsage;

@@ -74,6 +74,11 @@ struct PredictOptions
     std::string outPath; // float32 N x K probabilities .npy
     int batchSize = 0; // 0: by input size, so that a batch's activations stay in cache (256 at 28 px)
     std::string device = "auto";
+    // auto: the model's training precision where the device computes bf16 natively (and $PIPEWRIGHT_PRECISION
+    // does not say fp32), else fp32; fp32 | bf16 force it.
+    std::string precision = "auto";
+    // Torch threads; 0: $OMP_NUM_THREADS, else every core. On the CPU they run as that many streams of batches
+    // (at most one per batch, 16 in all) of one thread each.
     int threads = 0;
     // One part of the images (a rank of a job that splits them): rank `part` of `parts` predicts rows
     // [N * part / parts, N * (part + 1) / parts) and writes only those rows' probabilities.
@@ -84,7 +89,9 @@ struct PredictOptions
 /** The default prediction batch for `inputSize` px inputs: about 200k input pixels, 8 to 256 images. */
 int defaultPredictBatch(int inputSize);
 
-/** Class probabilities for every image; events: started, progress, finished. Returns the exit code. */
+/** Class probabilities for every image (inference mode, eval, channels-last; bf16 per `precision`); events:
+ *  started, progress, finished (its images_per_second: the prediction loop, normalisation included). Returns
+ *  the exit code. */
 int predict(const PredictOptions &options, std::ostream &events, const std::atomic<bool> &stop);
 
 /** One JSON object: worker version, torch version, CUDA availability and devices, threads, precision. */

@@ -219,14 +219,23 @@ void tst_Export::compareOpenCv(const QString &onnx, const QJsonObject &exported,
     const int n = int(expected.size()), plane = size * size;
     cv::Mat blob(std::vector<int>{n, channels, size, size}, CV_32F);
     auto *x = blob.ptr<float>();
+    // A photo model's centre crop (eval_resize): each plane resized bilinearly (half-pixel centres, as the
+    // worker's and torchvision's) and its centre cut out, at torchvision's CenterCrop offset.
+    const int resize = pre.value("eval_resize").toInt();
+    const int offset = int(std::nearbyint((resize - size) / 2.0));
     for (int c = 0; c < channels; ++c) {
         // As the worker normalises: x / 255, minus the mean, times 1 / std (each in float).
         const float mean = float(pre.value("mean").toArray().at(c).toDouble());
         const float invStd = 1.0f / float(pre.value("std").toArray().at(c).toDouble());
         for (int i = 0; i < n; ++i) {
+            float *dst = x + (i * channels + c) * plane;
             for (int p = 0; p < plane; ++p)
-                x[(i * channels + c) * plane + p] =
-                    (float(pixels[(i * plane + p) * channels + c]) * float(1.0 / 255.0) - mean) * invStd;
+                dst[p] = (float(pixels[(i * plane + p) * channels + c]) * float(1.0 / 255.0) - mean) * invStd;
+            if (resize > 0) {
+                cv::Mat planeMat(size, size, CV_32F, dst), resized;
+                cv::resize(planeMat, resized, cv::Size(resize, resize), 0, 0, cv::INTER_LINEAR);
+                resized(cv::Rect(offset, offset, size, size)).copyTo(planeMat);
+            }
         }
     }
     cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx.toStdString());
@@ -381,6 +390,8 @@ void tst_Export::torchvisionResnet18()
     const QString onnx = m_dir.filePath("colour.onnx"), pt = m_dir.filePath("colour.pt");
     const QJsonObject j = exportAs("colour:1", "onnx", onnx);
     QVERIFY(!j.isEmpty());
+    // Trained on random-resized crops, so evaluated on the centre crop: resized to floor(64 / 0.875) = 73 first.
+    QCOMPARE(j.value("preprocessing").toObject().value("eval_resize").toInt(), 73);
     compareOpenCv(onnx, j, npy, expected);
     QVERIFY(!exportAs("colour:1", "pytorch", pt).isEmpty());
     const Result r = python("torchvision",

@@ -14,7 +14,8 @@ a seeded permutation; the rest (54,000 of 60,000) are trained on.
 Timed: the training loop only (batch preparation included), per epoch and in
 total. Afterwards: validation and test accuracy (test: t10k from --idx-dir, or
 --test-npy-images/--test-npy-labels), and inference images/s (eval mode,
-no_grad, --infer-batch images per batch, over the test set).
+no_grad, --infer-batch images per batch, over the test set; --infer-bf16: under
+bf16 autocast).
 
 Needs Debian's PyTorch (python3-torch): run with /usr/bin/python3.
 """
@@ -102,16 +103,17 @@ def accuracy(model, x, y, channels_last, batch=1024):
 
 
 @torch.no_grad()
-def inference_speed(model, x, channels_last, batch, passes=3):
-    """Median images/s of `passes` passes over x (batch preparation included)."""
+def inference_speed(model, x, channels_last, batch, passes=3, bf16=False):
+    """Median images/s of `passes` passes over x (batch preparation included); bf16: under CPU autocast."""
     model.eval()
-    model(prepare(x[:batch], channels_last))  # warm-up
-    rates = []
-    for _ in range(passes):
-        start = time.perf_counter()
-        for i in range(0, x.shape[0], batch):
-            model(prepare(x[i:i + batch], channels_last))
-        rates.append(x.shape[0] / (time.perf_counter() - start))
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        model(prepare(x[:batch], channels_last))  # warm-up
+        rates = []
+        for _ in range(passes):
+            start = time.perf_counter()
+            for i in range(0, x.shape[0], batch):
+                model(prepare(x[i:i + batch], channels_last))
+            rates.append(x.shape[0] / (time.perf_counter() - start))
     model.train()
     return sorted(rates)[len(rates) // 2]
 
@@ -138,6 +140,7 @@ def main():
     ap.add_argument("--memory-format", choices=["channels_last", "contiguous"], default="channels_last")
     ap.add_argument("--val-fraction", type=float, default=0.1)
     ap.add_argument("--infer-batch", type=int, default=256)
+    ap.add_argument("--infer-bf16", action="store_true", help="measure inference under bf16 autocast (CPU)")
     ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
                     help="torch intra-op threads (default: all cores, %(default)s)")
     ap.add_argument("--seed", type=int, default=0)
@@ -236,11 +239,11 @@ def main():
     val_acc = accuracy(model, x_val, y_val, channels_last)
     test_acc = None if x_test is None else accuracy(model, x_test, y_test, channels_last)
     infer_x = x_test if x_test is not None else x_val
-    infer_ips = inference_speed(model, infer_x, channels_last, args.infer_batch)
+    infer_ips = inference_speed(model, infer_x, channels_last, args.infer_batch, bf16=args.infer_bf16)
     emit({"event": "result", "script": "train_baseline_tensors", "batches": batches, "images": images,
           "train_seconds": round(train_s, 3), "train_images_per_s": round(images / train_s, 1),
           "val_accuracy": round(val_acc, 4), "test_accuracy": None if test_acc is None else round(test_acc, 4),
-          "inference_batch": args.infer_batch, "inference_images_per_s": round(infer_ips, 1),
+          "inference_batch": args.infer_batch, "inference_bf16": args.infer_bf16, "inference_images_per_s": round(infer_ips, 1),
           "threads": torch.get_num_threads()})
     return 0
 

@@ -5,7 +5,8 @@
       onnx.checker.check_model, then the interface: input `images`, output `probabilities`, opset >= 13.
   export_check.py pytorch FILE.pt EXPORT.json IMAGES.npy EXPECTED.npy
       torch.load's the state_dict into the matching module (torchvision's for resnet18/resnet50/
-      mobilenet_v3_large, strict), runs it on the uint8 N x H x W x C images normalised as EXPORT.json says, and
+      mobilenet_v3_large, strict), runs it on the uint8 N x H x W x C images normalised (and centre-cropped: torchvision's Resize + CenterCrop,
+      where eval_resize is set) as EXPORT.json says, and
       compares softmax(logits / temperature) with EXPECTED.npy (the worker's probabilities) within 1e-4.
   export_check.py safetensors FILE.safetensors FILE.pt EXPORT.json
       parses the safetensors header with json and numpy only; every tensor equals the state_dict's, the
@@ -84,6 +85,9 @@ def check_pytorch(path, meta_path, images_path, expected_path):
     mean = torch.tensor(pre["mean"], dtype=torch.float32).view(1, -1, 1, 1)
     std = torch.tensor(pre["std"], dtype=torch.float32).view(1, -1, 1, 1)
     x = (x - mean) * (1.0 / std)
+    if pre.get("eval_resize", 0) > 0:  # the worker's centre crop, as torchvision's eval transform does it
+        import torchvision.transforms as T
+        x = T.CenterCrop(pre["input_size"])(T.Resize(pre["eval_resize"])(x))
     with torch.no_grad():
         logits = model(x)
         probabilities = torch.softmax(logits / pre["temperature"], dim=1).numpy()
@@ -114,7 +118,8 @@ def check_safetensors(path, pytorch_path, meta_path):
     if (json.loads(metadata["classes"]) != meta["classes"] or metadata["model"] != meta["model"]
             or int(metadata["input_size"]) != pre["input_size"] or json.loads(metadata["mean"]) != pre["mean"]
             or json.loads(metadata["std"]) != pre["std"]
-            or float(metadata["temperature"]) != pre["temperature"]):
+            or float(metadata["temperature"]) != pre["temperature"]
+            or int(metadata["eval_resize"]) != pre["eval_resize"]):
         fail(f"metadata {metadata} does not match the export {meta}")
     state = torch.load(pytorch_path)
     if list(header) != list(state):

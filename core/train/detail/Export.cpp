@@ -86,8 +86,9 @@ void failed(std::ostream &events, const std::string &message)
 std::string metadataJson(const ExportNetwork &net)
 {
     return "\"model\":" + JsonLine::quote(net.arch) + ",\"input_size\":" + std::to_string(net.inputSize)
-           + ",\"channels\":" + std::to_string(net.channels) + ",\"classes\":" + strings(net.classes) + ",\"mean\":"
-           + numbers(net.mean) + ",\"std\":" + numbers(net.std) + ",\"temperature\":" + number(net.temperature);
+           + ",\"channels\":" + std::to_string(net.channels) + ",\"classes\":" + strings(net.classes)
+           + ",\"mean\":" + numbers(net.mean) + ",\"std\":" + numbers(net.std)
+           + ",\"temperature\":" + number(net.temperature) + ",\"eval_resize\":" + std::to_string(net.evalResize);
 }
 
 int exportModel(const ExportOptions &o, std::ostream &events)

@@ -61,6 +61,7 @@ struct ExportNetwork
     std::vector<double> mean;
     std::vector<double> std;
     double temperature = 1.0;
+    int evalResize = 0; // ModelMeta::evalResize: resize to this and centre-crop inputSize before the network; 0: none
     std::vector<ExportTensor> tensors; // every parameter and buffer, in state_dict order
     std::vector<ExportOp> ops; // input "images" -> ... -> "probabilities" (softmax of logits / temperature)
     /** Extra float constants the graph needs (the temperature), emitted as initializers with the tensors. */

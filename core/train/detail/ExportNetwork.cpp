@@ -325,6 +325,7 @@ ExportNetwork describeModel(const std::string &modelPath)
     out.mean = meta.mean;
     out.std = meta.std;
     out.temperature = meta.temperature;
+    out.evalResize = meta.evalResize;
     out.tensors = stateDict(*net);
     GraphBuilder g(out);
     const std::string z = logits(g, *net, meta.arch);

@@ -37,7 +37,8 @@ std::string metadata(const ExportNetwork &net)
     return "{\"format\":\"pt\",\"model\":" + JsonLine::quote(net.arch) + ",\"classes\":" + JsonLine::quote(classes)
            + ",\"mean\":" + JsonLine::quote(list(net.mean, num)) + ",\"std\":" + JsonLine::quote(list(net.std, num))
            + ",\"input_size\":\"" + std::to_string(net.inputSize) + "\",\"channels\":\"" + std::to_string(net.channels)
-           + "\",\"temperature\":\"" + num(net.temperature) + "\"}";
+           + "\",\"temperature\":\"" + num(net.temperature) + "\",\"eval_resize\":\"" + std::to_string(net.evalResize)
+           + "\"}";
 }
 
 } // namespace

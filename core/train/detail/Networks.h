@@ -23,7 +23,24 @@ struct ModelMeta
     /** The weights the run started from (--init): the file's name and its SHA-256; empty when random. */
     std::string initFile;
     std::string initSha256;
+    /** The precision the network was trained and validated in (fp32 | bf16; fp32 in files written before it was
+     *  recorded, and for --init --epochs 0): `predict` runs in it where the device computes bf16 natively. */
+    std::string precision = "fp32";
+    /** Evaluation and prediction resize the S x S input to evalResize x evalResize (bilinear) and take its centre
+     *  S x S: torchvision's eval transform, Resize(S / 0.875) + CenterCrop(S), for the photo models trained with
+     *  random-resized crops. 0: the input as it is (the other models, and files written before it existed). */
+    int evalResize = 0;
 };
+
+/** The side torchvision's eval transform resizes to before its centre crop of `inputSize`: floor(inputSize / 0.875). */
+constexpr int evalResizeFor(int inputSize)
+{
+    return inputSize * 8 / 7;
+}
+
+/** `x` (normalised N x C x S x S) as evaluation sees it: per meta.evalResize, resized (bilinear, half-pixel centres,
+ *  as torchvision's Resize on a tensor) and centre-cropped back to S x S, channels-last; else `x` itself. */
+torch::Tensor evalCrop(const torch::Tensor &x, const ModelMeta &meta);
 
 struct ClassifierImpl : torch::nn::Module
 {

@@ -11,6 +11,7 @@ import zipfile
 import numpy as np
 import torch
 import torchvision
+import torchvision.transforms as T
 
 SIZE = 64
 CLASSES = ["cat", "dog", "fox"]
@@ -101,8 +102,13 @@ def main():
         model = randomised(arch, len(CLASSES), seed, x)
         torch.save(model.state_dict(), os.path.join(out, arch + ".pth"))
         write_safetensors(os.path.join(out, arch + ".safetensors"), model.state_dict())
+        # The worker evaluates a photo model on its centre crop: torchvision's eval transform, Resize(S / 0.875)
+        # + CenterCrop(S), on the S x S input. The fixture must tell the crop from the whole image.
+        crop = T.Compose([T.Resize(SIZE * 8 // 7), T.CenterCrop(SIZE)])
         with torch.no_grad():
-            probs = torch.softmax(model(x), 1).numpy().astype(np.float32)
+            probs = torch.softmax(model(crop(x)), 1).numpy().astype(np.float32)
+            whole = torch.softmax(model(x), 1).numpy()
+        assert np.abs(probs - whole).max() > 1e-2, "the centre crop changes nothing on these images"
         np.save(os.path.join(out, arch + "_probs.npy"), probs)
     torch.save(randomised("resnet18", 10, 9, x).state_dict(), os.path.join(out, "resnet18_10classes.pth"))
     write_refused(out)

@@ -71,6 +71,7 @@ private Q_SLOTS:
     void nanLossFails();
     void earlyStopWhenValidationStalls();
     void predictWritesProbabilities();
+    void predictPrecisionAndStreams();
     void badRequests_data();
     void badRequests();
 
@@ -276,6 +277,54 @@ void tst_Trainer::predictWritesProbabilities()
         correct += int(std::max_element(row, row + 3) - row) == labels.values<std::int64_t>()[i];
     }
     QVERIFY2(correct > 48, qPrintable(QString("%1 of 60 right").arg(correct)));
+}
+
+// predict runs in the precision the model trained in (recorded in the model file) unless told otherwise, and
+// its streams of batches (one per thread) give the same probabilities, to the bit, as one stream.
+void tst_Trainer::predictPrecisionAndStreams()
+{
+    std::atomic<bool> stop{false};
+    std::ostringstream sink;
+    auto o = options(m_dir.filePath("fp32model"));
+    o.precision = "fp32";
+    QCOMPARE(train::train(o, sink, stop), int(train::kTrainFinished));
+    auto run = [&](const QString &name, const std::string &precision, int threads) {
+        train::PredictOptions po;
+        po.modelPath = m_dir.filePath("fp32model/model.pt").toStdString();
+        po.imagesPath = (m_shard + "/val_images.npy").toStdString();
+        po.outPath = m_dir.filePath("fp32model/" + name + ".npy").toStdString();
+        po.batchSize = 8; // 8 batches of 60 images: every stream takes several
+        po.precision = precision;
+        po.threads = threads;
+        po.device = "cpu";
+        std::ostringstream out;
+        const int code = train::predict(po, out, stop);
+        return std::pair{code, lastOf(events(out.str()), "started")};
+    };
+    const auto [autoCode, autoStarted] = run("auto1", "auto", 1);
+    QCOMPARE(autoCode, int(train::kTrainFinished));
+    QCOMPARE(autoStarted.value("precision").toString(), QString("fp32")); // trained in fp32: predicts in fp32
+    QCOMPARE(autoStarted.value("streams").toInt(), 1);
+    QCOMPARE(autoStarted.value("eval_resize").toInt(), 0); // small-cnn: no centre crop
+    const auto [twoCode, twoStarted] = run("auto2", "auto", 2);
+    QCOMPARE(twoCode, int(train::kTrainFinished));
+    QCOMPARE(twoStarted.value("streams").toInt(), 2);
+    const auto [bf16Code, bf16Started] = run("bf16", "bf16", 2);
+    QCOMPARE(bf16Code, int(train::kTrainFinished));
+    QCOMPARE(bf16Started.value("precision").toString(), QString("bf16"));
+    const data::NpyFile one(m_dir.filePath("fp32model/auto1.npy").toStdString());
+    const data::NpyFile two(m_dir.filePath("fp32model/auto2.npy").toStdString());
+    const data::NpyFile bf16(m_dir.filePath("fp32model/bf16.npy").toStdString());
+    QCOMPARE(one.shape(), (std::vector<std::int64_t>{60, 3}));
+    QCOMPARE(two.shape(), one.shape());
+    QVERIFY(std::equal(one.values<float>(), one.values<float>() + 180, two.values<float>()));
+    // bf16 (8-bit mantissas): close to fp32, not equal.
+    double worst = 0;
+    for (int i = 0; i < 180; ++i)
+        worst = std::max(worst, double(std::abs(one.values<float>()[i] - bf16.values<float>()[i])));
+    QVERIFY2(worst > 0 && worst < 0.05, qPrintable(QString("bf16 vs fp32: %1").arg(worst)));
+    const auto [badCode, badStarted] = run("bad", "fp16", 1);
+    QCOMPARE(badCode, int(train::kTrainUsage));
 }
 
 void tst_Trainer::badRequests_data()

@@ -114,6 +114,9 @@ void tst_Weights::equalsTorchvision()
     const Ran p = run(worker(), {"predict", "--model", m_dir.filePath(out + "/model.pt"), "--images",
                                  path("shard/val_images.npy"), "--out", probs, "--device", "cpu"});
     QVERIFY2(p.exitCode == 0, qPrintable(p.out));
+    // A photo model records torchvision's eval transform (the reference applies it too): 64 px -> 73, centre 64.
+    QCOMPARE(lastEvent(p.out, "started").value("eval_resize").toInt(), 73);
+    QCOMPARE(lastEvent(p.out, "started").value("precision").toString(), QString("fp32")); // --epochs 0: as loaded
     const pw::data::NpyFile ours(probs.toStdString());
     const pw::data::NpyFile theirs(path(model + "_probs.npy").toStdString());
     QCOMPARE(ours.shape(), theirs.shape());
