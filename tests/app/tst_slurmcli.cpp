@@ -60,6 +60,8 @@ private:
     QStringList trainArgs(const QString &target, int epochs) const;
     QString workerPath() const;
     QString runningRunId();
+    /** Starts a training of `epochs` on hpc and waits until its worker is held after epoch 1: the run and job ids. */
+    void heldAfterEpoch1(int epochs, std::unique_ptr<QProcess> &train, QString &runId, QString &jobId);
     QJsonObject show(const QString &runId);
     /** Processes whose command line mentions `text`. */
     static QStringList processesMentioning(const QString &text);
@@ -114,6 +116,16 @@ QString tst_SlurmCli::runningRunId()
             return v.toObject().value("run_id").toString();
     }
     return {};
+}
+
+void tst_SlurmCli::heldAfterEpoch1(int epochs, std::unique_ptr<QProcess> &train, QString &runId, QString &jobId)
+{
+    QVERIFY(m_hold.hold("epoch-1-end"));
+    train = startCli(trainArgs("hpc", epochs));
+    QTRY_VERIFY_WITH_TIMEOUT(m_hold.isHeld("epoch-1-end"), 120000);
+    runId = runningRunId();
+    jobId = show(runId).value("tags").toObject().value("slurm_job_id").toString();
+    QVERIFY(!jobId.isEmpty());
 }
 
 QJsonObject tst_SlurmCli::show(const QString &runId)
@@ -324,12 +336,11 @@ void tst_SlurmCli::queuedBehindABusyNode()
 
 void tst_SlurmCli::cancelEndsTheJob()
 {
-    QVERIFY(m_hold.hold("epoch-1-end"));
-    auto train = startCli(trainArgs("hpc", 3));
-    QTRY_VERIFY_WITH_TIMEOUT(m_hold.isHeld("epoch-1-end"), 120000);
-    const QString runId = runningRunId();
-    const QString jobId = show(runId).value("tags").toObject().value("slurm_job_id").toString();
-    QVERIFY(!jobId.isEmpty());
+    std::unique_ptr<QProcess> train;
+    QString runId, jobId;
+    heldAfterEpoch1(3, train, runId, jobId);
+    if (QTest::currentTestFailed())
+        return;
     ::kill(pid_t(train->processId()), SIGINT); // Ctrl-C
     QVERIFY(train->waitForFinished(120000));
     QCOMPARE(train->exitCode(), 1);
@@ -390,12 +401,11 @@ void tst_SlurmCli::usr1RequeuesAndResumes()
     // Slurm's warning before the time limit (or a preemption) is USR1 to the job's tasks: the worker checkpoints and
     // asks to be requeued, the batch script requeues the job, and the requeued job resumes from the checkpoint. Each
     // epoch is counted once. The worker is held after epoch 1 while the signal is sent.
-    QVERIFY(m_hold.hold("epoch-1-end"));
-    auto train = startCli(trainArgs("hpc", 3));
-    QTRY_VERIFY_WITH_TIMEOUT(m_hold.isHeld("epoch-1-end"), 120000);
-    const QString runId = runningRunId();
-    const QString jobId = show(runId).value("tags").toObject().value("slurm_job_id").toString();
-    QVERIFY(!jobId.isEmpty());
+    std::unique_ptr<QProcess> train;
+    QString runId, jobId;
+    heldAfterEpoch1(3, train, runId, jobId);
+    if (QTest::currentTestFailed())
+        return;
     int code = -1;
     QByteArray err;
     m_cluster.client("scancel", {"--signal=USR1", jobId}, &code, &err); // the job's steps: the workers
