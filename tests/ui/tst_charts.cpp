@@ -75,6 +75,7 @@ private Q_SLOTS:
     void metricChartHoverNamesThePoint();
     void metricChartZoomPanAndFit();
     void metricChartLogAxisAndExport();
+    void metricChartWholeEpochTicks();
     void confusionMatrixReadable_data();
     void confusionMatrixReadable();
     void confusionMatrixNormalisesByRow();
@@ -182,6 +183,33 @@ void tst_Charts::metricChartLogAxisAndExport()
     QVERIFY2(svgText.contains("<polyline") || svgText.contains("<path"), svgText.left(400).constData()); // vectors
     QVERIFY(!ui::exportPlot(chart, dir.filePath("c.bmp"), &error));
     QVERIFY(error.contains(".png, .pdf or .svg"));
+}
+
+void tst_Charts::metricChartWholeEpochTicks()
+{
+    // A 2-epoch run: ticks at epochs 1 and 2 only (the default ticker put 1.2, 1.4, … under them); wall-time seconds
+    // keep fractional ticks.
+    ui::MetricChart chart;
+    chart.resize(600, 300);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    ui::ChartSeries s;
+    s.label = "val_loss";
+    s.color = Qt::blue;
+    s.points = {{1, 0.6}, {2, 0.4}};
+    chart.setSeries({s}, "loss", {}, "epoch");
+    chart.replot();
+    const QVector<double> ticks = chart.xAxis->tickVector();
+    QVERIFY(!ticks.isEmpty());
+    for (double t : ticks)
+        QVERIFY2(t == std::floor(t), qPrintable(QString::number(t)));
+    s.points = {{0.25, 0.6}, {0.75, 0.4}};
+    chart.setSeries({s}, "loss", {}, "seconds");
+    chart.replot();
+    bool fractional = false;
+    for (double t : chart.xAxis->tickVector())
+        fractional = fractional || t != std::floor(t);
+    QVERIFY(fractional);
 }
 
 void tst_Charts::confusionMatrixReadable_data()

@@ -227,6 +227,19 @@ void MetricChart::setUpAxes()
         return c.isValid() ? c : text;
     };
     xAxis->setLabel(m_xTitle);
+    // Epochs and steps are whole numbers: ticks at whole numbers only (a 2-epoch run showed 1, 1.2, 1.4, …).
+    const bool whole = std::all_of(m_series.begin(), m_series.end(), [](const ChartSeries &s) {
+        return std::all_of(s.points.begin(), s.points.end(),
+                           [](const QPointF &p) { return p.x() == std::floor(p.x()); });
+    });
+    if (whole) {
+        auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+        ticker->setTickStep(1);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        xAxis->setTicker(ticker);
+    } else {
+        xAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    }
     yAxis->setLabel(m_leftTitle);
     yAxis->setLabelColor(titleColor(false));
     yAxis2->setVisible(anyRight);
