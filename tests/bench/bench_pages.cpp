@@ -45,6 +45,7 @@
 #include "ui/images/ImagesPage.h"
 #include "ui/review/ReviewPage.h"
 #include "ui/review/ReviewQueueModel.h"
+#include "ui/review/ReviewSnapshot.h"
 #include "ui/review/ThumbnailLoader.h"
 
 #include <QApplication>
@@ -60,6 +61,7 @@
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTest>
+#include <QTimer>
 #include <QtConcurrent/QtConcurrentMap>
 
 #include <algorithm>
@@ -560,6 +562,34 @@ protected:
     }
 };
 
+// The GUI thread's longest stall: a 5 ms timer that notes the longest gap between two of its ticks (work on the GUI
+// thread that froze the window for that long).
+class StallWatch
+{
+public:
+    StallWatch()
+    {
+        m_timer.setInterval(5);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+            const auto now = Clock::now();
+            m_longest = std::max(m_longest, ms(m_last, now));
+            m_last = now;
+        });
+    }
+    void start()
+    {
+        m_longest = 0;
+        m_last = Clock::now();
+        m_timer.start();
+    }
+    double longest() const { return m_longest; }
+
+private:
+    QTimer m_timer;
+    Clock::time_point m_last{};
+    double m_longest = 0;
+};
+
 // Turns the event loop until `done` (true) or `maxMs` (false).
 template<typename Done> bool spinUntil(Done done, int maxMs)
 {
@@ -938,13 +968,16 @@ int main(int argc, char **argv)
             return 1;
         }
         QSignalSpy loaded(&page, &ui::ReviewPage::loaded);
+        StallWatch stalls;
+        stalls.start();
         const auto t0 = Clock::now();
         page.setWorkspace(ws);
-        if (!loaded.wait(60000)) {
+        if (!loaded.wait(120000)) {
             std::fprintf(stderr, "the review queue never loaded\n");
             return 1;
         }
         const double loadMs = ms(t0, Clock::now());
+        const double loadStall = stalls.longest();
         QLabel *preview = nullptr; // the page's large image: the label of the preview's size
         for (QLabel *l : page.findChildren<QLabel *>())
             if (l->minimumSize() == QSize(232, 232))
@@ -986,7 +1019,12 @@ int main(int argc, char **argv)
             decodes.push_back(ms(t1, Clock::now()));
         }
         const double med = median(shown), worst = maximum(shown), floor = median(decodes);
-        std::printf("Review page (%d open entries; loaded in %.0f ms)\n", queue->rowCount(), loadMs);
+        const auto s0 = Clock::now();
+        const auto snapshot = ui::loadReviewSnapshot(wsRoot);
+        const double snapshotMs = ms(s0, Clock::now());
+        std::printf("Review page (%d open entries; loaded in %.0f ms; loadReviewSnapshot() alone takes %.0f ms; the "
+                    "GUI thread's longest stall while it loaded %.0f ms)\n",
+                    queue->rowCount(), loadMs, snapshotMs, loadStall);
         std::printf(
             "  decision to the next image shown        %8.1f ms median, %.1f ms max (%zu decisions; the selection "
             "moves in %.1f ms median)\n",
