@@ -90,7 +90,7 @@ void MainWindow::addPages()
     m_nav->setIconSize(QSize(20, 20));
     for (int i = 0; i < m_pageList.size(); ++i) {
         Page *page = m_pageList[i];
-        auto *item = new QListWidgetItem(page->pageTitle(), m_nav);
+        auto *item = new QListWidgetItem(page->pageIcon(), page->pageTitle(), m_nav);
         m_pages->addWidget(page);
         connectPage(page);
         item->setToolTip(page->pageToolTip());
@@ -186,6 +186,7 @@ void MainWindow::buildActions()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     m_refreshAction = view->addAction(tr("&Refresh"), this, &MainWindow::refreshCurrentPage);
     m_refreshAction->setShortcut(QKeySequence::Refresh);
+    m_refreshAction->setIcon(themedIcon("refresh"));
     m_refreshAction->setToolTip(tr("Read the data of the page on screen again"));
     // A page that binds F5 itself (Run on the Pipelines page) has Refresh step aside: see pageShown().
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/store/WorkspaceWatcher.h"
+#include "ui/Icons.h"
 
 #include <QList>
 #include <QString>
@@ -36,6 +37,8 @@ public:
     virtual QString pageTitle() const = 0;
     /** What the page is for: the navigation entry's tooltip (the window adds the page's shortcut). */
     virtual QString pageToolTip() const = 0;
+    /** The navigation entry's icon: themedIcon() of the page id. */
+    virtual QIcon pageIcon() const { return themedIcon(pageId()); }
 
     /**
      * Shows the workspace at `root` from scratch (a workspace was opened), loading in the background; loaded()

@@ -8,6 +8,7 @@
 #include <QMessageBox>
 #include <QTableView>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace pw::ui {
@@ -46,10 +47,17 @@ QTableView *makeTableView(QAbstractItemModel *model)
 QToolBar *makePageToolBar()
 {
     auto *bar = new QToolBar;
-    bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon); // actions without an icon show their text alone
+    bar->setIconSize(QSize(16, 16));
     bar->setMovable(false);
     bar->setFloatable(false);
     return bar;
+}
+
+void showIconOnly(QToolBar *bar, QAction *action)
+{
+    if (auto *button = qobject_cast<QToolButton *>(bar->widgetForAction(action)))
+        button->setToolButtonStyle(Qt::ToolButtonIconOnly);
 }
 
 QDateTime parseIsoTime(const std::string &iso)

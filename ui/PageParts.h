@@ -8,6 +8,7 @@
 #include <string>
 
 class QAbstractItemModel;
+class QAction;
 class QDateTime;
 class QLabel;
 class QTableView;
@@ -20,8 +21,11 @@ namespace pw::ui {
 QWidget *titledBox(const QString &title, QWidget *content, QLabel **titleLabel = nullptr);
 /** A table view of whole-row selections, compact rows and no vertical header. */
 QTableView *makeTableView(QAbstractItemModel *model);
-/** A page's own toolbar (icons off, text only, small). */
+/** A page's own toolbar (small icons beside the text; text alone for actions without an icon). */
 QToolBar *makePageToolBar();
+/** Shows `action` of `bar` as its icon alone (its text becomes the tooltip's start): for actions known by their icon,
+ *  such as Refresh, so that the toolbar keeps its room for the others. */
+void showIconOnly(QToolBar *bar, QAction *action);
 
 /** An ISO 8601 UTC time (the core's timestamps); invalid when it does not parse. */
 QDateTime parseIsoTime(const std::string &iso);

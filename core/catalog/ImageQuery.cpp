@@ -14,7 +14,7 @@ namespace {
 
 // countByLabel: the images of a table as of a version with the rowid of their newest prediction (as of that version
 // too). Pages (queryImages) are built below instead, so that one index walk in sort order serves them.
-// ?1 as-of version (NULL: latest committed), ?2 table, ?3 status, ?4 label, ?5 label source.
+// ?1 as-of version (NULL: latest committed), ?2 table, ?3 status, ?4 label ('': unlabeled), ?5 label source.
 constexpr const char *kBase = R"sql(
 WITH v(asof) AS (
     SELECT coalesce(?1, (SELECT coalesce(max(version), 0) FROM versions WHERE state = 'COMMITTED'))
@@ -29,7 +29,7 @@ base AS (
              ORDER BY p.version DESC, p.scored_at DESC LIMIT 1) AS pid
       FROM images i, v
      WHERE i.table_name = ?2 AND i.valid_from <= v.asof AND (i.valid_to IS NULL OR i.valid_to > v.asof)
-       AND i.status = ?3 AND (?4 IS NULL OR i.label = ?4) AND (?5 IS NULL OR i.label_source = ?5)
+       AND i.status = ?3 AND (?4 IS NULL OR coalesce(i.label, '') = ?4) AND (?5 IS NULL OR i.label_source = ?5)
 )
 )sql";
 
@@ -141,7 +141,9 @@ void imageConditions(Sql &q, const ImageFilter &f, std::int64_t asOf, std::optio
         (q << "i.table_name = ? AND i.valid_from <= ?").arg(f.table).arg(asOf);
     q << " AND (i.valid_to IS NULL OR i.valid_to > ?) AND i.status = ?";
     q.arg(asOf).arg(std::string(f.rejected ? "rejected" : "ok"));
-    if (f.label)
+    if (f.label && f.label->empty())
+        q << " AND i.label IS NULL"; // "": the unlabeled images
+    else if (f.label)
         (q << " AND i.label = ?").arg(*f.label);
     if (f.labelSource)
         (q << " AND i.label_source = ?").arg(*f.labelSource);

@@ -18,7 +18,7 @@ namespace pw::catalog {
 struct ImageFilter
 {
     std::string table;
-    std::optional<std::string> label, predicted, labelSource;
+    std::optional<std::string> label, predicted, labelSource; // label "": the unlabeled images
     std::optional<double> minConfidence, maxConfidence; // of the newest prediction; set bounds drop unscored images
     bool rejected = false; // list the rejected files instead of the valid images
     std::optional<std::int64_t> asOfVersion; // the table as of this version; latest committed when unset
@@ -28,6 +28,8 @@ struct ImageFilter
         Confidence,
         Added
     } sort = Sort::Path;
+
+    bool operator==(const ImageFilter &) const = default;
 };
 
 /** One image as listed: its catalog row and its newest prediction (predicted empty, confidence unset: none). */

@@ -1,7 +1,9 @@
 // The Images page: core image queries (keyset paging for every sort, filters, lineage) on a real workspace with
 // merged predictions; the thumbnail list model under QAbstractItemModelTester with fetchMore; thumbnails arriving
 // as DecorationRole-only dataChanged while the GUI thread keeps running; the page's Browse and Catalog tabs; the
-// page's read-ahead (the next page fetched while the end is still screens away).
+// page's read-ahead (the next page fetched while the end is still screens away); the page with real events: the first
+// click after a label filter selects, selecting does not reflow the grid, the unlabeled choice, the total and a scroll
+// bar over the whole result, the largest or last used table first, the selection kept by image across a reload.
 #include "core/catalog/ImageQuery.h"
 #include "core/ingest/Ingestor.h"
 #include "core/score/Scoring.h"
@@ -15,6 +17,13 @@
 #include "ui/images/LabelCountChart.h"
 
 #include <QAbstractItemModelTester>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QStyle>
+#include <QStyleOptionSlider>
 #include <QElapsedTimer>
 #include <QIcon>
 #include <QListView>
@@ -47,6 +56,18 @@ private Q_SLOTS:
     void thumbnailsArriveWithoutBlocking();
     void pageShowsBrowseAndCatalogTabs();
     void pageReadsAheadWhileScrolling();
+    void firstClickAfterALabelFilterSelects_data();
+    void firstClickAfterALabelFilterSelects();
+    void selectingDoesNotReflowTheGrid();
+    void unlabeledChoice();
+    void opensOnTheLargestOrLastUsedTable();
+    void reloadKeepsTheSelectedImage();
+
+private:
+    /** Shows `page` on `root` at 1366x768 and waits until its first rows and counts are in. */
+    static bool openPage(ui::ImagesPage &page, const QString &root);
+    /** A click on the thumbnail of `row`. */
+    static void clickRow(ui::ImagesPage &page, int row);
 
 private:
     std::unique_ptr<store::Database> catalogDb() const;
@@ -66,6 +87,7 @@ std::unique_ptr<store::Database> tst_ImagesPage::catalogDb() const
 void tst_ImagesPage::initTestCase()
 {
     QVERIFY(m_dir.isValid());
+    QStandardPaths::setTestModeEnabled(true); // the page's QSettings (last used table) stay out of the user's
     m_ws = m_dir.filePath("ws");
     for (int i = 0; i < kCats; ++i)
         QVERIFY(test::writeImage(m_dir.filePath(QString("a/001.cat/%1.png").arg(i)), 12, 12, 3, i));
@@ -77,6 +99,13 @@ void tst_ImagesPage::initTestCase()
     o.source = m_dir.filePath("a").toStdString();
     o.table = "pets";
     ingest::ingest(ws, o);
+    // A smaller table, first by name: one labeled image and one unlabeled (a file directly in the source folder).
+    QVERIFY(test::writeImage(m_dir.filePath("small/001.cat/x.png"), 12, 12, 3, 40));
+    QVERIFY(test::writeImage(m_dir.filePath("small/loose.png"), 12, 12, 3, 41));
+    ingest::IngestOptions small;
+    small.source = m_dir.filePath("small").toStdString();
+    small.table = "aaa-small";
+    QCOMPARE(ingest::ingest(ws, small).added, 2);
 
     auto db = ws.openCatalog();
     catalog::ImageFilter all;
@@ -361,7 +390,7 @@ void tst_ImagesPage::pageShowsBrowseAndCatalogTabs()
     const auto counts = page.chart()->counts();
     QCOMPARE(counts.at("cat"), kCats);
     QCOMPARE(counts.at("dog"), kDogs);
-    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->rowCount(), kImages, 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->fetchedCount(), kImages, 60000);
 
     QSignalSpy shown(page.detailPane(), &ui::ImageDetailPane::detailShown);
     page.view()->setCurrentIndex(page.imageModel()->index(0));
@@ -413,12 +442,20 @@ void tst_ImagesPage::pageReadsAheadWhileScrolling()
         }
         return !model->isFetching();
     };
-    auto lastTop = [&] { return view->visualRect(model->index(model->rowCount() - 1)).top(); };
+    auto lastTop = [&] { return view->visualRect(model->index(model->fetchedCount() - 1)).top(); };
     const int screen = view->viewport()->height();
     QVERIFY(screen > 200);
 
     page.setWorkspace(root);
     QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() > 0, 60000);
+    // The total is counted apart: the page says it, and the model has that many rows (placeholders after the fetched
+    // ones), so that the scroll bar spans the whole result.
+    QTRY_COMPARE_WITH_TIMEOUT(page.totalText(), QString("150 images"), 10000);
+    QCOMPARE(model->rowCount(), kMany);
+    QVERIFY(settle());
+    QVERIFY(model->fetchedCount() < kMany);
+    QVERIFY(model->index(kMany - 1).data(ui::ImageListModel::PathRole).toString().isEmpty());
+    QCOMPARE(model->index(kMany - 1).data(Qt::SizeHintRole).toSize(), model->index(0).data(Qt::SizeHintRole).toSize());
     for (int scrolls = 0;; ++scrolls) {
         QVERIFY(settle());
         if (!model->canFetchMore({}))
@@ -433,11 +470,12 @@ void tst_ImagesPage::pageReadsAheadWhileScrolling()
                                 .arg(screen)));
         // ... and no further than read-ahead needs (3 screens, a page and a grid line).
         QVERIFY(lastTop() <= 4 * screen);
-        QVERIFY(model->rowCount() < kMany);
+        QVERIFY(model->fetchedCount() < kMany);
         QVERIFY(scrolls < 100);
         bar->setValue(bar->value() + screen / 2);
     }
     QCOMPARE(model->rowCount(), kMany);
+    QCOMPARE(model->fetchedCount(), kMany);
 
     // Pages fetched ahead, by cursor, are the rows of one query, in its order.
     catalog::ImageFilter f = page.currentFilter();
@@ -446,6 +484,234 @@ void tst_ImagesPage::pageReadsAheadWhileScrolling()
     QCOMPARE(int(all.size()), kMany);
     for (int i = 0; i < kMany; ++i)
         QCOMPARE(model->rowAt(i)->id, all[std::size_t(i)].id);
+
+    // Jumping to the end at once: the rows there come (in one query, not page by page).
+    ui::ImagesPage jumper;
+    jumper.imageModel()->setPageSize(4);
+    jumper.resize(1000, 700);
+    jumper.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&jumper));
+    QSignalSpy pages(jumper.imageModel(), &ui::ImageListModel::pageLoaded);
+    jumper.setWorkspace(root);
+    QTRY_COMPARE_WITH_TIMEOUT(jumper.imageModel()->rowCount(), kMany, 10000);
+    QTRY_VERIFY(!jumper.imageModel()->isFetching());
+    const int fetchedBefore = jumper.imageModel()->fetchedCount();
+    const int pagesBefore = int(pages.count());
+    QVERIFY(fetchedBefore < kMany);
+    // Drag the scroll bar's handle to the bottom.
+    QScrollBar *jumperBar = jumper.view()->verticalScrollBar();
+    QStyleOptionSlider handle;
+    handle.initFrom(jumperBar);
+    handle.orientation = Qt::Vertical;
+    handle.minimum = jumperBar->minimum();
+    handle.maximum = jumperBar->maximum();
+    handle.sliderPosition = handle.sliderValue = jumperBar->value();
+    handle.pageStep = jumperBar->pageStep();
+    handle.singleStep = jumperBar->singleStep();
+    const QRect grip = jumperBar->style()->subControlRect(QStyle::CC_ScrollBar, &handle, QStyle::SC_ScrollBarSlider,
+                                                          jumperBar);
+    QVERIFY(grip.isValid());
+    QTest::mousePress(jumperBar, Qt::LeftButton, {}, grip.center());
+    QTest::mouseMove(jumperBar, QPoint(grip.center().x(), jumperBar->height() - 1));
+    QTest::mouseRelease(jumperBar, Qt::LeftButton, {}, QPoint(grip.center().x(), jumperBar->height() - 1));
+    QCOMPARE(jumperBar->value(), jumperBar->maximum());
+    QTRY_COMPARE_WITH_TIMEOUT(jumper.imageModel()->fetchedCount(), kMany, 10000);
+    QVERIFY2(pages.count() - pagesBefore <= 3, qPrintable(QString("%1 queries").arg(pages.count() - pagesBefore)));
+    QCOMPARE(jumper.imageModel()->rowAt(kMany - 1)->id, all.back().id);
+}
+
+bool tst_ImagesPage::openPage(ui::ImagesPage &page, const QString &root)
+{
+    QSignalSpy browsed(&page, &ui::ImagesPage::browseLoaded);
+    page.resize(1366, 768);
+    page.show();
+    if (!QTest::qWaitForWindowExposed(&page))
+        return false;
+    page.activateWindow();
+    page.setWorkspace(root);
+    if (!browsed.wait(10000))
+        return false;
+    QTest::qWaitFor([&] { return page.imageModel()->fetchedCount() > 0 && !page.imageModel()->isFetching(); }, 10000);
+    return page.imageModel()->fetchedCount() > 0;
+}
+
+void tst_ImagesPage::clickRow(ui::ImagesPage &page, int row)
+{
+    QListView *view = page.view();
+    view->scrollTo(page.imageModel()->index(row));
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(page.imageModel()->index(row)).center());
+}
+
+void tst_ImagesPage::firstClickAfterALabelFilterSelects_data()
+{
+    QTest::addColumn<bool>("typed");
+    QTest::newRow("picked with the arrow keys") << false;
+    QTest::newRow("typed, then Enter") << true;
+}
+
+void tst_ImagesPage::firstClickAfterALabelFilterSelects()
+{
+    QFETCH(bool, typed);
+    ui::ImagesPage page;
+    QVERIFY(openPage(page, m_ws));
+    QCOMPARE(page.currentFilter().table, "pets");
+    QTRY_COMPARE(page.totalText(), QString("9 images"));
+    QComboBox *labels = page.labelCombo();
+    QLineEdit *label = labels->lineEdit();
+    label->setFocus();
+    QTRY_VERIFY(label->hasFocus());
+    if (typed) {
+        QTest::keyClicks(label, "dog");
+        QTest::keyClick(label, Qt::Key_Return);
+    } else {
+        // The arrow keys step through the label choices, each one listed as it is reached.
+        for (int guard = 0; labels->currentText() != "dog" && guard < 5; ++guard)
+            QTest::keyClick(label, Qt::Key_Down);
+    }
+    QCOMPARE(page.currentFilter().label, std::optional<std::string>("dog"));
+    QTRY_COMPARE(page.totalText(), QString("4 images"));
+    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->fetchedCount(), kDogs, 10000);
+    QTRY_VERIFY(!page.imageModel()->isFetching());
+    // The first click on a thumbnail (it takes the focus from the label field) selects it.
+    QSignalSpy shown(page.detailPane(), &ui::ImageDetailPane::detailShown);
+    clickRow(page, 2);
+    QVERIFY(page.view()->hasFocus());
+    QCOMPARE(page.view()->currentIndex().row(), 2);
+    QVERIFY(shown.wait(5000));
+    QVERIFY(page.detailPane()->detail().current);
+    QCOMPARE(QString::fromStdString(page.detailPane()->detail().current->path),
+             page.imageModel()->index(2).data(ui::ImageListModel::PathRole).toString());
+    QCOMPARE(page.view()->currentIndex().row(), 2); // not listed again since
+}
+
+void tst_ImagesPage::selectingDoesNotReflowTheGrid()
+{
+    ui::ImagesPage page;
+    QVERIFY(openPage(page, m_ws));
+    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->rowCount(), kImages, 10000);
+    QListView *view = page.view();
+    const QRect viewBefore = view->geometry();
+    const QRect paneBefore = page.detailPane()->geometry();
+    const QRect cellBefore = view->visualRect(page.imageModel()->index(kImages - 1));
+    // The 12x12 images are shown enlarged: they must fit the pane as it is, not widen it.
+    for (int row : {kImages - 1, 0, 3}) {
+        QSignalSpy shown(page.detailPane(), &ui::ImageDetailPane::detailShown);
+        clickRow(page, row);
+        QVERIFY(shown.wait(5000));
+        QCOMPARE(view->currentIndex().row(), row);
+        QTest::qWait(0); // the layout requests the pixmap made
+        QCoreApplication::sendPostedEvents();
+        QCOMPARE(view->geometry(), viewBefore);
+        QCOMPARE(page.detailPane()->geometry(), paneBefore);
+        QCOMPARE(view->visualRect(page.imageModel()->index(kImages - 1)), cellBefore);
+        const QPixmap shownImage = page.detailPane()->imageLabel()->pixmap();
+        QVERIFY(!shownImage.isNull());
+        QVERIFY(shownImage.width() <= page.detailPane()->imageLabel()->width());
+        QVERIFY(shownImage.width() >= 100); // enlarged to the room there is
+    }
+}
+
+void tst_ImagesPage::unlabeledChoice()
+{
+    ui::ImagesPage page;
+    QVERIFY(openPage(page, m_ws));
+    QComboBox *tables = page.tableCombo();
+    tables->setCurrentIndex(tables->findText("aaa-small"));
+    QTRY_COMPARE(page.totalText(), QString("2 images"));
+    QTRY_VERIFY(!page.imageModel()->isFetching());
+    // The label filter offers the unlabeled images; picking the entry lists them.
+    QComboBox *labels = page.labelCombo();
+    const int unlabeled = labels->findText(ui::ImagesPage::unlabeledText());
+    QVERIFY2(unlabeled >= 0, qPrintable(QString("label choices: %1").arg(labels->count())));
+    QVERIFY(labels->findText("cat") >= 0);
+    // The arrow keys step through the choices (each one listed as it is reached) up to the unlabeled entry.
+    labels->lineEdit()->setFocus();
+    QTRY_VERIFY(labels->lineEdit()->hasFocus());
+    QTest::keyClick(labels->lineEdit(), Qt::Key_Down);
+    for (int guard = 0; labels->currentIndex() > unlabeled && guard < 10; ++guard)
+        QTest::keyClick(labels->lineEdit(), Qt::Key_Up);
+    QCOMPARE(labels->currentText(), ui::ImagesPage::unlabeledText());
+    QCOMPARE(page.currentFilter().label, std::optional<std::string>(""));
+    QTRY_COMPARE(page.totalText(), QString("1 image"));
+    QTRY_VERIFY(!page.imageModel()->isFetching());
+    QCOMPARE(page.imageModel()->fetchedCount(), 1);
+    QVERIFY(page.imageModel()->index(0).data(ui::ImageListModel::PathRole).toString().endsWith("loose.png"));
+    QCOMPARE(page.imageModel()->index(0).data(ui::ImageListModel::LabelRole).toString(), QString());
+    QCOMPARE(page.chart()->counts().size(), std::size_t(1));
+    QCOMPARE(page.chart()->tickNames(), QStringList{"(none)"});
+
+    // The core query: label "" lists the unlabeled images (and counts them) in every sort.
+    auto db = catalogDb();
+    for (Sort sort : {Sort::Path, Sort::Confidence, Sort::Added}) {
+        catalog::ImageFilter f;
+        f.table = "aaa-small";
+        f.label = "";
+        f.sort = sort;
+        const auto rows = catalog::queryImages(*db, f, {}, 10);
+        QCOMPARE(int(rows.size()), 1);
+        QVERIFY(rows[0].label.empty());
+        QCOMPARE(catalog::countByLabel(*db, f).at(""), 1);
+    }
+}
+
+void tst_ImagesPage::opensOnTheLargestOrLastUsedTable()
+{
+    QSettings().remove("images/table/" + m_ws); // no table used last yet (unlabeledChoice picked one)
+    {
+        // "aaa-small" comes first by name; "pets" is the largest.
+        ui::ImagesPage page;
+        QVERIFY(openPage(page, m_ws));
+        QCOMPARE(page.tableCombo()->itemText(0), QString("aaa-small"));
+        QCOMPARE(page.currentFilter().table, "pets");
+        // The reader picks the small table: the next page opened on this workspace shows it.
+        page.tableCombo()->setCurrentIndex(0);
+        QTRY_COMPARE(page.totalText(), QString("2 images"));
+    }
+    {
+        ui::ImagesPage page;
+        QVERIFY(openPage(page, m_ws));
+        QCOMPARE(page.currentFilter().table, "aaa-small");
+        page.tableCombo()->setCurrentIndex(page.tableCombo()->findText("pets")); // as the other tests expect
+        QTRY_COMPARE(page.totalText(), QString("9 images"));
+    }
+    ui::ImagesPage page;
+    QVERIFY(openPage(page, m_ws));
+    QCOMPARE(page.currentFilter().table, "pets");
+}
+
+void tst_ImagesPage::reloadKeepsTheSelectedImage()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    for (int i = 1; i <= 5; ++i)
+        QVERIFY(test::writeImage(dir.filePath(QString("src/001.cat/b%1.png").arg(i)), 8, 8, 3, i));
+    const QString root = dir.filePath("ws");
+    auto ingestAll = [&] {
+        ingest::IngestOptions o;
+        o.source = dir.filePath("src").toStdString();
+        o.table = "cats";
+        ingest::ingest(store::Workspace::open(root.toStdString()), o);
+    };
+    ingestAll();
+    ui::ImagesPage page;
+    QVERIFY(openPage(page, root));
+    QTRY_COMPARE(page.imageModel()->fetchedCount(), 5);
+    QSignalSpy shown(page.detailPane(), &ui::ImageDetailPane::detailShown);
+    clickRow(page, 2);
+    QVERIFY(shown.wait(5000));
+    const QString selected = page.view()->currentIndex().data(ui::ImageListModel::PathRole).toString();
+    QVERIFY(selected.endsWith("b3.png"));
+
+    // Two images that sort before it arrive; the page reloads (as it does on a catalog change).
+    QVERIFY(test::writeImage(dir.filePath("src/001.cat/a1.png"), 8, 8, 3, 20));
+    QVERIFY(test::writeImage(dir.filePath("src/001.cat/a2.png"), 8, 8, 3, 21));
+    ingestAll();
+    page.reload();
+    QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->fetchedCount(), 7, 10000);
+    QTRY_COMPARE(page.view()->currentIndex().data(ui::ImageListModel::PathRole).toString(), selected);
+    QCOMPARE(page.view()->currentIndex().row(), 4); // the same image, another row
+    QTRY_VERIFY(page.detailPane()->detail().current);
+    QCOMPARE(QString::fromStdString(page.detailPane()->detail().current->path), selected);
 }
 
 QTEST_MAIN(tst_ImagesPage)

@@ -1,6 +1,9 @@
 // The promotion dialog on real models: two small CNNs trained through the worker on generated images (one
 // barely trained), registered; the dialog refuses to promote the worse over the better (both accuracies in
-// its words, the registry untouched) and promotes the better over the worse. Also: the source run link.
+// its words, the registry untouched) and promotes the better over the worse. Also: the source run link; the Preview
+// (image files dropped on a version: each one's top 5 beside its image, a corrupt file's row says why, the catalog
+// untouched).
+#include "core/catalog/Catalog.h"
 #include "core/compute/Training.h"
 #include "core/ingest/Ingestor.h"
 #include "core/registry/Registry.h"
@@ -16,10 +19,16 @@
 #include "ui/models/ClassComparisonModel.h"
 #include "ui/models/ModelVersionsModel.h"
 #include "ui/models/ModelsPage.h"
+#include "ui/models/PreviewDialog.h"
+#include "ui/models/PreviewModel.h"
 #include "ui/models/PromoteDialog.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QCheckBox>
+#include <QLabel>
+#include <QMimeData>
+#include <QUrl>
 #include <QComboBox>
 #include <QItemSelectionModel>
 #include <QLineEdit>
@@ -27,6 +36,7 @@
 #include <QPushButton>
 #include <QSlider>
 #include <QDir>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QSignalSpy>
 #include <QTableView>
@@ -64,6 +74,7 @@ private Q_SLOTS:
     void overlayChartFollowsTheControls();
     void confusionHeatMapReadsTheEvaluation();
     void mainWindowFollowsTheRunLink();
+    void previewPredictsDroppedFiles();
 
 private:
     std::string train(int epochs, double lr);
@@ -532,6 +543,112 @@ void tst_ModelsDialog::mainWindowFollowsTheRunLink()
     Q_EMIT window.page<ui::ModelsPage>()->runActivated(QString::fromStdString(m_worseRun));
     QVERIFY(window.page<ui::ExperimentsPage>()->isVisible());
     QCOMPARE(window.page<ui::ExperimentsPage>()->selectedRunIds(), QStringList{QString::fromStdString(m_worseRun)});
+}
+
+void tst_ModelsDialog::previewPredictsDroppedFiles()
+{
+    // Files outside the catalog: a new image of each shape (3 classes), a corrupt PNG, an empty file, a missing file.
+    const QString dir = m_dir.filePath("preview");
+    QVERIFY(test::writeShapeClasses(dir, 1, 99));
+    const QStringList shapes{dir + "/001.top/0.png", dir + "/002.left/0.png", dir + "/003.centre/0.png"};
+    QVERIFY(test::writeFile(dir + "/corrupt.png", QByteArray("\x89PNG\r\n\x1a\nnot really")));
+    QVERIFY(test::writeFile(dir + "/empty.png", QByteArray()));
+    const QString missing = dir + "/missing.png";
+    auto db = m_ws->openCatalog();
+    const std::int64_t catalogVersion = catalog::Catalog(*db).latestVersion();
+    auto count = [&](const char *sql) {
+        store::Statement st(*db, sql);
+        return st.step() ? st.int64(0) : -1;
+    };
+    const std::int64_t predictions = count("SELECT count(*) FROM predictions");
+
+    ui::ModelsPage page;
+    page.resize(1200, 700);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QSignalSpy loaded(&page, &ui::ModelsPage::loaded);
+    page.setWorkspace(QString::fromStdString(m_ws->root()));
+    QVERIFY(loaded.wait(10000));
+    const int row = page.versionsModel()->rowOf("clf", 2);
+    QVERIFY(row >= 0);
+    QVERIFY(page.selectVersion("clf", 1)); // the drop selects the version it lands on
+    QVERIFY(page.previewAction()->isEnabled());
+
+    // Drop the files on version 2's row, as a file manager does (enter, move, drop).
+    QMimeData mime;
+    QList<QUrl> urls;
+    for (const QString &f : shapes + QStringList{dir + "/corrupt.png", dir + "/empty.png", missing})
+        urls << QUrl::fromLocalFile(f);
+    mime.setUrls(urls);
+    QTableView *view = page.versionsView();
+    const QPoint at = view->visualRect(page.versionsModel()->index(row, 1)).center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, {});
+    QCoreApplication::sendEvent(view->viewport(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDragMoveEvent move(at, Qt::CopyAction, &mime, Qt::LeftButton, {});
+    QCoreApplication::sendEvent(view->viewport(), &move);
+    QVERIFY(move.isAccepted());
+    QDropEvent drop(at, Qt::CopyAction, &mime, Qt::LeftButton, {});
+    QCoreApplication::sendEvent(view->viewport(), &drop);
+    QVERIFY(drop.isAccepted());
+
+    auto *dialog = page.findChild<ui::PreviewDialog *>();
+    QVERIFY(dialog);
+    QCOMPARE(dialog->model().version, 2);
+    QVERIFY(dialog->isVisible());
+    ui::PreviewModel *model = dialog->previewModel();
+    auto tester = test::modelTester(model);
+    QCOMPARE(model->rowCount(), 6);
+    QVERIFY(dialog->busy()); // predicted off the GUI thread
+    QCOMPARE(model->index(0, ui::PreviewModel::PredictionColumn).data().toString(), QString("predicting…"));
+    QSignalSpy finished(dialog, &ui::PreviewDialog::previewFinished);
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(finished.first().first().toString(), QString());
+
+    const QStringList classes{"top", "left", "centre"};
+    for (int i = 0; i < 3; ++i) {
+        const auto &r = model->row(i).result;
+        QVERIFY2(r.error.empty(), r.error.c_str());
+        QCOMPARE(int(r.top.size()), 3); // the model has 3 classes: its top 5 is all of them
+        QCOMPARE(QString::fromStdString(r.top.front().label), classes[i]); // the better model knows the shapes
+        QVERIFY(r.top[0].probability >= r.top[1].probability && r.top[1].probability >= r.top[2].probability);
+        double sum = 0;
+        for (const auto &p : r.top)
+            sum += p.probability;
+        QVERIFY(std::abs(sum - 1.0) < 1e-3);
+        QVERIFY(!model->row(i).image.isNull());
+        QVERIFY(model->index(i, ui::PreviewModel::Top5Column).data().toString().startsWith(classes[i] + " "));
+        QVERIFY(!model->index(i, ui::PreviewModel::ImageColumn).data(Qt::DecorationRole).isNull());
+    }
+    const auto errorOf = [&](int r) { return QString::fromStdString(model->row(r).result.error); };
+    QVERIFY2(errorOf(3).startsWith("cannot decode"), qPrintable(errorOf(3)));
+    QCOMPARE(errorOf(4), QString("cannot decode: the file is empty"));
+    QVERIFY2(errorOf(5).startsWith("cannot read"), qPrintable(errorOf(5)));
+    for (int r = 3; r < 6; ++r) {
+        QVERIFY(model->row(r).result.top.empty());
+        QCOMPARE(model->index(r, ui::PreviewModel::PredictionColumn).data().toString(), errorOf(r));
+    }
+    QVERIFY2(dialog->statusLabel()->text().contains("3 images predicted, 3 files without a prediction"),
+             qPrintable(dialog->statusLabel()->text()));
+
+    // More files later, picked with "Add images…" (a second batch), add rows; the catalog never changed.
+    auto *add = dialog->findChild<QPushButton *>("addImages");
+    QVERIFY(add);
+    QTest::mouseClick(add, Qt::LeftButton);
+    auto *picker = dialog->findChild<QFileDialog *>();
+    QVERIFY(picker);
+    QTRY_VERIFY(picker->isVisible());
+    picker->setDirectory(dir + "/002.left");
+    picker->selectFile("0.png");
+    auto *name = picker->findChild<QLineEdit *>("fileNameEdit");
+    QVERIFY(name);
+    QTest::keyClick(name, Qt::Key_Return); // Open
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(model->rowCount(), 7);
+    QCOMPARE(QString::fromStdString(model->row(6).result.top.front().label), QString("left"));
+    QCOMPARE(catalog::Catalog(*db).latestVersion(), catalogVersion);
+    QCOMPARE(count("SELECT count(*) FROM predictions"), predictions);
+    dialog->close();
 }
 
 QTEST_MAIN(tst_ModelsDialog)

@@ -18,6 +18,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
@@ -539,6 +540,32 @@ void tst_ReviewFlow::queueSaysWhatItHolds()
     QVERIFY(loaded.wait(10000));
     QVERIFY2(page.archivedNote().contains("fresh:1, Archived"), qPrintable(page.archivedNote()));
     QCOMPARE(text(0, ui::ReviewQueueModel::ModelColumn), QString("fresh v1 (Archived)"));
+    // Said above the queue, in a bar of its own, with the command that rescores with the current version.
+    QVERIFY(page.archivedBanner()->isVisible());
+    QVERIFY2(page.archivedNote().startsWith(QString("%1 entries queued by fresh:1").arg(queue->totalCount())),
+             qPrintable(page.archivedNote()));
+    QVERIFY2(page.archivedNote().contains("pipewright score --model fresh@Production --table "
+                                          + QString::fromStdString(queue->item(0)->table)),
+             qPrintable(page.archivedNote()));
+    QVERIFY2(page.minimumSizeHint().width() <= 1366 - 200, "the note must wrap, not widen the page");
+    // The current queue, a click away: every entry here came from the archived version, so none is left.
+    const int all = queue->rowCount();
+    QVERIFY(all > 0);
+    QCheckBox *currentOnly = page.currentOnlyBox();
+    QTest::mouseClick(currentOnly, Qt::LeftButton, {}, QPoint(8, currentOnly->height() / 2));
+    QVERIFY(currentOnly->isChecked());
+    QCOMPARE(queue->rowCount(), 0);
+    QCOMPARE(queue->archivedCount(), queue->totalCount());
+    QTest::mouseClick(currentOnly, Qt::LeftButton, {}, QPoint(8, currentOnly->height() / 2));
+    QCOMPARE(queue->rowCount(), all);
+
+    // Back in a stage in use: the bar goes.
+    archive.to = registry::Stage::Staging;
+    reg.transition(archive);
+    page.reload();
+    QVERIFY(loaded.wait(10000));
+    QVERIFY(page.archivedNote().isEmpty());
+    QVERIFY(!page.archivedBanner()->isVisible());
 }
 
 QTEST_MAIN(tst_ReviewFlow)

@@ -41,6 +41,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QToolBar>
+#include <QWidgetAction>
 
 using namespace pw;
 
@@ -103,6 +105,7 @@ private Q_SLOTS:
     void modelsShowStagesAndPromote();
     void reviewListsLabelsAndCommits();
     void mainWindowHasThePages();
+    void navigationAndToolbarsHaveIcons();
     void everyPageThroughTheInterface();
     void everyPageShowsAnUnreadableWorkspace();
 
@@ -443,6 +446,51 @@ void tst_WorkbenchPages::mainWindowHasThePages()
     QVERIFY(reviewLoaded.wait(10000));
     QVERIFY(window.showPage("experiments"));
     QCOMPARE(loaded.count(), 1);
+}
+
+void tst_WorkbenchPages::navigationAndToolbarsHaveIcons()
+{
+    // Every icon has its bundled SVG, and it draws (offscreen there is no icon theme: the SVGs are what shows).
+    for (const QString &name : ui::iconNames()) {
+        const QIcon icon = ui::themedIcon(name);
+        QVERIFY2(!icon.isNull(), qPrintable(name));
+        const QImage image = icon.pixmap(24, 24).toImage();
+        int drawn = 0;
+        for (int y = 0; y < image.height(); ++y)
+            for (int x = 0; x < image.width(); ++x)
+                drawn += qAlpha(image.pixel(x, y)) > 0;
+        QVERIFY2(drawn > 20, qPrintable(QString("%1: %2 pixels drawn").arg(name).arg(drawn)));
+    }
+    QVERIFY(ui::themedIcon("no-such-icon").isNull());
+    QCOMPARE(ui::themeIconName("refresh"), QString("view-refresh"));
+
+    // The navigation list: an icon per page, each its own.
+    ui::MainWindow window;
+    window.show();
+    auto *nav = window.findChild<QListWidget *>("navigation");
+    QVERIFY(nav);
+    QCOMPARE(nav->count(), int(window.pages().size()));
+    QSet<QByteArray> images;
+    for (int i = 0; i < nav->count(); ++i) {
+        const QIcon icon = nav->item(i)->icon();
+        QVERIFY2(!icon.isNull(), qPrintable(nav->item(i)->text()));
+        const QImage image = icon.pixmap(nav->iconSize()).toImage();
+        images.insert(QByteArray(reinterpret_cast<const char *>(image.constBits()), int(image.sizeInBytes())));
+    }
+    QCOMPARE(int(images.size()), nav->count());
+
+    // The Review and Models toolbars: every action has its icon, shown beside its text.
+    for (ui::Page *page : {static_cast<ui::Page *>(window.page<ui::ReviewPage>()),
+                           static_cast<ui::Page *>(window.page<ui::ModelsPage>())}) {
+        const auto bars = page->findChildren<QToolBar *>();
+        QVERIFY(!bars.isEmpty());
+        for (QToolBar *bar : bars) {
+            QCOMPARE(bar->toolButtonStyle(), Qt::ToolButtonTextBesideIcon);
+            for (QAction *a : bar->actions())
+                if (!a->isSeparator() && !qobject_cast<QWidgetAction *>(a))
+                    QVERIFY2(!a->icon().isNull(), qPrintable(page->pageId() + ": " + a->text()));
+        }
+    }
 }
 
 void tst_WorkbenchPages::everyPageThroughTheInterface()

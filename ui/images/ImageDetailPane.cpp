@@ -39,7 +39,11 @@ ImageDetailPane::ImageDetailPane(QWidget *parent)
 {
     m_image->setAlignment(Qt::AlignCenter);
     m_image->setMinimumSize(200, 200);
+    // Ignored: the pixmap never widens the pane (fitImage() fits it to the room the pane has).
+    m_image->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
+    m_image->setWordWrap(true);
     m_meta->setWordWrap(true);
+    m_meta->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // a long path wraps, never widens
     m_meta->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_lineage->setObjectName("lineage");
     m_lineage->setHeaderLabels({tr("Lineage"), tr("Value")});
@@ -48,7 +52,7 @@ ImageDetailPane::ImageDetailPane(QWidget *parent)
     connect(m_openFolder, &QPushButton::clicked, this,
             [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(m_path).absolutePath())); });
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_image);
+    layout->addWidget(m_image, 1);
     layout->addWidget(m_meta);
     layout->addWidget(m_lineage, 1);
     layout->addWidget(m_openFolder);
@@ -85,16 +89,34 @@ void ImageDetailPane::showImage(const QString &root, const QString &table, const
                  });
 }
 
+void ImageDetailPane::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitImage();
+}
+
+void ImageDetailPane::fitImage()
+{
+    if (m_shown.isNull())
+        return; // show() put its text there instead
+    const QSize room = m_image->contentsRect().size().boundedTo(QSize(kLargeSide, kLargeSide));
+    const QSize size = m_shown.size().scaled(room, Qt::KeepAspectRatio);
+    const bool enlarge = size.width() > m_shown.width();
+    m_image->setPixmap(QPixmap::fromImage(
+        m_shown.scaled(size, Qt::KeepAspectRatio, enlarge ? Qt::FastTransformation : Qt::SmoothTransformation)));
+}
+
 void ImageDetailPane::show(const Loaded &loaded)
 {
     m_detail = loaded.detail;
     m_lineage->clear();
-    QImage image = loaded.image;
-    if (!image.isNull() && std::max(image.width(), image.height()) * 2 <= kLargeSide) {
-        const int factor = kLargeSide / std::max(image.width(), image.height());
-        image = image.scaled(image.size() * factor, Qt::KeepAspectRatio, Qt::FastTransformation); // stay sharp
-    }
-    m_image->setPixmap(image.isNull() ? QPixmap() : QPixmap::fromImage(image));
+    m_shown = loaded.image;
+    if (m_shown.isNull()) // with nothing selected, the hint fills the image's room
+        m_image->setText(m_path.isEmpty() ? tr("Select an image to see it large, its metadata and its lineage: the "
+                                               "catalog versions it was in, its predictions and the review decisions "
+                                               "about it.")
+                                          : QString());
+    fitImage();
     if (!loaded.error.isEmpty()) {
         m_meta->setText(tr("Cannot read the image's lineage: %1").arg(loaded.error));
     } else if (const auto &c = m_detail.current) {
@@ -114,10 +136,7 @@ void ImageDetailPane::show(const Loaded &loaded)
         meta += tr("<br>content hash: %1").arg(q(c->contentHash));
         m_meta->setText(meta);
     } else {
-        m_meta->setText(m_path.isEmpty() ? tr("Select an image to see it large, its metadata and its lineage: the "
-                                              "catalog versions it was in, its predictions and the review decisions "
-                                              "about it.")
-                                         : tr("%1 is not in the catalog.").arg(m_path));
+        m_meta->setText(m_path.isEmpty() ? QString() : tr("%1 is not in the catalog.").arg(m_path));
     }
     m_lineage->setVisible(!m_path.isEmpty());
 

@@ -11,11 +11,16 @@
 #include <QPixmap>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+#include <limits>
+
 namespace pw::ui {
 
 namespace {
 constexpr int kThumbnailSide = 256;
 constexpr int kIconCacheEntries = 2000;
+// The most rows one query brings (fetchUpTo() after a jump of the scroll bar far past the fetched rows).
+constexpr int kMaxFetch = 20000;
 
 struct Page
 {
@@ -44,6 +49,7 @@ void ImageListModel::setQuery(const QString &root, const catalog::ImageFilter &f
     m_rowsOfKey.clear();
     m_icons.clear();
     m_cursor.reset();
+    m_total = 0;
     m_fetching = false;
     m_atEnd = root.isEmpty() || filter.table.empty();
     m_loader->setWorkspace(root);
@@ -59,7 +65,33 @@ const catalog::ImageRow *ImageListModel::rowAt(int row) const
 
 int ImageListModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    return parent.isValid() ? 0 : std::max(int(m_rows.size()), m_total);
+}
+
+void ImageListModel::setTotal(const catalog::ImageFilter &filter, std::int64_t total)
+{
+    if (filter != m_filter || m_root.isEmpty())
+        return;
+    const int fetched = int(m_rows.size());
+    // Once everything is fetched the fetched rows are the truth; before, never fewer rows than fetched.
+    const int want = m_atEnd ? fetched
+                             : std::max(fetched, int(std::min<std::int64_t>(total, std::numeric_limits<int>::max())));
+    const int rows = rowCount();
+    if (want > rows) {
+        beginInsertRows({}, rows, want - 1);
+        m_total = want;
+        endInsertRows();
+    } else if (want < rows) {
+        beginRemoveRows({}, want, rows - 1);
+        m_total = want;
+        endRemoveRows();
+    }
+}
+
+void ImageListModel::fetchUpTo(int row)
+{
+    if (canFetchMore({}))
+        fetch(std::clamp(row + 1 - int(m_rows.size()), m_pageSize, kMaxFetch));
 }
 
 bool ImageListModel::canFetchMore(const QModelIndex &parent) const
@@ -69,13 +101,16 @@ bool ImageListModel::canFetchMore(const QModelIndex &parent) const
 
 void ImageListModel::fetchMore(const QModelIndex &parent)
 {
-    if (!canFetchMore(parent))
-        return;
+    if (canFetchMore(parent))
+        fetch(m_pageSize);
+}
+
+void ImageListModel::fetch(int limit)
+{
     m_fetching = true;
     const std::string root = m_root.toStdString();
     const catalog::ImageFilter filter = m_filter;
     const std::optional<catalog::Cursor> cursor = m_cursor;
-    const int limit = m_pageSize;
     const int generation = m_generation;
     whenFinished(this, QtConcurrent::run([root, filter, cursor, limit] {
                      Page page;
@@ -97,26 +132,43 @@ void ImageListModel::fetchMore(const QModelIndex &parent)
                          Q_EMIT pageLoaded(page.error);
                          return;
                      }
-                     m_atEnd = int(page.rows.size()) < limit;
-                     if (!page.rows.empty()) {
-                         m_cursor = catalog::cursorAfter(page.rows.back(), m_filter.sort);
-                         const int first = int(m_rows.size());
-                         beginInsertRows({}, first, first + int(page.rows.size()) - 1);
-                         for (const auto &r : page.rows) {
-                             m_rowsOfKey[ThumbnailLoader::keyOf(r.contentHash, r.path)].append(int(m_rows.size()));
-                             m_rows.push_back(r);
-                         }
-                         endInsertRows();
-                     }
+                     append(page.rows, int(page.rows.size()) < limit);
                      Q_EMIT pageLoaded({});
                  });
+}
+
+void ImageListModel::append(std::vector<catalog::ImageRow> rows, bool atEnd)
+{
+    // The cursor first: a view (or a model tester) may fetch the next page from inside the insertion.
+    m_atEnd = atEnd;
+    if (!rows.empty())
+        m_cursor = catalog::cursorAfter(rows.back(), m_filter.sort);
+    const int first = int(m_rows.size());
+    const int end = first + int(rows.size());
+    const int before = rowCount();
+    // Rows past the placeholders are inserted; the placeholders they fill in announce dataChanged.
+    if (end > before)
+        beginInsertRows({}, before, end - 1);
+    for (auto &r : rows) {
+        m_rowsOfKey[ThumbnailLoader::keyOf(r.contentHash, r.path)].append(int(m_rows.size()));
+        m_rows.push_back(std::move(r));
+    }
+    if (end > before)
+        endInsertRows();
+    if (first < std::min(end, before))
+        Q_EMIT dataChanged(index(first), index(std::min(end, before) - 1));
+    if (m_atEnd && rowCount() > end) { // fewer than counted (the catalog changed since): no placeholder is left
+        beginRemoveRows({}, end, rowCount() - 1);
+        m_total = end;
+        endRemoveRows();
+    }
 }
 
 QVariant ImageListModel::data(const QModelIndex &index, int role) const
 {
     const catalog::ImageRow *r = index.isValid() ? rowAt(index.row()) : nullptr;
-    if (!r)
-        return {};
+    if (!r) // a placeholder: not fetched yet
+        return role == Qt::SizeHintRole && index.isValid() && m_itemSize.isValid() ? QVariant(m_itemSize) : QVariant();
     switch (role) {
     case Qt::DisplayRole: return QFileInfo(QString::fromStdString(r->path)).fileName();
     case Qt::ToolTipRole: {

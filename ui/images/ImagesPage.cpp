@@ -9,6 +9,7 @@
 #include "ui/images/ImageListModel.h"
 #include "ui/images/LabelCountChart.h"
 #include "ui/images/WhenFinished.h"
+#include "ui/PageParts.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -20,6 +21,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -27,6 +29,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <limits>
 
 namespace pw::ui {
@@ -44,9 +47,54 @@ struct Counts
 
 struct Tables
 {
-    std::vector<std::string> tables;
+    std::vector<std::pair<std::string, std::int64_t>> tables; // name, rows (of every version; 0: not counted)
     QString error;
 };
+
+// The table the page showed last in the workspace at `root` (QSettings, per workspace).
+QString lastTableKey(const QString &root)
+{
+    return QStringLiteral("images/table/") + root;
+}
+
+// The table to open: the one used last in this workspace, else the largest (the main one, not the alphabetically
+// first such as "broken").
+QString defaultTable(const std::string &last, const Tables &t)
+{
+    const std::pair<std::string, std::int64_t> *largest = nullptr;
+    for (const auto &entry : t.tables) {
+        if (entry.first == last)
+            return QString::fromStdString(last);
+        if (!largest || entry.second > largest->second)
+            largest = &entry;
+    }
+    return largest ? QString::fromStdString(largest->first) : QString();
+}
+
+// The tables of the catalog; their sizes only when the one to show is not `shown` or `last` (a count reads a whole
+// index: not on every reload).
+Tables readTables(const std::string &root, const std::string &shown, const std::string &last)
+{
+    Tables t;
+    try {
+        const auto db = store::Workspace::open(root).openCatalog();
+        for (const std::string &name : catalog::Catalog(*db).tables())
+            t.tables.emplace_back(name, 0);
+        const bool known = std::any_of(t.tables.begin(), t.tables.end(),
+                                       [&](const auto &entry) { return entry.first == shown || entry.first == last; });
+        if (known)
+            return t;
+        store::Statement count(*db, "SELECT count(*) FROM images WHERE table_name = ?");
+        for (auto &entry : t.tables) {
+            count.reset();
+            count.bind(1, entry.first);
+            entry.second = count.step() ? count.int64(0) : 0;
+        }
+    } catch (const std::exception &e) {
+        t.error = QString::fromStdString(e.what());
+    }
+    return t;
+}
 } // namespace
 
 ImagesPage::ImagesPage(QWidget *parent)
@@ -67,6 +115,7 @@ ImagesPage::ImagesPage(QWidget *parent)
     , m_asOf(new QSpinBox)
     , m_sort(new QComboBox)
     , m_size(new QSlider(Qt::Horizontal))
+    , m_total(new QLabel)
     , m_status(new QLabel)
 {
     setUpFilters();
@@ -140,6 +189,8 @@ void ImagesPage::layOut()
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->addLayout(filters);
     leftLayout->addWidget(m_chart, 1);
+    m_total->setObjectName("total");
+    leftLayout->addWidget(m_total);
     leftLayout->addWidget(m_status);
 
     auto *split = new QSplitter;
@@ -159,27 +210,46 @@ void ImagesPage::connectWidgets()
 {
     connect(m_table, &QComboBox::currentIndexChanged, this, [this] {
         m_label->clear(); // the labels of another table
+        if (!m_settingFilter && !m_root.isEmpty())
+            QSettings().setValue(lastTableKey(m_root), m_table->currentText());
         applyFilter();
     });
-    connect(m_label->lineEdit(), &QLineEdit::editingFinished, this, &ImagesPage::applyFilter);
-    connect(m_label, &QComboBox::activated, this, &ImagesPage::applyFilter);
-    connect(m_predicted, &QLineEdit::editingFinished, this, &ImagesPage::applyFilter);
-    connect(m_labelSource, &QComboBox::currentIndexChanged, this, &ImagesPage::applyFilter);
-    connect(m_minConfidence, &QDoubleSpinBox::valueChanged, this, &ImagesPage::applyFilter);
-    connect(m_maxConfidence, &QDoubleSpinBox::valueChanged, this, &ImagesPage::applyFilter);
-    connect(m_rejected, &QCheckBox::toggled, this, &ImagesPage::applyFilter);
-    connect(m_asOf, &QSpinBox::valueChanged, this, &ImagesPage::applyFilter);
-    connect(m_sort, &QComboBox::currentIndexChanged, this, &ImagesPage::applyFilter);
+    // Each of these may fire for a filter already listed (editingFinished comes again when the label field loses
+    // focus to a click on a thumbnail): applyFilter() lists only a changed one, so that the click is not lost.
+    const auto apply = [this] { applyFilter(); };
+    connect(m_label->lineEdit(), &QLineEdit::editingFinished, this, apply);
+    connect(m_label, &QComboBox::activated, this, apply);
+    connect(m_predicted, &QLineEdit::editingFinished, this, apply);
+    connect(m_labelSource, &QComboBox::currentIndexChanged, this, apply);
+    connect(m_minConfidence, &QDoubleSpinBox::valueChanged, this, apply);
+    connect(m_maxConfidence, &QDoubleSpinBox::valueChanged, this, apply);
+    connect(m_rejected, &QCheckBox::toggled, this, apply);
+    connect(m_asOf, &QSpinBox::valueChanged, this, apply);
+    connect(m_sort, &QComboBox::currentIndexChanged, this, apply);
     connect(m_size, &QSlider::valueChanged, this, &ImagesPage::setThumbnailSide);
     connect(m_model, &ImageListModel::pageLoaded, this, [this](const QString &error) {
-        if (!error.isEmpty())
+        if (!error.isEmpty()) {
             m_status->setText(tr("Cannot list the images: %1").arg(error));
-        else
-            readAhead(); // the page may still leave the end near: chain the next one
+            return;
+        }
+        reselectKept();
+        readAhead(); // the page may still leave the end near: chain the next one
     });
+    // A placeholder selected before its page came (a click or a key on a row not fetched yet) is shown once it is.
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex &first, const QModelIndex &last, const QList<int> &roles) {
+                const QModelIndex current = m_view->currentIndex();
+                if (!roles.isEmpty() || !current.isValid() || current.row() < first.row() || current.row() > last.row())
+                    return;
+                if (const QString path = current.data(ImageListModel::PathRole).toString(); path != m_detail->path())
+                    m_detail->showImage(m_root, m_table->currentText(), path);
+            });
     connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &ImagesPage::readAhead);
     connect(m_view->verticalScrollBar(), &QScrollBar::rangeChanged, this, &ImagesPage::readAhead);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex &current) {
+        if (!current.isValid() && !m_keepPath.isEmpty())
+            return; // a reload: the detail stays until the image is listed again
+        m_keepPath.clear();
         m_detail->showImage(m_root, m_table->currentText(), current.data(ImageListModel::PathRole).toString());
     });
 }
@@ -211,31 +281,34 @@ void ImagesPage::readAhead()
 {
     // The view fetches only once its last row shows, and scrolling then waits for the query: fetch earlier, in the
     // background, while the end of what is fetched is still kReadAheadScreens screens below the viewport.
-    const int rows = m_model->rowCount();
-    if (rows == 0 || !m_model->canFetchMore({}))
+    const int fetched = m_model->fetchedCount();
+    if (fetched == 0 || !m_model->canFetchMore({}))
         return;
-    const QRect last = m_view->visualRect(m_model->index(rows - 1));
-    if (!last.isValid())
-        return; // not laid out yet: rangeChanged follows the layout
-    if (last.top() <= m_view->viewport()->height() * (1 + kReadAheadScreens))
-        m_model->fetchMore({});
+    const int reach = m_view->viewport()->height() * (1 + kReadAheadScreens);
+    if (fetched == m_model->rowCount()) { // no placeholder follows (the total is not known yet)
+        const QRect last = m_view->visualRect(m_model->index(fetched - 1));
+        if (last.isValid() && last.top() <= reach) // invalid: not laid out yet; rangeChanged follows the layout
+            m_model->fetchMore({});
+        return;
+    }
+    // Placeholders follow: fetch every row up to the reach in one query (the scroll bar may have jumped far).
+    const QRect first = m_view->visualRect(m_model->index(fetched));
+    if (!first.isValid() || first.top() > reach)
+        return;
+    const QSize cell = m_view->gridSize();
+    const int columns = std::max(1, m_view->viewport()->width() / std::max(1, cell.width()));
+    const int lines = (reach - first.top()) / std::max(1, cell.height()) + 1;
+    m_model->fetchUpTo(fetched + columns * lines - 1);
 }
 
 void ImagesPage::loadTables()
 {
     const int generation = ++m_tablesGeneration;
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([root] {
-                     Tables t;
-                     try {
-                         const auto db = store::Workspace::open(root).openCatalog();
-                         t.tables = catalog::Catalog(*db).tables();
-                     } catch (const std::exception &e) {
-                         t.error = QString::fromStdString(e.what());
-                     }
-                     return t;
-                 }),
-                 [this, generation](const Tables &t) {
+    const std::string shown = m_table->currentText().toStdString();
+    const std::string last = QSettings().value(lastTableKey(m_root)).toString().toStdString();
+    whenFinished(this, QtConcurrent::run([root, shown, last] { return readTables(root, shown, last); }),
+                 [this, generation, last](const Tables &t) {
                      if (generation != m_tablesGeneration)
                          return;
                      if (!t.error.isEmpty())
@@ -243,12 +316,14 @@ void ImagesPage::loadTables()
                      const QString keep = m_table->currentText();
                      m_settingFilter = true;
                      m_table->clear();
-                     for (const auto &name : t.tables)
-                         m_table->addItem(QString::fromStdString(name));
+                     for (const auto &entry : t.tables)
+                         m_table->addItem(QString::fromStdString(entry.first));
                      if (const int i = m_table->findText(keep); i >= 0)
                          m_table->setCurrentIndex(i);
+                     else if (const int d = m_table->findText(defaultTable(last, t)); d >= 0)
+                         m_table->setCurrentIndex(d);
                      m_settingFilter = false;
-                     applyFilter();
+                     applyFilter(true);
                  });
 }
 
@@ -256,7 +331,9 @@ catalog::ImageFilter ImagesPage::currentFilter() const
 {
     catalog::ImageFilter f;
     f.table = m_table->currentText().toStdString();
-    if (const QString label = m_label->currentText().trimmed(); !label.isEmpty())
+    if (const QString label = m_label->currentText().trimmed(); label == unlabeledText())
+        f.label = std::string();
+    else if (!label.isEmpty())
         f.label = label.toStdString();
     if (const QString predicted = m_predicted->text().trimmed(); !predicted.isEmpty())
         f.predicted = predicted.toStdString();
@@ -278,7 +355,7 @@ void ImagesPage::setFilter(const catalog::ImageFilter &f)
     m_settingFilter = true;
     if (const int i = m_table->findText(QString::fromStdString(f.table)); i >= 0)
         m_table->setCurrentIndex(i);
-    m_label->setEditText(f.label ? QString::fromStdString(*f.label) : QString());
+    m_label->setEditText(!f.label ? QString() : f.label->empty() ? unlabeledText() : QString::fromStdString(*f.label));
     m_predicted->setText(f.predicted ? QString::fromStdString(*f.predicted) : QString());
     m_labelSource->setCurrentIndex(
         std::max(0, m_labelSource->findData(QString::fromStdString(f.labelSource.value_or("")))));
@@ -291,15 +368,55 @@ void ImagesPage::setFilter(const catalog::ImageFilter &f)
     applyFilter();
 }
 
-void ImagesPage::applyFilter()
+QString ImagesPage::unlabeledText()
+{
+    return tr("(unlabeled)");
+}
+
+QString ImagesPage::totalText() const
+{
+    if (m_countsGeneration == 0 || currentFilter().table.empty())
+        return {};
+    std::int64_t total = 0;
+    for (const auto &entry : m_chart->counts())
+        total += entry.second;
+    return m_rejected->isChecked() ? countText(total, tr("rejected file"), tr("rejected files"))
+                                   : countText(total, tr("image"), tr("images"));
+}
+
+void ImagesPage::applyFilter(bool reload)
 {
     if (m_settingFilter)
         return;
     const catalog::ImageFilter f = currentFilter();
+    const bool same = m_model->root() == m_root && m_model->filter() == f;
+    if (same && !reload)
+        return;
+    // A reload of the same filter keeps the selected image: selected again by its path once a page lists it.
+    const QModelIndex current = m_view->currentIndex();
+    m_keepPath = same && current.isValid() ? current.data(ImageListModel::PathRole).toString() : QString();
     m_status->clear();
-    m_detail->showImage({}, {}, {});
+    if (m_keepPath.isEmpty())
+        m_detail->showImage({}, {}, {});
     m_model->setQuery(m_root, f);
     loadCounts(f);
+}
+
+void ImagesPage::reselectKept()
+{
+    if (m_keepPath.isEmpty())
+        return;
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        if (const catalog::ImageRow *r = m_model->rowAt(row); r && QString::fromStdString(r->path) == m_keepPath) {
+            m_view->setCurrentIndex(m_model->index(row)); // currentChanged shows it again and forgets m_keepPath
+            m_view->scrollTo(m_model->index(row));
+            return;
+        }
+    }
+    if (!m_model->canFetchMore({}) && !m_model->isFetching()) {
+        m_keepPath.clear(); // gone from the listing: the detail pane says nothing selected
+        m_detail->showImage({}, {}, {});
+    }
 }
 
 void ImagesPage::loadCounts(const catalog::ImageFilter &filter)
@@ -322,6 +439,12 @@ void ImagesPage::loadCounts(const catalog::ImageFilter &filter)
                      if (generation != m_countsGeneration)
                          return;
                      m_chart->setCounts(c.counts);
+                     m_total->setText(totalText());
+                     std::int64_t total = 0;
+                     for (const auto &entry : c.counts)
+                         total += entry.second;
+                     if (c.error.isEmpty())
+                         m_model->setTotal(filter, total); // the scroll bar spans them all
                      if (!c.error.isEmpty())
                          m_status->setText(tr("Cannot count the images: %1").arg(c.error));
                      // Offer the labels there are (when no label filter narrows them to one).
@@ -330,6 +453,8 @@ void ImagesPage::loadCounts(const catalog::ImageFilter &filter)
                          for (const auto &entry : c.counts)
                              if (!entry.first.empty())
                                  m_label->addItem(QString::fromStdString(entry.first));
+                         if (c.counts.count({}))
+                             m_label->insertItem(0, unlabeledText()); // filters ImageFilter::label ""
                          m_label->setEditText(text);
                      }
                      Q_EMIT browseLoaded();

@@ -1,6 +1,8 @@
 // The Images page: a "Browse" tab (a thumbnail browser of one catalog table with filters, a per-label count chart and
 // a detail pane) and a "Catalog" tab (CatalogPage: counts, version history, rejected files). The browser reads ahead:
 // the next keyset page is fetched in the background while the end of the fetched rows is still two screens away.
+// It opens on the table used last in this workspace, else the largest; a reload keeps the selected image (by path,
+// the image's identity in its table) whatever row it moves to.
 #pragma once
 
 #include "core/catalog/ImageQuery.h"
@@ -44,10 +46,16 @@ public:
     LabelCountChart *chart() const { return m_chart; }
     QListView *view() const { return m_view; }
     QTabWidget *tabs() const { return m_tabs; }
+    QComboBox *tableCombo() const { return m_table; }
+    QComboBox *labelCombo() const { return m_label; }
     /** The filter the widgets describe now. */
     catalog::ImageFilter currentFilter() const;
     /** Sets the filter widgets to `filter` and lists it. */
     void setFilter(const catalog::ImageFilter &filter);
+    /** The label filter's entry for the images without a label (ImageFilter::label ""). */
+    static QString unlabeledText();
+    /** "N images" of the current filter, as the page shows it (empty until counted). */
+    QString totalText() const;
 
 Q_SIGNALS:
     /** The table list and the per-label counts of the current filter are on screen. */
@@ -58,13 +66,17 @@ private:
     void layOut();
     void connectWidgets();
     void loadTables();
-    void applyFilter();
+    /** Lists the filter the widgets describe; unless `reload`, only when it differs from the one listed. */
+    void applyFilter(bool reload = false);
+    /** Selects the row of m_keepPath among the rows fetched so far, once it is there. */
+    void reselectKept();
     void loadCounts(const catalog::ImageFilter &filter);
     void setThumbnailSide(int side);
     /** Fetches the next page when the last fetched row is near the viewport (see kReadAheadScreens). */
     void readAhead();
 
     QString m_root;
+    QString m_keepPath; // the image to select again once a reload lists it
     int m_countsGeneration = 0;
     int m_tablesGeneration = 0;
     bool m_settingFilter = false;
@@ -84,6 +96,7 @@ private:
     QSpinBox *m_asOf;
     QComboBox *m_sort;
     QSlider *m_size;
+    QLabel *m_total;
     QLabel *m_status;
 };
 

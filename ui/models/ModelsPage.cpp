@@ -4,12 +4,15 @@
 
 #include "ui/PageParts.h"
 #include "ui/models/ModelVersionsModel.h"
+#include "ui/models/PreviewDialog.h"
 #include "ui/models/PromoteDialog.h"
 #include "ui/models/StageBadgeDelegate.h"
 #include "ui/models/TransitionsModel.h"
 #include "ui/images/WhenFinished.h"
 
 #include <QAction>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -36,16 +39,18 @@ ModelsPage::ModelsPage(QWidget *parent)
           [this](bool loading) { Q_EMIT loadingChanged(loading); })
 {
     auto *bar = makePageToolBar();
-    QAction *refresh = bar->addAction(tr("Refresh"), this, &ModelsPage::reload);
-    refresh->setToolTip(tr("Read the registry again (View → Refresh)"));
+    QAction *refresh = bar->addAction(themedIcon("refresh"), tr("Refresh"), this, &ModelsPage::reload);
+    refresh->setToolTip(tr("Refresh: read the registry again (View → Refresh)"));
+    showIconOnly(bar, refresh);
     bar->addSeparator();
     // Every stage change is confirmed in a dialog (target, archive choice, comment, comparison with Production).
-    m_toStaging = bar->addAction(tr("Promote to Staging…"), this,
+    m_toStaging = bar->addAction(themedIcon("promote"), tr("Promote to Staging…"), this,
                                  [this] { openPromoteDialog(registry::Stage::Staging); });
-    m_toProduction = bar->addAction(tr("Promote to Production…"), this,
+    m_toProduction = bar->addAction(themedIcon("promote"), tr("Promote to Production…"), this,
                                     [this] { openPromoteDialog(registry::Stage::Production); });
-    m_toArchived = bar->addAction(tr("Archive…"), this, [this] { openPromoteDialog(registry::Stage::Archived); });
-    m_setAlias = bar->addAction(tr("Set alias…"), this, [this] {
+    m_toArchived = bar->addAction(themedIcon("archive"), tr("Archive…"), this,
+                                  [this] { openPromoteDialog(registry::Stage::Archived); });
+    m_setAlias = bar->addAction(themedIcon("alias"), tr("Set alias…"), this, [this] {
         bool ok = false;
         const QString alias = QInputDialog::getText(this, tr("Set alias"),
                                                     tr("Alias for the selected version (e.g. champion):"),
@@ -54,7 +59,7 @@ ModelsPage::ModelsPage(QWidget *parent)
         if (ok && !alias.isEmpty())
             changeSelectedAlias(alias, true);
     });
-    m_deleteAlias = bar->addAction(tr("Delete alias…"), this, [this] {
+    m_deleteAlias = bar->addAction(themedIcon("remove"), tr("Delete alias…"), this, [this] {
         const registry::ModelVersion *v = selectedVersion();
         if (!v || v->aliases.empty())
             return;
@@ -67,6 +72,10 @@ ModelsPage::ModelsPage(QWidget *parent)
         if (ok)
             changeSelectedAlias(alias, false);
     });
+    bar->addSeparator();
+    m_preview = bar->addAction(themedIcon("preview"), tr("Preview…"), this, [this] { openPreview(); });
+    m_preview->setToolTip(tr("See what the selected version predicts for image files you drop or pick (nothing is "
+                             "written); or drop image files on a version"));
     m_toStaging->setToolTip(tr("Move the selected version to Staging (other Staging versions stay)"));
     m_toArchived->setToolTip(tr("Move the selected version to Archived"));
     bar->addSeparator();
@@ -83,6 +92,8 @@ ModelsPage::ModelsPage(QWidget *parent)
     m_versionsView->setItemDelegateForColumn(ModelVersionsModel::StageColumn,
                                              new StageBadgeDelegate(ModelVersionsModel::StageRole, this));
     m_versionsView->verticalHeader()->setDefaultSectionSize(m_versionsView->fontMetrics().height() + 10);
+    m_versionsView->viewport()->setAcceptDrops(true);
+    m_versionsView->viewport()->installEventFilter(this);
     m_historyView = makeTableView(m_historyModel);
     m_details->setTextFormat(Qt::RichText);
     m_details->setWordWrap(true);
@@ -224,10 +235,47 @@ void ModelsPage::showSelection()
     updateActions();
 }
 
+PreviewDialog *ModelsPage::openPreview(const QStringList &files)
+{
+    const registry::ModelVersion *v = selectedVersion();
+    if (!v)
+        return nullptr;
+    auto *dialog = new PreviewDialog(*v, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+    dialog->addFiles(files);
+    return dialog;
+}
+
+bool ModelsPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched != m_versionsView->viewport())
+        return Page::eventFilter(watched, event);
+    const auto type = event->type();
+    if (type != QEvent::DragEnter && type != QEvent::DragMove && type != QEvent::Drop)
+        return false;
+    auto *drop = static_cast<QDropEvent *>(event);
+    const QModelIndex index = m_versionsView->indexAt(drop->position().toPoint());
+    const QStringList files = drop->mimeData()->hasUrls() ? PreviewDialog::localFiles(drop->mimeData()->urls())
+                                                          : QStringList();
+    // Entering anywhere is accepted (moves follow); a move or a drop only over a version.
+    if (files.isEmpty() || (type != QEvent::DragEnter && !index.isValid())) {
+        event->ignore();
+        return true;
+    }
+    drop->acceptProposedAction();
+    if (type == QEvent::Drop) {
+        m_versionsView->selectRow(index.row());
+        openPreview(files);
+    }
+    return true;
+}
+
 void ModelsPage::updateActions()
 {
     const registry::ModelVersion *v = selectedVersion();
     const bool can = v && !m_busy;
+    m_preview->setEnabled(v != nullptr);
     m_toStaging->setEnabled(can && v->stage != registry::Stage::Staging);
     m_toProduction->setEnabled(can && v->stage != registry::Stage::Production);
     m_toArchived->setEnabled(can && v->stage != registry::Stage::Archived);

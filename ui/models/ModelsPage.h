@@ -1,5 +1,6 @@
 // The Models page: the registered models and their versions (stage, aliases, source run, data), the selected
-// model's stage history, and the stage actions (Promote to Staging / Production, Archive).
+// model's stage history, and the stage actions (Promote to Staging / Production, Archive). Image files dropped on a
+// version (or Preview…) open the model Preview of that version: each file's top 5, nothing written.
 #pragma once
 
 #include "ui/Page.h"
@@ -17,6 +18,7 @@ class QTableView;
 namespace pw::ui {
 
 class ModelVersionsModel;
+class PreviewDialog;
 class PromoteDialog;
 class TransitionsModel;
 
@@ -51,6 +53,12 @@ public:
     PromoteDialog *openPromoteDialog(registry::Stage to);
     /** Points `alias` at the selected version (set) or removes it from the model (!set), off the GUI thread. */
     void changeSelectedAlias(const QString &alias, bool set);
+    /**
+     * Opens the Preview of the selected version (non-modal, deleted on close) and predicts `files` in it. Returns it,
+     * or nullptr with nothing selected.
+     */
+    PreviewDialog *openPreview(const QStringList &files = {});
+    QAction *previewAction() const { return m_preview; }
     /** Selects the row of `model` version `version`; false when there is none. */
     bool selectVersion(const QString &model, qint64 version);
 
@@ -74,6 +82,8 @@ private:
     void showSelection();
     void updateActions();
     const registry::ModelVersion *selectedVersion() const;
+    /** Drops of image files on the versions table: the version under the drop is selected and previewed. */
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
     QString m_root;
     bool m_busy = false;
@@ -93,6 +103,7 @@ private:
     QAction *m_toArchived;
     QAction *m_setAlias;
     QAction *m_deleteAlias;
+    QAction *m_preview;
     SnapshotLoader<ModelsSnapshot> m_loader; // last: its callbacks use the members above
 };
 

@@ -14,10 +14,12 @@
 #include "ui/images/WhenFinished.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCompleter>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFrame>
 #include <QKeyEvent>
 #include <QLineEdit>
 #include <QListView>
@@ -57,6 +59,9 @@ ReviewPage::ReviewPage(QWidget *parent)
     , m_previewText(new QLabel)
     , m_labelCombo(new QComboBox)
     , m_filter(new QComboBox)
+    , m_archivedBanner(new QFrame)
+    , m_archivedText(new QLabel)
+    , m_currentOnly(new QCheckBox(tr("List only the entries of current models")))
     , m_grid(new QListView)
     , m_stack(new QStackedWidget)
     , m_histogram(new ConfidenceHistogramView)
@@ -89,6 +94,7 @@ ReviewPage::ReviewPage(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_bindingsLabel);
+    layout->addWidget(buildArchivedBanner());
     layout->addWidget(m_result);
     layout->addWidget(split, 1);
 
@@ -107,13 +113,17 @@ QString ReviewPage::pageToolTip() const
 QToolBar *ReviewPage::buildToolBar()
 {
     auto *bar = makePageToolBar();
-    QAction *refresh = bar->addAction(tr("Refresh"), this, &ReviewPage::reload);
-    refresh->setToolTip(tr("Read the review queue again (View → Refresh)"));
+    QAction *refresh = bar->addAction(themedIcon("refresh"), tr("Refresh"), this, &ReviewPage::reload);
+    refresh->setToolTip(tr("Refresh: read the review queue again (View → Refresh)"));
+    showIconOnly(bar, refresh);
     // Which entries are listed, by the image's label in the catalog now (score --review chose what was queued).
     m_filter->setObjectName("reviewFilter");
     m_filter->addItem(tr("All entries"), int(ReviewQueueModel::Filter::All));
     m_filter->addItem(tr("Unlabeled images"), int(ReviewQueueModel::Filter::Unlabeled));
     m_filter->addItem(tr("Labeled images (likely label errors)"), int(ReviewQueueModel::Filter::Labeled));
+    // As wide as the short choices: the popup shows the long one whole.
+    m_filter->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_filter->setMinimumContentsLength(16);
     m_filter->setToolTip(tr("List the entries of images without a label (score --review unlabeled), of images with "
                             "a folder or imported label the model disagrees with (score --review labeled), or all"));
     connect(m_filter, &QComboBox::currentIndexChanged, this, [this] {
@@ -141,42 +151,43 @@ QToolBar *ReviewPage::buildToolBar()
     // Enter in the picker is taken in eventFilter(): let through, it would reach the page as an accept.
     m_labelCombo->lineEdit()->installEventFilter(this);
     bar->addWidget(m_labelCombo);
-    m_label = bar->addAction(tr("Label"), this, [this] { labelSelected(m_labelCombo->currentText()); });
+    m_label = bar->addAction(themedIcon("label"), tr("Label"), this,
+                             [this] { labelSelected(m_labelCombo->currentText()); });
     m_label->setToolTip(tr("Label the selected entries with the chosen class"));
-    m_accept = bar->addAction(tr("Accept prediction"), this, &ReviewPage::acceptSelected);
+    m_accept = bar->addAction(themedIcon("accept"), tr("Accept prediction"), this, &ReviewPage::acceptSelected);
     m_accept->setToolTip(tr("Label the selected entries with the class the model predicted"));
-    m_skip = bar->addAction(tr("Skip"), this, &ReviewPage::skipSelected);
+    m_skip = bar->addAction(themedIcon("skip"), tr("Skip"), this, &ReviewPage::skipSelected);
     m_skip->setToolTip(tr("Leave the selected entries out of the merge until they are labeled"));
     bar->addSeparator();
-    m_commit = bar->addAction(tr("Commit labels…"), this, &ReviewPage::confirmAndCommit);
+    m_commit = bar->addAction(themedIcon("commit"), tr("Commit labels…"), this, &ReviewPage::confirmAndCommit);
     m_commit->setToolTip(tr("Merge every labeled entry into the catalog as one new version (MERGE LABELS), after "
                             "a summary of what will be merged"));
     bar->addSeparator();
-    m_gridAction = bar->addAction(tr("Grid"), this, &ReviewPage::setGridMode);
+    m_gridAction = bar->addAction(themedIcon("grid"), tr("Grid"), this, &ReviewPage::setGridMode);
     m_gridAction->setCheckable(true);
     m_gridAction->setToolTip(tr("Show the queue as a thumbnail grid: select several, then a key labels them all"));
-    QAction *keys = bar->addAction(tr("Keys…"), this, &ReviewPage::editKeyBindings);
+    QAction *keys = bar->addAction(themedIcon("keys"), tr("Keys…"), this, &ReviewPage::editKeyBindings);
     keys->setToolTip(tr("Choose the classes keys 1–9 and 0 assign"));
     return bar;
 }
 
 void ReviewPage::addExchangeActions(QToolBar *bar)
 {
-    QAction *exportCsv = bar->addAction(tr("Export CSV…"), this, [this] {
+    QAction *exportCsv = bar->addAction(themedIcon("export"), tr("Export CSV…"), this, [this] {
         const QString file = QFileDialog::getSaveFileName(this, tr("Export the pending entries"), QString(),
                                                           tr("CSV (*.csv)"));
         if (!file.isEmpty())
             exportQueue(file, QString::fromLatin1(review::kExportFormats.name(review::ExportFormat::Csv)));
     });
     exportCsv->setToolTip(tr("Write the pending entries as CSV for an external labeling tool"));
-    QAction *exportLs = bar->addAction(tr("Export Label Studio…"), this, [this] {
+    QAction *exportLs = bar->addAction(themedIcon("export"), tr("Export Label Studio…"), this, [this] {
         const QString file = QFileDialog::getSaveFileName(this, tr("Export the pending entries"), QString(),
                                                           tr("Label Studio tasks (*.json)"));
         if (!file.isEmpty())
             exportQueue(file, QString::fromLatin1(review::kExportFormats.name(review::ExportFormat::LabelStudio)));
     });
     exportLs->setToolTip(tr("Write the pending entries as Label Studio tasks with the model's predictions"));
-    QAction *import = bar->addAction(tr("Import labels…"), this, [this] {
+    QAction *import = bar->addAction(themedIcon("import"), tr("Import labels…"), this, [this] {
         const QString file = QFileDialog::getOpenFileName(this, tr("Import labels"), QString(),
                                                           tr("CSV or Label Studio export (*.csv *.json)"));
         if (!file.isEmpty())
@@ -217,6 +228,33 @@ void ReviewPage::buildQueueViews()
     m_grid->installEventFilter(this);
     m_stack->addWidget(m_view);
     m_stack->addWidget(m_grid);
+}
+
+QWidget *ReviewPage::buildArchivedBanner()
+{
+    // Entries queued by a version Archived since: said above the queue, never silently kept, with the current queue
+    // (the entries of versions still in use) one click away.
+    auto *frame = static_cast<QFrame *>(m_archivedBanner);
+    frame->setObjectName("archivedBanner");
+    frame->setFrameShape(QFrame::StyledPanel);
+    frame->setStyleSheet(QStringLiteral("#archivedBanner { background: #fff4ce; }"));
+    m_archivedText->setWordWrap(true);
+    m_archivedText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_currentOnly->setToolTip(tr("Leave out the entries queued by a model version that is Archived now"));
+    connect(m_currentOnly, &QCheckBox::toggled, this, [this](bool only) {
+        const std::vector<std::int64_t> selected = selectedIds();
+        m_model->setHideArchived(only);
+        if ((selected.empty() || !selectEntry(selected.front())) && m_model->rowCount() > 0)
+            selectRow(0);
+        showCounts();
+        showSelection();
+    });
+    auto *layout = new QHBoxLayout(frame);
+    layout->setContentsMargins(6, 3, 6, 3);
+    layout->addWidget(m_archivedText, 1);
+    layout->addWidget(m_currentOnly);
+    frame->hide();
+    return frame;
 }
 
 QWidget *ReviewPage::buildSidePanel()
@@ -382,8 +420,6 @@ void ReviewPage::showCounts()
             tr(" · %1 of %2 listed").arg(locale.toString(m_model->rowCount()), locale.toString(m_model->totalCount()));
     if (!m_warnings.isEmpty())
         text += QStringLiteral(" · ") + m_warnings.join(QStringLiteral("; "));
-    if (!m_archivedNote.isEmpty())
-        text += QStringLiteral(" · ") + m_archivedNote;
     m_countsLabel->setText(text);
     updateActions();
 }
@@ -393,14 +429,22 @@ void ReviewPage::noteArchivedModels(const std::map<std::string, std::string> &st
     // Entries queued by a version that is Archived now: their labels still count, but the queue reflects a model no
     // longer in use. Said on the page (and in the Queued by column), never silently kept.
     QStringList parts;
+    QString name;
     for (const auto &[key, stage] : stages)
-        if (stage == "Archived")
+        if (stage == "Archived") {
             parts << QString::fromStdString(key);
-    m_archivedNote = parts.isEmpty()
+            name = QString::fromStdString(key.substr(0, key.rfind(':')));
+        }
+    const int entries = m_model->archivedCount();
+    m_archivedNote = parts.isEmpty() || entries == 0
                          ? QString()
-                         : tr("queued by %1, Archived now: rescore with the current model (pipewright score --model "
-                              "NAME@Production) to refresh the queue")
-                               .arg(parts.join(QStringLiteral(", ")));
+                         : tr("%1 queued by %2, Archived now: their predictions come from a model no longer in use. "
+                              "Rescore with the current one to refresh the queue: pipewright score --model "
+                              "%3@Production --table %4")
+                               .arg(countText(entries, tr("entry"), tr("entries")), parts.join(QStringLiteral(", ")),
+                                    name, m_model->archivedTables().join(QStringLiteral("|")));
+    m_archivedText->setText(m_archivedNote);
+    m_archivedBanner->setVisible(!m_archivedNote.isEmpty());
 }
 
 QString ReviewPage::actionText(ReviewAction action, const QString &label, const ReviewActionOutcome &out) const

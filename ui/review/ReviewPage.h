@@ -14,6 +14,7 @@
 #include <functional>
 
 class QAction;
+class QCheckBox;
 class QAbstractItemView;
 class QComboBox;
 class QKeyEvent;
@@ -100,6 +101,10 @@ public:
     QComboBox *filterCombo() const { return m_filter; }
     /** What the page says of the models that queued the entries when one is Archived now (empty: none is). */
     QString archivedNote() const { return m_archivedNote; }
+    /** The bar above the queue that says so (shown only then), with the choice to list the current models' entries. */
+    QWidget *archivedBanner() const { return m_archivedBanner; }
+    /** In the banner: list only the entries queued by versions not Archived (the current queue). */
+    QCheckBox *currentOnlyBox() const { return m_currentOnly; }
     const ReviewCounts &counts() const { return m_counts; }
     /** True while decisions are being written (or wait to be). */
     bool busy() const { return m_busy; }
@@ -121,6 +126,7 @@ private:
     void addExchangeActions(QToolBar *bar);
     void buildQueueViews();
     QWidget *buildSidePanel();
+    QWidget *buildArchivedBanner();
     void showSnapshot(ReviewSnapshot snapshot);
     /** The next load of the page's snapshot (run by m_loader), or none without a workspace. */
     SnapshotLoader<ReviewSnapshot>::Job loadJob();
@@ -174,6 +180,9 @@ private:
     QComboBox *m_labelCombo;
     QComboBox *m_filter;
     QString m_archivedNote;
+    QWidget *m_archivedBanner;
+    QLabel *m_archivedText;
+    QCheckBox *m_currentOnly;
     QListView *m_grid;
     QStackedWidget *m_stack;
     ConfidenceHistogramView *m_histogram;

@@ -68,16 +68,58 @@ void ReviewQueueModel::setFilter(Filter filter)
 
 void ReviewQueueModel::setModelStages(std::map<std::string, std::string> stages)
 {
+    if (m_hideArchived && stages != m_stages) { // which entries are left out changes
+        beginResetModel();
+        m_stages = std::move(stages);
+        rebuild();
+        endResetModel();
+        return;
+    }
     m_stages = std::move(stages);
     if (!m_items.empty())
         Q_EMIT dataChanged(index(0, ModelColumn), index(rowCount() - 1, ModelColumn));
+}
+
+void ReviewQueueModel::setHideArchived(bool hide)
+{
+    if (hide == m_hideArchived)
+        return;
+    beginResetModel();
+    m_hideArchived = hide;
+    rebuild();
+    endResetModel();
+}
+
+bool ReviewQueueModel::isArchived(const review::ReviewItem &item) const
+{
+    const auto stage = m_stages.find(modelKey(item.model, item.modelVersion));
+    return stage != m_stages.end() && stage->second == "Archived";
+}
+
+int ReviewQueueModel::archivedCount() const
+{
+    int n = 0;
+    for (const review::ReviewItem &i : m_all)
+        n += isArchived(i);
+    return n;
+}
+
+QStringList ReviewQueueModel::archivedTables() const
+{
+    QStringList tables;
+    for (const review::ReviewItem &i : m_all)
+        if (isArchived(i) && !tables.contains(QString::fromStdString(i.table)))
+            tables << QString::fromStdString(i.table);
+    tables.sort();
+    return tables;
 }
 
 void ReviewQueueModel::rebuild()
 {
     m_items.clear();
     for (const review::ReviewItem &i : m_all)
-        if (m_filter == Filter::All || (m_filter == Filter::Labeled) == !i.currentLabel.empty())
+        if ((m_filter == Filter::All || (m_filter == Filter::Labeled) == !i.currentLabel.empty())
+            && !(m_hideArchived && isArchived(i)))
             m_items.push_back(i);
     m_rowsByKey.clear();
     m_rowById.clear();

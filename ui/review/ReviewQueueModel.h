@@ -57,6 +57,13 @@ public:
     /** Lists only the entries `filter` keeps (a reset). */
     void setFilter(Filter filter);
     Filter filter() const { return m_filter; }
+    /** Leaves out (or lists again) the entries queued by a model version Archived now (setModelStages()). */
+    void setHideArchived(bool hide);
+    bool hideArchived() const { return m_hideArchived; }
+    /** Entries of the queue (listed or not) queued by a model version Archived now. */
+    int archivedCount() const;
+    /** The tables of those entries, sorted. */
+    QStringList archivedTables() const;
     /** Entries of the queue, listed or not. */
     int totalCount() const { return int(m_all.size()); }
     /** The stage of each queuing model version now, by "model:version" (an Archived one is shown as such). */
@@ -74,6 +81,7 @@ public:
 
 private:
     void thumbnailReady(const QString &key);
+    bool isArchived(const review::ReviewItem &item) const;
     /** m_items from m_all by the filter, and the indexes. */
     void rebuild();
 
@@ -82,6 +90,7 @@ private:
     std::vector<review::ReviewItem> m_all; // the whole open queue, as loaded
     std::vector<review::ReviewItem> m_items; // the entries listed
     Filter m_filter = Filter::All;
+    bool m_hideArchived = false;
     std::map<std::string, std::string> m_stages;
     QHash<QString, QList<int>> m_rowsByKey; // thumbnail key -> rows
     QHash<std::int64_t, int> m_rowById;
