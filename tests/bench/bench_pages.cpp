@@ -670,6 +670,7 @@ struct ScrollFigures
     double firstMs = 0;
     int visible = 0;
     std::vector<double> screens;
+    double firstStallMs = 0, scrollStallMs = 0; // the GUI thread's longest stall in each
 };
 
 // The first screen after `start` (setWorkspace or a filter), then `screens` scrolls by one viewport each.
@@ -677,6 +678,8 @@ ScrollFigures browse(ui::ImagesPage &page, GridWatch &watch, const std::function
 {
     ScrollFigures f;
     QListView *view = page.view();
+    StallWatch stalls;
+    stalls.start();
     const auto t0 = Clock::now();
     start();
     if (!spinUntil([&] { return watch.screenReady(t0, &f.visible); }, 30000)) {
@@ -684,6 +687,8 @@ ScrollFigures browse(ui::ImagesPage &page, GridWatch &watch, const std::function
         return f;
     }
     f.firstMs = ms(t0, Clock::now());
+    f.firstStallMs = stalls.longest();
+    stalls.start();
     QScrollBar *bar = view->verticalScrollBar();
     for (int s = 0; s < screens; ++s) {
         const auto t1 = Clock::now();
@@ -705,6 +710,7 @@ ScrollFigures browse(ui::ImagesPage &page, GridWatch &watch, const std::function
         }
         f.screens.push_back(ms(t1, Clock::now()));
     }
+    f.scrollStallMs = stalls.longest();
     return f;
 }
 
@@ -744,13 +750,14 @@ BrowseFloors browseFloors(const std::string &wsRoot, const catalog::ImageFilter 
 void printBrowse(const char *regime, const ScrollFigures &s, const BrowseFloors &floor, bool &allPass)
 {
     std::printf("Images page, %s\n", regime);
-    std::printf("  first screen (%d cells) painted         %8.1f ms\n", s.visible, s.firstMs);
+    std::printf("  first screen (%d cells) painted         %8.1f ms  (the GUI thread's longest stall %.0f ms)\n",
+                s.visible, s.firstMs, s.firstStallMs);
     std::printf("    floor: 1 page of rows + 1 screen of thumbnails decoded %6.1f ms (%.1f + %.1f)  ratio %.1fx\n",
                 floor.pageMs + floor.screenMs, floor.pageMs, floor.screenMs,
                 s.firstMs / (floor.pageMs + floor.screenMs));
     const double med = median(s.screens), worst = maximum(s.screens);
-    std::printf("  each further screen (%zu scrolls)        %8.1f ms median, %.1f ms max\n", s.screens.size(), med,
-                worst);
+    std::printf("  each further screen (%zu scrolls)        %8.1f ms median, %.1f ms max (longest GUI stall %.0f ms)\n",
+                s.screens.size(), med, worst, s.scrollStallMs);
     std::printf("    floor: 1 screen of thumbnails decoded %8.1f ms  ratio %.1fx\n", floor.screenMs,
                 med / floor.screenMs);
     const bool first = s.firstMs > 0 && s.firstMs <= 1000, further = !s.screens.empty() && med <= 100;
