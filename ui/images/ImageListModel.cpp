@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QFuture>
 #include <QPixmap>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
@@ -18,7 +19,11 @@ namespace pw::ui {
 
 namespace {
 constexpr int kThumbnailSide = 256;
-constexpr int kIconCacheEntries = 2000;
+// Icons kept for the rows on screen and around them, by size: a 28 px image grows to 252 px (254 KB), and 2,000 of
+// those were half a gigabyte.
+constexpr qsizetype kIconCacheBytes = 64 * 1024 * 1024;
+// The model's own pool: a page fetch and a thumbnail batch can run side by side.
+constexpr int kPoolThreads = 2;
 // The most rows one query brings (fetchUpTo() after a jump of the scroll bar far past the fetched rows).
 constexpr int kMaxFetch = 20000;
 
@@ -31,9 +36,12 @@ struct Page
 
 ImageListModel::ImageListModel(QObject *parent)
     : QAbstractListModel(parent)
+    , m_pool(new QThreadPool(this))
     , m_loader(new ThumbnailLoader(kThumbnailSide, this))
-    , m_icons(kIconCacheEntries)
+    , m_icons(kIconCacheBytes)
 {
+    m_pool->setMaxThreadCount(kPoolThreads);
+    m_loader->setThreadPool(m_pool);
     // Queued: the loader can announce a thumbnail from inside data() (a continuation run at once), and a model must
     // not emit dataChanged from data().
     connect(m_loader, &ThumbnailLoader::thumbnailReady, this, &ImageListModel::thumbnailReady, Qt::QueuedConnection);
@@ -112,29 +120,29 @@ void ImageListModel::fetch(int limit)
     const catalog::ImageFilter filter = m_filter;
     const std::optional<catalog::Cursor> cursor = m_cursor;
     const int generation = m_generation;
-    whenFinished(this, QtConcurrent::run([root, filter, cursor, limit] {
-                     Page page;
-                     try {
-                         // One connection per query: a connection is never shared between threads.
-                         const auto db = store::Workspace::open(root).openCatalog();
-                         page.rows = catalog::queryImages(*db, filter, cursor, limit);
-                     } catch (const std::exception &e) {
-                         page.error = QString::fromStdString(e.what());
-                     }
-                     return page;
-                 }),
-                 [this, generation, limit](const Page &page) {
-                     if (generation != m_generation)
-                         return; // another query since
-                     m_fetching = false;
-                     if (!page.error.isEmpty()) {
-                         m_atEnd = true;
-                         Q_EMIT pageLoaded(page.error);
-                         return;
-                     }
-                     append(page.rows, int(page.rows.size()) < limit);
-                     Q_EMIT pageLoaded({});
-                 });
+    const auto read = [root, filter, cursor, limit] {
+        Page page;
+        try {
+            // One connection per query: a connection is never shared between threads.
+            const auto db = store::Workspace::open(root).openCatalog();
+            page.rows = catalog::queryImages(*db, filter, cursor, limit);
+        } catch (const std::exception &e) {
+            page.error = QString::fromStdString(e.what());
+        }
+        return page;
+    };
+    whenFinished(this, QtConcurrent::run(m_pool, read), [this, generation, limit](const Page &page) {
+        if (generation != m_generation)
+            return; // another query since
+        m_fetching = false;
+        if (!page.error.isEmpty()) {
+            m_atEnd = true;
+            Q_EMIT pageLoaded(page.error);
+            return;
+        }
+        append(page.rows, int(page.rows.size()) < limit);
+        Q_EMIT pageLoaded({});
+    });
 }
 
 void ImageListModel::append(std::vector<catalog::ImageRow> rows, bool atEnd)
@@ -193,7 +201,7 @@ QVariant ImageListModel::data(const QModelIndex &index, int role) const
             return role == ThumbnailLoadedRole ? QVariant(false) : QVariant();
         auto *icon = new QIcon(QPixmap::fromImage(*image));
         const QIcon copy = *icon;
-        m_icons.insert(key, icon);
+        m_icons.insert(key, icon, std::max<qsizetype>(1, image->sizeInBytes()));
         return role == ThumbnailLoadedRole ? QVariant(true) : QVariant(copy);
     }
     case PathRole: return QString::fromStdString(r->path);

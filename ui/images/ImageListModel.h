@@ -16,6 +16,8 @@
 #include <optional>
 #include <vector>
 
+class QThreadPool;
+
 namespace pw::ui {
 
 class ThumbnailLoader;
@@ -75,8 +77,11 @@ private:
     std::vector<catalog::ImageRow> m_rows;
     std::optional<catalog::Cursor> m_cursor;
     QHash<QString, QList<int>> m_rowsOfKey; // thumbnail key -> rows showing it
+    // The pages and the thumbnails are read on this pool, not the global one: the first screen never waits behind
+    // a page's counts or another page's load (seconds each on a table of a million images).
+    QThreadPool *m_pool;
     ThumbnailLoader *m_loader;
-    mutable QCache<QString, QIcon> m_icons;
+    mutable QCache<QString, QIcon> m_icons; // cost: bytes
     QSize m_itemSize;
     int m_total = 0; // placeholder rows up to here (0: total not known)
     int m_pageSize = 200;

@@ -43,6 +43,7 @@ struct Counts
 {
     std::map<std::string, std::int64_t> counts;
     QString error;
+    bool skipped = false; // a newer count was asked for before this one started
 };
 
 struct Tables
@@ -82,7 +83,7 @@ Tables readTables(const std::string &root, const std::string &shown, const std::
             t.tables.emplace_back(name, 0);
         const bool known = std::any_of(t.tables.begin(), t.tables.end(),
                                        [&](const auto &entry) { return entry.first == shown || entry.first == last; });
-        if (known)
+        if (known || t.tables.size() < 2) // one table is the one to open: no need to know its size
             return t;
         store::Statement count(*db, "SELECT count(*) FROM images WHERE table_name = ?");
         for (auto &entry : t.tables) {
@@ -228,6 +229,10 @@ void ImagesPage::connectWidgets()
     connect(m_sort, &QComboBox::currentIndexChanged, this, apply);
     connect(m_size, &QSlider::valueChanged, this, &ImagesPage::setThumbnailSide);
     connect(m_model, &ImageListModel::pageLoaded, this, [this](const QString &error) {
+        if (m_countsAfterPage) {
+            m_countsAfterPage = false;
+            loadCounts(m_model->filter());
+        }
         if (!error.isEmpty()) {
             m_status->setText(tr("Cannot list the images: %1").arg(error));
             return;
@@ -399,7 +404,16 @@ void ImagesPage::applyFilter(bool reload)
     if (m_keepPath.isEmpty())
         m_detail->showImage({}, {}, {});
     m_model->setQuery(m_root, f);
-    loadCounts(f);
+    // The counts read every image of the filter (seconds on a table of a million): they start once the first page
+    // is in, so that the first screen does not share the CPU with them. A count still running for an older filter
+    // is let go.
+    if (m_model->isFetching()) {
+        m_countsAfterPage = true;
+        m_latestCounts->store(++m_countsGeneration);
+    } else {
+        m_countsAfterPage = false;
+        loadCounts(f);
+    }
 }
 
 void ImagesPage::reselectKept()
@@ -422,10 +436,12 @@ void ImagesPage::reselectKept()
 void ImagesPage::loadCounts(const catalog::ImageFilter &filter)
 {
     const int generation = ++m_countsGeneration;
+    m_latestCounts->store(generation);
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([root, filter] {
+    whenFinished(this, QtConcurrent::run([root, filter, generation, latest = m_latestCounts] {
                      Counts c;
-                     if (filter.table.empty())
+                     c.skipped = latest->load() != generation;
+                     if (filter.table.empty() || c.skipped)
                          return c;
                      try {
                          const auto db = store::Workspace::open(root).openCatalog();

@@ -8,6 +8,9 @@
 #include "core/catalog/ImageQuery.h"
 #include "ui/Page.h"
 
+#include <atomic>
+#include <memory>
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -78,6 +81,9 @@ private:
     QString m_root;
     QString m_keepPath; // the image to select again once a reload lists it
     int m_countsGeneration = 0;
+    // The newest count asked for, read by counts waiting in the pool: an older one is skipped before it starts.
+    std::shared_ptr<std::atomic<int>> m_latestCounts = std::make_shared<std::atomic<int>>(0);
+    bool m_countsAfterPage = false; // counts wait for the first page of the listing (applyFilter)
     int m_tablesGeneration = 0;
     bool m_settingFilter = false;
     QTabWidget *m_tabs;

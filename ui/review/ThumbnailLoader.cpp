@@ -8,6 +8,7 @@
 
 #include <QFuture>
 #include <QImageReader>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <filesystem>
@@ -75,7 +76,8 @@ void ThumbnailLoader::startBatch()
     const int generation = m_generation;
     // whenFinished: the continuation runs from the event loop on this thread, and dies with the loader (a page
     // closed while a batch loads).
-    whenFinished(this, QtConcurrent::run([root, batch, side] { return load(root, batch, side); }),
+    QThreadPool *pool = m_pool ? m_pool : QThreadPool::globalInstance();
+    whenFinished(this, QtConcurrent::run(pool, [root, batch, side] { return load(root, batch, side); }),
                  [this, generation](const std::vector<std::pair<QString, QImage>> &images) {
                      if (generation != m_generation)
                          return; // another workspace since

@@ -12,6 +12,8 @@
 
 #include <vector>
 
+class QThreadPool;
+
 namespace pw::ui {
 
 class ThumbnailLoader : public QObject
@@ -23,6 +25,9 @@ public:
 
     void setWorkspace(const QString &root);
     int side() const { return m_side; }
+    /** Loads on `pool` (not owned; it must outlive the loader) instead of the global pool: a view whose thumbnails
+     *  must not wait behind other background work (a count of a whole table) gets a pool of its own. */
+    void setThreadPool(QThreadPool *pool) { m_pool = pool; }
 
     /** The thumbnail of `key` if loaded (a null image when it could not be), else nullptr and a load queued. */
     const QImage *thumbnail(const QString &key, const std::string &contentHash, const std::string &path);
@@ -53,6 +58,7 @@ private:
     QSet<QString> m_queued;
     bool m_loading = false;
     int m_generation = 0; // a new workspace drops what an older batch brings
+    QThreadPool *m_pool = nullptr; // nullptr: the global pool
 };
 
 } // namespace pw::ui
