@@ -323,7 +323,7 @@ void tst_Export::onnxGivesTheWorkersProbabilities()
     compareOpenCv(file, j, m_imagesNpy, expected);
     const Result r = python("onnx", {"onnx", file});
     if (r.exitCode == -2)
-        QSKIP("/usr/bin/python3 has no onnx (packaging/install-deps.sh installs python3-onnx)");
+        QFAIL("/usr/bin/python3 has no onnx: run packaging/install-deps.sh (it installs python3-onnx)");
     QVERIFY2(r.exitCode == 0, r.err.constData());
 }
 
@@ -347,7 +347,7 @@ void tst_Export::pytorchLoadsIntoTheModule()
     const QString probs = m_imagesNpy + ".fashion.probabilities.npy";
     const Result r = python("torch", {"pytorch", file, saveJson(file + ".json", j), m_imagesNpy, probs});
     if (r.exitCode == -2)
-        QSKIP("/usr/bin/python3 has no torch (packaging/install-deps.sh installs python3-torch)");
+        QFAIL("/usr/bin/python3 has no torch: run packaging/install-deps.sh (it installs python3-torch)");
     QVERIFY2(r.exitCode == 0, r.err.constData());
     qInfo() << "torch.load + module vs pipewright-worker predict:" << r.out.trimmed();
 }
@@ -360,7 +360,7 @@ void tst_Export::safetensorsHoldsTheSameTensors()
     QVERIFY(!exportAs("fashion:1", "pytorch", pt).isEmpty());
     const Result r = python("torch", {"safetensors", st, pt, saveJson(st + ".json", j)});
     if (r.exitCode == -2)
-        QSKIP("/usr/bin/python3 has no torch (packaging/install-deps.sh installs python3-torch)");
+        QFAIL("/usr/bin/python3 has no torch: run packaging/install-deps.sh (it installs python3-torch)");
     QVERIFY2(r.exitCode == 0, r.err.constData());
 }
 
@@ -407,7 +407,7 @@ void tst_Export::torchvisionModels()
     QCOMPARE(j.value("preprocessing").toObject().value("eval_resize").toInt(), 73);
     const Result checked = python("onnx", {"onnx", onnx});
     if (checked.exitCode == -2)
-        QSKIP("/usr/bin/python3 has no onnx (packaging/install-deps.sh installs python3-onnx)");
+        QFAIL("/usr/bin/python3 has no onnx: run packaging/install-deps.sh (it installs python3-onnx)");
     QVERIFY2(checked.exitCode == 0, checked.err.constData());
     if (openCv)
         compareOpenCv(onnx, j, npy, expected);
@@ -415,7 +415,7 @@ void tst_Export::torchvisionModels()
     const Result r = python("torchvision",
                             {"pytorch", pt, saveJson(pt + ".json", j), npy, npy + "." + name + ".probabilities.npy"});
     if (r.exitCode == -2)
-        QSKIP("/usr/bin/python3 has no torchvision (packaging/install-deps.sh installs python3-torchvision)");
+        QFAIL("/usr/bin/python3 has no torchvision: run packaging/install-deps.sh (it installs python3-torchvision)");
     QVERIFY2(r.exitCode == 0, r.err.constData());
     qInfo() << "torchvision" << model << "vs pipewright-worker predict:" << r.out.trimmed();
 }

@@ -88,7 +88,7 @@ void tst_LargeJpeg::initTestCase()
 {
     const auto &sources = demo::photoSources();
     if (!QFile::exists(QString::fromStdString(sources.front().path)))
-        QSKIP("mate-backgrounds is not installed (run packaging/install-deps.sh)");
+        QFAIL("mate-backgrounds is not installed: run packaging/install-deps.sh");
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
     // Four photographs, three 12-megapixel JPEGs each: landscape, mirrored and gray, portrait.

@@ -146,7 +146,7 @@ void tst_DemoPhotos::cliWritesTheTestSplit()
     if (!photosInstalled()) {
         QCOMPARE(p.exitCode(), 1); // a clear failure naming the package
         QVERIFY2(err.contains("apt-get install mate-backgrounds"), qPrintable(err));
-        QSKIP("mate-backgrounds is not installed (run packaging/install-deps.sh)");
+        QFAIL("mate-backgrounds is not installed: run packaging/install-deps.sh");
     }
     QVERIFY2(p.exitCode() == 0, qPrintable(err));
     const QJsonObject o = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
@@ -167,7 +167,7 @@ void tst_DemoPhotos::cliWritesTheTestSplit()
 void tst_DemoPhotos::cropsShowTheirPhotograph()
 {
     if (m_cliOut.isEmpty() || !QFile::exists(m_cliOut + "/000.aqua/00000.jpg"))
-        QSKIP("needs the crops of cliWritesTheTestSplit");
+        QFAIL("cliWritesTheTestSplit wrote no crops (this case reads them)");
     const auto &sources = demo::photoSources();
     for (int i = 0; i < 24; ++i) {
         const int k = i % 12;
@@ -205,7 +205,7 @@ void tst_DemoPhotos::cropsShowTheirPhotograph()
 void tst_DemoPhotos::sameBytesOnEveryRun()
 {
     if (m_cliOut.isEmpty() || !QFile::exists(m_cliOut + "/000.aqua/00000.jpg"))
-        QSKIP("needs the crops of cliWritesTheTestSplit");
+        QFAIL("cliWritesTheTestSplit wrote no crops (this case reads them)");
     const QString again = m_dir.filePath("again");
     std::int64_t last = -1;
     const auto set = demo::writePhotoSet(again.toStdString(), "test", 24, demo::photoSources(),
@@ -238,7 +238,7 @@ void tst_DemoPhotos::sameBytesOnEveryRun()
 void tst_DemoPhotos::ingestsWithOneLabelPerPhotograph()
 {
     if (m_cliOut.isEmpty() || !QFile::exists(m_cliOut + "/000.aqua/00000.jpg"))
-        QSKIP("needs the crops of cliWritesTheTestSplit");
+        QFAIL("cliWritesTheTestSplit wrote no crops (this case reads them)");
     const auto ws = store::Workspace::open(m_dir.filePath("ws").toStdString());
     ingest::IngestOptions o;
     o.source = m_cliOut.toStdString();
