@@ -6,13 +6,13 @@
 #include "core/data/Npy.h"
 #include "core/data/Shards.h"
 #include "core/ingest/ContentHash.h"
+#include "core/score/Scoring.h"
 #include "core/store/FileIo.h"
 
 #include <QTemporaryDir>
 
 #include <algorithm>
 #include <filesystem>
-#include <numeric>
 #include <stdexcept>
 
 namespace pw::score {
@@ -41,16 +41,11 @@ std::vector<data::ImageRef> hashFiles(const std::vector<std::string> &files, std
     return refs;
 }
 
-std::vector<ClassProbability> topOf(const float *p, const std::vector<std::string> &classes, std::size_t k)
+std::vector<ClassProbability> topOf(const float *p, const std::vector<std::string> &classes, int k)
 {
-    std::vector<std::size_t> order(classes.size());
-    std::iota(order.begin(), order.end(), std::size_t(0));
-    k = std::min(k, order.size());
-    std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(k), order.end(),
-                      [&](std::size_t a, std::size_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
     std::vector<ClassProbability> top;
-    for (std::size_t i = 0; i < k; ++i)
-        top.push_back({classes[order[i]], double(p[order[i]])});
+    for (int c : topKIndices(p, classes.size(), k)) // the order scoring's top5 has
+        top.push_back({classes[std::size_t(c)], double(p[c])});
     return top;
 }
 

@@ -133,21 +133,28 @@ bool inReviewSample(const std::string &path, double fraction, std::uint64_t seed
     return double(h >> 11) / 9007199254740992.0 < fraction; // 53 bits / 2^53
 }
 
-std::string topKJson(const float *p, const std::vector<std::string> &classes, int k, int *best)
+std::vector<int> topKIndices(const float *p, std::size_t classes, int k)
 {
-    std::vector<int> order(classes.size());
+    std::vector<int> order(classes);
     std::iota(order.begin(), order.end(), 0);
     k = std::min<int>(k, int(order.size()));
     std::partial_sort(order.begin(), order.begin() + k, order.end(),
                       [&](int a, int b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+    order.resize(std::size_t(k));
+    return order;
+}
+
+std::string topKJson(const float *p, const std::vector<std::string> &classes, int k, int *best)
+{
+    const std::vector<int> order = topKIndices(p, classes.size(), k);
     if (best)
         *best = order.empty() ? -1 : order.front();
     std::string out = "[";
     char buf[32];
-    for (int i = 0; i < k; ++i) {
+    for (std::size_t i = 0; i < order.size(); ++i) {
         out += i ? ",{\"label\":" : "{\"label\":";
-        appendJsonString(out, classes[std::size_t(order[std::size_t(i)])]);
-        std::snprintf(buf, sizeof buf, ",\"probability\":%.6g}", double(p[order[std::size_t(i)]]));
+        appendJsonString(out, classes[std::size_t(order[i])]);
+        std::snprintf(buf, sizeof buf, ",\"probability\":%.6g}", double(p[order[i]]));
         out += buf;
     }
     return out + "]";

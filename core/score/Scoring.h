@@ -157,6 +157,9 @@ std::int64_t countBelowThreshold(store::Database &db, const std::string &table, 
 /** True when `path` falls in the seeded review sample of share `fraction`. */
 bool inReviewSample(const std::string &path, double fraction, std::uint64_t seed);
 
+/** The indices of the `k` most probable of `classes` probabilities, most probable first (ties: lower index first). */
+std::vector<int> topKIndices(const float *probabilities, std::size_t classes, int k);
+
 /** Writes `[{"label": ..., "probability": ...}, ...]` for the `k` most probable of `probabilities`. */
 std::string topKJson(const float *probabilities, const std::vector<std::string> &classes, int k, int *best = nullptr);
 
