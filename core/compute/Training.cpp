@@ -613,23 +613,24 @@ void predictFile(const std::string &modelPath, const std::string &imagesNpy, con
                 QString::fromStdString(imagesNpy),
                 "--out",
                 n > 1 ? partPattern : out.absoluteFilePath()};
-    QStringList partFiles;
+    QStringList partFiles; // rank r's probabilities, when split
+    for (int r = 0; n > 1 && r < n; ++r)
+        partFiles << QString(partPattern).replace("%r", QString::number(r));
     if (n > 1)
         job.args << "--by-rank";
-    for (int r = 0; r < n && n > 1; ++r)
-        partFiles << QString(partPattern).replace("%r", QString::number(r));
     job.inputs = {QString::fromStdString(modelPath), QString::fromStdString(imagesNpy)};
     job.outputDir = out.absolutePath();
-    if (n > 1)
+    job.outputs = {out.fileName()};
+    if (n > 1) {
+        job.outputs.clear();
         for (const QString &f : partFiles)
             job.outputs << QFileInfo(f).fileName();
-    else
-        job.outputs = {out.fileName()};
+    }
     job.transientInputs = {QString::fromStdString(imagesNpy)}; // the model file stays: the next scoring reuses it
     job.removeJobDir = true;
-    const auto events = onEvent ? onEvent : std::function<void(const QJsonObject &)>();
-    const WorkerExit exit = target.isSlurm() ? slurm::runJob(target, job, parts, events, cancel)
-                                             : runWorkerOn(target, job, events, cancel);
+    // runWorkerOn runs a Slurm job of one task; a split prediction needs the job's shape.
+    const WorkerExit exit = target.isSlurm() ? slurm::runJob(target, job, parts, onEvent, cancel)
+                                             : runWorkerOn(target, job, onEvent, cancel);
     const std::string where = target.isLocal() ? std::string() : " on " + target.name;
     if (exit.cancelled)
         throw std::runtime_error("prediction with '" + modelPath + "'" + where + " was cancelled");
