@@ -28,17 +28,6 @@ QColor runStatusColor(const std::string &status)
     return QColor(0x75, 0x75, 0x75); // KILLED, or anything newer
 }
 
-std::string shownStatus(const RunRow &run)
-{
-    if (run.info.status != "RUNNING")
-        return run.info.status;
-    const auto state = run.tags.find("slurm_state");
-    const bool waiting = state != run.tags.end()
-                         && (state->second == "PENDING" || state->second == "REQUEUED"
-                             || state->second == "REQUEUE_HOLD" || state->second == "CONFIGURING");
-    return waiting ? "QUEUED" : run.info.status;
-}
-
 namespace {
 
 QString tagText(const RunRow &run, const char *key)
@@ -48,6 +37,15 @@ QString tagText(const RunRow &run, const char *key)
 }
 
 } // namespace
+
+std::string shownStatus(const RunRow &run)
+{
+    if (run.info.status != "RUNNING")
+        return run.info.status;
+    const QString state = tagText(run, "slurm_state");
+    const bool waiting = state == "PENDING" || state == "REQUEUED" || state == "REQUEUE_HOLD" || state == "CONFIGURING";
+    return waiting ? "QUEUED" : run.info.status;
+}
 
 std::int64_t runDurationMs(const track::RunInfo &run)
 {
