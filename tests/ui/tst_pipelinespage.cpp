@@ -93,6 +93,15 @@ QByteArray trainEvaluatePipeline()
 }
 
 // The line edit of a form field (the field itself, or the one inside it: a combo's, a row with a picker).
+// What a field's completer offers now, in its order.
+QStringList completionsOf(QCompleter *completer)
+{
+    QStringList offered;
+    for (int r = 0; r < completer->completionModel()->rowCount(); ++r)
+        offered << completer->completionModel()->index(r, 0).data().toString();
+    return offered;
+}
+
 QLineEdit *lineEditOf(QWidget *field)
 {
     if (auto *edit = qobject_cast<QLineEdit *>(field))
@@ -759,9 +768,7 @@ void tst_PipelinesPage::upstreamOutputsAreOffered()
     QCompleter *completer = run->completer();
     QTRY_VERIFY(completer->popup()->isVisible());
     QCOMPARE(completer->completionModel()->index(0, 0).data().toString(), QString("{{tasks.train.run_id}}"));
-    QStringList offered;
-    for (int r = 0; r < completer->completionModel()->rowCount(); ++r)
-        offered << completer->completionModel()->index(r, 0).data().toString();
+    const QStringList offered = completionsOf(completer);
     QVERIFY2(!offered.contains("{{tasks.evaluate.run_id}}"), qPrintable(offered.join(' '))); // not its own
     QTest::keyClick(completer->popup(), Qt::Key_Down);
     QTest::keyClick(completer->popup(), Qt::Key_Return);
@@ -771,10 +778,7 @@ void tst_PipelinesPage::upstreamOutputsAreOffered()
     run->selectAll();
     QTest::keyClicks(run, "val_");
     QTRY_VERIFY(completer->popup()->isVisible());
-    offered.clear();
-    for (int r = 0; r < completer->completionModel()->rowCount(); ++r)
-        offered << completer->completionModel()->index(r, 0).data().toString();
-    QCOMPARE(offered, (QStringList{"{{tasks.train.val_accuracy}}", "{{tasks.train.val_loss}}"}));
+    QCOMPARE(completionsOf(completer), (QStringList{"{{tasks.train.val_accuracy}}", "{{tasks.train.val_loss}}"}));
     QTest::keyClick(completer->popup(), Qt::Key_Escape);
 }
 
