@@ -2,6 +2,7 @@
 // events on stdout. Configured by flags only; depends on libtorch and the C++ standard library.
 #include "core/train/ModelZoo.h"
 #include "core/train/Trainer.h"
+#include "core/train/detail/Distributed.h"
 #include "core/train/detail/Export.h"
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <unistd.h>
@@ -210,16 +212,10 @@ int runTrain(int argc, char **argv)
 // each task), and "%r" in --out made the rank, so that the ranks write beside each other.
 bool byRank(pw::train::PredictOptions &o)
 {
-    const char *rank = std::getenv("RANK");
-    const char *world = std::getenv("WORLD_SIZE");
-    char *end = nullptr;
-    const long r = rank ? std::strtol(rank, &end, 10) : -1;
-    const bool rankOk = rank && *rank && !*end;
-    const long w = world ? std::strtol(world, &end, 10) : -1;
-    if (!rankOk || !world || !*world || *end || w < 1 || r < 0 || r >= w) {
-        std::cerr << "pipewright-worker predict: --by-rank needs RANK and WORLD_SIZE in the environment (0 <= RANK < "
-                     "WORLD_SIZE); they are '"
-                  << (rank ? rank : "") << "' and '" << (world ? world : "") << "'\n";
+    try {
+        std::tie(o.part, o.parts) = pw::train::detail::readRankAndWorld("pipewright-worker predict --by-rank");
+    } catch (const std::invalid_argument &e) {
+        std::cerr << e.what() << "\n";
         return false;
     }
     const auto at = o.outPath.find("%r");
@@ -227,9 +223,7 @@ bool byRank(pw::train::PredictOptions &o)
         std::cerr << "pipewright-worker predict: --by-rank needs %r in --out (each rank writes its own file)\n";
         return false;
     }
-    o.outPath.replace(at, 2, std::to_string(r));
-    o.part = int(r);
-    o.parts = int(w);
+    o.outPath.replace(at, 2, std::to_string(o.part));
     return true;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
+#include <tuple>
 #include <thread>
 
 namespace pw::train::detail {
@@ -26,21 +27,21 @@ using Clock = std::chrono::steady_clock;
 // others wait for its decision. A rank that dies closes its connections, which fails the others at once.
 constexpr std::chrono::minutes kCollectiveTimeout{30};
 
-int envInteger(const char *name, int min, int max, const char *fallback = nullptr)
+// A whole number from the environment variable `name`; `who` (the option that reads it) starts the error.
+int envInteger(const std::string &who, const char *name, int min, int max, const char *fallback = nullptr)
 {
     const char *value = std::getenv(name);
     if ((!value || !*value) && fallback)
         value = fallback;
     if (!value || !*value)
-        throw std::invalid_argument(std::string("--distributed: the environment variable ") + name
+        throw std::invalid_argument(who + ": the environment variable " + name
                                     + " is not set (a rank needs RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and "
                                       "MASTER_PORT, as torchrun sets them)");
     char *end = nullptr;
     const long v = std::strtol(value, &end, 10);
     if (end == value || *end != '\0' || v < min || v > max)
-        throw std::invalid_argument(std::string("--distributed: ") + name + "='" + value
-                                    + "' is not a whole number from " + std::to_string(min) + " to "
-                                    + std::to_string(max));
+        throw std::invalid_argument(who + ": " + name + "='" + value + "' is not a whole number from "
+                                    + std::to_string(min) + " to " + std::to_string(max));
     return int(v);
 }
 
@@ -143,18 +144,23 @@ void unflatten(const at::Tensor &flat, const std::vector<at::Tensor> &tensors)
 
 } // namespace
 
+std::pair<int, int> readRankAndWorld(const std::string &who)
+{
+    const int worldSize = envInteger(who, "WORLD_SIZE", 1, 1 << 20);
+    return {envInteger(who, "RANK", 0, worldSize - 1), worldSize};
+}
+
 RankEnvironment readRankEnvironment()
 {
     RankEnvironment e;
-    e.worldSize = envInteger("WORLD_SIZE", 1, 1 << 20);
-    e.rank = envInteger("RANK", 0, e.worldSize - 1);
-    e.localRank = envInteger("LOCAL_RANK", 0, e.worldSize - 1, "0");
+    std::tie(e.rank, e.worldSize) = readRankAndWorld("--distributed");
+    e.localRank = envInteger("--distributed", "LOCAL_RANK", 0, e.worldSize - 1, "0");
     const char *addr = std::getenv("MASTER_ADDR");
     if (!addr || !*addr)
         throw std::invalid_argument("--distributed: the environment variable MASTER_ADDR is not set (the host of rank "
                                     "0, where it serves the rendezvous)");
     e.masterAddr = addr;
-    e.masterPort = envInteger("MASTER_PORT", 1, 65535);
+    e.masterPort = envInteger("--distributed", "MASTER_PORT", 1, 65535);
     return e;
 }
 

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pw::train::detail {
@@ -22,6 +23,12 @@ struct RankEnvironment
     std::string masterAddr;
     int masterPort = 0;
 };
+
+/**
+ * RANK and WORLD_SIZE from the environment (0 <= RANK < WORLD_SIZE); throws std::invalid_argument starting with
+ * `who` (the option that needs them) and naming the variable that is missing or bad.
+ */
+std::pair<int, int> readRankAndWorld(const std::string &who);
 
 /** Reads the rank's environment; throws std::invalid_argument naming a variable that is missing or bad. */
 RankEnvironment readRankEnvironment();
