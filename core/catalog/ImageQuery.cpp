@@ -4,6 +4,7 @@
 
 #include "core/store/Database.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace pw::catalog {
@@ -229,9 +230,24 @@ Sql imageDrivenPage(const ImageFilter &f, std::int64_t asOf, const std::optional
     return q;
 }
 
+// The id below which every image of `table` valid as of `asOf` is known to be scored (0: nothing known). The newest
+// merge's record holds for any later version (no prediction has been added or moved since); for an older version
+// a later merge may have moved predictions past it, so nothing is known there.
+std::int64_t scoredBelow(store::Database &db, const std::string &table, std::int64_t asOf)
+{
+    Statement st(db, "SELECT scored_below FROM prediction_coverage WHERE table_name = ? AND version <= ?");
+    st.bind(1, table).bind(2, asOf);
+    return st.step() ? st.int64(0) : 0;
+}
+
+// The conditions on `i` of an image with no prediction as of the version bound to its '?'.
+constexpr const char *kUnscored = "NOT EXISTS (SELECT 1 FROM predictions q WHERE q.table_name = i.table_name "
+                                  "AND q.path = i.path AND q.version <= ?)";
+
 // Confidence sort, unscored images (key -1, first): images with no prediction as of the version, by id, walked in
-// rowid order so that the page stops at `limit`.
-Sql unscoredPage(const ImageFilter &f, std::int64_t asOf, const std::optional<Cursor> &after, int limit)
+// rowid order from `from` (below it every image is scored: scoredBelow) so that the page stops at `limit`.
+Sql unscoredPage(const ImageFilter &f, std::int64_t asOf, std::int64_t from, const std::optional<Cursor> &after,
+                 int limit)
 {
     Sql q;
     q << "SELECT i.id, i.path, coalesce(i.content_hash, ''), coalesce(i.label, ''), coalesce(i.label_source, ''), "
@@ -239,11 +255,11 @@ Sql unscoredPage(const ImageFilter &f, std::int64_t asOf, const std::optional<Cu
          "coalesce(i.channels, 0), i.size, i.valid_from, NULL, ''\n"
          "  FROM images i NOT INDEXED\n WHERE ";
     imageConditions(q, f, asOf);
-    q << "   AND NOT EXISTS (SELECT 1 FROM predictions q WHERE q.table_name = i.table_name AND q.path = i.path "
-         "AND q.version <= ?)\n";
-    q.arg(asOf);
+    (q << "   AND " << kUnscored << "\n").arg(asOf);
     if (after && after->number == -1.0)
-        (q << "   AND i.id > ?\n").arg(after->id);
+        from = std::max(from, after->id + 1);
+    if (from > 0)
+        (q << "   AND i.id >= ?\n").arg(from);
     (q << " ORDER BY i.id LIMIT ?").arg(std::int64_t(limit));
     return q;
 }
@@ -312,7 +328,9 @@ std::vector<ImageRow> queryImages(store::Database &db, const ImageFilter &filter
     // Unscored images sort first (key -1): they come from their own query, then the scored ones. This relies on
     // confidences being probabilities (>= 0), as every scorer writes them.
     if (!filtersOnPrediction(filter) && (!after || after->number <= -1.0)) {
-        Statement st = unscoredPage(filter, asOf, after, limit).prepare(db);
+        // Rejected files are never scored: the coverage speaks of the table's accepted images only.
+        const std::int64_t from = filter.rejected ? 0 : scoredBelow(db, filter.table, asOf);
+        Statement st = unscoredPage(filter, asOf, from, after, limit).prepare(db);
         readRows(st, rows);
         if (int(rows.size()) == limit)
             return rows;
@@ -323,6 +341,39 @@ std::vector<ImageRow> queryImages(store::Database &db, const ImageFilter &filter
     Statement st = scoredPage(filter, asOf, scoredAfter, limit - int(rows.size())).prepare(db);
     readRows(st, rows);
     return rows;
+}
+
+std::int64_t recordPredictionCoverage(store::Database &db, const std::string &table, std::int64_t version)
+{
+    // The previous record is valid here: this is the newest version, and every merge writes one.
+    std::int64_t from = 0;
+    {
+        Statement prev(db, "SELECT scored_below FROM prediction_coverage WHERE table_name = ?");
+        prev.bind(1, table);
+        if (prev.step())
+            from = prev.int64(0);
+    }
+    // The first unscored image in rowid order (NOT INDEXED: the rowid range is the walk, not an index on the table).
+    std::int64_t below = 0;
+    {
+        Statement first(db, std::string("SELECT i.id FROM images i NOT INDEXED WHERE i.id >= ?1 AND i.table_name = ?2 "
+                                        "AND i.valid_from <= ?3 AND (i.valid_to IS NULL OR i.valid_to > ?3) "
+                                        "AND i.status = 'ok' AND ")
+                                + kUnscored + " ORDER BY i.id LIMIT 1");
+        first.bind(1, from).bind(2, table).bind(3, version).bind(4, version);
+        if (first.step()) {
+            below = first.int64(0);
+        } else {
+            Statement last(db, "SELECT coalesce(max(id), 0) + 1 FROM images");
+            below = last.step() ? last.int64(0) : 1;
+        }
+    }
+    Statement put(db, "INSERT INTO prediction_coverage (table_name, version, scored_below) VALUES (?, ?, ?) "
+                      "ON CONFLICT(table_name) DO UPDATE SET version = excluded.version, "
+                      "scored_below = excluded.scored_below");
+    put.bind(1, table).bind(2, version).bind(3, below);
+    put.exec();
+    return below;
 }
 
 std::map<std::string, std::int64_t> countByLabel(store::Database &db, const ImageFilter &filter)

@@ -64,6 +64,16 @@ Cursor cursorAfter(const ImageRow &row, ImageFilter::Sort sort);
 std::vector<ImageRow> queryImages(store::Database &db, const ImageFilter &filter, const std::optional<Cursor> &after,
                                   int limit);
 
+/**
+ * Records how far `table` is scored as of catalog version `version` (prediction_coverage, migration 10): the
+ * smallest id of an image valid then with no prediction as of `version`, or one past the largest image id when every
+ * image has one. Called by each merge of predictions inside its version's transaction; it walks on from the previous
+ * merge's record (an image scored then stays scored: a merge only adds predictions or moves them to its own version),
+ * so only the images added since are looked at. The confidence sort then starts its search for unscored images
+ * there instead of at the table's first image. Returns the recorded id.
+ */
+std::int64_t recordPredictionCoverage(store::Database &db, const std::string &table, std::int64_t version);
+
 /** Images matching `filter` per label ("" for unlabeled). */
 std::map<std::string, std::int64_t> countByLabel(store::Database &db, const ImageFilter &filter);
 

@@ -156,8 +156,7 @@ std::vector<ReviewItem> ReviewQueue::query(const std::string &where, const std::
         r.modelVersion = st.int64(5);
         r.predicted = st.text(6);
         r.confidence = st.real(7);
-        r.top5Json = st.text(8);
-        for (const QJsonValue &v : QJsonDocument::fromJson(QByteArray::fromStdString(r.top5Json)).array()) {
+        for (const QJsonValue &v : QJsonDocument::fromJson(QByteArray::fromStdString(st.text(8))).array()) {
             const QJsonObject o = v.toObject();
             r.top5.emplace_back(o.value("label").toString().toStdString(), o.value("probability").toDouble());
         }

@@ -51,7 +51,6 @@ struct ReviewItem
     std::string predicted;
     double confidence = 0;
     std::vector<std::pair<std::string, double>> top5; // most probable first
-    std::string top5Json;
     std::string reason;
     std::string state; // pending | labeled | skipped
     std::string label; // when labeled

@@ -2,6 +2,7 @@
 #include "core/score/Scoring.h"
 
 #include "core/catalog/Catalog.h"
+#include "core/catalog/ImageQuery.h"
 #include "core/compute/Targets.h"
 #include "core/compute/Training.h"
 #include "core/data/Npy.h"
@@ -238,6 +239,7 @@ MergeStats mergePredictions(store::Database &db, const MergeOptions &o, const st
                               {"inserted", qint64(stats.inserted)},
                               {"updated", qint64(stats.updated)},
                               {"queued_for_review", qint64(stats.queued)}};
+    catalog::recordPredictionCoverage(db, o.table, stats.version);
     cat.commitVersion(stats.version, QJsonDocument(metrics).toJson(QJsonDocument::Compact).toStdString());
     tx.commit();
     return stats;

@@ -366,6 +366,16 @@ CREATE INDEX images_table_label_added ON images(table_name, label, valid_from, i
 -- Slurm targets (core/compute/Targets): what a target asks of sbatch (partition, time, ...) as a JSON object.
 ALTER TABLE compute_targets ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
 )sql"},
+        {10, R"sql(
+-- How far a table is known to be scored (core/score/Scoring: written by every merge of predictions, read by the
+-- confidence sort of core/catalog/ImageQuery): every image of the table valid as of `version` with status 'ok' and
+-- an id below `scored_below` has a prediction with a version <= `version`. The newest merge's row only.
+CREATE TABLE prediction_coverage (
+    table_name   TEXT PRIMARY KEY,
+    version      INTEGER NOT NULL,
+    scored_below INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
     };
     return migrations;
 }

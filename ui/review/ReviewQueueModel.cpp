@@ -76,7 +76,7 @@ void ReviewQueueModel::setModelStages(std::map<std::string, std::string> stages)
         return;
     }
     m_stages = std::move(stages);
-    if (!m_items.empty())
+    if (!m_rows.empty())
         Q_EMIT dataChanged(index(0, ModelColumn), index(rowCount() - 1, ModelColumn));
 }
 
@@ -116,15 +116,17 @@ QStringList ReviewQueueModel::archivedTables() const
 
 void ReviewQueueModel::rebuild()
 {
-    m_items.clear();
-    for (const review::ReviewItem &i : m_all)
+    m_rows.clear();
+    for (std::size_t n = 0; n < m_all.size(); ++n) {
+        const review::ReviewItem &i = m_all[n];
         if ((m_filter == Filter::All || (m_filter == Filter::Labeled) == !i.currentLabel.empty())
             && !(m_hideArchived && isArchived(i)))
-            m_items.push_back(i);
+            m_rows.push_back(n);
+    }
     m_rowsByKey.clear();
     m_rowById.clear();
-    for (int row = 0; row < int(m_items.size()); ++row) {
-        const review::ReviewItem &i = m_items[std::size_t(row)];
+    for (int row = 0; row < int(m_rows.size()); ++row) {
+        const review::ReviewItem &i = m_all[m_rows[std::size_t(row)]];
         m_rowsByKey[ThumbnailLoader::keyOf(i.contentHash, i.path)].append(row);
         m_rowById.insert(i.id, row);
     }
@@ -136,17 +138,14 @@ void ReviewQueueModel::updateItems(const std::vector<review::ReviewItem> &items)
         for (review::ReviewItem &have : m_all)
             if (have.id == i.id)
                 have = i;
-        const int row = rowOf(i.id);
-        if (row < 0)
-            continue;
-        m_items[std::size_t(row)] = i;
-        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        if (const int row = rowOf(i.id); row >= 0)
+            Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     }
 }
 
 const review::ReviewItem *ReviewQueueModel::item(int row) const
 {
-    return row >= 0 && row < int(m_items.size()) ? &m_items[std::size_t(row)] : nullptr;
+    return row >= 0 && row < int(m_rows.size()) ? &m_all[m_rows[std::size_t(row)]] : nullptr;
 }
 
 int ReviewQueueModel::rowOf(std::int64_t id) const
@@ -162,7 +161,7 @@ void ReviewQueueModel::thumbnailReady(const QString &key)
 
 int ReviewQueueModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_items.size());
+    return parent.isValid() ? 0 : int(m_rows.size());
 }
 
 int ReviewQueueModel::columnCount(const QModelIndex &parent) const
@@ -174,7 +173,7 @@ QVariant ReviewQueueModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const review::ReviewItem &i = m_items[std::size_t(index.row())];
+    const review::ReviewItem &i = m_all[m_rows[std::size_t(index.row())]];
     const int column = index.column();
     switch (role) {
     case Qt::DisplayRole:

@@ -82,13 +82,13 @@ public:
 private:
     void thumbnailReady(const QString &key);
     bool isArchived(const review::ReviewItem &item) const;
-    /** m_items from m_all by the filter, and the indexes. */
+    /** m_rows from m_all by the filter, and the indexes. */
     void rebuild();
 
     ThumbnailLoader *m_thumbnails;
     QString m_root;
     std::vector<review::ReviewItem> m_all; // the whole open queue, as loaded
-    std::vector<review::ReviewItem> m_items; // the entries listed
+    std::vector<std::size_t> m_rows; // the entries listed: their indexes in m_all (a 100,000-entry queue is held once)
     Filter m_filter = Filter::All;
     bool m_hideArchived = false;
     std::map<std::string, std::string> m_stages;

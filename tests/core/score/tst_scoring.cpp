@@ -2,6 +2,7 @@
 // unlabeled images, score (MERGE PREDICTIONS), queue the unsure ones, label some, commit (MERGE LABELS), and
 // the next shard includes them with their human labels. Also export/import round trips and bad input.
 #include "core/catalog/Catalog.h"
+#include "core/catalog/ImageQuery.h"
 #include "core/compute/Training.h"
 #include "core/data/FashionMnist.h"
 #include "core/data/Npy.h"
@@ -53,6 +54,7 @@ private Q_SLOTS:
     void badInput();
     void queueFollowsTheReviewMode_data();
     void queueFollowsTheReviewMode();
+    void confidenceSortFindsEveryUnscoredImage();
     void cliContract();
     void staleScratchFoldersAreRemoved();
 
@@ -713,6 +715,110 @@ void tst_Scoring::queueFollowsTheReviewMode()
     }
     names.sort();
     QCOMPARE(names, queued);
+}
+
+// The confidence sort lists the unscored images first, searching from where the last merge recorded that every
+// image before is scored (prediction_coverage). Checked against a plain search of every image, after each of:
+// a partial merge, an ingest of new images, merges that fill the gaps, and as of an older version.
+void tst_Scoring::confidenceSortFindsEveryUnscoredImage()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    for (int i = 0; i < 6; ++i)
+        QVERIFY(test::writeImage(dir.filePath(QString("src/a/%1.png").arg(i)), 8, 8, 1, 10 + i));
+    const auto ws = store::Workspace::open(dir.filePath("ws").toStdString());
+    ingest::IngestOptions o;
+    o.source = dir.filePath("src").toStdString();
+    o.table = "t";
+    QCOMPARE(ingest::ingest(ws, o).added, 6);
+    auto db = ws.openCatalog();
+    // Image ids and paths in id order (the order the unscored search walks).
+    auto images = [&] {
+        std::vector<std::pair<std::int64_t, std::string>> all;
+        store::Statement st(*db, "SELECT id, path FROM images WHERE table_name = 't' AND valid_to IS NULL ORDER BY id");
+        while (st.step())
+            all.emplace_back(st.int64(0), st.text(1));
+        return all;
+    };
+    auto merge = [&](const std::vector<std::string> &paths) {
+        std::vector<score::PredictionRow> rows;
+        for (const auto &p : paths)
+            rows.push_back({p, "", "a", 0.5 + 0.01 * double(rows.size()), "[]"});
+        score::MergeOptions m;
+        m.table = "t";
+        m.model = "m";
+        m.modelVersion = 1;
+        return score::mergePredictions(*db, m, rows).version;
+    };
+    auto coverage = [&] {
+        store::Statement st(*db, "SELECT scored_below FROM prediction_coverage WHERE table_name = 't'");
+        return st.step() ? st.int64(0) : std::int64_t(-1);
+    };
+    // The unscored images as of `asOf`, by a search of every image (the reference), and as the sort lists them
+    // (its first rows, those without a confidence), read in pages of 2 so that the cursor is used.
+    auto reference = [&](std::int64_t asOf) {
+        std::vector<std::int64_t> ids;
+        store::Statement st(*db, "SELECT i.id FROM images i WHERE i.table_name = 't' AND i.valid_from <= ?1 AND "
+                                 "(i.valid_to IS NULL OR i.valid_to > ?1) AND i.status = 'ok' AND NOT EXISTS (SELECT "
+                                 "1 FROM predictions q WHERE q.table_name = 't' AND q.path = i.path AND "
+                                 "q.version <= ?1) ORDER BY i.id");
+        st.bind(1, asOf);
+        while (st.step())
+            ids.push_back(st.int64(0));
+        return ids;
+    };
+    auto listed = [&](std::optional<std::int64_t> asOf) {
+        catalog::ImageFilter f;
+        f.table = "t";
+        f.sort = catalog::ImageFilter::Sort::Confidence;
+        f.asOfVersion = asOf;
+        std::vector<std::int64_t> ids;
+        std::optional<catalog::Cursor> after;
+        for (;;) {
+            const auto page = catalog::queryImages(*db, f, after, 2);
+            for (const auto &r : page)
+                if (!r.confidence)
+                    ids.push_back(r.id);
+            if (page.size() < 2)
+                break;
+            after = catalog::cursorAfter(page.back(), f.sort);
+        }
+        return ids;
+    };
+    auto latest = [&] { return catalog::Catalog(*db).latestVersion(); };
+
+    auto first = images();
+    QCOMPARE(first.size(), std::size_t(6));
+    // Images 0, 1, 2 and 4 scored: the search starts at image 3.
+    merge({first[0].second, first[1].second, first[2].second, first[4].second});
+    QCOMPARE(coverage(), first[3].first);
+    QCOMPARE(listed({}), reference(latest()));
+    QCOMPARE(listed({}), (std::vector<std::int64_t>{first[3].first, first[5].first}));
+
+    // Two new images in a later version: unscored too, past the recorded id.
+    for (int i = 6; i < 8; ++i)
+        QVERIFY(test::writeImage(dir.filePath(QString("src/a/%1.png").arg(i)), 8, 8, 1, 10 + i));
+    QCOMPARE(ingest::ingest(ws, o).added, 2);
+    const std::int64_t afterIngest = latest();
+    auto all = images();
+    QCOMPARE(all.size(), std::size_t(8));
+    QCOMPARE(listed({}), reference(afterIngest));
+    QCOMPARE(listed({}).size(), std::size_t(4));
+
+    // Images 3, 5 and 6 scored: only 7 is left, and the record says so.
+    merge({all[3].second, all[5].second, all[6].second});
+    QCOMPARE(coverage(), all[7].first);
+    QCOMPARE(listed({}), (std::vector<std::int64_t>{all[7].first}));
+    QCOMPARE(listed({}), reference(latest()));
+    // As of the version before that merge the record does not hold: the four are still listed.
+    QCOMPARE(listed(afterIngest), reference(afterIngest));
+    QCOMPARE(listed(afterIngest).size(), std::size_t(4));
+
+    // Everything scored: the record is one past the last image and nothing is listed without a confidence.
+    merge({all[7].second});
+    QVERIFY(coverage() > all.back().first);
+    QVERIFY(listed({}).empty());
+    QVERIFY(reference(latest()).empty());
 }
 
 void tst_Scoring::badInput()
