@@ -30,6 +30,22 @@ constexpr std::pair<const char *, const char *> kIcons[] = {
     {"keys", "input-keyboard"},
     {"export", "document-save-as"},
     {"import", "document-open"},
+    {"new", "document-new"},
+    {"open", "document-open"},
+    {"save", "document-save"},
+    {"save-as", "document-save-as"},
+    {"undo", "edit-undo"},
+    {"redo", "edit-redo"},
+    {"layout", ""},
+    {"fit", "zoom-fit-best"},
+    {"run", "media-playback-start"},
+    {"run-selected", ""},
+    {"run-to", ""},
+    {"cancel", "process-stop"},
+    {"repair", ""},
+    {"exchange", ""},
+    {"train", ""},
+    {"resume", ""},
 };
 } // namespace
 

@@ -20,9 +20,11 @@
 #include "ui/models/ModelVersionsModel.h"
 #include "ui/models/ModelsPage.h"
 #include "ui/models/TransitionsModel.h"
+#include "ui/pipelines/PipelinesPage.h"
 #include "ui/review/ReviewPage.h"
 #include "ui/review/ReviewQueueModel.h"
 
+#include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QComboBox>
@@ -34,6 +36,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPixmap>
+#include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -42,6 +45,7 @@
 #include <QTest>
 #include <QThread>
 #include <QToolBar>
+#include <QToolButton>
 #include <QWidgetAction>
 
 using namespace pw;
@@ -479,9 +483,10 @@ void tst_WorkbenchPages::navigationAndToolbarsHaveIcons()
     }
     QCOMPARE(int(images.size()), nav->count());
 
-    // The Review and Models toolbars: every action has its icon, shown beside its text.
+    // The Review, Models and Experiments toolbars: every action has its icon, shown beside its text.
     for (ui::Page *page : {static_cast<ui::Page *>(window.page<ui::ReviewPage>()),
-                           static_cast<ui::Page *>(window.page<ui::ModelsPage>())}) {
+                           static_cast<ui::Page *>(window.page<ui::ModelsPage>()),
+                           static_cast<ui::Page *>(window.page<ui::ExperimentsPage>())}) {
         const auto bars = page->findChildren<QToolBar *>();
         QVERIFY(!bars.isEmpty());
         for (QToolBar *bar : bars) {
@@ -491,6 +496,34 @@ void tst_WorkbenchPages::navigationAndToolbarsHaveIcons()
                     QVERIFY2(!a->icon().isNull(), qPrintable(page->pageId() + ": " + a->text()));
         }
     }
+    // The Experiments page's Train…, Resume and Cancel buttons beside its toolbar.
+    for (QAbstractButton *b : window.page<ui::ExperimentsPage>()->findChildren<QAbstractButton *>())
+        if (QStringList{"Train…", "Resume", "Cancel"}.contains(b->text()))
+            QVERIFY2(!b->icon().isNull(), qPrintable("experiments: " + b->text()));
+    // The Pipelines toolbar: every action has an icon, each its own; the file, edit and view actions show it alone
+    // (their names in the tooltips), the run actions and Import/Export beside their names.
+    auto *pipelines = window.page<ui::PipelinesPage>();
+    QToolBar *bar = pipelines->findChild<QToolBar *>();
+    QVERIFY(bar);
+    QSet<qint64> keys;
+    int withText = 0, iconOnly = 0;
+    for (QAction *a : bar->actions()) {
+        if (a->isSeparator())
+            continue;
+        QVERIFY2(!a->icon().isNull(), qPrintable("pipelines: " + a->text()));
+        keys.insert(a->icon().cacheKey());
+        auto *button = qobject_cast<QToolButton *>(bar->widgetForAction(a));
+        QVERIFY2(button, qPrintable(a->text()));
+        const bool runs = a->text().startsWith("Run") || a->text() == "Cancel" || a->text() == "Repair"
+                          || a->text() == "Import/Export";
+        QCOMPARE(button->toolButtonStyle(), runs ? Qt::ToolButtonTextBesideIcon : Qt::ToolButtonIconOnly);
+        if (!runs) // the name shows only in the tooltip
+            QVERIFY2(a->toolTip().contains(a->text().remove(QChar(0x2026))), qPrintable(a->toolTip()));
+        (runs ? withText : iconOnly)++;
+    }
+    QCOMPARE(withText, 6);
+    QVERIFY(iconOnly >= 8);
+    QCOMPARE(int(keys.size()), withText + iconOnly);
 }
 
 void tst_WorkbenchPages::everyPageThroughTheInterface()

@@ -1,6 +1,7 @@
 // The Experiments page; data comes from loadExperimentsSnapshot() on a pool thread.
 #include "ui/experiments/ExperimentsPage.h"
 
+#include "ui/Icons.h"
 #include "ui/PageParts.h"
 #include "ui/experiments/ConfusionHeatMap.h"
 #include "ui/experiments/CurveOverlay.h"
@@ -159,8 +160,13 @@ QHBoxLayout *ExperimentsPage::buildHeader()
     m_tagFilter->setMaximumWidth(220);
     bar->addWidget(m_tagFilter);
     bar->addSeparator();
-    QAction *refresh = bar->addAction(tr("Refresh"), this, &ExperimentsPage::reload);
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    QAction *refresh = bar->addAction(themedIcon("refresh"), tr("Refresh"), this, &ExperimentsPage::reload);
     refresh->setToolTip(tr("Read the runs again (View → Refresh)"));
+    m_trainButton->setIcon(themedIcon("train"));
+    m_resumeButton->setIcon(themedIcon("resume"));
+    m_trainCancel->setIcon(themedIcon("cancel"));
+    m_trainCancel->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     m_trainButton->setToolTip(tr("Train a model on a table of the workspace; the run appears here as it trains"));
     // A training launched here: its progress and a Cancel button, in the header while it runs.
     m_trainProgress->setMaximumWidth(160);

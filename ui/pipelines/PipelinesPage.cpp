@@ -8,6 +8,7 @@
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 #include "core/track/Tracker.h"
+#include "ui/Icons.h"
 #include "ui/dag/Commands.h"
 #include "ui/dag/DagScene.h"
 #include "ui/dag/DagView.h"
@@ -162,17 +163,21 @@ PipelinesPage::~PipelinesPage()
 
 void PipelinesPage::buildActions()
 {
-    auto add = [this](const QString &text, const QKeySequence &key, const QString &tip, auto slot) {
-        QAction *a = m_toolbar->addAction(text);
+    // File, edit and view actions show their icon alone (their names are in the tooltips, with the keys); the run
+    // actions show their names beside their icons (withText below).
+    auto add = [this](const QString &icon, const QString &text, const QKeySequence &key, const QString &tip,
+                      auto slot) {
+        QAction *a = m_toolbar->addAction(themedIcon(icon), text);
         a->setShortcut(key);
         a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        a->setToolTip(key.isEmpty() ? tip : tip + " (" + key.toString(QKeySequence::NativeText) + ")");
+        const QString named = QString(text).remove(QChar(0x2026)) + ": " + tip; // "Save As: Save the pipeline …"
+        a->setToolTip(key.isEmpty() ? named : named + " (" + key.toString(QKeySequence::NativeText) + ")");
         connect(a, &QAction::triggered, this, slot);
         addAction(a);
         return a;
     };
-    add(tr("New"), QKeySequence::New, tr("A new, empty pipeline"), [this] { newPipeline(); });
-    add(tr("Open…"), {}, tr("Open a pipeline file"), [this] {
+    add("new", tr("New"), QKeySequence::New, tr("A new, empty pipeline"), [this] { newPipeline(); });
+    add("open", tr("Open…"), {}, tr("Open a pipeline file"), [this] {
         const QString f = QFileDialog::getOpenFileName(
             this, tr("Open pipeline"), m_ws ? qs(m_ws->pipelinesDir()) : QString(), tr("Pipelines (*.json)"));
         if (!f.isEmpty()) {
@@ -181,40 +186,40 @@ void PipelinesPage::buildActions()
                 QMessageBox::warning(this, tr("Open pipeline"), error);
         }
     });
-    add(tr("Save"), QKeySequence::Save, tr("Save the pipeline"), [this] { saveCurrent(false); });
-    add(tr("Save As…"), QKeySequence::SaveAs, tr("Save the pipeline under another name"),
+    add("save", tr("Save"), QKeySequence::Save, tr("Save the pipeline"), [this] { saveCurrent(false); });
+    add("save-as", tr("Save As…"), QKeySequence::SaveAs, tr("Save the pipeline under another name"),
         [this] { saveCurrent(true); });
     m_toolbar->addSeparator();
     addUndoActions();
-    add(tr("Auto-layout"), QKeySequence(Qt::CTRL | Qt::Key_L), tr("Lay the graph out left to right"), [this] {
+    add("layout", tr("Auto-layout"), QKeySequence(Qt::CTRL | Qt::Key_L), tr("Lay the graph out left to right"), [this] {
         if (PipelineEditor *e = currentEditor())
             e->scene()->autoLayout();
     });
-    add(tr("Fit"), QKeySequence(Qt::CTRL | Qt::Key_0), tr("Fit the graph to the view"), [this] {
+    add("fit", tr("Fit"), QKeySequence(Qt::CTRL | Qt::Key_0), tr("Fit the graph to the view"), [this] {
         if (PipelineEditor *e = currentEditor())
             e->view()->fitToView();
     });
     m_toolbar->addSeparator();
-    m_runAction = add(tr("Run"), runKey(RunScope::All), tr("Run the pipeline"), [this] {
+    m_runAction = add("run", tr("Run"), runKey(RunScope::All), tr("Run the pipeline"), [this] {
         const QString why = run(RunScope::All);
         if (!why.isEmpty())
             QMessageBox::information(this, tr("Run"), why);
     });
-    m_runSelectedAction = add(tr("Run selected"), runKey(RunScope::Selected), tr("Run only the selected tasks"),
+    m_runSelectedAction = add("run-selected", tr("Run selected"), runKey(RunScope::Selected), tr("Run only the selected tasks"),
                               [this] {
                                   const QString why = run(RunScope::Selected);
                                   if (!why.isEmpty())
                                       QMessageBox::information(this, tr("Run selected"), why);
                               });
-    m_runToAction = add(tr("Run to here"), runKey(RunScope::ToHere),
+    m_runToAction = add("run-to", tr("Run to here"), runKey(RunScope::ToHere),
                         tr("Run the selected task and everything upstream of it"), [this] {
                             const QString why = run(RunScope::ToHere);
                             if (!why.isEmpty())
                                 QMessageBox::information(this, tr("Run to here"), why);
                         });
-    m_cancelAction = add(tr("Cancel"), QKeySequence(Qt::Key_Escape | Qt::SHIFT), tr("Cancel the run"),
+    m_cancelAction = add("cancel", tr("Cancel"), QKeySequence(Qt::Key_Escape | Qt::SHIFT), tr("Cancel the run"),
                          [this] { cancelRun(); });
-    m_repairAction = add(tr("Repair"), QKeySequence(Qt::CTRL | Qt::Key_R),
+    m_repairAction = add("repair", tr("Repair"), QKeySequence(Qt::CTRL | Qt::Key_R),
                          tr("Rerun the failed tasks of the run selected in the grid, and everything downstream"),
                          [this] {
                              const QString why = repairSelectedRun();
@@ -225,14 +230,17 @@ void PipelinesPage::buildActions()
     m_repairAction->setEnabled(false);
     m_toolbar->addSeparator();
     addExchangeMenu();
+    for (QAction *a : {m_runAction, m_runSelectedAction, m_runToAction, m_cancelAction, m_repairAction, m_exchangeAction})
+        if (auto *button = qobject_cast<QToolButton *>(m_toolbar->widgetForAction(a)))
+            button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
 }
 
 // Undo and Redo keep their text ("Undo", "Redo") so that the toolbar never shifts; what they would undo or
 // redo is in their tooltips (and the undo history beside the canvas).
 void PipelinesPage::addUndoActions()
 {
-    QAction *undo = m_toolbar->addAction(tr("Undo"));
-    QAction *redo = m_toolbar->addAction(tr("Redo"));
+    QAction *undo = m_toolbar->addAction(themedIcon("undo"), tr("Undo"));
+    QAction *redo = m_toolbar->addAction(themedIcon("redo"), tr("Redo"));
     undo->setObjectName("undoAction");
     redo->setObjectName("redoAction");
     undo->setShortcut(QKeySequence::Undo);
@@ -275,7 +283,7 @@ void PipelinesPage::addExchangeMenu()
          [this] { exportDatabricks(); });
     item(tr("Export image…"), tr("Save the graph as PNG or SVG"), [this] { exportImage(); });
     menu->setToolTipsVisible(true);
-    m_exchangeAction = m_toolbar->addAction(tr("Import/Export"));
+    m_exchangeAction = m_toolbar->addAction(themedIcon("exchange"), tr("Import/Export"));
     m_exchangeAction->setObjectName("exchangeAction");
     m_exchangeAction->setMenu(menu);
     m_exchangeAction->setToolTip(tr("Import a Databricks job; export the pipeline as one, or the graph as an image"));
