@@ -1,6 +1,8 @@
-// Loads a page's snapshot of the workspace on the thread pool, one load at a time: a reload asked for while one
+// Loads a page's snapshot of the workspace on the workbench's pool (workPool()), one load at a time: a reload asked for while one
 // runs follows it. The Catalog, Review, Experiments and Models pages each own one.
 #pragma once
+
+#include "ui/WorkPool.h"
 
 #include <QFutureWatcher>
 #include <QObject>
@@ -21,11 +23,18 @@ public:
      * Job: nothing to load); `show` receives the job's result, moved out, on the GUI thread; `loading` is told
      * when a load starts (true) and when it has been shown (false). The callbacks die with `context`.
      */
+    enum class Priority
+    {
+        Interactive, // workPool()
+        SlowRead // slowReadPool(), at a lower priority: a load nobody looks at yet
+    };
+
     SnapshotLoader(QObject *context, std::function<Job()> prepare, std::function<void(T)> show,
-                   std::function<void(bool)> loading)
+                   std::function<void(bool)> loading, Priority priority = Priority::Interactive)
         : m_prepare(std::move(prepare))
         , m_show(std::move(show))
         , m_loading(std::move(loading))
+        , m_priority(priority)
     {
         QObject::connect(&m_watcher, &QFutureWatcherBase::finished, context, [this] {
             m_show(m_watcher.future().takeResult());
@@ -46,7 +55,13 @@ public:
         if (!job)
             return;
         m_loading(true);
-        m_watcher.setFuture(QtConcurrent::run(std::move(job)));
+        if (m_priority == Priority::SlowRead)
+            m_watcher.setFuture(QtConcurrent::run(slowReadPool(), [job = std::move(job)] {
+                lowerThreadPriority();
+                return job();
+            }));
+        else
+            m_watcher.setFuture(QtConcurrent::run(workPool(), std::move(job)));
     }
 
 private:
@@ -55,6 +70,7 @@ private:
     std::function<void(bool)> m_loading;
     QFutureWatcher<T> m_watcher;
     bool m_queued = false;
+    Priority m_priority;
 };
 
 } // namespace pw::ui

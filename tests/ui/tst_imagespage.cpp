@@ -55,6 +55,7 @@ private Q_SLOTS:
     void listModelFetchesPages();
     void thumbnailsArriveWithoutBlocking();
     void pageShowsBrowseAndCatalogTabs();
+    void catalogTabWaitsForTheFirstPage();
     void pageReadsAheadWhileScrolling();
     void firstClickAfterALabelFilterSelects_data();
     void firstClickAfterALabelFilterSelects();
@@ -405,6 +406,35 @@ void tst_ImagesPage::pageShowsBrowseAndCatalogTabs()
     QVERIFY(browsed.wait(5000));
     QCOMPARE(page.chart()->counts().size(), std::size_t(1));
     QTRY_COMPARE_WITH_TIMEOUT(page.imageModel()->rowCount(), kDogs, 60000);
+}
+
+// Behind the Browse tab, the Catalog tab's load (whole-catalog counts: seconds at a million images) starts only once
+// the listing's first page is in; with the Catalog tab in front it starts at once.
+void tst_ImagesPage::catalogTabWaitsForTheFirstPage()
+{
+    {
+        ui::ImagesPage page;
+        QSignalSpy pages(page.imageModel(), &ui::ImageListModel::pageLoaded);
+        QSignalSpy catalogLoading(page.catalogPage(), &ui::CatalogPage::loadingChanged);
+        QSignalSpy catalogLoaded(page.catalogPage(), &ui::CatalogPage::loaded);
+        page.setWorkspace(m_ws);
+        QCOMPARE(catalogLoading.count(), 0);
+        QVERIFY(catalogLoading.wait(10000));
+        QCOMPARE(catalogLoading.first().first().toBool(), true);
+        QVERIFY2(pages.count() >= 1, "the Catalog tab started loading before the first page of the listing");
+        QVERIFY(catalogLoaded.count() > 0 || catalogLoaded.wait(10000));
+    }
+    {
+        ui::ImagesPage page;
+        page.tabs()->setCurrentWidget(page.catalogPage());
+        QSignalSpy pages(page.imageModel(), &ui::ImageListModel::pageLoaded);
+        QSignalSpy catalogLoading(page.catalogPage(), &ui::CatalogPage::loadingChanged);
+        page.setWorkspace(m_ws);
+        QCOMPARE(catalogLoading.count(), 1); // shown: it loads at once
+        QCOMPARE(pages.count(), 0);
+        QSignalSpy catalogLoaded(page.catalogPage(), &ui::CatalogPage::loaded);
+        QVERIFY(catalogLoaded.wait(10000));
+    }
 }
 
 void tst_ImagesPage::pageReadsAheadWhileScrolling()

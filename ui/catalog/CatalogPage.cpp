@@ -62,7 +62,9 @@ CatalogPage::CatalogPage(QWidget *parent)
     , m_refreshTimer(new QTimer(this))
     , m_loader(
           this, [this] { return loadJob(); }, [this](CatalogSnapshot s) { showSnapshot(std::move(s)); },
-          [this](bool loading) { Q_EMIT loadingChanged(loading); })
+          [this](bool loading) { Q_EMIT loadingChanged(loading); },
+          // Whole-catalog counts (seconds at a million images): behind what the Browse tab shows.
+          SnapshotLoader<CatalogSnapshot>::Priority::SlowRead)
 {
     m_summary->setTextFormat(Qt::PlainText);
     QFont f = m_summary->font();
@@ -101,12 +103,13 @@ CatalogPage::CatalogPage(QWidget *parent)
     m_refreshTimer->start();
 }
 
-void CatalogPage::setWorkspace(const QString &root)
+void CatalogPage::setWorkspace(const QString &root, bool load)
 {
     m_root = root;
     m_shownVersion = -1;
     m_summary->setText(tr("Loading the catalog of %1…").arg(root));
-    reload();
+    if (load)
+        reload();
 }
 
 void CatalogPage::reload()

@@ -25,8 +25,11 @@ class CatalogPage : public QWidget
 public:
     explicit CatalogPage(QWidget *parent = nullptr);
 
-    /** Shows the catalog of the workspace at `root` (loads it in the background). */
-    void setWorkspace(const QString &root);
+    /**
+     * Shows the catalog of the workspace at `root`: loads it in the background, or, with `load` false, says it is
+     * loading and waits for reload() (the Images page starts it once its first screen of thumbnails is in).
+     */
+    void setWorkspace(const QString &root, bool load = true);
     /** Reloads in the background; a reload asked for while one runs follows it. */
     void reload();
 

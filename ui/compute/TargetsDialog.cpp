@@ -4,6 +4,7 @@
 #include "core/compute/Targets.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "ui/WorkPool.h"
 #include "ui/compute/SlurmFields.h"
 #include "ui/images/WhenFinished.h"
 
@@ -275,7 +276,7 @@ void TargetsDialog::testSelected()
     m_status->setStyleSheet({});
     m_status->setText(tr("Testing %1…").arg(name));
     ++m_testing;
-    whenFinished(this, QtConcurrent::run([target] { return compute::testTarget(target); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [target] { return compute::testTarget(target); }),
                  [this, name](const QJsonObject &r) {
                      --m_testing;
                      const QString error = r.value("error").toString();

@@ -3,6 +3,7 @@
 
 #include "ui/Icons.h"
 #include "ui/PageParts.h"
+#include "ui/WorkPool.h"
 #include "ui/experiments/ConfusionHeatMap.h"
 #include "ui/experiments/CurveOverlay.h"
 #include "ui/experiments/MetricChart.h"
@@ -781,7 +782,7 @@ void ExperimentsPage::writeTags(const QString &runId, const std::map<std::string
     const std::string root = m_root.toStdString();
     const std::string run = runId.toStdString();
     // One short write transaction; off the GUI thread all the same (a training may hold the catalog's lock).
-    whenFinished(this, QtConcurrent::run([=] { return writeRunTags(root, run, tags); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [=] { return writeRunTags(root, run, tags); }),
                  [this, runId, tags](const QString &error) {
                      const RunRow *row = m_runsModel->run(runId.toStdString());
                      if (!error.isEmpty()) {
@@ -830,7 +831,7 @@ void ExperimentsPage::showEvaluation(const QString &runId)
     m_evaluate->setEnabled(!m_evaluating);
     const std::string root = m_root.toStdString();
     const std::string run = runId.toStdString();
-    whenFinished(this, QtConcurrent::run([=] { return loadLatestEvaluation(root, run); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [=] { return loadLatestEvaluation(root, run); }),
                  [this, runId](const RunEvaluation &e) {
                      if (runId != m_evalRun)
                          return;
@@ -862,7 +863,7 @@ void ExperimentsPage::askEvaluationTable()
     const std::string trainedOn = run ? run->info.table : std::string();
     // Reading the table names is quick (a few small queries) but still not done on the GUI thread. Held-out tables
     // come first (not the run's training table; the newest first): the dialog's default.
-    whenFinished(this, QtConcurrent::run([=] { return workspaceTables(root, trainedOn); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [=] { return workspaceTables(root, trainedOn); }),
                  [this](const std::vector<std::string> &tables) {
                      QStringList names;
                      for (const std::string &t : tables)
@@ -892,7 +893,7 @@ void ExperimentsPage::evaluateSelected(const QString &table)
     const std::string root = m_root.toStdString();
     const std::string run = runId.toStdString();
     const std::string t = table.toStdString();
-    whenFinished(this, QtConcurrent::run([=] { return evaluateRunOn(root, run, t); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [=] { return evaluateRunOn(root, run, t); }),
                  [this, runId](const RunEvaluation &e) {
                      m_evaluating = false;
                      m_evaluate->setEnabled(true);
@@ -914,7 +915,7 @@ void ExperimentsPage::openTrainDialog()
         return;
     m_trainButton->setEnabled(false);
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([root] { return loadTrainChoices(root); }), [this](const TrainChoices &c) {
+    whenFinished(this, QtConcurrent::run(workPool(), [root] { return loadTrainChoices(root); }), [this](const TrainChoices &c) {
         m_trainButton->setEnabled(!m_training);
         if (!c.error.isEmpty()) {
             showError(this, tr("Train"), tr("Cannot read the workspace: %1").arg(c.error));
@@ -988,7 +989,7 @@ bool ExperimentsPage::launchTraining(const compute::TrainRequest &request, const
     const std::string root = m_root.toStdString();
     const auto cancel = m_trainCancelFlag;
     const std::string resume = resumeRunId.toStdString();
-    m_trainWatcher.setFuture(QtConcurrent::run([this, root, request, cancel, resume] {
+    m_trainWatcher.setFuture(QtConcurrent::run(workPool(), [this, root, request, cancel, resume] {
         // Called on this pool thread for every shard and worker event; per-batch progress is thinned to 10 a second.
         QElapsedTimer sinceProgress;
         compute::TrainObserver observer = [this, sinceProgress](const QJsonObject &event) mutable {

@@ -3,6 +3,7 @@
 
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "ui/WorkPool.h"
 #include "ui/images/WhenFinished.h"
 
 #include <QDesktopServices>
@@ -68,7 +69,7 @@ void ImageDetailPane::showImage(const QString &root, const QString &table, const
         return;
     }
     const std::string r = root.toStdString(), t = table.toStdString(), p = path.toStdString();
-    whenFinished(this, QtConcurrent::run([r, t, p] {
+    whenFinished(this, QtConcurrent::run(workPool(), [r, t, p] {
                      Loaded loaded;
                      try {
                          const auto db = store::Workspace::open(r).openCatalog();

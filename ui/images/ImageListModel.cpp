@@ -22,8 +22,8 @@ constexpr int kThumbnailSide = 256;
 // Icons kept for the rows on screen and around them, by size: a 28 px image grows to 252 px (254 KB), and 2,000 of
 // those were half a gigabyte.
 constexpr qsizetype kIconCacheBytes = 64 * 1024 * 1024;
-// The model's own pool: a page fetch and a thumbnail batch can run side by side.
-constexpr int kPoolThreads = 2;
+// The model's own pool: a page fetch and the thumbnail loader's two batches can run side by side.
+constexpr int kPoolThreads = 3;
 // The most rows one query brings (fetchUpTo() after a jump of the scroll bar far past the fetched rows).
 constexpr int kMaxFetch = 20000;
 

@@ -4,6 +4,7 @@
 #include "core/catalog/Catalog.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "ui/WorkPool.h"
 #include "ui/catalog/CatalogPage.h"
 #include "ui/images/ImageDetailPane.h"
 #include "ui/images/ImageListModel.h"
@@ -228,7 +229,12 @@ void ImagesPage::connectWidgets()
     connect(m_asOf, &QSpinBox::valueChanged, this, apply);
     connect(m_sort, &QComboBox::currentIndexChanged, this, apply);
     connect(m_size, &QSlider::valueChanged, this, &ImagesPage::setThumbnailSide);
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentWidget() == m_catalogPage)
+            loadCatalogTab();
+    });
     connect(m_model, &ImageListModel::pageLoaded, this, [this](const QString &error) {
+        loadCatalogTab();
         if (m_countsAfterPage) {
             m_countsAfterPage = false;
             loadCounts(m_model->filter());
@@ -262,13 +268,17 @@ void ImagesPage::connectWidgets()
 void ImagesPage::setWorkspace(const QString &root)
 {
     m_root = root;
-    m_catalogPage->setWorkspace(root);
+    // The Catalog tab reads the whole catalog (seconds at a million images): behind the Browse tab it waits for the
+    // first page of the listing, so that the first screen does not share the CPU and the disk with it.
+    m_catalogAfterPage = m_tabs->currentWidget() != m_catalogPage;
+    m_catalogPage->setWorkspace(root, !m_catalogAfterPage);
     m_detail->showImage({}, {}, {});
     loadTables();
 }
 
 void ImagesPage::reload()
 {
+    m_catalogAfterPage = false;
     m_catalogPage->reload();
     loadTables();
 }
@@ -312,7 +322,7 @@ void ImagesPage::loadTables()
     const std::string root = m_root.toStdString();
     const std::string shown = m_table->currentText().toStdString();
     const std::string last = QSettings().value(lastTableKey(m_root)).toString().toStdString();
-    whenFinished(this, QtConcurrent::run([root, shown, last] { return readTables(root, shown, last); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [root, shown, last] { return readTables(root, shown, last); }),
                  [this, generation, last](const Tables &t) {
                      if (generation != m_tablesGeneration)
                          return;
@@ -329,7 +339,17 @@ void ImagesPage::loadTables()
                          m_table->setCurrentIndex(d);
                      m_settingFilter = false;
                      applyFilter(true);
+                     if (t.tables.empty()) // nothing to list: no page will come
+                         loadCatalogTab();
                  });
+}
+
+void ImagesPage::loadCatalogTab()
+{
+    if (!m_catalogAfterPage)
+        return;
+    m_catalogAfterPage = false;
+    m_catalogPage->reload();
 }
 
 catalog::ImageFilter ImagesPage::currentFilter() const
@@ -438,7 +458,8 @@ void ImagesPage::loadCounts(const catalog::ImageFilter &filter)
     const int generation = ++m_countsGeneration;
     m_latestCounts->store(generation);
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([root, filter, generation, latest = m_latestCounts] {
+    whenFinished(this, QtConcurrent::run(slowReadPool(), [root, filter, generation, latest = m_latestCounts] {
+                     lowerThreadPriority(); // pages and thumbnails first
                      Counts c;
                      c.skipped = latest->load() != generation;
                      if (filter.table.empty() || c.skipped)

@@ -69,6 +69,8 @@ private:
     void layOut();
     void connectWidgets();
     void loadTables();
+    /** The Catalog tab's first load, if it waits (m_catalogAfterPage). */
+    void loadCatalogTab();
     /** Lists the filter the widgets describe; unless `reload`, only when it differs from the one listed. */
     void applyFilter(bool reload = false);
     /** Selects the row of m_keepPath among the rows fetched so far, once it is there. */
@@ -84,6 +86,7 @@ private:
     // The newest count asked for, read by counts waiting in the pool: an older one is skipped before it starts.
     std::shared_ptr<std::atomic<int>> m_latestCounts = std::make_shared<std::atomic<int>>(0);
     bool m_countsAfterPage = false; // counts wait for the first page of the listing (applyFilter)
+    bool m_catalogAfterPage = false; // so does the Catalog tab's first load, unless it is shown (setWorkspace)
     int m_tablesGeneration = 0;
     bool m_settingFilter = false;
     QTabWidget *m_tabs;

@@ -5,6 +5,7 @@
 #include "core/requests/KeyValues.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "ui/WorkPool.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -157,7 +158,7 @@ bool IngestDialog::start()
     m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
     const auto cancel = m_cancelFlag;
     const std::string root = m_root.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([this, root, options, cancel] {
+    m_watcher.setFuture(QtConcurrent::run(workPool(), [this, root, options, cancel] {
         Outcome out;
         QElapsedTimer sinceProgress; // progress thinned to 10 a second
         try {

@@ -3,6 +3,7 @@
 #include "ui/models/ModelsPage.h"
 
 #include "ui/PageParts.h"
+#include "ui/WorkPool.h"
 #include "ui/models/ModelVersionsModel.h"
 #include "ui/models/PreviewDialog.h"
 #include "ui/models/PromoteDialog.h"
@@ -326,7 +327,7 @@ void ModelsPage::changeSelectedAlias(const QString &alias, bool set)
     const std::string model = v->name;
     const std::int64_t version = v->version;
     const std::string a = alias.toStdString();
-    whenFinished(this, QtConcurrent::run([=] { return changeAlias(root, model, a, version, set); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [=] { return changeAlias(root, model, a, version, set); }),
                  [this, alias, set](const QString &error) {
                      if (!error.isEmpty())
                          showError(this, tr("Alias"), error);
@@ -351,7 +352,7 @@ void ModelsPage::transitionSelected(registry::Stage to)
     const std::string model = v->name;
     const std::int64_t version = v->version;
     const std::string comment = m_comment->text().trimmed().toStdString();
-    whenFinished(this, QtConcurrent::run([=] { return transitionVersion(root, model, version, to, comment); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [=] { return transitionVersion(root, model, version, to, comment); }),
                  [this, model, version, to](const TransitionOutcome &out) {
                      m_busy = false;
                      updateActions();

@@ -2,6 +2,7 @@
 #include "ui/models/PreviewDialog.h"
 
 #include "ui/PageParts.h"
+#include "ui/WorkPool.h"
 #include "ui/images/WhenFinished.h"
 #include "ui/models/PreviewModel.h"
 
@@ -130,7 +131,7 @@ void PreviewDialog::addFiles(const QStringList &files)
     showStatus();
     const registry::ModelVersion model = m_version;
     const std::shared_ptr<std::atomic<bool>> cancel = m_cancel;
-    whenFinished(this, QtConcurrent::run([model, files, cancel] { return runBatch(model, files, cancel.get()); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [model, files, cancel] { return runBatch(model, files, cancel.get()); }),
                  [this, first, count = int(files.size())](const Batch &b) {
                      --m_running;
                      if (b.error.isEmpty())

@@ -6,6 +6,7 @@
 #include "core/requests/KeyValues.h"
 
 #include "ui/PageParts.h"
+#include "ui/WorkPool.h"
 #include "ui/models/ClassComparisonModel.h"
 #include "ui/images/WhenFinished.h"
 
@@ -215,7 +216,7 @@ void PromoteDialog::compare()
     const std::int64_t version = m_version.version;
     const std::string t = table.toStdString();
     auto cancel = m_cancel;
-    whenFinished(this, QtConcurrent::run([=] { return comparePromotion(root, model, version, t, cancel.get()); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [=] { return comparePromotion(root, model, version, t, cancel.get()); }),
                  [this](const PromotionComparison &c) {
                      setBusy(false);
                      showComparison(c);
@@ -332,7 +333,7 @@ void PromoteDialog::transition()
         made = m_comparison->gate;
     setBusy(true);
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([=] { return promoteVersion(root, request, made); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [=] { return promoteVersion(root, request, made); }),
                  [this](const TransitionOutcome &out) {
                      setBusy(false);
                      if (!out.error.isEmpty()) {

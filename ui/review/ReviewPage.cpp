@@ -7,6 +7,7 @@
 #include "core/requests/KeyValues.h"
 
 #include "ui/PageParts.h"
+#include "ui/WorkPool.h"
 #include "ui/review/ConfidenceHistogramView.h"
 #include "ui/review/ReviewKeysDialog.h"
 #include "ui/review/ReviewQueueModel.h"
@@ -582,7 +583,7 @@ void ReviewPage::startNextAction()
     const std::string text = next.label.toStdString();
     const ReviewAction action = next.action;
     const std::vector<std::int64_t> ids = next.ids;
-    whenFinished(this, QtConcurrent::run([=] { return applyReviewAction(root, action, ids, text); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [=] { return applyReviewAction(root, action, ids, text); }),
                  [this, ids, action, label = next.label, advance = next.advanceAfter](const ReviewActionOutcome &out) {
                      m_running.clear();
                      m_model->updateItems(out.changed);
@@ -804,7 +805,7 @@ void ReviewPage::exportQueue(const QString &file, const QString &format)
         return;
     }
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run([root, request] { return exportReviewQueue(root, request); }),
+    whenFinished(this, QtConcurrent::run(workPool(), [root, request] { return exportReviewQueue(root, request); }),
                  [this, file](const ReviewTransferOutcome &out) {
                      if (!out.error.isEmpty()) {
                          showError(this, tr("Export"), out.error);
@@ -820,7 +821,7 @@ void ReviewPage::importLabels(const QString &file)
 {
     const std::string root = m_root.toStdString();
     whenFinished(
-        this, QtConcurrent::run([root, f = file.toStdString()] { return importReviewLabels(root, f); }),
+        this, QtConcurrent::run(workPool(), [root, f = file.toStdString()] { return importReviewLabels(root, f); }),
         [this, file](const ReviewTransferOutcome &out) {
             if (!out.error.isEmpty()) {
                 showError(this, tr("Import"), out.error);
@@ -847,7 +848,7 @@ void ReviewPage::commitLabels()
     updateActions();
     const std::string root = m_root.toStdString();
     whenFinished(
-        this, QtConcurrent::run([root] { return commitReviewLabels(root); }), [this](const ReviewCommitOutcome &out) {
+        this, QtConcurrent::run(workPool(), [root] { return commitReviewLabels(root); }), [this](const ReviewCommitOutcome &out) {
             m_busy = false;
             updateActions();
             if (!out.error.isEmpty()) {

@@ -4,6 +4,7 @@
 #include "core/catalog/ThumbnailStore.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
+#include "ui/WorkPool.h"
 #include "ui/images/WhenFinished.h"
 
 #include <QFuture>
@@ -18,7 +19,9 @@
 namespace pw::ui {
 
 namespace {
-constexpr int kBatchSize = 48;
+// A screen of the Images page (56 cells at 1600x1000) is split over two batches that load side by side.
+constexpr int kBatchSize = 24;
+constexpr int kMaxBatches = 2;
 constexpr qsizetype kCacheBytes = 64 * 1024 * 1024;
 // ThumbnailStore: images up to this side, PNG or JPEG, are their own thumbnails.
 constexpr int kOwnThumbnailSide = 256;
@@ -40,7 +43,7 @@ void ThumbnailLoader::setWorkspace(const QString &root)
     m_queue.clear();
     m_queued.clear();
     ++m_generation;
-    m_loading = false;
+    m_running = 0; // the batches still loading belong to the old generation
 }
 
 QString ThumbnailLoader::keyOf(const std::string &contentHash, const std::string &path)
@@ -62,9 +65,13 @@ const QImage *ThumbnailLoader::thumbnail(const QString &key, const std::string &
 
 void ThumbnailLoader::startBatch()
 {
-    if (m_loading || m_queue.empty())
-        return;
-    m_loading = true;
+    while (m_running < kMaxBatches && !m_queue.empty())
+        startOneBatch();
+}
+
+void ThumbnailLoader::startOneBatch()
+{
+    ++m_running;
     // Most recent requests first: the rows on screen now, not those scrolled past.
     std::vector<Request> batch;
     while (!m_queue.empty() && int(batch.size()) < kBatchSize) {
@@ -76,12 +83,12 @@ void ThumbnailLoader::startBatch()
     const int generation = m_generation;
     // whenFinished: the continuation runs from the event loop on this thread, and dies with the loader (a page
     // closed while a batch loads).
-    QThreadPool *pool = m_pool ? m_pool : QThreadPool::globalInstance();
+    QThreadPool *pool = m_pool ? m_pool : workPool();
     whenFinished(this, QtConcurrent::run(pool, [root, batch, side] { return load(root, batch, side); }),
                  [this, generation](const std::vector<std::pair<QString, QImage>> &images) {
                      if (generation != m_generation)
                          return; // another workspace since
-                     m_loading = false;
+                     --m_running;
                      for (const auto &[key, image] : images) {
                          m_queued.remove(key);
                          m_cache.insert(key, new QImage(image), std::max<qsizetype>(1, image.sizeInBytes()));

@@ -50,15 +50,16 @@ Q_SIGNALS:
 
 private:
     void startBatch();
+    void startOneBatch();
 
     int m_side;
     QString m_root;
     QCache<QString, QImage> m_cache; // cost: bytes
     std::vector<Request> m_queue; // newest last
     QSet<QString> m_queued;
-    bool m_loading = false;
+    int m_running = 0; // batches loading (at most kMaxBatches)
     int m_generation = 0; // a new workspace drops what an older batch brings
-    QThreadPool *m_pool = nullptr; // nullptr: the global pool
+    QThreadPool *m_pool = nullptr; // nullptr: workPool()
 };
 
 } // namespace pw::ui

@@ -3,6 +3,7 @@
 
 #include "core/demo/Demo.h"
 #include "core/store/Workspace.h"
+#include "ui/WorkPool.h"
 
 #include <QDir>
 #include <QFileDialog>
@@ -189,7 +190,7 @@ bool WelcomePage::createDemo(const QString &root)
     QPointer<WelcomePage> self(this);
     const std::string path = m_demoRoot.toStdString();
     auto cancel = m_cancel;
-    m_watcher.setFuture(QtConcurrent::run([self, path, cancel]() -> QString {
+    m_watcher.setFuture(QtConcurrent::run(workPool(), [self, path, cancel]() -> QString {
         // Only step changes and whole per-mille steps are posted: an ingest reports every file.
         std::string lastStep;
         qint64 lastPermille = -1;
