@@ -1,5 +1,5 @@
-// Loads a page's snapshot of the workspace on the workbench's pool (workPool()), one load at a time: a reload asked for while one
-// runs follows it. The Catalog, Review, Experiments and Models pages each own one.
+// Loads a page's snapshot of the workspace on the workbench's pool (workPool()), one load at a time: a reload asked for
+// while one runs follows it. The Catalog, Review, Experiments and Models pages each own one.
 #pragma once
 
 #include "ui/WorkPool.h"

@@ -915,33 +915,34 @@ void ExperimentsPage::openTrainDialog()
         return;
     m_trainButton->setEnabled(false);
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run(workPool(), [root] { return loadTrainChoices(root); }), [this](const TrainChoices &c) {
-        m_trainButton->setEnabled(!m_training);
-        if (!c.error.isEmpty()) {
-            showError(this, tr("Train"), tr("Cannot read the workspace: %1").arg(c.error));
-            return;
-        }
-        if (c.tables.empty()) {
-            showError(this, tr("Train"), tr("The workspace has no table to train on: ingest images first."));
-            return;
-        }
-        m_trainDialog = new TrainDialog(c.tables, c.experiments, c.targets, this, c.slurmTargets);
-        m_trainDialog->setAttribute(Qt::WA_DeleteOnClose);
-        // Start from the experiment the page shows, and from its table when there is an "images" one or not.
-        compute::TrainRequest defaults;
-        defaults.table = std::find(c.tables.begin(), c.tables.end(), defaults.table) != c.tables.end()
-                             ? defaults.table
-                             : c.tables.front();
-        if (const QString e = m_experiment->currentData().toString(); !e.isEmpty())
-            defaults.experiment = e.toStdString();
-        m_trainDialog->setRequest(defaults);
-        connect(m_trainDialog, &QDialog::accepted, this, [this] {
-            if (m_trainDialog)
-                startTraining(m_trainDialog->request());
+    whenFinished(
+        this, QtConcurrent::run(workPool(), [root] { return loadTrainChoices(root); }), [this](const TrainChoices &c) {
+            m_trainButton->setEnabled(!m_training);
+            if (!c.error.isEmpty()) {
+                showError(this, tr("Train"), tr("Cannot read the workspace: %1").arg(c.error));
+                return;
+            }
+            if (c.tables.empty()) {
+                showError(this, tr("Train"), tr("The workspace has no table to train on: ingest images first."));
+                return;
+            }
+            m_trainDialog = new TrainDialog(c.tables, c.experiments, c.targets, this, c.slurmTargets);
+            m_trainDialog->setAttribute(Qt::WA_DeleteOnClose);
+            // Start from the experiment the page shows, and from its table when there is an "images" one or not.
+            compute::TrainRequest defaults;
+            defaults.table = std::find(c.tables.begin(), c.tables.end(), defaults.table) != c.tables.end()
+                                 ? defaults.table
+                                 : c.tables.front();
+            if (const QString e = m_experiment->currentData().toString(); !e.isEmpty())
+                defaults.experiment = e.toStdString();
+            m_trainDialog->setRequest(defaults);
+            connect(m_trainDialog, &QDialog::accepted, this, [this] {
+                if (m_trainDialog)
+                    startTraining(m_trainDialog->request());
+            });
+            connect(m_trainDialog, &QObject::destroyed, this, [this] { m_trainDialog = nullptr; });
+            m_trainDialog->open();
         });
-        connect(m_trainDialog, &QObject::destroyed, this, [this] { m_trainDialog = nullptr; });
-        m_trainDialog->open();
-    });
 }
 
 bool ExperimentsPage::startTraining(const compute::TrainRequest &request)

@@ -69,21 +69,24 @@ void ImageDetailPane::showImage(const QString &root, const QString &table, const
         return;
     }
     const std::string r = root.toStdString(), t = table.toStdString(), p = path.toStdString();
-    whenFinished(this, QtConcurrent::run(workPool(), [r, t, p] {
-                     Loaded loaded;
-                     try {
-                         const auto db = store::Workspace::open(r).openCatalog();
-                         loaded.detail = catalog::imageDetail(*db, t, p);
-                     } catch (const std::exception &e) {
-                         loaded.error = QString::fromStdString(e.what());
-                     }
-                     QImageReader reader(QString::fromStdString(p));
-                     const QSize size = reader.size();
-                     if (size.isValid() && std::max(size.width(), size.height()) > kLargeSide)
-                         reader.setScaledSize(size.scaled(kLargeSide, kLargeSide, Qt::KeepAspectRatio));
-                     loaded.image = reader.read();
-                     return loaded;
-                 }),
+    whenFinished(this,
+                 QtConcurrent::run(workPool(),
+                                   [r, t, p] {
+                                       Loaded loaded;
+                                       try {
+                                           const auto db = store::Workspace::open(r).openCatalog();
+                                           loaded.detail = catalog::imageDetail(*db, t, p);
+                                       } catch (const std::exception &e) {
+                                           loaded.error = QString::fromStdString(e.what());
+                                       }
+                                       QImageReader reader(QString::fromStdString(p));
+                                       const QSize size = reader.size();
+                                       if (size.isValid() && std::max(size.width(), size.height()) > kLargeSide)
+                                           reader.setScaledSize(
+                                               size.scaled(kLargeSide, kLargeSide, Qt::KeepAspectRatio));
+                                       loaded.image = reader.read();
+                                       return loaded;
+                                   }),
                  [this, generation](const Loaded &loaded) {
                      if (generation == m_generation)
                          show(loaded);

@@ -458,20 +458,22 @@ void ImagesPage::loadCounts(const catalog::ImageFilter &filter)
     const int generation = ++m_countsGeneration;
     m_latestCounts->store(generation);
     const std::string root = m_root.toStdString();
-    whenFinished(this, QtConcurrent::run(slowReadPool(), [root, filter, generation, latest = m_latestCounts] {
-                     lowerThreadPriority(); // pages and thumbnails first
-                     Counts c;
-                     c.skipped = latest->load() != generation;
-                     if (filter.table.empty() || c.skipped)
-                         return c;
-                     try {
-                         const auto db = store::Workspace::open(root).openCatalog();
-                         c.counts = catalog::countByLabel(*db, filter);
-                     } catch (const std::exception &e) {
-                         c.error = QString::fromStdString(e.what());
-                     }
-                     return c;
-                 }),
+    whenFinished(this,
+                 QtConcurrent::run(slowReadPool(),
+                                   [root, filter, generation, latest = m_latestCounts] {
+                                       lowerThreadPriority(); // pages and thumbnails first
+                                       Counts c;
+                                       c.skipped = latest->load() != generation;
+                                       if (filter.table.empty() || c.skipped)
+                                           return c;
+                                       try {
+                                           const auto db = store::Workspace::open(root).openCatalog();
+                                           c.counts = catalog::countByLabel(*db, filter);
+                                       } catch (const std::exception &e) {
+                                           c.error = QString::fromStdString(e.what());
+                                       }
+                                       return c;
+                                   }),
                  [this, generation, filter](const Counts &c) {
                      if (generation != m_countsGeneration)
                          return;

@@ -352,7 +352,8 @@ void ModelsPage::transitionSelected(registry::Stage to)
     const std::string model = v->name;
     const std::int64_t version = v->version;
     const std::string comment = m_comment->text().trimmed().toStdString();
-    whenFinished(this, QtConcurrent::run(workPool(), [=] { return transitionVersion(root, model, version, to, comment); }),
+    whenFinished(this,
+                 QtConcurrent::run(workPool(), [=] { return transitionVersion(root, model, version, to, comment); }),
                  [this, model, version, to](const TransitionOutcome &out) {
                      m_busy = false;
                      updateActions();

@@ -131,7 +131,8 @@ void PreviewDialog::addFiles(const QStringList &files)
     showStatus();
     const registry::ModelVersion model = m_version;
     const std::shared_ptr<std::atomic<bool>> cancel = m_cancel;
-    whenFinished(this, QtConcurrent::run(workPool(), [model, files, cancel] { return runBatch(model, files, cancel.get()); }),
+    whenFinished(this,
+                 QtConcurrent::run(workPool(), [model, files, cancel] { return runBatch(model, files, cancel.get()); }),
                  [this, first, count = int(files.size())](const Batch &b) {
                      --m_running;
                      if (b.error.isEmpty())

@@ -216,7 +216,8 @@ void PromoteDialog::compare()
     const std::int64_t version = m_version.version;
     const std::string t = table.toStdString();
     auto cancel = m_cancel;
-    whenFinished(this, QtConcurrent::run(workPool(), [=] { return comparePromotion(root, model, version, t, cancel.get()); }),
+    whenFinished(this,
+                 QtConcurrent::run(workPool(), [=] { return comparePromotion(root, model, version, t, cancel.get()); }),
                  [this](const PromotionComparison &c) {
                      setBusy(false);
                      showComparison(c);

@@ -205,8 +205,8 @@ void PipelinesPage::buildActions()
         if (!why.isEmpty())
             QMessageBox::information(this, tr("Run"), why);
     });
-    m_runSelectedAction = add("run-selected", tr("Run selected"), runKey(RunScope::Selected), tr("Run only the selected tasks"),
-                              [this] {
+    m_runSelectedAction = add("run-selected", tr("Run selected"), runKey(RunScope::Selected),
+                              tr("Run only the selected tasks"), [this] {
                                   const QString why = run(RunScope::Selected);
                                   if (!why.isEmpty())
                                       QMessageBox::information(this, tr("Run selected"), why);
@@ -230,7 +230,8 @@ void PipelinesPage::buildActions()
     m_repairAction->setEnabled(false);
     m_toolbar->addSeparator();
     addExchangeMenu();
-    for (QAction *a : {m_runAction, m_runSelectedAction, m_runToAction, m_cancelAction, m_repairAction, m_exchangeAction})
+    for (QAction *a :
+         {m_runAction, m_runSelectedAction, m_runToAction, m_cancelAction, m_repairAction, m_exchangeAction})
         if (auto *button = qobject_cast<QToolButton *>(m_toolbar->widgetForAction(a)))
             button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
 }

@@ -848,7 +848,8 @@ void ReviewPage::commitLabels()
     updateActions();
     const std::string root = m_root.toStdString();
     whenFinished(
-        this, QtConcurrent::run(workPool(), [root] { return commitReviewLabels(root); }), [this](const ReviewCommitOutcome &out) {
+        this, QtConcurrent::run(workPool(), [root] { return commitReviewLabels(root); }),
+        [this](const ReviewCommitOutcome &out) {
             m_busy = false;
             updateActions();
             if (!out.error.isEmpty()) {
