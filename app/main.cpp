@@ -2,6 +2,7 @@
 #include "app/cli/Cli.h"
 #include "core/store/Workspace.h"
 #include "ui/MainWindow.h"
+#include "ui/WorkPool.h"
 #include "ui/pipelines/PipelinesPage.h"
 
 #include <QApplication>
@@ -73,6 +74,7 @@ static int runGui(int argc, char **argv)
             return pw::cli::kUsage;
         }
     }
+    pw::ui::configureWorkbenchProcess();
     pw::ui::MainWindow window;
     if (parser.isSet("screenshot") || parser.isSet("size"))
         window.resize(size);

@@ -1,5 +1,7 @@
-// The workbench's background thread pool (see WorkPool.h).
+// The workbench's background thread pools and process settings (see WorkPool.h).
 #include "ui/WorkPool.h"
+
+#include "core/store/Database.h"
 
 #include <QCoreApplication>
 #include <QPointer>
@@ -39,6 +41,11 @@ QThreadPool *slowReadPool()
         pool->setMaxThreadCount(2);
     }
     return pool;
+}
+
+void configureWorkbenchProcess()
+{
+    store::setConnectionMmapBytes(std::int64_t(64) << 20);
 }
 
 void lowerThreadPriority()

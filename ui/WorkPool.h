@@ -21,6 +21,13 @@ QThreadPool *workPool();
  */
 QThreadPool *slowReadPool();
 
+/**
+ * What a workbench process sets before it opens a workspace: SQLite connections with a 64 MiB memory map instead of
+ * 256 MiB (store::setConnectionMmapBytes), since the workbench holds several at once. Called by the workbench's main
+ * and by the benchmarks that measure its pages.
+ */
+void configureWorkbenchProcess();
+
 /** Lowers the calling thread's priority (Linux: nice 10 for this thread alone); once lowered it stays so. */
 void lowerThreadPriority();
 

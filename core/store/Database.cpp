@@ -3,6 +3,8 @@
 
 #include "core/store/FileIo.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 
 #include <sqlite3.h>
@@ -11,11 +13,18 @@ namespace pw::store {
 
 namespace {
 
+std::atomic<std::int64_t> g_mmapBytes{std::int64_t(256) << 20};
+
 // Below this many free bytes, an I/O error is taken for a full disk: SQLite reports the failed allocation of
 // its -shm file as a plain I/O error, without the errno reaching the connection.
 constexpr std::int64_t kNearlyFullBytes = 1 << 20;
 
 } // namespace
+
+void setConnectionMmapBytes(std::int64_t bytes)
+{
+    g_mmapBytes = std::max<std::int64_t>(0, bytes);
+}
 
 Database::Database(const std::string &path, int busyTimeoutMs)
     : m_path(path)
@@ -38,7 +47,7 @@ Database::Database(const std::string &path, int busyTimeoutMs)
         // A page cache big enough for the indexes of a large ingest (allocated only as used), and
         // memory-mapped reads instead of a pread and a copy per page.
         exec("PRAGMA cache_size=-65536");
-        exec("PRAGMA mmap_size=268435456");
+        exec("PRAGMA mmap_size=" + std::to_string(g_mmapBytes.load()));
     } catch (...) {
         sqlite3_close_v2(m_db);
         m_db = nullptr;

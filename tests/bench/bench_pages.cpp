@@ -43,6 +43,7 @@
 #include "ui/experiments/RunsModel.h"
 #include "ui/images/ImageListModel.h"
 #include "ui/images/ImagesPage.h"
+#include "ui/WorkPool.h"
 #include "ui/review/ReviewPage.h"
 #include "ui/review/ReviewQueueModel.h"
 #include "ui/review/ReviewSnapshot.h"
@@ -866,6 +867,7 @@ int main(int argc, char **argv)
     std::vector<char *> original(argv, argv + argc + 1); // for the fresh process after generating
     const int imageCount = takeImagesArgument(argc, argv);
     QApplication app(argc, argv);
+    ui::configureWorkbenchProcess(); // as the workbench's main does
     std::setvbuf(stdout, nullptr, _IOLBF, 0); // progress lines as they come, also into a file
     if (argc < 2) {
         std::fprintf(stderr,

@@ -1,5 +1,6 @@
 // The workbench's background pools (ui/WorkPool): a page's load never occupies Qt's global pool (which Qt's raster
 // painting waits on), and the slow reads run at a lower priority.
+#include "core/store/Database.h"
 #include "ui/SnapshotLoader.h"
 #include "ui/WorkPool.h"
 
@@ -7,6 +8,7 @@
 #include <QFutureWatcher>
 #include <QSemaphore>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
@@ -26,6 +28,7 @@ private Q_SLOTS:
     void loadsLeaveTheGlobalPoolFree_data();
     void loadsLeaveTheGlobalPoolFree();
     void slowReadsRunAtALowerPriority();
+    void workbenchConnectionsMapLess();
 };
 
 void tst_WorkPool::loadsLeaveTheGlobalPoolFree_data()
@@ -93,6 +96,22 @@ void tst_WorkPool::slowReadsRunAtALowerPriority()
     QCOMPARE(niceOf(ui::slowReadPool(), true), std::max(own, 10));
     QCOMPARE(niceOf(ui::workPool(), false), own); // the interactive pool's threads keep the process's priority
     QCOMPARE(getpriority(PRIO_PROCESS, id_t(gettid())), own); // and so does this one
+}
+
+// The workbench's connections map 64 MiB of a database file, not 256 MiB: several are open at once and each map's
+// resident pages count in its memory.
+void tst_WorkPool::workbenchConnectionsMapLess()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    auto mmapOf = [&] {
+        store::Database db(dir.filePath("t.db").toStdString());
+        store::Statement st(db, "PRAGMA mmap_size");
+        return st.step() ? st.int64(0) : -1;
+    };
+    QCOMPARE(mmapOf(), std::int64_t(256) << 20);
+    ui::configureWorkbenchProcess();
+    QCOMPARE(mmapOf(), std::int64_t(64) << 20);
 }
 
 QTEST_MAIN(tst_WorkPool)
