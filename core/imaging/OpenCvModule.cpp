@@ -65,8 +65,7 @@ int reducedFlag(int scale)
 // `longest`: the longer side of the image at full size (`image` may be a reduced decode of it).
 void makeThumbnail(const cv::Mat &image, int longest, ProbeResult &r)
 {
-    const bool webFriendly = r.format == "png" || r.format == "jpeg";
-    if (longest <= pw::ingest::kThumbnailMaxSide && webFriendly) {
+    if (pw::ingest::fileIsOwnThumbnail(r.format, longest)) {
         // Small enough already, in a format every viewer reads: the file is its own thumbnail.
         r.thumbnailIsFile = true;
         r.thumbFormat = r.format;

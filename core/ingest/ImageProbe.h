@@ -9,6 +9,15 @@ namespace pw::ingest {
 
 inline constexpr int kThumbnailMaxSide = 256;
 
+/**
+ * A PNG or JPEG ("png", "jpeg") whose longest side is at most kThumbnailMaxSide is its own thumbnail: ingest stores
+ * none for it (thumbnails.db has no entry), and a viewer reads the file. `longestSide` <= 0: unknown, not such a file.
+ */
+inline bool fileIsOwnThumbnail(const std::string &format, int longestSide)
+{
+    return longestSide > 0 && longestSide <= kThumbnailMaxSide && (format == "png" || format == "jpeg");
+}
+
 struct ProbeResult
 {
     bool ok = false;

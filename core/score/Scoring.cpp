@@ -253,7 +253,8 @@ ConfidenceHistogram confidenceHistogram(store::Database &db, const std::string &
     catalog::Catalog(db).checkTable(table);
     // One prediction per (table, path, model version): binned in SQL, the images never leave the database.
     store::Statement st(db, "SELECT min(max(CAST(p.confidence * ?4 AS INTEGER), 0), ?4 - 1) AS bin, count(*) "
-                            "FROM predictions p JOIN images i ON i.table_name = p.table_name AND i.path = p.path AND "
+                            "FROM predictions p INDEXED BY predictions_model JOIN images i ON i.table_name = "
+                            "p.table_name AND i.path = p.path AND "
                             "i.valid_to IS NULL AND i.status = 'ok' WHERE p.table_name = ?1 AND p.model_name = ?2 "
                             "AND p.model_version = ?3 GROUP BY bin");
     st.bind(1, table).bind(2, model).bind(3, modelVersion).bind(4, bins);

@@ -376,6 +376,13 @@ CREATE TABLE prediction_coverage (
     scored_below INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+        {11, R"sql(
+-- One model version's predictions of a table, by path, with their confidence: the Review page's confidence histogram
+-- (core/score/Scoring's confidenceHistogram) and a merge's counts read this index alone instead of every
+-- prediction row of the table, and look the images up in path order, as images_current holds them (at a million
+-- images 17 s before; 11 s with the confidence before the path).
+CREATE INDEX predictions_model ON predictions(table_name, model_name, model_version, path, confidence);
+)sql"},
     };
     return migrations;
 }

@@ -15,8 +15,10 @@
 #include "ui/images/ImageListModel.h"
 #include "ui/images/ImagesPage.h"
 #include "ui/images/LabelCountChart.h"
+#include "ui/review/ThumbnailLoader.h"
 
 #include <QAbstractItemModelTester>
+#include <QBuffer>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -56,6 +58,7 @@ private Q_SLOTS:
     void thumbnailsArriveWithoutBlocking();
     void pageShowsBrowseAndCatalogTabs();
     void catalogTabWaitsForTheFirstPage();
+    void ownThumbnailsSkipTheStore();
     void pageReadsAheadWhileScrolling();
     void firstClickAfterALabelFilterSelects_data();
     void firstClickAfterALabelFilterSelects();
@@ -434,6 +437,39 @@ void tst_ImagesPage::catalogTabWaitsForTheFirstPage()
         QCOMPARE(pages.count(), 0);
         QSignalSpy catalogLoaded(page.catalogPage(), &ui::CatalogPage::loaded);
         QVERIFY(catalogLoaded.wait(10000));
+    }
+}
+
+// A small PNG or JPEG is its own thumbnail (thumbnails.db never holds one): a request that says so reads the file
+// without asking the store. Shown with a store entry planted for the file's hash: asked, the store's (red) image
+// comes back; not asked, the file's.
+void tst_ImagesPage::ownThumbnailsSkipTheStore()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath("small.png");
+    QImage blue(8, 8, QImage::Format_RGB32);
+    blue.fill(Qt::blue);
+    QVERIFY(blue.save(file));
+    const auto ws = store::Workspace::open(dir.filePath("ws").toStdString());
+    {
+        QImage red(8, 8, QImage::Format_RGB32);
+        red.fill(Qt::red);
+        QByteArray bytes;
+        QBuffer buffer(&bytes);
+        QVERIFY(red.save(&buffer, "PNG"));
+        auto db = ws.openThumbnails();
+        store::Statement st(*db, "INSERT INTO thumbnails(content_hash, format, width, height, data) VALUES "
+                                 "('h', 'png', 8, 8, ?)");
+        st.bindBlob(1, reinterpret_cast<const unsigned char *>(bytes.constData()), std::size_t(bytes.size()));
+        st.exec();
+    }
+    for (const bool own : {false, true}) {
+        const ui::ThumbnailLoader::Request r{"k", "h", file.toStdString(), own};
+        const auto images = ui::ThumbnailLoader::load(ws.root(), {r}, 96);
+        QCOMPARE(images.size(), std::size_t(1));
+        QVERIFY(!images.front().second.isNull());
+        QCOMPARE(QColor(images.front().second.pixel(0, 0)), own ? QColor(Qt::blue) : QColor(Qt::red));
     }
 }
 

@@ -1,6 +1,7 @@
 // The image browser's list model (see ImageListModel.h).
 #include "ui/images/ImageListModel.h"
 
+#include "core/ingest/ImageProbe.h"
 #include "core/store/Database.h"
 #include "core/store/Workspace.h"
 #include "ui/images/WhenFinished.h"
@@ -196,7 +197,8 @@ QVariant ImageListModel::data(const QModelIndex &index, int role) const
         if (const QIcon *icon = m_icons.object(key))
             return role == ThumbnailLoadedRole ? QVariant(true) : QVariant(*icon);
         // Not in: queue a load (non-blocking) and show nothing until thumbnailReady.
-        const QImage *image = m_loader->thumbnail(key, r->contentHash, r->path);
+        const QImage *image = m_loader->thumbnail(key, r->contentHash, r->path,
+                                                  ingest::fileIsOwnThumbnail(r->format, std::max(r->width, r->height)));
         if (!image)
             return role == ThumbnailLoadedRole ? QVariant(false) : QVariant();
         auto *icon = new QIcon(QPixmap::fromImage(*image));

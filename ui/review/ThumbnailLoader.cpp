@@ -51,13 +51,14 @@ QString ThumbnailLoader::keyOf(const std::string &contentHash, const std::string
     return QString::fromStdString(contentHash.empty() ? path : contentHash);
 }
 
-const QImage *ThumbnailLoader::thumbnail(const QString &key, const std::string &contentHash, const std::string &path)
+const QImage *ThumbnailLoader::thumbnail(const QString &key, const std::string &contentHash, const std::string &path,
+                                         bool ownThumbnail)
 {
     if (const QImage *image = m_cache.object(key))
         return image;
     if (!m_queued.contains(key) && !m_root.isEmpty()) {
         m_queued.insert(key);
-        m_queue.push_back({key, contentHash, path});
+        m_queue.push_back({key, contentHash, path, ownThumbnail});
         startBatch();
     }
     return nullptr;
@@ -117,7 +118,7 @@ std::vector<std::pair<QString, QImage>> ThumbnailLoader::load(const std::string 
     }
     for (const Request &r : requests) {
         QImage image;
-        if (store && !r.contentHash.empty()) {
+        if (store && !r.contentHash.empty() && !r.ownThumbnail) {
             try {
                 if (const auto t = store->find(r.contentHash))
                     image = QImage::fromData(t->data.data(), int(t->data.size()));

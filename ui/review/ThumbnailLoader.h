@@ -30,7 +30,8 @@ public:
     void setThreadPool(QThreadPool *pool) { m_pool = pool; }
 
     /** The thumbnail of `key` if loaded (a null image when it could not be), else nullptr and a load queued. */
-    const QImage *thumbnail(const QString &key, const std::string &contentHash, const std::string &path);
+    const QImage *thumbnail(const QString &key, const std::string &contentHash, const std::string &path,
+                            bool ownThumbnail = false);
     /** The key the loader files an image under: its content hash, else its path. */
     static QString keyOf(const std::string &contentHash, const std::string &path);
 
@@ -39,6 +40,7 @@ public:
         QString key;
         std::string contentHash;
         std::string path;
+        bool ownThumbnail = false; // the file is its own thumbnail (ingest::fileIsOwnThumbnail): no store lookup
     };
     /** Reads thumbnails of `requests` (any thread): the store's, else the file's, scaled to fit `side`. */
     static std::vector<std::pair<QString, QImage>> load(const std::string &workspaceRoot,
