@@ -77,6 +77,27 @@ bool waitForFile(const QString &path, int ms)
     return true;
 }
 
+/**
+ * Waits up to `ms` milliseconds for process `pid` to be blocked waiting for a flock (a "-> FLOCK" line of
+ * /proc/locks with its pid): from then on, a lock it is granted can only come from a release.
+ */
+bool waitUntilBlockedOnFlock(pid_t pid, int ms)
+{
+    const QByteArray needle = " WRITE " + QByteArray::number(pid) + " ";
+    QElapsedTimer t;
+    t.start();
+    for (;;) {
+        QFile locks("/proc/locks");
+        if (locks.open(QIODevice::ReadOnly))
+            for (const QByteArray &line : locks.readAll().split('\n'))
+                if (line.contains("-> FLOCK") && line.contains(needle))
+                    return true;
+        if (t.elapsed() > ms)
+            return false;
+        QThread::msleep(10); // paces the poll
+    }
+}
+
 /** Creates `path` (an empty marker file) with plain POSIX calls, safe in a forked child. */
 void touchMarker(const std::string &path)
 {
@@ -678,7 +699,8 @@ void tst_Database::writerLockBlocksSecondHolder()
     QCOMPARE(::write(go[1], "g", 1), ssize_t(1));
     ::close(go[1]);
     QVERIFY(waitForFile(QString::fromStdString(trying), 5000));
-    QThread::msleep(300);
+    // The child is then either blocked in flock (seen in /proc/locks) or, were the lock broken, granted it already.
+    const bool blocked = waitUntilBlockedOnFlock(child, 10000);
     const bool acquiredWhileHeld = QFile::exists(QString::fromStdString(acquired));
     lock.reset();
     const bool acquiredAfterRelease = waitForFile(QString::fromStdString(acquired), 10000);
@@ -687,6 +709,7 @@ void tst_Database::writerLockBlocksSecondHolder()
         ::kill(child, SIGKILL);
     QCOMPARE(::waitpid(child, &status, 0), child);
 
+    QVERIFY2(blocked, "the second WriterLock never waited for the first (no blocked flock in /proc/locks)");
     QVERIFY2(!acquiredWhileHeld, "a second WriterLock was granted while the first was held");
     QVERIFY2(acquiredAfterRelease, "the second WriterLock was not granted after the first was released");
     QVERIFY(WIFEXITED(status));
