@@ -372,10 +372,11 @@ void tst_Export::torchvisionModels_data()
     QTest::addColumn<bool>("openCv");
     QTest::newRow("resnet18") << "resnet18" << true;
     QTest::newRow("resnet50") << "resnet50" << true;
-    // OpenCV 4.6's ONNX importer cannot multiply N x C x H x W by a computed N x C x 1 x 1 tensor (the
-    // squeeze-excitation blocks), so its probabilities differ by ~0.01: the graph is checked by onnx.checker and the
-    // weights by torchvision.
-    QTest::newRow("mobilenet_v3_large") << "mobilenet_v3_large" << false;
+    // The squeeze-excitation's x * s is exported as Transpose(Transpose(x) * Transpose(s)) (ExportNetwork.cpp):
+    // OpenCV 4.6 rewrites the plain Mul(x, HardSigmoid(t)) as HardSwish(t) and cannot broadcast N x C x 1 x 1 over
+    // N x C x H x W for a batch of more than one. This model's probabilities hardly depend on the image (they vary
+    // by ~3e-8), so the row checks mostly that OpenCV runs the graph at batch 18 (the plain Mul was off by 2e-5).
+    QTest::newRow("mobilenet_v3_large") << "mobilenet_v3_large" << true;
 }
 
 void tst_Export::torchvisionModels()

@@ -267,7 +267,16 @@ std::string GraphBuilder::squeezeExcitation(const std::string &name, torch::nn::
     std::string s = globalAveragePool(x);
     s = relu(conv(join(name, "fc1"), as<torch::nn::Conv2dImpl>(child(m, "fc1", name), name), s));
     s = hardSigmoid(conv(join(name, "fc2"), as<torch::nn::Conv2dImpl>(child(m, "fc2", name), name), s));
-    return emit("Mul", {x, s});
+    // x * s with N and C swapped, Transpose(Transpose(x) * Transpose(s)): the same products, in a form OpenCV 4.6's
+    // ONNX importer gets right. The plain Mul(x, s) it gets wrong twice: it rewrites Mul(a, HardSigmoid(b)) as
+    // HardSwish(b) without checking that a is b (N x C x 1 x 1 in place of x scaled); and a Mul of two computed
+    // tensors of different shapes becomes a Scale layer whose axis is the first of s's dimensions that is not 1
+    // at import, where the batch is 1: C, which throws for a batch of more than one. Swapped, the Mul reads
+    // Transposes and s is C x N x 1 x 1, whose first dimension is not 1 at any batch size.
+    const std::vector<std::int64_t> swapNC{1, 0, 2, 3};
+    const std::string scaled = emit(
+        "Mul", {emit("Transpose", {x}, {ints("perm", swapNC)}), emit("Transpose", {s}, {ints("perm", swapNC)})});
+    return emit("Transpose", {scaled}, {ints("perm", swapNC)});
 }
 
 // A Functional module is a lambda: which activation it is is read from its values at a few points.
