@@ -21,6 +21,8 @@ packages=(
   # export (pipewright models export): ONNX's C++ library for the onnx format (optional at build time) and
   # the readers the export tests check it with (python3-onnx; OpenCV's DNN module comes with libopencv-dev)
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx
+  # test: libjpeg's own decoder, the reference for the DC-only JPEG decoder (tests/core/imaging/tst_jpegdc)
+  libjpeg-dev
   # demo and test: real photographs for `pipewright demo-data photos` and the large-JPEG tests (46 MB;
   # plasma-workspace-wallpapers is 94 MB, python3-skimage pulls in scipy and matplotlib)
   mate-backgrounds
