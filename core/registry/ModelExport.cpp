@@ -110,22 +110,27 @@ std::string list(const std::vector<double> &v)
     return "[" + out + "]";
 }
 
-// small-cnn as a PyTorch module under Pipewright's names (core/train/Networks.cpp), ending in "model = SmallCnn".
+// small-cnn or medium-cnn as a PyTorch module under Pipewright's names (core/train/Networks.cpp): each layer a
+// 3x3 conv, a 2x2 max-pool where the layer has one, batch norm and ReLU. Ends in "model = SmallCnn".
 std::string smallCnn(const ExportedModel &m)
 {
+    const bool medium = m.arch == "medium-cnn";
     return "class SmallCnn(torch.nn.Module):\n"
            "    def __init__(self, num_classes):\n"
            "        super().__init__()\n"
            "        nn, layers, c = torch.nn, [], "
            + std::to_string(m.channels)
            + "\n"
-             "        for i, width in enumerate((16, 32, 64)):\n"
+             "        for width, pool in "
+           + std::string(medium ? "((32, True), (64, False), (64, True), (128, False))"
+                                : "((16, True), (32, True), (64, False))")
+           + ":\n"
              "            layers.append(nn.Conv2d(c, width, 3, padding=1, bias=False))\n"
-             "            layers += [nn.MaxPool2d(2)] if i < 2 else []\n"
+             "            layers += [nn.MaxPool2d(2)] if pool else []\n"
              "            layers += [nn.BatchNorm2d(width), nn.ReLU(inplace=True)]\n"
              "            c = width\n"
              "        self.features = nn.Sequential(*layers)\n"
-             "        self.classifier = nn.Conv2d(64, num_classes, "
+             "        self.classifier = nn.Conv2d(c, num_classes, "
            + std::to_string(m.inputSize / 4)
            + ")\n"
              "    def forward(self, x):\n"
@@ -153,7 +158,9 @@ std::string usage(const ModelExportResult &r, const std::string &fileName)
     case ExportFormat::Pytorch:
         return "A state_dict (`torch.save` format) under the network's module names; for resnet18, resnet50 and "
                "mobilenet_v3_large they are torchvision's.\n\n```python\nimport torch, torchvision\n"
-               + (r.model.arch == "small-cnn" ? smallCnn(r.model) : "model = torchvision.models." + r.model.arch)
+               + (r.model.arch == "small-cnn" || r.model.arch == "medium-cnn"
+                      ? smallCnn(r.model)
+                      : "model = torchvision.models." + r.model.arch)
                + "(num_classes=" + k + ")\n" + smallStem + "model.load_state_dict(torch.load(\"" + fileName
                + "\"))\nmodel.eval()\nprobabilities = torch.softmax(model(images) / " + t + ", dim=1)\n```\n";
     case ExportFormat::Safetensors:

@@ -29,6 +29,12 @@ inline constexpr ModelSpec kModelZoo[] = {
      "two) and a linear classifier over the flattened feature map. For small images (8 to 64 px, 1 or 3 "
      "channels); fast on a CPU (92% on Fashion-MNIST in 7 epochs). The default.",
      8, 64, 28, 7, 128, 4e-3, true, false, false},
+    {"medium-cnn",
+     "Four 3x3 conv blocks as small-cnn's (32 channels and a 2x2 max-pool, 64, 64 and a max-pool, 128) and a "
+     "linear classifier: about 7x small-cnn's computation. For small images (8 to 64 px, 1 or 3 channels). "
+     "Fashion-MNIST recipe: --model medium-cnn --optimizer sgd (12 epochs, flip, no crop): 93.7% test accuracy "
+     "in about 165 s on 2 AVX-512/BF16 cores (AdamW: 93.5-93.6%).",
+     8, 64, 28, 12, 128, 4e-3, true, false, false},
     {"resnet18",
      "ResNet-18 (He et al. 2016) in torchvision's layout: four stages of two basic residual blocks (64, 128, 256, "
      "512 channels) with batch norm. For photos; 3 channels; 32 to 512 px (below 64 px conv1 is a 3x3 stride-1 "

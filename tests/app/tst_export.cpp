@@ -120,6 +120,7 @@ private Q_SLOTS:
     void onnxGivesTheWorkersProbabilities();
     void pytorchLoadsIntoTheModule();
     void safetensorsHoldsTheSameTensors();
+    void mediumCnn();
     void torchvisionModels_data();
     void torchvisionModels();
     void badInput_data();
@@ -366,6 +367,29 @@ void tst_Export::safetensorsHoldsTheSameTensors()
 
 // resnet18 in torchvision's layout at 64 px (torchvision's 7x7 stem): torchvision.models.resnet18(num_classes=3)
 // loads the export strictly, and it, OpenCV DNN and the worker give the same probabilities.
+// medium-cnn (the Fashion-MNIST recipe's network): the same exporter path as small-cnn with other layers, read
+// back by OpenCV's DNN (ONNX) and by torch.load into export_check.py's module (pytorch).
+void tst_Export::mediumCnn()
+{
+    QVERIFY(!trainAndRegister("fashion", "fashion-medium", {"--model", "medium-cnn"}).isEmpty());
+    const auto expected = workerProbabilities("fashion-medium", m_imagesNpy);
+    QCOMPARE(int(expected.size()), m_images.size());
+    const QString onnx = m_dir.filePath("medium.onnx"), pt = m_dir.filePath("medium.pt");
+    const QJsonObject j = exportAs("fashion-medium:1", "onnx", onnx);
+    QCOMPARE(j.value("model").toString(), QString("medium-cnn"));
+    compareOpenCv(onnx, j, m_imagesNpy, expected);
+    const QJsonObject jp = exportAs("fashion-medium:1", "pytorch", pt);
+    QVERIFY(!jp.isEmpty());
+    const Result r = python("torch", {"pytorch", pt, saveJson(pt + ".json", jp), m_imagesNpy,
+                                      m_imagesNpy + ".fashion-medium.probabilities.npy"});
+    if (r.exitCode == -2)
+        QFAIL("/usr/bin/python3 has no torch: run packaging/install-deps.sh (it installs python3-torch)");
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QFile card(pt + ".md");
+    QVERIFY(card.open(QIODevice::ReadOnly));
+    QVERIFY(QString::fromUtf8(card.readAll()).contains("((32, True), (64, False), (64, True), (128, False))"));
+}
+
 void tst_Export::torchvisionModels_data()
 {
     QTest::addColumn<QString>("model");

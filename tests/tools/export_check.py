@@ -37,23 +37,23 @@ def check_onnx(path):
     print(json.dumps({"checked": True, "opset": opset, "nodes": len(model.graph.node)}))
 
 
-def small_cnn(torch, channels, size, classes):
+def small_cnn(torch, channels, size, classes, layers_spec):
     nn = torch.nn
 
-    # Pipewright's small-cnn under its own module names: three 3x3 conv blocks (the first two pool before
-    # their batch norm) and a convolution over the whole remaining map as the classifier.
+    # Pipewright's small-cnn and medium-cnn under their own module names: 3x3 conv blocks (a pooling block pools
+    # before its batch norm) and a convolution over the whole remaining map as the classifier.
     class SmallCnn(nn.Module):
         def __init__(self):
             super().__init__()
             layers, c = [], channels
-            for i, width in enumerate((16, 32, 64)):
+            for width, pool in layers_spec:
                 layers.append(nn.Conv2d(c, width, 3, padding=1, bias=False))
-                if i < 2:
+                if pool:
                     layers.append(nn.MaxPool2d(2))
                 layers += [nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
                 c = width
             self.features = nn.Sequential(*layers)
-            self.classifier = nn.Conv2d(64, classes, size // 4)
+            self.classifier = nn.Conv2d(c, classes, size // 4)
 
         def forward(self, x):
             return self.classifier(self.features(x)).flatten(1)
@@ -61,11 +61,17 @@ def small_cnn(torch, channels, size, classes):
     return SmallCnn()
 
 
+CNN_LAYERS = {
+    "small-cnn": ((16, True), (32, True), (64, False)),
+    "medium-cnn": ((32, True), (64, False), (64, True), (128, False)),
+}
+
+
 def build(torch, meta):
     arch, k = meta["model"], len(meta["classes"])
     pre = meta["preprocessing"]
-    if arch == "small-cnn":
-        return small_cnn(torch, pre["channels"], pre["input_size"], k)
+    if arch in CNN_LAYERS:
+        return small_cnn(torch, pre["channels"], pre["input_size"], k, CNN_LAYERS[arch])
     import torchvision
     return getattr(torchvision.models, arch)(num_classes=k)
 

@@ -297,7 +297,7 @@ std::string GraphBuilder::activation(const std::string &name, torch::nn::Functio
 // The forward pass of each zoo network, up to the logits.
 std::string logits(GraphBuilder &g, ClassifierImpl &net, const std::string &arch)
 {
-    if (arch == "small-cnn") {
+    if (arch == "small-cnn" || arch == "medium-cnn") {
         const std::string x = g.sequential("features", *child(net, "features", arch), "images");
         const std::string y = g.conv("classifier", as<torch::nn::Conv2dImpl>(child(net, "classifier", arch), arch), x);
         return g.emit("Flatten", {y}, {integer("axis", 1)});
