@@ -257,41 +257,59 @@ int orientationFromExif(const std::uint8_t *p, int n)
     return 1;
 }
 
-} // namespace
-
-int jpegExifOrientation(const unsigned char *data, std::size_t size)
+// The image at 1/8 from the components' planes of DC values: one sample per block of the most finely sampled
+// component, the others repeated. out.width and out.height are set.
+void interleave(const std::vector<Component> &comps, int hMax, int vMax, JpegDcImage &out)
 {
-    if (size < 4 || data[0] != 0xFF || data[1] != 0xD8)
-        return 1;
-    std::size_t pos = 2;
-    for (;;) {
-        const Segment s = readSegment(data, size, pos);
-        if (s.marker == 0 || s.marker == 0xDA || s.marker == 0xD9)
-            return 1;
-        if (s.marker == 0xE1) {
-            const int o = orientationFromExif(s.body, s.length);
-            if (o != 1 || (s.length >= 6 && std::memcmp(s.body, "Exif\0\0", 6) == 0))
-                return o;
+    std::vector<const Component *> kept;
+    for (const auto &c : comps) {
+        if (c.keep)
+            kept.push_back(&c);
+    }
+    out.components = int(kept.size());
+    out.samples.resize(std::size_t(out.width) * std::size_t(out.height) * kept.size());
+    std::uint8_t *dst = out.samples.data();
+    const int nk = int(kept.size());
+    for (int y = 0; y < out.height; ++y) {
+        for (std::size_t k = 0; k < kept.size(); ++k) {
+            const Component &c = *kept[k];
+            const std::uint8_t *row = c.plane.data() + std::size_t(y * c.v / vMax) * std::size_t(c.blocksWide);
+            std::uint8_t *o = dst + std::size_t(y) * std::size_t(out.width) * std::size_t(nk) + k;
+            if (c.h == hMax) {
+                for (int x = 0; x < out.width; ++x)
+                    o[std::size_t(x * nk)] = row[x];
+            } else {
+                for (int x = 0; x < out.width; ++x)
+                    o[std::size_t(x * nk)] = row[x * c.h / hMax];
+            }
         }
     }
 }
 
-JpegDcStatus decodeJpegDc(const unsigned char *data, std::size_t size, bool lumaOnly, JpegDcImage &out,
-                          std::string &why)
+// What the headers say: the tables, the components, the restart interval, where the scan's data begins.
+struct Frame
 {
-    if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) {
-        why = "not a JPEG";
-        return JpegDcStatus::NotHandled;
-    }
     std::array<int, 4> dcQuant{};
     std::array<bool, 4> quantDefined{};
     std::array<HuffmanTable, 4> dcTables, acTables;
     std::vector<Component> comps;
     int width = 0, height = 0, restartInterval = 0, adobeTransform = -1;
+    std::size_t pos = 0;
+};
+
+// The headers up to the scan's entropy-coded data (which begins at f.pos): NotHandled with `why` for anything
+// decodeJpegDc does not take.
+JpegDcStatus readHeaders(const unsigned char *data, std::size_t size, Frame &f, int &orientation, std::string &why)
+{
+    if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) {
+        why = "not a JPEG";
+        return JpegDcStatus::NotHandled;
+    }
+    auto &[dcQuant, quantDefined, dcTables, acTables, comps, width, height, restartInterval, adobeTransform, pos] = f;
     bool frame = false;
     Segment scan;
-    out.orientation = 1;
-    std::size_t pos = 2;
+    orientation = 1;
+    pos = 2;
     const auto notHandled = [&](std::string reason) {
         why = std::move(reason);
         return JpegDcStatus::NotHandled;
@@ -362,8 +380,8 @@ JpegDcStatus decodeJpegDc(const unsigned char *data, std::size_t size, bool luma
             restartInterval = be16(b);
             break;
         case 0xE1:
-            if (out.orientation == 1)
-                out.orientation = orientationFromExif(b, n);
+            if (orientation == 1)
+                orientation = orientationFromExif(b, n);
             break;
         case 0xEE: // Adobe
             if (n >= 12 && std::memcmp(b, "Adobe", 5) == 0)
@@ -393,6 +411,35 @@ JpegDcStatus decodeJpegDc(const unsigned char *data, std::size_t size, bool luma
     const std::uint8_t *spectral = sb + 1 + 2 * comps.size();
     if (spectral[0] != 0 || spectral[1] != 63 || spectral[2] != 0)
         return notHandled("not a sequential scan");
+    return JpegDcStatus::Decoded;
+}
+
+} // namespace
+
+int jpegExifOrientation(const unsigned char *data, std::size_t size)
+{
+    if (size < 4 || data[0] != 0xFF || data[1] != 0xD8)
+        return 1;
+    std::size_t pos = 2;
+    for (;;) {
+        const Segment s = readSegment(data, size, pos);
+        if (s.marker == 0 || s.marker == 0xDA || s.marker == 0xD9)
+            return 1;
+        if (s.marker == 0xE1) {
+            const int o = orientationFromExif(s.body, s.length);
+            if (o != 1 || (s.length >= 6 && std::memcmp(s.body, "Exif\0\0", 6) == 0))
+                return o;
+        }
+    }
+}
+
+JpegDcStatus decodeJpegDc(const unsigned char *data, std::size_t size, bool lumaOnly, JpegDcImage &out,
+                          std::string &why)
+{
+    Frame f;
+    if (const auto status = readHeaders(data, size, f, out.orientation, why); status != JpegDcStatus::Decoded)
+        return status;
+    auto &[dcQuant, quantDefined, dcTables, acTables, comps, width, height, restartInterval, adobeTransform, pos] = f;
     const std::size_t sos = pos;
 
     int hMax = 1, vMax = 1;
@@ -513,33 +560,10 @@ JpegDcStatus decodeJpegDc(const unsigned char *data, std::size_t size, bool luma
     if (overran())
         return damaged("the data is cut short");
 
-    // The image at 1/8: one sample per block of the most finely sampled component, the others repeated.
     out.width = (width + 7) / 8;
     out.height = (height + 7) / 8;
     out.rgb = rgb;
-    std::vector<const Component *> kept;
-    for (const auto &c : comps) {
-        if (c.keep)
-            kept.push_back(&c);
-    }
-    out.components = int(kept.size());
-    out.samples.resize(std::size_t(out.width) * std::size_t(out.height) * kept.size());
-    std::uint8_t *dst = out.samples.data();
-    const int nk = int(kept.size());
-    for (int y = 0; y < out.height; ++y) {
-        for (std::size_t k = 0; k < kept.size(); ++k) {
-            const Component &c = *kept[k];
-            const std::uint8_t *row = c.plane.data() + std::size_t(y * c.v / vMax) * std::size_t(c.blocksWide);
-            std::uint8_t *o = dst + std::size_t(y) * std::size_t(out.width) * std::size_t(nk) + k;
-            if (c.h == hMax) {
-                for (int x = 0; x < out.width; ++x)
-                    o[std::size_t(x * nk)] = row[x];
-            } else {
-                for (int x = 0; x < out.width; ++x)
-                    o[std::size_t(x * nk)] = row[x * c.h / hMax];
-            }
-        }
-    }
+    interleave(comps, hMax, vMax, out);
     return JpegDcStatus::Decoded;
 }
 
