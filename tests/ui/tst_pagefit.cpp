@@ -22,7 +22,6 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QThread>
 
 #include "ui/charts/Plot.h"
 
@@ -73,7 +72,6 @@ std::string makeRun(track::Tracker &tracker, const QString &artifacts, const std
     if (!test::writeFile(dir + "/model.pt", "model bytes")
         || !test::writeFile(dir + "/classes.txt", classes.join('\n').toUtf8()))
         throw std::runtime_error("cannot write the run's artifacts");
-    QThread::msleep(5);
     return id;
 }
 

@@ -43,7 +43,6 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QThread>
 #include <QToolBar>
 #include <QToolButton>
 #include <QWidgetAction>
@@ -148,7 +147,6 @@ std::string tst_WorkbenchPages::makeRun(track::Tracker &tracker, const std::stri
     if (!test::writeFile(dir + "/model.pt", "model bytes of " + QByteArray::fromStdString(id))
         || !test::writeFile(dir + "/classes.txt", "a\nb\nc\n"))
         throw std::runtime_error("cannot write the run's artifacts");
-    QThread::msleep(5); // distinct start times: newest first is then unambiguous
     return id;
 }
 

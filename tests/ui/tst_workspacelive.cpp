@@ -21,7 +21,6 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QThread>
 
 #include "tests/TestData.h"
 
@@ -115,7 +114,6 @@ std::string tst_WorkspaceLive::makeRun(const std::string &name)
     if (!test::writeFile(dir + "/model.pt", "model of " + QByteArray::fromStdString(id))
         || !test::writeFile(dir + "/classes.txt", "a\nb\n"))
         qFatal("cannot write the run's artifacts");
-    QThread::msleep(5); // distinct start times
     return id;
 }
 
