@@ -416,23 +416,6 @@ JpegDcStatus readHeaders(const unsigned char *data, std::size_t size, Frame &f, 
 
 } // namespace
 
-int jpegExifOrientation(const unsigned char *data, std::size_t size)
-{
-    if (size < 4 || data[0] != 0xFF || data[1] != 0xD8)
-        return 1;
-    std::size_t pos = 2;
-    for (;;) {
-        const Segment s = readSegment(data, size, pos);
-        if (s.marker == 0 || s.marker == 0xDA || s.marker == 0xD9)
-            return 1;
-        if (s.marker == 0xE1) {
-            const int o = orientationFromExif(s.body, s.length);
-            if (o != 1 || (s.length >= 6 && std::memcmp(s.body, "Exif\0\0", 6) == 0))
-                return o;
-        }
-    }
-}
-
 JpegDcStatus decodeJpegDc(const unsigned char *data, std::size_t size, bool lumaOnly, JpegDcImage &out,
                           std::string &why)
 {

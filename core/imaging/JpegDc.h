@@ -46,7 +46,4 @@ enum class JpegDcStatus
 JpegDcStatus decodeJpegDc(const unsigned char *data, std::size_t size, bool lumaOnly, JpegDcImage &out,
                           std::string &why);
 
-/** The EXIF orientation tag of a JPEG's APP1 segment: 1-8, or 1 when it has none. */
-int jpegExifOrientation(const unsigned char *data, std::size_t size);
-
 } // namespace pw::imaging
