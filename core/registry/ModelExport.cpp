@@ -7,6 +7,7 @@
 #include "core/requests/KeyValues.h"
 #include "core/store/Workspace.h"
 #include "core/track/Tracker.h"
+#include "core/train/ModelZoo.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -110,11 +111,18 @@ std::string list(const std::vector<double> &v)
     return "[" + out + "]";
 }
 
-// small-cnn or medium-cnn as a PyTorch module under Pipewright's names (core/train/Networks.cpp): each layer a
-// 3x3 conv, a 2x2 max-pool where the layer has one, batch norm and ReLU. Ends in "model = SmallCnn".
+// small-cnn or medium-cnn as a PyTorch module under Pipewright's names (core/train/Networks.cpp), its blocks
+// from ModelZoo.h: each a 3x3 conv, a 2x2 max-pool where the layer has one, batch norm and ReLU. Ends in "model =
+// SmallCnn".
 std::string smallCnn(const ExportedModel &m)
 {
-    const bool medium = m.arch == "medium-cnn";
+    std::string blocks;
+    int side = m.inputSize; // the map's side before the classifier
+    for (const train::CnnLayer &layer : train::cnnLayers(m.arch)) {
+        blocks += (blocks.empty() ? "(" : ", ") + std::string("(") + std::to_string(layer.width) + ", "
+                  + (layer.pool ? "True" : "False") + ")";
+        side /= layer.pool ? 2 : 1;
+    }
     return "class SmallCnn(torch.nn.Module):\n"
            "    def __init__(self, num_classes):\n"
            "        super().__init__()\n"
@@ -122,16 +130,15 @@ std::string smallCnn(const ExportedModel &m)
            + std::to_string(m.channels)
            + "\n"
              "        for width, pool in "
-           + std::string(medium ? "((32, True), (64, False), (64, True), (128, False))"
-                                : "((16, True), (32, True), (64, False))")
-           + ":\n"
+           + blocks
+           + "):\n"
              "            layers.append(nn.Conv2d(c, width, 3, padding=1, bias=False))\n"
              "            layers += [nn.MaxPool2d(2)] if pool else []\n"
              "            layers += [nn.BatchNorm2d(width), nn.ReLU(inplace=True)]\n"
              "            c = width\n"
              "        self.features = nn.Sequential(*layers)\n"
              "        self.classifier = nn.Conv2d(c, num_classes, "
-           + std::to_string(m.inputSize / 4)
+           + std::to_string(side)
            + ")\n"
              "    def forward(self, x):\n"
              "        return self.classifier(self.features(x)).flatten(1)\n\n"

@@ -1,6 +1,7 @@
 // The model zoo's names, documentation and defaults. Torch-free, so `pipewright help train` can list it.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,27 @@ inline constexpr ModelSpec kModelZoo[] = {
      "32 to 512 px. Takes torchvision weights with --init. Random-resized crop and flip by default.",
      32, 512, 224, 30, 64, 1e-3, true, true, true},
 };
+
+/** One block of the plain CNNs (small-cnn, medium-cnn): a 3x3 conv of `width` channels, a 2x2 max-pool when
+ *  `pool`, batch norm and ReLU. The network ends in a conv over the whole remaining map as its classifier. */
+struct CnnLayer
+{
+    int width;
+    bool pool;
+};
+
+inline constexpr CnnLayer kSmallCnnLayers[] = {{16, true}, {32, true}, {64, false}};
+inline constexpr CnnLayer kMediumCnnLayers[] = {{32, true}, {64, false}, {64, true}, {128, false}};
+
+/** The blocks of the plain CNN named `name`; empty for the other networks (the ResNets, MobileNet). */
+constexpr std::span<const CnnLayer> cnnLayers(std::string_view name)
+{
+    if (name == "small-cnn")
+        return kSmallCnnLayers;
+    if (name == "medium-cnn")
+        return kMediumCnnLayers;
+    return {};
+}
 
 /** The spec named `name`, or nullptr. */
 constexpr const ModelSpec *findModel(std::string_view name)

@@ -2,6 +2,8 @@
 // forward pass as ONNX-level operations read off its modules (convolutions, batch norms, pools, linear layers,
 // activations, residual blocks, squeeze-excitation), ending in softmax(logits / temperature).
 #include "core/train/detail/Export.h"
+
+#include "core/train/ModelZoo.h"
 #include "core/train/detail/Networks.h"
 
 #include <stdexcept>
@@ -297,7 +299,7 @@ std::string GraphBuilder::activation(const std::string &name, torch::nn::Functio
 // The forward pass of each zoo network, up to the logits.
 std::string logits(GraphBuilder &g, ClassifierImpl &net, const std::string &arch)
 {
-    if (arch == "small-cnn" || arch == "medium-cnn") {
+    if (!cnnLayers(arch).empty()) {
         const std::string x = g.sequential("features", *child(net, "features", arch), "images");
         const std::string y = g.conv("classifier", as<torch::nn::Conv2dImpl>(child(net, "classifier", arch), arch), x);
         return g.emit("Flatten", {y}, {integer("axis", 1)});
